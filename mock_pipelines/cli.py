@@ -1,0 +1,267 @@
+"""`mock-pipelines`: validate, preview, fake, generators, generate.
+
+Exit codes: 0 success · 1 bad input (schema, parameters) · 2 usage error · 3 output conflict.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from mock_pipelines.schema.errors import SchemaError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
+                  help="Realistic, relational, reproducible mock data.")
+out = Console()
+err = Console(stderr=True)
+
+EXIT_BAD_INPUT = 1
+EXIT_CONFLICT = 3
+
+
+def _fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _report_schema_error(exc: SchemaError) -> None:
+    n = len(exc.issues)
+    err.print(f"[bold red]{n} problem{'s' if n > 1 else ''} found — nothing was generated[/]")
+    for issue in exc.issues:
+        err.print(f"  [bold]{issue.location}[/]: {issue.message}", highlight=False)
+        if issue.expected:
+            err.print(f"      expected: {issue.expected}", highlight=False)
+        if issue.suggestion:
+            hint = issue.suggestion if " " in issue.suggestion else f"did you mean {issue.suggestion!r}?"
+            err.print(f"      [green]hint:[/] {hint}", highlight=False)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _load(files: list[Path]):
+    from mock_pipelines.schema.parse import load_dataset
+
+    specs = []
+    problems = []
+    for f in files:
+        try:
+            specs.append(load_dataset(f))
+        except SchemaError as exc:
+            problems.extend(exc.issues)
+    if problems:
+        _report_schema_error(SchemaError(problems))
+    return specs
+
+
+def _plan(spec, seed: int | None, scale: float, locale: str | None):
+    from mock_pipelines.core.engine import DatasetPlan, PlanOptions
+    from mock_pipelines.core.vocab import SUPPORTED_LOCALES
+
+    if locale is not None and locale not in SUPPORTED_LOCALES:
+        from mock_pipelines.core.registry import suggest
+
+        hint = suggest(locale, SUPPORTED_LOCALES)
+        _fail(f"unsupported locale {locale!r}; choose one of {', '.join(SUPPORTED_LOCALES)}"
+              + (f" — did you mean {hint!r}?" if hint else ""))
+    if scale <= 0:
+        _fail(f"--rows-scale must be positive, got {scale}")
+    plan = DatasetPlan(spec, PlanOptions(seed=seed, scale=scale, locale=locale))
+    try:
+        plan.check()
+    except SchemaError as exc:
+        _report_schema_error(exc)
+    return plan
+
+
+@app.command()
+def validate(files: Annotated[list[Path], typer.Argument(help="Schema files to check.")]) -> None:
+    """Check schema files; print every problem with file:line:column."""
+    specs = _load(files)
+    for spec in specs:
+        plan = _plan(spec, None, 1.0, None)
+        counts = ", ".join(f"{t} {plan.table(t).n_rows:,}" for t in plan.order())
+        out.print(f"[green]✓[/] {spec.file}: dataset [bold]{spec.name}[/], {len(spec.tables)} tables ({counts})",
+                  highlight=False)
+
+
+@app.command()
+def preview(
+    file: Annotated[Path, typer.Argument(help="Schema file.")],
+    table: Annotated[str | None, typer.Option("--table", "-t", help="Table to show (default: all).")] = None,
+    n: Annotated[int, typer.Option("-n", help="Rows to show.")] = 10,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the schema's).")] = None,
+    locale: Annotated[str | None, typer.Option(help="Locale override.")] = None,
+) -> None:
+    """Show the first rows of a table in the terminal; nothing is written."""
+    import numpy as np
+
+    (spec,) = _load([file])
+    plan = _plan(spec, seed, 1.0, locale)
+    names = [table] if table else plan.order()
+    for name in names:
+        if name not in plan.tables:
+            from mock_pipelines.core.registry import suggest
+
+            hint = suggest(name, plan.tables)
+            _fail(f"no table {name!r} in {spec.name}" + (f" — did you mean {hint!r}?" if hint else ""))
+        tp = plan.table(name)
+        batch = tp.compute(np.arange(min(n, tp.n_rows), dtype=np.int64))
+        view = Table(title=f"{spec.name}.{name} — {min(n, tp.n_rows)} of {tp.n_rows:,} rows", title_justify="left")
+        for field in batch.schema:
+            view.add_column(f"{field.name}\n[dim]{field.type}[/]", overflow="fold")
+        for row in batch.to_pylist():
+            view.add_row(*["[dim]null[/]" if v is None else str(v) for v in row.values()])
+        out.print(view)
+
+
+@app.command()
+def fake(
+    generator: Annotated[str, typer.Argument(help="Generator name, e.g. first_name.")],
+    n: Annotated[int, typer.Option("-n", help="How many values.")] = 5,
+    locale: Annotated[str, typer.Option(help="Locale.")] = "en_US",
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="Parameter k=v (YAML value).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+    unique: Annotated[bool, typer.Option(help="Ask for distinct values.")] = False,
+) -> None:
+    """Print single values from a generator."""
+    import numpy as np
+    from ruamel.yaml import YAML
+
+    from mock_pipelines.core import registry
+    from mock_pipelines.core.random import derive_key
+    from mock_pipelines.core.vocab import SUPPORTED_LOCALES
+
+    try:
+        gen = registry.get(generator)
+    except registry.UnknownGenerator as exc:
+        _fail(str(exc) + "; `mock-pipelines generators --search WORD` lists them")
+    if locale not in SUPPORTED_LOCALES:
+        _fail(f"unsupported locale {locale!r}; choose one of {', '.join(SUPPORTED_LOCALES)}")
+    raw: dict[str, Any] = {}
+    yaml = YAML(typ="safe")
+    for item in param or []:
+        if "=" not in item:
+            _fail(f"--param expects k=v, got {item!r}")
+        k, v = item.split("=", 1)
+        raw[k.strip()] = yaml.load(v) if v.strip() else ""
+    try:
+        params = gen.validate_params(raw)
+    except registry.ParamError as exc:
+        hint = f" — did you mean {exc.suggestion!r}?" if exc.suggestion else ""
+        _fail(f"{exc.message}{hint}\n  signature: {gen.signature()}")
+    refs = gen.column_refs(params)
+    if refs:
+        _fail(f"{gen.name} reads other columns ({', '.join(refs)}); try it in a schema with `preview`")
+    ctx = registry.GenContext(rows=np.arange(n, dtype=np.int64), key=derive_key(seed, "fake", gen.name),
+                              locale=locale, unique=unique and gen.supports_unique, table_rows=n,
+                              table_key=derive_key(seed, "fake"), extra={"child_index": lambda: np.arange(n)})
+    for value in gen(ctx, **params).to_pylist():
+        out.print(str(value), highlight=False)
+
+
+@app.command()
+def generators(
+    search: Annotated[str | None, typer.Option("--search", "-s", help="Filter by word.")] = None,
+    category: Annotated[str | None, typer.Option("--category", "-c", help="Filter by category.")] = None,
+) -> None:
+    """List the generator catalogue with parameters and an example value."""
+    from mock_pipelines.core import registry
+
+    gens = registry.catalogue()
+    if search:
+        word = search.lower()
+        gens = [g for g in gens if word in g.name or word in g.description.lower() or word in g.category
+                or any(word in a for a in g.aliases)]
+    if category:
+        gens = [g for g in gens if g.category == category]
+    view = Table(title=f"{len(gens)} generators", title_justify="left")
+    for col in ("category", "name", "returns", "parameters", "example", "description"):
+        view.add_column(col, overflow="fold")
+    for g in gens:
+        params = ", ".join(p.name + ("" if p.required else f"={p.default!r}") for p in g.params)
+        desc = g.description + ("" if g.vectorised else " [yellow](per-row fallback)[/]")
+        view.add_row(g.category, g.name, g.returns, params, g.example, desc)
+    out.print(view)
+
+
+@app.command()
+def generate(
+    files: Annotated[list[Path], typer.Argument(help="Schema files.")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output directory (a folder per dataset).")] = Path(
+        "data"),
+    fmt: Annotated[str, typer.Option("--format", "-f", help="parquet, csv, jsonl or json.")] = "parquet",
+    rows_scale: Annotated[float, typer.Option("--rows-scale", help="Multiply every row count.")] = 1.0,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the schema's).")] = None,
+    locale: Annotated[str | None, typer.Option(help="Locale override.")] = None,
+    tables: Annotated[list[str] | None, typer.Option("--table", "-t", help="Only these tables.")] = None,
+    chunk_size: Annotated[int, typer.Option(help="Rows per record batch.")] = 262_144,
+    overwrite: Annotated[bool, typer.Option(help="Replace output of a different run.")] = False,
+) -> None:
+    """Generate datasets to files: a folder per table, streamed and written atomically."""
+    from mock_pipelines.io.files import FORMATS, OutputConflict, RunIdentity, check_target, write_table
+
+    if fmt not in FORMATS:
+        _fail(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if chunk_size <= 0:
+        _fail("--chunk-size must be positive")
+    specs = _load(files)
+    plans = [_plan(s, seed, rows_scale, locale) for s in specs]
+    jobs = []
+    for plan in plans:
+        names = plan.order()
+        if tables:
+            missing = [t for t in tables if t not in plan.tables]
+            if missing and len(plans) == 1:
+                _fail(f"no table {missing[0]!r} in {plan.spec.name}")
+            names = [t for t in names if t in tables]
+        for name in names:
+            ident = RunIdentity(plan.spec.name, name, plan.spec.spec_hash(name), plan.seed, plan.scale, plan.locale,
+                                fmt)
+            jobs.append((plan, name, out_dir / plan.spec.name / name, ident))
+    try:  # refuse before writing anything
+        for _, _, path, ident in jobs:
+            check_target(path, ident, overwrite)
+    except OutputConflict as exc:
+        _fail(str(exc), EXIT_CONFLICT)
+    results = []
+    started = time.perf_counter()
+    with Progress(TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=not sys.stderr.isatty()) as progress:
+        for plan, name, path, ident in jobs:
+            tp = plan.table(name)
+            task = progress.add_task(f"{plan.spec.name}.{name}", total=tp.n_rows)
+            results.append(write_table(tp.batches(chunk_size=chunk_size), tp.arrow_schema, path, ident,
+                                       overwrite=overwrite, progress=lambda k, t=task: progress.advance(t, k),
+                                       extra_manifest={"seed": plan.seed, "spec_hash": ident.spec_hash}))
+    total = time.perf_counter() - started
+    view = Table(title=f"wrote {len(results)} tables to {out_dir} ({fmt})", title_justify="left")
+    for col in ("table", "rows", "bytes", "seconds", "rows/s"):
+        view.add_column(col, justify="right" if col != "table" else "left")
+    for r in results:
+        view.add_row(r.table, f"{r.rows:,}", _size(r.bytes), f"{r.seconds:.2f}", f"{r.rows_per_second:,.0f}")
+    rows = sum(r.rows for r in results)
+    view.add_row("[bold]total[/]", f"{rows:,}", _size(sum(r.bytes for r in results)), f"{total:.2f}",
+                 f"{rows / total if total else 0:,.0f}")
+    out.print(view)
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The generation core: pure, vectorised, streaming; imports numpy, pyarrow, faker and pydantic only."""

@@ -1,0 +1,128 @@
+"""Numeric distributions and basic values: each maps uniform bits to values by an inverse CDF or a
+closed-form transform, so a value depends only on (key, row)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from mock_pipelines.core.registry import GenContext, generator
+
+
+def _clip(values: np.ndarray, min: float | None, max: float | None) -> np.ndarray:
+    if min is not None or max is not None:
+        values = np.clip(values, min, max)
+    return values
+
+
+def _float(values: np.ndarray, round_to: int | None) -> pa.Array:
+    if round_to is not None:
+        values = np.round(values, round_to)
+    return pa.array(values, type=pa.float64())
+
+
+@generator("uniform", category="numeric", returns="float", example="41.73")
+def uniform(ctx: GenContext, *, min: float = 0.0, max: float = 1.0, round: int | None = None) -> pa.Array:
+    """Uniform floats in [min, max)."""
+    return _float(min + (max - min) * ctx.uniform(), round)
+
+
+@generator("integer", category="numeric", returns="int", example="17", aliases=("randint", "int_between"),
+           supports_unique=True, capacity=lambda p, _l: int(p.get("max", 100)) - int(p.get("min", 0)) + 1)
+def integer(ctx: GenContext, *, min: int = 0, max: int = 100) -> pa.Array:
+    """Uniform integers in [min, max] (inclusive); unique=true gives a permutation of the range."""
+    span = max - min + 1
+    if ctx.unique:
+        return pa.array(min + ctx.unique_index(span), type=pa.int64())
+    return pa.array(min + ctx.integers(span), type=pa.int64())
+
+
+@generator("normal", category="numeric", returns="float", example="49.2", aliases=("gaussian",))
+def normal(ctx: GenContext, *, mean: float = 0.0, std: float = 1.0, min: float | None = None,
+           max: float | None = None, round: int | None = None) -> pa.Array:
+    """Normal (Gaussian) distribution, optionally clipped to [min, max]."""
+    return _float(_clip(mean + std * ctx.normal(), min, max), round)
+
+
+@generator("lognormal", category="numeric", returns="float", example="73.9")
+def lognormal(ctx: GenContext, *, mean: float = 0.0, sigma: float = 1.0, min: float | None = None,
+              max: float | None = None, round: int | None = None) -> pa.Array:
+    """Log-normal: exp(N(mean, sigma)); mean and sigma are of the underlying normal."""
+    return _float(_clip(np.exp(mean + sigma * ctx.normal()), min, max), round)
+
+
+@generator("exponential", category="numeric", returns="float", example="2.31")
+def exponential(ctx: GenContext, *, scale: float = 1.0, min: float | None = None, max: float | None = None,
+                round: int | None = None) -> pa.Array:
+    """Exponential with the given scale (mean = scale)."""
+    return _float(_clip(-scale * np.log(ctx.uniform_open()), min, max), round)
+
+
+def poisson_from_uniform(u: np.ndarray, lam: float) -> np.ndarray:
+    """Poisson(lam) by inverse CDF over a table of cumulative probabilities (exact for the table's range)."""
+    if lam <= 0:
+        return np.zeros(len(u), dtype=np.int64)
+    upper = int(lam + 12 * np.sqrt(lam) + 12)
+    k = np.arange(upper + 1)
+    log_pmf = k * np.log(lam) - lam - np.cumsum(np.log(np.maximum(k, 1)))
+    cdf = np.cumsum(np.exp(log_pmf))
+    return np.minimum(np.searchsorted(cdf, u, side="right"), upper).astype(np.int64)
+
+
+@generator("poisson", category="numeric", returns="int", example="3")
+def poisson(ctx: GenContext, *, lam: float = 1.0, min: int | None = None, max: int | None = None) -> pa.Array:
+    """Poisson counts with rate lam."""
+    return pa.array(_clip(poisson_from_uniform(ctx.uniform(), lam), min, max), type=pa.int64())
+
+
+def zipf_rank(u: np.ndarray, s: float, n: int) -> np.ndarray:
+    """Ranks in [0, n) with P(rank = k) ∝ (k+1)^-s, by inverting the continuous power-law CDF."""
+    if n <= 1:
+        return np.zeros(len(u), dtype=np.int64)
+    if abs(s - 1.0) < 1e-9:
+        x = np.exp(u * np.log(n + 1.0))
+    else:
+        a = 1.0 - s
+        x = (1.0 + u * ((n + 1.0) ** a - 1.0)) ** (1.0 / a)
+    return np.clip(np.floor(x).astype(np.int64) - 1, 0, n - 1)
+
+
+@generator("zipf", category="numeric", returns="int", example="1")
+def zipf(ctx: GenContext, *, s: float = 1.2, n: int = 1000, start: int = 1) -> pa.Array:
+    """Zipf / power-law ranks: start is the most frequent value, frequency falls as rank^-s."""
+    return pa.array(start + zipf_rank(ctx.uniform(), s, n), type=pa.int64())
+
+
+@generator("choice", category="numeric", returns="string", example="paypal", aliases=("weighted_choice",),
+           supports_unique=True, capacity=lambda p, _l: len(p.get("values") or []))
+def choice(ctx: GenContext, *, values: list[Any] | dict[str, float]) -> pa.Array:
+    """A choice among values: a list (uniform) or a mapping value → weight (weights need not sum to 1)."""
+    if isinstance(values, dict):
+        keys = list(values)
+        weights = np.array([float(values[k]) for k in keys])
+    else:
+        keys = list(values)
+        weights = np.ones(len(keys))
+    if not keys:
+        raise ValueError("choice needs at least one value")
+    arr = pa.array(keys)
+    if ctx.unique:
+        idx = ctx.unique_index(len(keys))
+    else:
+        cdf = np.cumsum(weights) / weights.sum()
+        idx = np.minimum(np.searchsorted(cdf, ctx.uniform(), side="right"), len(keys) - 1)
+    return arr.take(pa.array(idx, type=pa.int64()))
+
+
+@generator("boolean", category="numeric", returns="bool", example="true", aliases=("bool",))
+def boolean(ctx: GenContext, *, p: float = 0.5) -> pa.Array:
+    """True with probability p."""
+    return pa.array(ctx.uniform() < p, type=pa.bool_())
+
+
+@generator("constant", category="numeric", returns="string", example="EUR", aliases=("const",))
+def constant(ctx: GenContext, *, value: Any) -> pa.Array:
+    """The same value on every row."""
+    return pa.repeat(pa.scalar(value), len(ctx))

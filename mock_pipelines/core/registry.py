@@ -1,0 +1,285 @@
+"""The generator catalogue: a registry of named, documented, parameter-validated generators.
+
+A generator is a function ``fn(ctx: GenContext, *, param=default, ...) -> pyarrow.Array`` that returns one
+value per row of ``ctx.rows``, computed only from ``ctx`` (row indices, column key, locale, other columns of
+the same rows). Keyword-only parameters are the user-facing parameters; their annotations and defaults are
+validated with pydantic before anything is generated.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Any, get_args, get_origin
+
+import numpy as np
+import pyarrow as pa
+from pydantic import ConfigDict, TypeAdapter, ValidationError
+
+from mock_pipelines.core import random as rnd
+
+# A parameter annotated ColumnRef names another column of the same row ("first_name"), or a column of a
+# referenced parent row through a foreign-key column ("customer_id.signup_ts"). The engine orders columns
+# by these references and resolves them; the generator reads them with ctx.column(name).
+COLUMN_REF = "column-ref"
+ColumnRef = Annotated[str, COLUMN_REF]
+
+LOGICAL_TYPES = ("int", "float", "decimal", "bool", "string", "date", "timestamp", "uuid", "json")
+
+
+@dataclass
+class GenContext:
+    """Everything a generator may depend on. Generators must not use any other source of variation."""
+
+    rows: np.ndarray
+    key: int
+    locale: str = "en_US"
+    unique: bool = False
+    table_rows: int | None = None
+    # Key shared by all columns of the table: columns that must agree (city, state and zip of one
+    # address) draw their shared random index from it instead of from their own column key.
+    table_key: int = 0
+    resolve: Callable[[str], pa.Array] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    # -- randomness, all pure functions of (key, row, stream) --
+    def uniform(self, stream: int = 0) -> np.ndarray:
+        return rnd.uniform(self.key, self.rows, stream)
+
+    def uniform_open(self, stream: int = 0) -> np.ndarray:
+        return rnd.uniform_open(self.key, self.rows, stream)
+
+    def integers(self, n: int | np.ndarray, stream: int = 0) -> np.ndarray:
+        return rnd.integers(self.key, self.rows, n, stream)
+
+    def normal(self, stream: int = 0) -> np.ndarray:
+        return rnd.standard_normal(self.key, self.rows, stream)
+
+    def bits(self, stream: int = 0) -> np.ndarray:
+        return rnd.bits(self.key, self.rows, stream)
+
+    def digits(self, count: int, stream: int = 0) -> np.ndarray:
+        return rnd.digits(self.key, self.rows, count, stream)
+
+    def small_ints(self, count: int, n: int, stream: int = 0) -> np.ndarray:
+        return rnd.small_ints(self.key, self.rows, count, n, stream)
+
+    def unique_index(self, n: int) -> np.ndarray:
+        """A bijection of the row index into [0, n): distinct rows get distinct values while rows < n."""
+        return rnd.permute(self.rows % n, n, self.key)
+
+    def shared(self, group: str) -> GenContext:
+        """A context whose randomness is shared by every column that asks for the same group name."""
+        from dataclasses import replace
+
+        return replace(self, key=rnd.derive_key(self.table_key, "shared", group), unique=False)
+
+    def column(self, ref: str) -> pa.Array:
+        """The values of another column for the same rows (or of the parent row through a foreign key)."""
+        if self.resolve is None:
+            raise LookupError(f"column {ref!r} is not available outside a table")
+        return self.resolve(ref)
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    annotation: Any
+    default: Any
+    is_column_ref: bool
+
+    @property
+    def required(self) -> bool:
+        return self.default is inspect.Parameter.empty
+
+
+@dataclass(frozen=True)
+class Generator:
+    name: str
+    fn: Callable[..., pa.Array]
+    category: str
+    returns: str
+    description: str
+    example: str
+    params: tuple[Param, ...]
+    vectorised: bool = True
+    # Number of distinct values the generator can produce for these params/locale (None = unbounded);
+    # validation uses it to reject unsatisfiable uniqueness before generating anything.
+    capacity: Callable[[Mapping[str, Any], str], int | None] | None = None
+    # True when unique=True is honoured by construction (e.g. a row-derived suffix or a bijection).
+    supports_unique: bool = False
+    aliases: tuple[str, ...] = ()
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+    def column_refs(self, params: Mapping[str, Any]) -> list[str]:
+        refs: list[str] = []
+        for p in self.params:
+            value = params.get(p.name, None if p.required else p.default)
+            if p.is_column_ref and value:
+                refs.extend(value if isinstance(value, list | tuple) else [value])
+        return refs
+
+    def validate_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Check names and types of params; return them with defaults filled in. Raises ParamError."""
+        known = {p.name for p in self.params}
+        for name in params:
+            if name not in known:
+                raise ParamError(name, f"unknown parameter {name!r} for generator {self.name!r}",
+                                 suggest(name, known), expected=self.signature())
+        out: dict[str, Any] = {}
+        for p in self.params:
+            if p.name not in params:
+                if p.required:
+                    raise ParamError(p.name, f"generator {self.name!r} needs parameter {p.name!r}",
+                                     None, expected=self.signature())
+                out[p.name] = p.default
+                continue
+            try:
+                out[p.name] = _adapter(p.annotation).validate_python(params[p.name])
+            except ValidationError as exc:
+                msg = exc.errors()[0]["msg"]
+                raise ParamError(p.name, f"parameter {p.name!r} of {self.name!r}: {msg}", None,
+                                 expected=_type_name(p.annotation)) from None
+        return out
+
+    def signature(self) -> str:
+        parts = []
+        for p in self.params:
+            t = _type_name(p.annotation)
+            parts.append(f"{p.name}: {t}" + ("" if p.required else f" = {p.default!r}"))
+        return f"{self.name}({', '.join(parts)})"
+
+    def __call__(self, ctx: GenContext, **params: Any) -> pa.Array:
+        return self.fn(ctx, **params)
+
+
+class ParamError(ValueError):
+    def __init__(self, param: str, message: str, suggestion: str | None, expected: str | None = None):
+        super().__init__(message)
+        self.param = param
+        self.message = message
+        self.suggestion = suggestion
+        self.expected = expected
+
+
+_ADAPTERS: dict[Any, TypeAdapter] = {}
+
+
+def _adapter(annotation: Any) -> TypeAdapter:
+    try:
+        return _ADAPTERS[annotation]
+    except (KeyError, TypeError):
+        adapter = TypeAdapter(annotation, config=ConfigDict(strict=False) if not _is_plain(annotation) else None)
+        try:
+            _ADAPTERS[annotation] = adapter
+        except TypeError:
+            pass
+        return adapter
+
+
+def _is_plain(annotation: Any) -> bool:
+    return isinstance(annotation, type)
+
+
+def _type_name(annotation: Any) -> str:
+    if get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    if isinstance(annotation, type):
+        return annotation.__name__
+    return str(annotation).replace("typing.", "")
+
+
+REGISTRY: dict[str, Generator] = {}
+_ALIASES: dict[str, str] = {}
+
+
+def generator(
+    name: str,
+    *,
+    category: str,
+    returns: str,
+    example: str,
+    description: str | None = None,
+    vectorised: bool = True,
+    capacity: Callable[[Mapping[str, Any], str], int | None] | None = None,
+    supports_unique: bool = False,
+    aliases: tuple[str, ...] = (),
+) -> Callable[[Callable[..., pa.Array]], Callable[..., pa.Array]]:
+    """Register ``fn`` as generator ``name``. The docstring's first line is the default description."""
+    if returns not in LOGICAL_TYPES:
+        raise ValueError(f"generator {name}: unknown return type {returns!r}")
+
+    def register(fn: Callable[..., pa.Array]) -> Callable[..., pa.Array]:
+        if name in REGISTRY or name in _ALIASES:
+            raise ValueError(f"generator {name!r} registered twice")
+        sig = inspect.signature(fn)
+        params = []
+        for p in list(sig.parameters.values())[1:]:
+            if p.kind is not inspect.Parameter.KEYWORD_ONLY:
+                raise TypeError(f"generator {name}: parameter {p.name} must be keyword-only")
+            ann = p.annotation
+            is_ref = get_origin(ann) is Annotated and COLUMN_REF in get_args(ann)[1:]
+            if not is_ref and get_origin(ann) is list:
+                inner = get_args(ann)[0] if get_args(ann) else None
+                is_ref = get_origin(inner) is Annotated and COLUMN_REF in get_args(inner)[1:]
+            params.append(Param(p.name, ann, p.default, is_ref))
+        doc = description or (inspect.getdoc(fn) or "").split("\n")[0]
+        REGISTRY[name] = Generator(
+            name=name, fn=fn, category=category, returns=returns, description=doc, example=example,
+            params=tuple(params), vectorised=vectorised, capacity=capacity,
+            supports_unique=supports_unique, aliases=aliases,
+        )
+        for alias in aliases:
+            _ALIASES[alias] = name
+        return fn
+
+    return register
+
+
+def get(name: str) -> Generator:
+    """The generator called ``name`` (or an alias). Raises KeyError with a suggestion."""
+    load_catalogue()
+    if name in REGISTRY:
+        return REGISTRY[name]
+    if name in _ALIASES:
+        return REGISTRY[_ALIASES[name]]
+    raise UnknownGenerator(name, suggest(name, [*REGISTRY, *_ALIASES]))
+
+
+class UnknownGenerator(KeyError):
+    def __init__(self, name: str, suggestion: str | None):
+        super().__init__(name)
+        self.name = name
+        self.suggestion = suggestion
+
+    def __str__(self) -> str:
+        hint = f" — did you mean {self.suggestion!r}?" if self.suggestion else ""
+        return f"unknown generator {self.name!r}{hint}"
+
+
+def catalogue() -> list[Generator]:
+    load_catalogue()
+    return sorted(REGISTRY.values(), key=lambda g: (g.category, g.name))
+
+
+def suggest(name: str, candidates: Any) -> str | None:
+    """The closest candidate to a misspelt name, if one is close enough to be a likely typo."""
+    matches = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+_LOADED = False
+
+
+def load_catalogue() -> None:
+    global _LOADED
+    if not _LOADED:
+        _LOADED = True
+        import mock_pipelines.core.generators  # noqa: F401  (registers every generator on import)

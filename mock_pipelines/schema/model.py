@@ -1,0 +1,192 @@
+"""The validated schema model: what a dataset is, independent of where it came from."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from mock_pipelines.schema.errors import Location
+
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+SCALAR_TYPES = ("int", "float", "bool", "string", "date", "timestamp", "uuid", "json")
+TYPE_PATTERN = re.compile(r"^(int|float|bool|string|date|timestamp|uuid|json|decimal(\((\d+)\s*,\s*(\d+)\))?)$")
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """A distribution written as a call: ``poisson(3)``, ``zipf(1.1)``, ``normal(mean=50, std=10)``."""
+
+    name: str
+    args: tuple[Any, ...] = ()
+    kwargs: tuple[tuple[str, Any], ...] = ()
+
+    @classmethod
+    def parse(cls, text: str | int | float) -> Distribution:
+        if isinstance(text, int | float) and not isinstance(text, bool):
+            return cls("constant", (text,))
+        tree = ast.parse(str(text).strip(), mode="eval").body
+        if isinstance(tree, ast.Name):
+            return cls(tree.id)
+        if not isinstance(tree, ast.Call) or not isinstance(tree.func, ast.Name):
+            raise ValueError("write a distribution as name(arguments), e.g. poisson(3)")
+        args = tuple(_literal(a) for a in tree.args)
+        kwargs = tuple((k.arg, _literal(k.value)) for k in tree.keywords if k.arg)
+        return cls(tree.func.id, args, kwargs)
+
+    def __str__(self) -> str:
+        parts = [repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs]
+        return f"{self.name}({', '.join(parts)})"
+
+
+def _literal(node: ast.AST) -> Any:
+    value = ast.literal_eval(node)
+    if not isinstance(value, int | float | str | list | dict | bool):
+        raise ValueError(f"unsupported argument {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class ColumnType:
+    name: str  # one of SCALAR_TYPES or "decimal"
+    precision: int | None = None
+    scale: int | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> ColumnType:
+        m = TYPE_PATTERN.match(text.strip().lower())
+        if not m:
+            raise ValueError(text)
+        if m.group(1).startswith("decimal"):
+            return cls("decimal", int(m.group(3) or 18), int(m.group(4) or 2))
+        return cls(m.group(1))
+
+    def __str__(self) -> str:
+        return f"decimal({self.precision},{self.scale})" if self.name == "decimal" else self.name
+
+
+@dataclass
+class ColumnSpec:
+    name: str
+    type: ColumnType
+    location: Location
+    description: str = ""
+    generator: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    expr: str | None = None
+    template: str | None = None
+    ref: tuple[str, str] | None = None  # (table, column) for a single-column foreign key
+    fk_member: bool = False  # filled by a composite foreign key declared at table level
+    null_rate: float = 0.0
+    nullable: bool = False
+    unique: bool = False
+    type_given: bool = False
+
+    @property
+    def kind(self) -> str:
+        if self.ref is not None or self.fk_member:
+            return "ref"
+        if self.expr is not None:
+            return "expr"
+        if self.template is not None:
+            return "template"
+        return "gen"
+
+
+@dataclass
+class ForeignKey:
+    columns: list[str]
+    table: str
+    ref_columns: list[str]
+    location: Location
+    skew: Distribution | None = None
+    null_rate: float = 0.0
+
+    @property
+    def name(self) -> str:
+        return "_".join(self.columns)
+
+
+@dataclass
+class RowCount:
+    fixed: int | None = None
+    per: str | None = None  # parent table: this table has `count` children per parent row
+    count: Distribution | None = None
+    min: int = 0
+    max: int | None = None
+
+
+@dataclass
+class TableSpec:
+    name: str
+    location: Location
+    rows: RowCount
+    columns: dict[str, ColumnSpec]
+    description: str = ""
+    primary_key: list[str] = field(default_factory=list)
+    foreign_keys: list[ForeignKey] = field(default_factory=list)
+    tags: dict[str, str] = field(default_factory=dict)
+    owners: list[str] = field(default_factory=list)
+
+    def fk_for_column(self, column: str) -> ForeignKey | None:
+        return next((fk for fk in self.foreign_keys if column in fk.columns), None)
+
+    @property
+    def grouping_fk(self) -> ForeignKey | None:
+        """The foreign key to the `rows.per` parent: it is fixed by the layout, not drawn at random."""
+        if self.rows.per is None:
+            return None
+        return next((fk for fk in self.foreign_keys if fk.table == self.rows.per), None)
+
+    def parents(self) -> list[str]:
+        return list(dict.fromkeys(fk.table for fk in self.foreign_keys if fk.table != self.name))
+
+
+@dataclass
+class DatasetSpec:
+    name: str
+    file: str
+    tables: dict[str, TableSpec]
+    description: str = ""
+    locale: str = "en_US"
+    seed: int = 0
+    source_hash: str = ""
+
+    def table_order(self) -> list[str]:
+        """Tables with every parent before its children (validation guarantees there is no cycle)."""
+        done: list[str] = []
+        seen: set[str] = set()
+
+        def visit(name: str) -> None:
+            if name in seen:
+                return
+            seen.add(name)
+            for parent in self.tables[name].parents():
+                visit(parent)
+            done.append(name)
+
+        for name in self.tables:
+            visit(name)
+        return done
+
+    def spec_hash(self, table: str | None = None) -> str:
+        """A stable hash of the validated spec (of one table, or the whole dataset)."""
+        payload = asdict(self.tables[table]) if table else {k: asdict(t) for k, t in self.tables.items()}
+        for item in ([payload] if table else payload.values()):
+            _strip_locations(item)
+        blob = json.dumps({"dataset": self.name, "locale": self.locale, "spec": payload}, sort_keys=True,
+                          default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _strip_locations(obj: Any) -> None:
+    if isinstance(obj, dict):
+        obj.pop("location", None)
+        for value in obj.values():
+            _strip_locations(value)
+    elif isinstance(obj, list):
+        for value in obj:
+            _strip_locations(value)

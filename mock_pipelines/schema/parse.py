@@ -1,0 +1,658 @@
+"""Turn a schema YAML file into a validated :class:`DatasetSpec`, or a SchemaError listing every problem.
+
+Validation runs completely before anything is generated: unknown keys, generators and parameters (with
+near-miss suggestions), wrong types, references to missing tables or columns, foreign-key type mismatches,
+cycles in the foreign-key graph and between derived columns, and uniqueness no generator can satisfy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from mock_pipelines.core import registry
+from mock_pipelines.core.expressions import ExpressionError, parse_expression, parse_template
+from mock_pipelines.core.vocab import SUPPORTED_LOCALES
+from mock_pipelines.schema.errors import IssueCollector, Location, SchemaError
+from mock_pipelines.schema.model import (
+    IDENTIFIER,
+    ColumnSpec,
+    ColumnType,
+    DatasetSpec,
+    Distribution,
+    ForeignKey,
+    RowCount,
+    TableSpec,
+)
+from mock_pipelines.schema.yaml_source import deep_merge, key_location, load_yaml, value_location
+
+TOP_KEYS = ("dataset", "description", "locale", "seed", "templates", "tables")
+TABLE_KEYS = ("description", "rows", "columns", "primary_key", "foreign_keys", "extends", "tags", "owners")
+COLUMN_KEYS = ("type", "gen", "dist", "expr", "template", "ref", "skew", "description", "null_rate", "nullable",
+               "unique", "primary_key", "extends")
+ROWS_KEYS = ("per", "count", "min", "max")
+FK_KEYS = ("columns", "ref", "skew", "null_rate")
+SKEWS = ("uniform", "zipf")
+COUNT_DISTRIBUTIONS = ("constant", "uniform", "integer", "poisson", "zipf", "normal", "lognormal", "exponential")
+
+
+def load_dataset(path: str | Path, text: str | None = None) -> DatasetSpec:
+    """Load and validate a schema file. Raises SchemaError (with every issue found) on bad input."""
+    path = Path(path)
+    raw_text = text if text is not None else _read(path)
+    doc = load_yaml(path, raw_text)
+    spec = _Parser(str(path), doc).parse()
+    spec.source_hash = hashlib.sha256(raw_text.encode()).hexdigest()[:16]
+    return spec
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        from mock_pipelines.schema.errors import Issue
+
+        raise SchemaError([Issue(Location(str(path)), "file not found",
+                                 suggestion="check the path; schemas usually live in schemas/*.yaml")]) from None
+
+
+class _Parser:
+    def __init__(self, file: str, doc: Any):
+        self.file = file
+        self.doc = doc
+        self.issues = IssueCollector()
+        self.templates: dict[str, Any] = {}
+
+    # -- helpers --
+    def at_key(self, mapping: Any, key: str) -> Location:
+        return key_location(self.file, mapping, key)
+
+    def at_value(self, container: Any, key: str | int) -> Location:
+        return value_location(self.file, container, key)
+
+    def check_keys(self, mapping: Any, allowed: tuple[str, ...], what: str, extra: tuple[str, ...] = ()) -> None:
+        for key in mapping:
+            if key not in allowed and key not in extra:
+                self.issues.add(self.at_key(mapping, key), f"unknown key {key!r} in {what}",
+                                expected="one of " + ", ".join(allowed),
+                                suggestion=registry.suggest(str(key), [*allowed, *extra]))
+
+    def apply_extends(self, mapping: Any, what: str, path: tuple[str, ...] = ()) -> Any:
+        """Deep-merge the named template(s) under ``mapping`` (templates may extend templates).
+
+        Each named template is resolved completely (its own ``extends`` first) before the templates are
+        merged left to right and ``mapping`` is laid over them, so ``extends: [a, b]`` keeps what a and b
+        inherit. ``path`` is the chain of templates being resolved, to report loops (a diamond is not one).
+        """
+        if not isinstance(mapping, dict) or "extends" not in mapping:
+            return mapping
+        names = mapping["extends"]
+        names = [names] if isinstance(names, str) else list(names or [])
+        merged: Any = {}
+        for name in names:
+            if name not in self.templates:
+                self.issues.add(self.at_value(mapping, "extends"), f"unknown template {name!r} in {what}",
+                                expected="a name under `templates:`",
+                                suggestion=registry.suggest(str(name), self.templates))
+                continue
+            if name in path:
+                self.issues.add(self.at_value(mapping, "extends"),
+                                f"templates extend each other in a loop: {' → '.join([*path, name])}")
+                return {k: v for k, v in mapping.items() if k != "extends"}
+            resolved = self.apply_extends(self.templates[name], what, (*path, name))
+            merged = deep_merge(merged, resolved)
+        rest = type(mapping)()
+        for key, value in mapping.items():
+            if key != "extends":
+                rest[key] = value
+        if hasattr(mapping, "lc"):
+            rest._yaml_set_line_col(mapping.lc.line, mapping.lc.col)
+            for key in rest:
+                try:
+                    rest.lc.add_kv_line_col(key, list(mapping.lc.key(key)) + list(mapping.lc.value(key)))
+                except (KeyError, TypeError):
+                    pass
+        return deep_merge(merged, rest)
+
+    # -- the document --
+    def parse(self) -> DatasetSpec:
+        doc = self.doc
+        self.check_keys(doc, TOP_KEYS, "the dataset")
+        name = doc.get("dataset")
+        if not isinstance(name, str) or not IDENTIFIER.match(name):
+            self.issues.add(self.at_value(doc, "dataset") if "dataset" in doc else Location(self.file, 1, 1),
+                            "the dataset needs a name" if name is None else f"invalid dataset name {name!r}",
+                            expected="`dataset: name` with letters, digits and underscores")
+            name = "dataset"
+        locale = doc.get("locale", "en_US")
+        if locale not in SUPPORTED_LOCALES:
+            self.issues.add(self.at_value(doc, "locale"), f"unsupported locale {locale!r}",
+                            expected="one of " + ", ".join(SUPPORTED_LOCALES),
+                            suggestion=registry.suggest(str(locale), SUPPORTED_LOCALES))
+            locale = "en_US"
+        seed = doc.get("seed", 0)
+        if not isinstance(seed, int) or isinstance(seed, bool):
+            self.issues.add(self.at_value(doc, "seed"), f"seed must be an integer, got {seed!r}")
+            seed = 0
+        templates = doc.get("templates") or {}
+        if not isinstance(templates, dict):
+            self.issues.add(self.at_value(doc, "templates"), "`templates` must be a mapping of name → template")
+            templates = {}
+        self.templates = dict(templates)
+        tables_doc = doc.get("tables")
+        if not isinstance(tables_doc, dict) or not tables_doc:
+            self.issues.add(self.at_key(doc, "tables") if "tables" in doc else Location(self.file, 1, 1),
+                            "the dataset needs at least one table", expected="`tables:` mapping name → table")
+            self.issues.raise_if_any()
+        tables: dict[str, TableSpec] = {}
+        for tname, tdoc in tables_doc.items():
+            table = self.parse_table(tables_doc, str(tname), tdoc, locale)
+            if table is not None:
+                tables[table.name] = table
+        spec = DatasetSpec(name=name, file=self.file, tables=tables, description=str(doc.get("description", "")),
+                           locale=locale, seed=seed)
+        if not self.issues.issues:
+            _Checker(spec, self.issues).check()
+        self.issues.raise_if_any()
+        return spec
+
+    def parse_table(self, parent: Any, name: str, tdoc: Any, locale: str) -> TableSpec | None:
+        loc = self.at_key(parent, name)
+        if not IDENTIFIER.match(name):
+            self.issues.add(loc, f"invalid table name {name!r}",
+                            expected="letters, digits and underscores, starting with a letter")
+            return None
+        if not isinstance(tdoc, dict):
+            self.issues.add(loc, f"table {name!r} must be a mapping", expected="rows:, columns:, …")
+            return None
+        tdoc = self.apply_extends(tdoc, f"table {name!r}")
+        self.check_keys(tdoc, TABLE_KEYS, f"table {name!r}")
+        rows = self.parse_rows(tdoc, name)
+        cols_doc = tdoc.get("columns")
+        if not isinstance(cols_doc, dict) or not cols_doc:
+            self.issues.add(self.at_key(tdoc, "columns") if "columns" in tdoc else loc,
+                            f"table {name!r} needs columns", expected="`columns:` mapping name → column")
+            return None
+        columns: dict[str, ColumnSpec] = {}
+        pk: list[str] = []
+        for cname, cdoc in cols_doc.items():
+            col = self.parse_column(cols_doc, name, str(cname), cdoc)
+            if col is not None:
+                columns[col.name] = col
+                if isinstance(cdoc, dict) and cdoc.get("primary_key") is True:
+                    pk.append(col.name)
+        if "primary_key" in tdoc:
+            raw_pk = tdoc["primary_key"]
+            pk = [raw_pk] if isinstance(raw_pk, str) else [str(c) for c in (raw_pk or [])]
+            for c in pk:
+                if c not in columns:
+                    self.issues.add(self.at_value(tdoc, "primary_key"), f"primary key column {c!r} is not a column "
+                                    f"of {name!r}", suggestion=registry.suggest(c, columns))
+        foreign_keys = self.parse_foreign_keys(tdoc, name, columns)
+        tags = tdoc.get("tags") or {}
+        owners = tdoc.get("owners") or []
+        return TableSpec(name=name, location=loc, rows=rows, columns=columns,
+                         description=str(tdoc.get("description", "")), primary_key=pk,
+                         foreign_keys=foreign_keys, tags={str(k): str(v) for k, v in dict(tags).items()},
+                         owners=[str(o) for o in owners])
+
+    def parse_rows(self, tdoc: Any, table: str) -> RowCount:
+        raw = tdoc.get("rows", 100)
+        loc = self.at_value(tdoc, "rows") if "rows" in tdoc else self.at_key(tdoc, "columns")
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            if raw < 0:
+                self.issues.add(loc, f"rows of {table!r} must be >= 0, got {raw}")
+            return RowCount(fixed=max(raw, 0))
+        if isinstance(raw, dict):
+            self.check_keys(raw, ROWS_KEYS, f"rows of {table!r}")
+            per = raw.get("per")
+            if not isinstance(per, str):
+                self.issues.add(loc, f"rows of {table!r}: `per:` must name the parent table",
+                                expected="rows: {per: customers, count: poisson(3)}")
+            count = self.parse_distribution(raw, "count", f"rows of {table!r}", COUNT_DISTRIBUTIONS,
+                                            default=Distribution("constant", (1,)))
+            lo, hi = raw.get("min", 0), raw.get("max")
+            if not isinstance(lo, int) or (hi is not None and not isinstance(hi, int)) or lo < 0 or (
+                    hi is not None and hi < lo):
+                self.issues.add(loc, f"rows of {table!r}: min/max must be integers with 0 <= min <= max")
+                lo, hi = 0, None
+            return RowCount(per=per if isinstance(per, str) else None, count=count, min=lo, max=hi)
+        self.issues.add(loc, f"rows of {table!r} must be a number or a children-per-parent mapping",
+                        expected="rows: 1000, or rows: {per: customers, count: poisson(3)}")
+        return RowCount(fixed=0)
+
+    def parse_distribution(self, mapping: Any, key: str, what: str, allowed: tuple[str, ...],
+                           default: Distribution | None = None) -> Distribution | None:
+        if key not in mapping:
+            return default
+        try:
+            dist = Distribution.parse(mapping[key])
+        except (SyntaxError, ValueError) as exc:
+            self.issues.add(self.at_value(mapping, key), f"{what}: cannot read distribution {mapping[key]!r}",
+                            expected="name(args), e.g. poisson(3), zipf(1.2), uniform(1, 5)",
+                            suggestion=_comma_hint(mapping[key]) or (str(exc) if "write" in str(exc) else None))
+            return default
+        if dist.name not in allowed:
+            self.issues.add(self.at_value(mapping, key), f"{what}: unknown distribution {dist.name!r}",
+                            expected="one of " + ", ".join(allowed), suggestion=registry.suggest(dist.name, allowed))
+            return default
+        return dist
+
+    def parse_column(self, parent: Any, table: str, name: str, cdoc: Any) -> ColumnSpec | None:
+        loc = self.at_key(parent, name)
+        what = f"column {table}.{name}"
+        if not IDENTIFIER.match(name):
+            self.issues.add(loc, f"invalid column name {name!r}",
+                            expected="letters, digits and underscores, starting with a letter")
+            return None
+        if isinstance(cdoc, str):  # shorthand: a generator name or a distribution call
+            cdoc = {"dist": cdoc} if "(" in cdoc else {"gen": cdoc}
+            parent_loc = loc
+        elif isinstance(cdoc, dict):
+            cdoc = self.apply_extends(cdoc, what)
+            parent_loc = None
+        else:
+            self.issues.add(loc, f"{what} must be a generator name or a mapping",
+                            expected="first_name, or {gen: email, unique: true}")
+            return None
+
+        def at(key: str) -> Location:
+            return parent_loc or self.at_value(cdoc, key)
+
+        kinds = [k for k in ("gen", "dist", "expr", "template", "ref") if k in cdoc]
+        if len(kinds) > 1:
+            self.issues.add(at(kinds[1]), f"{what} has both {kinds[0]!r} and {kinds[1]!r}",
+                            expected="exactly one of gen, dist, expr, template, ref")
+            return None
+        col = ColumnSpec(name=name, type=ColumnType("string"), location=loc,
+                         description=str(cdoc.get("description", "")))
+        # null handling
+        null_rate = cdoc.get("null_rate", 0.0)
+        if not isinstance(null_rate, int | float) or isinstance(null_rate, bool) or not 0 <= null_rate <= 1:
+            self.issues.add(at("null_rate"), f"{what}: null_rate must be a number between 0 and 1",
+                            expected="e.g. null_rate: 0.05")
+            null_rate = 0.0
+        col.null_rate = float(null_rate)
+        col.nullable = bool(cdoc.get("nullable", False)) or col.null_rate > 0
+        col.unique = bool(cdoc.get("unique", False))
+        params = {k: v for k, v in cdoc.items() if k not in COLUMN_KEYS}
+        gen: registry.Generator | None = None
+        if "ref" in cdoc:
+            ref = cdoc["ref"]
+            if not isinstance(ref, str) or ref.count(".") != 1:
+                self.issues.add(at("ref"), f"{what}: ref must be written table.column, got {ref!r}",
+                                expected="ref: customers.customer_id")
+            else:
+                t, c = ref.split(".")
+                col.ref = (t, c)
+            for k in params:
+                self.issues.add(self.at_key(cdoc, k), f"unknown key {k!r} in foreign-key {what}",
+                                expected="ref, skew, null_rate, description, type",
+                                suggestion=registry.suggest(k, COLUMN_KEYS))
+            params = {}
+        elif "expr" in cdoc:
+            col.expr = str(cdoc["expr"])
+            try:
+                parse_expression(col.expr)
+            except ExpressionError as exc:
+                self.issues.add(at("expr"), f"{what}: {exc}", suggestion=exc.suggestion)
+        elif "template" in cdoc:
+            col.template = str(cdoc["template"])
+            col.type = ColumnType("string")
+            try:
+                parse_template(col.template)
+            except ExpressionError as exc:
+                self.issues.add(at("template"), f"{what}: {exc}", suggestion=exc.suggestion)
+        elif "dist" in cdoc:
+            try:
+                dist = Distribution.parse(cdoc["dist"])
+            except (SyntaxError, ValueError):
+                self.issues.add(at("dist"), f"{what}: cannot read distribution {cdoc['dist']!r}",
+                                expected="name(args), e.g. normal(50, 10), lognormal(3, 0.8), poisson(2)",
+                                suggestion=_comma_hint(cdoc["dist"]))
+                return None
+            gen_name = dist.name
+            if gen_name == "uniform" and str(cdoc.get("type", "")).startswith("int"):
+                gen_name = "integer"
+            gen = self.lookup_generator(gen_name, at("dist"), what)
+            if gen is not None:
+                positional = [p.name for p in gen.params]
+                if len(dist.args) > len(positional):
+                    self.issues.add(at("dist"), f"{what}: {dist.name} takes at most {len(positional)} arguments",
+                                    expected=gen.signature())
+                merged = dict(zip(positional, dist.args, strict=False))
+                merged.update(dict(dist.kwargs))
+                merged.update(params)
+                params = merged
+        else:
+            gen_name = cdoc.get("gen")
+            if gen_name is None:
+                self.issues.add(loc, f"{what} needs a generator",
+                                expected="one of gen, dist, expr, template or ref",
+                                suggestion="e.g. {gen: first_name}; `mock-pipelines generators` lists them")
+                return None
+            gen = self.lookup_generator(str(gen_name), at("gen"), what)
+        if col.expr is not None or col.template is not None:
+            for k in params:  # derived columns take no generator parameters: any other key is a typo
+                self.issues.add(self.at_key(cdoc, k), f"unknown key {k!r} in {what}",
+                                expected="one of " + ", ".join(COLUMN_KEYS),
+                                suggestion=registry.suggest(str(k), COLUMN_KEYS))
+        if gen is not None:
+            try:
+                col.params = gen.validate_params(params)
+            except registry.ParamError as exc:
+                where = self.at_key(cdoc, exc.param) if exc.param in cdoc and parent_loc is None else at("dist") \
+                    if "dist" in cdoc else loc
+                suggestion = exc.suggestion
+                if suggestion is None and gen.param(exc.param) is None:  # a misspelt column key (uniqe)
+                    suggestion = registry.suggest(exc.param, COLUMN_KEYS)
+                self.issues.add(where, f"{what}: {exc.message}", expected=exc.expected, suggestion=suggestion)
+            col.generator = gen.name
+            col.type = ColumnType.parse(gen.returns) if gen.returns != "decimal" else ColumnType("decimal", 18, 2)
+            if col.unique and not gen.supports_unique:
+                self.issues.add(at("unique") if parent_loc is None else loc,
+                                f"{what}: generator {gen.name!r} cannot guarantee unique values",
+                                suggestion="use sequence, uuid4, pattern, integer, email, or a template with "
+                                           "{_unique}")
+        if "type" in cdoc:
+            try:
+                col.type = ColumnType.parse(str(cdoc["type"]))
+                col.type_given = True
+            except ValueError:
+                names = ("int", "float", "decimal(p,s)", "bool", "string", "date", "timestamp", "uuid", "json")
+                self.issues.add(at("type"), f"{what}: unknown type {cdoc['type']!r}",
+                                expected="one of " + ", ".join(names),
+                                suggestion=registry.suggest(str(cdoc["type"]), [n.split("(")[0] for n in names]))
+        elif col.expr is not None:
+            col.type = ColumnType("auto")
+        if col.template is not None and col.unique and not parse_template(col.template).has_unique_token:
+            self.issues.add(at("template"), f"{what}: a unique template needs a part that differs on every row",
+                            suggestion="add {_unique} (a short row token) to the template")
+        if col.expr is not None and col.unique:
+            self.issues.add(at("unique"), f"{what}: an expression cannot be declared unique",
+                            suggestion="use a template with {_unique}, sequence or uuid4")
+        col._skew_raw = cdoc.get("skew")  # type: ignore[attr-defined]
+        col._skew_loc = at("skew") if "skew" in cdoc else loc  # type: ignore[attr-defined]
+        col._fk_null_rate = col.null_rate  # type: ignore[attr-defined]
+        return col
+
+    def lookup_generator(self, name: str, loc: Location, what: str) -> registry.Generator | None:
+        try:
+            return registry.get(name)
+        except registry.UnknownGenerator as exc:
+            self.issues.add(loc, f"{what}: unknown generator {name!r}", suggestion=exc.suggestion or
+                            "`mock-pipelines generators --search WORD` lists the catalogue")
+            return None
+
+    def parse_skew(self, raw: Any, loc: Location, what: str) -> Distribution | None:
+        if raw is None:
+            return None
+        try:
+            dist = Distribution.parse(raw)
+        except (SyntaxError, ValueError):
+            self.issues.add(loc, f"{what}: cannot read skew {raw!r}", expected="uniform or zipf(1.1)")
+            return None
+        if dist.name not in SKEWS:
+            self.issues.add(loc, f"{what}: unknown skew {dist.name!r}", expected="uniform or zipf(s)",
+                            suggestion=registry.suggest(dist.name, SKEWS))
+            return None
+        return dist
+
+    def parse_foreign_keys(self, tdoc: Any, table: str, columns: dict[str, ColumnSpec]) -> list[ForeignKey]:
+        fks: list[ForeignKey] = []
+        for col in columns.values():
+            if col.ref is not None:
+                skew = self.parse_skew(col._skew_raw, col._skew_loc, f"column {table}.{col.name}")  # type: ignore[attr-defined]
+                fks.append(ForeignKey([col.name], col.ref[0], [col.ref[1]], col.location, skew, col.null_rate))
+            elif col._skew_raw is not None:  # type: ignore[attr-defined]
+                self.issues.add(col._skew_loc, f"column {table}.{col.name}: skew applies to foreign keys only",  # type: ignore[attr-defined]
+                                suggestion="add ref: table.column, or use dist: zipf(s) for values")
+        raw_list = tdoc.get("foreign_keys") or []
+        if not isinstance(raw_list, list):
+            self.issues.add(self.at_value(tdoc, "foreign_keys"), "foreign_keys must be a list",
+                            expected="- {columns: [a, b], ref: parent(a, b)}")
+            return fks
+        for i, raw in enumerate(raw_list):
+            loc = self.at_value(raw_list, i)
+            if not isinstance(raw, dict):
+                self.issues.add(loc, "a foreign key must be a mapping", expected="{columns: [a, b], ref: parent(a, b)}")
+                continue
+            self.check_keys(raw, FK_KEYS, f"a foreign key of {table!r}")
+            cols = raw.get("columns")
+            cols = [cols] if isinstance(cols, str) else [str(c) for c in (cols or [])]
+            ref = str(raw.get("ref", ""))
+            parsed = _parse_fk_target(ref)
+            if parsed is None or not cols:
+                self.issues.add(loc, f"foreign key of {table!r} needs columns and ref",
+                                expected="{columns: [order_id, line_no], ref: order_items(order_id, line_no)}")
+                continue
+            target, ref_cols = parsed
+            if len(ref_cols) != len(cols):
+                self.issues.add(self.at_value(raw, "ref"), f"foreign key {cols} → {ref}: "
+                                f"{len(cols)} columns reference {len(ref_cols)}")
+                continue
+            null_rate = float(raw.get("null_rate", 0.0))
+            for c in cols:
+                if c in columns and columns[c].kind != "gen" or (c in columns and columns[c].generator):
+                    self.issues.add(self.at_value(raw, "columns"), f"column {table}.{c} is filled by the foreign key "
+                                    f"to {target!r}; declare only its type/description there, or drop it")
+                    continue
+                if c not in columns:
+                    columns[c] = ColumnSpec(name=c, type=ColumnType("auto"), location=loc)
+                columns[c].fk_member = True
+                columns[c].null_rate = max(columns[c].null_rate, null_rate)
+                columns[c].nullable = columns[c].nullable or null_rate > 0
+            skew = self.parse_skew(raw.get("skew"), self.at_value(raw, "skew") if "skew" in raw else loc,
+                                   f"a foreign key of {table!r}")
+            fks.append(ForeignKey(cols, target, ref_cols, loc, skew, null_rate))
+        return fks
+
+
+def _comma_hint(text: object) -> str | None:
+    if isinstance(text, str) and "(" in text and ")" not in text:
+        return "inside { } a comma ends the value: quote the call, e.g. \"uniform(1, 5)\""
+    return None
+
+
+def _parse_fk_target(ref: str) -> tuple[str, list[str]] | None:
+    ref = ref.strip()
+    if "(" in ref and ref.endswith(")"):
+        table, _, rest = ref.partition("(")
+        return table.strip(), [c.strip() for c in rest[:-1].split(",") if c.strip()]
+    if ref.count(".") == 1:
+        t, c = ref.split(".")
+        return t, [c]
+    return None
+
+
+class _Checker:
+    """Cross-table checks, run once every table parsed cleanly."""
+
+    def __init__(self, spec: DatasetSpec, issues: IssueCollector):
+        self.spec = spec
+        self.issues = issues
+
+    def check(self) -> None:
+        self.check_references()
+        if self.issues.issues:
+            return
+        self.check_fk_cycles()
+        self.check_row_layout()
+        self.check_column_dependencies()
+        self.check_keys()
+
+    def check_references(self) -> None:
+        tables = self.spec.tables
+        for table in tables.values():
+            for fk in table.foreign_keys:
+                parent = tables.get(fk.table)
+                if parent is None:
+                    self.issues.add(fk.location, f"{table.name}.{','.join(fk.columns)} references missing table "
+                                    f"{fk.table!r}", suggestion=registry.suggest(fk.table, tables))
+                    continue
+                for child_col, ref_col in zip(fk.columns, fk.ref_columns, strict=True):
+                    target = parent.columns.get(ref_col)
+                    if target is None:
+                        self.issues.add(fk.location, f"{table.name}.{child_col} references missing column "
+                                        f"{fk.table}.{ref_col}", suggestion=registry.suggest(ref_col, parent.columns))
+                        continue
+                    child = table.columns[child_col]
+                    if target.kind == "ref" and fk.table != table.name:
+                        continue  # type resolved once the parent's own reference is resolved
+                    if child.type_given and target.type.name != "auto" and child.type != target.type:
+                        self.issues.add(child.location, f"foreign key type mismatch: {table.name}.{child_col} is "
+                                        f"{child.type} but {fk.table}.{ref_col} is {target.type}",
+                                        expected=f"type: {target.type} (or leave the type out to inherit it)")
+                    elif not child.type_given:
+                        child.type = target.type
+                if fk.table == table.name:
+                    for c in fk.columns:  # roots of a self-referencing tree have no parent
+                        table.columns[c].nullable = True
+            if table.rows.per is not None and table.rows.per not in tables:
+                self.issues.add(table.location, f"rows of {table.name!r}: `per:` names missing table "
+                                f"{table.rows.per!r}", suggestion=registry.suggest(table.rows.per, tables))
+        # resolve types through chains of references (a → b → c), parents first
+        for _ in range(len(tables)):
+            for table in tables.values():
+                for fk in table.foreign_keys:
+                    parent = tables.get(fk.table)
+                    if parent is None:
+                        continue
+                    for child_col, ref_col in zip(fk.columns, fk.ref_columns, strict=True):
+                        if ref_col in parent.columns and not table.columns[child_col].type_given:
+                            table.columns[child_col].type = parent.columns[ref_col].type
+
+    def check_fk_cycles(self) -> None:
+        graph = {name: t.parents() for name, t in self.spec.tables.items()}
+        state: dict[str, int] = {}
+        stack: list[str] = []
+
+        def visit(node: str) -> bool:
+            state[node] = 1
+            stack.append(node)
+            for parent in graph[node]:
+                if state.get(parent) == 1:
+                    cycle = [*stack[stack.index(parent):], parent]
+                    self.issues.add(self.spec.tables[node].location,
+                                    "foreign keys form a cycle: " + " → ".join(cycle),
+                                    suggestion="break the cycle: make one reference nullable and generate it in a "
+                                               "later table, or reference the table itself (a tree)")
+                    return True
+                if state.get(parent) is None and visit(parent):
+                    return True
+            state[node] = 2
+            stack.pop()
+            return False
+
+        for name in graph:
+            if state.get(name) is None and visit(name):
+                return
+
+    def check_row_layout(self) -> None:
+        for table in self.spec.tables.values():
+            if table.rows.per is None:
+                continue
+            if table.rows.per == table.name:
+                self.issues.add(table.location, f"rows of {table.name!r}: a table cannot be `per:` itself")
+            elif table.grouping_fk is None:
+                self.issues.add(table.location, f"table {table.name!r} has rows per {table.rows.per!r} but no "
+                                f"column references {table.rows.per!r}",
+                                suggestion=f"add a column with ref: {table.rows.per}.<key column>")
+
+    def check_column_dependencies(self) -> None:
+        for table in self.spec.tables.values():
+            deps: dict[str, list[str]] = {}
+            for col in table.columns.values():
+                refs: list[str] = []
+                if col.expr is not None:
+                    refs = list(parse_expression(col.expr).references)
+                elif col.template is not None:
+                    refs = list(parse_template(col.template).references)
+                elif col.generator:
+                    refs = registry.get(col.generator).column_refs(col.params)
+                local = []
+                for ref in refs:
+                    head, _, attr = ref.partition(".")
+                    if head not in table.columns:
+                        self.issues.add(col.location, f"column {table.name}.{col.name} reads unknown column {head!r}",
+                                        suggestion=registry.suggest(head, table.columns))
+                        continue
+                    if attr:
+                        fk = table.fk_for_column(head)
+                        if fk is None:
+                            self.issues.add(col.location, f"column {table.name}.{col.name} reads {ref!r} but "
+                                            f"{head!r} is not a foreign key",
+                                            suggestion=f"add ref: parent.key to {head!r}")
+                            continue
+                        parent = self.spec.tables[fk.table]
+                        if attr not in parent.columns:
+                            self.issues.add(col.location, f"column {table.name}.{col.name} reads {ref!r} but "
+                                            f"{fk.table!r} has no column {attr!r}",
+                                            suggestion=registry.suggest(attr, parent.columns))
+                            continue
+                        if fk.table == table.name:
+                            continue  # a parent row in the same table: computed for other rows, no cycle
+                    local.append(head)
+                deps[col.name] = local
+            self._check_dag(table, deps)
+
+    def _check_dag(self, table: TableSpec, deps: dict[str, list[str]]) -> None:
+        state: dict[str, int] = {}
+
+        def visit(node: str, path: list[str]) -> bool:
+            state[node] = 1
+            for d in deps.get(node, []):
+                if state.get(d) == 1:
+                    cycle = [*path[path.index(d):], d] if d in path else [node, d]
+                    self.issues.add(table.columns[node].location,
+                                    f"columns of {table.name!r} depend on each other in a cycle: " + " → ".join(cycle))
+                    return True
+                if state.get(d) is None and visit(d, [*path, d]):
+                    return True
+            state[node] = 2
+            return False
+
+        for name in deps:
+            if state.get(name) is None and visit(name, [name]):
+                return
+
+    def check_keys(self) -> None:
+        for table in self.spec.tables.values():
+            pk = table.primary_key
+            if len(pk) == 1:
+                col = table.columns[pk[0]]
+                if col.kind == "ref":
+                    fk = table.fk_for_column(col.name)
+                    is_one_to_one = fk is not None and table.rows.per == fk.table and table.rows.max == 1 \
+                        and table.rows.min == 1
+                    if not is_one_to_one:
+                        self.issues.add(col.location, f"primary key {table.name}.{col.name} is a foreign key and "
+                                        "cannot be unique", suggestion="use sequence or uuid4 for the key")
+                elif not col.unique and col.generator and registry.get(col.generator).supports_unique:
+                    col.unique = True
+                elif not col.unique:
+                    self.issues.add(col.location, f"primary key {table.name}.{col.name} is not unique by "
+                                    "construction", suggestion="use sequence, uuid4, pattern or a template with "
+                                    "{_unique}")
+                if col.null_rate > 0:
+                    self.issues.add(col.location, f"primary key {table.name}.{col.name} cannot have nulls")
+            elif len(pk) > 1:
+                has_unique = any(table.columns[c].unique for c in pk)
+                grouping = table.grouping_fk
+                per_parent_key = grouping is not None and set(grouping.columns) <= set(pk) and any(
+                    table.columns[c].generator == "child_index" for c in pk)
+                if not (has_unique or per_parent_key):
+                    self.issues.add(table.location, f"composite primary key {pk} of {table.name!r} is not unique "
+                                    "by construction", suggestion="combine the `per:` parent's key with a "
+                                    "column {gen: child_index}, or include a unique column")
+            for fk in table.foreign_keys:
+                parent = self.spec.tables[fk.table]
+                targets = set(fk.ref_columns)
+                unique_target = targets == set(parent.primary_key) or (
+                    len(targets) == 1 and parent.columns[fk.ref_columns[0]].unique)
+                if not unique_target:
+                    self.issues.add(fk.location, f"{table.name}({', '.join(fk.columns)}) references "
+                                    f"{fk.table}({', '.join(fk.ref_columns)}), which is not a primary key or unique",
+                                    suggestion=f"reference {fk.table}'s primary key "
+                                               f"({', '.join(parent.primary_key) or 'none declared'})")
