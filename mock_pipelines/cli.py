@@ -169,9 +169,14 @@ def fake(
 def generators(
     search: Annotated[str | None, typer.Option("--search", "-s", help="Filter by word.")] = None,
     category: Annotated[str | None, typer.Option("--category", "-c", help="Filter by category.")] = None,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print the catalogue as a Markdown reference.")] = False,
 ) -> None:
     """List the generator catalogue with parameters and an example value."""
     from mock_pipelines.core import registry
+
+    if markdown:
+        print(catalogue_markdown(), end="")
+        return
 
     gens = registry.catalogue()
     if search:
@@ -249,6 +254,36 @@ def generate(
     view.add_row("[bold]total[/]", f"{rows:,}", _size(sum(r.bytes for r in results)), f"{total:.2f}",
                  f"{rows / total if total else 0:,.0f}")
     out.print(view)
+
+
+def catalogue_markdown() -> str:
+    """docs/generators.md: the catalogue as a reference (regenerate with `generators --markdown`)."""
+    from mock_pipelines.core import registry
+
+    gens = registry.catalogue()
+    lines = ["# Generator catalogue", "",
+             f"{len(gens)} generators. Regenerate this page with "
+             "`mock-pipelines generators --markdown > docs/generators.md`.", "",
+             "Every generator is vectorised (values for a whole batch of rows at once) unless marked "
+             "*per-row fallback*. Parameters are written as column keys in a schema: "
+             "`{gen: pattern, format: \"ORD-####-??\"}`.", ""]
+    for cat in dict.fromkeys(g.category for g in gens):
+        lines += [f"## {cat}", "", "| generator | returns | parameters | example | description |",
+                  "|---|---|---|---|---|"]
+        for g in (g for g in gens if g.category == cat):
+            params = "<br>".join(
+                f"`{p.name}`" + (" (required)" if p.required else f" = `{p.default!r}`") for p in g.params) or "—"
+            name = f"`{g.name}`" + (f"<br>aliases: {', '.join(g.aliases)}" if g.aliases else "")
+            flags = []
+            if g.supports_unique:
+                flags.append("unique-capable")
+            if not g.vectorised:
+                flags.append("*per-row fallback*")
+            desc = g.description.replace("|", "\\|") + (f" ({', '.join(flags)})" if flags else "")
+            example = str(g.example).replace("|", "\\|")
+            lines.append(f"| {name} | {g.returns} | {params} | `{example}` | {desc} |")
+        lines.append("")
+    return "\n".join(lines)
 
 
 def _size(n: int) -> str:

@@ -46,11 +46,18 @@ def arrow_type(t: ColumnType) -> pa.DataType | None:
 
 def cast_to(values: pa.Array, t: ColumnType) -> pa.Array:
     target = arrow_type(t)
+    if pa.types.is_dictionary(values.type) and (target is None or values.type.value_type == target):
+        return values  # dictionary-encoded strings stay encoded: cheaper to build, to write and to store
     if target is None or values.type == target:
         return values
     if pa.types.is_decimal(target):
         rounded = pc.round(pc.cast(values, pa.float64()), ndigits=t.scale or 0)
-        return pc.cast(rounded, target, safe=False)
+        try:
+            return pc.cast(rounded, target)
+        except pa.ArrowInvalid:
+            top = pc.max(pc.abs(rounded)).as_py()
+            raise ValueError(f"value {top} does not fit {t}: raise the precision or bound the values "
+                             "(min/max)") from None
     if pa.types.is_integer(target) and pa.types.is_floating(values.type):
         values = pc.round(values)
     if pa.types.is_string(target) and not pa.types.is_string(values.type):
@@ -78,6 +85,12 @@ class DatasetPlan:
         self.scale = options.scale
         self.locale = options.locale or spec.locale
         self.row_overrides = options.rows or {}
+        per_parent = [t for t in self.row_overrides if t in spec.tables and spec.tables[t].rows.per]
+        if per_parent:
+            t = spec.tables[per_parent[0]]
+            raise SchemaError([Issue(t.location, f"the row count of {t.name!r} follows its parent "
+                                     f"{t.rows.per!r} and cannot be overridden",
+                                     suggestion=f"override the rows of {t.rows.per!r} instead")])
         unknown = set(self.row_overrides) - set(spec.tables)
         if unknown:
             raise SchemaError([Issue(spec.tables[next(iter(spec.tables))].location,
@@ -145,8 +158,9 @@ class TablePlan:
     # -- generation ---------------------------------------------------------------------------------
     @cached_property
     def arrow_schema(self) -> pa.Schema:
-        return self.compute(np.zeros(1, dtype=np.int64)).schema if self.n_rows == 0 else \
-            self.compute(np.zeros(1, dtype=np.int64)).schema
+        # An empty table has no row 0 to probe (a per-parent layout has no parent for it): evaluate the
+        # columns over zero rows instead, which yields the same types.
+        return self.compute(np.zeros(0 if self.n_rows == 0 else 1, dtype=np.int64)).schema
 
     def compute(self, rows: np.ndarray, columns: list[str] | None = None) -> pa.RecordBatch:
         """Columns (default: all, in declared order) for arbitrary global row indices."""
@@ -182,7 +196,7 @@ class TablePlan:
             idx, _ = self.layout.parent_of(rows)
         else:
             n_parent = self.plan.tables[fk.table].n_rows
-            if n_parent == 0:
+            if n_parent == 0 and len(rows):
                 raise SchemaError([Issue(fk.location, f"{self.name} references {fk.table!r}, which has no rows",
                                          suggestion=f"give {fk.table!r} rows, or make the reference nullable")])
             u = rnd.uniform(key, rows)
@@ -210,11 +224,11 @@ class _Rows:
     def resolve(self, ref: str) -> pa.Array:
         head, _, attr = ref.partition(".")
         if not attr:
-            return self.get(head)
+            return _decoded(self.get(head))
         fk = self.table._fk_by_column[head]
         idx, null = self.fk_rows(fk)
         parent = self.table.plan.tables[fk.table]
-        values = parent.compute(idx, [attr]).column(0)
+        values = _decoded(parent.compute(idx, [attr]).column(0))
         return _with_nulls(values, null)
 
     def fk_rows(self, fk: ForeignKey) -> tuple[np.ndarray, np.ndarray | None]:
@@ -262,6 +276,11 @@ class _Rows:
         if len(out) != len(self.rows):
             raise RuntimeError(f"generator {gen.name} returned {len(out)} values for {len(self.rows)} rows")
         return out
+
+
+def _decoded(values: pa.Array) -> pa.Array:
+    """Plain values for expressions and generators that read another column."""
+    return values.dictionary_decode() if pa.types.is_dictionary(values.type) else values
 
 
 def _with_nulls(values: pa.Array, null: np.ndarray | None) -> pa.Array:

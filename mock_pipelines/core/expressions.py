@@ -17,9 +17,9 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import re
-from functools import lru_cache
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pyarrow as pa
@@ -78,15 +78,15 @@ def _days_between(start, end):
 
 def _days(n):
     return pa.scalar(dt.timedelta(days=float(n))) if not _is_arrow(n) else pc.cast(
-        pc.multiply(pc.cast(n, pa.float64()), 86_400_000_000.0).cast(pa.int64()), pa.duration("us"))
+        pc.multiply(pc.cast(n, pa.float64()), 86_400_000_000.0).cast(pa.int64(), safe=False), pa.duration("us"))
 
 
 def _hours(n):
-    return pa.scalar(dt.timedelta(hours=float(n)))
+    return _days(n / 24) if not _is_arrow(n) else _days(pc.divide(pc.cast(n, pa.float64()), 24.0))
 
 
 def _minutes(n):
-    return pa.scalar(dt.timedelta(minutes=float(n)))
+    return _days(n / 1440) if not _is_arrow(n) else _days(pc.divide(pc.cast(n, pa.float64()), 1440.0))
 
 
 def _round(a, ndigits=0):

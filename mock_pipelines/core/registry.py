@@ -196,6 +196,13 @@ def _type_name(annotation: Any) -> str:
     return str(annotation).replace("typing.", "")
 
 
+def _is_column_ref(annotation: Any) -> bool:
+    """True for ColumnRef, ColumnRef | None, list[ColumnRef] and Annotated[str | None, COLUMN_REF]."""
+    if get_origin(annotation) is Annotated:
+        return COLUMN_REF in get_args(annotation)[1:]
+    return any(_is_column_ref(a) for a in get_args(annotation))
+
+
 REGISTRY: dict[str, Generator] = {}
 _ALIASES: dict[str, str] = {}
 
@@ -219,17 +226,12 @@ def generator(
     def register(fn: Callable[..., pa.Array]) -> Callable[..., pa.Array]:
         if name in REGISTRY or name in _ALIASES:
             raise ValueError(f"generator {name!r} registered twice")
-        sig = inspect.signature(fn)
+        sig = inspect.signature(fn, eval_str=True)
         params = []
         for p in list(sig.parameters.values())[1:]:
             if p.kind is not inspect.Parameter.KEYWORD_ONLY:
                 raise TypeError(f"generator {name}: parameter {p.name} must be keyword-only")
-            ann = p.annotation
-            is_ref = get_origin(ann) is Annotated and COLUMN_REF in get_args(ann)[1:]
-            if not is_ref and get_origin(ann) is list:
-                inner = get_args(ann)[0] if get_args(ann) else None
-                is_ref = get_origin(inner) is Annotated and COLUMN_REF in get_args(inner)[1:]
-            params.append(Param(p.name, ann, p.default, is_ref))
+            params.append(Param(p.name, p.annotation, p.default, _is_column_ref(p.annotation)))
         doc = description or (inspect.getdoc(fn) or "").split("\n")[0]
         REGISTRY[name] = Generator(
             name=name, fn=fn, category=category, returns=returns, description=doc, example=example,

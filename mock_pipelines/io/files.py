@@ -84,15 +84,20 @@ def _json_ready(batch: pa.RecordBatch) -> pa.RecordBatch:
         if pa.types.is_decimal(col.type):
             col = pc.cast(col, pa.float64())
         elif pa.types.is_timestamp(col.type):
-            col = pc.strftime(col, format="%Y-%m-%dT%H:%M:%S.%f")
+            col = pc.strftime(col, format="%Y-%m-%dT%H:%M:%S")  # Arrow's %S includes the fraction
         elif pa.types.is_date(col.type):
             col = pc.strftime(col, format="%Y-%m-%d")
         arrays.append(col)
     return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
 
 
+def _records_frame(batch: pa.RecordBatch):
+    # integer_object_nulls: an integer column with nulls stays integers (7, null), not floats (7.0, null)
+    return _json_ready(batch).to_pandas(integer_object_nulls=True)
+
+
 def _jsonl_lines(batch: pa.RecordBatch) -> str:
-    text = _json_ready(batch).to_pandas().to_json(orient="records", lines=True, force_ascii=False)
+    text = _records_frame(batch).to_json(orient="records", lines=True, force_ascii=False)
     return text if text.endswith("\n") or not text else text + "\n"
 
 
@@ -116,7 +121,7 @@ class _Writer:
         elif self.fmt == "jsonl":
             self.sink.write(_jsonl_lines(batch))
         elif batch.num_rows:
-            body = _json_ready(batch).to_pandas().to_json(orient="records", force_ascii=False)[1:-1]
+            body = _records_frame(batch).to_json(orient="records", force_ascii=False)[1:-1]
             self.sink.write(("" if self.first else ",\n") + body)
             self.first = False
 

@@ -63,6 +63,7 @@ class _Parser:
         self.doc = doc
         self.issues = IssueCollector()
         self.templates: dict[str, Any] = {}
+        self.fk_members: set[str] = set()
 
     # -- helpers --
     def at_key(self, mapping: Any, key: str) -> Location:
@@ -176,6 +177,7 @@ class _Parser:
             return None
         columns: dict[str, ColumnSpec] = {}
         pk: list[str] = []
+        self.fk_members = _composite_fk_members(tdoc.get("foreign_keys"))
         for cname, cdoc in cols_doc.items():
             col = self.parse_column(cols_doc, name, str(cname), cdoc)
             if col is not None:
@@ -184,7 +186,11 @@ class _Parser:
                     pk.append(col.name)
         if "primary_key" in tdoc:
             raw_pk = tdoc["primary_key"]
-            pk = [raw_pk] if isinstance(raw_pk, str) else [str(c) for c in (raw_pk or [])]
+            table_pk = [raw_pk] if isinstance(raw_pk, str) else [str(c) for c in (raw_pk or [])]
+            if pk and pk != table_pk:
+                self.issues.add(self.at_value(tdoc, "primary_key"), f"table {name!r} declares its primary key "
+                                f"twice: {table_pk} here and {pk} on columns", suggestion="keep one of them")
+            pk = table_pk
             for c in pk:
                 if c not in columns:
                     self.issues.add(self.at_value(tdoc, "primary_key"), f"primary key column {c!r} is not a column "
@@ -276,7 +282,7 @@ class _Parser:
         col.null_rate = float(null_rate)
         col.nullable = bool(cdoc.get("nullable", False)) or col.null_rate > 0
         col.unique = bool(cdoc.get("unique", False))
-        params = {k: v for k, v in cdoc.items() if k not in COLUMN_KEYS}
+        params = {str(k): v for k, v in cdoc.items() if k not in COLUMN_KEYS}
         gen: registry.Generator | None = None
         if "ref" in cdoc:
             ref = cdoc["ref"]
@@ -327,6 +333,22 @@ class _Parser:
                 params = merged
         else:
             gen_name = cdoc.get("gen")
+            if gen_name is None and name in self.fk_members:
+                for k in cdoc:  # filled by a table-level foreign key: only documentation and nulls here
+                    if k not in ("type", "description", "null_rate", "nullable"):
+                        self.issues.add(self.at_key(cdoc, k), f"{what} is filled by a foreign key in "
+                                        "`foreign_keys:`; only type, description, null_rate and nullable apply")
+                if "type" in cdoc:
+                    try:
+                        col.type = ColumnType.parse(str(cdoc["type"]))
+                        col.type_given = True
+                    except ValueError:
+                        self.issues.add(at("type"), f"{what}: unknown type {cdoc['type']!r}")
+                else:
+                    col.type = ColumnType("auto")
+                col._skew_raw = None  # type: ignore[attr-defined]
+                col._skew_loc = loc  # type: ignore[attr-defined]
+                return col
             if gen_name is None:
                 self.issues.add(loc, f"{what} needs a generator",
                                 expected="one of gen, dist, expr, template or ref",
@@ -411,12 +433,12 @@ class _Parser:
         raw_list = tdoc.get("foreign_keys") or []
         if not isinstance(raw_list, list):
             self.issues.add(self.at_value(tdoc, "foreign_keys"), "foreign_keys must be a list",
-                            expected="- {columns: [a, b], ref: parent(a, b)}")
+                            expected='- {columns: [a, b], ref: "parent(a, b)"}')
             return fks
         for i, raw in enumerate(raw_list):
             loc = self.at_value(raw_list, i)
             if not isinstance(raw, dict):
-                self.issues.add(loc, "a foreign key must be a mapping", expected="{columns: [a, b], ref: parent(a, b)}")
+                self.issues.add(loc, "a foreign key must be a mapping", expected='{columns: [a, b], ref: "parent(a, b)"}')
                 continue
             self.check_keys(raw, FK_KEYS, f"a foreign key of {table!r}")
             cols = raw.get("columns")
@@ -425,7 +447,7 @@ class _Parser:
             parsed = _parse_fk_target(ref)
             if parsed is None or not cols:
                 self.issues.add(loc, f"foreign key of {table!r} needs columns and ref",
-                                expected="{columns: [order_id, line_no], ref: order_items(order_id, line_no)}")
+                                expected='{columns: [order_id, line_no], ref: "order_items(order_id, line_no)"}')
                 continue
             target, ref_cols = parsed
             if len(ref_cols) != len(cols):
@@ -434,7 +456,9 @@ class _Parser:
                 continue
             null_rate = float(raw.get("null_rate", 0.0))
             for c in cols:
-                if c in columns and columns[c].kind != "gen" or (c in columns and columns[c].generator):
+                existing = columns.get(c)
+                if existing is not None and (existing.generator or existing.expr is not None
+                                             or existing.template is not None or existing.ref is not None):
                     self.issues.add(self.at_value(raw, "columns"), f"column {table}.{c} is filled by the foreign key "
                                     f"to {target!r}; declare only its type/description there, or drop it")
                     continue
@@ -447,6 +471,15 @@ class _Parser:
                                    f"a foreign key of {table!r}")
             fks.append(ForeignKey(cols, target, ref_cols, loc, skew, null_rate))
         return fks
+
+
+def _composite_fk_members(raw: Any) -> set[str]:
+    members: set[str] = set()
+    for fk in raw if isinstance(raw, list) else []:
+        if isinstance(fk, dict):
+            cols = fk.get("columns")
+            members.update([cols] if isinstance(cols, str) else [str(c) for c in cols or []])
+    return members
 
 
 def _comma_hint(text: object) -> str | None:
@@ -620,16 +653,27 @@ class _Checker:
     def check_keys(self) -> None:
         for table in self.spec.tables.values():
             pk = table.primary_key
+            rows = table.rows
+            one_to_one = rows.per is not None and (
+                (rows.min == 1 and rows.max == 1)
+                or (rows.count is not None and rows.count.name == "constant" and rows.count.args == (1,)))
+            for col in table.columns.values():
+                if col.unique and col.kind == "ref" and not (one_to_one and table.fk_for_column(col.name) is
+                                                             table.grouping_fk):
+                    self.issues.add(col.location, f"{table.name}.{col.name} is a foreign key and cannot be "
+                                    "unique (several rows may pick the same parent)",
+                                    suggestion="use rows: {per: parent, count: 1} for one row per parent")
             if len(pk) == 1:
                 col = table.columns[pk[0]]
                 if col.kind == "ref":
                     fk = table.fk_for_column(col.name)
-                    is_one_to_one = fk is not None and table.rows.per == fk.table and table.rows.max == 1 \
-                        and table.rows.min == 1
-                    if not is_one_to_one:
+                    if not (one_to_one and fk is table.grouping_fk):
                         self.issues.add(col.location, f"primary key {table.name}.{col.name} is a foreign key and "
-                                        "cannot be unique", suggestion="use sequence or uuid4 for the key")
+                                        "cannot be unique", suggestion="use sequence or uuid4 for the key, or "
+                                        "rows: {per: parent, count: 1} for one row per parent")
                 elif not col.unique and col.generator and registry.get(col.generator).supports_unique:
+                    col.unique = True
+                elif not col.unique and col.template is not None and parse_template(col.template).has_unique_token:
                     col.unique = True
                 elif not col.unique:
                     self.issues.add(col.location, f"primary key {table.name}.{col.name} is not unique by "
