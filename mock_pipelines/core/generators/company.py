@@ -1,0 +1,166 @@
+"""Companies: names in the locale's legal forms, suffixes, slogans, departments, industries and US EINs.
+
+Company names render Faker's locale formats ("{{last_name}} {{company_suffix}}", "株式会社{{last_name}}
+{{company_category}}", …) column-wise from the locale's surname vocabulary.
+"""
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyarrow as pa
+
+from mock_pipelines.core import strings
+from mock_pipelines.core.generators.person import Coded, coded, counted, last_names, render, usable_formats
+from mock_pipelines.core.registry import GenContext, generator
+from mock_pipelines.core.vocab import faker_attr, source, vocabulary
+
+
+@source("company.suffix")
+def _suffixes(locale: str) -> dict[str, float]:
+    return counted(faker_attr("company", locale, "company_suffixes"))
+
+
+@source("company.prefix")
+def _prefixes(locale: str) -> dict[str, float]:
+    return counted(faker_attr("company", locale, "company_prefixes"))
+
+
+@source("company.category")
+def _categories(locale: str) -> dict[str, float]:
+    return counted(faker_attr("company", locale, "company_categories"))
+
+
+for _i in range(3):
+    source(f"company.catch_phrase.{_i}")(
+        lambda loc, i=_i: counted(faker_attr("company", loc, "catch_phrase_words")[i]))
+    source(f"company.bs.{_i}")(lambda loc, i=_i: counted(faker_attr("company", loc, "bsWords")[i]))
+for _attr in ("nouns", "verbs", "attributes"):
+    source(f"company.fr_{_attr}")(lambda loc, a=_attr: counted(faker_attr("company", loc, a)))
+
+
+def _company_field(ctx: GenContext, name: str, k: int) -> Coded:
+    stream = 10 + 4 * k
+    if name == "last_name":
+        return coded(last_names(ctx.locale), ctx, stream)
+    if name == "company_suffix":
+        return coded(vocabulary("company.suffix", ctx.locale), ctx, stream + 1)
+    if name == "company_prefix":
+        return coded(vocabulary("company.prefix", ctx.locale), ctx, stream + 2)
+    if name == "company_category":
+        return coded(vocabulary("company.category", ctx.locale), ctx, stream + 3)
+    raise KeyError(f"unsupported company format field {name!r}")
+
+
+@generator("company", category="company", returns="string", example="Johnson, Miller and Wong",
+           aliases=("company_name", "employer"))
+def company(ctx: GenContext) -> pa.Array:
+    """Company name in the locale's styles and legal forms (Smith LLC, Müller GmbH, Martin SARL)."""
+    formats = usable_formats(faker_attr("company", ctx.locale, "formats"),
+                             {"last_name", "company_suffix", "company_prefix", "company_category"},
+                             faker_attr("company", "en_US", "formats"))
+    return render(ctx, formats, lambda name, k: _company_field(ctx, name, k), stream=1)
+
+
+@generator("company_suffix", category="company", returns="string", example="LLC",
+           aliases=("legal_form",))
+def company_suffix(ctx: GenContext) -> pa.Array:
+    """Legal-form suffix of the locale (Inc, LLC, GmbH, AG, SARL; ja_JP: 株式会社…)."""
+    name = "company.prefix" if ctx.locale == "ja_JP" else "company.suffix"
+    return vocabulary(name, ctx.locale).sample(ctx)
+
+
+@generator("catch_phrase", category="company", returns="string",
+           example="Configurable multi-tasking knowledge user", aliases=("slogan",))
+def catch_phrase(ctx: GenContext) -> pa.Array:
+    """Marketing slogan (English word lists; fr_FR has its own phrases)."""
+    try:
+        formats = faker_attr("company", ctx.locale, "catch_phrase_formats", fallback_locale=ctx.locale)
+    except AttributeError:
+        formats = None
+    if formats:
+        def field(name: str, _k: int) -> Coded:
+            attr = {"catch_phrase_noun": "nouns", "catch_phrase_verb": "verbs",
+                    "catch_phrase_attribute": "attributes"}[name]
+            return coded(vocabulary(f"company.fr_{attr}", ctx.locale), ctx, 10 + len(attr))
+
+        return render(ctx, formats, field, stream=1)
+    return strings.concat([vocabulary(f"company.catch_phrase.{i}", ctx.locale).sample(ctx, i) for i in range(3)],
+                          sep=" ")
+
+
+@generator("bs", category="company", returns="string", example="streamline scalable synergies",
+           aliases=("business_buzzwords",))
+def bs(ctx: GenContext) -> pa.Array:
+    """Business buzzword phrase: verb, adjective, noun (English)."""
+    return strings.concat([vocabulary(f"company.bs.{i}", ctx.locale).sample(ctx, i) for i in range(3)], sep=" ")
+
+
+_DEPARTMENTS: dict[str, Sequence[str]] = {
+    "en_US": ("Sales", "Marketing", "Finance", "Human Resources", "Engineering", "Customer Support",
+              "Operations", "Legal", "Procurement", "Research and Development", "IT", "Product Management",
+              "Logistics", "Quality Assurance", "Administration"),
+    "de_DE": ("Vertrieb", "Marketing", "Finanzen", "Personal", "Entwicklung", "Kundenservice", "Betrieb",
+              "Recht", "Einkauf", "Forschung und Entwicklung", "IT", "Produktmanagement", "Logistik",
+              "Qualitätssicherung", "Verwaltung"),
+    "fr_FR": ("Ventes", "Marketing", "Finance", "Ressources humaines", "Ingénierie", "Service client",
+              "Opérations", "Juridique", "Achats", "Recherche et développement", "Informatique",
+              "Gestion de produit", "Logistique", "Assurance qualité", "Administration"),
+    "ja_JP": ("営業部", "マーケティング部", "経理部", "人事部", "開発部", "カスタマーサポート部", "業務部", "法務部",
+              "購買部", "研究開発部", "情報システム部", "商品企画部", "物流部", "品質保証部", "総務部"),
+}
+
+
+@source("company.department")
+def _departments(locale: str) -> Sequence[str]:
+    return _DEPARTMENTS.get(locale, _DEPARTMENTS["en_US"])
+
+
+@generator("department", category="company", returns="string", example="Marketing", supports_unique=True,
+           capacity=lambda _p, loc: len(vocabulary("company.department", loc)))
+def department(ctx: GenContext) -> pa.Array:
+    """Department of a company, in the locale's language."""
+    vocab = vocabulary("company.department", ctx.locale)
+    return vocab.unique_sample(ctx) if ctx.unique else vocab.sample(ctx)
+
+
+_INDUSTRIES = (
+    "Agriculture", "Mining", "Utilities", "Construction", "Manufacturing", "Wholesale Trade", "Retail Trade",
+    "Transportation and Warehousing", "Information Technology", "Telecommunications", "Banking",
+    "Insurance", "Real Estate", "Professional Services", "Consulting", "Education", "Health Care",
+    "Pharmaceuticals", "Biotechnology", "Arts and Entertainment", "Hospitality", "Food and Beverage",
+    "Automotive", "Aerospace and Defense", "Energy", "Media and Publishing", "Logistics", "Software",
+    "E-commerce", "Government", "Non-profit", "Chemicals", "Textiles and Apparel", "Tourism",
+)
+
+
+@source("company.industry")
+def _industries(_locale: str) -> Sequence[str]:
+    return _INDUSTRIES
+
+
+@generator("industry", category="company", returns="string", example="Manufacturing", supports_unique=True,
+           capacity=lambda _p, loc: len(vocabulary("company.industry", loc)))
+def industry(ctx: GenContext) -> pa.Array:
+    """Industry / sector of a business (English, NAICS-like sectors)."""
+    vocab = vocabulary("company.industry", ctx.locale)
+    return vocab.unique_sample(ctx) if ctx.unique else vocab.sample(ctx)
+
+
+# IRS-assigned EIN prefixes (campus codes), as in Faker's en_US ssn provider.
+_EIN_PREFIXES = np.array([
+    1, 2, 3, 4, 5, 6, 10, 11, 12, 13, 14, 15, 16, 20, 21, 22, 23, 24, 25, 26, 27, 30, 31, 32, 33, 34, 35, 36,
+    37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63,
+    64, 65, 66, 67, 68, 71, 72, 73, 74, 75, 76, 77, 80, 81, 82, 83, 84, 85, 86, 87, 88, 90, 91, 92, 93, 94,
+    95, 98, 99,
+])
+
+
+@generator("ein", category="company", returns="string", example="12-3456789",
+           aliases=("employer_identification_number", "tax_id"), supports_unique=True,
+           capacity=lambda _p, _l: len(_EIN_PREFIXES) * 10**7)
+def ein(ctx: GenContext) -> pa.Array:
+    """US Employer Identification Number ##-####### with a valid IRS prefix (any locale)."""
+    space = len(_EIN_PREFIXES) * 10**7
+    v = ctx.unique_index(space) if ctx.unique else ctx.integers(space)
+    prefix = strings.int_to_str(_EIN_PREFIXES[v // 10**7], width=2)
+    return strings.concat([prefix, "-", strings.int_to_str(v % 10**7, width=7)])
