@@ -19,8 +19,9 @@ from mock_pipelines.schema.errors import SchemaError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
                   help="Realistic, relational, reproducible mock data.")
-out = Console()
-err = Console(stderr=True)
+# Piped output (files, CI logs) gets a wide fixed width so tables are not folded at 80 columns.
+out = Console(width=None if sys.stdout.isatty() else 240)
+err = Console(stderr=True, soft_wrap=True)
 
 EXIT_BAD_INPUT = 1
 EXIT_CONFLICT = 3

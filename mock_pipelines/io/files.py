@@ -101,13 +101,28 @@ def _jsonl_lines(batch: pa.RecordBatch) -> str:
     return text if text.endswith("\n") or not text else text + "\n"
 
 
+def dictionary_columns(batch: pa.RecordBatch, sample: int = 65_536, ratio: float = 0.25) -> list[str]:
+    """Columns worth Parquet dictionary encoding: already dictionary-typed, or few distinct values in a
+    sample of the first batch. Unique columns (keys, emails) skip it: for them it is pure cost."""
+    out = []
+    head = batch.slice(0, sample)
+    for field, column in zip(head.schema, head.columns, strict=True):
+        if pa.types.is_dictionary(field.type):
+            out.append(field.name)
+        elif len(column) and pc.count_distinct(column).as_py() <= ratio * len(column):
+            out.append(field.name)
+    return out
+
+
 class _Writer:
     def __init__(self, path: Path, fmt: str, schema: pa.Schema, compression: str = "zstd"):
         self.fmt = fmt
         self.path = path
+        self.schema = schema
+        self.compression = compression
         self.first = True
         if fmt == "parquet":
-            self.sink = pq.ParquetWriter(path, schema, compression=compression, use_dictionary=True)
+            self.sink = None  # opened on the first batch, which decides the dictionary-encoded columns
         elif fmt == "csv":
             self.sink = pacsv.CSVWriter(path, schema)
         else:
@@ -115,7 +130,13 @@ class _Writer:
             if fmt == "json":
                 self.sink.write("[")
 
+    def _open_parquet(self, batch: pa.RecordBatch | None) -> None:
+        use = dictionary_columns(batch) if batch is not None else True
+        self.sink = pq.ParquetWriter(self.path, self.schema, compression=self.compression, use_dictionary=use)
+
     def write(self, batch: pa.RecordBatch) -> None:
+        if self.fmt == "parquet" and self.sink is None:
+            self._open_parquet(batch)
         if self.fmt in ("parquet", "csv"):
             self.sink.write_batch(batch)
         elif self.fmt == "jsonl":
@@ -126,6 +147,8 @@ class _Writer:
             self.first = False
 
     def close(self) -> None:
+        if self.fmt == "parquet" and self.sink is None:
+            self._open_parquet(None)  # an empty table still gets a valid file with its schema
         if self.fmt == "json":
             self.sink.write("]\n")
         self.sink.close()

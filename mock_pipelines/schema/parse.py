@@ -254,7 +254,7 @@ class _Parser:
             return None
         if isinstance(cdoc, str):  # shorthand: a generator name or a distribution call
             cdoc = {"dist": cdoc} if "(" in cdoc else {"gen": cdoc}
-            parent_loc = loc
+            parent_loc = self.at_value(parent, name)  # errors point at the generator name written
         elif isinstance(cdoc, dict):
             cdoc = self.apply_extends(cdoc, what)
             parent_loc = None
