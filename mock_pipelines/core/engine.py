@@ -17,6 +17,7 @@ So any row range can be generated alone and equals the same rows of a full run, 
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from mock_pipelines.core import random as rnd
 from mock_pipelines.core import registry
 from mock_pipelines.core.expressions import parse_expression, parse_template
 from mock_pipelines.core.generators.numeric import poisson_from_uniform, zipf_rank
+from mock_pipelines.core.timeline import PartitionScheme, Timeline, to_us
 from mock_pipelines.schema.errors import Issue, SchemaError
 from mock_pipelines.schema.model import ColumnSpec, ColumnType, DatasetSpec, ForeignKey, TableSpec
 
@@ -73,6 +75,8 @@ class PlanOptions:
     scale: float = 1.0
     locale: str | None = None
     rows: dict[str, int] | None = None  # fixed row counts by table, overriding schema × scale
+    # Time partitions: tables declared `partitioned:` grow over time and are generated window by window.
+    partitions: PartitionScheme | None = None
 
 
 class DatasetPlan:
@@ -84,6 +88,7 @@ class DatasetPlan:
         self.seed = spec.seed if options.seed is None else options.seed
         self.scale = options.scale
         self.locale = options.locale or spec.locale
+        self.partitions = options.partitions
         self.row_overrides = options.rows or {}
         per_parent = [t for t in self.row_overrides if t in spec.tables and spec.tables[t].rows.per]
         if per_parent:
@@ -108,7 +113,8 @@ class DatasetPlan:
         """Checks that need row counts (uniqueness capacity). Raises SchemaError before any output."""
         issues: list[Issue] = []
         for name in self.order():
-            issues.extend(self.tables[name].capacity_issues())
+            if not self.tables[name].is_partitioned:
+                issues.extend(self.tables[name].capacity_issues())
         if issues:
             raise SchemaError(issues)
 
@@ -126,13 +132,66 @@ class TablePlan:
 
     # -- row counts ---------------------------------------------------------------------------------
     @cached_property
+    def is_partitioned(self) -> bool:
+        """True when the run is time-partitioned and this table grows (its own rate or its parent's)."""
+        return self.plan.partitions is not None and self.spec.partitioned is not None
+
+    @cached_property
+    def timeline(self) -> Timeline | None:
+        """Creation times of the rows of a table that grows at its own rate."""
+        part = self.spec.partitioned
+        if not self.is_partitioned or part is None or part.rows_per_day is None:
+            return None
+        return Timeline(self.plan.partitions.start, part.rows_per_day * self.plan.scale,  # type: ignore[union-attr]
+                        self.column_key("__timeline__", "time"), part.weekday_weights, part.hour_weights)
+
+    @cached_property
     def layout(self) -> ChildLayout | None:
         if self.spec.rows.per is None or self.name in self.plan.row_overrides:
             return None
-        return ChildLayout(self, self.plan.tables[self.spec.rows.per])
+        if self.is_partitioned:
+            if self.timeline is not None:
+                return None  # grows at its own rate: the `per` reference becomes a drawn foreign key
+            return ChildLayout(self, self.plan.tables[self.spec.rows.per], None)
+        parent = self.plan.tables[self.spec.rows.per]
+        return ChildLayout(self, parent, parent.n_rows)
+
+    def row_range(self, start_us: int, end_us: int) -> tuple[int, int]:
+        """Rows created in the time window [start, end) of a partitioned run: a contiguous range."""
+        if not self.is_partitioned:
+            return 0, self.n_rows
+        if self.timeline is not None:
+            lo, hi = self.timeline.first_row_at(np.array([start_us, end_us]))
+            return int(lo), int(hi)
+        plo, phi = self.plan.tables[self.spec.rows.per].row_range(start_us, end_us)  # type: ignore[index]
+        return self.layout.child_start(plo), self.layout.child_start(phi)  # type: ignore[union-attr]
+
+    def row_times(self, rows: np.ndarray) -> np.ndarray:
+        """Creation time (µs) of each row of a partitioned table."""
+        if self.timeline is not None:
+            return self.timeline.time_of(rows)
+        parent_idx, _ = self.layout.parent_of(rows)  # type: ignore[union-attr]
+        parent_t = self.plan.tables[self.spec.rows.per].row_times(parent_idx)  # type: ignore[index]
+        # A child is created after its parent, before the end of the parent's partition window.
+        end = self.plan.partitions.window_end_us(parent_t)  # type: ignore[union-attr]
+        u = rnd.uniform(self.column_key("__timeline__", "delay"), rows)
+        return parent_t + np.floor(u * (end - parent_t)).astype(np.int64)
+
+    def slice(self, start: dt.datetime | dt.date | str | None = None, end: dt.datetime | dt.date | str | None = None,
+              partition_key: str | None = None, chunk_size: int = DEFAULT_CHUNK_SIZE) -> TableSlice:
+        """The rows of one partition window (or the whole table when the table is not partitioned)."""
+        if self.is_partitioned:
+            if start is None or end is None:
+                raise ValueError(f"{self.name!r} is partitioned: give the partition's time window")
+            lo, hi = self.row_range(to_us(start), to_us(end))
+        else:
+            lo, hi = 0, self.n_rows
+        return TableSlice(self, lo, hi, chunk_size, partition_key)
 
     @cached_property
     def n_rows(self) -> int:
+        if self.is_partitioned:
+            raise ValueError(f"{self.name!r} grows with time partitions: ask for a window's rows (row_range)")
         if self.name in self.plan.row_overrides:
             return int(self.plan.row_overrides[self.name])
         if self.layout is not None:
@@ -158,6 +217,8 @@ class TablePlan:
     # -- generation ---------------------------------------------------------------------------------
     @cached_property
     def arrow_schema(self) -> pa.Schema:
+        if self.is_partitioned:
+            return self.compute(np.zeros(1, dtype=np.int64)).schema
         # An empty table has no row 0 to probe (a per-parent layout has no parent for it): evaluate the
         # columns over zero rows instead, which yields the same types.
         return self.compute(np.zeros(0 if self.n_rows == 0 else 1, dtype=np.int64)).schema
@@ -171,7 +232,11 @@ class TablePlan:
     def batches(self, start: int = 0, stop: int | None = None,
                 chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[pa.RecordBatch]:
         """Rows [start, stop) as record batches of at most ``chunk_size`` rows."""
-        stop = self.n_rows if stop is None else min(stop, self.n_rows)
+        if self.is_partitioned:
+            if stop is None:
+                raise ValueError(f"{self.name!r} is partitioned: give the row range of a window")
+        else:
+            stop = self.n_rows if stop is None else min(stop, self.n_rows)
         if chunk_size <= 0:
             raise ValueError("chunk_size must be positive")
         for lo in range(start, stop, chunk_size):
@@ -194,6 +259,8 @@ class TablePlan:
             null = rows == 0
         elif self.layout is not None and fk is self.spec.grouping_fk:
             idx, _ = self.layout.parent_of(rows)
+        elif self.is_partitioned and self.plan.tables[fk.table].is_partitioned:
+            idx = self._pick_existing_parent(fk, rows, key)
         else:
             n_parent = self.plan.tables[fk.table].n_rows
             if n_parent == 0 and len(rows):
@@ -209,6 +276,33 @@ class TablePlan:
             drop = rnd.uniform(key, rows, stream=1) < fk.null_rate
             null = drop if null is None else (null | drop)
         return idx, null
+
+
+    def _pick_existing_parent(self, fk: ForeignKey, rows: np.ndarray, key: int) -> np.ndarray:
+        """A parent created before the end of this row's partition window: children of day D only see
+        parents that exist by D. The time column later moves the child after the parent it picked."""
+        parent = self.plan.tables[fk.table]
+        end = self.plan.partitions.window_end_us(self.row_times(rows))  # type: ignore[union-attr]
+        available = self._parents_before(parent, end)
+        if (available == 0).any():
+            raise ValueError(f"{self.name!r} has rows in a partition before {fk.table!r} has any row: "
+                             f"raise {fk.table}'s rows_per_day or start the partitions later")
+        u = rnd.uniform(key, rows)
+        if fk.skew is not None and fk.skew.name == "zipf":
+            s = float(fk.skew.args[0]) if fk.skew.args else float(dict(fk.skew.kwargs).get("s", 1.1))
+            rank = zipf_rank(u, s, int(available.max()))
+            # Scatter popular ranks over the parents that exist (a hash, not a bijection: it only spreads skew).
+            return (rnd.bits(key, rank, stream=3) % available.astype(np.uint64)).astype(np.int64)
+        return np.minimum((u * available).astype(np.int64), available - 1)
+
+    @staticmethod
+    def _parents_before(parent: TablePlan, t_us: np.ndarray) -> np.ndarray:
+        if parent.timeline is not None:
+            return parent.timeline.first_row_at(t_us)
+        uniq, inverse = np.unique(t_us, return_inverse=True)  # few distinct window ends per batch
+        counts = np.array([parent.row_range(parent.plan.partitions.start_us, int(t))[1]  # type: ignore[union-attr]
+                           for t in uniq], dtype=np.int64)
+        return counts[inverse]
 
 
 class _Rows:
@@ -245,13 +339,33 @@ class _Rows:
         if name in self.values:
             return self.values[name]
         col = self.table.spec.columns[name]
-        values = self._generate(col)
+        part = self.table.spec.partitioned
+        if self.table.is_partitioned and part is not None and part.time_column == name:
+            values = self._creation_times()
+        else:
+            values = self._generate(col)
         if col.null_rate > 0 and col.kind != "ref":
             drop = rnd.uniform(self.table.column_key(name, "null"), self.rows) < col.null_rate
             values = _with_nulls(values, drop)
         values = cast_to(values, col.type)
         self.values[name] = values
         return values
+
+    def _creation_times(self) -> pa.Array:
+        """The time column of a partitioned table: the row's creation time, moved after every partitioned
+        parent it references (still inside its window: the parent exists before the window ends)."""
+        t = self.table.row_times(self.rows)
+        for fk in self.table.spec.foreign_keys:
+            parent = self.table.plan.tables[fk.table]
+            if fk.table == self.table.name or not parent.is_partitioned or (
+                    fk is self.table.spec.grouping_fk and self.table.layout is not None):
+                continue
+            idx, null = self.fk_rows(fk)
+            parent_t = parent.row_times(idx)
+            if null is not None:
+                parent_t = np.where(null, t, parent_t)
+            t = np.maximum(t, parent_t)
+        return pa.array(t.astype("datetime64[us]"), type=pa.timestamp("us"))
 
     def _generate(self, col: ColumnSpec) -> pa.Array:
         table = self.table
@@ -269,7 +383,7 @@ class _Rows:
         gen = registry.get(col.generator)  # type: ignore[arg-type]
         ctx = registry.GenContext(
             rows=self.rows, key=table.column_key(col.name), locale=table.plan.locale, unique=col.unique,
-            table_rows=table.n_rows, table_key=table.key, resolve=self.resolve,
+            table_rows=None if table.is_partitioned else table.n_rows, table_key=table.key, resolve=self.resolve,
             extra={"child_index": self.child_index},
         )
         out = gen(ctx, **col.params)
@@ -297,27 +411,48 @@ class ChildLayout:
     any child row by recomputing counts inside just the blocks that row range touches.
     """
 
-    def __init__(self, child: TablePlan, parent: TablePlan):
+    def __init__(self, child: TablePlan, parent: TablePlan, n_parents: int | None):
         self.child = child
         self.parent = parent
-        self.n_parents = parent.n_rows
+        self.n_parents = n_parents  # None: a growing (time-partitioned) parent, blocks added on demand
         rows = child.spec.rows
         self.key = child.column_key("__rows_per_parent__", "count")
         self.dist = rows.count
         self.lo, self.hi = rows.min, rows.max
-        n_blocks = math.ceil(self.n_parents / _BLOCK)
-        totals = np.zeros(n_blocks, dtype=np.int64)
-        step = 256  # blocks per pass: ~1M parents, bounded memory at any scale
-        for b0 in range(0, n_blocks, step):
-            b1 = min(n_blocks, b0 + step)
-            parents = np.arange(b0 * _BLOCK, min(b1 * _BLOCK, self.n_parents), dtype=np.int64)
-            counts = self.counts(parents)
-            padded = np.zeros((b1 - b0) * _BLOCK, dtype=np.int64)
-            padded[: len(counts)] = counts
-            totals[b0:b1] = padded.reshape(b1 - b0, _BLOCK).sum(axis=1)
-        self.block_ends = np.cumsum(totals)
-        self.block_starts = self.block_ends - totals
-        self.n_rows = int(self.block_ends[-1]) if n_blocks else 0
+        self.block_ends = np.zeros(0, dtype=np.int64)
+        self.block_starts = np.zeros(0, dtype=np.int64)
+        if n_parents is not None:
+            self._extend(math.ceil(n_parents / _BLOCK))
+            self.n_rows = int(self.block_ends[-1]) if len(self.block_ends) else 0
+
+    def _parent_counts(self, parents: np.ndarray) -> np.ndarray:
+        counts = np.zeros(len(parents), dtype=np.int64)
+        valid = parents < self.n_parents if self.n_parents is not None else slice(None)
+        counts[valid] = self.counts(parents[valid])
+        return counts
+
+    def _extend(self, n_blocks: int) -> None:
+        """Compute block totals up to ``n_blocks`` blocks (one pass, ~1M parents at a time)."""
+        have = len(self.block_ends)
+        if n_blocks <= have:
+            return
+        totals = np.zeros(n_blocks - have, dtype=np.int64)
+        for b0 in range(have, n_blocks, 256):
+            b1 = min(n_blocks, b0 + 256)
+            parents = np.arange(b0 * _BLOCK, b1 * _BLOCK, dtype=np.int64)
+            totals[b0 - have:b1 - have] = self._parent_counts(parents).reshape(b1 - b0, _BLOCK).sum(axis=1)
+        offset = int(self.block_ends[-1]) if have else 0
+        ends = offset + np.cumsum(totals)
+        self.block_ends = np.concatenate([self.block_ends, ends])
+        self.block_starts = np.concatenate([self.block_starts, ends - totals])
+
+    def child_start(self, parent: int) -> int:
+        """Index of the first child row of ``parent`` (= number of children of all earlier parents)."""
+        block = parent // _BLOCK
+        self._extend(block + 1)
+        first = block * _BLOCK
+        before = self._parent_counts(np.arange(first, parent, dtype=np.int64)).sum() if parent > first else 0
+        return int(self.block_starts[block] + before)
 
     def counts(self, parents: np.ndarray) -> np.ndarray:
         d = self.dist
@@ -355,8 +490,13 @@ class ChildLayout:
         """(parent index, 0-based position among that parent's children) for each child row."""
         if len(rows) == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        if rows.min() < 0 or rows.max() >= self.n_rows:
+        if self.n_parents is None:
+            while not len(self.block_ends) or self.block_ends[-1] <= rows.max():
+                self._extend(len(self.block_ends) + 256)
+        elif rows.min() < 0 or rows.max() >= self.n_rows:
             raise IndexError(f"row outside {self.child.name!r} (0..{self.n_rows - 1})")
+        if rows.min() < 0:
+            raise IndexError(f"negative row in {self.child.name!r}")
         blocks = np.searchsorted(self.block_ends, rows, side="right")
         parent = np.empty(len(rows), dtype=np.int64)
         position = np.empty(len(rows), dtype=np.int64)
@@ -364,9 +504,7 @@ class ChildLayout:
         for g0 in range(0, len(unique_blocks), 256):
             group = unique_blocks[g0:g0 + 256]
             parents = (group[:, None] * _BLOCK + np.arange(_BLOCK)[None, :]).ravel()
-            valid = parents < self.n_parents
-            counts = np.zeros(len(parents), dtype=np.int64)
-            counts[valid] = self.counts(parents[valid])
+            counts = self._parent_counts(parents)
             ends = np.cumsum(counts.reshape(len(group), _BLOCK), axis=1) + self.block_starts[group][:, None]
             ends = ends.ravel()
             mask = (blocks >= group[0]) & (blocks <= group[-1]) if len(unique_blocks) > 256 else slice(None)
@@ -375,3 +513,39 @@ class ChildLayout:
             parent[mask] = parents[pos]
             position[mask] = sub - (ends[pos] - counts[pos])
         return parent, position
+
+
+@dataclass
+class TableSlice:
+    """Rows [lo, hi) of one table, generated lazily: what the Dagster layer hands to IO managers.
+
+    Nothing is generated until :meth:`batches` is iterated, so writers stream it in bounded memory.
+    """
+
+    table: TablePlan
+    lo: int
+    hi: int
+    chunk_size: int = DEFAULT_CHUNK_SIZE
+    partition_key: str | None = None
+
+    @property
+    def dataset(self) -> str:
+        return self.table.plan.spec.name
+
+    @property
+    def name(self) -> str:
+        return self.table.name
+
+    @property
+    def num_rows(self) -> int:
+        return max(0, self.hi - self.lo)
+
+    @property
+    def schema(self) -> pa.Schema:
+        return self.table.arrow_schema
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        return self.table.batches(self.lo, self.hi, self.chunk_size)
+
+    def head(self, n: int = 5) -> pa.Table:
+        return self.table.to_table(self.lo, min(self.hi, self.lo + n))

@@ -120,6 +120,16 @@ class RowCount:
 
 
 @dataclass
+class PartitionSpec:
+    """How a table grows in time-partitioned runs (ignored by plain, unpartitioned runs)."""
+
+    time_column: str | None = None  # set to each row's creation time, inside its partition
+    rows_per_day: float | None = None  # own growth rate; None = children of a partitioned `per:` parent
+    weekday_weights: list[float] | None = None  # Mon..Sun
+    hour_weights: list[float] | None = None  # 00..23h
+
+
+@dataclass
 class TableSpec:
     name: str
     location: Location
@@ -130,6 +140,7 @@ class TableSpec:
     foreign_keys: list[ForeignKey] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)
     owners: list[str] = field(default_factory=list)
+    partitioned: PartitionSpec | None = None
 
     def fk_for_column(self, column: str) -> ForeignKey | None:
         return next((fk for fk in self.foreign_keys if column in fk.columns), None)

@@ -18,6 +18,7 @@ from mock_pipelines.schema.errors import IssueCollector, Location, SchemaError
 from mock_pipelines.schema.model import (
     IDENTIFIER,
     ColumnSpec,
+    PartitionSpec,
     ColumnType,
     DatasetSpec,
     Distribution,
@@ -28,7 +29,9 @@ from mock_pipelines.schema.model import (
 from mock_pipelines.schema.yaml_source import deep_merge, key_location, load_yaml, value_location
 
 TOP_KEYS = ("dataset", "description", "locale", "seed", "templates", "tables")
-TABLE_KEYS = ("description", "rows", "columns", "primary_key", "foreign_keys", "extends", "tags", "owners")
+TABLE_KEYS = ("description", "rows", "columns", "primary_key", "foreign_keys", "extends", "tags", "owners",
+              "partitioned")
+PARTITION_KEYS = ("time_column", "rows_per_day", "weekday_weights", "hour_weights")
 COLUMN_KEYS = ("type", "gen", "dist", "expr", "template", "ref", "skew", "description", "null_rate", "nullable",
                "unique", "primary_key", "extends")
 ROWS_KEYS = ("per", "count", "min", "max")
@@ -201,7 +204,48 @@ class _Parser:
         return TableSpec(name=name, location=loc, rows=rows, columns=columns,
                          description=str(tdoc.get("description", "")), primary_key=pk,
                          foreign_keys=foreign_keys, tags={str(k): str(v) for k, v in dict(tags).items()},
-                         owners=[str(o) for o in owners])
+                         owners=[str(o) for o in owners], partitioned=self.parse_partitioned(tdoc, name, columns))
+
+    def parse_partitioned(self, tdoc: Any, table: str, columns: dict[str, ColumnSpec]) -> PartitionSpec | None:
+        raw = tdoc.get("partitioned")
+        if raw is None or raw is False:
+            return None
+        if raw is True:
+            raw = {}
+        if not isinstance(raw, dict):
+            self.issues.add(self.at_value(tdoc, "partitioned"), f"`partitioned` of {table!r} must be a mapping",
+                            expected="partitioned: {time_column: signup_ts, rows_per_day: 50}")
+            return None
+        self.check_keys(raw, PARTITION_KEYS, f"`partitioned` of {table!r}")
+        spec = PartitionSpec()
+        col = raw.get("time_column")
+        if col is not None:
+            if col not in columns:
+                self.issues.add(self.at_value(raw, "time_column"), f"time_column {col!r} is not a column of "
+                                f"{table!r}", suggestion=registry.suggest(str(col), columns))
+            elif columns[col].type.name not in ("timestamp", "date") or columns[col].kind == "ref":
+                self.issues.add(self.at_value(raw, "time_column"), f"time_column {table}.{col} must be a "
+                                f"timestamp or date column, not {columns[col].type}")
+            spec.time_column = str(col)
+        rate = raw.get("rows_per_day")
+        if rate is not None:
+            if isinstance(rate, bool) or not isinstance(rate, int | float) or rate <= 0:
+                self.issues.add(self.at_value(raw, "rows_per_day"), f"rows_per_day of {table!r} must be a "
+                                "positive number", expected="e.g. rows_per_day: 120")
+            else:
+                spec.rows_per_day = float(rate)
+        for key, n in (("weekday_weights", 7), ("hour_weights", 24)):
+            w = raw.get(key)
+            if w is None:
+                continue
+            ok = isinstance(w, list) and len(w) == n and all(
+                isinstance(x, int | float) and not isinstance(x, bool) and x >= 0 for x in w) and sum(w) > 0
+            if not ok:
+                self.issues.add(self.at_value(raw, key), f"{key} of {table!r} needs {n} non-negative numbers "
+                                "with a positive sum", expected=f"a list of {n} weights")
+            else:
+                setattr(spec, key, [float(x) for x in w])
+        return spec
 
     def parse_rows(self, tdoc: Any, table: str) -> RowCount:
         raw = tdoc.get("rows", 100)
@@ -512,6 +556,7 @@ class _Checker:
             return
         self.check_fk_cycles()
         self.check_row_layout()
+        self.check_partitions()
         self.check_column_dependencies()
         self.check_keys()
 
@@ -592,6 +637,30 @@ class _Checker:
                 self.issues.add(table.location, f"table {table.name!r} has rows per {table.rows.per!r} but no "
                                 f"column references {table.rows.per!r}",
                                 suggestion=f"add a column with ref: {table.rows.per}.<key column>")
+
+    def check_partitions(self) -> None:
+        """A growing table's children must grow too, so they only reference rows that already exist."""
+        tables = self.spec.tables
+        for name in self.spec.table_order():
+            table = tables[name]
+            part = table.partitioned
+            parent = tables.get(table.rows.per) if table.rows.per else None
+            follows_parent = parent is not None and parent.partitioned is not None and (
+                part is None or part.rows_per_day is None)
+            if part is not None and part.rows_per_day is None and not follows_parent:
+                self.issues.add(table.location, f"partitioned table {name!r} needs rows_per_day (its own growth "
+                                "rate) unless it has rows per a partitioned parent",
+                                expected="partitioned: {rows_per_day: 100}")
+            if part is None and follows_parent:
+                table.partitioned = PartitionSpec()  # children per parent grow with their parent
+            for fk in table.foreign_keys:
+                target = tables.get(fk.table)
+                if target is None or fk.table == name or target.partitioned is None:
+                    continue
+                if table.partitioned is None:
+                    self.issues.add(fk.location, f"{name!r} references partitioned table {fk.table!r} but is not "
+                                    "partitioned itself, so it could reference rows that do not exist yet",
+                                    suggestion=f"add `partitioned: {{rows_per_day: N}}` to {name!r}")
 
     def check_column_dependencies(self) -> None:
         for table in self.spec.tables.values():
