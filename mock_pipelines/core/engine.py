@@ -167,15 +167,21 @@ class TablePlan:
         return self.layout.child_start(plo), self.layout.child_start(phi)  # type: ignore[union-attr]
 
     def row_times(self, rows: np.ndarray) -> np.ndarray:
-        """Creation time (µs) of each row of a partitioned table."""
+        """Creation time (µs) of each row of a partitioned table (before :meth:`event_times` moves it)."""
         if self.timeline is not None:
             return self.timeline.time_of(rows)
         parent_idx, _ = self.layout.parent_of(rows)  # type: ignore[union-attr]
-        parent_t = self.plan.tables[self.spec.rows.per].row_times(parent_idx)  # type: ignore[index]
-        # A child is created after its parent, before the end of the parent's partition window.
+        # A child is created after its parent — after the parent's time as written, which may itself have
+        # been moved after a grandparent — and before the end of the parent's partition window.
+        parent_t = self.plan.tables[self.spec.rows.per].event_times(parent_idx)  # type: ignore[index]
         end = self.plan.partitions.window_end_us(parent_t)  # type: ignore[union-attr]
         u = rnd.uniform(self.column_key("__timeline__", "delay"), rows)
         return parent_t + np.floor(u * (end - parent_t)).astype(np.int64)
+
+    def event_times(self, rows: np.ndarray) -> np.ndarray:
+        """Time (µs) of each row as written to its time column: the creation time moved after every
+        partitioned parent the row references (still inside its partition window)."""
+        return _Rows(self, np.asarray(rows, dtype=np.int64)).event_times()
 
     def slice(self, start: dt.datetime | dt.date | str | None = None, end: dt.datetime | dt.date | str | None = None,
               partition_key: str | None = None, chunk_size: int = DEFAULT_CHUNK_SIZE) -> TableSlice:
@@ -352,8 +358,13 @@ class _Rows:
         return values
 
     def _creation_times(self) -> pa.Array:
-        """The time column of a partitioned table: the row's creation time, moved after every partitioned
-        parent it references (still inside its window: the parent exists before the window ends)."""
+        """The time column of a partitioned table: see :meth:`event_times`."""
+        return pa.array(self.event_times().astype("datetime64[us]"), type=pa.timestamp("us"))
+
+    def event_times(self) -> np.ndarray:
+        """The row's creation time, moved after every partitioned parent it references (still inside its
+        window: the parent exists before the window ends). A parent's time is its own moved time, so a
+        child is never earlier than the parent's time column as written."""
         t = self.table.row_times(self.rows)
         for fk in self.table.spec.foreign_keys:
             parent = self.table.plan.tables[fk.table]
@@ -361,11 +372,11 @@ class _Rows:
                     fk is self.table.spec.grouping_fk and self.table.layout is not None):
                 continue
             idx, null = self.fk_rows(fk)
-            parent_t = parent.row_times(idx)
+            parent_t = parent.event_times(idx)
             if null is not None:
                 parent_t = np.where(null, t, parent_t)
             t = np.maximum(t, parent_t)
-        return pa.array(t.astype("datetime64[us]"), type=pa.timestamp("us"))
+        return t
 
     def _generate(self, col: ColumnSpec) -> pa.Array:
         table = self.table

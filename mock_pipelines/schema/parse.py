@@ -18,11 +18,11 @@ from mock_pipelines.schema.errors import IssueCollector, Location, SchemaError
 from mock_pipelines.schema.model import (
     IDENTIFIER,
     ColumnSpec,
-    PartitionSpec,
     ColumnType,
     DatasetSpec,
     Distribution,
     ForeignKey,
+    PartitionSpec,
     RowCount,
     TableSpec,
 )
@@ -223,7 +223,7 @@ class _Parser:
             if col not in columns:
                 self.issues.add(self.at_value(raw, "time_column"), f"time_column {col!r} is not a column of "
                                 f"{table!r}", suggestion=registry.suggest(str(col), columns))
-            elif columns[col].type.name not in ("timestamp", "date") or columns[col].kind == "ref":
+            elif columns[col].type.name not in ("timestamp", "date", "auto") or columns[col].kind == "ref":
                 self.issues.add(self.at_value(raw, "time_column"), f"time_column {table}.{col} must be a "
                                 f"timestamp or date column, not {columns[col].type}")
             spec.time_column = str(col)

@@ -1,0 +1,919 @@
+"""Run profiles: *how* a run happens — which datasets, seed and scale, partitions, where the rows land,
+schedules, sensors and checks — kept apart from the schemas, which say *what* the data looks like.
+
+A profile is ``profiles/<name>.yaml`` under the project root, selected by the ``MOCK_PIPELINES_PROFILE``
+environment variable (default ``local``); a path to a YAML file is accepted as well. The project root is
+``MOCK_PIPELINES_HOME`` if set, else the repository holding this package. Relative paths inside a profile
+(``data``, ``schemas/...``, sqlite files, the request inbox) are resolved against the project root.
+
+Secrets never appear in a profile: values that look like one (a password in a URL, a literal ``secret:``
+or ``key:``) are rejected; write ``{env: NAME}`` and the variable is read by :func:`resolve_env` when the
+value is used, never when the profile is loaded. Every problem is reported at once as a
+:class:`~mock_pipelines.schema.errors.SchemaError` with the file, line and column of the offending key or
+value, what was expected and, for near misses, a suggestion.
+
+This module does not import Dagster; the code location maps a :class:`Profile` onto Dagster objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import json
+import os
+import re
+import zoneinfo
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from mock_pipelines.schema.errors import Issue, IssueCollector, Location, SchemaError
+from mock_pipelines.schema.yaml_source import key_location, load_yaml, node_location, value_location
+
+ENV_PROFILE = "MOCK_PIPELINES_PROFILE"
+ENV_HOME = "MOCK_PIPELINES_HOME"
+DEFAULT_PROFILE = "local"
+PROFILES_DIR = "profiles"
+SCHEMAS_DIR = "schemas"
+
+LOCALES = ("en_US", "de_DE", "fr_FR", "ja_JP")  # mock_pipelines.core.vocab.SUPPORTED_LOCALES (tested equal)
+CADENCES = ("hourly", "daily", "weekly", "monthly")  # mock_pipelines.core.timeline.CADENCES (tested equal)
+CRON_ALIASES = ("@hourly", "@daily", "@weekly", "@monthly")
+
+Cadence = Literal["hourly", "daily", "weekly", "monthly"]
+Backfill = Literal["single_run", "per_partition"]
+FileFormat = Literal["parquet", "csv", "jsonl"]
+Severity = Literal["error", "warn"]
+CheckLevel = Literal["error", "warn", "off"]
+
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SECRET_KEY = re.compile(r"(?:^|_)(?:password|passwd|pwd|secret|token|key|apikey|credential)s?(?:_|$)", re.I)
+_SECRET_ASSIGNMENT = re.compile(
+    r"(?:^|[\s?&;,])(?:password|passwd|pwd|secret|token|api_?key|access_?key|secret_?key|sig|signature)\s*=",
+    re.I)
+_AWS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b")
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
+_SQLITE = re.compile(r"^(sqlite(?:\+\w+)?):///(.*)$")
+_CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,\-?LW#]+$")
+
+
+# ---- project layout ----------------------------------------------------------------------------------
+
+def project_root() -> Path:
+    """``MOCK_PIPELINES_HOME`` if set, else the repository root (the parent of the package folder)."""
+    home = os.environ.get(ENV_HOME)
+    if home:
+        return Path(home).expanduser().resolve()
+    return Path(__file__).resolve().parent.parent
+
+
+def available_profiles(root: Path | None = None) -> list[str]:
+    """Names of the profiles in ``<root>/profiles/``."""
+    folder = (root or project_root()) / PROFILES_DIR
+    return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def available_datasets(root: Path | None = None) -> list[str]:
+    """Names of the dataset schemas in ``<root>/schemas/``."""
+    folder = (root or project_root()) / SCHEMAS_DIR
+    return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def _looks_like_path(value: str) -> bool:
+    return value.endswith((".yaml", ".yml")) or "/" in value or os.sep in value
+
+
+def dataset_path(entry: str, root: Path | None = None) -> Path:
+    """The schema file of a ``datasets:`` entry: ``<root>/schemas/<name>.yaml``, or a path (root-relative)."""
+    root = root or project_root()
+    if _looks_like_path(entry):
+        path = Path(entry).expanduser()
+        return path if path.is_absolute() else root / path
+    return root / SCHEMAS_DIR / f"{entry}.yaml"
+
+
+def dataset_name(entry: str) -> str:
+    """The name a ``datasets:`` entry goes by (in ``rows:`` keys): the entry, or the file stem of a path."""
+    return Path(entry).stem if _looks_like_path(entry) else entry
+
+
+def profile_path(name_or_path: str | os.PathLike[str] | None = None, root: Path | None = None) -> Path:
+    """The file of a profile: a name in ``<root>/profiles/`` or a path to a YAML file.
+
+    ``None`` means ``$MOCK_PIPELINES_PROFILE``, or ``local`` when that is unset. Raises SchemaError (with
+    the profiles that do exist and a near-miss suggestion) when there is no such profile.
+    """
+    root = root or project_root()
+    from_env = name_or_path is None
+    if from_env:
+        name_or_path = os.environ.get(ENV_PROFILE) or DEFAULT_PROFILE
+    text = os.fspath(name_or_path)  # type: ignore[arg-type]
+    candidate = Path(text).expanduser()
+    if isinstance(name_or_path, os.PathLike) or _looks_like_path(text):
+        if not candidate.is_file():
+            raise SchemaError([Issue(Location(text), "profile file not found",
+                                     suggestion="give the path of a YAML file, or a profile name such as "
+                                                f"{DEFAULT_PROFILE!r}")])
+        return candidate
+    path = root / PROFILES_DIR / f"{text}.yaml"
+    if not path.is_file():
+        known = available_profiles(root)
+        origin = f" (from ${ENV_PROFILE})" if from_env and os.environ.get(ENV_PROFILE) else ""
+        raise SchemaError([Issue(Location(str(path)), f"unknown profile {text!r}{origin}",
+                                 expected=("one of " + ", ".join(known)) if known
+                                 else f"a file in {root / PROFILES_DIR}",
+                                 suggestion=_suggest(text, known))])
+    return path
+
+
+# ---- secrets from the environment --------------------------------------------------------------------
+
+class MissingEnvVar(RuntimeError):
+    """A profile names an environment variable that is not set (or empty) at the time it is needed."""
+
+    def __init__(self, name: str, what: str | None = None):
+        self.name = name
+        needed = f" (needed for {what})" if what else ""
+        super().__init__(f"environment variable {name} is not set{needed}: set it, e.g. `export {name}=…`, "
+                         "or choose another profile")
+
+
+class EnvRef(BaseModel):
+    """``{env: NAME}``: the value is read from the environment variable NAME when it is used."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    env: str
+
+    def resolve(self, what: str | None = None) -> str:
+        return resolve_env(self, what)
+
+    def __str__(self) -> str:
+        return f"{{env: {self.env}}}"
+
+
+def resolve_env(value: EnvRef | str | None, what: str | None = None) -> str | None:
+    """The value to use: a literal as written, or the environment variable an :class:`EnvRef` names.
+
+    Raises :class:`MissingEnvVar` naming the variable when it is unset or empty; the error never holds the
+    value of any variable.
+    """
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, dict) and set(value) == {"env"}:
+        value = EnvRef(env=value["env"])
+    if not isinstance(value, EnvRef):
+        raise TypeError(f"expected a string or {{env: NAME}}, got {type(value).__name__}")
+    resolved = os.environ.get(value.env)
+    if not resolved:
+        raise MissingEnvVar(value.env, what)
+    return resolved
+
+
+def _env_or_literal(value: Any) -> Any:
+    if isinstance(value, EnvRef) or value is None:
+        return value
+    if isinstance(value, dict):
+        if set(value) != {"env"}:
+            extra = sorted(str(k) for k in value if k != "env")
+            raise PydanticCustomError(
+                "env_ref", "an environment reference has exactly one key, `env:`" + (
+                    f"; unexpected {', '.join(map(repr, extra))}" if extra else ""),
+                {"expected": "{env: NAME}", "suggestion": _suggest(extra[0], ["env"]) if extra else None})
+        name = value["env"]
+        if not isinstance(name, str) or not ENV_NAME.match(name):
+            raise PydanticCustomError(
+                "env_name", "`env:` must be the name of an environment variable",
+                {"expected": "letters, digits and underscores, e.g. {env: MOCK_PIPELINES_DB_URL}"})
+        return EnvRef(env=name)
+    if isinstance(value, str):
+        return value
+    raise PydanticCustomError("env_or_str", "must be a string or an environment reference",
+                              {"expected": "a literal string, or {env: NAME}"})
+
+
+def _env_name(value: Any) -> Any:
+    if not isinstance(value, str) or not ENV_NAME.match(value):
+        raise PydanticCustomError("env_name", "must be the name of an environment variable, not a value",
+                                  {"expected": "letters, digits and underscores, e.g. AWS_ACCESS_KEY_ID"})
+    return value
+
+
+EnvOrLiteral = Annotated[EnvRef | str, BeforeValidator(_env_or_literal)]
+EnvName = Annotated[str, BeforeValidator(_env_name)]
+
+
+# ---- the profile model -------------------------------------------------------------------------------
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_by_name=True, validate_by_alias=True)
+
+
+class Partitions(_Model):
+    """Time partitions: every table declared ``partitioned:`` in its schema grows window by window."""
+
+    start: dt.datetime = Field(description="first partition; a date (midnight) or a datetime, UTC")
+    cadence: Cadence = "daily"
+    end_offset: int = Field(0, strict=True, description="Dagster end_offset; 0 = up to the last complete period")
+    backfill: Backfill = "single_run"
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _start_in(cls, value: Any) -> Any:
+        if isinstance(value, dt.datetime):  # ruamel's TimeStamp subclass → a plain datetime
+            return dt.datetime(value.year, value.month, value.day, value.hour, value.minute, value.second,
+                               value.microsecond, tzinfo=value.tzinfo)
+        if isinstance(value, dt.date):
+            return dt.datetime(value.year, value.month, value.day)
+        return value
+
+    @field_validator("start")
+    @classmethod
+    def _start_utc(cls, value: dt.datetime) -> dt.datetime:
+        return value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo is not None else value
+
+
+class Credentials(_Model):
+    """Names of the environment variables holding an access key pair (never the keys themselves)."""
+
+    key_env: EnvName
+    secret_env: EnvName
+
+    def resolve(self) -> tuple[str, str]:
+        """(access key id, secret key) read from the environment now."""
+        key = resolve_env(EnvRef(env=self.key_env), "the access key id of an S3 destination")
+        secret = resolve_env(EnvRef(env=self.secret_env), "the secret key of an S3 destination")
+        return key, secret  # type: ignore[return-value]
+
+
+class FilesDestination(_Model):
+    """One folder per table of Parquet, CSV or JSON-lines files, locally or in an S3-compatible store."""
+
+    kind: Literal["files"]
+    path: str = "data"
+    format: FileFormat = "parquet"
+    endpoint_url: EnvOrLiteral | None = None
+    credentials: Credentials | None = None
+
+    @property
+    def is_s3(self) -> bool:
+        return self.path.startswith("s3://")
+
+    def location(self, root: Path | None = None) -> str:
+        """``s3://bucket/prefix`` as written, or the absolute local folder."""
+        return self.path if self.is_s3 else str(self.local_path(root))
+
+    def local_path(self, root: Path | None = None) -> Path:
+        if self.is_s3:
+            raise ValueError(f"{self.path} is an S3 location, not a local folder")
+        path = Path(self.path).expanduser()
+        return path if path.is_absolute() else (root or project_root()) / path
+
+    def storage_options(self) -> dict[str, Any]:
+        """s3fs/fsspec options (endpoint and keys read from the environment now); ``{}`` for local paths."""
+        if not self.is_s3:
+            return {}
+        options: dict[str, Any] = {}
+        if self.endpoint_url is not None:
+            options["client_kwargs"] = {"endpoint_url": resolve_env(self.endpoint_url, "endpoint_url")}
+        if self.credentials is not None:
+            options["key"], options["secret"] = self.credentials.resolve()
+        return options
+
+
+class SqlDestination(_Model):
+    """Tables in a database reached through a SQLAlchemy URL."""
+
+    kind: Literal["sql"]
+    url: EnvOrLiteral
+    db_schema: str | None = Field(None, alias="schema", description="database schema (namespace) of the tables")
+
+    def resolved_url(self, root: Path | None = None) -> str:
+        """The SQLAlchemy URL (read from the environment now); relative sqlite paths made absolute."""
+        url = resolve_env(self.url, "the url of a sql destination")
+        assert url is not None
+        match = _SQLITE.match(url)
+        if match:
+            dialect, rest = match.groups()
+            file, sep, query = rest.partition("?")
+            if file and file != ":memory:" and not file.startswith("/"):
+                url = f"{dialect}:///{(root or project_root()) / file}{sep}{query}"
+        return url
+
+    @property
+    def is_sqlite(self) -> bool:
+        return isinstance(self.url, str) and self.url.startswith("sqlite")
+
+
+Destination = Annotated[FilesDestination | SqlDestination, Field(discriminator="kind")]
+_DESTINATION: TypeAdapter[FilesDestination | SqlDestination] = TypeAdapter(Destination)
+
+
+class Schedules(_Model):
+    enabled: bool = Field(False, strict=True)
+    cron: str = "0 2 * * *"
+    timezone: str = "UTC"
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        fields = value.split()
+        if value.strip() in CRON_ALIASES or (len(fields) == 5 and all(_CRON_FIELD.match(f) for f in fields)):
+            return value
+        raise PydanticCustomError("cron", "{value} is not a cron expression",
+                                  {"value": repr(value),
+                                   "expected": 'five fields "minute hour day month weekday", e.g. "0 2 * * *" '
+                                               "(quoted), or @hourly, @daily, @weekly, @monthly"})
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        if value in _timezones():
+            return value
+        raise PydanticCustomError("timezone", "unknown time zone {value}",
+                                  {"value": repr(value),
+                                   "expected": "an IANA name such as UTC, Europe/Berlin or America/New_York",
+                                   "suggestion": _suggest(value, _timezones())})
+
+
+class Sensors(_Model):
+    schema_changes: bool = Field(True, strict=True)
+    request_inbox: str | None = "requests"
+
+
+class Checks(_Model):
+    severity: Severity = "error"
+    overrides: dict[str, CheckLevel] = Field(default_factory=dict)
+
+    def level(self, check: str) -> CheckLevel:
+        """How a failure of ``check`` is treated: its override, else the default severity."""
+        return self.overrides.get(check, self.severity)
+
+
+class Profile(_Model):
+    """A validated run profile. Build one with :func:`load_profile`."""
+
+    profile: str
+    description: str = ""
+    datasets: list[str] = Field(min_length=1)
+    seed: int = Field(0, strict=True)
+    scale: float = Field(1.0, gt=0, strict=True)
+    locale: str | None = None
+    chunk_size: int = Field(262_144, gt=0, strict=True)
+    rows: dict[str, Annotated[int, Field(ge=0, strict=True)]] = Field(default_factory=dict)
+    partitions: Partitions | None = None
+    destinations: list[Destination] = Field(min_length=1)
+    schedules: Schedules = Field(default_factory=Schedules)
+    sensors: Sensors = Field(default_factory=Sensors)
+    automation: bool = Field(False, strict=True)
+    checks: Checks = Field(default_factory=Checks)
+
+    _file: Path | None = PrivateAttr(None)
+    _root: Path | None = PrivateAttr(None)
+
+    @field_validator("locale")
+    @classmethod
+    def _locale(cls, value: str | None) -> str | None:
+        if value is None or value in LOCALES:
+            return value
+        raise PydanticCustomError("locale", "unsupported locale {value}",
+                                  {"value": repr(value),
+                                   "expected": "one of " + ", ".join(LOCALES) + ", or null for each schema's own",
+                                   "suggestion": _suggest(value, LOCALES)})
+
+    # -- where things are --
+    @property
+    def root(self) -> Path:
+        """The project root relative paths of this profile are resolved against."""
+        return self._root or project_root()
+
+    @property
+    def file(self) -> Path | None:
+        """The YAML file this profile was loaded from (None if built in code)."""
+        return self._file
+
+    def dataset_paths(self) -> list[Path]:
+        """The schema file of every dataset, in the order listed."""
+        return [dataset_path(entry, self.root) for entry in self.datasets]
+
+    def dataset_names(self) -> list[str]:
+        return [dataset_name(entry) for entry in self.datasets]
+
+    def row_overrides(self, dataset: str) -> dict[str, int]:
+        """Fixed row counts of ``dataset``'s tables (``rows:`` keys ``dataset.table``); not scaled."""
+        prefix = f"{dataset}."
+        return {key[len(prefix):]: n for key, n in self.rows.items() if key.startswith(prefix)}
+
+    def inbox_dir(self) -> Path | None:
+        """The request inbox folder (holding inbox/, done/, failed/), or None when disabled."""
+        if self.sensors.request_inbox is None:
+            return None
+        path = Path(self.sensors.request_inbox).expanduser()
+        return path if path.is_absolute() else self.root / path
+
+    @property
+    def partitioned(self) -> bool:
+        return self.partitions is not None
+
+    def fingerprint(self) -> str:
+        """A stable 16-hex-digit hash of everything that shapes a run (all but ``description``).
+
+        Environment references enter by name, never by value, and paths as written, so the fingerprint is
+        the same on every machine.
+        """
+        data = self.model_dump(mode="json", by_alias=True, exclude={"description"})
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+# ---- loading -----------------------------------------------------------------------------------------
+
+def load_profile(name_or_path: str | os.PathLike[str] | None = None, *, root: Path | None = None) -> Profile:
+    """Load and validate a profile by name (``profiles/<name>.yaml``) or path; ``None`` reads
+    ``$MOCK_PIPELINES_PROFILE`` (default ``local``). ``root`` defaults to :func:`project_root`.
+
+    Raises SchemaError listing every problem with its file, line and column.
+    """
+    root = (root or project_root()).resolve()
+    path = profile_path(name_or_path, root)
+    try:
+        doc = load_yaml(path)
+    except SchemaError as exc:
+        expected = "keys such as `profile:`, `datasets:` and `destinations:`"
+        raise SchemaError([Issue(i.location, i.message, expected, i.suggestion)
+                           if i.message == "the file must contain a mapping" else i for i in exc.issues]) from None
+    profile = _Loader(path, doc, root).load()
+    profile._file = path.resolve()
+    profile._root = root
+    return profile
+
+
+_EXAMPLES = {
+    "profile": "profile: <the file name without .yaml>",
+    "description": "description: what this profile is for",
+    "datasets": "datasets: [shop, hr]",
+    "datasets[]": "a schema name from schemas/, e.g. shop",
+    "seed": "seed: 42",
+    "scale": "scale: 1.0 (a number > 0)",
+    "locale": "locale: de_DE, or null",
+    "chunk_size": "chunk_size: 262144 (rows per batch)",
+    "rows": "rows: {shop.customers: 500}",
+    "rows.*": "a whole number of rows >= 0, e.g. 500",
+    "partitions": "partitions: {start: 2024-01-01, cadence: daily}",
+    "partitions.start": "start: 2024-01-01, or a datetime such as 2024-01-01T06:00:00",
+    "partitions.end_offset": "end_offset: 0",
+    "destinations": "destinations: [{kind: files, path: data, format: parquet}]",
+    "destinations[]": "{kind: files, path: data} or {kind: sql, url: {env: MOCK_PIPELINES_DB_URL}}",
+    "destinations[].path": "path: data, or path: s3://bucket/prefix",
+    "destinations[].url": "url: {env: MOCK_PIPELINES_DB_URL}, or url: sqlite:///data/mock.db",
+    "destinations[].endpoint_url": "endpoint_url: {env: MOCK_PIPELINES_S3_ENDPOINT}",
+    "destinations[].credentials": "credentials: {key_env: AWS_ACCESS_KEY_ID, secret_env: AWS_SECRET_ACCESS_KEY}",
+    "destinations[].credentials.key_env": "key_env: AWS_ACCESS_KEY_ID",
+    "destinations[].credentials.secret_env": "secret_env: AWS_SECRET_ACCESS_KEY",
+    "destinations[].schema": "schema: mock",
+    "schedules": 'schedules: {enabled: true, cron: "0 2 * * *", timezone: UTC}',
+    "schedules.enabled": "enabled: true or false",
+    "schedules.cron": 'cron: "0 2 * * *"',
+    "schedules.timezone": "timezone: UTC",
+    "sensors": "sensors: {schema_changes: true, request_inbox: requests}",
+    "sensors.schema_changes": "schema_changes: true or false",
+    "sensors.request_inbox": "request_inbox: requests (a folder), or null to disable",
+    "automation": "automation: true or false",
+    "checks": "checks: {severity: error, overrides: {}}",
+    "checks.overrides": "overrides: {<check name>: warn}",
+}
+
+_SECTIONS: dict[str, type[BaseModel]] = {
+    "": Profile, "partitions": Partitions, "schedules": Schedules, "sensors": Sensors, "checks": Checks,
+    "destinations[].credentials": Credentials,
+}
+_USER_KEYED = ("rows", "checks.overrides")  # mappings whose keys are names the user chooses
+_KINDS = {"files": FilesDestination, "sql": SqlDestination}
+
+
+def _keys_of(model: type[BaseModel]) -> list[str]:
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+class _Loader:
+    def __init__(self, path: Path, doc: CommentedMap, root: Path):
+        self.file = str(path)
+        self.path = path
+        self.doc = doc
+        self.root = root
+        self.issues = IssueCollector()
+        self.secret_paths: list[tuple[Any, ...]] = []
+
+    # -- paths in the document --
+    @staticmethod
+    def pattern(path: tuple[Any, ...]) -> str:
+        out = ""
+        for step in path:
+            if isinstance(step, int):
+                out += "[]"
+            elif out in _USER_KEYED:
+                out += ".*"
+            else:
+                out += f".{step}" if out else str(step)
+        return out
+
+    @staticmethod
+    def display(path: tuple[Any, ...]) -> str:
+        out = ""
+        for step in path:
+            if isinstance(step, int):
+                out += f"[{step}]"
+            elif not re.fullmatch(r"\w+", str(step)):
+                out += f"[{str(step)!r}]"
+            else:
+                out += f".{step}" if out else str(step)
+        return out or "the profile"
+
+    def location(self, path: tuple[Any, ...], at_key: bool = False) -> Location:
+        """Where the value at ``path`` (or its key) is written; the document start for ``()``."""
+        if not path:
+            return node_location(self.file, self.doc)
+        parent = self.node(path[:-1])
+        if at_key and isinstance(parent, dict):
+            return key_location(self.file, parent, path[-1])
+        return value_location(self.file, parent, path[-1])
+
+    def node(self, path: tuple[Any, ...]) -> Any:
+        node: Any = self.doc
+        for step in path:
+            node = node[step]
+        return node
+
+    # -- the run --
+    def load(self) -> Profile:
+        self.scan_secrets(self.doc, ())
+        profile: Profile | None = None
+        try:
+            profile = Profile.model_validate(_plain(self.doc))
+        except ValidationError as exc:
+            for err in exc.errors(include_url=False):
+                self.add_pydantic_error(err)
+        # The checks below look at each section on its own, so a problem elsewhere hides none of theirs.
+        self.check_name()
+        datasets = self.check_datasets()
+        self.check_rows(datasets)
+        self.check_destinations()
+        self.check_partitions()
+        if self.issues.issues:
+            raise SchemaError(sorted(self.issues.issues, key=lambda i: (i.location.file != self.file,
+                                                                        i.location.line or 0,
+                                                                        i.location.column or 0)))
+        assert profile is not None
+        return profile
+
+    # -- secrets --
+    def scan_secrets(self, node: Any, path: tuple[Any, ...]) -> None:
+        pattern = self.pattern(path)
+        if isinstance(node, dict):
+            for key, value in node.items():
+                sub = (*path, key)
+                if isinstance(value, dict | list):
+                    self.scan_secrets(value, sub)
+                    continue
+                named_secret = (pattern not in _USER_KEYED and isinstance(key, str) and key != "env"
+                                and not key.endswith("_env") and _SECRET_KEY.search(key))
+                if named_secret and isinstance(value, str | int | float) and not isinstance(value, bool):
+                    if pattern.endswith("credentials"):
+                        env_key = "key_env" if key.lower().startswith(("key", "access")) else "secret_env"
+                        var = "AWS_ACCESS_KEY_ID" if env_key == "key_env" else "AWS_SECRET_ACCESS_KEY"
+                        hint = f"name the environment variable instead: `{env_key}: {var}`"
+                    else:
+                        hint = "keep the secret in an environment variable and write `{env: NAME}`"
+                    self.secret(sub, True, f"{self.display(sub)}: a literal secret in a profile; secrets never "
+                                "go in profile files", hint)
+                elif isinstance(value, str) and key != "description":
+                    self.scan_string(value, sub)
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                if isinstance(value, dict | list):
+                    self.scan_secrets(value, (*path, i))
+                elif isinstance(value, str):
+                    self.scan_string(value, (*path, i))
+
+    def scan_string(self, value: str, path: tuple[Any, ...]) -> None:
+        what = None
+        if _URL.match(value):
+            try:
+                if urlsplit(value).password:
+                    what = "a URL with a password"
+            except ValueError:
+                pass
+        if what is None and _SECRET_ASSIGNMENT.search(value):
+            what = "a password or key (`…=` in the value)"
+        if what is None and _AWS_KEY_ID.search(value):
+            what = "what looks like an AWS access key id"
+        if what:
+            self.secret(path, False, f"{self.display(path)}: the value contains {what}; secrets never go in "
+                        "profile files", "put the whole value in an environment variable and write "
+                        "`{env: NAME}` (e.g. `url: {env: MOCK_PIPELINES_DB_URL}`)")
+
+    def secret(self, path: tuple[Any, ...], at_key: bool, message: str, suggestion: str) -> None:
+        self.secret_paths.append(path)
+        self.issues.add(self.location(path, at_key=at_key), message, expected="{env: NAME}",
+                        suggestion=suggestion)
+
+    # -- pydantic errors → located issues --
+    def add_pydantic_error(self, err: Any) -> None:
+        path: tuple[Any, ...] = ()
+        node: Any = self.doc
+        on_key = False
+        rest = list(err["loc"])
+        while rest:
+            step = rest.pop(0)
+            if step == "[key]":
+                on_key = True
+                break
+            if (isinstance(node, dict) and self.pattern(path) == "destinations[]" and step in _KINDS
+                    and node.get("kind") == step):
+                continue  # the discriminated union's tag, not a key of the document
+            if isinstance(node, dict) and step in node:
+                path, node = (*path, step), node[step]
+            elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+                path, node = (*path, step), node[step]
+            else:
+                rest.insert(0, step)
+                break
+        if any(path[:len(s)] == s for s in self.secret_paths):
+            return  # already reported as a secret; never echo it
+        kind, ctx = err["type"], err.get("ctx") or {}
+        where = self.display(path)
+        expected = _EXAMPLES.get(self.pattern(path))
+        suggestion = None
+        loc = self.location(path, at_key=on_key)
+        if kind == "extra_forbidden":
+            loc = self.location(path, at_key=True)
+            container = self.pattern(path[:-1])
+            model = _SECTIONS.get(container)
+            if container == "destinations[]":
+                model = _KINDS.get(str(self.node(path[:-1]).get("kind")), FilesDestination)
+            allowed = _keys_of(model) if model else []
+            key = str(path[-1])
+            message = f"unknown key {key!r} in {self.display(path[:-1])}"
+            expected = "one of " + ", ".join(allowed) if allowed else None
+            suggestion = _suggest(key, allowed)
+            if container == "destinations[]" and suggestion is None:
+                other = [k for m in _KINDS.values() for k in _keys_of(m)]
+                if key in other:
+                    suggestion = (f"{key!r} belongs to a destination of another kind; this one is "
+                                  f"kind: {self.node(path[:-1]).get('kind')}")
+        elif kind == "missing":
+            missing = str(rest[0]) if rest else "?"
+            loc = self.location(path, at_key=bool(path) and not isinstance(path[-1], int))
+            message = f"missing key {missing!r} in {where}"
+            expected = _EXAMPLES.get(self.pattern((*path, missing)), f"{missing}: …")
+        elif kind == "union_tag_invalid":
+            tag = str(ctx.get("tag"))
+            loc = self.location((*path, "kind")) if isinstance(node, dict) and "kind" in node else loc
+            message = f"{where}: unknown destination kind {tag!r}"
+            expected = "kind: files or kind: sql"
+            suggestion = _suggest(tag, _KINDS)
+        elif kind == "union_tag_not_found":
+            message = f"{where}: a destination needs `kind:`"
+            expected = "kind: files (folders of Parquet/CSV/JSONL) or kind: sql (a database)"
+        elif kind == "literal_error":
+            choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+            message = f"{where}: unknown value {_shown(err['input'])}"
+            expected = "one of " + ", ".join(choices)
+            suggestion = _suggest(str(err["input"]), choices)
+        elif kind in ("model_type", "model_attributes_type", "dict_type"):
+            message = f"{where} must be a mapping"
+        elif kind == "list_type":
+            message = f"{where} must be a list"
+        elif kind == "too_short":
+            message = f"{where} needs at least {ctx.get('min_length', 1)} entry"
+        elif kind in ("int_type", "int_parsing", "int_from_float"):
+            message = f"{where} must be a whole number, got {_shown(err['input'])}"
+        elif kind in ("float_type", "float_parsing"):
+            message = f"{where} must be a number, got {_shown(err['input'])}"
+        elif kind in ("bool_type", "bool_parsing"):
+            message = f"{where} must be true or false, got {_shown(err['input'])}"
+        elif kind == "string_type" and on_key:
+            message = f"key {_shown(err['input'])} in {self.display(path[:-1])} must be a string"
+            expected = _EXAMPLES.get(self.pattern(path[:-1]))
+        elif kind == "string_type":
+            message = f"{where} must be a string, got {_shown(err['input'])}"
+        elif kind in ("greater_than", "greater_than_equal"):
+            op = ">" if kind == "greater_than" else ">="
+            bound = ctx.get("gt", ctx.get("ge"))
+            message = f"{where} must be {op} {bound}, got {_shown(err['input'])}"
+        elif kind.startswith(("datetime_", "date_")):
+            message = f"{where} must be a date or a datetime, got {_shown(err['input'])}"
+            expected = _EXAMPLES["partitions.start"]
+        else:  # our own PydanticCustomErrors carry expected/suggestion in ctx
+            message = f"{where}: {err['msg']}"
+            expected = ctx.get("expected", expected)
+            suggestion = ctx.get("suggestion")
+        self.issues.add(loc, message, expected=expected, suggestion=suggestion)
+
+    # -- checks that need the document, the file name or other files --
+    def check_name(self) -> None:
+        name = self.doc.get("profile")
+        stem = self.path.stem
+        if isinstance(name, str) and name != stem:
+            self.issues.add(self.location(("profile",)), f"profile name {name!r} does not match the file name "
+                            f"{self.path.name!r}", expected=f"profile: {stem}",
+                            suggestion=f"write `profile: {stem}`, or rename the file to {name}.yaml")
+
+    def check_datasets(self) -> dict[str, Path]:
+        """Every listed dataset has a schema file; returns name → schema path of those that do."""
+        entries = self.doc.get("datasets")
+        found: dict[str, Path] = {}
+        if not isinstance(entries, list):
+            return found
+        known = available_datasets(self.root)
+        for i, entry in enumerate(entries):
+            if not isinstance(entry, str):
+                continue
+            name, path = dataset_name(entry), dataset_path(entry, self.root)
+            if name in found:
+                self.issues.add(self.location(("datasets", i)), f"dataset {name!r} is listed twice",
+                                suggestion="list each dataset once")
+            elif not path.is_file():
+                if _looks_like_path(entry):
+                    self.issues.add(self.location(("datasets", i)), f"schema file {entry!r} not found",
+                                    expected=f"a path relative to {self.root}, or a name from {SCHEMAS_DIR}/")
+                else:
+                    self.issues.add(self.location(("datasets", i)), f"unknown dataset {entry!r}: there is no "
+                                    f"{SCHEMAS_DIR}/{entry}.yaml", expected="one of " + ", ".join(known)
+                                    if known else f"a schema in {self.root / SCHEMAS_DIR}",
+                                    suggestion=_suggest(entry, known))
+            else:
+                found[name] = path
+        return found
+
+    def check_rows(self, datasets: dict[str, Path]) -> None:
+        # imported here: loading schemas needs the generator catalogue (numpy, pyarrow)
+        from mock_pipelines.schema.parse import load_dataset
+
+        rows = self.doc.get("rows")
+        entries = self.doc.get("datasets")
+        names = list(dict.fromkeys(dataset_name(e) for e in entries if isinstance(e, str))) if isinstance(
+            entries, list) else []
+        specs: dict[str, Any] = {}
+        if not names:
+            return  # the datasets are reported missing or wrong
+        for key in rows if isinstance(rows, dict) else ():
+            if not isinstance(key, str):
+                continue  # reported by the model: keys are strings
+            loc = self.location(("rows", key), at_key=True)
+            dataset, dot, table = key.partition(".")
+            if not dot or not dataset or not table or "." in table:
+                self.issues.add(loc, f"rows: {key!r} must name a table as dataset.table",
+                                expected="e.g. shop.customers: 500")
+                continue
+            if dataset not in names:
+                self.issues.add(loc, f"rows: {key!r} names dataset {dataset!r}, which the profile does not "
+                                "generate", expected="one of " + ", ".join(names),
+                                suggestion=_suggest(dataset, names))
+                continue
+            if dataset not in datasets:
+                continue  # unknown dataset: reported under datasets:
+            if dataset not in specs:
+                try:
+                    specs[dataset] = load_dataset(datasets[dataset])
+                except SchemaError as exc:
+                    specs[dataset] = None
+                    self.issues.add(loc, f"rows: cannot check {key!r}: the schema of {dataset!r} has "
+                                    f"{len(exc.issues)} problem(s), listed below")
+                    self.issues.issues.extend(exc.issues)
+            spec = specs[dataset]
+            if spec is None:
+                continue
+            if table not in spec.tables:
+                near = _suggest(table, spec.tables)
+                self.issues.add(loc, f"rows: dataset {dataset!r} has no table {table!r}",
+                                expected="one of " + ", ".join(spec.tables),
+                                suggestion=f"{dataset}.{near}" if near else None)
+            elif spec.tables[table].rows.per is not None:
+                parent = spec.tables[table].rows.per
+                self.issues.add(loc, f"rows: the row count of {key!r} follows its parent {parent!r} and cannot "
+                                "be set", suggestion=f"set the rows of {dataset}.{parent} instead")
+
+    def check_destinations(self) -> None:
+        raw = self.doc.get("destinations")
+        seen: dict[tuple[str, str], int] = {}
+        for i, item in enumerate(raw if isinstance(raw, list) else ()):
+            base = ("destinations", i)
+            try:
+                dest = _DESTINATION.validate_python(_plain(item))
+            except ValidationError:
+                continue  # reported by the model
+            if isinstance(dest, FilesDestination):
+                target = dest.path.rstrip("/")
+                if dest.is_s3:
+                    if not urlsplit(dest.path).netloc:
+                        self.issues.add(self.location((*base, "path")), f"destinations[{i}].path: the S3 "
+                                        "location needs a bucket", expected="path: s3://bucket/prefix")
+                else:
+                    if _URL.match(dest.path):
+                        self.issues.add(self.location((*base, "path")), f"destinations[{i}].path: only local "
+                                        "folders and s3:// locations are supported",
+                                        expected=_EXAMPLES["destinations[].path"])
+                    for key in ("endpoint_url", "credentials"):
+                        if getattr(dest, key) is not None:
+                            self.issues.add(self.location((*base, key), at_key=True),
+                                            f"destinations[{i}].{key} applies to s3:// paths only, and path is "
+                                            "a local folder", suggestion=f"remove {key}, or set path: "
+                                            "s3://bucket/prefix")
+                if isinstance(dest.endpoint_url, str) and not re.match(r"^https?://", dest.endpoint_url):
+                    self.issues.add(self.location((*base, "endpoint_url")), f"destinations[{i}].endpoint_url "
+                                    "must be an http(s) URL", expected=_EXAMPLES["destinations[].endpoint_url"],
+                                    suggestion=_env_hint("endpoint_url", dest.endpoint_url))
+                ident = ("files", target)
+            else:
+                if isinstance(dest.url, str):
+                    if not _URL.match(dest.url):
+                        self.issues.add(self.location((*base, "url")), f"destinations[{i}].url is not a "
+                                        "SQLAlchemy URL", expected=_EXAMPLES["destinations[].url"],
+                                        suggestion=_env_hint("url", dest.url))
+                    elif dest.is_sqlite and dest.db_schema is not None:
+                        self.issues.add(self.location((*base, "schema"), at_key=True), f"destinations[{i}]: "
+                                        "SQLite has no schemas", suggestion="remove `schema:` for a sqlite URL")
+                ident = ("sql", str(dest.url))
+            if ident in seen:
+                self.issues.add(self.location(base), f"destinations[{i}] writes to the same place as "
+                                f"destinations[{seen[ident]}]", suggestion="remove one of them")
+            else:
+                seen[ident] = i
+
+    def check_partitions(self) -> None:
+        raw = self.doc.get("partitions")
+        try:
+            part = Partitions.model_validate(_plain(raw)) if isinstance(raw, dict) else None
+        except ValidationError:
+            return  # reported by the model
+        if part is None:
+            return
+        start = part.start
+        if part.cadence == "hourly":
+            aligned = (start.minute, start.second, start.microsecond) == (0, 0, 0)
+            boundary = "a whole hour"
+        else:
+            aligned = start.time() == dt.time(0)
+            boundary = "midnight"
+        if not aligned:
+            self.issues.add(self.location(("partitions", "start")), f"partitions.start must fall on {boundary} "
+                            f"for {part.cadence} partitions", expected=f"start: {start.date().isoformat()}"
+                            if part.cadence != "hourly" else f"start: {start:%Y-%m-%dT%H}:00:00")
+
+
+# ---- helpers -----------------------------------------------------------------------------------------
+
+def _suggest(name: str, candidates: Any) -> str | None:
+    matches = difflib.get_close_matches(name, [str(c) for c in candidates], n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def _env_hint(key: str, value: str) -> str | None:
+    if ENV_NAME.match(value) and value.upper() == value:
+        return f"to read it from the environment variable {value}, write `{key}: {{env: {value}}}`"
+    return None
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value if len(value) <= 40 else value[:37] + "…")
+    if isinstance(value, bool | int | float) or value is None:
+        return repr(value)
+    return "a " + {"dict": "mapping", "list": "list"}.get(type(value).__name__, type(value).__name__)
+
+
+@cache
+def _timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones() | {"UTC"})
+
+
+def _plain(node: Any) -> Any:
+    """ruamel's round-trip types (CommentedMap, ScalarFloat, TimeStamp…) as plain Python values."""
+    if isinstance(node, dict):
+        return {_plain(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list | CommentedSeq):
+        return [_plain(v) for v in node]
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, str):
+        return str(node)
+    return node
