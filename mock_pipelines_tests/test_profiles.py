@@ -30,7 +30,7 @@ from mock_pipelines.profiles import (
 from mock_pipelines.schema.errors import Issue, SchemaError
 
 REPO = Path(__file__).resolve().parent.parent
-SHIPPED = ("local", "ci", "s3", "scale", "postgres", "mysql")
+SHIPPED = ("local", "ci", "s3", "scale")
 
 MINIMAL = """\
 profile: {name}
@@ -106,10 +106,8 @@ def test_shipped_profiles_say_what_the_brief_says(monkeypatch: pytest.MonkeyPatc
     monkeypatch.delenv("MOCK_PIPELINES_HOME", raising=False)
     local = load_profile("local")
     assert local.datasets == ["shop", "hr", "healthcare"] and local.partitions is None
-    files, sql = local.destinations
+    (files,) = local.destinations
     assert isinstance(files, FilesDestination) and (files.path, files.format) == ("data", "parquet")
-    assert isinstance(sql, SqlDestination) and sql.url == "sqlite:///data/mock_pipelines.sqlite"
-    assert sql.resolved_url() == f"sqlite:///{REPO / 'data' / 'mock_pipelines.sqlite'}"
     assert not local.schedules.enabled and local.sensors.schema_changes
     assert local.inbox_dir() == REPO / "requests"
 
@@ -128,9 +126,6 @@ def test_shipped_profiles_say_what_the_brief_says(monkeypatch: pytest.MonkeyPatc
     assert (scale.datasets, scale.scale, scale.chunk_size) == (["shop"], 100.0, 1_048_576)
     assert scale.destinations[0].path == "data/scale"  # type: ignore[union-attr]
 
-    for name, var in (("postgres", "MOCK_PIPELINES_POSTGRES_URL"), ("mysql", "MOCK_PIPELINES_MYSQL_URL")):
-        (db,) = load_profile(name).destinations
-        assert isinstance(db, SqlDestination) and db.url == EnvRef(env=var) and db.db_schema == "mock"
 
 
 def test_profiles_module_does_not_import_dagster() -> None:

@@ -18,13 +18,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from mock_pipelines import GENERATOR_VERSION
+from mock_pipelines.io.formats import FORMATS, BatchWriter, dictionary_columns
 
-FORMATS = {"parquet": "parquet", "csv": "csv", "jsonl": "jsonl", "json": "json"}
+_Writer = BatchWriter  # the writer now lives in formats.py, shared with the fsspec destination
+__all__ = ["FORMATS", "MANIFEST", "OutputConflict", "RunIdentity", "WriteResult", "check_target",
+           "dictionary_columns", "read_table", "write_table"]
+
 MANIFEST = "_manifest.json"
 
 
@@ -77,83 +80,6 @@ def check_target(directory: Path, identity: RunIdentity, overwrite: bool) -> Non
                              "choose another --out or pass --overwrite to replace it")
 
 
-def _json_ready(batch: pa.RecordBatch) -> pa.RecordBatch:
-    # JSON has no decimal type: decimals become numbers; timestamps ISO-8601 strings.
-    arrays = []
-    for col in batch.columns:
-        if pa.types.is_decimal(col.type):
-            col = pc.cast(col, pa.float64())
-        elif pa.types.is_timestamp(col.type):
-            col = pc.strftime(col, format="%Y-%m-%dT%H:%M:%S")  # Arrow's %S includes the fraction
-        elif pa.types.is_date(col.type):
-            col = pc.strftime(col, format="%Y-%m-%d")
-        arrays.append(col)
-    return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
-
-
-def _records_frame(batch: pa.RecordBatch):
-    # integer_object_nulls: an integer column with nulls stays integers (7, null), not floats (7.0, null)
-    return _json_ready(batch).to_pandas(integer_object_nulls=True)
-
-
-def _jsonl_lines(batch: pa.RecordBatch) -> str:
-    text = _records_frame(batch).to_json(orient="records", lines=True, force_ascii=False)
-    return text if text.endswith("\n") or not text else text + "\n"
-
-
-def dictionary_columns(batch: pa.RecordBatch, sample: int = 65_536, ratio: float = 0.25) -> list[str]:
-    """Columns worth Parquet dictionary encoding: already dictionary-typed, or few distinct values in a
-    sample of the first batch. Unique columns (keys, emails) skip it: for them it is pure cost."""
-    out = []
-    head = batch.slice(0, sample)
-    for field, column in zip(head.schema, head.columns, strict=True):
-        if pa.types.is_dictionary(field.type):
-            out.append(field.name)
-        elif len(column) and pc.count_distinct(column).as_py() <= ratio * len(column):
-            out.append(field.name)
-    return out
-
-
-class _Writer:
-    def __init__(self, path: Path, fmt: str, schema: pa.Schema, compression: str = "zstd"):
-        self.fmt = fmt
-        self.path = path
-        self.schema = schema
-        self.compression = compression
-        self.first = True
-        if fmt == "parquet":
-            self.sink = None  # opened on the first batch, which decides the dictionary-encoded columns
-        elif fmt == "csv":
-            self.sink = pacsv.CSVWriter(path, schema)
-        else:
-            self.sink = open(path, "w", encoding="utf-8")  # noqa: SIM115  (closed in close())
-            if fmt == "json":
-                self.sink.write("[")
-
-    def _open_parquet(self, batch: pa.RecordBatch | None) -> None:
-        use = dictionary_columns(batch) if batch is not None else True
-        self.sink = pq.ParquetWriter(self.path, self.schema, compression=self.compression, use_dictionary=use)
-
-    def write(self, batch: pa.RecordBatch) -> None:
-        if self.fmt == "parquet" and self.sink is None:
-            self._open_parquet(batch)
-        if self.fmt in ("parquet", "csv"):
-            self.sink.write_batch(batch)
-        elif self.fmt == "jsonl":
-            self.sink.write(_jsonl_lines(batch))
-        elif batch.num_rows:
-            body = _records_frame(batch).to_json(orient="records", force_ascii=False)[1:-1]
-            self.sink.write(("" if self.first else ",\n") + body)
-            self.first = False
-
-    def close(self) -> None:
-        if self.fmt == "parquet" and self.sink is None:
-            self._open_parquet(None)  # an empty table still gets a valid file with its schema
-        if self.fmt == "json":
-            self.sink.write("]\n")
-        self.sink.close()
-
-
 def write_table(batches: Iterable[pa.RecordBatch], schema: pa.Schema, directory: Path, identity: RunIdentity,
                 overwrite: bool = False, progress: Callable[[int], None] | None = None,
                 extra_manifest: dict | None = None) -> WriteResult:
@@ -169,7 +95,7 @@ def write_table(batches: Iterable[pa.RecordBatch], schema: pa.Schema, directory:
     started = time.perf_counter()
     rows = 0
     try:
-        writer = _Writer(tmp / f"part-00000.{FORMATS[fmt]}", fmt, schema)
+        writer = BatchWriter(tmp / f"part-00000.{FORMATS[fmt]}", fmt, schema)
         try:
             for batch in batches:
                 writer.write(batch)

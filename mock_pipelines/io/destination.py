@@ -1,0 +1,391 @@
+"""Land tables in a local folder or an S3 prefix (any fsspec URL), one file per table or per partition.
+
+Layout under a base URI (``/data/out``, ``s3://bucket/prefix``)::
+
+    {base}/{dataset}/{table}/part-00000.parquet                       an unpartitioned table
+    {base}/{dataset}/{table}/date=2024-01-05/part-00000.parquet       one partition (hive style)
+    {base}/{dataset}/{table}/date=2024-01-05-13%3A00/part-00000.csv   a key with ':' (percent-encoded)
+
+Partition values are percent-encoded (everything but ``A-Z a-z 0-9 - _ .``), the convention of Hive and
+of pyarrow's ``HivePartitioning(segment_encoding="uri")``: safe as a file name on every OS and as an S3
+key, and reversible (:func:`decode_partition_key`).
+
+Writing streams record batches into a hidden temporary file *inside the target folder*
+(``.part-00000.<random>.tmp``; readers, Spark, Hive and pyarrow skip names starting with ``.``), then
+publishes it under its final name and deletes whatever else that folder held:
+
+* local disk: ``os.replace`` of the file — atomic, so a reader opening ``part-00000.<ext>`` gets the old
+  complete file or the new complete file, never a part, never nothing;
+* S3: the temporary object is committed (multipart upload completed), server-side copied to the final
+  key (``CopyObject`` replaces an object atomically) and deleted. A reader of the final key sees the old or
+  the new object. Windows that remain, honestly: (1) S3 cannot rename, so between the copy and the
+  deletion a *listing* of the partition prefix also shows the hidden temporary object; (2) a listing
+  taken after the copy but before the stale-object clean-up can show the new ``part-00000`` next to an
+  object of an older write in another format (``part-00000.csv`` after switching to Parquet); (3) a
+  process killed between the two steps leaves the hidden temporary object behind, which the next write
+  of that partition deletes. Readers here only ever read ``part-*`` files, so (1) and (3) never reach them.
+
+While streaming, the row count, an order-sensitive content hash (:mod:`mock_pipelines.io.content`) and
+the first rows (a Markdown preview) are computed. Nothing here imports Dagster.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, unquote
+
+import fsspec
+import pyarrow as pa
+import pyarrow.dataset as pds
+from fsspec.implementations.local import LocalFileSystem
+
+from mock_pipelines.io.content import ContentHasher, Preview
+from mock_pipelines.io.formats import BatchWriter, check_format, format_of, read_file
+
+if TYPE_CHECKING:
+    from mock_pipelines.core.engine import TableSlice
+
+DEFAULT_PARTITION_COLUMN = "date"
+DESTINATION_FORMATS = ("parquet", "csv", "jsonl")
+DATA_FILE = "part-00000"
+_S3 = ("s3", "s3a")
+
+
+def encode_partition_key(key: str) -> str:
+    """``2024-01-05-13:00`` → ``2024-01-05-13%3A00``: a folder name safe on any file system and S3."""
+    if not key:
+        raise ValueError("a partition key cannot be empty")
+    return quote(key, safe="-_.")
+
+
+def decode_partition_key(value: str) -> str:
+    return unquote(value)
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """One table or partition written."""
+
+    uri: str  # the data file
+    rows: int
+    bytes: int
+    seconds: float
+    content_hash: str
+    preview: str  # Markdown table of the first rows
+    format: str
+    partition_key: str | None = None
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else 0.0
+
+
+def _is_s3(base: str) -> bool:
+    return base.split("://", 1)[0].lower() in _S3 if "://" in base else False
+
+
+def s3_storage_options(endpoint_url: str | None = None, key: str | None = None, secret: str | None = None,
+                       region: str | None = None, **extra: Any) -> dict[str, Any]:
+    """s3fs keyword arguments; ``None`` values fall back to the usual AWS chain (environment, profile)."""
+    options: dict[str, Any] = {"use_listings_cache": False, **extra}  # other writers change listings
+    if endpoint_url:
+        options["endpoint_url"] = endpoint_url
+    if key:
+        options["key"] = key
+    if secret:
+        options["secret"] = secret
+    if region:
+        options["client_kwargs"] = {**options.get("client_kwargs", {}), "region_name": region}
+    return options
+
+
+def _check_segment(name: str, what: str) -> str:
+    parts = name.split("/")
+    if not name or any(p in ("", ".", "..") for p in parts):
+        raise ValueError(f"invalid {what} {name!r}: use a plain name (no empty, '.' or '..' path segments)")
+    return name
+
+
+class Destination:
+    """Where tables land: a base URI, a file format, the name of the partition column and how to connect.
+
+    ``options`` are ``endpoint_url``, ``key``, ``secret`` and ``region`` for S3 (MinIO, moto, …) plus any
+    other fsspec keyword arguments. They are never shown by ``repr`` nor put in error messages.
+    """
+
+    def __init__(self, base: str | os.PathLike[str], format: str = "parquet",
+                 partition_column: str = DEFAULT_PARTITION_COLUMN, compression: str = "zstd", **options: Any):
+        base = os.fspath(base)
+        if format not in DESTINATION_FORMATS:
+            check_format(format)
+            raise ValueError(f"format {format!r} cannot be partitioned; choose one of "
+                             f"{', '.join(DESTINATION_FORMATS)}")
+        if not partition_column or partition_column != quote(partition_column, safe="_-") or \
+                partition_column.startswith(("_", ".")):
+            raise ValueError(f"invalid partition column {partition_column!r}: use letters, digits, '_' and '-'")
+        self.base = base
+        self.format = format
+        self.partition_column = partition_column
+        self.compression = compression
+        self._options = options
+        if _is_s3(base):
+            self.fs, root = fsspec.core.url_to_fs(base, **s3_storage_options(**options))
+        elif "://" in base and not base.startswith("file://"):
+            self.fs, root = fsspec.core.url_to_fs(base, **options)
+        else:
+            self.fs, root = LocalFileSystem(), os.path.abspath(base.removeprefix("file://"))
+        self.local = isinstance(self.fs, LocalFileSystem)
+        self.root = root.rstrip("/") or "/"
+
+    def __repr__(self) -> str:
+        return f"Destination({self.base!r}, format={self.format!r}, partition_column={self.partition_column!r})"
+
+    # -- paths --------------------------------------------------------------------------------------
+    def table_path(self, dataset: str, table: str) -> str:
+        return f"{self.root}/{_check_segment(dataset, 'dataset')}/{_check_segment(table, 'table')}"
+
+    def partition_path(self, dataset: str, table: str, partition_key: str) -> str:
+        return f"{self.table_path(dataset, table)}/{self.partition_column}={encode_partition_key(partition_key)}"
+
+    def uri(self, path: str) -> str:
+        """A path of this destination as the user knows it: a local path, or ``s3://bucket/key``."""
+        return path if self.local else self.fs.unstrip_protocol(path)
+
+    # -- writing ------------------------------------------------------------------------------------
+    def write(self, data: TableSlice, partition_key: str | None = None) -> WriteResult:
+        """Write a table slice: its partition (``partition_key`` or ``data.partition_key``) or the table."""
+        key = partition_key if partition_key is not None else data.partition_key
+        return self.write_batches(data.dataset, data.name, data.schema, data.batches(), key)
+
+    def write_batches(self, dataset: str, table: str, schema: pa.Schema, batches: Iterable[pa.RecordBatch],
+                      partition_key: str | None = None) -> WriteResult:
+        """Stream ``batches`` into the table's (or partition's) file, replacing what was there atomically."""
+        folder = self.partition_path(dataset, table, partition_key) if partition_key is not None \
+            else self.table_path(dataset, table)
+        final = f"{folder}/{DATA_FILE}.{self.format}"
+        tmp = f"{folder}/.{DATA_FILE}.{uuid.uuid4().hex}.tmp"
+        hasher, preview = ContentHasher(schema), Preview()
+        started = time.perf_counter()
+        created = False
+        if self.local and not os.path.isdir(folder):
+            os.makedirs(folder, exist_ok=True)
+            created = True
+        sink: Any = None
+        try:
+            sink = tmp if self.local else self.fs.open(tmp, "wb")
+            writer = BatchWriter(sink, self.format, schema, self.compression)
+            try:
+                for batch in batches:
+                    writer.write(batch)
+                    hasher.update(batch)
+                    preview.update(batch)
+            except BaseException:
+                writer.abort()
+                raise
+            writer.close()
+            if not self.local:
+                sink.close()  # completes the upload of the temporary object
+            size = self.fs.size(tmp)
+            self._publish(tmp, final)
+        except BaseException as exc:
+            self._discard(sink, tmp, folder if created else None)
+            if isinstance(exc, FileNotFoundError) and not self.local:
+                self._explain_missing_bucket(exc)
+            raise
+        self._remove_stale(folder, final, partitioned=partition_key is not None)
+        return WriteResult(uri=self.uri(final), rows=hasher.rows, bytes=int(size),
+                           seconds=time.perf_counter() - started, content_hash=hasher.hexdigest(),
+                           preview=preview.markdown(), format=self.format, partition_key=partition_key)
+
+    def write_partitions(self, slices: dict[str, TableSlice]) -> list[WriteResult]:
+        """Write several partitions, each replaced atomically on its own (a partition range in one run)."""
+        return [self.write(s, partition_key=key) for key, s in slices.items()]
+
+    def _publish(self, tmp: str, final: str) -> None:
+        if self.local:
+            os.replace(tmp, final)
+        else:
+            self.fs.copy(tmp, final)  # server-side copy: the final key flips from old to new at once
+            self.fs.rm(tmp)
+
+    def _discard(self, sink: Any, tmp: str, created_folder: str | None) -> None:
+        if sink is not None and not self.local and not sink.closed:
+            try:
+                if hasattr(sink, "discard"):
+                    sink.discard()  # S3: aborts the multipart upload, so no object appears
+            finally:
+                sink.closed = True  # never commit on garbage collection
+        try:
+            if self.fs.exists(tmp):
+                self.fs.rm(tmp)
+        except OSError:
+            pass
+        if created_folder:
+            try:
+                os.rmdir(created_folder)
+            except OSError:
+                pass
+
+    def _remove_stale(self, folder: str, keep: str, partitioned: bool) -> None:
+        """Delete what an earlier write left: every other object of a partition; for an unpartitioned table
+        the other files directly in its folder (never the partition folders beside them)."""
+        if partitioned:
+            inside = folder.rstrip("/") + "/"  # never a sibling sharing the prefix (p=a vs p=ab)
+            stale = [p for p in self.fs.find(folder) if p != keep and p.startswith(inside)]
+        else:
+            stale = [e["name"] for e in self.fs.ls(folder, detail=True)
+                     if e["type"] == "file" and e["name"] != keep]
+        if stale:
+            self.fs.rm(stale)
+
+    def _explain_missing_bucket(self, exc: FileNotFoundError) -> None:
+        bucket = self.root.split("/", 1)[0]
+        try:
+            exists = self.fs.exists(bucket)
+        except Exception:
+            return
+        if not exists:
+            raise FileNotFoundError(f"bucket {bucket!r} does not exist at this endpoint: create it, e.g. "
+                                    f"mock_pipelines.io.destination.ensure_bucket({self.base!r}, ...)") from exc
+
+    # -- reading ------------------------------------------------------------------------------------
+    def data_files(self, folder: str) -> list[str]:
+        """The ``part-*`` data files directly in ``folder`` (none if it does not exist)."""
+        try:
+            entries = self.fs.ls(folder, detail=True)
+        except FileNotFoundError:
+            return []
+        return sorted(e["name"] for e in entries if e["type"] == "file"
+                      and e["name"].rsplit("/", 1)[-1].startswith("part-") and format_of(e["name"]))
+
+    def _partition_files(self, dataset: str, table: str) -> dict[str, list[str]]:
+        """Every partition holding data → its data files, from one recursive listing."""
+        folder = self.table_path(dataset, table)
+        prefix = f"{self.partition_column}="
+        try:
+            paths = self.fs.find(folder)
+        except FileNotFoundError:
+            return {}
+        found: dict[str, list[str]] = {}
+        for path in sorted(paths):
+            parent, _, name = path[len(folder) + 1:].rpartition("/")
+            if parent.startswith(prefix) and "/" not in parent and name.startswith("part-") and format_of(name):
+                found.setdefault(decode_partition_key(parent[len(prefix):]), []).append(path)
+        return found
+
+    def list_partitions(self, dataset: str, table: str) -> list[str]:
+        """Keys of the partitions of a table that hold data, sorted."""
+        return sorted(self._partition_files(dataset, table))
+
+    def read(self, dataset: str, table: str, partition_keys: Sequence[str] | None = None,
+             columns: list[str] | None = None, schema: pa.Schema | None = None,
+             allow_missing: bool = False) -> pa.Table:
+        """Read a table, or only the listed partitions (in that order). ``None`` reads an unpartitioned
+        table, or every partition of a partitioned one. A listed partition that was never written is an
+        error unless ``allow_missing`` (then it is skipped). ``schema`` types CSV/JSONL columns."""
+        where = f"{dataset}/{table}"
+        if partition_keys is None:
+            files = self.data_files(self.table_path(dataset, table))
+            if not files:
+                files = [f for _, fs in sorted(self._partition_files(dataset, table).items()) for f in fs]
+            if not files:
+                raise FileNotFoundError(f"no data for {where} under {self.uri(self.root)}")
+            return self._read_files(files, columns, schema)
+        keys = list(dict.fromkeys(partition_keys))
+        if len(keys) <= 8:  # a few partitions: look in each folder; many: one listing of the table
+            by_key = {k: self.data_files(self.partition_path(dataset, table, k)) for k in keys}
+        else:
+            present = self._partition_files(dataset, table)
+            by_key = {k: present.get(k, []) for k in keys}
+        missing = [k for k in keys if not by_key[k]]
+        files = [f for k in keys for f in by_key[k]]
+        if missing and not (allow_missing and files):
+            have = self.list_partitions(dataset, table)
+            raise FileNotFoundError(
+                f"{where}: no data for {len(missing)} of the {len(keys)} partition(s) asked for "
+                f"({_some(missing)}) under {self.uri(self.root)}; {len(have)} partition(s) written"
+                f"{' (' + _some(have) + ')' if have else ''}")
+        if not files:
+            return (schema or pa.schema([])).empty_table()
+        return self._read_files(files, columns, schema)
+
+    def _read_files(self, files: list[str], columns: list[str] | None, schema: pa.Schema | None) -> pa.Table:
+        formats = {format_of(f) for f in files}
+        if formats == {"parquet"}:
+            return pds.dataset(files, format="parquet", filesystem=self.fs).to_table(columns=columns)
+        tables = []
+        for path in files:
+            with self.fs.open(path, "rb") as fh:
+                tables.append(read_file(fh, format_of(path), schema))  # type: ignore[arg-type]
+        table = pa.concat_tables(tables, promote_options="permissive")
+        return table.select(columns) if columns else table
+
+
+def _some(keys: list[str], n: int = 5) -> str:
+    return ", ".join(keys[:n]) + (f", … {len(keys) - n} more" if len(keys) > n else "")
+
+
+# -- module-level shortcuts -------------------------------------------------------------------------
+def write(data: TableSlice, base: str | os.PathLike[str], *, format: str = "parquet",
+          partition_column: str = DEFAULT_PARTITION_COLUMN, partition_key: str | None = None,
+          **options: Any) -> WriteResult:
+    return Destination(base, format, partition_column, **options).write(data, partition_key)
+
+
+def read(base: str | os.PathLike[str], dataset: str, table: str, partition_keys: Sequence[str] | None = None,
+         *, partition_column: str = DEFAULT_PARTITION_COLUMN, columns: list[str] | None = None,
+         schema: pa.Schema | None = None, allow_missing: bool = False, **options: Any) -> pa.Table:
+    """Read a table or only ``partition_keys`` of it (format found from the file names)."""
+    return Destination(base, partition_column=partition_column, **options).read(
+        dataset, table, partition_keys, columns=columns, schema=schema, allow_missing=allow_missing)
+
+
+def list_partitions(base: str | os.PathLike[str], dataset: str, table: str, *,
+                    partition_column: str = DEFAULT_PARTITION_COLUMN, **options: Any) -> list[str]:
+    return Destination(base, partition_column=partition_column, **options).list_partitions(dataset, table)
+
+
+def s3_client(endpoint_url: str | None = None, key: str | None = None, secret: str | None = None,
+              region: str | None = None):
+    import boto3
+
+    return boto3.client("s3", endpoint_url=endpoint_url or None, aws_access_key_id=key or None,
+                        aws_secret_access_key=secret or None, region_name=region or None)
+
+
+def ensure_bucket(uri: str | os.PathLike[str], endpoint_url: str | None = None, key: str | None = None,
+                  secret: str | None = None, region: str | None = None) -> bool:
+    """Create the bucket of an ``s3://`` URI if it does not exist (a local base: create the folder).
+    Returns True when something was created."""
+    uri = os.fspath(uri)
+    if not _is_s3(uri):
+        path = uri.removeprefix("file://")
+        if "://" in path or os.path.isdir(path):
+            return False
+        os.makedirs(path, exist_ok=True)
+        return True
+    from botocore.exceptions import ClientError
+
+    bucket = uri.split("://", 1)[1].split("/", 1)[0]
+    client = s3_client(endpoint_url, key, secret, region)
+    try:
+        client.head_bucket(Bucket=bucket)
+        return False
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") not in ("404", "NoSuchBucket", "NotFound"):
+            raise
+    kwargs: dict[str, Any] = {"Bucket": bucket}
+    if region and region != "us-east-1":
+        kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    try:
+        client.create_bucket(**kwargs)
+    except ClientError as exc:  # created meanwhile by another process: fine
+        if exc.response.get("Error", {}).get("Code") not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+            raise
+        return False
+    return True

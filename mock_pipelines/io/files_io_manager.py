@@ -1,0 +1,222 @@
+"""Dagster IO manager that lands mock tables as files in a local folder or an S3 prefix.
+
+An asset keyed ``[dataset, table]`` that returns a :class:`~mock_pipelines.core.engine.TableSlice` is
+streamed to ``{base_path}/{dataset}/{table}/part-00000.parquet``, or, for a partitioned asset, to
+``{base_path}/{dataset}/{table}/date={partition_key}/part-00000.parquet`` (see
+:mod:`mock_pipelines.io.destination`). A run over a partition range (``BackfillPolicy.single_run()``)
+returns ``{partition_key: TableSlice}`` and each partition is written, and replaced, on its own.
+Downstream assets get a pandas DataFrame (or an Arrow table) of just the partitions they depend on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+import pyarrow as pa
+from pydantic import PrivateAttr, field_validator
+
+from mock_pipelines.io import destination as dest
+from mock_pipelines.io.content import ContentHasher
+
+LOAD_AS = ("pandas", "arrow")
+
+
+def _batches(obj: Any) -> tuple[pa.Schema, Any]:
+    """(schema, record batches) of what an asset returned."""
+    if hasattr(obj, "batches") and hasattr(obj, "schema"):  # a TableSlice: generated lazily, streamed
+        return obj.schema, obj.batches()
+    if isinstance(obj, pa.RecordBatch):
+        return obj.schema, [obj]
+    if isinstance(obj, pa.Table):
+        return obj.schema, obj.to_batches()
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        pd = None
+    if pd is not None and isinstance(obj, pd.DataFrame):
+        table = pa.Table.from_pandas(obj, preserve_index=False)
+        return table.schema, table.to_batches()
+    raise TypeError(f"MockFilesIOManager cannot store a {type(obj).__name__}: return a TableSlice, a dict "
+                    "{partition_key: TableSlice}, a pyarrow Table or a pandas DataFrame")
+
+
+def _column_schema(schema: pa.Schema) -> dg.TableSchema:
+    return dg.TableSchema(columns=[dg.TableColumn(f.name, str(f.type)) for f in schema])
+
+
+class MockFilesIOManager(dg.ConfigurableIOManager):
+    """Stores table assets (keys ``[dataset, table]``) as Parquet, CSV or JSON Lines files, locally or on
+    S3 (``s3://bucket/prefix``; set ``endpoint_url`` for MinIO or another S3-compatible store).
+
+    Every table or partition is replaced atomically. Each materialization records its row count, size,
+    throughput, location, a content hash (equal for equal data, whatever the chunking) and a preview.
+    """
+
+    base_path: str
+    format: str = "parquet"
+    partition_column: str = dest.DEFAULT_PARTITION_COLUMN
+    endpoint_url: str | None = None
+    aws_access_key_id: str | None = None
+    aws_secret_access_key: str | None = None
+    region_name: str | None = None
+    load_as: str = "pandas"
+    create_bucket: bool = False
+
+    _bucket_checked: bool = PrivateAttr(default=False)
+
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        if value not in dest.DESTINATION_FORMATS:
+            raise ValueError(f"format must be one of {', '.join(dest.DESTINATION_FORMATS)}, not {value!r}")
+        return value
+
+    @field_validator("load_as")
+    @classmethod
+    def _known_load_as(cls, value: str) -> str:
+        if value not in LOAD_AS:
+            raise ValueError(f"load_as must be one of {', '.join(LOAD_AS)}, not {value!r}")
+        return value
+
+    # -- helpers ------------------------------------------------------------------------------------
+    def _options(self) -> dict[str, Any]:
+        if not dest._is_s3(self.base_path):
+            return {}
+        return {"endpoint_url": self.endpoint_url, "key": self.aws_access_key_id,
+                "secret": self.aws_secret_access_key, "region": self.region_name}
+
+    def destination(self) -> dest.Destination:
+        options = self._options()
+        if self.create_bucket and not self._bucket_checked:
+            dest.ensure_bucket(self.base_path, **options)
+            self._bucket_checked = True
+        return dest.Destination(self.base_path, self.format, self.partition_column, **options)
+
+    @staticmethod
+    def _location(asset_key: dg.AssetKey) -> tuple[str, str]:
+        path = asset_key.path
+        if len(path) < 2:
+            raise ValueError(f"MockFilesIOManager stores assets keyed [dataset, table]; {asset_key.to_user_string()!r} "
+                             "has one part: give it a key prefix (the dataset)")
+        return "/".join(path[:-1]), path[-1]
+
+    def _metadata(self, result: dest.WriteResult, schema: pa.Schema) -> dict[str, Any]:
+        where = dg.MetadataValue.path(result.uri) if "://" not in result.uri else dg.MetadataValue.url(result.uri)
+        return {
+            "dagster/row_count": dg.MetadataValue.int(result.rows),
+            "dagster/column_schema": _column_schema(schema),
+            "bytes": dg.MetadataValue.int(result.bytes),
+            "rows_per_second": dg.MetadataValue.float(round(result.rows_per_second, 1)),
+            "seconds": dg.MetadataValue.float(round(result.seconds, 3)),
+            "destination": where,
+            "format": dg.MetadataValue.text(result.format),
+            "content_hash": dg.MetadataValue.text(result.content_hash),
+            "preview": dg.MetadataValue.md(result.preview),
+        }
+
+    # -- output -------------------------------------------------------------------------------------
+    def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
+        if obj is None:
+            context.log.debug("nothing to store: the asset returned None")
+            return
+        dataset, table = self._location(context.asset_key)
+        if isinstance(obj, Mapping):
+            self._write_partitions(context, dataset, table, obj)
+            return
+        key = self._partition_key(context, obj)
+        schema, batches = _batches(obj)
+        result = self.destination().write_batches(dataset, table, schema, batches, key)
+        context.add_output_metadata(self._metadata(result, schema))
+        context.log.info(f"wrote {result.rows:,} rows ({result.bytes:,} bytes) to {result.uri} in "
+                         f"{result.seconds:.2f}s")
+
+    def _partition_key(self, context: dg.OutputContext, obj: Any) -> str | None:
+        own = getattr(obj, "partition_key", None)
+        if not context.has_asset_partitions:
+            return own
+        keys = list(context.asset_partition_keys)
+        if len(keys) != 1:
+            raise ValueError(f"this run of {context.asset_key.to_user_string()} covers {len(keys)} partitions "
+                             f"({keys[0]} … {keys[-1]}): return a dict {{partition_key: TableSlice}} with one "
+                             "slice per partition")
+        if own is not None and own != keys[0]:
+            raise ValueError(f"the slice is for partition {own!r} but the run materializes {keys[0]!r}")
+        return keys[0]
+
+    def _write_partitions(self, context: dg.OutputContext, dataset: str, table: str,
+                          slices: Mapping[str, Any]) -> None:
+        if context.has_asset_partitions:
+            targeted = list(context.asset_partition_keys)
+            extra = [k for k in slices if k not in set(targeted)]
+            missing = [k for k in targeted if k not in slices]
+            if extra or missing:
+                raise ValueError(f"{context.asset_key.to_user_string()}: the returned partitions do not match the run"
+                                 + (f"; not in the run: {', '.join(map(str, extra[:5]))}" if extra else "")
+                                 + (f"; missing: {', '.join(missing[:5])}" if missing else ""))
+        destination = self.destination()
+        summary = ContentHasher(pa.schema([("partition", pa.string()), ("content_hash", pa.string())]))
+        rows = size = 0
+        seconds = 0.0
+        first: dict[str, Any] = {}
+        for key, value in slices.items():
+            schema, batches = _batches(value)
+            result = destination.write_batches(dataset, table, schema, batches, str(key))
+            metadata = self._metadata(result, schema)
+            first = first or metadata
+            rows, size, seconds = rows + result.rows, size + result.bytes, seconds + result.seconds
+            summary.update(pa.record_batch([[str(key)], [result.content_hash]], names=["partition", "content_hash"]))
+            self._add_partition_metadata(context, metadata, str(key))
+        table_uri = destination.uri(destination.table_path(dataset, table))
+        context.add_output_metadata({
+            **first,
+            "dagster/row_count": dg.MetadataValue.int(rows),
+            "bytes": dg.MetadataValue.int(size),
+            "rows_per_second": dg.MetadataValue.float(round(rows / seconds, 1) if seconds > 0 else 0.0),
+            "seconds": dg.MetadataValue.float(round(seconds, 3)),
+            "destination": dg.MetadataValue.path(table_uri) if destination.local else dg.MetadataValue.url(table_uri),
+            "content_hash": dg.MetadataValue.text(summary.hexdigest()),
+            "partitions_written": dg.MetadataValue.int(len(slices)),
+        })
+        context.log.info(f"wrote {len(slices)} partitions, {rows:,} rows ({size:,} bytes) under {table_uri}")
+
+    @staticmethod
+    def _add_partition_metadata(context: dg.OutputContext, metadata: dict[str, Any], key: str) -> None:
+        """Per-partition metadata, so each partition's materialization shows its own rows and hash (the
+        step-level call overrides the run-level summary for that partition)."""
+        if not context.has_asset_partitions:
+            return
+        try:
+            step = context.step_context
+        except Exception:  # built by build_output_context without a step: the summary alone is recorded
+            return
+        step.add_asset_metadata(metadata, asset_key=context.asset_key, partition_key=key)
+
+    # -- input --------------------------------------------------------------------------------------
+    def load_input(self, context: dg.InputContext) -> Any:
+        dataset, table = self._location(context.asset_key)
+        keys = list(context.asset_partition_keys) if context.has_asset_partitions else None
+        allow_missing = bool((context.definition_metadata or {}).get("allow_missing_partitions", False))
+        try:
+            data = self.destination().read(dataset, table, keys, allow_missing=allow_missing)
+        except FileNotFoundError as exc:
+            if keys is None or allow_missing:
+                raise
+            raise FileNotFoundError(f"{exc}. To read only the partitions that exist, give the input "
+                                    "metadata={'allow_missing_partitions': True}") from exc
+        as_arrow = self._wants_arrow(context)
+        context.log.debug(f"loaded {data.num_rows:,} rows of {dataset}/{table}"
+                          + (f" ({len(keys)} partitions)" if keys is not None else ""))
+        return data if as_arrow else data.to_pandas()
+
+    def _wants_arrow(self, context: dg.InputContext) -> bool:
+        """An input annotated ``pa.Table`` gets Arrow and one annotated ``pd.DataFrame`` pandas, whatever
+        ``load_as`` says; otherwise ``load_as`` decides."""
+        typing_type = getattr(getattr(context, "dagster_type", None), "typing_type", None)
+        if typing_type is pa.Table:
+            return True
+        if getattr(typing_type, "__name__", None) == "DataFrame" and \
+                getattr(typing_type, "__module__", "").startswith("pandas"):
+            return False
+        return self.load_as == "arrow"
