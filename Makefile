@@ -1,12 +1,14 @@
 # Two commands do all the set-up on a fresh machine:
-#   make demo   — install pinned dependencies into .venv, generate the demo datasets under data/
+#   make demo   — install pinned dependencies into .venv, materialise the demo datasets through Dagster
+#                 on the `local` profile (Parquet under data/), recording the run in .dagster_home/
 #   make test   — install pinned dependencies into .venv, run the whole test suite
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: demo test lint bench install lock clean
+.PHONY: demo ui test lint bench install lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +19,16 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)
 
-demo: $(STAMP)
-	$(BIN)/mock-pipelines generate schemas/shop.yaml schemas/hr.yaml schemas/healthcare.yaml --out data
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+
+demo: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/mock-pipelines run --profile local --job all_datasets
+
+# The Dagster UI on http://127.0.0.1:3000 over the same instance (runs, materialisations, metadata).
+ui: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/dagster dev -h 127.0.0.1 -p 3000
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
@@ -35,4 +45,4 @@ lock: $(STAMP)
 		--python-platform x86_64-manylinux_2_28 -o requirements.lock
 
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) data .ci-data .dagster_home .pytest_cache

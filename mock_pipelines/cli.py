@@ -257,6 +257,81 @@ def generate(
     out.print(view)
 
 
+@app.command()
+def run(
+    profile: Annotated[str | None, typer.Option("--profile", "-p", help="Profile name or path "
+                                                "(default: $MOCK_PIPELINES_PROFILE or local).")] = None,
+    job: Annotated[str, typer.Option("--job", "-j", help="Job to run (see `mock-pipelines jobs`).")] = "all_datasets",
+    partition: Annotated[str | None, typer.Option(help="Partition key, e.g. 2024-01-05.")] = None,
+    partition_from: Annotated[str | None, typer.Option("--from", help="First partition of a range.")] = None,
+    partition_to: Annotated[str | None, typer.Option("--to", help="Last partition of a range.")] = None,
+) -> None:
+    """Materialise a job through Dagster and record the run in the Dagster instance ($DAGSTER_HOME).
+
+    Open `dagster dev` afterwards to see the materialisations and their metadata.
+    """
+    import logging
+    import warnings
+
+    import dagster as dg
+
+    from mock_pipelines.defs.build import Layer
+    from mock_pipelines.profiles import MissingEnvVar, load_profile
+
+    warnings.filterwarnings("ignore", category=dg.BetaWarning)
+    try:
+        prof = load_profile(profile)
+        layer = Layer(prof)
+        defs = layer.definitions()
+    except SchemaError as exc:
+        _report_schema_error(exc)
+    except (MissingEnvVar, FileNotFoundError, ValueError) as exc:
+        _fail(str(exc))
+    names = [j.name for j in defs.jobs]  # type: ignore[union-attr]
+    if job not in names:
+        from mock_pipelines.core.registry import suggest
+
+        hint = suggest(job, names)
+        _fail(f"no job {job!r} in profile {prof.profile!r}" + (f" — did you mean {hint!r}?" if hint else "")
+              + f"; jobs: {', '.join(names)}")
+    job_def = defs.resolve_job_def(job)
+    kwargs: dict[str, Any] = {}
+    if job_def.partitions_def is not None:
+        if partition_from or partition_to:
+            start, end = partition_from or partition_to, partition_to or partition_from
+            kwargs["tags"] = {"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end}
+        else:
+            kwargs["partition_key"] = partition or job_def.partitions_def.get_last_partition_key()
+    elif partition or partition_from or partition_to:
+        _fail(f"job {job!r} is not partitioned in profile {prof.profile!r}; drop --partition/--from/--to")
+    try:
+        instance = dg.DagsterInstance.get()
+    except dg.DagsterInvariantViolationError:
+        _fail("DAGSTER_HOME is not set: point it at a folder holding dagster.yaml (`make demo` uses .dagster_home)")
+    logging.getLogger("dagster").setLevel(logging.WARNING)
+    started = time.perf_counter()
+    with instance:
+        result = job_def.execute_in_process(instance=instance, raise_on_error=False, **kwargs)
+    seconds = time.perf_counter() - started
+    view = Table(title=f"{job} on profile {prof.profile} — run {result.run_id[:8]} "
+                       f"{'succeeded' if result.success else 'FAILED'} in {seconds:.1f}s", title_justify="left")
+    for col in ("asset", "partition", "rows", "destination"):
+        view.add_column(col)
+    for event in result.get_asset_materialization_events():
+        mat = event.materialization
+        meta = mat.metadata
+        rows = meta.get("dagster/row_count")
+        dest = meta.get("destination")
+        view.add_row(mat.asset_key.to_user_string(), mat.partition or "—", f"{rows.value:,}" if rows else "?",
+                     str(dest.value) if dest else "")
+    out.print(view)
+    if not result.success:
+        for event in result.all_events:
+            if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
+                err.print(f"[red]{event.step_key}[/]: {event.step_failure_data.error.message.strip()}", highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
 def catalogue_markdown() -> str:
     """docs/generators.md: the catalogue as a reference (regenerate with `generators --markdown`)."""
     from mock_pipelines.core import registry

@@ -1,11 +1,11 @@
 """Dagster entry point (`workspace.yaml` loads this module).
 
-The asset layer over the generation core is built here; it stays thin: the schema and profile are
-mapped onto Dagster objects and every row comes from :mod:`mock_pipelines.core`.
+The active profile comes from `MOCK_PIPELINES_PROFILE` (default `local`, see profiles/). The layer stays
+thin: the schema and profile are mapped onto Dagster objects; every row comes from mock_pipelines.core.
 """
 
 from __future__ import annotations
 
-import dagster as dg
+from mock_pipelines.defs.build import build_definitions
 
-defs = dg.Definitions()
+defs = build_definitions()

@@ -1,0 +1,173 @@
+"""Profile → Dagster Definitions: assets per table, IO managers per destination, jobs, schedules, sensors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import dagster as dg
+
+from mock_pipelines.core.engine import DatasetPlan, PlanOptions
+from mock_pipelines.core.timeline import PartitionScheme
+from mock_pipelines.defs.assets import build_table_asset, table_asset_key
+from mock_pipelines.defs.partitions import partitions_definition
+from mock_pipelines.io.files_io_manager import MockFilesIOManager
+from mock_pipelines.profiles import FilesDestination, Profile, load_profile
+from mock_pipelines.schema.parse import load_dataset
+
+# BackfillPolicy on assets is marked beta in Dagster 1.13; the warning would print on every load.
+warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*backfill_policy.*")
+
+IO_MANAGER_KEY = "mock_io_manager"
+DATASET_JOB = "{dataset}__all_tables"
+PARTITIONED_JOB = "{dataset}__partitioned_tables"
+ALL_JOB = "all_datasets"
+
+
+@dataclass
+class Layer:
+    """Everything the Dagster layer derives from one profile (also used by the CLI and tests)."""
+
+    profile: Profile
+
+    @cached_property
+    def scheme(self) -> PartitionScheme | None:
+        part = self.profile.partitions
+        if part is None:
+            return None
+        start = part.start if isinstance(part.start, dt.datetime) else dt.datetime.combine(part.start, dt.time())
+        return PartitionScheme(start.replace(tzinfo=None), part.cadence)
+
+    @cached_property
+    def partitions_def(self) -> dg.TimeWindowPartitionsDefinition | None:
+        if self.scheme is None:
+            return None
+        return partitions_definition(self.scheme, self.profile.partitions.end_offset)  # type: ignore[union-attr]
+
+    @cached_property
+    def plans(self) -> dict[str, DatasetPlan]:
+        plans = {}
+        for path in self.profile.dataset_paths():
+            spec = load_dataset(path)
+            plan = DatasetPlan(spec, PlanOptions(seed=self.profile.seed, scale=self.profile.scale,
+                                                 locale=self.profile.locale,
+                                                 rows=self.profile.row_overrides(spec.name) or None,
+                                                 partitions=self.scheme))
+            plan.check()
+            plans[spec.name] = plan
+        return plans
+
+    @property
+    def backfill_policy(self) -> dg.BackfillPolicy | None:
+        part = self.profile.partitions
+        if part is None:
+            return None
+        # Single-run backfills generate a range of partitions in one step; each partition is still written
+        # (and replaced) on its own. A cap keeps one step from holding a year of partitions.
+        return dg.BackfillPolicy.single_run() if part.backfill == "single_run" else \
+            dg.BackfillPolicy.multi_run(1)
+
+    def kinds(self) -> set[str]:
+        kinds: set[str] = set()
+        for d in self.profile.destinations:
+            if isinstance(d, FilesDestination):
+                kinds.add(d.format)
+                kinds.add("s3" if d.is_s3 else "file")
+        return kinds
+
+    def io_manager(self) -> Any:
+        managers = [self._files_io_manager(d) for d in self.profile.destinations]
+        return managers[0] if len(managers) == 1 else FanOutIOManager(managers)
+
+    def _files_io_manager(self, d: Any) -> MockFilesIOManager:
+        if not isinstance(d, FilesDestination):
+            raise ValueError(f"profile {self.profile.profile!r}: destination kind {d.kind!r} is not supported by "
+                             "this version; use kind: files")
+        options: dict[str, Any] = {}
+        if d.endpoint_url is not None:
+            options["endpoint_url"] = dg.EnvVar(d.endpoint_url.env) if hasattr(d.endpoint_url, "env") \
+                else d.endpoint_url
+        if d.credentials is not None:
+            options["aws_access_key_id"] = dg.EnvVar(d.credentials.key_env)
+            options["aws_secret_access_key"] = dg.EnvVar(d.credentials.secret_env)
+        return MockFilesIOManager(base_path=str(d.location(self.profile.root)), format=d.format,
+                                  create_bucket=d.is_s3, **options)
+
+    def assets(self) -> list[dg.AssetsDefinition]:
+        out = []
+        pool = "s3" if any(getattr(d, "is_s3", False) for d in self.profile.destinations) else None
+        for plan in self.plans.values():
+            for table in plan.order():
+                out.append(build_table_asset(
+                    plan, table, partitions_def=self.partitions_def, io_manager_key=IO_MANAGER_KEY,
+                    kinds=self.kinds(), chunk_size=self.profile.chunk_size, backfill_policy=self.backfill_policy,
+                    pool=pool, automation=self.profile.automation))
+        return out
+
+    def jobs(self) -> list[dg.UnresolvedAssetJobDefinition]:
+        jobs = [dg.define_asset_job(ALL_JOB, selection=dg.AssetSelection.all(),
+                                    description="Every table of every dataset of the profile, in foreign-key "
+                                                "order.")]
+        for name, plan in self.plans.items():
+            jobs.append(dg.define_asset_job(DATASET_JOB.format(dataset=name), selection=dg.AssetSelection.groups(name),
+                                            description=f"All tables of {name}, parents before children."))
+            grown = [table_asset_key(name, t) for t in plan.order() if plan.table(t).is_partitioned]
+            if grown:
+                jobs.append(dg.define_asset_job(
+                    PARTITIONED_JOB.format(dataset=name), selection=dg.AssetSelection.assets(*grown),
+                    partitions_def=self.partitions_def,
+                    description=f"The growing tables of {name}: one run adds one partition (a new batch)."))
+        return jobs
+
+    def schedules(self, jobs: list[dg.UnresolvedAssetJobDefinition]) -> list[dg.ScheduleDefinition]:
+        settings = self.profile.schedules
+        out = []
+        for job in jobs:
+            if job.partitions_def is None or not job.name.endswith("__partitioned_tables"):
+                continue
+            # A time-partitioned job's schedule follows its cadence; the profile's cron sets the minute and
+            # hour at which the newest complete partition is materialised.
+            minute, hour = [*settings.cron.split(), "0", "0"][:2]
+            out.append(dg.build_schedule_from_partitioned_job(
+                job, minute_of_hour=int(minute) if minute.isdigit() else None,
+                hour_of_day=int(hour) if hour.isdigit() and self.scheme.cadence != "hourly" else None,  # type: ignore[union-attr]
+                name=f"{job.name}__schedule",
+                default_status=dg.DefaultScheduleStatus.RUNNING if settings.enabled
+                else dg.DefaultScheduleStatus.STOPPED))
+        return out
+
+    def definitions(self) -> dg.Definitions:
+        from mock_pipelines.defs.sensors import build_sensors
+
+        jobs = self.jobs()
+        return dg.Definitions(
+            assets=self.assets(),
+            jobs=jobs,
+            schedules=self.schedules(jobs),
+            sensors=build_sensors(self),
+            resources={IO_MANAGER_KEY: self.io_manager()},
+        )
+
+
+class FanOutIOManager(dg.IOManager):
+    """Several destinations at once: each output is written to every destination, inputs read from the first.
+
+    A TableSlice is lazy and deterministic, so each destination regenerates the same rows while it writes.
+    """
+
+    def __init__(self, managers: list[MockFilesIOManager]):
+        self.managers = managers
+
+    def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
+        for manager in self.managers:
+            manager.handle_output(context, obj)
+
+    def load_input(self, context: dg.InputContext) -> Any:
+        return self.managers[0].load_input(context)
+
+
+def build_definitions(profile: Profile | str | None = None) -> dg.Definitions:
+    return Layer(profile if isinstance(profile, Profile) else load_profile(profile)).definitions()

@@ -1,0 +1,43 @@
+"""Profile partitions → Dagster partitions definitions, and partition keys → time windows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dagster as dg
+
+from mock_pipelines.core.timeline import PartitionScheme
+
+_FORMATS = {"hourly": "%Y-%m-%d-%H:%M", "daily": "%Y-%m-%d", "weekly": "%Y-%m-%d", "monthly": "%Y-%m-%d"}
+
+
+def partitions_definition(scheme: PartitionScheme, end_offset: int = 0) -> dg.TimeWindowPartitionsDefinition:
+    """Dagster's standard cadence definitions, in UTC, starting at the profile's start."""
+    start = scheme.start.strftime(_FORMATS[scheme.cadence])
+    if scheme.cadence == "hourly":
+        return dg.HourlyPartitionsDefinition(start_date=start, end_offset=end_offset)
+    if scheme.cadence == "daily":
+        return dg.DailyPartitionsDefinition(start_date=start, end_offset=end_offset)
+    if scheme.cadence == "weekly":
+        return dg.WeeklyPartitionsDefinition(start_date=start, end_offset=end_offset)
+    return dg.MonthlyPartitionsDefinition(start_date=start, end_offset=end_offset)
+
+
+def _naive_utc(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+def partition_windows(context: dg.AssetExecutionContext) -> list[tuple[str, dt.datetime, dt.datetime]]:
+    """(key, start, end) of every partition this step materialises: one, or a range in a single-run backfill.
+
+    Each partition is generated and written on its own, so a child row of partition D only ever sees the
+    parents that exist by the end of D, also inside a multi-partition run.
+    """
+    pdef = context.assets_def.partitions_def
+    assert isinstance(pdef, dg.TimeWindowPartitionsDefinition)
+    keys = context.partition_keys
+    out = []
+    for key in keys:
+        window = pdef.time_window_for_partition_key(key)
+        out.append((key, _naive_utc(window.start), _naive_utc(window.end)))
+    return out
