@@ -67,6 +67,37 @@ def worker_ours(table: str, rows: int, out: Path, write: bool, chunk_size: int) 
             "rss_before_mb": rss_before}
 
 
+def worker_dagster(rows: int, out: Path, chunk_size: int) -> dict:
+    """The same customers table materialised as a Dagster asset through the project's IO manager."""
+    import warnings
+
+    import dagster as dg
+    import pyarrow as pa
+
+    from mock_pipelines.core.engine import DatasetPlan, PlanOptions
+    from mock_pipelines.defs.assets import build_table_asset
+    from mock_pipelines.io.files_io_manager import MockFilesIOManager
+    from mock_pipelines.schema.parse import load_dataset
+
+    warnings.filterwarnings("ignore")
+    spec = load_dataset(SCHEMA)
+    plan = DatasetPlan(spec, PlanOptions(rows={"customers": rows, "orders": 1}))
+    plan.table("customers").compute(__import__("numpy").arange(10))  # same warm-up as the core worker
+    asset = build_table_asset(plan, "customers", partitions_def=None, io_manager_key="io_manager",
+                              kinds={"parquet"}, chunk_size=chunk_size, backfill_policy=None)
+    pa.set_cpu_count(1)
+    pa.set_io_thread_count(1)
+    instance = dg.DagsterInstance.ephemeral()
+    started = time.perf_counter()
+    result = dg.materialize([asset], instance=instance,
+                            resources={"io_manager": MockFilesIOManager(base_path=str(out / "dagster"))})
+    seconds = time.perf_counter() - started
+    assert result.success
+    meta = result.asset_materializations_for_node(asset.op.name)[0].metadata
+    return {"rows": meta["dagster/row_count"].value, "seconds": seconds, "bytes": meta["bytes"].value,
+            "peak_rss_mb": _peak_rss_mb()}
+
+
 def worker_faker(rows: int, out: Path) -> dict:
     """The baseline people write today: a Faker call per value, per row, then a DataFrame to Parquet."""
     import datetime as dt
@@ -124,6 +155,8 @@ def main() -> None:
     ap.add_argument("--faker-rows", type=int, default=20_000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--chunk-size", type=int, default=262_144)
+    ap.add_argument("--dagster-rows", type=int, default=10_000_000,
+                    help="customers materialised through Dagster vs the core alone (0 to skip)")
     ap.add_argument("--big-rows", type=int, default=0, help="also check peak RSS generating this many customers")
     args = ap.parse_args()
 
@@ -132,6 +165,8 @@ def main() -> None:
         kind, rows, out = args.worker[0], int(args.worker[1]), Path(args.worker[2])
         if kind == "faker":
             result = worker_faker(rows, out)
+        elif kind == "dagster":
+            result = worker_dagster(rows, out, int(args.worker[3]))
         else:
             table, mode = kind.split(":")
             result = worker_ours(table, rows, out, mode == "write", int(args.worker[3]))
@@ -145,6 +180,10 @@ def main() -> None:
         customers = median_of(args.repeat, "customers:write", str(args.rows), tmp, c)
         orders = median_of(args.repeat, "orders:write", str(args.orders_rows), tmp, c)
         big = run_worker("customers:write", str(args.big_rows), tmp, c) if args.big_rows else None
+        core10 = dagster = None
+        if args.dagster_rows:
+            core10 = median_of(args.repeat, "customers:write", str(args.dagster_rows), tmp, c)
+            dagster = median_of(args.repeat, "dagster", str(args.dagster_rows), tmp, c)
 
     def line(name: str, r: dict, target: str = "") -> str:
         mb_s = r["bytes"] / r["seconds"] / 1e6
@@ -159,11 +198,16 @@ def main() -> None:
     print(line("orders (FK, zipf) → parquet", orders, "≥ 8,000,000 rows/s"))
     ratio = customers["rows_per_s"] / faker["rows_per_s"]
     print(f"customers → parquet vs Faker loop: {ratio:,.0f}× (target ≥ 300×)")
+    if dagster and core10:
+        print(line("customers → parquet, core alone", core10))
+        print(line("customers → parquet, Dagster asset", dagster, "≤ 1.25× the core's time"))
+        print(f"Dagster / core time: {core10['rows_per_s'] / dagster['rows_per_s']:.2f}× (target ≤ 1.25×)")
     if big:
         print(f"{big['rows']:,} customers → parquet: {big['rows'] / big['seconds']:,.0f} rows/s, "
               f"peak RSS {big['peak_rss_mb']:.0f} MB (target ≤ 512 MB)")
     print(json.dumps({"faker": faker, "customers_generate": gen_only, "customers_write": customers,
-                      "orders_write": orders, "big": big}, default=str))
+                      "orders_write": orders, "big": big, "core_10m": core10, "dagster_10m": dagster},
+                     default=str))
 
 
 if __name__ == "__main__":
