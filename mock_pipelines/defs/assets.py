@@ -11,9 +11,9 @@ import time
 import dagster as dg
 
 from mock_pipelines import GENERATOR_VERSION
-from mock_pipelines.core.engine import DatasetPlan, TablePlan, TableSlice
+from mock_pipelines.core.engine import DatasetPlan, TableSlice
 from mock_pipelines.defs.partitions import partition_windows
-from mock_pipelines.schema.model import ColumnSpec, TableSpec
+from mock_pipelines.schema.model import TableSpec
 
 # Kinds shown as badges in the asset catalogue.
 BASE_KINDS = {"python"}
@@ -23,18 +23,17 @@ def table_asset_key(dataset: str, table: str) -> dg.AssetKey:
     return dg.AssetKey([dataset, table])
 
 
-def column_schema(table: TableSpec, plan: TablePlan) -> dg.TableSchema:
-    arrow = plan.arrow_schema
+def column_schema(table: TableSpec) -> dg.TableSchema:
+    """Column names, types and constraints from the spec (no data is generated to describe a table)."""
     columns = []
-    for field in arrow:
-        spec: ColumnSpec = table.columns[field.name]
+    for spec in table.columns.values():
         constraints = dg.TableColumnConstraints(
             nullable=spec.nullable or spec.null_rate > 0, unique=spec.unique,
             other=[f"references {fk.table}({', '.join(fk.ref_columns)})" for fk in table.foreign_keys
-                   if field.name in fk.columns],
+                   if spec.name in fk.columns],
         )
-        columns.append(dg.TableColumn(name=field.name, type=str(spec.type) if spec.type.name != "auto"
-                                      else str(field.type), description=spec.description or None,
+        columns.append(dg.TableColumn(name=spec.name, type=str(spec.type) if spec.type.name != "auto"
+                                      else "derived", description=spec.description or None,
                                       constraints=constraints))
     return dg.TableSchema(columns=columns)
 
@@ -61,7 +60,7 @@ def build_table_asset(plan: DatasetPlan, table_name: str, *, partitions_def: dg.
     partitioned = tplan.is_partitioned
     deps = [table_asset_key(spec.name, parent) for parent in table.parents()]
     metadata = {
-        "dagster/column_schema": column_schema(table, tplan),
+        "dagster/column_schema": column_schema(table),
         "dataset": spec.name,
         "schema_file": dg.MetadataValue.path(spec.file),
         "seed": plan.seed,

@@ -150,7 +150,10 @@ def build_request_sensor(layer: "Layer") -> dg.SensorDefinition | None:
         requests: list[dg.RunRequest] = []
         for path in sorted(inbox.glob("*.y*ml")):
             key = f"{path.name}:{_digest(path)}"
-            if key in handled:
+            if key in handled:  # the same request again: file it, so the inbox only holds new work
+                shutil.move(path, failed / path.name)
+                (failed / f"{path.name}.reason.txt").write_text(
+                    "rejected: already handled (same file name and content)\n", encoding="utf-8")
                 continue
             handled.add(key)
             try:

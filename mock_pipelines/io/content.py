@@ -144,10 +144,10 @@ def content_hash(data: pa.Table | pa.RecordBatch) -> str:
 class Preview:
     """Keeps the first ``n`` rows seen."""
 
-    def __init__(self, n: int = PREVIEW_ROWS):
+    def __init__(self, n: int = PREVIEW_ROWS, names: list[str] | None = None):
         self.n = n
         self.rows: list[dict[str, Any]] = []
-        self.names: list[str] = []
+        self.names: list[str] = list(names or [])
 
     def update(self, batch: pa.RecordBatch) -> None:
         if not self.names:

@@ -169,7 +169,7 @@ class Destination:
             else self.table_path(dataset, table)
         final = f"{folder}/{DATA_FILE}.{self.format}"
         tmp = f"{folder}/.{DATA_FILE}.{uuid.uuid4().hex}.tmp"
-        hasher, preview = ContentHasher(schema), Preview()
+        hasher, preview = ContentHasher(schema), Preview(names=list(schema.names))
         started = time.perf_counter()
         created = False
         if self.local and not os.path.isdir(folder):

@@ -1,0 +1,252 @@
+"""Sensors and schedules evaluated against a real (temporary) Dagster instance.
+
+schema_change_sensor: the first tick only records each schema's digest; an edited schema file requests a
+regeneration of its dataset (plain tables, and the growing ones for the latest partition); the cursor keeps
+an unchanged schema from being requested again. request_inbox_sensor: request files become runs and move
+to done/, invalid ones move to failed/ with the reason, and each file (name + content) is handled once.
+Schedules: one per partitioned job, for the newest complete partition, on or off as the profile says.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from mock_pipelines.defs.build import ALL_JOB, Layer
+from mock_pipelines.defs.sensors import RANGE_END_TAG, RANGE_START_TAG, REQUEST_SENSOR, SCHEMA_SENSOR
+from mock_pipelines_tests.defs.conftest import SCHEMAS, tmp_profile
+
+pytestmark = pytest.mark.filterwarnings("ignore::dagster.BetaWarning", "ignore::dagster.PreviewWarning",
+                                        "ignore::DeprecationWarning")
+
+SHOP_PLAIN = {"shop/categories", "shop/products"}
+SHOP_GROWN = {"shop/customers", "shop/addresses", "shop/orders", "shop/order_items", "shop/payments",
+              "shop/reviews", "shop/returns"}
+REQUEST_TAG = "mock_pipelines/request"
+
+
+@pytest.fixture
+def instance():
+    with dg.instance_for_test() as instance:
+        yield instance
+
+
+def copy_schemas(folder: Path, *names: str) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    return [Path(shutil.copy(SCHEMAS / f"{name}.yaml", folder / f"{name}.yaml")) for name in names]
+
+
+def selection(request: dg.RunRequest) -> set[str]:
+    return {key.to_user_string() for key in request.asset_selection or []}
+
+
+def yesterday() -> str:
+    return (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).date().isoformat()
+
+
+def tick(defs: dg.Definitions, name: str, instance: dg.DagsterInstance, cursor: str | None):
+    context = dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs)
+    return defs.resolve_sensor_def(name).evaluate_tick(context)
+
+
+# ---- schema_change_sensor ---------------------------------------------------------------------------------
+
+def test_schema_change_sensor_requests_a_dataset_once_per_schema_version(tmp_path, instance):
+    shop, hr = copy_schemas(tmp_path / "schemas", "shop", "hr")
+    layer = Layer(tmp_profile(tmp_path, datasets=[shop, hr], scale=0.05))
+    defs = layer.definitions()
+    assert defs.resolve_sensor_def(SCHEMA_SENSOR).default_status == dg.DefaultSensorStatus.STOPPED
+
+    first = tick(defs, SCHEMA_SENSOR, instance, None)
+    assert not first.run_requests  # the first tick only learns the current schemas
+    assert set(json.loads(first.cursor)) == {"shop", "hr"}
+
+    unchanged = tick(defs, SCHEMA_SENSOR, instance, first.cursor)
+    assert not unchanged.run_requests
+    assert unchanged.cursor == first.cursor
+
+    text = shop.read_text(encoding="utf-8")
+    assert "    rows: 500\n" in text
+    shop.write_text(text.replace("    rows: 500\n", "    rows: 650\n", 1), encoding="utf-8")  # products
+    before = yesterday()
+    changed = tick(defs, SCHEMA_SENSOR, instance, first.cursor)
+    latest = {before, yesterday()}
+    requests = changed.run_requests
+    assert len(requests) == 2
+    plain = next(r for r in requests if RANGE_START_TAG not in r.tags)
+    grown = next(r for r in requests if RANGE_START_TAG in r.tags)
+    assert selection(plain) == SHOP_PLAIN
+    assert selection(grown) == SHOP_GROWN
+    assert grown.tags[RANGE_START_TAG] == grown.tags[RANGE_END_TAG] == layer.partitions_def.get_last_partition_key()
+    assert grown.tags[RANGE_START_TAG] in latest  # the latest complete day
+    assert all(r.tags.get("mock_pipelines/trigger") == "schema_change" for r in requests)
+    assert len({r.run_key for r in requests}) == 2 and all(r.run_key for r in requests)
+    assert json.loads(changed.cursor)["hr"] == json.loads(first.cursor)["hr"]
+    assert json.loads(changed.cursor)["shop"] != json.loads(first.cursor)["shop"]
+
+    again = tick(defs, SCHEMA_SENSOR, instance, changed.cursor)
+    assert not again.run_requests  # this version was requested already
+    assert again.cursor == changed.cursor
+
+    # Another edit, to the other dataset: only that one is requested, without partitions (hr has none).
+    hr.write_text(hr.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    hr_changed = tick(defs, SCHEMA_SENSOR, instance, again.cursor)
+    assert [selection(r) for r in hr_changed.run_requests] == [
+        {f"hr/{t}" for t in layer.plans["hr"].order()}]
+    assert RANGE_START_TAG not in hr_changed.run_requests[0].tags
+
+
+def test_schema_change_sensor_runs_by_default_when_the_profile_says_so(tmp_path):
+    on = Layer(tmp_profile(tmp_path, datasets=["hr"], schema_changes=True)).definitions()
+    assert on.resolve_sensor_def(SCHEMA_SENSOR).default_status == dg.DefaultSensorStatus.RUNNING
+
+
+# ---- request_inbox_sensor ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def inbox_layer(tmp_path) -> tuple[Layer, dg.Definitions, Path]:
+    inbox = tmp_path / "requests"
+    layer = Layer(tmp_profile(tmp_path, datasets=["shop", "hr"], scale=0.05, inbox=inbox))
+    (inbox / "inbox").mkdir(parents=True)
+    return layer, layer.definitions(), inbox
+
+
+def drop(inbox: Path, name: str, text: str) -> None:
+    (inbox / "inbox" / name).write_text(text, encoding="utf-8")
+
+
+VALID = "dataset: shop\ntables: [customers, orders]\npartitions: {start: 2024-01-02, end: 2024-01-03}\n"
+
+
+def test_request_file_becomes_a_run_over_its_partition_range(inbox_layer, instance):
+    layer, defs, inbox = inbox_layer
+    drop(inbox, "orders.yaml", VALID)
+    result = tick(defs, REQUEST_SENSOR, instance, None)
+    assert len(result.run_requests) == 1
+    request = result.run_requests[0]
+    assert selection(request) == {"shop/customers", "shop/orders"}
+    assert request.tags[RANGE_START_TAG] == "2024-01-02" and request.tags[RANGE_END_TAG] == "2024-01-03"
+    assert request.tags[REQUEST_TAG] == "orders.yaml"
+    assert request.run_key
+    assert not list((inbox / "inbox").iterdir())
+    assert (inbox / "done" / "orders.yaml").read_text(encoding="utf-8") == VALID
+    assert not list((inbox / "failed").iterdir())
+
+    # The request runs as it is: both days of both tables land (nothing else).
+    job = defs.resolve_job_def(ALL_JOB)
+    run = job.execute_in_process(instance=instance, asset_selection=list(request.asset_selection),
+                                 tags=request.tags)
+    assert run.success
+    landed = {(m.materialization.asset_key.to_user_string(), m.materialization.partition)
+              for m in run.get_asset_materialization_events()}
+    assert landed == {(t, d) for t in ("shop/customers", "shop/orders") for d in ("2024-01-02", "2024-01-03")}
+    out = Path(layer.profile.destinations[0].location(layer.profile.root)) / "shop"
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.parquet")) == [
+        f"{t}/date={d}/part-00000.parquet" for t in ("customers", "orders") for d in ("2024-01-02", "2024-01-03")]
+
+    # The same file name with the same content again: not run twice, filed under failed/ with the reason.
+    drop(inbox, "orders.yaml", VALID)
+    again = tick(defs, REQUEST_SENSOR, instance, result.cursor)
+    assert not again.run_requests
+    assert not list((inbox / "inbox").iterdir())
+    assert "already handled" in (inbox / "failed" / "orders.yaml.reason.txt").read_text(encoding="utf-8")
+    assert (inbox / "done" / "orders.yaml").read_text(encoding="utf-8") == VALID
+    for leftover in (inbox / "failed").iterdir():
+        leftover.unlink()
+
+    # New content under that name, or that content under a new name, is a new request.
+    drop(inbox, "orders.yaml", VALID.replace("2024-01-03", "2024-01-04"))
+    drop(inbox, "orders-copy.yaml", VALID)
+    third = tick(defs, REQUEST_SENSOR, instance, again.cursor)
+    assert sorted((r.tags[REQUEST_TAG], r.tags[RANGE_END_TAG]) for r in third.run_requests) == [
+        ("orders-copy.yaml", "2024-01-03"), ("orders.yaml", "2024-01-04")]
+    assert len({r.run_key for r in [request, *third.run_requests]}) == 3
+
+
+def test_request_for_plain_and_growing_tables_makes_two_runs(inbox_layer, instance):
+    _, defs, inbox = inbox_layer
+    drop(inbox, "mixed.yml", "dataset: shop\ntables: [products, reviews]\n"
+                             "partitions: {start: 2024-01-05, end: 2024-01-05}\n")
+    drop(inbox, "all-of-hr.yaml", "dataset: hr\ndescription: everything\n")
+    result = tick(defs, REQUEST_SENSOR, instance, None)
+    by_file: dict[str, list[dg.RunRequest]] = {}
+    for r in result.run_requests:
+        by_file.setdefault(r.tags[REQUEST_TAG], []).append(r)
+    mixed = sorted(by_file["mixed.yml"], key=lambda r: RANGE_START_TAG in r.tags)
+    assert [selection(r) for r in mixed] == [{"shop/products"}, {"shop/reviews"}]
+    assert RANGE_START_TAG not in mixed[0].tags
+    assert (mixed[1].tags[RANGE_START_TAG], mixed[1].tags[RANGE_END_TAG]) == ("2024-01-05", "2024-01-05")
+    assert [selection(r) for r in by_file["all-of-hr.yaml"]] == [
+        {"hr/locations", "hr/departments", "hr/employees", "hr/salary_history", "hr/time_off"}]
+    assert sorted(p.name for p in (inbox / "done").iterdir()) == ["all-of-hr.yaml", "mixed.yml"]
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("dataset: healthcare\n", "unknown dataset 'healthcare'"),  # not in this profile
+    ("dataset: nosuch\ntables: [orders]\n", "unknown dataset 'nosuch'"),
+    ("dataset: shop\ntables: [customers, nosuch_table]\n", "no table 'nosuch_table'"),
+    ("dataset: shop\ntables: [orders]\npartitions: {start: 2023-12-31, end: 2024-01-02}\n", "'2023-12-31'"),
+    ("dataset: shop\ntables: [orders]\npartitions: {start: 2024-01-02, end: 2999-01-01}\n", "'2999-01-01'"),
+    ("dataset: shop\npartitions: {start: 2024-01-03, end: 2024-01-02}\n", "reversed"),
+    ("dataset: shop\ntable: [orders]\n", "unknown key 'table'"),
+    ("dataset: [shop\n", "not valid YAML"),
+])
+def test_invalid_request_is_filed_under_failed_with_the_reason(inbox_layer, instance, text, problem):
+    _, defs, inbox = inbox_layer
+    drop(inbox, "bad.yaml", text)
+    drop(inbox, "good.yaml", VALID)
+    result = tick(defs, REQUEST_SENSOR, instance, None)
+    assert [r.tags[REQUEST_TAG] for r in result.run_requests] == ["good.yaml"]  # a bad file blocks no other
+    assert not list((inbox / "inbox").iterdir())
+    assert (inbox / "failed" / "bad.yaml").read_text(encoding="utf-8") == text
+    reason = (inbox / "failed" / "bad.yaml.reason.txt").read_text(encoding="utf-8")
+    assert problem in reason
+    assert sorted(p.name for p in (inbox / "done").iterdir()) == ["good.yaml"]
+    # Dropped again unchanged, it is not requested; it is filed again as already handled.
+    drop(inbox, "bad.yaml", text)
+    (inbox / "failed" / "bad.yaml.reason.txt").unlink()
+    again = tick(defs, REQUEST_SENSOR, instance, result.cursor)
+    assert not again.run_requests
+    assert not list((inbox / "inbox").iterdir())
+    assert "already handled" in (inbox / "failed" / "bad.yaml.reason.txt").read_text(encoding="utf-8")
+
+
+def test_no_inbox_no_request_sensor(tmp_path):
+    defs = Layer(tmp_profile(tmp_path, datasets=["hr"], inbox=None)).definitions()
+    assert {s.name for s in defs.sensors} == {SCHEMA_SENSOR}
+
+
+# ---- schedules --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("enabled", [False, True])
+def test_partitioned_job_schedule_requests_the_previous_day(tmp_path, instance, enabled):
+    defs = Layer(tmp_profile(tmp_path, datasets=["shop", "hr"], scale=0.05,
+                             schedules_enabled=enabled)).definitions()
+    schedules = {s.name: s for s in defs.schedules}
+    assert set(schedules) == {"shop__partitioned_tables__schedule"}  # hr has no partitioned job
+    schedule = defs.resolve_schedule_def("shop__partitioned_tables__schedule")
+    assert schedule.job_name == "shop__partitioned_tables"
+    assert schedule.cron_schedule == "0 2 * * *"
+    assert schedule.default_status == (dg.DefaultScheduleStatus.RUNNING if enabled
+                                       else dg.DefaultScheduleStatus.STOPPED)
+    context = dg.build_schedule_context(instance=instance, repository_def=defs.get_repository_def(),
+                                        scheduled_execution_time=dt.datetime(2024, 1, 10, 2, 0, tzinfo=dt.UTC))
+    data = schedule.evaluate_tick(context)
+    assert len(data.run_requests) == 1
+    request = data.run_requests[0]
+    assert request.partition_key == "2024-01-09"
+    assert request.job_name in (None, "shop__partitioned_tables")
+
+
+def test_schedule_follows_the_profile_cron(tmp_path, instance):
+    defs = Layer(tmp_profile(tmp_path, datasets=["shop"], scale=0.05, cron="30 4 * * *")).definitions()
+    schedule = defs.resolve_schedule_def("shop__partitioned_tables__schedule")
+    assert schedule.cron_schedule == "30 4 * * *"
+    context = dg.build_schedule_context(instance=instance, repository_def=defs.get_repository_def(),
+                                        scheduled_execution_time=dt.datetime(2024, 3, 1, 4, 30, tzinfo=dt.UTC))
+    assert [r.partition_key for r in schedule.evaluate_tick(context).run_requests] == ["2024-02-29"]
