@@ -79,10 +79,11 @@ class Layer:
         return kinds
 
     def io_manager(self) -> Any:
-        managers = [self._files_io_manager(d) for d in self.profile.destinations]
+        managers = [self._files_io_manager(d, f"dest{i + 1}/" if i else "")
+                    for i, d in enumerate(self.profile.destinations)]
         return managers[0] if len(managers) == 1 else FanOutIOManager(managers)
 
-    def _files_io_manager(self, d: Any) -> MockFilesIOManager:
+    def _files_io_manager(self, d: Any, metadata_prefix: str = "") -> MockFilesIOManager:
         if not isinstance(d, FilesDestination):
             raise ValueError(f"profile {self.profile.profile!r}: destination kind {d.kind!r} is not supported by "
                              "this version; use kind: files")
@@ -94,7 +95,7 @@ class Layer:
             options["aws_access_key_id"] = dg.EnvVar(d.credentials.key_env)
             options["aws_secret_access_key"] = dg.EnvVar(d.credentials.secret_env)
         return MockFilesIOManager(base_path=str(d.location(self.profile.root)), format=d.format,
-                                  create_bucket=d.is_s3, **options)
+                                  create_bucket=d.is_s3, metadata_prefix=metadata_prefix, **options)
 
     def assets(self) -> list[dg.AssetsDefinition]:
         out = []

@@ -63,6 +63,9 @@ class MockFilesIOManager(dg.ConfigurableIOManager):
     region_name: str | None = None
     load_as: str = "pandas"
     create_bucket: bool = False
+    # Set for the second and later destinations of a profile: their metadata keys get this prefix (and the
+    # shared `dagster/*` entries are left to the first destination), so one output can land in several places.
+    metadata_prefix: str = ""
 
     _bucket_checked: bool = PrivateAttr(default=False)
 
@@ -102,6 +105,11 @@ class MockFilesIOManager(dg.ConfigurableIOManager):
                              "has one part: give it a key prefix (the dataset)")
         return "/".join(path[:-1]), path[-1]
 
+    def _prefixed(self, metadata: dict[str, Any]) -> dict[str, Any]:
+        if not self.metadata_prefix:
+            return metadata
+        return {f"{self.metadata_prefix}{k}": v for k, v in metadata.items() if not k.startswith("dagster/")}
+
     def _metadata(self, result: dest.WriteResult, schema: pa.Schema) -> dict[str, Any]:
         where = dg.MetadataValue.path(result.uri) if "://" not in result.uri else dg.MetadataValue.url(result.uri)
         return {
@@ -128,7 +136,7 @@ class MockFilesIOManager(dg.ConfigurableIOManager):
         key = self._partition_key(context, obj)
         schema, batches = _batches(obj)
         result = self.destination().write_batches(dataset, table, schema, batches, key)
-        context.add_output_metadata(self._metadata(result, schema))
+        context.add_output_metadata(self._prefixed(self._metadata(result, schema)))
         context.log.info(f"wrote {result.rows:,} rows ({result.bytes:,} bytes) to {result.uri} in "
                          f"{result.seconds:.2f}s")
 
@@ -167,9 +175,9 @@ class MockFilesIOManager(dg.ConfigurableIOManager):
             first = first or metadata
             rows, size, seconds = rows + result.rows, size + result.bytes, seconds + result.seconds
             summary.update(pa.record_batch([[str(key)], [result.content_hash]], names=["partition", "content_hash"]))
-            self._add_partition_metadata(context, metadata, str(key))
+            self._add_partition_metadata(context, self._prefixed(metadata), str(key))
         table_uri = destination.uri(destination.table_path(dataset, table))
-        context.add_output_metadata({
+        context.add_output_metadata(self._prefixed({
             **first,
             "dagster/row_count": dg.MetadataValue.int(rows),
             "bytes": dg.MetadataValue.int(size),
@@ -178,7 +186,7 @@ class MockFilesIOManager(dg.ConfigurableIOManager):
             "destination": dg.MetadataValue.path(table_uri) if destination.local else dg.MetadataValue.url(table_uri),
             "content_hash": dg.MetadataValue.text(summary.hexdigest()),
             "partitions_written": dg.MetadataValue.int(len(slices)),
-        })
+        }))
         context.log.info(f"wrote {len(slices)} partitions, {rows:,} rows ({size:,} bytes) under {table_uri}")
 
     @staticmethod
