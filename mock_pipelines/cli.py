@@ -325,6 +325,13 @@ def run(
         view.add_row(mat.asset_key.to_user_string(), mat.partition or "—", f"{rows.value:,}" if rows else "?",
                      str(dest.value) if dest else "")
     out.print(view)
+    evaluations = result.get_asset_check_evaluations()
+    if evaluations:
+        failed = [e for e in evaluations if not e.passed]
+        out.print(f"checks: {len(evaluations) - len(failed)} passed, {len(failed)} failed", highlight=False)
+        for e in failed[:20]:
+            level = "[red]error[/]" if e.severity == dg.AssetCheckSeverity.ERROR else "[yellow]warn[/]"
+            out.print(f"  {level} {e.asset_key.to_user_string()}: {e.check_name}", highlight=False)
     if not result.success:
         for event in result.all_events:
             if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
@@ -368,6 +375,57 @@ def _size(n: int) -> str:
             return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
         n /= 1024
     return str(n)
+
+
+@app.command()
+def report(
+    file: Annotated[Path, typer.Argument(help="Schema file of the dataset.")],
+    data: Annotated[Path, typer.Option("--data", "-d", help="Folder holding <dataset>/<table>/ (what `generate "
+                                       "--out` or a files destination wrote).")],
+    out_file: Annotated[Path | None, typer.Option("--out", "-o", help="HTML file to write "
+                                                  "(default: DATA/<dataset>/_report.html).")] = None,
+    checks: Annotated[bool, typer.Option("--checks/--no-checks", help="Run the data-quality checks derived "
+                                         "from the schema.")] = True,
+) -> None:
+    """Write a self-contained HTML data-quality report: profile, distributions, check outcomes.
+
+    Exits 1 when a blocking check failed.
+    """
+    from mock_pipelines.quality import report as quality
+
+    (spec,) = _load([file])
+    if not (data / spec.name).is_dir():
+        _fail(f"no folder {data / spec.name}: generate the dataset first "
+              f"(mock-pipelines generate {file} --out {data})")
+    try:
+        tables, provenance = quality.load_tables(data, spec)
+    except (OSError, ValueError) as exc:
+        _fail(f"cannot read the tables under {data / spec.name}: {exc}")
+    if not tables:
+        _fail(f"no table of {spec.name} found under {data / spec.name}")
+    results = None
+    if checks:
+        def known(key: str, kind: type) -> Any:  # the run's value from the manifests, unless they disagree
+            value = provenance.get(key)
+            return value if isinstance(value, kind) and not isinstance(value, bool) else None
+
+        results = quality.run_checks(spec, tables, seed=known("seed", int), scale=known("scale", int | float),
+                                     locale=known("locale", str))
+    target = out_file or data / spec.name / "_report.html"
+    quality.write_report(target, quality.render_report(spec, tables, results or [], provenance))
+    rows = sum(t.num_rows if hasattr(t, "num_rows") else sum(p.num_rows for p in t.values())
+               for t in tables.values())
+    counts = quality.summarize_results(results)
+    if results is None:
+        outcome = "checks not run" + ("" if not checks else " (no quality checks available)")
+    else:
+        outcome = (f"checks: {counts['passed']} passed, {counts['failed']} failed, {counts['warned']} warned"
+                   + (f", {counts['skipped']} skipped" if counts["skipped"] else ""))
+    out.print(str(target), highlight=False, soft_wrap=True)
+    style = "red" if counts["blocking_failed"] else "yellow" if counts["warned"] or counts["failed"] else "green"
+    out.print(f"[{style}]{spec.name}: {len(tables)} tables, {rows:,} rows — {outcome}[/]", highlight=False)
+    if counts["blocking_failed"]:
+        raise typer.Exit(EXIT_BAD_INPUT)
 
 
 def main() -> None:

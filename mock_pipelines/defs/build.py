@@ -106,6 +106,35 @@ class Layer:
                     plan, table, partitions_def=self.partitions_def, io_manager_key=IO_MANAGER_KEY,
                     kinds=self.kinds(), chunk_size=self.profile.chunk_size, backfill_policy=self.backfill_policy,
                     pool=pool, automation=self.profile.automation))
+            report = self._report_asset(plan)
+            if report is not None:
+                out.append(report)
+        return out
+
+    def _report_asset(self, plan: DatasetPlan) -> dg.AssetsDefinition | None:
+        """The dataset's quality report, when the first destination is a local folder."""
+        from mock_pipelines.defs.report import build_report_asset
+
+        first = next((d for d in self.profile.destinations if isinstance(d, FilesDestination)), None)
+        if first is None or first.is_s3:
+            return None
+        reports = self.profile.root / "reports"
+        return build_report_asset(plan, data_root=str(first.location(self.profile.root)),
+                                  reports_root=str(reports), checks=self.profile.checks)
+
+    def asset_checks(self) -> list[dg.AssetChecksDefinition]:
+        from mock_pipelines.defs.checks import build_table_checks, destination_factory
+
+        destination = destination_factory(self.profile)
+        if destination is None:
+            return []
+        out = []
+        for plan in self.plans.values():
+            for table in plan.order():
+                check = build_table_checks(plan, table, destination=destination, checks=self.profile.checks,
+                                           partitions_def=self.partitions_def)
+                if check is not None:
+                    out.append(check)
         return out
 
     def jobs(self) -> list[dg.UnresolvedAssetJobDefinition]:
@@ -115,7 +144,7 @@ class Layer:
         for name, plan in self.plans.items():
             jobs.append(dg.define_asset_job(DATASET_JOB.format(dataset=name), selection=dg.AssetSelection.groups(name),
                                             description=f"All tables of {name}, parents before children."))
-            grown = [table_asset_key(name, t) for t in plan.order() if plan.table(t).is_partitioned]
+            grown = [table_asset_key(name, t) for t in plan.order() if plan.table(t).is_partitioned]  # no report
             if grown:
                 jobs.append(dg.define_asset_job(
                     PARTITIONED_JOB.format(dataset=name), selection=dg.AssetSelection.assets(*grown),
@@ -145,6 +174,7 @@ class Layer:
         jobs = self.jobs()
         return dg.Definitions(
             assets=self.assets(),
+            asset_checks=self.asset_checks(),
             # Generation is single-threaded numpy and tables run in FK order: one process per run avoids a
             # code-location load (~8 s) per step. Parallelism comes from partitions and backfills.
             executor=dg.in_process_executor,

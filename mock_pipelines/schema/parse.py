@@ -8,6 +8,7 @@ cycles in the foreign-key graph and between derived columns, and uniqueness no g
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from mock_pipelines.schema.model import (
     ColumnType,
     DatasetSpec,
     Distribution,
+    ExpectationSpec,
     ForeignKey,
     PartitionSpec,
     RowCount,
@@ -30,12 +32,16 @@ from mock_pipelines.schema.yaml_source import deep_merge, key_location, load_yam
 
 TOP_KEYS = ("dataset", "description", "locale", "seed", "templates", "tables")
 TABLE_KEYS = ("description", "rows", "columns", "primary_key", "foreign_keys", "extends", "tags", "owners",
-              "partitioned")
+              "partitioned", "expectations")
 PARTITION_KEYS = ("time_column", "rows_per_day", "weekday_weights", "hour_weights")
 COLUMN_KEYS = ("type", "gen", "dist", "expr", "template", "ref", "skew", "description", "null_rate", "nullable",
-               "unique", "primary_key", "extends")
+               "unique", "primary_key", "extends", "expect")
 ROWS_KEYS = ("per", "count", "min", "max")
 FK_KEYS = ("columns", "ref", "skew", "null_rate")
+EXPECTATION_KEYS = ("type", "expect", "kwargs", "name", "severity", "description")
+# GX expectation names as written: ExpectColumnValuesToBeBetween, expect_column_values_to_be_between or
+# column_values_to_be_between. Whether GX has it is checked when the suite is built (importing GX is slow).
+EXPECTATION_NAME = re.compile(r"^(Expect[A-Za-z0-9]+|[a-z][a-z0-9_]*)$")
 SKEWS = ("uniform", "zipf")
 COUNT_DISTRIBUTIONS = ("constant", "uniform", "integer", "poisson", "zipf", "normal", "lognormal", "exponential")
 
@@ -204,7 +210,70 @@ class _Parser:
         return TableSpec(name=name, location=loc, rows=rows, columns=columns,
                          description=str(tdoc.get("description", "")), primary_key=pk,
                          foreign_keys=foreign_keys, tags={str(k): str(v) for k, v in dict(tags).items()},
-                         owners=[str(o) for o in owners], partitioned=self.parse_partitioned(tdoc, name, columns))
+                         owners=[str(o) for o in owners], partitioned=self.parse_partitioned(tdoc, name, columns),
+                         expectations=self.check_expectation_columns(
+                             self.parse_expectations(tdoc, "expectations", f"table {name!r}"), name, columns))
+
+    def check_expectation_columns(self, expectations: list[ExpectationSpec], table: str,
+                                  columns: dict[str, ColumnSpec]) -> list[ExpectationSpec]:
+        """Columns named in expectation arguments (column, column_A, column_B, column_list) must exist."""
+        for exp in expectations:
+            for key in ("column", "column_A", "column_B", "column_list"):
+                value = exp.kwargs.get(key)
+                for c in value if isinstance(value, list) else [value] if value is not None else []:
+                    if c not in columns:
+                        self.issues.add(exp.location, f"expectation {exp.type} of {table!r}: {key} names "
+                                        f"unknown column {c!r}", suggestion=registry.suggest(str(c), columns))
+        return expectations
+
+    def parse_expectations(self, mapping: Any, key: str, what: str, column: str | None = None,
+                           ) -> list[ExpectationSpec]:
+        """`expectations:` of a table / `expect:` of a column: a list of {type: ExpectX, kwarg: value, …}
+        (or {expect: x, …}, optionally with kwargs:, name:, severity: error|warn, description:)."""
+        raw = mapping.get(key) if isinstance(mapping, dict) else None
+        if raw is None:
+            return []
+        example = "{type: ExpectColumnValuesToBeBetween, min_value: 0}"
+        items = raw if isinstance(raw, list) else [raw]
+        out: list[ExpectationSpec] = []
+        for i, item in enumerate(items):
+            loc = self.at_value(raw, i) if isinstance(raw, list) else self.at_value(mapping, key)
+            if isinstance(item, str):
+                item = {"type": item}
+            if not isinstance(item, dict):
+                self.issues.add(loc, f"an expectation of {what} must be a mapping", expected=example)
+                continue
+            kinds = [k for k in ("type", "expect") if k in item]
+            if len(kinds) != 1:
+                self.issues.add(loc, f"an expectation of {what} needs exactly one of `type:` or `expect:`",
+                                expected=example)
+                continue
+            type_name = item[kinds[0]]
+            if not isinstance(type_name, str) or not EXPECTATION_NAME.match(type_name):
+                self.issues.add(self.at_value(item, kinds[0]), f"{what}: {type_name!r} is not a Great "
+                                "Expectations expectation name",
+                                expected="ExpectColumnValuesToBeBetween or expect_column_values_to_be_between")
+                continue
+            kwargs = item.get("kwargs") or {}
+            if not isinstance(kwargs, dict):
+                self.issues.add(self.at_value(item, "kwargs"), f"{what}: `kwargs` of an expectation must be a "
+                                "mapping", expected="kwargs: {min_value: 0, max_value: 10}")
+                kwargs = {}
+            kwargs = {str(k): _plain(v) for k, v in kwargs.items()}
+            kwargs.update({str(k): _plain(v) for k, v in item.items() if k not in EXPECTATION_KEYS})
+            name = item.get("name")
+            if name is not None and (not isinstance(name, str) or not IDENTIFIER.match(name)):
+                self.issues.add(self.at_value(item, "name"), f"{what}: invalid check name {name!r}",
+                                expected="letters, digits and underscores")
+                name = None
+            severity = item.get("severity")
+            if severity is not None and severity not in ("error", "warn"):
+                self.issues.add(self.at_value(item, "severity"), f"{what}: severity must be error or warn, "
+                                f"not {severity!r}", suggestion=registry.suggest(str(severity), ("error", "warn")))
+                severity = None
+            out.append(ExpectationSpec(type=type_name, kwargs=kwargs, location=loc, column=column, name=name,
+                                       severity=severity, description=str(item.get("description", ""))))
+        return out
 
     def parse_partitioned(self, tdoc: Any, table: str, columns: dict[str, ColumnSpec]) -> PartitionSpec | None:
         raw = tdoc.get("partitioned")
@@ -326,6 +395,7 @@ class _Parser:
         col.null_rate = float(null_rate)
         col.nullable = bool(cdoc.get("nullable", False)) or col.null_rate > 0
         col.unique = bool(cdoc.get("unique", False))
+        col.expectations = self.parse_expectations(cdoc, "expect", what, column=name)
         params = {str(k): v for k, v in cdoc.items() if k not in COLUMN_KEYS}
         gen: registry.Generator | None = None
         if "ref" in cdoc:
@@ -379,9 +449,10 @@ class _Parser:
             gen_name = cdoc.get("gen")
             if gen_name is None and name in self.fk_members:
                 for k in cdoc:  # filled by a table-level foreign key: only documentation and nulls here
-                    if k not in ("type", "description", "null_rate", "nullable"):
+                    if k not in ("type", "description", "null_rate", "nullable", "expect"):
                         self.issues.add(self.at_key(cdoc, k), f"{what} is filled by a foreign key in "
-                                        "`foreign_keys:`; only type, description, null_rate and nullable apply")
+                                        "`foreign_keys:`; only type, description, null_rate, nullable and "
+                                        "expect apply")
                 if "type" in cdoc:
                     try:
                         col.type = ColumnType.parse(str(cdoc["type"]))
@@ -515,6 +586,15 @@ class _Parser:
                                    f"a foreign key of {table!r}")
             fks.append(ForeignKey(cols, target, ref_cols, loc, skew, null_rate))
         return fks
+
+
+def _plain(value: Any) -> Any:
+    """YAML containers as plain dicts and lists (expectation arguments go to pydantic models)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _composite_fk_members(raw: Any) -> set[str]:

@@ -169,6 +169,7 @@ def test_webserver_lists_the_asset_nodes_jobs_and_automation(webserver):
     repo = webserver.graphql(REPOSITORY_QUERY, {"location": LOCATION, "name": REPOSITORY})["repositoryOrError"]
     nodes = {tuple(n["assetKey"]["path"]): n["groupName"] for n in repo["assetNodes"]}
     expected = {(name, t): name for name, plan in webserver.layer.plans.items() for t in plan.order()}
+    expected |= {(name, "quality_report"): name for name in webserver.layer.plans}
     assert nodes == expected
     jobs = {j["name"] for j in repo["jobs"]}
     assert {"all_datasets", "hr__all_tables", "shop__all_tables", "healthcare__all_tables",

@@ -1,0 +1,193 @@
+"""Asset checks derived from the schema: one check spec per rule, one check step per table.
+
+Each table gets a multi-asset check whose specs are the table's rules (GX expectations and exact
+cross-table rules), so the UI lists every rule by name while Great Expectations is imported and the data is
+read once per step. Checks of a partitioned table are partitioned too: the check of partition D reads
+partition D, and for foreign keys the parent partitions up to D (what D may reference). Key, foreign-key
+and uniqueness rules are blocking; distribution rules warn.
+"""
+
+import datetime as dt
+from typing import Any
+
+import dagster as dg
+import pyarrow as pa
+
+from mock_pipelines.core.engine import DatasetPlan
+from mock_pipelines.defs.assets import table_asset_key
+from mock_pipelines.io.destination import Destination
+from mock_pipelines.quality.results import RuleResult, plain
+from mock_pipelines.quality.rules import Rule, derive_rules, expected_rows
+
+MAX_EXAMPLES = 5
+
+
+def _severity_overrides(checks: Any) -> dict[str, str]:
+    return dict(checks.overrides)
+
+
+def table_rules(plan: DatasetPlan, table: str, checks: Any, partitioned: bool,
+                window: tuple[dt.datetime, dt.datetime] | None = None) -> list[Rule]:
+    """Single-table and cross-table rules of ``table``, with the profile's severity applied.
+
+    ``checks.severity: warn`` turns every rule into a warning; per-check overrides (`error`, `warn`,
+    `off`) come after.
+    """
+    from mock_pipelines.quality.cross_table import derive_cross_rules
+
+    overrides = _severity_overrides(checks)
+    spec = plan.spec
+    rows = expected_rows(plan, table, window) if window is not None or not plan.table(table).is_partitioned \
+        else None
+    rules = derive_rules(spec, table, rows, locale=plan.locale, partitioned=partitioned, window=window,
+                         severity=overrides)
+    rules += derive_cross_rules(spec, table, partitioned=partitioned, severity=overrides)
+    if checks.severity == "warn":
+        for rule in rules:
+            if rule.name not in overrides:
+                rule.severity, rule.blocking = "warn", False
+    return rules
+
+
+def _metadata(result: RuleResult) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "kind": result.kind,
+        "observed": str(plain(result.observed)) if result.observed is not None else "—",
+        "expected": result.expected or "—",
+    }
+    if result.unexpected_count is not None:
+        meta["unexpected_count"] = int(result.unexpected_count)
+    if result.examples:
+        meta["unexpected_examples"] = dg.MetadataValue.json([plain(v) for v in result.examples[:MAX_EXAMPLES]])
+    if result.evaluated_rows is not None:
+        meta["evaluated_rows"] = int(result.evaluated_rows)
+    if result.sampled:
+        meta["sampled"] = True
+    if result.engine:
+        meta["engine"] = result.engine
+    if result.error:
+        meta["error"] = result.error
+    return meta
+
+
+def _to_check_result(asset_key: dg.AssetKey, result: RuleResult) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        asset_key=asset_key, check_name=result.name, passed=bool(result.passed or result.skipped),
+        severity=dg.AssetCheckSeverity.ERROR if result.severity == "error" else dg.AssetCheckSeverity.WARN,
+        metadata=_metadata(result), description=result.description or None)
+
+
+def _read(destination: Destination, plan: DatasetPlan, table: str, keys: list[str] | None,
+          up_to: str | None = None) -> pa.Table:
+    """A table, its partitions ``keys``, or (``up_to``) every partition up to and including that key."""
+    tp = plan.table(table)
+    if not tp.is_partitioned:
+        return destination.read(plan.spec.name, table)
+    if up_to is not None:
+        keys = [k for k in destination.list_partitions(plan.spec.name, table) if k <= up_to]
+    return destination.read(plan.spec.name, table, keys, allow_missing=up_to is not None)
+
+
+def _missing_parent_data(destination: Destination, plan: DatasetPlan, parent: str, keys: list[str] | None,
+                         up_to: str | None, partitions_def: dg.PartitionsDefinition | None) -> list[str]:
+    """What of the parent a check needs but is not materialised yet (partition keys, or the table)."""
+    tp = plan.table(parent)
+    if not tp.is_partitioned:
+        found = destination.data_files(destination.table_path(plan.spec.name, parent))
+        return [] if found else [f"{parent} (not materialised)"]
+    have = set(destination.list_partitions(plan.spec.name, parent))
+    if up_to is not None:
+        needed = [k for k in partitions_def.get_partition_keys() if k <= up_to]  # type: ignore[union-attr]
+    else:
+        needed = list(keys or [])
+    return [k for k in needed if k not in have]
+
+
+def _unverifiable(asset_key: dg.AssetKey, rule: Rule, missing: list[str]) -> dg.AssetCheckResult:
+    """Partitions may be materialised in any order: until the parent data a rule needs exists, the rule
+    cannot be verified. That is reported as a warning (never blocking) naming what is missing."""
+    shown = missing[:10] + ([f"… {len(missing) - 10} more"] if len(missing) > 10 else [])
+    return dg.AssetCheckResult(
+        asset_key=asset_key, check_name=rule.name, passed=False, severity=dg.AssetCheckSeverity.WARN,
+        description=rule.description,
+        metadata={"kind": rule.kind, "observed": "not verifiable yet",
+                  "expected": f"{rule.params.get('parent')} materialised first",
+                  "parent_data_missing": dg.MetadataValue.json(shown)})
+
+
+def build_table_checks(plan: DatasetPlan, table: str, *, destination: Any, checks: Any,
+                       partitions_def: dg.PartitionsDefinition | None) -> dg.AssetChecksDefinition | None:
+    """The checks of one table (None when the profile turns them all off)."""
+    tp = plan.table(table)
+    partitioned = tp.is_partitioned
+    asset_key = table_asset_key(plan.spec.name, table)
+    rules = [r for r in table_rules(plan, table, checks, plan.partitions is not None) if r.severity != "off"]
+    if not rules:
+        return None
+    parents = sorted({r.params["parent"] for r in rules if r.params.get("parent")} - {table})
+    specs = [dg.AssetCheckSpec(
+        name=r.name, asset=asset_key, description=r.description, blocking=r.blocking,
+        additional_deps=[table_asset_key(plan.spec.name, p) for p in parents if r.params.get("parent") == p],
+        partitions_def=partitions_def if partitioned else None,
+    ) for r in rules]
+
+    @dg.multi_asset_check(name=f"{plan.spec.name}__{table}__checks", specs=specs, can_subset=True,
+                          description=f"Rules derived from the schema of {plan.spec.name}.{table}.")
+    def _checks(context: dg.AssetCheckExecutionContext):
+        from mock_pipelines.quality.cross_table import check_cross_table
+        from mock_pipelines.quality.gx_runner import validate_table
+
+        dest = destination()
+        window = None
+        keys = None
+        if partitioned:
+            # One partition, or the range of a single-run backfill (checked as one window).
+            keys = sorted(context.partition_keys)
+            first = partitions_def.time_window_for_partition_key(keys[0])  # type: ignore[union-attr]
+            last = partitions_def.time_window_for_partition_key(keys[-1])  # type: ignore[union-attr]
+            window = (first.start.astimezone(dt.UTC).replace(tzinfo=None),
+                      last.end.astimezone(dt.UTC).replace(tzinfo=None))
+        selected = {key.name for key in context.selected_asset_check_keys}
+        run_rules = [r for r in table_rules(plan, table, checks, plan.partitions is not None, window)
+                     if r.name in selected and r.severity != "off"]
+        data = _read(dest, plan, table, keys)
+        single = [r for r in run_rules if r.expectation is not None]
+        cross = [r for r in run_rules if r.expectation is None]
+        results = list(validate_table(data, single, table=table)) if single else []
+        if cross:
+            # Children per parent compare with the parents of the same partitions (their children land
+            # with them); references may point at any parent created up to the last partition checked.
+            same = [r for r in cross if r.name.startswith("children_per_parent") and partitioned]
+            upto = [r for r in cross if r not in same]
+            for group, up_to in ((upto, keys[-1] if keys else None), (same, None)):
+                parents = {r.params.get("parent") for r in group} - {None, table}
+                missing = {p: _missing_parent_data(dest, plan, p, keys if up_to is None else None, up_to,
+                                                   partitions_def) for p in parents}
+                ready = [r for r in group if not missing.get(r.params.get("parent"))]
+                for rule in group:
+                    if rule not in ready:
+                        yield _unverifiable(asset_key, rule, missing[rule.params["parent"]])
+                if not ready:
+                    continue
+                parent_tables = {p: data if p == table else _read(dest, plan, p, keys if up_to is None else None,
+                                                                   up_to)
+                                 for p in {r.params.get("parent") for r in ready} if p}
+                results += check_cross_table(ready, data, parent_tables)
+        for result in results:
+            yield _to_check_result(asset_key, result)
+
+    return _checks
+
+
+def destination_factory(profile: Any) -> Any:
+    """Reads go to the profile's first files destination (credentials resolved when a check runs)."""
+    from mock_pipelines.profiles import FilesDestination
+
+    first = next((d for d in profile.destinations if isinstance(d, FilesDestination)), None)
+    if first is None:
+        return None
+
+    def make() -> Destination:
+        return Destination(first.location(profile.root), format=first.format, **first.storage_options())
+
+    return make

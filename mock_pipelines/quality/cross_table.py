@@ -1,0 +1,238 @@
+"""Rules between a table and its parents, evaluated exactly (never sampled) with pyarrow.
+
+=============================  ===========  ==========================================================
+name                           kind         what it checks
+=============================  ===========  ==========================================================
+``fk__col[__col2…]``           fk           every non-null reference (all columns of a composite key)
+                                            exists in the parent's key (no orphans)
+``children_per_parent``        row_count    every parent has between the declared min and max children
+                                            (``rows: {per: parent, count: …, min, max}``)
+``children_per_parent_mean``   distribution the mean number of children per parent is within a CLT band
+                                            of the declared count distribution's mean
+``after_parent__col``          temporal     col ≥ the parent column named by ``after: fk.parent_col``
+``time_after_parent__fk``      temporal     time-partitioned runs: the row's time column ≥ its
+                                            partitioned parent's time column
+=============================  ===========  ==========================================================
+
+The parent tables passed in must hold every row the child may reference (in a partitioned run, the
+parent's partitions up to and including the child's), and, for the children-per-parent rules, exactly
+the parents whose children the child table holds (the same partition window).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from mock_pipelines.quality import stats
+from mock_pipelines.quality.arrow_checks import EXAMPLES, plain_column
+from mock_pipelines.quality.results import RuleResult, plain
+from mock_pipelines.quality.rules import BLOCKING_KINDS, Rule, apply_severity, count_distribution
+from mock_pipelines.schema.model import DatasetSpec, TableSpec
+
+
+def derive_cross_rules(spec: DatasetSpec, table: str, *, partitioned: bool = False,
+                       severity: Mapping[str, str] | None = None, z: float = stats.SAFE_Z) -> list[Rule]:
+    """The cross-table rules of ``table`` (see the module docstring). ``partitioned``: the data comes from
+    a time-partitioned run (a table growing at its own rate then draws its ``per:`` parent at random)."""
+    t = spec.tables[table]
+    rules: list[Rule] = []
+
+    def add(name: str, kind: str, description: str, columns: tuple[str, ...], severity: str = "error",
+            **params: Any) -> None:
+        rules.append(Rule(name=name, table=table, kind=kind, description=description, severity=severity,
+                          blocking=kind in BLOCKING_KINDS, columns=columns, params=params,
+                          sampled=False, location=t.location))
+
+    for fk in t.foreign_keys:
+        target = f"{fk.table}({', '.join(fk.ref_columns)})"
+        add("fk__" + "__".join(fk.columns), "fk", f"Every {'(' + ', '.join(fk.columns) + ')' if len(fk.columns) > 1 else fk.columns[0]} "
+            f"of {table} exists in {target}: no orphan references"
+            + (" (nulls allowed: a row with a null reference points nowhere)." if fk.null_rate > 0 or fk.table == table
+               else "."), tuple(fk.columns), parent=fk.table, ref_columns=list(fk.ref_columns))
+    grouping = t.grouping_fk
+    grows_alone = partitioned and t.partitioned is not None and t.partitioned.rows_per_day is not None
+    count = count_distribution(t.rows) if grouping is not None and not grows_alone else None
+    if grouping is not None and count is not None:
+        model, lo, hi = count
+        base = dict(parent=grouping.table, ref_columns=list(grouping.ref_columns), fk_columns=list(grouping.columns))
+        add("children_per_parent", "row_count", f"Each {grouping.table} row has {t.rows.count} {table} rows, "
+            f"never fewer than {lo}" + (f" nor more than {hi}." if hi is not None else "."),
+            tuple(grouping.columns), min_children=lo, max_children=hi, **base)
+        if model.sd > 0:
+            add("children_per_parent_mean", "distribution", f"The mean number of {table} rows per {grouping.table} "
+                f"row is {model.mean:.4g} ({t.rows.count}) up to sampling noise ({z:g} standard errors).",
+                tuple(grouping.columns), severity="warn", mean=model.mean, sd=model.sd, z=z, **base)
+    after_pairs: set[tuple[str, str, str]] = set()
+    time_col = t.partitioned.time_column if partitioned and t.partitioned is not None else None
+    for col in t.columns.values():
+        ref = col.params.get("after") if col.generator in ("date", "timestamp") else None
+        if not ref or "." not in ref:
+            continue
+        head, _, attr = ref.partition(".")
+        fk = t.fk_for_column(head)
+        if fk is None or fk.table == table:
+            continue
+        if col.name == time_col and not _is_partitioned(spec.tables[fk.table]):
+            continue  # the time column holds creation times, moved after partitioned parents only
+        add(f"after_parent__{col.name}", "temporal", f"{col.name} is generated after {fk.table}.{attr} of the "
+            f"referenced row, so it is never earlier.", (col.name,), parent=fk.table, fk_columns=list(fk.columns),
+            ref_columns=list(fk.ref_columns), parent_column=attr)
+        after_pairs.add((col.name, fk.table, attr))
+    if time_col is not None:
+        for fk in t.foreign_keys:
+            parent = spec.tables[fk.table]
+            parent_time = parent.partitioned.time_column if parent.partitioned is not None else None
+            if fk.table == table or parent_time is None or (time_col, fk.table, parent_time) in after_pairs:
+                continue
+            add(f"time_after_parent__{fk.name}", "temporal", f"In a time-partitioned run a {table} row is created "
+                f"after the {fk.table} row it references: {time_col} ≥ {fk.table}.{parent_time}.", (time_col,),
+                parent=fk.table, fk_columns=list(fk.columns), ref_columns=list(fk.ref_columns),
+                parent_column=parent_time)
+    return apply_severity(rules, severity or {})
+
+
+def _is_partitioned(t: TableSpec) -> bool:
+    return t.partitioned is not None
+
+
+def check_cross_table(rules: Sequence[Rule], child: pa.Table, parents: Mapping[str, pa.Table]) -> list[RuleResult]:
+    """Evaluate cross-table rules of one child table. ``parents`` maps a parent table name to its rows
+    (a self-reference uses ``child`` when the table itself is not given). A missing parent skips its rules."""
+    out = []
+    for rule in rules:
+        parent = parents.get(rule.params.get("parent", ""))
+        if parent is None and rule.params.get("parent") == rule.table:
+            parent = child
+        if parent is None:
+            out.append(_result(rule, passed=True, skipped=True, observed="parent table not given",
+                               expected=f"rows of {rule.params.get('parent')}"))
+            continue
+        fn = _EVALUATORS[rule.name.split("__")[0]]
+        out.append(fn(rule, child, parent))
+    return out
+
+
+def _result(rule: Rule, **fields: Any) -> RuleResult:
+    return RuleResult(name=rule.name, table=rule.table, kind=rule.kind, severity=rule.severity,
+                      blocking=rule.blocking and rule.severity == "error", description=rule.description,
+                      engine="arrow", **fields)
+
+
+def _keys(table: pa.Table, columns: Sequence[str], names: Sequence[str]) -> pa.Table:
+    return pa.table([plain_column(table, c) for c in columns], names=list(names))
+
+
+def _align(child: pa.Table, parent: pa.Table) -> pa.Table:
+    """Child key columns cast to the parent's key types (a join needs equal types)."""
+    cols = []
+    for name in child.column_names:
+        c, t = child.column(name), parent.schema.field(name).type
+        cols.append(c if c.type == t else pc.cast(c, t))
+    return pa.table(cols, names=child.column_names)
+
+
+def _fk(rule: Rule, child: pa.Table, parent: pa.Table) -> RuleResult:
+    cols, refs = list(rule.columns), rule.params["ref_columns"]
+    keys = [f"k{i}" for i in range(len(cols))]
+    refs_tbl = _keys(parent, refs, keys)
+    sub = _keys(child, cols, keys)
+    present = pc.and_(*[pc.is_valid(sub.column(k)) for k in keys]) if len(keys) > 1 else pc.is_valid(sub.column(0))
+    sub = _align(sub.filter(present), refs_tbl)
+    if len(keys) == 1:
+        ok = pc.is_in(sub.column(0), value_set=pc.unique(refs_tbl.column(0)))
+        orphans = sub.filter(pc.invert(ok))
+    else:
+        distinct = refs_tbl.group_by(keys, use_threads=False).aggregate([])
+        orphans = sub.join(distinct, keys=keys, join_type="left anti", use_threads=False)
+    n_orphans = orphans.num_rows
+    examples: list[Any] = []
+    if n_orphans:
+        seen = orphans.group_by(keys, use_threads=False).aggregate([]).slice(0, EXAMPLES).to_pylist()
+        examples = [plain(r["k0"]) if len(keys) == 1 else plain({c: r[k] for c, k in zip(cols, keys, strict=True)})
+                    for r in seen]
+    return _result(rule, passed=n_orphans == 0, observed=f"{n_orphans:,} orphans of {sub.num_rows:,} references",
+                   expected=f"every reference in {rule.params['parent']}({', '.join(refs)}) "
+                            f"({parent.num_rows:,} rows)", unexpected_count=n_orphans, examples=examples,
+                   evaluated_rows=child.num_rows)
+
+
+def _children_counts(rule: Rule, child: pa.Table, parent: pa.Table) -> tuple[pa.Table, list[str]]:
+    """(parent key columns + ``n`` children, key names) for every parent row, zero included."""
+    keys = [f"k{i}" for i in range(len(rule.params["fk_columns"]))]
+    parents = _keys(parent, rule.params["ref_columns"], keys).group_by(keys, use_threads=False).aggregate([])
+    kids = _align(_keys(child, rule.params["fk_columns"], keys), parents)
+    counts = kids.group_by(keys, use_threads=False).aggregate([([], "count_all")])
+    joined = parents.join(counts, keys=keys, join_type="left outer", use_threads=False)
+    n = pc.fill_null(joined.column("count_all"), 0)
+    return joined.drop_columns(["count_all"]).append_column("n", n), keys
+
+
+def _children_per_parent(rule: Rule, child: pa.Table, parent: pa.Table) -> RuleResult:
+    counts, keys = _children_counts(rule, child, parent)
+    lo, hi = rule.params["min_children"], rule.params["max_children"]
+    n = counts.column("n")
+    bad = pc.less(n, lo)
+    if hi is not None:
+        bad = pc.or_(bad, pc.greater(n, hi))
+    offenders = counts.filter(bad)
+    mm = pc.min_max(n).as_py() if counts.num_rows else {"min": None, "max": None}
+    examples = [plain({**({rule.params["ref_columns"][i]: r[k] for i, k in enumerate(keys)}), "children": r["n"]})
+                for r in offenders.slice(0, EXAMPLES).to_pylist()]
+    return _result(rule, passed=offenders.num_rows == 0,
+                   observed=f"{mm['min']}–{mm['max']} children per parent ({counts.num_rows:,} parents)",
+                   expected=f"{lo}–{'∞' if hi is None else hi} children per parent",
+                   unexpected_count=offenders.num_rows, examples=examples, evaluated_rows=child.num_rows)
+
+
+def _children_per_parent_mean(rule: Rule, child: pa.Table, parent: pa.Table) -> RuleResult:
+    counts, _ = _children_counts(rule, child, parent)
+    p = counts.num_rows
+    mean, sd, z = rule.params["mean"], rule.params["sd"], rule.params["z"]
+    if p < stats.MIN_DISTRIBUTION_ROWS:
+        return _result(rule, passed=True, skipped=True, observed=f"{p} parents",
+                       expected=f"at least {stats.MIN_DISTRIBUTION_ROWS} parents to test a mean")
+    observed = pc.mean(counts.column("n")).as_py()
+    tol = z * sd / math.sqrt(p)
+    return _result(rule, passed=abs(observed - mean) <= tol, observed=observed,
+                   expected=f"mean in [{mean - tol:.4g}, {mean + tol:.4g}] (declared {mean:.4g}, {p:,} parents)",
+                   evaluated_rows=child.num_rows)
+
+
+def _comparable(a: pa.ChunkedArray | pa.Array, b: pa.ChunkedArray | pa.Array) -> tuple[Any, Any]:
+    """A date after a timestamp compares by day; a timestamp after a date compares from midnight."""
+    if pa.types.is_date(a.type) and pa.types.is_timestamp(b.type):
+        return a, pc.cast(b, pa.date32())
+    if pa.types.is_timestamp(a.type) and pa.types.is_date(b.type):
+        return a, pc.cast(pc.cast(b, pa.date32()), a.type)
+    return a, b
+
+
+def _after_parent(rule: Rule, child: pa.Table, parent: pa.Table) -> RuleResult:
+    fk_cols, refs, col, pcol = rule.params["fk_columns"], rule.params["ref_columns"], rule.columns[0], \
+        rule.params["parent_column"]
+    keys = [f"k{i}" for i in range(len(fk_cols))]
+    p = _keys(parent, refs, keys).append_column("_parent", plain_column(parent, pcol))
+    c = _align(_keys(child, fk_cols, keys), p.select(keys)).append_column("_child", plain_column(child, col))
+    joined = c.join(p, keys=keys, join_type="inner", use_threads=False)
+    a, b = _comparable(joined.column("_child"), joined.column("_parent"))
+    bad = pc.invert(pc.fill_null(pc.greater_equal(a, b), True))
+    offenders = joined.filter(bad)
+    examples = [plain({col: r["_child"], f"{rule.params['parent']}.{pcol}": r["_parent"]})
+                for r in offenders.slice(0, EXAMPLES).to_pylist()]
+    return _result(rule, passed=offenders.num_rows == 0, observed=f"{offenders.num_rows:,} of {joined.num_rows:,} rows "
+                   f"before their {rule.params['parent']} row", expected=f"{col} ≥ {rule.params['parent']}.{pcol}",
+                   unexpected_count=offenders.num_rows, examples=examples, evaluated_rows=child.num_rows)
+
+
+_EVALUATORS = {
+    "fk": _fk,
+    "children_per_parent": _children_per_parent,
+    "children_per_parent_mean": _children_per_parent_mean,
+    "after_parent": _after_parent,
+    "time_after_parent": _after_parent,
+}

@@ -1,0 +1,365 @@
+"""Run the rules of one table with Great Expectations (1.x API) on a pandas frame or a pyarrow Table.
+
+* One ephemeral GX context per process, created on first use (``import great_expectations`` costs
+  seconds, so it happens lazily, once); one pandas data asset per table; one suite per table and call.
+* Validation goes through ``batch.validate(suite)`` of the asset's whole-dataframe batch definition. A
+  ``ValidationDefinition.run`` would also store every result in the context's in-memory store — results
+  pile up in a long-running process, and storing fails outright on GX 1.24's quantile results (numpy bools
+  are not JSON serialisable) — so it is not used.
+* Distribution rules of a table above ``sample_rows`` rows run on a deterministic sample: the rows whose
+  splitmix64 hash of their position falls below ``sample_rows / rows`` (so the same table always gives
+  the same sample). Tolerances are resolved for the number of values actually checked.
+* Key, uniqueness, null, value, range, format, order and row-count rules are never sampled. Above
+  ``arrow_above_rows`` rows (``engine="auto"``) they are evaluated exactly with pyarrow
+  (:mod:`~mock_pipelines.quality.arrow_checks`): GX's pandas engine needs the whole table as a DataFrame
+  and takes seconds per expectation at 10M rows (see ``bench/bench_quality.py``).
+* Type rules always compare the Arrow type exactly; under GX they also check the pandas dtype.
+"""
+
+from __future__ import annotations
+
+import difflib
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from mock_pipelines.core import random as rnd
+from mock_pipelines.quality import arrow_checks
+from mock_pipelines.quality.results import RuleResult, plain
+from mock_pipelines.quality.rules import Rule
+from mock_pipelines.quality.stats import MIN_DISTRIBUTION_ROWS
+from mock_pipelines.schema.errors import Issue, Location, SchemaError
+
+SAMPLE_ROWS = 1_000_000  # distribution rules look at about this many rows at most
+ARROW_ABOVE_ROWS = 1_000_000  # engine="auto": exact rules run with pyarrow above this many rows
+ENGINES = ("auto", "gx", "arrow")
+EXAMPLES = arrow_checks.EXAMPLES
+_SAMPLE_KEY = rnd.derive_key("mock_pipelines.quality", "sample")
+
+_lock = threading.RLock()
+_state: dict[str, Any] = {}
+
+
+# ---- Great Expectations, lazily ------------------------------------------------------------------------
+
+def _gx() -> tuple[Any, Any]:
+    """(great_expectations, great_expectations.expectations), imported once."""
+    if "gx" not in _state:
+        with _lock:
+            if "gx" not in _state:
+                import great_expectations as gx
+                import great_expectations.expectations as gxe
+
+                _state["gxe"] = gxe
+                _state["gx"] = gx
+    return _state["gx"], _state["gxe"]
+
+
+def gx_context() -> Any:
+    """The process's ephemeral GX context (progress bars off)."""
+    if "context" not in _state:
+        with _lock:
+            if "context" not in _state:
+                gx, _ = _gx()
+                from great_expectations.data_context.types.base import ProgressBarsConfig
+
+                context = gx.get_context(mode="ephemeral")
+                context.variables.progress_bars = ProgressBarsConfig(globally=False)
+                _state["datasource"] = context.data_sources.add_pandas("mock_pipelines")
+                _state["batches"] = {}
+                _state["context"] = context
+    return _state["context"]
+
+
+def _batch_definition(asset_name: str) -> Any:
+    gx_context()
+    with _lock:
+        batches = _state["batches"]
+        if asset_name not in batches:
+            asset = _state["datasource"].add_dataframe_asset(name=asset_name)
+            batches[asset_name] = asset.add_batch_definition_whole_dataframe("whole_table")
+        return batches[asset_name]
+
+
+def expectation_class(name: str, location: Location | None = None) -> type:
+    """The GX expectation class for a name as written in a schema (CamelCase or snake_case, with or
+    without ``expect_``). Raises SchemaError naming the schema location and the closest GX name."""
+    _, gxe = _gx()
+    classes = {n: getattr(gxe, n) for n in dir(gxe) if n.startswith("Expect")}
+    if name in classes:
+        return classes[name]
+    key = name.replace("_", "").lower()
+    key = key if key.startswith("expect") else "expect" + key
+    by_key = {n.lower(): c for n, c in classes.items()}
+    if key in by_key:
+        return by_key[key]
+    close = difflib.get_close_matches(key, list(by_key), n=1, cutoff=0.6)
+    hint = next((n for n in classes if n.lower() == close[0]), None) if close else None
+    raise SchemaError([Issue(location or Location("<schema>"), f"unknown Great Expectations expectation {name!r}",
+                             expected="a class of great_expectations.expectations, e.g. ExpectColumnValuesToBeBetween",
+                             suggestion=hint)])
+
+
+def build_expectation(rule: Rule, kwargs: dict[str, Any]) -> Any:
+    """The GX expectation object of a rule (its name in ``meta.rule``); SchemaError for bad user arguments."""
+    cls = expectation_class(rule.expectation or "", rule.location)
+    kwargs = dict(kwargs)
+    default_column = rule.params.get("column_default")
+    fields = getattr(cls, "model_fields", None) or getattr(cls, "__fields__", {})  # GX uses pydantic v1
+    if default_column and "column" in fields and "column" not in kwargs:
+        kwargs["column"] = default_column
+    try:
+        return cls(**kwargs, meta={"rule": rule.name})
+    except Exception as exc:  # pydantic validation errors of user-written arguments
+        first = str(exc).splitlines()
+        message = "; ".join(line.strip() for line in first[:3])
+        raise SchemaError([Issue(rule.location or Location("<schema>"), f"expectation {cls.__name__} of "
+                                 f"{rule.table!r} has invalid arguments: {message}")]) from None
+
+
+def check_user_expectations(rules: Iterable[Rule]) -> None:
+    """Build every user-written expectation once, so a typo fails before any data is checked."""
+    for rule in rules:
+        if rule.params.get("user"):
+            build_expectation(rule, rule.gx_kwargs())
+
+
+# ---- frames and samples --------------------------------------------------------------------------------
+
+def _pandas_column(col: pa.ChunkedArray) -> Any:
+    """One Arrow column as the pandas Series GX handles fastest (its vectorised paths want numpy int64,
+    float64 and datetime64[ns]); columns with nulls keep exact nullable dtypes (Int64, boolean)."""
+    import pandas as pd
+
+    t = col.type
+    if pa.types.is_decimal(t):
+        col = col.cast(pa.float64())
+    elif pa.types.is_integer(t) and col.null_count:
+        return col.to_pandas(types_mapper={t: pd.Int64Dtype()}.get)
+    elif pa.types.is_boolean(t) and col.null_count:
+        return col.to_pandas(types_mapper={t: pd.BooleanDtype()}.get)
+    elif pa.types.is_string(t) or pa.types.is_large_string(t):
+        return col.to_pandas(types_mapper={t: pd.StringDtype("pyarrow")}.get)
+    elif pa.types.is_date(t) or pa.types.is_timestamp(t):
+        try:
+            return col.to_pandas(date_as_object=False, coerce_temporal_nanoseconds=True)
+        except (pa.ArrowInvalid, OverflowError, ValueError):  # beyond 1677–2262: keep µs
+            return col.to_pandas(date_as_object=False)
+    return col.to_pandas()
+
+
+def to_frame(table: pa.Table, columns: Sequence[str] | None = None) -> Any:
+    """A pandas frame for GX: dictionaries decoded, decimals as float64, int64/bool (Int64/boolean when
+    the column has nulls), pyarrow-backed strings, dates and timestamps as datetime64[ns] — the dtypes
+    :data:`~mock_pipelines.quality.rules.PANDAS_DTYPES` names."""
+    import pandas as pd
+
+    names = [c for c in (columns if columns is not None else table.column_names) if c in table.column_names]
+    if not names:  # a frame with the right number of rows and no column GX needs
+        return pd.DataFrame({"_row": pd.RangeIndex(table.num_rows)})
+    return pd.DataFrame({name: _pandas_column(arrow_checks.plain_column(table, name)) for name in names})
+
+
+def sample_mask(n: int, cap: int) -> np.ndarray | None:
+    """Rows kept in a deterministic sample of about ``cap`` of ``n`` rows (None: keep every row)."""
+    if n <= cap:
+        return None
+    keep = np.empty(n, dtype=bool)
+    p = cap / n
+    step = 4_000_000
+    for lo in range(0, n, step):
+        rows = np.arange(lo, min(n, lo + step), dtype=np.int64)
+        keep[lo:lo + len(rows)] = rnd.uniform(_SAMPLE_KEY, rows) < p
+    return keep
+
+
+def _to_arrow(data: Any) -> pa.Table:
+    if isinstance(data, pa.Table):
+        return data
+    if isinstance(data, pa.RecordBatch):
+        return pa.Table.from_batches([data])
+    return pa.Table.from_pandas(data, preserve_index=False)
+
+
+# ---- running -------------------------------------------------------------------------------------------
+
+@dataclass
+class TableValidation:
+    """The results of one call: one :class:`RuleResult` per rule, in rule order."""
+
+    table: str
+    rows: int
+    results: list[RuleResult]
+    sampled_rows: int | None = None  # rows in the distribution sample (None: no sampling)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds: frame, gx, arrow, total
+    gx_results: list[Any] = field(default_factory=list)  # raw ExpectationSuiteValidationResult objects
+
+    def __iter__(self) -> Iterator[RuleResult]:
+        return iter(self.results)
+
+    @property
+    def passed(self) -> bool:
+        """No failed error-severity rule."""
+        return all(r.status != "fail" for r in self.results)
+
+    def by_name(self) -> dict[str, RuleResult]:
+        return {r.name: r for r in self.results}
+
+
+def validate_table(data: Any, rules: Sequence[Rule], *, engine: str = "auto", sample_rows: int = SAMPLE_ROWS,
+                   arrow_above_rows: int = ARROW_ABOVE_ROWS, table: str | None = None) -> TableValidation:
+    """Evaluate ``rules`` (see :func:`~mock_pipelines.quality.rules.derive_rules`) on one table.
+
+    ``data``: a pyarrow Table/RecordBatch or a pandas DataFrame (converted to Arrow once, so both give the
+    same dtypes). ``engine``: ``gx`` runs every rule through Great Expectations, ``arrow`` evaluates every
+    rule it can with pyarrow (distribution and user rules still use GX), ``auto`` picks ``arrow`` above
+    ``arrow_above_rows`` rows. Cross-table rules are not evaluated here (see ``cross_table``).
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    started = time.perf_counter()
+    arrow = _to_arrow(data)
+    name = table or (rules[0].table if rules else "table")
+    n = arrow.num_rows
+    use_arrow = engine == "arrow" or (engine == "auto" and n > arrow_above_rows)
+    timings: dict[str, float] = {"frame": 0.0, "gx": 0.0, "arrow": 0.0}
+    results: dict[str, RuleResult] = {}
+    full_gx: list[Rule] = []
+    sample_gx: list[Rule] = []
+    for rule in rules:
+        if rule.expectation is None:
+            continue  # cross-table rules
+        missing = [c for c in _rule_columns(rule) if c not in arrow.column_names]
+        if missing:
+            results[rule.name] = _result(rule, passed=False, observed=f"missing column {missing[0]!r}",
+                                         expected=rule.expected(), evaluated_rows=n, engine="",
+                                         error=f"column {missing[0]!r} is not in the data")
+            continue
+        if rule.kind == "distribution":
+            sample_gx.append(rule)
+        elif rule.kind == "type" or (use_arrow and not rule.params.get("user")
+                                     and rule.expectation in arrow_checks.EVALUATORS):
+            t0 = time.perf_counter()
+            results[rule.name] = _run_arrow(rule, arrow)
+            timings["arrow"] += time.perf_counter() - t0
+            if rule.kind == "type" and not use_arrow:
+                full_gx.append(rule)  # also the pandas dtype under GX
+        else:
+            full_gx.append(rule)
+    mask = sample_mask(n, sample_rows) if sample_gx else None
+    sampled = arrow.filter(pa.array(mask)) if mask is not None else arrow
+    groups = [(full_gx, arrow, False), (sample_gx, sampled, True)] if mask is not None else \
+        [(full_gx + sample_gx, arrow, False)]  # no sampling: one validation for everything
+    gx_results = []
+    for group, data_table, is_sample in groups:
+        if not group:
+            continue
+        outcome, raw = _run_gx(name, group, data_table, is_sample, timings)
+        if raw is not None:
+            gx_results.append(raw)
+        for rule_name, res in outcome.items():
+            prior = results.get(rule_name)
+            if prior is not None:  # a type rule: Arrow type and pandas dtype must both match
+                res.passed = res.passed and prior.passed
+                res.observed = f"{prior.observed} (pandas {res.observed})"
+            results[rule_name] = res
+    timings["total"] = time.perf_counter() - started
+    ordered = [results[r.name] for r in rules if r.name in results]
+    return TableValidation(name, n, ordered, sampled.num_rows if mask is not None else None, timings, gx_results)
+
+
+def _rule_columns(rule: Rule) -> list[str]:
+    kw = rule.gx_kwargs()
+    cols = list(rule.columns) + [kw[k] for k in ("column", "column_A", "column_B") if isinstance(kw.get(k), str)]
+    cols += list(kw.get("column_list") or [])
+    return list(dict.fromkeys(cols))
+
+
+def _result(rule: Rule, **fields: Any) -> RuleResult:
+    return RuleResult(name=rule.name, table=rule.table, kind=rule.kind, severity=rule.severity,
+                      blocking=rule.blocking and rule.severity == "error", description=rule.description, **fields)
+
+
+def _run_arrow(rule: Rule, table: pa.Table) -> RuleResult:
+    n = table.num_rows if rule.band is not None else None
+    passed, observed, unexpected, examples = arrow_checks.evaluate(rule, table, n)
+    return _result(rule, passed=bool(passed), observed=plain(observed), expected=rule.expected(n),
+                   unexpected_count=unexpected, examples=examples, evaluated_rows=table.num_rows, engine="arrow")
+
+
+def _checked_values(rule: Rule, table: pa.Table) -> int:
+    """How many values a statistical rule looks at: non-null values of its column, or all rows."""
+    if rule.kind == "distribution" and rule.column in table.column_names:
+        col = table.column(rule.column)
+        return len(col) - col.null_count
+    return table.num_rows
+
+
+def _run_gx(name: str, rules: list[Rule], table: pa.Table, sampled: bool,
+            timings: dict[str, float]) -> tuple[dict[str, RuleResult], Any]:
+    gx, _ = _gx()
+    out: dict[str, RuleResult] = {}
+    runnable: list[tuple[Rule, int]] = []
+    expectations = []
+    for rule in rules:
+        n = _checked_values(rule, table)
+        if rule.kind == "distribution" and n < MIN_DISTRIBUTION_ROWS:
+            out[rule.name] = _result(rule, passed=True, skipped=True, observed=f"{n} values",
+                                     expected=f"at least {MIN_DISTRIBUTION_ROWS} non-null values to test a "
+                                     "distribution", evaluated_rows=n, engine="gx", sampled=sampled)
+            continue
+        expectations.append(build_expectation(rule, rule.gx_kwargs(n)))
+        runnable.append((rule, n))
+    if not runnable:
+        return out, None
+    t0 = time.perf_counter()
+    columns = sorted({c for rule, _ in runnable for c in _rule_columns(rule)})
+    frame = to_frame(table, columns)
+    timings["frame"] += time.perf_counter() - t0
+    t0 = time.perf_counter()
+    suite = gx.ExpectationSuite(name=f"{name}{'__sample' if sampled else ''}", expectations=expectations)
+    batch = _batch_definition(name).get_batch(batch_parameters={"dataframe": frame})
+    raw = batch.validate(suite, result_format={"result_format": "SUMMARY", "partial_unexpected_count": 20})
+    timings["gx"] += time.perf_counter() - t0
+    by_rule = {r.expectation_config.meta.get("rule"): r for r in raw.results}
+    for rule, n in runnable:
+        res = by_rule.get(rule.name)
+        out[rule.name] = _from_gx(rule, res, n, table.num_rows, sampled)
+    return out, raw
+
+
+def _from_gx(rule: Rule, res: Any, n: int, rows: int, sampled: bool) -> RuleResult:
+    if res is None:
+        return _result(rule, passed=False, error="no result from Great Expectations", engine="gx")
+    info = res.exception_info or {}
+    if info.get("raised_exception"):
+        message = str(info.get("exception_message") or "evaluation failed").splitlines()[0]
+        return _result(rule, passed=False, observed=f"error: {message}", expected=rule.expected(n),
+                       evaluated_rows=rows, engine="gx", sampled=sampled, error=message)
+    r = res.result or {}
+    unexpected = r.get("unexpected_count")
+    examples: list[Any] = []
+    if "observed_value" in r:
+        observed = plain(r["observed_value"])
+        if rule.expectation == "ExpectColumnProportionOfNonNullValuesToBeBetween" and observed is not None:
+            observed = 1 - observed  # report the null share, as the rule is written
+    else:
+        element_count = r.get("element_count", rows)
+        observed = f"{(unexpected or 0):,} of {element_count:,} rows"
+        if rule.expectation == "ExpectColumnValuesToNotBeNull":
+            examples = [f"row {i}" for i in (r.get("partial_unexpected_index_list") or [])[:EXAMPLES]]
+        else:
+            for v in r.get("partial_unexpected_list") or []:
+                v = plain(v)
+                if v not in examples:
+                    examples.append(v)
+                if len(examples) == EXAMPLES:
+                    break
+    return _result(rule, passed=bool(res.success), observed=observed, expected=rule.expected(n),
+                   unexpected_count=unexpected, examples=examples, evaluated_rows=n if rule.band else rows,
+                   engine="gx", sampled=sampled)

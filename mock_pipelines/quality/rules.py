@@ -1,0 +1,642 @@
+"""Check rules derived from a table's schema: what the generated data must satisfy, and why.
+
+Every rule has a stable, snake-case name that is unique within its table and is a valid Dagster check
+name. The names (``col`` is a column name):
+
+=============================  ===========  ==========================================================
+name                           kind         what it checks
+=============================  ===========  ==========================================================
+``row_count``                  row_count    rows = the declared count (fixed tables), or within the band
+                                            a children-per-parent count implies for the parents present
+``pk_unique``                  key          the primary key (one or several columns) never repeats
+``not_null__col``              nulls        no nulls in a column that cannot be null
+``null_rate__col``             nulls        null share within sampling noise of the declared null_rate
+``unique__col``                uniqueness   a column declared ``unique`` (other than the key) never repeats
+``type__col``                  type         the column's Arrow type (and its pandas dtype under GX)
+``values_in_set__col``         values       ``choice``/``constant`` values are among the declared ones
+``between__col``               range        values within the generator's bounds (min/max, start/end, …)
+``regex__col``                 regex        values written in the generator's format (e-mail, pattern, …)
+``after__col``                 temporal     col ≥ the column named by its ``after:`` (same row)
+``time_in_partition__col``     range        a partitioned table's time column lies in the partition window
+``kl_divergence__col``         distribution category shares match the declared ``choice`` weights
+``mean__col``                  distribution mean of a numeric generator within its standard error band
+``stdev__col``                 distribution standard deviation within its standard error band
+``quantiles__col``             distribution 5/25/50/75/95 % quantiles within distribution-free bands
+``user__<expectation>[__col]`` custom       an expectation written in the schema (``expectations:`` /
+                                            ``expect:``); or the ``name:`` given there
+=============================  ===========  ==========================================================
+
+Cross-table rules (:mod:`mock_pipelines.quality.cross_table`) add ``fk__col[__col2]``,
+``children_per_parent``, ``children_per_parent_mean``, ``after_parent__col`` and ``time_after_parent__fk``.
+
+Severity: key, fk and uniqueness rules are *blocking* errors; other exact rules are errors; statistical
+rules (distribution, null_rate, a row-count band) are warnings. :func:`apply_severity` lowers, raises or
+turns off rules by name (a profile's mapping check name → error | warn | off).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from mock_pipelines.core import registry
+from mock_pipelines.core.engine import arrow_type, cast_to
+from mock_pipelines.core.expressions import parse_expression, parse_template
+from mock_pipelines.core.generators.datetime import to_micros
+from mock_pipelines.quality import stats
+from mock_pipelines.quality.formats import format_regex, value_range
+from mock_pipelines.schema.errors import Location
+from mock_pipelines.schema.model import ColumnSpec, DatasetSpec, ExpectationSpec, RowCount, TableSpec
+
+KINDS = ("key", "fk", "uniqueness", "nulls", "type", "values", "range", "regex", "distribution", "row_count",
+         "temporal", "custom")
+BLOCKING_KINDS = frozenset({"key", "fk", "uniqueness"})
+SEVERITIES = ("error", "warn", "off")
+
+ROW_COUNT = "row_count"
+PK_UNIQUE = "pk_unique"
+
+# pandas dtypes a column has after :func:`mock_pipelines.quality.gx_runner.to_frame` (GX type names).
+PANDAS_DTYPES = {
+    "int": ["int64", "Int64Dtype"], "float": ["float64"], "decimal": ["float64"], "bool": ["bool", "BooleanDtype"],
+    "string": ["StringDtype"], "uuid": ["StringDtype"], "json": ["StringDtype"],
+    "date": ["datetime64[ns]", "datetime64[us]"], "timestamp": ["datetime64[ns]", "datetime64[us]"],
+}
+_NUMERIC = ("int", "float", "decimal")
+_SNAKE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+@dataclass
+class Rule:
+    """One check on one table. ``expectation``/``kwargs`` name the Great Expectations expectation that
+    implements it (None for cross-table rules, which :mod:`cross_table` evaluates with pyarrow)."""
+
+    name: str
+    table: str
+    kind: str
+    description: str
+    severity: str = "error"
+    blocking: bool = False
+    columns: tuple[str, ...] = ()
+    expectation: str | None = None  # GX class name, e.g. "ExpectColumnValuesToNotBeNull"
+    kwargs: dict[str, Any] = field(default_factory=dict)  # resolved at the declared row count
+    band: stats.Band | None = None  # sample-size dependent kwargs, resolved again when the rule runs
+    sampled: bool = False  # may run on a deterministic sample of a very large table
+    params: dict[str, Any] = field(default_factory=dict)  # what the pyarrow evaluators need beyond kwargs
+    location: Location | None = None
+    n: int | None = None  # the declared number of checked values that ``kwargs`` were resolved for
+
+    @property
+    def column(self) -> str | None:
+        return self.columns[0] if self.columns else None
+
+    def gx_kwargs(self, n: int | None = None) -> dict[str, Any]:
+        """Expectation arguments for ``n`` checked values (the declared size when n is None)."""
+        if self.band is not None and n is not None:
+            return self.band.kwargs(n)
+        return dict(self.kwargs)
+
+    def expected(self, n: int | None = None) -> str:
+        """What the rule expects, in words (for ``n`` checked values; the declared size when None)."""
+        n = self.n if n is None else n
+        if self.band is not None and n is not None:
+            return self.band.expected(n)
+        return self.params.get("expected") or describe_kwargs(self.expectation, self.gx_kwargs(n))
+
+
+@dataclass(frozen=True)
+class RowExpectation:
+    """How many rows a table (or one partition of it) should have: exactly ``exact``, or the children of
+    ``parents`` parent rows for a ``rows: {per: …}`` table."""
+
+    exact: int | None = None
+    parents: int | None = None
+
+
+def expected_rows(plan: Any, table: str, window: tuple[Any, Any] | None = None) -> RowExpectation:
+    """The row expectation of a table of a :class:`~mock_pipelines.core.engine.DatasetPlan` (or of the
+    partition window ``(start, end)`` of a partitioned run)."""
+    tp = plan.table(table)
+    if tp.is_partitioned:
+        if window is None:
+            raise ValueError(f"{table!r} is partitioned in this run: give the partition window")
+        start, end = to_micros(window[0]), to_micros(window[1])
+        if tp.layout is not None:
+            parent = plan.table(tp.spec.rows.per)
+            lo, hi = parent.row_range(start, end)
+            return RowExpectation(parents=hi - lo)
+        lo, hi = tp.row_range(start, end)
+        return RowExpectation(exact=hi - lo)
+    if tp.layout is not None:
+        return RowExpectation(parents=plan.table(tp.spec.rows.per).n_rows)
+    return RowExpectation(exact=tp.n_rows)
+
+
+# ---- derivation ---------------------------------------------------------------------------------------
+
+def derive_rules(spec: DatasetSpec, table: str, rows: RowExpectation | int | None = None, *,
+                 locale: str | None = None, partitioned: bool = False,
+                 window: tuple[Any, Any] | None = None, severity: Mapping[str, str] | None = None,
+                 z: float = stats.SAFE_Z) -> list[Rule]:
+    """The single-table rules of ``table``, in a stable order.
+
+    ``rows``: the expected row count (an int, or a :class:`RowExpectation`; see :func:`expected_rows`);
+    None uses the schema's fixed ``rows:`` and skips the count for children-per-parent tables.
+    ``partitioned``: the data comes from a time-partitioned run, where a partitioned table's time column
+    holds creation times (inside ``window``, the partition's ``(start, end)``) instead of its generator's.
+    ``severity``: overrides by check name, see :func:`apply_severity`. ``z``: the safety factor of every
+    statistical tolerance.
+    """
+    t = spec.tables[table]
+    derive = _Deriver(spec, t, locale or spec.locale, partitioned, window, z)
+    derive.row_count(rows if isinstance(rows, RowExpectation) else RowExpectation(exact=rows)
+                     if rows is not None else RowExpectation(exact=t.rows.fixed if t.rows.per is None else None))
+    derive.primary_key()
+    for col in t.columns.values():
+        derive.column(col)
+    derive.user_expectations()
+    return apply_severity(derive.rules, severity or {})
+
+
+class _Deriver:
+    def __init__(self, spec: DatasetSpec, table: TableSpec, locale: str, partitioned: bool,
+                 window: tuple[Any, Any] | None, z: float):
+        self.spec = spec
+        self.t = table
+        self.locale = locale
+        self.time_column = table.partitioned.time_column if partitioned and table.partitioned else None
+        self.window = window
+        self.z = z
+        self.rules: list[Rule] = []
+        self._n: int | None = None
+
+    def add(self, name: str, kind: str, description: str, *, columns: tuple[str, ...] = (),
+            expectation: str | None = None, kwargs: dict[str, Any] | None = None, band: stats.Band | None = None,
+            n: int | None = None, severity: str | None = None, **params: Any) -> None:
+        if band is not None and n is not None:
+            kwargs = band.kwargs(n)
+        statistical = kind == "distribution" or band is not None
+        self.rules.append(Rule(
+            name=name, table=self.t.name, kind=kind, description=description,
+            severity=severity or ("warn" if statistical else "error"), blocking=kind in BLOCKING_KINDS,
+            columns=columns, expectation=expectation, kwargs=kwargs or {}, band=band,
+            sampled=kind == "distribution", params=params, n=n if band is not None else None,
+            location=self.t.columns[columns[0]].location if columns and columns[0] in self.t.columns
+            else self.t.location))
+
+    @property
+    def n(self) -> int | None:
+        """The declared row count, for resolving statistical bands when the rules are printed."""
+        return self._n
+
+    # -- table level --
+    def row_count(self, rows: RowExpectation) -> None:
+        self._n = rows.exact
+        t = self.t
+        if rows.exact is not None:
+            self.add(ROW_COUNT, "row_count", f"{t.name} has exactly {rows.exact:,} rows"
+                     + (f" (rows: {t.rows.fixed:,} × scale)" if t.rows.fixed is not None else "") + ".",
+                     expectation="ExpectTableRowCountToEqual", kwargs={"value": rows.exact})
+            return
+        if rows.parents is None or t.rows.per is None:
+            return
+        count = count_distribution(t.rows)
+        if count is None:
+            return
+        model, lo, hi = count
+        p = rows.parents
+        band_lo, band_hi = stats.clt_band(model.mean, model.sd, p, self.z)
+        low = max(math.ceil(band_lo), p * lo)
+        high = math.floor(band_hi) if hi is None else min(math.floor(band_hi), p * hi)
+        self._n = round(model.mean * p)
+        exact = low == high
+        self.add(ROW_COUNT, "row_count",
+                 f"{t.name} has {t.rows.count} rows per {t.rows.per} row"
+                 + (f" (at least {lo}" + (f", at most {hi})" if hi is not None else ")") if lo or hi else "")
+                 + f": for {p:,} {t.rows.per} rows, {low:,}–{high:,} rows in all (mean {model.mean:.4g} per "
+                 f"parent ± {self.z:g} standard errors).",
+                 expectation="ExpectTableRowCountToEqual" if exact else "ExpectTableRowCountToBeBetween",
+                 kwargs={"value": low} if exact else {"min_value": low, "max_value": high},
+                 severity="error" if exact else "warn")
+
+    def primary_key(self) -> None:
+        pk = self.t.primary_key
+        if not pk:
+            return
+        if len(pk) == 1:
+            self.add(PK_UNIQUE, "key", f"{pk[0]} is the primary key of {self.t.name}: no value may repeat.",
+                     columns=(pk[0],), expectation="ExpectColumnValuesToBeUnique", kwargs={"column": pk[0]})
+        else:
+            self.add(PK_UNIQUE, "key", f"({', '.join(pk)}) is the primary key of {self.t.name}: no combination "
+                     "may repeat.", columns=tuple(pk), expectation="ExpectCompoundColumnsToBeUnique",
+                     kwargs={"column_list": list(pk)})
+
+    def user_expectations(self) -> None:
+        specs = list(self.t.expectations) + [e for c in self.t.columns.values() for e in c.expectations]
+        taken = {r.name for r in self.rules}
+        for exp in specs:
+            name = exp.name or user_rule_name(exp)
+            base, i = name, 2
+            while name in taken:
+                name, i = f"{base}_{i}", i + 1
+            taken.add(name)
+            kwargs = dict(exp.kwargs)
+            columns: tuple[str, ...] = (exp.column,) if exp.column else tuple(
+                c for k in ("column", "column_A", "column_B") if isinstance(c := kwargs.get(k), str))
+            self.rules.append(Rule(
+                name=name, table=self.t.name, kind="custom", severity=exp.severity or "error", blocking=False,
+                description=exp.description or f"{exp.type} declared in the schema ({exp.location}).",
+                columns=columns, expectation=exp.type, kwargs=kwargs, location=exp.location,
+                params={"user": True, "column_default": exp.column}))
+
+    # -- column level --
+    def column(self, col: ColumnSpec) -> None:
+        t, name = self.t, col.name
+        is_time = name == self.time_column
+        gen = registry.get(col.generator) if col.generator else None
+        params = col.params if gen is not None else {}
+        nullable = may_be_null(self.spec, t, col)
+        fk = t.fk_for_column(name)
+        null_rate = max(col.null_rate, fk.null_rate if fk is not None else 0.0)
+        if not nullable:
+            self.add(f"not_null__{name}", "nulls", f"{name} is never null: no null_rate is declared and nothing it "
+                     "is computed from can be null.", columns=(name,),
+                     expectation="ExpectColumnValuesToNotBeNull", kwargs={"column": name})
+        elif 0 < null_rate < 1 and not _reads_nullable(self.spec, t, col):
+            self.add(f"null_rate__{name}", "nulls", f"About {null_rate:.4g} of {name} is null (declared "
+                     f"null_rate); the share may differ from it by sampling noise only ({self.z:g} binomial "
+                     "standard errors).", columns=(name,), expectation="ExpectColumnProportionOfNonNullValuesToBeBetween",
+                     band=stats.NullShareBand(name, null_rate, self.z), n=self.n)
+        if col.unique and [name] != t.primary_key:
+            self.add(f"unique__{name}", "uniqueness", f"{name} is declared unique: no value may repeat.",
+                     columns=(name,), expectation="ExpectColumnValuesToBeUnique", kwargs={"column": name})
+        self.type_rule(col)
+        if is_time:
+            self.partition_window(col)
+            return
+        if gen is None:
+            return
+        self.values(col, gen.name, params)
+        self.range(col, gen, params)
+        if col.type.name in ("string", "uuid"):
+            regex = format_regex(gen.name, params, self.locale)
+            if regex:
+                self.add(f"regex__{name}", "regex", f"{name} is written in the format of {gen.name}: {regex}",
+                         columns=(name,), expectation="ExpectColumnValuesToMatchRegex",
+                         kwargs={"column": name, "regex": regex})
+        self.after(col, gen.name, params)
+        if not col.unique:
+            self.distribution(col, gen.name, params)
+
+    def type_rule(self, col: ColumnSpec) -> None:
+        target = arrow_type(col.type)
+        if target is None or col.type.name not in PANDAS_DTYPES:
+            return
+        self.add(f"type__{col.name}", "type", f"{col.name} holds {col.type} values (Arrow {target}"
+                 + (" or dictionary-encoded strings" if pa.types.is_string(target) else "") + ").",
+                 columns=(col.name,), expectation="ExpectColumnValuesToBeInTypeList",
+                 kwargs={"column": col.name, "type_list": list(PANDAS_DTYPES[col.type.name])},
+                 arrow_type=str(target))
+
+    def partition_window(self, col: ColumnSpec) -> None:
+        if self.window is None:
+            return
+        start = _as_datetime(self.window[0])
+        end = _as_datetime(self.window[1])
+        self.add(f"time_in_partition__{col.name}", "range", f"{col.name} is the creation time of each row of "
+                 f"this partition: within [{start.isoformat()}, {end.isoformat()}).", columns=(col.name,),
+                 expectation="ExpectColumnValuesToBeBetween",
+                 kwargs={"column": col.name, "min_value": start, "max_value": end, "strict_max": True})
+
+    def values(self, col: ColumnSpec, gen: str, params: Mapping[str, Any]) -> None:
+        if gen == "choice":
+            values = params["values"]
+            keys = list(values)
+        elif gen == "constant":
+            keys = [params["value"]]
+        else:
+            return
+        written = written_values(keys, col)
+        if written is None:
+            return
+        shown = ", ".join(map(str, written[:12])) + (", …" if len(written) > 12 else "")
+        self.add(f"values_in_set__{col.name}", "values", f"{col.name} takes only the declared values: {shown}.",
+                 columns=(col.name,), expectation="ExpectColumnValuesToBeInSet",
+                 kwargs={"column": col.name, "value_set": list(dict.fromkeys(written))})
+
+    def range(self, col: ColumnSpec, gen: registry.Generator, params: Mapping[str, Any]) -> None:
+        name = col.name
+        if gen.name == "sequence":
+            start, step = params["start"], params["step"]
+            bounds: tuple[Any, Any] | None = (start, None) if step > 0 else (None, start) if step < 0 else (start, start)
+        elif gen.name == "child_index":
+            count = count_distribution(self.t.rows) if self.t.rows.per else None
+            hi = count[2] if count is not None else None
+            bounds = (params["start"], None if hi is None else params["start"] + hi - 1)
+        else:
+            bounds = value_range(gen.name, params)
+        if bounds is None:
+            return
+        lo, hi = bounds
+        if col.type.name in _NUMERIC and not isinstance(lo, dt.datetime) and not isinstance(hi, dt.datetime):
+            slack = rounding_slack(col, gen, params)
+            lo = None if lo is None else lo - slack if slack else lo
+            hi = None if hi is None else hi + slack if slack else hi
+        elif col.type.name not in ("date", "timestamp"):
+            return
+        what = " and ".join(x for x in (f"≥ {_show(lo)}" if lo is not None else "",
+                                         f"≤ {_show(hi)}" if hi is not None else "") if x)
+        self.add(f"between__{name}", "range", f"{name} comes from {gen.name}: every value is {what}.",
+                 columns=(name,), expectation="ExpectColumnValuesToBeBetween",
+                 kwargs={"column": name, "min_value": lo, "max_value": hi})
+
+    def after(self, col: ColumnSpec, gen: str, params: Mapping[str, Any]) -> None:
+        ref = params.get("after") if gen in ("date", "timestamp") else None
+        if not ref or "." in ref or ref not in self.t.columns:
+            return  # through a foreign key: a cross-table rule
+        base = self.t.columns[ref]
+        if not (base.type.name == col.type.name or (col.type.name == "timestamp" and base.type.name == "date")):
+            return  # a date after a timestamp is compared by day; not expressible as a column pair
+        self.add(f"after__{col.name}", "temporal", f"{col.name} is generated after {ref} of the same row "
+                 f"(a delay of {params.get('min_delay_days', 0)} to {params.get('max_delay_days')} days), never "
+                 "before it.", columns=(col.name, ref), expectation="ExpectColumnPairValuesAToBeGreaterThanB",
+                 kwargs={"column_A": col.name, "column_B": ref, "or_equal": True,
+                         "ignore_row_if": "either_value_is_missing"})
+
+    def distribution(self, col: ColumnSpec, gen: str, params: Mapping[str, Any]) -> None:
+        name = col.name
+        if self.n is not None and self.n < stats.MIN_DISTRIBUTION_ROWS:
+            return
+        n = None if self.n is None else max(1, round(self.n * (1 - col.null_rate)))
+        if gen == "choice":
+            values = params["values"]
+            weights = [float(values[k]) for k in values] if isinstance(values, dict) else [1.0] * len(values)
+            written = written_values(list(values), col)
+            if written is None:
+                return
+            merged: dict[Any, float] = {}
+            for v, w in zip(written, weights, strict=True):
+                merged[v] = merged.get(v, 0.0) + w
+            merged = {v: w for v, w in merged.items() if w > 0}
+            total = sum(merged.values())
+            if len(merged) < 2 or total <= 0:
+                return
+            band = stats.KlBand(name, tuple(merged), tuple(w / total for w in merged.values()), self.z)
+            self.add(f"kl_divergence__{name}", "distribution", f"The shares of the values of {name} follow the "
+                     "declared choice weights up to sampling noise (KL divergence below the χ² bound at "
+                     f"z={self.z:g}).", columns=(name,), expectation="ExpectColumnKLDivergenceToBeLessThan",
+                     band=band, n=n)
+            return
+        if col.type.name not in _NUMERIC:
+            return
+        model = column_model(col, gen, params)
+        if model is None or model.sd <= 0:
+            return
+        what = f"{name} follows {model.label}"
+        self.add(f"mean__{name}", "distribution", f"{what}: its mean is {model.mean:.6g} up to sampling noise "
+                 f"({self.z:g} standard errors).", columns=(name,), expectation="ExpectColumnMeanToBeBetween",
+                 band=stats.MeanBand(name, model, self.z), n=n)
+        self.add(f"stdev__{name}", "distribution", f"{what}: its standard deviation is {model.sd:.6g} up to "
+                 "sampling noise.", columns=(name,), expectation="ExpectColumnStdevToBeBetween",
+                 band=stats.StdevBand(name, model, self.z), n=n)
+        self.add(f"quantiles__{name}", "distribution", f"{what}: its 5/25/50/75/95 % quantiles sit where the "
+                 "declared distribution puts them, up to sampling noise.", columns=(name,),
+                 expectation="ExpectColumnQuantileValuesToBeBetween", band=stats.QuantileBand(name, model, z=self.z),
+                 n=n)
+
+
+# ---- helpers --------------------------------------------------------------------------------------------
+
+def user_rule_name(exp: ExpectationSpec) -> str:
+    snake = exp.type if "_" in exp.type or exp.type.islower() else _SNAKE.sub("_", exp.type).lower()
+    snake = snake.removeprefix("expect_")
+    return f"user__{snake}" + (f"__{exp.column}" if exp.column else "")
+
+
+def written_values(keys: list[Any], col: ColumnSpec) -> list[Any] | None:
+    """The declared choice values as the engine writes them (cast to the column's type)."""
+    try:
+        arr = pa.DictionaryArray.from_arrays(pa.array(np.arange(len(keys)), type=pa.int32()), pa.array(keys))
+        out = cast_to(arr, col.type)
+    except (pa.ArrowException, ValueError, TypeError):
+        return None
+    if pa.types.is_dictionary(out.type):
+        out = out.dictionary_decode()
+    if pa.types.is_decimal(out.type):
+        out = out.cast(pa.float64())
+    return out.to_pylist()
+
+
+def rounding_slack(col: ColumnSpec, gen: registry.Generator, params: Mapping[str, Any]) -> float:
+    """How far rounding can move a value past a bound: half of each rounding step applied after clipping."""
+    slack = 0.0
+    if params.get("round") is not None:
+        slack += 0.5 * 10.0 ** -int(params["round"])
+    if gen.name == "amount":
+        slack += 0.5 * 10.0 ** -int(params.get("decimals", 2))
+    if gen.returns in ("float", "decimal"):
+        if col.type.name == "int":
+            slack += 0.5
+        elif col.type.name == "decimal":
+            slack += 0.5 * 10.0 ** -(col.type.scale or 0)
+    return slack
+
+
+def _unit(col: ColumnSpec, gen: str, params: Mapping[str, Any]) -> float:
+    unit = 0.0
+    if params.get("round") is not None:
+        unit += 10.0 ** -int(params["round"])
+    if col.type.name == "int":
+        unit += 1.0
+    elif col.type.name == "decimal":
+        unit += 10.0 ** -(col.type.scale or 0)
+    return unit
+
+
+def column_model(col: ColumnSpec, gen: str, p: Mapping[str, Any]) -> stats.Model | None:
+    """The declared distribution of a numeric generator column (None when it has no simple model)."""
+    unit = _unit(col, gen, p) if gen in ("normal", "lognormal", "exponential", "uniform") else 0.0
+    if gen == "normal":
+        return stats.normal(p["mean"], p["std"], p.get("min"), p.get("max"), unit)
+    if gen == "lognormal":
+        return stats.lognormal(p["mean"], p["sigma"], p.get("min"), p.get("max"), unit)
+    if gen == "exponential":
+        return stats.exponential(p["scale"], p.get("min"), p.get("max"), unit)
+    if gen == "uniform":
+        return stats.uniform(p["min"], p["max"], unit)
+    if gen == "integer":
+        return stats.uniform_int(p["min"], p["max"]) if p["max"] > p["min"] else None
+    if gen == "poisson":
+        return stats.discrete(f"poisson({p['lam']:g})", 0, stats.poisson_pmf(p["lam"]), p.get("min"), p.get("max"))
+    if gen == "zipf" and p["n"] <= 2_000_000:
+        return stats.discrete(f"zipf(s={p['s']:g}, n={p['n']})", p["start"], stats.zipf_pmf(p["s"], p["n"]))
+    if gen == "quantity":
+        lam = max(0.0, float(p["mean"]) - 1.0)
+        return stats.discrete(f"quantity(mean={p['mean']:g})", 1, stats.poisson_pmf(lam), None, p.get("max"))
+    return None
+
+
+def count_distribution(rows: RowCount) -> tuple[stats.Model, int, int | None] | None:
+    """(model of children per parent, hard minimum, hard maximum or None) of a ``rows: {per: …}`` table,
+    mirroring :meth:`mock_pipelines.core.engine.ChildLayout.counts`."""
+    d = rows.count
+    name = d.name if d else "constant"
+    args = list(d.args) if d else [1]
+    kw = dict(d.kwargs) if d else {}
+
+    def arg(i: int, key: str, default: Any) -> Any:
+        return args[i] if len(args) > i else kw.get(key, default)
+
+    lo_cap, hi_cap = rows.min, rows.max
+    if name == "constant":
+        start, pmf, dist_hi = int(args[0]), np.ones(1), int(args[0])
+    elif name in ("uniform", "integer"):
+        a = int(arg(0, "min", 0))
+        b = int(arg(1, "max", a))
+        start, pmf, dist_hi = a, np.ones(b - a + 1), b
+    elif name == "poisson":
+        start, pmf, dist_hi = 0, stats.poisson_pmf(float(arg(0, "lam", 1))), None
+    elif name == "zipf":
+        n = int(arg(1, "n", 100))
+        start, pmf, dist_hi = 1, stats.zipf_pmf(float(arg(0, "s", 1.2)), n), n
+    elif name in ("normal", "lognormal", "exponential"):
+        keys = {"normal": (("mean", 1), ("std", 1)), "lognormal": (("mean", 0), ("sigma", 1)),
+                "exponential": (("scale", 1),)}[name]
+        got = stats.rounded_pmf(name, {k: float(arg(i, k, dflt)) for i, (k, dflt) in enumerate(keys)})
+        if got is None:
+            return None
+        start, pmf = got
+        dist_hi = None
+    else:
+        return None
+    model = stats.discrete(str(d), start, pmf, lo_cap, hi_cap)
+    hi = dist_hi if hi_cap is None else (hi_cap if dist_hi is None else min(dist_hi, hi_cap))
+    lo = max(lo_cap, start) if name in ("constant", "uniform", "integer", "zipf") else lo_cap
+    if hi is not None:
+        lo = min(lo, hi)
+    return model, int(lo), hi
+
+
+def _column_refs(col: ColumnSpec) -> list[str]:
+    if col.expr is not None:
+        return list(parse_expression(col.expr).references)
+    if col.template is not None:
+        return list(parse_template(col.template).references)
+    if col.generator:
+        return registry.get(col.generator).column_refs(col.params)
+    return []
+
+
+def may_be_null(spec: DatasetSpec, table: TableSpec, col: ColumnSpec, _seen: set | None = None) -> bool:
+    """Whether a column can hold nulls: declared nullable, a nullable reference, or computed from a column
+    that can be null (expressions and templates propagate nulls; so do generators reading a column)."""
+    seen = set() if _seen is None else _seen
+    key = (table.name, col.name)
+    if key in seen:
+        return False
+    seen.add(key)
+    if col.nullable or col.null_rate > 0:
+        return True
+    if col.kind == "ref":
+        fk = table.fk_for_column(col.name)
+        return fk is None or fk.null_rate > 0 or fk.table == table.name
+    return _reads_nullable(spec, table, col, seen)
+
+
+def _reads_nullable(spec: DatasetSpec, table: TableSpec, col: ColumnSpec, seen: set | None = None) -> bool:
+    seen = {(table.name, col.name)} if seen is None else seen
+    for ref in _column_refs(col):
+        head, _, attr = ref.partition(".")
+        if head not in table.columns:
+            continue
+        if may_be_null(spec, table, table.columns[head], seen):
+            return True
+        if attr:
+            fk = table.fk_for_column(head)
+            parent = spec.tables.get(fk.table) if fk is not None else None
+            if parent is None or attr not in parent.columns:
+                return True
+            if may_be_null(spec, parent, parent.columns[attr], seen):
+                return True
+    return False
+
+
+def _as_datetime(value: Any) -> dt.datetime:
+    return dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=to_micros(value))
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, dt.datetime):
+        return v.isoformat(sep=" ")
+    if isinstance(v, float):
+        return f"{v:.10g}"
+    return str(v)
+
+
+def describe_kwargs(expectation: str | None, kw: Mapping[str, Any]) -> str:
+    """What an expectation expects, in words."""
+    e = expectation or ""
+    if e == "ExpectTableRowCountToEqual":
+        return f"{kw.get('value'):,} rows"
+    if e == "ExpectTableRowCountToBeBetween":
+        return f"{kw.get('min_value'):,} to {kw.get('max_value'):,} rows"
+    if e == "ExpectColumnValuesToNotBeNull":
+        return "no nulls"
+    if e in ("ExpectColumnValuesToBeUnique", "ExpectCompoundColumnsToBeUnique"):
+        return "no repeated values"
+    if e == "ExpectColumnValuesToBeInTypeList":
+        return "pandas dtype in " + ", ".join(kw.get("type_list") or [])
+    if e == "ExpectColumnValuesToBeInSet":
+        vals = list(kw.get("value_set") or [])
+        return "one of " + ", ".join(map(str, vals[:20])) + (", …" if len(vals) > 20 else "")
+    if e == "ExpectColumnValuesToBeBetween":
+        lo, hi = kw.get("min_value"), kw.get("max_value")
+        close = ")" if kw.get("strict_max") else "]"
+        return f"within [{'−∞' if lo is None else _show(lo)}, {'∞' if hi is None else _show(hi)}{close}"
+    if e == "ExpectColumnValuesToMatchRegex":
+        return f"matches {kw.get('regex')}"
+    if e == "ExpectColumnPairValuesAToBeGreaterThanB":
+        return f"{kw.get('column_A')} {'≥' if kw.get('or_equal') else '>'} {kw.get('column_B')}"
+    args = ", ".join(f"{k}={v!r}" for k, v in kw.items() if k not in ("column",))
+    return f"{e}({args})" if e else args
+
+
+# ---- severity ---------------------------------------------------------------------------------------------
+
+def apply_severity(rules: Iterable[Rule], overrides: Mapping[str, str]) -> list[Rule]:
+    """Rules with their severity overridden (``off`` drops a rule). Keys, most specific first:
+    ``table.check`` or ``check`` (exact), then glob patterns on either (``*__email``, ``orders.null_rate__*``),
+    then ``kind:<kind>`` (``kind:distribution: off``). A rule turned to ``warn`` no longer blocks."""
+    for key, value in overrides.items():
+        if value not in SEVERITIES:
+            raise ValueError(f"severity of {key!r} must be one of {', '.join(SEVERITIES)}, not {value!r}")
+    exact = {k: v for k, v in overrides.items() if not k.startswith("kind:") and not _is_glob(k)}
+    globs = [(k, v) for k, v in overrides.items() if not k.startswith("kind:") and _is_glob(k)]
+    kinds = {k[5:]: v for k, v in overrides.items() if k.startswith("kind:")}
+    out: list[Rule] = []
+    for rule in rules:
+        qualified = f"{rule.table}.{rule.name}"
+        level = exact.get(qualified) or exact.get(rule.name)
+        if level is None:
+            level = next((v for k, v in globs if fnmatch.fnmatchcase(qualified, k)
+                          or fnmatch.fnmatchcase(rule.name, k)), None)
+        if level is None:
+            level = kinds.get(rule.kind)
+        if level == "off":
+            continue
+        if level is not None and level != rule.severity:
+            rule = replace(rule, severity=level, blocking=rule.kind in BLOCKING_KINDS and level == "error")
+        out.append(rule)
+    return out
+
+
+def _is_glob(key: str) -> bool:
+    return any(ch in key for ch in "*?[")
