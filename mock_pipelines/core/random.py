@@ -135,3 +135,135 @@ def permute(x: np.ndarray, n: int, key: int) -> np.ndarray:
         z[out_of_range] = permute_pow2(z[out_of_range], width, key)
         out_of_range = z >= U64(n)
     return z.astype(np.int64)
+
+
+# ---- blocked kernels: the same values, computed in cache-sized blocks -----------------------------------
+#
+# A 262,144-row batch makes 2 MB temporaries, which stream through memory at every numpy operation. The
+# kernels below give exactly the values of the functions above but work on blocks of BLOCK rows with
+# in-place operations, so their temporaries stay in the CPU cache: several times faster.
+
+BLOCK = 1 << 15
+
+
+def _mix_into(z: np.ndarray, tmp: np.ndarray) -> None:
+    """:func:`_mix` in place, with a scratch array of the same size."""
+    np.right_shift(z, U64(30), out=tmp)
+    z ^= tmp
+    z *= _M1
+    np.right_shift(z, U64(27), out=tmp)
+    z ^= tmp
+    z *= _M2
+    np.right_shift(z, U64(31), out=tmp)
+    z ^= tmp
+
+
+def bits_blocked(key: int, rows: np.ndarray, stream: int = 0) -> np.ndarray:
+    """Same as :func:`bits` (64 random bits per row), computed block by block."""
+    return bits_matrix(key, rows, [stream])[:, 0]
+
+
+def bits_matrix(key: int, rows: np.ndarray, streams: list[int] | range) -> np.ndarray:
+    """(rows, len(streams)) uint64: column j equals ``bits(key, rows, streams[j])``, computed block by block."""
+    rows = np.asarray(rows)
+    n, k = len(rows), len(streams)
+    out = np.empty((n, k), dtype=U64)
+    adds = [U64((key + s * int(_STREAM_STEP)) & 0xFFFFFFFFFFFFFFFF) for s in streams]
+    size = min(n, BLOCK)
+    base = np.empty(size, dtype=U64)
+    z = np.empty(size, dtype=U64) if k > 1 else None
+    tmp = np.empty(size, dtype=U64)
+    with np.errstate(over="ignore"):
+        for start in range(0, n, BLOCK):
+            stop = min(n, start + BLOCK)
+            m = stop - start
+            b = base[:m]
+            b[...] = rows[start:stop]  # int64 → uint64 wraps like astype
+            b *= _GOLDEN
+            for j, add in enumerate(adds):
+                if z is None:
+                    w = b
+                    w += add
+                else:
+                    w = z[:m]
+                    np.add(b, add, out=w)
+                _mix_into(w, tmp[:m])
+                out[start:stop, j] = w
+    return out
+
+
+def permute_pow2_blocked(x: np.ndarray, width: int, key: int) -> np.ndarray:
+    """Same as :func:`permute_pow2` (a keyed bijection of [0, 2**width)), computed block by block."""
+    mask = U64((1 << width) - 1) if width < 64 else U64(0xFFFFFFFFFFFFFFFF)
+    shift = U64(max(1, width // 2))
+    k = derive_key("permute", key, width)
+    m1 = U64((k | 1) & int(mask))
+    m2 = U64(((k >> 17) | 1) & int(mask)) if width > 17 else U64(3)
+    add = U64((k >> 7) & int(mask))
+    x = np.asarray(x)
+    out = np.empty(len(x), dtype=U64)
+    tmp = np.empty(min(len(x), BLOCK), dtype=U64)
+    with np.errstate(over="ignore"):
+        for start in range(0, len(x), BLOCK):
+            z = out[start:start + BLOCK]
+            t = tmp[:len(z)]
+            z[...] = x[start:start + BLOCK]
+            z += add
+            z &= mask
+            for mult in (m1, m2, None):
+                np.right_shift(z, shift, out=t)
+                z ^= t
+                if mult is not None:
+                    z *= mult
+                    z &= mask
+    return out
+
+
+def uniform_blocked(key: int, rows: np.ndarray, stream: int = 0) -> np.ndarray:
+    """Same as :func:`uniform`, computed block by block."""
+    b = bits_blocked(key, rows, stream)
+    out = np.empty(len(b), dtype=np.float64)
+    for start in range(0, len(b), BLOCK):
+        chunk = b[start:start + BLOCK]
+        chunk >>= U64(11)
+        np.divide(chunk, _TWO_POW_53, out=out[start:start + BLOCK])
+    return out
+
+
+def integers_blocked(key: int, rows: np.ndarray, n: int, stream: int = 0) -> np.ndarray:
+    """Same as :func:`integers` for a scalar bound n, computed block by block."""
+    if n > 2**53:  # the bound is clipped in float64 below, exact up to 2**53
+        return integers(key, np.asarray(rows), n, stream)
+    u = uniform_blocked(key, rows, stream)
+    out = np.empty(len(u), dtype=np.int64)
+    for start in range(0, len(u), BLOCK):
+        chunk = u[start:start + BLOCK]
+        chunk *= n
+        np.floor(chunk, out=chunk)
+        np.minimum(chunk, n - 1, out=out[start:start + BLOCK], casting="unsafe")
+    return out
+
+
+def standard_normal_blocked(key: int, rows: np.ndarray, stream: int = 0) -> np.ndarray:
+    """Same as :func:`standard_normal`, computed block by block."""
+    b = bits_blocked(key, rows, stream + 0x51)
+    out = np.empty(len(b), dtype=np.float64)
+    size = min(len(b), BLOCK)
+    u1 = np.empty(size, dtype=np.float64)
+    u2 = np.empty(size, dtype=np.float64)
+    for start in range(0, len(b), BLOCK):
+        chunk = b[start:start + BLOCK]
+        m = len(chunk)
+        a, c, o = u1[:m], u2[:m], out[start:start + BLOCK]
+        np.copyto(a, chunk >> U64(32), casting="unsafe")
+        a += 0.5
+        a *= 1.0 / 4294967296.0
+        chunk &= U64(0xFFFFFFFF)
+        np.copyto(c, chunk, casting="unsafe")
+        c *= 2.0 * np.pi / 4294967296.0
+        np.log(a, out=a)
+        a *= -2.0
+        np.sqrt(a, out=a)
+        np.cos(c, out=c)
+        np.multiply(a, c, out=o)
+    return out

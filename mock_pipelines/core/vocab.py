@@ -8,6 +8,7 @@ frequency-weighted name lists for several locales). Building reads Faker's data 
 from __future__ import annotations
 
 import importlib
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -16,6 +17,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from mock_pipelines.core import random as rnd
 from mock_pipelines.core.registry import GenContext
 
 SUPPORTED_LOCALES = ("en_US", "de_DE", "fr_FR", "ja_JP")
@@ -38,8 +40,9 @@ def source(name: str) -> Callable[[Callable[[str], Any]], Callable[[str], Any]]:
 class WeightedIndex:
     """Inverse-CDF sampling of weighted indices, exact and fast.
 
-    Equal to ``searchsorted(cdf, u, side="right")``, but a guide table of 2**18 buckets answers most draws
-    with two gathers; only draws in a bucket that straddles a CDF step fall back to the binary search.
+    Equal to ``searchsorted(cdf, u, side="right")``, but a guide table (about 64 buckets per value, 2**12
+    to 2**18 of them) answers most draws with two gathers; only draws in a bucket that straddles a CDF step
+    fall back to the binary search.
     """
 
     BUCKETS = 1 << 18
@@ -47,16 +50,40 @@ class WeightedIndex:
     def __init__(self, cdf: np.ndarray):
         self.cdf = np.asarray(cdf, dtype=np.float64)
         self.last = len(self.cdf) - 1
-        edges = np.arange(self.BUCKETS + 1, dtype=np.float64) / self.BUCKETS
+        # about 64 buckets per value (most draws then skip the search) and a table small enough for the cache
+        self.buckets = min(self.BUCKETS, max(1 << 12, 1 << (64 * len(self.cdf) - 1).bit_length()))
+        edges = np.arange(self.buckets + 1, dtype=np.float64) / self.buckets
         self.guide = np.minimum(np.searchsorted(self.cdf, edges, side="right"), self.last).astype(np.int32)
 
     def __call__(self, u: np.ndarray) -> np.ndarray:
-        bucket = (u * self.BUCKETS).astype(np.int64)
+        bucket = (u * self.buckets).astype(np.int64)
         lo = self.guide[bucket]
         straddle = lo != self.guide[bucket + 1]
         if straddle.any():
             lo[straddle] = np.minimum(np.searchsorted(self.cdf, u[straddle], side="right"), self.last)
         return lo.astype(np.int64)
+
+    @cached_property
+    def _exact(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per bucket: the index as int64, and whether the bucket straddles a CDF step."""
+        return self.guide[:-1].astype(np.int64), self.guide[:-1] != self.guide[1:]
+
+    def from_bits(self, bits: np.ndarray) -> np.ndarray:
+        """Same as ``self(u)`` for u = (bits >> 11) / 2**53 (the uniform of the same draw), without
+        computing u except where a bucket straddles a CDF step; block by block, in cache."""
+        shift = np.uint64(64 - (self.buckets.bit_length() - 1))
+        guide, straddles = self._exact
+        out = np.empty(len(bits), dtype=np.int64)
+        bucket = np.empty(min(len(bits), rnd.BLOCK), dtype=np.uint64)
+        for start in range(0, len(bits), rnd.BLOCK):
+            b = bits[start:start + rnd.BLOCK]
+            k = np.right_shift(b, shift, out=bucket[:len(b)]).view(np.int64)  # = floor(u * buckets), exactly
+            np.take(guide, k, out=out[start:start + rnd.BLOCK])
+            fix = np.flatnonzero(np.take(straddles, k))
+            if len(fix):
+                u = (b[fix] >> np.uint64(11)).astype(np.float64) / float(2**53)
+                out[start + fix] = np.minimum(np.searchsorted(self.cdf, u, side="right"), self.last)
+        return out
 
 
 @dataclass(frozen=True)
@@ -77,14 +104,46 @@ class Vocabulary:
         """One index per row: weighted by the vocabulary's frequencies, or uniform."""
         if self.sampler is None:
             return ctx.integers(len(self.values), stream)
-        return self.sampler(ctx.uniform(stream))
+        return self.sampler.from_bits(rnd.bits_blocked(ctx.key, ctx.rows, stream))
 
     def sample(self, ctx: GenContext, stream: int = 0) -> pa.Array:
-        return self.values.take(pa.array(self.indices(ctx, stream), type=pa.int64()))
+        idx = self.indices(ctx, stream)
+        return _remember(self.values.take(pa.array(idx, type=pa.int64())), self, idx)
 
     def unique_sample(self, ctx: GenContext) -> pa.Array:
         """Distinct values for distinct rows (while rows < len): a keyed permutation of the row index."""
-        return self.values.take(pa.array(ctx.unique_index(len(self.values)), type=pa.int64()))
+        idx = ctx.unique_index(len(self.values))
+        return _remember(self.values.take(pa.array(idx, type=pa.int64())), self, idx)
+
+
+# Arrays made by Vocabulary.sample, while they are alive: array id → (weak reference, vocabulary, indices).
+# A generator that reads such a column (an email built from the first_name column) can then work on the
+# vocabulary indices instead of hashing the strings again. Pure memo: the values are the same either way.
+_SAMPLES: dict[int, tuple[weakref.ref, Vocabulary, np.ndarray]] = {}
+
+
+def _remember(arr: pa.Array, vocab: Vocabulary, idx: np.ndarray) -> pa.Array:
+    key = id(arr)
+
+    def forget(ref: weakref.ref, key: int = key) -> None:
+        entry = _SAMPLES.get(key)
+        if entry is not None and entry[0] is ref:
+            del _SAMPLES[key]
+
+    idx.flags.writeable = False  # shared with whoever reads the column
+    try:
+        _SAMPLES[key] = (weakref.ref(arr, forget), vocab, idx)
+    except TypeError:  # not weak-referenceable: nothing to remember
+        pass
+    return arr
+
+
+def sampled_from(arr: Any) -> tuple[Vocabulary, np.ndarray] | None:
+    """(vocabulary, indices) when ``arr`` is, unchanged, the result of Vocabulary.sample; else None."""
+    entry = _SAMPLES.get(id(arr))
+    if entry is None or entry[0]() is not arr:
+        return None
+    return entry[1], entry[2]
 
 
 @cache

@@ -13,13 +13,14 @@ préfecture, Japanese prefecture). Tables are built once per process; no network
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from mock_pipelines.core import random as rnd
 from mock_pipelines.core import strings
 from mock_pipelines.core.generators.person import (
     Coded,
@@ -36,7 +37,7 @@ from mock_pipelines.core.generators.person import (
     usable_formats,
 )
 from mock_pipelines.core.registry import GenContext, generator
-from mock_pipelines.core.vocab import faker_attr, source, vocabulary
+from mock_pipelines.core.vocab import WeightedIndex, faker_attr, source, vocabulary
 
 # ---- reference tables -------------------------------------------------------------------------------------
 
@@ -225,8 +226,13 @@ class Places:
     def index(self, ctx: GenContext) -> np.ndarray:
         """The place of each row (ctx must be the group's shared context)."""
         if self.cdf is None:
-            return ctx.integers(len(self), 0)
-        return np.minimum(np.searchsorted(self.cdf, ctx.uniform(0), side="right"), len(self) - 1)
+            return rnd.integers_blocked(ctx.key, ctx.rows, len(self), 0)  # = ctx.integers(len(self), 0)
+        # = searchsorted(cdf, ctx.uniform(0)), by the guide table
+        return self.sampler.from_bits(rnd.bits_blocked(ctx.key, ctx.rows, 0))
+
+    @cached_property
+    def sampler(self) -> WeightedIndex:
+        return WeightedIndex(self.cdf)
 
 
 def _cdf(weights: Sequence[float]) -> np.ndarray:

@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from mock_pipelines.core import random as rnd
 from mock_pipelines.core import strings
 from mock_pipelines.core.registry import COLUMN_REF, GenContext, generator
 from mock_pipelines.core.vocab import WeightedIndex, faker_attr, source, vocabulary
@@ -234,7 +235,7 @@ def timestamp(ctx: GenContext, *, start: DateTimeLike = "2020-01-01", end: DateT
         values = lo_us + ctx.unique_index(hi_us - lo_us + 1)
     elif wd is None and hw is None:
         span = hi_us - lo_us + 1
-        values = lo_us + (ctx.bits(0) % np.uint64(span)).astype(np.int64)
+        values = lo_us + (rnd.bits_blocked(ctx.key, ctx.rows) % np.uint64(span)).astype(np.int64)
     else:
         slot_start, length, sampler = _slot_table(lo_us, hi_us, wd or (1.0,) * 7, hw or (1.0,) * 24)
         if sampler is None:
@@ -276,7 +277,7 @@ def date_of_birth(ctx: GenContext, *, min_age: int = 18, max_age: int = 90,
     earliest = _shift_years(ref, -(max_age + 1)) + dt.timedelta(days=1)
     first = (earliest - _EPOCH_DATE).days
     span = (latest - earliest).days + 1
-    return pa.array((first + ctx.integers(span)).astype(np.int32), type=pa.date32())
+    return pa.array((first + rnd.integers_blocked(ctx.key, ctx.rows, span)).astype(np.int32), type=pa.date32())
 
 
 @generator("year", category="datetime", returns="int", example="2019", supports_unique=True,

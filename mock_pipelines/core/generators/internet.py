@@ -11,13 +11,14 @@ import math
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cache
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from mock_pipelines.core import random as rnd
 from mock_pipelines.core import strings
 from mock_pipelines.core.generators.person import (
     Coded,
@@ -27,17 +28,19 @@ from mock_pipelines.core.generators.person import (
     coded,
     counted,
     has_name_pairs,
+    pick,
     random_u16,
     render,
-    render_parts,
+    weighted_formats,
 )
 from mock_pipelines.core.registry import GenContext, generator
-from mock_pipelines.core.vocab import faker_attr, source, vocabulary
+from mock_pipelines.core.vocab import faker_attr, sampled_from, source, vocabulary
 
 # Transliterations every locale gets (after the locale's own Faker table): letters NFKD cannot split.
 _EXTRA_REPLACEMENTS = (("ß", "ss"), ("æ", "ae"), ("œ", "oe"), ("ø", "o"), ("ł", "l"), ("đ", "d"),
                        ("þ", "th"), ("ı", "i"))
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_FIELD = re.compile(r"\{\{(\w+)\}\}")
 _MAX_PART = 20  # cap each name part of a local part (RFC 5321 allows 64 octets in all)
 
 
@@ -81,9 +84,22 @@ def _fold_distinct(distinct: pa.Array, locale: str) -> pa.Array:
     return pc.fill_null(s, "")
 
 
+@cache
+def _folded_vocabulary(name: str, vocab_locale: str, locale: str) -> pa.Array:
+    """A vocabulary's values ASCII-folded for ``locale`` (once per process)."""
+    return _fold_distinct(vocabulary(name, vocab_locale).values, locale)
+
+
 def fold_coded(values: pa.Array, locale: str) -> Coded:
     """ASCII-fold a column, vectorised over its distinct values; "" where nothing ASCII remains (nulls
-    too). Returns the folded distinct values and each row's index into them."""
+    too). Returns the folded distinct values and each row's index into them.
+
+    A column that is, unchanged, a vocabulary sample (a first_name column read by an email) is not hashed
+    again: its vocabulary indices index the vocabulary folded once per process."""
+    hit = sampled_from(values)
+    if hit is not None:
+        vocab, idx = hit
+        return Coded(_folded_vocabulary(vocab.name, vocab.locale, locale), idx)
     encoded = pc.dictionary_encode(as_strings(values))
     folded = pa.concat_arrays([_fold_distinct(encoded.dictionary, locale), pa.array([""], pa.string())])
     idx = pc.fill_null(encoded.indices, len(folded) - 1).to_numpy(zero_copy_only=False)
@@ -150,40 +166,78 @@ def _slug_words(_locale: str) -> list[str]:
 
 # ---- building blocks ---------------------------------------------------------------------------------------
 
+_BASE36 = np.frombuffer(b"0123456789abcdefghijklmnopqrstuvwxyz", dtype=np.uint8)
+# the two base-36 digits of 0..1295 as little-endian uint16 (memory order: high digit first)
+_BASE36_PAIRS = np.ascontiguousarray(
+    np.stack([_BASE36[np.arange(1296) // 36], _BASE36[np.arange(1296) % 36]], axis=1)).view("<u2").ravel()
+
+
+def _token_bits(ctx: GenContext) -> tuple[int, int]:
+    """(bits of the bijection, characters of the token): a function of the table size only."""
+    total = max(ctx.table_rows or 2**31, int(ctx.rows.max()) + 1 if len(ctx) else 1)
+    bits = max(20, math.ceil(math.log2(total)))
+    return bits, math.ceil(bits * math.log(2) / math.log(36) - 1e-9)
+
+
+def _write_tokens(ctx: GenContext, rows: np.ndarray, data: np.ndarray, start: int, stride: int) -> None:
+    """Write the tokens of ``rows`` (global row indices) into the flat byte buffer ``data``: row i's
+    token at data[start + i * stride:], in cache-sized blocks."""
+    bits, width = _token_bits(ctx)
+    # = ctx.unique_index(2**bits) of these rows: a keyed bijection (no cycle-walking at a power of two)
+    values = rnd.permute_pow2_blocked(rows & (2**bits - 1), bits, ctx.key).view(np.int64)
+    for first in range(0, len(values), rnd.BLOCK):
+        v = values[first:first + rnd.BLOCK]
+        at = start + first * stride
+        j = width
+        while j >= 2:  # two digits per step, least significant first
+            high = v // 1296  # division by a constant: vectorised, unlike divmod
+            pair = v - high * 1296
+            v = high
+            j -= 2
+            view = np.ndarray((len(v),), dtype="<u2", buffer=data, offset=at + j, strides=(stride,))
+            view[...] = np.take(_BASE36_PAIRS, pair)
+        if j:
+            view = np.ndarray((len(v),), dtype=np.uint8, buffer=data, offset=at, strides=(stride,))
+            view[...] = np.take(_BASE36, v % 36)
+
+
+def _unique_token_bytes(ctx: GenContext, prefix: bytes = b"") -> np.ndarray:
+    """(rows, len(prefix) + width) bytes: ``prefix`` then the row's token (see :func:`unique_token`)."""
+    width = len(prefix) + _token_bits(ctx)[1]
+    out = np.empty((len(ctx), width), dtype=np.uint8)
+    out[:, :len(prefix)] = np.frombuffer(prefix, dtype=np.uint8)
+    _write_tokens(ctx, ctx.rows, out.reshape(-1), len(prefix), width)
+    return out
+
+
 def unique_token(ctx: GenContext) -> pa.Array:
     """Fixed-width lower-case base-36 token, a keyed bijection of the row index (distinct per row).
 
     The bijection is over a power of two (no cycle-walking): 2**31 (6 characters) unless the table is
     declared larger; the width depends only on the table size, never on the chunk being generated.
     """
-    total = max(ctx.table_rows or 2**31, int(ctx.rows.max()) + 1 if len(ctx) else 1)
-    bits = max(20, math.ceil(math.log2(total)))
-    width = math.ceil(bits * math.log(2) / math.log(36) - 1e-9)
-    values = ctx.unique_index(2**bits).astype(np.uint64)
-    alphabet = np.frombuffer(b"0123456789abcdefghijklmnopqrstuvwxyz", dtype=np.uint8)
-    out = np.empty((len(values), width), dtype=np.uint8)
-    for j in range(width - 1, -1, -1):
-        out[:, j] = alphabet[(values % np.uint64(36)).astype(np.intp)]
-        values //= np.uint64(36)
-    return strings.from_bytes_matrix(out)
+    return strings.from_bytes_matrix(_unique_token_bytes(ctx))
 
 
-def _name_part(ctx: GenContext, ref: str | None, vocab_name: str, stream: int) -> Coded:
+def _name_part(ctx: GenContext, ref: str | None, vocab_name: str, stream: int) -> tuple[Coded, bool]:
     """Folded names from a column, rows whose name folds to nothing getting a sampled ASCII name instead;
-    or sampled names when no column is given."""
+    or sampled names when no column is given. The flag is True when the dictionary is shared by every
+    batch (a vocabulary, or a vocabulary folded once), so that what is built from it can be cached."""
     vocab = vocabulary(vocab_name, ctx.locale)
     if ref is None:
-        return coded(vocab, ctx, stream)
-    names = fold_coded(ctx.column(ref), ctx.locale)
+        return coded(vocab, ctx, stream), True
+    column = ctx.column(ref)
+    names = fold_coded(column, ctx.locale)
+    shared = sampled_from(column) is not None
     empty = np.asarray(pc.equal(names.dictionary, "").to_numpy(zero_copy_only=False), dtype=bool)
     if not empty.any():
-        return names
+        return names, shared
     rows = np.flatnonzero(empty[names.indices])
     if len(rows) == 0:
-        return names
+        return names, shared
     idx = names.indices.copy()
     idx[rows] = len(names.dictionary) + vocab.indices(replace(ctx, rows=ctx.rows[rows]), stream)
-    return Coded(pa.concat_arrays([names.dictionary, vocab.values]), idx)
+    return Coded(pa.concat_arrays([names.dictionary, vocab.values]), idx), False
 
 
 _NN = pa.array([f"{i:02d}" for i in range(100)], pa.string())
@@ -192,32 +246,152 @@ _LOCAL_FORMATS = {
     "{{last}}.{{first}}": 0.05, "{{first}}{{nn}}": 0.10, "{{first}}.{{last}}{{nn}}": 0.12,
     "{{f}}{{last}}{{nn}}": 0.10,
 }
+_SOURCES = ("first", "last", "nn", None)  # where a piece's row index comes from ("f" is the first name)
+
+Piece = tuple[str | None, str]  # a field and the literal that follows it ("john.")
 
 
-def local_parts(ctx: GenContext, first: str | None, last: str | None) -> list[pa.Array | str]:
-    """user-name style local part from first/last names (john.smith, jsmith84, smith.john …), as parts
-    to join; unique mode appends '.' and the row token."""
-    f = _name_part(ctx, first, "internet.first_ascii", 1)
-    la = _name_part(ctx, last, "internet.last_ascii", 2)
+@dataclass(frozen=True)
+class _LocalPlan:
+    """The local-part formats cut into pieces, each one dictionary lookup per row: a field with the
+    literal that follows it ("john.")."""
 
-    def field(name: str, _k: int) -> Field:
-        if name == "first":
-            return f
-        if name == "last":
-            return la
-        if name == "f":
-            return Coded(pc.utf8_slice_codeunits(f.dictionary, 0, 1), f.indices)
-        return Coded(_NN, ctx.integers(100, 4))
+    weights: np.ndarray
+    groups: tuple[Piece, ...]  # distinct pieces
+    group: np.ndarray          # (formats, pieces) group of each piece (padding: the empty piece)
 
-    parts = render_parts(ctx, _LOCAL_FORMATS, field, stream=3)
+
+def _source(field: str | None) -> int:
+    return _SOURCES.index("first" if field == "f" else field)
+
+
+@cache
+def _local_plan() -> _LocalPlan:
+    names, weights = weighted_formats(_LOCAL_FORMATS)
+    groups: dict[Piece, int] = {}
+    table = []
+    for fmt in names:
+        parts = _FIELD.split(fmt)
+        row = [groups.setdefault((None, parts[0]), len(groups))] if parts[0] else []
+        row += [groups.setdefault((parts[i], parts[i + 1]), len(groups)) for i in range(1, len(parts), 2)]
+        table.append(row)
+    pad = groups.setdefault((None, ""), len(groups))
+    width = max(len(r) for r in table)
+    group = np.array([r + [pad] * (width - len(r)) for r in table], dtype=np.intp)
+    return _LocalPlan(weights, tuple(groups), group)
+
+
+def _local_dictionary(f: pa.Array, la: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """Every piece laid end to end (first names + ".", last names, "00".."99", …) and the offset of
+    each piece group."""
+    segments = []
+    for field, lit in _local_plan().groups:
+        values = {"first": f, "f": f, "last": la, "nn": _NN, None: pa.array([""], pa.string())}[field]
+        if field == "f":
+            values = pc.utf8_slice_codeunits(values, 0, 1)
+        segments.append(pc.binary_join_element_wise(values, lit, "") if lit else values)
+    sizes = np.array([len(x) for x in segments], dtype=np.int64)
+    return pa.concat_arrays(segments), np.concatenate([[0], np.cumsum(sizes)[:-1]])
+
+
+_LOCAL_CACHE: dict[tuple[int, int], tuple[pa.Array, pa.Array, tuple[pa.Array, np.ndarray]]] = {}
+
+
+def _shared_local_dictionary(f: pa.Array, la: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """:func:`_local_dictionary` of dictionaries shared by all batches, built once."""
+    entry = _LOCAL_CACHE.get((id(f), id(la)))
+    if entry is not None and entry[0] is f and entry[1] is la:
+        return entry[2]
+    if len(_LOCAL_CACHE) >= 32:
+        _LOCAL_CACHE.clear()
+    built = _local_dictionary(f, la)
+    _LOCAL_CACHE[(id(f), id(la))] = (f, la, built)
+    return built
+
+
+class _Pieces:
+    """Rows assembled from ``width`` pieces each, all taken from one dictionary laid end to end from
+    segments: see :func:`strings.gather_join`. Column k holds each row's index of its k-th piece."""
+
+    def __init__(self, n: int, width: int):
+        self.segments: list[pa.Array] = []
+        self.size = 0
+        # a dictionary holds at most a few per-row segments and small vocabularies
+        self.matrix = np.empty((n, width), dtype=np.int32 if 4 * n + 2**24 < 2**31 else np.int64)
+        self.filled = 0
+
+    def segment(self, values: pa.Array) -> int:
+        """Add values to the dictionary; returns the index of the first."""
+        start = self.size
+        self.segments.append(values)
+        self.size += len(values)
+        return start
+
+    def column(self) -> np.ndarray:
+        """The next column of the index matrix, to fill."""
+        self.filled += 1
+        return self.matrix[:, self.filled - 1]
+
+    def add(self, values: pa.Array, idx: np.ndarray | int) -> None:
+        """A piece: values[idx] (idx per row, or one index for all rows)."""
+        np.add(idx, self.segment(values), out=self.column(), casting="unsafe")
+
+    def join(self) -> pa.Array:
+        assert self.filled == self.matrix.shape[1]
+        dictionary = self.segments[0] if len(self.segments) == 1 else pa.concat_arrays(self.segments)
+        return strings.gather_join(dictionary, self.matrix)
+
+
+def _choose_source(code: np.ndarray, weights: np.ndarray, fmt: np.ndarray,
+                   sources: dict[str | None, np.ndarray | int]) -> np.ndarray | int:
+    """Per row, the source array named by code[fmt]: the most used one, replaced where others apply."""
+    by_weight = np.bincount(code, weights=weights, minlength=len(_SOURCES))
+    order = [c for c in np.argsort(-by_weight, kind="stable").tolist() if by_weight[c] > 0]
+    src = sources[_SOURCES[order[0]]]
+    for c in order[1:]:
+        src = np.where(np.take(code == c, fmt), sources[_SOURCES[c]], src)
+    return src
+
+
+def _local_pieces(ctx: GenContext, first: str | None, last: str | None, pieces: _Pieces) -> None:
+    """Add the pieces of the user-name style local part (john.smith, jsmith84, smith.john …) from
+    first/last names; unique mode appends '.' and the row token."""
+    f, shared_f = _name_part(ctx, first, "internet.first_ascii", 1)
+    la, shared_l = _name_part(ctx, last, "internet.last_ascii", 2)
+    plan = _local_plan()
+    build = _shared_local_dictionary if shared_f and shared_l else _local_dictionary
+    dictionary, offsets = build(f.dictionary, la.dictionary)
+    base = pieces.segment(dictionary)
+    fmt = pick(ctx, plan.weights, 3)
+    sources: dict[str | None, np.ndarray | int] = {"first": f.indices, "last": la.indices, None: 0}
+    if any(field == "nn" for field, _ in plan.groups):
+        sources["nn"] = rnd.integers_blocked(ctx.key, ctx.rows, 100, 4)  # = ctx.integers(100, 4)
+    for k in range(plan.group.shape[1]):
+        groups = plan.group[:, k]
+        col = pieces.column()
+        np.take((offsets[groups] + base).astype(col.dtype), fmt, out=col)
+        src = _choose_source(np.array([_source(plan.groups[g][0]) for g in groups]), plan.weights, fmt, sources)
+        np.add(col, src, out=col, casting="unsafe")
     if ctx.unique:
-        parts += [".", unique_token(ctx)]
-    return parts
+        pieces.add(strings.from_bytes_matrix(_unique_token_bytes(ctx, b".")), np.arange(len(ctx)))
+
+
+def _local_width(ctx: GenContext) -> int:
+    """Pieces of the local part (see :func:`_local_pieces`)."""
+    return _local_plan().group.shape[1] + bool(ctx.unique)
 
 
 def local_part(ctx: GenContext, first: str | None, last: str | None) -> pa.Array:
-    """The joined local part (see :func:`local_parts`)."""
-    return strings.concat(local_parts(ctx, first, last))
+    """user-name style local part from first/last names (john.smith, jsmith84, smith.john …); unique mode
+    appends '.' and the row token."""
+    pieces = _Pieces(len(ctx), _local_width(ctx))
+    _local_pieces(ctx, first, last, pieces)
+    return pieces.join()
+
+
+@cache
+def _at_domains(locale: str) -> pa.Array:
+    return pc.binary_join_element_wise("@", vocabulary("internet.free_email_domain", locale).values, "")
 
 
 _DOMAIN_FORMATS = {"{{w}}.{{tld}}": 0.7, "{{w}}-{{w}}.{{tld}}": 0.2, "{{w}}{{w}}.{{tld}}": 0.1}
@@ -245,13 +419,16 @@ def email(ctx: GenContext, *, first: OptionalColumnRef = None, last: OptionalCol
     Names are ASCII-folded (Jürgen → juergen; ja_JP romanised). free=true uses the locale's free-mail
     providers, free=false company-like domains, domain= a fixed domain. Unique mode appends a row-derived
     token, so uniqueness holds at any row count."""
+    pieces = _Pieces(len(ctx), _local_width(ctx) + (1 if domain or free else 2))
+    _local_pieces(ctx, first, last, pieces)
     if domain:
-        dom: pa.Array | str = domain.strip().lstrip("@").lower()
+        pieces.add(pa.array(["@" + domain.strip().lstrip("@").lower()], pa.string()), 0)
     elif free:
-        dom = vocabulary("internet.free_email_domain", ctx.locale).sample(ctx, 5)
+        pieces.add(_at_domains(ctx.locale), vocabulary("internet.free_email_domain", ctx.locale).indices(ctx, 5))
     else:
-        dom = company_domain(ctx, 6)
-    return strings.concat([*local_parts(ctx, first, last), "@", dom])
+        pieces.add(pa.array(["@"], pa.string()), 0)
+        pieces.add(company_domain(ctx, 6), np.arange(len(ctx)))
+    return pieces.join()
 
 
 @generator("user_name", category="internet", returns="string", example="jjohnson84",

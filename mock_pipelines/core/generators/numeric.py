@@ -9,8 +9,14 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from mock_pipelines.core import random as rnd
 from mock_pipelines.core.registry import GenContext, generator
 from mock_pipelines.core.vocab import WeightedIndex
+
+
+def _normal(ctx: GenContext) -> np.ndarray:
+    """ctx.normal(), computed in cache-sized blocks (same values)."""
+    return rnd.standard_normal_blocked(ctx.key, ctx.rows)
 
 
 def _clip(values: np.ndarray, min: float | None, max: float | None) -> np.ndarray:
@@ -28,7 +34,7 @@ def _float(values: np.ndarray, round_to: int | None) -> pa.Array:
 @generator("uniform", category="numeric", returns="float", example="41.73")
 def uniform(ctx: GenContext, *, min: float = 0.0, max: float = 1.0, round: int | None = None) -> pa.Array:
     """Uniform floats in [min, max)."""
-    return _float(min + (max - min) * ctx.uniform(), round)
+    return _float(min + (max - min) * rnd.uniform_blocked(ctx.key, ctx.rows), round)
 
 
 @generator("integer", category="numeric", returns="int", example="17", aliases=("randint", "int_between"),
@@ -45,14 +51,14 @@ def integer(ctx: GenContext, *, min: int = 0, max: int = 100) -> pa.Array:
 def normal(ctx: GenContext, *, mean: float = 0.0, std: float = 1.0, min: float | None = None,
            max: float | None = None, round: int | None = None) -> pa.Array:
     """Normal (Gaussian) distribution, optionally clipped to [min, max]."""
-    return _float(_clip(mean + std * ctx.normal(), min, max), round)
+    return _float(_clip(mean + std * _normal(ctx), min, max), round)
 
 
 @generator("lognormal", category="numeric", returns="float", example="73.9")
 def lognormal(ctx: GenContext, *, mean: float = 0.0, sigma: float = 1.0, min: float | None = None,
               max: float | None = None, round: int | None = None) -> pa.Array:
     """Log-normal: exp(N(mean, sigma)); mean and sigma are of the underlying normal."""
-    return _float(_clip(np.exp(mean + sigma * ctx.normal()), min, max), round)
+    return _float(_clip(np.exp(mean + sigma * _normal(ctx)), min, max), round)
 
 
 @generator("exponential", category="numeric", returns="float", example="2.31")

@@ -17,12 +17,11 @@ import pyarrow.compute as pc
 from mock_pipelines.core import strings
 from mock_pipelines.core.generators.address import place_index
 from mock_pipelines.core.generators.person import (
+    Edit,
     Templates,
     compile_templates,
     numerify,
-    numerify_matrix,
     pick,
-    ragged,
 )
 from mock_pipelines.core.registry import GenContext, generator
 from mock_pipelines.core.vocab import faker_attr, source, vocabulary
@@ -72,15 +71,23 @@ def _area_bytes(locale: str) -> np.ndarray | None:
     return np.frombuffer("".join(codes.to_pylist()).encode("ascii"), dtype=np.uint8).reshape(-1, 3)
 
 
-def _with_area_code(ctx: GenContext, matrix: np.ndarray, positions: np.ndarray, group: str) -> None:
-    """Overwrite the area-code digits of each row with its address's real area code (in place)."""
+def _area_edit(ctx: GenContext, positions: np.ndarray, group: str) -> Edit | None:
+    """A numerify edit that overwrites the area-code digits of each row with its address's real area code."""
     area = _area_bytes(ctx.locale)
     if area is None:
-        return
+        return None
     _, _, idx = place_index(ctx, group)
-    rows = np.flatnonzero(positions >= 0)
-    cols = positions[rows, None] + np.arange(3)
-    matrix[rows[:, None], cols] = area[idx[rows]]
+
+    def edit(rows: np.ndarray, chosen: np.ndarray, block: np.ndarray) -> None:
+        pos = positions[chosen]
+        first = int(pos[0]) if len(pos) else -1
+        if first >= 0 and (pos == first).all():
+            block[:, first:first + 3] = area[idx[rows]]
+            return
+        sel = np.flatnonzero(pos >= 0)
+        block[sel[:, None], pos[sel, None] + np.arange(3)] = area[idx[rows[sel]]]
+
+    return edit
 
 
 @generator("phone_number", category="phone", returns="string", example="(217)555-0134",
@@ -95,11 +102,8 @@ def phone_number(ctx: GenContext, *, format: str | None = None, group: str | Non
     else:
         templates, weights, positions = _phone_templates(ctx.locale)
         choice = pick(ctx, weights, 1) if len(templates) > 1 else None
-    matrix, lengths = numerify_matrix(ctx, templates, choice, stream=2)
-    if group is not None:
-        row_pos = positions[choice] if choice is not None else np.full(len(ctx), positions[0])
-        _with_area_code(ctx, matrix, row_pos, group)
-    return ragged(matrix, lengths)
+    edit = _area_edit(ctx, positions, group) if group is not None else None
+    return numerify(ctx, templates, choice, stream=2, edit=edit)
 
 
 _MSISDN = {
