@@ -58,3 +58,72 @@ def s3_server(_moto_endpoint, monkeypatch):
     with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(request, timeout=10):
         pass  # every test starts from an empty store
     yield _moto_endpoint
+
+
+# ---- real database servers ------------------------------------------------------------------------------
+# URLs come from the environment (.ci/run exports both after making sure the servers run). Each test gets
+# a namespace of its own — a PostgreSQL schema, a MariaDB/MySQL database — dropped afterwards, so tests
+# running in parallel never see each other's tables.
+POSTGRES_URL_ENV = "MOCK_PIPELINES_TEST_POSTGRES_URL"  # e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test
+MYSQL_URL_ENV = "MOCK_PIPELINES_TEST_MYSQL_URL"  # e.g. mysql+pymysql://root@127.0.0.1:3306/test
+
+
+def _server_url(env: str) -> str:
+    url = os.environ.get(env)
+    if not url:
+        _unavailable(f"{env} is not set (the SQLAlchemy URL of a test server)")
+    return url  # type: ignore[return-value]
+
+
+def _connect_or_unavailable(url: str, env: str):
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure to connect means the server is unavailable
+        engine.dispose()
+        _unavailable(f"cannot connect to the server at ${env}: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+    return engine
+
+
+@pytest.fixture
+def postgres_db():
+    """``(url, schema)``: a real PostgreSQL server and an empty schema of this test's own."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    url = _server_url(POSTGRES_URL_ENV)
+    engine = _connect_or_unavailable(url, POSTGRES_URL_ENV)
+    schema = f"mp_test_{uuid.uuid4().hex[:12]}"
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield url, schema
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        engine.dispose()
+
+
+@pytest.fixture
+def mysql_db():
+    """``(url, database)``: a real MariaDB/MySQL server and an empty database of this test's own; the URL
+    points at that database."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    base = _server_url(MYSQL_URL_ENV)
+    engine = _connect_or_unavailable(base, MYSQL_URL_ENV)
+    database = f"mp_test_{uuid.uuid4().hex[:12]}"
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE `{database}` CHARACTER SET utf8mb4"))
+    try:
+        yield sa.make_url(base).set(database=database).render_as_string(hide_password=False), database
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{database}`"))
+        engine.dispose()
