@@ -46,6 +46,7 @@ from fsspec.implementations.local import LocalFileSystem
 
 from mock_pipelines.io.content import ContentHasher, Preview
 from mock_pipelines.io.formats import BatchWriter, check_format, format_of, read_file
+from mock_pipelines.io.prefetch import prefetch
 
 if TYPE_CHECKING:
     from mock_pipelines.core.engine import TableSlice
@@ -180,7 +181,7 @@ class Destination:
             sink = tmp if self.local else self.fs.open(tmp, "wb")
             writer = BatchWriter(sink, self.format, schema, self.compression)
             try:
-                for batch in batches:
+                for batch in prefetch(batches):
                     writer.write(batch)
                     hasher.update(batch)
                     preview.update(batch)

@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 
 from mock_pipelines import GENERATOR_VERSION
 from mock_pipelines.io.formats import FORMATS, BatchWriter, dictionary_columns
+from mock_pipelines.io.prefetch import prefetch
 
 _Writer = BatchWriter  # the writer now lives in formats.py, shared with the fsspec destination
 __all__ = ["FORMATS", "MANIFEST", "OutputConflict", "RunIdentity", "WriteResult", "check_target",
@@ -97,7 +98,7 @@ def write_table(batches: Iterable[pa.RecordBatch], schema: pa.Schema, directory:
     try:
         writer = BatchWriter(tmp / f"part-00000.{FORMATS[fmt]}", fmt, schema)
         try:
-            for batch in batches:
+            for batch in prefetch(batches):
                 writer.write(batch)
                 rows += batch.num_rows
                 if progress:
