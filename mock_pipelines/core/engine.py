@@ -115,6 +115,7 @@ class DatasetPlan:
         for name in self.order():
             if not self.tables[name].is_partitioned:
                 issues.extend(self.tables[name].capacity_issues())
+            issues.extend(self.tables[name].sum_issues())
         if issues:
             raise SchemaError(issues)
 
@@ -218,6 +219,19 @@ class TablePlan:
                                     f"(locale {self.plan.locale})",
                                     suggestion="drop unique, lower the row count, or use a template with "
                                                "{_unique} / a generator with a larger range"))
+        return issues
+
+    def sum_issues(self) -> list[Issue]:
+        """A ``sum_of`` column whose summed column turns out not to be numeric (an untyped expression)."""
+        issues = []
+        for col in self.spec.columns.values():
+            if col.sum_of is None:
+                continue
+            child, column = col.sum_of
+            t = self.plan.tables[child].arrow_schema.field(column).type
+            if not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)):
+                issues.append(Issue(col.location, f"column {self.name}.{col.name} sums {child}.{column}, which "
+                                    f"holds {t} values, not numbers", expected="an int, float or decimal column"))
         return issues
 
     # -- generation ---------------------------------------------------------------------------------
@@ -386,6 +400,8 @@ class _Rows:
             ref_col = fk.ref_columns[fk.columns.index(col.name)]
             values = table.plan.tables[fk.table].compute(idx, [ref_col]).column(0)
             return _with_nulls(values, null)
+        if col.kind == "sum":
+            return sum_of_children(table, col, self.rows)
         if col.kind == "expr":
             return parse_expression(col.expr).evaluate(self.resolve, len(self.rows))  # type: ignore[arg-type]
         if col.kind == "template":
@@ -401,6 +417,65 @@ class _Rows:
         if len(out) != len(self.rows):
             raise RuntimeError(f"generator {gen.name} returned {len(out)} values for {len(self.rows)} rows")
         return out
+
+
+SUM_CHILDREN_PER_PASS = 1_048_576  # child values generated at once while summing (bounds memory)
+
+
+def sum_of_children(parent: TablePlan, col: ColumnSpec, rows: np.ndarray) -> pa.Array:
+    """``sum_of: child.column`` for parent ``rows``: the children of parent p are the contiguous child rows
+    ``[child_start(p), child_start(p) + count(p))``, so their values are generated here for those ranges (no
+    look-up, nothing loaded) and added up per parent, left to right. Nulls count as 0; no children give 0.
+
+    Integers and decimals are added exactly (decimals as integer multiples of their scale), floats in child
+    order, so a parent's sum is the same whatever the chunk size or the parent rows asked for with it.
+    """
+    child_name, child_col = col.sum_of  # type: ignore[misc]
+    child = parent.plan.tables[child_name]
+    layout = child.layout
+    if layout is None or layout.parent is not parent:
+        raise ValueError(f"{parent.name}.{col.name} sums {child_name}.{child_col}, but {child_name!r} is not laid "
+                         f"out per {parent.name!r} row in this run (rows fixed by an override, or growing at "
+                         "its own rate)")
+    starts, counts = layout.spans(rows)
+    value_type = child.arrow_schema.field(child_col).type
+    if pa.types.is_dictionary(value_type):
+        value_type = value_type.value_type
+    if not (pa.types.is_integer(value_type) or pa.types.is_floating(value_type) or pa.types.is_decimal(value_type)):
+        raise ValueError(f"{parent.name}.{col.name} sums {child_name}.{child_col}, which holds {value_type}, not "
+                         "numbers")
+    scale = value_type.scale if pa.types.is_decimal(value_type) else None
+    exact = pa.types.is_integer(value_type) or scale is not None
+    totals = np.zeros(len(rows), dtype=np.int64 if exact else np.float64)
+    lo = 0
+    while lo < len(rows):  # parents in groups of at most SUM_CHILDREN_PER_PASS children (at least one parent)
+        cum = np.cumsum(counts[lo:])
+        hi = lo + max(1, int(np.searchsorted(cum, SUM_CHILDREN_PER_PASS, side="right")))
+        totals[lo:hi] = _add_children(child, child_col, starts[lo:hi], counts[lo:hi], scale, totals.dtype)
+        lo = hi
+    if scale is not None:
+        return pa.array(totals / 10.0 ** scale) if col.type.name != "auto" else \
+            cast_to(pa.array(totals / 10.0 ** scale), ColumnType("decimal", value_type.precision, scale))
+    return pa.array(totals)
+
+
+def _add_children(child: TablePlan, column: str, starts: np.ndarray, counts: np.ndarray, scale: int | None,
+                  dtype: np.dtype) -> np.ndarray:
+    """Per parent, the sum of ``column`` over its children (child rows ``starts[i] + 0 … counts[i]-1``)."""
+    total = int(counts.sum())
+    out = np.zeros(len(starts), dtype=dtype)
+    if total == 0:
+        return out
+    offsets = np.cumsum(counts) - counts  # where each parent's children begin in the generated run
+    child_rows = np.repeat(starts - offsets, counts) + np.arange(total, dtype=np.int64)
+    values = _decoded(child.compute(child_rows, [column]).column(0))
+    if scale is not None:  # exact: integer multiples of 10^-scale
+        values = pc.round(pc.multiply(pc.cast(values, pa.float64()), 10.0 ** scale))
+    numbers = pc.fill_null(values, 0).to_numpy(zero_copy_only=False).astype(dtype)
+    for k in range(int(counts.max())):  # the k-th child of every parent at once: left to right, per parent
+        has = counts > k
+        out[has] += numbers[offsets[has] + k]
+    return out
 
 
 def _decoded(values: pa.Array) -> pa.Array:
@@ -496,6 +571,29 @@ class ChildLayout:
         else:  # validation restricts the names; keep a loud failure for a new name without support
             raise ValueError(f"unsupported count distribution {name!r}")
         return np.clip(c, self.lo, self.hi if self.hi is not None else None)
+
+    def spans(self, parents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(first child row, number of children) of each parent, vectorised: counts are recomputed only in
+        the blocks of 4,096 parents the given parents fall in."""
+        parents = np.asarray(parents, dtype=np.int64)
+        starts = np.zeros(len(parents), dtype=np.int64)
+        counts = np.zeros(len(parents), dtype=np.int64)
+        if len(parents) == 0:
+            return starts, counts
+        if parents.min() < 0:
+            raise IndexError(f"negative parent row for {self.child.name!r}")
+        blocks = parents // _BLOCK
+        self._extend(int(blocks.max()) + 1)
+        unique_blocks, which = np.unique(blocks, return_inverse=True)
+        for g0 in range(0, len(unique_blocks), 256):
+            group = unique_blocks[g0:g0 + 256]
+            ids = (group[:, None] * _BLOCK + np.arange(_BLOCK)[None, :]).ravel()
+            c = self._parent_counts(ids).reshape(len(group), _BLOCK)
+            first = np.cumsum(c, axis=1) - c + self.block_starts[group][:, None]
+            mask = (which >= g0) & (which < g0 + len(group))
+            g, pos = which[mask] - g0, parents[mask] % _BLOCK
+            starts[mask], counts[mask] = first[g, pos], c[g, pos]
+        return starts, counts
 
     def parent_of(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(parent index, 0-based position among that parent's children) for each child row."""

@@ -1,17 +1,26 @@
 """A data-quality report per dataset, as an asset downstream of all its tables."""
 
+from collections.abc import Callable
+from typing import Any
+
 import dagster as dg
 
 from mock_pipelines import GENERATOR_VERSION
 from mock_pipelines.core.engine import DatasetPlan
 from mock_pipelines.defs.assets import table_asset_key
+from mock_pipelines.defs.checks import data_docs_folder
 
 REPORT_TABLE = "quality_report"
 
 
-def build_report_asset(plan: DatasetPlan, *, data_root: str, reports_root: str, checks: object) -> dg.AssetsDefinition:
-    """Reads every table of the dataset from the local destination, runs the schema-derived checks and
-    writes a self-contained HTML report (and GX Data Docs) under ``reports_root/<dataset>/``."""
+def build_report_asset(plan: DatasetPlan, *, data_root: str, reports_root: str, checks: object,
+                       destination: Callable[[], Any] | None = None) -> dg.AssetsDefinition:
+    """Reads every table of the dataset from the first destination, runs the schema-derived checks and
+    writes a self-contained HTML report (and links the GX Data Docs) under ``reports_root/<dataset>/``.
+
+    ``destination``: makes the :class:`~mock_pipelines.io.destination.Destination` to read from when the data
+    is not the local folder ``data_root`` (S3: called when the asset runs, so credentials are read from the
+    environment then, never stored in the definitions)."""
     spec = plan.spec
 
     @dg.asset(key=table_asset_key(spec.name, REPORT_TABLE), group_name=spec.name, kinds={"html"},
@@ -23,17 +32,25 @@ def build_report_asset(plan: DatasetPlan, *, data_root: str, reports_root: str, 
 
         from mock_pipelines.quality import report
 
-        tables, provenance = report.load_tables(data_root, spec)
+        tables, provenance = report.load_tables(data_root, spec,
+                                                destination=destination() if destination is not None else None)
         provenance.update({"seed": plan.seed, "scale": plan.scale, "generator_version": GENERATOR_VERSION,
                            "spec_hash": spec.spec_hash(), "run_id": context.run.run_id})
+        # The check steps keep the Data Docs site up to date (one page per table or partition); the report
+        # links it, and builds it from its own results only when no check step has (checks turned off).
+        docs = Path(data_docs_folder(reports_root, spec.name))
         results = report.run_checks(spec, tables, seed=plan.seed, scale=plan.scale, locale=plan.locale,
-                                    severity=dict(getattr(checks, "overrides", {}))) or []
+                                    severity=dict(getattr(checks, "overrides", {})),
+                                    data_docs=None if (docs / "index.html").exists() else docs,
+                                    run_name=context.run.run_id) or []
         target = Path(reports_root) / spec.name / "quality_report.html"
         report.write_report(target, report.render_report(spec, tables, results, provenance))
         counts = report.summarize_results(results)
         context.log.info(f"report written to {target}: {counts}")
         return dg.MaterializeResult(metadata={
             "report": dg.MetadataValue.path(str(target)),
+            **({"data_docs": dg.MetadataValue.url((docs / "index.html").as_uri())}
+               if (docs / "index.html").exists() else {}),
             "summary": dg.MetadataValue.md(report.markdown_summary(spec, tables, results, provenance)),
             "checks_passed": counts["passed"], "checks_failed": counts["failed"],
             "checks_warned": counts["warned"],

@@ -1,4 +1,4 @@
-"""Exact pyarrow evaluators for the row-level rules, used instead of Great Expectations on large tables.
+"""Exact pyarrow evaluators for the derived rules, used instead of Great Expectations on large tables.
 
 They implement the same expectations with the same semantics (nulls are ignored by value rules; every row
 of a repeated value counts as unexpected, as in GX) at a fraction of the cost: a 10M-row key check is a
@@ -9,6 +9,7 @@ unexpected_count, examples)``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from mock_pipelines.quality.distinct import repeated_values
 from mock_pipelines.quality.results import plain
 from mock_pipelines.quality.rules import Rule
 
@@ -65,7 +67,14 @@ def distinct_count(col: pa.ChunkedArray) -> int:
 
 def _unique(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
     col = plain_column(table, kw["column"]).drop_null()
-    if distinct_count(col) == len(col):  # the common case: nothing repeats
+    repeated = repeated_values(col)
+    if repeated is not None:
+        if len(repeated) == 0:  # the common case: nothing repeats
+            return True, _rows(0, table.num_rows), 0, []
+        unexpected = pc.sum(pc.cast(pc.is_in(col, value_set=repeated), pa.int64())).as_py() or 0
+        return False, _rows(unexpected, table.num_rows), unexpected, [plain(v) for v in
+                                                                      repeated.slice(0, EXAMPLES).to_pylist()]
+    if distinct_count(col) == len(col):
         return True, _rows(0, table.num_rows), 0, []
     counts = pc.value_counts(col).flatten()
     repeated = pc.greater(counts[1], 1)
@@ -85,7 +94,39 @@ def _compound_unique(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome
     return False, _rows(unexpected, sub.num_rows), unexpected, examples
 
 
+PROBE_ROWS = 20_000  # a string column with few distinct values among its first rows …
+FEW_DISTINCT = 1_000  # … (at most this many) is checked through its distinct values
+
+
+def distinct_strings(col: pa.ChunkedArray) -> pa.Array | None:
+    """The distinct values of a dictionary-encoded or low-cardinality string column (a superset for a
+    dictionary: entries no row uses are included), or None when there are too many to be worth it."""
+    t = col.type
+    if pa.types.is_dictionary(t):
+        if not col.num_chunks:
+            return None
+        return pc.unique(pa.concat_arrays([c.dictionary for c in col.chunks]))
+    if not (pa.types.is_string(t) or pa.types.is_large_string(t)) or len(col) <= PROBE_ROWS:
+        return None
+    if len(pc.unique(col.slice(0, PROBE_ROWS))) > FEW_DISTINCT:
+        return None
+    values = pc.unique(col)
+    return values if len(values) <= 10 * FEW_DISTINCT else None
+
+
 def _bad_values(table: pa.Table, column: str, ok: Callable[[pa.ChunkedArray], Any]) -> Outcome:
+    """Rows whose value fails ``ok`` (nulls never do). A column with few distinct values is judged on those:
+    when all pass — the usual case — no row is looked at; otherwise the failing values are located."""
+    distinct = distinct_strings(table.column(column))
+    if distinct is not None:
+        good = pc.fill_null(ok(pa.chunked_array([distinct])), True)
+        if pc.all(good).as_py() is not False:
+            return True, _rows(0, table.num_rows), 0, []
+        failing = pc.filter(distinct, pc.invert(good))
+        col = plain_column(table, column)
+        bad = pc.is_in(col, value_set=failing)
+        unexpected = pc.sum(pc.cast(bad, pa.int64())).as_py() or 0
+        return unexpected == 0, _rows(unexpected, len(col)), unexpected, _examples(col, bad) if unexpected else []
     col = plain_column(table, column)
     bad = pc.invert(pc.fill_null(ok(col), True))  # nulls are not unexpected values
     unexpected = pc.sum(pc.cast(bad, pa.int64())).as_py() or 0
@@ -171,12 +212,85 @@ def type_matches(actual: pa.DataType, expected: str) -> bool:
         actual = actual.value_type
     if pa.types.is_large_string(actual) or pa.types.is_string_view(actual):
         actual = pa.string()  # pandas 3 strings come back from a DataFrame as large_string
+    declared = re.fullmatch(r"decimal128\((\d+), (\d+)\)", expected)
+    if declared and pa.types.is_decimal(actual):
+        # Same scale, no more digits: every value fits the declared type (a pandas round trip infers the
+        # precision from the values, e.g. decimal128(6, 2) for a decimal(12,2) column).
+        return actual.scale == int(declared.group(2)) and actual.precision <= int(declared.group(1))
     return str(actual) == expected
 
 
 def _type(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
     actual = table.schema.field(kw["column"]).type
     return type_matches(actual, rule.params["arrow_type"]), str(actual), None, []
+
+
+# ---- distribution statistics: the same numbers Great Expectations' pandas engine computes ----------------
+
+def _numbers(table: pa.Table, column: str) -> np.ndarray:
+    """Non-null values as float64 (GX converts decimals to float too)."""
+    col = plain_column(table, column).drop_null()
+    if not pa.types.is_floating(col.type):
+        col = pc.cast(col, pa.float64())
+    return col.to_numpy()
+
+
+def _within(value: float | None, lo: float | None, hi: float | None, kw: dict[str, Any] | None = None) -> bool:
+    kw = kw or {}
+    if value is None or np.isnan(value):
+        return False
+    above = lo is None or (value > lo if kw.get("strict_min") else value >= lo)
+    below = hi is None or (value < hi if kw.get("strict_max") else value <= hi)
+    return bool(above and below)
+
+
+def _mean(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
+    values = _numbers(table, kw["column"])
+    observed = float(np.mean(values)) if len(values) else None
+    return _within(observed, kw.get("min_value"), kw.get("max_value"), kw), observed, None, []
+
+
+def _stdev(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
+    values = _numbers(table, kw["column"])
+    observed = float(np.std(values, ddof=1)) if len(values) > 1 else None  # pandas' sample stdev
+    return _within(observed, kw.get("min_value"), kw.get("max_value"), kw), observed, None, []
+
+
+def _quantiles(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
+    ranges = kw["quantile_ranges"]
+    qs, bounds = list(ranges["quantiles"]), list(ranges["value_ranges"])
+    values = _numbers(table, kw["column"])
+    if not len(values):
+        return False, None, None, []
+    found = [float(v) for v in np.quantile(values, qs, method="nearest")]  # pandas' "nearest", as GX asks
+    ok = all(_within(v, lo, hi) for v, (lo, hi) in zip(found, bounds, strict=True))
+    return ok, {"quantiles": qs, "values": found}, None, []
+
+
+def _kl_divergence(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
+    """KL(observed shares ‖ declared weights) as GX computes it for a categorical partition: values not
+    declared share ``tail_weight_holdout`` of the expected weight."""
+    col = plain_column(table, kw["column"]).drop_null()
+    counts = pc.value_counts(col).flatten() if len(col) else None
+    seen = dict(zip(counts[0].to_pylist(), counts[1].to_pylist(), strict=True)) if counts is not None else {}
+    part = kw["partition_object"]
+    declared = dict(zip(part["values"], part["weights"], strict=True))
+    strays = [v for v in seen if v not in declared]
+    holdout = float(kw.get("tail_weight_holdout") or 0.0)
+    keys = list(declared) + strays
+    pk = np.array([seen.get(k, 0) for k in keys], dtype=np.float64)
+    qk = np.array([declared[k] * (1 - holdout) if strays else declared[k] for k in declared]
+                  + ([holdout / len(strays)] * len(strays) if strays else []), dtype=np.float64)
+    if pk.sum() == 0 or qk.sum() == 0:
+        return False, None, None, []
+    pk, qk = pk / pk.sum(), qk / qk.sum()
+    used = pk > 0
+    with np.errstate(divide="ignore"):
+        kl = float(np.sum(pk[used] * np.log(pk[used] / qk[used])))
+    if not np.isfinite(kl):
+        return False, None, None, []
+    threshold = kw.get("threshold")
+    return threshold is None or kl <= threshold, kl, None, []
 
 
 EVALUATORS: dict[str, Callable[[Rule, pa.Table, dict[str, Any]], Outcome]] = {
@@ -191,7 +305,14 @@ EVALUATORS: dict[str, Callable[[Rule, pa.Table, dict[str, Any]], Outcome]] = {
     "ExpectTableRowCountToBeBetween": _row_count_between,
     "ExpectColumnProportionOfNonNullValuesToBeBetween": _non_null_share,
     "ExpectColumnValuesToBeInTypeList": _type,
+    "ExpectColumnMeanToBeBetween": _mean,
+    "ExpectColumnStdevToBeBetween": _stdev,
+    "ExpectColumnQuantileValuesToBeBetween": _quantiles,
+    "ExpectColumnKLDivergenceToBeLessThan": _kl_divergence,
 }
+DISTRIBUTION_EXPECTATIONS = frozenset({"ExpectColumnMeanToBeBetween", "ExpectColumnStdevToBeBetween",
+                                       "ExpectColumnQuantileValuesToBeBetween",
+                                       "ExpectColumnKLDivergenceToBeLessThan"})
 
 
 def evaluate(rule: Rule, table: pa.Table, n: int | None = None) -> Outcome:

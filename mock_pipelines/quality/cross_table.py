@@ -12,11 +12,14 @@ name                           kind         what it checks
 ``after_parent__col``          temporal     col ≥ the parent column named by ``after: fk.parent_col``
 ``time_after_parent__fk``      temporal     time-partitioned runs: the row's time column ≥ its
                                             partitioned parent's time column
+``parent_sum__col``            total        the parent's ``col: {sum_of: this_table.x}`` equals the sum
+                                            of x over its children here (0 without children): exactly
+                                            for integers and decimals, to 1e-9 relative for floats
 =============================  ===========  ==========================================================
 
 The parent tables passed in must hold every row the child may reference (in a partitioned run, the
-parent's partitions up to and including the child's), and, for the children-per-parent rules, exactly
-the parents whose children the child table holds (the same partition window).
+parent's partitions up to and including the child's), and, for the children-per-parent and parent-sum
+rules, exactly the parents whose children the child table holds (the same partition window).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -67,6 +71,15 @@ def derive_cross_rules(spec: DatasetSpec, table: str, *, partitioned: bool = Fal
             add("children_per_parent_mean", "distribution", f"The mean number of {table} rows per {grouping.table} "
                 f"row is {model.mean:.4g} ({t.rows.count}) up to sampling noise ({z:g} standard errors).",
                 tuple(grouping.columns), severity="warn", mean=model.mean, sd=model.sd, z=z, **base)
+    if grouping is not None and not grows_alone:
+        for pcol in spec.tables[grouping.table].columns.values():
+            if pcol.sum_of is None or pcol.sum_of[0] != table:
+                continue
+            summed = pcol.sum_of[1]
+            add(f"parent_sum__{pcol.name}", "total", f"{grouping.table}.{pcol.name} is the sum of {summed} over "
+                f"the {table} rows of each {grouping.table} row (sum_of), so the two tables agree.", (summed,),
+                parent=grouping.table, ref_columns=list(grouping.ref_columns), fk_columns=list(grouping.columns),
+                parent_column=pcol.name)
     after_pairs: set[tuple[str, str, str]] = set()
     time_col = t.partitioned.time_column if partitioned and t.partitioned is not None else None
     for col in t.columns.values():
@@ -144,7 +157,9 @@ def _fk(rule: Rule, child: pa.Table, parent: pa.Table) -> RuleResult:
     present = pc.and_(*[pc.is_valid(sub.column(k)) for k in keys]) if len(keys) > 1 else pc.is_valid(sub.column(0))
     sub = _align(sub.filter(present), refs_tbl)
     if len(keys) == 1:
-        ok = pc.is_in(sub.column(0), value_set=pc.unique(refs_tbl.column(0)))
+        ok = _in_key_range(sub.column(0), refs_tbl.column(0))
+        if ok is None:
+            ok = pc.is_in(sub.column(0), value_set=pc.unique(refs_tbl.column(0)))
         orphans = sub.filter(pc.invert(ok))
     else:
         distinct = refs_tbl.group_by(keys, use_threads=False).aggregate([])
@@ -159,6 +174,19 @@ def _fk(rule: Rule, child: pa.Table, parent: pa.Table) -> RuleResult:
                    expected=f"every reference in {rule.params['parent']}({', '.join(refs)}) "
                             f"({parent.num_rows:,} rows)", unexpected_count=n_orphans, examples=examples,
                    evaluated_rows=child.num_rows)
+
+
+def _in_key_range(refs: pa.ChunkedArray, keys: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """Membership without a hash table when the parent key is a run of consecutive integers (a sequence
+    key with step 1, in row order): a reference exists exactly when it lies between the first and the last
+    key. None when the keys are not such a run (then the caller hashes them)."""
+    if not pa.types.is_integer(keys.type) or keys.null_count or len(keys) == 0:
+        return None
+    values = keys.to_numpy()
+    first, last = int(values[0]), int(values[-1])
+    if last - first + 1 != len(values) or not bool(np.all(np.diff(values) == 1)):
+        return None
+    return pc.and_(pc.greater_equal(refs, first), pc.less_equal(refs, last))
 
 
 def _children_counts(rule: Rule, child: pa.Table, parent: pa.Table) -> tuple[pa.Table, list[str]]:
@@ -229,10 +257,49 @@ def _after_parent(rule: Rule, child: pa.Table, parent: pa.Table) -> RuleResult:
                    unexpected_count=offenders.num_rows, examples=examples, evaluated_rows=child.num_rows)
 
 
+FLOAT_SUM_TOLERANCE = 1e-9  # relative: floats may be added in another order here than when generated
+
+
+def _parent_sum(rule: Rule, child: pa.Table, parent: pa.Table) -> RuleResult:
+    summed, pcol = rule.columns[0], rule.params["parent_column"]
+    keys = [f"k{i}" for i in range(len(rule.params["fk_columns"]))]
+    parents = _keys(parent, rule.params["ref_columns"], keys).append_column("_total", plain_column(parent, pcol))
+    kids = _align(_keys(child, rule.params["fk_columns"], keys), parents.select(keys))
+    kids = kids.append_column("_value", plain_column(child, summed))
+    sums = kids.group_by(keys, use_threads=False).aggregate([("_value", "sum")])
+    joined = parents.join(sums, keys=keys, join_type="left outer", use_threads=False)
+    total, children = joined.column("_total"), joined.column("_value_sum")
+    if pa.types.is_decimal(total.type) or pa.types.is_decimal(children.type):
+        scale = max(getattr(total.type, "scale", 0), getattr(children.type, "scale", 0))
+        common = pa.decimal128(38, scale)
+        total, children = pc.cast(total, common), pc.cast(children, common)
+        children = pc.fill_null(children, pa.scalar(0, common))
+        bad = pc.not_equal(total, children)
+    elif pa.types.is_floating(total.type) or pa.types.is_floating(children.type):
+        total, children = pc.cast(total, pa.float64()), pc.fill_null(pc.cast(children, pa.float64()), 0.0)
+        allowed = pc.multiply(pc.max_element_wise(pc.abs(total), 1.0), FLOAT_SUM_TOLERANCE)
+        bad = pc.greater(pc.abs(pc.subtract(total, children)), allowed)
+    else:
+        children = pc.fill_null(pc.cast(children, total.type), 0)
+        bad = pc.not_equal(total, children)
+    bad = pc.fill_null(bad, True)  # a null total is not a sum
+    offenders = joined.filter(bad)
+    examples = [plain({**{rule.params["ref_columns"][i]: r[k] for i, k in enumerate(keys)},
+                       pcol: r["_total"], f"sum of {rule.table}.{summed}": r["_value_sum"] or 0})
+                for r in offenders.slice(0, EXAMPLES).to_pylist()]
+    return _result(rule, passed=offenders.num_rows == 0,
+                   observed=f"{offenders.num_rows:,} of {joined.num_rows:,} {rule.params['parent']} rows differ "
+                            "from the sum of their children",
+                   expected=f"{rule.params['parent']}.{pcol} = sum of {rule.table}.{summed} per "
+                            f"{rule.params['parent']} row", unexpected_count=offenders.num_rows,
+                   examples=examples, evaluated_rows=child.num_rows)
+
+
 _EVALUATORS = {
     "fk": _fk,
     "children_per_parent": _children_per_parent,
     "children_per_parent_mean": _children_per_parent_mean,
     "after_parent": _after_parent,
     "time_after_parent": _after_parent,
+    "parent_sum": _parent_sum,
 }

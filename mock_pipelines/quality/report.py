@@ -212,6 +212,8 @@ def _source_label(cs: ColumnSpec | None, spec: TableSpec | None) -> str:
         return f"= {_short(cs.expr, 60)}"
     if cs.template is not None:
         return f"template {_short(cs.template, 50)}"
+    if cs.sum_of is not None:
+        return f"Σ {cs.sum_of[0]}.{cs.sum_of[1]} of its children"
     params = ", ".join(f"{k}={_short(v, 40)}" for k, v in cs.params.items() if v is not None)
     return f"{cs.generator}({params})" if params else str(cs.generator)
 
@@ -1596,7 +1598,8 @@ def markdown_summary(spec: DatasetSpec, tables: Mapping[str, Any], results: Iter
 
 
 def load_tables(base: str | os.PathLike[str], spec: DatasetSpec, partition_column: str = "date",
-                tables: Sequence[str] | None = None) -> tuple[dict[str, TableData], dict[str, Any]]:
+                tables: Sequence[str] | None = None, *,
+                destination: Any | None = None) -> tuple[dict[str, TableData], dict[str, Any]]:
     """Read the tables of ``spec`` that the project wrote under ``base/<dataset>/<table>/``, and provenance.
 
     A table folder holding ``part-*`` files (``generate --out``, or an unpartitioned destination) is read as
@@ -1605,12 +1608,15 @@ def load_tables(base: str | os.PathLike[str], spec: DatasetSpec, partition_colum
     provenance has the seed, scale, locale, format and generator version recorded in the ``_manifest.json``
     files (when there are any), the content hash of each table, the time the newest file was written, and
     the tables whose recorded spec hash differs from the schema's (generated from another version of it).
+
+    ``destination``: a :class:`~mock_pipelines.io.destination.Destination` to read through instead of the
+    local folder ``base`` — an S3 bucket and prefix, with its credentials (``base`` is then only shown).
     """
     from mock_pipelines.io.content import content_hash
     from mock_pipelines.io.destination import Destination
-    from mock_pipelines.io.files import MANIFEST
 
-    dest = Destination(os.fspath(base), partition_column=partition_column)
+    dest = destination if destination is not None else Destination(os.fspath(base),
+                                                                    partition_column=partition_column)
     schemas = _arrow_schemas(spec)
     out: dict[str, TableData] = {}
     manifests: dict[str, dict[str, Any]] = {}
@@ -1618,24 +1624,21 @@ def load_tables(base: str | os.PathLike[str], spec: DatasetSpec, partition_colum
     for name in spec.table_order():
         if tables is not None and name not in tables:
             continue
-        folder = Path(dest.table_path(spec.name, name))
-        if not folder.is_dir():
+        folder = dest.table_path(spec.name, name)
+        if not dest.fs.isdir(folder):
             continue
         schema = schemas.get(name)
-        if dest.data_files(str(folder)):
+        if dest.data_files(folder):
             out[name] = dest.read(spec.name, name, schema=schema)
         else:
             keys = dest.list_partitions(spec.name, name)
             if not keys:
                 continue
             out[name] = {k: dest.read(spec.name, name, [k], schema=schema) for k in keys}
-        manifest = folder / MANIFEST
-        if manifest.is_file():
-            try:
-                manifests[name] = json.loads(manifest.read_text())
-            except (OSError, ValueError):
-                pass
-        newest = max([newest] + [p.stat().st_mtime for p in folder.rglob("part-*")])
+        manifest = _read_manifest(dest.fs, folder)
+        if manifest is not None:
+            manifests[name] = manifest
+        newest = max([newest, *_data_file_times(dest.fs, folder)])
     prov: dict[str, Any] = {}
     identities = [m.get("identity", {}) for m in manifests.values()]
     for key in ("seed", "scale", "locale", "format", "generator_version"):
@@ -1648,13 +1651,41 @@ def load_tables(base: str | os.PathLike[str], spec: DatasetSpec, partition_colum
         prov["generated from another spec"] = ", ".join(stale)
     if newest:
         prov["generated_at"] = dt.datetime.fromtimestamp(newest, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    prov["data"] = str(Path(os.fspath(base)) / spec.name)
+    prov["data"] = str(Path(os.fspath(base)) / spec.name) if destination is None else \
+        dest.uri(f"{dest.root}/{spec.name}")
     hashes = {}
     for name, data in out.items():
         table, _ = _split(data)
         hashes[name] = content_hash(table)
     prov["content_hashes"] = hashes
     return out, prov
+
+
+def _read_manifest(fs: Any, folder: str) -> dict[str, Any] | None:
+    from mock_pipelines.io.files import MANIFEST
+
+    path = f"{folder.rstrip('/')}/{MANIFEST}"
+    try:
+        if not fs.isfile(path):
+            return None
+        return json.loads(fs.cat_file(path))
+    except (OSError, ValueError):
+        return None
+
+
+def _data_file_times(fs: Any, folder: str) -> list[float]:
+    """Modification times (epoch seconds) of the data files under ``folder``: local files report
+    ``mtime``, object stores ``LastModified``."""
+    times = []
+    for path, info in fs.find(folder, detail=True).items():
+        if not path.rsplit("/", 1)[-1].startswith("part-"):
+            continue
+        stamp = info.get("mtime") or info.get("LastModified") or info.get("last_modified")
+        if isinstance(stamp, dt.datetime):
+            stamp = stamp.timestamp()
+        if isinstance(stamp, int | float):
+            times.append(float(stamp))
+    return times
 
 
 def _partition_window(keys: Iterable[str]) -> tuple[dt.datetime, dt.datetime] | None:
@@ -1669,7 +1700,8 @@ def _partition_window(keys: Iterable[str]) -> tuple[dt.datetime, dt.datetime] | 
 
 def run_checks(spec: DatasetSpec, tables: Mapping[str, TableData], *, seed: int | None = None,
                scale: float | None = None, locale: str | None = None,
-               severity: Mapping[str, str] | None = None) -> list[Any] | None:
+               severity: Mapping[str, str] | None = None, data_docs: str | os.PathLike[str] | None = None,
+               run_name: str | None = None) -> list[Any] | None:
     """Run the schema-derived quality checks (:mod:`mock_pipelines.quality.rules`, evaluated by
     :mod:`~mock_pipelines.quality.gx_runner`; foreign keys, children per parent and parent-relative times
     by :mod:`~mock_pipelines.quality.cross_table`) on the tables as loaded by :func:`load_tables`. Returns the ``RuleResult`` list, or ``None`` when the
@@ -1679,6 +1711,10 @@ def run_checks(spec: DatasetSpec, tables: Mapping[str, TableData], *, seed: int 
     and 1.0). Partitioned data is checked as a whole: the row count of a table that grows by time is not
     checked, the children of a ``per:`` parent are counted against the parent rows present, and the time
     column must lie in the window the (daily) partition keys cover.
+
+    ``data_docs``: a folder where the Great Expectations results are also published as GX Data Docs (one
+    page per table — ``<table>-all`` for partitioned data — replacing the earlier one; see
+    :mod:`~mock_pipelines.quality.data_docs`), under ``run_name``.
     """
     try:
         from mock_pipelines.core.engine import DatasetPlan, PlanOptions
@@ -1709,7 +1745,14 @@ def run_checks(spec: DatasetSpec, tables: Mapping[str, TableData], *, seed: int 
                 tspec.partitioned is None or not tspec.partitioned.rows_per_day) else qrules.RowExpectation()
             derived = qrules.derive_rules(spec, name, rows, locale=locale, partitioned=True,
                                           window=_partition_window(parts), severity=severity)
-        results.extend(gx_runner.validate_table(table, derived, table=name).results)
+        validation = gx_runner.validate_table(table, derived, table=name)
+        results.extend(validation.results)
+        if data_docs is not None and (validation.gx_results or validation.arrow_checked):
+            from mock_pipelines.quality.data_docs import suite_results
+
+            batch = name if parts is None else f"{name}-all"  # a stable name: replaced, not added, next time
+            build_gx_data_docs(suite_results(validation), data_docs, context=gx_runner.gx_context(), batch=batch,
+                               run_name=run_name)
         if cross_table is not None:
             cross = cross_table.derive_cross_rules(spec, name, partitioned=parts is not None, severity=severity)
             parents = {p: split[p][0] for p in tspec.parents() if p in split}
@@ -1746,81 +1789,15 @@ def write_report(path: str | os.PathLike[str], html_text: str) -> Path:
 # Great Expectations data docs
 # =========================================================================================================
 
-def _builtin(value: Any) -> Any:
-    """NumPy scalars and arrays inside GX results as plain Python (GX 1.24 leaves numpy bools in quantile
-    results, which its JSON stores cannot serialise)."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, dict):
-        return {k: _builtin(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_builtin(v) for v in value]
-    return value
-
-
-def _json_safe_result(result: Any) -> Any:
-    import copy
-
-    result = copy.deepcopy(result)
-    result.success = bool(result.success)
-    for evr in result.results:
-        evr.success = bool(evr.success)
-        evr.result = _builtin(evr.result or {})
-        if getattr(evr, "meta", None):
-            evr.meta = _builtin(evr.meta)
-    result.statistics = _builtin(result.statistics or {})
-    return result
-
-
-def build_gx_data_docs(validation_results: Any, folder: str | os.PathLike[str]) -> Path | None:
+def build_gx_data_docs(validation_results: Any, folder: str | os.PathLike[str], *, context: Any | None = None,
+                       batch: str | None = None, run_name: str | None = None) -> Path | None:
     """Render Great Expectations validation results as GX Data Docs under ``folder``; the index.html path.
 
     Accepts ``ExpectationSuiteValidationResult`` objects, ``CheckpointResult`` objects (their run results)
-    or a list of either. An ephemeral context gets a filesystem data-docs site at ``folder``; the results
-    are put in its validation-results store and the site is built. ``None`` when there is nothing to render.
+    or a list of either. The site keeps the latest result per suite and ``batch`` (see
+    :mod:`mock_pipelines.quality.data_docs`). ``None`` when there is nothing to render.
     """
-    import great_expectations as gx
-    from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResult
-    from great_expectations.core.run_identifier import RunIdentifier
-    from great_expectations.data_context.types.resource_identifiers import (
-        ExpectationSuiteIdentifier,
-        ValidationResultIdentifier,
-    )
+    from mock_pipelines.quality import data_docs
 
-    items = validation_results if isinstance(validation_results, list | tuple) else [validation_results]
-    found: list[ExpectationSuiteValidationResult] = []
-    for item in items:
-        if isinstance(item, ExpectationSuiteValidationResult):
-            found.append(item)
-        elif hasattr(item, "run_results"):  # CheckpointResult
-            found.extend(v for v in item.run_results.values() if isinstance(v, ExpectationSuiteValidationResult))
-    if not found:
-        return None
-    folder = Path(folder).resolve()
-    folder.mkdir(parents=True, exist_ok=True)
-    context = gx.get_context(mode="ephemeral")
-    context.add_data_docs_site(site_name="mock_pipelines", site_config={
-        "class_name": "SiteBuilder",
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(folder)},
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-    })
-    for i, result in enumerate(found):
-        result = _json_safe_result(result)
-        meta = result.meta or {}
-        run_id = meta.get("run_id")
-        if isinstance(run_id, dict):
-            run_id = RunIdentifier(**run_id)
-        if not isinstance(run_id, RunIdentifier):
-            run_id = RunIdentifier(run_name=f"run-{i}")
-        batch = meta.get("active_batch_definition") or {}
-        batch_id = "-".join(str(batch.get(k)) for k in ("datasource_name", "data_asset_name") if batch.get(k)) \
-            if isinstance(batch, Mapping) else ""
-        key = ValidationResultIdentifier(
-            expectation_suite_identifier=ExpectationSuiteIdentifier(name=result.suite_name or f"suite-{i}"),
-            run_id=run_id, batch_identifier=batch_id or f"batch-{i}")
-        context.validation_results_store.set(key, result)
-    urls = context.build_data_docs(site_names=["mock_pipelines"])
-    index = folder / "index.html"
-    return index if index.exists() or urls else None
+    built = data_docs.publish(validation_results, folder, context=context, batch=batch, run_name=run_name)
+    return built.index if built is not None else None

@@ -27,9 +27,10 @@ name                           kind         what it checks
 =============================  ===========  ==========================================================
 
 Cross-table rules (:mod:`mock_pipelines.quality.cross_table`) add ``fk__col[__col2]``,
-``children_per_parent``, ``children_per_parent_mean``, ``after_parent__col`` and ``time_after_parent__fk``.
+``children_per_parent``, ``children_per_parent_mean``, ``after_parent__col``, ``time_after_parent__fk`` and
+``parent_sum__col``.
 
-Severity: key, fk and uniqueness rules are *blocking* errors; other exact rules are errors; statistical
+Severity: key, fk, uniqueness and parent-total rules are *blocking* errors; other exact rules are errors; statistical
 rules (distribution, null_rate, a row-count band) are warnings. :func:`apply_severity` lowers, raises or
 turns off rules by name (a profile's mapping check name → error | warn | off).
 """
@@ -57,8 +58,9 @@ from mock_pipelines.schema.errors import Location
 from mock_pipelines.schema.model import ColumnSpec, DatasetSpec, ExpectationSpec, RowCount, TableSpec
 
 KINDS = ("key", "fk", "uniqueness", "nulls", "type", "values", "range", "regex", "distribution", "row_count",
-         "temporal", "custom")
-BLOCKING_KINDS = frozenset({"key", "fk", "uniqueness"})
+         "temporal", "total", "custom")
+# A parent total that is not the sum of its children is as broken as a dangling key: what reads both disagrees.
+BLOCKING_KINDS = frozenset({"key", "fk", "uniqueness", "total"})
 SEVERITIES = ("error", "warn", "off")
 
 ROW_COUNT = "row_count"

@@ -94,6 +94,7 @@ class ColumnSpec:
     expr: str | None = None
     template: str | None = None
     ref: tuple[str, str] | None = None  # (table, column) for a single-column foreign key
+    sum_of: tuple[str, str] | None = None  # (child table, column): the exact sum over this row's children
     fk_member: bool = False  # filled by a composite foreign key declared at table level
     null_rate: float = 0.0
     nullable: bool = False
@@ -109,6 +110,8 @@ class ColumnSpec:
             return "expr"
         if self.template is not None:
             return "template"
+        if self.sum_of is not None:
+            return "sum"
         return "gen"
 
 

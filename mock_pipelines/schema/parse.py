@@ -34,8 +34,9 @@ TOP_KEYS = ("dataset", "description", "locale", "seed", "templates", "tables")
 TABLE_KEYS = ("description", "rows", "columns", "primary_key", "foreign_keys", "extends", "tags", "owners",
               "partitioned", "expectations")
 PARTITION_KEYS = ("time_column", "rows_per_day", "weekday_weights", "hour_weights")
-COLUMN_KEYS = ("type", "gen", "dist", "expr", "template", "ref", "skew", "description", "null_rate", "nullable",
-               "unique", "primary_key", "extends", "expect")
+COLUMN_KEYS = ("type", "gen", "dist", "expr", "template", "ref", "sum_of", "skew", "description", "null_rate",
+               "nullable", "unique", "primary_key", "extends", "expect")
+COLUMN_KINDS = ("gen", "dist", "expr", "template", "ref", "sum_of")
 ROWS_KEYS = ("per", "count", "min", "max")
 FK_KEYS = ("columns", "ref", "skew", "null_rate")
 EXPECTATION_KEYS = ("type", "expect", "kwargs", "name", "severity", "description")
@@ -379,10 +380,10 @@ class _Parser:
         def at(key: str) -> Location:
             return parent_loc or self.at_value(cdoc, key)
 
-        kinds = [k for k in ("gen", "dist", "expr", "template", "ref") if k in cdoc]
+        kinds = [k for k in COLUMN_KINDS if k in cdoc]
         if len(kinds) > 1:
             self.issues.add(at(kinds[1]), f"{what} has both {kinds[0]!r} and {kinds[1]!r}",
-                            expected="exactly one of gen, dist, expr, template, ref")
+                            expected="exactly one of " + ", ".join(COLUMN_KINDS))
             return None
         col = ColumnSpec(name=name, type=ColumnType("string"), location=loc,
                          description=str(cdoc.get("description", "")))
@@ -410,6 +411,9 @@ class _Parser:
                 self.issues.add(self.at_key(cdoc, k), f"unknown key {k!r} in foreign-key {what}",
                                 expected="ref, skew, null_rate, description, type",
                                 suggestion=registry.suggest(k, COLUMN_KEYS))
+            params = {}
+        elif "sum_of" in cdoc:
+            self.parse_sum_of(col, cdoc, params, at, what)
             params = {}
         elif "expr" in cdoc:
             col.expr = str(cdoc["expr"])
@@ -501,8 +505,8 @@ class _Parser:
                 self.issues.add(at("type"), f"{what}: unknown type {cdoc['type']!r}",
                                 expected="one of " + ", ".join(names),
                                 suggestion=registry.suggest(str(cdoc["type"]), [n.split("(")[0] for n in names]))
-        elif col.expr is not None:
-            col.type = ColumnType("auto")
+        elif col.expr is not None or col.sum_of is not None:
+            col.type = ColumnType("auto")  # an expression's from its result; a sum's from the summed column
         if col.template is not None and col.unique and not parse_template(col.template).has_unique_token:
             self.issues.add(at("template"), f"{what}: a unique template needs a part that differs on every row",
                             suggestion="add {_unique} (a short row token) to the template")
@@ -513,6 +517,24 @@ class _Parser:
         col._skew_loc = at("skew") if "skew" in cdoc else loc  # type: ignore[attr-defined]
         col._fk_null_rate = col.null_rate  # type: ignore[attr-defined]
         return col
+
+    def parse_sum_of(self, col: ColumnSpec, cdoc: Any, params: dict[str, Any], at: Any, what: str) -> None:
+        """``sum_of: child_table.column``: checked against the child table once every table is parsed."""
+        ref = cdoc["sum_of"]
+        if not isinstance(ref, str) or ref.count(".") != 1 or not all(IDENTIFIER.match(p) for p in ref.split(".")):
+            self.issues.add(at("sum_of"), f"{what}: sum_of must be written child_table.column, got {ref!r}",
+                            expected="sum_of: order_items.line_total")
+        else:
+            table, column = ref.split(".")
+            col.sum_of = (table, column)
+        for k in params:
+            self.issues.add(self.at_key(cdoc, k), f"unknown key {k!r} in {what} (a sum of child rows)",
+                            expected="sum_of, type, description, expect",
+                            suggestion=registry.suggest(str(k), COLUMN_KEYS))
+        for k in ("null_rate", "unique"):
+            if cdoc.get(k):
+                self.issues.add(at(k), f"{what}: a sum of child rows cannot be declared {k}",
+                                suggestion=f"drop {k}: the sum is computed for every row (0 without children)")
 
     def lookup_generator(self, name: str, loc: Location, what: str) -> registry.Generator | None:
         try:
@@ -638,6 +660,7 @@ class _Checker:
         self.check_row_layout()
         self.check_partitions()
         self.check_column_dependencies()
+        self.check_sums()
         self.check_keys()
 
     def check_references(self) -> None:
@@ -778,6 +801,96 @@ class _Checker:
                     local.append(head)
                 deps[col.name] = local
             self._check_dag(table, deps)
+
+    def check_sums(self) -> None:
+        """``sum_of: child.column`` needs a child table laid out per this table (its children are then a
+        contiguous run of rows) and a numeric column; the type follows the summed column unless given."""
+        tables = self.spec.tables
+        for table in tables.values():
+            for col in table.columns.values():
+                if col.sum_of is None:
+                    continue
+                what = f"column {table.name}.{col.name}"
+                child_name, child_col = col.sum_of
+                child = tables.get(child_name)
+                if child is None:
+                    self.issues.add(col.location, f"{what} sums missing table {child_name!r}",
+                                    suggestion=registry.suggest(child_name, tables))
+                    continue
+                if child.rows.per != table.name:
+                    self.issues.add(col.location, f"{what} sums {child_name}.{child_col}, but {child_name!r} does "
+                                    f"not have rows per {table.name!r}, so its rows are not children of "
+                                    f"{table.name} rows", expected=f"{child_name}: rows: {{per: {table.name}, "
+                                    "count: …}", suggestion=f"sum a table whose rows are `per: {table.name}`")
+                    continue
+                if child.partitioned is not None and child.partitioned.rows_per_day is not None:
+                    self.issues.add(col.location, f"{what} sums {child_name}.{child_col}, but {child_name!r} grows "
+                                    "at its own rate (rows_per_day) in partitioned runs, so its rows are not laid "
+                                    f"out per {table.name} row", suggestion=f"drop rows_per_day from "
+                                    f"{child_name!r}: its rows then land with their {table.name} row")
+                    continue
+                target = child.columns.get(child_col)
+                if target is None:
+                    self.issues.add(col.location, f"{what} sums missing column {child_name}.{child_col}",
+                                    suggestion=registry.suggest(child_col, child.columns))
+                    continue
+                if target.type.name not in ("int", "float", "decimal", "auto"):
+                    self.issues.add(col.location, f"{what} sums {child_name}.{child_col}, which is "
+                                    f"{target.type}, not a number", expected="an int, float or decimal column")
+                    continue
+                if not col.type_given and target.type.name != "auto":
+                    col.type = target.type
+        if not self.issues.issues:
+            self.check_sum_cycles()
+
+    def check_sum_cycles(self) -> None:
+        """A summed child column must not read, through any chain of columns and parent attributes, the
+        total it feeds (orders.total → order_items.x → order_id.total)."""
+        tables = self.spec.tables
+
+        def reads(table: TableSpec, col: ColumnSpec) -> list[tuple[str, str]]:
+            if col.sum_of is not None:
+                return [col.sum_of]
+            if col.kind == "ref":
+                fk = table.fk_for_column(col.name)
+                return [] if fk is None else [(fk.table, fk.ref_columns[fk.columns.index(col.name)])]
+            refs = list(parse_expression(col.expr).references) if col.expr is not None else \
+                list(parse_template(col.template).references) if col.template is not None else \
+                registry.get(col.generator).column_refs(col.params) if col.generator else []
+            out = []
+            for ref in refs:
+                head, _, attr = ref.partition(".")
+                out.append((table.name, head))
+                fk = table.fk_for_column(head) if attr else None
+                if fk is not None and fk.table != table.name:
+                    out.append((fk.table, attr))
+            return out
+
+        for table in tables.values():
+            for col in table.columns.values():
+                if col.sum_of is None:
+                    continue
+                start = (table.name, col.name)
+                path = self._path_back(start, lambda node: reads(tables[node[0]], tables[node[0]].columns[node[1]]))
+                if path:
+                    self.issues.add(col.location, f"column {table.name}.{col.name} sums a column that reads it "
+                                    "back: " + " → ".join(f"{t}.{c}" for t, c in path),
+                                    suggestion="a summed child column cannot depend on the total it feeds")
+
+    @staticmethod
+    def _path_back(start: tuple[str, str], edges: Any) -> list[tuple[str, str]] | None:
+        """The shortest chain of reads from ``start`` back to itself, or None."""
+        seen = {start}
+        queue: list[list[tuple[str, str]]] = [[start]]
+        while queue:
+            path = queue.pop(0)
+            for nxt in edges(path[-1]):
+                if nxt == start:
+                    return [*path, start]
+                if nxt not in seen:
+                    seen.add(nxt)
+                    queue.append([*path, nxt])
+        return None
 
     def _check_dag(self, table: TableSpec, deps: dict[str, list[str]]) -> None:
         state: dict[str, int] = {}

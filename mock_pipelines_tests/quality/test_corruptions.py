@@ -7,6 +7,7 @@ for large tables): they must agree on the verdict, the count of offending rows a
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import numpy as np
 import pyarrow as pa
@@ -247,3 +248,64 @@ def test_rules_derived_without_a_row_count_resolve_their_tolerances_at_run_time(
     assert next(r for r in rules if r.name == "mean__lifetime_value").kwargs == {}
     run = validate_table(tables["customers"], rules)
     assert run.passed and run.by_name()["mean__lifetime_value"].evaluated_rows == 2000
+
+
+def test_a_parent_total_that_is_not_the_sum_of_its_children():
+    plan, tables = shop()
+    items = tables["order_items"]
+    assert "parent_sum__subtotal" in check(spec_of("shop"), "order_items", items, tables, plan=plan)
+    order = tables["orders"]["order_id"][7].as_py()
+    subtotal = tables["orders"]["subtotal"][7].as_py()
+    orders = set_values(tables["orders"], "subtotal", {7: subtotal + Decimal("0.01")})
+    bad = failures(check(spec_of("shop"), "order_items", items, {**tables, "orders": orders}, plan=plan))
+    assert set(bad) == {"parent_sum__subtotal"}
+    r = bad["parent_sum__subtotal"]
+    assert r.kind == "total" and r.blocking and r.unexpected_count == 1
+    assert r.examples == [{"order_id": order, "subtotal": float(subtotal + Decimal("0.01")),
+                           "sum of order_items.line_total": float(subtotal)}]
+    # A changed child line breaks the same rule from the other side.
+    lines = set_values(items, "line_total", {0: Decimal("99999.99")})
+    bad = failures(check(spec_of("shop"), "order_items", lines, tables, plan=plan))
+    assert "parent_sum__subtotal" in bad and bad["parent_sum__subtotal"].unexpected_count == 1
+
+
+@pytest.mark.parametrize("table", ["customers", "orders", "order_items"])
+def test_pyarrow_distribution_statistics_equal_great_expectations(table):
+    """Above the GX threshold the distribution rules are computed with NumPy: the same numbers GX gives."""
+    _, tables = shop()
+    data = tables[table]
+    rules = [r for r in derive_rules(spec_of("shop"), table, RowExpectation()) if r.kind == "distribution"]
+    assert rules
+    shifted = data
+    for rule in rules:  # and on data that fails them: shift every numeric column, skew every choice
+        col = data.column(rule.column)
+        if pa.types.is_decimal(col.type) or pa.types.is_integer(col.type):
+            shifted = shifted.set_column(shifted.column_names.index(rule.column), rule.column,
+                                         pc.cast(pc.multiply(pc.cast(col, pa.float64()), 1.3), col.type, safe=False))
+        elif rule.expectation == "ExpectColumnKLDivergenceToBeLessThan":
+            values = col.combine_chunks()
+            first = (values.dictionary_decode() if pa.types.is_dictionary(values.type) else values)[0].as_py()
+            shifted = set_values(shifted, rule.column, dict.fromkeys(range(0, data.num_rows, 3), first))
+    for frame in (data, shifted):
+        by_gx = validate_table(frame, rules, engine="gx").by_name()
+        by_arrow = validate_table(frame, rules, engine="arrow").by_name()
+        for name, g in by_gx.items():
+            a = by_arrow[name]
+            assert a.engine == "arrow" and g.engine == "gx" and a.passed == g.passed, (name, a.observed, g.observed)
+            if isinstance(g.observed, dict):
+                assert a.observed["values"] == pytest.approx(g.observed["values"], rel=1e-12), name
+            else:
+                assert a.observed == pytest.approx(g.observed, rel=1e-9), name
+    assert not all(r.passed for r in validate_table(shifted, rules, engine="arrow"))
+
+
+def test_a_parent_row_missing_from_the_middle_of_a_sequence_key_orphans_its_children():
+    """Consecutive integer keys are checked as a range; a gap in them falls back to exact membership."""
+    plan, tables = shop()
+    customers = tables["customers"]
+    gone = customers["customer_id"][100].as_py()
+    parents = pa.concat_tables([customers.slice(0, 100), customers.slice(101)])
+    bad = failures(check(spec_of("shop"), "orders", tables["orders"], {**tables, "customers": parents}, plan=plan))
+    expected = pc.sum(pc.equal(tables["orders"]["customer_id"], gone)).as_py()
+    assert expected > 0 and bad["fk__customer_id"].unexpected_count == expected
+    assert bad["fk__customer_id"].examples == [gone]

@@ -20,6 +20,7 @@ from mock_pipelines.quality.report import (
     markdown_summary,
     profile_table,
     render_report,
+    run_checks,
     summarize_results,
     write_report,
 )
@@ -345,6 +346,17 @@ def test_gx_data_docs_of_the_project_checks(dists, tmp_path):
 
 
 # ---- `mock-pipelines report` ----------------------------------------------------------------------------------
+
+def test_run_checks_publishes_one_data_docs_page_per_table(dists, tmp_path):
+    spec, tables = dists
+    parts = {"2024-01-01": tables["kids"]}  # partitioned data gets a stable "<table>-all" page
+    results = run_checks(spec, {**tables, "kids": parts}, data_docs=tmp_path / "docs", run_name="r1")
+    assert results
+    run_checks(spec, {**tables, "kids": parts}, data_docs=tmp_path / "docs", run_name="r2")
+    pages = sorted((tmp_path / "docs" / "validations").rglob("*.html"))
+    assert {p.stem for p in pages} == {"parents", "kids-all", "likes"} and all("/r2/" in str(p) for p in pages)
+    assert (tmp_path / "docs" / "index.html").exists()
+
 
 @pytest.fixture
 def small_data(tmp_path):

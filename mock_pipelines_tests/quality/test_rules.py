@@ -32,7 +32,7 @@ def test_every_demo_table_gets_named_rules_of_known_kinds(dataset):
         assert all(r.kind in KINDS for r in rules)
         assert all(r.description and r.name.replace("_", "").isalnum() for r in rules)
         assert "row_count" in names and "pk_unique" in names
-        assert all(r.blocking == (r.kind in ("key", "fk", "uniqueness")) for r in rules)
+        assert all(r.blocking == (r.kind in ("key", "fk", "uniqueness", "total")) for r in rules)
         assert all(r.severity == "warn" for r in rules if r.kind == "distribution")
 
 

@@ -1,0 +1,260 @@
+"""Great Expectations Data Docs: static HTML sites of validation results, one site per reports folder.
+
+A site keeps the **latest** result of each (suite, batch): publishing a table's (or partition's) results
+again replaces its page instead of adding one per run, so a folder that a schedule feeds every day grows
+with the data (one page per table and partition), not with the number of runs. The run that produced a
+page is on the page (run name and time).
+
+The results live as JSON in ``<folder>/.results/`` (a filesystem validation-results store) so that each
+step adds its own pages and the index lists every table, whichever process built it. The site is
+registered on the GX context passed in — the Great Expectations runner's context, already created by the
+check step (a second ephemeral context would cost milliseconds once GX is imported, but there is no need).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import datetime as dt
+import hashlib
+import os
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+import numpy as np
+
+RESULTS_FOLDER = ".results"
+# The index lists this many of the newest results: building it reads each listed result, so an unbounded
+# index would make every publication slower as partitions accumulate (~0.8 s at 300 pages). Older pages
+# stay on disk, one per table and partition.
+INDEX_LIMIT = 100
+_lock = threading.Lock()
+
+
+@dataclass
+class DataDocs:
+    """A built site: its index page, and the page of each result just published (in the given order)."""
+
+    index: Path
+    pages: list[Path] = field(default_factory=list)
+
+    @property
+    def index_url(self) -> str:
+        return self.index.as_uri()
+
+
+def publish(validation_results: Any, folder: str | os.PathLike[str], *, context: Any | None = None,
+            batch: str | None = None, run_name: str | None = None,
+            run_time: dt.datetime | None = None) -> DataDocs | None:
+    """Add validation results to the Data Docs site at ``folder`` and rebuild its index.
+
+    ``validation_results``: ``ExpectationSuiteValidationResult`` objects, ``CheckpointResult`` objects (their
+    run results) or a list of either. ``batch`` names what was validated (e.g. ``orders-2024-01-05``); a
+    result replaces the earlier one of the same suite and batch. ``run_name``/``run_time`` are shown on the
+    page (default: the result's own run id, else ``run-<i>`` and now). ``context``: a GX context to register
+    the site on (default: a new ephemeral one). ``None`` when there is nothing to render.
+    """
+    found = _suite_results(validation_results)
+    if not found:
+        return None
+    folder = Path(folder).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    if context is None:
+        import great_expectations as gx
+
+        context = gx.get_context(mode="ephemeral")
+    with _lock, _folder_lock(folder):
+        site, store_name = _register_site(context, folder)
+        store = context.stores[store_name]
+        keys = []
+        for i, result in enumerate(found):
+            key = _key(result, i, batch, run_name, run_time)
+            _drop_earlier(store, key)
+            store.set(key, _json_safe(result))
+            keys.append(key)
+        context.build_data_docs(site_names=[site], resource_identifiers=keys)
+        for sub in (RESULTS_FOLDER, "validations"):
+            _prune_empty_folders(folder / sub)
+        pages = [_url_path(context.get_docs_sites_urls(resource_identifier=k, site_name=site)) for k in keys]
+    index = folder / "index.html"
+    if not index.exists():
+        return None
+    return DataDocs(index, [p for p in pages if p is not None])
+
+
+@contextlib.contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """One writer per site at a time, across processes (check steps of a backfill may publish at once):
+    GX writes the stored results and the index in place, so a concurrent reader could see half a file."""
+    with open(folder / ".lock", "a+b") as handle:
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: the in-process lock only
+            yield
+            return
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def suite_results(validation: Any) -> list[Any]:
+    """Everything one :class:`~mock_pipelines.quality.gx_runner.TableValidation` checked, as GX suite
+    validation results: the rules pyarrow evaluated (large tables), rendered like GX's own, first; then
+    the results of the rules GX ran. Imports GX (only Data Docs need it when every rule ran on pyarrow)."""
+    out = []
+    if validation.arrow_checked:
+        taken = {r.suite_name for r in validation.gx_results}
+        name = validation.table if validation.table not in taken else f"{validation.table}__pyarrow"
+        out.append(_arrow_suite_result(name, validation.table, validation.arrow_checked))
+    return out + list(validation.gx_results)
+
+
+def _arrow_suite_result(suite_name: str, table: str, checked: list[tuple[Any, Any]]) -> Any:
+    from great_expectations.core.expectation_validation_result import (
+        ExpectationSuiteValidationResult,
+        ExpectationValidationResult,
+    )
+
+    from mock_pipelines.quality.gx_runner import build_expectation
+
+    results = []
+    for rule, outcome in checked:
+        n = outcome.evaluated_rows if rule.band is not None else None
+        config = build_expectation(rule, rule.gx_kwargs(n)).configuration
+        if outcome.unexpected_count is not None:
+            rows = outcome.evaluated_rows or 0
+            detail: dict[str, Any] = {
+                "element_count": rows, "unexpected_count": outcome.unexpected_count,
+                "unexpected_percent": 100.0 * outcome.unexpected_count / rows if rows else 0.0,
+                "partial_unexpected_list": [str(v) for v in outcome.examples]}
+        else:
+            detail = {"observed_value": outcome.observed}
+        results.append(ExpectationValidationResult(
+            success=bool(outcome.passed or outcome.skipped), expectation_config=config, result=detail,
+            meta={"engine": "pyarrow", "sampled": outcome.sampled, "rule": rule.name}))
+    passed = sum(r.success for r in results)
+    statistics = {"evaluated_expectations": len(results), "successful_expectations": passed,
+                  "unsuccessful_expectations": len(results) - passed,
+                  "success_percent": 100.0 * passed / len(results) if results else 100.0}
+    return ExpectationSuiteValidationResult(success=passed == len(results), results=results, suite_name=suite_name,
+                                            statistics=statistics, meta={
+                                                "engine": "pyarrow", "batch_spec": {"data_asset_name": table},
+                                                "active_batch_definition": {
+                                                    "datasource_name": "mock_pipelines", "data_asset_name": table,
+                                                    "batch_definition_name": "whole_table"}})
+
+
+def _suite_results(validation_results: Any) -> list[Any]:
+    from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResult
+
+    items = validation_results if isinstance(validation_results, list | tuple) else [validation_results]
+    found: list[Any] = []
+    for item in items:
+        if isinstance(item, ExpectationSuiteValidationResult):
+            found.append(item)
+        elif hasattr(item, "run_results"):  # CheckpointResult
+            found.extend(v for v in item.run_results.values() if isinstance(v, ExpectationSuiteValidationResult))
+    return found
+
+
+def _register_site(context: Any, folder: Path) -> tuple[str, str]:
+    """(site name, store name) of ``folder`` on ``context``, added on first use."""
+    tag = hashlib.sha256(str(folder).encode()).hexdigest()[:12]
+    site, store = f"mock_pipelines_{tag}", f"mock_pipelines_results_{tag}"
+    if store not in context.stores:
+        context.add_store(store, {"class_name": "ValidationResultsStore", "store_backend": {
+            "class_name": "TupleFilesystemStoreBackend", "base_directory": str(folder / RESULTS_FOLDER)}})
+    if site not in (context.get_config().data_docs_sites or {}):
+        context.add_data_docs_site(site_name=site, site_config={
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(folder)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder", "show_how_to_buttons": False,
+                                   "validation_results_limit": INDEX_LIMIT},
+            "site_section_builders": {
+                "expectations": "None",  # suites are not stored: every page is a validation result
+                "profiling": "None",
+                "validations": {"class_name": "DefaultSiteSectionBuilder", "source_store_name": store,
+                                "renderer": {"class_name": "ValidationResultsPageRenderer"}},
+            },
+        })
+    return site, store
+
+
+def _key(result: Any, i: int, batch: str | None, run_name: str | None, run_time: dt.datetime | None) -> Any:
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    meta = result.meta or {}
+    run_id = meta.get("run_id")
+    if isinstance(run_id, Mapping):
+        run_id = RunIdentifier(**run_id)
+    if run_name is not None or not isinstance(run_id, RunIdentifier):
+        run_id = RunIdentifier(run_name=run_name or f"run-{i}", run_time=run_time or dt.datetime.now(dt.UTC))
+    if batch is None:
+        active = meta.get("active_batch_definition") or {}
+        batch = "-".join(str(active.get(k)) for k in ("datasource_name", "data_asset_name") if active.get(k)) \
+            if isinstance(active, Mapping) else ""
+    return ValidationResultIdentifier(
+        expectation_suite_identifier=ExpectationSuiteIdentifier(name=result.suite_name or f"suite-{i}"),
+        run_id=run_id, batch_identifier=batch or f"batch-{i}")
+
+
+def _drop_earlier(store: Any, key: Any) -> None:
+    """Remove the stored results of the same suite and batch (their pages go when the index is rebuilt)."""
+    suite, batch = key.expectation_suite_identifier.name, key.batch_identifier
+    for old in store.list_keys():
+        if old.expectation_suite_identifier.name == suite and old.batch_identifier == batch and old != key:
+            store.remove_key(old)
+
+
+def _prune_empty_folders(root: Path) -> None:
+    """Folders emptied by replaced results (GX removes the files, not their run folders)."""
+    for path, _, _ in os.walk(root, topdown=False):  # children first: a folder of empty folders goes too
+        if Path(path) != root and not os.listdir(path):
+            try:
+                os.rmdir(path)
+            except OSError:  # filled again meanwhile
+                pass
+
+
+def _url_path(urls: Iterable[Mapping[str, Any]]) -> Path | None:
+    for entry in urls:
+        url = entry.get("site_url") or ""
+        if url.startswith("file://"):
+            return Path(unquote(urlparse(url).path))
+    return None
+
+
+def _builtin(value: Any) -> Any:
+    """NumPy scalars and arrays inside GX results as plain Python (GX 1.24 leaves numpy bools in quantile
+    results, which its JSON stores cannot serialise)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, dict):
+        return {k: _builtin(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_builtin(v) for v in value]
+    return value
+
+
+def _json_safe(result: Any) -> Any:
+    result = copy.deepcopy(result)
+    result.success = bool(result.success)
+    for evr in result.results:
+        evr.success = bool(evr.success)
+        evr.result = _builtin(evr.result or {})
+        if getattr(evr, "meta", None):
+            evr.meta = _builtin(evr.meta)
+    result.statistics = _builtin(result.statistics or {})
+    return result

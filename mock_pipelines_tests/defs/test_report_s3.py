@@ -1,0 +1,51 @@
+"""The quality report of a profile whose first destination is S3: read from the bucket (moto's S3 server),
+written to the local reports folder, with no credential in the report or its metadata."""
+
+from __future__ import annotations
+
+import json
+
+import dagster as dg
+
+from mock_pipelines.defs.build import DATASET_JOB, Layer
+from mock_pipelines.profiles import load_profile
+from mock_pipelines_tests.defs.conftest import SCHEMAS
+
+SECRET = "s3cr3t-never-shown"
+
+
+def _s3_profile(folder, endpoint: str, monkeypatch):
+    monkeypatch.setenv("MOCK_PIPELINES_S3_ENDPOINT", endpoint)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)  # moto accepts any key pair
+    path = folder / "s3_report.yaml"
+    path.write_text("\n".join([
+        "profile: s3_report",
+        f"datasets: [{json.dumps(str(SCHEMAS / 'hr.yaml'))}]",
+        "seed: 42",
+        "scale: 0.2",
+        "destinations:",
+        "  - kind: files",
+        "    path: s3://mock-reports/demo",
+        "    format: parquet",
+        "    endpoint_url: {env: MOCK_PIPELINES_S3_ENDPOINT}",
+        "    credentials: {key_env: AWS_ACCESS_KEY_ID, secret_env: AWS_SECRET_ACCESS_KEY}",
+    ]) + "\n")
+    return load_profile(path, root=folder)
+
+
+def test_the_report_of_s3_data_is_built_from_the_bucket(tmp_path, s3_server, monkeypatch):
+    layer = Layer(_s3_profile(tmp_path, s3_server, monkeypatch))
+    report_key = dg.AssetKey(["hr", "quality_report"])
+    assert report_key in {key for a in layer.assets() for key in a.keys}
+    instance = dg.DagsterInstance.ephemeral()
+    result = layer.definitions().resolve_job_def(DATASET_JOB.format(dataset="hr")).execute_in_process(
+        instance=instance)
+    assert result.success
+    meta = instance.get_latest_materialization_event(report_key).asset_materialization.metadata
+    report = tmp_path / "reports" / "hr" / "quality_report.html"
+    assert meta["report"].value == str(report) and report.exists()
+    assert meta["checks_failed"].value == 0 and meta["checks_passed"].value > 20
+    text = report.read_text()
+    assert "s3://mock-reports/demo/hr" in text and "employees" in text
+    everything = text + json.dumps({k: str(v.value) for k, v in meta.items()})
+    assert SECRET not in everything and s3_server not in everything

@@ -1,0 +1,66 @@
+"""Exact repeat detection through 64-bit hashes, and rules judged on the distinct values of a column."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from mock_pipelines.quality import arrow_checks, distinct
+from mock_pipelines.quality.rules import Rule
+
+
+def _strings(n: int) -> list[str]:
+    return [f"user{i}.{i * 7919 % 1000}@example.com" for i in range(n)]
+
+
+def test_distinct_strings_have_no_repeats_and_a_repeat_is_found():
+    values = _strings(50_000)
+    assert len(distinct.repeated_values(pa.chunked_array([values[:20_000], values[20_000:]]))) == 0
+    values[40_000] = values[3]
+    values[41_000] = None
+    found = distinct.repeated_values(pa.chunked_array([values[:20_000], values[20_000:]]))
+    assert found.to_pylist() == [values[3]]
+
+
+def test_hash_collisions_are_compared_exactly(monkeypatch):
+    # Every string hashing alike: only true repeats may be reported.
+    monkeypatch.setattr(distinct, "string_hashes", lambda arr: np.zeros(len(arr), dtype=np.uint64))
+    assert distinct.repeated_values(pa.chunked_array([["a", "b", "c"]])).to_pylist() == []
+    assert distinct.repeated_values(pa.chunked_array([["a", "b", "a"]])).to_pylist() == ["a"]
+
+
+def test_hashes_depend_on_the_bytes_of_each_value_only():
+    values = ["", "a", "abcdefgh", "abcdefgh\x00", "abcdefghi", "é", "x" * 100]
+    plain = distinct.string_hashes(pa.array(values))
+    assert len(set(plain.tolist())) == len(values)
+    # The same values inside a sliced array, a large_string array and between other values hash alike.
+    sliced = pa.array(["zz", *values, "yy"]).slice(1, len(values))
+    assert np.array_equal(distinct.string_hashes(sliced), plain)
+    assert np.array_equal(distinct.string_hashes(pa.array(values, pa.large_string())), plain)
+
+
+@pytest.mark.parametrize("values", [
+    [3, 1, 2, 3], [1.5, 2.5, 1.5], [dt.datetime(2024, 1, 1), dt.datetime(2024, 1, 2), dt.datetime(2024, 1, 1)],
+])
+def test_repeated_numbers_and_times(values):
+    found = distinct.repeated_values(pa.chunked_array([values]))
+    assert found.to_pylist() == [values[0]]
+    assert len(distinct.repeated_values(pa.chunked_array([sorted(set(values))]))) == 0
+
+
+def test_a_low_cardinality_string_column_is_judged_on_its_distinct_values():
+    n = 60_000
+    states = pa.chunked_array([[("CA", "NY", "TX")[i % 3] for i in range(n)]])
+    assert arrow_checks.distinct_strings(states).to_pylist() == ["CA", "NY", "TX"]
+    assert arrow_checks.distinct_strings(pa.chunked_array([_strings(n)])) is None  # too many: row by row
+    rule = Rule(name="regex__state", table="t", kind="regex", description="", columns=("state",),
+                expectation="ExpectColumnValuesToMatchRegex", kwargs={"column": "state", "regex": "^[A-Z]{2}$"})
+    ok = arrow_checks.evaluate(rule, pa.table({"state": states}))
+    assert ok[0] and ok[2] == 0
+    broken = states.to_pylist()
+    broken[59_999], broken[10] = "ca", "ca"
+    bad = arrow_checks.evaluate(rule, pa.table({"state": broken}))
+    assert not bad[0] and bad[2] == 2 and bad[3] == ["ca", "ca"]
