@@ -1,4 +1,4 @@
-"""`mock-pipelines`: validate, preview, fake, generators, generate.
+"""`mock-pipelines`: validate, preview, fake, generators, generate, ddl.
 
 Exit codes: 0 success · 1 bad input (schema, parameters) · 2 usage error · 3 output conflict.
 """
@@ -426,6 +426,27 @@ def report(
     out.print(f"[{style}]{spec.name}: {len(tables)} tables, {rows:,} rows — {outcome}[/]", highlight=False)
     if counts["blocking_failed"]:
         raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@app.command()
+def ddl(
+    file: Annotated[Path, typer.Argument(help="Schema file.")],
+    dialect: Annotated[str, typer.Option(help="SQL dialect: postgresql, mysql (also MariaDB) or sqlite.")] = "postgresql",
+    schema: Annotated[str | None, typer.Option(help="Database schema (namespace) to create the tables in.")] = None,
+    partitioned: Annotated[bool, typer.Option("--partitioned", help="Tables declared `partitioned:` get the "
+                                              "partition key column of time-partitioned runs.")] = False,
+) -> None:
+    """Print the CREATE TABLE / CREATE INDEX statements of a schema, parents first; nothing is executed."""
+    from mock_pipelines.sql import ddl_statements
+
+    (spec,) = _load([file])
+    names = [t.name for t in spec.tables.values() if t.partitioned is not None] if partitioned else []
+    try:
+        statements = ddl_statements(spec, dialect, schema, partitioned=names)
+    except ValueError as exc:
+        _fail(str(exc))
+    for statement in statements:
+        print(statement + ";\n")
 
 
 def main() -> None:

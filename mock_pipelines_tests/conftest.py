@@ -82,7 +82,7 @@ def _connect_or_unavailable(url: str, env: str):
     try:
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001 - any failure to connect means the server is unavailable
+    except Exception as exc:  # any failure to connect means the server is unavailable
         engine.dispose()
         _unavailable(f"cannot connect to the server at ${env}: {type(exc).__name__}: {str(exc).splitlines()[0]}")
     return engine

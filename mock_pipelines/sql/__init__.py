@@ -1,0 +1,21 @@
+"""Land generated tables in SQL databases (PostgreSQL, MySQL/MariaDB, SQLite): typed DDL with every
+constraint, fast streaming loads, atomic table/partition replacement and typed read-back.
+
+Nothing here imports Dagster; the SQL IO manager is a thin layer over :class:`Database`.
+"""
+
+from mock_pipelines.sql.database import Database
+from mock_pipelines.sql.ddl import ddl_statements, table_metadata
+from mock_pipelines.sql.errors import SchemaMismatchError, SqlDestinationError, is_transient, redact_url
+from mock_pipelines.sql.names import PARTITION_COLUMN
+
+__all__ = [
+    "PARTITION_COLUMN",
+    "Database",
+    "SchemaMismatchError",
+    "SqlDestinationError",
+    "ddl_statements",
+    "is_transient",
+    "redact_url",
+    "table_metadata",
+]

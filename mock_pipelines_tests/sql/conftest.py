@@ -1,0 +1,52 @@
+"""A :class:`Database` per dialect: real PostgreSQL and MariaDB servers (a namespace per test, see the root
+conftest) and a SQLite file; tests taking ``database`` run on all three."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from mock_pipelines.core.engine import DatasetPlan, PlanOptions
+from mock_pipelines.core.timeline import PartitionScheme
+from mock_pipelines.schema.parse import load_dataset
+from mock_pipelines.sql import Database
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMAS = ROOT / "schemas"
+DIALECTS = ("postgresql", "mysql", "sqlite")
+
+
+def open_database(dialect: str, request: pytest.FixtureRequest, tmp_path: Path) -> Database:
+    if dialect == "postgresql":
+        url, schema = request.getfixturevalue("postgres_db")
+        return Database(url, schema)
+    if dialect == "mysql":
+        url, _database = request.getfixturevalue("mysql_db")
+        return Database(url)
+    return Database(f"sqlite:///{tmp_path / 'landing.db'}")
+
+
+@pytest.fixture(params=DIALECTS)
+def database(request: pytest.FixtureRequest, tmp_path: Path):
+    db = open_database(request.param, request, tmp_path)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def pg_database(request: pytest.FixtureRequest, tmp_path: Path):
+    db = open_database("postgresql", request, tmp_path)
+    yield db
+    db.dispose()
+
+
+def plan_of(name: str, seed: int = 7, scale: float = 0.1, partitioned: bool = False) -> DatasetPlan:
+    spec = load_dataset(SCHEMAS / f"{name}.yaml")
+    scheme = PartitionScheme(dt.datetime(2024, 1, 1), "daily") if partitioned else None
+    return DatasetPlan(spec, PlanOptions(seed=seed, scale=scale, partitions=scheme))
+
+
+def sorted_by_key(table, keys: list[str]):
+    return table.sort_by([(k, "ascending") for k in keys]) if keys else table

@@ -1,0 +1,57 @@
+"""`mock-pipelines ddl`: the DDL a schema implies, printed; bad input exits non-zero with the usual report."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from typer.testing import CliRunner
+
+from mock_pipelines.cli import app
+from mock_pipelines_tests.sql.conftest import SCHEMAS
+
+runner = CliRunner()
+
+
+def test_ddl_prints_create_statements_parents_first():
+    result = runner.invoke(app, ["ddl", str(SCHEMAS / "shop.yaml"), "--dialect", "postgresql", "--schema", "shop"])
+    assert result.exit_code == 0, result.output
+    creates = [line.split()[2] for line in result.stdout.splitlines() if line.startswith("CREATE TABLE")]
+    assert creates.index("shop.customers") < creates.index("shop.orders") < creates.index("shop.order_items")
+    assert "CONSTRAINT fk_order_items_order_id FOREIGN KEY(order_id) REFERENCES shop.orders (order_id) " \
+           "DEFERRABLE INITIALLY DEFERRED" in result.stdout
+    assert "mock_partition" not in result.stdout
+
+
+def test_ddl_for_sqlite_runs_in_sqlite(tmp_path):
+    result = runner.invoke(app, ["ddl", str(SCHEMAS / "hr.yaml"), "--dialect", "sqlite", "--partitioned"])
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(tmp_path / "x.db") as conn:
+        conn.executescript(result.stdout)
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+    assert tables == ["departments", "employees", "locations", "salary_history", "time_off"]
+
+
+def test_ddl_partitioned_adds_the_partition_column_to_partitioned_tables():
+    result = runner.invoke(app, ["ddl", str(SCHEMAS / "shop.yaml"), "--dialect", "mysql", "--partitioned"])
+    assert result.exit_code == 0, result.output
+    orders = result.stdout.split("CREATE TABLE orders")[1].split(";")[0]
+    products = result.stdout.split("CREATE TABLE products")[1].split(";")[0]
+    assert "mock_partition VARCHAR(64) NOT NULL" in orders
+    assert "mock_partition" not in products
+
+
+def test_ddl_of_a_bad_schema_reports_the_problem_and_fails(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("dataset: bad\ntables:\n  t:\n    rows: 3\n    columns:\n      id: {gen: frist_name}\n")
+    result = runner.invoke(app, ["ddl", str(bad)])
+    assert result.exit_code == 1
+    assert "bad.yaml:6" in result.stderr and "first_name" in result.stderr
+    assert "CREATE" not in result.stdout
+
+
+def test_ddl_refuses_an_unknown_dialect_and_a_bad_schema_name():
+    result = runner.invoke(app, ["ddl", str(SCHEMAS / "hr.yaml"), "--dialect", "oracle"])
+    assert result.exit_code == 1 and "unsupported SQL dialect 'oracle'" in result.stderr
+    result = runner.invoke(app, ["ddl", str(SCHEMAS / "hr.yaml"), "--schema", "x; drop"])
+    assert result.exit_code == 1 and "invalid schema name" in result.stderr
+    assert "CREATE" not in result.stdout
