@@ -60,6 +60,7 @@ Backfill = Literal["single_run", "per_partition"]
 FileFormat = Literal["parquet", "csv", "jsonl"]
 Severity = Literal["error", "warn"]
 CheckLevel = Literal["error", "warn", "off"]
+SqlMode = Literal["create", "existing"]
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SECRET_KEY = re.compile(r"(?:^|_)(?:password|passwd|pwd|secret|token|key|apikey|credential)s?(?:_|$)", re.I)
@@ -70,6 +71,8 @@ _AWS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 _SQLITE = re.compile(r"^(sqlite(?:\+\w+)?):///(.*)$")
 _CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,\-?LW#]+$")
+_SQL_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")  # as schema.model.IDENTIFIER
+DATASET_PLACEHOLDER = "{dataset}"
 
 
 # ---- project layout ----------------------------------------------------------------------------------
@@ -296,11 +299,38 @@ class FilesDestination(_Model):
 
 
 class SqlDestination(_Model):
-    """Tables in a database reached through a SQLAlchemy URL."""
+    """Tables in a database reached through a SQLAlchemy URL.
+
+    ``schema`` is the namespace of the tables (a PostgreSQL schema, a MySQL/MariaDB database); it may hold
+    ``{dataset}`` to give every dataset a namespace of its own. ``mode: create`` creates missing tables from
+    the schema; ``mode: existing`` loads into tables the user made and checks that they fit first.
+    """
 
     kind: Literal["sql"]
     url: EnvOrLiteral
     db_schema: str | None = Field(None, alias="schema", description="database schema (namespace) of the tables")
+    mode: SqlMode = "create"
+
+    @field_validator("db_schema")
+    @classmethod
+    def _schema_name(cls, value: str | None) -> str | None:
+        if value is None or _SQL_IDENTIFIER.match(value.replace(DATASET_PLACEHOLDER, "d")):
+            return value
+        # Names are quoted in SQL anyway; accepting only plain identifiers keeps SQL out of names altogether.
+        raise PydanticCustomError(
+            "sql_schema", "{value} is not a plain SQL name",
+            {"value": repr(value),
+             "expected": "letters, digits and '_' (not starting with a digit), at most 63 characters; "
+                         f"`{DATASET_PLACEHOLDER}` stands for the dataset's name, e.g. schema: mock_{{dataset}}",
+             "suggestion": f"schema: {_plain_sql_name(value)}"})
+
+    def schema_for(self, dataset: str) -> str | None:
+        """The namespace of ``dataset``'s tables (``{dataset}`` replaced), or None for the URL's default."""
+        return self.db_schema.replace(DATASET_PLACEHOLDER, dataset) if self.db_schema is not None else None
+
+    @property
+    def schema_per_dataset(self) -> bool:
+        return self.db_schema is not None and DATASET_PLACEHOLDER in self.db_schema
 
     def resolved_url(self, root: Path | None = None) -> str:
         """The SQLAlchemy URL (read from the environment now); relative sqlite paths made absolute."""
@@ -484,7 +514,8 @@ _EXAMPLES = {
     "destinations[].credentials": "credentials: {key_env: AWS_ACCESS_KEY_ID, secret_env: AWS_SECRET_ACCESS_KEY}",
     "destinations[].credentials.key_env": "key_env: AWS_ACCESS_KEY_ID",
     "destinations[].credentials.secret_env": "secret_env: AWS_SECRET_ACCESS_KEY",
-    "destinations[].schema": "schema: mock",
+    "destinations[].schema": "schema: mock, or schema: mock_{dataset} (a namespace per dataset)",
+    "destinations[].mode": "mode: create (tables made from the schema) or mode: existing (your own tables)",
     "schedules": 'schedules: {enabled: true, cron: "0 2 * * *", timezone: UTC}',
     "schedules.enabled": "enabled: true or false",
     "schedules.cron": 'cron: "0 2 * * *"',
@@ -848,7 +879,7 @@ class _Loader:
                     elif dest.is_sqlite and dest.db_schema is not None:
                         self.issues.add(self.location((*base, "schema"), at_key=True), f"destinations[{i}]: "
                                         "SQLite has no schemas", suggestion="remove `schema:` for a sqlite URL")
-                ident = ("sql", str(dest.url))
+                ident = ("sql", f"{dest.url} {dest.db_schema}")  # same server, other schema: fine
             if ident in seen:
                 self.issues.add(self.location(base), f"destinations[{i}] writes to the same place as "
                                 f"destinations[{seen[ident]}]", suggestion="remove one of them")
@@ -881,6 +912,13 @@ class _Loader:
 def _suggest(name: str, candidates: Any) -> str | None:
     matches = difflib.get_close_matches(name, [str(c) for c in candidates], n=1, cutoff=0.6)
     return matches[0] if matches else None
+
+
+def _plain_sql_name(value: str) -> str:
+    """``value`` made a plain SQL name (runs of other characters → ``_``), keeping ``{dataset}``."""
+    parts = [re.sub(r"[^A-Za-z0-9_]+", "_", p) for p in value.split(DATASET_PLACEHOLDER)]
+    name = DATASET_PLACEHOLDER.join(parts).strip("_") or "mock"
+    return f"_{name}" if name[0].isdigit() else name
 
 
 def _env_hint(key: str, value: str) -> str | None:

@@ -30,7 +30,7 @@ from mock_pipelines.profiles import (
 from mock_pipelines.schema.errors import Issue, SchemaError
 
 REPO = Path(__file__).resolve().parent.parent
-SHIPPED = ("local", "ci", "s3", "scale")
+SHIPPED = ("local", "ci", "s3", "scale", "postgres", "mysql")
 
 MINIMAL = """\
 profile: {name}
@@ -106,8 +106,10 @@ def test_shipped_profiles_say_what_the_brief_says(monkeypatch: pytest.MonkeyPatc
     monkeypatch.delenv("MOCK_PIPELINES_HOME", raising=False)
     local = load_profile("local")
     assert local.datasets == ["shop", "hr", "healthcare"] and local.partitions is None
-    (files,) = local.destinations
+    files, sqlite = local.destinations
     assert isinstance(files, FilesDestination) and (files.path, files.format) == ("data", "parquet")
+    assert isinstance(sqlite, SqlDestination) and sqlite.url == "sqlite:///data/mock_pipelines.sqlite"
+    assert sqlite.resolved_url(REPO) == f"sqlite:///{REPO / 'data' / 'mock_pipelines.sqlite'}"
     assert not local.schedules.enabled and local.sensors.schema_changes
     assert local.inbox_dir() == REPO / "requests"
 
@@ -125,6 +127,12 @@ def test_shipped_profiles_say_what_the_brief_says(monkeypatch: pytest.MonkeyPatc
     scale = load_profile("scale")
     assert (scale.datasets, scale.scale, scale.chunk_size) == (["shop"], 100.0, 1_048_576)
     assert scale.destinations[0].path == "data/scale"  # type: ignore[union-attr]
+
+    for name, env in (("postgres", "MOCK_PIPELINES_POSTGRES_URL"), ("mysql", "MOCK_PIPELINES_MYSQL_URL")):
+        database = load_profile(name)
+        (sql,) = database.destinations
+        assert isinstance(sql, SqlDestination) and sql.url == EnvRef(env=env) and sql.mode == "create"
+        assert sql.schema_for("shop") == "mock_shop" and database.partitions is not None
 
 
 
@@ -589,3 +597,49 @@ def test_defaults_and_frozen(home: Path) -> None:
     with pytest.raises(ValueError):
         Profile.model_validate({"profile": "x", "datasets": ["shop"], "destinations": [{"kind": "files"}],
                                 "extra": 1})
+
+
+# ---- sql destinations --------------------------------------------------------------------------------
+
+def test_sql_mode_and_schema_per_dataset(home: Path) -> None:
+    write(home, "db", """\
+profile: db
+datasets: [shop, hr]
+destinations:
+  - {kind: sql, url: {env: MY_DB_URL}, schema: "mock_{dataset}", mode: existing}
+  - {kind: sql, url: {env: MY_DB_URL}, schema: other}
+""")
+    first, second = load_profile("db").destinations
+    assert isinstance(first, SqlDestination) and isinstance(second, SqlDestination)
+    assert (first.mode, second.mode) == ("existing", "create")
+    assert first.schema_per_dataset and not second.schema_per_dataset
+    assert (first.schema_for("shop"), first.schema_for("hr"), second.schema_for("hr")) == (
+        "mock_shop", "mock_hr", "other")
+
+
+@pytest.mark.parametrize(("schema", "suggested"), [
+    ('"mock; DROP TABLE x"', "mock_DROP_TABLE_x"),
+    ('"9lives"', "_9lives"),
+    ('"mock-{dataset}"', "mock_{dataset}"),
+    ('"{datasets}"', "datasets"),
+])
+def test_sql_schema_names_must_be_plain_identifiers(home: Path, schema: str, suggested: str) -> None:
+    text = f"profile: broken\ndatasets: [shop]\ndestinations:\n  - {{kind: sql, url: {{env: U}}, schema: {schema}}}\n"
+    issue = single(home, text)
+    assert at(issue) == pos(text, schema)
+    assert "not a plain SQL name" in issue.message and "{dataset}" in (issue.expected or "")
+    assert issue.suggestion == f"schema: {suggested}"
+
+
+def test_sql_mode_is_create_or_existing(home: Path) -> None:
+    text = "profile: broken\ndatasets: [shop]\ndestinations:\n  - {kind: sql, url: {env: U}, mode: exsting}\n"
+    issue = single(home, text)
+    assert at(issue) == pos(text, "exsting")
+    assert issue.expected == "one of create, existing" and issue.suggestion == "existing"
+
+
+def test_the_same_database_and_schema_twice_is_an_error(home: Path) -> None:
+    text = ("profile: broken\ndatasets: [shop]\ndestinations:\n  - {kind: sql, url: {env: U}, schema: a}\n"
+            "  - {kind: sql, url: {env: U}, schema: b}\n  - {kind: sql, url: {env: U}, schema: a}\n")
+    issue = single(home, text)
+    assert "destinations[2] writes to the same place as destinations[0]" in issue.message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import warnings
 from dataclasses import dataclass
 from functools import cached_property
@@ -15,13 +16,16 @@ from mock_pipelines.core.timeline import PartitionScheme
 from mock_pipelines.defs.assets import build_table_asset, table_asset_key
 from mock_pipelines.defs.partitions import partitions_definition
 from mock_pipelines.io.files_io_manager import MockFilesIOManager
-from mock_pipelines.profiles import FilesDestination, Profile, load_profile
+from mock_pipelines.io.sql_io_manager import MockSqlIOManager
+from mock_pipelines.profiles import EnvRef, FilesDestination, Profile, SqlDestination, load_profile
 from mock_pipelines.schema.parse import load_dataset
 
 # BackfillPolicy on assets is marked beta in Dagster 1.13; the warning would print on every load.
 warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*backfill_policy.*")
 
 IO_MANAGER_KEY = "mock_io_manager"
+DESTINATION_KEY = "mock_destination_{n}"  # one resource per destination when a profile has several
+SQL_KINDS = {"postgresql": "postgres", "mysql": "mysql", "mariadb": "mysql", "sqlite": "sqlite"}
 DATASET_JOB = "{dataset}__all_tables"
 PARTITIONED_JOB = "{dataset}__partitioned_tables"
 ALL_JOB = "all_datasets"
@@ -76,17 +80,59 @@ class Layer:
             if isinstance(d, FilesDestination):
                 kinds.add(d.format)
                 kinds.add("s3" if d.is_s3 else "file")
+            else:
+                kinds.add(_sql_kind(d))
         return kinds
 
-    def io_manager(self) -> Any:
-        managers = [self._files_io_manager(d, f"dest{i + 1}/" if i else "")
-                    for i, d in enumerate(self.profile.destinations)]
-        return managers[0] if len(managers) == 1 else FanOutIOManager(managers)
+    def destination_managers(self) -> list[MockFilesIOManager | MockSqlIOManager]:
+        """One IO manager per destination, in profile order; the second and later prefix their metadata."""
+        return [self._files_io_manager(d, f"dest{i + 1}/" if i else "") if isinstance(d, FilesDestination)
+                else self._sql_io_manager(d, f"dest{i + 1}/" if i else "")
+                for i, d in enumerate(self.profile.destinations)]
 
-    def _files_io_manager(self, d: Any, metadata_prefix: str = "") -> MockFilesIOManager:
-        if not isinstance(d, FilesDestination):
-            raise ValueError(f"profile {self.profile.profile!r}: destination kind {d.kind!r} is not supported by "
-                             "this version; use kind: files")
+    def resources(self) -> dict[str, Any]:
+        """The assets' IO manager, plus one resource per destination when there are several (so Dagster
+        resolves each one's environment variables and closes its connections)."""
+        managers = self.destination_managers()
+        if len(managers) == 1:
+            return {IO_MANAGER_KEY: managers[0]}
+        keys = [DESTINATION_KEY.format(n=i + 1) for i in range(len(managers))]
+        return {IO_MANAGER_KEY: fan_out_io_manager(keys), **dict(zip(keys, managers, strict=True))}
+
+    def io_manager(self) -> Any:
+        """The assets' IO manager; with several destinations it needs the other entries of :meth:`resources`."""
+        return self.resources()[IO_MANAGER_KEY]
+
+    def _sql_io_manager(self, d: SqlDestination, metadata_prefix: str = "") -> MockSqlIOManager:
+        self._check_sql_namespaces(d)
+        # An {env: NAME} URL stays an EnvVar: Dagster reads it when a run starts and stores only the name.
+        url: Any = dg.EnvVar(d.url.env) if isinstance(d.url, EnvRef) else d.resolved_url(self.profile.root)
+        return MockSqlIOManager(
+            url=url, db_schema=d.db_schema, mode=d.mode, base_dir=str(self.profile.root),
+            schema_files={name: str(plan.spec.file) for name, plan in self.plans.items()},
+            partitioned_tables={name: [t for t in plan.order() if plan.table(t).is_partitioned]
+                                for name, plan in self.plans.items()},
+            metadata_prefix=metadata_prefix)
+
+    def _check_sql_namespaces(self, d: SqlDestination) -> None:
+        """Datasets sharing one namespace cannot both have a table of the same name."""
+        if d.schema_per_dataset:
+            return
+        owner: dict[str, str] = {}
+        for name, plan in self.plans.items():
+            for table in plan.spec.tables:
+                if table in owner:
+                    where = f"schema {d.db_schema!r}" if d.db_schema else "the database's default namespace"
+                    raise ValueError(
+                        f"profile {self.profile.profile!r} ({self.profile.file or 'built in code'}): the sql "
+                        f"destination {d.url} puts datasets {owner[table]!r} and {name!r} in {where}, and both "
+                        f"have a table {table!r} — expected one namespace per dataset here; write "
+                        f"`schema: {d.db_schema or 'mock'}_{{dataset}}` to give each dataset its own"
+                        + (" (SQLite has no schemas: use a database file per profile, or datasets without "
+                           "shared table names)" if d.is_sqlite else ""))
+                owner[table] = name
+
+    def _files_io_manager(self, d: FilesDestination, metadata_prefix: str = "") -> MockFilesIOManager:
         options: dict[str, Any] = {}
         if d.endpoint_url is not None:
             options["endpoint_url"] = dg.EnvVar(d.endpoint_url.env) if hasattr(d.endpoint_url, "env") \
@@ -112,18 +158,25 @@ class Layer:
         return out
 
     def _report_asset(self, plan: DatasetPlan) -> dg.AssetsDefinition | None:
-        """The dataset's quality report, when the first destination is a local folder."""
+        """The dataset's quality report, read from the first files destination (a local folder or S3) and
+        written under the profile's local ``reports/`` folder."""
+        from mock_pipelines.defs.checks import reports_folder
         from mock_pipelines.defs.report import build_report_asset
+        from mock_pipelines.io.destination import Destination
 
         first = next((d for d in self.profile.destinations if isinstance(d, FilesDestination)), None)
-        if first is None or first.is_s3:
+        if first is None:
             return None
-        reports = self.profile.root / "reports"
-        return build_report_asset(plan, data_root=str(first.location(self.profile.root)),
-                                  reports_root=str(reports), checks=self.profile.checks)
+        location = first.location(self.profile.root)
+
+        def s3_destination() -> Destination:  # credentials resolved when the report runs
+            return Destination(location, format=first.format, **first.storage_options())
+
+        return build_report_asset(plan, data_root=location, reports_root=reports_folder(self.profile),
+                                  checks=self.profile.checks, destination=s3_destination if first.is_s3 else None)
 
     def asset_checks(self) -> list[dg.AssetChecksDefinition]:
-        from mock_pipelines.defs.checks import build_table_checks, destination_factory
+        from mock_pipelines.defs.checks import build_table_checks, destination_factory, reports_folder
 
         destination = destination_factory(self.profile)
         if destination is None:
@@ -132,7 +185,8 @@ class Layer:
         for plan in self.plans.values():
             for table in plan.order():
                 check = build_table_checks(plan, table, destination=destination, checks=self.profile.checks,
-                                           partitions_def=self.partitions_def)
+                                           partitions_def=self.partitions_def,
+                                           reports_root=reports_folder(self.profile))
                 if check is not None:
                     out.append(check)
         return out
@@ -181,17 +235,18 @@ class Layer:
             jobs=jobs,
             schedules=self.schedules(jobs),
             sensors=build_sensors(self),
-            resources={IO_MANAGER_KEY: self.io_manager()},
+            resources=self.resources(),
         )
 
 
 class FanOutIOManager(dg.IOManager):
-    """Several destinations at once: each output is written to every destination, inputs read from the first.
+    """Several destinations at once (files and databases in any mix): each output is written to every
+    destination in profile order, inputs are read from the first.
 
     A TableSlice is lazy and deterministic, so each destination regenerates the same rows while it writes.
     """
 
-    def __init__(self, managers: list[MockFilesIOManager]):
+    def __init__(self, managers: list[dg.IOManager]):
         self.managers = managers
 
     def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
@@ -200,6 +255,26 @@ class FanOutIOManager(dg.IOManager):
 
     def load_input(self, context: dg.InputContext) -> Any:
         return self.managers[0].load_input(context)
+
+
+def fan_out_io_manager(destination_keys: list[str]) -> dg.IOManagerDefinition:
+    """A :class:`FanOutIOManager` over the IO manager resources ``destination_keys`` (each initialised by
+    Dagster: environment variables resolved, connections closed after the run)."""
+
+    @dg.io_manager(required_resource_keys=set(destination_keys),
+                   description="Writes every table to each destination of the profile; reads from the first.")
+    def _fan_out(init_context: dg.InitResourceContext) -> FanOutIOManager:
+        return FanOutIOManager([getattr(init_context.resources, key) for key in destination_keys])
+
+    return _fan_out
+
+
+def _sql_kind(d: SqlDestination) -> str:
+    """The catalogue badge of a SQL destination: its dialect, from the URL's scheme (for an {env: …} URL
+    the variable's scheme if it is set now, never anything else of its value)."""
+    url = d.url if isinstance(d.url, str) else os.environ.get(d.url.env, "")
+    scheme = url.split("://", 1)[0].split("+", 1)[0].lower() if "://" in url else ""
+    return SQL_KINDS.get(scheme, "sql")
 
 
 def build_definitions(profile: Profile | str | None = None) -> dg.Definitions:

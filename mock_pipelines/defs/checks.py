@@ -8,6 +8,7 @@ and uniqueness rules are blocking; distribution rules warn.
 """
 
 import datetime as dt
+import os
 from typing import Any
 
 import dagster as dg
@@ -70,11 +71,12 @@ def _metadata(result: RuleResult) -> dict[str, Any]:
     return meta
 
 
-def _to_check_result(asset_key: dg.AssetKey, result: RuleResult) -> dg.AssetCheckResult:
+def _to_check_result(asset_key: dg.AssetKey, result: RuleResult,
+                     extra: dict[str, Any] | None = None) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         asset_key=asset_key, check_name=result.name, passed=bool(result.passed or result.skipped),
         severity=dg.AssetCheckSeverity.ERROR if result.severity == "error" else dg.AssetCheckSeverity.WARN,
-        metadata=_metadata(result), description=result.description or None)
+        metadata={**_metadata(result), **(extra or {})}, description=result.description or None)
 
 
 def _read(destination: Destination, plan: DatasetPlan, table: str, keys: list[str] | None,
@@ -115,9 +117,46 @@ def _unverifiable(asset_key: dg.AssetKey, rule: Rule, missing: list[str]) -> dg.
                   "parent_data_missing": dg.MetadataValue.json(shown)})
 
 
+def reports_folder(profile: Any) -> str:
+    """Where a profile's reports go: ``<profile root>/reports`` (the quality report and GX Data Docs)."""
+    return str(profile.root / "reports")
+
+
+def data_docs_folder(reports_root: str, dataset: str) -> str:
+    """The dataset's GX Data Docs site, beside its quality report."""
+    return os.path.join(reports_root, dataset, "data_docs")
+
+
+def _publish_data_docs(context: dg.AssetCheckExecutionContext, validation: Any, folder: str, table: str,
+                       keys: list[str] | None) -> dict[str, Any]:
+    """Data Docs of this step's GX results (the page of this table or partition replaces the earlier one);
+    metadata linking to them. A failure to render is logged and noted, never fails the checks."""
+    from mock_pipelines.quality import data_docs
+    from mock_pipelines.quality.gx_runner import gx_context
+
+    if not validation.gx_results and not validation.arrow_checked:
+        return {}
+    batch = table if not keys else f"{table}-{keys[0]}" + (f"..{keys[-1]}" if len(keys) > 1 else "")
+    try:
+        built = data_docs.publish(data_docs.suite_results(validation), folder, context=gx_context(), batch=batch,
+                                  run_name=context.run.run_id)
+    except Exception as exc:  # a by-product: the check outcomes stand without it
+        context.log.warning(f"GX Data Docs not written to {folder}: {type(exc).__name__}: {exc}")
+        return {"data_docs_error": f"{type(exc).__name__}: {exc}"}
+    if built is None:
+        return {}
+    meta: dict[str, Any] = {"data_docs": dg.MetadataValue.url(built.index_url)}
+    if built.pages:
+        meta["data_docs_page"] = dg.MetadataValue.url(built.pages[0].as_uri())
+    return meta
+
+
 def build_table_checks(plan: DatasetPlan, table: str, *, destination: Any, checks: Any,
-                       partitions_def: dg.PartitionsDefinition | None) -> dg.AssetChecksDefinition | None:
-    """The checks of one table (None when the profile turns them all off)."""
+                       partitions_def: dg.PartitionsDefinition | None,
+                       reports_root: str | None = None) -> dg.AssetChecksDefinition | None:
+    """The checks of one table (None when the profile turns them all off). With ``reports_root`` the
+    Great Expectations results of each step are published as Data Docs under
+    ``reports_root/<dataset>/data_docs/`` and every check result links to them."""
     tp = plan.table(table)
     partitioned = tp.is_partitioned
     asset_key = table_asset_key(plan.spec.name, table)
@@ -153,11 +192,16 @@ def build_table_checks(plan: DatasetPlan, table: str, *, destination: Any, check
         data = _read(dest, plan, table, keys)
         single = [r for r in run_rules if r.expectation is not None]
         cross = [r for r in run_rules if r.expectation is None]
-        results = list(validate_table(data, single, table=table)) if single else []
+        validation = validate_table(data, single, table=table) if single else None
+        results = list(validation) if validation is not None else []
+        docs: dict[str, Any] = {}
+        if validation is not None and reports_root is not None:
+            docs = _publish_data_docs(context, validation, data_docs_folder(reports_root, plan.spec.name), table,
+                                      keys)
         if cross:
-            # Children per parent compare with the parents of the same partitions (their children land
-            # with them); references may point at any parent created up to the last partition checked.
-            same = [r for r in cross if r.name.startswith("children_per_parent") and partitioned]
+            # Children per parent and parent sums compare with the parents of the same partitions (their
+            # children land with them); references may point at any parent created up to the last partition.
+            same = [r for r in cross if r.name.startswith(("children_per_parent", "parent_sum")) and partitioned]
             upto = [r for r in cross if r not in same]
             for group, up_to in ((upto, keys[-1] if keys else None), (same, None)):
                 parents = {r.params.get("parent") for r in group} - {None, table}
@@ -174,18 +218,20 @@ def build_table_checks(plan: DatasetPlan, table: str, *, destination: Any, check
                                  for p in {r.params.get("parent") for r in ready} if p}
                 results += check_cross_table(ready, data, parent_tables)
         for result in results:
-            yield _to_check_result(asset_key, result)
+            yield _to_check_result(asset_key, result, docs)
 
     return _checks
 
 
 def destination_factory(profile: Any) -> Any:
-    """Reads go to the profile's first files destination (credentials resolved when a check runs)."""
+    """Reads go to the profile's first files destination, else to its first SQL destination (credentials
+    resolved when a check runs)."""
+    from mock_pipelines.io.sql_reader import reader_factory
     from mock_pipelines.profiles import FilesDestination
 
     first = next((d for d in profile.destinations if isinstance(d, FilesDestination)), None)
     if first is None:
-        return None
+        return reader_factory(profile)
 
     def make() -> Destination:
         return Destination(first.location(profile.root), format=first.format, **first.storage_options())

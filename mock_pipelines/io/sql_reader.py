@@ -1,0 +1,181 @@
+"""The tables of one SQL destination, read like files: :class:`SqlTables` has the reading surface of
+:class:`mock_pipelines.io.destination.Destination` (``read``, ``list_partitions``, ``table_path``,
+``data_files``), so the asset checks and ``load_input`` treat a database like a folder of Parquet files.
+
+A destination is a URL plus a namespace that may hold ``{dataset}`` (one PostgreSQL schema or MySQL
+database per dataset); :class:`SqlTables` keeps one :class:`~mock_pipelines.sql.Database` per namespace.
+Nothing here imports Dagster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import sqlalchemy as sa
+
+from mock_pipelines.schema.model import DatasetSpec
+from mock_pipelines.sql import Database, SqlDestinationError, is_transient
+
+DATASET_PLACEHOLDER = "{dataset}"
+
+
+class MissingTableData(FileNotFoundError):
+    """A table asked for does not exist yet. A FileNotFoundError, so code written for file destinations
+    ("not materialised yet") treats a database the same way."""
+
+
+def namespace_for(template: str | None, dataset: str) -> str | None:
+    """The schema (namespace) of ``dataset``: ``template`` with ``{dataset}`` replaced."""
+    return template.replace(DATASET_PLACEHOLDER, dataset) if template is not None else None
+
+
+def ensure_sqlite_folder(url: str) -> None:
+    """SQLite creates the database file but not its folder: create the folder (``data/`` before a demo)."""
+    try:
+        parsed = sa.make_url(url)
+    except Exception:  # an invalid URL is reported by Database, without echoing it
+        return
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:" \
+            and not parsed.database.startswith("file:"):
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+class SqlTables:
+    """The tables of every dataset in one database, with the reading surface of a files destination.
+
+    ``specs`` maps a dataset name to its spec (or is a function returning it), which gives the typed
+    columns a table is read back with.
+    """
+
+    def __init__(self, url: str, schema: str | None = None,
+                 specs: Mapping[str, DatasetSpec] | Callable[[str], DatasetSpec] | None = None):
+        self._url = url
+        self.schema_template = schema
+        self._specs = specs if specs is not None else {}
+        self._databases: dict[str | None, Database] = {}
+
+    def __repr__(self) -> str:
+        where = next(iter(self._databases.values())).url_for_humans if self._databases else "(not connected)"
+        return f"SqlTables({where!r}, schema={self.schema_template!r})"
+
+    # -- what is where ------------------------------------------------------------------------------
+    def database(self, dataset: str) -> Database:
+        """The database (and namespace) holding ``dataset``'s tables; one engine per namespace."""
+        namespace = namespace_for(self.schema_template, dataset)
+        if namespace not in self._databases:
+            self._databases[namespace] = Database(self._url, namespace)
+        return self._databases[namespace]
+
+    def spec(self, dataset: str) -> DatasetSpec:
+        if callable(self._specs):
+            return self._specs(dataset)
+        try:
+            return self._specs[dataset]
+        except KeyError:
+            known = ", ".join(sorted(self._specs)) or "none"
+            raise SqlDestinationError(f"no schema is known for dataset {dataset!r} (known: {known}); the asset "
+                                      "key must be [dataset, table] of a dataset of the profile") from None
+
+    def dispose(self) -> None:
+        """Close every connection pool."""
+        for database in self._databases.values():
+            database.dispose()
+        self._databases.clear()
+
+    # -- the Destination reading surface -------------------------------------------------------------
+    def table_path(self, dataset: str, table: str) -> str:
+        """A name for the table (``dataset/table``), to pass to :meth:`data_files`."""
+        return f"{dataset}/{table}"
+
+    def data_files(self, path: str) -> list[str]:
+        """``[path]`` when the table exists and holds rows, else ``[]`` (the check "materialised yet?")."""
+        dataset, _, table = path.rpartition("/")
+        return [path] if self.has_rows(dataset, table) else []
+
+    def has_rows(self, dataset: str, table: str) -> bool:
+        database = self.database(dataset)
+        try:
+            with database.engine.connect() as conn:
+                if not sa.inspect(conn).has_table(table, schema=database.schema):
+                    return False
+                target = sa.table(table, schema=database.schema)
+                return conn.execute(sa.select(sa.literal(1)).select_from(target).limit(1)).first() is not None
+        except Exception as exc:
+            raise self._error(exc, f"looking for rows of {dataset}.{table}", database) from exc
+
+    def list_partitions(self, dataset: str, table: str) -> list[str]:
+        """Keys of the partitions of a table that hold rows, sorted (none when the table does not exist)."""
+        if not self._exists(dataset, table):
+            return []
+        return self.database(dataset).list_partitions(self.spec(dataset), table)
+
+    def read(self, dataset: str, table: str, partition_keys: Sequence[str] | None = None,
+             columns: list[str] | None = None, schema: pa.Schema | None = None,
+             allow_missing: bool = False) -> pa.Table:
+        """A table, or only the rows of the listed partitions. ``schema`` and ``allow_missing`` are accepted
+        for the files surface: columns come back typed from the dataset's spec anyway, and a table cannot
+        tell a partition that was written empty from one never written (both hold no rows), so a listed
+        partition without rows adds nothing rather than failing. A table that does not exist is an error."""
+        database, spec = self.database(dataset), self.spec(dataset)
+        if not self._exists(dataset, table):
+            raise MissingTableData(f"no data for {dataset}/{table} in {database.where()}: the table does not exist "
+                                   "yet (materialise it first)")
+        keys = list(dict.fromkeys(partition_keys)) if partition_keys is not None else None
+        return database.read(spec, table, keys, columns)
+
+    def _exists(self, dataset: str, table: str) -> bool:
+        database = self.database(dataset)
+        try:
+            with database.engine.connect() as conn:
+                return sa.inspect(conn).has_table(table, schema=database.schema)
+        except Exception as exc:
+            raise self._error(exc, f"looking for table {dataset}.{table}", database) from exc
+
+    def _error(self, exc: Exception, what: str, database: Database) -> SqlDestinationError:
+        """A password-free error (drivers may echo connection strings), transient when retrying may help."""
+        first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0]
+        return SqlDestinationError(hide_password(f"{what} in {database.where()} failed: {type(exc).__name__}: "
+                                                 f"{first}", self._url), transient=is_transient(exc))
+
+
+def hide_password(text: str, url: str) -> str:
+    """``text`` with the password of ``url`` masked wherever it occurs."""
+    try:
+        password = sa.make_url(url).password
+    except Exception:  # an unparsable URL has no password to hide
+        return text
+    return text.replace(str(password), "***") if password else text
+
+
+def reader_factory(profile: Any) -> Callable[[], SqlTables] | None:
+    """For the asset checks of a profile without a files destination: a function returning a reader of
+    its first SQL destination (the URL is read from the environment when a check runs, never before)."""
+    from mock_pipelines.profiles import SqlDestination
+    from mock_pipelines.schema.parse import load_dataset
+
+    first = next((d for d in profile.destinations if isinstance(d, SqlDestination)), None)
+    if first is None:
+        return None
+    specs: dict[str, DatasetSpec] = {}
+
+    def spec_of(dataset: str) -> DatasetSpec:
+        if not specs:
+            for path in profile.dataset_paths():
+                spec = load_dataset(path)
+                specs[spec.name] = spec
+        if dataset not in specs:
+            raise SqlDestinationError(f"dataset {dataset!r} is not one of the profile's: {', '.join(specs)}")
+        return specs[dataset]
+
+    readers: dict[str, SqlTables] = {}  # one reader (and connection pool) per URL, for all check steps
+
+    def make() -> SqlTables:
+        url = first.resolved_url(profile.root)
+        if url not in readers:
+            readers[url] = SqlTables(url, first.db_schema, spec_of)
+        return readers[url]
+
+    return make

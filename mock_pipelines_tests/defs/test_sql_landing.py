@@ -1,0 +1,225 @@
+"""SQL destinations through Dagster: whole demo datasets land in SQLite, PostgreSQL and MariaDB with every
+constraint on; re-materialising gives identical row sets; the asset checks read from the database when a
+profile has no files destination; several destinations (files + SQL) receive the same content; the shipped
+database profiles build. Partitions are in test_sql_partitions.py.
+
+PostgreSQL and MariaDB come from the ``postgres_db`` / ``mysql_db`` fixtures (real servers, a namespace per
+test); SQLite always runs. Faults, retries, passwords and ``mode: existing`` are in test_sql_faults.py.
+"""
+
+from __future__ import annotations
+
+import json
+
+import dagster as dg
+import pytest
+import sqlalchemy as sa
+
+from mock_pipelines.defs.build import ALL_JOB, DATASET_JOB, IO_MANAGER_KEY, Layer
+from mock_pipelines.io.sql_io_manager import MockSqlIOManager
+from mock_pipelines.profiles import load_profile
+from mock_pipelines_tests.defs.conftest import ROOT, SCHEMAS
+from mock_pipelines_tests.defs.sql_support import (
+    digests,
+    foreign_key_count,
+    run_job,
+    sql_profile,
+    table_names,
+)
+
+pytestmark = pytest.mark.filterwarnings("ignore::dagster.BetaWarning", "ignore::dagster.PreviewWarning")
+
+# ---- whole demo datasets, every constraint on -----------------------------------------------------------
+
+def _land_demo_twice(layer: Layer, engine: sa.Engine, schema_of) -> None:
+    """Materialise every dataset, record the row sets, materialise again: identical row sets, no table
+    empty, and the row counts the plans promise."""
+    instance = dg.DagsterInstance.ephemeral()
+    defs = layer.definitions()
+    run_job(defs, ALL_JOB, instance)
+    first = digests(engine, layer, schema_of)
+    for name, table in table_names(layer):
+        expected = layer.plans[name].table(table).slice().num_rows
+        assert first[f"{name}.{table}"][0] == expected > 0, f"{name}.{table}"
+    run_job(defs, ALL_JOB, instance)
+    assert digests(engine, layer, schema_of) == first
+
+
+def test_sqlite_holds_every_demo_table_and_rematerialising_changes_nothing(tmp_path):
+    db = tmp_path / "nested" / "mock.sqlite"  # the folder does not exist yet
+    layer = sql_profile(tmp_path, [f"{{kind: sql, url: 'sqlite:///{db}'}}"])
+    engine = sa.create_engine(f"sqlite:///{db}")
+    _land_demo_twice(layer, engine, lambda _: None)
+    assert foreign_key_count(engine, None) >= 10
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+        assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+    engine.dispose()
+
+
+def test_postgres_holds_every_demo_table_with_constraints(tmp_path, postgres_db, monkeypatch):
+    url, schema = postgres_db
+    monkeypatch.setenv("MP_TEST_PG_URL", url)
+    layer = sql_profile(tmp_path, [f"{{kind: sql, url: {{env: MP_TEST_PG_URL}}, schema: {schema}}}"])
+    engine = sa.create_engine(url)
+    _land_demo_twice(layer, engine, lambda _: schema)
+    with engine.connect() as conn:
+        kinds = dict(conn.execute(sa.text(
+            "SELECT constraint_type, count(*) FROM information_schema.table_constraints "
+            "WHERE table_schema = :s GROUP BY constraint_type"), {"s": schema}).all())
+    assert kinds.get("PRIMARY KEY", 0) == len(table_names(layer))
+    assert kinds.get("FOREIGN KEY", 0) >= 10 and kinds.get("UNIQUE", 0) >= 1 and kinds.get("CHECK", 0) >= 1
+    engine.dispose()
+
+
+def test_mariadb_holds_every_demo_table_with_constraints(tmp_path, mysql_db, monkeypatch):
+    url, database = mysql_db
+    monkeypatch.setenv("MP_TEST_MYSQL_URL", url)
+    layer = sql_profile(tmp_path, ["{kind: sql, url: {env: MP_TEST_MYSQL_URL}}"])
+    engine = sa.create_engine(url)
+    _land_demo_twice(layer, engine, lambda _: None)
+    with engine.connect() as conn:
+        kinds = dict(conn.execute(sa.text(
+            "SELECT constraint_type, count(*) FROM information_schema.table_constraints "
+            "WHERE constraint_schema = :s GROUP BY constraint_type"), {"s": database}).all())
+    assert kinds.get("PRIMARY KEY", 0) == len(table_names(layer))
+    assert kinds.get("FOREIGN KEY", 0) >= 10
+    engine.dispose()
+
+
+def test_a_namespace_per_dataset(tmp_path, postgres_db, monkeypatch):
+    url, schema = postgres_db
+    monkeypatch.setenv("MP_TEST_PG_URL", url)
+    per_dataset = f"{schema}_{{dataset}}"
+    layer = sql_profile(tmp_path, [f"{{kind: sql, url: {{env: MP_TEST_PG_URL}}, schema: '{per_dataset}'}}"],
+                        datasets=("hr",), scale=0.1)
+    engine = sa.create_engine(url)
+    try:
+        run_job(layer.definitions(), DATASET_JOB.format(dataset="hr"), dg.DagsterInstance.ephemeral())
+        assert set(sa.inspect(engine).get_table_names(schema=f"{schema}_hr")) == set(layer.plans["hr"].order())
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}_hr" CASCADE'))
+        engine.dispose()
+
+
+# ---- checks and several destinations -----------------------------------------------------------------------
+
+def test_checks_read_from_the_database_when_there_is_no_files_destination(tmp_path):
+    db = tmp_path / "mock.sqlite"
+    layer = sql_profile(tmp_path, [f"{{kind: sql, url: 'sqlite:///{db}'}}"], datasets=("hr",), scale=0.2)
+    checks = layer.asset_checks()
+    assert checks, "a profile with only a SQL destination still has its checks"
+    result = run_job(layer.definitions(), DATASET_JOB.format(dataset="hr"), dg.DagsterInstance.ephemeral())
+    evaluations = result.get_asset_check_evaluations()
+    assert len(evaluations) >= 20
+    assert all(e.passed for e in evaluations), [e.check_name for e in evaluations if not e.passed]
+    fk_checks = [e for e in evaluations if e.check_name.startswith("fk__")]
+    assert fk_checks and all(e.metadata["evaluated_rows"].value > 0 for e in fk_checks if "evaluated_rows" in
+                             e.metadata)
+
+
+def test_a_check_fails_on_rows_changed_in_the_database(tmp_path):
+    """The checks really read the database: a value outside its declared set fails its check."""
+    db = tmp_path / "mock.sqlite"
+    layer = sql_profile(tmp_path, [f"{{kind: sql, url: 'sqlite:///{db}'}}"], datasets=("hr",), scale=0.2)
+    defs = layer.definitions()
+    instance = dg.DagsterInstance.ephemeral()
+    run_job(defs, DATASET_JOB.format(dataset="hr"), instance)
+    engine = sa.create_engine(f"sqlite:///{db}")
+    with engine.begin() as conn:  # SQLite CHECK constraints would refuse this: switch them off for the test
+        conn.exec_driver_sql("PRAGMA ignore_check_constraints=ON")
+        conn.exec_driver_sql("UPDATE time_off SET status = 'lost' WHERE rowid = (SELECT min(rowid) FROM time_off)")
+    engine.dispose()
+    checks_job = dg.define_asset_job("checks_only", selection=dg.AssetSelection.checks_for_assets(
+        dg.AssetKey(["hr", "time_off"])))
+    defs = dg.Definitions(assets=layer.assets(), asset_checks=layer.asset_checks(), jobs=[checks_job],
+                          resources=layer.resources(), executor=dg.in_process_executor)
+    result = defs.resolve_job_def("checks_only").execute_in_process(instance=instance, raise_on_error=False)
+    failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
+    assert [e.check_name for e in failed if "status" in e.check_name], [e.check_name for e in failed]
+
+
+def test_files_and_sqlite_destinations_receive_the_same_rows(tmp_path):
+    db = tmp_path / "mock.sqlite"
+    out = tmp_path / "files"
+    layer = sql_profile(tmp_path, [f"{{kind: files, path: '{out}'}}", f"{{kind: sql, url: 'sqlite:///{db}'}}"],
+                        datasets=("hr",), scale=0.2)
+    resources = layer.resources()
+    assert isinstance(resources["mock_destination_2"], MockSqlIOManager) and IO_MANAGER_KEY in resources
+    assert layer.kinds() >= {"parquet", "file", "sqlite"}
+    result = run_job(layer.definitions(), DATASET_JOB.format(dataset="hr"), dg.DagsterInstance.ephemeral())
+    tables = 0
+    for event in result.get_asset_materialization_events():
+        meta = event.materialization.metadata
+        if "content_hash" not in meta:
+            continue  # the quality report
+        tables += 1
+        assert meta["content_hash"].value == meta["dest2/content_hash"].value  # same rows, same order
+        assert meta["dest2/format"].value == "sqlite" and meta["dest2/destination"].value.startswith("sqlite:///")
+        assert meta["dest2/write_attempts"].value == 1
+    assert tables == len(layer.plans["hr"].order())
+
+
+def test_tables_of_the_same_name_in_one_namespace_are_a_build_error(tmp_path):
+    twin = tmp_path / "hr_copy.yaml"
+    twin.write_text((SCHEMAS / "hr.yaml").read_text(encoding="utf-8").replace("dataset: hr", "dataset: hr_copy", 1),
+                    encoding="utf-8")
+    path = tmp_path / "twins.yaml"
+    path.write_text("\n".join([
+        "profile: twins", f"datasets: {json.dumps([str(SCHEMAS / 'hr.yaml'), str(twin)])}",
+        "destinations:", f"  - {{kind: sql, url: 'sqlite:///{tmp_path / 'x.sqlite'}'}}",
+        "sensors: {schema_changes: false, request_inbox: null}"]) + "\n", encoding="utf-8")
+    layer = Layer(load_profile(path, root=ROOT))
+    assert set(layer.plans) == {"hr", "hr_copy"}
+    with pytest.raises(ValueError, match=r"'hr' and 'hr_copy'.*table 'locations'.*\{dataset\}"):
+        layer.definitions()
+
+
+# ---- the shipped profiles ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("profile", "env", "url", "kind"), [
+    ("postgres", "MOCK_PIPELINES_POSTGRES_URL", "postgresql+psycopg://u:pw@127.0.0.1:5432/mock", "postgres"),
+    ("mysql", "MOCK_PIPELINES_MYSQL_URL", "mysql+pymysql://u:pw@127.0.0.1:3306/mock", "mysql"),
+])
+def test_database_profiles_build_with_the_url_as_an_environment_variable(profile, env, url, kind, monkeypatch):
+    monkeypatch.setenv(env, url)
+    layer = Layer(load_profile(profile))
+    defs = layer.definitions()
+    manager = layer.resources()[IO_MANAGER_KEY]
+    assert isinstance(manager, MockSqlIOManager)
+    assert isinstance(manager.url, dg.EnvVar) and manager.url.env_var_name == env  # the name, never the value
+    assert manager.db_schema == "mock_{dataset}" and manager.mode == "create"
+    assert manager.partitioned_tables["shop"] and not manager.partitioned_tables["hr"]
+    spec = defs.get_assets_def(dg.AssetKey(["shop", "orders"])).specs_by_key[dg.AssetKey(["shop", "orders"])]
+    assert kind in spec.kinds
+
+
+def test_local_profile_also_lands_in_sqlite(monkeypatch):
+    monkeypatch.delenv("MOCK_PIPELINES_HOME", raising=False)
+    layer = Layer(load_profile("local"))
+    resources = layer.resources()
+    sql = resources["mock_destination_2"]
+    assert isinstance(sql, MockSqlIOManager)
+    assert sql.url == f"sqlite:///{ROOT / 'data' / 'mock_pipelines.sqlite'}" and sql.metadata_prefix == "dest2/"
+
+
+def test_a_database_behind_an_environment_variable_works_as_a_second_destination(tmp_path, postgres_db, monkeypatch):
+    """Each destination is a resource of its own, so Dagster resolves the EnvVar of the second one too."""
+    url, schema = postgres_db
+    monkeypatch.setenv("MP_TEST_PG_URL", url)
+    out = tmp_path / "files"
+    layer = sql_profile(tmp_path, [f"{{kind: files, path: '{out}'}}",
+                                   f"{{kind: sql, url: {{env: MP_TEST_PG_URL}}, schema: {schema}}}"],
+                        datasets=("hr",), scale=0.1)
+    assert isinstance(layer.resources()["mock_destination_2"].url, dg.EnvVar)
+    result = run_job(layer.definitions(), DATASET_JOB.format(dataset="hr"), dg.DagsterInstance.ephemeral())
+    events = [e.materialization for e in result.get_asset_materialization_events()
+              if "dest2/content_hash" in e.materialization.metadata]
+    assert len(events) == len(layer.plans["hr"].order())
+    for meta in (m.metadata for m in events):
+        assert meta["dest2/destination"].value.startswith("postgresql+psycopg://")
+        assert meta["content_hash"].value == meta["dest2/content_hash"].value
+    engine = sa.create_engine(url)
+    assert set(sa.inspect(engine).get_table_names(schema=schema)) == set(layer.plans["hr"].order())
+    engine.dispose()
