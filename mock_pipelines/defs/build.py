@@ -145,7 +145,12 @@ class Layer:
 
     def assets(self) -> list[dg.AssetsDefinition]:
         out = []
-        pool = "s3" if any(getattr(d, "is_s3", False) for d in self.profile.destinations) else None
+        # Landing steps share a named pool (limit in dagster.yaml) so a backfill does not open a connection
+        # per partition at once; a database server is the scarcer resource when a profile has both. A
+        # SQLite file needs none (its writers queue on the file lock) and the pool's wait costs the demo 20 %.
+        servers = [d for d in self.profile.destinations if isinstance(d, SqlDestination) and _sql_kind(d) != "sqlite"]
+        pool = ("db" if servers
+                else "s3" if any(getattr(d, "is_s3", False) for d in self.profile.destinations) else None)
         for plan in self.plans.values():
             for table in plan.order():
                 out.append(build_table_asset(
@@ -158,15 +163,20 @@ class Layer:
         return out
 
     def _report_asset(self, plan: DatasetPlan) -> dg.AssetsDefinition | None:
-        """The dataset's quality report, read from the first files destination (a local folder or S3) and
-        written under the profile's local ``reports/`` folder."""
+        """The dataset's quality report, read from the first files destination (a local folder or S3), else
+        from the first database, and written under the profile's local ``reports/`` folder."""
         from mock_pipelines.defs.checks import reports_folder
         from mock_pipelines.defs.report import build_report_asset
         from mock_pipelines.io.destination import Destination
+        from mock_pipelines.io.sql_reader import reader_factory
 
         first = next((d for d in self.profile.destinations if isinstance(d, FilesDestination)), None)
         if first is None:
-            return None
+            database = reader_factory(self.profile)
+            if database is None:
+                return None
+            return build_report_asset(plan, data_root="", reports_root=reports_folder(self.profile),
+                                      checks=self.profile.checks, destination=database)
         location = first.location(self.profile.root)
 
         def s3_destination() -> Destination:  # credentials resolved when the report runs

@@ -17,7 +17,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from mock_pipelines.schema.model import DatasetSpec
-from mock_pipelines.sql import Database, SqlDestinationError, is_transient
+from mock_pipelines.sql import PARTITION_COLUMN, Database, SqlDestinationError, is_transient
 
 DATASET_PLACEHOLDER = "{dataset}"
 
@@ -108,7 +108,7 @@ class SqlTables:
 
     def list_partitions(self, dataset: str, table: str) -> list[str]:
         """Keys of the partitions of a table that hold rows, sorted (none when the table does not exist)."""
-        if not self._exists(dataset, table):
+        if not self.exists(dataset, table):
             return []
         return self.database(dataset).list_partitions(self.spec(dataset), table)
 
@@ -120,19 +120,30 @@ class SqlTables:
         tell a partition that was written empty from one never written (both hold no rows), so a listed
         partition without rows adds nothing rather than failing. A table that does not exist is an error."""
         database, spec = self.database(dataset), self.spec(dataset)
-        if not self._exists(dataset, table):
+        if not self.exists(dataset, table):
             raise MissingTableData(f"no data for {dataset}/{table} in {database.where()}: the table does not exist "
                                    "yet (materialise it first)")
         keys = list(dict.fromkeys(partition_keys)) if partition_keys is not None else None
         return database.read(spec, table, keys, columns)
 
-    def _exists(self, dataset: str, table: str) -> bool:
+    def exists(self, dataset: str, table: str) -> bool:
+        """Whether the table has been created (it may still hold no rows)."""
         database = self.database(dataset)
         try:
             with database.engine.connect() as conn:
                 return sa.inspect(conn).has_table(table, schema=database.schema)
         except Exception as exc:
             raise self._error(exc, f"looking for table {dataset}.{table}", database) from exc
+
+    def is_partitioned(self, dataset: str, table: str) -> bool:
+        """Whether the (existing) table was created partitioned: it has the partition column."""
+        database = self.database(dataset)
+        try:
+            with database.engine.connect() as conn:
+                columns = sa.inspect(conn).get_columns(table, schema=database.schema)
+        except Exception as exc:
+            raise self._error(exc, f"looking at the columns of {dataset}.{table}", database) from exc
+        return any(c["name"] == PARTITION_COLUMN for c in columns)
 
     def _error(self, exc: Exception, what: str, database: Database) -> SqlDestinationError:
         """A password-free error (drivers may echo connection strings), transient when retrying may help."""

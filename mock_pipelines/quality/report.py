@@ -1617,6 +1617,8 @@ def load_tables(base: str | os.PathLike[str], spec: DatasetSpec, partition_colum
 
     dest = destination if destination is not None else Destination(os.fspath(base),
                                                                     partition_column=partition_column)
+    if not hasattr(dest, "fs"):  # a database (mock_pipelines.io.sql_reader.SqlTables), not files
+        return _load_sql_tables(dest, spec, tables)
     schemas = _arrow_schemas(spec)
     out: dict[str, TableData] = {}
     manifests: dict[str, dict[str, Any]] = {}
@@ -1658,6 +1660,26 @@ def load_tables(base: str | os.PathLike[str], spec: DatasetSpec, partition_colum
         table, _ = _split(data)
         hashes[name] = content_hash(table)
     prov["content_hashes"] = hashes
+    return out, prov
+
+
+def _load_sql_tables(dest: Any, spec: DatasetSpec,
+                     tables: Sequence[str] | None) -> tuple[dict[str, TableData], dict[str, Any]]:
+    """:func:`load_tables` from a database: tables that exist, partitioned ones as ``{key: table}``."""
+    from mock_pipelines.io.content import content_hash
+
+    out: dict[str, TableData] = {}
+    for name in spec.table_order():
+        if (tables is not None and name not in tables) or not dest.exists(spec.name, name):
+            continue
+        if dest.is_partitioned(spec.name, name):
+            keys = dest.list_partitions(spec.name, name)
+            if keys:
+                out[name] = {k: dest.read(spec.name, name, [k]) for k in keys}
+        else:
+            out[name] = dest.read(spec.name, name)
+    prov: dict[str, Any] = {"data": dest.database(spec.name).where()}
+    prov["content_hashes"] = {name: content_hash(_split(data)[0]) for name, data in out.items()}
     return out, prov
 
 

@@ -183,6 +183,8 @@ class Database:
     def _create_namespace(self, conn: sa.Connection) -> None:
         if self.schema is None:
             return
+        if self.dialect in ("postgresql", "mysql") and self.schema in sa.inspect(conn).get_schema_names():
+            return  # exists: a user who may not CREATE schemas can still load into one made for them
         quoted = conn.dialect.identifier_preparer.quote_identifier(self.schema)
         if self.dialect == "postgresql":
             conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {quoted}")
@@ -343,6 +345,7 @@ class Database:
                 result = conn.execution_options(stream_results=True, yield_per=READ_CHUNK).execute(query)
                 batches = [_to_batch(rows, schema) for rows in result.partitions(READ_CHUNK)]
         except Exception as exc:
+            self._raise_if_missing(table)
             raise self._error(exc, f"reading {self._key(table)}") from exc
         return pa.Table.from_batches(batches, schema=schema) if batches else schema.empty_table()
 
@@ -363,8 +366,20 @@ class Database:
                 rows = conn.execute(sa.select(target.c[PARTITION_COLUMN]).distinct()
                                     .order_by(target.c[PARTITION_COLUMN])).scalars().all()
         except Exception as exc:
+            self._raise_if_missing(table)
             raise self._error(exc, f"listing the partitions of {self._key(table)}") from exc
         return list(rows)
+
+    def _raise_if_missing(self, table: str) -> None:
+        """After a failed read: a table that does not exist gets its own message, not the driver's."""
+        try:
+            with self.engine.connect() as conn:
+                exists = sa.inspect(conn).has_table(table, schema=self.schema)
+        except Exception:  # the server is gone too: the caller reports the original error
+            return
+        if not exists:
+            raise SqlDestinationError(f"table {table!r} does not exist in {self.where()}; materialise it first "
+                                      "(its asset, or the dataset's job) before reading it")
 
     # -- errors -------------------------------------------------------------------------------------------
     def _error(self, exc: BaseException, what: str) -> SqlDestinationError:

@@ -202,6 +202,20 @@ def test_local_profile_also_lands_in_sqlite(monkeypatch):
     sql = resources["mock_destination_2"]
     assert isinstance(sql, MockSqlIOManager)
     assert sql.url == f"sqlite:///{ROOT / 'data' / 'mock_pipelines.sqlite'}" and sql.metadata_prefix == "dest2/"
+    defs = layer.definitions()  # files and a SQLite file: no pool to wait for
+    assert {defs.get_assets_def(dg.AssetKey([n, t])).op.pool for n, t in table_names(layer)} == {None}
+
+
+@pytest.mark.parametrize(("destination", "pool"), [
+    ("{kind: sql, url: {env: MP_POOL_URL}}", "db"),
+    ("{kind: files, path: 's3://bucket/prefix'}", "s3"),
+])
+def test_landing_on_a_server_takes_a_slot_of_its_pool(tmp_path, destination, pool, monkeypatch):
+    """Database and S3 steps take a slot of the `db` / `s3` pool (limits in dagster.yaml)."""
+    monkeypatch.setenv("MP_POOL_URL", "postgresql+psycopg://u@127.0.0.1:5432/x")
+    layer = sql_profile(tmp_path, [f"{{kind: files, path: '{tmp_path / 'files'}'}}", destination], datasets=("hr",))
+    defs = layer.definitions()
+    assert {defs.get_assets_def(dg.AssetKey(["hr", t])).op.pool for t in layer.plans["hr"].order()} == {pool}
 
 
 def test_a_database_behind_an_environment_variable_works_as_a_second_destination(tmp_path, postgres_db, monkeypatch):

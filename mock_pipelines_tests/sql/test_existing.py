@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from mock_pipelines.sql import SchemaMismatchError
+from mock_pipelines.sql import Database, SchemaMismatchError, SqlDestinationError
 from mock_pipelines_tests.sql.conftest import plan_of
 
 # The user's own DDL for hr.locations and hr.departments: narrower but compatible types.
@@ -94,3 +94,41 @@ def test_a_not_null_column_where_the_schema_writes_nulls_is_reported(database):
     assert caught.value.problems == [
         "time_off.approver_id: NOT NULL in the database but the schema may write NULL here (null_rate, nullable "
         "or a nullable reference) — drop the NOT NULL or the nulls"]
+
+
+def test_reading_a_table_that_was_never_created_says_so(database):
+    plan = plan_of("hr", seed=5, scale=0.2)
+    with pytest.raises(SqlDestinationError, match=r"table 'employees' does not exist in .*materialise it first"):
+        database.read(plan.spec, "employees")
+    with pytest.raises(SqlDestinationError, match=r"table 'employees' does not exist"):
+        database.list_partitions(plan.spec, "employees")
+
+
+def test_a_role_that_may_not_create_schemas_loads_into_one_made_for_it(postgres_db):
+    """CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege on the database even when the schema exists."""
+    import uuid
+
+    url, schema = postgres_db
+    role = f"mp_role_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    database_name = sa.make_url(url).database
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE ROLE "{role}" LOGIN')
+        conn.exec_driver_sql(f'REVOKE CREATE ON DATABASE "{database_name}" FROM PUBLIC, "{role}"')
+        conn.exec_driver_sql(f'GRANT USAGE, CREATE ON SCHEMA "{schema}" TO "{role}"')
+    limited = Database(sa.make_url(url).set(username=role).render_as_string(hide_password=False), schema)
+    try:
+        with limited.engine.connect() as conn:
+            assert not conn.execute(sa.text("SELECT has_database_privilege(current_database(), 'CREATE')")).scalar()
+        plan = plan_of("hr", seed=5, scale=0.2)
+        limited.ensure_tables(plan.spec)
+        tp = plan.table("locations")
+        assert limited.write_batches(plan.spec, "locations", tp.arrow_schema, tp.batches()).rows == tp.n_rows > 0
+    finally:
+        limited.dispose()
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')  # the fixture drops it again
+            conn.exec_driver_sql(f'GRANT CREATE ON DATABASE "{database_name}" TO PUBLIC')
+            conn.exec_driver_sql(f'DROP ROLE "{role}"')
+        admin.dispose()
