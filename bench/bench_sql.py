@@ -89,6 +89,12 @@ def bench_dialect(dialect: str, url: str, plan: DatasetPlan, customers: pa.Table
     ours = _median_seconds(lambda: db.write_batches(spec, "orders", orders.schema, batches), clear, repeat)
     results.append({"dialect": variant, "method": "mock_pipelines write_batches", "rows": orders.num_rows,
                     "seconds": ours})
+    if dialect == "postgresql" and with_fk:  # the same load, the foreign key validated once after it
+        after = Database(url, schema, foreign_key_checks="after_load")
+        times = _median_seconds(lambda: after.write_batches(spec, "orders", orders.schema, batches), clear, repeat)
+        results.append({"dialect": variant, "method": "mock_pipelines, foreign_key_checks=after_load",
+                        "rows": orders.num_rows, "seconds": times})
+        after.dispose()
     frame = _frame(orders.slice(0, pandas_rows))
     # the column types pandas binds with (without them it sends Decimal objects as VARCHAR, which PG refuses)
     dtypes = {c.name: c.type for c in db.metadata(spec).tables[table_name].columns if c.name in frame.columns}
@@ -143,11 +149,12 @@ def report(results: list[dict]) -> None:
         for r in rows:
             print(f"{dialect:<{width}} {r['method']:<44} {r['rows']:>10,} {statistics.median(r['seconds']):>9.2f} "
                   f"{r['rate']:>11,.0f} {r['rate'] / best_pandas:>14.1f}×")
-        ours = rows[0]["rate"]
         if dialect.startswith("postgresql"):
-            ok = ours >= TARGET_PG_ROWS_PER_S and ours / best_pandas >= TARGET_RATIO
-            print(f"{'':<{width}} target ≥ {TARGET_PG_ROWS_PER_S:,} rows/s and ≥ {TARGET_RATIO:g}× pandas: "
-                  f"{'met' if ok else 'NOT met'}")
+            for r in rows:
+                if r["method"].startswith("mock_pipelines"):
+                    ok = r["rate"] >= TARGET_PG_ROWS_PER_S and r["rate"] / best_pandas >= TARGET_RATIO
+                    print(f"{'':<{width}} {r['method']}: target ≥ {TARGET_PG_ROWS_PER_S:,} rows/s and ≥ "
+                          f"{TARGET_RATIO:g}× pandas {'met' if ok else 'NOT met'}")
     print("\nevery run (s):")
     for r in results:
         print(f"  {r['dialect']} · {r['method']}: " + ", ".join(f"{s:.2f}" for s in r["seconds"]))

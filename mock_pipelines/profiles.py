@@ -61,9 +61,12 @@ FileFormat = Literal["parquet", "csv", "jsonl"]
 Severity = Literal["error", "warn"]
 CheckLevel = Literal["error", "warn", "off"]
 SqlMode = Literal["create", "existing"]
+ForeignKeyChecks = Literal["per_row", "after_load"]
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SECRET_KEY = re.compile(r"(?:^|_)(?:password|passwd|pwd|secret|token|key|apikey|credential)s?(?:_|$)", re.I)
+# Settings whose names look like a secret's but hold none.
+_NOT_SECRETS = frozenset({"foreign_key_checks"})
 _SECRET_ASSIGNMENT = re.compile(
     r"(?:^|[\s?&;,])(?:password|passwd|pwd|secret|token|api_?key|access_?key|secret_?key|sig|signature)\s*=",
     re.I)
@@ -310,6 +313,9 @@ class SqlDestination(_Model):
     url: EnvOrLiteral
     db_schema: str | None = Field(None, alias="schema", description="database schema (namespace) of the tables")
     mode: SqlMode = "create"
+    # PostgreSQL: check foreign keys row by row (default), or, for whole-table loads, once after the load
+    # (one join per key; the table and its parents are locked exclusively until commit).
+    foreign_key_checks: ForeignKeyChecks = "per_row"
 
     @field_validator("db_schema")
     @classmethod
@@ -621,7 +627,8 @@ class _Loader:
                     self.scan_secrets(value, sub)
                     continue
                 named_secret = (pattern not in _USER_KEYED and isinstance(key, str) and key != "env"
-                                and not key.endswith("_env") and _SECRET_KEY.search(key))
+                                and not key.endswith("_env") and key not in _NOT_SECRETS
+                                and _SECRET_KEY.search(key))
                 if named_secret and isinstance(value, str | int | float) and not isinstance(value, bool):
                     if pattern.endswith("credentials"):
                         env_key = "key_env" if key.lower().startswith(("key", "access")) else "secret_env"

@@ -631,6 +631,17 @@ def test_sql_schema_names_must_be_plain_identifiers(home: Path, schema: str, sug
     assert issue.suggestion == f"schema: {suggested}"
 
 
+def test_sql_foreign_key_checks(home: Path) -> None:
+    write(home, "fk", "profile: fk\ndatasets: [shop]\ndestinations:\n"
+                      "  - {kind: sql, url: {env: U}, foreign_key_checks: after_load}\n")
+    (sql,) = load_profile("fk").destinations
+    assert isinstance(sql, SqlDestination) and sql.foreign_key_checks == "after_load"
+    text = "profile: broken\ndatasets: [shop]\ndestinations:\n  - {kind: sql, url: {env: U}, foreign_key_checks: afterload}\n"
+    issue = single(home, text)
+    assert at(issue) == pos(text, "afterload")
+    assert issue.expected == "one of per_row, after_load" and issue.suggestion == "after_load"
+
+
 def test_sql_mode_is_create_or_existing(home: Path) -> None:
     text = "profile: broken\ndatasets: [shop]\ndestinations:\n  - {kind: sql, url: {env: U}, mode: exsting}\n"
     issue = single(home, text)

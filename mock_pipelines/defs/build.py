@@ -108,7 +108,8 @@ class Layer:
         # An {env: NAME} URL stays an EnvVar: Dagster reads it when a run starts and stores only the name.
         url: Any = dg.EnvVar(d.url.env) if isinstance(d.url, EnvRef) else d.resolved_url(self.profile.root)
         return MockSqlIOManager(
-            url=url, db_schema=d.db_schema, mode=d.mode, base_dir=str(self.profile.root),
+            url=url, db_schema=d.db_schema, mode=d.mode, foreign_key_checks=d.foreign_key_checks,
+            base_dir=str(self.profile.root),
             schema_files={name: str(plan.spec.file) for name, plan in self.plans.items()},
             partitioned_tables={name: [t for t in plan.order() if plan.table(t).is_partitioned]
                                 for name, plan in self.plans.items()},

@@ -29,7 +29,13 @@ from mock_pipelines.io.destination import WriteResult
 from mock_pipelines.io.files_io_manager import LOAD_AS, _batches, _column_schema
 from mock_pipelines.io.sql_reader import SqlTables, ensure_sqlite_folder, hide_password
 from mock_pipelines.schema.model import DatasetSpec
-from mock_pipelines.sql import SchemaMismatchError, SqlDestinationError, is_transient, redact_url
+from mock_pipelines.sql import (
+    FOREIGN_KEY_CHECKS,
+    SchemaMismatchError,
+    SqlDestinationError,
+    is_transient,
+    redact_url,
+)
 
 MODES = ("create", "existing")
 T = TypeVar("T")
@@ -48,6 +54,8 @@ class MockSqlIOManager(dg.ConfigurableIOManager):
     url: str = Field(description="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db; use an EnvVar")
     db_schema: str | None = Field(None, description="namespace of the tables; `{dataset}` = the dataset name")
     mode: str = Field("create", description="create: make missing tables; existing: only check and load")
+    foreign_key_checks: str = Field("per_row", description="PostgreSQL: per_row, or after_load (whole-table "
+                                    "loads validate each foreign key with one join before commit)")
     # Config must be plain data (Dagster rebuilds the resource from it in every run process), so the
     # datasets' specs travel as the paths of their schema files and are loaded on first use.
     schema_files: dict[str, str] = Field(default_factory=dict,
@@ -74,6 +82,13 @@ class MockSqlIOManager(dg.ConfigurableIOManager):
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {value!r}")
         return value
 
+    @field_validator("foreign_key_checks")
+    @classmethod
+    def _known_checks(cls, value: str) -> str:
+        if value not in FOREIGN_KEY_CHECKS:
+            raise ValueError(f"foreign_key_checks must be one of {', '.join(FOREIGN_KEY_CHECKS)}, not {value!r}")
+        return value
+
     @field_validator("load_as")
     @classmethod
     def _known_load_as(cls, value: str) -> str:
@@ -85,7 +100,8 @@ class MockSqlIOManager(dg.ConfigurableIOManager):
     def tables(self) -> SqlTables:
         """The destination's tables (one connection pool per namespace, opened on first use)."""
         if self._tables is None:
-            self._tables = SqlTables(self._resolved_url(), self.db_schema, self.spec)
+            self._tables = SqlTables(self._resolved_url(), self.db_schema, self.spec,
+                                     foreign_key_checks=self.foreign_key_checks)
         return self._tables
 
     def _resolved_url(self) -> str:

@@ -51,8 +51,10 @@ class SqlTables:
     """
 
     def __init__(self, url: str, schema: str | None = None,
-                 specs: Mapping[str, DatasetSpec] | Callable[[str], DatasetSpec] | None = None):
+                 specs: Mapping[str, DatasetSpec] | Callable[[str], DatasetSpec] | None = None, *,
+                 foreign_key_checks: str = "per_row"):
         self._url = url
+        self.foreign_key_checks = foreign_key_checks
         self.schema_template = schema
         self._specs = specs if specs is not None else {}
         self._databases: dict[str | None, Database] = {}
@@ -66,7 +68,8 @@ class SqlTables:
         """The database (and namespace) holding ``dataset``'s tables; one engine per namespace."""
         namespace = namespace_for(self.schema_template, dataset)
         if namespace not in self._databases:
-            self._databases[namespace] = Database(self._url, namespace)
+            self._databases[namespace] = Database(self._url, namespace,
+                                                  foreign_key_checks=self.foreign_key_checks)
         return self._databases[namespace]
 
     def spec(self, dataset: str) -> DatasetSpec:

@@ -8,6 +8,13 @@ holds the same deterministic keys again. MySQL cannot defer: when children alrea
 being replaced, ``FOREIGN_KEY_CHECKS`` is off for the DELETE only, the new rows load with checks on, and
 before commit a query verifies that no child row lost its parent (the write fails and rolls back if one
 did). Nothing here imports Dagster.
+
+PostgreSQL checks a foreign key row by row, which costs about as much as loading the rows. With
+``foreign_key_checks="after_load"`` a whole-table replacement instead drops the table's own foreign keys
+inside the transaction and adds them back (as they were) before commit, where PostgreSQL validates each
+with one join: every commit still has every constraint, but the table and its parents are locked
+exclusively until commit (readers wait). Partition replacements always check row by row, as re-adding a
+key validates the whole table.
 """
 
 from __future__ import annotations
@@ -33,13 +40,14 @@ from mock_pipelines.sql.errors import (
     redact_url,
     scrub,
 )
-from mock_pipelines.sql.loaders import LOADERS
+from mock_pipelines.sql.loaders import LOADERS, target_name
 from mock_pipelines.sql.names import PARTITION_COLUMN, check_identifier
 from mock_pipelines.sql.types import check_dialect, value_type
 
 log = logging.getLogger(__name__)
 
 MODES = ("create", "existing")
+FOREIGN_KEY_CHECKS = ("per_row", "after_load")
 READ_CHUNK = 65_536
 APPLICATION_NAME = "mock_pipelines"  # shows in pg_stat_activity
 _MAX_PARTITION_KEY = 64
@@ -48,7 +56,12 @@ _MAX_PARTITION_KEY = 64
 class Database:
     """One database (and schema/namespace) that tables land in. Thread-safe; one engine per instance."""
 
-    def __init__(self, url: str, schema: str | None = None, *, connect_args: dict[str, Any] | None = None):
+    def __init__(self, url: str, schema: str | None = None, *, connect_args: dict[str, Any] | None = None,
+                 foreign_key_checks: str = "per_row"):
+        if foreign_key_checks not in FOREIGN_KEY_CHECKS:
+            raise SqlDestinationError(f"unknown foreign_key_checks {foreign_key_checks!r}; choose one of "
+                                      f"{', '.join(FOREIGN_KEY_CHECKS)}")
+        self.foreign_key_checks = foreign_key_checks
         try:
             parsed = sa.make_url(url)
         except Exception:  # the URL text may hold a password: never echo it
@@ -259,6 +272,9 @@ class Database:
         delete = sa.delete(target)
         if partition_key is not None:
             delete = delete.where(target.c[PARTITION_COLUMN] == partition_key)
+        set_wise = (self.dialect == "postgresql" and self.foreign_key_checks == "after_load"
+                    and partition_key is None)
+        dropped = _drop_foreign_keys(conn, target) if set_wise else []  # before the DELETE queues trigger events
         children = self._children_with_rows(conn, spec, target) if self.dialect == "mysql" else []
         if children:
             conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS=0")
@@ -271,6 +287,13 @@ class Database:
         counted.bytes = LOADERS[self.dialect](conn, target, names, counted, partition_key)
         if children:
             self._check_no_orphans(conn, spec, target, children)
+        if dropped:
+            # The DELETE left deferred checks of the rows children may reference; PostgreSQL alters no table
+            # with checks pending, so run them now (the new rows are in: they hold the same keys again).
+            conn.exec_driver_sql("SET CONSTRAINTS ALL IMMEDIATE")
+        for name, definition in dropped:  # validated now, with one join per key, before the commit
+            conn.exec_driver_sql(f"ALTER TABLE {target_name(conn, target)} ADD CONSTRAINT "
+                                 f"{conn.dialect.identifier_preparer.quote(name)} {definition}")
 
     def _children_with_rows(self, conn: sa.Connection, spec: DatasetSpec, target: sa.Table) -> list[str]:
         """Tables whose foreign keys reference ``target`` and hold rows (MySQL would refuse the DELETE)."""
@@ -466,6 +489,20 @@ def _match_existing_parents(conn: sa.Connection, new: list[sa.Table], existing: 
                 found = reflected[parent].get(element.column.name)
                 if found is not None:
                     element.parent.type = found
+
+
+def _drop_foreign_keys(conn: sa.Connection, table: sa.Table) -> list[tuple[str, str]]:
+    """Drop the PostgreSQL table's own foreign keys (whatever their names: the user may have made the table)
+    and return ``(name, definition)`` to add them back with. Dropped in the order of the tables they
+    reference, so two loads lock shared parents in the same order."""
+    found = conn.execute(sa.text(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = CAST(:t AS regclass) "
+        "AND contype = 'f' ORDER BY CAST(confrelid AS regclass)::text, conname"),
+        {"t": target_name(conn, table)}).all()
+    for name, _definition in found:
+        conn.exec_driver_sql(f"ALTER TABLE {target_name(conn, table)} DROP CONSTRAINT "
+                             f"{conn.dialect.identifier_preparer.quote(name)}")
+    return [(name, definition) for name, definition in found]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

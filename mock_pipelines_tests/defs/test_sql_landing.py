@@ -57,10 +57,13 @@ def test_sqlite_holds_every_demo_table_and_rematerialising_changes_nothing(tmp_p
     engine.dispose()
 
 
-def test_postgres_holds_every_demo_table_with_constraints(tmp_path, postgres_db, monkeypatch):
+@pytest.mark.parametrize("checks", ["per_row", "after_load"])
+def test_postgres_holds_every_demo_table_with_constraints(tmp_path, postgres_db, monkeypatch, checks):
     url, schema = postgres_db
     monkeypatch.setenv("MP_TEST_PG_URL", url)
-    layer = sql_profile(tmp_path, [f"{{kind: sql, url: {{env: MP_TEST_PG_URL}}, schema: {schema}}}"])
+    layer = sql_profile(tmp_path, [f"{{kind: sql, url: {{env: MP_TEST_PG_URL}}, schema: {schema}, "
+                                   f"foreign_key_checks: {checks}}}"])
+    assert layer.resources()[IO_MANAGER_KEY].foreign_key_checks == checks
     engine = sa.create_engine(url)
     _land_demo_twice(layer, engine, lambda _: schema)
     with engine.connect() as conn:
