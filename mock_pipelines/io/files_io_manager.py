@@ -19,34 +19,10 @@ from pydantic import PrivateAttr, field_validator
 
 from mock_pipelines.io import destination as dest
 from mock_pipelines.io.content import ContentHasher
-
-LOAD_AS = ("pandas", "arrow")
-
-
-def _batches(obj: Any) -> tuple[pa.Schema, Any]:
-    """(schema, record batches) of what an asset returned."""
-    if hasattr(obj, "batches") and hasattr(obj, "schema"):  # a TableSlice: generated lazily, streamed
-        return obj.schema, obj.batches()
-    if isinstance(obj, pa.RecordBatch):
-        return obj.schema, [obj]
-    if isinstance(obj, pa.Table):
-        return obj.schema, obj.to_batches()
-    try:
-        import pandas as pd
-    except ImportError:  # pragma: no cover - pandas is a dependency
-        pd = None
-    if pd is not None and isinstance(obj, pd.DataFrame):
-        table = pa.Table.from_pandas(obj, preserve_index=False)
-        return table.schema, table.to_batches()
-    raise TypeError(f"MockFilesIOManager cannot store a {type(obj).__name__}: return a TableSlice, a dict "
-                    "{partition_key: TableSlice}, a pyarrow Table or a pandas DataFrame")
+from mock_pipelines.io.table_io import LOAD_AS, TableAssetIO, batches_of, column_schema
 
 
-def _column_schema(schema: pa.Schema) -> dg.TableSchema:
-    return dg.TableSchema(columns=[dg.TableColumn(f.name, str(f.type)) for f in schema])
-
-
-class MockFilesIOManager(dg.ConfigurableIOManager):
+class MockFilesIOManager(TableAssetIO, dg.ConfigurableIOManager):
     """Stores table assets (keys ``[dataset, table]``) as Parquet, CSV or JSON Lines files, locally or on
     S3 (``s3://bucket/prefix``; set ``endpoint_url`` for MinIO or another S3-compatible store).
 
@@ -97,24 +73,11 @@ class MockFilesIOManager(dg.ConfigurableIOManager):
             self._bucket_checked = True
         return dest.Destination(self.base_path, self.format, self.partition_column, **options)
 
-    @staticmethod
-    def _location(asset_key: dg.AssetKey) -> tuple[str, str]:
-        path = asset_key.path
-        if len(path) < 2:
-            raise ValueError(f"MockFilesIOManager stores assets keyed [dataset, table]; {asset_key.to_user_string()!r} "
-                             "has one part: give it a key prefix (the dataset)")
-        return "/".join(path[:-1]), path[-1]
-
-    def _prefixed(self, metadata: dict[str, Any]) -> dict[str, Any]:
-        if not self.metadata_prefix:
-            return metadata
-        return {f"{self.metadata_prefix}{k}": v for k, v in metadata.items() if not k.startswith("dagster/")}
-
     def _metadata(self, result: dest.WriteResult, schema: pa.Schema) -> dict[str, Any]:
         where = dg.MetadataValue.path(result.uri) if "://" not in result.uri else dg.MetadataValue.url(result.uri)
         return {
             "dagster/row_count": dg.MetadataValue.int(result.rows),
-            "dagster/column_schema": _column_schema(schema),
+            "dagster/column_schema": column_schema(schema),
             "bytes": dg.MetadataValue.int(result.bytes),
             "rows_per_second": dg.MetadataValue.float(round(result.rows_per_second, 1)),
             "seconds": dg.MetadataValue.float(round(result.seconds, 3)),
@@ -134,42 +97,22 @@ class MockFilesIOManager(dg.ConfigurableIOManager):
             self._write_partitions(context, dataset, table, obj)
             return
         key = self._partition_key(context, obj)
-        schema, batches = _batches(obj)
+        schema, batches = batches_of(obj, type(self).__name__)
         result = self.destination().write_batches(dataset, table, schema, batches, key)
         context.add_output_metadata(self._prefixed(self._metadata(result, schema)))
         context.log.info(f"wrote {result.rows:,} rows ({result.bytes:,} bytes) to {result.uri} in "
                          f"{result.seconds:.2f}s")
 
-    def _partition_key(self, context: dg.OutputContext, obj: Any) -> str | None:
-        own = getattr(obj, "partition_key", None)
-        if not context.has_asset_partitions:
-            return own
-        keys = list(context.asset_partition_keys)
-        if len(keys) != 1:
-            raise ValueError(f"this run of {context.asset_key.to_user_string()} covers {len(keys)} partitions "
-                             f"({keys[0]} … {keys[-1]}): return a dict {{partition_key: TableSlice}} with one "
-                             "slice per partition")
-        if own is not None and own != keys[0]:
-            raise ValueError(f"the slice is for partition {own!r} but the run materializes {keys[0]!r}")
-        return keys[0]
-
     def _write_partitions(self, context: dg.OutputContext, dataset: str, table: str,
                           slices: Mapping[str, Any]) -> None:
-        if context.has_asset_partitions:
-            targeted = list(context.asset_partition_keys)
-            extra = [k for k in slices if k not in set(targeted)]
-            missing = [k for k in targeted if k not in slices]
-            if extra or missing:
-                raise ValueError(f"{context.asset_key.to_user_string()}: the returned partitions do not match the run"
-                                 + (f"; not in the run: {', '.join(map(str, extra[:5]))}" if extra else "")
-                                 + (f"; missing: {', '.join(missing[:5])}" if missing else ""))
+        self._check_partitions_match(context, slices)
         destination = self.destination()
         summary = ContentHasher(pa.schema([("partition", pa.string()), ("content_hash", pa.string())]))
         rows = size = 0
         seconds = 0.0
         first: dict[str, Any] = {}
         for key, value in slices.items():
-            schema, batches = _batches(value)
+            schema, batches = batches_of(value, type(self).__name__)
             result = destination.write_batches(dataset, table, schema, batches, str(key))
             metadata = self._metadata(result, schema)
             first = first or metadata
@@ -189,18 +132,6 @@ class MockFilesIOManager(dg.ConfigurableIOManager):
         }))
         context.log.info(f"wrote {len(slices)} partitions, {rows:,} rows ({size:,} bytes) under {table_uri}")
 
-    @staticmethod
-    def _add_partition_metadata(context: dg.OutputContext, metadata: dict[str, Any], key: str) -> None:
-        """Per-partition metadata, so each partition's materialization shows its own rows and hash (the
-        step-level call overrides the run-level summary for that partition)."""
-        if not context.has_asset_partitions:
-            return
-        try:
-            step = context.step_context
-        except Exception:  # built by build_output_context without a step: the summary alone is recorded
-            return
-        step.add_asset_metadata(metadata, asset_key=context.asset_key, partition_key=key)
-
     # -- input --------------------------------------------------------------------------------------
     def load_input(self, context: dg.InputContext) -> Any:
         dataset, table = self._location(context.asset_key)
@@ -218,13 +149,3 @@ class MockFilesIOManager(dg.ConfigurableIOManager):
                           + (f" ({len(keys)} partitions)" if keys is not None else ""))
         return data if as_arrow else data.to_pandas()
 
-    def _wants_arrow(self, context: dg.InputContext) -> bool:
-        """An input annotated ``pa.Table`` gets Arrow and one annotated ``pd.DataFrame`` pandas, whatever
-        ``load_as`` says; otherwise ``load_as`` decides."""
-        typing_type = getattr(getattr(context, "dagster_type", None), "typing_type", None)
-        if typing_type is pa.Table:
-            return True
-        if getattr(typing_type, "__name__", None) == "DataFrame" and \
-                getattr(typing_type, "__module__", "").startswith("pandas"):
-            return False
-        return self.load_as == "arrow"

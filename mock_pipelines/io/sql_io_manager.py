@@ -26,8 +26,8 @@ from pydantic import Field, PrivateAttr, field_validator
 
 from mock_pipelines.io.content import ContentHasher
 from mock_pipelines.io.destination import WriteResult
-from mock_pipelines.io.files_io_manager import LOAD_AS, _batches, _column_schema
 from mock_pipelines.io.sql_reader import SqlTables, ensure_sqlite_folder, hide_password
+from mock_pipelines.io.table_io import LOAD_AS, TableAssetIO, batches_of, column_schema
 from mock_pipelines.schema.model import DatasetSpec
 from mock_pipelines.sql import (
     FOREIGN_KEY_CHECKS,
@@ -41,7 +41,7 @@ MODES = ("create", "existing")
 T = TypeVar("T")
 
 
-class MockSqlIOManager(dg.ConfigurableIOManager):
+class MockSqlIOManager(TableAssetIO, dg.ConfigurableIOManager):
     """Stores table assets (keys ``[dataset, table]``) as typed, constrained tables of a SQL database
     reached through a SQLAlchemy URL — pass ``dg.EnvVar("…")`` so the password stays out of Dagster's
     run storage.
@@ -132,14 +132,6 @@ class MockSqlIOManager(dg.ConfigurableIOManager):
             self._tables.dispose()
             self._tables = None
 
-    @staticmethod
-    def _location(asset_key: dg.AssetKey) -> tuple[str, str]:
-        path = asset_key.path
-        if len(path) < 2:
-            raise ValueError(f"MockSqlIOManager stores assets keyed [dataset, table]; {asset_key.to_user_string()!r} "
-                             "has one part: give it a key prefix (the dataset)")
-        return "/".join(path[:-1]), path[-1]
-
     # -- retries and errors ------------------------------------------------------------------------
     def _with_retries(self, context: dg.OutputContext, what: str, attempt_once: Callable[[], T]) -> tuple[T, int]:
         """``attempt_once()`` again after a transient failure (the transaction was rolled back, so running
@@ -223,35 +215,16 @@ class MockSqlIOManager(dg.ConfigurableIOManager):
         database, spec = self.tables().database(dataset), self.spec(dataset)
 
         def attempt() -> tuple[WriteResult, pa.Schema]:
-            schema, batches = _batches(obj)  # a TableSlice regenerates the same rows on every attempt
+            # a TableSlice regenerates the same rows on every attempt
+            schema, batches = batches_of(obj, type(self).__name__)
             return database.write_batches(spec, table, schema, batches, key), schema
 
         what = f"writing {dataset}.{table}" + (f" partition {key}" if key is not None else "")
         return self._with_retries(context, what, attempt)
 
-    def _partition_key(self, context: dg.OutputContext, obj: Any) -> str | None:
-        own = getattr(obj, "partition_key", None)
-        if not context.has_asset_partitions:
-            return own
-        keys = list(context.asset_partition_keys)
-        if len(keys) != 1:
-            raise ValueError(f"this run of {context.asset_key.to_user_string()} covers {len(keys)} partitions "
-                             f"({keys[0]} … {keys[-1]}): return a dict {{partition_key: TableSlice}} with one "
-                             "slice per partition")
-        if own is not None and own != keys[0]:
-            raise ValueError(f"the slice is for partition {own!r} but the run materializes {keys[0]!r}")
-        return keys[0]
-
     def _write_partitions(self, context: dg.OutputContext, dataset: str, table: str,
                           slices: Mapping[str, Any]) -> None:
-        if context.has_asset_partitions:
-            targeted = list(context.asset_partition_keys)
-            extra = [k for k in slices if k not in set(targeted)]
-            missing = [k for k in targeted if k not in slices]
-            if extra or missing:
-                raise ValueError(f"{context.asset_key.to_user_string()}: the returned partitions do not match the run"
-                                 + (f"; not in the run: {', '.join(map(str, extra[:5]))}" if extra else "")
-                                 + (f"; missing: {', '.join(missing[:5])}" if missing else ""))
+        self._check_partitions_match(context, slices)
         summary = ContentHasher(pa.schema([("partition", pa.string()), ("content_hash", pa.string())]))
         rows = size = attempts = 0
         seconds = 0.0
@@ -280,27 +253,11 @@ class MockSqlIOManager(dg.ConfigurableIOManager):
         context.log.info(f"wrote {len(slices)} partitions, {rows:,} rows to {uri} in {seconds:.2f}s")
 
     @staticmethod
-    def _add_partition_metadata(context: dg.OutputContext, metadata: dict[str, Any], key: str) -> None:
-        """Per-partition metadata, so each partition's materialization shows its own rows and hash."""
-        if not context.has_asset_partitions:
-            return
-        try:
-            step = context.step_context
-        except Exception:  # built by build_output_context without a step: the summary alone is recorded
-            return
-        step.add_asset_metadata(metadata, asset_key=context.asset_key, partition_key=key)
-
-    def _prefixed(self, metadata: dict[str, Any]) -> dict[str, Any]:
-        if not self.metadata_prefix:
-            return metadata
-        return {f"{self.metadata_prefix}{k}": v for k, v in metadata.items() if not k.startswith("dagster/")}
-
-    @staticmethod
     def _metadata(result: WriteResult, schema: pa.Schema, attempts: int) -> dict[str, Any]:
         location, _, table = result.uri.rpartition("#")
         return {
             "dagster/row_count": dg.MetadataValue.int(result.rows),
-            "dagster/column_schema": _column_schema(schema),
+            "dagster/column_schema": column_schema(schema),
             "bytes": dg.MetadataValue.int(result.bytes),
             "rows_per_second": dg.MetadataValue.float(round(result.rows_per_second, 1)),
             "seconds": dg.MetadataValue.float(round(result.seconds, 3)),
@@ -325,13 +282,3 @@ class MockSqlIOManager(dg.ConfigurableIOManager):
                           + (f" ({len(keys)} partitions)" if keys is not None else ""))
         return data if self._wants_arrow(context) else data.to_pandas()
 
-    def _wants_arrow(self, context: dg.InputContext) -> bool:
-        """An input annotated ``pa.Table`` gets Arrow and one annotated ``pd.DataFrame`` pandas, whatever
-        ``load_as`` says; otherwise ``load_as`` decides."""
-        typing_type = getattr(getattr(context, "dagster_type", None), "typing_type", None)
-        if typing_type is pa.Table:
-            return True
-        if getattr(typing_type, "__name__", None) == "DataFrame" and \
-                getattr(typing_type, "__module__", "").startswith("pandas"):
-            return False
-        return self.load_as == "arrow"

@@ -1,0 +1,107 @@
+"""What the files and SQL IO managers share: asset keys ``[dataset, table]``, partition keys of a run, the
+per-partition metadata, metadata prefixes of secondary destinations and the pandas-or-Arrow choice of
+inputs. A mixin of plain methods (no config fields), so each IO manager keeps its own Dagster config."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+import pyarrow as pa
+
+LOAD_AS = ("pandas", "arrow")
+
+
+def batches_of(obj: Any, manager: str) -> tuple[pa.Schema, Any]:
+    """(schema, record batches) of what an asset returned."""
+    if hasattr(obj, "batches") and hasattr(obj, "schema"):  # a TableSlice: generated lazily, streamed
+        return obj.schema, obj.batches()
+    if isinstance(obj, pa.RecordBatch):
+        return obj.schema, [obj]
+    if isinstance(obj, pa.Table):
+        return obj.schema, obj.to_batches()
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        pd = None
+    if pd is not None and isinstance(obj, pd.DataFrame):
+        table = pa.Table.from_pandas(obj, preserve_index=False)
+        return table.schema, table.to_batches()
+    raise TypeError(f"{manager} cannot store a {type(obj).__name__}: return a TableSlice, a dict "
+                    "{partition_key: TableSlice}, a pyarrow Table or a pandas DataFrame")
+
+
+def column_schema(schema: pa.Schema) -> dg.TableSchema:
+    return dg.TableSchema(columns=[dg.TableColumn(f.name, str(f.type)) for f in schema])
+
+
+class TableAssetIO:
+    """Methods for IO managers of table assets; the class needs ``metadata_prefix`` and ``load_as``."""
+
+    metadata_prefix: str
+    load_as: str
+
+    def _location(self, asset_key: dg.AssetKey) -> tuple[str, str]:
+        path = asset_key.path
+        if len(path) < 2:
+            raise ValueError(f"{type(self).__name__} stores assets keyed [dataset, table]; "
+                             f"{asset_key.to_user_string()!r} has one part: give it a key prefix (the dataset)")
+        return "/".join(path[:-1]), path[-1]
+
+    def _prefixed(self, metadata: dict[str, Any]) -> dict[str, Any]:
+        """Metadata of a second or later destination: keys prefixed, the shared ``dagster/*`` ones left out."""
+        if not self.metadata_prefix:
+            return metadata
+        return {f"{self.metadata_prefix}{k}": v for k, v in metadata.items() if not k.startswith("dagster/")}
+
+    @staticmethod
+    def _partition_key(context: dg.OutputContext, obj: Any) -> str | None:
+        """The one partition a single returned slice is for (``None`` for an unpartitioned asset)."""
+        own = getattr(obj, "partition_key", None)
+        if not context.has_asset_partitions:
+            return own
+        keys = list(context.asset_partition_keys)
+        if len(keys) != 1:
+            raise ValueError(f"this run of {context.asset_key.to_user_string()} covers {len(keys)} partitions "
+                             f"({keys[0]} … {keys[-1]}): return a dict {{partition_key: TableSlice}} with one "
+                             "slice per partition")
+        if own is not None and own != keys[0]:
+            raise ValueError(f"the slice is for partition {own!r} but the run materializes {keys[0]!r}")
+        return keys[0]
+
+    @staticmethod
+    def _check_partitions_match(context: dg.OutputContext, slices: Mapping[str, Any]) -> None:
+        """A ``{partition_key: slice}`` output must hold exactly the partitions of the run."""
+        if not context.has_asset_partitions:
+            return
+        targeted = list(context.asset_partition_keys)
+        extra = [k for k in slices if k not in set(targeted)]
+        missing = [k for k in targeted if k not in slices]
+        if extra or missing:
+            raise ValueError(f"{context.asset_key.to_user_string()}: the returned partitions do not match the run"
+                             + (f"; not in the run: {', '.join(map(str, extra[:5]))}" if extra else "")
+                             + (f"; missing: {', '.join(missing[:5])}" if missing else ""))
+
+    @staticmethod
+    def _add_partition_metadata(context: dg.OutputContext, metadata: dict[str, Any], key: str) -> None:
+        """Per-partition metadata, so each partition's materialization shows its own rows and hash (the
+        step-level call overrides the run-level summary for that partition)."""
+        if not context.has_asset_partitions:
+            return
+        try:
+            step = context.step_context
+        except Exception:  # built by build_output_context without a step: the summary alone is recorded
+            return
+        step.add_asset_metadata(metadata, asset_key=context.asset_key, partition_key=key)
+
+    def _wants_arrow(self, context: dg.InputContext) -> bool:
+        """An input annotated ``pa.Table`` gets Arrow and one annotated ``pd.DataFrame`` pandas, whatever
+        ``load_as`` says; otherwise ``load_as`` decides."""
+        typing_type = getattr(getattr(context, "dagster_type", None), "typing_type", None)
+        if typing_type is pa.Table:
+            return True
+        if getattr(typing_type, "__name__", None) == "DataFrame" and \
+                getattr(typing_type, "__module__", "").startswith("pandas"):
+            return False
+        return self.load_as == "arrow"
