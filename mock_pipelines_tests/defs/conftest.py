@@ -52,5 +52,5 @@ def write_profile(folder: Path, *, name: str = "tmp_profile", out: Path | None =
 
 
 def tmp_profile(folder: Path, **kwargs) -> Profile:
-    """:func:`write_profile`, loaded (relative paths would resolve against the repository root)."""
-    return load_profile(write_profile(folder, **kwargs), root=ROOT)
+    """:func:`write_profile`, loaded with ``folder`` as its root, so reports land there, not in the repository."""
+    return load_profile(write_profile(folder, **kwargs), root=folder)

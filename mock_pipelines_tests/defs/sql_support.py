@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from mock_pipelines.defs.build import Layer
 from mock_pipelines.profiles import load_profile
-from mock_pipelines_tests.defs.conftest import ROOT, SCHEMAS
+from mock_pipelines_tests.defs.conftest import SCHEMAS
 
 DEMO = ("shop", "hr", "healthcare")
 PARTITION_COLUMN = "mock_partition"
@@ -30,7 +30,7 @@ def sql_profile(folder: Path, destinations: list[str], *, datasets: tuple[str, .
               "sensors: {schema_changes: false, request_inbox: null}"]
     path = folder / f"{name}.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return Layer(load_profile(path, root=ROOT))
+    return Layer(load_profile(path, root=folder))  # reports go to folder/reports, not the repository
 
 
 def run_job(defs: dg.Definitions, job: str, instance: dg.DagsterInstance, **kwargs) -> dg.ExecuteInProcessResult:

@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 
 from mock_pipelines.defs.build import DATASET_JOB, Layer
 from mock_pipelines.profiles import load_profile
-from mock_pipelines_tests.defs.conftest import ROOT, SCHEMAS
+from mock_pipelines_tests.defs.conftest import SCHEMAS
 
 
 def test_two_destinations_receive_identical_tables(tmp_path):
@@ -25,7 +25,7 @@ def test_two_destinations_receive_identical_tables(tmp_path):
         f"  - {{kind: files, path: {json.dumps(str(csv_out))}, format: csv}}",
         "sensors: {schema_changes: false, request_inbox: null}",
     ]) + "\n", encoding="utf-8")
-    layer = Layer(load_profile(path, root=ROOT))
+    layer = Layer(load_profile(path, root=tmp_path))
     result = layer.definitions().resolve_job_def(DATASET_JOB.format(dataset="hr")).execute_in_process(
         instance=dg.DagsterInstance.ephemeral())
     assert result.success

@@ -173,7 +173,7 @@ def test_tables_of_the_same_name_in_one_namespace_are_a_build_error(tmp_path):
         "profile: twins", f"datasets: {json.dumps([str(SCHEMAS / 'hr.yaml'), str(twin)])}",
         "destinations:", f"  - {{kind: sql, url: 'sqlite:///{tmp_path / 'x.sqlite'}'}}",
         "sensors: {schema_changes: false, request_inbox: null}"]) + "\n", encoding="utf-8")
-    layer = Layer(load_profile(path, root=ROOT))
+    layer = Layer(load_profile(path, root=tmp_path))
     assert set(layer.plans) == {"hr", "hr_copy"}
     with pytest.raises(ValueError, match=r"'hr' and 'hr_copy'.*table 'locations'.*\{dataset\}"):
         layer.definitions()
