@@ -15,11 +15,11 @@ from typing import Any
 
 import dagster as dg
 import pyarrow as pa
-from pydantic import PrivateAttr, field_validator
+from pydantic import PrivateAttr, ValidationInfo, field_validator
 
 from mock_pipelines.io import destination as dest
 from mock_pipelines.io.content import ContentHasher
-from mock_pipelines.io.table_io import LOAD_AS, TableAssetIO, batches_of, column_schema
+from mock_pipelines.io.table_io import LOAD_AS, TableAssetIO, batches_of, column_schema, one_of
 
 
 class MockFilesIOManager(TableAssetIO, dg.ConfigurableIOManager):
@@ -45,19 +45,11 @@ class MockFilesIOManager(TableAssetIO, dg.ConfigurableIOManager):
 
     _bucket_checked: bool = PrivateAttr(default=False)
 
-    @field_validator("format")
+    @field_validator("format", "load_as")
     @classmethod
-    def _known_format(cls, value: str) -> str:
-        if value not in dest.DESTINATION_FORMATS:
-            raise ValueError(f"format must be one of {', '.join(dest.DESTINATION_FORMATS)}, not {value!r}")
-        return value
-
-    @field_validator("load_as")
-    @classmethod
-    def _known_load_as(cls, value: str) -> str:
-        if value not in LOAD_AS:
-            raise ValueError(f"load_as must be one of {', '.join(LOAD_AS)}, not {value!r}")
-        return value
+    def _known_choice(cls, value: str, info: ValidationInfo) -> str:
+        choices = {"format": dest.DESTINATION_FORMATS, "load_as": LOAD_AS}
+        return one_of(str(info.field_name), value, tuple(choices[str(info.field_name)]))
 
     # -- helpers ------------------------------------------------------------------------------------
     def _options(self) -> dict[str, Any]:

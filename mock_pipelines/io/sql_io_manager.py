@@ -22,12 +22,12 @@ from typing import Any, TypeVar
 
 import dagster as dg
 import pyarrow as pa
-from pydantic import Field, PrivateAttr, field_validator
+from pydantic import Field, PrivateAttr, ValidationInfo, field_validator
 
 from mock_pipelines.io.content import ContentHasher
 from mock_pipelines.io.destination import WriteResult
 from mock_pipelines.io.sql_reader import SqlTables, ensure_sqlite_folder, hide_password
-from mock_pipelines.io.table_io import LOAD_AS, TableAssetIO, batches_of, column_schema
+from mock_pipelines.io.table_io import LOAD_AS, TableAssetIO, batches_of, column_schema, one_of
 from mock_pipelines.schema.model import DatasetSpec
 from mock_pipelines.sql import (
     FOREIGN_KEY_CHECKS,
@@ -36,8 +36,8 @@ from mock_pipelines.sql import (
     is_transient,
     redact_url,
 )
+from mock_pipelines.sql.database import MODES
 
-MODES = ("create", "existing")
 T = TypeVar("T")
 
 
@@ -75,26 +75,11 @@ class MockSqlIOManager(TableAssetIO, dg.ConfigurableIOManager):
     _specs: dict[str, DatasetSpec] = PrivateAttr(default_factory=dict)
     _ensured: set[str] = PrivateAttr(default_factory=set)
 
-    @field_validator("mode")
+    @field_validator("mode", "foreign_key_checks", "load_as")
     @classmethod
-    def _known_mode(cls, value: str) -> str:
-        if value not in MODES:
-            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {value!r}")
-        return value
-
-    @field_validator("foreign_key_checks")
-    @classmethod
-    def _known_checks(cls, value: str) -> str:
-        if value not in FOREIGN_KEY_CHECKS:
-            raise ValueError(f"foreign_key_checks must be one of {', '.join(FOREIGN_KEY_CHECKS)}, not {value!r}")
-        return value
-
-    @field_validator("load_as")
-    @classmethod
-    def _known_load_as(cls, value: str) -> str:
-        if value not in LOAD_AS:
-            raise ValueError(f"load_as must be one of {', '.join(LOAD_AS)}, not {value!r}")
-        return value
+    def _known_choice(cls, value: str, info: ValidationInfo) -> str:
+        choices = {"mode": MODES, "foreign_key_checks": FOREIGN_KEY_CHECKS, "load_as": LOAD_AS}
+        return one_of(str(info.field_name), value, choices[str(info.field_name)])
 
     # -- connections and specs ---------------------------------------------------------------------
     def tables(self) -> SqlTables:

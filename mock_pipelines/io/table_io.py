@@ -32,6 +32,13 @@ def batches_of(obj: Any, manager: str) -> tuple[pa.Schema, Any]:
                     "{partition_key: TableSlice}, a pyarrow Table or a pandas DataFrame")
 
 
+def one_of(field: str, value: str, choices: tuple[str, ...]) -> str:
+    """``value`` if it is one of ``choices``; else the config error every IO manager setting gives."""
+    if value not in choices:
+        raise ValueError(f"{field} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
 def column_schema(schema: pa.Schema) -> dg.TableSchema:
     return dg.TableSchema(columns=[dg.TableColumn(f.name, str(f.type)) for f in schema])
 
