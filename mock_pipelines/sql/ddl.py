@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from decimal import Decimal
 from typing import Any
 
@@ -53,11 +53,14 @@ def table_metadata(spec: DatasetSpec, dialect: str, schema: str | None = None, *
 
 def ddl_statements(spec: DatasetSpec, dialect: str, schema: str | None = None, *,
                    partitioned: Collection[str] = ()) -> list[str]:
-    """CREATE TABLE and CREATE INDEX statements, parents before children."""
+    """CREATE TABLE and CREATE INDEX statements, parents before children; when a schema is named, first
+    the statement that creates it if it does not exist (see :func:`namespace_statement`), so the output runs
+    on a fresh database."""
     dialect = check_dialect(dialect)
     metadata = table_metadata(spec, dialect, schema, partitioned=partitioned)
     compiler_dialect = _DIALECTS[dialect]()
-    statements: list[str] = []
+    namespace = namespace_statement(dialect, schema, compiler_dialect.identifier_preparer.quote)
+    statements: list[str] = [namespace] if namespace else []
     for name in spec.table_order():
         table = metadata.tables[_key(name, schema)]
         statements.append(str(CreateTable(table).compile(dialect=compiler_dialect)).strip())
@@ -68,6 +71,18 @@ def ddl_statements(spec: DatasetSpec, dialect: str, schema: str | None = None, *
                 [SetColumnComment(c) for c in table.columns if c.comment]
             statements.extend(str(c.compile(dialect=compiler_dialect)).strip() for c in comments)
     return statements
+
+
+def namespace_statement(dialect: str, schema: str | None, quote: Callable[[str], str]) -> str | None:
+    """``CREATE SCHEMA IF NOT EXISTS`` (PostgreSQL) / ``CREATE DATABASE IF NOT EXISTS`` (MariaDB/MySQL, where
+    a schema is a database) for a named schema; None without one, and on SQLite (no schemas to create)."""
+    if schema is None:
+        return None
+    if dialect == "postgresql":
+        return f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}"
+    if dialect == "mysql":
+        return f"CREATE DATABASE IF NOT EXISTS {quote(schema)} CHARACTER SET utf8mb4"
+    return None
 
 
 def _key(table: str, schema: str | None) -> str:

@@ -55,3 +55,59 @@ def test_ddl_refuses_an_unknown_dialect_and_a_bad_schema_name():
     result = runner.invoke(app, ["ddl", str(SCHEMAS / "hr.yaml"), "--schema", "x; drop"])
     assert result.exit_code == 1 and "invalid schema name" in result.stderr
     assert "CREATE" not in result.stdout
+
+
+def test_ddl_with_a_schema_creates_it_first_so_psql_runs_it_on_a_fresh_database(postgres_db):
+    import shutil
+    import subprocess
+
+    import sqlalchemy as sa
+
+    if shutil.which("psql") is None:
+        import pytest
+
+        pytest.skip("psql is not installed")
+    url, schema = postgres_db
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:  # the fixture made the schema: start from a database without it
+        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    result = runner.invoke(app, ["ddl", str(SCHEMAS / "hr.yaml"), "--dialect", "postgresql", "--schema", schema])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"CREATE SCHEMA IF NOT EXISTS {schema};")
+    libpq_url = sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    piped = subprocess.run(["psql", "-v", "ON_ERROR_STOP=1", "-q", libpq_url], input=result.stdout,
+                           capture_output=True, text=True, timeout=60)
+    assert piped.returncode == 0, piped.stderr
+    tables = sa.inspect(engine).get_table_names(schema=schema)
+    engine.dispose()
+    assert sorted(tables) == ["departments", "employees", "locations", "salary_history", "time_off"]
+
+
+def test_ddl_with_a_schema_creates_the_mysql_database_first(mysql_db):
+    import os
+
+    import sqlalchemy as sa
+
+    from mock_pipelines_tests.conftest import MYSQL_URL_ENV
+
+    _url, database = mysql_db
+    engine = sa.create_engine(os.environ[MYSQL_URL_ENV], poolclass=sa.pool.NullPool)  # the server's own database
+    with engine.begin() as conn:  # the fixture made the database: start without it
+        conn.execute(sa.text(f"DROP DATABASE `{database}`"))
+    result = runner.invoke(app, ["ddl", str(SCHEMAS / "hr.yaml"), "--dialect", "mysql", "--schema", database])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"CREATE DATABASE IF NOT EXISTS {database} CHARACTER SET utf8mb4;")
+    with engine.begin() as conn:
+        for statement in result.stdout.split(";\n"):
+            if statement.strip():
+                conn.exec_driver_sql(statement)
+    tables = sa.inspect(engine).get_table_names(schema=database)
+    engine.dispose()
+    assert sorted(tables) == ["departments", "employees", "locations", "salary_history", "time_off"]
+
+
+def test_ddl_without_a_schema_or_on_sqlite_creates_no_namespace():
+    for args in (["--dialect", "postgresql"], ["--dialect", "sqlite", "--schema", "main"]):
+        result = runner.invoke(app, ["ddl", str(SCHEMAS / "hr.yaml"), *args])
+        assert result.exit_code == 0, result.output
+        assert result.stdout.startswith("CREATE TABLE"), result.stdout[:80]
