@@ -208,6 +208,12 @@ class Database:
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"mock_pipelines:{self.schema}"})
         elif self.dialect == "mysql":
             conn.execute(sa.text("SELECT GET_LOCK(:k, 60)"), {"k": f"mock_pipelines:{self.schema}"[:64]})
+        elif self.dialect == "sqlite":
+            # The driver opens its transaction lazily, at the first INSERT: the look-up of the existing tables
+            # and the CREATE TABLEs would not be one unit, and two connections could both see a table missing.
+            # BEGIN IMMEDIATE takes the database's write lock now (others wait, up to busy_timeout); the
+            # commit of ``engine.begin()`` releases it.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     def _unlock_ddl(self, conn: sa.Connection) -> None:
         if self.dialect == "mysql":

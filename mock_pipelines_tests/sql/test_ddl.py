@@ -197,3 +197,25 @@ def test_concurrent_ensure_tables_from_several_connections_all_succeed(database,
         for db in others:
             db.dispose()
     assert set(spec.tables) <= set(sa.inspect(database.engine).get_table_names(schema=database.schema))
+
+
+def test_concurrent_ensure_tables_on_sqlite_never_race_on_a_fresh_file(tmp_path):
+    """Several connections creating the same tables in a new SQLite file at once: each sees the tables
+    missing or created, never half (the look-up and the CREATEs run under the database's write lock)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mock_pipelines.sql import Database
+
+    spec = kinds_spec(tmp_path)
+    for attempt in range(8):  # a race shows within a few fresh files
+        url = f"sqlite:///{tmp_path / f'race-{attempt}.db'}"
+        others = [Database(url) for _ in range(6)]
+        try:
+            with ThreadPoolExecutor(6) as pool:
+                list(pool.map(lambda db: db.ensure_tables(spec), others))
+        finally:
+            for db in others:
+                db.dispose()
+        engine = sa.create_engine(url)
+        assert set(spec.tables) <= set(sa.inspect(engine).get_table_names())
+        engine.dispose()
