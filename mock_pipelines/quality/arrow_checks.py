@@ -105,12 +105,12 @@ def distinct_strings(col: pa.ChunkedArray) -> pa.Array | None:
     if pa.types.is_dictionary(t):
         if not col.num_chunks:
             return None
-        return pc.unique(pa.concat_arrays([c.dictionary for c in col.chunks]))
+        return pc.unique(pa.concat_arrays([c.dictionary for c in col.chunks])).drop_null()
     if not (pa.types.is_string(t) or pa.types.is_large_string(t)) or len(col) <= PROBE_ROWS:
         return None
     if len(pc.unique(col.slice(0, PROBE_ROWS))) > FEW_DISTINCT:
         return None
-    values = pc.unique(col)
+    values = pc.unique(col).drop_null()  # a null is not a value: value rules ignore it
     return values if len(values) <= 10 * FEW_DISTINCT else None
 
 
@@ -128,7 +128,8 @@ def _bad_values(table: pa.Table, column: str, ok: Callable[[pa.ChunkedArray], An
         unexpected = pc.sum(pc.cast(bad, pa.int64())).as_py() or 0
         return unexpected == 0, _rows(unexpected, len(col)), unexpected, _examples(col, bad) if unexpected else []
     col = plain_column(table, column)
-    bad = pc.invert(pc.fill_null(ok(col), True))  # nulls are not unexpected values
+    # nulls are never unexpected values, whatever ``ok`` says of them (``is_in`` says false, not null)
+    bad = pc.and_(pc.invert(pc.fill_null(ok(col), True)), pc.is_valid(col))
     unexpected = pc.sum(pc.cast(bad, pa.int64())).as_py() or 0
     return unexpected == 0, _rows(unexpected, len(col)), unexpected, _examples(col, bad) if unexpected else []
 
