@@ -255,8 +255,26 @@ TEMPLATE_FILTERS: dict[str, Callable[[pa.Array], pa.Array]] = {
     "title": pc.utf8_title,
     "strip": pc.utf8_trim_whitespace,
     "slug": lambda a: pc.replace_substring_regex(pc.utf8_lower(a), r"[^a-z0-9]+", "-"),
-    "ascii": lambda a: pc.replace_substring_regex(a, r"[^A-Za-z0-9._-]+", ""),
+    "ascii": lambda a: ascii_filter(a),
 }
+_NOT_ASCII_FILTERED = r"[^A-Za-z0-9._-]+"
+
+
+def ascii_filter(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """The ``|ascii`` template filter: transliterate to ASCII (Röhrdanz → Rohrdanz, Łódź → Lodz, 東京 → DongJing)
+    with anyascii, then drop what is still not a letter, digit, ``.``, ``_`` or ``-``. Each distinct value is
+    transliterated once; a column that is ASCII already skips the transliteration."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if pc.all(pc.string_is_ascii(values)).as_py() is not False:  # nothing to transliterate
+        return pc.replace_substring_regex(values, _NOT_ASCII_FILTERED, "")
+    from anyascii import anyascii
+
+    encoded = pc.dictionary_encode(values)
+    distinct = pa.array([anyascii(v) for v in encoded.dictionary.to_pylist()], pa.string())
+    return pc.replace_substring_regex(distinct, _NOT_ASCII_FILTERED, "").take(encoded.indices)
+
+
 UNIQUE_TOKEN = "_unique"  # a short base-36 token, distinct for every row of the table
 ROW_TOKEN = "_row"  # the row number (0-based)
 

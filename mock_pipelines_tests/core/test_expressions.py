@@ -16,12 +16,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
+from mock_pipelines.core.engine import DatasetPlan
 from mock_pipelines.core.expressions import (
     ExpressionError,
     evaluate_with,
     parse_expression,
     parse_template,
 )
+from mock_pipelines.schema.parse import load_dataset
 
 D = dt.date
 T = dt.datetime
@@ -195,6 +197,26 @@ def test_template_placeholders_and_filters():
     assert render("{last|ascii}", last=["O'Neil", "Kim"]) == ["ONeil", "Kim"]
     assert render("{first | strip | upper}", first=["  a ", "b"]) == ["A", "B"]
     assert render("n{n}-{_row}", n=[7, 8]) == ["n7-0", "n8-1"]  # non-strings are formatted, _row = index
+
+
+def test_ascii_filter_transliterates_instead_of_dropping_letters():
+    names = ["Röhrdanz", "Łódź", "Zoë O'Neil", "Straße", "東京", "Ærø", None, "Röhrdanz"]
+    assert render("{n|ascii|lower}", n=names) == [
+        "rohrdanz", "lodz", "zoeoneil", "strasse", "dongjing", "aero", None, "rohrdanz"]
+
+
+@pytest.mark.parametrize("locale", ["de_DE", "fr_FR", "ja_JP"])
+def test_ascii_filter_keeps_every_name_of_a_locale_readable(locale, tmp_path):
+    """A login template over real names: no letter is lost (each gives at least one ASCII character),
+    whatever the script."""
+    path = tmp_path / "people.yaml"
+    path.write_text(f"dataset: people\nlocale: {locale}\ntables:\n  people:\n    rows: 2000\n    columns:\n"
+                    "      last_name: last_name\n"
+                    "      login: {template: '{last_name|ascii|lower}'}\n")
+    table = DatasetPlan(load_dataset(path)).table("people").to_table()
+    for name, login in zip(table.column("last_name").to_pylist(), table.column("login").to_pylist(), strict=True):
+        assert login and login.isascii(), (name, login)
+        assert len(login) >= sum(c.isalnum() for c in name), (name, login)
 
 
 def test_template_references_and_errors():
