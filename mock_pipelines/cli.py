@@ -1,4 +1,4 @@
-"""`mock-pipelines`: validate, preview, fake, generators, generate, ddl.
+"""`mock-pipelines`: validate, preview, fake, generators, generate, run, jobs, report, ddl.
 
 Exit codes: 0 success · 1 bad input (schema, parameters) · 2 usage error · 3 output conflict.
 """
@@ -17,7 +17,28 @@ from rich.table import Table
 
 from mock_pipelines.schema.errors import SchemaError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
+
+def _readable_params(params: list[Any]) -> list[Any]:
+    """Help that speaks the user's language: an option shows its metavar (FILE, N, NAME…), a flag and an
+    argument nothing after their names, never a Python type such as ``<bool>`` or ``<list[Path]>``."""
+    for param in params:
+        if "display_type_rich" not in vars(param):
+            shown = None if param.param_type_name == "argument" or getattr(param, "is_flag", False) else param.metavar
+            param.display_type_rich = lambda ctx, shown=shown: shown
+    return params
+
+
+class _Command(typer.core.TyperCommand):
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _readable_params(super().get_params(ctx))
+
+
+class _Group(typer.core.TyperGroup):
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _readable_params(super().get_params(ctx))
+
+
+app = typer.Typer(cls=_Group, add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
                   help="Realistic, relational, reproducible mock data.")
 # Piped output (files, CI logs) gets a wide fixed width so tables are not folded at 80 columns.
 out = Console(width=None if sys.stdout.isatty() else 240)
@@ -80,8 +101,9 @@ def _plan(spec, seed: int | None, scale: float, locale: str | None):
     return plan
 
 
-@app.command()
-def validate(files: Annotated[list[Path], typer.Argument(help="Schema files to check.")]) -> None:
+@app.command(cls=_Command)
+def validate(files: Annotated[list[Path], typer.Argument(help="Schema files to check.", metavar="FILE")]
+             ) -> None:
     """Check schema files; print every problem with file:line:column."""
     specs = _load(files)
     for spec in specs:
@@ -91,13 +113,14 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Schema files to c
                   highlight=False)
 
 
-@app.command()
+@app.command(cls=_Command)
 def preview(
-    file: Annotated[Path, typer.Argument(help="Schema file.")],
-    table: Annotated[str | None, typer.Option("--table", "-t", help="Table to show (default: all).")] = None,
-    n: Annotated[int, typer.Option("-n", help="Rows to show.")] = 10,
-    seed: Annotated[int | None, typer.Option(help="Seed (default: the schema's).")] = None,
-    locale: Annotated[str | None, typer.Option(help="Locale override.")] = None,
+    file: Annotated[Path, typer.Argument(help="Schema file.", metavar="FILE")],
+    table: Annotated[str | None, typer.Option("--table", "-t", help="Table to show (default: all).",
+                                              metavar="TABLE")] = None,
+    n: Annotated[int, typer.Option("-n", help="Rows to show.", metavar="N")] = 10,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the schema's).", metavar="SEED")] = None,
+    locale: Annotated[str | None, typer.Option(help="Locale override, e.g. de_DE.", metavar="LOCALE")] = None,
 ) -> None:
     """Show the first rows of a table in the terminal; nothing is written."""
     import numpy as np
@@ -121,36 +144,42 @@ def preview(
         out.print(view)
 
 
-@app.command()
+@app.command(cls=_Command)
 def fake(
-    generator: Annotated[str, typer.Argument(help="Generator name, e.g. first_name.")],
-    n: Annotated[int, typer.Option("-n", help="How many values.")] = 5,
-    locale: Annotated[str, typer.Option(help="Locale.")] = "en_US",
-    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="Parameter k=v (YAML value).")] = None,
-    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
-    unique: Annotated[bool, typer.Option(help="Ask for distinct values.")] = False,
+    generator: Annotated[str, typer.Argument(help="Generator name, e.g. first_name.", metavar="GENERATOR")],
+    n: Annotated[int, typer.Option("-n", help="How many values.", metavar="N")] = 5,
+    locale: Annotated[str, typer.Option(help="Locale.", metavar="LOCALE")] = "en_US",
+    param: Annotated[list[str] | None, typer.Option(
+        "--param", "-p", metavar="KEY=VALUE", help="A generator parameter, read as the parameter's type: "
+        "text as is (format=###-##-####), numbers and true/false from their text, lists and mappings as "
+        "YAML (values=\\[a, b]). Repeatable.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed.", metavar="SEED")] = 0,
+    unique: Annotated[bool, typer.Option("--unique", help="Distinct values only; refused when the generator "
+                                         "cannot guarantee them or has fewer than N.")] = False,
 ) -> None:
     """Print single values from a generator."""
     import numpy as np
-    from ruamel.yaml import YAML
 
     from mock_pipelines.core import registry
+    from mock_pipelines.core.engine import unique_capacity_message
     from mock_pipelines.core.random import derive_key
     from mock_pipelines.core.vocab import SUPPORTED_LOCALES
 
     try:
         gen = registry.get(generator)
     except registry.UnknownGenerator as exc:
-        _fail(str(exc) + "; `mock-pipelines generators --search WORD` lists them")
+        _fail(str(exc) + "; 'mock-pipelines generators --search WORD' lists them")
     if locale not in SUPPORTED_LOCALES:
         _fail(f"unsupported locale {locale!r}; choose one of {', '.join(SUPPORTED_LOCALES)}")
+    if n < 0:
+        _fail(f"-n must be zero or more, got {n}")
     raw: dict[str, Any] = {}
-    yaml = YAML(typ="safe")
     for item in param or []:
         if "=" not in item:
-            _fail(f"--param expects k=v, got {item!r}")
+            _fail(f"--param expects KEY=VALUE, got {item!r}")
         k, v = item.split("=", 1)
-        raw[k.strip()] = yaml.load(v) if v.strip() else ""
+        declared = gen.param(k.strip())
+        raw[k.strip()] = v if declared is None else _param_value(declared.annotation, v)
     try:
         params = gen.validate_params(raw)
     except registry.ParamError as exc:
@@ -158,18 +187,45 @@ def fake(
         _fail(f"{exc.message}{hint}\n  signature: {gen.signature()}")
     refs = gen.column_refs(params)
     if refs:
-        _fail(f"{gen.name} reads other columns ({', '.join(refs)}); try it in a schema with `preview`")
+        _fail(f"{gen.name} reads other columns ({', '.join(refs)}); try it in a schema with 'preview'")
+    if unique:  # the same refusals as validate gives a schema column with unique: true
+        if not gen.supports_unique:
+            _fail(f"generator {gen.name!r} cannot guarantee unique values; drop --unique, or use sequence, "
+                  "uuid4, pattern, integer, email, or a template with {_unique} in a schema")
+        cap = gen.capacity(params, locale) if gen.capacity else None
+        if cap is not None and cap < n:
+            _fail(unique_capacity_message(f"-n {n:,} --unique", n, gen.name, cap, locale)
+                  + f"; ask for at most -n {cap:,}, or drop --unique")
     ctx = registry.GenContext(rows=np.arange(n, dtype=np.int64), key=derive_key(seed, "fake", gen.name),
-                              locale=locale, unique=unique and gen.supports_unique, table_rows=n,
+                              locale=locale, unique=unique, table_rows=n,
                               table_key=derive_key(seed, "fake"), extra={"child_index": lambda: np.arange(n)})
     for value in gen(ctx, **params).to_pylist():
         out.print(str(value), highlight=False)
 
 
-@app.command()
+def _param_value(annotation: Any, text: str) -> Any:
+    """A ``-p KEY=VALUE`` value read as its parameter's declared type: the text itself when the type takes
+    it (a str keeps ``#`` and ``:``; pydantic reads ints, floats and booleans from text), else YAML — for
+    lists, mappings and null."""
+    from pydantic import TypeAdapter, ValidationError
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        return TypeAdapter(annotation).validate_python(text)
+    except (ValidationError, TypeError):
+        pass
+    try:
+        return YAML(typ="safe").load(text) if text.strip() else text
+    except YAMLError:
+        return text  # the generator's own validation reports what it expected
+
+
+@app.command(cls=_Command)
 def generators(
-    search: Annotated[str | None, typer.Option("--search", "-s", help="Filter by word.")] = None,
-    category: Annotated[str | None, typer.Option("--category", "-c", help="Filter by category.")] = None,
+    search: Annotated[str | None, typer.Option("--search", "-s", help="Filter by word.", metavar="WORD")] = None,
+    category: Annotated[str | None, typer.Option("--category", "-c", help="Filter by category.",
+                                                 metavar="CATEGORY")] = None,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print the catalogue as a Markdown reference.")] = False,
 ) -> None:
     """List the generator catalogue with parameters and an example value."""
@@ -196,18 +252,21 @@ def generators(
     out.print(view)
 
 
-@app.command()
+@app.command(cls=_Command)
 def generate(
-    files: Annotated[list[Path], typer.Argument(help="Schema files.")],
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output directory (a folder per dataset).")] = Path(
-        "data"),
-    fmt: Annotated[str, typer.Option("--format", "-f", help="parquet, csv, jsonl or json.")] = "parquet",
-    rows_scale: Annotated[float, typer.Option("--rows-scale", help="Multiply every row count.")] = 1.0,
-    seed: Annotated[int | None, typer.Option(help="Seed (default: the schema's).")] = None,
-    locale: Annotated[str | None, typer.Option(help="Locale override.")] = None,
-    tables: Annotated[list[str] | None, typer.Option("--table", "-t", help="Only these tables.")] = None,
-    chunk_size: Annotated[int, typer.Option(help="Rows per record batch.")] = 262_144,
-    overwrite: Annotated[bool, typer.Option(help="Replace output of a different run.")] = False,
+    files: Annotated[list[Path], typer.Argument(help="Schema files.", metavar="FILE")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output directory (a folder per dataset).",
+                                          metavar="DIR")] = Path("data"),
+    fmt: Annotated[str, typer.Option("--format", "-f", help="parquet, csv, jsonl or json.",
+                                     metavar="FORMAT")] = "parquet",
+    rows_scale: Annotated[float, typer.Option("--rows-scale", help="Multiply every row count.",
+                                              metavar="X")] = 1.0,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the schema's).", metavar="SEED")] = None,
+    locale: Annotated[str | None, typer.Option(help="Locale override, e.g. de_DE.", metavar="LOCALE")] = None,
+    tables: Annotated[list[str] | None, typer.Option("--table", "-t", help="Only these tables (repeatable).",
+                                                     metavar="TABLE")] = None,
+    chunk_size: Annotated[int, typer.Option(help="Rows per record batch.", metavar="N")] = 262_144,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace output of a different run.")] = False,
 ) -> None:
     """Generate datasets to files: a folder per table, streamed and written atomically."""
     from mock_pipelines.io.files import FORMATS, OutputConflict, RunIdentity, check_target, write_table
@@ -257,18 +316,21 @@ def generate(
     out.print(view)
 
 
-@app.command()
+@app.command(cls=_Command)
 def run(
-    profile: Annotated[str | None, typer.Option("--profile", "-p", help="Profile name or path "
-                                                "(default: $MOCK_PIPELINES_PROFILE or local).")] = None,
-    job: Annotated[str, typer.Option("--job", "-j", help="Job to run (see `mock-pipelines jobs`).")] = "all_datasets",
-    partition: Annotated[str | None, typer.Option(help="Partition key, e.g. 2024-01-05.")] = None,
-    partition_from: Annotated[str | None, typer.Option("--from", help="First partition of a range.")] = None,
-    partition_to: Annotated[str | None, typer.Option("--to", help="Last partition of a range.")] = None,
+    profile: Annotated[str | None, typer.Option("--profile", "-p", metavar="PROFILE", help="Profile name or "
+                                                "path (default: $MOCK_PIPELINES_PROFILE or local).")] = None,
+    job: Annotated[str, typer.Option("--job", "-j", metavar="JOB", help="Job to run ('mock-pipelines jobs' lists "
+                                     "them).")] = "all_datasets",
+    partition: Annotated[str | None, typer.Option(help="Partition key, e.g. 2024-01-05.", metavar="KEY")] = None,
+    partition_from: Annotated[str | None, typer.Option("--from", help="First partition of a range.",
+                                                       metavar="KEY")] = None,
+    partition_to: Annotated[str | None, typer.Option("--to", help="Last partition of a range.",
+                                                     metavar="KEY")] = None,
 ) -> None:
     """Materialise a job through Dagster and record the run in the Dagster instance ($DAGSTER_HOME).
 
-    Open `dagster dev` afterwards to see the materialisations and their metadata.
+    Open the UI afterwards (make ui) to see the materialisations and their metadata.
     """
     import logging
     import warnings
@@ -339,6 +401,39 @@ def run(
         raise typer.Exit(EXIT_BAD_INPUT)
 
 
+@app.command(cls=_Command)
+def jobs(
+    profile: Annotated[str | None, typer.Option("--profile", "-p", metavar="PROFILE", help="Profile name or "
+                                                "path (default: $MOCK_PIPELINES_PROFILE or local).")] = None,
+) -> None:
+    """List the jobs of a profile (what 'mock-pipelines run --job' accepts): partitions, tables, description."""
+    import warnings
+
+    import dagster as dg
+
+    from mock_pipelines.defs.build import Layer
+    from mock_pipelines.profiles import MissingEnvVar, load_profile
+
+    warnings.filterwarnings("ignore", category=dg.BetaWarning)
+    warnings.filterwarnings("ignore", category=dg.PreviewWarning)
+    try:  # the same profile errors as run
+        prof = load_profile(profile)
+        defs = Layer(prof).definitions()
+    except SchemaError as exc:
+        _report_schema_error(exc)
+    except (MissingEnvVar, FileNotFoundError, ValueError) as exc:
+        _fail(str(exc))
+    view = Table(title=f"jobs of profile {prof.profile}", title_justify="left")
+    for col in ("job", "partitions", "tables", "description"):
+        view.add_column(col, overflow="fold", justify="right" if col == "tables" else "left")
+    for unresolved in defs.jobs:  # type: ignore[union-attr]
+        job_def = defs.resolve_job_def(unresolved.name)
+        partitions = job_def.partitions_def
+        view.add_row(unresolved.name, str(partitions).rstrip(".") if partitions is not None else "—",
+                     str(len(job_def.asset_layer.selected_asset_keys)), job_def.description or "")
+    out.print(view)
+
+
 def catalogue_markdown() -> str:
     """docs/generators.md: the catalogue as a reference (regenerate with `generators --markdown`)."""
     from mock_pipelines.core import registry
@@ -377,13 +472,13 @@ def _size(n: int) -> str:
     return str(n)
 
 
-@app.command()
+@app.command(cls=_Command)
 def report(
-    file: Annotated[Path, typer.Argument(help="Schema file of the dataset.")],
-    data: Annotated[Path, typer.Option("--data", "-d", help="Folder holding <dataset>/<table>/ (what `generate "
-                                       "--out` or a files destination wrote).")],
-    out_file: Annotated[Path | None, typer.Option("--out", "-o", help="HTML file to write "
-                                                  "(default: DATA/<dataset>/_report.html).")] = None,
+    file: Annotated[Path, typer.Argument(help="Schema file of the dataset.", metavar="FILE")],
+    data: Annotated[Path, typer.Option("--data", "-d", metavar="DIR", help="Folder holding DATASET/TABLE/ "
+                                       "(what 'generate --out' or a files destination wrote).")],
+    out_file: Annotated[Path | None, typer.Option("--out", "-o", metavar="FILE.html", help="HTML file to write "
+                                                  "(default: DIR/DATASET/_report.html).")] = None,
     checks: Annotated[bool, typer.Option("--checks/--no-checks", help="Run the data-quality checks derived "
                                          "from the schema.")] = True,
 ) -> None:
@@ -428,12 +523,14 @@ def report(
         raise typer.Exit(EXIT_BAD_INPUT)
 
 
-@app.command()
+@app.command(cls=_Command)
 def ddl(
-    file: Annotated[Path, typer.Argument(help="Schema file.")],
-    dialect: Annotated[str, typer.Option(help="SQL dialect: postgresql, mysql (also MariaDB) or sqlite.")] = "postgresql",
-    schema: Annotated[str | None, typer.Option(help="Database schema (namespace) to create the tables in.")] = None,
-    partitioned: Annotated[bool, typer.Option("--partitioned", help="Tables declared `partitioned:` get the "
+    file: Annotated[Path, typer.Argument(help="Schema file.", metavar="FILE")],
+    dialect: Annotated[str, typer.Option(help="SQL dialect: postgresql, mysql (also MariaDB) or sqlite.",
+                                         metavar="DIALECT")] = "postgresql",
+    schema: Annotated[str | None, typer.Option(help="Database schema (namespace) to create the tables in; "
+                                               "created first if it does not exist.", metavar="NAME")] = None,
+    partitioned: Annotated[bool, typer.Option("--partitioned", help="Tables declared partitioned get the "
                                               "partition key column of time-partitioned runs.")] = False,
 ) -> None:
     """Print the CREATE TABLE / CREATE INDEX statements of a schema, parents first; nothing is executed."""

@@ -120,6 +120,12 @@ class DatasetPlan:
             raise SchemaError(issues)
 
 
+def unique_capacity_message(what: str, rows: int, generator: str, capacity: int, locale: str) -> str:
+    """The refusal of more unique values than a generator has (validate, generate and ``fake --unique``)."""
+    return (f"{what} asks for {rows:,} unique values but {generator!r} has only {capacity:,} distinct values "
+            f"(locale {locale})")
+
+
 class TablePlan:
     def __init__(self, plan: DatasetPlan, spec: TableSpec):
         self.plan = plan
@@ -214,9 +220,8 @@ class TablePlan:
             gen = registry.get(col.generator)
             cap = gen.capacity(col.params, self.plan.locale) if gen.capacity else None
             if cap is not None and cap < self.n_rows:
-                issues.append(Issue(col.location, f"column {self.name}.{col.name} asks for {self.n_rows:,} unique "
-                                    f"values but {gen.name!r} has only {cap:,} distinct values "
-                                    f"(locale {self.plan.locale})",
+                issues.append(Issue(col.location, unique_capacity_message(f"column {self.name}.{col.name}",
+                                                                          self.n_rows, gen.name, cap, self.plan.locale),
                                     suggestion="drop unique, lower the row count, or use a template with "
                                                "{_unique} / a generator with a larger range"))
         return issues
