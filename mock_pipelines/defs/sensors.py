@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 SCHEMA_SENSOR = "schema_change_sensor"
 REQUEST_SENSOR = "request_inbox_sensor"
+DEAD_RUN_SENSOR = "dead_run_sensor"
 REQUEST_KEYS = ("dataset", "tables", "partitions", "description")
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
@@ -309,8 +310,21 @@ def _handle_request(layer: "Layer", context: dg.SensorEvaluationContext, path: P
                                      run_key=f"request:{key}", tags={"mock_pipelines/request": path.name})
 
 
+def build_dead_run_sensor() -> dg.SensorDefinition:
+    from mock_pipelines.defs.instance import fail_dead_runs
+
+    @dg.sensor(name=DEAD_RUN_SENSOR, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
+               description="Marks failed the runs of `mock-pipelines run` whose process is gone (killed) and "
+                           "frees the pool slots they held, so later runs do not wait on the pool forever.")
+    def dead_run_sensor(context: dg.SensorEvaluationContext) -> dg.SkipReason:
+        failed = fail_dead_runs(context.instance, log=context.log.warning)
+        return dg.SkipReason(f"{len(failed)} dead run(s) marked failed" if failed else "no dead run")
+
+    return dead_run_sensor
+
+
 def build_sensors(layer: "Layer") -> list[dg.SensorDefinition]:
-    sensors = [build_schema_sensor(layer)]
+    sensors = [build_schema_sensor(layer), build_dead_run_sensor()]
     request = build_request_sensor(layer)
     if request is not None:
         sensors.append(request)

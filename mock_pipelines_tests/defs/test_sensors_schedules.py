@@ -22,6 +22,7 @@ import pytest
 
 from mock_pipelines.defs.build import ALL_JOB, Layer
 from mock_pipelines.defs.sensors import (
+    DEAD_RUN_SENSOR,
     MAX_REQUESTS_PER_TICK,
     RANGE_END_TAG,
     RANGE_START_TAG,
@@ -344,7 +345,7 @@ def test_a_tick_handles_a_bounded_number_of_requests(inbox_layer, instance):
 
 def test_no_inbox_no_request_sensor(tmp_path):
     defs = Layer(tmp_profile(tmp_path, datasets=["hr"], inbox=None)).definitions()
-    assert {s.name for s in defs.sensors} == {SCHEMA_SENSOR}
+    assert {s.name for s in defs.sensors} == {SCHEMA_SENSOR, DEAD_RUN_SENSOR}
 
 
 # ---- schedules --------------------------------------------------------------------------------------------
