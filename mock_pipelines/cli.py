@@ -366,10 +366,8 @@ def run(
             kwargs["partition_key"] = partition or job_def.partitions_def.get_last_partition_key()
     elif partition or partition_from or partition_to:
         _fail(f"job {job!r} is not partitioned in profile {prof.profile!r}; drop --partition/--from/--to")
-    try:
-        instance = dg.DagsterInstance.get()
-    except dg.DagsterInvariantViolationError:
-        _fail("DAGSTER_HOME is not set: point it at a folder holding dagster.yaml (`make demo` uses .dagster_home)")
+    instance, process_tags = _run_instance()
+    kwargs["tags"] = {**kwargs.get("tags", {}), **process_tags}
     logging.getLogger("dagster").setLevel(logging.WARNING)
     started = time.perf_counter()
     with instance:
@@ -432,6 +430,22 @@ def jobs(
         view.add_row(unresolved.name, str(partitions).rstrip(".") if partitions is not None else "—",
                      str(len(job_def.asset_layer.selected_asset_keys)), job_def.description or "")
     out.print(view)
+
+
+def _run_instance() -> tuple[Any, dict[str, str]]:
+    """The Dagster instance of `run` (first creation under a file lock, so concurrent first runs on a fresh
+    $DAGSTER_HOME do not collide), after failing the runs whose `mock-pipelines run` process is gone (killed)
+    and freeing their pool slots; and the tags that name this process on the new run."""
+    import dagster as dg
+
+    from mock_pipelines.defs.instance import fail_dead_runs, open_instance, process_tags
+
+    try:
+        instance = open_instance()
+    except dg.DagsterInvariantViolationError:
+        _fail("DAGSTER_HOME is not set: point it at a folder holding dagster.yaml (`make demo` uses .dagster_home)")
+    fail_dead_runs(instance, log=lambda message: err.print(f"[yellow]note:[/] {message}", highlight=False))
+    return instance, process_tags()
 
 
 def catalogue_markdown() -> str:

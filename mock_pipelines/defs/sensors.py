@@ -7,7 +7,9 @@ Both keep a cursor, so each schema version and each request file is handled exac
 import datetime as dt
 import hashlib
 import json
-import shutil
+import os
+import reprlib
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
 
 SCHEMA_SENSOR = "schema_change_sensor"
 REQUEST_SENSOR = "request_inbox_sensor"
+DEAD_RUN_SENSOR = "dead_run_sensor"
 REQUEST_KEYS = ("dataset", "tables", "partitions", "description")
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
@@ -43,7 +46,7 @@ def dataset_run_requests(layer: "Layer", dataset: str, tables: list[str] | None 
     """Runs that regenerate ``tables`` of ``dataset``: one for its plain tables, one for its growing tables
     over a partition range (default: the latest partition)."""
     plan = layer.plans[dataset]
-    names = tables or plan.order()
+    names = plan.order() if tables is None else tables
     flat = [table_asset_key(dataset, t) for t in names if not plan.table(t).is_partitioned]
     grown = [table_asset_key(dataset, t) for t in names if plan.table(t).is_partitioned]
     requests = []
@@ -88,47 +91,161 @@ class RequestError(ValueError):
     pass
 
 
-def parse_request(layer: "Layer", path: Path) -> dict[str, Any]:
-    """Validate a request file: {dataset, tables?, partitions?: {start, end}}. Raises RequestError."""
+# Bounds of the request inbox: a request is a few lines of YAML; anything bigger is refused unread, and one
+# tick handles at most MAX_REQUESTS_PER_TICK entries (the rest wait for the next tick), so a tick stays far
+# below Dagster's 60 s sensor timeout whatever lands in the inbox.
+MAX_REQUEST_BYTES = 64 * 1024
+MAX_REQUESTS_PER_TICK = 50
+REQUEST_SUFFIXES = (".yaml", ".yml")
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxstring, _SHORT.maxother = 2, 4, 4, 40, 40
+
+
+def _show(value: Any) -> str:
+    """A value of a request for a reason message, shortened and bounded (YAML aliases can nest a small file
+    into a huge structure; a reason never repeats a whole file)."""
+    return _SHORT.repr(value)
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a directory"),
+                       (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def read_request(path: Path) -> bytes:
+    """The bytes of a request file. Only a regular file is opened (never through a symbolic link, never a
+    FIFO or device) and at most MAX_REQUEST_BYTES are read. Raises RequestError."""
+    info = os.lstat(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise RequestError(f"{_kind(info.st_mode)}, not a regular file: drop the request file itself")
+    if info.st_size > MAX_REQUEST_BYTES:
+        raise RequestError(f"{info.st_size:,} bytes; a request file holds at most {MAX_REQUEST_BYTES:,} bytes")
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        doc = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
-    except Exception as exc:
-        raise RequestError(f"not valid YAML: {exc}") from None
+        fd = os.open(path, flags)
+    except OSError as exc:  # replaced by a link meanwhile (ELOOP), removed, unreadable
+        raise RequestError(f"cannot be opened: {exc.strerror}") from None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):  # swapped between lstat and open
+            raise RequestError("not a regular file: drop the request file itself")
+        data = fh.read(MAX_REQUEST_BYTES + 1)
+    if len(data) > MAX_REQUEST_BYTES:
+        raise RequestError(f"more than {MAX_REQUEST_BYTES:,} bytes; a request file is a few lines of YAML")
+    return data
+
+
+def _yaml_problem(exc: Exception) -> str:
+    """A YAML error as `line L:C: problem`, without the excerpt of the file ruamel adds."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or type(exc).__name__
+    where = f"line {mark.line + 1}:{mark.column + 1}: " if mark is not None else ""
+    return f"not valid YAML: {where}{problem}"
+
+
+def _partition_key(value: Any, what: str) -> str:
+    if isinstance(value, dt.date | str | int) and not isinstance(value, bool):
+        return str(value)
+    raise RequestError(f"partitions.{what} must be a partition key such as 2024-01-05, got {_show(value)}")
+
+
+def parse_request(layer: "Layer", path: Path, data: bytes | None = None) -> dict[str, Any]:
+    """Validate a request file: {dataset, tables?, partitions?: {start, end}, description?}.
+
+    ``data`` is the file's content (read with :func:`read_request` when not given). Raises RequestError.
+    """
+    if data is None:
+        data = read_request(path)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RequestError(f"not UTF-8 text (byte {exc.start}): a request is a YAML file") from None
+    try:
+        doc = YAML(typ="safe").load(text)
+    except Exception as exc:  # any YAML error, RecursionError on deep nesting included
+        raise RequestError(_yaml_problem(exc)) from None
     if not isinstance(doc, dict):
         raise RequestError("a request must be a mapping with at least `dataset:`")
     unknown = [k for k in doc if k not in REQUEST_KEYS]
     if unknown:
-        raise RequestError(f"unknown key {unknown[0]!r}; expected {', '.join(REQUEST_KEYS)}")
+        raise RequestError(f"unknown key {_show(unknown[0])}; expected {', '.join(REQUEST_KEYS)}")
     dataset = doc.get("dataset")
+    if not isinstance(dataset, str):
+        raise RequestError(f"dataset must be the name of a dataset, got {_show(dataset)}; "
+                           f"this profile has {', '.join(layer.plans)}")
     if dataset not in layer.plans:
-        raise RequestError(f"unknown dataset {dataset!r}; this profile has {', '.join(layer.plans)}")
+        raise RequestError(f"unknown dataset {_show(dataset)}; this profile has {', '.join(layer.plans)}")
+    description = doc.get("description")
+    if description is not None and not isinstance(description, str):
+        raise RequestError(f"description must be text, got {_show(description)}")
     plan = layer.plans[dataset]
     tables = doc.get("tables")
     if tables is not None:
         if isinstance(tables, str):
             tables = [tables]
+        if not isinstance(tables, list) or not all(isinstance(t, str) for t in tables):
+            raise RequestError(f"tables must be a list of table names, e.g. [customers, orders], got "
+                               f"{_show(tables)}")
+        if not tables:
+            raise RequestError("tables is empty: list the tables to regenerate, or leave `tables:` out for all "
+                               "of them")
         missing = [t for t in tables if t not in plan.tables]
         if missing:
-            raise RequestError(f"dataset {dataset!r} has no table {missing[0]!r}")
+            raise RequestError(f"dataset {dataset!r} has no table {_show(missing[0])}")
+        tables = list(dict.fromkeys(tables))
     partitions = doc.get("partitions")
     pair = None
     if partitions is not None:
         pdef = layer.partitions_def
         if pdef is None:
             raise RequestError("this profile is not partitioned; drop `partitions:`")
-        if not isinstance(partitions, dict) or "start" not in partitions:
+        if not isinstance(partitions, dict) or "start" not in partitions or \
+                any(k not in ("start", "end") for k in partitions):
             raise RequestError("partitions must be {start: KEY, end: KEY}")
-        start = str(partitions["start"])
-        end = str(partitions.get("end", start))
+        start = _partition_key(partitions["start"], "start")
+        end = _partition_key(partitions.get("end", start), "end")
         keys = set(pdef.get_partition_keys(dynamic_partitions_store=None))
         for key in (start, end):
             if key not in keys:
-                raise RequestError(f"partition {key!r} does not exist (partitions start at "
+                raise RequestError(f"partition {_show(key)} does not exist (partitions start at "
                                    f"{pdef.get_first_partition_key()} and end at {pdef.get_last_partition_key()})")
         if start > end:
             raise RequestError(f"partition range {start}..{end} is reversed")
         pair = (start, end)
     return {"dataset": dataset, "tables": tables, "partitions": pair}
+
+
+def _file_away(path: Path, folder: Path) -> Path:
+    """Move an inbox entry (a file, or a link or folder itself — never what a link points to) into
+    ``folder``; a name already taken there by something that cannot be replaced gets a time suffix."""
+    target = folder / path.name
+    try:
+        os.replace(path, target)
+    except OSError:
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+        target = folder / f"{path.name}.{stamp}"
+        os.replace(path, target)
+    return target
+
+
+def _entry_key(path: Path, data: bytes | None) -> str:
+    if data is not None:
+        return f"{path.name}:{hashlib.sha256(data).hexdigest()[:16]}"
+    info = os.lstat(path)
+    return f"{path.name}:{_kind(info.st_mode)}:{info.st_ino}:{info.st_mtime_ns}"
+
+
+def _inbox_entries(inbox: Path) -> list[Path]:
+    """Request candidates in the inbox, oldest name first; hidden names (editors' temporary files) skipped."""
+    with os.scandir(inbox) as it:
+        names = sorted(e.name for e in it if not e.name.startswith(".")
+                       and e.name.lower().endswith(REQUEST_SUFFIXES))
+    return [inbox / name for name in names]
 
 
 def build_request_sensor(layer: "Layer") -> dg.SensorDefinition | None:
@@ -148,34 +265,66 @@ def build_request_sensor(layer: "Layer") -> dg.SensorDefinition | None:
             folder.mkdir(parents=True, exist_ok=True)
         handled = set(json.loads(context.cursor)) if context.cursor else set()
         requests: list[dg.RunRequest] = []
-        for path in sorted(inbox.glob("*.y*ml")):
-            key = f"{path.name}:{_digest(path)}"
-            if key in handled:  # the same request again: file it, so the inbox only holds new work
-                shutil.move(path, failed / path.name)
-                (failed / f"{path.name}.reason.txt").write_text(
-                    "rejected: already handled (same file name and content)\n", encoding="utf-8")
+        for path in _inbox_entries(inbox)[:MAX_REQUESTS_PER_TICK]:
+            try:
+                key, new = _handle_request(layer, context, path, handled, done, failed)
+            except Exception as exc:  # one entry's failure never blocks the others
+                context.log.error(f"request {path.name!r} skipped: {type(exc).__name__}: "
+                                  f"{getattr(exc, 'strerror', None) or exc}")
                 continue
             handled.add(key)
-            try:
-                req = parse_request(layer, path)
-            except RequestError as exc:
-                stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
-                shutil.move(path, failed / path.name)
-                (failed / f"{path.name}.reason.txt").write_text(f"{stamp} rejected: {exc}\n", encoding="utf-8")
-                context.log.warning(f"request {path.name} rejected: {exc}")
-                continue
-            requests.extend(dataset_run_requests(
-                layer, req["dataset"], req["tables"], req["partitions"], run_key=f"request:{key}",
-                tags={"mock_pipelines/request": path.name}))
-            shutil.move(path, done / path.name)
+            requests.extend(new)
         # Keep the cursor bounded: only names still present anywhere can be seen again.
         return dg.SensorResult(run_requests=requests, cursor=json.dumps(sorted(handled)[-5000:]))
 
     return request_inbox_sensor
 
 
+def _handle_request(layer: "Layer", context: dg.SensorEvaluationContext, path: Path, handled: set[str],
+                    done: Path, failed: Path) -> tuple[str, list[dg.RunRequest]]:
+    """Handle one inbox entry: its run requests, or filed under failed/ with the reason. Returns the key the
+    cursor remembers it by. Raises OSError only when the entry cannot even be moved out of the inbox."""
+    data: bytes | None = None
+    reason: str | None = None
+    try:
+        data = read_request(path)
+    except RequestError as exc:
+        reason = str(exc)
+    key = _entry_key(path, data)
+    if reason is None and key in handled:  # the same request again: file it, so the inbox only holds new work
+        reason = "already handled (same file name and content)"
+    req = None
+    if reason is None:
+        try:
+            req = parse_request(layer, path, data)
+        except RequestError as exc:
+            reason = str(exc)
+    if req is None:
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+        target = _file_away(path, failed)
+        (failed / f"{target.name}.reason.txt").write_text(f"{stamp} rejected: {reason}\n", encoding="utf-8")
+        context.log.warning(f"request {path.name!r} rejected: {reason}")
+        return key, []
+    _file_away(path, done)
+    return key, dataset_run_requests(layer, req["dataset"], req["tables"], req["partitions"],
+                                     run_key=f"request:{key}", tags={"mock_pipelines/request": path.name})
+
+
+def build_dead_run_sensor() -> dg.SensorDefinition:
+    from mock_pipelines.defs.instance import fail_dead_runs
+
+    @dg.sensor(name=DEAD_RUN_SENSOR, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
+               description="Marks failed the runs of `mock-pipelines run` whose process is gone (killed) and "
+                           "frees the pool slots they held, so later runs do not wait on the pool forever.")
+    def dead_run_sensor(context: dg.SensorEvaluationContext) -> dg.SkipReason:
+        failed = fail_dead_runs(context.instance, log=context.log.warning)
+        return dg.SkipReason(f"{len(failed)} dead run(s) marked failed" if failed else "no dead run")
+
+    return dead_run_sensor
+
+
 def build_sensors(layer: "Layer") -> list[dg.SensorDefinition]:
-    sensors = [build_schema_sensor(layer)]
+    sensors = [build_schema_sensor(layer), build_dead_run_sensor()]
     request = build_request_sensor(layer)
     if request is not None:
         sensors.append(request)

@@ -37,7 +37,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import fsspec
 import pyarrow as pa
@@ -55,6 +55,74 @@ DEFAULT_PARTITION_COLUMN = "date"
 DESTINATION_FORMATS = ("parquet", "csv", "jsonl")
 DATA_FILE = "part-00000"
 _S3 = ("s3", "s3a")
+
+# S3 connections: like the SQL destinations' retries (3 retries, 1 s doubling), bounded and with a connect
+# timeout. Before anything is streamed, the endpoint is probed; a connection failure is retried with backoff
+# and then reported in one line naming the endpoint (never credentials). Mid-stream, botocore's standard
+# retry mode makes S3_ATTEMPTS attempts per request.
+S3_ATTEMPTS = 4
+S3_RETRY_DELAY_SECONDS = 1.0
+S3_CONNECT_TIMEOUT_SECONDS = 5
+S3_READ_TIMEOUT_SECONDS = 60
+
+
+class S3Unreachable(ConnectionError):
+    """The S3 endpoint did not answer (after the retries). The message is one line, without credentials."""
+
+
+def _endpoint_label(endpoint_url: str | None) -> str:
+    """An endpoint for a message: without user name or password (``http://user:pw@host`` → ``http://host``)."""
+    if not endpoint_url:
+        return "the default AWS S3 endpoint"
+    parts = urlsplit(endpoint_url)
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return "S3 endpoint " + (urlunsplit((parts.scheme, host, parts.path, "", "")) if parts.scheme else host)
+
+
+def _s3_config_kwargs(max_attempts: int) -> dict[str, Any]:
+    return {"connect_timeout": S3_CONNECT_TIMEOUT_SECONDS, "read_timeout": S3_READ_TIMEOUT_SECONDS,
+            "retries": {"max_attempts": max_attempts, "mode": "standard"}}
+
+
+def _unreachable_reason(exc: BaseException) -> str | None:
+    """Why a request did not reach S3, or None when it did (any answer, even an error, means it did)."""
+    from botocore.exceptions import ConnectionClosedError, ConnectionError, ReadTimeoutError
+
+    if isinstance(exc, ConnectionError):
+        name = type(exc).__name__
+        if "Timeout" in name:
+            return f"no answer within the {S3_CONNECT_TIMEOUT_SECONDS}s connect timeout"
+        return "cannot connect (connection refused, unknown host or no route)"
+    if isinstance(exc, ConnectionClosedError | ReadTimeoutError):
+        return "the connection was closed or timed out"
+    return None
+
+
+def probe_s3(bucket: str, endpoint_url: str | None = None, key: str | None = None, secret: str | None = None,
+             region: str | None = None, *, attempts: int | None = None, delay: float | None = None) -> None:
+    """Check that the S3 endpoint answers (``HEAD`` of the bucket; any answer will do), trying a failed
+    connection ``attempts`` times in all (default S3_ATTEMPTS) with a doubling delay (first
+    S3_RETRY_DELAY_SECONDS). Raises :class:`S3Unreachable`."""
+    attempts = S3_ATTEMPTS if attempts is None else attempts
+    delay = S3_RETRY_DELAY_SECONDS if delay is None else delay
+    client = s3_client(endpoint_url, key, secret, region, max_attempts=1)
+    started = time.perf_counter()
+    for attempt in range(1, attempts + 1):
+        try:
+            client.head_bucket(Bucket=bucket)
+            return
+        except Exception as exc:
+            reason = _unreachable_reason(exc)
+            if reason is None:
+                return  # the endpoint answered (404, 403, …): the operation itself reports that
+            if attempt == attempts:
+                raise S3Unreachable(
+                    f"{_endpoint_label(endpoint_url)} is unreachable: {reason}; {attempts} attempts "
+                    f"over {time.perf_counter() - started:.1f}s. Check the destination's endpoint_url and that "
+                    "the server is running") from None
+            time.sleep(delay * 2 ** (attempt - 1))
 
 
 def encode_partition_key(key: str) -> str:
@@ -94,6 +162,7 @@ def s3_storage_options(endpoint_url: str | None = None, key: str | None = None, 
                        region: str | None = None, **extra: Any) -> dict[str, Any]:
     """s3fs keyword arguments; ``None`` values fall back to the usual AWS chain (environment, profile)."""
     options: dict[str, Any] = {"use_listings_cache": False, **extra}  # other writers change listings
+    options["config_kwargs"] = {**_s3_config_kwargs(S3_ATTEMPTS), **options.get("config_kwargs", {})}
     if endpoint_url:
         options["endpoint_url"] = endpoint_url
     if key:
@@ -142,6 +211,16 @@ class Destination:
             self.fs, root = LocalFileSystem(), os.path.abspath(base.removeprefix("file://"))
         self.local = isinstance(self.fs, LocalFileSystem)
         self.root = root.rstrip("/") or "/"
+        self._probed = not _is_s3(base)
+
+    def check_reachable(self) -> None:
+        """S3: probe the endpoint once, before anything is streamed (see :func:`probe_s3`)."""
+        if self._probed:
+            return
+        o, client = self._options, self._options.get("client_kwargs") or {}
+        probe_s3(self.root.split("/", 1)[0], o.get("endpoint_url") or client.get("endpoint_url"), o.get("key"),
+                 o.get("secret"), o.get("region") or client.get("region_name"))
+        self._probed = True
 
     def __repr__(self) -> str:
         return f"Destination({self.base!r}, format={self.format!r}, partition_column={self.partition_column!r})"
@@ -170,6 +249,7 @@ class Destination:
             else self.table_path(dataset, table)
         final = f"{folder}/{DATA_FILE}.{self.format}"
         tmp = f"{folder}/.{DATA_FILE}.{uuid.uuid4().hex}.tmp"
+        self.check_reachable()
         hasher, preview = ContentHasher(schema), Preview(names=list(schema.names))
         started = time.perf_counter()
         created = False
@@ -257,6 +337,7 @@ class Destination:
     # -- reading ------------------------------------------------------------------------------------
     def data_files(self, folder: str) -> list[str]:
         """The ``part-*`` data files directly in ``folder`` (none if it does not exist)."""
+        self.check_reachable()
         try:
             entries = self.fs.ls(folder, detail=True)
         except FileNotFoundError:
@@ -266,6 +347,7 @@ class Destination:
 
     def _partition_files(self, dataset: str, table: str) -> dict[str, list[str]]:
         """Every partition holding data → its data files, from one recursive listing."""
+        self.check_reachable()
         folder = self.table_path(dataset, table)
         prefix = f"{self.partition_column}="
         try:
@@ -281,6 +363,7 @@ class Destination:
 
     def list_partitions(self, dataset: str, table: str) -> list[str]:
         """Keys of the partitions of a table that hold data, sorted."""
+        self.check_reachable()
         return sorted(self._partition_files(dataset, table))
 
     def read(self, dataset: str, table: str, partition_keys: Sequence[str] | None = None,
@@ -290,6 +373,7 @@ class Destination:
         table, or every partition of a partitioned one. A listed partition that was never written is an
         error unless ``allow_missing`` (then it is skipped). ``schema`` types CSV/JSONL columns."""
         where = f"{dataset}/{table}"
+        self.check_reachable()
         if partition_keys is None:
             files = self.data_files(self.table_path(dataset, table))
             if not files:
@@ -352,11 +436,14 @@ def list_partitions(base: str | os.PathLike[str], dataset: str, table: str, *,
 
 
 def s3_client(endpoint_url: str | None = None, key: str | None = None, secret: str | None = None,
-              region: str | None = None):
+              region: str | None = None, max_attempts: int = S3_ATTEMPTS):
+    """A boto3 S3 client with the connect timeout and bounded retries of every S3 connection here."""
     import boto3
+    from botocore.config import Config
 
     return boto3.client("s3", endpoint_url=endpoint_url or None, aws_access_key_id=key or None,
-                        aws_secret_access_key=secret or None, region_name=region or None)
+                        aws_secret_access_key=secret or None, region_name=region or None,
+                        config=Config(**_s3_config_kwargs(max_attempts)))
 
 
 def ensure_bucket(uri: str | os.PathLike[str], endpoint_url: str | None = None, key: str | None = None,
@@ -373,6 +460,7 @@ def ensure_bucket(uri: str | os.PathLike[str], endpoint_url: str | None = None, 
     from botocore.exceptions import ClientError
 
     bucket = uri.split("://", 1)[1].split("/", 1)[0]
+    probe_s3(bucket, endpoint_url, key, secret, region)
     client = s3_client(endpoint_url, key, secret, region)
     try:
         client.head_bucket(Bucket=bucket)

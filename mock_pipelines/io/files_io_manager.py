@@ -60,10 +60,15 @@ class MockFilesIOManager(TableAssetIO, dg.ConfigurableIOManager):
 
     def destination(self) -> dest.Destination:
         options = self._options()
-        if self.create_bucket and not self._bucket_checked:
-            dest.ensure_bucket(self.base_path, **options)
-            self._bucket_checked = True
-        return dest.Destination(self.base_path, self.format, self.partition_column, **options)
+        try:  # S3: an endpoint that does not answer fails the step in one line (after bounded retries)
+            if self.create_bucket and not self._bucket_checked:
+                dest.ensure_bucket(self.base_path, **options)
+                self._bucket_checked = True
+            destination = dest.Destination(self.base_path, self.format, self.partition_column, **options)
+            destination.check_reachable()
+        except dest.S3Unreachable as exc:
+            raise dg.Failure(description=str(exc)) from None
+        return destination
 
     def _metadata(self, result: dest.WriteResult, schema: pa.Schema) -> dict[str, Any]:
         where = dg.MetadataValue.path(result.uri) if "://" not in result.uri else dg.MetadataValue.url(result.uri)

@@ -1619,6 +1619,7 @@ def load_tables(base: str | os.PathLike[str], spec: DatasetSpec, partition_colum
                                                                     partition_column=partition_column)
     if not hasattr(dest, "fs"):  # a database (mock_pipelines.io.sql_reader.SqlTables), not files
         return _load_sql_tables(dest, spec, tables)
+    dest.check_reachable()  # S3: an endpoint that does not answer fails in one line, after bounded retries
     schemas = _arrow_schemas(spec)
     out: dict[str, TableData] = {}
     manifests: dict[str, dict[str, Any]] = {}

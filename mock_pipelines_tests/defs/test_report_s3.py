@@ -49,3 +49,29 @@ def test_the_report_of_s3_data_is_built_from_the_bucket(tmp_path, s3_server, mon
     assert "s3://mock-reports/demo/hr" in text and "employees" in text
     everything = text + json.dumps({k: str(v.value) for k, v in meta.items()})
     assert SECRET not in everything and s3_server not in everything
+
+
+def test_an_unreachable_s3_endpoint_fails_landing_and_report_in_one_line(tmp_path, monkeypatch):
+    import socket
+    import time
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDNEVERSHOWN")
+    monkeypatch.setattr("mock_pipelines.io.destination.S3_RETRY_DELAY_SECONDS", 0.05)
+    with socket.socket() as sock:  # a port where nothing listens
+        sock.bind(("127.0.0.1", 0))
+        endpoint = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    layer = Layer(_s3_profile(tmp_path, endpoint, monkeypatch))
+    job = layer.definitions().resolve_job_def(DATASET_JOB.format(dataset="hr"))
+    expected = f"S3 endpoint {endpoint} is unreachable: cannot connect"
+    for selection in ([dg.AssetKey(["hr", "locations"])], [dg.AssetKey(["hr", "quality_report"])]):
+        started = time.perf_counter()
+        result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False,
+                                        asset_selection=selection)
+        assert time.perf_counter() - started < 60
+        assert not result.success
+        (failure,) = [e for e in result.all_events if e.is_step_failure]
+        error = failure.step_failure_data.error
+        causes = [error] + ([error.cause] if error.cause else [])
+        assert any(c.message.strip().splitlines()[-1].endswith("that the server is running")
+                   and expected in c.message and "\n" not in c.message.strip() for c in causes), causes
+        assert SECRET not in str(error.to_string()) and "AKIDNEVERSHOWN" not in str(error.to_string())

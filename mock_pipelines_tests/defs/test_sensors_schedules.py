@@ -11,14 +11,24 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
+import stat
+import time
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
 from mock_pipelines.defs.build import ALL_JOB, Layer
-from mock_pipelines.defs.sensors import RANGE_END_TAG, RANGE_START_TAG, REQUEST_SENSOR, SCHEMA_SENSOR
+from mock_pipelines.defs.sensors import (
+    DEAD_RUN_SENSOR,
+    MAX_REQUESTS_PER_TICK,
+    RANGE_END_TAG,
+    RANGE_START_TAG,
+    REQUEST_SENSOR,
+    SCHEMA_SENSOR,
+)
 from mock_pipelines_tests.defs.conftest import SCHEMAS, tmp_profile
 
 pytestmark = pytest.mark.filterwarnings("ignore::dagster.BetaWarning", "ignore::dagster.PreviewWarning",
@@ -216,9 +226,126 @@ def test_invalid_request_is_filed_under_failed_with_the_reason(inbox_layer, inst
     assert "already handled" in (inbox / "failed" / "bad.yaml.reason.txt").read_text(encoding="utf-8")
 
 
+GOOD = "dataset: shop\ntables: [products]\n"
+
+
+def names(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+WRONG_TYPES = [
+    ("dataset: [shop]\n", "dataset must be the name of a dataset, got ['shop']"),
+    ("dataset: shop\ntables: 5\n", "tables must be a list of table names, e.g. [customers, orders], got 5"),
+    ("dataset: shop\ntables: []\n", "tables is empty"),
+    ("dataset: shop\ntables: [[orders]]\n", "tables must be a list of table names"),
+    ("dataset: shop\ndescription: {a: 1}\n", "description must be text"),
+    ("dataset: shop\npartitions: {start: [2024-01-02]}\n", "partitions.start must be a partition key"),
+    ("dataset: shop\npartitions: {start: 2024-01-02, stop: 2024-01-03}\n", "partitions must be {start: KEY"),
+    ("dataset: shop\n\xff\n", "not UTF-8 text"),
+    ("[" * 20000, "not valid YAML"),
+    # An alias bomb: a few hundred bytes that nest into 10^9 items; never expanded, never repeated whole.
+    ("a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+     "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n", "unknown key"),
+    ("dataset: &d [*d]\n", "dataset must be the name of a dataset"),
+]
+
+
+def test_requests_of_the_wrong_type_are_rejected_alone_and_later_ticks_still_work(inbox_layer, instance):
+    _, defs, inbox = inbox_layer
+    for i, (text, _) in enumerate(WRONG_TYPES):
+        data = text.encode("utf-8").replace(b"\xc3\xbf", b"\xff")  # the one non-UTF-8 case
+        (inbox / "inbox" / f"a{i:02d}.yaml").write_bytes(data)
+    drop(inbox, "b-good.yaml", GOOD)
+    started = time.perf_counter()
+    result = tick(defs, REQUEST_SENSOR, instance, None)
+    assert time.perf_counter() - started < 10
+    assert [r.tags[REQUEST_TAG] for r in result.run_requests] == ["b-good.yaml"]
+    for i, (_, problem) in enumerate(WRONG_TYPES):
+        reason = (inbox / "failed" / f"a{i:02d}.yaml.reason.txt").read_text(encoding="utf-8")
+        assert problem in reason and len(reason) < 400, (i, reason)
+    assert names(inbox / "inbox") == []
+    drop(inbox, "c-next.yaml", VALID)  # the next tick is not blocked by anything the bad files left
+    assert [r.tags[REQUEST_TAG] for r in tick(defs, REQUEST_SENSOR, instance, result.cursor).run_requests] == [
+        "c-next.yaml"]
+
+
+def test_a_yaml_error_gives_its_line_and_never_echoes_the_file(inbox_layer, instance):
+    _, defs, inbox = inbox_layer
+    drop(inbox, "bad.yaml", "dataset: shop\ntables: [orders\nsecret_token: hunter2-hunter2\n")
+    tick(defs, REQUEST_SENSOR, instance, None)
+    reason = (inbox / "failed" / "bad.yaml.reason.txt").read_text(encoding="utf-8")
+    assert "not valid YAML: line " in reason
+    assert "hunter2" not in reason
+
+
+@pytest.mark.timeout(120)  # opening the FIFO would block forever
+def test_links_folders_pipes_and_huge_files_are_filed_unread_and_block_nothing(inbox_layer, instance, tmp_path):
+    _, defs, inbox = inbox_layer
+    secret = tmp_path / "credentials"
+    secret.write_text("dataset: aws_secret_access_key=AKIAEXAMPLE\n", encoding="utf-8")
+    box = inbox / "inbox"
+    (box / "a-link.yaml").symlink_to(secret)
+    (box / "b-dangling.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    (box / "c-folder.yaml").mkdir()
+    (box / "c-folder.yaml" / "inside.txt").write_text("x", encoding="utf-8")
+    os.mkfifo(box / "d-pipe.yaml")  # opening it for reading would block the tick forever
+    with open(box / "e-huge.yaml", "wb") as fh:  # 300 MB (sparse): refused from its size, never read
+        fh.truncate(300 * 1024 * 1024)
+    drop(inbox, "f-good.yaml", GOOD)
+    started = time.perf_counter()
+    result = tick(defs, REQUEST_SENSOR, instance, None)
+    assert time.perf_counter() - started < 20
+    assert [r.tags[REQUEST_TAG] for r in result.run_requests] == ["f-good.yaml"]
+    assert names(box) == []
+    failed = inbox / "failed"
+    expected = {"a-link.yaml": "a symbolic link", "b-dangling.yaml": "a symbolic link",
+                "c-folder.yaml": "a directory", "d-pipe.yaml": "a named pipe (FIFO)",
+                "e-huge.yaml": "314,572,800 bytes; a request file holds at most 65,536 bytes"}
+    for name, problem in expected.items():
+        reason = (failed / f"{name}.reason.txt").read_text(encoding="utf-8")
+        assert problem in reason, (name, reason)
+        assert "AKIAEXAMPLE" not in reason
+    assert (failed / "a-link.yaml").is_symlink() and os.readlink(failed / "a-link.yaml") == str(secret)
+    assert secret.read_text(encoding="utf-8").endswith("AKIAEXAMPLE\n")  # the target is neither read nor moved
+    assert (failed / "c-folder.yaml" / "inside.txt").is_file()
+    assert stat.S_ISFIFO(os.lstat(failed / "d-pipe.yaml").st_mode)
+
+
+def test_an_entry_that_cannot_be_moved_is_reported_and_skipped(inbox_layer, instance, monkeypatch):
+    _, defs, inbox = inbox_layer
+    drop(inbox, "a-stuck.yaml", "dataset: nosuch\n")
+    drop(inbox, "b-good.yaml", GOOD)
+    real_replace = os.replace
+
+    def replace(src, dst):
+        if Path(src).name == "a-stuck.yaml":
+            raise PermissionError(13, "Permission denied", str(src))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr("mock_pipelines.defs.sensors.os.replace", replace)
+    result = tick(defs, REQUEST_SENSOR, instance, None)
+    assert [r.tags[REQUEST_TAG] for r in result.run_requests] == ["b-good.yaml"]
+    assert names(inbox / "inbox") == ["a-stuck.yaml"]
+    monkeypatch.setattr("mock_pipelines.defs.sensors.os.replace", real_replace)
+    again = tick(defs, REQUEST_SENSOR, instance, result.cursor)  # movable again: filed with its reason
+    assert not again.run_requests
+    assert "unknown dataset 'nosuch'" in (inbox / "failed" / "a-stuck.yaml.reason.txt").read_text(encoding="utf-8")
+
+
+def test_a_tick_handles_a_bounded_number_of_requests(inbox_layer, instance):
+    _, defs, inbox = inbox_layer
+    for i in range(MAX_REQUESTS_PER_TICK + 3):
+        drop(inbox, f"r{i:03d}.yaml", f"dataset: shop\ntables: [products]\ndescription: request {i}\n")
+    first = tick(defs, REQUEST_SENSOR, instance, None)
+    assert len(first.run_requests) == MAX_REQUESTS_PER_TICK
+    assert len(names(inbox / "inbox")) == 3
+    second = tick(defs, REQUEST_SENSOR, instance, first.cursor)
+    assert [r.tags[REQUEST_TAG] for r in second.run_requests] == [f"r{i:03d}.yaml" for i in range(50, 53)]
+
+
 def test_no_inbox_no_request_sensor(tmp_path):
     defs = Layer(tmp_profile(tmp_path, datasets=["hr"], inbox=None)).definitions()
-    assert {s.name for s in defs.sensors} == {SCHEMA_SENSOR}
+    assert {s.name for s in defs.sensors} == {SCHEMA_SENSOR, DEAD_RUN_SENSOR}
 
 
 # ---- schedules --------------------------------------------------------------------------------------------

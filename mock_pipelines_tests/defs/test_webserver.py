@@ -176,7 +176,7 @@ def test_webserver_lists_the_asset_nodes_jobs_and_automation(webserver):
             "shop__partitioned_tables", "healthcare__partitioned_tables"} <= jobs
     assert {s["name"] for s in repo["schedules"]} == {"shop__partitioned_tables__schedule",
                                                       "healthcare__partitioned_tables__schedule"}
-    assert {s["name"] for s in repo["sensors"]} == {"schema_change_sensor"}  # the profile has no inbox
+    assert {s["name"] for s in repo["sensors"]} == {"schema_change_sensor", "dead_run_sensor"}  # no inbox
 
 
 MATERIALIZATIONS = """

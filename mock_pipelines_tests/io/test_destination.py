@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import io
 import os
+import socket
+import time
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -16,6 +18,7 @@ from mock_pipelines.core.engine import TableSlice
 from mock_pipelines.io.content import content_hash
 from mock_pipelines.io.destination import (
     Destination,
+    S3Unreachable,
     decode_partition_key,
     encode_partition_key,
     ensure_bucket,
@@ -261,3 +264,38 @@ def test_writing_to_a_missing_bucket_says_how_to_create_it(s3_server, table_plan
 def test_destination_repr_and_errors_never_show_credentials(s3_server):
     dest = Destination(f"s3://{BUCKET}/x", endpoint_url=s3_server, key="AKIA-VISIBLE?", secret="s3cr3t-never-shown")
     assert "s3cr3t" not in repr(dest) and "AKIA" not in repr(dest)
+
+
+# ---- an S3 endpoint that does not answer --------------------------------------------------------------------
+
+def _closed_port() -> int:
+    """A port on 127.0.0.1 where nothing listens."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_an_unreachable_s3_endpoint_fails_after_bounded_retries_in_one_line(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDNEVERSHOWN")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret-never-shown")
+    endpoint = f"http://127.0.0.1:{_closed_port()}"
+    target = Destination("s3://some-bucket/prefix", endpoint_url=endpoint, key="AKIDNEVERSHOWN",
+                         secret="secret-never-shown")
+    schema = pa.schema([("a", pa.int64())])
+    started = time.perf_counter()
+    with pytest.raises(S3Unreachable) as info:
+        target.write_batches("shop", "orders", schema, [pa.record_batch([[1]], schema=schema)])
+    seconds = time.perf_counter() - started
+    message = str(info.value)
+    assert message == (f"S3 endpoint {endpoint} is unreachable: cannot connect (connection refused, unknown host "
+                       f"or no route); 4 attempts over {message.split(' over ')[1].split('s.')[0]}s. Check the "
+                       "destination's endpoint_url and that the server is running")
+    assert 7 <= seconds < 30  # waited 1 + 2 + 4 s between the 4 attempts, then gave up (it took 25 s before)
+
+    monkeypatch.setattr("mock_pipelines.io.destination.S3_RETRY_DELAY_SECONDS", 0.05)
+    with pytest.raises(S3Unreachable, match="4 attempts"):
+        Destination("s3://some-bucket/prefix", endpoint_url=endpoint).read("shop", "orders")
+    with pytest.raises(S3Unreachable) as info:  # credentials in the URL are never shown
+        ensure_bucket("s3://some-bucket", endpoint_url=endpoint.replace("//", "//user:pw-never-shown@"))
+    assert f"S3 endpoint {endpoint} is unreachable" in str(info.value)
+    assert "never" not in str(info.value) and "\n" not in str(info.value)
