@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -301,3 +302,34 @@ def test_the_next_write_removes_what_a_killed_writer_left_and_keeps_a_live_write
 
     assert hidden(tmp_path) == sorted([".t.old-12345678", live.name])
     assert read_table(target).equals(NEW)
+
+
+def test_a_partition_write_removes_a_dead_writers_temporary_and_keeps_a_live_ones(tmp_path):
+    from mock_pipelines.io.destination import Destination
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait(timeout=60)
+    folder = tmp_path / "ds" / "t" / "date=2024-01-05"
+    folder.mkdir(parents=True)
+    left = folder / temporary_name("part-00000.parquet").replace(f"-{os.getpid()}-", f"-{dead.pid}-")
+    left.write_bytes(b"half a file")
+    live = folder / temporary_name("part-00000.parquet")
+    live.write_bytes(b"being written")
+
+    Destination(tmp_path).write_batches("ds", "t", NEW.schema, NEW.to_batches(), "2024-01-05")
+
+    assert sorted(p.name for p in folder.iterdir()) == sorted(["part-00000.parquet", live.name])
+
+
+def test_an_unreadable_manifest_is_a_conflict_not_a_traceback(small_schema, tmp_path):
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["generate", str(small_schema), "--out", str(out)]).exit_code == 0
+    manifest = out / "small" / "customers" / MANIFEST
+    manifest.write_text("{not json")
+
+    result = runner.invoke(app, ["generate", str(small_schema), "--out", str(out)])
+
+    assert result.exit_code == 3
+    assert f"error: {manifest} cannot be read" in result.output and "--overwrite" in result.output
+    assert runner.invoke(app, ["generate", str(small_schema), "--out", str(out), "--overwrite"]).exit_code == 0
+    assert json.loads(manifest.read_text())["identity"]["seed"] == 3
