@@ -194,17 +194,20 @@ class Destination:
     def write_folder(self, folder: str, schema: pa.Schema, batches: Iterable[pa.RecordBatch], *,
                      partition_key: str | None = None, identity: RunIdentity | None = None,
                      manifest_folder: str | None = None, progress: Callable[[int], None] | None = None,
-                     extra_manifest: dict[str, Any] | None = None, manifest: bool = False) -> WriteResult:
+                     extra_manifest: dict[str, Any] | None = None, manifest: bool = False,
+                     hash_content: bool = True) -> WriteResult:
         """Write ``folder``/part-00000.<ext> (the one writer behind every path: CLI and Dagster, local and
         S3). A folder that cannot be written raises :class:`~mock_pipelines.io.manifest.LandingError`,
-        one line naming it; the previous data is then left as it was."""
+        one line naming it; the previous data is then left as it was. ``hash_content=False`` skips the
+        content hash (about 15% of the writing time; the result's ``content_hash`` is then empty)."""
         folder = folder.rstrip("/")
         final = f"{folder}/{DATA_FILE}.{self.format}"
         tmp = f"{folder}/{temporary_name(f'{DATA_FILE}.{self.format}')}"
         if partition_key is not None and self.format not in DESTINATION_FORMATS:
             raise ValueError(f"format {self.format!r} cannot be partitioned; choose one of "
                              f"{', '.join(DESTINATION_FORMATS)}")
-        hasher, preview = ContentHasher(schema), Preview(names=list(schema.names))
+        hasher = ContentHasher(schema) if hash_content else _RowCounter()
+        preview = Preview(names=list(schema.names))
         started = time.perf_counter()
         created: str | None = None
         sink: Any = None
@@ -232,8 +235,9 @@ class Destination:
             if identity is not None or extra_manifest or manifest:
                 facts: dict[str, Any] = {"columns": list(schema.names)}
                 if partition_key is None:
-                    facts.update(rows=hasher.rows, bytes=int(size), data_file=final.rsplit("/", 1)[1],
-                                 content_hash=hasher.hexdigest())
+                    facts.update(rows=hasher.rows, bytes=int(size), data_file=final.rsplit("/", 1)[1])
+                    if hash_content:
+                        facts["content_hash"] = hasher.hexdigest()
                 else:
                     facts.update(partitioned=True, partition_column=self.partition_column)
                 self._put(f"{(manifest_folder or folder).rstrip('/')}/{MANIFEST}",
@@ -415,6 +419,18 @@ class Destination:
                     tables.append(read_file(fh, format_of(path), schema))  # type: ignore[arg-type]
         table = pa.concat_tables(tables, promote_options="permissive")
         return table.select(columns) if columns else table
+
+
+class _RowCounter:
+    """Counts rows where no content hash is wanted."""
+
+    rows = 0
+
+    def update(self, batch: pa.RecordBatch) -> None:
+        self.rows += batch.num_rows
+
+    def hexdigest(self) -> str:
+        return ""
 
 
 def _first_missing(folder: str) -> str:

@@ -62,7 +62,8 @@ def write_table(batches: Iterable[pa.RecordBatch], schema: pa.Schema, directory:
     check_target(directory, identity, overwrite)
     started = time.perf_counter()
     result = Destination(directory.parent, fmt).write_folder(
-        str(directory), schema, batches, identity=identity, progress=progress, extra_manifest=extra_manifest)
+        str(directory), schema, batches, identity=identity, progress=progress, extra_manifest=extra_manifest,
+        hash_content=False)  # nothing here reports it; the Dagster path records it as metadata
     seconds = time.perf_counter() - started
     remove_legacy_temporaries(directory)
     return WriteResult(identity.table, str(directory), result.rows, result.bytes, seconds)
