@@ -269,7 +269,14 @@ def generate(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace output of a different run.")] = False,
 ) -> None:
     """Generate datasets to files: a folder per table, streamed and written atomically."""
-    from mock_pipelines.io.files import FORMATS, OutputConflict, RunIdentity, check_target, write_table
+    from mock_pipelines.io.files import (
+        FORMATS,
+        LandingError,
+        OutputConflict,
+        RunIdentity,
+        check_target,
+        write_table,
+    )
 
     if fmt not in FORMATS:
         _fail(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
@@ -296,14 +303,20 @@ def generate(
         _fail(str(exc), EXIT_CONFLICT)
     results = []
     started = time.perf_counter()
-    with Progress(TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=not sys.stderr.isatty()) as progress:
-        for plan, name, path, ident in jobs:
-            tp = plan.table(name)
-            task = progress.add_task(f"{plan.spec.name}.{name}", total=tp.n_rows)
-            results.append(write_table(tp.batches(chunk_size=chunk_size), tp.arrow_schema, path, ident,
-                                       overwrite=overwrite, progress=lambda k, t=task: progress.advance(t, k),
-                                       extra_manifest={"seed": plan.seed, "spec_hash": ident.spec_hash}))
+    try:
+        with Progress(TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=err, transient=not sys.stderr.isatty()) as progress:
+            for plan, name, path, ident in jobs:
+                tp = plan.table(name)
+                task = progress.add_task(f"{plan.spec.name}.{name}", total=tp.n_rows)
+                results.append(write_table(tp.batches(chunk_size=chunk_size), tp.arrow_schema, path, ident,
+                                           overwrite=overwrite, progress=lambda k, t=task: progress.advance(t, k),
+                                           extra_manifest={"seed": plan.seed, "spec_hash": ident.spec_hash}))
+    except LandingError as exc:  # disk full, read-only, a file in the path: one line, the table left as it was
+        done = f" ({len(results)} table{'s' if len(results) != 1 else ''} written before it)" if results else ""
+        _fail(f"{exc}{done}")
+    except OutputConflict as exc:  # another process wrote a different run meanwhile
+        _fail(str(exc), EXIT_CONFLICT)
     total = time.perf_counter() - started
     view = Table(title=f"wrote {len(results)} tables to {out_dir} ({fmt})", title_justify="left")
     for col in ("table", "rows", "bytes", "seconds", "rows/s"):

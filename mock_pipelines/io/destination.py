@@ -10,20 +10,30 @@ Partition values are percent-encoded (everything but ``A-Z a-z 0-9 - _ .``), the
 of pyarrow's ``HivePartitioning(segment_encoding="uri")``: safe as a file name on every OS and as an S3
 key, and reversible (:func:`decode_partition_key`).
 
-Writing streams record batches into a hidden temporary file *inside the target folder*
-(``.part-00000.<random>.tmp``; readers, Spark, Hive and pyarrow skip names starting with ``.``), then
-publishes it under its final name and deletes whatever else that folder held:
+This is the one writer of table files: ``mock-pipelines generate`` and the Dagster IO manager both write
+through it. It streams record batches into a hidden temporary file *inside the target folder*
+(``.part-00000.parquet.<host>-<pid>-<random>.tmp``; readers, Spark, Hive and pyarrow skip names starting
+with ``.``), then publishes it under its final name, records the run in the table folder's
+``_manifest.json`` (:mod:`mock_pipelines.io.manifest`; when the caller says what produced the rows) and
+deletes whatever else that folder held:
 
 * local disk: ``os.replace`` of the file — atomic, so a reader opening ``part-00000.<ext>`` gets the old
-  complete file or the new complete file, never a part, never nothing;
+  complete file or the new complete file, never a part, never nothing, also while other writers replace
+  the same table (each fills its own temporary file);
 * S3: the temporary object is committed (multipart upload completed), server-side copied to the final
   key (``CopyObject`` replaces an object atomically) and deleted. A reader of the final key sees the old or
   the new object. Windows that remain, honestly: (1) S3 cannot rename, so between the copy and the
   deletion a *listing* of the partition prefix also shows the hidden temporary object; (2) a listing
   taken after the copy but before the stale-object clean-up can show the new ``part-00000`` next to an
   object of an older write in another format (``part-00000.csv`` after switching to Parquet); (3) a
-  process killed between the two steps leaves the hidden temporary object behind, which the next write
+  process killed between the two steps leaves the hidden temporary object behind, which a later write
   of that partition deletes. Readers here only ever read ``part-*`` files, so (1) and (3) never reach them.
+
+The manifest is replaced (atomically) just after the data file: for that instant a reader can see the new
+data beside the previous manifest. Temporary files of a writer that was killed are removed by the next
+write of the folder — at once when their process is gone (same host), otherwise once nobody touched them
+for an hour; a concurrent writer's file is never touched. A folder that cannot be written (disk full,
+read-only, a file in the path) raises one line naming it and what to do.
 
 While streaming, the row count, an order-sensitive content hash (:mod:`mock_pipelines.io.content`) and
 the first rows (a Markdown preview) are computed. Nothing here imports Dagster.
@@ -33,19 +43,27 @@ from __future__ import annotations
 
 import os
 import time
-import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import fsspec
 import pyarrow as pa
-import pyarrow.dataset as pds
+import pyarrow.parquet as pq
 from fsspec.implementations.local import LocalFileSystem
 
 from mock_pipelines.io.content import ContentHasher, Preview
 from mock_pipelines.io.formats import BatchWriter, check_format, format_of, read_file
+from mock_pipelines.io.manifest import (
+    MANIFEST,
+    RunIdentity,
+    is_stale,
+    is_temporary,
+    landing_error,
+    manifest_bytes,
+    temporary_name,
+)
 from mock_pipelines.io.prefetch import prefetch
 
 if TYPE_CHECKING:
@@ -191,10 +209,7 @@ class Destination:
     def __init__(self, base: str | os.PathLike[str], format: str = "parquet",
                  partition_column: str = DEFAULT_PARTITION_COLUMN, compression: str = "zstd", **options: Any):
         base = os.fspath(base)
-        if format not in DESTINATION_FORMATS:
-            check_format(format)
-            raise ValueError(f"format {format!r} cannot be partitioned; choose one of "
-                             f"{', '.join(DESTINATION_FORMATS)}")
+        check_format(format)  # json (one array per file) only for unpartitioned tables: see write_folder
         if not partition_column or partition_column != quote(partition_column, safe="_-") or \
                 partition_column.startswith(("_", ".")):
             raise ValueError(f"invalid partition column {partition_column!r}: use letters, digits, '_' and '-'")
@@ -243,21 +258,43 @@ class Destination:
         return self.write_batches(data.dataset, data.name, data.schema, data.batches(), key)
 
     def write_batches(self, dataset: str, table: str, schema: pa.Schema, batches: Iterable[pa.RecordBatch],
-                      partition_key: str | None = None) -> WriteResult:
-        """Stream ``batches`` into the table's (or partition's) file, replacing what was there atomically."""
+                      partition_key: str | None = None, identity: RunIdentity | None = None,
+                      progress: Callable[[int], None] | None = None, manifest: bool = False) -> WriteResult:
+        """Stream ``batches`` into the table's (or partition's) file, replacing what was there atomically.
+
+        With ``identity`` (what produced the rows) or ``manifest``, the table folder's ``_manifest.json``
+        records the write (its identity ``{}`` when unknown)."""
         folder = self.partition_path(dataset, table, partition_key) if partition_key is not None \
             else self.table_path(dataset, table)
+        return self.write_folder(folder, schema, batches, partition_key=partition_key, identity=identity,
+                                 manifest_folder=self.table_path(dataset, table), progress=progress,
+                                 manifest=manifest)
+
+    def write_folder(self, folder: str, schema: pa.Schema, batches: Iterable[pa.RecordBatch], *,
+                     partition_key: str | None = None, identity: RunIdentity | None = None,
+                     manifest_folder: str | None = None, progress: Callable[[int], None] | None = None,
+                     extra_manifest: dict[str, Any] | None = None, manifest: bool = False,
+                     hash_content: bool = True) -> WriteResult:
+        """Write ``folder``/part-00000.<ext> (the one writer behind every path: CLI and Dagster, local and
+        S3). A folder that cannot be written raises :class:`~mock_pipelines.io.manifest.LandingError`,
+        one line naming it; the previous data is then left as it was. ``hash_content=False`` skips the
+        content hash (about 15% of the writing time; the result's ``content_hash`` is then empty)."""
+        folder = folder.rstrip("/")
         final = f"{folder}/{DATA_FILE}.{self.format}"
-        tmp = f"{folder}/.{DATA_FILE}.{uuid.uuid4().hex}.tmp"
+        tmp = f"{folder}/{temporary_name(f'{DATA_FILE}.{self.format}')}"
+        if partition_key is not None and self.format not in DESTINATION_FORMATS:
+            raise ValueError(f"format {self.format!r} cannot be partitioned; choose one of "
+                             f"{', '.join(DESTINATION_FORMATS)}")
         self.check_reachable()
-        hasher, preview = ContentHasher(schema), Preview(names=list(schema.names))
+        hasher = ContentHasher(schema) if hash_content else _RowCounter()
+        preview = Preview(names=list(schema.names))
         started = time.perf_counter()
-        created = False
-        if self.local and not os.path.isdir(folder):
-            os.makedirs(folder, exist_ok=True)
-            created = True
+        created: str | None = None
         sink: Any = None
         try:
+            if self.local and not os.path.isdir(folder):
+                created = _first_missing(folder)
+                os.makedirs(folder, exist_ok=True)
             sink = tmp if self.local else self.fs.open(tmp, "wb")
             writer = BatchWriter(sink, self.format, schema, self.compression)
             try:
@@ -265,6 +302,8 @@ class Destination:
                     writer.write(batch)
                     hasher.update(batch)
                     preview.update(batch)
+                    if progress:
+                        progress(batch.num_rows)
             except BaseException:
                 writer.abort()
                 raise
@@ -273,10 +312,22 @@ class Destination:
                 sink.close()  # completes the upload of the temporary object
             size = self.fs.size(tmp)
             self._publish(tmp, final)
+            if identity is not None or extra_manifest or manifest:
+                facts: dict[str, Any] = {"columns": list(schema.names)}
+                if partition_key is None:
+                    facts.update(rows=hasher.rows, bytes=int(size), data_file=final.rsplit("/", 1)[1])
+                    if hash_content:
+                        facts["content_hash"] = hasher.hexdigest()
+                else:
+                    facts.update(partitioned=True, partition_column=self.partition_column)
+                self._put(f"{(manifest_folder or folder).rstrip('/')}/{MANIFEST}",
+                          manifest_bytes(identity, **facts, **(extra_manifest or {})))
         except BaseException as exc:
-            self._discard(sink, tmp, folder if created else None)
+            self._discard(sink, tmp, created)
             if isinstance(exc, FileNotFoundError) and not self.local:
                 self._explain_missing_bucket(exc)
+            if isinstance(exc, OSError) and self.local:
+                raise landing_error(exc, manifest_folder or folder) from exc
             raise
         self._remove_stale(folder, final, partitioned=partition_key is not None)
         return WriteResult(uri=self.uri(final), rows=hasher.rows, bytes=int(size),
@@ -286,6 +337,24 @@ class Destination:
     def write_partitions(self, slices: dict[str, TableSlice]) -> list[WriteResult]:
         """Write several partitions, each replaced atomically on its own (a partition range in one run)."""
         return [self.write(s, partition_key=key) for key, s in slices.items()]
+
+    def _put(self, path: str, data: bytes) -> None:
+        """Replace a small file atomically: a temporary then ``os.replace`` (an S3 PUT is atomic)."""
+        if not self.local:
+            self.fs.pipe_file(path, data)
+            return
+        folder, name = path.rsplit("/", 1)
+        tmp = f"{folder}/{temporary_name(name)}"
+        try:
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
 
     def _publish(self, tmp: str, final: str) -> None:
         if self.local:
@@ -306,23 +375,46 @@ class Destination:
                 self.fs.rm(tmp)
         except OSError:
             pass
-        if created_folder:
-            try:
-                os.rmdir(created_folder)
-            except OSError:
-                pass
+        if created_folder:  # remove the folders this write created, innermost first, if still empty
+            folder = os.path.dirname(tmp)
+            while True:
+                try:
+                    os.rmdir(folder)
+                except OSError:
+                    break
+                if folder == created_folder:
+                    break
+                folder = os.path.dirname(folder)
 
     def _remove_stale(self, folder: str, keep: str, partitioned: bool) -> None:
-        """Delete what an earlier write left: every other object of a partition; for an unpartitioned table
-        the other files directly in its folder (never the partition folders beside them)."""
+        """Delete what earlier writes left: every other object of a partition; for an unpartitioned table
+        the other files directly in its folder (never the partition folders beside them, nor the
+        manifest). Temporary files are removed only when stale (their writer died or left them long
+        ago), never while a concurrent writer is still filling one."""
         if partitioned:
             inside = folder.rstrip("/") + "/"  # never a sibling sharing the prefix (p=a vs p=ab)
-            stale = [p for p in self.fs.find(folder) if p != keep and p.startswith(inside)]
+            entries = [e for e in self.fs.find(folder, detail=True).values() if e["name"].startswith(inside)]
         else:
-            stale = [e["name"] for e in self.fs.ls(folder, detail=True)
-                     if e["type"] == "file" and e["name"] != keep]
+            entries = [e for e in self.fs.ls(folder, detail=True) if e["type"] == "file"]
+        now = time.time()
+        stale = []
+        for entry in entries:
+            path = entry["name"]
+            name = path.rsplit("/", 1)[-1]
+            if path == keep or (name == MANIFEST and not partitioned):
+                continue
+            if is_temporary(name) and not is_stale(name, _modified(entry), now):
+                continue
+            stale.append(path)
         if stale:
-            self.fs.rm(stale)
+            try:
+                self.fs.rm(stale)
+            except FileNotFoundError:  # a concurrent writer removed some first
+                for path in stale:
+                    try:
+                        self.fs.rm(path)
+                    except FileNotFoundError:
+                        pass
 
     def _explain_missing_bucket(self, exc: FileNotFoundError) -> None:
         bucket = self.root.split("/", 1)[0]
@@ -400,15 +492,47 @@ class Destination:
         return self._read_files(files, columns, schema)
 
     def _read_files(self, files: list[str], columns: list[str] | None, schema: pa.Schema | None) -> pa.Table:
-        formats = {format_of(f) for f in files}
-        if formats == {"parquet"}:
-            return pds.dataset(files, format="parquet", filesystem=self.fs).to_table(columns=columns)
+        # Each file is opened once and read through that handle (footer and pages alike): a writer that
+        # replaces it meanwhile swaps the name, not what an open handle reads.
         tables = []
         for path in files:
             with self.fs.open(path, "rb") as fh:
-                tables.append(read_file(fh, format_of(path), schema))  # type: ignore[arg-type]
+                if format_of(path) == "parquet":
+                    tables.append(pq.read_table(fh, columns=columns))
+                else:
+                    tables.append(read_file(fh, format_of(path), schema))  # type: ignore[arg-type]
         table = pa.concat_tables(tables, promote_options="permissive")
         return table.select(columns) if columns else table
+
+
+class _RowCounter:
+    """Counts rows where no content hash is wanted."""
+
+    rows = 0
+
+    def update(self, batch: pa.RecordBatch) -> None:
+        self.rows += batch.num_rows
+
+    def hexdigest(self) -> str:
+        return ""
+
+
+def _first_missing(folder: str) -> str:
+    """The outermost folder of ``folder`` that does not exist yet (the one to remove after a failure)."""
+    missing = folder
+    parent = os.path.dirname(missing)
+    while parent != missing and not os.path.exists(parent):
+        missing, parent = parent, os.path.dirname(parent)
+    return missing
+
+
+def _modified(entry: dict[str, Any]) -> float | None:
+    """Modification time (epoch seconds) of an fsspec listing entry: ``mtime`` locally, ``LastModified``
+    on S3."""
+    value = entry.get("mtime", entry.get("LastModified"))
+    if value is None:
+        return None
+    return value.timestamp() if hasattr(value, "timestamp") else float(value)
 
 
 def _some(keys: list[str], n: int = 5) -> str:

@@ -1,53 +1,38 @@
 """Streaming, atomic file output: one folder per table, Parquet (default), CSV, JSON Lines or JSON.
 
-Each table is written record batch by record batch into a hidden temporary folder next to its final
-place, then moved there with a rename, so a reader (or a crash) sees either the previous complete table
-or the new complete table. A small manifest beside the data records what produced it; writing a
-*different* run over it is refused unless the caller asks to overwrite.
+Each table is written through the same writer as the Dagster IO manager
+(:meth:`mock_pipelines.io.destination.Destination.write_folder`): record batches go into a hidden
+temporary file inside the table folder, which then replaces ``part-00000.<ext>`` with one rename, so a
+reader (or a crash) sees either the previous complete table or the new complete table, also while other
+writers replace it. The same ``_manifest.json`` beside the data records what produced it, whoever wrote
+it; writing a *different* run over it is refused unless the caller asks to overwrite.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import time
-import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
-from mock_pipelines import GENERATOR_VERSION
-from mock_pipelines.io.formats import FORMATS, BatchWriter, dictionary_columns
-from mock_pipelines.io.prefetch import prefetch
+from mock_pipelines.io.destination import Destination
+from mock_pipelines.io.formats import FORMATS, BatchWriter, dictionary_columns, format_of, read_file
+from mock_pipelines.io.manifest import (
+    MANIFEST,
+    LandingError,
+    OutputConflict,
+    RunIdentity,
+    check_target,
+    is_stale,
+    read_manifest,
+)
 
 _Writer = BatchWriter  # the writer now lives in formats.py, shared with the fsspec destination
-__all__ = ["FORMATS", "MANIFEST", "OutputConflict", "RunIdentity", "WriteResult", "check_target",
+__all__ = ["FORMATS", "MANIFEST", "LandingError", "OutputConflict", "RunIdentity", "WriteResult", "check_target",
            "dictionary_columns", "read_table", "write_table"]
-
-MANIFEST = "_manifest.json"
-
-
-class OutputConflict(RuntimeError):
-    """The target folder holds a different run; nothing was written."""
-
-
-@dataclass(frozen=True)
-class RunIdentity:
-    """What makes two runs produce the same bytes: replacing one with the other is safe."""
-
-    dataset: str
-    table: str
-    spec_hash: str
-    seed: int
-    scale: float
-    locale: str
-    format: str
-    generator_version: str = GENERATOR_VERSION
 
 
 @dataclass
@@ -63,83 +48,73 @@ class WriteResult:
         return self.rows / self.seconds if self.seconds > 0 else float("inf")
 
 
-def check_target(directory: Path, identity: RunIdentity, overwrite: bool) -> None:
-    """Refuse to replace a table folder that holds another run (different spec, seed, scale, …)."""
-    manifest = directory / MANIFEST
-    if not directory.exists() or overwrite:
-        return
-    if not manifest.exists():
-        if any(directory.iterdir()):
-            raise OutputConflict(f"{directory} exists and was not written by mock-pipelines; "
-                                 "choose another --out or pass --overwrite")
-        return
-    existing = json.loads(manifest.read_text())
-    mine = asdict(identity)
-    differs = [k for k, v in mine.items() if existing.get("identity", {}).get(k) != v]
-    if differs:
-        raise OutputConflict(f"{directory} holds a different run (differs in {', '.join(differs)}); "
-                             "choose another --out or pass --overwrite to replace it")
-
-
 def write_table(batches: Iterable[pa.RecordBatch], schema: pa.Schema, directory: Path, identity: RunIdentity,
                 overwrite: bool = False, progress: Callable[[int], None] | None = None,
                 extra_manifest: dict | None = None) -> WriteResult:
-    """Stream ``batches`` into ``directory``/part-00000.<ext>, atomically replacing the folder."""
+    """Stream ``batches`` into ``directory``/part-00000.<ext>, atomically replacing the table.
+
+    Raises :class:`OutputConflict` (nothing written) when ``directory`` holds another run and not
+    ``overwrite``, and :class:`LandingError` (one line) when the folder cannot be written."""
     fmt = identity.format
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    directory = Path(directory)
+    directory = Path(directory).absolute()
     check_target(directory, identity, overwrite)
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    tmp = directory.parent / f".{directory.name}.tmp-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir()
     started = time.perf_counter()
-    rows = 0
+    result = Destination(directory.parent, fmt).write_folder(
+        str(directory), schema, batches, identity=identity, progress=progress, extra_manifest=extra_manifest,
+        hash_content=False)  # nothing here reports it; the Dagster path records it as metadata
+    seconds = time.perf_counter() - started
+    remove_legacy_temporaries(directory)
+    return WriteResult(identity.table, str(directory), result.rows, result.bytes, seconds)
+
+
+def remove_legacy_temporaries(directory: Path) -> None:
+    """Remove the hidden ``.{table}.tmp-*`` / ``.{table}.old-*`` folders that the earlier folder-swapping
+    writer left beside ``directory`` when it was killed, once stale (see
+    :func:`mock_pipelines.io.manifest.is_stale`)."""
     try:
-        writer = BatchWriter(tmp / f"part-00000.{FORMATS[fmt]}", fmt, schema)
-        try:
-            for batch in prefetch(batches):
-                writer.write(batch)
-                rows += batch.num_rows
-                if progress:
-                    progress(batch.num_rows)
-        finally:
-            writer.close()
-        seconds = time.perf_counter() - started
-        size = sum(f.stat().st_size for f in tmp.iterdir())
-        manifest = {"identity": asdict(identity), "rows": rows, "bytes": size, "columns": schema.names,
-                    **(extra_manifest or {})}
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str))
-        _swap_into_place(tmp, directory)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return WriteResult(identity.table, str(directory), rows, size, seconds)
-
-
-def _swap_into_place(new: Path, final: Path) -> None:
-    """Move ``new`` to ``final``. An existing folder is moved aside first and removed after the rename."""
-    if not final.exists():
-        os.replace(new, final)
+        siblings = list(directory.parent.glob(f".{directory.name}.*-*"))
+    except OSError:
         return
-    old = final.parent / f".{final.name}.old-{uuid.uuid4().hex[:8]}"
-    os.replace(final, old)
-    os.replace(new, final)
-    shutil.rmtree(old, ignore_errors=True)
+    for path in siblings:
+        try:
+            if path.is_dir() and is_stale(path.name, path.stat().st_mtime):
+                shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            pass
 
 
 def read_table(directory: str | Path) -> pa.Table:
-    """Read back a table folder written by :func:`write_table` (any format)."""
+    """Read back a table folder written by :func:`write_table` or the Dagster IO manager (any format).
+
+    The manifest names the data file; a writer that replaces the table in another format at that very
+    moment can remove the file named by the manifest just read, so that case is retried."""
     directory = Path(directory)
-    files = sorted(p for p in directory.iterdir() if p.name.startswith("part-"))
+    for attempt in range(5):
+        try:
+            return _read_once(directory)
+        except FileNotFoundError:
+            if attempt == 4 or not directory.is_dir():
+                raise
+            time.sleep(0.01)
+    raise AssertionError("unreachable")
+
+
+def _read_once(directory: Path) -> pa.Table:
+    try:
+        named = (read_manifest(directory) or {}).get("data_file")
+    except OutputConflict:
+        named = None
+    if named and (directory / named).is_file():
+        files = [directory / named]
+    else:
+        files = sorted(p for p in directory.iterdir() if p.name.startswith("part-") and format_of(p.name))
     if not files:
         raise FileNotFoundError(f"no data files in {directory}")
-    suffix = files[0].suffix
-    if suffix == ".parquet":
-        return pa.concat_tables([pq.read_table(f) for f in files])
-    if suffix == ".csv":
-        return pa.concat_tables([pacsv.read_csv(f) for f in files])
-    import pandas as pd
+    tables = []
+    for path in files:
+        with open(path, "rb") as fh:  # one handle per file: a concurrent replace cannot mix two versions
+            tables.append(read_file(fh, format_of(path.name) or "parquet"))
+    return pa.concat_tables(tables, promote_options="permissive")
 
-    frames = [pd.read_json(f, lines=suffix == ".jsonl", orient="records") for f in files]
-    return pa.Table.from_pandas(pd.concat(frames, ignore_index=True), preserve_index=False)

@@ -6,6 +6,11 @@ streamed to ``{base_path}/{dataset}/{table}/part-00000.parquet``, or, for a part
 :mod:`mock_pipelines.io.destination`). A run over a partition range (``BackfillPolicy.single_run()``)
 returns ``{partition_key: TableSlice}`` and each partition is written, and replaced, on its own.
 Downstream assets get a pandas DataFrame (or an Arrow table) of just the partitions they depend on.
+
+Writing goes through the same writer as ``mock-pipelines generate`` and records the same
+``{dataset}/{table}/_manifest.json`` (:mod:`mock_pipelines.io.manifest`), so the CLI recognises a table a
+Dagster run wrote. A folder that cannot be written fails the step with a :class:`dagster.Failure` whose
+description is one line naming it.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from pydantic import PrivateAttr, ValidationInfo, field_validator
 
 from mock_pipelines.io import destination as dest
 from mock_pipelines.io.content import ContentHasher
+from mock_pipelines.io.manifest import LandingError, identity_of
 from mock_pipelines.io.table_io import LOAD_AS, TableAssetIO, batches_of, column_schema, one_of
 
 
@@ -85,6 +91,16 @@ class MockFilesIOManager(TableAssetIO, dg.ConfigurableIOManager):
         }
 
     # -- output -------------------------------------------------------------------------------------
+    def _write(self, destination: dest.Destination, dataset: str, table: str, schema: pa.Schema, batches: Any,
+               key: str | None, obj: Any) -> dest.WriteResult:
+        """Write through the one writer, with the manifest ``mock-pipelines generate`` also reads; a folder
+        that cannot be written fails the step with one line naming it."""
+        try:
+            return destination.write_batches(dataset, table, schema, batches, key,
+                                             identity=identity_of(obj, self.format), manifest=True)
+        except LandingError as exc:
+            raise dg.Failure(description=str(exc)) from exc
+
     def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
         if obj is None:
             context.log.debug("nothing to store: the asset returned None")
@@ -95,7 +111,7 @@ class MockFilesIOManager(TableAssetIO, dg.ConfigurableIOManager):
             return
         key = self._partition_key(context, obj)
         schema, batches = batches_of(obj, type(self).__name__)
-        result = self.destination().write_batches(dataset, table, schema, batches, key)
+        result = self._write(self.destination(), dataset, table, schema, batches, key, obj)
         context.add_output_metadata(self._prefixed(self._metadata(result, schema)))
         context.log.info(f"wrote {result.rows:,} rows ({result.bytes:,} bytes) to {result.uri} in "
                          f"{result.seconds:.2f}s")
@@ -110,7 +126,7 @@ class MockFilesIOManager(TableAssetIO, dg.ConfigurableIOManager):
         first: dict[str, Any] = {}
         for key, value in slices.items():
             schema, batches = batches_of(value, type(self).__name__)
-            result = destination.write_batches(dataset, table, schema, batches, str(key))
+            result = self._write(destination, dataset, table, schema, batches, str(key), value)
             metadata = self._metadata(result, schema)
             first = first or metadata
             rows, size, seconds = rows + result.rows, size + result.bytes, seconds + result.seconds
