@@ -33,10 +33,22 @@ from mock_pipelines.core.expressions import parse_expression, parse_template
 from mock_pipelines.core.generators.numeric import poisson_from_uniform, zipf_rank
 from mock_pipelines.core.timeline import PartitionScheme, Timeline, to_us
 from mock_pipelines.schema.errors import Issue, SchemaError
-from mock_pipelines.schema.model import ColumnSpec, ColumnType, DatasetSpec, ForeignKey, TableSpec
+from mock_pipelines.schema.model import (
+    MAX_ROWS_ENV,
+    ColumnSpec,
+    ColumnType,
+    DatasetSpec,
+    ForeignKey,
+    TableSpec,
+    max_rows,
+)
 
 DEFAULT_CHUNK_SIZE = 262_144
 _BLOCK = 4096  # parents per prefix-sum block of a children-per-parent layout
+# Validation counts the children of at most this many parents exactly; beyond, it works from an estimate
+# (the mean children per parent over a sample), so its cost does not grow with the row counts.
+EXACT_PARENTS = 1 << 18
+_SAMPLE_PARENTS = 1 << 16
 
 
 def arrow_type(t: ColumnType) -> pa.DataType | None:
@@ -110,12 +122,24 @@ class DatasetPlan:
         return self.spec.table_order()
 
     def check(self) -> None:
-        """Checks that need row counts (uniqueness capacity). Raises SchemaError before any output."""
+        """Checks that need row counts (the row limit, uniqueness capacity). Raises SchemaError before any
+        output. Its cost does not grow with the row counts (see :attr:`TablePlan.rows_estimate`)."""
         issues: list[Issue] = []
+        limit = max_rows()
         for name in self.order():
-            if not self.tables[name].is_partitioned:
-                issues.extend(self.tables[name].capacity_issues())
-            issues.extend(self.tables[name].sum_issues())
+            table = self.tables[name]
+            if not table.is_partitioned:
+                estimate = table.rows_estimate
+                if estimate > limit:
+                    how = "" if self.scale == 1 else f" at scale {self.scale:g}"
+                    issues.append(Issue(table.spec.location, f"table {name!r} would have "
+                                        f"{'about ' if not table.rows_exact else ''}{estimate:,} rows{how}, more "
+                                        f"than the limit of {limit:,} rows per table",
+                                        suggestion=f"lower the rows or the scale, or raise the limit with "
+                                                   f"{MAX_ROWS_ENV}=N"))
+                    continue
+                issues.extend(table.capacity_issues())
+            issues.extend(table.sum_issues())
         if issues:
             raise SchemaError(issues)
 
@@ -206,6 +230,29 @@ class TablePlan:
         fixed = self.spec.rows.fixed or 0
         return 0 if fixed == 0 else max(1, round(fixed * self.plan.scale))
 
+    @cached_property
+    def rows_exact(self) -> bool:
+        """True when :attr:`rows_estimate` is the exact row count (cheap to know: few parents to count)."""
+        if self.is_partitioned or self.name in self.plan.row_overrides or self.spec.rows.per is None:
+            return True
+        parent = self.plan.tables[self.spec.rows.per]
+        return parent.rows_exact and parent.rows_estimate <= EXACT_PARENTS
+
+    @cached_property
+    def rows_estimate(self) -> int:
+        """The row count, computed without counting the children of every parent: exact when
+        :attr:`rows_exact`, else the parents' count times the mean children per parent of a sample."""
+        if self.rows_exact:
+            return self.n_rows
+        parent = self.plan.tables[self.spec.rows.per]  # type: ignore[index]
+        n_parents = parent.rows_estimate
+        sample = ChildLayout(self, parent, None).counts(np.arange(min(n_parents, _SAMPLE_PARENTS), dtype=np.int64))
+        return round(n_parents * float(sample.mean())) if len(sample) else 0
+
+    def rows_text(self) -> str:
+        """The row count for people: ``1,234``, or ``~1,234`` when only estimated."""
+        return f"{self.rows_estimate:,}" if self.rows_exact else f"~{self.rows_estimate:,}"
+
     def capacity_issues(self) -> list[Issue]:
         issues = []
         for col in self.spec.columns.values():
@@ -213,8 +260,8 @@ class TablePlan:
                 continue
             gen = registry.get(col.generator)
             cap = gen.capacity(col.params, self.plan.locale) if gen.capacity else None
-            if cap is not None and cap < self.n_rows:
-                issues.append(Issue(col.location, f"column {self.name}.{col.name} asks for {self.n_rows:,} unique "
+            if cap is not None and cap < self.rows_estimate:
+                issues.append(Issue(col.location, f"column {self.name}.{col.name} asks for {self.rows_text()} unique "
                                     f"values but {gen.name!r} has only {cap:,} distinct values "
                                     f"(locale {self.plan.locale})",
                                     suggestion="drop unique, lower the row count, or use a template with "
