@@ -525,6 +525,12 @@ def _add_children(child: TablePlan, column: str, starts: np.ndarray, counts: np.
     return out
 
 
+def _whole(counts: np.ndarray) -> np.ndarray:
+    """Real-valued children counts as whole numbers in [0, row limit] (a far tail never wraps around)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.round(np.clip(np.nan_to_num(counts, nan=0.0), 0, float(max_rows()))).astype(np.int64)
+
+
 def _decoded(values: pa.Array) -> pa.Array:
     """Plain values for expressions and generators that read another column."""
     return values.dictionary_decode() if pa.types.is_dictionary(values.type) else values
@@ -607,14 +613,14 @@ class ChildLayout:
         elif name == "normal":
             mean = float(args[0] if args else kw.get("mean", 1))
             std = float(args[1] if len(args) > 1 else kw.get("std", 1))
-            c = np.round(mean + std * rnd.standard_normal(self.key, parents)).astype(np.int64)
+            c = _whole(mean + std * rnd.standard_normal(self.key, parents))
         elif name == "lognormal":
             mean = float(args[0] if args else kw.get("mean", 0))
             sigma = float(args[1] if len(args) > 1 else kw.get("sigma", 1))
-            c = np.round(np.exp(mean + sigma * rnd.standard_normal(self.key, parents))).astype(np.int64)
+            c = _whole(np.exp(mean + sigma * rnd.standard_normal(self.key, parents)))
         elif name == "exponential":
             scale = float(args[0] if args else kw.get("scale", 1))
-            c = np.round(-scale * np.log(rnd.uniform_open(self.key, parents))).astype(np.int64)
+            c = _whole(-scale * np.log(rnd.uniform_open(self.key, parents)))
         else:  # validation restricts the names; keep a loud failure for a new name without support
             raise ValueError(f"unsupported count distribution {name!r}")
         return np.clip(c, self.lo, self.hi if self.hi is not None else None)

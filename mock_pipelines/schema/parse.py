@@ -8,6 +8,7 @@ cycles in the foreign-key graph and between derived columns, and uniqueness no g
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,11 @@ EXPECTATION_KEYS = ("type", "expect", "kwargs", "name", "severity", "description
 EXPECTATION_NAME = re.compile(r"^(Expect[A-Za-z0-9]+|[a-z][a-z0-9_]*)\Z")
 SKEWS = ("uniform", "zipf")
 COUNT_DISTRIBUTIONS = ("constant", "uniform", "integer", "poisson", "zipf", "normal", "lognormal", "exponential")
+# Parameters of the children-per-parent distributions, in positional order (see core.engine.ChildLayout).
+COUNT_PARAMS = {"constant": ("n",), "uniform": ("min", "max"), "integer": ("min", "max"), "poisson": ("lam",),
+                "zipf": ("s", "n"), "normal": ("mean", "std"), "lognormal": ("mean", "sigma"),
+                "exponential": ("scale",)}
+MAX_POISSON_LAM = 1_000_000  # poisson(lam) inverts a table of ~lam entries
 
 
 def load_dataset(path: str | Path, text: str | None = None) -> DatasetSpec:
@@ -397,6 +403,9 @@ class _Parser:
                                 expected="rows: {per: customers, count: poisson(3)}")
             count = self.parse_distribution(raw, "count", f"rows of {table!r}", COUNT_DISTRIBUTIONS,
                                             default=Distribution("constant", (1,)))
+            if count is not None and "count" in raw and not self.check_count(count, self.at_value(raw, "count"),
+                                                                               f"rows of {table!r}"):
+                count = Distribution("constant", (1,))
             lo, hi = raw.get("min", 0), raw.get("max")
             if not _int(lo) or (hi is not None and not _int(hi)) or lo < 0 or (hi is not None and hi < lo):
                 self.issues.add(loc, f"rows of {table!r}: min/max must be integers with 0 <= min <= max")
@@ -405,6 +414,44 @@ class _Parser:
         self.issues.add(loc, f"rows of {table!r} must be a number or a children-per-parent mapping",
                         expected="rows: 1000, or rows: {per: customers, count: poisson(3)}")
         return RowCount(fixed=0)
+
+    def check_count(self, dist: Distribution, loc: Location, what: str) -> bool:
+        """The arguments of a children-per-parent distribution: known names, finite numbers in range."""
+        names = COUNT_PARAMS[dist.name]
+        signature = f"{dist.name}({', '.join(names)})"
+        if len(dist.args) > len(names) or any(k not in names for k, _ in dist.kwargs):
+            self.issues.add(loc, f"{what}: {dist} does not match {signature}", expected=signature)
+            return False
+        values = dict(zip(names, dist.args, strict=False)) | dict(dist.kwargs)
+        for key, value in values.items():
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                self.issues.add(loc, f"{what}: {key} of {dist.name} must be a finite number, not {value!r}",
+                                expected=signature)
+                return False
+        limit = max_rows()
+        name, problem = dist.name, None
+        if name == "constant" and "n" not in values:
+            problem = "constant needs a number of children, e.g. count: 3"
+        elif name in ("constant", "uniform", "integer"):
+            lo, hi = values.get("n", values.get("min", 0)), values.get("n", values.get("max", values.get("min", 0)))
+            if lo != int(lo) or hi != int(hi) or not 0 <= lo <= hi <= limit:
+                problem = f"counts must be whole numbers with 0 <= min <= max <= {limit:,}"
+        elif name == "poisson" and not 0 <= values.get("lam", 1) <= MAX_POISSON_LAM:
+            problem = f"lam must be between 0 and {MAX_POISSON_LAM:,} (use normal(mean, std) for larger counts)"
+        elif name == "zipf" and (values.get("s", 1.2) <= 0 or values.get("n", 100) != int(values.get("n", 100))
+                                 or not 1 <= values.get("n", 100) <= limit):
+            problem = f"zipf needs s > 0 and a whole n between 1 and {limit:,}"
+        elif name == "normal" and not (abs(values.get("mean", 1)) <= limit and 0 <= values.get("std", 1) <= limit):
+            problem = f"normal needs |mean| and std (>= 0) of at most {limit:,}"
+        elif name == "lognormal" and not (values.get("mean", 0) <= math.log(limit) and
+                                          0 <= values.get("sigma", 1) <= 10):
+            problem = f"lognormal needs mean <= {math.log(limit):.1f} and 0 <= sigma <= 10"
+        elif name == "exponential" and not 0 < values.get("scale", 1) <= limit:
+            problem = f"exponential needs 0 < scale <= {limit:,}"
+        if problem is not None:
+            self.issues.add(loc, f"{what}: {dist}: {problem}", expected=signature)
+            return False
+        return True
 
     def parse_distribution(self, mapping: Any, key: str, what: str, allowed: tuple[str, ...],
                            default: Distribution | None = None) -> Distribution | None:

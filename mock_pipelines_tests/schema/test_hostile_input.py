@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -418,3 +419,31 @@ def test_profiles_share_the_identifier_pattern() -> None:
     assert not hasattr(profiles, "_SQL_IDENTIFIER")
     assert IDENTIFIER.match("mock") and not IDENTIFIER.match("mock\n")
     assert not profiles.ENV_NAME.match("DB_URL\n")
+
+
+@pytest.mark.parametrize(("count", "message"), [
+    ("1e309", "n of constant must be a finite number, not inf"),
+    ("-5", "0 <= min <= max"),
+    ("100000000000000000000000000000", "0 <= min <= max <= 1,000,000,000,000"),
+    ("constant", "constant needs a number of children"),
+    ("poisson(1e300)", "lam must be between 0 and 1,000,000"),
+    ("'poisson(lam=\"x\")'", "lam of poisson must be a finite number, not 'x'"),
+    ("'uniform(0, 100000000000000000000)'", "0 <= min <= max"),
+    ("'uniform(5, 1)'", "0 <= min <= max"),
+    ("'zipf(1.1, 10000000000000)'", "a whole n between 1 and"),
+    ("'lognormal(800, 1)'", "lognormal needs mean <="),
+    ("exponential(1e308)", "exponential needs 0 < scale"),
+    ("'poisson(3, 4)'", "does not match poisson(lam)"),
+])
+def test_children_per_parent_counts_out_of_range_are_refused_at_validate_time(count: str, message: str) -> None:
+    """Each of these crashed validate or generate with OverflowError/ValueError, or hung, before."""
+    text = PER_PARENT.format(n=100).replace("poisson(2)", count)
+    issues = issues_of(text)
+    assert len(issues) == 1 and message in issues[0].message, "\n".join(map(str, issues))
+    assert at(issues[0]) == pos(text, count)
+
+
+def test_real_valued_counts_never_wrap_around() -> None:
+    spec = load_dataset(FILE, text=PER_PARENT.format(n=2000).replace("poisson(2)", "'lognormal(27, 10)'"))
+    counts = DatasetPlan(spec).table("kids").layout.counts(np.arange(2000, dtype=np.int64))
+    assert counts.min() >= 0 and counts.max() <= 10**12
