@@ -78,6 +78,7 @@ class _Parser:
         # What failed to parse, so cross-table checks can run on the rest without follow-on errors.
         self.failed_tables: set[str] = set()
         self.failed_columns: dict[str, set[str]] = {}
+        self.dirty_tables: set[str] = set()  # tables with a problem of their own
 
     # -- helpers --
     def at_key(self, mapping: Any, key: str) -> Location:
@@ -202,14 +203,17 @@ class _Parser:
             if good is False:
                 self.failed_tables.add(str(tname))
                 continue
+            found = len(self.issues.issues)
             table = self.parse_table(tables_doc, str(tname), tdoc, locale)
+            if len(self.issues.issues) > found:
+                self.dirty_tables.add(str(tname))
             if table is not None and good:
                 tables[table.name] = table
             else:
                 self.failed_tables.add(str(tname))
         spec = DatasetSpec(name=name, file=self.file, tables=tables, description=_text(doc.get("description")),
                            locale=locale, seed=seed)
-        _Checker(spec, self.issues, self.failed_tables, self.failed_columns).check()
+        _Checker(spec, self.issues, self.failed_tables, self.failed_columns, self.dirty_tables).check()
         self.issues.raise_if_any()
         return spec
 
@@ -834,24 +838,58 @@ class _Checker:
     """Cross-table checks, run once every table parsed cleanly."""
 
     def __init__(self, spec: DatasetSpec, issues: IssueCollector, failed_tables: set[str] | None = None,
-                 failed_columns: dict[str, set[str]] | None = None):
+                 failed_columns: dict[str, set[str]] | None = None, dirty_tables: set[str] | None = None):
         self.spec = spec
         self.issues = issues
         self.failed_tables = failed_tables or set()
         self.failed_columns = failed_columns or {}
+        self.dirty_tables = dirty_tables or set()
+        self.found = 0  # problems known before the graph checks
 
     def check(self) -> None:
-        """References are checked on whatever parsed (names that failed to parse are not reported again);
-        the checks that need a consistent graph run once the whole file is clean."""
+        """References are checked on whatever parsed (names that failed to parse are not reported again).
+        The other checks need a consistent graph: they run on the tables that parsed cleanly and whose
+        parents, `per:` tables and summed tables did too, so one broken table hides no other problem."""
+        found = len(self.issues.issues)
         self.check_references()
-        if self.issues.issues:
+        if len(self.issues.issues) > found:
             return
-        self.check_fk_cycles()
-        self.check_row_layout()
-        self.check_partitions()
-        self.check_column_dependencies()
-        self.check_sums()
-        self.check_keys()
+        full = self.spec
+        clean = self.clean_tables()
+        if not clean:
+            return
+        self.found = len(self.issues.issues)
+        self.spec = DatasetSpec(name=full.name, file=full.file, tables={n: t for n, t in full.tables.items()
+                                                                        if n in clean},
+                                description=full.description, locale=full.locale, seed=full.seed)
+        try:
+            self.check_fk_cycles()
+            self.check_row_layout()
+            self.check_partitions()
+            self.check_column_dependencies()
+            self.check_sums()
+            self.check_keys()
+        finally:
+            self.spec = full
+
+    def clean_tables(self) -> set[str]:
+        """Tables without problems of their own whose every dependency is clean too."""
+        tables = self.spec.tables
+        clean = {n for n in tables if n not in self.dirty_tables}
+
+        def needs(t: TableSpec) -> set[str]:
+            deps = {fk.table for fk in t.foreign_keys} | ({t.rows.per} if t.rows.per else set())
+            deps |= {c.sum_of[0] for c in t.columns.values() if c.sum_of is not None}
+            return {d for d in deps if d in tables or d in self.failed_tables}  # a missing one is reported
+
+        changed = True
+        while changed:
+            changed = False
+            for name in list(clean):
+                if not needs(tables[name]) <= clean | {name}:
+                    clean.discard(name)
+                    changed = True
+        return clean
 
     def check_references(self) -> None:
         tables = self.spec.tables
@@ -1035,7 +1073,7 @@ class _Checker:
                     continue
                 if not col.type_given and target.type.name != "auto":
                     col.type = target.type
-        if not self.issues.issues:
+        if len(self.issues.issues) == self.found:
             self.check_sum_cycles()
 
     def check_sum_cycles(self) -> None:

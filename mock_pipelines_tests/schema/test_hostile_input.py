@@ -97,6 +97,45 @@ def test_a_column_that_failed_to_parse_is_not_reported_missing_from_the_primary_
     assert len(issues) == 1 and "unknown generator 'sequnce'" in issues[0].message
 
 
+CYCLE_AND_TYPO = """\
+dataset: d
+tables:
+  a:
+    rows: 10
+    primary_key: id
+    columns:
+      id: sequence
+      b_id: {ref: b.id}
+  b:
+    rows: 10
+    primary_key: id
+    columns:
+      id: sequence
+      a_id: {ref: a.id}
+  c:
+    rows: 10
+    primary_key: id
+    columns:
+      id: sequence
+      name: {gen: frist_name}
+  d:
+    rows: 10
+    columns:
+      id: sequence
+      c_id: {ref: c.id}
+      x: {expr: "c_id.name + y"}
+"""
+
+
+def test_graph_checks_run_on_the_tables_that_parsed_cleanly() -> None:
+    """A typo in table c no longer hides the foreign-key cycle between a and b (nor is d, which reads c,
+    checked against the broken c)."""
+    issues = issues_of(CYCLE_AND_TYPO)
+    assert len(issues) == 2, "\n".join(map(str, issues))
+    assert "unknown generator 'frist_name'" in issues[0].message
+    assert "foreign keys form a cycle: a → b → a" in issues[1].message
+
+
 def test_validate_prints_every_problem_of_the_file(tmp_path: Path) -> None:
     path = tmp_path / "both.yaml"
     path.write_text(BOTH)
