@@ -150,6 +150,16 @@ class _Constructor(RoundTripConstructor):
             return node.value
 
 
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        """A value its explicit tag cannot hold (``!!int 1e5``) becomes a located error."""
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise ConstructorError(None, None, f"cannot read {node.value!r} as {node.tag}: {exc}"
+                                   if isinstance(node.value, str) else f"cannot read the value: {exc}",
+                                   node.start_mark) from None
+
+
 _Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
 
 

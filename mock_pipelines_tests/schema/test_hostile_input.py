@@ -486,3 +486,9 @@ def test_real_valued_counts_never_wrap_around() -> None:
     spec = load_dataset(FILE, text=PER_PARENT.format(n=2000).replace("poisson(2)", "'lognormal(27, 10)'"))
     counts = DatasetPlan(spec).table("kids").layout.counts(np.arange(2000, dtype=np.int64))
     assert counts.min() >= 0 and counts.max() <= 10**12
+
+
+def test_a_value_its_explicit_tag_cannot_hold_is_located() -> None:
+    text = "dataset: d\ndescription: !!int 1e5\ntables:\n  t:\n    columns:\n      id: sequence\n"
+    issues = issues_of(text)
+    assert at(issues[0]) == pos(text, "!!int") and "cannot read '1e5'" in issues[0].message
