@@ -131,7 +131,7 @@ def profile_path(name_or_path: str | os.PathLike[str] | None = None, root: Path 
     text = os.fspath(name_or_path)  # type: ignore[arg-type]
     candidate = Path(text).expanduser()
     if isinstance(name_or_path, os.PathLike) or _looks_like_path(text):
-        if not candidate.is_file():
+        if not candidate.exists():  # a directory, FIFO or device is refused, named, when it is read
             raise SchemaError([Issue(Location(text), "profile file not found",
                                      suggestion="give the path of a YAML file, or a profile name such as "
                                                 f"{DEFAULT_PROFILE!r}")])

@@ -682,3 +682,13 @@ def test_a_deeply_nested_profile_is_refused_with_a_line(home: Path) -> None:
     text = MINIMAL.format(name="broken") + "description: " + "[" * 3000 + "]" * 3000 + "\n"
     issue = single(home, text)
     assert issue.location.line == 6 and "nested more than 64 levels" in issue.message
+
+
+def test_a_profile_path_that_is_not_a_regular_file_is_refused_without_blocking(home: Path) -> None:
+    fifo = home / "pipe.yaml"
+    os.mkfifo(fifo)
+    for path, what in ((fifo, "is a FIFO, not a regular file"), (home / "profiles", "is a directory"),
+                       (Path("/dev/zero"), "is a device, not a regular file")):
+        with pytest.raises(SchemaError) as info:
+            load_profile(path)
+        assert str(info.value.issues[0]).startswith(f"{path}: {what}")
