@@ -317,7 +317,8 @@ class _Parser:
                 continue
             type_name = item[kinds[0]]
             if not isinstance(type_name, str) or not EXPECTATION_NAME.match(type_name):
-                self.issues.add(self.at_value(item, kinds[0]), f"{what}: {type_name!r} is not a Great "
+                self.issues.add(self.at_value(item, kinds[0]) if hasattr(item, "lc") else loc,
+                                f"{what}: {type_name!r} is not a Great "
                                 "Expectations expectation name",
                                 expected="ExpectColumnValuesToBeBetween or expect_column_values_to_be_between")
                 continue

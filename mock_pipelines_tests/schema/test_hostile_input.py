@@ -492,3 +492,9 @@ def test_a_value_its_explicit_tag_cannot_hold_is_located() -> None:
     text = "dataset: d\ndescription: !!int 1e5\ntables:\n  t:\n    columns:\n      id: sequence\n"
     issues = issues_of(text)
     assert at(issues[0]) == pos(text, "!!int") and "cannot read '1e5'" in issues[0].message
+
+
+def test_a_bad_expectation_name_written_as_text_is_located() -> None:
+    text = 'dataset: d\ntables:\n  t:\n    columns:\n      id: {gen: sequence, expect: "x\\n"}\n'
+    issues = issues_of(text)
+    assert at(issues[0]) == pos(text, '"x') and "is not a Great Expectations expectation name" in issues[0].message
