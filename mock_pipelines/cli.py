@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -56,13 +57,13 @@ def _fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
 def _report_schema_error(exc: SchemaError) -> None:
     n = len(exc.issues)
     err.print(f"[bold red]{n} problem{'s' if n > 1 else ''} found — nothing was generated[/]")
-    for issue in exc.issues:
-        err.print(f"  [bold]{issue.location}[/]: {issue.message}", highlight=False)
+    for issue in exc.issues:  # messages quote the user's text: escaped, so [brackets] print as written
+        err.print(f"  [bold]{escape(str(issue.location))}[/]: {escape(issue.message)}", highlight=False)
         if issue.expected:
-            err.print(f"      expected: {issue.expected}", highlight=False)
+            err.print(f"      expected: {escape(issue.expected)}", highlight=False)
         if issue.suggestion:
             hint = issue.suggestion if " " in issue.suggestion else f"did you mean {issue.suggestion!r}?"
-            err.print(f"      [green]hint:[/] {hint}", highlight=False)
+            err.print(f"      [green]hint:[/] {escape(hint)}", highlight=False)
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -91,8 +92,8 @@ def _plan(spec, seed: int | None, scale: float, locale: str | None):
         hint = suggest(locale, SUPPORTED_LOCALES)
         _fail(f"unsupported locale {locale!r}; choose one of {', '.join(SUPPORTED_LOCALES)}"
               + (f" — did you mean {hint!r}?" if hint else ""))
-    if scale <= 0:
-        _fail(f"--rows-scale must be positive, got {scale}")
+    if not 0 < scale < float("inf"):
+        _fail(f"--rows-scale must be a positive number, got {scale}")
     plan = DatasetPlan(spec, PlanOptions(seed=seed, scale=scale, locale=locale))
     try:
         plan.check()
@@ -108,7 +109,7 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Schema files to c
     specs = _load(files)
     for spec in specs:
         plan = _plan(spec, None, 1.0, None)
-        counts = ", ".join(f"{t} {plan.table(t).n_rows:,}" for t in plan.order())
+        counts = ", ".join(f"{t} {plan.table(t).rows_text()}" for t in plan.order())
         out.print(f"[green]✓[/] {spec.file}: dataset [bold]{spec.name}[/], {len(spec.tables)} tables ({counts})",
                   highlight=False)
 

@@ -43,6 +43,7 @@ from pydantic_core import PydanticCustomError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from mock_pipelines.schema.errors import Issue, IssueCollector, Location, SchemaError
+from mock_pipelines.schema.model import IDENTIFIER, MAX_ROWS_ENV, max_rows
 from mock_pipelines.schema.yaml_source import key_location, load_yaml, node_location, value_location
 
 ENV_PROFILE = "MOCK_PIPELINES_PROFILE"
@@ -63,7 +64,7 @@ CheckLevel = Literal["error", "warn", "off"]
 SqlMode = Literal["create", "existing"]
 ForeignKeyChecks = Literal["per_row", "after_load"]
 
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
 _SECRET_KEY = re.compile(r"(?:^|_)(?:password|passwd|pwd|secret|token|key|apikey|credential)s?(?:_|$)", re.I)
 # Settings whose names look like a secret's but hold none.
 _NOT_SECRETS = frozenset({"foreign_key_checks"})
@@ -74,7 +75,6 @@ _AWS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 _SQLITE = re.compile(r"^(sqlite(?:\+\w+)?):///(.*)$")
 _CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,\-?LW#]+$")
-_SQL_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")  # as schema.model.IDENTIFIER
 DATASET_PLACEHOLDER = "{dataset}"
 
 
@@ -131,7 +131,7 @@ def profile_path(name_or_path: str | os.PathLike[str] | None = None, root: Path 
     text = os.fspath(name_or_path)  # type: ignore[arg-type]
     candidate = Path(text).expanduser()
     if isinstance(name_or_path, os.PathLike) or _looks_like_path(text):
-        if not candidate.is_file():
+        if not candidate.exists():  # a directory, FIFO or device is refused, named, when it is read
             raise SchemaError([Issue(Location(text), "profile file not found",
                                      suggestion="give the path of a YAML file, or a profile name such as "
                                                 f"{DEFAULT_PROFILE!r}")])
@@ -320,7 +320,7 @@ class SqlDestination(_Model):
     @field_validator("db_schema")
     @classmethod
     def _schema_name(cls, value: str | None) -> str | None:
-        if value is None or _SQL_IDENTIFIER.match(value.replace(DATASET_PLACEHOLDER, "d")):
+        if value is None or IDENTIFIER.match(value.replace(DATASET_PLACEHOLDER, "d")):
             return value
         # Names are quoted in SQL anyway; accepting only plain identifiers keeps SQL out of names altogether.
         raise PydanticCustomError(
@@ -407,7 +407,7 @@ class Profile(_Model):
     description: str = ""
     datasets: list[str] = Field(min_length=1)
     seed: int = Field(0, strict=True)
-    scale: float = Field(1.0, gt=0, strict=True)
+    scale: float = Field(1.0, gt=0, strict=True, allow_inf_nan=False)
     locale: str | None = None
     chunk_size: int = Field(262_144, gt=0, strict=True)
     rows: dict[str, Annotated[int, Field(ge=0, strict=True)]] = Field(default_factory=dict)
@@ -809,9 +809,15 @@ class _Loader:
         specs: dict[str, Any] = {}
         if not names:
             return  # the datasets are reported missing or wrong
+        limit = max_rows()
         for key in rows if isinstance(rows, dict) else ():
             if not isinstance(key, str):
                 continue  # reported by the model: keys are strings
+            value = rows[key]
+            if isinstance(value, int) and not isinstance(value, bool) and value > limit:
+                self.issues.add(self.location(("rows", key)), f"rows: {value:,} rows for {key!r} is more than the "
+                                f"limit of {limit:,} rows per table",
+                                suggestion=f"lower it, or raise the limit with {MAX_ROWS_ENV}=N")
             loc = self.location(("rows", key), at_key=True)
             dataset, dot, table = key.partition(".")
             if not dot or not dataset or not table or "." in table:

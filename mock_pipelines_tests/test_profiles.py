@@ -654,3 +654,41 @@ def test_the_same_database_and_schema_twice_is_an_error(home: Path) -> None:
             "  - {kind: sql, url: {env: U}, schema: b}\n  - {kind: sql, url: {env: U}, schema: a}\n")
     issue = single(home, text)
     assert "destinations[2] writes to the same place as destinations[0]" in issue.message
+
+
+# ---- hostile and out-of-bounds profiles ---------------------------------------------------------------
+
+def test_row_overrides_beyond_the_row_limit_are_refused(home: Path) -> None:
+    text = MINIMAL.format(name="broken") + "rows:\n  shop.customers: 99999999999999999999999\n"
+    issue = single(home, text)
+    assert at(issue) == pos(text, "99999999999999999999999")
+    assert "is more than the limit of 1,000,000,000,000 rows per table" in issue.message
+    assert "MOCK_PIPELINES_MAX_ROWS" in (issue.suggestion or "")
+
+
+def test_an_infinite_scale_is_refused(home: Path) -> None:
+    text = MINIMAL.format(name="broken") + "scale: .inf\n"
+    issue = single(home, text)
+    assert at(issue) == pos(text, ".inf")
+
+
+def test_an_impossible_unquoted_date_is_located(home: Path) -> None:
+    text = MINIMAL.format(name="broken") + "partitions:\n  start: 2024-02-30\n"
+    issue = single(home, text)
+    assert at(issue) == pos(text, "2024-02-30") and "invalid date '2024-02-30'" in issue.message
+
+
+def test_a_deeply_nested_profile_is_refused_with_a_line(home: Path) -> None:
+    text = MINIMAL.format(name="broken") + "description: " + "[" * 3000 + "]" * 3000 + "\n"
+    issue = single(home, text)
+    assert issue.location.line == 6 and "nested more than 64 levels" in issue.message
+
+
+def test_a_profile_path_that_is_not_a_regular_file_is_refused_without_blocking(home: Path) -> None:
+    fifo = home / "pipe.yaml"
+    os.mkfifo(fifo)
+    for path, what in ((fifo, "is a FIFO, not a regular file"), (home / "profiles", "is a directory"),
+                       (Path("/dev/zero"), "is a device, not a regular file")):
+        with pytest.raises(SchemaError) as info:
+            load_profile(path)
+        assert str(info.value.issues[0]).startswith(f"{path}: {what}")

@@ -33,10 +33,22 @@ from mock_pipelines.core.expressions import parse_expression, parse_template
 from mock_pipelines.core.generators.numeric import poisson_from_uniform, zipf_rank
 from mock_pipelines.core.timeline import PartitionScheme, Timeline, to_us
 from mock_pipelines.schema.errors import Issue, SchemaError
-from mock_pipelines.schema.model import ColumnSpec, ColumnType, DatasetSpec, ForeignKey, TableSpec
+from mock_pipelines.schema.model import (
+    MAX_ROWS_ENV,
+    ColumnSpec,
+    ColumnType,
+    DatasetSpec,
+    ForeignKey,
+    TableSpec,
+    max_rows,
+)
 
 DEFAULT_CHUNK_SIZE = 262_144
 _BLOCK = 4096  # parents per prefix-sum block of a children-per-parent layout
+# Validation counts the children of at most this many parents exactly; beyond, it works from an estimate
+# (the mean children per parent over a sample), so its cost does not grow with the row counts.
+EXACT_PARENTS = 1 << 18
+_SAMPLE_PARENTS = 1 << 16
 
 
 def arrow_type(t: ColumnType) -> pa.DataType | None:
@@ -110,19 +122,33 @@ class DatasetPlan:
         return self.spec.table_order()
 
     def check(self) -> None:
-        """Checks that need row counts (uniqueness capacity). Raises SchemaError before any output."""
+        """Checks that need row counts (the row limit, uniqueness capacity). Raises SchemaError before any
+        output. Its cost does not grow with the row counts (see :attr:`TablePlan.rows_estimate`)."""
         issues: list[Issue] = []
+        limit = max_rows()
         for name in self.order():
-            if not self.tables[name].is_partitioned:
-                issues.extend(self.tables[name].capacity_issues())
-            issues.extend(self.tables[name].sum_issues())
+            table = self.tables[name]
+            if not table.is_partitioned:
+                estimate = table.rows_estimate
+                if estimate > limit:
+                    how = "" if self.scale == 1 else f" at scale {self.scale:g}"
+                    issues.append(Issue(table.spec.location, f"table {name!r} would have "
+                                        f"{'about ' if not table.rows_exact else ''}{estimate:,} rows{how}, more "
+                                        f"than the limit of {limit:,} rows per table",
+                                        suggestion=f"lower the rows or the scale, or raise the limit with "
+                                                   f"{MAX_ROWS_ENV}=N"))
+                    continue
+                issues.extend(table.capacity_issues())
+            issues.extend(table.sum_issues())
         if issues:
             raise SchemaError(issues)
 
 
-def unique_capacity_message(what: str, rows: int, generator: str, capacity: int, locale: str) -> str:
-    """The refusal of more unique values than a generator has (validate, generate and ``fake --unique``)."""
-    return (f"{what} asks for {rows:,} unique values but {generator!r} has only {capacity:,} distinct values "
+def unique_capacity_message(what: str, rows: int | str, generator: str, capacity: int, locale: str) -> str:
+    """The refusal of more unique values than a generator has (validate, generate and ``fake --unique``);
+    ``rows`` is a count, or its text when it is only estimated (``~1,234``)."""
+    rows = f"{rows:,}" if isinstance(rows, int) else rows
+    return (f"{what} asks for {rows} unique values but {generator!r} has only {capacity:,} distinct values "
             f"(locale {locale})")
 
 
@@ -212,6 +238,29 @@ class TablePlan:
         fixed = self.spec.rows.fixed or 0
         return 0 if fixed == 0 else max(1, round(fixed * self.plan.scale))
 
+    @cached_property
+    def rows_exact(self) -> bool:
+        """True when :attr:`rows_estimate` is the exact row count (cheap to know: few parents to count)."""
+        if self.is_partitioned or self.name in self.plan.row_overrides or self.spec.rows.per is None:
+            return True
+        parent = self.plan.tables[self.spec.rows.per]
+        return parent.rows_exact and parent.rows_estimate <= EXACT_PARENTS
+
+    @cached_property
+    def rows_estimate(self) -> int:
+        """The row count, computed without counting the children of every parent: exact when
+        :attr:`rows_exact`, else the parents' count times the mean children per parent of a sample."""
+        if self.rows_exact:
+            return self.n_rows
+        parent = self.plan.tables[self.spec.rows.per]  # type: ignore[index]
+        n_parents = parent.rows_estimate
+        sample = ChildLayout(self, parent, None).counts(np.arange(min(n_parents, _SAMPLE_PARENTS), dtype=np.int64))
+        return round(n_parents * float(sample.mean())) if len(sample) else 0
+
+    def rows_text(self) -> str:
+        """The row count for people: ``1,234``, or ``~1,234`` when only estimated."""
+        return f"{self.rows_estimate:,}" if self.rows_exact else f"~{self.rows_estimate:,}"
+
     def capacity_issues(self) -> list[Issue]:
         issues = []
         for col in self.spec.columns.values():
@@ -219,9 +268,10 @@ class TablePlan:
                 continue
             gen = registry.get(col.generator)
             cap = gen.capacity(col.params, self.plan.locale) if gen.capacity else None
-            if cap is not None and cap < self.n_rows:
+            if cap is not None and cap < self.rows_estimate:
                 issues.append(Issue(col.location, unique_capacity_message(f"column {self.name}.{col.name}",
-                                                                          self.n_rows, gen.name, cap, self.plan.locale),
+                                                                          self.rows_text(), gen.name, cap,
+                                                                          self.plan.locale),
                                     suggestion="drop unique, lower the row count, or use a template with "
                                                "{_unique} / a generator with a larger range"))
         return issues
@@ -483,6 +533,12 @@ def _add_children(child: TablePlan, column: str, starts: np.ndarray, counts: np.
     return out
 
 
+def _whole(counts: np.ndarray) -> np.ndarray:
+    """Real-valued children counts as whole numbers in [0, row limit] (a far tail never wraps around)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.round(np.clip(np.nan_to_num(counts, nan=0.0), 0, float(max_rows()))).astype(np.int64)
+
+
 def _decoded(values: pa.Array) -> pa.Array:
     """Plain values for expressions and generators that read another column."""
     return values.dictionary_decode() if pa.types.is_dictionary(values.type) else values
@@ -565,14 +621,14 @@ class ChildLayout:
         elif name == "normal":
             mean = float(args[0] if args else kw.get("mean", 1))
             std = float(args[1] if len(args) > 1 else kw.get("std", 1))
-            c = np.round(mean + std * rnd.standard_normal(self.key, parents)).astype(np.int64)
+            c = _whole(mean + std * rnd.standard_normal(self.key, parents))
         elif name == "lognormal":
             mean = float(args[0] if args else kw.get("mean", 0))
             sigma = float(args[1] if len(args) > 1 else kw.get("sigma", 1))
-            c = np.round(np.exp(mean + sigma * rnd.standard_normal(self.key, parents))).astype(np.int64)
+            c = _whole(np.exp(mean + sigma * rnd.standard_normal(self.key, parents)))
         elif name == "exponential":
             scale = float(args[0] if args else kw.get("scale", 1))
-            c = np.round(-scale * np.log(rnd.uniform_open(self.key, parents))).astype(np.int64)
+            c = _whole(-scale * np.log(rnd.uniform_open(self.key, parents)))
         else:  # validation restricts the names; keep a loud failure for a new name without support
             raise ValueError(f"unsupported count distribution {name!r}")
         return np.clip(c, self.lo, self.hi if self.hi is not None else None)

@@ -5,15 +5,44 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import keyword
+import os
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from mock_pipelines.schema.errors import Location
 
-IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+# A whole-string match (\Z, not $: `$` also matches before a trailing newline, and "t\n" is no name).
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}\Z")
+# Columns the tool adds itself: a schema column cannot take these names.
+PARTITION_COLUMN = "mock_partition"  # SQL destinations: the partition key of each row of a partitioned table
+RESERVED_COLUMNS = (PARTITION_COLUMN,)
+DEFAULT_MAX_ROWS = 10**12
+MAX_ROWS_ENV = "MOCK_PIPELINES_MAX_ROWS"
 SCALAR_TYPES = ("int", "float", "bool", "string", "date", "timestamp", "uuid", "json")
 TYPE_PATTERN = re.compile(r"^(int|float|bool|string|date|timestamp|uuid|json|decimal(\((\d+)\s*,\s*(\d+)\))?)$")
+
+
+def name_problem(name: str) -> tuple[str, str] | None:
+    """Why ``name`` cannot name a table or column beyond the pattern (message, suggestion), or None."""
+    if keyword.iskeyword(name):
+        return (f"{name!r} is a reserved word of expressions, so no expression could read the column",
+                f"rename it, e.g. {name.lower() + '_'!r}")
+    return None
+
+
+def max_rows() -> int:
+    """The most rows a table may have (after scale): MOCK_PIPELINES_MAX_ROWS, default 10^12."""
+    raw = os.environ.get(MAX_ROWS_ENV, "").strip().replace("_", "")
+    if raw:
+        try:
+            value = int(float(raw)) if "e" in raw.lower() else int(raw)
+        except (ValueError, OverflowError):
+            value = 0
+        if value > 0:
+            return value
+    return DEFAULT_MAX_ROWS
 
 
 @dataclass(frozen=True)

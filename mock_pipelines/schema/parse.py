@@ -8,6 +8,7 @@ cycles in the foreign-key graph and between derived columns, and uniqueness no g
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -15,9 +16,11 @@ from typing import Any
 from mock_pipelines.core import registry
 from mock_pipelines.core.expressions import ExpressionError, parse_expression, parse_template
 from mock_pipelines.core.vocab import SUPPORTED_LOCALES
-from mock_pipelines.schema.errors import IssueCollector, Location, SchemaError
+from mock_pipelines.schema.errors import IssueCollector, Location
 from mock_pipelines.schema.model import (
     IDENTIFIER,
+    MAX_ROWS_ENV,
+    RESERVED_COLUMNS,
     ColumnSpec,
     ColumnType,
     DatasetSpec,
@@ -27,8 +30,10 @@ from mock_pipelines.schema.model import (
     PartitionSpec,
     RowCount,
     TableSpec,
+    max_rows,
+    name_problem,
 )
-from mock_pipelines.schema.yaml_source import deep_merge, key_location, load_yaml, value_location
+from mock_pipelines.schema.yaml_source import deep_merge, key_location, load_yaml, read_source, value_location
 
 TOP_KEYS = ("dataset", "description", "locale", "seed", "templates", "tables")
 TABLE_KEYS = ("description", "rows", "columns", "primary_key", "foreign_keys", "extends", "tags", "owners",
@@ -42,38 +47,38 @@ FK_KEYS = ("columns", "ref", "skew", "null_rate")
 EXPECTATION_KEYS = ("type", "expect", "kwargs", "name", "severity", "description")
 # GX expectation names as written: ExpectColumnValuesToBeBetween, expect_column_values_to_be_between or
 # column_values_to_be_between. Whether GX has it is checked when the suite is built (importing GX is slow).
-EXPECTATION_NAME = re.compile(r"^(Expect[A-Za-z0-9]+|[a-z][a-z0-9_]*)$")
+EXPECTATION_NAME = re.compile(r"^(Expect[A-Za-z0-9]+|[a-z][a-z0-9_]*)\Z")
 SKEWS = ("uniform", "zipf")
 COUNT_DISTRIBUTIONS = ("constant", "uniform", "integer", "poisson", "zipf", "normal", "lognormal", "exponential")
+# Parameters of the children-per-parent distributions, in positional order (see core.engine.ChildLayout).
+COUNT_PARAMS = {"constant": ("n",), "uniform": ("min", "max"), "integer": ("min", "max"), "poisson": ("lam",),
+                "zipf": ("s", "n"), "normal": ("mean", "std"), "lognormal": ("mean", "sigma"),
+                "exponential": ("scale",)}
+MAX_POISSON_LAM = 1_000_000  # poisson(lam) inverts a table of ~lam entries
 
 
 def load_dataset(path: str | Path, text: str | None = None) -> DatasetSpec:
     """Load and validate a schema file. Raises SchemaError (with every issue found) on bad input."""
     path = Path(path)
-    raw_text = text if text is not None else _read(path)
-    doc = load_yaml(path, raw_text)
-    spec = _Parser(str(path), doc).parse()
+    raw_text = text if text is not None else read_source(path)
+    issues = IssueCollector()
+    doc = load_yaml(path, raw_text, issues)
+    spec = _Parser(str(path), doc, issues).parse()
     spec.source_hash = hashlib.sha256(raw_text.encode()).hexdigest()[:16]
     return spec
 
 
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        from mock_pipelines.schema.errors import Issue
-
-        raise SchemaError([Issue(Location(str(path)), "file not found",
-                                 suggestion="check the path; schemas usually live in schemas/*.yaml")]) from None
-
-
 class _Parser:
-    def __init__(self, file: str, doc: Any):
+    def __init__(self, file: str, doc: Any, issues: IssueCollector | None = None):
         self.file = file
         self.doc = doc
-        self.issues = IssueCollector()
+        self.issues = issues or IssueCollector()
         self.templates: dict[str, Any] = {}
         self.fk_members: set[str] = set()
+        # What failed to parse, so cross-table checks can run on the rest without follow-on errors.
+        self.failed_tables: set[str] = set()
+        self.failed_columns: dict[str, set[str]] = {}
+        self.dirty_tables: set[str] = set()  # tables with a problem of their own
 
     # -- helpers --
     def at_key(self, mapping: Any, key: str) -> Location:
@@ -81,6 +86,36 @@ class _Parser:
 
     def at_value(self, container: Any, key: str | int) -> Location:
         return value_location(self.file, container, key)
+
+    def typed(self, mapping: Any, key: str, ok: Any, what: str, expected: str) -> bool:
+        """True when ``key`` is absent or its value passes ``ok``; otherwise reports what was expected."""
+        if not isinstance(mapping, dict) or key not in mapping or ok(mapping[key]):
+            return True
+        self.issues.add(self.at_value(mapping, key), f"{what}: `{key}` has the wrong type ({_kind(mapping[key])})",
+                        expected=expected)
+        return False
+
+    def check_name(self, loc: Location, name: str, what: str, siblings: dict[str, str]) -> bool | None:
+        """A table or column name: the identifier pattern, no reserved word, unique ignoring case.
+
+        True: a good name. False: a bad name (nothing more to check). None: a name that clashes with an
+        earlier one (the rest is still checked, but it is left out of the dataset)."""
+        if not IDENTIFIER.match(name):
+            self.issues.add(loc, f"invalid {what} name {name!r}",
+                            expected="letters, digits and underscores, starting with a letter (at most 63)",
+                            suggestion=_cleaned(name))
+            return False
+        problem = name_problem(name)
+        if problem is not None:
+            self.issues.add(loc, f"invalid {what} name: {problem[0]}", suggestion=problem[1])
+            return False
+        other = siblings.get(name.lower())
+        if other is not None:
+            self.issues.add(loc, f"{what} name {name!r} differs from {other!r} only in case; databases such as "
+                            "MariaDB and SQLite treat them as the same name", suggestion="rename one of them")
+            return None
+        siblings[name.lower()] = name
+        return True
 
     def check_keys(self, mapping: Any, allowed: tuple[str, ...], what: str, extra: tuple[str, ...] = ()) -> None:
         for key in mapping:
@@ -99,6 +134,10 @@ class _Parser:
         if not isinstance(mapping, dict) or "extends" not in mapping:
             return mapping
         names = mapping["extends"]
+        if not (names is None or isinstance(names, str) or _str_list(names)):
+            self.issues.add(self.at_value(mapping, "extends"), f"{what}: `extends` has the wrong type "
+                            f"({_kind(names)})", expected="a template name or a list of template names")
+            names = []
         names = [names] if isinstance(names, str) else list(names or [])
         merged: Any = {}
         for name in names:
@@ -130,14 +169,15 @@ class _Parser:
     def parse(self) -> DatasetSpec:
         doc = self.doc
         self.check_keys(doc, TOP_KEYS, "the dataset")
+        self.typed(doc, "description", _scalar_text, "the dataset", "a text")
         name = doc.get("dataset")
-        if not isinstance(name, str) or not IDENTIFIER.match(name):
+        if not isinstance(name, str) or not IDENTIFIER.match(name) or name_problem(name):
             self.issues.add(self.at_value(doc, "dataset") if "dataset" in doc else Location(self.file, 1, 1),
                             "the dataset needs a name" if name is None else f"invalid dataset name {name!r}",
                             expected="`dataset: name` with letters, digits and underscores")
             name = "dataset"
         locale = doc.get("locale", "en_US")
-        if locale not in SUPPORTED_LOCALES:
+        if not isinstance(locale, str) or locale not in SUPPORTED_LOCALES:
             self.issues.add(self.at_value(doc, "locale"), f"unsupported locale {locale!r}",
                             expected="one of " + ", ".join(SUPPORTED_LOCALES),
                             suggestion=registry.suggest(str(locale), SUPPORTED_LOCALES))
@@ -157,28 +197,44 @@ class _Parser:
                             "the dataset needs at least one table", expected="`tables:` mapping name → table")
             self.issues.raise_if_any()
         tables: dict[str, TableSpec] = {}
+        names: dict[str, str] = {}
         for tname, tdoc in tables_doc.items():
+            good = self.check_name(self.at_key(tables_doc, str(tname)), str(tname), "table", names)
+            if good is False:
+                self.failed_tables.add(str(tname))
+                continue
+            found = len(self.issues.issues)
             table = self.parse_table(tables_doc, str(tname), tdoc, locale)
-            if table is not None:
+            if len(self.issues.issues) > found:
+                self.dirty_tables.add(str(tname))
+            if table is not None and good:
                 tables[table.name] = table
-        spec = DatasetSpec(name=name, file=self.file, tables=tables, description=str(doc.get("description", "")),
+            else:
+                self.failed_tables.add(str(tname))
+        spec = DatasetSpec(name=name, file=self.file, tables=tables, description=_text(doc.get("description")),
                            locale=locale, seed=seed)
-        if not self.issues.issues:
-            _Checker(spec, self.issues).check()
+        _Checker(spec, self.issues, self.failed_tables, self.failed_columns, self.dirty_tables).check()
         self.issues.raise_if_any()
         return spec
 
     def parse_table(self, parent: Any, name: str, tdoc: Any, locale: str) -> TableSpec | None:
         loc = self.at_key(parent, name)
-        if not IDENTIFIER.match(name):
-            self.issues.add(loc, f"invalid table name {name!r}",
-                            expected="letters, digits and underscores, starting with a letter")
-            return None
         if not isinstance(tdoc, dict):
             self.issues.add(loc, f"table {name!r} must be a mapping", expected="rows:, columns:, …")
             return None
         tdoc = self.apply_extends(tdoc, f"table {name!r}")
         self.check_keys(tdoc, TABLE_KEYS, f"table {name!r}")
+        what = f"table {name!r}"
+        self.typed(tdoc, "description", _scalar_text, what, "a text")
+        if not self.typed(tdoc, "tags", lambda v: v is None or (isinstance(v, dict) and all(
+                _scalar_text(x) for x in v.values())), what, "a mapping of tag → text, e.g. {domain: sales}"):
+            tdoc = _without(tdoc, "tags")
+        if not self.typed(tdoc, "owners", lambda v: v is None or isinstance(v, str) or _str_list(v), what,
+                          "a list of owners, e.g. [team:data, ann@example.com]"):
+            tdoc = _without(tdoc, "owners")
+        if not self.typed(tdoc, "primary_key", lambda v: isinstance(v, str) or (_str_list(v) and len(v) > 0), what,
+                          "a column name or a list of column names"):
+            tdoc = _without(tdoc, "primary_key")
         rows = self.parse_rows(tdoc, name)
         cols_doc = tdoc.get("columns")
         if not isinstance(cols_doc, dict) or not cols_doc:
@@ -188,12 +244,20 @@ class _Parser:
         columns: dict[str, ColumnSpec] = {}
         pk: list[str] = []
         self.fk_members = _composite_fk_members(tdoc.get("foreign_keys"))
+        failed = self.failed_columns.setdefault(name, set())
+        names: dict[str, str] = {}
         for cname, cdoc in cols_doc.items():
+            good = self.check_name(self.at_key(cols_doc, str(cname)), str(cname), "column", names)
+            if good is False:
+                failed.add(str(cname))
+                continue
             col = self.parse_column(cols_doc, name, str(cname), cdoc)
-            if col is not None:
+            if col is not None and good:
                 columns[col.name] = col
                 if isinstance(cdoc, dict) and cdoc.get("primary_key") is True:
                     pk.append(col.name)
+            else:
+                failed.add(str(cname))
         if "primary_key" in tdoc:
             raw_pk = tdoc["primary_key"]
             table_pk = [raw_pk] if isinstance(raw_pk, str) else [str(c) for c in (raw_pk or [])]
@@ -202,14 +266,16 @@ class _Parser:
                                 f"twice: {table_pk} here and {pk} on columns", suggestion="keep one of them")
             pk = table_pk
             for c in pk:
-                if c not in columns:
+                if c not in columns and c not in failed:
                     self.issues.add(self.at_value(tdoc, "primary_key"), f"primary key column {c!r} is not a column "
                                     f"of {name!r}", suggestion=registry.suggest(c, columns))
         foreign_keys = self.parse_foreign_keys(tdoc, name, columns)
         tags = tdoc.get("tags") or {}
         owners = tdoc.get("owners") or []
+        owners = [owners] if isinstance(owners, str) else owners
+        pk = [c for c in pk if c not in failed]
         return TableSpec(name=name, location=loc, rows=rows, columns=columns,
-                         description=str(tdoc.get("description", "")), primary_key=pk,
+                         description=_text(tdoc.get("description")), primary_key=pk,
                          foreign_keys=foreign_keys, tags={str(k): str(v) for k, v in dict(tags).items()},
                          owners=[str(o) for o in owners], partitioned=self.parse_partitioned(tdoc, name, columns),
                          expectations=self.check_expectation_columns(
@@ -222,7 +288,7 @@ class _Parser:
             for key in ("column", "column_A", "column_B", "column_list"):
                 value = exp.kwargs.get(key)
                 for c in value if isinstance(value, list) else [value] if value is not None else []:
-                    if c not in columns:
+                    if not isinstance(c, str) or (c not in columns and c not in self.failed_columns.get(table, ())):
                         self.issues.add(exp.location, f"expectation {exp.type} of {table!r}: {key} names "
                                         f"unknown column {c!r}", suggestion=registry.suggest(str(c), columns))
         return expectations
@@ -251,7 +317,8 @@ class _Parser:
                 continue
             type_name = item[kinds[0]]
             if not isinstance(type_name, str) or not EXPECTATION_NAME.match(type_name):
-                self.issues.add(self.at_value(item, kinds[0]), f"{what}: {type_name!r} is not a Great "
+                self.issues.add(self.at_value(item, kinds[0]) if hasattr(item, "lc") else loc,
+                                f"{what}: {type_name!r} is not a Great "
                                 "Expectations expectation name",
                                 expected="ExpectColumnValuesToBeBetween or expect_column_values_to_be_between")
                 continue
@@ -289,7 +356,11 @@ class _Parser:
         self.check_keys(raw, PARTITION_KEYS, f"`partitioned` of {table!r}")
         spec = PartitionSpec()
         col = raw.get("time_column")
-        if col is not None:
+        if col is not None and not isinstance(col, str):
+            self.issues.add(self.at_value(raw, "time_column"), f"time_column of {table!r} must be a column name")
+        elif col is not None and col in self.failed_columns.get(table, ()):
+            pass  # already reported where the column is declared
+        elif col is not None:
             if col not in columns:
                 self.issues.add(self.at_value(raw, "time_column"), f"time_column {col!r} is not a column of "
                                 f"{table!r}", suggestion=registry.suggest(str(col), columns))
@@ -323,6 +394,11 @@ class _Parser:
         if isinstance(raw, int) and not isinstance(raw, bool):
             if raw < 0:
                 self.issues.add(loc, f"rows of {table!r} must be >= 0, got {raw}")
+            limit = max_rows()
+            if raw > limit:
+                self.issues.add(loc, f"rows of {table!r}: {raw:,} is more than the limit of {limit:,} rows per "
+                                "table", suggestion=f"lower it, or raise the limit with {MAX_ROWS_ENV}=N")
+                raw = 0
             return RowCount(fixed=max(raw, 0))
         if isinstance(raw, dict):
             self.check_keys(raw, ROWS_KEYS, f"rows of {table!r}")
@@ -332,15 +408,55 @@ class _Parser:
                                 expected="rows: {per: customers, count: poisson(3)}")
             count = self.parse_distribution(raw, "count", f"rows of {table!r}", COUNT_DISTRIBUTIONS,
                                             default=Distribution("constant", (1,)))
+            if count is not None and "count" in raw and not self.check_count(count, self.at_value(raw, "count"),
+                                                                               f"rows of {table!r}"):
+                count = Distribution("constant", (1,))
             lo, hi = raw.get("min", 0), raw.get("max")
-            if not isinstance(lo, int) or (hi is not None and not isinstance(hi, int)) or lo < 0 or (
-                    hi is not None and hi < lo):
+            if not _int(lo) or (hi is not None and not _int(hi)) or lo < 0 or (hi is not None and hi < lo):
                 self.issues.add(loc, f"rows of {table!r}: min/max must be integers with 0 <= min <= max")
                 lo, hi = 0, None
             return RowCount(per=per if isinstance(per, str) else None, count=count, min=lo, max=hi)
         self.issues.add(loc, f"rows of {table!r} must be a number or a children-per-parent mapping",
                         expected="rows: 1000, or rows: {per: customers, count: poisson(3)}")
         return RowCount(fixed=0)
+
+    def check_count(self, dist: Distribution, loc: Location, what: str) -> bool:
+        """The arguments of a children-per-parent distribution: known names, finite numbers in range."""
+        names = COUNT_PARAMS[dist.name]
+        signature = f"{dist.name}({', '.join(names)})"
+        if len(dist.args) > len(names) or any(k not in names for k, _ in dist.kwargs):
+            self.issues.add(loc, f"{what}: {dist} does not match {signature}", expected=signature)
+            return False
+        values = dict(zip(names, dist.args, strict=False)) | dict(dist.kwargs)
+        for key, value in values.items():
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                self.issues.add(loc, f"{what}: {key} of {dist.name} must be a finite number, not {value!r}",
+                                expected=signature)
+                return False
+        limit = max_rows()
+        name, problem = dist.name, None
+        if name == "constant" and "n" not in values:
+            problem = "constant needs a number of children, e.g. count: 3"
+        elif name in ("constant", "uniform", "integer"):
+            lo, hi = values.get("n", values.get("min", 0)), values.get("n", values.get("max", values.get("min", 0)))
+            if lo != int(lo) or hi != int(hi) or not 0 <= lo <= hi <= limit:
+                problem = f"counts must be whole numbers with 0 <= min <= max <= {limit:,}"
+        elif name == "poisson" and not 0 <= values.get("lam", 1) <= MAX_POISSON_LAM:
+            problem = f"lam must be between 0 and {MAX_POISSON_LAM:,} (use normal(mean, std) for larger counts)"
+        elif name == "zipf" and (values.get("s", 1.2) <= 0 or values.get("n", 100) != int(values.get("n", 100))
+                                 or not 1 <= values.get("n", 100) <= limit):
+            problem = f"zipf needs s > 0 and a whole n between 1 and {limit:,}"
+        elif name == "normal" and not (abs(values.get("mean", 1)) <= limit and 0 <= values.get("std", 1) <= limit):
+            problem = f"normal needs |mean| and std (>= 0) of at most {limit:,}"
+        elif name == "lognormal" and not (values.get("mean", 0) <= math.log(limit) and
+                                          0 <= values.get("sigma", 1) <= 10):
+            problem = f"lognormal needs mean <= {math.log(limit):.1f} and 0 <= sigma <= 10"
+        elif name == "exponential" and not 0 < values.get("scale", 1) <= limit:
+            problem = f"exponential needs 0 < scale <= {limit:,}"
+        if problem is not None:
+            self.issues.add(loc, f"{what}: {dist}: {problem}", expected=signature)
+            return False
+        return True
 
     def parse_distribution(self, mapping: Any, key: str, what: str, allowed: tuple[str, ...],
                            default: Distribution | None = None) -> Distribution | None:
@@ -362,9 +478,9 @@ class _Parser:
     def parse_column(self, parent: Any, table: str, name: str, cdoc: Any) -> ColumnSpec | None:
         loc = self.at_key(parent, name)
         what = f"column {table}.{name}"
-        if not IDENTIFIER.match(name):
-            self.issues.add(loc, f"invalid column name {name!r}",
-                            expected="letters, digits and underscores, starting with a letter")
+        if name in RESERVED_COLUMNS:
+            self.issues.add(loc, f"{what}: {name!r} is the column the tool adds to partitioned tables in databases",
+                            suggestion=f"rename it, e.g. {name + '_'!r}")
             return None
         if isinstance(cdoc, str):  # shorthand: a generator name or a distribution call
             cdoc = {"dist": cdoc} if "(" in cdoc else {"gen": cdoc}
@@ -380,13 +496,24 @@ class _Parser:
         def at(key: str) -> Location:
             return parent_loc or self.at_value(cdoc, key)
 
+        bad = [not self.typed(cdoc, "description", _scalar_text, what, "a text"),
+               not self.typed(cdoc, "nullable", lambda v: isinstance(v, bool), what, "true or false"),
+               not self.typed(cdoc, "unique", lambda v: isinstance(v, bool), what, "true or false"),
+               not self.typed(cdoc, "primary_key", lambda v: isinstance(v, bool), what, "true or false"),
+               not self.typed(cdoc, "type", lambda v: isinstance(v, str), what, "a type such as int or decimal(12,2)"),
+               not self.typed(cdoc, "expr", lambda v: _scalar_text(v) and not isinstance(v, bool), what,
+                              'an expression, e.g. "price * quantity"'),
+               not self.typed(cdoc, "template", lambda v: isinstance(v, str), what,
+                              'a template text, e.g. "{first_name}.{last_name}"')]
+        if any(bad):
+            return None
         kinds = [k for k in COLUMN_KINDS if k in cdoc]
         if len(kinds) > 1:
             self.issues.add(at(kinds[1]), f"{what} has both {kinds[0]!r} and {kinds[1]!r}",
                             expected="exactly one of " + ", ".join(COLUMN_KINDS))
             return None
         col = ColumnSpec(name=name, type=ColumnType("string"), location=loc,
-                         description=str(cdoc.get("description", "")))
+                         description=_text(cdoc.get("description")))
         # null handling
         null_rate = cdoc.get("null_rate", 0.0)
         if not isinstance(null_rate, int | float) or isinstance(null_rate, bool) or not 0 <= null_rate <= 1:
@@ -577,7 +704,14 @@ class _Parser:
             if not isinstance(raw, dict):
                 self.issues.add(loc, "a foreign key must be a mapping", expected='{columns: [a, b], ref: "parent(a, b)"}')
                 continue
-            self.check_keys(raw, FK_KEYS, f"a foreign key of {table!r}")
+            what = f"a foreign key of {table!r}"
+            self.check_keys(raw, FK_KEYS, what)
+            if not all([self.typed(raw, "columns", lambda v: isinstance(v, str) or _str_list(v), what,
+                                   "a column name or a list of column names"),
+                        self.typed(raw, "ref", lambda v: isinstance(v, str), what, '"parent(a, b)" or parent.a'),
+                        self.typed(raw, "null_rate", lambda v: isinstance(v, int | float) and not isinstance(
+                            v, bool) and 0 <= v <= 1, what, "a number between 0 and 1")]):
+                continue
             cols = raw.get("columns")
             cols = [cols] if isinstance(cols, str) else [str(c) for c in (cols or [])]
             ref = str(raw.get("ref", ""))
@@ -619,12 +753,68 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _kind(value: Any) -> str:
+    """How a YAML value reads to a person: a number 1e+309, a list, a mapping, …"""
+    if isinstance(value, bool):
+        return f"true/false {str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"a number {value!r}" if len(repr(value)) <= 30 else "a number"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if value is None:
+        return "empty"
+    return f"a text {str(value)!r}" if len(str(value)) <= 30 else "a text"
+
+
+def _scalar_text(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float)
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _str_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _without(mapping: Any, key: str) -> dict[str, Any]:
+    """``mapping`` less ``key`` (a value already reported), keeping the location marks."""
+    rest = type(mapping)()
+    for k, v in mapping.items():
+        if k != key:
+            rest[k] = v
+    if hasattr(mapping, "lc"):
+        rest._yaml_set_line_col(mapping.lc.line, mapping.lc.col)
+        for k in rest:
+            try:
+                rest.lc.add_kv_line_col(k, list(mapping.lc.key(k)) + list(mapping.lc.value(k)))
+            except (KeyError, TypeError):
+                pass
+    return rest
+
+
+def _cleaned(name: str) -> str | None:
+    """A valid identifier close to ``name``: other characters become '_', a leading digit gets '_'."""
+    cleaned = re.sub(r"[^A-Za-z0-9_]+", "_", name.strip()).strip("_")[:63]
+    if not cleaned:
+        return None
+    return f"_{cleaned}"[:63] if cleaned[0].isdigit() else cleaned
+
+
 def _composite_fk_members(raw: Any) -> set[str]:
     members: set[str] = set()
     for fk in raw if isinstance(raw, list) else []:
         if isinstance(fk, dict):
             cols = fk.get("columns")
-            members.update([cols] if isinstance(cols, str) else [str(c) for c in cols or []])
+            members.update([cols] if isinstance(cols, str) else [str(c) for c in cols] if isinstance(cols, list)
+                           else [])
     return members
 
 
@@ -648,32 +838,75 @@ def _parse_fk_target(ref: str) -> tuple[str, list[str]] | None:
 class _Checker:
     """Cross-table checks, run once every table parsed cleanly."""
 
-    def __init__(self, spec: DatasetSpec, issues: IssueCollector):
+    def __init__(self, spec: DatasetSpec, issues: IssueCollector, failed_tables: set[str] | None = None,
+                 failed_columns: dict[str, set[str]] | None = None, dirty_tables: set[str] | None = None):
         self.spec = spec
         self.issues = issues
+        self.failed_tables = failed_tables or set()
+        self.failed_columns = failed_columns or {}
+        self.dirty_tables = dirty_tables or set()
+        self.found = 0  # problems known before the graph checks
 
     def check(self) -> None:
+        """References are checked on whatever parsed (names that failed to parse are not reported again).
+        The other checks need a consistent graph: they run on the tables that parsed cleanly and whose
+        parents, `per:` tables and summed tables did too, so one broken table hides no other problem."""
+        found = len(self.issues.issues)
         self.check_references()
-        if self.issues.issues:
+        if len(self.issues.issues) > found:
             return
-        self.check_fk_cycles()
-        self.check_row_layout()
-        self.check_partitions()
-        self.check_column_dependencies()
-        self.check_sums()
-        self.check_keys()
+        full = self.spec
+        clean = self.clean_tables()
+        if not clean:
+            return
+        self.found = len(self.issues.issues)
+        self.spec = DatasetSpec(name=full.name, file=full.file, tables={n: t for n, t in full.tables.items()
+                                                                        if n in clean},
+                                description=full.description, locale=full.locale, seed=full.seed)
+        try:
+            self.check_fk_cycles()
+            self.check_row_layout()
+            self.check_partitions()
+            self.check_column_dependencies()
+            self.check_sums()
+            self.check_keys()
+        finally:
+            self.spec = full
+
+    def clean_tables(self) -> set[str]:
+        """Tables without problems of their own whose every dependency is clean too."""
+        tables = self.spec.tables
+        clean = {n for n in tables if n not in self.dirty_tables}
+
+        def needs(t: TableSpec) -> set[str]:
+            deps = {fk.table for fk in t.foreign_keys} | ({t.rows.per} if t.rows.per else set())
+            deps |= {c.sum_of[0] for c in t.columns.values() if c.sum_of is not None}
+            return {d for d in deps if d in tables or d in self.failed_tables}  # a missing one is reported
+
+        changed = True
+        while changed:
+            changed = False
+            for name in list(clean):
+                if not needs(tables[name]) <= clean | {name}:
+                    clean.discard(name)
+                    changed = True
+        return clean
 
     def check_references(self) -> None:
         tables = self.spec.tables
         for table in tables.values():
             for fk in table.foreign_keys:
                 parent = tables.get(fk.table)
+                if parent is None and fk.table in self.failed_tables:
+                    continue
                 if parent is None:
                     self.issues.add(fk.location, f"{table.name}.{','.join(fk.columns)} references missing table "
                                     f"{fk.table!r}", suggestion=registry.suggest(fk.table, tables))
                     continue
                 for child_col, ref_col in zip(fk.columns, fk.ref_columns, strict=True):
                     target = parent.columns.get(ref_col)
+                    if target is None and ref_col in self.failed_columns.get(fk.table, ()):
+                        continue
                     if target is None:
                         self.issues.add(fk.location, f"{table.name}.{child_col} references missing column "
                                         f"{fk.table}.{ref_col}", suggestion=registry.suggest(ref_col, parent.columns))
@@ -690,7 +923,8 @@ class _Checker:
                 if fk.table == table.name:
                     for c in fk.columns:  # roots of a self-referencing tree have no parent
                         table.columns[c].nullable = True
-            if table.rows.per is not None and table.rows.per not in tables:
+            if table.rows.per is not None and table.rows.per not in tables and \
+                    table.rows.per not in self.failed_tables:
                 self.issues.add(table.location, f"rows of {table.name!r}: `per:` names missing table "
                                 f"{table.rows.per!r}", suggestion=registry.suggest(table.rows.per, tables))
         # resolve types through chains of references (a → b → c), parents first
@@ -840,7 +1074,7 @@ class _Checker:
                     continue
                 if not col.type_given and target.type.name != "auto":
                     col.type = target.type
-        if not self.issues.issues:
+        if len(self.issues.issues) == self.found:
             self.check_sum_cycles()
 
     def check_sum_cycles(self) -> None:

@@ -8,37 +8,208 @@ validation can point at the exact spot (``schemas/shop.yaml:12:18``).
 from __future__ import annotations
 
 import copy
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.composer import Composer, ComposerError, MaxDepthExceededError
+from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.events import AliasEvent
+from ruamel.yaml.nodes import MappingNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
 
-from mock_pipelines.schema.errors import Issue, Location, SchemaError
+from mock_pipelines.schema.errors import Issue, IssueCollector, Location, SchemaError
+
+# Limits that keep a hostile or mistaken file from exhausting the tool (docs/schema-language.md, "Limits").
+MAX_FILE_BYTES = 10 * 1024 * 1024  # a schema or profile larger than this is refused before it is parsed
+MAX_DEPTH = 64  # nesting levels of mappings and lists
+MAX_ALIAS_NODES = 10_000  # nodes that aliases (*name) may add to the document when expanded
 
 
-def load_yaml(path: str | Path, text: str | None = None) -> CommentedMap:
-    """Parse a YAML file into a round-trip mapping. Syntax errors become SchemaError with a location."""
+def read_source(path: str | Path) -> str:
+    """The text of a schema or profile file: a regular file of at most MAX_FILE_BYTES, in UTF-8.
+
+    The file is opened without blocking (a FIFO never hangs the tool) and checked before it is read, so a
+    directory, a device such as /dev/zero or a huge file is refused with one clear line.
+    """
+    path = Path(path)
+    name = str(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise SchemaError([Issue(Location(name), "file not found",
+                                 suggestion="check the path; schemas live in schemas/*.yaml, profiles in "
+                                            "profiles/*.yaml")]) from None
+    except IsADirectoryError:
+        raise SchemaError([Issue(Location(name), "is a directory, not a YAML file")]) from None
+    except OSError as exc:
+        raise SchemaError([Issue(Location(name), f"cannot open the file: {exc.strerror or exc}")]) from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise SchemaError([Issue(Location(name), "is a directory, not a YAML file")])
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a FIFO" if stat.S_ISFIFO(info.st_mode) else "a device" if stat.S_ISCHR(info.st_mode) or \
+                stat.S_ISBLK(info.st_mode) else "a socket" if stat.S_ISSOCK(info.st_mode) else "not a file"
+            raise SchemaError([Issue(Location(name), f"is {kind}, not a regular file",
+                                     expected="a YAML file")])
+        if info.st_size > MAX_FILE_BYTES:
+            raise SchemaError([Issue(Location(name), f"is {info.st_size:,} bytes, more than the "
+                                     f"{MAX_FILE_BYTES:,} a schema or profile may have",
+                                     suggestion="split it into several files")])
+        with os.fdopen(fd, "rb", closefd=True) as fh:
+            fd = -1
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise SchemaError([Issue(Location(name), f"cannot read the file: {exc.strerror or exc}")]) from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    if len(data) > MAX_FILE_BYTES:  # grew while being read
+        raise SchemaError([Issue(Location(name), f"is more than the {MAX_FILE_BYTES:,} bytes a schema or "
+                                 "profile may have")])
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, column = _line_col(data[:exc.start].decode("utf-8", errors="replace"))
+        raise SchemaError([Issue(Location(name, line, column), f"byte 0x{data[exc.start]:02x} is not UTF-8 text "
+                                 "(a binary file?)", expected="a YAML text file in UTF-8")]) from None
+
+
+def _line_col(before: str) -> tuple[int, int]:
+    """1-based line and column just after ``before``."""
+    return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+
+
+class _Composer(Composer):
+    """Refuses aliases that would expand the document beyond MAX_ALIAS_NODES nodes, and aliases to a
+    node that contains them, while composing — before anything is constructed or copied."""
+
+    def __init__(self, loader: Any = None) -> None:
+        super().__init__(loader)
+        self._sizes: dict[int, int] = {}
+        self._open_anchors: list[str] = []
+        self.alias_nodes = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.parser.check_event(AliasEvent):
+            event = self.parser.peek_event()
+            if event.anchor in self._open_anchors:
+                raise ComposerError(None, None, f"alias *{event.anchor} refers to the node that contains it "
+                                    "(a recursive structure)", event.start_mark)
+            node = self.anchors.get(event.anchor)
+            if node is not None:
+                self.alias_nodes += self._size(node)
+                if self.alias_nodes > MAX_ALIAS_NODES:
+                    raise ComposerError(None, None, f"aliases expand the document by more than "
+                                        f"{MAX_ALIAS_NODES:,} nodes (at *{event.anchor})", event.start_mark)
+            return super().compose_node(parent, index)
+        event = self.parser.peek_event()
+        anchor = getattr(event, "anchor", None)
+        if anchor is None:
+            return super().compose_node(parent, index)
+        self._open_anchors.append(anchor)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._open_anchors.pop()
+
+    def _size(self, node: Any) -> int:
+        """Nodes in ``node`` with every alias expanded (memoised: shared nodes are counted once each)."""
+        known = self._sizes.get(id(node))
+        if known is not None:
+            return known
+        if isinstance(node, MappingNode):
+            size = 1 + sum(self._size(k) + self._size(v) for k, v in node.value)
+        elif isinstance(node, SequenceNode):
+            size = 1 + sum(self._size(v) for v in node.value)
+        else:
+            size = 1
+        self._sizes[id(node)] = size
+        return size
+
+
+class _Constructor(RoundTripConstructor):
+    """Keeps an impossible date (``2024-13-45``) as its text and notes where it is, so validation can
+    report it with its line and go on to find every other problem."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.bad_timestamps: list[tuple[int, int, str, str]] = []
+
+    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node, values)
+        except (ValueError, OverflowError, ConstructorError) as exc:
+            reason = getattr(exc, "problem", None) or str(exc)
+            self.bad_timestamps.append((node.start_mark.line + 1, node.start_mark.column + 1, node.value, reason))
+            return node.value
+
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        """A value its explicit tag cannot hold (``!!int 1e5``) becomes a located error."""
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise ConstructorError(None, None, f"cannot read {node.value!r} as {node.tag}: {exc}"
+                                   if isinstance(node.value, str) else f"cannot read the value: {exc}",
+                                   node.start_mark) from None
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
+
+
+def load_yaml(path: str | Path, text: str | None = None, issues: IssueCollector | None = None) -> CommentedMap:
+    """Parse a YAML file into a round-trip mapping. Syntax errors become SchemaError with a location.
+
+    Invalid dates written unquoted are kept as text; they are added to ``issues`` when given (so the
+    caller goes on validating), otherwise raised as a SchemaError.
+    """
     path = Path(path)
     if text is None:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise SchemaError([Issue(Location(str(path)), "file not found")]) from None
+        text = read_source(path)
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
+    yaml.max_depth = MAX_DEPTH
+    yaml.Composer = _Composer
+    yaml.Constructor = _Constructor
     try:
         data = yaml.load(text)
+    except MaxDepthExceededError as exc:
+        mark = exc.problem_mark
+        loc = Location(str(path), mark.line + 1, mark.column + 1) if mark else Location(str(path))
+        raise SchemaError([Issue(loc, f"mappings and lists are nested more than {MAX_DEPTH} levels deep",
+                                 suggestion="flatten the structure")]) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = Location(str(path), mark.line + 1, mark.column + 1) if mark else Location(str(path))
         raise SchemaError([Issue(loc, f"invalid YAML: {exc.problem or exc.context}")]) from None
+    except ReaderError as exc:
+        line, column = _line_col(text[:exc.position])
+        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        raise SchemaError([Issue(Location(str(path), line, column), f"invalid YAML: character U+{char:04X} is "
+                                 "not allowed (a binary file?)",
+                                 expected="a YAML text file")]) from None
+    except RecursionError:
+        raise SchemaError([Issue(Location(str(path)), "the document is nested too deeply to read",
+                                 suggestion="flatten the structure")]) from None
     except Exception as exc:  # ruamel raises a few non-marked errors, e.g. duplicate keys
         raise SchemaError([Issue(Location(str(path)), f"invalid YAML: {exc}")]) from None
     if not isinstance(data, CommentedMap):
         raise SchemaError([Issue(Location(str(path), 1, 1), "the file must contain a mapping",
                                  expected="keys such as `dataset:` and `tables:`")])
+    bad = yaml.constructor.bad_timestamps
+    if bad:
+        found = [Issue(Location(str(path), line, column), f"invalid date {value!r}: {reason}",
+                       expected="a real date such as 2024-12-31 (or quote the text)") for line, column, value, reason
+                 in bad]
+        if issues is None:
+            raise SchemaError(found)
+        issues.issues.extend(found)
     return data
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
-from mock_pipelines.schema.model import IDENTIFIER
+from mock_pipelines.schema.model import IDENTIFIER, PARTITION_COLUMN
 
-PARTITION_COLUMN = "mock_partition"  # extra column of partitioned tables: the partition key of each row
+__all__ = ["MAX_NAME", "PARTITION_COLUMN", "check_identifier", "constraint_name"]
 MAX_NAME = 63  # PostgreSQL truncates longer identifiers silently; MySQL refuses names over 64
 
 
