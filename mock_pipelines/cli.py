@@ -281,7 +281,7 @@ def run(
     import dagster as dg
 
     from mock_pipelines.defs.build import Layer
-    from mock_pipelines.defs.progress import QUIET_RUN_CONFIG, RunProgress
+    from mock_pipelines.defs.progress import QUIET_RUN_CONFIG, RunProgress, check_counts
     from mock_pipelines.profiles import MissingEnvVar, load_profile
 
     if not verbose:  # Dagster's own warnings and log lines go to the instance, not the terminal
@@ -334,11 +334,9 @@ def run(
                                             run_config=None if verbose else QUIET_RUN_CONFIG, **kwargs)
     seconds = time.perf_counter() - started
     evaluations = result.get_asset_check_evaluations()
-    failed = [e for e in evaluations if not e.passed]
     out.print(f"{'succeeded' if result.success else 'FAILED'} in {seconds:.1f}s: {progress.tables} table"
               f"{'s' if progress.tables != 1 else ''}, {progress.rows:,} rows"
-              + (f"; checks: {len(evaluations) - len(failed)} passed, {len(failed)} failed" if evaluations else ""),
-              highlight=False)
+              + (f"; checks: {check_counts(evaluations)}" if evaluations else ""), highlight=False)
     if not result.success:
         for event in result.all_events:
             if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:

@@ -4,6 +4,7 @@ from the events the instance stores (every one of them is kept there, whatever i
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +14,14 @@ import dagster as dg
 # Dagster's console logger at this level prints nothing: the run's events still all go to the instance.
 QUIET_RUN_CONFIG: dict[str, Any] = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 MAX_NAMED = 5  # failed checks named on a table's checks line
+
+
+def check_counts(evaluations: list[Any]) -> str:
+    """``12 passed, 1 failed, 2 warned``: failed ones of error severity, warned ones of warn severity (as
+    ``mock-pipelines report`` counts them)."""
+    failed = sum(not e.passed and e.severity == dg.AssetCheckSeverity.ERROR for e in evaluations)
+    warned = sum(not e.passed for e in evaluations) - failed
+    return f"{len(evaluations) - failed - warned} passed, {failed} failed, {warned} warned"
 
 
 def _why(evaluation: Any) -> str:
@@ -40,12 +49,17 @@ class RunProgress:
     with one line per landed table or partition, per table's checks and per pool wait."""
 
     show: Callable[[str], None]
-    width: int = 28  # of the asset column
+    width: int = 28  # of the asset column (the detail column takes 28 too)
     landed: list[Landed] = field(default_factory=list)
     _since: dict[str, float] = field(default_factory=dict)
     _checks: dict[str, list[Any]] = field(default_factory=dict)
 
     def __call__(self, entry: Any) -> None:
+        # What is shown must never fail the run (the instance has every event whatever happens here).
+        with contextlib.suppress(Exception):
+            self._follow(entry)
+
+    def _follow(self, entry: Any) -> None:
         event = entry.dagster_event
         if event is None:
             return
@@ -68,8 +82,7 @@ class RunProgress:
                 asset = evaluations[0].asset_key.to_user_string()
                 names = [f"{e.check_name} ({_why(e)})" for e in failed[:MAX_NAMED]]
                 names += [f"… {len(failed) - MAX_NAMED} more"] if len(failed) > MAX_NAMED else []
-                self._line(asset, "checks", f"{len(evaluations) - len(failed)} passed, {len(failed)} failed",
-                           seconds, ", ".join(names))
+                self._line(asset, "checks", check_counts(evaluations), seconds, ", ".join(names))
             if event.event_type == dg.DagsterEventType.STEP_FAILURE:
                 self.show(f"  {step}: FAILED after {seconds:.1f}s (the reason follows the summary)")
         elif event.event_type == dg.DagsterEventType.ENGINE_EVENT and event.message \
@@ -88,7 +101,7 @@ class RunProgress:
                    item.seconds, item.where)
 
     def _line(self, asset: str, part: str, detail: str, seconds: float, where: str = "") -> None:
-        self.show(f"  {asset:<{self.width}}  {part:<10} {detail:>20} {seconds:>7.1f}s  {where}".rstrip())
+        self.show(f"  {asset:<{self.width}}  {part:<10} {detail:>28} {seconds:>7.1f}s  {where}".rstrip())
 
     @property
     def rows(self) -> int:

@@ -101,7 +101,8 @@ def test_run_prints_one_line_per_table_and_a_summary_and_nothing_from_dagster(pr
     assert Path(landed[0][4]) == project.root / "out-local" / "tiny" / "customers" / "part-00000.parquet"
     assert all(float(m[3]) >= 0 for m in landed)
     assert [line.split()[0] for line in lines if " checks " in line] == ["tiny/customers", "tiny/orders"]
-    assert re.match(r"^succeeded in [\d.]+s: 2 tables, [\d,]+ rows; checks: \d+ passed, 0 failed$", lines[-1])
+    assert re.match(r"^succeeded in [\d.]+s: 2 tables, [\d,]+ rows; checks: \d+ passed, 0 failed, 0 warned$",
+                    lines[-1])
     assert len(lines) == 1 + 2 + 2 + 1 + 1  # header, tables, their checks, the report, the summary
 
 

@@ -44,7 +44,7 @@ def test_a_line_per_landed_partition_and_one_per_tables_checks_naming_the_failed
     landed, checks = lines
     assert landed.split() == ["demo/things", "b", "1,234", "rows", landed.split()[4], "/x/a"]
     assert landed.split()[4].endswith("s")
-    assert checks.split()[:6] == ["demo/things", "checks", "1", "passed,", "1", "failed"]
+    assert checks.split()[:8] == ["demo/things", "checks", "1", "passed,", "0", "failed,", "1", "warned"]
     assert checks.endswith("positive (warn)")
 
 
