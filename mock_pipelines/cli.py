@@ -330,8 +330,12 @@ def run(
     started = time.perf_counter()
     with instance:
         instance.add_event_listener(run_id, progress)
-        result = job_def.execute_in_process(instance=instance, raise_on_error=False, run_id=run_id,
-                                            run_config=None if verbose else QUIET_RUN_CONFIG, **kwargs)
+        try:
+            result = job_def.execute_in_process(instance=instance, raise_on_error=False, run_id=run_id,
+                                                run_config=None if verbose else QUIET_RUN_CONFIG, **kwargs)
+        except dg.DagsterInvalidConfigError as exc:  # e.g. a destination's {env: NAME} that is not set
+            _fail(f"the run of {job!r} on profile {prof.profile!r} could not start: "
+                  + "; ".join(_config_problem(e.message) for e in exc.errors))
     seconds = time.perf_counter() - started
     evaluations = result.get_asset_check_evaluations()
     out.print(f"{'succeeded' if result.success else 'FAILED'} in {seconds:.1f}s: {progress.tables} table"
@@ -342,6 +346,18 @@ def run(
             if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
                 err.print(f"[red]{event.step_key}[/]: {event.step_failure_data.error.message.strip()}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _config_problem(message: str) -> str:
+    """One line of a Dagster run-config error: an unset environment variable as profiles name it."""
+    import re
+
+    from mock_pipelines.profiles import MissingEnvVar
+
+    unset = re.search(r'environment variable "([^"]+)" which is not set', message)
+    if unset:
+        return str(MissingEnvVar(unset[1], "a destination of the profile"))
+    return message.strip().splitlines()[0]
 
 
 DAGSTER_HOMES = ".dagster_home"  # under the project root: one Dagster instance per profile

@@ -165,3 +165,24 @@ def test_make_demo_and_ui_use_the_profiles_own_dagster_home(args, profile):
     ui = _make_dry_run("ui", *args)
     assert f"cp dagster.yaml {home}/dagster.yaml" in ui
     assert f"MOCK_PIPELINES_PROFILE={profile} .venv/bin/dagster dev -h 127.0.0.1 -p 3000" in ui
+
+
+def test_a_destination_variable_that_is_not_set_is_one_clear_line(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from mock_pipelines.cli import app
+
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "tiny.yaml").write_text(SCHEMA, encoding="utf-8")
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles" / "db.yaml").write_text(
+        "profile: db\ndatasets: [tiny]\ndestinations:\n  - kind: sql\n    url: {env: MOCK_PIPELINES_UNSET_URL}\n"
+        "sensors: {schema_changes: false, request_inbox: null}\n", encoding="utf-8")
+    monkeypatch.setenv("MOCK_PIPELINES_HOME", str(tmp_path))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("MOCK_PIPELINES_UNSET_URL", raising=False)
+    done = CliRunner().invoke(app, ["run", "--profile", "db", "--job", "tiny__all_tables"])
+    assert done.exit_code == 1, done.output
+    assert isinstance(done.exception, SystemExit), done.exception  # a clean exit, not an uncaught error
+    assert "environment variable MOCK_PIPELINES_UNSET_URL is not set (needed for a destination of the profile)" \
+        in " ".join(done.output.split())
