@@ -3,6 +3,7 @@ per landed table or partition, a line per table's checks naming those that faile
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 import dagster as dg
@@ -51,3 +52,17 @@ def test_a_line_per_landed_partition_and_one_per_tables_checks_naming_the_failed
 def test_a_failed_step_has_its_line():
     lines = _lines([broken])
     assert len(lines) == 1 and lines[0].startswith("  demo__broken: FAILED after ")
+
+
+def test_a_step_waiting_for_a_pool_slot_says_so_once():
+    from dagster._core.events import DagsterEvent, EngineEventData
+    from dagster._core.events.log import EventLogEntry
+
+    lines: list[str] = []
+    progress = RunProgress(lines.append)
+    for message in ("Step blocked by limit for pool db", "Step still blocked by limit for pool db"):
+        event = DagsterEvent(event_type_value="ENGINE_EVENT", job_name="j", step_key="shop__orders", message=message,
+                             event_specific_data=EngineEventData(metadata={"pool": dg.MetadataValue.pool("db")}))
+        progress(EventLogEntry(error_info=None, level=logging.DEBUG, user_message=message, run_id="r",
+                               timestamp=1.0, step_key="shop__orders", job_name="j", dagster_event=event))
+    assert lines == ["  shop__orders: waiting for a free slot of pool 'db' (limit in $DAGSTER_HOME/dagster.yaml)"]
