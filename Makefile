@@ -1,12 +1,16 @@
 # Two commands do all the set-up on a fresh machine:
 #   make demo   — install pinned dependencies into .venv, materialise the demo datasets through Dagster
-#                 on the `local` profile (Parquet under data/), recording the run in .dagster_home/
+#                 on the `local` profile (Parquet under data/), recording the run in .dagster_home/local/
 #   make test   — install pinned dependencies into .venv, run the whole test suite
-PYTHON ?= python3
-VENV   := .venv
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
-export DAGSTER_HOME := $(CURDIR)/.dagster_home
+# `make demo PROFILE=ci` / `make ui PROFILE=ci` use another profile, with a Dagster instance of its own
+# (.dagster_home/<profile>/), so the runs and materialisations of two profiles never mix.
+PYTHON  ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+PROFILE ?= $(or $(MOCK_PIPELINES_PROFILE),local)
+PORT    ?= 3000
+export DAGSTER_HOME := $(CURDIR)/.dagster_home/$(basename $(notdir $(PROFILE)))
 
 .PHONY: demo ui test lint bench install lock clean
 
@@ -24,11 +28,11 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
 demo: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/mock-pipelines run --profile local --job all_datasets
+	$(BIN)/mock-pipelines run --profile $(PROFILE) --job all_datasets
 
-# The Dagster UI on http://127.0.0.1:3000 over the same instance (runs, materialisations, metadata).
+# The Dagster UI on http://127.0.0.1:$(PORT) over the profile's instance (runs, materialisations, metadata).
 ui: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster dev -h 127.0.0.1 -p 3000
+	MOCK_PIPELINES_PROFILE=$(PROFILE) $(BIN)/dagster dev -h 127.0.0.1 -p $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile

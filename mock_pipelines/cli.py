@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -341,10 +342,14 @@ def run(
                                                        metavar="KEY")] = None,
     partition_to: Annotated[str | None, typer.Option("--to", help="Last partition of a range.",
                                                      metavar="KEY")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also stream Dagster's own log lines "
+                                          "(every event of the run) to stderr.")] = False,
 ) -> None:
-    """Materialise a job through Dagster and record the run in the Dagster instance ($DAGSTER_HOME).
+    """Materialise a job through Dagster and record the run in the Dagster instance ($DAGSTER_HOME, by
+    default .dagster_home/<profile>).
 
-    Open the UI afterwards (make ui) to see the materialisations and their metadata.
+    Prints one line per table (or partition) as it lands and a summary; the full event log stays in the
+    instance: open the UI on it afterwards (make ui PROFILE=<profile>).
     """
     import logging
     import warnings
@@ -352,8 +357,13 @@ def run(
     import dagster as dg
 
     from mock_pipelines.defs.build import Layer
+    from mock_pipelines.defs.progress import QUIET_RUN_CONFIG, RunProgress, check_counts
     from mock_pipelines.profiles import MissingEnvVar, load_profile
 
+    if not verbose:  # Dagster's own warnings and log lines go to the instance, not the terminal
+        for category in (dg.BetaWarning, dg.PreviewWarning, dg.SupersessionWarning, DeprecationWarning):
+            warnings.filterwarnings("ignore", category=category)
+        logging.getLogger("dagster").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
     try:
         prof = load_profile(profile)
@@ -380,32 +390,32 @@ def run(
             kwargs["partition_key"] = partition or job_def.partitions_def.get_last_partition_key()
     elif partition or partition_from or partition_to:
         _fail(f"job {job!r} is not partitioned in profile {prof.profile!r}; drop --partition/--from/--to")
-    instance, process_tags = _run_instance()
+    home = _dagster_home(prof)
+    instance, process_tags = _run_instance(home)
     kwargs["tags"] = {**kwargs.get("tags", {}), **process_tags}
-    logging.getLogger("dagster").setLevel(logging.WARNING)
+    run_id = str(uuid.uuid4())  # known before the run starts, so its events can be followed
+    width = max((len(k.to_user_string()) for k in job_def.asset_layer.asset_graph.get_all_asset_keys()), default=20)
+    progress = RunProgress(lambda line: out.print(line, highlight=False, markup=False, soft_wrap=True),
+                           width=min(width, 40))
+    where = f" partition {kwargs['partition_key']}" if "partition_key" in kwargs else \
+        f" partitions {kwargs['tags']['dagster/asset_partition_range_start']}…" \
+        f"{kwargs['tags']['dagster/asset_partition_range_end']}" \
+        if "dagster/asset_partition_range_start" in kwargs.get("tags", {}) else ""
+    out.print(f"{job}{where} on profile {prof.profile} — run {run_id[:8]}, recorded in {home}", highlight=False)
     started = time.perf_counter()
     with instance:
-        result = job_def.execute_in_process(instance=instance, raise_on_error=False, **kwargs)
+        instance.add_event_listener(run_id, progress)
+        try:
+            result = job_def.execute_in_process(instance=instance, raise_on_error=False, run_id=run_id,
+                                                run_config=None if verbose else QUIET_RUN_CONFIG, **kwargs)
+        except dg.DagsterInvalidConfigError as exc:  # e.g. a destination's {env: NAME} that is not set
+            _fail(f"the run of {job!r} on profile {prof.profile!r} could not start: "
+                  + "; ".join(_config_problem(e.message) for e in exc.errors))
     seconds = time.perf_counter() - started
-    view = Table(title=f"{job} on profile {prof.profile} — run {result.run_id[:8]} "
-                       f"{'succeeded' if result.success else 'FAILED'} in {seconds:.1f}s", title_justify="left")
-    for col in ("asset", "partition", "rows", "destination"):
-        view.add_column(col)
-    for event in result.get_asset_materialization_events():
-        mat = event.materialization
-        meta = mat.metadata
-        rows = meta.get("dagster/row_count")
-        dest = meta.get("destination")
-        view.add_row(mat.asset_key.to_user_string(), mat.partition or "—", f"{rows.value:,}" if rows else "?",
-                     str(dest.value) if dest else "")
-    out.print(view)
     evaluations = result.get_asset_check_evaluations()
-    if evaluations:
-        failed = [e for e in evaluations if not e.passed]
-        out.print(f"checks: {len(evaluations) - len(failed)} passed, {len(failed)} failed", highlight=False)
-        for e in failed[:20]:
-            level = "[red]error[/]" if e.severity == dg.AssetCheckSeverity.ERROR else "[yellow]warn[/]"
-            out.print(f"  {level} {e.asset_key.to_user_string()}: {e.check_name}", highlight=False)
+    out.print(f"{'succeeded' if result.success else 'FAILED'} in {seconds:.1f}s: {progress.tables} table"
+              f"{'s' if progress.tables != 1 else ''}, {progress.rows:,} rows"
+              + (f"; checks: {check_counts(evaluations)}" if evaluations else ""), highlight=False)
     if not result.success:
         for event in result.all_events:
             if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
@@ -446,7 +456,7 @@ def jobs(
     out.print(view)
 
 
-def _run_instance() -> tuple[Any, dict[str, str]]:
+def _run_instance(home: Path) -> tuple[Any, dict[str, str]]:
     """The Dagster instance of `run` (first creation under a file lock, so concurrent first runs on a fresh
     $DAGSTER_HOME do not collide), after failing the runs whose `mock-pipelines run` process is gone (killed)
     and freeing their pool slots; and the tags that name this process on the new run."""
@@ -456,10 +466,49 @@ def _run_instance() -> tuple[Any, dict[str, str]]:
 
     try:
         instance = open_instance()
-    except dg.DagsterInvariantViolationError:
-        _fail("DAGSTER_HOME is not set: point it at a folder holding dagster.yaml (`make demo` uses .dagster_home)")
+    except dg.DagsterInvariantViolationError as exc:
+        _fail(f"cannot open the Dagster instance in {home}: {exc}")
     fail_dead_runs(instance, log=lambda message: err.print(f"[yellow]note:[/] {message}", highlight=False))
     return instance, process_tags()
+
+
+def _config_problem(message: str) -> str:
+    """One line of a Dagster run-config error: an unset environment variable as profiles name it."""
+    import re
+
+    from mock_pipelines.profiles import MissingEnvVar
+
+    unset = re.search(r'environment variable "([^"]+)" which is not set', message)
+    if unset:
+        return str(MissingEnvVar(unset[1], "a destination of the profile"))
+    return message.strip().splitlines()[0]
+
+
+DAGSTER_HOMES = ".dagster_home"  # under the project root: one Dagster instance per profile
+# An instance folder of a project root without its own dagster.yaml gets these settings.
+DEFAULT_INSTANCE_SETTINGS = "telemetry:\n  enabled: false\n"
+
+
+def _dagster_home(prof: Any) -> Path:
+    """The Dagster instance folder of a run: ``$DAGSTER_HOME`` when set, else
+    ``<project root>/.dagster_home/<profile>`` (what ``make demo PROFILE=…`` and ``make ui PROFILE=…`` use),
+    so each profile's runs and materialisations stay apart. A folder without ``dagster.yaml`` gets the
+    project's (telemetry off, run and pool limits)."""
+    import os
+
+    home = Path(os.environ.get("DAGSTER_HOME") or prof.root / DAGSTER_HOMES / prof.profile)
+    settings = prof.root / "dagster.yaml"
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        if not (home / "dagster.yaml").exists():
+            tmp = home / f".dagster.yaml.{os.getpid()}"
+            tmp.write_bytes(settings.read_bytes() if settings.is_file() else DEFAULT_INSTANCE_SETTINGS.encode())
+            os.replace(tmp, home / "dagster.yaml")
+    except OSError as exc:
+        _fail(f"cannot prepare the Dagster instance folder {home}: {exc.strerror or exc}; set DAGSTER_HOME "
+              "to a writable folder")
+    os.environ["DAGSTER_HOME"] = str(home.resolve())
+    return home
 
 
 def catalogue_markdown() -> str:

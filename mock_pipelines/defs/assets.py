@@ -13,6 +13,7 @@ import dagster as dg
 from mock_pipelines import GENERATOR_VERSION
 from mock_pipelines.core.engine import DatasetPlan, TableSlice
 from mock_pipelines.defs.partitions import partition_windows
+from mock_pipelines.io.table_io import DERIVED
 from mock_pipelines.schema.model import TableSpec
 
 # Kinds shown as badges in the asset catalogue.
@@ -33,7 +34,7 @@ def column_schema(table: TableSpec) -> dg.TableSchema:
                    if spec.name in fk.columns],
         )
         columns.append(dg.TableColumn(name=spec.name, type=str(spec.type) if spec.type.name != "auto"
-                                      else "derived", description=spec.description or None,
+                                      else DERIVED, description=spec.description or None,
                                       constraints=constraints))
     return dg.TableSchema(columns=columns)
 

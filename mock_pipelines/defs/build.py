@@ -165,7 +165,7 @@ class Layer:
 
     def _report_asset(self, plan: DatasetPlan) -> dg.AssetsDefinition | None:
         """The dataset's quality report, read from the first files destination (a local folder or S3), else
-        from the first database, and written under the profile's local ``reports/`` folder."""
+        from the first database, and written under the profile's local ``reports/<profile>/`` folder."""
         from mock_pipelines.defs.checks import reports_folder
         from mock_pipelines.defs.report import build_report_asset
         from mock_pipelines.io.destination import Destination

@@ -118,8 +118,9 @@ def _unverifiable(asset_key: dg.AssetKey, rule: Rule, missing: list[str]) -> dg.
 
 
 def reports_folder(profile: Any) -> str:
-    """Where a profile's reports go: ``<profile root>/reports`` (the quality report and GX Data Docs)."""
-    return str(profile.root / "reports")
+    """Where a profile's reports go: ``<profile root>/reports/<profile>`` (the quality report and GX Data
+    Docs of each dataset below it), so runs of one profile never overwrite another's."""
+    return str(profile.root / "reports" / profile.profile)
 
 
 def data_docs_folder(reports_root: str, dataset: str) -> str:

@@ -25,7 +25,7 @@ from pydantic import PrivateAttr, ValidationInfo, field_validator
 from mock_pipelines.io import destination as dest
 from mock_pipelines.io.content import ContentHasher
 from mock_pipelines.io.manifest import LandingError, identity_of
-from mock_pipelines.io.table_io import LOAD_AS, TableAssetIO, batches_of, column_schema, one_of
+from mock_pipelines.io.table_io import LOAD_AS, TableAssetIO, batches_of, one_of
 
 
 class MockFilesIOManager(TableAssetIO, dg.ConfigurableIOManager):
@@ -76,11 +76,11 @@ class MockFilesIOManager(TableAssetIO, dg.ConfigurableIOManager):
             raise dg.Failure(description=str(exc)) from None
         return destination
 
-    def _metadata(self, result: dest.WriteResult, schema: pa.Schema) -> dict[str, Any]:
+    def _metadata(self, result: dest.WriteResult, columns: dg.TableSchema) -> dict[str, Any]:
         where = dg.MetadataValue.path(result.uri) if "://" not in result.uri else dg.MetadataValue.url(result.uri)
         return {
             "dagster/row_count": dg.MetadataValue.int(result.rows),
-            "dagster/column_schema": column_schema(schema),
+            "dagster/column_schema": columns,
             "bytes": dg.MetadataValue.int(result.bytes),
             "rows_per_second": dg.MetadataValue.float(round(result.rows_per_second, 1)),
             "seconds": dg.MetadataValue.float(round(result.seconds, 3)),
@@ -112,7 +112,7 @@ class MockFilesIOManager(TableAssetIO, dg.ConfigurableIOManager):
         key = self._partition_key(context, obj)
         schema, batches = batches_of(obj, type(self).__name__)
         result = self._write(self.destination(), dataset, table, schema, batches, key, obj)
-        context.add_output_metadata(self._prefixed(self._metadata(result, schema)))
+        context.add_output_metadata(self._prefixed(self._metadata(result, self._column_schema(context, schema))))
         context.log.info(f"wrote {result.rows:,} rows ({result.bytes:,} bytes) to {result.uri} in "
                          f"{result.seconds:.2f}s")
 
@@ -127,7 +127,7 @@ class MockFilesIOManager(TableAssetIO, dg.ConfigurableIOManager):
         for key, value in slices.items():
             schema, batches = batches_of(value, type(self).__name__)
             result = self._write(destination, dataset, table, schema, batches, str(key), value)
-            metadata = self._metadata(result, schema)
+            metadata = self._metadata(result, self._column_schema(context, schema))
             first = first or metadata
             rows, size, seconds = rows + result.rows, size + result.bytes, seconds + result.seconds
             summary.update(pa.record_batch([[str(key)], [result.content_hash]], names=["partition", "content_hash"]))

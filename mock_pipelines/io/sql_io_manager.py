@@ -27,7 +27,7 @@ from pydantic import Field, PrivateAttr, ValidationInfo, field_validator
 from mock_pipelines.io.content import ContentHasher
 from mock_pipelines.io.destination import WriteResult
 from mock_pipelines.io.sql_reader import SqlTables, ensure_sqlite_folder, hide_password
-from mock_pipelines.io.table_io import LOAD_AS, TableAssetIO, batches_of, column_schema, one_of
+from mock_pipelines.io.table_io import LOAD_AS, TableAssetIO, batches_of, one_of
 from mock_pipelines.schema.model import DatasetSpec
 from mock_pipelines.sql import (
     FOREIGN_KEY_CHECKS,
@@ -176,7 +176,8 @@ class MockSqlIOManager(TableAssetIO, dg.ConfigurableIOManager):
             return
         key = self._partition_key(context, obj)
         (result, schema), attempts = self._write(context, dataset, table, obj, key)
-        context.add_output_metadata(self._prefixed(self._metadata(result, schema, attempts)))
+        columns = self._column_schema(context, schema)
+        context.add_output_metadata(self._prefixed(self._metadata(result, columns, attempts)))
         context.log.info(f"wrote {result.rows:,} rows to {result.uri} in {result.seconds:.2f}s"
                          + (f" ({attempts} attempts)" if attempts > 1 else ""))
 
@@ -217,7 +218,7 @@ class MockSqlIOManager(TableAssetIO, dg.ConfigurableIOManager):
         uri = ""
         for key, value in slices.items():
             (result, schema), tries = self._write(context, dataset, table, value, str(key))
-            metadata = self._metadata(result, schema, tries)
+            metadata = self._metadata(result, self._column_schema(context, schema), tries)
             first = first or metadata
             uri = result.uri
             rows, size, seconds, attempts = rows + result.rows, size + result.bytes, seconds + result.seconds, \
@@ -238,11 +239,11 @@ class MockSqlIOManager(TableAssetIO, dg.ConfigurableIOManager):
         context.log.info(f"wrote {len(slices)} partitions, {rows:,} rows to {uri} in {seconds:.2f}s")
 
     @staticmethod
-    def _metadata(result: WriteResult, schema: pa.Schema, attempts: int) -> dict[str, Any]:
+    def _metadata(result: WriteResult, columns: dg.TableSchema, attempts: int) -> dict[str, Any]:
         location, _, table = result.uri.rpartition("#")
         return {
             "dagster/row_count": dg.MetadataValue.int(result.rows),
-            "dagster/column_schema": column_schema(schema),
+            "dagster/column_schema": columns,
             "bytes": dg.MetadataValue.int(result.bytes),
             "rows_per_second": dg.MetadataValue.float(round(result.rows_per_second, 1)),
             "seconds": dg.MetadataValue.float(round(result.seconds, 3)),

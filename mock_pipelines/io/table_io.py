@@ -11,6 +11,7 @@ import dagster as dg
 import pyarrow as pa
 
 LOAD_AS = ("pandas", "arrow")
+DERIVED = "derived"  # the declared type of a column typed by what it computes (see defs/assets.py)
 
 
 def batches_of(obj: Any, manager: str) -> tuple[pa.Schema, Any]:
@@ -39,8 +40,37 @@ def one_of(field: str, value: str, choices: tuple[str, ...]) -> str:
     return value
 
 
-def column_schema(schema: pa.Schema) -> dg.TableSchema:
-    return dg.TableSchema(columns=[dg.TableColumn(f.name, str(f.type)) for f in schema])
+def logical_type(t: pa.DataType) -> str:
+    """The schema language's name of an Arrow type: ``string`` for dictionary-encoded or plain strings,
+    ``decimal(12,2)``, ``date``, ``timestamp``, ``int``, ``float``, ``bool`` (the Arrow name otherwise)."""
+    if pa.types.is_dictionary(t):
+        return logical_type(t.value_type)
+    if pa.types.is_decimal(t):
+        return f"decimal({t.precision},{t.scale})"
+    checks = ((pa.types.is_boolean, "bool"), (pa.types.is_integer, "int"), (pa.types.is_floating, "float"),
+              (pa.types.is_date, "date"), (pa.types.is_timestamp, "timestamp"),
+              (lambda x: pa.types.is_string(x) or pa.types.is_large_string(x), "string"))
+    return next((name for check, name in checks if check(t)), str(t))
+
+
+def column_schema(schema: pa.Schema, declared: Any = None) -> dg.TableSchema:
+    """The column schema a materialisation records: the asset's declared columns (logical types,
+    descriptions, constraints, as in the asset's definition) where ``declared`` (a ``TableSchema`` or its
+    metadata value) names them, with the written type of columns declared ``derived``; the schema
+    language's name of the Arrow type of any other column."""
+    declared = getattr(declared, "schema", declared)
+    known = {c.name: c for c in declared.columns} if isinstance(declared, dg.TableSchema) else {}
+    columns = []
+    for f in schema:
+        column = known.get(f.name)
+        if column is None:
+            columns.append(dg.TableColumn(f.name, logical_type(f.type)))
+        elif column.type == DERIVED:
+            columns.append(dg.TableColumn(f.name, logical_type(f.type), description=column.description,
+                                          constraints=column.constraints, tags=column.tags))
+        else:
+            columns.append(column)
+    return dg.TableSchema(columns=columns)
 
 
 class TableAssetIO:
@@ -101,6 +131,12 @@ class TableAssetIO:
         except Exception:  # built by build_output_context without a step: the summary alone is recorded
             return
         step.add_asset_metadata(metadata, asset_key=context.asset_key, partition_key=key)
+
+    @staticmethod
+    def _column_schema(context: dg.OutputContext, schema: pa.Schema) -> dg.TableSchema:
+        """The columns of what was written, as the asset's definition declares them (the definition's
+        ``dagster/column_schema``), so the materialisation shows logical types, not Arrow's."""
+        return column_schema(schema, (context.definition_metadata or {}).get("dagster/column_schema"))
 
     def _wants_arrow(self, context: dg.InputContext) -> bool:
         """An input annotated ``pa.Table`` gets Arrow and one annotated ``pd.DataFrame`` pandas, whatever

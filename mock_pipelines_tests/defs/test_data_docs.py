@@ -14,7 +14,7 @@ from mock_pipelines_tests.defs.conftest import write_profile
 
 
 def _layer(tmp_path: Path) -> Layer:
-    # Root at tmp_path: reports go to tmp_path/reports, not into the repository.
+    # Root at tmp_path: reports go to tmp_path/reports/tmp_profile, not into the repository.
     return Layer(load_profile(write_profile(tmp_path, datasets=["hr"], scale=0.2), root=tmp_path))
 
 
@@ -33,7 +33,7 @@ def test_each_check_step_links_its_data_docs_page_and_a_rerun_replaces_it(tmp_pa
     job = layer.definitions().resolve_job_def(DATASET_JOB.format(dataset="hr"))
     first = job.execute_in_process(instance=instance)
     assert first.success
-    folder = tmp_path / "reports" / "hr" / "data_docs"
+    folder = tmp_path / "reports" / "tmp_profile" / "hr" / "data_docs"
     evaluations = first.get_asset_check_evaluations()
     employees = [e for e in evaluations if e.asset_key == dg.AssetKey(["hr", "employees"])]
     assert employees and all("data_docs" in e.metadata for e in employees)
@@ -62,6 +62,6 @@ def test_the_quality_report_links_the_data_docs_of_the_whole_dataset(tmp_path):
     assert materialisation is not None
     meta = materialisation.asset_materialization.metadata
     index = _path(meta["data_docs"].value)
-    assert index == (tmp_path / "reports" / "hr" / "data_docs" / "index.html").resolve() and index.exists()
-    assert Path(meta["report"].value).parent == tmp_path / "reports" / "hr"
+    assert index == (tmp_path / "reports" / "tmp_profile" / "hr" / "data_docs" / "index.html").resolve() and index.exists()
+    assert Path(meta["report"].value).parent == tmp_path / "reports" / "tmp_profile" / "hr"
 

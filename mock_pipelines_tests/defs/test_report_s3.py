@@ -42,7 +42,7 @@ def test_the_report_of_s3_data_is_built_from_the_bucket(tmp_path, s3_server, mon
         instance=instance)
     assert result.success
     meta = instance.get_latest_materialization_event(report_key).asset_materialization.metadata
-    report = tmp_path / "reports" / "hr" / "quality_report.html"
+    report = tmp_path / "reports" / "s3_report" / "hr" / "quality_report.html"
     assert meta["report"].value == str(report) and report.exists()
     assert meta["checks_failed"].value == 0 and meta["checks_passed"].value > 20
     text = report.read_text()

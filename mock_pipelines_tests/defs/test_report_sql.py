@@ -51,7 +51,7 @@ def test_the_report_of_a_database_is_built_from_its_tables(tmp_path, database_ur
     for day in ("2024-01-01", "2024-01-02"):
         assert job.execute_in_process(instance=instance, partition_key=day).success
     meta = instance.get_latest_materialization_event(report_key).asset_materialization.metadata
-    report = tmp_path / "reports" / "healthcare" / "quality_report.html"
+    report = tmp_path / "reports" / "sql_report" / "healthcare" / "quality_report.html"
     assert meta["report"].value == str(report) and report.exists()
     assert meta["checks_failed"].value == 0 and meta["checks_passed"].value > 20
     text = report.read_text()

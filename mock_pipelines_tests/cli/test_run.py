@@ -1,0 +1,188 @@
+"""`mock-pipelines run` in a real process on a tiny project with two profiles, `local` and `ci`:
+
+* quiet by default — one line per table as it lands (asset, rows, seconds, destination), a line per check
+  step, a summary; no Dagster log line, warning or banner on stdout or stderr; yet the instance keeps the
+  run's full event log (DEBUG events included);
+* `--verbose` streams Dagster's own log lines as well;
+* profiles are kept apart: without `DAGSTER_HOME` each profile's runs are recorded in its own instance
+  (`.dagster_home/<profile>`), and its reports go to `reports/<profile>/`, so a `ci` run touches none of
+  the `local` profile's report files.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+SCHEMA = """\
+dataset: tiny
+seed: 5
+tables:
+  customers:
+    rows: 30
+    primary_key: customer_id
+    columns:
+      customer_id: sequence
+      tier: {gen: choice, values: [gold, silver]}
+  orders:
+    rows: {per: customers, count: poisson(2)}
+    primary_key: order_id
+    columns:
+      order_id: sequence
+      customer_id: {ref: customers.customer_id}
+"""
+
+PROFILE = """\
+profile: {name}
+datasets: [tiny]
+seed: 1
+destinations:
+  - kind: files
+    path: out-{name}
+sensors: {{schema_changes: false, request_inbox: null}}
+"""
+
+# A progress line: asset, then "<n> rows", seconds, destination.
+LANDED = re.compile(r"^  (tiny/\w+)\s+([\d,]+) rows\s+([\d.]+)s  (\S+)$")
+
+
+@dataclass
+class Project:
+    root: Path
+    local: subprocess.CompletedProcess
+    ci: subprocess.CompletedProcess
+    local_reports_before_ci: dict[str, bytes]
+
+
+def _cli(root: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "MOCK_PIPELINES_PROFILE")}
+    env["MOCK_PIPELINES_HOME"] = str(root)
+    return subprocess.run([sys.executable, "-m", "mock_pipelines.cli", *args], capture_output=True, text=True,
+                          cwd=root, env=env, timeout=300)
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Project:
+    root = tmp_path_factory.mktemp("project")
+    (root / "schemas").mkdir()
+    (root / "schemas" / "tiny.yaml").write_text(SCHEMA, encoding="utf-8")
+    (root / "profiles").mkdir()
+    for name in ("local", "ci"):
+        (root / "profiles" / f"{name}.yaml").write_text(PROFILE.format(name=name), encoding="utf-8")
+    local = _cli(root, "run", "--profile", "local", "--job", "tiny__all_tables")
+    before = _files(root / "reports" / "local")
+    ci = _cli(root, "run", "--profile", "ci", "--job", "tiny__all_tables", "--verbose")
+    return Project(root, local, ci, before)
+
+
+def test_run_prints_one_line_per_table_and_a_summary_and_nothing_from_dagster(project):
+    done = project.local
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stderr == ""  # no Dagster log line, warning or telemetry banner
+    assert "DEBUG" not in done.stdout and " - dagster - " not in done.stdout
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("tiny__all_tables on profile local — run ")
+    landed = [LANDED.match(line) for line in lines if LANDED.match(line)]
+    assert [m[1] for m in landed] == ["tiny/customers", "tiny/orders"]  # one line per table, in FK order
+    assert landed[0][2] == "30"
+    assert Path(landed[0][4]) == project.root / "out-local" / "tiny" / "customers" / "part-00000.parquet"
+    assert all(float(m[3]) >= 0 for m in landed)
+    assert [line.split()[0] for line in lines if " checks " in line] == ["tiny/customers", "tiny/orders"]
+    assert re.match(r"^succeeded in [\d.]+s: 2 tables, [\d,]+ rows; checks: \d+ passed, 0 failed, 0 warned$",
+                    lines[-1])
+    assert len(lines) == 1 + 2 + 2 + 1 + 1  # header, tables, their checks, the report, the summary
+
+
+def test_the_instance_keeps_the_full_event_log_of_a_quiet_run(project):
+    instance = dg.DagsterInstance.from_config(str(project.root / ".dagster_home" / "local"))
+    with instance:
+        [run] = instance.get_runs()
+        logs = instance.all_logs(run.run_id)
+    assert run.job_name == "tiny__all_tables" and run.run_id[:8] in project.local.stdout
+    starts = [e for e in logs if e.dagster_event is not None and e.dagster_event.event_type_value == "STEP_START"]
+    assert starts and all(e.level == logging.DEBUG for e in starts)
+    assert any(e.dagster_event is not None and e.dagster_event.event_type_value == "ASSET_MATERIALIZATION"
+               for e in logs)
+
+
+def test_run_verbose_streams_dagsters_log_lines(project):
+    done = project.ci
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r" - dagster - DEBUG - tiny__all_tables - .* - STEP_START - ", done.stderr)
+    assert "ASSET_MATERIALIZATION" in done.stderr
+    assert [m[1] for m in map(LANDED.match, done.stdout.splitlines()) if m] == ["tiny/customers", "tiny/orders"]
+
+
+def test_each_profile_has_its_own_instance_and_reports_folder(project):
+    assert project.local_reports_before_ci, "the local run wrote its report and Data Docs"
+    assert (project.root / "reports" / "local" / "tiny" / "quality_report.html").is_file()
+    assert (project.root / "reports" / "ci" / "tiny" / "quality_report.html").is_file()
+    assert _files(project.root / "reports" / "local") == project.local_reports_before_ci  # ci touched none
+    assert sorted(p.name for p in (project.root / "reports").iterdir()) == ["ci", "local"]
+    homes = project.root / ".dagster_home"
+    for name in ("local", "ci"):
+        assert (homes / name / "dagster.yaml").read_text().startswith("telemetry:")
+        with dg.DagsterInstance.from_config(str(homes / name)) as instance:
+            runs = instance.get_runs()
+            assert [r.tags.get("dagster/partition") for r in runs] == [None]
+            assert len(runs) == 1 and runs[0].run_id[:8] in (project.local if name == "local" else project.ci).stdout
+    assert f"recorded in {homes / 'ci'}" in project.ci.stdout
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _make_dry_run(*args: str) -> str:
+    """What ``make -n -B <args>`` would run in the repository (nothing is run)."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    env = {k: v for k, v in os.environ.items() if k not in ("PROFILE", "MOCK_PIPELINES_PROFILE", "PORT")}
+    done = subprocess.run(["make", "--no-print-directory", "-n", "-B", *args], capture_output=True, text=True,
+                          cwd=ROOT, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.parametrize(("args", "profile"), [((), "local"), (("PROFILE=ci",), "ci")])
+def test_make_demo_and_ui_use_the_profiles_own_dagster_home(args, profile):
+    home = ROOT / ".dagster_home" / profile
+    demo = _make_dry_run("demo", *args)
+    assert f"cp dagster.yaml {home}/dagster.yaml" in demo
+    assert f"mock-pipelines run --profile {profile} --job all_datasets" in demo
+    ui = _make_dry_run("ui", *args)
+    assert f"cp dagster.yaml {home}/dagster.yaml" in ui
+    assert f"MOCK_PIPELINES_PROFILE={profile} .venv/bin/dagster dev -h 127.0.0.1 -p 3000" in ui
+
+
+def test_a_destination_variable_that_is_not_set_is_one_clear_line(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from mock_pipelines.cli import app
+
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "tiny.yaml").write_text(SCHEMA, encoding="utf-8")
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles" / "db.yaml").write_text(
+        "profile: db\ndatasets: [tiny]\ndestinations:\n  - kind: sql\n    url: {env: MOCK_PIPELINES_UNSET_URL}\n"
+        "sensors: {schema_changes: false, request_inbox: null}\n", encoding="utf-8")
+    monkeypatch.setenv("MOCK_PIPELINES_HOME", str(tmp_path))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("MOCK_PIPELINES_UNSET_URL", raising=False)
+    done = CliRunner().invoke(app, ["run", "--profile", "db", "--job", "tiny__all_tables"])
+    assert done.exit_code == 1, done.output
+    assert isinstance(done.exception, SystemExit), done.exception  # a clean exit, not an uncaught error
+    assert "environment variable MOCK_PIPELINES_UNSET_URL is not set (needed for a destination of the profile)" \
+        in " ".join(done.output.split())
