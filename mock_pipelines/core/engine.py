@@ -43,7 +43,8 @@ def arrow_type(t: ColumnType) -> pa.DataType | None:
     return {
         "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "string": pa.string(),
         "date": pa.date32(), "timestamp": pa.timestamp("us"), "uuid": pa.string(), "json": pa.string(),
-    }.get(t.name) or (pa.decimal128(t.precision or 18, t.scale or 2) if t.name == "decimal" else None)
+    }.get(t.name) or (pa.decimal128(18 if t.precision is None else t.precision, 2 if t.scale is None else t.scale)
+                      if t.name == "decimal" else None)
 
 
 def cast_to(values: pa.Array, t: ColumnType) -> pa.Array:

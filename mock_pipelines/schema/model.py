@@ -49,6 +49,24 @@ def _literal(node: ast.AST) -> Any:
     return value
 
 
+MAX_DECIMAL_PRECISION = 38  # decimal128: what Parquet, Arrow and the SQL databases all hold
+
+
+class DecimalRangeError(ValueError):
+    """``decimal(p,s)`` outside 1 <= p <= 38, 0 <= s <= p."""
+
+    def __init__(self, text: str, precision: int, scale: int):
+        problem = (f"precision {precision} is above {MAX_DECIMAL_PRECISION}" if precision > MAX_DECIMAL_PRECISION
+                   else "precision 0 holds no digit" if precision < 1
+                   else f"scale {scale} is larger than precision {precision}")
+        super().__init__(f"type {text.strip()!r}: {problem}")
+        self.suggestion = ("Parquet, Arrow and the databases hold at most 38 digits: use decimal(38,s) or float"
+                           if precision > MAX_DECIMAL_PRECISION else "whole numbers are decimal(p,0), e.g. "
+                           "decimal(12,0)" if precision < 1 else "the scale counts the digits after the point, "
+                           "within the precision: e.g. decimal(12,2)")
+        self.expected = f"decimal(p,s) with 1 <= p <= {MAX_DECIMAL_PRECISION} and 0 <= s <= p, e.g. decimal(12,2)"
+
+
 @dataclass(frozen=True)
 class ColumnType:
     name: str  # one of SCALAR_TYPES or "decimal"
@@ -61,7 +79,12 @@ class ColumnType:
         if not m:
             raise ValueError(text)
         if m.group(1).startswith("decimal"):
-            return cls("decimal", int(m.group(3) or 18), int(m.group(4) or 2))
+            if m.group(2) is None:
+                return cls("decimal", 18, 2)  # `decimal` alone
+            precision, scale = int(m.group(3)), int(m.group(4))
+            if not 1 <= precision <= MAX_DECIMAL_PRECISION or scale > precision:
+                raise DecimalRangeError(text, precision, scale)
+            return cls("decimal", precision, scale)
         return cls(m.group(1))
 
     def __str__(self) -> str:

@@ -21,6 +21,7 @@ from mock_pipelines.schema.model import (
     ColumnSpec,
     ColumnType,
     DatasetSpec,
+    DecimalRangeError,
     Distribution,
     ExpectationSpec,
     ForeignKey,
@@ -461,6 +462,9 @@ class _Parser:
                     try:
                         col.type = ColumnType.parse(str(cdoc["type"]))
                         col.type_given = True
+                    except DecimalRangeError as exc:
+                        self.issues.add(at("type"), f"{what}: {exc}", expected=exc.expected,
+                                        suggestion=exc.suggestion)
                     except ValueError:
                         self.issues.add(at("type"), f"{what}: unknown type {cdoc['type']!r}")
                 else:
@@ -500,6 +504,8 @@ class _Parser:
             try:
                 col.type = ColumnType.parse(str(cdoc["type"]))
                 col.type_given = True
+            except DecimalRangeError as exc:
+                self.issues.add(at("type"), f"{what}: {exc}", expected=exc.expected, suggestion=exc.suggestion)
             except ValueError:
                 names = ("int", "float", "decimal(p,s)", "bool", "string", "date", "timestamp", "uuid", "json")
                 self.issues.add(at("type"), f"{what}: unknown type {cdoc['type']!r}",
