@@ -36,6 +36,7 @@ from mock_pipelines.schema.errors import Issue, SchemaError
 from mock_pipelines.schema.model import ColumnSpec, ColumnType, DatasetSpec, ForeignKey, TableSpec
 
 DEFAULT_CHUNK_SIZE = 262_144
+PROBE_ROWS = 4  # rows at each end of a table that validation generates to catch what generation fails on
 _BLOCK = 4096  # parents per prefix-sum block of a children-per-parent layout
 
 
@@ -111,7 +112,8 @@ class DatasetPlan:
         return self.spec.table_order()
 
     def check(self) -> None:
-        """Checks that need row counts (uniqueness capacity). Raises SchemaError before any output."""
+        """Checks that need row counts (uniqueness capacity), then a probe of a few rows of every table.
+        Raises SchemaError before any output."""
         issues: list[Issue] = []
         for name in self.order():
             if not self.tables[name].is_partitioned:
@@ -119,6 +121,42 @@ class DatasetPlan:
             issues.extend(self.tables[name].sum_issues())
         if issues:
             raise SchemaError(issues)
+        self.probe()
+
+    def probe(self) -> None:
+        """Generate the first and the last few rows of every table (a cost independent of the row counts)
+        and turn any failure into a schema problem at the column that raised it, so what generation would
+        fail on is reported by `validate`, and before `generate` writes anything."""
+        issues: list[Issue] = []
+        for name in self.order():
+            table = self.tables[name]
+            columns = [c.name for c in table.spec.columns.values() if _worth_probing(c)]
+            if not columns:
+                continue
+            try:
+                rows = _Rows(table, table.probe_rows())
+            except Exception as exc:  # laying out the rows is the table's problem
+                issues.append(table.failure_issue(exc))
+                continue
+            for column in columns:  # each on its own, so every failing column is reported at once
+                try:
+                    rows.get(column)
+                except SchemaError as exc:
+                    issues.extend(exc.issues)
+                except Exception as exc:  # any failure while computing a column is the schema's problem
+                    issues.append(table.failure_issue(exc))
+        if issues:
+            raise SchemaError(list(dict.fromkeys(issues)))  # a parent's failure repeats in its children
+
+
+def _worth_probing(col: ColumnSpec) -> bool:
+    """Whether the probe generates ``col``. A generator called with its default parameters (a `group` aside),
+    no declared type and no uniqueness is exercised in every locale by the catalogue's own tests, and some
+    load large vocabularies: those are left out unless a probed column reads them."""
+    if col.kind != "gen" or col.type_given or col.unique or col.generator is None:
+        return True
+    gen = registry.get(col.generator)
+    return any(col.params.get(p.name) != p.default for p in gen.params if p.name != "group")
 
 
 class TablePlan:
@@ -206,6 +244,31 @@ class TablePlan:
             return self.layout.n_rows
         fixed = self.spec.rows.fixed or 0
         return 0 if fixed == 0 else max(1, round(fixed * self.plan.scale))
+
+    def probe_rows(self) -> np.ndarray:
+        """The first and last PROBE_ROWS rows (of the first partition window in a partitioned run)."""
+        if self.is_partitioned:
+            start = self.plan.partitions.start_us  # type: ignore[union-attr]
+            lo, hi = self.row_range(start, int(self.plan.partitions.window_end_us(np.array([start]))[0]))  # type: ignore[union-attr]
+        else:
+            lo, hi = 0, self.n_rows
+        head = np.arange(lo, min(hi, lo + PROBE_ROWS), dtype=np.int64)
+        tail = np.arange(max(lo, hi - PROBE_ROWS), hi, dtype=np.int64)
+        return np.unique(np.concatenate([head, tail]))
+
+    def failure_issue(self, exc: BaseException) -> Issue:
+        """A schema problem for an exception raised while generating rows of this table."""
+        table, column = getattr(exc, "mock_column", (self.name, None))
+        spec = self.plan.spec.tables[table]
+        col = spec.columns.get(column) if column else None
+        what = f"column {table}.{column}" if col is not None else f"table {table}"
+        reason = str(exc).split("\n")[0].strip() or type(exc).__name__
+        if isinstance(exc, pa.ArrowNotImplementedError):
+            reason = "an operation does not apply to these types of values (" + reason[:160] + ")"
+        return Issue(col.location if col is not None else spec.location,
+                     f"{what}: generating its values fails: {reason}",
+                     suggestion="check the parameters and the columns it reads "
+                                "(`mock-pipelines preview` shows what they hold)")
 
     def capacity_issues(self) -> list[Issue]:
         issues = []
@@ -359,6 +422,19 @@ class _Rows:
     def get(self, name: str) -> pa.Array:
         if name in self.values:
             return self.values[name]
+        try:
+            return self._get(name)
+        except SchemaError:
+            raise
+        except Exception as exc:
+            if not hasattr(exc, "mock_column"):  # the innermost column: the one whose own values failed
+                try:
+                    exc.mock_column = (self.table.name, name)  # type: ignore[attr-defined]
+                except AttributeError:
+                    pass
+            raise
+
+    def _get(self, name: str) -> pa.Array:
         col = self.table.spec.columns[name]
         part = self.table.spec.partitioned
         if self.table.is_partitioned and part is not None and part.time_column == name:

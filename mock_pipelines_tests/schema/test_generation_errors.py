@@ -107,3 +107,46 @@ def test_every_problem_of_the_file_is_reported_at_once():
     text = HEAD + "      x: {gen: choice, values: []}\n      y: {gen: integer, min: 5, max: 1}\n" \
                   "      z: {expr: \"date('2024-13-45')\"}\n"
     assert [i.location.line for i in problems(text)] == [8, 9, 10]
+
+
+# ---- the probe: whatever computing a column raises is a problem at that column ---------------------------
+
+PROBED = HEAD + """\
+      name: {gen: first_name}
+      shout: {expr: "name * 2"}
+      label: {expr: "upper(shout)"}
+      day: {gen: day_of_week, weights: [1, 2]}
+"""
+
+
+def test_a_column_that_fails_to_compute_is_reported_at_that_column_not_at_its_readers():
+    issues = problems(PROBED)
+    assert [(i.location.line, i.location.column) for i in issues] == [(9, 7), (11, 7)], issues
+    assert "column items.shout: generating its values fails" in issues[0].message
+    assert "does not apply to these types" in issues[0].message
+    assert "column items.day" in issues[1].message and "needs 7 weights, got 2" in issues[1].message
+    assert all(i.suggestion for i in issues)
+
+
+def test_the_probe_reaches_the_last_rows_of_a_table():
+    # Only rows at the end of the table overflow: the first rows alone would pass.
+    text = HEAD.replace("rows: 50", "rows: 3000000") + '      big: {expr: "id * 4000000000000"}\n'
+    (issue,) = problems(text)
+    assert issue.location.line == 8 and "overflow" in issue.message
+
+
+def test_generate_writes_nothing_when_a_later_table_would_fail(tmp_path):
+    from typer.testing import CliRunner
+
+    from mock_pipelines.cli import app
+
+    schema_file = tmp_path / "two.yaml"
+    schema_file.write_text("dataset: two\ntables:\n  good:\n    rows: 10\n    columns:\n      id: sequence\n"
+                           "  bad:\n    rows: 10\n    columns:\n      id: sequence\n"
+                           "      day: {gen: day_of_week, weights: [1, 2]}\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["generate", str(schema_file), "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert f"{schema_file}:11:7: column bad.day" in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists() or not any(out.rglob("*"))
