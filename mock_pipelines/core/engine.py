@@ -111,17 +111,24 @@ class DatasetPlan:
     def order(self) -> list[str]:
         return self.spec.table_order()
 
-    def check(self) -> None:
-        """Checks that need row counts (uniqueness capacity), then a probe of a few rows of every table.
-        Raises SchemaError before any output."""
+    def check(self, probe: bool = True) -> None:
+        """Checks that need row counts (uniqueness capacity), then (unless ``probe`` is false) a probe of a
+        few rows of every table. Raises SchemaError before any output."""
         issues: list[Issue] = []
         for name in self.order():
-            if not self.tables[name].is_partitioned:
-                issues.extend(self.tables[name].capacity_issues())
-            issues.extend(self.tables[name].sum_issues())
+            table = self.tables[name]
+            try:
+                if not table.is_partitioned:
+                    issues.extend(table.capacity_issues())
+                issues.extend(table.sum_issues())
+            except SchemaError as exc:
+                issues.extend(exc.issues)
+            except Exception as exc:  # the row layout or a summed column's type failed to compute
+                issues.append(table.failure_issue(exc))
         if issues:
             raise SchemaError(issues)
-        self.probe()
+        if probe:
+            self.probe()
 
     def probe(self) -> None:
         """Generate the first and the last few rows of every table (a cost independent of the row counts)

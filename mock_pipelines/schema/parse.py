@@ -100,7 +100,11 @@ class _Parser:
         if not isinstance(mapping, dict) or "extends" not in mapping:
             return mapping
         names = mapping["extends"]
-        names = [names] if isinstance(names, str) else list(names or [])
+        names = [names] if isinstance(names, str) else list(names) if isinstance(names, list) else []
+        if not all(isinstance(n, str) for n in names) or not isinstance(mapping["extends"], str | list):
+            self.issues.add(self.at_value(mapping, "extends"), f"`extends` of {what} must name templates",
+                            expected="extends: a_template, or extends: [a, b]")
+            names = [n for n in names if isinstance(n, str)]
         merged: Any = {}
         for name in names:
             if name not in self.templates:
@@ -197,7 +201,11 @@ class _Parser:
                     pk.append(col.name)
         if "primary_key" in tdoc:
             raw_pk = tdoc["primary_key"]
-            table_pk = [raw_pk] if isinstance(raw_pk, str) else [str(c) for c in (raw_pk or [])]
+            if not isinstance(raw_pk, str | list):
+                self.issues.add(self.at_value(tdoc, "primary_key"), f"primary_key of {name!r} must name columns",
+                                expected="primary_key: order_id, or primary_key: [order_id, line_no]")
+                raw_pk = []
+            table_pk = [raw_pk] if isinstance(raw_pk, str) else [str(c) for c in raw_pk]
             if pk and pk != table_pk:
                 self.issues.add(self.at_value(tdoc, "primary_key"), f"table {name!r} declares its primary key "
                                 f"twice: {table_pk} here and {pk} on columns", suggestion="keep one of them")
@@ -291,7 +299,7 @@ class _Parser:
         spec = PartitionSpec()
         col = raw.get("time_column")
         if col is not None:
-            if col not in columns:
+            if not isinstance(col, str) or col not in columns:
                 self.issues.add(self.at_value(raw, "time_column"), f"time_column {col!r} is not a column of "
                                 f"{table!r}", suggestion=registry.suggest(str(col), columns))
             elif columns[col].type.name not in ("timestamp", "date", "auto") or columns[col].kind == "ref":
