@@ -150,3 +150,20 @@ def test_generate_writes_nothing_when_a_later_table_would_fail(tmp_path):
     assert f"{schema_file}:11:7: column bad.day" in result.output
     assert "Traceback" not in result.output
     assert not out.exists() or not any(out.rglob("*"))
+
+
+def test_run_reports_what_generation_would_fail_on_before_launching(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from mock_pipelines.cli import app
+    from mock_pipelines_tests.defs.conftest import write_profile
+
+    schema_file = tmp_path / "broken.yaml"
+    schema_file.write_text("dataset: broken\ntables:\n  t:\n    rows: 10\n    columns:\n      id: sequence\n"
+                           "      day: {gen: day_of_week, weights: [1, 2]}\n")
+    profile = write_profile(tmp_path, datasets=[schema_file])
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    result = CliRunner().invoke(app, ["run", "--profile", str(profile), "--job", "broken__all_tables"])
+    assert result.exit_code == 1, result.output
+    assert f"{schema_file}:7:7: column t.day: generating its values fails" in result.output
+    assert not (tmp_path / "out").exists()
