@@ -16,6 +16,9 @@ SCALAR_TYPES = ("int", "float", "bool", "string", "date", "timestamp", "uuid", "
 TYPE_PATTERN = re.compile(r"^(int|float|bool|string|date|timestamp|uuid|json|decimal(\((\d+)\s*,\s*(\d+)\))?)$")
 
 
+MAX_DISTRIBUTION_CHARS = 500
+
+
 @dataclass(frozen=True)
 class Distribution:
     """A distribution written as a call: ``poisson(3)``, ``zipf(1.1)``, ``normal(mean=50, std=10)``."""
@@ -28,7 +31,13 @@ class Distribution:
     def parse(cls, text: str | int | float) -> Distribution:
         if isinstance(text, int | float) and not isinstance(text, bool):
             return cls("constant", (text,))
-        tree = ast.parse(str(text).strip(), mode="eval").body
+        text = str(text).strip()
+        if len(text) > MAX_DISTRIBUTION_CHARS:
+            raise ValueError(f"a distribution is at most {MAX_DISTRIBUTION_CHARS} characters, e.g. poisson(3)")
+        try:
+            tree = ast.parse(text, mode="eval").body
+        except (RecursionError, MemoryError):
+            raise ValueError("write a distribution as name(arguments), e.g. poisson(3)") from None
         if isinstance(tree, ast.Name):
             return cls(tree.id)
         if not isinstance(tree, ast.Call) or not isinstance(tree.func, ast.Name):

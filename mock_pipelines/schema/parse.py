@@ -358,7 +358,7 @@ class _Parser:
         try:
             dist = Distribution.parse(mapping[key])
         except (SyntaxError, ValueError) as exc:
-            self.issues.add(self.at_value(mapping, key), f"{what}: cannot read distribution {mapping[key]!r}",
+            self.issues.add(self.at_value(mapping, key), f"{what}: cannot read distribution {_short(mapping[key])}",
                             expected="name(args), e.g. poisson(3), zipf(1.2), uniform(1, 5)",
                             suggestion=_comma_hint(mapping[key]) or (str(exc) if "write" in str(exc) else None))
             return default
@@ -441,7 +441,7 @@ class _Parser:
             try:
                 dist = Distribution.parse(cdoc["dist"])
             except (SyntaxError, ValueError):
-                self.issues.add(at("dist"), f"{what}: cannot read distribution {cdoc['dist']!r}",
+                self.issues.add(at("dist"), f"{what}: cannot read distribution {_short(cdoc['dist'])}",
                                 expected="name(args), e.g. normal(50, 10), lognormal(3, 0.8), poisson(2)",
                                 suggestion=_comma_hint(cdoc["dist"]))
                 return None
@@ -564,7 +564,7 @@ class _Parser:
         try:
             dist = Distribution.parse(raw)
         except (SyntaxError, ValueError):
-            self.issues.add(loc, f"{what}: cannot read skew {raw!r}", expected="uniform or zipf(1.1)")
+            self.issues.add(loc, f"{what}: cannot read skew {_short(raw)}", expected="uniform or zipf(1.1)")
             return None
         if dist.name not in SKEWS:
             self.issues.add(loc, f"{what}: unknown skew {dist.name!r}", expected="uniform or zipf(s)",
@@ -640,6 +640,11 @@ def _composite_fk_members(raw: Any) -> set[str]:
             cols = fk.get("columns")
             members.update([cols] if isinstance(cols, str) else [str(c) for c in cols or []])
     return members
+
+
+def _short(value: object, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
 
 
 def _comma_hint(text: object) -> str | None:

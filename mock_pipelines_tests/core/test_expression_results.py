@@ -111,3 +111,16 @@ def test_a_huge_expression_in_a_schema_is_one_issue_with_file_and_line():
     (issue,) = info.value.issues
     assert (issue.location.file, issue.location.line) == ("huge.yaml", 7)
     assert "too long" in issue.message and issue.suggestion
+
+
+@pytest.mark.parametrize("dist", ["normal(" + "-" * 100_000 + "1)", "normal(" + "+".join(["1"] * 50_000) + ")",
+                                  "normal(" + "(" * 5_000 + "1" + ")" * 5_000 + ")"])
+def test_a_huge_distribution_in_a_schema_is_one_short_issue_with_file_and_line(dist):
+    text = f"dataset: d\ntables:\n  t:\n    rows: 5\n    columns:\n      a: sequence\n      b: {{dist: \"{dist}\"}}\n"
+    started = time.perf_counter()
+    with pytest.raises(SchemaError) as info:
+        load_dataset("huge.yaml", text=text)
+    assert time.perf_counter() - started < 3
+    (issue,) = info.value.issues
+    assert (issue.location.file, issue.location.line) == ("huge.yaml", 7)
+    assert "cannot read distribution" in issue.message and len(str(issue)) < 400
