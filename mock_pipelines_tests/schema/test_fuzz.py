@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
@@ -126,7 +126,7 @@ def _columns_of(doc: Any, path: tuple) -> list[str]:
 def mutated(draw, sources: dict[str, str]) -> tuple[str, str]:
     name = draw(st.sampled_from(sorted(sources)))
     doc = copy.deepcopy(_plain(sources[name]))
-    for _ in range(draw(st.integers(1, 3))):
+    for _ in range(draw(st.sampled_from([1, 1, 1, 2, 3]))):  # mostly one change: more files still validate
         containers = [c for c in _containers(doc) if c[1]]
         path, target = draw(st.sampled_from(containers))
         key = draw(st.sampled_from(sorted(target, key=str) if isinstance(target, dict) else range(len(target))))
@@ -197,8 +197,10 @@ def test_mutated_schemas_validate_cleanly_and_what_validates_generates(case):
             return
         plan.check()
     except SchemaError as exc:
+        event("rejected with located problems")
         _assert_located(exc, file)
         return
+    event("accepted and generated")
     _generate_ends(plan)
 
 
@@ -212,8 +214,10 @@ def test_mutated_profiles_validate_cleanly_and_what_validates_generates(case, tm
     try:
         profile = load_profile(path, root=ROOT)
     except SchemaError as exc:
+        event("rejected with located problems")
         _assert_located(exc, str(path))
         return
+    event("accepted")
     part = profile.partitions
     scheme = None
     if part is not None:
