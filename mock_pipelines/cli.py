@@ -369,6 +369,8 @@ def run(
         prof = load_profile(profile)
         layer = Layer(prof)
         defs = layer.definitions()
+        for plan in layer.plans.values():
+            plan.probe()  # what the run would fail on, reported at its column before anything runs
     except SchemaError as exc:
         _report_schema_error(exc)
     except (MissingEnvVar, FileNotFoundError, ValueError) as exc:

@@ -44,6 +44,7 @@ from mock_pipelines.schema.model import (
 )
 
 DEFAULT_CHUNK_SIZE = 262_144
+PROBE_ROWS = 4  # rows at each end of a table that validation generates to catch what generation fails on
 _BLOCK = 4096  # parents per prefix-sum block of a children-per-parent layout
 # Validation counts the children of at most this many parents exactly; beyond, it works from an estimate
 # (the mean children per parent over a sample), so its cost does not grow with the row counts.
@@ -55,7 +56,8 @@ def arrow_type(t: ColumnType) -> pa.DataType | None:
     return {
         "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "string": pa.string(),
         "date": pa.date32(), "timestamp": pa.timestamp("us"), "uuid": pa.string(), "json": pa.string(),
-    }.get(t.name) or (pa.decimal128(t.precision or 18, t.scale or 2) if t.name == "decimal" else None)
+    }.get(t.name) or (pa.decimal128(18 if t.precision is None else t.precision, 2 if t.scale is None else t.scale)
+                      if t.name == "decimal" else None)
 
 
 def cast_to(values: pa.Array, t: ColumnType) -> pa.Array:
@@ -121,27 +123,78 @@ class DatasetPlan:
     def order(self) -> list[str]:
         return self.spec.table_order()
 
-    def check(self) -> None:
-        """Checks that need row counts (the row limit, uniqueness capacity). Raises SchemaError before any
-        output. Its cost does not grow with the row counts (see :attr:`TablePlan.rows_estimate`)."""
+    def check(self, probe: bool = True) -> None:
+        """Checks that need row counts (the row limit, uniqueness capacity), then (unless ``probe`` is false)
+        a probe of a few rows of every table. Raises SchemaError before any output. Its cost does not grow
+        with the row counts (see :attr:`TablePlan.rows_estimate` and :meth:`probe`)."""
         issues: list[Issue] = []
         limit = max_rows()
         for name in self.order():
             table = self.tables[name]
-            if not table.is_partitioned:
-                estimate = table.rows_estimate
-                if estimate > limit:
-                    how = "" if self.scale == 1 else f" at scale {self.scale:g}"
-                    issues.append(Issue(table.spec.location, f"table {name!r} would have "
-                                        f"{'about ' if not table.rows_exact else ''}{estimate:,} rows{how}, more "
-                                        f"than the limit of {limit:,} rows per table",
-                                        suggestion=f"lower the rows or the scale, or raise the limit with "
-                                                   f"{MAX_ROWS_ENV}=N"))
-                    continue
-                issues.extend(table.capacity_issues())
-            issues.extend(table.sum_issues())
+            try:
+                if not table.is_partitioned:
+                    estimate = table.rows_estimate
+                    if estimate > limit:
+                        how = "" if self.scale == 1 else f" at scale {self.scale:g}"
+                        issues.append(Issue(table.spec.location, f"table {name!r} would have "
+                                            f"{'about ' if not table.rows_exact else ''}{estimate:,} rows{how}, "
+                                            f"more than the limit of {limit:,} rows per table",
+                                            suggestion=f"lower the rows or the scale, or raise the limit with "
+                                                       f"{MAX_ROWS_ENV}=N"))
+                        continue
+                    issues.extend(table.capacity_issues())
+                issues.extend(table.sum_issues())
+            except SchemaError as exc:
+                issues.extend(exc.issues)
+            except Exception as exc:  # the row layout or a summed column's type failed to compute
+                issues.append(table.failure_issue(exc))
         if issues:
             raise SchemaError(issues)
+        if probe:
+            self.probe()
+
+    def probe(self) -> None:
+        """Generate the first and the last few rows of every table (a cost independent of the row counts)
+        and turn any failure into a schema problem at the column that raised it, so what generation would
+        fail on is reported by `validate`, and before `generate` writes anything.
+
+        Tables whose row count is only estimated (children of more than EXACT_PARENTS parents), and the tables
+        that read them, are left out: locating any of their rows counts the children of every parent first,
+        which is the cost validation must not pay. Their generation still stops at the first failure."""
+        issues: list[Issue] = []
+        estimated: set[str] = set()
+        for name in self.order():
+            table = self.tables[name]
+            if not table.rows_exact or any(p in estimated for p in table.spec.parents()):
+                estimated.add(name)
+                continue
+            columns = [c.name for c in table.spec.columns.values() if _worth_probing(c)]
+            if not columns:
+                continue
+            try:
+                rows = _Rows(table, table.probe_rows())
+            except Exception as exc:  # laying out the rows is the table's problem
+                issues.append(table.failure_issue(exc))
+                continue
+            for column in columns:  # each on its own, so every failing column is reported at once
+                try:
+                    rows.get(column)
+                except SchemaError as exc:
+                    issues.extend(exc.issues)
+                except Exception as exc:  # any failure while computing a column is the schema's problem
+                    issues.append(table.failure_issue(exc))
+        if issues:
+            raise SchemaError(list(dict.fromkeys(issues)))  # a parent's failure repeats in its children
+
+
+def _worth_probing(col: ColumnSpec) -> bool:
+    """Whether the probe generates ``col``. A generator called with its default parameters (a `group` aside),
+    no declared type and no uniqueness is exercised in every locale by the catalogue's own tests, and some
+    load large vocabularies: those are left out unless a probed column reads them."""
+    if col.kind != "gen" or col.type_given or col.unique or col.generator is None:
+        return True
+    gen = registry.get(col.generator)
+    return any(col.params.get(p.name) != p.default for p in gen.params if p.name != "group")
 
 
 def unique_capacity_message(what: str, rows: int | str, generator: str, capacity: int, locale: str) -> str:
@@ -260,6 +313,31 @@ class TablePlan:
     def rows_text(self) -> str:
         """The row count for people: ``1,234``, or ``~1,234`` when only estimated."""
         return f"{self.rows_estimate:,}" if self.rows_exact else f"~{self.rows_estimate:,}"
+
+    def probe_rows(self) -> np.ndarray:
+        """The first and last PROBE_ROWS rows (of the first partition window in a partitioned run)."""
+        if self.is_partitioned:
+            start = self.plan.partitions.start_us  # type: ignore[union-attr]
+            lo, hi = self.row_range(start, int(self.plan.partitions.window_end_us(np.array([start]))[0]))  # type: ignore[union-attr]
+        else:
+            lo, hi = 0, self.n_rows
+        head = np.arange(lo, min(hi, lo + PROBE_ROWS), dtype=np.int64)
+        tail = np.arange(max(lo, hi - PROBE_ROWS), hi, dtype=np.int64)
+        return np.unique(np.concatenate([head, tail]))
+
+    def failure_issue(self, exc: BaseException) -> Issue:
+        """A schema problem for an exception raised while generating rows of this table."""
+        table, column = getattr(exc, "mock_column", (self.name, None))
+        spec = self.plan.spec.tables[table]
+        col = spec.columns.get(column) if column else None
+        what = f"column {table}.{column}" if col is not None else f"table {table}"
+        reason = str(exc).split("\n")[0].strip() or type(exc).__name__
+        if isinstance(exc, pa.ArrowNotImplementedError):
+            reason = "an operation does not apply to these types of values (" + reason[:160] + ")"
+        return Issue(col.location if col is not None else spec.location,
+                     f"{what}: generating its values fails: {reason}",
+                     suggestion="check the parameters and the columns it reads "
+                                "(`mock-pipelines preview` shows what they hold)")
 
     def capacity_issues(self) -> list[Issue]:
         issues = []
@@ -413,6 +491,19 @@ class _Rows:
     def get(self, name: str) -> pa.Array:
         if name in self.values:
             return self.values[name]
+        try:
+            return self._get(name)
+        except SchemaError:
+            raise
+        except Exception as exc:
+            if not hasattr(exc, "mock_column"):  # the innermost column: the one whose own values failed
+                try:
+                    exc.mock_column = (self.table.name, name)  # type: ignore[attr-defined]
+                except AttributeError:
+                    pass
+            raise
+
+    def _get(self, name: str) -> pa.Array:
         col = self.table.spec.columns[name]
         part = self.table.spec.partitioned
         if self.table.is_partitioned and part is not None and part.time_column == name:

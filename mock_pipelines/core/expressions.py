@@ -29,6 +29,14 @@ from mock_pipelines.core import random as rnd
 from mock_pipelines.core import strings
 
 
+class Refused(ValueError):
+    """An operation refused while evaluating, with a hint for the person who wrote the expression."""
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.hint = hint
+
+
 class ExpressionError(ValueError):
     """An expression or template the evaluator refuses; ``offset`` is the 0-based column in the text."""
 
@@ -48,6 +56,34 @@ _ALLOWED_NODES = (
 
 def _as_float(a):
     return pc.cast(a, pa.float64()) if _is_arrow(a) and pa.types.is_integer(a.type) else a
+
+
+def _to_float(a):
+    """Operands of `/`, `//`, `%` and `**`, which always give floats: integers, decimals and Python numbers
+    become float64 (a decimal divided exactly would outgrow any precision)."""
+    if _is_arrow(a):
+        if pa.types.is_integer(a.type) or pa.types.is_decimal(a.type) or pa.types.is_floating(a.type):
+            return pc.cast(a, pa.float64())
+        return a
+    if isinstance(a, int | float) and not isinstance(a, bool):
+        return pa.scalar(float(a), pa.float64())
+    return a
+
+
+def _any(mask) -> bool:
+    if isinstance(mask, pa.Scalar):
+        return bool(mask.as_py())
+    return bool(pc.any(mask).as_py())
+
+
+def _power(a, b):
+    base, exponent = _to_float(a), _to_float(b)
+    out = pc.power(base, exponent)
+    if _is_arrow(out) and pa.types.is_floating(out.type) and _any(
+            pc.and_(pc.is_inf(out), pc.and_(pc.is_finite(base), pc.is_finite(exponent)))):
+        raise Refused("`**` overflows: the result is too large for a float (over 1.8e308)",
+                      "use smaller operands, or compute with logarithms")
+    return out
 
 
 def _is_arrow(a) -> bool:
@@ -76,21 +112,72 @@ def _days_between(start, end):
     return pc.days_between(_to_date(start), _to_date(end))
 
 
+MAX_DURATION_DAYS = 3_652_059  # days from 0001-01-01 to 9999-12-31: the widest span a date can have
+ROUND_DIGITS = 30  # round(x, n) accepts -30 <= n <= 30
+
+
 def _days(n):
-    return pa.scalar(dt.timedelta(days=float(n))) if not _is_arrow(n) else pc.cast(
-        pc.multiply(pc.cast(n, pa.float64()), 86_400_000_000.0).cast(pa.int64(), safe=False), pa.duration("us"))
+    """A duration of ``n`` days (fractional allowed), rounded to the nearest microsecond."""
+    if not _is_arrow(n):
+        if not _plain_number(n):
+            raise Refused(f"days() needs a number, got {n!r}", "e.g. days(3) or days(delay_column)")
+        if not abs(n) <= MAX_DURATION_DAYS:
+            raise Refused(f"a duration of {n!r} days is out of range: it is at most {MAX_DURATION_DAYS:,} days "
+                          "(years 1 to 9999)", "a duration of days, hours or minutes within the calendar")
+        return pa.scalar(dt.timedelta(days=float(n)))
+    micros = pc.round(pc.multiply(pc.cast(n, pa.float64()), 86_400_000_000.0))
+    top = pc.max(pc.abs(micros)).as_py()
+    if top is not None and not top <= MAX_DURATION_DAYS * 86_400_000_000:
+        raise Refused(f"days(n) is out of range: n reaches {top / 86_400_000_000:g} days, a duration is at "
+                      f"most {MAX_DURATION_DAYS:,} days (years 1 to 9999)", "bound the column the duration reads")
+    return pc.cast(micros.cast(pa.int64()), pa.duration("us"))
 
 
 def _hours(n):
-    return _days(n / 24) if not _is_arrow(n) else _days(pc.divide(pc.cast(n, pa.float64()), 24.0))
+    return _days(n / 24 if _plain_number(n) else pc.divide(pc.cast(n, pa.float64()), 24.0))
 
 
 def _minutes(n):
-    return _days(n / 1440) if not _is_arrow(n) else _days(pc.divide(pc.cast(n, pa.float64()), 1440.0))
+    return _days(n / 1440 if _plain_number(n) else pc.divide(pc.cast(n, pa.float64()), 1440.0))
+
+
+def _plain_number(n) -> bool:
+    return isinstance(n, int | float) and not isinstance(n, bool)
 
 
 def _round(a, ndigits=0):
-    return pc.round(_as_float(a), ndigits=int(ndigits))
+    return pc.round(_as_float(a), ndigits=_round_digits(ndigits))
+
+
+def _round_digits(ndigits) -> int:
+    if isinstance(ndigits, pa.Scalar):
+        ndigits = ndigits.as_py()
+    if isinstance(ndigits, float) and ndigits.is_integer():
+        ndigits = int(ndigits)
+    if isinstance(ndigits, bool) or not isinstance(ndigits, int) or not -ROUND_DIGITS <= ndigits <= ROUND_DIGITS:
+        raise Refused(f"round(x, n) needs a whole number n between {-ROUND_DIGITS} and {ROUND_DIGITS}, "
+                      f"got {ndigits!r}", "e.g. round(price, 2)")
+    return ndigits
+
+
+def _date_literal(a):
+    if isinstance(a, str):
+        try:
+            return pa.scalar(dt.date.fromisoformat(a))
+        except ValueError as exc:
+            raise Refused(f"invalid date {a!r} ({exc})", "write a real date as 'YYYY-MM-DD', e.g. "
+                          "date('2024-12-31')") from None
+    return pc.cast(a, pa.date32())
+
+
+def _timestamp_literal(a):
+    if isinstance(a, str):
+        try:
+            return pa.scalar(dt.datetime.fromisoformat(a), pa.timestamp("us"))
+        except ValueError as exc:
+            raise Refused(f"invalid timestamp {a!r} ({exc})", "write a real moment as 'YYYY-MM-DD HH:MM:SS', "
+                          "e.g. timestamp('2024-12-31 23:00:00')") from None
+    return pc.cast(a, pa.timestamp("us"))
 
 
 def _str(a):
@@ -121,9 +208,8 @@ FUNCTIONS: dict[str, Callable[..., object]] = {
     "day": pc.day,
     "hour": pc.hour,
     "weekday": pc.day_of_week,
-    "date": lambda a: pa.scalar(dt.date.fromisoformat(a)) if isinstance(a, str) else pc.cast(a, pa.date32()),
-    "timestamp": lambda a: pa.scalar(dt.datetime.fromisoformat(a), pa.timestamp("us")) if isinstance(a, str)
-    else pc.cast(a, pa.timestamp("us")),
+    "date": _date_literal,
+    "timestamp": _timestamp_literal,
     "years_between": _years_between,
     "days_between": _days_between,
     "days": _days,
@@ -135,14 +221,16 @@ FUNCTIONS: dict[str, Callable[..., object]] = {
 }
 
 _BINOPS: dict[type, Callable[..., object]] = {
-    ast.Add: lambda a, b: pc.add(a, b) if not (_stringy(a) or _stringy(b))
+    # Integer arithmetic is checked: an overflow is an error, never a silently wrapped value.
+    ast.Add: lambda a, b: pc.add_checked(a, b) if not (_stringy(a) or _stringy(b))
     else pc.binary_join_element_wise(_str(a), _str(b), ""),
-    ast.Sub: pc.subtract,
-    ast.Mult: pc.multiply,
-    ast.Div: lambda a, b: pc.divide(_as_float(a), _as_float(b)),
-    ast.FloorDiv: lambda a, b: pc.floor(pc.divide(_as_float(a), _as_float(b))),
-    ast.Mod: lambda a, b: pc.subtract(a, pc.multiply(pc.floor(pc.divide(_as_float(a), _as_float(b))), b)),
-    ast.Pow: lambda a, b: pc.power(_as_float(a), b),
+    ast.Sub: pc.subtract_checked,
+    ast.Mult: pc.multiply_checked,
+    ast.Div: lambda a, b: pc.divide(_to_float(a), _to_float(b)),
+    ast.FloorDiv: lambda a, b: pc.floor(pc.divide(_to_float(a), _to_float(b))),
+    ast.Mod: lambda a, b: pc.subtract(_to_float(a), pc.multiply(pc.floor(pc.divide(_to_float(a), _to_float(b))),
+                                                                _to_float(b))),
+    ast.Pow: _power,
 }
 _CMPOPS = {ast.Eq: pc.equal, ast.NotEq: pc.not_equal, ast.Lt: pc.less, ast.LtE: pc.less_equal,
            ast.Gt: pc.greater, ast.GtE: pc.greater_equal}
@@ -169,13 +257,31 @@ class Expression:
         return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
 
 
+# Bounds on an expression's size, checked before it is walked: a formula a person writes is far smaller,
+# and deeper or larger trees would only exhaust the stack or the memory of the tool.
+MAX_EXPRESSION_CHARS = 4_000
+MAX_EXPRESSION_NODES = 1_000
+MAX_EXPRESSION_DEPTH = 60
+_INT64 = (-(2 ** 63), 2 ** 63 - 1)
+
+
 @lru_cache(maxsize=1024)
 def parse_expression(text: str) -> Expression:
-    """Parse and check an expression; the result names the columns it reads (``a`` or ``fk.parent_col``)."""
+    """Parse and check an expression; the result names the columns it reads (``a`` or ``fk.parent_col``).
+
+    Besides the syntax and the whitelist, the parts made of constants only are evaluated here, so a
+    division by zero, an invalid date literal or an overflowing power is refused before any data exists.
+    """
+    if len(text) > MAX_EXPRESSION_CHARS:
+        raise ExpressionError(f"expression of {len(text):,} characters is too long (at most "
+                              f"{MAX_EXPRESSION_CHARS:,})", 0, "split it into several derived columns")
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         raise ExpressionError(f"invalid expression: {exc.msg}", (exc.offset or 1) - 1) from None
+    except (RecursionError, MemoryError, ValueError) as exc:
+        raise ExpressionError(f"invalid expression: {type(exc).__name__}: {exc}"[:200], 0) from None
+    _check_size(tree)
     refs: list[str] = []
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED_NODES):
@@ -195,12 +301,87 @@ def parse_expression(text: str) -> Expression:
             refs.append(f"{node.value.id}.{node.attr}")
         if isinstance(node, ast.Constant) and not isinstance(node.value, int | float | str | bool):
             raise ExpressionError(f"constant {node.value!r} is not allowed", node.col_offset)
+        if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool) \
+                and not _INT64[0] <= node.value <= _INT64[1]:
+            raise ExpressionError(f"integer {node.value} does not fit a 64-bit integer", node.col_offset,
+                                  f"write it as a float ({float(node.value):.6g}) or use a smaller number")
     attribute_bases = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
     func_names = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and id(node) not in attribute_bases and id(node) not in func_names:
             refs.append(node.id)
+    _check_constants(tree.body, text)
     return Expression(text, tree, tuple(dict.fromkeys(refs)))
+
+
+def _check_size(tree: ast.AST) -> None:
+    """Refuse trees deeper or larger than the bounds above (iteratively: no recursion on untrusted depth)."""
+    stack = [(tree, 0)]
+    count = 0
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if depth > MAX_EXPRESSION_DEPTH:
+            raise ExpressionError(f"expression nested more than {MAX_EXPRESSION_DEPTH} levels deep",
+                                  getattr(node, "col_offset", 0), "split it into several derived columns")
+        if count > MAX_EXPRESSION_NODES:
+            raise ExpressionError(f"expression has more than {MAX_EXPRESSION_NODES:,} parts",
+                                  getattr(node, "col_offset", 0), "split it into several derived columns")
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+
+
+def _check_constants(node: ast.AST, text: str) -> bool:
+    """True when ``node`` reads no column. Evaluates every largest constant part once (an error there would
+    be an error on every row) and checks what must be a constant: round's digits, a non-zero divisor."""
+    if isinstance(node, ast.Name | ast.Attribute):
+        return False
+    if isinstance(node, ast.Call):
+        children = node.args
+    else:
+        children = [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr)]
+    flags = [_check_constants(c, text) for c in children]
+    if isinstance(node, ast.Call) and node.func.id == "round" and len(node.args) > 1:  # type: ignore[attr-defined]
+        digits = node.args[1]
+        if not flags[1]:
+            raise ExpressionError("round(x, n): n must be a constant", digits.col_offset,
+                                  "write the number of digits, e.g. round(price, 2)")
+        try:
+            _round_digits(_constant_value(digits))
+        except Refused as exc:
+            raise ExpressionError(str(exc), digits.col_offset, exc.hint) from None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div | ast.FloorDiv | ast.Mod) and flags[1]:
+        divisor = _constant_value(node.right)
+        divisor = divisor.as_py() if isinstance(divisor, pa.Scalar) else divisor
+        if isinstance(divisor, int | float) and not isinstance(divisor, bool) and divisor == 0:
+            raise ExpressionError("division by zero", node.right.col_offset,
+                                  "divide by a non-zero number (every row would divide by zero)")
+    if all(flags):
+        _constant_value(node)
+        return True
+    return False
+
+
+def _constant_value(node: ast.expr):
+    try:
+        return _Evaluator(_no_columns).visit(node)
+    except ExpressionError:
+        raise
+    except Exception as exc:  # any failure of a constant part is the schema's error
+        hint = exc.hint if isinstance(exc, Refused) else \
+            "this part reads no column, so it would fail the same way on every row"
+        raise ExpressionError(f"{ast.unparse(node)}: {_reason(exc)}", node.col_offset, hint) from None
+
+
+def _no_columns(name: str):
+    raise ExpressionError(f"unexpected column {name!r} in a constant")
+
+
+def _reason(exc: Exception) -> str:
+    """A short reason for a failed operation, without Arrow's kernel jargon."""
+    if isinstance(exc, pa.ArrowNotImplementedError):
+        return "the operation does not apply to these types of values"
+    message = str(exc).split("\n")[0]
+    return message or type(exc).__name__
 
 
 class _Evaluator:

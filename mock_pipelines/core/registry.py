@@ -114,6 +114,8 @@ class Generator:
     # True when unique=True is honoured by construction (e.g. a row-derived suffix or a bijection).
     supports_unique: bool = False
     aliases: tuple[str, ...] = ()
+    # Checks across parameters beyond their types (raise ParamError): run after the generic ones.
+    check: Callable[[Mapping[str, Any]], None] | None = None
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -147,6 +149,10 @@ class Generator:
                 msg = exc.errors()[0]["msg"]
                 raise ParamError(p.name, f"parameter {p.name!r} of {self.name!r}: {msg}", None,
                                  expected=_type_name(p.annotation)) from None
+            _check_numbers(self.name, p.name, out[p.name])
+        _check_bounds(self, params, out)
+        if self.check is not None:
+            self.check(out)
         return out
 
     def signature(self) -> str:
@@ -158,6 +164,65 @@ class Generator:
 
     def __call__(self, ctx: GenContext, **params: Any) -> pa.Array:
         return self.fn(ctx, **params)
+
+
+_INT64_MAX = 2 ** 63 - 1
+
+
+def _check_numbers(gen: str, name: str, value: Any) -> None:
+    """Numbers a vectorised generator can compute with: 64-bit integers, finite floats; weights that pick."""
+    items = list(value.values()) if isinstance(value, dict) else value if isinstance(value, list | tuple) \
+        else [value]
+    for item in items:
+        if isinstance(item, bool):
+            continue
+        if isinstance(item, int) and abs(item) > _INT64_MAX:
+            raise ParamError(name, f"parameter {name!r} of {gen!r}: {item} does not fit a 64-bit integer",
+                             "use a smaller number", expected=f"a number between {-_INT64_MAX} and {_INT64_MAX}")
+        if isinstance(item, float) and not np.isfinite(item):
+            raise ParamError(name, f"parameter {name!r} of {gen!r}: {item} is not a finite number",
+                             "write a number such as 1e300", expected="a finite number")
+    if name.endswith("weights") and isinstance(value, list | tuple) and value:
+        numbers = [v for v in value if isinstance(v, int | float) and not isinstance(v, bool)]
+        if len(numbers) == len(value) and (min(numbers) < 0 or sum(numbers) <= 0):
+            raise ParamError(name, f"parameter {name!r} of {gen!r}: weights must be >= 0 with a positive sum, "
+                             f"got {list(value)}", "give at least one weight above 0",
+                             expected="non-negative weights, at least one positive")
+
+
+def bound_pairs(names: Any) -> list[tuple[str, str]]:
+    """Parameters that bound a range from below and above: min/max, start/end, min_X/max_X, X_min/X_max."""
+    names = set(names)
+    pairs = [(a, b) for a, b in (("min", "max"), ("start", "end")) if a in names and b in names]
+    pairs += [(n, "max" + n[3:]) for n in sorted(names) if n.startswith("min_") and "max" + n[3:] in names]
+    pairs += [(n, n[:-4] + "_max") for n in sorted(names) if n.endswith("_min") and n[:-4] + "_max" in names]
+    return pairs
+
+
+def _check_bounds(gen: Generator, given: Mapping[str, Any], values: Mapping[str, Any]) -> None:
+    """A lower bound above its upper bound is an error for every generator with bounds (never a silent
+    clip or an empty range)."""
+    for lo_name, hi_name in bound_pairs(p.name for p in gen.params):
+        lo, hi = values.get(lo_name), values.get(hi_name)
+        if lo is None or hi is None or (lo_name not in given and hi_name not in given):
+            continue
+        if lo_name == "start":
+            from mock_pipelines.core.generators.datetime import to_micros
+
+            try:
+                lo_key, hi_key = to_micros(lo), to_micros(hi, end=True)
+            except (ValueError, OverflowError, TypeError):
+                continue  # an unreadable date is reported by the generator itself
+        elif isinstance(lo, int | float) and isinstance(hi, int | float):
+            lo_key, hi_key = lo, hi
+        else:
+            continue
+        if lo_key > hi_key:
+            where = hi_name if hi_name in given else lo_name
+            raise ParamError(where, f"{gen.name!r}: {lo_name} ({lo}) is after {hi_name} ({hi})"
+                             if lo_name == "start" else f"{gen.name!r}: {lo_name} ({lo}) is larger than "
+                             f"{hi_name} ({hi})", f"swap {lo_name} and {hi_name}",
+                             expected=f"{lo_name} <= {hi_name}")
 
 
 class ParamError(ValueError):
@@ -218,6 +283,7 @@ def generator(
     capacity: Callable[[Mapping[str, Any], str], int | None] | None = None,
     supports_unique: bool = False,
     aliases: tuple[str, ...] = (),
+    check: Callable[[Mapping[str, Any]], None] | None = None,
 ) -> Callable[[Callable[..., pa.Array]], Callable[..., pa.Array]]:
     """Register ``fn`` as generator ``name``. The docstring's first line is the default description."""
     if returns not in LOGICAL_TYPES:
@@ -236,7 +302,7 @@ def generator(
         REGISTRY[name] = Generator(
             name=name, fn=fn, category=category, returns=returns, description=doc, example=example,
             params=tuple(params), vectorised=vectorised, capacity=capacity,
-            supports_unique=supports_unique, aliases=aliases,
+            supports_unique=supports_unique, aliases=aliases, check=check,
         )
         for alias in aliases:
             _ALIASES[alias] = name

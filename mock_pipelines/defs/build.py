@@ -60,7 +60,9 @@ class Layer:
                                                  locale=self.profile.locale,
                                                  rows=self.profile.row_overrides(spec.name) or None,
                                                  partitions=self.scheme))
-            plan.check()
+            # Definitions load in every run and step process: the probe (which loads vocabularies) runs once,
+            # in `mock-pipelines run` before launching, not here.
+            plan.check(probe=False)
             plans[spec.name] = plan
         return plans
 

@@ -45,6 +45,9 @@ def max_rows() -> int:
     return DEFAULT_MAX_ROWS
 
 
+MAX_DISTRIBUTION_CHARS = 500
+
+
 @dataclass(frozen=True)
 class Distribution:
     """A distribution written as a call: ``poisson(3)``, ``zipf(1.1)``, ``normal(mean=50, std=10)``."""
@@ -57,7 +60,13 @@ class Distribution:
     def parse(cls, text: str | int | float) -> Distribution:
         if isinstance(text, int | float) and not isinstance(text, bool):
             return cls("constant", (text,))
-        tree = ast.parse(str(text).strip(), mode="eval").body
+        text = str(text).strip()
+        if len(text) > MAX_DISTRIBUTION_CHARS:
+            raise ValueError(f"a distribution is at most {MAX_DISTRIBUTION_CHARS} characters, e.g. poisson(3)")
+        try:
+            tree = ast.parse(text, mode="eval").body
+        except (RecursionError, MemoryError):
+            raise ValueError("write a distribution as name(arguments), e.g. poisson(3)") from None
         if isinstance(tree, ast.Name):
             return cls(tree.id)
         if not isinstance(tree, ast.Call) or not isinstance(tree.func, ast.Name):
@@ -78,6 +87,24 @@ def _literal(node: ast.AST) -> Any:
     return value
 
 
+MAX_DECIMAL_PRECISION = 38  # decimal128: what Parquet, Arrow and the SQL databases all hold
+
+
+class DecimalRangeError(ValueError):
+    """``decimal(p,s)`` outside 1 <= p <= 38, 0 <= s <= p."""
+
+    def __init__(self, text: str, precision: int, scale: int):
+        problem = (f"precision {precision} is above {MAX_DECIMAL_PRECISION}" if precision > MAX_DECIMAL_PRECISION
+                   else "precision 0 holds no digit" if precision < 1
+                   else f"scale {scale} is larger than precision {precision}")
+        super().__init__(f"type {text.strip()!r}: {problem}")
+        self.suggestion = ("Parquet, Arrow and the databases hold at most 38 digits: use decimal(38,s) or float"
+                           if precision > MAX_DECIMAL_PRECISION else "whole numbers are decimal(p,0), e.g. "
+                           "decimal(12,0)" if precision < 1 else "the scale counts the digits after the point, "
+                           "within the precision: e.g. decimal(12,2)")
+        self.expected = f"decimal(p,s) with 1 <= p <= {MAX_DECIMAL_PRECISION} and 0 <= s <= p, e.g. decimal(12,2)"
+
+
 @dataclass(frozen=True)
 class ColumnType:
     name: str  # one of SCALAR_TYPES or "decimal"
@@ -90,7 +117,12 @@ class ColumnType:
         if not m:
             raise ValueError(text)
         if m.group(1).startswith("decimal"):
-            return cls("decimal", int(m.group(3) or 18), int(m.group(4) or 2))
+            if m.group(2) is None:
+                return cls("decimal", 18, 2)  # `decimal` alone
+            precision, scale = int(m.group(3)), int(m.group(4))
+            if not 1 <= precision <= MAX_DECIMAL_PRECISION or scale > precision:
+                raise DecimalRangeError(text, precision, scale)
+            return cls("decimal", precision, scale)
         return cls(m.group(1))
 
     def __str__(self) -> str:

@@ -24,6 +24,7 @@ from mock_pipelines.schema.model import (
     ColumnSpec,
     ColumnType,
     DatasetSpec,
+    DecimalRangeError,
     Distribution,
     ExpectationSpec,
     ForeignKey,
@@ -259,8 +260,8 @@ class _Parser:
             else:
                 failed.add(str(cname))
         if "primary_key" in tdoc:
-            raw_pk = tdoc["primary_key"]
-            table_pk = [raw_pk] if isinstance(raw_pk, str) else [str(c) for c in (raw_pk or [])]
+            raw_pk = tdoc["primary_key"]  # a string or a list of strings: checked by `typed` above
+            table_pk = [raw_pk] if isinstance(raw_pk, str) else [str(c) for c in raw_pk]
             if pk and pk != table_pk:
                 self.issues.add(self.at_value(tdoc, "primary_key"), f"table {name!r} declares its primary key "
                                 f"twice: {table_pk} here and {pk} on columns", suggestion="keep one of them")
@@ -465,7 +466,7 @@ class _Parser:
         try:
             dist = Distribution.parse(mapping[key])
         except (SyntaxError, ValueError) as exc:
-            self.issues.add(self.at_value(mapping, key), f"{what}: cannot read distribution {mapping[key]!r}",
+            self.issues.add(self.at_value(mapping, key), f"{what}: cannot read distribution {_short(mapping[key])}",
                             expected="name(args), e.g. poisson(3), zipf(1.2), uniform(1, 5)",
                             suggestion=_comma_hint(mapping[key]) or (str(exc) if "write" in str(exc) else None))
             return default
@@ -559,7 +560,7 @@ class _Parser:
             try:
                 dist = Distribution.parse(cdoc["dist"])
             except (SyntaxError, ValueError):
-                self.issues.add(at("dist"), f"{what}: cannot read distribution {cdoc['dist']!r}",
+                self.issues.add(at("dist"), f"{what}: cannot read distribution {_short(cdoc['dist'])}",
                                 expected="name(args), e.g. normal(50, 10), lognormal(3, 0.8), poisson(2)",
                                 suggestion=_comma_hint(cdoc["dist"]))
                 return None
@@ -588,6 +589,9 @@ class _Parser:
                     try:
                         col.type = ColumnType.parse(str(cdoc["type"]))
                         col.type_given = True
+                    except DecimalRangeError as exc:
+                        self.issues.add(at("type"), f"{what}: {exc}", expected=exc.expected,
+                                        suggestion=exc.suggestion)
                     except ValueError:
                         self.issues.add(at("type"), f"{what}: unknown type {cdoc['type']!r}")
                 else:
@@ -627,6 +631,8 @@ class _Parser:
             try:
                 col.type = ColumnType.parse(str(cdoc["type"]))
                 col.type_given = True
+            except DecimalRangeError as exc:
+                self.issues.add(at("type"), f"{what}: {exc}", expected=exc.expected, suggestion=exc.suggestion)
             except ValueError:
                 names = ("int", "float", "decimal(p,s)", "bool", "string", "date", "timestamp", "uuid", "json")
                 self.issues.add(at("type"), f"{what}: unknown type {cdoc['type']!r}",
@@ -677,7 +683,7 @@ class _Parser:
         try:
             dist = Distribution.parse(raw)
         except (SyntaxError, ValueError):
-            self.issues.add(loc, f"{what}: cannot read skew {raw!r}", expected="uniform or zipf(1.1)")
+            self.issues.add(loc, f"{what}: cannot read skew {_short(raw)}", expected="uniform or zipf(1.1)")
             return None
         if dist.name not in SKEWS:
             self.issues.add(loc, f"{what}: unknown skew {dist.name!r}", expected="uniform or zipf(s)",
@@ -816,6 +822,11 @@ def _composite_fk_members(raw: Any) -> set[str]:
             members.update([cols] if isinstance(cols, str) else [str(c) for c in cols] if isinstance(cols, list)
                            else [])
     return members
+
+
+def _short(value: object, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
 
 
 def _comma_hint(text: object) -> str | None:

@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 
 from mock_pipelines.core import random as rnd
-from mock_pipelines.core.registry import GenContext, generator
+from mock_pipelines.core.registry import GenContext, ParamError, generator
 from mock_pipelines.core.vocab import WeightedIndex
 
 
@@ -34,7 +34,10 @@ def _float(values: np.ndarray, round_to: int | None) -> pa.Array:
 @generator("uniform", category="numeric", returns="float", example="41.73")
 def uniform(ctx: GenContext, *, min: float = 0.0, max: float = 1.0, round: int | None = None) -> pa.Array:
     """Uniform floats in [min, max)."""
-    return _float(min + (max - min) * rnd.uniform_blocked(ctx.key, ctx.rows), round)
+    u = rnd.uniform_blocked(ctx.key, ctx.rows)
+    if np.isfinite(max - min):
+        return _float(min + (max - min) * u, round)
+    return _float(min * (1 - u) + max * u, round)  # a span beyond the float range: no overflow to inf
 
 
 @generator("integer", category="numeric", returns="int", example="17", aliases=("randint", "int_between"),
@@ -133,8 +136,20 @@ def zipf(ctx: GenContext, *, s: float = 1.2, n: int = 1000, start: int = 1) -> p
     return pa.array(start + zipf_rank(ctx.uniform(), s, n), type=pa.int64())
 
 
+def _check_choice(params: Any) -> None:
+    values = params.get("values")
+    if not values:
+        raise ParamError("values", "choice needs at least one value", None,
+                         expected="values: [a, b, c] or values: {a: 3, b: 1}")
+    if isinstance(values, dict):
+        weights = list(values.values())
+        if any(not np.isfinite(w) or w < 0 for w in weights) or sum(weights) <= 0:
+            raise ParamError("values", f"choice weights must be >= 0 with a positive sum, got {weights}", None,
+                             expected="values: {a: 3, b: 1} (weights need not sum to 1)")
+
+
 @generator("choice", category="numeric", returns="string", example="paypal", aliases=("weighted_choice",),
-           supports_unique=True, capacity=lambda p, _l: len(p.get("values") or []))
+           supports_unique=True, capacity=lambda p, _l: len(p.get("values") or []), check=_check_choice)
 def choice(ctx: GenContext, *, values: list[Any] | dict[Any, float]) -> pa.Array:
     """A choice among values: a list (uniform) or a mapping value → weight (weights need not sum to 1)."""
     if isinstance(values, dict):
