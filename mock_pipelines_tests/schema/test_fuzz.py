@@ -275,11 +275,11 @@ tables:
 """
 FOUND = [
     ("extends: 1000000000000 on a column", ("      order_id: sequence\n", "      order_id: {gen: sequence, extends: 7}\n"),
-     (7, 42), "must name templates"),
-    ("primary_key: 5", ("    primary_key: order_id\n", "    primary_key: 5\n"), (5, 18), "must name columns"),
+     (7, 42), "`extends` has the wrong type"),
+    ("primary_key: 5", ("    primary_key: order_id\n", "    primary_key: 5\n"), (5, 18), "`primary_key` has the wrong type"),
     ("time_column: a list", ("    primary_key: order_id\n",
                              "    primary_key: order_id\n    partitioned: {time_column: [created], rows_per_day: 5}\n"),
-     (6, 32), "is not a column"),
+     (6, 32), "must be a column name"),
     ("a summed column whose type cannot hold its values",
      ('      amount: {dist: "uniform(1, 5)"}\n',
       '      amount: {expr: "raw"}\n      raw: {dist: "uniform(1, 5)", type: date}\n'),
