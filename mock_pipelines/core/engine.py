@@ -289,6 +289,8 @@ class TablePlan:
         if self.layout is not None:
             return self.layout.n_rows
         fixed = self.spec.rows.fixed or 0
+        if not self.spec.rows.scaled:
+            return fixed
         return 0 if fixed == 0 else max(1, round(fixed * self.plan.scale))
 
     @cached_property

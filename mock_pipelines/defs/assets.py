@@ -43,6 +43,8 @@ def table_description(table: TableSpec) -> str:
     text = table.description or f"Generated table `{table.name}`."
     if table.rows.per:
         text += f"\n\nRows: {table.rows.count} per `{table.rows.per}` row."
+    elif table.rows.fixed is not None and not table.rows.scaled:
+        text += f"\n\nRows: {table.rows.fixed:,}, whatever the profile's scale."
     elif table.rows.fixed is not None:
         text += f"\n\nRows: {table.rows.fixed:,} × the profile's scale."
     if table.partitioned is not None and table.partitioned.rows_per_day:

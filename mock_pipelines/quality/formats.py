@@ -115,7 +115,10 @@ def _shift_years(day: dt.date, years: int) -> dt.date:
 
 
 def _birth_range(p: Mapping[str, Any]) -> tuple[Bound, Bound]:
-    """The generator's own bounds: the age on the reference date is within [min_age, max_age]."""
+    """The generator's own bounds: the age on the reference date is within [min_age, max_age] (no fixed
+    bounds when the age is taken on the date of another column, ``at:``)."""
+    if p.get("at"):
+        return None, None
     ref = to_date(p.get("reference", "2025-01-01"))
     latest = _shift_years(ref, -int(p.get("min_age", 18)))
     earliest = _shift_years(ref, -(int(p.get("max_age", 90)) + 1)) + dt.timedelta(days=1)

@@ -205,7 +205,8 @@ class _Deriver:
         t = self.t
         if rows.exact is not None:
             self.add(ROW_COUNT, "row_count", f"{t.name} has exactly {rows.exact:,} rows"
-                     + (f" (rows: {t.rows.fixed:,} × scale)" if t.rows.fixed is not None else "") + ".",
+                     + (f" (rows: {t.rows.fixed:,} × scale)" if t.rows.fixed is not None and t.rows.scaled
+                        else f" (rows: {{fixed: {t.rows.fixed:,}}})" if t.rows.fixed is not None else "") + ".",
                      expectation="ExpectTableRowCountToEqual", kwargs={"value": rows.exact})
             return
         if rows.parents is None or t.rows.per is None:

@@ -192,7 +192,8 @@ class ForeignKey:
 
 @dataclass
 class RowCount:
-    fixed: int | None = None
+    fixed: int | None = None  # a plain row count (multiplied by the run's scale unless `scaled` is False)
+    scaled: bool = True  # False for `rows: {fixed: N}`: N rows whatever the scale (lookup tables)
     per: str | None = None  # parent table: this table has `count` children per parent row
     count: Distribution | None = None
     min: int = 0

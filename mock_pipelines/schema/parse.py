@@ -350,6 +350,11 @@ class _Parser:
             return None
         if raw is True:
             raw = {}
+        if isinstance(tdoc.get("rows"), dict) and "fixed" in tdoc["rows"]:
+            self.issues.add(self.at_key(tdoc, "partitioned"), f"table {table!r} has a fixed row count "
+                            "(rows: {fixed: …}) and cannot also grow with time partitions",
+                            suggestion="remove `partitioned:`, or give a scalable count (rows: 1000)")
+            return None
         if not isinstance(raw, dict):
             self.issues.add(self.at_value(tdoc, "partitioned"), f"`partitioned` of {table!r} must be a mapping",
                             expected="partitioned: {time_column: signup_ts, rows_per_day: 50}")
@@ -401,8 +406,10 @@ class _Parser:
                                 "table", suggestion=f"lower it, or raise the limit with {MAX_ROWS_ENV}=N")
                 raw = 0
             return RowCount(fixed=max(raw, 0))
+        if isinstance(raw, dict) and "fixed" in raw:
+            return self.parse_fixed_rows(raw, table)
         if isinstance(raw, dict):
-            self.check_keys(raw, ROWS_KEYS, f"rows of {table!r}")
+            self.check_keys(raw, ROWS_KEYS, f"rows of {table!r}", extra=("fixed",))
             per = raw.get("per")
             if not isinstance(per, str):
                 self.issues.add(loc, f"rows of {table!r}: `per:` must name the parent table",
@@ -458,6 +465,25 @@ class _Parser:
             self.issues.add(loc, f"{what}: {dist}: {problem}", expected=signature)
             return False
         return True
+
+    def parse_fixed_rows(self, raw: Any, table: str) -> RowCount:
+        """``rows: {fixed: N}``: exactly N rows whatever the run's scale (small lookup tables)."""
+        n = raw["fixed"]
+        others = [k for k in raw if k != "fixed"]
+        if others:
+            self.issues.add(self.at_key(raw, others[0]), f"rows of {table!r}: `fixed:` stands alone, it cannot be "
+                            f"combined with {', '.join(map(str, others))}",
+                            expected="rows: {fixed: 12}, or rows: {per: customers, count: poisson(3)}")
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            self.issues.add(self.at_value(raw, "fixed"), f"rows of {table!r}: `fixed:` must be a whole number "
+                            f">= 0, got {n!r}", expected="rows: {fixed: 12}")
+            return RowCount(fixed=0, scaled=False)
+        limit = max_rows()
+        if n > limit:
+            self.issues.add(self.at_value(raw, "fixed"), f"rows of {table!r}: {n:,} is more than the limit of "
+                            f"{limit:,} rows per table", suggestion=f"lower it, or raise the limit with {MAX_ROWS_ENV}=N")
+            return RowCount(fixed=0, scaled=False)
+        return RowCount(fixed=n, scaled=False)
 
     def parse_distribution(self, mapping: Any, key: str, what: str, allowed: tuple[str, ...],
                            default: Distribution | None = None) -> Distribution | None:

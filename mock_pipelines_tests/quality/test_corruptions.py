@@ -80,7 +80,8 @@ def test_orphan_composite_foreign_key():
     plan, tables = shop()
     data = set_values(tables["returns"], "line_no", {0: 99})
     bad = failures(check(spec_of("shop"), "returns", data, tables, plan=plan))
-    assert set(bad) == {"fk__order_id__line_no"}
+    # the moved return no longer belongs to the line whose `returned` sum counts it
+    assert set(bad) == {"fk__order_id__line_no", "parent_sum__returned"}
     assert bad["fk__order_id__line_no"].examples == [{"order_id": data["order_id"][0].as_py(), "line_no": 99}]
 
 
@@ -107,9 +108,9 @@ def test_bad_email_format(engine):
 @pytest.mark.parametrize("engine", ENGINES)
 def test_value_outside_the_declared_choices(engine):
     plan, tables = shop()
-    data = set_values(tables["orders"], "status", {0: "lost"})
+    data = set_values(tables["orders"], "fulfilment", {0: "lost"})
     bad = failures(check(spec_of("shop"), "orders", data, plan=plan, engine=engine))
-    assert set(bad) == {"values_in_set__status"} and bad["values_in_set__status"].examples == ["lost"]
+    assert set(bad) == {"values_in_set__fulfilment"} and bad["values_in_set__fulfilment"].examples == ["lost"]
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -114,7 +114,7 @@ def test_a_partitioned_time_column_keeps_no_generator_range():
     partitioned = "\n".join(ddl_statements(spec, "postgresql", partitioned=["customers"]))
     assert "ck_customers_signup_ts_range" in plain
     assert "ck_customers_signup_ts_range" not in partitioned  # partitioned rows are created in their window
-    assert "ck_customers_birth_date_range" in partitioned
+    assert "ck_customers_lifetime_value_range" in partitioned  # other columns keep theirs
 
 
 def test_unknown_partitioned_table_and_dialect_are_refused(tmp_path):

@@ -266,12 +266,32 @@ def _shift_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
+def _shift_years_np(days: np.ndarray, years: int) -> np.ndarray:
+    """Days since the epoch moved by whole calendar years (29 February becomes the 28th)."""
+    d = days.astype("datetime64[D]")
+    month = d.astype("datetime64[M]")
+    day_of_month = (d - month.astype("datetime64[D]")).astype(np.int64)
+    moved = month + np.timedelta64(12 * years, "M")
+    length = ((moved + 1).astype("datetime64[D]") - moved.astype("datetime64[D]")).astype(np.int64)
+    return (moved.astype("datetime64[D]").astype(np.int64) + np.minimum(day_of_month, length - 1))
+
+
 @generator("date_of_birth", category="datetime", returns="date", example="1987-03-22", aliases=("dob", "birthdate"))
 def date_of_birth(ctx: GenContext, *, min_age: int = 18, max_age: int = 90,
-                  reference: DateLike = "2025-01-01") -> pa.Array:
-    """Birth dates such that the age on the reference date is between min_age and max_age (inclusive)."""
+                  reference: DateLike = "2025-01-01", at: OptionalColumnRef = None) -> pa.Array:
+    """Birth dates: the age on the reference date (or on the date of column ``at``) is in [min_age, max_age].
+
+    ``at`` names a date or timestamp column of the row (sign-up, hire, registration): everyone is of age
+    at that moment, whenever it is."""
     if max_age < min_age or min_age < 0:
         raise ValueError("date_of_birth: need 0 <= min_age <= max_age")
+    if at:
+        base, mask = _reference_micros(ctx, at)
+        day = np.floor_divide(base, US_PER_DAY)
+        latest = _shift_years_np(day, -min_age)
+        earliest = _shift_years_np(day, -(max_age + 1)) + 1
+        return pa.array((earliest + ctx.integers(latest - earliest + 1)).astype(np.int32), type=pa.date32(),
+                        mask=mask)
     ref = to_date(reference)
     latest = _shift_years(ref, -min_age)
     earliest = _shift_years(ref, -(max_age + 1)) + dt.timedelta(days=1)
