@@ -55,10 +55,12 @@ def test_rules_evaluated_with_pyarrow_are_on_the_page_too(tmp_path):
     rules = derive_rules(spec_of("shop"), "orders", tables["orders"].num_rows)
     broken = tables["orders"].set_column(0, "order_id", pa.array([1] * tables["orders"].num_rows))
     run = gx_runner.validate_table(broken, rules, engine="arrow", table="orders")
-    assert not run.gx_results and {r.name for r, _ in run.arrow_checked} == {r.name for r in rules}
+    # expectations written in the schema (kind custom) always run under Great Expectations; the rest on pyarrow
+    derived = {r.name for r in rules if r.kind != "custom"}
+    assert derived and {r.name for r, _ in run.arrow_checked} == derived
     suites = data_docs.suite_results(run)
-    assert len(suites) == 1 and len(suites[0].results) == len(rules) and not suites[0].success
+    assert sum(len(s.results) for s in suites) == len(rules) and not all(s.success for s in suites)
     built = data_docs.publish(suites, tmp_path / "docs", batch="orders")
     assert built is not None
-    page = built.pages[0].read_text()
+    page = " ".join(p.read_text() for p in built.pages)
     assert "order_id" in page and "kl" in page.lower() and "unique" in page.lower()
