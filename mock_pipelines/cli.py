@@ -553,7 +553,7 @@ def ddl(
     (spec,) = _load([file])
     names = [t.name for t in spec.tables.values() if t.partitioned is not None] if partitioned else []
     try:
-        statements = ddl_statements(spec, dialect, schema, partitioned=names)
+        statements = ddl_statements(spec, dialect, schema, partitioned=names, create_schema=True)
     except ValueError as exc:
         _fail(str(exc))
     for statement in statements:

@@ -32,7 +32,7 @@ from mock_pipelines.io.content import ContentHasher, Preview
 from mock_pipelines.io.destination import WriteResult
 from mock_pipelines.schema.model import DatasetSpec
 from mock_pipelines.sql.compat import table_problems
-from mock_pipelines.sql.ddl import arrow_types, namespace_statement, table_metadata
+from mock_pipelines.sql.ddl import arrow_types, namespace_statements, table_metadata
 from mock_pipelines.sql.errors import (
     SchemaMismatchError,
     SqlDestinationError,
@@ -198,8 +198,7 @@ class Database:
             return
         if self.dialect in ("postgresql", "mysql") and self.schema in sa.inspect(conn).get_schema_names():
             return  # exists: a user who may not CREATE schemas can still load into one made for them
-        statement = namespace_statement(self.dialect, self.schema, conn.dialect.identifier_preparer.quote)
-        if statement:
+        for statement in namespace_statements(self.dialect, self.schema, conn.dialect.identifier_preparer.quote):
             conn.exec_driver_sql(statement)
 
     def _lock_ddl(self, conn: sa.Connection) -> None:
