@@ -155,7 +155,7 @@ class Database:
         with self.engine.begin() as conn:
             if mode == "create":
                 self._create_namespace(conn)
-            self._lock_ddl(conn)
+            self._lock_ddl(conn, write=mode == "create")
             try:
                 existing = set(sa.inspect(conn).get_table_names(schema=self.schema))
                 problems, missing = self._compare(conn, spec, metadata, existing, mode)
@@ -201,13 +201,14 @@ class Database:
         for statement in namespace_statements(self.dialect, self.schema, conn.dialect.identifier_preparer.quote):
             conn.exec_driver_sql(statement)
 
-    def _lock_ddl(self, conn: sa.Connection) -> None:
-        """Serialise table creation between processes (parallel assets call ensure_tables together)."""
+    def _lock_ddl(self, conn: sa.Connection, *, write: bool = True) -> None:
+        """Serialise table creation between processes (parallel assets call ensure_tables together).
+        ``write=False`` (mode ``existing``: tables are only checked) takes no SQLite write lock."""
         if self.dialect == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"mock_pipelines:{self.schema}"})
         elif self.dialect == "mysql":
             conn.execute(sa.text("SELECT GET_LOCK(:k, 60)"), {"k": f"mock_pipelines:{self.schema}"[:64]})
-        elif self.dialect == "sqlite":
+        elif self.dialect == "sqlite" and write:
             # The driver opens its transaction lazily, at the first INSERT: the look-up of the existing tables
             # and the CREATE TABLEs would not be one unit, and two connections could both see a table missing.
             # BEGIN IMMEDIATE takes the database's write lock now (others wait, up to busy_timeout); the
