@@ -152,7 +152,7 @@ def fake(
     param: Annotated[list[str] | None, typer.Option(
         "--param", "-p", metavar="KEY=VALUE", help="A generator parameter, read as the parameter's type: "
         "text as is (format=###-##-####), numbers and true/false from their text, lists and mappings as "
-        "YAML (values=\\[a, b]). Repeatable.")] = None,
+        "YAML (values=\\[a, b]), null or ~ as none where the parameter takes it. Repeatable.")] = None,
     seed: Annotated[int, typer.Option(help="Seed.", metavar="SEED")] = 0,
     unique: Annotated[bool, typer.Option("--unique", help="Distinct values only; refused when the generator "
                                          "cannot guarantee them or has fewer than N.")] = False,
@@ -190,8 +190,8 @@ def fake(
         _fail(f"{gen.name} reads other columns ({', '.join(refs)}); try it in a schema with 'preview'")
     if unique:  # the same refusals as validate gives a schema column with unique: true
         if not gen.supports_unique:
-            _fail(f"generator {gen.name!r} cannot guarantee unique values; drop --unique, or use sequence, "
-                  "uuid4, pattern, integer, email, or a template with {_unique} in a schema")
+            message, suggestion = registry.cannot_guarantee_unique(gen.name)
+            _fail(f"{message}; drop --unique, or {suggestion} in a schema")
         cap = gen.capacity(params, locale) if gen.capacity else None
         if cap is not None and cap < n:
             _fail(unique_capacity_message(f"-n {n:,} --unique", n, gen.name, cap, locale)
@@ -199,20 +199,40 @@ def fake(
     ctx = registry.GenContext(rows=np.arange(n, dtype=np.int64), key=derive_key(seed, "fake", gen.name),
                               locale=locale, unique=unique, table_rows=n,
                               table_key=derive_key(seed, "fake"), extra={"child_index": lambda: np.arange(n)})
-    for value in gen(ctx, **params).to_pylist():
+    try:
+        values = gen(ctx, **params).to_pylist()
+    except Exception as exc:
+        # a parameter the types let through but the generator cannot use (start=today): one line
+        _fail(f"{gen.name}: cannot generate with {_shown(raw)}: {exc}")
+    for value in values:
         out.print(str(value), highlight=False)
 
 
+def _shown(params: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in params.items()) or "the default parameters"
+
+
+_NULL_WORDS = ("null", "Null", "NULL", "~")
+
+
 def _param_value(annotation: Any, text: str) -> Any:
-    """A ``-p KEY=VALUE`` value read as its parameter's declared type: the text itself when the type takes
-    it (a str keeps ``#`` and ``:``; pydantic reads ints, floats and booleans from text), else YAML — for
-    lists, mappings and null."""
-    from pydantic import TypeAdapter, ValidationError
+    """A ``-p KEY=VALUE`` value read as its parameter's declared type: ``null``/``~`` is None where the type
+    takes None (``X | None``, Any); else the text itself when the type takes it (a str keeps ``#`` and ``:``;
+    pydantic reads ints, floats and booleans from text), else YAML — for lists and mappings."""
+    from pydantic import ValidationError
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
+    from mock_pipelines.core.registry import _adapter
+
+    adapter = _adapter(annotation)
+    if text.strip() in _NULL_WORDS:
+        try:
+            return adapter.validate_python(None)
+        except (ValidationError, TypeError):
+            pass
     try:
-        return TypeAdapter(annotation).validate_python(text)
+        return adapter.validate_python(text)
     except (ValidationError, TypeError):
         pass
     try:
@@ -316,6 +336,27 @@ def generate(
     out.print(view)
 
 
+def _load_definitions(profile: str | None) -> tuple[Any, Any]:
+    """The profile and its Dagster definitions (run and jobs), profile and schema errors as one clear message."""
+    import warnings
+
+    import dagster as dg
+
+    from mock_pipelines.defs.build import Layer
+    from mock_pipelines.profiles import MissingEnvVar, load_profile
+
+    warnings.filterwarnings("ignore", category=dg.BetaWarning)
+    warnings.filterwarnings("ignore", category=dg.PreviewWarning)
+    try:
+        prof = load_profile(profile)
+        return prof, Layer(prof).definitions()
+    except SchemaError as exc:
+        _report_schema_error(exc)
+    except (MissingEnvVar, FileNotFoundError, ValueError) as exc:
+        _fail(str(exc))
+    raise AssertionError("unreachable")  # both handlers exit
+
+
 @app.command(cls=_Command)
 def run(
     profile: Annotated[str | None, typer.Option("--profile", "-p", metavar="PROFILE", help="Profile name or "
@@ -333,22 +374,10 @@ def run(
     Open the UI afterwards (make ui) to see the materialisations and their metadata.
     """
     import logging
-    import warnings
 
     import dagster as dg
 
-    from mock_pipelines.defs.build import Layer
-    from mock_pipelines.profiles import MissingEnvVar, load_profile
-
-    warnings.filterwarnings("ignore", category=dg.BetaWarning)
-    try:
-        prof = load_profile(profile)
-        layer = Layer(prof)
-        defs = layer.definitions()
-    except SchemaError as exc:
-        _report_schema_error(exc)
-    except (MissingEnvVar, FileNotFoundError, ValueError) as exc:
-        _fail(str(exc))
+    prof, defs = _load_definitions(profile)
     names = [j.name for j in defs.jobs]  # type: ignore[union-attr]
     if job not in names:
         from mock_pipelines.core.registry import suggest
@@ -405,22 +434,7 @@ def jobs(
                                                 "path (default: $MOCK_PIPELINES_PROFILE or local).")] = None,
 ) -> None:
     """List the jobs of a profile (what 'mock-pipelines run --job' accepts): partitions, tables, description."""
-    import warnings
-
-    import dagster as dg
-
-    from mock_pipelines.defs.build import Layer
-    from mock_pipelines.profiles import MissingEnvVar, load_profile
-
-    warnings.filterwarnings("ignore", category=dg.BetaWarning)
-    warnings.filterwarnings("ignore", category=dg.PreviewWarning)
-    try:  # the same profile errors as run
-        prof = load_profile(profile)
-        defs = Layer(prof).definitions()
-    except SchemaError as exc:
-        _report_schema_error(exc)
-    except (MissingEnvVar, FileNotFoundError, ValueError) as exc:
-        _fail(str(exc))
+    prof, defs = _load_definitions(profile)
     view = Table(title=f"jobs of profile {prof.profile}", title_justify="left")
     for col in ("job", "partitions", "tables", "description"):
         view.add_column(col, overflow="fold", justify="right" if col == "tables" else "left")
@@ -443,7 +457,7 @@ def _run_instance() -> tuple[Any, dict[str, str]]:
     try:
         instance = open_instance()
     except dg.DagsterInvariantViolationError:
-        _fail("DAGSTER_HOME is not set: point it at a folder holding dagster.yaml (`make demo` uses .dagster_home)")
+        _fail("DAGSTER_HOME is not set: point it at a folder holding dagster.yaml ('make demo' uses .dagster_home)")
     fail_dead_runs(instance, log=lambda message: err.print(f"[yellow]note:[/] {message}", highlight=False))
     return instance, process_tags()
 

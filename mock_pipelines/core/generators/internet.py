@@ -13,10 +13,12 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
+from typing import Annotated
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pydantic
 
 from mock_pipelines.core import random as rnd
 from mock_pipelines.core import strings
@@ -511,7 +513,7 @@ def url(ctx: GenContext, *, scheme: str = "https", path: bool = False) -> pa.Arr
 
 @generator("slug", category="internet", returns="string", example="streamline-scalable-synergies",
            supports_unique=True)
-def slug(ctx: GenContext, *, words: int = 3) -> pa.Array:
+def slug(ctx: GenContext, *, words: Annotated[int, pydantic.Field(ge=1, le=100)] = 3) -> pa.Array:
     """URL slug of lower-case words joined by hyphens; unique mode adds a row-derived token."""
     vocab = vocabulary("internet.slug_words", ctx.locale)
     parts: list[pa.Array | str] = [vocab.sample(ctx, 20 + i) for i in range(max(1, words))]
