@@ -167,3 +167,35 @@ def test_ddl_without_a_schema_or_on_sqlite_creates_no_namespace():
         result = runner.invoke(app, ["ddl", str(SCHEMAS / "hr.yaml"), *args])
         assert result.exit_code == 0, result.output
         assert result.stdout.startswith("CREATE TABLE"), result.stdout[:80]
+
+
+def test_ddl_with_a_schema_runs_on_mysql_for_a_user_that_may_not_create_the_database(mysql_db):
+    """MariaDB/MySQL check CREATE before IF NOT EXISTS too: the namespace statements of the output run for a
+    user without CREATE on the (existing) database, where CREATE DATABASE IF NOT EXISTS is refused."""
+    import uuid
+
+    import pytest
+    import sqlalchemy as sa
+
+    url, database = mysql_db
+    user, password = f"mp_ddl_{uuid.uuid4().hex[:10]}", uuid.uuid4().hex
+    admin = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE USER '{user}'@'%%' IDENTIFIED BY '{password}'")
+        conn.exec_driver_sql(f"GRANT SELECT, INSERT ON `{database}`.* TO '{user}'@'%%'")
+    limited = sa.create_engine(sa.make_url(url).set(username=user, password=password), poolclass=sa.pool.NullPool)
+    try:
+        result = runner.invoke(app, ["ddl", str(SCHEMAS / "hr.yaml"), "--dialect", "mysql", "--schema", database])
+        assert result.exit_code == 0, result.output
+        namespace = result.stdout.split("CREATE TABLE")[0]
+        with limited.connect() as conn:
+            with pytest.raises(sa.exc.OperationalError, match="Access denied"):
+                conn.exec_driver_sql(f"CREATE DATABASE IF NOT EXISTS `{database}`")
+            for statement in namespace.split(";\n"):
+                if statement.strip():
+                    conn.exec_driver_sql(statement)
+    finally:
+        limited.dispose()
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP USER '{user}'@'%%'")
+        admin.dispose()
