@@ -154,7 +154,7 @@ def fake(
     param: Annotated[list[str] | None, typer.Option(
         "--param", "-p", metavar="KEY=VALUE", help="A generator parameter, read as the parameter's type: "
         "text as is (format=###-##-####), numbers and true/false from their text, lists and mappings as "
-        "YAML (values=\\[a, b]). Repeatable.")] = None,
+        "YAML (values=\\[a, b]), null or ~ as none where the parameter takes it. Repeatable.")] = None,
     seed: Annotated[int, typer.Option(help="Seed.", metavar="SEED")] = 0,
     unique: Annotated[bool, typer.Option("--unique", help="Distinct values only; refused when the generator "
                                          "cannot guarantee them or has fewer than N.")] = False,
@@ -192,8 +192,8 @@ def fake(
         _fail(f"{gen.name} reads other columns ({', '.join(refs)}); try it in a schema with 'preview'")
     if unique:  # the same refusals as validate gives a schema column with unique: true
         if not gen.supports_unique:
-            _fail(f"generator {gen.name!r} cannot guarantee unique values; drop --unique, or use sequence, "
-                  "uuid4, pattern, integer, email, or a template with {_unique} in a schema")
+            message, suggestion = registry.cannot_guarantee_unique(gen.name)
+            _fail(f"{message}; drop --unique, or {suggestion} in a schema")
         cap = gen.capacity(params, locale) if gen.capacity else None
         if cap is not None and cap < n:
             _fail(unique_capacity_message(f"-n {n:,} --unique", n, gen.name, cap, locale)
@@ -201,20 +201,40 @@ def fake(
     ctx = registry.GenContext(rows=np.arange(n, dtype=np.int64), key=derive_key(seed, "fake", gen.name),
                               locale=locale, unique=unique, table_rows=n,
                               table_key=derive_key(seed, "fake"), extra={"child_index": lambda: np.arange(n)})
-    for value in gen(ctx, **params).to_pylist():
+    try:
+        values = gen(ctx, **params).to_pylist()
+    except Exception as exc:
+        # a parameter the types let through but the generator cannot use (start=today): one line
+        _fail(f"{gen.name}: cannot generate with {_shown(raw)}: {exc}")
+    for value in values:
         out.print(str(value), highlight=False)
 
 
+def _shown(params: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in params.items()) or "the default parameters"
+
+
+_NULL_WORDS = ("null", "Null", "NULL", "~")
+
+
 def _param_value(annotation: Any, text: str) -> Any:
-    """A ``-p KEY=VALUE`` value read as its parameter's declared type: the text itself when the type takes
-    it (a str keeps ``#`` and ``:``; pydantic reads ints, floats and booleans from text), else YAML — for
-    lists, mappings and null."""
-    from pydantic import TypeAdapter, ValidationError
+    """A ``-p KEY=VALUE`` value read as its parameter's declared type: ``null``/``~`` is None where the type
+    takes None (``X | None``, Any); else the text itself when the type takes it (a str keeps ``#`` and ``:``;
+    pydantic reads ints, floats and booleans from text), else YAML — for lists and mappings."""
+    from pydantic import ValidationError
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
+    from mock_pipelines.core.registry import _adapter
+
+    adapter = _adapter(annotation)
+    if text.strip() in _NULL_WORDS:
+        try:
+            return adapter.validate_python(None)
+        except (ValidationError, TypeError):
+            pass
     try:
-        return TypeAdapter(annotation).validate_python(text)
+        return adapter.validate_python(text)
     except (ValidationError, TypeError):
         pass
     try:
@@ -331,6 +351,35 @@ def generate(
     out.print(view)
 
 
+def _load_definitions(profile: str | None, probe: bool = False, quiet: bool = True) -> tuple[Any, Any]:
+    """The profile and its Dagster definitions (run and jobs), profile and schema errors as one clear message.
+    ``probe``: also generate a few rows of every table first (what a run would fail on, reported at its
+    column before anything runs). ``quiet``: Dagster's own warnings are not shown."""
+    import warnings
+
+    import dagster as dg
+
+    from mock_pipelines.defs.build import Layer
+    from mock_pipelines.profiles import MissingEnvVar, load_profile
+
+    if quiet:
+        for category in (dg.BetaWarning, dg.PreviewWarning, dg.SupersessionWarning, DeprecationWarning):
+            warnings.filterwarnings("ignore", category=category)
+    try:
+        prof = load_profile(profile)
+        layer = Layer(prof)
+        defs = layer.definitions()
+        if probe:
+            for plan in layer.plans.values():
+                plan.probe()
+        return prof, defs
+    except SchemaError as exc:
+        _report_schema_error(exc)
+    except (MissingEnvVar, FileNotFoundError, ValueError) as exc:
+        _fail(str(exc))
+    raise AssertionError("unreachable")  # both handlers exit
+
+
 @app.command(cls=_Command)
 def run(
     profile: Annotated[str | None, typer.Option("--profile", "-p", metavar="PROFILE", help="Profile name or "
@@ -352,29 +401,14 @@ def run(
     instance: open the UI on it afterwards (make ui PROFILE=<profile>).
     """
     import logging
-    import warnings
 
     import dagster as dg
 
-    from mock_pipelines.defs.build import Layer
     from mock_pipelines.defs.progress import QUIET_RUN_CONFIG, RunProgress, check_counts
-    from mock_pipelines.profiles import MissingEnvVar, load_profile
 
     if not verbose:  # Dagster's own warnings and log lines go to the instance, not the terminal
-        for category in (dg.BetaWarning, dg.PreviewWarning, dg.SupersessionWarning, DeprecationWarning):
-            warnings.filterwarnings("ignore", category=category)
         logging.getLogger("dagster").setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore", category=dg.BetaWarning)
-    try:
-        prof = load_profile(profile)
-        layer = Layer(prof)
-        defs = layer.definitions()
-        for plan in layer.plans.values():
-            plan.probe()  # what the run would fail on, reported at its column before anything runs
-    except SchemaError as exc:
-        _report_schema_error(exc)
-    except (MissingEnvVar, FileNotFoundError, ValueError) as exc:
-        _fail(str(exc))
+    prof, defs = _load_definitions(profile, probe=True, quiet=not verbose)
     names = [j.name for j in defs.jobs]  # type: ignore[union-attr]
     if job not in names:
         from mock_pipelines.core.registry import suggest
@@ -431,22 +465,7 @@ def jobs(
                                                 "path (default: $MOCK_PIPELINES_PROFILE or local).")] = None,
 ) -> None:
     """List the jobs of a profile (what 'mock-pipelines run --job' accepts): partitions, tables, description."""
-    import warnings
-
-    import dagster as dg
-
-    from mock_pipelines.defs.build import Layer
-    from mock_pipelines.profiles import MissingEnvVar, load_profile
-
-    warnings.filterwarnings("ignore", category=dg.BetaWarning)
-    warnings.filterwarnings("ignore", category=dg.PreviewWarning)
-    try:  # the same profile errors as run
-        prof = load_profile(profile)
-        defs = Layer(prof).definitions()
-    except SchemaError as exc:
-        _report_schema_error(exc)
-    except (MissingEnvVar, FileNotFoundError, ValueError) as exc:
-        _fail(str(exc))
+    prof, defs = _load_definitions(profile)
     view = Table(title=f"jobs of profile {prof.profile}", title_justify="left")
     for col in ("job", "partitions", "tables", "description"):
         view.add_column(col, overflow="fold", justify="right" if col == "tables" else "left")
@@ -618,7 +637,7 @@ def ddl(
     (spec,) = _load([file])
     names = [t.name for t in spec.tables.values() if t.partitioned is not None] if partitioned else []
     try:
-        statements = ddl_statements(spec, dialect, schema, partitioned=names)
+        statements = ddl_statements(spec, dialect, schema, partitioned=names, create_schema=True)
     except ValueError as exc:
         _fail(str(exc))
     for statement in statements:

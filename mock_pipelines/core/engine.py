@@ -554,7 +554,7 @@ class _Rows:
             return parse_expression(col.expr).evaluate(self.resolve, len(self.rows))  # type: ignore[arg-type]
         if col.kind == "template":
             return parse_template(col.template).render(  # type: ignore[arg-type]
-                self.resolve, self.rows, table.column_key(col.name))
+                self.resolve, self.rows, table.column_key(col.name), table.plan.locale)
         gen = registry.get(col.generator)  # type: ignore[arg-type]
         ctx = registry.GenContext(
             rows=self.rows, key=table.column_key(col.name), locale=table.plan.locale, unique=col.unique,

@@ -430,29 +430,30 @@ class _Evaluator:
 # ---- templates ------------------------------------------------------------------------------------------
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-TEMPLATE_FILTERS: dict[str, Callable[[pa.Array], pa.Array]] = {
-    "lower": pc.utf8_lower,
-    "upper": pc.utf8_upper,
-    "title": pc.utf8_title,
-    "strip": pc.utf8_trim_whitespace,
-    "slug": lambda a: pc.replace_substring_regex(pc.utf8_lower(a), r"[^a-z0-9]+", "-"),
-    "ascii": lambda a: ascii_filter(a),
+TEMPLATE_FILTERS: dict[str, Callable[[pa.Array, str], pa.Array]] = {  # (values, locale) → values
+    "lower": lambda a, _: pc.utf8_lower(a),
+    "upper": lambda a, _: pc.utf8_upper(a),
+    "title": lambda a, _: pc.utf8_title(a),
+    "strip": lambda a, _: pc.utf8_trim_whitespace(a),
+    "slug": lambda a, _: pc.replace_substring_regex(pc.utf8_lower(a), r"[^a-z0-9]+", "-"),
+    "ascii": lambda a, locale: ascii_filter(a, locale),
 }
 _NOT_ASCII_FILTERED = r"[^A-Za-z0-9._-]+"
 
 
-def ascii_filter(values: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """The ``|ascii`` template filter: transliterate to ASCII (Röhrdanz → Rohrdanz, Łódź → Lodz, 東京 → DongJing)
-    with anyascii, then drop what is still not a letter, digit, ``.``, ``_`` or ``-``. Each distinct value is
-    transliterated once; a column that is ASCII already skips the transliteration."""
+def ascii_filter(values: pa.Array | pa.ChunkedArray, locale: str = "en_US") -> pa.Array:
+    """The ``|ascii`` template filter: transliterate to ASCII for the locale the way e-mail addresses fold
+    names (de_DE ``Matthäi`` → ``Matthaei``, ja_JP ``木村`` → ``Kimura``; other letters through anyascii:
+    ``Łódź`` → ``Lodz``), keeping case, then drop what is not a letter, digit, ``.``, ``_`` or ``-``. Each
+    distinct value is transliterated once; a column that is ASCII already skips the transliteration."""
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     if pc.all(pc.string_is_ascii(values)).as_py() is not False:  # nothing to transliterate
         return pc.replace_substring_regex(values, _NOT_ASCII_FILTERED, "")
-    from anyascii import anyascii
+    from mock_pipelines.core.generators.internet import transliterate
 
     encoded = pc.dictionary_encode(values)
-    distinct = pa.array([anyascii(v) for v in encoded.dictionary.to_pylist()], pa.string())
+    distinct = pa.array([transliterate(v, locale) for v in encoded.dictionary.to_pylist()], pa.string())
     return pc.replace_substring_regex(distinct, _NOT_ASCII_FILTERED, "").take(encoded.indices)
 
 
@@ -473,7 +474,9 @@ class Template:
     def has_unique_token(self) -> bool:
         return any(c in (UNIQUE_TOKEN, ROW_TOKEN) for _, c, _ in self.parts)
 
-    def render(self, resolve: Callable[[str], pa.Array], rows: np.ndarray, key: int) -> pa.Array:
+    def render(self, resolve: Callable[[str], pa.Array], rows: np.ndarray, key: int,
+               locale: str = "en_US") -> pa.Array:
+        """The template's text for ``rows``; ``locale`` is the table's (``|ascii`` transliterates for it)."""
         pieces: list[pa.Array | str] = []
         for literal, column, filters in self.parts:
             if literal:
@@ -489,7 +492,7 @@ class Template:
                 if value.type != pa.string():
                     value = pc.cast(value, pa.string())
             for f in filters:
-                value = TEMPLATE_FILTERS[f](value)
+                value = TEMPLATE_FILTERS[f](value, locale)
             pieces.append(value)
         if not any(not isinstance(p, str) for p in pieces):
             return pa.repeat(pa.scalar("".join(pieces)), len(rows))  # type: ignore[arg-type]

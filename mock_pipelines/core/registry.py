@@ -337,6 +337,14 @@ def catalogue() -> list[Generator]:
     return sorted(REGISTRY.values(), key=lambda g: (g.category, g.name))
 
 
+def cannot_guarantee_unique(name: str) -> tuple[str, str]:
+    """The refusal of ``unique`` for a generator without a unique mode (validate and ``fake --unique``
+    give the same): the message and a suggestion naming every generator that has one."""
+    names = sorted(g.name for g in catalogue() if g.supports_unique)
+    return (f"generator {name!r} cannot guarantee unique values",
+            f"use a generator with a unique mode ({', '.join(names)}) or a template with {{_unique}}")
+
+
 def suggest(name: str, candidates: Any) -> str | None:
     """The closest candidate to a misspelt name, if one is close enough to be a likely typo."""
     matches = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)

@@ -649,10 +649,9 @@ class _Parser:
             col.generator = gen.name
             col.type = ColumnType.parse(gen.returns) if gen.returns != "decimal" else ColumnType("decimal", 18, 2)
             if col.unique and not gen.supports_unique:
-                self.issues.add(at("unique") if parent_loc is None else loc,
-                                f"{what}: generator {gen.name!r} cannot guarantee unique values",
-                                suggestion="use sequence, uuid4, pattern, integer, email, or a template with "
-                                           "{_unique}")
+                message, suggestion = registry.cannot_guarantee_unique(gen.name)
+                self.issues.add(at("unique") if parent_loc is None else loc, f"{what}: {message}",
+                                suggestion=suggestion)
         if "type" in cdoc:
             try:
                 col.type = ColumnType.parse(str(cdoc["type"]))

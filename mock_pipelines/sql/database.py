@@ -32,7 +32,7 @@ from mock_pipelines.io.content import ContentHasher, Preview
 from mock_pipelines.io.destination import WriteResult
 from mock_pipelines.schema.model import DatasetSpec
 from mock_pipelines.sql.compat import table_problems
-from mock_pipelines.sql.ddl import arrow_types, namespace_statement, table_metadata
+from mock_pipelines.sql.ddl import arrow_types, namespace_statements, table_metadata
 from mock_pipelines.sql.errors import (
     SchemaMismatchError,
     SqlDestinationError,
@@ -155,7 +155,7 @@ class Database:
         with self.engine.begin() as conn:
             if mode == "create":
                 self._create_namespace(conn)
-            self._lock_ddl(conn)
+            self._lock_ddl(conn, write=mode == "create")
             try:
                 existing = set(sa.inspect(conn).get_table_names(schema=self.schema))
                 problems, missing = self._compare(conn, spec, metadata, existing, mode)
@@ -198,17 +198,17 @@ class Database:
             return
         if self.dialect in ("postgresql", "mysql") and self.schema in sa.inspect(conn).get_schema_names():
             return  # exists: a user who may not CREATE schemas can still load into one made for them
-        statement = namespace_statement(self.dialect, self.schema, conn.dialect.identifier_preparer.quote)
-        if statement:
+        for statement in namespace_statements(self.dialect, self.schema, conn.dialect.identifier_preparer.quote):
             conn.exec_driver_sql(statement)
 
-    def _lock_ddl(self, conn: sa.Connection) -> None:
-        """Serialise table creation between processes (parallel assets call ensure_tables together)."""
+    def _lock_ddl(self, conn: sa.Connection, *, write: bool = True) -> None:
+        """Serialise table creation between processes (parallel assets call ensure_tables together).
+        ``write=False`` (mode ``existing``: tables are only checked) takes no SQLite write lock."""
         if self.dialect == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"mock_pipelines:{self.schema}"})
         elif self.dialect == "mysql":
             conn.execute(sa.text("SELECT GET_LOCK(:k, 60)"), {"k": f"mock_pipelines:{self.schema}"[:64]})
-        elif self.dialect == "sqlite":
+        elif self.dialect == "sqlite" and write:
             # The driver opens its transaction lazily, at the first INSERT: the look-up of the existing tables
             # and the CREATE TABLEs would not be one unit, and two connections could both see a table missing.
             # BEGIN IMMEDIATE takes the database's write lock now (others wait, up to busy_timeout); the

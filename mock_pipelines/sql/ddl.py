@@ -52,15 +52,15 @@ def table_metadata(spec: DatasetSpec, dialect: str, schema: str | None = None, *
 
 
 def ddl_statements(spec: DatasetSpec, dialect: str, schema: str | None = None, *,
-                   partitioned: Collection[str] = ()) -> list[str]:
-    """CREATE TABLE and CREATE INDEX statements, parents before children; when a schema is named, first
-    the statement that creates it if it does not exist (see :func:`namespace_statement`), so the output runs
-    on a fresh database."""
+                   partitioned: Collection[str] = (), create_schema: bool = False) -> list[str]:
+    """CREATE TABLE and CREATE INDEX statements, parents before children. With ``create_schema`` and a
+    named schema, first the statements that create it when it does not exist (see
+    :func:`namespace_statements`), so the output runs on a fresh database."""
     dialect = check_dialect(dialect)
     metadata = table_metadata(spec, dialect, schema, partitioned=partitioned)
     compiler_dialect = _DIALECTS[dialect]()
-    namespace = namespace_statement(dialect, schema, compiler_dialect.identifier_preparer.quote)
-    statements: list[str] = [namespace] if namespace else []
+    statements = (namespace_statements(dialect, schema, compiler_dialect.identifier_preparer.quote)
+                  if create_schema else [])
     for name in spec.table_order():
         table = metadata.tables[_key(name, schema)]
         statements.append(str(CreateTable(table).compile(dialect=compiler_dialect)).strip())
@@ -73,16 +73,27 @@ def ddl_statements(spec: DatasetSpec, dialect: str, schema: str | None = None, *
     return statements
 
 
-def namespace_statement(dialect: str, schema: str | None, quote: Callable[[str], str]) -> str | None:
-    """``CREATE SCHEMA IF NOT EXISTS`` (PostgreSQL) / ``CREATE DATABASE IF NOT EXISTS`` (MariaDB/MySQL, where
-    a schema is a database) for a named schema; None without one, and on SQLite (no schemas to create)."""
+def namespace_statements(dialect: str, schema: str | None, quote: Callable[[str], str]) -> list[str]:
+    """Statements that create a named schema (PostgreSQL) / database (MariaDB/MySQL, where a schema is a
+    database) only when it does not exist; none without a schema, and on SQLite (no schemas to create).
+
+    Both servers check the CREATE privilege before ``IF NOT EXISTS``, so a plain ``CREATE SCHEMA IF NOT
+    EXISTS`` fails for a role that may only use a schema made for it: the existence test comes first, in a
+    ``DO`` block (PostgreSQL) or a prepared statement chosen by it (MariaDB/MySQL)."""
     if schema is None:
-        return None
+        return []
+    literal = "'" + schema.replace("'", "''") + "'"  # names are checked already (no quotes): belt and braces
     if dialect == "postgresql":
-        return f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}"
+        return [f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = {literal}) THEN "
+                f"CREATE SCHEMA {quote(schema)}; END IF; END $$"]
     if dialect == "mysql":
-        return f"CREATE DATABASE IF NOT EXISTS {quote(schema)} CHARACTER SET utf8mb4"
-    return None
+        create = f"CREATE DATABASE {quote(schema)} CHARACTER SET utf8mb4".replace("'", "''")
+        return [f"SET @mock_pipelines_ddl = IF(EXISTS(SELECT 1 FROM information_schema.SCHEMATA "
+                f"WHERE SCHEMA_NAME = {literal.replace(chr(92), chr(92) * 2)}), 'DO 0', '{create}')",
+                "PREPARE mock_pipelines_ddl FROM @mock_pipelines_ddl",
+                "EXECUTE mock_pipelines_ddl",
+                "DEALLOCATE PREPARE mock_pipelines_ddl"]
+    return []
 
 
 def _key(table: str, schema: str | None) -> str:

@@ -23,6 +23,7 @@ from mock_pipelines.core.expressions import (
     parse_expression,
     parse_template,
 )
+from mock_pipelines.core.generators.internet import fold_array
 from mock_pipelines.schema.parse import load_dataset
 
 D = dt.date
@@ -180,11 +181,11 @@ def test_parent_column_reads_go_through_the_resolver_by_name():
 
 # ---- templates ---------------------------------------------------------------------------------------
 
-def render(text: str, rows: np.ndarray | None = None, key: int = 1, **columns) -> list:
+def render(text: str, rows: np.ndarray | None = None, key: int = 1, locale: str = "en_US", **columns) -> list:
     arrays = {k: pa.array(v) for k, v in columns.items()}
     if rows is None:
         rows = np.arange(len(next(iter(arrays.values()))), dtype=np.int64)
-    return parse_template(text).render(lambda name: arrays[name], rows, key).to_pylist()
+    return parse_template(text).render(lambda name: arrays[name], rows, key, locale).to_pylist()
 
 
 def test_template_placeholders_and_filters():
@@ -217,6 +218,31 @@ def test_ascii_filter_keeps_every_name_of_a_locale_readable(locale, tmp_path):
     for name, login in zip(table.column("last_name").to_pylist(), table.column("login").to_pylist(), strict=True):
         assert login and login.isascii(), (name, login)
         assert len(login) >= sum(c.isalnum() for c in name), (name, login)
+
+
+@pytest.mark.parametrize("locale", ["de_DE", "ja_JP"])
+def test_ascii_filter_folds_names_like_the_email_generator(locale, tmp_path):
+    """|ascii transliterates for the table's locale as e-mail addresses do (Matthäi → matthaei, not matthai;
+    木村 → kimura, not a Mandarin reading): lower-cased, each name equals the email's name part."""
+    path = tmp_path / "people.yaml"
+    path.write_text(f"dataset: people\nlocale: {locale}\ntables:\n  people:\n    rows: 3000\n    columns:\n"
+                    "      first_name: first_name\n      last_name: last_name\n"
+                    "      email: {gen: email, first: first_name, last: last_name}\n"
+                    "      first: {template: '{first_name|ascii|lower}'}\n"
+                    "      last: {template: '{last_name|ascii|lower}'}\n"
+                    "      cased: {template: '{last_name|ascii}'}\n")
+    table = DatasetPlan(load_dataset(path)).table("people").to_table()
+    for column, ascii_column in (("first_name", "first"), ("last_name", "last")):
+        names = table.column(column).combine_chunks()
+        # the email's name part drops "-" and "." (Hans-Peter → hanspeter, Klaus D. → klausd), |ascii keeps them
+        assert [v.replace("-", "").replace(".", "") for v in table.column(ascii_column).to_pylist()] == (
+            fold_array(names, locale).to_pylist())
+    rows = table.to_pylist()
+    assert sum(r["last"] in r["email"] for r in rows) > 0.8 * len(rows)
+    assert all(r["cased"].lower() == r["last"] for r in rows)  # case is kept: Matthaei, Kimura
+    assert sum(r["cased"][:1].isupper() for r in rows) > 0.8 * len(rows)
+    assert render("{n|ascii|lower}", n=["Matthäi", "木村", "Łódź"], locale=locale) == {
+        "de_DE": ["matthaei", "mucun", "lodz"], "ja_JP": ["matthai", "kimura", "lodz"]}[locale]
 
 
 def test_template_references_and_errors():

@@ -73,7 +73,8 @@ def test_ddl_with_a_schema_creates_it_first_so_psql_runs_it_on_a_fresh_database(
         conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
     result = runner.invoke(app, ["ddl", str(SCHEMAS / "hr.yaml"), "--dialect", "postgresql", "--schema", schema])
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith(f"CREATE SCHEMA IF NOT EXISTS {schema};")
+    assert result.stdout.startswith(f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = "
+                                    f"'{schema}') THEN CREATE SCHEMA {schema}; END IF; END $$;")
     libpq_url = sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     piped = subprocess.run(["psql", "-v", "ON_ERROR_STOP=1", "-q", libpq_url], input=result.stdout,
                            capture_output=True, text=True, timeout=60)
@@ -96,7 +97,9 @@ def test_ddl_with_a_schema_creates_the_mysql_database_first(mysql_db):
         conn.execute(sa.text(f"DROP DATABASE `{database}`"))
     result = runner.invoke(app, ["ddl", str(SCHEMAS / "hr.yaml"), "--dialect", "mysql", "--schema", database])
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith(f"CREATE DATABASE IF NOT EXISTS {database} CHARACTER SET utf8mb4;")
+    assert result.stdout.startswith("SET @mock_pipelines_ddl = IF(EXISTS(SELECT 1 FROM information_schema.SCHEMATA "
+                                    f"WHERE SCHEMA_NAME = '{database}'), 'DO 0', "
+                                    f"'CREATE DATABASE {database} CHARACTER SET utf8mb4');")
     with engine.begin() as conn:
         for statement in result.stdout.split(";\n"):
             if statement.strip():
@@ -106,8 +109,93 @@ def test_ddl_with_a_schema_creates_the_mysql_database_first(mysql_db):
     assert sorted(tables) == ["departments", "employees", "locations", "salary_history", "time_off"]
 
 
+def test_ddl_with_a_schema_runs_for_a_role_that_may_not_create_schemas(postgres_db):
+    """PostgreSQL checks the CREATE privilege before IF NOT EXISTS: the output tests for the schema first,
+    so a role without CREATE on the database runs it into a schema made for it."""
+    import shutil
+    import subprocess
+    import uuid
+
+    import pytest
+    import sqlalchemy as sa
+
+    if shutil.which("psql") is None:
+        pytest.skip("psql is not installed")
+    url, schema = postgres_db
+    role = f"mp_ddl_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    database_name = sa.make_url(url).database
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE ROLE "{role}" LOGIN')
+        conn.exec_driver_sql(f'REVOKE CREATE ON DATABASE "{database_name}" FROM PUBLIC, "{role}"')
+        conn.exec_driver_sql(f'GRANT USAGE, CREATE ON SCHEMA "{schema}" TO "{role}"')
+    try:
+        result = runner.invoke(app, ["ddl", str(SCHEMAS / "hr.yaml"), "--dialect", "postgresql", "--schema", schema])
+        assert result.exit_code == 0, result.output
+        libpq_url = sa.make_url(url).set(drivername="postgresql", username=role).render_as_string(
+            hide_password=False)
+        plain = subprocess.run(["psql", "-v", "ON_ERROR_STOP=1", "-q", libpq_url],
+                               input=f"CREATE SCHEMA IF NOT EXISTS {schema};", capture_output=True, text=True,
+                               timeout=60)
+        assert plain.returncode != 0 and "permission denied" in plain.stderr  # what the output must avoid
+        piped = subprocess.run(["psql", "-v", "ON_ERROR_STOP=1", "-q", libpq_url], input=result.stdout,
+                               capture_output=True, text=True, timeout=60)
+        assert piped.returncode == 0, piped.stderr
+        tables = sa.inspect(admin).get_table_names(schema=schema)
+        assert sorted(tables) == ["departments", "employees", "locations", "salary_history", "time_off"]
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')  # the fixture drops it again
+            conn.exec_driver_sql(f'GRANT CREATE ON DATABASE "{database_name}" TO PUBLIC')
+            conn.exec_driver_sql(f'DROP ROLE "{role}"')
+        admin.dispose()
+
+
+def test_ddl_statements_name_no_namespace_unless_asked():
+    from mock_pipelines.schema.parse import load_dataset
+    from mock_pipelines.sql import ddl_statements
+
+    spec = load_dataset(SCHEMAS / "hr.yaml")
+    assert ddl_statements(spec, "postgresql", "hr")[0].startswith("CREATE TABLE")
+    assert ddl_statements(spec, "postgresql", "hr", create_schema=True)[0].startswith("DO $$")
+    assert ddl_statements(spec, "mysql", "hr", create_schema=True)[2] == "EXECUTE mock_pipelines_ddl"
+
+
 def test_ddl_without_a_schema_or_on_sqlite_creates_no_namespace():
     for args in (["--dialect", "postgresql"], ["--dialect", "sqlite", "--schema", "main"]):
         result = runner.invoke(app, ["ddl", str(SCHEMAS / "hr.yaml"), *args])
         assert result.exit_code == 0, result.output
         assert result.stdout.startswith("CREATE TABLE"), result.stdout[:80]
+
+
+def test_ddl_with_a_schema_runs_on_mysql_for_a_user_that_may_not_create_the_database(mysql_db):
+    """MariaDB/MySQL check CREATE before IF NOT EXISTS too: the namespace statements of the output run for a
+    user without CREATE on the (existing) database, where CREATE DATABASE IF NOT EXISTS is refused."""
+    import uuid
+
+    import pytest
+    import sqlalchemy as sa
+
+    url, database = mysql_db
+    user, password = f"mp_ddl_{uuid.uuid4().hex[:10]}", uuid.uuid4().hex
+    admin = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE USER '{user}'@'%%' IDENTIFIED BY '{password}'")
+        conn.exec_driver_sql(f"GRANT SELECT, INSERT ON `{database}`.* TO '{user}'@'%%'")
+    limited = sa.create_engine(sa.make_url(url).set(username=user, password=password), poolclass=sa.pool.NullPool)
+    try:
+        result = runner.invoke(app, ["ddl", str(SCHEMAS / "hr.yaml"), "--dialect", "mysql", "--schema", database])
+        assert result.exit_code == 0, result.output
+        namespace = result.stdout.split("CREATE TABLE")[0]
+        with limited.connect() as conn:
+            with pytest.raises(sa.exc.OperationalError, match="Access denied"):
+                conn.exec_driver_sql(f"CREATE DATABASE IF NOT EXISTS `{database}`")
+            for statement in namespace.split(";\n"):
+                if statement.strip():
+                    conn.exec_driver_sql(statement)
+    finally:
+        limited.dispose()
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP USER '{user}'@'%%'")
+        admin.dispose()

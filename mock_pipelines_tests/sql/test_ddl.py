@@ -219,3 +219,29 @@ def test_concurrent_ensure_tables_on_sqlite_never_race_on_a_fresh_file(tmp_path)
         engine = sa.create_engine(url)
         assert set(spec.tables) <= set(sa.inspect(engine).get_table_names())
         engine.dispose()
+
+
+def test_checking_existing_sqlite_tables_takes_no_write_lock(tmp_path):
+    """mode='existing' only reads: it works while another connection holds the file's write lock (it used to
+    wait for the lock with BEGIN IMMEDIATE, then fail with 'database is locked')."""
+    import sqlite3
+    import time
+
+    from mock_pipelines.sql import Database
+
+    spec = kinds_spec(tmp_path)
+    path = tmp_path / "held.db"
+    creator = Database(f"sqlite:///{path}")
+    creator.ensure_tables(spec)
+    creator.dispose()
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # a loader in another process is writing
+    checker = Database(f"sqlite:///{path}")
+    try:
+        started = time.perf_counter()
+        checker.ensure_tables(spec, mode="existing")
+        assert time.perf_counter() - started < 5
+    finally:
+        checker.dispose()
+        writer.rollback()
+        writer.close()

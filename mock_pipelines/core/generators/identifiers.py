@@ -8,9 +8,11 @@ pattern's mixed-radix positions).
 
 import datetime as dt
 import math
+from typing import Annotated
 
 import numpy as np
 import pyarrow as pa
+from pydantic import Field
 
 from mock_pipelines.core import random as rnd
 from mock_pipelines.core import strings
@@ -272,7 +274,7 @@ def sequence(ctx: GenContext, *, start: int = 1, step: int = 1) -> pa.Array:
 @generator("pattern", category="identifiers", returns="string", example="ORD-4821-KX",
            aliases=("bothify",), supports_unique=True,
            capacity=lambda p, _l: pattern_capacity(str(p.get("format", ""))))
-def pattern(ctx: GenContext, *, format: str) -> pa.Array:
+def pattern(ctx: GenContext, *, format: Annotated[str, Field(min_length=1)]) -> pa.Array:
     """Codes from a template: '#' digit, '?' upper-case letter, '*' letter or digit, anything else literal."""
     return fill_pattern(ctx, format)
 
@@ -309,7 +311,7 @@ def uuid4(ctx: GenContext) -> pa.Array:
 @generator("hex_id", category="identifiers", returns="string", example="9f86d081884c7d65",
            aliases=("hex",), supports_unique=True,
            capacity=lambda p, _l: 16 ** int(p.get("length", 16)))
-def hex_id(ctx: GenContext, *, length: int = 16, upper: bool = False) -> pa.Array:
+def hex_id(ctx: GenContext, *, length: Annotated[int, Field(ge=1, le=1000)] = 16, upper: bool = False) -> pa.Array:
     """Random hexadecimal identifiers of a fixed length (unique=true makes them distinct by construction)."""
     if length < 1:
         raise ValueError("hex_id length must be at least 1")
@@ -358,7 +360,7 @@ _NANO_ALPHABET = np.frombuffer(b"_-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHI
 
 @generator("nanoid", category="identifiers", returns="string", example="V1StGXR8_Z5jdHi6B-myT",
            supports_unique=True, capacity=lambda p, _l: 64 ** min(int(p.get("size", 21)), 10))
-def nanoid(ctx: GenContext, *, size: int = 21) -> pa.Array:
+def nanoid(ctx: GenContext, *, size: Annotated[int, Field(ge=1, le=1000)] = 21) -> pa.Array:
     """URL-safe random ids (NanoID alphabet A-Za-z0-9_-), 21 chars by default; distinct rows, distinct ids."""
     if size < 1:
         raise ValueError("nanoid size must be at least 1")

@@ -13,10 +13,12 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
+from typing import Annotated
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pydantic
 
 from mock_pipelines.core import random as rnd
 from mock_pipelines.core import strings
@@ -60,14 +62,43 @@ def fold(value: str, locale: str) -> str:
 
 
 @cache
-def _romaji_table(locale: str) -> tuple[pa.Array, pa.Array]:
-    """ja_JP: every kanji/kana/romaji first and last name → its lower-case romanisation."""
-    keys: dict[str, str] = {}
+def _cased_replacements(locale: str) -> tuple[tuple[str, str], ...]:
+    """The same transliterations as :func:`_replacements`, keeping case (Ä → Ae, Æ → Ae)."""
+    upper = [(a.upper(), b.capitalize()) for a, b in _EXTRA_REPLACEMENTS if len(a.upper()) == 1 and a.upper() != a]
+    return tuple(dict([*faker_attr("internet", locale, "replacements"), *_EXTRA_REPLACEMENTS, *upper]).items())
+
+
+@cache
+def _romaji_names(locale: str) -> dict[str, str]:
+    """ja_JP: every kanji/kana/romaji first and last name → its romanisation (as Faker spells it)."""
+    names: dict[str, str] = {}
+    if not has_name_pairs(locale):
+        return names
     pairs = [*faker_attr("person", locale, "first_name_pairs"), *faker_attr("person", locale, "last_name_pairs")]
     for pair in pairs:
         for form in pair:
-            keys.setdefault(form, fold(pair[2], locale))
-    return pa.array(list(keys), pa.string()), pa.array(list(keys.values()), pa.string())
+            names.setdefault(form, pair[2])
+    return names
+
+
+@cache
+def _romaji_table(locale: str) -> tuple[pa.Array, pa.Array]:
+    """ja_JP: every kanji/kana/romaji first and last name → its lower-case romanisation."""
+    names = _romaji_names(locale)
+    return pa.array(list(names), pa.string()), pa.array([fold(v, locale) for v in names.values()], pa.string())
+
+
+def transliterate(value: str, locale: str) -> str:
+    """ASCII text for one string, keeping case and punctuation: a ja_JP name becomes its romanisation, the
+    locale's transliterations apply (de_DE ä → ae), as for e-mail addresses; anyascii spells whatever those
+    do not cover (accents, other scripts). Lower-cased and reduced to letters and digits, a name gives the
+    same text as the name part of an e-mail address (:func:`fold`)."""
+    from anyascii import anyascii
+
+    value = _romaji_names(locale).get(value.strip(), value)
+    for a, b in _cased_replacements(locale):
+        value = value.replace(a, b)
+    return value if value.isascii() else anyascii(value)
 
 
 def _fold_distinct(distinct: pa.Array, locale: str) -> pa.Array:
@@ -482,7 +513,7 @@ def url(ctx: GenContext, *, scheme: str = "https", path: bool = False) -> pa.Arr
 
 @generator("slug", category="internet", returns="string", example="streamline-scalable-synergies",
            supports_unique=True)
-def slug(ctx: GenContext, *, words: int = 3) -> pa.Array:
+def slug(ctx: GenContext, *, words: Annotated[int, pydantic.Field(ge=1, le=100)] = 3) -> pa.Array:
     """URL slug of lower-case words joined by hyphens; unique mode adds a row-derived token."""
     vocab = vocabulary("internet.slug_words", ctx.locale)
     parts: list[pa.Array | str] = [vocab.sample(ctx, 20 + i) for i in range(max(1, words))]
@@ -517,4 +548,4 @@ def password(ctx: GenContext, *, length: int = 12, special: bool = True) -> pa.A
     return strings.from_bytes_matrix(out.astype(np.uint8))
 
 
-__all__ = ["company_domain", "fold", "fold_array", "local_part", "unique_token"]
+__all__ = ["company_domain", "fold", "fold_array", "local_part", "transliterate", "unique_token"]
