@@ -146,7 +146,7 @@ def test_the_docs_print_commands_and_every_one_is_recognised():
     assert not problems, "\n".join(problems)
     texts = {c.text for c in all_commands()}
     # the ones this issue is about are among them (the extraction is not silently empty)
-    assert "mock-pipelines generate schemas/shop.yaml --out data --format csv --rows-scale 10 --seed 7" in texts
+    assert "mock-pipelines generate schemas/shop.yaml --out data/x10 --format csv --rows-scale 10 --seed 7" in texts
     assert "make demo" in texts and "make ui" in texts
     for listed in (*EXCEPTIONS, *KNOWN_FAILURES):
         assert listed in texts, f"{listed!r} is listed in this test but no longer printed in the docs: remove it"
