@@ -393,9 +393,9 @@ def run(
     elif partition or partition_from or partition_to:
         _fail(f"job {job!r} is not partitioned in profile {prof.profile!r}; drop --partition/--from/--to")
     home = _dagster_home(prof)
-    instance, process_tags = _run_instance(home)
-    kwargs["tags"] = {**kwargs.get("tags", {}), **process_tags}
     run_id = str(uuid.uuid4())  # known before the run starts, so its events can be followed
+    instance, process_tags = _run_instance(home, run_id)
+    kwargs["tags"] = {**kwargs.get("tags", {}), **process_tags}
     width = max((len(k.to_user_string()) for k in job_def.asset_layer.asset_graph.get_all_asset_keys()), default=20)
     progress = RunProgress(lambda line: out.print(line, highlight=False, markup=False, soft_wrap=True),
                            width=min(width, 40))
@@ -458,7 +458,7 @@ def jobs(
     out.print(view)
 
 
-def _run_instance(home: Path) -> tuple[Any, dict[str, str]]:
+def _run_instance(home: Path, run_id: str) -> tuple[Any, dict[str, str]]:
     """The Dagster instance of `run` (first creation under a file lock, so concurrent first runs on a fresh
     $DAGSTER_HOME do not collide), after failing the runs whose `mock-pipelines run` process is gone (killed)
     and freeing their pool slots; and the tags that name this process on the new run."""
@@ -471,7 +471,7 @@ def _run_instance(home: Path) -> tuple[Any, dict[str, str]]:
     except dg.DagsterInvariantViolationError as exc:
         _fail(f"cannot open the Dagster instance in {home}: {exc}")
     fail_dead_runs(instance, log=lambda message: err.print(f"[yellow]note:[/] {message}", highlight=False))
-    return instance, process_tags()
+    return instance, process_tags(run_id)
 
 
 def _config_problem(message: str) -> str:
