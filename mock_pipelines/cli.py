@@ -47,6 +47,7 @@ out = Console(width=None if sys.stdout.isatty() else 240)
 err = Console(stderr=True, soft_wrap=True)
 
 EXIT_BAD_INPUT = 1
+EXIT_USAGE = 2  # options that cannot be given together (as click reports a usage error)
 EXIT_CONFLICT = 3
 
 
@@ -384,12 +385,20 @@ def run(
               + f"; jobs: {', '.join(names)}")
     job_def = defs.resolve_job_def(job)
     kwargs: dict[str, Any] = {}
+    if partition is not None and (partition_from or partition_to):
+        _fail("give either --partition KEY or a range --from KEY --to KEY, not both", code=EXIT_USAGE)
     if job_def.partitions_def is not None:
+        from mock_pipelines.defs.sensors import partition_range_problem
+
         if partition_from or partition_to:
             start, end = partition_from or partition_to, partition_to or partition_from
+            problem = partition_range_problem(job_def.partitions_def, start, end)
             kwargs["tags"] = {"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end}
         else:
             kwargs["partition_key"] = partition or job_def.partitions_def.get_last_partition_key()
+            problem = partition_range_problem(job_def.partitions_def, kwargs["partition_key"])
+        if problem:
+            _fail(f"job {job!r} of profile {prof.profile!r}: {problem}")
     elif partition or partition_from or partition_to:
         _fail(f"job {job!r} is not partitioned in profile {prof.profile!r}; drop --partition/--from/--to")
     home = _dagster_home(prof)

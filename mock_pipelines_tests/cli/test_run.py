@@ -51,6 +51,53 @@ destinations:
 sensors: {{schema_changes: false, request_inbox: null}}
 """
 
+PARTITIONED_SCHEMA = """\
+dataset: tinyp
+seed: 5
+tables:
+  events:
+    rows: 20
+    partitioned: {time_column: event_ts, rows_per_day: 4}
+    primary_key: event_id
+    columns:
+      event_id: sequence
+      event_ts: {gen: timestamp, start: "2024-01-01", end: "2024-01-31"}
+"""
+
+PARTITIONED_PROFILE = """\
+profile: p
+datasets: [tinyp]
+seed: 1
+partitions: {start: 2024-01-01, cadence: daily, end_offset: 0}
+destinations:
+  - kind: files
+    path: out-p
+sensors: {schema_changes: false, request_inbox: null}
+"""
+
+
+@pytest.fixture(autouse=True)
+def _dagster_logging_restored():
+    """The in-process CLI (CliRunner) quietens the dagster logger and adds warning filters: restore both, so
+    later tests in this process see Dagster's log and warnings as before."""
+    import warnings
+
+    level = logging.getLogger("dagster").level
+    filters = list(warnings.filters)
+    yield
+    logging.getLogger("dagster").setLevel(level)
+    warnings.filters[:] = filters
+    warnings._filters_mutated()  # type: ignore[attr-defined]  # drop the cached per-module decisions
+
+
+def _partitioned_project(root: Path) -> Path:
+    (root / "schemas").mkdir()
+    (root / "schemas" / "tinyp.yaml").write_text(PARTITIONED_SCHEMA, encoding="utf-8")
+    (root / "profiles").mkdir()
+    (root / "profiles" / "p.yaml").write_text(PARTITIONED_PROFILE, encoding="utf-8")
+    return root
+
+
 # A progress line: asset, then "<n> rows", seconds, destination.
 LANDED = re.compile(r"^  (tiny/\w+)\s+([\d,]+) rows\s+([\d.]+)s  (\S+)$")
 
@@ -186,3 +233,28 @@ def test_a_destination_variable_that_is_not_set_is_one_clear_line(tmp_path, monk
     assert isinstance(done.exception, SystemExit), done.exception  # a clean exit, not an uncaught error
     assert "environment variable MOCK_PIPELINES_UNSET_URL is not set (needed for a destination of the profile)" \
         in " ".join(done.output.split())
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (["--partition", "1999-01-05"], 1, "job 'tinyp__partitioned_tables' of profile 'p': partition '1999-01-05' does "
+     "not exist (partitions start at 2024-01-01 and end at "),
+    (["--from", "2024-01-06", "--to", "2024-01-05"], 1, "partition range 2024-01-06..2024-01-05 is reversed: the "
+     "first partition comes after the last"),
+    (["--from", "2024-01-06", "--to", "2024-13-45"], 1, "partition '2024-13-45' does not exist"),
+    (["--partition", "2024-01-05", "--from", "2024-01-03"], 2, "give either --partition KEY or a range --from KEY "
+     "--to KEY, not both"),
+])
+def test_partition_options_are_checked_before_a_run_is_created(tmp_path, monkeypatch, args, code, message):
+    from typer.testing import CliRunner
+
+    from mock_pipelines.cli import app
+
+    root = _partitioned_project(tmp_path)
+    monkeypatch.setenv("MOCK_PIPELINES_HOME", str(root))
+    monkeypatch.setenv("DAGSTER_HOME", str(root / "home"))
+    done = CliRunner().invoke(app, ["run", "--profile", "p", "--job", "tinyp__partitioned_tables", *args])
+    assert isinstance(done.exception, SystemExit), done.exception  # no traceback
+    assert done.exit_code == code, done.output
+    assert done.output.startswith("error: ") and len(done.output.strip().splitlines()) == 1, done.output
+    assert message in done.output
+    assert not (root / "home").exists() and not (root / "out-p").exists()  # no instance opened, nothing written
