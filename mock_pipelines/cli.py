@@ -430,7 +430,8 @@ def run(
     if not result.success:
         for event in result.all_events:
             if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
-                err.print(f"[red]{event.step_key}[/]: {event.step_failure_data.error.message.strip()}", highlight=False)
+                err.print(f"[red]{event.step_key}[/]: {escape(_failure_reason(event.step_failure_data.error))}",
+                          highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -465,6 +466,21 @@ def jobs(
         view.add_row(unresolved.name, str(partitions).rstrip(".") if partitions is not None else "—",
                      str(len(job_def.asset_layer.selected_asset_keys)), job_def.description or "")
     out.print(view)
+
+
+
+
+def _failure_reason(error: Any) -> str:
+    """The reason of a failed step in one line: the error under Dagster's wrappers (such as
+    ``DagsterExecutionStepExecutionError: Error occurred while executing op ...``, which name no reason) as
+    ``Type: message``; our own ``dg.Failure`` messages (already one line naming what to do) without a type."""
+    while error.cause is not None and (error.cls_name or "").startswith("Dagster"):
+        error = error.cause
+    text = " ".join(line.strip() for line in (error.message or "").splitlines() if line.strip())
+    head, sep, rest = text.partition(": ")
+    if sep and " " not in head and head.rsplit(".", 1)[-1] == error.cls_name:  # "module.Type: message"
+        text = rest
+    return text if error.cls_name == "Failure" else f"{error.cls_name}: {text}"
 
 
 def _run_instance(home: Path, run_id: str) -> tuple[Any, dict[str, str]]:

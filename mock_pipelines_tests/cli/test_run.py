@@ -258,3 +258,48 @@ def test_partition_options_are_checked_before_a_run_is_created(tmp_path, monkeyp
     assert done.output.startswith("error: ") and len(done.output.strip().splitlines()) == 1, done.output
     assert message in done.output
     assert not (root / "home").exists() and not (root / "out-p").exists()  # no instance opened, nothing written
+
+
+def test_a_failed_steps_reason_is_the_error_under_dagsters_wrappers_in_one_line():
+    from dagster._utils.error import SerializableErrorInfo
+
+    from mock_pipelines.cli import _failure_reason
+
+    cause = SerializableErrorInfo("pyarrow.lib.ArrowInvalid: Decimal precision out of range [1, 38]\n", [],
+                                  "ArrowInvalid")
+    wrapper = SerializableErrorInfo('dagster._core.errors.DagsterExecutionStepExecutionError: Error occurred while '
+                                    'executing op "tiny__customers":\n', [], "DagsterExecutionStepExecutionError",
+                                    cause=cause)
+    assert _failure_reason(wrapper) == "ArrowInvalid: Decimal precision out of range [1, 38]"
+    plain = SerializableErrorInfo("ZeroDivisionError: division by zero\n", [], "ZeroDivisionError")
+    outer = SerializableErrorInfo("dagster._core.errors.DagsterExecutionHandleOutputError: Error occurred while "
+                                  "handling output\n", [], "DagsterExecutionHandleOutputError", cause=plain)
+    assert _failure_reason(outer) == "ZeroDivisionError: division by zero"
+    # Our own Failure names the reason itself: what caused it (the raw OSError) is not shown instead.
+    failure = SerializableErrorInfo("dagster._core.definitions.events.Failure: cannot write out/t: disk full\n", [],
+                                    "Failure", cause=SerializableErrorInfo("OSError: [Errno 28]\n", [], "OSError"))
+    assert _failure_reason(SerializableErrorInfo("dagster._core.errors.DagsterExecutionStepExecutionError: x\n", [],
+                                                 "DagsterExecutionStepExecutionError", cause=failure)) == \
+        "cannot write out/t: disk full"
+    assert _failure_reason(SerializableErrorInfo("KeyError: 'a'\nmore\n", [], "KeyError")) == "KeyError: 'a' more"
+
+
+def test_a_landing_failure_is_reported_as_its_own_line_without_dagsters_types(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from mock_pipelines.cli import app
+
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "tiny.yaml").write_text(SCHEMA, encoding="utf-8")
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles" / "bad.yaml").write_text(PROFILE.format(name="bad"), encoding="utf-8")
+    (tmp_path / "out-bad").mkdir()
+    (tmp_path / "out-bad" / "tiny").write_text("a file where the dataset folder goes", encoding="utf-8")
+    monkeypatch.setenv("MOCK_PIPELINES_HOME", str(tmp_path))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    done = CliRunner().invoke(app, ["run", "--profile", "bad", "--job", "tiny__all_tables"])
+    assert isinstance(done.exception, SystemExit) and done.exit_code == 1, done.output
+    folder = tmp_path / "out-bad" / "tiny" / "customers"
+    assert f"tiny__customers: cannot write {folder}: a part of the path is a file, not a folder: choose another " \
+        "output folder (nothing was replaced)\n" in done.output
+    assert "dagster." not in done.output and "Error occurred while executing" not in done.output
