@@ -488,13 +488,30 @@ def _run_instance(home: Path, run_id: str) -> tuple[Any, dict[str, str]]:
     $DAGSTER_HOME do not collide), after failing the runs whose `mock-pipelines run` process is gone (killed)
     and freeing their pool slots; and the tags that name this process on the new run."""
     import dagster as dg
+    import filelock
+    import yaml
 
-    from mock_pipelines.defs.instance import fail_dead_runs, open_instance, process_tags
+    from mock_pipelines.defs.instance import LOCK_TIMEOUT_SECONDS, fail_dead_runs, open_instance, process_tags
 
+    settings = home / "dagster.yaml"
     try:
         instance = open_instance()
     except dg.DagsterInvariantViolationError as exc:
         _fail(f"cannot open the Dagster instance in {home}: {exc}")
+    except dg.DagsterInvalidConfigError as exc:  # a setting of the wrong type or name
+        _fail(f"{settings}: invalid Dagster instance settings: "
+              + "; ".join(_config_problem(e.message) for e in exc.errors))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+        _fail(f"{settings}{where}: not valid YAML: {getattr(exc, 'problem', None) or exc}")
+    except filelock.Timeout as exc:  # before OSError: a Timeout is a TimeoutError
+        _fail(f"the Dagster instance in {home} stayed locked by another process for {LOCK_TIMEOUT_SECONDS} s "
+              f"(lock file {exc.lock_file}); try again when the other mock-pipelines run has started, or "
+              "remove the lock file if no such process runs")
+    except OSError as exc:
+        _fail(f"cannot open the Dagster instance in {home}: {exc.strerror or exc}"
+              + (f" ({exc.filename})" if exc.filename else "") + "; set DAGSTER_HOME to a writable folder")
     fail_dead_runs(instance, log=lambda message: err.print(f"[yellow]note:[/] {message}", highlight=False))
     return instance, process_tags(run_id)
 

@@ -303,3 +303,56 @@ def test_a_landing_failure_is_reported_as_its_own_line_without_dagsters_types(tm
     assert f"tiny__customers: cannot write {folder}: a part of the path is a file, not a folder: choose another " \
         "output folder (nothing was replaced)\n" in done.output
     assert "dagster." not in done.output and "Error occurred while executing" not in done.output
+
+
+def _home_case(tmp_path: Path, case: str) -> tuple[Path, object]:
+    """A Dagster home that cannot be opened, and what keeps it so (a held lock)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text({"type": "telemetry: 5\n", "yaml": "telemetry:\n  enabled: [false\n"}
+                                       .get(case, "telemetry:\n  enabled: false\n"), encoding="utf-8")
+    held = None
+    if case == "lock":
+        from filelock import FileLock
+
+        from mock_pipelines.defs.instance import INSTANCE_LOCK
+
+        held = FileLock(str(home / INSTANCE_LOCK))
+        held.acquire()
+    elif case == "oserror":  # the lock file cannot be created (a folder is in its place: fails even for root)
+        from mock_pipelines.defs.instance import INSTANCE_LOCK
+
+        (home / INSTANCE_LOCK).mkdir()
+    return home, held
+
+
+@pytest.mark.parametrize(("case", "message"), [
+    ("type", "dagster.yaml: invalid Dagster instance settings: Value at path root:telemetry must be dict."),
+    ("yaml", "dagster.yaml:3:1: not valid YAML: expected ',' or ']', but got '<stream end>'"),
+    ("lock", "stayed locked by another process"),
+    ("oserror", "cannot open the Dagster instance in {home}: Is a directory ("),
+])
+def test_a_dagster_home_that_cannot_be_opened_is_one_clear_line(tmp_path, monkeypatch, case, message):
+    from typer.testing import CliRunner
+
+    import mock_pipelines.defs.instance as instance_module
+    from mock_pipelines.cli import app
+
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "tiny.yaml").write_text(SCHEMA, encoding="utf-8")
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles" / "h.yaml").write_text(PROFILE.format(name="h"), encoding="utf-8")
+    home, held = _home_case(tmp_path, case)
+    monkeypatch.setattr(instance_module, "LOCK_TIMEOUT_SECONDS", 0.2)
+    monkeypatch.setenv("MOCK_PIPELINES_HOME", str(tmp_path))
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    try:
+        done = CliRunner().invoke(app, ["run", "--profile", "h", "--job", "tiny__all_tables"])
+    finally:
+        if held is not None:
+            held.release()
+    assert isinstance(done.exception, SystemExit), done.exception  # no traceback
+    assert done.exit_code == 1, done.output
+    lines = done.output.splitlines()
+    assert lines[-1].startswith("error: ") and message.format(home=home) in lines[-1], done.output
+    assert not (tmp_path / "out-h").exists()
