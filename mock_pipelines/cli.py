@@ -365,7 +365,6 @@ def run(
         for category in (dg.BetaWarning, dg.PreviewWarning, dg.SupersessionWarning, DeprecationWarning):
             warnings.filterwarnings("ignore", category=category)
         logging.getLogger("dagster").setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore", category=dg.BetaWarning)
     try:
         prof = load_profile(profile)
         layer = Layer(prof)

@@ -356,3 +356,20 @@ def test_a_dagster_home_that_cannot_be_opened_is_one_clear_line(tmp_path, monkey
     lines = done.output.splitlines()
     assert lines[-1].startswith("error: ") and message.format(home=home) in lines[-1], done.output
     assert not (tmp_path / "out-h").exists()
+
+
+@pytest.mark.parametrize("verbose", [True, False])
+def test_run_verbose_leaves_dagsters_warnings_shown_and_quiet_hides_them(tmp_path, monkeypatch, verbose):
+    import warnings
+
+    from typer.testing import CliRunner
+
+    from mock_pipelines.cli import app
+
+    monkeypatch.setenv("MOCK_PIPELINES_HOME", str(tmp_path))
+    before = list(warnings.filters)
+    done = CliRunner().invoke(app, ["run", "--profile", "nowhere", *(["--verbose"] if verbose else [])])
+    assert done.exit_code == 1, done.output  # stops at the unknown profile, after setting up its output
+    ignored = {f[2] for f in warnings.filters if f[0] == "ignore" and f[1] is None and f not in before}  # added
+    assert (dg.BetaWarning in ignored) is not verbose
+    assert (logging.getLogger("dagster").level == logging.ERROR) is not verbose
