@@ -149,6 +149,36 @@ def test_a_full_disk_is_one_line_naming_the_folder_and_the_previous_table_is_kep
     assert hidden(tmp_path) == []
 
 
+def test_an_os_error_while_generating_rows_is_not_reported_as_the_folders(tmp_path):
+    target = tmp_path / "shop" / "t"
+    write_table(OLD.to_batches(), OLD.schema, target, IDENTITY)
+    before = digest(target)
+    failure = OSError(errno.ENOENT, "No such file or directory", "/some/lookup.csv")
+
+    def rows():
+        yield NEW.to_batches()[0]
+        raise failure  # e.g. a generator reading a file that is gone: not a problem of the output folder
+
+    with pytest.raises(OSError) as info:
+        write_table(rows(), NEW.schema, target, IDENTITY)
+    assert info.value is failure and not isinstance(info.value, LandingError)
+    assert digest(target) == before and hidden(tmp_path) == []
+
+
+def test_a_write_error_without_advice_is_raised_unchanged(tmp_path, monkeypatch):
+    from mock_pipelines.io import destination
+
+    failure = OSError(errno.EBADF, "Bad file descriptor")
+
+    def write(self, batch):
+        raise failure
+
+    monkeypatch.setattr(destination.BatchWriter, "write", write)
+    with pytest.raises(OSError) as info:
+        write_table(NEW.to_batches(), NEW.schema, tmp_path / "shop" / "t", IDENTITY)
+    assert info.value is failure and info.value.__cause__ is None  # not `raise exc from exc`
+
+
 def test_generate_on_a_full_disk_exits_1_with_one_line(small_schema, tmp_path, monkeypatch):
     no_space_after(monkeypatch, 0)
     out = tmp_path / "out"
