@@ -535,15 +535,20 @@ DEFAULT_INSTANCE_SETTINGS = "telemetry:\n  enabled: false\n"
 def _dagster_home(prof: Any) -> Path:
     """The Dagster instance folder of a run: ``$DAGSTER_HOME`` when set, else
     ``<project root>/.dagster_home/<profile>`` (what ``make demo PROFILE=…`` and ``make ui PROFILE=…`` use),
-    so each profile's runs and materialisations stay apart. A folder without ``dagster.yaml`` gets the
-    project's (telemetry off, run and pool limits)."""
+    so each profile's runs and materialisations stay apart (``~`` is expanded). A folder without
+    ``dagster.yaml`` gets the project's (telemetry off, run and pool limits); a folder under
+    ``<project root>/.dagster_home/`` gets it again when the project's file is newer than its copy (as
+    ``make demo`` does), so a copy edited after that is kept."""
     import os
 
-    home = Path(os.environ.get("DAGSTER_HOME") or prof.root / DAGSTER_HOMES / prof.profile)
+    home = Path(os.environ.get("DAGSTER_HOME") or prof.root / DAGSTER_HOMES / prof.profile).expanduser()
     settings = prof.root / "dagster.yaml"
     try:
         home.mkdir(parents=True, exist_ok=True)
-        if not (home / "dagster.yaml").exists():
+        copy = home / "dagster.yaml"
+        managed = home.resolve().is_relative_to((prof.root / DAGSTER_HOMES).resolve())
+        if not copy.exists() or (managed and settings.is_file()
+                                 and settings.stat().st_mtime > copy.stat().st_mtime):
             tmp = home / f".dagster.yaml.{os.getpid()}"
             tmp.write_bytes(settings.read_bytes() if settings.is_file() else DEFAULT_INSTANCE_SETTINGS.encode())
             os.replace(tmp, home / "dagster.yaml")

@@ -373,3 +373,44 @@ def test_run_verbose_leaves_dagsters_warnings_shown_and_quiet_hides_them(tmp_pat
     ignored = {f[2] for f in warnings.filters if f[0] == "ignore" and f[1] is None and f not in before}  # added
     assert (dg.BetaWarning in ignored) is not verbose
     assert (logging.getLogger("dagster").level == logging.ERROR) is not verbose
+
+
+def test_the_dagster_home_expands_a_tilde_and_gets_a_newer_project_dagster_yaml(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from mock_pipelines.cli import _dagster_home
+
+    root = tmp_path / "project"
+    root.mkdir()
+    project = root / "dagster.yaml"
+    project.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    prof = SimpleNamespace(root=root, profile="p")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "user"))
+    monkeypatch.setenv("DAGSTER_HOME", "~/dh")  # as a quoted DAGSTER_HOME="~/dh" leaves it
+    assert _dagster_home(prof) == tmp_path / "user" / "dh"
+    assert (tmp_path / "user" / "dh" / "dagster.yaml").read_bytes() == project.read_bytes()
+    assert not (tmp_path / "~").exists()
+
+    monkeypatch.delenv("DAGSTER_HOME")
+    home = _dagster_home(prof)
+    copy = home / "dagster.yaml"
+    assert home == root / ".dagster_home" / "p" and copy.read_bytes() == project.read_bytes()
+    os.utime(copy, (1_000_000, 1_000_000))
+    project.write_text("telemetry:\n  enabled: false\nrun_monitoring:\n  enabled: true\n", encoding="utf-8")
+    monkeypatch.delenv("DAGSTER_HOME")
+    _dagster_home(prof)
+    assert copy.read_bytes() == project.read_bytes()  # the project's file changed: copied again
+
+    copy.write_text("telemetry:\n  enabled: false\n# edited here\n", encoding="utf-8")  # newer than the project's
+    monkeypatch.delenv("DAGSTER_HOME")
+    _dagster_home(prof)
+    assert copy.read_text().endswith("# edited here\n")  # an edit made after the copy is kept
+
+    own = tmp_path / "own-home"  # a DAGSTER_HOME of the user's, outside the project: never replaced
+    own.mkdir()
+    (own / "dagster.yaml").write_text("telemetry:\n  enabled: true\n", encoding="utf-8")
+    os.utime(own / "dagster.yaml", (1_000_000, 1_000_000))
+    monkeypatch.setenv("DAGSTER_HOME", str(own))
+    _dagster_home(prof)
+    assert (own / "dagster.yaml").read_text() == "telemetry:\n  enabled: true\n"
