@@ -358,7 +358,7 @@ def run(
     import dagster as dg
 
     from mock_pipelines.defs.build import Layer
-    from mock_pipelines.defs.progress import QUIET_RUN_CONFIG, RunProgress, check_counts
+    from mock_pipelines.defs.progress import INTERRUPTED, QUIET_RUN_CONFIG, RunProgress, check_counts
     from mock_pipelines.profiles import MissingEnvVar, load_profile
 
     if not verbose:  # Dagster's own warnings and log lines go to the instance, not the terminal
@@ -421,7 +421,12 @@ def run(
         except dg.DagsterInvalidConfigError as exc:  # e.g. a destination's {env: NAME} that is not set
             _fail(f"the run of {job!r} on profile {prof.profile!r} could not start: "
                   + "; ".join(_config_problem(e.message) for e in exc.errors))
+        except KeyboardInterrupt:  # Ctrl-C outside of a step
+            _interrupted(progress, time.perf_counter() - started, run_id)
     seconds = time.perf_counter() - started
+    if any(event.is_step_failure and event.step_failure_data and event.step_failure_data.error
+           and _failure_reason(event.step_failure_data.error).startswith(INTERRUPTED) for event in result.all_events):
+        _interrupted(progress, seconds, run_id)  # Ctrl-C in a step: Dagster fails it as interrupted
     evaluations = result.get_asset_check_evaluations()
     out.print(f"{'succeeded' if result.success else 'FAILED'} in {seconds:.1f}s: {progress.tables} table"
               f"{'s' if progress.tables != 1 else ''}, {progress.rows:,} rows"
@@ -467,6 +472,15 @@ def jobs(
     out.print(view)
 
 
+
+
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped with Ctrl-C
+
+
+def _interrupted(progress: Any, seconds: float, run_id: str) -> None:
+    err.print(f"interrupted after {seconds:.1f}s ({progress.tables} table{'s' if progress.tables != 1 else ''} "
+              f"landed); run {run_id[:8]} is recorded as failed", highlight=False)
+    raise typer.Exit(EXIT_INTERRUPTED)
 
 
 def _failure_reason(error: Any) -> str:

@@ -414,3 +414,51 @@ def test_the_dagster_home_expands_a_tilde_and_gets_a_newer_project_dagster_yaml(
     monkeypatch.setenv("DAGSTER_HOME", str(own))
     _dagster_home(prof)
     assert (own / "dagster.yaml").read_text() == "telemetry:\n  enabled: true\n"
+
+
+BIG = """\
+dataset: big
+seed: 5
+tables:
+  things:
+    rows: 100000000
+    primary_key: thing_id
+    columns:
+      thing_id: sequence
+      name: first_name
+"""
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_a_run_prints_interrupted_and_exits_130(tmp_path):
+    import signal
+    import time
+
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "big.yaml").write_text(BIG, encoding="utf-8")
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles" / "big.yaml").write_text(PROFILE.format(name="big").replace("[tiny]", "[big]"),
+                                                    encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "MOCK_PIPELINES_PROFILE")}
+    env["MOCK_PIPELINES_HOME"] = str(tmp_path)
+    proc = subprocess.Popen([sys.executable, "-m", "mock_pipelines.cli", "run", "--profile", "big", "--job",
+                             "big__all_tables"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    table = tmp_path / "out-big" / "big" / "things"
+    try:
+        deadline = time.time() + 120
+        while not (table.is_dir() and any(table.glob(".part-00000.*.tmp"))):  # the step is writing
+            assert proc.poll() is None and time.time() < deadline, proc.communicate()
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, out + err
+    assert re.fullmatch(r"interrupted after [\d.]+s \(0 tables landed\); run [0-9a-f]{8} is recorded as failed\n",
+                        err), err
+    assert re.search(r"^  big__things: interrupted after [\d.]+s$", out, re.M), out
+    assert "FAILED" not in out and "Error" not in out + err
+    assert not (table / "part-00000.parquet").exists()
