@@ -462,3 +462,32 @@ def test_ctrl_c_during_a_run_prints_interrupted_and_exits_130(tmp_path):
     assert re.search(r"^  big__things: interrupted after [\d.]+s$", out, re.M), out
     assert "FAILED" not in out and "Error" not in out + err
     assert not (table / "part-00000.parquet").exists()
+
+
+def test_a_partition_range_run_prints_a_line_per_partition_and_tags_the_run_with_its_process(tmp_path):
+    import socket
+
+    from mock_pipelines.defs.instance import HOST_TAG, PID_TAG, PROCESS_STARTED_TAG, RUN_TAG
+
+    root = _partitioned_project(tmp_path)
+    done = _cli(root, "run", "--profile", "p", "--job", "tinyp__partitioned_tables", "--from", "2024-01-02",
+                "--to", "2024-01-04")
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    header = re.fullmatch(r"tinyp__partitioned_tables partitions 2024-01-02…2024-01-04 on profile p — run "
+                          r"([0-9a-f]{8}), recorded in (.+)", lines[0])
+    assert header, lines[0]
+    landed = [re.fullmatch(r"  tinyp/events\s+(\S+)\s+([\d,]+) rows\s+[\d.]+s  (\S+)", line) for line in lines]
+    landed = [m for m in landed if m]
+    assert [m[1] for m in landed] == ["2024-01-02", "2024-01-03", "2024-01-04"]  # one line per partition
+    assert [Path(m[3]) for m in landed] == [root / "out-p" / "tinyp" / "events" / f"date={d}" / "part-00000.parquet"
+                                            for d in ("2024-01-02", "2024-01-03", "2024-01-04")]
+    assert all(int(m[2]) > 0 for m in landed)
+    with dg.DagsterInstance.from_config(str(root / ".dagster_home" / "p")) as instance:
+        [run] = instance.get_runs()
+    assert run.run_id.startswith(header[1]) and run.status == dg.DagsterRunStatus.SUCCESS
+    assert run.tags["dagster/asset_partition_range_start"] == "2024-01-02"
+    assert run.tags["dagster/asset_partition_range_end"] == "2024-01-04"
+    assert run.tags[RUN_TAG] == run.run_id and run.tags[HOST_TAG] == socket.gethostname()
+    assert int(run.tags[PID_TAG]) > 0 and int(run.tags[PID_TAG]) != os.getpid()
+    assert float(run.tags[PROCESS_STARTED_TAG]) > 0
