@@ -49,6 +49,7 @@ err = Console(stderr=True, soft_wrap=True)
 EXIT_BAD_INPUT = 1
 EXIT_USAGE = 2  # options that cannot be given together (as click reports a usage error)
 EXIT_CONFLICT = 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped with Ctrl-C
 
 
 def _fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
@@ -470,11 +471,6 @@ def jobs(
         view.add_row(unresolved.name, str(partitions).rstrip(".") if partitions is not None else "—",
                      str(len(job_def.asset_layer.selected_asset_keys)), job_def.description or "")
     out.print(view)
-
-
-
-
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped with Ctrl-C
 
 
 def _interrupted(progress: Any, seconds: float, run_id: str) -> None:
