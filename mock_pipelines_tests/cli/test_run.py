@@ -87,7 +87,7 @@ def _dagster_logging_restored():
     yield
     logging.getLogger("dagster").setLevel(level)
     warnings.filters[:] = filters
-    warnings._filters_mutated()  # type: ignore[attr-defined]  # drop the cached per-module decisions
+    getattr(warnings, "_filters_mutated", lambda: None)()  # drop the cached per-module decisions
 
 
 def _partitioned_project(root: Path) -> Path:
