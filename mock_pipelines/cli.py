@@ -47,7 +47,9 @@ out = Console(width=None if sys.stdout.isatty() else 240)
 err = Console(stderr=True, soft_wrap=True)
 
 EXIT_BAD_INPUT = 1
+EXIT_USAGE = 2  # options that cannot be given together (as click reports a usage error)
 EXIT_CONFLICT = 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped with Ctrl-C
 
 
 def _fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
@@ -404,7 +406,7 @@ def run(
 
     import dagster as dg
 
-    from mock_pipelines.defs.progress import QUIET_RUN_CONFIG, RunProgress, check_counts
+    from mock_pipelines.defs.progress import INTERRUPTED, QUIET_RUN_CONFIG, RunProgress, check_counts
 
     if not verbose:  # Dagster's own warnings and log lines go to the instance, not the terminal
         logging.getLogger("dagster").setLevel(logging.ERROR)
@@ -418,18 +420,26 @@ def run(
               + f"; jobs: {', '.join(names)}")
     job_def = defs.resolve_job_def(job)
     kwargs: dict[str, Any] = {}
+    if partition is not None and (partition_from or partition_to):
+        _fail("give either --partition KEY or a range --from KEY --to KEY, not both", code=EXIT_USAGE)
     if job_def.partitions_def is not None:
+        from mock_pipelines.defs.sensors import partition_range_problem
+
         if partition_from or partition_to:
             start, end = partition_from or partition_to, partition_to or partition_from
+            problem = partition_range_problem(job_def.partitions_def, start, end)
             kwargs["tags"] = {"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end}
         else:
             kwargs["partition_key"] = partition or job_def.partitions_def.get_last_partition_key()
+            problem = partition_range_problem(job_def.partitions_def, kwargs["partition_key"])
+        if problem:
+            _fail(f"job {job!r} of profile {prof.profile!r}: {problem}")
     elif partition or partition_from or partition_to:
         _fail(f"job {job!r} is not partitioned in profile {prof.profile!r}; drop --partition/--from/--to")
     home = _dagster_home(prof)
-    instance, process_tags = _run_instance(home)
-    kwargs["tags"] = {**kwargs.get("tags", {}), **process_tags}
     run_id = str(uuid.uuid4())  # known before the run starts, so its events can be followed
+    instance, process_tags = _run_instance(home, run_id)
+    kwargs["tags"] = {**kwargs.get("tags", {}), **process_tags}
     width = max((len(k.to_user_string()) for k in job_def.asset_layer.asset_graph.get_all_asset_keys()), default=20)
     progress = RunProgress(lambda line: out.print(line, highlight=False, markup=False, soft_wrap=True),
                            width=min(width, 40))
@@ -447,7 +457,12 @@ def run(
         except dg.DagsterInvalidConfigError as exc:  # e.g. a destination's {env: NAME} that is not set
             _fail(f"the run of {job!r} on profile {prof.profile!r} could not start: "
                   + "; ".join(_config_problem(e.message) for e in exc.errors))
+        except KeyboardInterrupt:  # Ctrl-C outside of a step
+            _interrupted(progress, time.perf_counter() - started, run_id)
     seconds = time.perf_counter() - started
+    if any(event.is_step_failure and event.step_failure_data and event.step_failure_data.error
+           and _failure_reason(event.step_failure_data.error).startswith(INTERRUPTED) for event in result.all_events):
+        _interrupted(progress, seconds, run_id)  # Ctrl-C in a step: Dagster fails it as interrupted
     evaluations = result.get_asset_check_evaluations()
     out.print(f"{'succeeded' if result.success else 'FAILED'} in {seconds:.1f}s: {progress.tables} table"
               f"{'s' if progress.tables != 1 else ''}, {progress.rows:,} rows"
@@ -455,7 +470,8 @@ def run(
     if not result.success:
         for event in result.all_events:
             if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
-                err.print(f"[red]{event.step_key}[/]: {event.step_failure_data.error.message.strip()}", highlight=False)
+                err.print(f"[red]{event.step_key}[/]: {escape(_failure_reason(event.step_failure_data.error))}",
+                          highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -477,20 +493,56 @@ def jobs(
     out.print(view)
 
 
-def _run_instance(home: Path) -> tuple[Any, dict[str, str]]:
+def _interrupted(progress: Any, seconds: float, run_id: str) -> None:
+    err.print(f"interrupted after {seconds:.1f}s ({progress.tables} table{'s' if progress.tables != 1 else ''} "
+              f"landed); run {run_id[:8]} is recorded as failed", highlight=False)
+    raise typer.Exit(EXIT_INTERRUPTED)
+
+
+def _failure_reason(error: Any) -> str:
+    """The reason of a failed step in one line: the error under Dagster's wrappers (such as
+    ``DagsterExecutionStepExecutionError: Error occurred while executing op ...``, which name no reason) as
+    ``Type: message``; our own ``dg.Failure`` messages (already one line naming what to do) without a type."""
+    while error.cause is not None and (error.cls_name or "").startswith("Dagster"):
+        error = error.cause
+    text = " ".join(line.strip() for line in (error.message or "").splitlines() if line.strip())
+    head, sep, rest = text.partition(": ")
+    if sep and " " not in head and head.rsplit(".", 1)[-1] == error.cls_name:  # "module.Type: message"
+        text = rest
+    return text if error.cls_name == "Failure" else f"{error.cls_name}: {text}"
+
+
+def _run_instance(home: Path, run_id: str) -> tuple[Any, dict[str, str]]:
     """The Dagster instance of `run` (first creation under a file lock, so concurrent first runs on a fresh
     $DAGSTER_HOME do not collide), after failing the runs whose `mock-pipelines run` process is gone (killed)
     and freeing their pool slots; and the tags that name this process on the new run."""
     import dagster as dg
+    import filelock
+    import yaml
 
-    from mock_pipelines.defs.instance import fail_dead_runs, open_instance, process_tags
+    from mock_pipelines.defs.instance import LOCK_TIMEOUT_SECONDS, fail_dead_runs, open_instance, process_tags
 
+    settings = home / "dagster.yaml"
     try:
         instance = open_instance()
     except dg.DagsterInvariantViolationError as exc:
         _fail(f"cannot open the Dagster instance in {home}: {exc}")
+    except dg.DagsterInvalidConfigError as exc:  # a setting of the wrong type or name
+        _fail(f"{settings}: invalid Dagster instance settings: "
+              + "; ".join(_config_problem(e.message) for e in exc.errors))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+        _fail(f"{settings}{where}: not valid YAML: {getattr(exc, 'problem', None) or exc}")
+    except filelock.Timeout as exc:  # before OSError: a Timeout is a TimeoutError
+        _fail(f"the Dagster instance in {home} stayed locked by another process for {LOCK_TIMEOUT_SECONDS} s "
+              f"(lock file {exc.lock_file}); try again when the other mock-pipelines run has started, or "
+              "remove the lock file if no such process runs")
+    except OSError as exc:
+        _fail(f"cannot open the Dagster instance in {home}: {exc.strerror or exc}"
+              + (f" ({exc.filename})" if exc.filename else "") + "; set DAGSTER_HOME to a writable folder")
     fail_dead_runs(instance, log=lambda message: err.print(f"[yellow]note:[/] {message}", highlight=False))
-    return instance, process_tags()
+    return instance, process_tags(run_id)
 
 
 def _config_problem(message: str) -> str:
@@ -513,15 +565,20 @@ DEFAULT_INSTANCE_SETTINGS = "telemetry:\n  enabled: false\n"
 def _dagster_home(prof: Any) -> Path:
     """The Dagster instance folder of a run: ``$DAGSTER_HOME`` when set, else
     ``<project root>/.dagster_home/<profile>`` (what ``make demo PROFILE=…`` and ``make ui PROFILE=…`` use),
-    so each profile's runs and materialisations stay apart. A folder without ``dagster.yaml`` gets the
-    project's (telemetry off, run and pool limits)."""
+    so each profile's runs and materialisations stay apart (``~`` is expanded). A folder without
+    ``dagster.yaml`` gets the project's (telemetry off, run and pool limits); a folder under
+    ``<project root>/.dagster_home/`` gets it again when the project's file is newer than its copy (as
+    ``make demo`` does), so a copy edited after that is kept."""
     import os
 
-    home = Path(os.environ.get("DAGSTER_HOME") or prof.root / DAGSTER_HOMES / prof.profile)
+    home = Path(os.environ.get("DAGSTER_HOME") or prof.root / DAGSTER_HOMES / prof.profile).expanduser()
     settings = prof.root / "dagster.yaml"
     try:
         home.mkdir(parents=True, exist_ok=True)
-        if not (home / "dagster.yaml").exists():
+        copy = home / "dagster.yaml"
+        managed = home.resolve().is_relative_to((prof.root / DAGSTER_HOMES).resolve())
+        if not copy.exists() or (managed and settings.is_file()
+                                 and settings.stat().st_mtime > copy.stat().st_mtime):
             tmp = home / f".dagster.yaml.{os.getpid()}"
             tmp.write_bytes(settings.read_bytes() if settings.is_file() else DEFAULT_INSTANCE_SETTINGS.encode())
             os.replace(tmp, home / "dagster.yaml")

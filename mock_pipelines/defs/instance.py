@@ -5,7 +5,9 @@
   exists``). :func:`open_instance` holds a file lock in ``$DAGSTER_HOME`` while it creates and touches
   every storage, so the second process finds them ready.
 * Dead runs: a run executed in process by ``mock-pipelines run`` carries the pid, host and start time of
-  its process in tags (:func:`process_tags`). A process killed with ``kill -9`` never reports the end of
+  its process in tags (:func:`process_tags`), with the run's own id: re-executing a run (from the UI, or
+  the auto-retry daemon) copies the parent's tags to a new run that another process executes, so a run is
+  judged by the process tags only when they name this very run (and never when it is a re-execution). A process killed with ``kill -9`` never reports the end of
   its run, which then stays ``STARTED`` and keeps any pool slot (``db``, ``s3``) its steps claimed, so the
   next runs wait on the pool forever. :func:`fail_dead_runs` marks such runs failed, with a reason, and
   frees their slots; the CLI calls it before each run, and the ``dead_run_sensor`` calls it under the
@@ -26,6 +28,8 @@ from filelock import FileLock
 PID_TAG = "mock_pipelines/pid"
 HOST_TAG = "mock_pipelines/host"
 PROCESS_STARTED_TAG = "mock_pipelines/process_started"
+RUN_TAG = "mock_pipelines/pid_run"  # the run the process tags were made for (copied tags name another run)
+PARENT_RUN_TAG = "dagster/parent_run_id"
 INSTANCE_LOCK = ".mock_pipelines-instance.lock"
 LOCK_TIMEOUT_SECONDS = 300
 # Run statuses in which a run still claims to be alive (and may hold pool slots).
@@ -62,11 +66,17 @@ def _process_start(pid: int) -> float | None:
         return None
 
 
-def process_tags() -> dict[str, str]:
-    """Tags naming this process, for the runs it executes in process."""
+def process_tags(run_id: str) -> dict[str, str]:
+    """Tags naming this process, for the run ``run_id`` it executes in process."""
     started = _process_start(os.getpid())
     return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname(),
-            PROCESS_STARTED_TAG: f"{started:.3f}" if started is not None else ""}
+            PROCESS_STARTED_TAG: f"{started:.3f}" if started is not None else "", RUN_TAG: run_id}
+
+
+def _own_process_tags(run: dg.DagsterRun) -> bool:
+    """Whether the run's process tags were made for this run: a re-execution copies its parent's tags
+    (with the parent's, dead, pid) and is executed by another process."""
+    return run.tags.get(RUN_TAG) == run.run_id and PARENT_RUN_TAG not in run.tags
 
 
 def _is_alive(tags: dict[str, str]) -> bool:
@@ -99,7 +109,7 @@ def fail_dead_runs(instance: dg.DagsterInstance, log: Callable[[str], None] | No
     runs = instance.get_runs(filters=dg.RunsFilter(statuses=list(_LIVE), tags={HOST_TAG: host}))
     failed = []
     for run in runs:
-        if _is_alive(run.tags):
+        if not _own_process_tags(run) or _is_alive(run.tags):
             continue
         message = (f"The process of this run (pid {run.tags.get(PID_TAG)} on {host}) is gone: it was killed or "
                    "crashed before the run ended. Marked failed and its pool slots freed by mock-pipelines.")

@@ -14,6 +14,7 @@ import dagster as dg
 # Dagster's console logger at this level prints nothing: the run's events still all go to the instance.
 QUIET_RUN_CONFIG: dict[str, Any] = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 MAX_NAMED = 5  # failed checks named on a table's checks line
+INTERRUPTED = "DagsterExecutionInterruptedError"  # the error of a step stopped by Ctrl-C (SIGINT)
 
 
 def check_counts(evaluations: list[Any]) -> str:
@@ -84,7 +85,13 @@ class RunProgress:
                 names += [f"… {len(failed) - MAX_NAMED} more"] if len(failed) > MAX_NAMED else []
                 self._line(asset, "checks", check_counts(evaluations), seconds, ", ".join(names))
             if event.event_type == dg.DagsterEventType.STEP_FAILURE:
-                self.show(f"  {step}: FAILED after {seconds:.1f}s (the reason follows the summary)")
+                error = event.step_failure_data.error if event.step_failure_data else None
+                while error is not None and error.cause is not None and error.cls_name != INTERRUPTED:
+                    error = error.cause
+                if error is not None and error.cls_name == INTERRUPTED:  # Ctrl-C
+                    self.show(f"  {step}: interrupted after {seconds:.1f}s")
+                else:
+                    self.show(f"  {step}: FAILED after {seconds:.1f}s (the reason follows the summary)")
         elif event.event_type == dg.DagsterEventType.ENGINE_EVENT and event.message \
                 and event.message.startswith("Step blocked by limit for pool"):
             pool = event.message.rsplit(" ", 1)[-1]

@@ -154,6 +154,21 @@ def _partition_key(value: Any, what: str) -> str:
     raise RequestError(f"partitions.{what} must be a partition key such as 2024-01-05, got {_show(value)}")
 
 
+def partition_range_problem(pdef: dg.PartitionsDefinition, start: str, end: str | None = None) -> str | None:
+    """What is wrong with a partition key (``end`` None) or a range ``start``..``end`` of ``pdef``: a key
+    that does not exist, or a range whose end comes before its start (in the partitions' order). None when
+    both are fine. Shared by the request inbox and `mock-pipelines run`."""
+    for key in (start,) if end is None else (start, end):
+        if not pdef.has_partition_key(key):
+            return (f"partition {_show(key)} does not exist (partitions start at {pdef.get_first_partition_key()} "
+                    f"and end at {pdef.get_last_partition_key()})")
+    if end is not None and start != end:
+        keys = pdef.get_partition_keys()
+        if keys.index(start) > keys.index(end):
+            return f"partition range {start}..{end} is reversed: the first partition comes after the last"
+    return None
+
+
 def parse_request(layer: "Layer", path: Path, data: bytes | None = None) -> dict[str, Any]:
     """Validate a request file: {dataset, tables?, partitions?: {start, end}, description?}.
 
@@ -209,13 +224,9 @@ def parse_request(layer: "Layer", path: Path, data: bytes | None = None) -> dict
             raise RequestError("partitions must be {start: KEY, end: KEY}")
         start = _partition_key(partitions["start"], "start")
         end = _partition_key(partitions.get("end", start), "end")
-        keys = set(pdef.get_partition_keys(dynamic_partitions_store=None))
-        for key in (start, end):
-            if key not in keys:
-                raise RequestError(f"partition {_show(key)} does not exist (partitions start at "
-                                   f"{pdef.get_first_partition_key()} and end at {pdef.get_last_partition_key()})")
-        if start > end:
-            raise RequestError(f"partition range {start}..{end} is reversed")
+        problem = partition_range_problem(pdef, start, end)
+        if problem:
+            raise RequestError(problem)
         pair = (start, end)
     return {"dataset": dataset, "tables": tables, "partitions": pair}
 

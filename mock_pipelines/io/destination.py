@@ -291,6 +291,7 @@ class Destination:
         started = time.perf_counter()
         created: str | None = None
         sink: Any = None
+        generating = False
         try:
             if self.local and not os.path.isdir(folder):
                 created = _first_missing(folder)
@@ -298,12 +299,20 @@ class Destination:
             sink = tmp if self.local else self.fs.open(tmp, "wb")
             writer = BatchWriter(sink, self.format, schema, self.compression)
             try:
-                for batch in prefetch(batches):
+                rows = iter(prefetch(batches))
+                while True:
+                    generating = True  # an error of the rows' generation is not one of the folder
+                    try:
+                        batch = next(rows)
+                    except StopIteration:
+                        break
+                    generating = False
                     writer.write(batch)
                     hasher.update(batch)
                     preview.update(batch)
                     if progress:
                         progress(batch.num_rows)
+                generating = False
             except BaseException:
                 writer.abort()
                 raise
@@ -326,8 +335,10 @@ class Destination:
             self._discard(sink, tmp, created)
             if isinstance(exc, FileNotFoundError) and not self.local:
                 self._explain_missing_bucket(exc)
-            if isinstance(exc, OSError) and self.local:
-                raise landing_error(exc, manifest_folder or folder) from exc
+            if isinstance(exc, OSError) and self.local and not generating:
+                landed = landing_error(exc, manifest_folder or folder)
+                if landed is not exc:  # advice for this error: one line naming the folder
+                    raise landed from exc
             raise
         self._remove_stale(folder, final, partitioned=partition_key is not None)
         return WriteResult(uri=self.uri(final), rows=hasher.rows, bytes=int(size),

@@ -60,13 +60,28 @@ def write_table(batches: Iterable[pa.RecordBatch], schema: pa.Schema, directory:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     directory = Path(directory).absolute()
     check_target(directory, identity, overwrite)
+    partitions = _partition_folders(directory)  # a partitioned run's table, replaced (--overwrite) by a whole one
     started = time.perf_counter()
     result = Destination(directory.parent, fmt).write_folder(
         str(directory), schema, batches, identity=identity, progress=progress, extra_manifest=extra_manifest,
         hash_content=False)  # nothing here reports it; the Dagster path records it as metadata
     seconds = time.perf_counter() - started
+    for folder in partitions:  # after the new file is in place: readers never find an empty table
+        shutil.rmtree(folder, ignore_errors=True)
     remove_legacy_temporaries(directory)
     return WriteResult(identity.table, str(directory), result.rows, result.bytes, seconds)
+
+
+def _partition_folders(directory: Path) -> list[Path]:
+    """The partition folders (``<column>=<key>``) of a table folder whose manifest says it is partitioned."""
+    try:
+        manifest = read_manifest(directory)
+    except OutputConflict:
+        return []
+    if not manifest or not manifest.get("partitioned"):
+        return []
+    column = manifest.get("partition_column") or ""
+    return [p for p in directory.iterdir() if column and p.is_dir() and p.name.startswith(f"{column}=")]
 
 
 def remove_legacy_temporaries(directory: Path) -> None:

@@ -75,8 +75,10 @@ def read_manifest(directory: Path) -> dict[str, Any] | None:
         raise OutputConflict(f"{path} cannot be read ({exc}); choose another --out or pass --overwrite") from exc
 
 
-def check_target(directory: Path, identity: RunIdentity, overwrite: bool) -> None:
-    """Refuse to replace a table folder that holds another run (different spec, seed, scale, …)."""
+def check_target(directory: Path, identity: RunIdentity, overwrite: bool, partitioned: bool = False) -> None:
+    """Refuse to replace a table folder that holds another run (different spec, seed, scale, …), or the
+    same run written the other way (partition folders ``date=…`` vs one ``part-00000`` file): readers of
+    the folder would mix both."""
     directory = Path(directory)
     if overwrite or not directory.is_dir():
         return
@@ -90,6 +92,11 @@ def check_target(directory: Path, identity: RunIdentity, overwrite: bool) -> Non
     if not recorded:
         raise OutputConflict(f"{directory} holds a table whose writer recorded no run identity (an asset "
                              "that returned its own rows); choose another --out or pass --overwrite")
+    if bool(existing.get("partitioned")) != partitioned:
+        held, writing = ("partitioned", "whole") if existing.get("partitioned") else ("whole", "partitioned")
+        raise OutputConflict(f"{directory} holds this table {held} (written by a "
+                             f"{'partitioned' if held == 'partitioned' else 'whole-table'} run) and this run writes "
+                             f"it {writing}; choose another --out or pass --overwrite to replace it")
     differs = [k for k, v in asdict(identity).items() if recorded.get(k) != v]
     if differs:
         raise OutputConflict(f"{directory} holds a different run (differs in {', '.join(differs)}); "

@@ -22,7 +22,7 @@ import pytest
 import sqlalchemy as sa
 
 from mock_pipelines.defs.build import Layer
-from mock_pipelines.defs.instance import HOST_TAG, PID_TAG, PROCESS_STARTED_TAG, process_tags
+from mock_pipelines.defs.instance import HOST_TAG, PID_TAG, PROCESS_STARTED_TAG, RUN_TAG, process_tags
 from mock_pipelines.defs.sensors import DEAD_RUN_SENSOR
 from mock_pipelines_tests.defs.conftest import ROOT, SCHEMAS, tmp_profile
 
@@ -91,13 +91,24 @@ def test_dead_run_sensor_fails_runs_whose_process_is_gone_and_frees_their_pool_s
         assert storage.supports_global_concurrency_limits
         storage.set_concurrency_slots("db", 1)
         pid, started = _dead_pid()
-        live_tags = process_tags()
+        live_tags = process_tags("live-run-0000")
         dead_tags = {**live_tags, PID_TAG: str(pid), PROCESS_STARTED_TAG: f"{started:.3f}"}
         reused_tags = {**live_tags, PROCESS_STARTED_TAG: f"{float(live_tags[PROCESS_STARTED_TAG]) - 3600:.3f}"}
         other_host = {**dead_tags, HOST_TAG: "another-host"}
         runs = {}
         for name, tags in (("dead", dead_tags), ("live", live_tags), ("reused", reused_tags),
                            ("other", other_host), ("untagged", {})):
+            run_id = f"{name}-run-0000"
+            tags = {**tags, RUN_TAG: run_id} if tags else tags
+            run = instance.add_run(dg.DagsterRun(job_name="hr__all_tables", run_id=run_id,
+                                                 status=dg.DagsterRunStatus.STARTED, tags=tags))
+            runs[name] = run.run_id
+        # Re-executions of the dead run (from the UI, or the auto-retry daemon) copy its tags, dead pid included,
+        # and run in another, live process: with the parent's run id in the process tags, or with
+        # dagster/parent_run_id set.
+        for name, tags in (("reexecuted", {**dead_tags, RUN_TAG: runs["dead"]}),
+                           ("retried", {**dead_tags, RUN_TAG: "retried-run-0000",
+                                        "dagster/parent_run_id": runs["dead"]})):
             run = instance.add_run(dg.DagsterRun(job_name="hr__all_tables", run_id=f"{name}-run-0000",
                                                  status=dg.DagsterRunStatus.STARTED, tags=tags))
             runs[name] = run.run_id
@@ -113,7 +124,8 @@ def test_dead_run_sensor_fails_runs_whose_process_is_gone_and_frees_their_pool_s
         # The dead process's run, and a run whose pid now belongs to another process (another start time).
         assert status == {"dead": dg.DagsterRunStatus.FAILURE, "live": dg.DagsterRunStatus.STARTED,
                           "reused": dg.DagsterRunStatus.FAILURE, "other": dg.DagsterRunStatus.STARTED,
-                          "untagged": dg.DagsterRunStatus.STARTED}
+                          "untagged": dg.DagsterRunStatus.STARTED, "reexecuted": dg.DagsterRunStatus.STARTED,
+                          "retried": dg.DagsterRunStatus.STARTED}
         failure = next(e for e in instance.all_logs(runs["dead"]) if e.is_dagster_event
                        and e.dagster_event.event_type == dg.DagsterEventType.RUN_FAILURE)
         assert f"pid {pid}" in failure.message and "killed or crashed" in failure.message

@@ -149,6 +149,36 @@ def test_a_full_disk_is_one_line_naming_the_folder_and_the_previous_table_is_kep
     assert hidden(tmp_path) == []
 
 
+def test_an_os_error_while_generating_rows_is_not_reported_as_the_folders(tmp_path):
+    target = tmp_path / "shop" / "t"
+    write_table(OLD.to_batches(), OLD.schema, target, IDENTITY)
+    before = digest(target)
+    failure = OSError(errno.ENOENT, "No such file or directory", "/some/lookup.csv")
+
+    def rows():
+        yield NEW.to_batches()[0]
+        raise failure  # e.g. a generator reading a file that is gone: not a problem of the output folder
+
+    with pytest.raises(OSError) as info:
+        write_table(rows(), NEW.schema, target, IDENTITY)
+    assert info.value is failure and not isinstance(info.value, LandingError)
+    assert digest(target) == before and hidden(tmp_path) == []
+
+
+def test_a_write_error_without_advice_is_raised_unchanged(tmp_path, monkeypatch):
+    from mock_pipelines.io import destination
+
+    failure = OSError(errno.EBADF, "Bad file descriptor")
+
+    def write(self, batch):
+        raise failure
+
+    monkeypatch.setattr(destination.BatchWriter, "write", write)
+    with pytest.raises(OSError) as info:
+        write_table(NEW.to_batches(), NEW.schema, tmp_path / "shop" / "t", IDENTITY)
+    assert info.value is failure and info.value.__cause__ is None  # not `raise exc from exc`
+
+
 def test_generate_on_a_full_disk_exits_1_with_one_line(small_schema, tmp_path, monkeypatch):
     no_space_after(monkeypatch, 0)
     out = tmp_path / "out"
@@ -333,3 +363,35 @@ def test_an_unreadable_manifest_is_a_conflict_not_a_traceback(small_schema, tmp_
     assert f"error: {manifest} cannot be read" in result.output and "--overwrite" in result.output
     assert runner.invoke(app, ["generate", str(small_schema), "--out", str(out), "--overwrite"]).exit_code == 0
     assert json.loads(manifest.read_text())["identity"]["seed"] == 3
+
+
+def test_generate_over_a_partitioned_runs_table_is_a_conflict_and_overwrite_removes_its_partitions(small_schema,
+                                                                                                   tmp_path):
+    from mock_pipelines.io.destination import Destination
+    from mock_pipelines.io.manifest import identity_of
+
+    out = tmp_path / "data"
+    plan = DatasetPlan(load_dataset(small_schema)).table("customers")
+    data = TableSlice(plan, 0, plan.n_rows)
+    destination = Destination(str(out), "parquet")  # what a partitioned Dagster run writes: the same identity
+    for key in ("2024-01-01", "2024-01-02"):
+        destination.write_batches("small", "customers", plan.arrow_schema, data.batches(), partition_key=key,
+                                  identity=identity_of(data, "parquet"))
+    table = out / "small" / "customers"
+    partitions = sorted(p.name for p in table.iterdir() if p.is_dir())
+    assert len(partitions) == 2 and all("=" in name for name in partitions)
+
+    refused = runner.invoke(app, ["generate", str(small_schema), "--out", str(out), "--table", "customers"])
+
+    assert refused.exit_code == 3, refused.output
+    assert f"{table} holds this table partitioned (written by a partitioned run) and this run writes it whole; " \
+        "choose another --out or pass --overwrite" in " ".join(refused.output.split())
+    assert sorted(p.name for p in table.iterdir() if not p.name.startswith(".")) == [MANIFEST, *partitions]
+
+    replaced = runner.invoke(app, ["generate", str(small_schema), "--out", str(out), "--table", "customers",
+                                   "--overwrite"])
+
+    assert replaced.exit_code == 0, replaced.output
+    assert sorted(p.name for p in table.iterdir()) == [MANIFEST, "part-00000.parquet"]  # no partitions left
+    assert read_table(table).num_rows == plan.n_rows
+    assert "partitioned" not in json.loads((table / MANIFEST).read_text())
