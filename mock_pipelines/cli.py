@@ -408,8 +408,8 @@ def run(
 
     from mock_pipelines.defs.progress import INTERRUPTED, QUIET_RUN_CONFIG, RunProgress, check_counts
 
-    if not verbose:  # Dagster's own warnings and log lines go to the instance, not the terminal
-        logging.getLogger("dagster").setLevel(logging.ERROR)
+    # Quiet: Dagster's own warnings and log lines go to the instance, not the terminal; verbose: its default.
+    logging.getLogger("dagster").setLevel(logging.NOTSET if verbose else logging.ERROR)
     prof, defs = _load_definitions(profile, probe=True, quiet=not verbose)
     names = [j.name for j in defs.jobs]  # type: ignore[union-attr]
     if job not in names:
