@@ -153,18 +153,7 @@ class _Parser:
                 return {k: v for k, v in mapping.items() if k != "extends"}
             resolved = self.apply_extends(self.templates[name], what, (*path, name))
             merged = deep_merge(merged, resolved)
-        rest = type(mapping)()
-        for key, value in mapping.items():
-            if key != "extends":
-                rest[key] = value
-        if hasattr(mapping, "lc"):
-            rest._yaml_set_line_col(mapping.lc.line, mapping.lc.col)
-            for key in rest:
-                try:
-                    rest.lc.add_kv_line_col(key, list(mapping.lc.key(key)) + list(mapping.lc.value(key)))
-                except (KeyError, TypeError):
-                    pass
-        return deep_merge(merged, rest)
+        return deep_merge(merged, _without(mapping, "extends"))
 
     # -- the document --
     def parse(self) -> DatasetSpec:

@@ -109,47 +109,30 @@ def test_ddl_with_a_schema_creates_the_mysql_database_first(mysql_db):
     assert sorted(tables) == ["departments", "employees", "locations", "salary_history", "time_off"]
 
 
-def test_ddl_with_a_schema_runs_for_a_role_that_may_not_create_schemas(postgres_db):
+def test_ddl_with_a_schema_runs_for_a_role_that_may_not_create_schemas(pg_limited_role):
     """PostgreSQL checks the CREATE privilege before IF NOT EXISTS: the output tests for the schema first,
     so a role without CREATE on the database runs it into a schema made for it."""
     import shutil
     import subprocess
-    import uuid
 
     import pytest
     import sqlalchemy as sa
 
     if shutil.which("psql") is None:
         pytest.skip("psql is not installed")
-    url, schema = postgres_db
-    role = f"mp_ddl_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    database_name = sa.make_url(url).database
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE ROLE "{role}" LOGIN')
-        conn.exec_driver_sql(f'REVOKE CREATE ON DATABASE "{database_name}" FROM PUBLIC, "{role}"')
-        conn.exec_driver_sql(f'GRANT USAGE, CREATE ON SCHEMA "{schema}" TO "{role}"')
-    try:
-        result = runner.invoke(app, ["ddl", str(SCHEMAS / "hr.yaml"), "--dialect", "postgresql", "--schema", schema])
-        assert result.exit_code == 0, result.output
-        libpq_url = sa.make_url(url).set(drivername="postgresql", username=role).render_as_string(
-            hide_password=False)
-        plain = subprocess.run(["psql", "-v", "ON_ERROR_STOP=1", "-q", libpq_url],
-                               input=f"CREATE SCHEMA IF NOT EXISTS {schema};", capture_output=True, text=True,
-                               timeout=60)
-        assert plain.returncode != 0 and "permission denied" in plain.stderr  # what the output must avoid
-        piped = subprocess.run(["psql", "-v", "ON_ERROR_STOP=1", "-q", libpq_url], input=result.stdout,
-                               capture_output=True, text=True, timeout=60)
-        assert piped.returncode == 0, piped.stderr
-        tables = sa.inspect(admin).get_table_names(schema=schema)
-        assert sorted(tables) == ["departments", "employees", "locations", "salary_history", "time_off"]
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')  # the fixture drops it again
-            conn.exec_driver_sql(f'GRANT CREATE ON DATABASE "{database_name}" TO PUBLIC')
-            conn.exec_driver_sql(f'DROP ROLE "{role}"')
-        admin.dispose()
+    url, schema, role, admin = pg_limited_role
+    result = runner.invoke(app, ["ddl", str(SCHEMAS / "hr.yaml"), "--dialect", "postgresql", "--schema", schema])
+    assert result.exit_code == 0, result.output
+    libpq_url = sa.make_url(url).set(drivername="postgresql", username=role).render_as_string(hide_password=False)
+    plain = subprocess.run(["psql", "-v", "ON_ERROR_STOP=1", "-q", libpq_url],
+                           input=f"CREATE SCHEMA IF NOT EXISTS {schema};", capture_output=True, text=True,
+                           timeout=60)
+    assert plain.returncode != 0 and "permission denied" in plain.stderr  # what the output must avoid
+    piped = subprocess.run(["psql", "-v", "ON_ERROR_STOP=1", "-q", libpq_url], input=result.stdout,
+                           capture_output=True, text=True, timeout=60)
+    assert piped.returncode == 0, piped.stderr
+    tables = sa.inspect(admin).get_table_names(schema=schema)
+    assert sorted(tables) == ["departments", "employees", "locations", "salary_history", "time_off"]
 
 
 def test_ddl_statements_name_no_namespace_unless_asked():

@@ -104,18 +104,9 @@ def test_reading_a_table_that_was_never_created_says_so(database):
         database.list_partitions(plan.spec, "employees")
 
 
-def test_a_role_that_may_not_create_schemas_loads_into_one_made_for_it(postgres_db):
+def test_a_role_that_may_not_create_schemas_loads_into_one_made_for_it(pg_limited_role):
     """CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege on the database even when the schema exists."""
-    import uuid
-
-    url, schema = postgres_db
-    role = f"mp_role_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    database_name = sa.make_url(url).database
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE ROLE "{role}" LOGIN')
-        conn.exec_driver_sql(f'REVOKE CREATE ON DATABASE "{database_name}" FROM PUBLIC, "{role}"')
-        conn.exec_driver_sql(f'GRANT USAGE, CREATE ON SCHEMA "{schema}" TO "{role}"')
+    url, schema, role, _admin = pg_limited_role
     limited = Database(sa.make_url(url).set(username=role).render_as_string(hide_password=False), schema)
     try:
         with limited.engine.connect() as conn:
@@ -126,9 +117,3 @@ def test_a_role_that_may_not_create_schemas_loads_into_one_made_for_it(postgres_
         assert limited.write_batches(plan.spec, "locations", tp.arrow_schema, tp.batches()).rows == tp.n_rows > 0
     finally:
         limited.dispose()
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')  # the fixture drops it again
-            conn.exec_driver_sql(f'GRANT CREATE ON DATABASE "{database_name}" TO PUBLIC')
-            conn.exec_driver_sql(f'DROP ROLE "{role}"')
-        admin.dispose()
