@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from mock_pipelines.schema.errors import SchemaError
+from mock_pipelines.spec.errors import SchemaError
 
 
 def _readable_params(params: list[Any]) -> list[Any]:

@@ -9,7 +9,7 @@ environment variable (default ``local``); a path to a YAML file is accepted as w
 Secrets never appear in a profile: values that look like one (a password in a URL, a literal ``secret:``
 or ``key:``) are rejected; write ``{env: NAME}`` and the variable is read by :func:`resolve_env` when the
 value is used, never when the profile is loaded. Every problem is reported at once as a
-:class:`~mock_pipelines.schema.errors.SchemaError` with the file, line and column of the offending key or
+:class:`~mock_pipelines.spec.errors.SchemaError` with the file, line and column of the offending key or
 value, what was expected and, for near misses, a suggestion.
 
 This module does not import Dagster; the code location maps a :class:`Profile` onto Dagster objects.
@@ -42,9 +42,9 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from mock_pipelines.schema.errors import Issue, IssueCollector, Location, SchemaError
-from mock_pipelines.schema.model import IDENTIFIER, MAX_ROWS_ENV, max_rows
-from mock_pipelines.schema.yaml_source import key_location, load_yaml, node_location, value_location
+from mock_pipelines.spec.errors import Issue, IssueCollector, Location, SchemaError
+from mock_pipelines.spec.model import IDENTIFIER, MAX_ROWS_ENV, max_rows
+from mock_pipelines.spec.yaml_source import key_location, load_yaml, node_location, value_location
 
 ENV_PROFILE = "MOCK_PIPELINES_PROFILE"
 ENV_HOME = "MOCK_PIPELINES_HOME"

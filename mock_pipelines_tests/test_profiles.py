@@ -27,7 +27,7 @@ from mock_pipelines.profiles import (
     project_root,
     resolve_env,
 )
-from mock_pipelines.schema.errors import Issue, SchemaError
+from mock_pipelines.spec.errors import Issue, SchemaError
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = ("local", "ci", "s3", "scale", "postgres", "mysql")

@@ -32,8 +32,8 @@ from mock_pipelines.core import registry
 from mock_pipelines.core.expressions import parse_expression, parse_template
 from mock_pipelines.core.generators.numeric import poisson_from_uniform, zipf_rank
 from mock_pipelines.core.timeline import PartitionScheme, Timeline, to_us
-from mock_pipelines.schema.errors import Issue, SchemaError
-from mock_pipelines.schema.model import (
+from mock_pipelines.spec.errors import Issue, SchemaError
+from mock_pipelines.spec.model import (
     MAX_ROWS_ENV,
     ColumnSpec,
     ColumnType,

@@ -28,7 +28,7 @@ from mock_pipelines.io.content import ContentHasher
 from mock_pipelines.io.destination import WriteResult
 from mock_pipelines.io.sql_reader import SqlTables, ensure_sqlite_folder, hide_password
 from mock_pipelines.io.table_io import LOAD_AS, TableAssetIO, batches_of, one_of
-from mock_pipelines.schema.model import DatasetSpec
+from mock_pipelines.spec.model import DatasetSpec
 from mock_pipelines.sql import (
     FOREIGN_KEY_CHECKS,
     SchemaMismatchError,

@@ -16,7 +16,7 @@ from typing import Any
 import pyarrow as pa
 import sqlalchemy as sa
 
-from mock_pipelines.schema.model import DatasetSpec
+from mock_pipelines.spec.model import DatasetSpec
 from mock_pipelines.sql import PARTITION_COLUMN, Database, SqlDestinationError, is_transient
 
 DATASET_PLACEHOLDER = "{dataset}"

@@ -36,7 +36,7 @@ from mock_pipelines.quality import stats
 from mock_pipelines.quality.arrow_checks import EXAMPLES, plain_column
 from mock_pipelines.quality.results import RuleResult, plain
 from mock_pipelines.quality.rules import BLOCKING_KINDS, Rule, apply_severity, count_distribution
-from mock_pipelines.schema.model import DatasetSpec, TableSpec
+from mock_pipelines.spec.model import DatasetSpec, TableSpec
 
 
 def derive_cross_rules(spec: DatasetSpec, table: str, *, partitioned: bool = False,

@@ -38,7 +38,7 @@ from mock_pipelines.quality import arrow_checks
 from mock_pipelines.quality.results import RuleResult, plain
 from mock_pipelines.quality.rules import Rule
 from mock_pipelines.quality.stats import MIN_DISTRIBUTION_ROWS
-from mock_pipelines.schema.errors import Issue, Location, SchemaError
+from mock_pipelines.spec.errors import Issue, Location, SchemaError
 
 SAMPLE_ROWS = 1_000_000  # distribution rules look at this many rows at most
 ARROW_ABOVE_ROWS = 100_000  # engine="auto": derived rules run with pyarrow above this many rows

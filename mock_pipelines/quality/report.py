@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mock_pipelines import GENERATOR_VERSION, __version__
-from mock_pipelines.schema.model import ColumnSpec, DatasetSpec, TableSpec
+from mock_pipelines.spec.model import ColumnSpec, DatasetSpec, TableSpec
 
 __all__ = ["SAMPLE_ROWS", "build_gx_data_docs", "declared_distribution", "load_tables", "markdown_summary",
            "profile_table", "render_report", "run_checks", "summarize_results", "write_report"]

@@ -54,8 +54,8 @@ from mock_pipelines.core.expressions import parse_expression, parse_template
 from mock_pipelines.core.generators.datetime import to_micros
 from mock_pipelines.quality import stats
 from mock_pipelines.quality.formats import format_regex, value_range
-from mock_pipelines.schema.errors import Location
-from mock_pipelines.schema.model import ColumnSpec, DatasetSpec, ExpectationSpec, RowCount, TableSpec
+from mock_pipelines.spec.errors import Location
+from mock_pipelines.spec.model import ColumnSpec, DatasetSpec, ExpectationSpec, RowCount, TableSpec
 
 KINDS = ("key", "fk", "uniqueness", "nulls", "type", "values", "range", "regex", "distribution", "row_count",
          "temporal", "total", "custom")

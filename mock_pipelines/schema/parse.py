@@ -16,8 +16,8 @@ from typing import Any
 from mock_pipelines.core import registry
 from mock_pipelines.core.expressions import ExpressionError, parse_expression, parse_template
 from mock_pipelines.core.vocab import SUPPORTED_LOCALES
-from mock_pipelines.schema.errors import IssueCollector, Location
-from mock_pipelines.schema.model import (
+from mock_pipelines.spec.errors import IssueCollector, Location
+from mock_pipelines.spec.model import (
     IDENTIFIER,
     MAX_ROWS_ENV,
     RESERVED_COLUMNS,
@@ -34,7 +34,7 @@ from mock_pipelines.schema.model import (
     max_rows,
     name_problem,
 )
-from mock_pipelines.schema.yaml_source import deep_merge, key_location, load_yaml, read_source, value_location
+from mock_pipelines.spec.yaml_source import deep_merge, key_location, load_yaml, read_source, value_location
 
 TOP_KEYS = ("dataset", "description", "locale", "seed", "templates", "tables")
 TABLE_KEYS = ("description", "rows", "columns", "primary_key", "foreign_keys", "extends", "tags", "owners",

@@ -30,7 +30,7 @@ import sqlalchemy as sa
 
 from mock_pipelines.io.content import ContentHasher, Preview
 from mock_pipelines.io.destination import WriteResult
-from mock_pipelines.schema.model import DatasetSpec
+from mock_pipelines.spec.model import DatasetSpec
 from mock_pipelines.sql.compat import table_problems
 from mock_pipelines.sql.ddl import arrow_types, namespace_statements, table_metadata
 from mock_pipelines.sql.errors import (

@@ -26,7 +26,7 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.schema import CreateIndex, CreateTable, SetColumnComment, SetTableComment
 
 from mock_pipelines.quality.rules import Rule, derive_rules, may_be_null
-from mock_pipelines.schema.model import ColumnSpec, DatasetSpec, TableSpec
+from mock_pipelines.spec.model import ColumnSpec, DatasetSpec, TableSpec
 from mock_pipelines.sql.names import PARTITION_COLUMN, check_identifier, constraint_name
 from mock_pipelines.sql.types import arrow_schemas, check_dialect, sql_type, value_type
 

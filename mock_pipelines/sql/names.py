@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
-from mock_pipelines.schema.model import IDENTIFIER, PARTITION_COLUMN
+from mock_pipelines.spec.model import IDENTIFIER, PARTITION_COLUMN
 
 __all__ = ["MAX_NAME", "PARTITION_COLUMN", "check_identifier", "constraint_name"]
 MAX_NAME = 63  # PostgreSQL truncates longer identifiers silently; MySQL refuses names over 64

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql
 
 from mock_pipelines.core.engine import DatasetPlan, PlanOptions, arrow_type
-from mock_pipelines.schema.model import ColumnSpec, DatasetSpec
+from mock_pipelines.spec.model import ColumnSpec, DatasetSpec
 
 DIALECTS = ("postgresql", "mysql", "sqlite")
 MYSQL_KEY_LENGTH = 255  # VARCHAR length of MySQL string columns that are keyed, unique or indexed

@@ -153,8 +153,8 @@ def test_fake_reports_a_value_the_generator_cannot_use_in_one_line():
     empty = runner.invoke(app, ["fake", "pattern", "-p", "format="])
     assert empty.exit_code == 1 and "Traceback" not in empty.output
     assert "parameter 'format' of 'pattern': String should have at least 1 character" in empty.output
-    from mock_pipelines.schema.errors import SchemaError
     from mock_pipelines.schema.parse import load_dataset
+    from mock_pipelines.spec.errors import SchemaError
 
     with pytest.raises(SchemaError, match="String should have at least 1 character"):
         load_dataset(_schema_with("{gen: pattern, format: ''}"))

@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 
 from mock_pipelines.core.engine import DatasetPlan
-from mock_pipelines.schema.errors import SchemaError
 from mock_pipelines.schema.parse import load_dataset
+from mock_pipelines.spec.errors import SchemaError
 
 SCHEMA = """\
 dataset: people

@@ -16,8 +16,8 @@ from mock_pipelines.core.expressions import (
     evaluate_with,
     parse_expression,
 )
-from mock_pipelines.schema.errors import SchemaError
 from mock_pipelines.schema.parse import load_dataset
+from mock_pipelines.spec.errors import SchemaError
 
 
 def test_days_rounds_to_the_nearest_microsecond_so_quarter_hours_land_on_the_quarter():

@@ -13,8 +13,8 @@ from mock_pipelines.quality.cross_table import check_cross_table, derive_cross_r
 from mock_pipelines.quality.gx_runner import validate_table
 from mock_pipelines.quality.results import RuleResult
 from mock_pipelines.quality.rules import derive_rules, expected_rows
-from mock_pipelines.schema.model import DatasetSpec
 from mock_pipelines.schema.parse import load_dataset
+from mock_pipelines.spec.model import DatasetSpec
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 DEMOS = ("shop", "hr", "healthcare")

@@ -8,8 +8,8 @@ import pytest
 from mock_pipelines.core.engine import DatasetPlan
 from mock_pipelines.quality.gx_runner import check_user_expectations, validate_table
 from mock_pipelines.quality.rules import derive_rules
-from mock_pipelines.schema.errors import SchemaError
 from mock_pipelines.schema.parse import load_dataset
+from mock_pipelines.spec.errors import SchemaError
 from mock_pipelines_tests.quality.support import set_values
 
 SCHEMA = """\

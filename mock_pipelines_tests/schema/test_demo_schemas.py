@@ -18,8 +18,8 @@ import pyarrow.compute as pc
 import pytest
 
 from mock_pipelines.core.engine import DatasetPlan
-from mock_pipelines.schema.model import DatasetSpec
 from mock_pipelines.schema.parse import load_dataset
+from mock_pipelines.spec.model import DatasetSpec
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 DEMOS = ("shop", "hr", "healthcare")

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from mock_pipelines.core.engine import DatasetPlan, PlanOptions
-from mock_pipelines.schema.errors import SchemaError
 from mock_pipelines.schema.parse import load_dataset
+from mock_pipelines.spec.errors import SchemaError
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 FILE = "lookup.yaml"

@@ -31,8 +31,8 @@ from mock_pipelines.core.engine import DatasetPlan, PlanOptions
 from mock_pipelines.core.expressions import FUNCTIONS
 from mock_pipelines.core.timeline import PartitionScheme
 from mock_pipelines.profiles import load_profile
-from mock_pipelines.schema.errors import SchemaError
 from mock_pipelines.schema.parse import load_dataset
+from mock_pipelines.spec.errors import SchemaError
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = {p.stem: p.read_text() for p in sorted((ROOT / "schemas").glob("*.yaml"))}

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from mock_pipelines.core.engine import DatasetPlan
-from mock_pipelines.schema.errors import Issue, SchemaError
 from mock_pipelines.schema.parse import load_dataset
+from mock_pipelines.spec.errors import Issue, SchemaError
 
 FILE = "bad.yaml"
 HEAD = """\

@@ -16,9 +16,9 @@ from typer.testing import CliRunner
 
 from mock_pipelines.cli import app
 from mock_pipelines.core.engine import DatasetPlan, PlanOptions
-from mock_pipelines.schema.errors import Issue, SchemaError
 from mock_pipelines.schema.parse import load_dataset
-from mock_pipelines.schema.yaml_source import MAX_ALIAS_NODES, MAX_DEPTH, MAX_FILE_BYTES
+from mock_pipelines.spec.errors import Issue, SchemaError
+from mock_pipelines.spec.yaml_source import MAX_ALIAS_NODES, MAX_DEPTH, MAX_FILE_BYTES
 
 FILE = "bad.yaml"
 
@@ -458,7 +458,7 @@ def test_identifiers_are_refused_by_the_cli(tmp_path: Path) -> None:
 
 def test_profiles_share_the_identifier_pattern() -> None:
     from mock_pipelines import profiles
-    from mock_pipelines.schema.model import IDENTIFIER
+    from mock_pipelines.spec.model import IDENTIFIER
 
     assert not hasattr(profiles, "_SQL_IDENTIFIER")
     assert IDENTIFIER.match("mock") and not IDENTIFIER.match("mock\n")

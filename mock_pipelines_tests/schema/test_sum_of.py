@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from mock_pipelines.core.engine import DatasetPlan
-from mock_pipelines.schema.errors import SchemaError
 from mock_pipelines.schema.parse import load_dataset
+from mock_pipelines.spec.errors import SchemaError
 from mock_pipelines_tests.schema.test_validation import FILE, assert_at, single_issue
 
 SHOP = """\

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from mock_pipelines.core.engine import DatasetPlan, PlanOptions
-from mock_pipelines.schema.errors import Issue, SchemaError
 from mock_pipelines.schema.parse import load_dataset
+from mock_pipelines.spec.errors import Issue, SchemaError
 
 FILE = "shop.yaml"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mock_pipelines.schema.model import DatasetSpec
 from mock_pipelines.schema.parse import load_dataset
+from mock_pipelines.spec.model import DatasetSpec
 
 KINDS_YAML = """\
 dataset: kinds

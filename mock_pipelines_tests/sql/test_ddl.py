@@ -8,8 +8,8 @@ import pyarrow as pa
 import pytest
 import sqlalchemy as sa
 
-from mock_pipelines.schema.errors import Location
-from mock_pipelines.schema.model import ColumnSpec, ColumnType
+from mock_pipelines.spec.errors import Location
+from mock_pipelines.spec.model import ColumnSpec, ColumnType
 from mock_pipelines.sql import PARTITION_COLUMN, ddl_statements, table_metadata
 from mock_pipelines.sql.compat import family
 from mock_pipelines.sql.types import sql_type

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mock_pipelines.schema.errors import SchemaError
 from mock_pipelines.schema.parse import load_dataset
+from mock_pipelines.spec.errors import SchemaError
 from mock_pipelines.sql import Database, SqlDestinationError, ddl_statements
 from mock_pipelines.sql.names import MAX_NAME, check_identifier, constraint_name
 

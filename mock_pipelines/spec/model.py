@@ -11,7 +11,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from mock_pipelines.schema.errors import Location
+from mock_pipelines.spec.errors import Location
 
 # A whole-string match (\Z, not $: `$` also matches before a trailing newline, and "t\n" is no name).
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}\Z")

@@ -22,7 +22,7 @@ from ruamel.yaml.events import AliasEvent
 from ruamel.yaml.nodes import MappingNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 
-from mock_pipelines.schema.errors import Issue, IssueCollector, Location, SchemaError
+from mock_pipelines.spec.errors import Issue, IssueCollector, Location, SchemaError
 
 # Limits that keep a hostile or mistaken file from exhausting the tool (docs/schema-language.md, "Limits").
 MAX_FILE_BYTES = 10 * 1024 * 1024  # a schema or profile larger than this is refused before it is parsed
