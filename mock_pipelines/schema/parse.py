@@ -21,6 +21,18 @@ from mock_pipelines.core import registry
 from mock_pipelines.core.expressions import ExpressionError, parse_expression, parse_template
 from mock_pipelines.core.vocab import SUPPORTED_LOCALES
 from mock_pipelines.schema.check import ParseGaps, check_dataset
+from mock_pipelines.schema.values import (
+    cleaned_name,
+    comma_hint,
+    is_int,
+    is_scalar_text,
+    is_str_list,
+    kind_of,
+    plain,
+    short,
+    text_of,
+    without,
+)
 from mock_pipelines.spec.errors import IssueCollector, Location
 from mock_pipelines.spec.model import (
     IDENTIFIER,
@@ -108,7 +120,7 @@ class _Parser:
         """True when ``key`` is absent or its value passes ``ok``; otherwise reports what was expected."""
         if not isinstance(mapping, dict) or key not in mapping or ok(mapping[key]):
             return True
-        self.issues.add(self.at_value(mapping, key), f"{what}: `{key}` has the wrong type ({_kind(mapping[key])})",
+        self.issues.add(self.at_value(mapping, key), f"{what}: `{key}` has the wrong type ({kind_of(mapping[key])})",
                         expected=expected)
         return False
 
@@ -120,7 +132,7 @@ class _Parser:
         if not IDENTIFIER.match(name):
             self.issues.add(loc, f"invalid {what} name {name!r}",
                             expected="letters, digits and underscores, starting with a letter (at most 63)",
-                            suggestion=_cleaned(name))
+                            suggestion=cleaned_name(name))
             return False
         problem = name_problem(name)
         if problem is not None:
@@ -151,9 +163,9 @@ class _Parser:
         if not isinstance(mapping, dict) or "extends" not in mapping:
             return mapping
         names = mapping["extends"]
-        if not (names is None or isinstance(names, str) or _str_list(names)):
+        if not (names is None or isinstance(names, str) or is_str_list(names)):
             self.issues.add(self.at_value(mapping, "extends"), f"{what}: `extends` has the wrong type "
-                            f"({_kind(names)})", expected="a template name or a list of template names")
+                            f"({kind_of(names)})", expected="a template name or a list of template names")
             names = []
         names = [names] if isinstance(names, str) else list(names or [])
         merged: Any = {}
@@ -169,13 +181,13 @@ class _Parser:
                 return {k: v for k, v in mapping.items() if k != "extends"}
             resolved = self.apply_extends(self.templates[name], what, (*path, name))
             merged = deep_merge(merged, resolved)
-        return deep_merge(merged, _without(mapping, "extends"))
+        return deep_merge(merged, without(mapping, "extends"))
 
     # -- the document --
     def parse(self) -> DatasetSpec:
         doc = self.doc
         self.check_keys(doc, TOP_KEYS, "the dataset")
-        self.typed(doc, "description", _scalar_text, "the dataset", "a text")
+        self.typed(doc, "description", is_scalar_text, "the dataset", "a text")
         name = doc.get("dataset")
         if not isinstance(name, str) or not IDENTIFIER.match(name) or name_problem(name):
             self.issues.add(self.at_value(doc, "dataset") if "dataset" in doc else Location(self.file, 1, 1),
@@ -217,7 +229,7 @@ class _Parser:
                 tables[table.name] = table
             else:
                 self.gaps.failed_tables.add(str(tname))
-        spec = DatasetSpec(name=name, file=self.file, tables=tables, description=_text(doc.get("description")),
+        spec = DatasetSpec(name=name, file=self.file, tables=tables, description=text_of(doc.get("description")),
                            locale=locale, seed=seed)
         return spec
 
@@ -229,16 +241,16 @@ class _Parser:
         tdoc = self.apply_extends(tdoc, f"table {name!r}")
         self.check_keys(tdoc, TABLE_KEYS, f"table {name!r}")
         what = f"table {name!r}"
-        self.typed(tdoc, "description", _scalar_text, what, "a text")
+        self.typed(tdoc, "description", is_scalar_text, what, "a text")
         if not self.typed(tdoc, "tags", lambda v: v is None or (isinstance(v, dict) and all(
-                _scalar_text(x) for x in v.values())), what, "a mapping of tag → text, e.g. {domain: sales}"):
-            tdoc = _without(tdoc, "tags")
-        if not self.typed(tdoc, "owners", lambda v: v is None or isinstance(v, str) or _str_list(v), what,
+                is_scalar_text(x) for x in v.values())), what, "a mapping of tag → text, e.g. {domain: sales}"):
+            tdoc = without(tdoc, "tags")
+        if not self.typed(tdoc, "owners", lambda v: v is None or isinstance(v, str) or is_str_list(v), what,
                           "a list of owners, e.g. [team:data, ann@example.com]"):
-            tdoc = _without(tdoc, "owners")
-        if not self.typed(tdoc, "primary_key", lambda v: isinstance(v, str) or (_str_list(v) and len(v) > 0), what,
+            tdoc = without(tdoc, "owners")
+        if not self.typed(tdoc, "primary_key", lambda v: isinstance(v, str) or (is_str_list(v) and len(v) > 0), what,
                           "a column name or a list of column names"):
-            tdoc = _without(tdoc, "primary_key")
+            tdoc = without(tdoc, "primary_key")
         rows = self.parse_rows(tdoc, name)
         cols_doc = tdoc.get("columns")
         if not isinstance(cols_doc, dict) or not cols_doc:
@@ -279,7 +291,7 @@ class _Parser:
         owners = [owners] if isinstance(owners, str) else owners
         pk = [c for c in pk if c not in failed]
         return TableSpec(name=name, location=loc, rows=rows, columns=columns,
-                         description=_text(tdoc.get("description")), primary_key=pk,
+                         description=text_of(tdoc.get("description")), primary_key=pk,
                          foreign_keys=foreign_keys, tags={str(k): str(v) for k, v in dict(tags).items()},
                          owners=[str(o) for o in owners], partitioned=self.parse_partitioned(tdoc, name, columns),
                          expectations=self.check_expectation_columns(
@@ -331,8 +343,8 @@ class _Parser:
                 self.issues.add(self.at_value(item, "kwargs"), f"{what}: `kwargs` of an expectation must be a "
                                 "mapping", expected="kwargs: {min_value: 0, max_value: 10}")
                 kwargs = {}
-            kwargs = {str(k): _plain(v) for k, v in kwargs.items()}
-            kwargs.update({str(k): _plain(v) for k, v in item.items() if k not in EXPECTATION_KEYS})
+            kwargs = {str(k): plain(v) for k, v in kwargs.items()}
+            kwargs.update({str(k): plain(v) for k, v in item.items() if k not in EXPECTATION_KEYS})
             name = item.get("name")
             if name is not None and (not isinstance(name, str) or not IDENTIFIER.match(name)):
                 self.issues.add(self.at_value(item, "name"), f"{what}: invalid check name {name!r}",
@@ -423,7 +435,7 @@ class _Parser:
                                                                                f"rows of {table!r}"):
                 count = Distribution("constant", (1,))
             lo, hi = raw.get("min", 0), raw.get("max")
-            if not _int(lo) or (hi is not None and not _int(hi)) or lo < 0 or (hi is not None and hi < lo):
+            if not is_int(lo) or (hi is not None and not is_int(hi)) or lo < 0 or (hi is not None and hi < lo):
                 self.issues.add(loc, f"rows of {table!r}: min/max must be integers with 0 <= min <= max")
                 lo, hi = 0, None
             return RowCount(per=per if isinstance(per, str) else None, count=count, min=lo, max=hi)
@@ -495,9 +507,9 @@ class _Parser:
         try:
             dist = Distribution.parse(mapping[key])
         except (SyntaxError, ValueError) as exc:
-            self.issues.add(self.at_value(mapping, key), f"{what}: cannot read distribution {_short(mapping[key])}",
+            self.issues.add(self.at_value(mapping, key), f"{what}: cannot read distribution {short(mapping[key])}",
                             expected="name(args), e.g. poisson(3), zipf(1.2), uniform(1, 5)",
-                            suggestion=_comma_hint(mapping[key]) or (str(exc) if "write" in str(exc) else None))
+                            suggestion=comma_hint(mapping[key]) or (str(exc) if "write" in str(exc) else None))
             return default
         if dist.name not in allowed:
             self.issues.add(self.at_value(mapping, key), f"{what}: unknown distribution {dist.name!r}",
@@ -526,12 +538,12 @@ class _Parser:
         def at(key: str) -> Location:
             return parent_loc or self.at_value(cdoc, key)
 
-        bad = [not self.typed(cdoc, "description", _scalar_text, what, "a text"),
+        bad = [not self.typed(cdoc, "description", is_scalar_text, what, "a text"),
                not self.typed(cdoc, "nullable", lambda v: isinstance(v, bool), what, "true or false"),
                not self.typed(cdoc, "unique", lambda v: isinstance(v, bool), what, "true or false"),
                not self.typed(cdoc, "primary_key", lambda v: isinstance(v, bool), what, "true or false"),
                not self.typed(cdoc, "type", lambda v: isinstance(v, str), what, "a type such as int or decimal(12,2)"),
-               not self.typed(cdoc, "expr", lambda v: _scalar_text(v) and not isinstance(v, bool), what,
+               not self.typed(cdoc, "expr", lambda v: is_scalar_text(v) and not isinstance(v, bool), what,
                               'an expression, e.g. "price * quantity"'),
                not self.typed(cdoc, "template", lambda v: isinstance(v, str), what,
                               'a template text, e.g. "{first_name}.{last_name}"')]
@@ -543,7 +555,7 @@ class _Parser:
                             expected="exactly one of " + ", ".join(COLUMN_KINDS))
             return None
         col = ColumnSpec(name=name, type=ColumnType(LogicalType.STRING), location=loc,
-                         description=_text(cdoc.get("description")))
+                         description=text_of(cdoc.get("description")))
         # null handling
         null_rate = cdoc.get("null_rate", 0.0)
         if not isinstance(null_rate, int | float) or isinstance(null_rate, bool) or not 0 <= null_rate <= 1:
@@ -589,9 +601,9 @@ class _Parser:
             try:
                 dist = Distribution.parse(cdoc["dist"])
             except (SyntaxError, ValueError):
-                self.issues.add(at("dist"), f"{what}: cannot read distribution {_short(cdoc['dist'])}",
+                self.issues.add(at("dist"), f"{what}: cannot read distribution {short(cdoc['dist'])}",
                                 expected="name(args), e.g. normal(50, 10), lognormal(3, 0.8), poisson(2)",
-                                suggestion=_comma_hint(cdoc["dist"]))
+                                suggestion=comma_hint(cdoc["dist"]))
                 return None
             gen_name = dist.name
             if gen_name == "uniform" and str(cdoc.get("type", "")).startswith("int"):
@@ -708,7 +720,7 @@ class _Parser:
         try:
             dist = Distribution.parse(raw)
         except (SyntaxError, ValueError):
-            self.issues.add(loc, f"{what}: cannot read skew {_short(raw)}", expected="uniform or zipf(1.1)")
+            self.issues.add(loc, f"{what}: cannot read skew {short(raw)}", expected="uniform or zipf(1.1)")
             return None
         if dist.name not in SKEWS:
             self.issues.add(loc, f"{what}: unknown skew {dist.name!r}", expected="uniform or zipf(s)",
@@ -739,7 +751,7 @@ class _Parser:
                 continue
             what = f"a foreign key of {table!r}"
             self.check_keys(raw, FK_KEYS, what)
-            if not all([self.typed(raw, "columns", lambda v: isinstance(v, str) or _str_list(v), what,
+            if not all([self.typed(raw, "columns", lambda v: isinstance(v, str) or is_str_list(v), what,
                                    "a column name or a list of column names"),
                         self.typed(raw, "ref", lambda v: isinstance(v, str), what, '"parent(a, b)" or parent.a'),
                         self.typed(raw, "null_rate", lambda v: isinstance(v, int | float) and not isinstance(
@@ -777,70 +789,6 @@ class _Parser:
         return fks
 
 
-def _plain(value: Any) -> Any:
-    """YAML containers as plain dicts and lists (expectation arguments go to pydantic models)."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _kind(value: Any) -> str:
-    """How a YAML value reads to a person: a number 1e+309, a list, a mapping, …"""
-    if isinstance(value, bool):
-        return f"true/false {str(value).lower()}"
-    if isinstance(value, int | float):
-        return f"a number {value!r}" if len(repr(value)) <= 30 else "a number"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list | tuple):
-        return "a list"
-    if value is None:
-        return "empty"
-    return f"a text {str(value)!r}" if len(str(value)) <= 30 else "a text"
-
-
-def _scalar_text(value: Any) -> bool:
-    return value is None or isinstance(value, str | int | float)
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
-def _int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _str_list(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(v, str) for v in value)
-
-
-def _without(mapping: Any, key: str) -> dict[str, Any]:
-    """``mapping`` less ``key`` (a value already reported), keeping the location marks."""
-    rest = type(mapping)()
-    for k, v in mapping.items():
-        if k != key:
-            rest[k] = v
-    if hasattr(mapping, "lc"):
-        rest._yaml_set_line_col(mapping.lc.line, mapping.lc.col)
-        for k in rest:
-            try:
-                rest.lc.add_kv_line_col(k, list(mapping.lc.key(k)) + list(mapping.lc.value(k)))
-            except (KeyError, TypeError):
-                pass
-    return rest
-
-
-def _cleaned(name: str) -> str | None:
-    """A valid identifier close to ``name``: other characters become '_', a leading digit gets '_'."""
-    cleaned = re.sub(r"[^A-Za-z0-9_]+", "_", name.strip()).strip("_")[:63]
-    if not cleaned:
-        return None
-    return f"_{cleaned}"[:63] if cleaned[0].isdigit() else cleaned
-
-
 def _composite_fk_members(raw: Any) -> set[str]:
     members: set[str] = set()
     for fk in raw if isinstance(raw, list) else []:
@@ -849,17 +797,6 @@ def _composite_fk_members(raw: Any) -> set[str]:
             members.update([cols] if isinstance(cols, str) else [str(c) for c in cols] if isinstance(cols, list)
                            else [])
     return members
-
-
-def _short(value: object, limit: int = 80) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
-
-
-def _comma_hint(text: object) -> str | None:
-    if isinstance(text, str) and "(" in text and ")" not in text:
-        return "inside { } a comma ends the value: quote the call, e.g. \"uniform(1, 5)\""
-    return None
 
 
 def _parse_fk_target(ref: str) -> tuple[str, list[str]] | None:
