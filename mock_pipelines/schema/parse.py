@@ -5,7 +5,7 @@ module reads the YAML into the model and reports what is wrong with each value o
 generators and parameters (with near-miss suggestions), wrong types and shapes, each with its file, line
 and column. Then :mod:`mock_pipelines.schema.check` checks what the tables mean together: references to
 missing tables or columns, foreign-key type mismatches, cycles in the foreign-key graph and between derived
-columns, and uniqueness no generator can satisfy.
+columns, and keys that are not unique by construction.
 """
 
 from __future__ import annotations
