@@ -44,7 +44,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from mock_pipelines.spec.errors import Issue, IssueCollector, Location, SchemaError
 from mock_pipelines.spec.model import IDENTIFIER, MAX_ROWS_ENV, max_rows
-from mock_pipelines.spec.yaml_source import key_location, load_yaml, node_location, value_location
+from mock_pipelines.spec.yaml_source import load_yaml, locate_error, node_at, path_location
 
 ENV_PROFILE = "MOCK_PIPELINES_PROFILE"
 ENV_HOME = "MOCK_PIPELINES_HOME"
@@ -582,18 +582,10 @@ class _Loader:
 
     def location(self, path: tuple[Any, ...], at_key: bool = False) -> Location:
         """Where the value at ``path`` (or its key) is written; the document start for ``()``."""
-        if not path:
-            return node_location(self.file, self.doc)
-        parent = self.node(path[:-1])
-        if at_key and isinstance(parent, dict):
-            return key_location(self.file, parent, path[-1])
-        return value_location(self.file, parent, path[-1])
+        return path_location(self.file, self.doc, path, at_key)
 
     def node(self, path: tuple[Any, ...]) -> Any:
-        node: Any = self.doc
-        for step in path:
-            node = node[step]
-        return node
+        return node_at(self.doc, path)
 
     # -- the run --
     def load(self) -> Profile:
@@ -671,25 +663,9 @@ class _Loader:
 
     # -- pydantic errors → located issues --
     def add_pydantic_error(self, err: Any) -> None:
-        path: tuple[Any, ...] = ()
-        node: Any = self.doc
-        on_key = False
-        rest = list(err["loc"])
-        while rest:
-            step = rest.pop(0)
-            if step == "[key]":
-                on_key = True
-                break
-            if (isinstance(node, dict) and self.pattern(path) == "destinations[]" and step in _KINDS
-                    and node.get("kind") == step):
-                continue  # the discriminated union's tag, not a key of the document
-            if isinstance(node, dict) and step in node:
-                path, node = (*path, step), node[step]
-            elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
-                path, node = (*path, step), node[step]
-            else:
-                rest.insert(0, step)
-                break
+        place = locate_error(self.doc, err["loc"], is_tag=lambda path, node, step: self.pattern(path) ==
+                             "destinations[]" and step in _KINDS and node.get("kind") == step)
+        path, node, on_key, rest = place.path, place.node, place.on_key, place.rest
         if any(path[:len(s)] == s for s in self.secret_paths):
             return  # already reported as a secret; never echo it
         kind, ctx = err["type"], err.get("ctx") or {}

@@ -42,6 +42,7 @@ from mock_pipelines.spec.model import (
     TableSpec,
     max_rows,
 )
+from mock_pipelines.spec.types import LogicalType
 
 DEFAULT_CHUNK_SIZE = 262_144
 PROBE_ROWS = 4  # rows at each end of a table that validation generates to catch what generation fails on
@@ -52,12 +53,19 @@ EXACT_PARENTS = 1 << 18
 _SAMPLE_PARENTS = 1 << 16
 
 
+# The Arrow type the engine produces for each logical type (decimal: from its precision and scale; auto: none
+# until the column's type is known).
+ARROW_TYPES: dict[LogicalType, pa.DataType] = {
+    LogicalType.INT: pa.int64(), LogicalType.FLOAT: pa.float64(), LogicalType.BOOL: pa.bool_(),
+    LogicalType.STRING: pa.string(), LogicalType.DATE: pa.date32(), LogicalType.TIMESTAMP: pa.timestamp("us"),
+    LogicalType.UUID: pa.string(), LogicalType.JSON: pa.string(),
+}
+
+
 def arrow_type(t: ColumnType) -> pa.DataType | None:
-    return {
-        "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "string": pa.string(),
-        "date": pa.date32(), "timestamp": pa.timestamp("us"), "uuid": pa.string(), "json": pa.string(),
-    }.get(t.name) or (pa.decimal128(18 if t.precision is None else t.precision, 2 if t.scale is None else t.scale)
-                      if t.name == "decimal" else None)
+    if t.name is LogicalType.DECIMAL:
+        return pa.decimal128(18 if t.precision is None else t.precision, 2 if t.scale is None else t.scale)
+    return ARROW_TYPES.get(t.name)
 
 
 def cast_to(values: pa.Array, t: ColumnType) -> pa.Array:
@@ -602,8 +610,8 @@ def sum_of_children(parent: TablePlan, col: ColumnSpec, rows: np.ndarray) -> pa.
         totals[lo:hi] = _add_children(child, child_col, starts[lo:hi], counts[lo:hi], scale, totals.dtype)
         lo = hi
     if scale is not None:
-        return pa.array(totals / 10.0 ** scale) if col.type.name != "auto" else \
-            cast_to(pa.array(totals / 10.0 ** scale), ColumnType("decimal", value_type.precision, scale))
+        return pa.array(totals / 10.0 ** scale) if col.type.name is not LogicalType.AUTO else \
+            cast_to(pa.array(totals / 10.0 ** scale), ColumnType(LogicalType.DECIMAL, value_type.precision, scale))
     return pa.array(totals)
 
 

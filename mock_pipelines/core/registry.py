@@ -19,15 +19,13 @@ import pyarrow as pa
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from mock_pipelines.core import random as rnd
+from mock_pipelines.spec.types import WRITTEN_TYPES, LogicalType
 
 # A parameter annotated ColumnRef names another column of the same row ("first_name"), or a column of a
 # referenced parent row through a foreign-key column ("customer_id.signup_ts"). The engine orders columns
 # by these references and resolves them; the generator reads them with ctx.column(name).
 COLUMN_REF = "column-ref"
 ColumnRef = Annotated[str, COLUMN_REF]
-
-LOGICAL_TYPES = ("int", "float", "decimal", "bool", "string", "date", "timestamp", "uuid", "json")
-
 
 @dataclass
 class GenContext:
@@ -103,7 +101,7 @@ class Generator:
     name: str
     fn: Callable[..., pa.Array]
     category: str
-    returns: str
+    returns: LogicalType
     description: str
     example: str
     params: tuple[Param, ...]
@@ -286,7 +284,7 @@ def generator(
     check: Callable[[Mapping[str, Any]], None] | None = None,
 ) -> Callable[[Callable[..., pa.Array]], Callable[..., pa.Array]]:
     """Register ``fn`` as generator ``name``. The docstring's first line is the default description."""
-    if returns not in LOGICAL_TYPES:
+    if returns not in WRITTEN_TYPES:
         raise ValueError(f"generator {name}: unknown return type {returns!r}")
 
     def register(fn: Callable[..., pa.Array]) -> Callable[..., pa.Array]:
@@ -300,7 +298,7 @@ def generator(
             params.append(Param(p.name, p.annotation, p.default, _is_column_ref(p.annotation)))
         doc = description or (inspect.getdoc(fn) or "").split("\n")[0]
         REGISTRY[name] = Generator(
-            name=name, fn=fn, category=category, returns=returns, description=doc, example=example,
+            name=name, fn=fn, category=category, returns=LogicalType(returns), description=doc, example=example,
             params=tuple(params), vectorised=vectorised, capacity=capacity,
             supports_unique=supports_unique, aliases=aliases, check=check,
         )

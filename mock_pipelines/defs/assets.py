@@ -15,6 +15,7 @@ from mock_pipelines.core.engine import DatasetPlan, TableSlice
 from mock_pipelines.defs.partitions import partition_windows
 from mock_pipelines.io.table_io import DERIVED
 from mock_pipelines.spec.model import TableSpec
+from mock_pipelines.spec.types import LogicalType
 
 # Kinds shown as badges in the asset catalogue.
 BASE_KINDS = {"python"}
@@ -33,7 +34,7 @@ def column_schema(table: TableSpec) -> dg.TableSchema:
             other=[f"references {fk.table}({', '.join(fk.ref_columns)})" for fk in table.foreign_keys
                    if spec.name in fk.columns],
         )
-        columns.append(dg.TableColumn(name=spec.name, type=str(spec.type) if spec.type.name != "auto"
+        columns.append(dg.TableColumn(name=spec.name, type=str(spec.type) if spec.type.name is not LogicalType.AUTO
                                       else DERIVED, description=spec.description or None,
                                       constraints=constraints))
     return dg.TableSchema(columns=columns)

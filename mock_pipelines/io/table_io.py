@@ -10,6 +10,8 @@ from typing import Any
 import dagster as dg
 import pyarrow as pa
 
+from mock_pipelines.spec.types import LogicalType
+
 LOAD_AS = ("pandas", "arrow")
 DERIVED = "derived"  # the declared type of a column typed by what it computes (see defs/assets.py)
 
@@ -47,10 +49,11 @@ def logical_type(t: pa.DataType) -> str:
         return logical_type(t.value_type)
     if pa.types.is_decimal(t):
         return f"decimal({t.precision},{t.scale})"
-    checks = ((pa.types.is_boolean, "bool"), (pa.types.is_integer, "int"), (pa.types.is_floating, "float"),
-              (pa.types.is_date, "date"), (pa.types.is_timestamp, "timestamp"),
-              (lambda x: pa.types.is_string(x) or pa.types.is_large_string(x), "string"))
-    return next((name for check, name in checks if check(t)), str(t))
+    checks = ((pa.types.is_boolean, LogicalType.BOOL), (pa.types.is_integer, LogicalType.INT),
+              (pa.types.is_floating, LogicalType.FLOAT), (pa.types.is_date, LogicalType.DATE),
+              (pa.types.is_timestamp, LogicalType.TIMESTAMP),
+              (lambda x: pa.types.is_string(x) or pa.types.is_large_string(x), LogicalType.STRING))
+    return next((name.value for check, name in checks if check(t)), str(t))
 
 
 def column_schema(schema: pa.Schema, declared: Any = None) -> dg.TableSchema:

@@ -37,6 +37,7 @@ import pyarrow.compute as pc
 
 from mock_pipelines import GENERATOR_VERSION, __version__
 from mock_pipelines.spec.model import ColumnSpec, DatasetSpec, TableSpec
+from mock_pipelines.spec.types import LogicalType
 
 __all__ = ["SAMPLE_ROWS", "build_gx_data_docs", "declared_distribution", "load_tables", "markdown_summary",
            "profile_table", "render_report", "run_checks", "summarize_results", "write_report"]
@@ -1268,14 +1269,21 @@ def _checks_table(rows: list[dict[str, Any]], show_table: bool = False) -> str:
     return f'<div class="scroll"><table class="grid checks">{head}{"".join(body)}</table></div>'
 
 
+# The Arrow type names (as str(pa.DataType) begins) that hold each logical type when a table is read back.
+_ARROW_TYPE_NAMES: Mapping[str, tuple[str, ...]] = {  # LogicalType keys: a written name finds its type
+    LogicalType.INT: ("int", "uint"), LogicalType.FLOAT: ("double", "float", "halffloat"),
+    LogicalType.BOOL: ("bool",), LogicalType.STRING: ("string", "large_string", "string_view"),
+    LogicalType.DATE: ("date32", "date64"), LogicalType.TIMESTAMP: ("timestamp",),
+    LogicalType.UUID: ("string", "large_string", "fixed_size_binary", "extension"),
+    LogicalType.JSON: ("string", "large_string", "extension"),
+}
+
+
 def _type_matches(declared: str, actual: str) -> bool:
     """Whether the Arrow type read back is what the schema's logical type is written as."""
-    if declared in ("auto", actual):
+    if declared in (LogicalType.AUTO, actual):
         return True
-    wanted = {"int": ("int", "uint"), "float": ("double", "float", "halffloat"), "bool": ("bool",),
-              "string": ("string", "large_string", "string_view"), "date": ("date32", "date64"),
-              "timestamp": ("timestamp",), "uuid": ("string", "large_string", "fixed_size_binary", "extension"),
-              "json": ("string", "large_string", "extension")}.get(declared)
+    wanted = _ARROW_TYPE_NAMES.get(declared)
     if wanted is not None:
         return actual.startswith(wanted)
     m = re.match(r"decimal\((\d+),\s*(\d+)\)", declared)

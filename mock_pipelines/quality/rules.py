@@ -56,6 +56,7 @@ from mock_pipelines.quality import stats
 from mock_pipelines.quality.formats import format_regex, value_range
 from mock_pipelines.spec.errors import Location
 from mock_pipelines.spec.model import ColumnSpec, DatasetSpec, ExpectationSpec, RowCount, TableSpec
+from mock_pipelines.spec.types import NUMERIC_TYPES, TEMPORAL_TYPES, LogicalType
 
 KINDS = ("key", "fk", "uniqueness", "nulls", "type", "values", "range", "regex", "distribution", "row_count",
          "temporal", "total", "custom")
@@ -67,12 +68,12 @@ ROW_COUNT = "row_count"
 PK_UNIQUE = "pk_unique"
 
 # pandas dtypes a column has after :func:`mock_pipelines.quality.gx_runner.to_frame` (GX type names).
-PANDAS_DTYPES = {
-    "int": ["int64", "Int64Dtype"], "float": ["float64"], "decimal": ["float64"], "bool": ["bool", "BooleanDtype"],
-    "string": ["StringDtype"], "uuid": ["StringDtype"], "json": ["StringDtype"],
-    "date": ["datetime64[ns]", "datetime64[us]"], "timestamp": ["datetime64[ns]", "datetime64[us]"],
+PANDAS_DTYPES: dict[LogicalType, list[str]] = {
+    LogicalType.INT: ["int64", "Int64Dtype"], LogicalType.FLOAT: ["float64"], LogicalType.DECIMAL: ["float64"],
+    LogicalType.BOOL: ["bool", "BooleanDtype"], LogicalType.STRING: ["StringDtype"],
+    LogicalType.UUID: ["StringDtype"], LogicalType.JSON: ["StringDtype"],
+    LogicalType.DATE: ["datetime64[ns]", "datetime64[us]"], LogicalType.TIMESTAMP: ["datetime64[ns]", "datetime64[us]"],
 }
-_NUMERIC = ("int", "float", "decimal")
 _SNAKE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
@@ -289,7 +290,7 @@ class _Deriver:
             return
         self.values(col, gen.name, params)
         self.range(col, gen, params)
-        if col.type.name in ("string", "uuid"):
+        if col.type.name in (LogicalType.STRING, LogicalType.UUID):
             regex = format_regex(gen.name, params, self.locale)
             if regex:
                 self.add(f"regex__{name}", "regex", f"{name} is written in the format of {gen.name}: {regex}",
@@ -349,11 +350,11 @@ class _Deriver:
         if bounds is None:
             return
         lo, hi = bounds
-        if col.type.name in _NUMERIC and not isinstance(lo, dt.datetime) and not isinstance(hi, dt.datetime):
+        if col.type.name in NUMERIC_TYPES and not isinstance(lo, dt.datetime) and not isinstance(hi, dt.datetime):
             slack = rounding_slack(col, gen, params)
             lo = None if lo is None else lo - slack if slack else lo
             hi = None if hi is None else hi + slack if slack else hi
-        elif col.type.name not in ("date", "timestamp"):
+        elif col.type.name not in TEMPORAL_TYPES:
             return
         what = " and ".join(x for x in (f"≥ {_show(lo)}" if lo is not None else "",
                                          f"≤ {_show(hi)}" if hi is not None else "") if x)
@@ -366,7 +367,8 @@ class _Deriver:
         if not ref or "." in ref or ref not in self.t.columns:
             return  # through a foreign key: a cross-table rule
         base = self.t.columns[ref]
-        if not (base.type.name == col.type.name or (col.type.name == "timestamp" and base.type.name == "date")):
+        if not (base.type.name == col.type.name or (col.type.name is LogicalType.TIMESTAMP
+                                                     and base.type.name is LogicalType.DATE)):
             return  # a date after a timestamp is compared by day; not expressible as a column pair
         self.add(f"after__{col.name}", "temporal", f"{col.name} is generated after {ref} of the same row "
                  f"(a delay of {params.get('min_delay_days', 0)} to {params.get('max_delay_days')} days), never "
@@ -398,7 +400,7 @@ class _Deriver:
                      f"z={self.z:g}).", columns=(name,), expectation="ExpectColumnKLDivergenceToBeLessThan",
                      band=band, n=n)
             return
-        if col.type.name not in _NUMERIC:
+        if col.type.name not in NUMERIC_TYPES:
             return
         model = column_model(col, gen, params)
         if model is None or model.sd <= 0:
@@ -445,10 +447,10 @@ def rounding_slack(col: ColumnSpec, gen: registry.Generator, params: Mapping[str
         slack += 0.5 * 10.0 ** -int(params["round"])
     if gen.name == "amount":
         slack += 0.5 * 10.0 ** -int(params.get("decimals", 2))
-    if gen.returns in ("float", "decimal"):
-        if col.type.name == "int":
+    if gen.returns in (LogicalType.FLOAT, LogicalType.DECIMAL):
+        if col.type.name is LogicalType.INT:
             slack += 0.5
-        elif col.type.name == "decimal":
+        elif col.type.name is LogicalType.DECIMAL:
             slack += 0.5 * 10.0 ** -(col.type.scale or 0)
     return slack
 
@@ -457,9 +459,9 @@ def _unit(col: ColumnSpec, gen: str, params: Mapping[str, Any]) -> float:
     unit = 0.0
     if params.get("round") is not None:
         unit += 10.0 ** -int(params["round"])
-    if col.type.name == "int":
+    if col.type.name is LogicalType.INT:
         unit += 1.0
-    elif col.type.name == "decimal":
+    elif col.type.name is LogicalType.DECIMAL:
         unit += 10.0 ** -(col.type.scale or 0)
     return unit
 

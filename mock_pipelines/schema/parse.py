@@ -1,8 +1,11 @@
 """Turn a schema YAML file into a validated :class:`DatasetSpec`, or a SchemaError listing every problem.
 
-Validation runs completely before anything is generated: unknown keys, generators and parameters (with
-near-miss suggestions), wrong types, references to missing tables or columns, foreign-key type mismatches,
-cycles in the foreign-key graph and between derived columns, and uniqueness no generator can satisfy.
+Validation runs completely before anything is generated, in two passes that report into one list. This
+module reads the YAML into the model and reports what is wrong with each value on its own: unknown keys,
+generators and parameters (with near-miss suggestions), wrong types and shapes, each with its file, line
+and column. Then :mod:`mock_pipelines.schema.check` checks what the tables mean together: references to
+missing tables or columns, foreign-key type mismatches, cycles in the foreign-key graph and between derived
+columns, and keys that are not unique by construction.
 """
 
 from __future__ import annotations
@@ -10,12 +13,26 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mock_pipelines.core import registry
 from mock_pipelines.core.expressions import ExpressionError, parse_expression, parse_template
 from mock_pipelines.core.vocab import SUPPORTED_LOCALES
+from mock_pipelines.schema.check import ParseGaps, check_dataset
+from mock_pipelines.schema.values import (
+    cleaned_name,
+    comma_hint,
+    is_int,
+    is_scalar_text,
+    is_str_list,
+    kind_of,
+    plain,
+    short,
+    text_of,
+    without,
+)
 from mock_pipelines.spec.errors import IssueCollector, Location
 from mock_pipelines.spec.model import (
     IDENTIFIER,
@@ -34,6 +51,7 @@ from mock_pipelines.spec.model import (
     max_rows,
     name_problem,
 )
+from mock_pipelines.spec.types import TEMPORAL_TYPES, WRITTEN_TYPES, LogicalType
 from mock_pipelines.spec.yaml_source import deep_merge, key_location, load_yaml, read_source, value_location
 
 TOP_KEYS = ("dataset", "description", "locale", "seed", "templates", "tables")
@@ -64,9 +82,21 @@ def load_dataset(path: str | Path, text: str | None = None) -> DatasetSpec:
     raw_text = text if text is not None else read_source(path)
     issues = IssueCollector()
     doc = load_yaml(path, raw_text, issues)
-    spec = _Parser(str(path), doc, issues).parse()
+    parser = _Parser(str(path), doc, issues)
+    spec = parser.parse()
+    check_dataset(spec, parser.gaps, issues)
+    issues.raise_if_any()
     spec.source_hash = hashlib.sha256(raw_text.encode()).hexdigest()[:16]
     return spec
+
+
+@dataclass(frozen=True)
+class _SkewAsWritten:
+    """A column's `skew:` as written, kept until its table's foreign keys are parsed (a skew applies to a
+    foreign key, which a column declares with `ref:`)."""
+
+    raw: Any
+    location: Location
 
 
 class _Parser:
@@ -76,10 +106,8 @@ class _Parser:
         self.issues = issues or IssueCollector()
         self.templates: dict[str, Any] = {}
         self.fk_members: set[str] = set()
-        # What failed to parse, so cross-table checks can run on the rest without follow-on errors.
-        self.failed_tables: set[str] = set()
-        self.failed_columns: dict[str, set[str]] = {}
-        self.dirty_tables: set[str] = set()  # tables with a problem of their own
+        self.gaps = ParseGaps()
+        self.skews: dict[tuple[str, str], _SkewAsWritten] = {}  # (table, column) -> its skew as written
 
     # -- helpers --
     def at_key(self, mapping: Any, key: str) -> Location:
@@ -92,7 +120,7 @@ class _Parser:
         """True when ``key`` is absent or its value passes ``ok``; otherwise reports what was expected."""
         if not isinstance(mapping, dict) or key not in mapping or ok(mapping[key]):
             return True
-        self.issues.add(self.at_value(mapping, key), f"{what}: `{key}` has the wrong type ({_kind(mapping[key])})",
+        self.issues.add(self.at_value(mapping, key), f"{what}: `{key}` has the wrong type ({kind_of(mapping[key])})",
                         expected=expected)
         return False
 
@@ -104,7 +132,7 @@ class _Parser:
         if not IDENTIFIER.match(name):
             self.issues.add(loc, f"invalid {what} name {name!r}",
                             expected="letters, digits and underscores, starting with a letter (at most 63)",
-                            suggestion=_cleaned(name))
+                            suggestion=cleaned_name(name))
             return False
         problem = name_problem(name)
         if problem is not None:
@@ -135,9 +163,9 @@ class _Parser:
         if not isinstance(mapping, dict) or "extends" not in mapping:
             return mapping
         names = mapping["extends"]
-        if not (names is None or isinstance(names, str) or _str_list(names)):
+        if not (names is None or isinstance(names, str) or is_str_list(names)):
             self.issues.add(self.at_value(mapping, "extends"), f"{what}: `extends` has the wrong type "
-                            f"({_kind(names)})", expected="a template name or a list of template names")
+                            f"({kind_of(names)})", expected="a template name or a list of template names")
             names = []
         names = [names] if isinstance(names, str) else list(names or [])
         merged: Any = {}
@@ -153,13 +181,13 @@ class _Parser:
                 return {k: v for k, v in mapping.items() if k != "extends"}
             resolved = self.apply_extends(self.templates[name], what, (*path, name))
             merged = deep_merge(merged, resolved)
-        return deep_merge(merged, _without(mapping, "extends"))
+        return deep_merge(merged, without(mapping, "extends"))
 
     # -- the document --
     def parse(self) -> DatasetSpec:
         doc = self.doc
         self.check_keys(doc, TOP_KEYS, "the dataset")
-        self.typed(doc, "description", _scalar_text, "the dataset", "a text")
+        self.typed(doc, "description", is_scalar_text, "the dataset", "a text")
         name = doc.get("dataset")
         if not isinstance(name, str) or not IDENTIFIER.match(name) or name_problem(name):
             self.issues.add(self.at_value(doc, "dataset") if "dataset" in doc else Location(self.file, 1, 1),
@@ -191,20 +219,18 @@ class _Parser:
         for tname, tdoc in tables_doc.items():
             good = self.check_name(self.at_key(tables_doc, str(tname)), str(tname), "table", names)
             if good is False:
-                self.failed_tables.add(str(tname))
+                self.gaps.failed_tables.add(str(tname))
                 continue
             found = len(self.issues.issues)
             table = self.parse_table(tables_doc, str(tname), tdoc, locale)
             if len(self.issues.issues) > found:
-                self.dirty_tables.add(str(tname))
+                self.gaps.dirty_tables.add(str(tname))
             if table is not None and good:
                 tables[table.name] = table
             else:
-                self.failed_tables.add(str(tname))
-        spec = DatasetSpec(name=name, file=self.file, tables=tables, description=_text(doc.get("description")),
+                self.gaps.failed_tables.add(str(tname))
+        spec = DatasetSpec(name=name, file=self.file, tables=tables, description=text_of(doc.get("description")),
                            locale=locale, seed=seed)
-        _Checker(spec, self.issues, self.failed_tables, self.failed_columns, self.dirty_tables).check()
-        self.issues.raise_if_any()
         return spec
 
     def parse_table(self, parent: Any, name: str, tdoc: Any, locale: str) -> TableSpec | None:
@@ -215,16 +241,16 @@ class _Parser:
         tdoc = self.apply_extends(tdoc, f"table {name!r}")
         self.check_keys(tdoc, TABLE_KEYS, f"table {name!r}")
         what = f"table {name!r}"
-        self.typed(tdoc, "description", _scalar_text, what, "a text")
+        self.typed(tdoc, "description", is_scalar_text, what, "a text")
         if not self.typed(tdoc, "tags", lambda v: v is None or (isinstance(v, dict) and all(
-                _scalar_text(x) for x in v.values())), what, "a mapping of tag → text, e.g. {domain: sales}"):
-            tdoc = _without(tdoc, "tags")
-        if not self.typed(tdoc, "owners", lambda v: v is None or isinstance(v, str) or _str_list(v), what,
+                is_scalar_text(x) for x in v.values())), what, "a mapping of tag → text, e.g. {domain: sales}"):
+            tdoc = without(tdoc, "tags")
+        if not self.typed(tdoc, "owners", lambda v: v is None or isinstance(v, str) or is_str_list(v), what,
                           "a list of owners, e.g. [team:data, ann@example.com]"):
-            tdoc = _without(tdoc, "owners")
-        if not self.typed(tdoc, "primary_key", lambda v: isinstance(v, str) or (_str_list(v) and len(v) > 0), what,
+            tdoc = without(tdoc, "owners")
+        if not self.typed(tdoc, "primary_key", lambda v: isinstance(v, str) or (is_str_list(v) and len(v) > 0), what,
                           "a column name or a list of column names"):
-            tdoc = _without(tdoc, "primary_key")
+            tdoc = without(tdoc, "primary_key")
         rows = self.parse_rows(tdoc, name)
         cols_doc = tdoc.get("columns")
         if not isinstance(cols_doc, dict) or not cols_doc:
@@ -234,7 +260,7 @@ class _Parser:
         columns: dict[str, ColumnSpec] = {}
         pk: list[str] = []
         self.fk_members = _composite_fk_members(tdoc.get("foreign_keys"))
-        failed = self.failed_columns.setdefault(name, set())
+        failed = self.gaps.failed_columns.setdefault(name, set())
         names: dict[str, str] = {}
         for cname, cdoc in cols_doc.items():
             good = self.check_name(self.at_key(cols_doc, str(cname)), str(cname), "column", names)
@@ -265,7 +291,7 @@ class _Parser:
         owners = [owners] if isinstance(owners, str) else owners
         pk = [c for c in pk if c not in failed]
         return TableSpec(name=name, location=loc, rows=rows, columns=columns,
-                         description=_text(tdoc.get("description")), primary_key=pk,
+                         description=text_of(tdoc.get("description")), primary_key=pk,
                          foreign_keys=foreign_keys, tags={str(k): str(v) for k, v in dict(tags).items()},
                          owners=[str(o) for o in owners], partitioned=self.parse_partitioned(tdoc, name, columns),
                          expectations=self.check_expectation_columns(
@@ -278,7 +304,7 @@ class _Parser:
             for key in ("column", "column_A", "column_B", "column_list"):
                 value = exp.kwargs.get(key)
                 for c in value if isinstance(value, list) else [value] if value is not None else []:
-                    if not isinstance(c, str) or (c not in columns and c not in self.failed_columns.get(table, ())):
+                    if not isinstance(c, str) or (c not in columns and c not in self.gaps.failed_columns.get(table, ())):
                         self.issues.add(exp.location, f"expectation {exp.type} of {table!r}: {key} names "
                                         f"unknown column {c!r}", suggestion=registry.suggest(str(c), columns))
         return expectations
@@ -317,8 +343,8 @@ class _Parser:
                 self.issues.add(self.at_value(item, "kwargs"), f"{what}: `kwargs` of an expectation must be a "
                                 "mapping", expected="kwargs: {min_value: 0, max_value: 10}")
                 kwargs = {}
-            kwargs = {str(k): _plain(v) for k, v in kwargs.items()}
-            kwargs.update({str(k): _plain(v) for k, v in item.items() if k not in EXPECTATION_KEYS})
+            kwargs = {str(k): plain(v) for k, v in kwargs.items()}
+            kwargs.update({str(k): plain(v) for k, v in item.items() if k not in EXPECTATION_KEYS})
             name = item.get("name")
             if name is not None and (not isinstance(name, str) or not IDENTIFIER.match(name)):
                 self.issues.add(self.at_value(item, "name"), f"{what}: invalid check name {name!r}",
@@ -353,13 +379,13 @@ class _Parser:
         col = raw.get("time_column")
         if col is not None and not isinstance(col, str):
             self.issues.add(self.at_value(raw, "time_column"), f"time_column of {table!r} must be a column name")
-        elif col is not None and col in self.failed_columns.get(table, ()):
+        elif col is not None and col in self.gaps.failed_columns.get(table, ()):
             pass  # already reported where the column is declared
         elif col is not None:
             if col not in columns:
                 self.issues.add(self.at_value(raw, "time_column"), f"time_column {col!r} is not a column of "
                                 f"{table!r}", suggestion=registry.suggest(str(col), columns))
-            elif columns[col].type.name not in ("timestamp", "date", "auto") or columns[col].kind == "ref":
+            elif columns[col].type.name not in TEMPORAL_TYPES | {LogicalType.AUTO} or columns[col].kind == "ref":
                 self.issues.add(self.at_value(raw, "time_column"), f"time_column {table}.{col} must be a "
                                 f"timestamp or date column, not {columns[col].type}")
             spec.time_column = str(col)
@@ -409,7 +435,7 @@ class _Parser:
                                                                                f"rows of {table!r}"):
                 count = Distribution("constant", (1,))
             lo, hi = raw.get("min", 0), raw.get("max")
-            if not _int(lo) or (hi is not None and not _int(hi)) or lo < 0 or (hi is not None and hi < lo):
+            if not is_int(lo) or (hi is not None and not is_int(hi)) or lo < 0 or (hi is not None and hi < lo):
                 self.issues.add(loc, f"rows of {table!r}: min/max must be integers with 0 <= min <= max")
                 lo, hi = 0, None
             return RowCount(per=per if isinstance(per, str) else None, count=count, min=lo, max=hi)
@@ -481,9 +507,9 @@ class _Parser:
         try:
             dist = Distribution.parse(mapping[key])
         except (SyntaxError, ValueError) as exc:
-            self.issues.add(self.at_value(mapping, key), f"{what}: cannot read distribution {_short(mapping[key])}",
+            self.issues.add(self.at_value(mapping, key), f"{what}: cannot read distribution {short(mapping[key])}",
                             expected="name(args), e.g. poisson(3), zipf(1.2), uniform(1, 5)",
-                            suggestion=_comma_hint(mapping[key]) or (str(exc) if "write" in str(exc) else None))
+                            suggestion=comma_hint(mapping[key]) or (str(exc) if "write" in str(exc) else None))
             return default
         if dist.name not in allowed:
             self.issues.add(self.at_value(mapping, key), f"{what}: unknown distribution {dist.name!r}",
@@ -512,12 +538,12 @@ class _Parser:
         def at(key: str) -> Location:
             return parent_loc or self.at_value(cdoc, key)
 
-        bad = [not self.typed(cdoc, "description", _scalar_text, what, "a text"),
+        bad = [not self.typed(cdoc, "description", is_scalar_text, what, "a text"),
                not self.typed(cdoc, "nullable", lambda v: isinstance(v, bool), what, "true or false"),
                not self.typed(cdoc, "unique", lambda v: isinstance(v, bool), what, "true or false"),
                not self.typed(cdoc, "primary_key", lambda v: isinstance(v, bool), what, "true or false"),
                not self.typed(cdoc, "type", lambda v: isinstance(v, str), what, "a type such as int or decimal(12,2)"),
-               not self.typed(cdoc, "expr", lambda v: _scalar_text(v) and not isinstance(v, bool), what,
+               not self.typed(cdoc, "expr", lambda v: is_scalar_text(v) and not isinstance(v, bool), what,
                               'an expression, e.g. "price * quantity"'),
                not self.typed(cdoc, "template", lambda v: isinstance(v, str), what,
                               'a template text, e.g. "{first_name}.{last_name}"')]
@@ -528,8 +554,8 @@ class _Parser:
             self.issues.add(at(kinds[1]), f"{what} has both {kinds[0]!r} and {kinds[1]!r}",
                             expected="exactly one of " + ", ".join(COLUMN_KINDS))
             return None
-        col = ColumnSpec(name=name, type=ColumnType("string"), location=loc,
-                         description=_text(cdoc.get("description")))
+        col = ColumnSpec(name=name, type=ColumnType(LogicalType.STRING), location=loc,
+                         description=text_of(cdoc.get("description")))
         # null handling
         null_rate = cdoc.get("null_rate", 0.0)
         if not isinstance(null_rate, int | float) or isinstance(null_rate, bool) or not 0 <= null_rate <= 1:
@@ -566,7 +592,7 @@ class _Parser:
                 self.issues.add(at("expr"), f"{what}: {exc}", suggestion=exc.suggestion)
         elif "template" in cdoc:
             col.template = str(cdoc["template"])
-            col.type = ColumnType("string")
+            col.type = ColumnType(LogicalType.STRING)
             try:
                 parse_template(col.template)
             except ExpressionError as exc:
@@ -575,9 +601,9 @@ class _Parser:
             try:
                 dist = Distribution.parse(cdoc["dist"])
             except (SyntaxError, ValueError):
-                self.issues.add(at("dist"), f"{what}: cannot read distribution {_short(cdoc['dist'])}",
+                self.issues.add(at("dist"), f"{what}: cannot read distribution {short(cdoc['dist'])}",
                                 expected="name(args), e.g. normal(50, 10), lognormal(3, 0.8), poisson(2)",
-                                suggestion=_comma_hint(cdoc["dist"]))
+                                suggestion=comma_hint(cdoc["dist"]))
                 return None
             gen_name = dist.name
             if gen_name == "uniform" and str(cdoc.get("type", "")).startswith("int"):
@@ -610,9 +636,7 @@ class _Parser:
                     except ValueError:
                         self.issues.add(at("type"), f"{what}: unknown type {cdoc['type']!r}")
                 else:
-                    col.type = ColumnType("auto")
-                col._skew_raw = None  # type: ignore[attr-defined]
-                col._skew_loc = loc  # type: ignore[attr-defined]
+                    col.type = ColumnType(LogicalType.AUTO)
                 return col
             if gen_name is None:
                 self.issues.add(loc, f"{what} needs a generator",
@@ -636,7 +660,7 @@ class _Parser:
                     suggestion = registry.suggest(exc.param, COLUMN_KEYS)
                 self.issues.add(where, f"{what}: {exc.message}", expected=exc.expected, suggestion=suggestion)
             col.generator = gen.name
-            col.type = ColumnType.parse(gen.returns) if gen.returns != "decimal" else ColumnType("decimal", 18, 2)
+            col.type = ColumnType.parse(gen.returns)  # a bare decimal is decimal(18,2)
             if col.unique and not gen.supports_unique:
                 message, suggestion = registry.cannot_guarantee_unique(gen.name)
                 self.issues.add(at("unique") if parent_loc is None else loc, f"{what}: {message}",
@@ -648,21 +672,20 @@ class _Parser:
             except DecimalRangeError as exc:
                 self.issues.add(at("type"), f"{what}: {exc}", expected=exc.expected, suggestion=exc.suggestion)
             except ValueError:
-                names = ("int", "float", "decimal(p,s)", "bool", "string", "date", "timestamp", "uuid", "json")
+                names = [f"{t}(p,s)" if t is LogicalType.DECIMAL else t.value for t in WRITTEN_TYPES]
                 self.issues.add(at("type"), f"{what}: unknown type {cdoc['type']!r}",
                                 expected="one of " + ", ".join(names),
                                 suggestion=registry.suggest(str(cdoc["type"]), [n.split("(")[0] for n in names]))
         elif col.expr is not None or col.sum_of is not None:
-            col.type = ColumnType("auto")  # an expression's from its result; a sum's from the summed column
+            col.type = ColumnType(LogicalType.AUTO)  # an expression's from its result; a sum's from the summed column
         if col.template is not None and col.unique and not parse_template(col.template).has_unique_token:
             self.issues.add(at("template"), f"{what}: a unique template needs a part that differs on every row",
                             suggestion="add {_unique} (a short row token) to the template")
         if col.expr is not None and col.unique:
             self.issues.add(at("unique"), f"{what}: an expression cannot be declared unique",
                             suggestion="use a template with {_unique}, sequence or uuid4")
-        col._skew_raw = cdoc.get("skew")  # type: ignore[attr-defined]
-        col._skew_loc = at("skew") if "skew" in cdoc else loc  # type: ignore[attr-defined]
-        col._fk_null_rate = col.null_rate  # type: ignore[attr-defined]
+        if cdoc.get("skew") is not None:
+            self.skews[(table, name)] = _SkewAsWritten(cdoc["skew"], at("skew"))
         return col
 
     def parse_sum_of(self, col: ColumnSpec, cdoc: Any, params: dict[str, Any], at: Any, what: str) -> None:
@@ -697,7 +720,7 @@ class _Parser:
         try:
             dist = Distribution.parse(raw)
         except (SyntaxError, ValueError):
-            self.issues.add(loc, f"{what}: cannot read skew {_short(raw)}", expected="uniform or zipf(1.1)")
+            self.issues.add(loc, f"{what}: cannot read skew {short(raw)}", expected="uniform or zipf(1.1)")
             return None
         if dist.name not in SKEWS:
             self.issues.add(loc, f"{what}: unknown skew {dist.name!r}", expected="uniform or zipf(s)",
@@ -708,11 +731,13 @@ class _Parser:
     def parse_foreign_keys(self, tdoc: Any, table: str, columns: dict[str, ColumnSpec]) -> list[ForeignKey]:
         fks: list[ForeignKey] = []
         for col in columns.values():
+            written = self.skews.get((table, col.name))
             if col.ref is not None:
-                skew = self.parse_skew(col._skew_raw, col._skew_loc, f"column {table}.{col.name}")  # type: ignore[attr-defined]
+                skew = None if written is None else self.parse_skew(written.raw, written.location,
+                                                                     f"column {table}.{col.name}")
                 fks.append(ForeignKey([col.name], col.ref[0], [col.ref[1]], col.location, skew, col.null_rate))
-            elif col._skew_raw is not None:  # type: ignore[attr-defined]
-                self.issues.add(col._skew_loc, f"column {table}.{col.name}: skew applies to foreign keys only",  # type: ignore[attr-defined]
+            elif written is not None:
+                self.issues.add(written.location, f"column {table}.{col.name}: skew applies to foreign keys only",
                                 suggestion="add ref: table.column, or use dist: zipf(s) for values")
         raw_list = tdoc.get("foreign_keys") or []
         if not isinstance(raw_list, list):
@@ -726,7 +751,7 @@ class _Parser:
                 continue
             what = f"a foreign key of {table!r}"
             self.check_keys(raw, FK_KEYS, what)
-            if not all([self.typed(raw, "columns", lambda v: isinstance(v, str) or _str_list(v), what,
+            if not all([self.typed(raw, "columns", lambda v: isinstance(v, str) or is_str_list(v), what,
                                    "a column name or a list of column names"),
                         self.typed(raw, "ref", lambda v: isinstance(v, str), what, '"parent(a, b)" or parent.a'),
                         self.typed(raw, "null_rate", lambda v: isinstance(v, int | float) and not isinstance(
@@ -754,7 +779,7 @@ class _Parser:
                                     f"to {target!r}; declare only its type/description there, or drop it")
                     continue
                 if c not in columns:
-                    columns[c] = ColumnSpec(name=c, type=ColumnType("auto"), location=loc)
+                    columns[c] = ColumnSpec(name=c, type=ColumnType(LogicalType.AUTO), location=loc)
                 columns[c].fk_member = True
                 columns[c].null_rate = max(columns[c].null_rate, null_rate)
                 columns[c].nullable = columns[c].nullable or null_rate > 0
@@ -762,70 +787,6 @@ class _Parser:
                                    f"a foreign key of {table!r}")
             fks.append(ForeignKey(cols, target, ref_cols, loc, skew, null_rate))
         return fks
-
-
-def _plain(value: Any) -> Any:
-    """YAML containers as plain dicts and lists (expectation arguments go to pydantic models)."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _kind(value: Any) -> str:
-    """How a YAML value reads to a person: a number 1e+309, a list, a mapping, …"""
-    if isinstance(value, bool):
-        return f"true/false {str(value).lower()}"
-    if isinstance(value, int | float):
-        return f"a number {value!r}" if len(repr(value)) <= 30 else "a number"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list | tuple):
-        return "a list"
-    if value is None:
-        return "empty"
-    return f"a text {str(value)!r}" if len(str(value)) <= 30 else "a text"
-
-
-def _scalar_text(value: Any) -> bool:
-    return value is None or isinstance(value, str | int | float)
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
-def _int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _str_list(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(v, str) for v in value)
-
-
-def _without(mapping: Any, key: str) -> dict[str, Any]:
-    """``mapping`` less ``key`` (a value already reported), keeping the location marks."""
-    rest = type(mapping)()
-    for k, v in mapping.items():
-        if k != key:
-            rest[k] = v
-    if hasattr(mapping, "lc"):
-        rest._yaml_set_line_col(mapping.lc.line, mapping.lc.col)
-        for k in rest:
-            try:
-                rest.lc.add_kv_line_col(k, list(mapping.lc.key(k)) + list(mapping.lc.value(k)))
-            except (KeyError, TypeError):
-                pass
-    return rest
-
-
-def _cleaned(name: str) -> str | None:
-    """A valid identifier close to ``name``: other characters become '_', a leading digit gets '_'."""
-    cleaned = re.sub(r"[^A-Za-z0-9_]+", "_", name.strip()).strip("_")[:63]
-    if not cleaned:
-        return None
-    return f"_{cleaned}"[:63] if cleaned[0].isdigit() else cleaned
 
 
 def _composite_fk_members(raw: Any) -> set[str]:
@@ -838,17 +799,6 @@ def _composite_fk_members(raw: Any) -> set[str]:
     return members
 
 
-def _short(value: object, limit: int = 80) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
-
-
-def _comma_hint(text: object) -> str | None:
-    if isinstance(text, str) and "(" in text and ")" not in text:
-        return "inside { } a comma ends the value: quote the call, e.g. \"uniform(1, 5)\""
-    return None
-
-
 def _parse_fk_target(ref: str) -> tuple[str, list[str]] | None:
     ref = ref.strip()
     if "(" in ref and ref.endswith(")"):
@@ -858,366 +808,3 @@ def _parse_fk_target(ref: str) -> tuple[str, list[str]] | None:
         t, c = ref.split(".")
         return t, [c]
     return None
-
-
-class _Checker:
-    """Cross-table checks, run once every table parsed cleanly."""
-
-    def __init__(self, spec: DatasetSpec, issues: IssueCollector, failed_tables: set[str] | None = None,
-                 failed_columns: dict[str, set[str]] | None = None, dirty_tables: set[str] | None = None):
-        self.spec = spec
-        self.issues = issues
-        self.failed_tables = failed_tables or set()
-        self.failed_columns = failed_columns or {}
-        self.dirty_tables = dirty_tables or set()
-        self.found = 0  # problems known before the graph checks
-
-    def check(self) -> None:
-        """References are checked on whatever parsed (names that failed to parse are not reported again).
-        The other checks need a consistent graph: they run on the tables that parsed cleanly and whose
-        parents, `per:` tables and summed tables did too, so one broken table hides no other problem."""
-        found = len(self.issues.issues)
-        self.check_references()
-        if len(self.issues.issues) > found:
-            return
-        full = self.spec
-        clean = self.clean_tables()
-        if not clean:
-            return
-        self.found = len(self.issues.issues)
-        self.spec = DatasetSpec(name=full.name, file=full.file, tables={n: t for n, t in full.tables.items()
-                                                                        if n in clean},
-                                description=full.description, locale=full.locale, seed=full.seed)
-        try:
-            self.check_fk_cycles()
-            self.check_row_layout()
-            self.check_partitions()
-            self.check_column_dependencies()
-            self.check_sums()
-            self.check_keys()
-        finally:
-            self.spec = full
-
-    def clean_tables(self) -> set[str]:
-        """Tables without problems of their own whose every dependency is clean too."""
-        tables = self.spec.tables
-        clean = {n for n in tables if n not in self.dirty_tables}
-
-        def needs(t: TableSpec) -> set[str]:
-            deps = {fk.table for fk in t.foreign_keys} | ({t.rows.per} if t.rows.per else set())
-            deps |= {c.sum_of[0] for c in t.columns.values() if c.sum_of is not None}
-            return {d for d in deps if d in tables or d in self.failed_tables}  # a missing one is reported
-
-        changed = True
-        while changed:
-            changed = False
-            for name in list(clean):
-                if not needs(tables[name]) <= clean | {name}:
-                    clean.discard(name)
-                    changed = True
-        return clean
-
-    def check_references(self) -> None:
-        tables = self.spec.tables
-        for table in tables.values():
-            for fk in table.foreign_keys:
-                parent = tables.get(fk.table)
-                if parent is None and fk.table in self.failed_tables:
-                    continue
-                if parent is None:
-                    self.issues.add(fk.location, f"{table.name}.{','.join(fk.columns)} references missing table "
-                                    f"{fk.table!r}", suggestion=registry.suggest(fk.table, tables))
-                    continue
-                for child_col, ref_col in zip(fk.columns, fk.ref_columns, strict=True):
-                    target = parent.columns.get(ref_col)
-                    if target is None and ref_col in self.failed_columns.get(fk.table, ()):
-                        continue
-                    if target is None:
-                        self.issues.add(fk.location, f"{table.name}.{child_col} references missing column "
-                                        f"{fk.table}.{ref_col}", suggestion=registry.suggest(ref_col, parent.columns))
-                        continue
-                    child = table.columns[child_col]
-                    if target.kind == "ref" and fk.table != table.name:
-                        continue  # type resolved once the parent's own reference is resolved
-                    if child.type_given and target.type.name != "auto" and child.type != target.type:
-                        self.issues.add(child.location, f"foreign key type mismatch: {table.name}.{child_col} is "
-                                        f"{child.type} but {fk.table}.{ref_col} is {target.type}",
-                                        expected=f"type: {target.type} (or leave the type out to inherit it)")
-                    elif not child.type_given:
-                        child.type = target.type
-                if fk.table == table.name:
-                    for c in fk.columns:  # roots of a self-referencing tree have no parent
-                        table.columns[c].nullable = True
-            if table.rows.per is not None and table.rows.per not in tables and \
-                    table.rows.per not in self.failed_tables:
-                self.issues.add(table.location, f"rows of {table.name!r}: `per:` names missing table "
-                                f"{table.rows.per!r}", suggestion=registry.suggest(table.rows.per, tables))
-        # resolve types through chains of references (a → b → c), parents first
-        for _ in range(len(tables)):
-            for table in tables.values():
-                for fk in table.foreign_keys:
-                    parent = tables.get(fk.table)
-                    if parent is None:
-                        continue
-                    for child_col, ref_col in zip(fk.columns, fk.ref_columns, strict=True):
-                        if ref_col in parent.columns and not table.columns[child_col].type_given:
-                            table.columns[child_col].type = parent.columns[ref_col].type
-
-    def check_fk_cycles(self) -> None:
-        graph = {name: t.parents() for name, t in self.spec.tables.items()}
-        state: dict[str, int] = {}
-        stack: list[str] = []
-
-        def visit(node: str) -> bool:
-            state[node] = 1
-            stack.append(node)
-            for parent in graph[node]:
-                if state.get(parent) == 1:
-                    cycle = [*stack[stack.index(parent):], parent]
-                    self.issues.add(self.spec.tables[node].location,
-                                    "foreign keys form a cycle: " + " → ".join(cycle),
-                                    suggestion="break the cycle: make one reference nullable and generate it in a "
-                                               "later table, or reference the table itself (a tree)")
-                    return True
-                if state.get(parent) is None and visit(parent):
-                    return True
-            state[node] = 2
-            stack.pop()
-            return False
-
-        for name in graph:
-            if state.get(name) is None and visit(name):
-                return
-
-    def check_row_layout(self) -> None:
-        for table in self.spec.tables.values():
-            if table.rows.per is None:
-                continue
-            if table.rows.per == table.name:
-                self.issues.add(table.location, f"rows of {table.name!r}: a table cannot be `per:` itself")
-            elif table.grouping_fk is None:
-                self.issues.add(table.location, f"table {table.name!r} has rows per {table.rows.per!r} but no "
-                                f"column references {table.rows.per!r}",
-                                suggestion=f"add a column with ref: {table.rows.per}.<key column>")
-
-    def check_partitions(self) -> None:
-        """A growing table's children must grow too, so they only reference rows that already exist."""
-        tables = self.spec.tables
-        for name in self.spec.table_order():
-            table = tables[name]
-            part = table.partitioned
-            parent = tables.get(table.rows.per) if table.rows.per else None
-            follows_parent = parent is not None and parent.partitioned is not None and (
-                part is None or part.rows_per_day is None)
-            if part is not None and part.rows_per_day is None and not follows_parent:
-                self.issues.add(table.location, f"partitioned table {name!r} needs rows_per_day (its own growth "
-                                "rate) unless it has rows per a partitioned parent",
-                                expected="partitioned: {rows_per_day: 100}")
-            if part is None and follows_parent:
-                table.partitioned = PartitionSpec()  # children per parent grow with their parent
-            for fk in table.foreign_keys:
-                target = tables.get(fk.table)
-                if target is None or fk.table == name or target.partitioned is None:
-                    continue
-                if table.partitioned is None:
-                    self.issues.add(fk.location, f"{name!r} references partitioned table {fk.table!r} but is not "
-                                    "partitioned itself, so it could reference rows that do not exist yet",
-                                    suggestion=f"add `partitioned: {{rows_per_day: N}}` to {name!r}")
-
-    def check_column_dependencies(self) -> None:
-        for table in self.spec.tables.values():
-            deps: dict[str, list[str]] = {}
-            for col in table.columns.values():
-                refs: list[str] = []
-                if col.expr is not None:
-                    refs = list(parse_expression(col.expr).references)
-                elif col.template is not None:
-                    refs = list(parse_template(col.template).references)
-                elif col.generator:
-                    refs = registry.get(col.generator).column_refs(col.params)
-                local = []
-                for ref in refs:
-                    head, _, attr = ref.partition(".")
-                    if head not in table.columns:
-                        self.issues.add(col.location, f"column {table.name}.{col.name} reads unknown column {head!r}",
-                                        suggestion=registry.suggest(head, table.columns))
-                        continue
-                    if attr:
-                        fk = table.fk_for_column(head)
-                        if fk is None:
-                            self.issues.add(col.location, f"column {table.name}.{col.name} reads {ref!r} but "
-                                            f"{head!r} is not a foreign key",
-                                            suggestion=f"add ref: parent.key to {head!r}")
-                            continue
-                        parent = self.spec.tables[fk.table]
-                        if attr not in parent.columns:
-                            self.issues.add(col.location, f"column {table.name}.{col.name} reads {ref!r} but "
-                                            f"{fk.table!r} has no column {attr!r}",
-                                            suggestion=registry.suggest(attr, parent.columns))
-                            continue
-                        if fk.table == table.name:
-                            continue  # a parent row in the same table: computed for other rows, no cycle
-                    local.append(head)
-                deps[col.name] = local
-            self._check_dag(table, deps)
-
-    def check_sums(self) -> None:
-        """``sum_of: child.column`` needs a child table laid out per this table (its children are then a
-        contiguous run of rows) and a numeric column; the type follows the summed column unless given."""
-        tables = self.spec.tables
-        for table in tables.values():
-            for col in table.columns.values():
-                if col.sum_of is None:
-                    continue
-                what = f"column {table.name}.{col.name}"
-                child_name, child_col = col.sum_of
-                child = tables.get(child_name)
-                if child is None:
-                    self.issues.add(col.location, f"{what} sums missing table {child_name!r}",
-                                    suggestion=registry.suggest(child_name, tables))
-                    continue
-                if child.rows.per != table.name:
-                    self.issues.add(col.location, f"{what} sums {child_name}.{child_col}, but {child_name!r} does "
-                                    f"not have rows per {table.name!r}, so its rows are not children of "
-                                    f"{table.name} rows", expected=f"{child_name}: rows: {{per: {table.name}, "
-                                    "count: …}", suggestion=f"sum a table whose rows are `per: {table.name}`")
-                    continue
-                if child.partitioned is not None and child.partitioned.rows_per_day is not None:
-                    self.issues.add(col.location, f"{what} sums {child_name}.{child_col}, but {child_name!r} grows "
-                                    "at its own rate (rows_per_day) in partitioned runs, so its rows are not laid "
-                                    f"out per {table.name} row", suggestion=f"drop rows_per_day from "
-                                    f"{child_name!r}: its rows then land with their {table.name} row")
-                    continue
-                target = child.columns.get(child_col)
-                if target is None:
-                    self.issues.add(col.location, f"{what} sums missing column {child_name}.{child_col}",
-                                    suggestion=registry.suggest(child_col, child.columns))
-                    continue
-                if target.type.name not in ("int", "float", "decimal", "auto"):
-                    self.issues.add(col.location, f"{what} sums {child_name}.{child_col}, which is "
-                                    f"{target.type}, not a number", expected="an int, float or decimal column")
-                    continue
-                if not col.type_given and target.type.name != "auto":
-                    col.type = target.type
-        if len(self.issues.issues) == self.found:
-            self.check_sum_cycles()
-
-    def check_sum_cycles(self) -> None:
-        """A summed child column must not read, through any chain of columns and parent attributes, the
-        total it feeds (orders.total → order_items.x → order_id.total)."""
-        tables = self.spec.tables
-
-        def reads(table: TableSpec, col: ColumnSpec) -> list[tuple[str, str]]:
-            if col.sum_of is not None:
-                return [col.sum_of]
-            if col.kind == "ref":
-                fk = table.fk_for_column(col.name)
-                return [] if fk is None else [(fk.table, fk.ref_columns[fk.columns.index(col.name)])]
-            refs = list(parse_expression(col.expr).references) if col.expr is not None else \
-                list(parse_template(col.template).references) if col.template is not None else \
-                registry.get(col.generator).column_refs(col.params) if col.generator else []
-            out = []
-            for ref in refs:
-                head, _, attr = ref.partition(".")
-                out.append((table.name, head))
-                fk = table.fk_for_column(head) if attr else None
-                if fk is not None and fk.table != table.name:
-                    out.append((fk.table, attr))
-            return out
-
-        for table in tables.values():
-            for col in table.columns.values():
-                if col.sum_of is None:
-                    continue
-                start = (table.name, col.name)
-                path = self._path_back(start, lambda node: reads(tables[node[0]], tables[node[0]].columns[node[1]]))
-                if path:
-                    self.issues.add(col.location, f"column {table.name}.{col.name} sums a column that reads it "
-                                    "back: " + " → ".join(f"{t}.{c}" for t, c in path),
-                                    suggestion="a summed child column cannot depend on the total it feeds")
-
-    @staticmethod
-    def _path_back(start: tuple[str, str], edges: Any) -> list[tuple[str, str]] | None:
-        """The shortest chain of reads from ``start`` back to itself, or None."""
-        seen = {start}
-        queue: list[list[tuple[str, str]]] = [[start]]
-        while queue:
-            path = queue.pop(0)
-            for nxt in edges(path[-1]):
-                if nxt == start:
-                    return [*path, start]
-                if nxt not in seen:
-                    seen.add(nxt)
-                    queue.append([*path, nxt])
-        return None
-
-    def _check_dag(self, table: TableSpec, deps: dict[str, list[str]]) -> None:
-        state: dict[str, int] = {}
-
-        def visit(node: str, path: list[str]) -> bool:
-            state[node] = 1
-            for d in deps.get(node, []):
-                if state.get(d) == 1:
-                    cycle = [*path[path.index(d):], d] if d in path else [node, d]
-                    self.issues.add(table.columns[node].location,
-                                    f"columns of {table.name!r} depend on each other in a cycle: " + " → ".join(cycle))
-                    return True
-                if state.get(d) is None and visit(d, [*path, d]):
-                    return True
-            state[node] = 2
-            return False
-
-        for name in deps:
-            if state.get(name) is None and visit(name, [name]):
-                return
-
-    def check_keys(self) -> None:
-        for table in self.spec.tables.values():
-            pk = table.primary_key
-            rows = table.rows
-            one_to_one = rows.per is not None and (
-                (rows.min == 1 and rows.max == 1)
-                or (rows.count is not None and rows.count.name == "constant" and rows.count.args == (1,)))
-            for col in table.columns.values():
-                if col.unique and col.kind == "ref" and not (one_to_one and table.fk_for_column(col.name) is
-                                                             table.grouping_fk):
-                    self.issues.add(col.location, f"{table.name}.{col.name} is a foreign key and cannot be "
-                                    "unique (several rows may pick the same parent)",
-                                    suggestion="use rows: {per: parent, count: 1} for one row per parent")
-            if len(pk) == 1:
-                col = table.columns[pk[0]]
-                if col.kind == "ref":
-                    fk = table.fk_for_column(col.name)
-                    if not (one_to_one and fk is table.grouping_fk):
-                        self.issues.add(col.location, f"primary key {table.name}.{col.name} is a foreign key and "
-                                        "cannot be unique", suggestion="use sequence or uuid4 for the key, or "
-                                        "rows: {per: parent, count: 1} for one row per parent")
-                elif not col.unique and col.generator and registry.get(col.generator).supports_unique:
-                    col.unique = True
-                elif not col.unique and col.template is not None and parse_template(col.template).has_unique_token:
-                    col.unique = True
-                elif not col.unique:
-                    self.issues.add(col.location, f"primary key {table.name}.{col.name} is not unique by "
-                                    "construction", suggestion="use sequence, uuid4, pattern or a template with "
-                                    "{_unique}")
-                if col.null_rate > 0:
-                    self.issues.add(col.location, f"primary key {table.name}.{col.name} cannot have nulls")
-            elif len(pk) > 1:
-                has_unique = any(table.columns[c].unique for c in pk)
-                grouping = table.grouping_fk
-                per_parent_key = grouping is not None and set(grouping.columns) <= set(pk) and any(
-                    table.columns[c].generator == "child_index" for c in pk)
-                if not (has_unique or per_parent_key):
-                    self.issues.add(table.location, f"composite primary key {pk} of {table.name!r} is not unique "
-                                    "by construction", suggestion="combine the `per:` parent's key with a "
-                                    "column {gen: child_index}, or include a unique column")
-            for fk in table.foreign_keys:
-                parent = self.spec.tables[fk.table]
-                targets = set(fk.ref_columns)
-                unique_target = targets == set(parent.primary_key) or (
-                    len(targets) == 1 and parent.columns[fk.ref_columns[0]].unique)
-                if not unique_target:
-                    self.issues.add(fk.location, f"{table.name}({', '.join(fk.columns)}) references "
-                                    f"{fk.table}({', '.join(fk.ref_columns)}), which is not a primary key or unique",
-                                    suggestion=f"reference {fk.table}'s primary key "
-                                               f"({', '.join(parent.primary_key) or 'none declared'})")

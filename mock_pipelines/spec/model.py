@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from mock_pipelines.spec.errors import Location
+from mock_pipelines.spec.types import WRITTEN_TYPES, LogicalType
 
 # A whole-string match (\Z, not $: `$` also matches before a trailing newline, and "t\n" is no name).
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}\Z")
@@ -20,8 +21,9 @@ PARTITION_COLUMN = "mock_partition"  # SQL destinations: the partition key of ea
 RESERVED_COLUMNS = (PARTITION_COLUMN,)
 DEFAULT_MAX_ROWS = 10**12
 MAX_ROWS_ENV = "MOCK_PIPELINES_MAX_ROWS"
-SCALAR_TYPES = ("int", "float", "bool", "string", "date", "timestamp", "uuid", "json")
-TYPE_PATTERN = re.compile(r"^(int|float|bool|string|date|timestamp|uuid|json|decimal(\((\d+)\s*,\s*(\d+)\))?)$")
+# A type as written: a scalar name, `decimal` alone or `decimal(p,s)`.
+_SCALAR_NAMES = "|".join(t.value for t in WRITTEN_TYPES if t is not LogicalType.DECIMAL)
+TYPE_PATTERN = re.compile(rf"^({_SCALAR_NAMES}|decimal(\((\d+)\s*,\s*(\d+)\))?)$")
 
 
 def name_problem(name: str) -> tuple[str, str] | None:
@@ -107,9 +109,12 @@ class DecimalRangeError(ValueError):
 
 @dataclass(frozen=True)
 class ColumnType:
-    name: str  # one of SCALAR_TYPES or "decimal"
+    name: LogicalType  # decimal carries its precision and scale
     precision: int | None = None
     scale: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", LogicalType(self.name))  # a name as written becomes the enum member
 
     @classmethod
     def parse(cls, text: str) -> ColumnType:
@@ -118,15 +123,17 @@ class ColumnType:
             raise ValueError(text)
         if m.group(1).startswith("decimal"):
             if m.group(2) is None:
-                return cls("decimal", 18, 2)  # `decimal` alone
+                return cls(LogicalType.DECIMAL, 18, 2)  # `decimal` alone
             precision, scale = int(m.group(3)), int(m.group(4))
             if not 1 <= precision <= MAX_DECIMAL_PRECISION or scale > precision:
                 raise DecimalRangeError(text, precision, scale)
-            return cls("decimal", precision, scale)
-        return cls(m.group(1))
+            return cls(LogicalType.DECIMAL, precision, scale)
+        return cls(LogicalType(m.group(1)))
 
     def __str__(self) -> str:
-        return f"decimal({self.precision},{self.scale})" if self.name == "decimal" else self.name
+        if self.name is LogicalType.DECIMAL:
+            return f"decimal({self.precision},{self.scale})"
+        return self.name.value
 
 
 @dataclass

@@ -10,6 +10,8 @@ from __future__ import annotations
 import copy
 import os
 import stat
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -240,6 +242,60 @@ def node_location(file: str, node: Any) -> Location:
     if lc is not None and lc.line is not None:
         return Location(file, lc.line + 1, (lc.col or 0) + 1)
     return Location(file)
+
+
+def node_at(doc: Any, path: Sequence[Any]) -> Any:
+    """The value at ``path`` (keys of mappings, indexes of lists) in a loaded document."""
+    node = doc
+    for step in path:
+        node = node[step]
+    return node
+
+
+def path_location(file: str, doc: Any, path: Sequence[Any], at_key: bool = False) -> Location:
+    """Where the value at ``path`` (or, with ``at_key``, its key) is written; the document start for ``()``."""
+    if not path:
+        return node_location(file, doc)
+    parent = node_at(doc, path[:-1])
+    if at_key and isinstance(parent, dict):
+        return key_location(file, parent, path[-1])
+    return value_location(file, parent, path[-1])
+
+
+@dataclass(frozen=True)
+class ErrorPlace:
+    """Where a validation error's ``loc`` (pydantic's path to the bad value) lands in the YAML document."""
+
+    path: tuple[Any, ...]  # the leading steps of ``loc`` the document holds
+    node: Any  # the value at ``path``
+    on_key: bool  # the error is about the key at ``path``, not its value (pydantic's "[key]" step)
+    rest: tuple[Any, ...]  # the steps the document does not hold, e.g. the name of a missing key
+
+
+def locate_error(doc: Any, loc: Sequence[Any],
+                 is_tag: Callable[[tuple[Any, ...], Any, Any], bool] | None = None) -> ErrorPlace:
+    """Follow a validation error's ``loc`` through ``doc`` as far as the document goes.
+
+    ``is_tag(path, node, step)`` tells the steps a model adds that the document has no key for (the tag
+    of a discriminated union, which pydantic puts in ``loc`` before the fields of the chosen variant).
+    """
+    path: tuple[Any, ...] = ()
+    node = doc
+    rest = list(loc)
+    while rest:
+        step = rest.pop(0)
+        if step == "[key]":
+            return ErrorPlace(path, node, True, tuple(rest))
+        if is_tag is not None and isinstance(node, dict) and is_tag(path, node, step):
+            continue
+        if isinstance(node, dict) and step in node:
+            path, node = (*path, step), node[step]
+        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            path, node = (*path, step), node[step]
+        else:
+            rest.insert(0, step)
+            break
+    return ErrorPlace(path, node, False, tuple(rest))
 
 
 def deep_merge(base: Any, override: Any) -> Any:

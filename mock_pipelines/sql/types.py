@@ -28,6 +28,7 @@ from sqlalchemy.dialects import mysql, postgresql
 
 from mock_pipelines.core.engine import DatasetPlan, PlanOptions, arrow_type
 from mock_pipelines.spec.model import ColumnSpec, DatasetSpec
+from mock_pipelines.spec.types import LogicalType
 
 DIALECTS = ("postgresql", "mysql", "sqlite")
 MYSQL_KEY_LENGTH = 255  # VARCHAR length of MySQL string columns that are keyed, unique or indexed
@@ -86,13 +87,13 @@ def sql_type(col: ColumnSpec, arrow: pa.DataType, dialect: str, *, keyed: bool) 
     VARCHAR there, TEXT cannot be indexed)."""
     name = col.type.name
     arrow = value_type(arrow)
-    if name == "uuid":
+    if name is LogicalType.UUID:
         return postgresql.UUID(as_uuid=False) if dialect == "postgresql" else sa.CHAR(36)
-    if name == "json":
+    if name is LogicalType.JSON:
         return {"postgresql": postgresql.JSONB(), "mysql": mysql.JSON()}.get(dialect, sa.Text())
-    if name == "decimal" or pa.types.is_decimal(arrow):
-        precision = col.type.precision if name == "decimal" else arrow.precision
-        scale = col.type.scale if name == "decimal" else arrow.scale
+    if name is LogicalType.DECIMAL or pa.types.is_decimal(arrow):
+        precision = col.type.precision if name is LogicalType.DECIMAL else arrow.precision
+        scale = col.type.scale if name is LogicalType.DECIMAL else arrow.scale
         return sa.Numeric(precision, scale, asdecimal=True)
     if pa.types.is_integer(arrow):
         return sa.BigInteger()
