@@ -22,15 +22,14 @@ import pyarrow.compute as pc
 
 from mock_pipelines.core import random as rnd
 from mock_pipelines.core import strings
-from mock_pipelines.core.generators.person import (
+from mock_pipelines.core.generators.person import first_names, last_names
+from mock_pipelines.core.generators.templating import (
     Coded,
     Field,
     Templates,
     coded,
     compile_templates,
     counted,
-    first_names,
-    last_names,
     numerify,
     pick,
     render,

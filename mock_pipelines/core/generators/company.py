@@ -10,7 +10,8 @@ import numpy as np
 import pyarrow as pa
 
 from mock_pipelines.core import strings
-from mock_pipelines.core.generators.person import Coded, coded, counted, last_names, render, usable_formats
+from mock_pipelines.core.generators.person import last_names
+from mock_pipelines.core.generators.templating import Coded, coded, counted, render, usable_formats
 from mock_pipelines.core.registry import GenContext, generator
 from mock_pipelines.core.vocab import faker_attr, source, vocabulary
 

@@ -16,13 +16,7 @@ import pyarrow.compute as pc
 
 from mock_pipelines.core import strings
 from mock_pipelines.core.generators.address import place_index
-from mock_pipelines.core.generators.person import (
-    Edit,
-    Templates,
-    compile_templates,
-    numerify,
-    pick,
-)
+from mock_pipelines.core.generators.templating import Edit, Templates, compile_templates, numerify, pick
 from mock_pipelines.core.registry import GenContext, generator
 from mock_pipelines.core.vocab import faker_attr, source, vocabulary
 
