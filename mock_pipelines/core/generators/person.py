@@ -22,6 +22,7 @@ from mock_pipelines.core.generators.templating import (
     render,
     weighted_formats,
 )
+from mock_pipelines.core.locales.person import PREFIXES, SUFFIXES
 from mock_pipelines.core.registry import COLUMN_REF, GenContext, generator
 from mock_pipelines.core.vocab import Vocabulary, faker_attr, source, vocabulary
 
@@ -101,26 +102,16 @@ for _g in ("any", "female", "male"):
 for _s in _SCRIPT_COLUMN:
     source(f"person.last_name.{_s}")(lambda loc, s=_s: _last_names(loc, s))
 
-# Honorifics where Faker has none (fr_FR's Faker "prefixes" are name particles, ja_JP has none).
-_PREFIXES: dict[str, dict[str, dict[str, float]]] = {
-    "fr_FR": {"female": {"Mme": 0.8, "Mlle": 0.08, "Dr": 0.09, "Pr": 0.03},
-              "male": {"M.": 0.88, "Dr": 0.09, "Pr": 0.03}},
-}
-_SUFFIXES: dict[str, dict[str, float]] = {
-    # Japanese honorifics follow the name: the closest thing to a name suffix.
-    "ja_JP": {"様": 0.6, "さん": 0.3, "殿": 0.1},
-}
-
 
 def _titles(locale: str, kind: str, gender: str) -> Mapping[str, float]:
     genders = ("female", "male") if gender == "any" else (gender,)
     parts: list[Mapping[str, float]] = []
     for g in genders:
-        if kind == "prefix" and locale in _PREFIXES:
-            parts.append(_PREFIXES[locale][g])
+        if kind == "prefix" and locale in PREFIXES:
+            parts.append(PREFIXES[locale][g])
             continue
-        if kind == "suffix" and locale in _SUFFIXES:
-            parts.append(_SUFFIXES[locale])
+        if kind == "suffix" and locale in SUFFIXES:
+            parts.append(SUFFIXES[locale])
             continue
         try:
             values = faker_attr("person", locale, f"{kind}es_{g}", fallback_locale=locale)
