@@ -362,7 +362,8 @@ def _load_definitions(profile: str | None, probe: bool = False, quiet: bool = Tr
     import dagster as dg
 
     from mock_pipelines.defs.build import Layer
-    from mock_pipelines.profiles import MissingEnvVar, load_profile
+    from mock_pipelines.profiles.env import MissingEnvVar
+    from mock_pipelines.profiles.loading import load_profile
 
     if quiet:
         for category in (dg.BetaWarning, dg.PreviewWarning, dg.SupersessionWarning, DeprecationWarning):
@@ -549,7 +550,7 @@ def _config_problem(message: str) -> str:
     """One line of a Dagster run-config error: an unset environment variable as profiles name it."""
     import re
 
-    from mock_pipelines.profiles import MissingEnvVar
+    from mock_pipelines.profiles.env import MissingEnvVar
 
     unset = re.search(r'environment variable "([^"]+)" which is not set', message)
     if unset:

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from mock_pipelines.profiles import available_profiles
+from mock_pipelines.profiles.layout import available_profiles
 from mock_pipelines_tests.conftest import _unavailable
 
 ROOT = Path(__file__).resolve().parents[1]

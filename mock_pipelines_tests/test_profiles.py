@@ -16,17 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from mock_pipelines import profiles as prof
-from mock_pipelines.profiles import (
-    EnvRef,
-    FilesDestination,
-    MissingEnvVar,
-    Profile,
-    SqlDestination,
-    load_profile,
-    project_root,
-    resolve_env,
-)
+from mock_pipelines.profiles import model
+from mock_pipelines.profiles.env import EnvRef, MissingEnvVar, resolve_env
+from mock_pipelines.profiles.layout import available_profiles, project_root
+from mock_pipelines.profiles.loading import load_profile
+from mock_pipelines.profiles.model import FilesDestination, Profile, SqlDestination
 from mock_pipelines.spec.errors import Issue, SchemaError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -99,7 +93,7 @@ def test_every_shipped_profile_loads(name: str, monkeypatch: pytest.MonkeyPatch)
 
 
 def test_no_unexpected_profile_files() -> None:
-    assert set(prof.available_profiles(REPO)) == set(SHIPPED)
+    assert set(available_profiles(REPO)) == set(SHIPPED)
 
 
 def test_shipped_profiles_say_what_the_brief_says(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -137,19 +131,32 @@ def test_shipped_profiles_say_what_the_brief_says(monkeypatch: pytest.MonkeyPatc
 
 
 def test_profiles_module_does_not_import_dagster() -> None:
-    code = "import sys, mock_pipelines.profiles as p; p.load_profile('local'); print('dagster' in sys.modules)"
+    code = ("import sys; from mock_pipelines.profiles.loading import load_profile; load_profile('local'); "
+            "print('dagster' in sys.modules)")
     env = {k: v for k, v in os.environ.items() if k not in ("MOCK_PIPELINES_HOME", "MOCK_PIPELINES_PROFILE")}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO,
                          env=env)
     assert out.stdout.strip() == "False"
 
 
+def test_profiles_package_imports_nothing_above_it() -> None:
+    """Profiles name destinations, so they sit above the stores: loading one must not pull in the stores,
+    the quality checks or the Dagster layer (the stores import profiles, never the other way round)."""
+    above = ("store", "io", "sql", "quality", "defs", "cli", "definitions")
+    code = ("import sys; from mock_pipelines.profiles.loading import load_profile; load_profile('local'); "
+            f"print(sorted({{m.split('.')[1] for m in sys.modules if m.startswith('mock_pipelines.')}} & {set(above)!r}))")
+    env = {k: v for k, v in os.environ.items() if k not in ("MOCK_PIPELINES_HOME", "MOCK_PIPELINES_PROFILE")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO,
+                         env=env)
+    assert out.stdout.strip() == "[]"
+
+
 def test_choices_match_the_core() -> None:
     from mock_pipelines.core.timeline import CADENCES
     from mock_pipelines.core.vocab import SUPPORTED_LOCALES
 
-    assert prof.CADENCES == CADENCES
-    assert prof.LOCALES == SUPPORTED_LOCALES
+    assert model.CADENCES == CADENCES
+    assert model.LOCALES == SUPPORTED_LOCALES
 
 
 # ---- selection ---------------------------------------------------------------------------------------

@@ -17,7 +17,9 @@ from mock_pipelines.defs.assets import build_table_asset, table_asset_key
 from mock_pipelines.defs.partitions import partitions_definition
 from mock_pipelines.io.files_io_manager import MockFilesIOManager
 from mock_pipelines.io.sql_io_manager import MockSqlIOManager
-from mock_pipelines.profiles import EnvRef, FilesDestination, Profile, SqlDestination, load_profile
+from mock_pipelines.profiles.env import EnvRef
+from mock_pipelines.profiles.loading import load_profile
+from mock_pipelines.profiles.model import FilesDestination, Profile, SqlDestination
 from mock_pipelines.schema.parse import load_dataset
 
 # BackfillPolicy on assets is marked beta in Dagster 1.13; the warning would print on every load.

@@ -228,7 +228,7 @@ def destination_factory(profile: Any) -> Any:
     """Reads go to the profile's first files destination, else to its first SQL destination (credentials
     resolved when a check runs)."""
     from mock_pipelines.io.sql_reader import reader_factory
-    from mock_pipelines.profiles import FilesDestination
+    from mock_pipelines.profiles.model import FilesDestination
 
     first = next((d for d in profile.destinations if isinstance(d, FilesDestination)), None)
     if first is None:

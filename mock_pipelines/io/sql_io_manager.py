@@ -90,7 +90,7 @@ class MockSqlIOManager(TableAssetIO, dg.ConfigurableIOManager):
         return self._tables
 
     def _resolved_url(self) -> str:
-        from mock_pipelines.profiles import SqlDestination
+        from mock_pipelines.profiles.model import SqlDestination
 
         url = self.url.get_value() if isinstance(self.url, dg.EnvVar) else self.url  # built outside Dagster
         if not url:

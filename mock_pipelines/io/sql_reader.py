@@ -167,7 +167,7 @@ def hide_password(text: str, url: str) -> str:
 def reader_factory(profile: Any) -> Callable[[], SqlTables] | None:
     """For the asset checks of a profile without a files destination: a function returning a reader of
     its first SQL destination (the URL is read from the environment when a check runs, never before)."""
-    from mock_pipelines.profiles import SqlDestination
+    from mock_pipelines.profiles.model import SqlDestination
     from mock_pipelines.schema.parse import load_dataset
 
     first = next((d for d in profile.destinations if isinstance(d, SqlDestination)), None)

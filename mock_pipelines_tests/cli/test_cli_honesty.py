@@ -45,7 +45,7 @@ def test_every_command_the_help_mentions_exists():
 
 def test_jobs_lists_the_jobs_of_a_profile_with_partitions_table_counts_and_descriptions():
     from mock_pipelines.defs.build import Layer
-    from mock_pipelines.profiles import load_profile
+    from mock_pipelines.profiles.loading import load_profile
 
     result = runner.invoke(app, ["jobs", "--profile", "ci"], terminal_width=250)
     assert result.exit_code == 0, result.output

@@ -211,9 +211,9 @@ def test_en_us_addresses_are_real_zip_city_state_triples():
         assert cols["county"][i] == z["county"]
         assert cols["address_timezone"][i] == z["timezone"]
         assert (cols["latitude"][i], cols["longitude"][i]) == (float(z["lat"]), float(z["long"]))
-    from mock_pipelines.core.generators.address import _US_STATES
+    from mock_pipelines.core.locales.address import US_STATES
 
-    assert all(_US_STATES[a] == s for a, s in zip(cols["state_abbr"], cols["state"], strict=True))
+    assert all(US_STATES[a] == s for a, s in zip(cols["state_abbr"], cols["state"], strict=True))
     assert len(set(cols["state_abbr"])) > 40
 
 
@@ -225,16 +225,16 @@ def _geonames(cc: str) -> dict[tuple[float, float], dict]:
 
 
 def test_de_de_city_latitude_longitude_exist_in_geonames_and_agree():
-    from mock_pipelines.core.generators.address import _DE_EXONYMS, _DE_STATES
+    from mock_pipelines.core.locales.address import DE_EXONYMS, DE_STATES
 
     known = _geonames("DE")
     cols = geo_columns("de_DE")
     for i in range(len(cols["city"])):
         c = known[(cols["latitude"][i], cols["longitude"][i])]
         city = cols["city"][i]
-        assert city == _DE_EXONYMS.get(c["name"], c["name"]) or (
-            city in ("Berlin", "Hamburg") and _DE_STATES[c["admin1code"]][0] == city)
-        assert (cols["state"][i], cols["state_abbr"][i]) == _DE_STATES[c["admin1code"]]
+        assert city == DE_EXONYMS.get(c["name"], c["name"]) or (
+            city in ("Berlin", "Hamburg") and DE_STATES[c["admin1code"]][0] == city)
+        assert (cols["state"][i], cols["state_abbr"][i]) == DE_STATES[c["admin1code"]]
         assert re.fullmatch(r"\d{5}", cols["zipcode"][i])
     # population weighting: the big cities dominate
     counts = {c: cols["city"].count(c) for c in ("Berlin", "Hamburg", "München")}
@@ -244,7 +244,7 @@ def test_de_de_city_latitude_longitude_exist_in_geonames_and_agree():
 def test_fr_fr_towns_postcodes_follow_the_departement():
     from faker.providers.address.fr_FR import Provider
 
-    from mock_pipelines.core.generators.address import _FR_REGIONS
+    from mock_pipelines.core.locales.address import FR_REGIONS
 
     known = _geonames("FR")
     dept_code = {name: code for code, name in Provider.departments}
@@ -253,7 +253,7 @@ def test_fr_fr_towns_postcodes_follow_the_departement():
     for i in range(len(cols["city"])):
         c = known[(cols["latitude"][i], cols["longitude"][i])]
         assert cols["city"][i] in c["name"]  # "Paris 15 Vaugirard" → Paris
-        assert (cols["state"][i], cols["state_abbr"][i]) == _FR_REGIONS[c["admin1code"]]
+        assert (cols["state"][i], cols["state_abbr"][i]) == FR_REGIONS[c["admin1code"]]
         assert re.fullmatch(r"\d{5}", cols["zipcode"][i])
         assert cols["zipcode"][i].startswith(dept_code[cols["county"][i]])
     by_city = dict(zip(cols["city"], zip(cols["county"], cols["zipcode"], strict=True), strict=True))
@@ -262,13 +262,13 @@ def test_fr_fr_towns_postcodes_follow_the_departement():
 
 
 def test_ja_jp_towns_prefectures_and_postcodes_agree():
-    from mock_pipelines.core.generators.address import _JP_PREFECTURES
+    from mock_pipelines.core.locales.address import JP_PREFECTURES
 
     known = _geonames("JP")
     cols = geo_columns("ja_JP")
     for i in range(len(cols["city"])):
         c = known[(cols["latitude"][i], cols["longitude"][i])]
-        pref, code, post = _JP_PREFECTURES[c["admin1code"]]
+        pref, code, post = JP_PREFECTURES[c["admin1code"]]
         assert cols["city"][i] in c["alternatenames"]
         assert (cols["state"][i], cols["state_abbr"][i]) == (pref, code)
         assert re.fullmatch(post + r"\d-\d{4}", cols["zipcode"][i])

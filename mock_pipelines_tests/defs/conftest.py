@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from mock_pipelines.profiles import Profile, load_profile
+from mock_pipelines.profiles.loading import load_profile
+from mock_pipelines.profiles.model import Profile
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "schemas"

@@ -11,7 +11,7 @@ import dagster as dg
 import sqlalchemy as sa
 
 from mock_pipelines.defs.build import Layer
-from mock_pipelines.profiles import load_profile
+from mock_pipelines.profiles.loading import load_profile
 from mock_pipelines_tests.defs.conftest import SCHEMAS
 
 DEMO = ("shop", "hr", "healthcare")

@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlparse
 import dagster as dg
 
 from mock_pipelines.defs.build import DATASET_JOB, Layer
-from mock_pipelines.profiles import load_profile
+from mock_pipelines.profiles.loading import load_profile
 from mock_pipelines_tests.defs.conftest import write_profile
 
 

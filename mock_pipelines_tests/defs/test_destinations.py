@@ -8,7 +8,7 @@ import dagster as dg
 import pyarrow.parquet as pq
 
 from mock_pipelines.defs.build import DATASET_JOB, Layer
-from mock_pipelines.profiles import load_profile
+from mock_pipelines.profiles.loading import load_profile
 from mock_pipelines_tests.defs.conftest import SCHEMAS
 
 

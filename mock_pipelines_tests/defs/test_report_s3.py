@@ -8,7 +8,7 @@ import json
 import dagster as dg
 
 from mock_pipelines.defs.build import DATASET_JOB, Layer
-from mock_pipelines.profiles import load_profile
+from mock_pipelines.profiles.loading import load_profile
 from mock_pipelines_tests.defs.conftest import SCHEMAS
 
 SECRET = "s3cr3t-never-shown"

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from mock_pipelines.defs.build import DATASET_JOB, Layer
-from mock_pipelines.profiles import load_profile
+from mock_pipelines.profiles.loading import load_profile
 from mock_pipelines_tests.defs.conftest import SCHEMAS
 
 pytestmark = pytest.mark.filterwarnings("ignore::dagster.BetaWarning", "ignore::dagster.PreviewWarning")

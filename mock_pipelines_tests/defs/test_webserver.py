@@ -26,7 +26,7 @@ import requests
 from ruamel.yaml import YAML
 
 from mock_pipelines.defs.build import Layer
-from mock_pipelines.profiles import load_profile
+from mock_pipelines.profiles.loading import load_profile
 from mock_pipelines_tests.conftest import _unavailable
 from mock_pipelines_tests.defs.conftest import ROOT, write_profile
 

@@ -30,7 +30,7 @@ from mock_pipelines.core import registry
 from mock_pipelines.core.engine import DatasetPlan, PlanOptions
 from mock_pipelines.core.expressions import FUNCTIONS
 from mock_pipelines.core.timeline import PartitionScheme
-from mock_pipelines.profiles import load_profile
+from mock_pipelines.profiles.loading import load_profile
 from mock_pipelines.schema.parse import load_dataset
 from mock_pipelines.spec.errors import SchemaError
 

@@ -270,7 +270,7 @@ tables:
 
 
 def test_an_alias_bomb_profile_is_refused_fast(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from mock_pipelines.profiles import load_profile
+    from mock_pipelines.profiles.loading import load_profile
 
     (tmp_path / "profiles").mkdir()
     (tmp_path / "schemas").mkdir()
@@ -457,12 +457,12 @@ def test_identifiers_are_refused_by_the_cli(tmp_path: Path) -> None:
 
 
 def test_profiles_share_the_identifier_pattern() -> None:
-    from mock_pipelines import profiles
+    from mock_pipelines.profiles import env, model
     from mock_pipelines.spec.model import IDENTIFIER
 
-    assert not hasattr(profiles, "_SQL_IDENTIFIER")
+    assert not hasattr(model, "_SQL_IDENTIFIER")
     assert IDENTIFIER.match("mock") and not IDENTIFIER.match("mock\n")
-    assert not profiles.ENV_NAME.match("DB_URL\n")
+    assert not env.ENV_NAME.match("DB_URL\n")
 
 
 @pytest.mark.parametrize(("count", "message"), [

@@ -22,6 +22,7 @@ from mock_pipelines.core.generators.identifiers import (
     pattern_capacity,
 )
 from mock_pipelines.core.generators.numeric import poisson_from_uniform
+from mock_pipelines.core.locales.commerce import GS1_PREFIXES
 from mock_pipelines.core.registry import GenContext, generator
 from mock_pipelines.core.vocab import source, vocabulary
 
@@ -240,15 +241,8 @@ def sku(ctx: GenContext, *, format: str = "??-######") -> pa.Array:
     return fill_pattern(ctx, format)
 
 
-# GS1 prefixes (first three digits) by country; others draw from the whole 000-999 range.
-_GS1_PREFIXES = {
-    "US": list(range(0, 140)), "DE": list(range(400, 441)), "FR": list(range(300, 380)),
-    "JP": list(range(450, 460)) + list(range(490, 500)), "GB": list(range(500, 510)),
-}
-
-
 def _gs1_prefixes(locale: str) -> np.ndarray:
-    return np.array(_GS1_PREFIXES.get(country_of(locale), list(range(1000))), dtype=np.int64)
+    return np.array(GS1_PREFIXES.get(country_of(locale), list(range(1000))), dtype=np.int64)
 
 
 @generator("ean13", category="commerce", returns="string", example="4006381333931",

@@ -10,7 +10,9 @@ import numpy as np
 import pyarrow as pa
 
 from mock_pipelines.core import strings
-from mock_pipelines.core.generators.person import Coded, coded, counted, last_names, render, usable_formats
+from mock_pipelines.core.generators.person import last_names
+from mock_pipelines.core.generators.templating import Coded, coded, counted, render, usable_formats
+from mock_pipelines.core.locales.company import DEPARTMENTS
 from mock_pipelines.core.registry import GenContext, generator
 from mock_pipelines.core.vocab import faker_attr, source, vocabulary
 
@@ -95,24 +97,9 @@ def bs(ctx: GenContext) -> pa.Array:
     return strings.concat([vocabulary(f"company.bs.{i}", ctx.locale).sample(ctx, i) for i in range(3)], sep=" ")
 
 
-_DEPARTMENTS: dict[str, Sequence[str]] = {
-    "en_US": ("Sales", "Marketing", "Finance", "Human Resources", "Engineering", "Customer Support",
-              "Operations", "Legal", "Procurement", "Research and Development", "IT", "Product Management",
-              "Logistics", "Quality Assurance", "Administration"),
-    "de_DE": ("Vertrieb", "Marketing", "Finanzen", "Personal", "Entwicklung", "Kundenservice", "Betrieb",
-              "Recht", "Einkauf", "Forschung und Entwicklung", "IT", "Produktmanagement", "Logistik",
-              "Qualitätssicherung", "Verwaltung"),
-    "fr_FR": ("Ventes", "Marketing", "Finance", "Ressources humaines", "Ingénierie", "Service client",
-              "Opérations", "Juridique", "Achats", "Recherche et développement", "Informatique",
-              "Gestion de produit", "Logistique", "Assurance qualité", "Administration"),
-    "ja_JP": ("営業部", "マーケティング部", "経理部", "人事部", "開発部", "カスタマーサポート部", "業務部", "法務部",
-              "購買部", "研究開発部", "情報システム部", "商品企画部", "物流部", "品質保証部", "総務部"),
-}
-
-
 @source("company.department")
 def _departments(locale: str) -> Sequence[str]:
-    return _DEPARTMENTS.get(locale, _DEPARTMENTS["en_US"])
+    return DEPARTMENTS.get(locale, DEPARTMENTS["en_US"])
 
 
 @generator("department", category="company", returns="string", example="Marketing", supports_unique=True,

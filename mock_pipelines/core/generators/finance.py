@@ -27,6 +27,7 @@ from mock_pipelines.core.generators.identifiers import (
     placeholder_values,
     ragged_from_matrix,
 )
+from mock_pipelines.core.locales.finance import HOME_CURRENCY
 from mock_pipelines.core.registry import GenContext, generator
 from mock_pipelines.core.vocab import faker_attr
 
@@ -379,9 +380,6 @@ def credit_card_expire(ctx: GenContext, *, reference: dt.date | str = "2025-01-0
 
 # ---- currencies and amounts -------------------------------------------------------------------------------
 
-_HOME_CURRENCY = {"US": "USD", "DE": "EUR", "FR": "EUR", "JP": "JPY", "GB": "GBP", "AT": "EUR", "CH": "CHF",
-                  "ES": "EUR", "IT": "EUR", "NL": "EUR", "CA": "CAD", "AU": "AUD", "CN": "CNY", "IN": "INR",
-                  "BR": "BRL", "MX": "MXN", "KR": "KRW", "SE": "SEK", "PL": "PLN", "RU": "RUB"}
 _MAJORS = ("USD", "EUR", "GBP", "JPY", "CHF", "CNY", "CAD", "AUD")
 
 
@@ -400,7 +398,7 @@ def _currencies(locale: str, local_share: float) -> tuple[pa.Array, pa.Array, np
     """(codes, names, cdf): the home currency gets local_share, majors 80% of the rest, others the tail."""
     table = _currency_table(locale)
     codes = [c for c, _ in table]
-    home = _HOME_CURRENCY.get(country_of(locale), "USD")
+    home = HOME_CURRENCY.get(country_of(locale), "USD")
     majors = [c for c in _MAJORS if c in codes and c != home]
     others = [c for c in codes if c != home and c not in majors]
     share = min(max(local_share, 0.0), 1.0)

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 from mock_pipelines.core import strings
 from mock_pipelines.core.generators.datetime import OptionalColumnRef
 from mock_pipelines.core.generators.identifiers import digit_matrix, int_digits, luhn_check_digit
+from mock_pipelines.core.locales.health import BMI_MEDIAN, HEIGHT
 from mock_pipelines.core.registry import GenContext, generator
 
 # (code, description, relative frequency)
@@ -480,8 +481,6 @@ def npi(ctx: GenContext) -> pa.Array:
     return strings.from_bytes_matrix(out)
 
 
-# Adult height by country: (female mean, male mean) cm, sd about 7 cm.
-_HEIGHT = {"US": (162.5, 175.5), "DE": (165.5, 179.5), "FR": (163.5, 177.0), "JP": (158.0, 171.0)}
 Sex = Literal["any", "female", "male"]
 
 
@@ -494,20 +493,17 @@ def _is_male(ctx: GenContext, sex: str) -> np.ndarray:
 @generator("height_cm", category="health", returns="float", example="171.4", aliases=("height",))
 def height_cm(ctx: GenContext, *, sex: Sex = "any", min: float = 140.0, max: float = 210.0) -> pa.Array:
     """Adult body height in cm (one decimal): normal around the locale's female/male means."""
-    female_mean, male_mean = _HEIGHT.get(ctx.locale.split("_")[-1], _HEIGHT["US"])
+    female_mean, male_mean = HEIGHT.get(ctx.locale.split("_")[-1], HEIGHT["US"])
     male = _is_male(ctx, sex)
     values = np.where(male, male_mean, female_mean) + np.where(male, 7.4, 6.8) * ctx.normal(0)
     return pa.array(np.round(np.clip(values, min, max), 1), type=pa.float64())
-
-
-_BMI_MEDIAN = {"US": 28.0, "DE": 25.8, "FR": 25.0, "JP": 22.8}
 
 
 @generator("weight_kg", category="health", returns="float", example="78.2", aliases=("weight",))
 def weight_kg(ctx: GenContext, *, height: OptionalColumnRef = None, min: float = 35.0,
               max: float = 250.0) -> pa.Array:
     """Adult body weight in kg (one decimal) from a log-normal BMI, scaled by a height column if given."""
-    bmi = _BMI_MEDIAN.get(ctx.locale.split("_")[-1], 26.0) * np.exp(0.17 * ctx.normal(0))
+    bmi = BMI_MEDIAN.get(ctx.locale.split("_")[-1], 26.0) * np.exp(0.17 * ctx.normal(0))
     if height:
         h = ctx.column(height)
         if isinstance(h, pa.ChunkedArray):
@@ -515,7 +511,7 @@ def weight_kg(ctx: GenContext, *, height: OptionalColumnRef = None, min: float =
         metres = np.asarray(pc.fill_null(h.cast(pa.float64()), 170.0).to_numpy(zero_copy_only=False)) / 100
         mask = np.asarray(h.is_null().to_numpy(zero_copy_only=False))
     else:
-        female_mean, male_mean = _HEIGHT.get(ctx.locale.split("_")[-1], _HEIGHT["US"])
+        female_mean, male_mean = HEIGHT.get(ctx.locale.split("_")[-1], HEIGHT["US"])
         metres = ((female_mean + male_mean) / 2 + 9.5 * ctx.normal(1)) / 100
         mask = None
     values = np.round(np.clip(bmi * metres**2, min, max), 1)

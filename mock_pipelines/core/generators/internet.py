@@ -22,14 +22,13 @@ import pydantic
 
 from mock_pipelines.core import random as rnd
 from mock_pipelines.core import strings
-from mock_pipelines.core.generators.person import (
+from mock_pipelines.core.generators.person import OptionalColumnRef, has_name_pairs
+from mock_pipelines.core.generators.templating import (
     Coded,
     Field,
-    OptionalColumnRef,
     as_strings,
     coded,
     counted,
-    has_name_pairs,
     pick,
     random_u16,
     render,

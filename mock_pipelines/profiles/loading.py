@@ -1,70 +1,52 @@
-"""Run profiles: *how* a run happens — which datasets, seed and scale, partitions, where the rows land,
-schedules, sensors and checks — kept apart from the schemas, which say *what* the data looks like.
-
-A profile is ``profiles/<name>.yaml`` under the project root, selected by the ``MOCK_PIPELINES_PROFILE``
-environment variable (default ``local``); a path to a YAML file is accepted as well. The project root is
-``MOCK_PIPELINES_HOME`` if set, else the repository holding this package. Relative paths inside a profile
-(``data``, ``schemas/...``, sqlite files, the request inbox) are resolved against the project root.
-
-Secrets never appear in a profile: values that look like one (a password in a URL, a literal ``secret:``
-or ``key:``) are rejected; write ``{env: NAME}`` and the variable is read by :func:`resolve_env` when the
-value is used, never when the profile is loaded. Every problem is reported at once as a
-:class:`~mock_pipelines.spec.errors.SchemaError` with the file, line and column of the offending key or
-value, what was expected and, for near misses, a suggestion.
-
-This module does not import Dagster; the code location maps a :class:`Profile` onto Dagster objects.
-"""
+"""Loading a profile: read the YAML file, refuse literal secrets, validate it against the model and check
+what the model alone cannot (the file name, the schema files, ``rows:`` keys against the schemas, where
+destinations write). Every problem is reported at once as a :class:`~mock_pipelines.spec.errors.SchemaError`
+with the file, line and column of the offending key or value, what was expected and, for near misses, a
+suggestion."""
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import hashlib
-import json
 import os
 import re
-import zoneinfo
-from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    TypeAdapter,
-    ValidationError,
-    field_validator,
-)
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from mock_pipelines.profiles.env import ENV_NAME
+from mock_pipelines.profiles.layout import (
+    SCHEMAS_DIR,
+    available_datasets,
+    dataset_name,
+    dataset_path,
+    looks_like_path,
+    profile_path,
+    project_root,
+)
+from mock_pipelines.profiles.model import (
+    Checks,
+    Credentials,
+    Destination,
+    FilesDestination,
+    Partitions,
+    Profile,
+    Schedules,
+    Sensors,
+    SqlDestination,
+)
+from mock_pipelines.profiles.suggest import suggest
 from mock_pipelines.spec.errors import Issue, IssueCollector, Location, SchemaError
-from mock_pipelines.spec.model import IDENTIFIER, MAX_ROWS_ENV, max_rows
-from mock_pipelines.spec.yaml_source import load_yaml, locate_error, node_at, path_location
+from mock_pipelines.spec.model import MAX_ROWS_ENV, max_rows
+from mock_pipelines.spec.yaml_source import (
+    load_yaml,
+    locate_error,
+    node_at,
+    path_location,
+)
 
-ENV_PROFILE = "MOCK_PIPELINES_PROFILE"
-ENV_HOME = "MOCK_PIPELINES_HOME"
-DEFAULT_PROFILE = "local"
-PROFILES_DIR = "profiles"
-SCHEMAS_DIR = "schemas"
-
-LOCALES = ("en_US", "de_DE", "fr_FR", "ja_JP")  # mock_pipelines.core.vocab.SUPPORTED_LOCALES (tested equal)
-CADENCES = ("hourly", "daily", "weekly", "monthly")  # mock_pipelines.core.timeline.CADENCES (tested equal)
-CRON_ALIASES = ("@hourly", "@daily", "@weekly", "@monthly")
-
-Cadence = Literal["hourly", "daily", "weekly", "monthly"]
-Backfill = Literal["single_run", "per_partition"]
-FileFormat = Literal["parquet", "csv", "jsonl"]
-Severity = Literal["error", "warn"]
-CheckLevel = Literal["error", "warn", "off"]
-SqlMode = Literal["create", "existing"]
-ForeignKeyChecks = Literal["per_row", "after_load"]
-
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
 _SECRET_KEY = re.compile(r"(?:^|_)(?:password|passwd|pwd|secret|token|key|apikey|credential)s?(?:_|$)", re.I)
 # Settings whose names look like a secret's but hold none.
 _NOT_SECRETS = frozenset({"foreign_key_checks"})
@@ -73,410 +55,8 @@ _SECRET_ASSIGNMENT = re.compile(
     re.I)
 _AWS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
-_SQLITE = re.compile(r"^(sqlite(?:\+\w+)?):///(.*)$")
-_CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,\-?LW#]+$")
-DATASET_PLACEHOLDER = "{dataset}"
-
-
-# ---- project layout ----------------------------------------------------------------------------------
-
-def project_root() -> Path:
-    """``MOCK_PIPELINES_HOME`` if set, else the repository root (the parent of the package folder)."""
-    home = os.environ.get(ENV_HOME)
-    if home:
-        return Path(home).expanduser().resolve()
-    return Path(__file__).resolve().parent.parent
-
-
-def available_profiles(root: Path | None = None) -> list[str]:
-    """Names of the profiles in ``<root>/profiles/``."""
-    folder = (root or project_root()) / PROFILES_DIR
-    return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
-
-
-def available_datasets(root: Path | None = None) -> list[str]:
-    """Names of the dataset schemas in ``<root>/schemas/``."""
-    folder = (root or project_root()) / SCHEMAS_DIR
-    return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
-
-
-def _looks_like_path(value: str) -> bool:
-    return value.endswith((".yaml", ".yml")) or "/" in value or os.sep in value
-
-
-def dataset_path(entry: str, root: Path | None = None) -> Path:
-    """The schema file of a ``datasets:`` entry: ``<root>/schemas/<name>.yaml``, or a path (root-relative)."""
-    root = root or project_root()
-    if _looks_like_path(entry):
-        path = Path(entry).expanduser()
-        return path if path.is_absolute() else root / path
-    return root / SCHEMAS_DIR / f"{entry}.yaml"
-
-
-def dataset_name(entry: str) -> str:
-    """The name a ``datasets:`` entry goes by (in ``rows:`` keys): the entry, or the file stem of a path."""
-    return Path(entry).stem if _looks_like_path(entry) else entry
-
-
-def profile_path(name_or_path: str | os.PathLike[str] | None = None, root: Path | None = None) -> Path:
-    """The file of a profile: a name in ``<root>/profiles/`` or a path to a YAML file.
-
-    ``None`` means ``$MOCK_PIPELINES_PROFILE``, or ``local`` when that is unset. Raises SchemaError (with
-    the profiles that do exist and a near-miss suggestion) when there is no such profile.
-    """
-    root = root or project_root()
-    from_env = name_or_path is None
-    if from_env:
-        name_or_path = os.environ.get(ENV_PROFILE) or DEFAULT_PROFILE
-    text = os.fspath(name_or_path)  # type: ignore[arg-type]
-    candidate = Path(text).expanduser()
-    if isinstance(name_or_path, os.PathLike) or _looks_like_path(text):
-        if not candidate.exists():  # a directory, FIFO or device is refused, named, when it is read
-            raise SchemaError([Issue(Location(text), "profile file not found",
-                                     suggestion="give the path of a YAML file, or a profile name such as "
-                                                f"{DEFAULT_PROFILE!r}")])
-        return candidate
-    path = root / PROFILES_DIR / f"{text}.yaml"
-    if not path.is_file():
-        known = available_profiles(root)
-        origin = f" (from ${ENV_PROFILE})" if from_env and os.environ.get(ENV_PROFILE) else ""
-        raise SchemaError([Issue(Location(str(path)), f"unknown profile {text!r}{origin}",
-                                 expected=("one of " + ", ".join(known)) if known
-                                 else f"a file in {root / PROFILES_DIR}",
-                                 suggestion=_suggest(text, known))])
-    return path
-
-
-# ---- secrets from the environment --------------------------------------------------------------------
-
-class MissingEnvVar(RuntimeError):
-    """A profile names an environment variable that is not set (or empty) at the time it is needed."""
-
-    def __init__(self, name: str, what: str | None = None):
-        self.name = name
-        needed = f" (needed for {what})" if what else ""
-        super().__init__(f"environment variable {name} is not set{needed}: set it, e.g. `export {name}=…`, "
-                         "or choose another profile")
-
-
-class EnvRef(BaseModel):
-    """``{env: NAME}``: the value is read from the environment variable NAME when it is used."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    env: str
-
-    def resolve(self, what: str | None = None) -> str:
-        return resolve_env(self, what)
-
-    def __str__(self) -> str:
-        return f"{{env: {self.env}}}"
-
-
-def resolve_env(value: EnvRef | str | None, what: str | None = None) -> str | None:
-    """The value to use: a literal as written, or the environment variable an :class:`EnvRef` names.
-
-    Raises :class:`MissingEnvVar` naming the variable when it is unset or empty; the error never holds the
-    value of any variable.
-    """
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, dict) and set(value) == {"env"}:
-        value = EnvRef(env=value["env"])
-    if not isinstance(value, EnvRef):
-        raise TypeError(f"expected a string or {{env: NAME}}, got {type(value).__name__}")
-    resolved = os.environ.get(value.env)
-    if not resolved:
-        raise MissingEnvVar(value.env, what)
-    return resolved
-
-
-def _env_or_literal(value: Any) -> Any:
-    if isinstance(value, EnvRef) or value is None:
-        return value
-    if isinstance(value, dict):
-        if set(value) != {"env"}:
-            extra = sorted(str(k) for k in value if k != "env")
-            raise PydanticCustomError(
-                "env_ref", "an environment reference has exactly one key, `env:`" + (
-                    f"; unexpected {', '.join(map(repr, extra))}" if extra else ""),
-                {"expected": "{env: NAME}", "suggestion": _suggest(extra[0], ["env"]) if extra else None})
-        name = value["env"]
-        if not isinstance(name, str) or not ENV_NAME.match(name):
-            raise PydanticCustomError(
-                "env_name", "`env:` must be the name of an environment variable",
-                {"expected": "letters, digits and underscores, e.g. {env: MOCK_PIPELINES_DB_URL}"})
-        return EnvRef(env=name)
-    if isinstance(value, str):
-        return value
-    raise PydanticCustomError("env_or_str", "must be a string or an environment reference",
-                              {"expected": "a literal string, or {env: NAME}"})
-
-
-def _env_name(value: Any) -> Any:
-    if not isinstance(value, str) or not ENV_NAME.match(value):
-        raise PydanticCustomError("env_name", "must be the name of an environment variable, not a value",
-                                  {"expected": "letters, digits and underscores, e.g. AWS_ACCESS_KEY_ID"})
-    return value
-
-
-EnvOrLiteral = Annotated[EnvRef | str, BeforeValidator(_env_or_literal)]
-EnvName = Annotated[str, BeforeValidator(_env_name)]
-
-
-# ---- the profile model -------------------------------------------------------------------------------
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_by_name=True, validate_by_alias=True)
-
-
-class Partitions(_Model):
-    """Time partitions: every table declared ``partitioned:`` in its schema grows window by window."""
-
-    start: dt.datetime = Field(description="first partition; a date (midnight) or a datetime, UTC")
-    cadence: Cadence = "daily"
-    end_offset: int = Field(0, strict=True, description="Dagster end_offset; 0 = up to the last complete period")
-    backfill: Backfill = "single_run"
-
-    @field_validator("start", mode="before")
-    @classmethod
-    def _start_in(cls, value: Any) -> Any:
-        if isinstance(value, dt.datetime):  # ruamel's TimeStamp subclass → a plain datetime
-            return dt.datetime(value.year, value.month, value.day, value.hour, value.minute, value.second,
-                               value.microsecond, tzinfo=value.tzinfo)
-        if isinstance(value, dt.date):
-            return dt.datetime(value.year, value.month, value.day)
-        return value
-
-    @field_validator("start")
-    @classmethod
-    def _start_utc(cls, value: dt.datetime) -> dt.datetime:
-        return value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo is not None else value
-
-
-class Credentials(_Model):
-    """Names of the environment variables holding an access key pair (never the keys themselves)."""
-
-    key_env: EnvName
-    secret_env: EnvName
-
-    def resolve(self) -> tuple[str, str]:
-        """(access key id, secret key) read from the environment now."""
-        key = resolve_env(EnvRef(env=self.key_env), "the access key id of an S3 destination")
-        secret = resolve_env(EnvRef(env=self.secret_env), "the secret key of an S3 destination")
-        return key, secret  # type: ignore[return-value]
-
-
-class FilesDestination(_Model):
-    """One folder per table of Parquet, CSV or JSON-lines files, locally or in an S3-compatible store."""
-
-    kind: Literal["files"]
-    path: str = "data"
-    format: FileFormat = "parquet"
-    endpoint_url: EnvOrLiteral | None = None
-    credentials: Credentials | None = None
-
-    @property
-    def is_s3(self) -> bool:
-        return self.path.startswith("s3://")
-
-    def location(self, root: Path | None = None) -> str:
-        """``s3://bucket/prefix`` as written, or the absolute local folder."""
-        return self.path if self.is_s3 else str(self.local_path(root))
-
-    def local_path(self, root: Path | None = None) -> Path:
-        if self.is_s3:
-            raise ValueError(f"{self.path} is an S3 location, not a local folder")
-        path = Path(self.path).expanduser()
-        return path if path.is_absolute() else (root or project_root()) / path
-
-    def storage_options(self) -> dict[str, Any]:
-        """s3fs/fsspec options (endpoint and keys read from the environment now); ``{}`` for local paths."""
-        if not self.is_s3:
-            return {}
-        options: dict[str, Any] = {}
-        if self.endpoint_url is not None:
-            options["client_kwargs"] = {"endpoint_url": resolve_env(self.endpoint_url, "endpoint_url")}
-        if self.credentials is not None:
-            options["key"], options["secret"] = self.credentials.resolve()
-        return options
-
-
-class SqlDestination(_Model):
-    """Tables in a database reached through a SQLAlchemy URL.
-
-    ``schema`` is the namespace of the tables (a PostgreSQL schema, a MySQL/MariaDB database); it may hold
-    ``{dataset}`` to give every dataset a namespace of its own. ``mode: create`` creates missing tables from
-    the schema; ``mode: existing`` loads into tables the user made and checks that they fit first.
-    """
-
-    kind: Literal["sql"]
-    url: EnvOrLiteral
-    db_schema: str | None = Field(None, alias="schema", description="database schema (namespace) of the tables")
-    mode: SqlMode = "create"
-    # PostgreSQL: check foreign keys row by row (default), or, for whole-table loads, once after the load
-    # (one join per key; the table and its parents are locked exclusively until commit).
-    foreign_key_checks: ForeignKeyChecks = "per_row"
-
-    @field_validator("db_schema")
-    @classmethod
-    def _schema_name(cls, value: str | None) -> str | None:
-        if value is None or IDENTIFIER.match(value.replace(DATASET_PLACEHOLDER, "d")):
-            return value
-        # Names are quoted in SQL anyway; accepting only plain identifiers keeps SQL out of names altogether.
-        raise PydanticCustomError(
-            "sql_schema", "{value} is not a plain SQL name",
-            {"value": repr(value),
-             "expected": "letters, digits and '_' (not starting with a digit), at most 63 characters; "
-                         f"`{DATASET_PLACEHOLDER}` stands for the dataset's name, e.g. schema: mock_{{dataset}}",
-             "suggestion": f"schema: {_plain_sql_name(value)}"})
-
-    def schema_for(self, dataset: str) -> str | None:
-        """The namespace of ``dataset``'s tables (``{dataset}`` replaced), or None for the URL's default."""
-        return self.db_schema.replace(DATASET_PLACEHOLDER, dataset) if self.db_schema is not None else None
-
-    @property
-    def schema_per_dataset(self) -> bool:
-        return self.db_schema is not None and DATASET_PLACEHOLDER in self.db_schema
-
-    def resolved_url(self, root: Path | None = None) -> str:
-        """The SQLAlchemy URL (read from the environment now); relative sqlite paths made absolute."""
-        url = resolve_env(self.url, "the url of a sql destination")
-        assert url is not None
-        match = _SQLITE.match(url)
-        if match:
-            dialect, rest = match.groups()
-            file, sep, query = rest.partition("?")
-            if file and file != ":memory:" and not file.startswith("/"):
-                url = f"{dialect}:///{(root or project_root()) / file}{sep}{query}"
-        return url
-
-    @property
-    def is_sqlite(self) -> bool:
-        return isinstance(self.url, str) and self.url.startswith("sqlite")
-
-
-Destination = Annotated[FilesDestination | SqlDestination, Field(discriminator="kind")]
 _DESTINATION: TypeAdapter[FilesDestination | SqlDestination] = TypeAdapter(Destination)
 
-
-class Schedules(_Model):
-    enabled: bool = Field(False, strict=True)
-    cron: str = "0 2 * * *"
-    timezone: str = "UTC"
-
-    @field_validator("cron")
-    @classmethod
-    def _cron(cls, value: str) -> str:
-        fields = value.split()
-        if value.strip() in CRON_ALIASES or (len(fields) == 5 and all(_CRON_FIELD.match(f) for f in fields)):
-            return value
-        raise PydanticCustomError("cron", "{value} is not a cron expression",
-                                  {"value": repr(value),
-                                   "expected": 'five fields "minute hour day month weekday", e.g. "0 2 * * *" '
-                                               "(quoted), or @hourly, @daily, @weekly, @monthly"})
-
-    @field_validator("timezone")
-    @classmethod
-    def _timezone(cls, value: str) -> str:
-        if value in _timezones():
-            return value
-        raise PydanticCustomError("timezone", "unknown time zone {value}",
-                                  {"value": repr(value),
-                                   "expected": "an IANA name such as UTC, Europe/Berlin or America/New_York",
-                                   "suggestion": _suggest(value, _timezones())})
-
-
-class Sensors(_Model):
-    schema_changes: bool = Field(True, strict=True)
-    request_inbox: str | None = "requests"
-
-
-class Checks(_Model):
-    severity: Severity = "error"
-    overrides: dict[str, CheckLevel] = Field(default_factory=dict)
-
-    def level(self, check: str) -> CheckLevel:
-        """How a failure of ``check`` is treated: its override, else the default severity."""
-        return self.overrides.get(check, self.severity)
-
-
-class Profile(_Model):
-    """A validated run profile. Build one with :func:`load_profile`."""
-
-    profile: str
-    description: str = ""
-    datasets: list[str] = Field(min_length=1)
-    seed: int = Field(0, strict=True)
-    scale: float = Field(1.0, gt=0, strict=True, allow_inf_nan=False)
-    locale: str | None = None
-    chunk_size: int = Field(262_144, gt=0, strict=True)
-    rows: dict[str, Annotated[int, Field(ge=0, strict=True)]] = Field(default_factory=dict)
-    partitions: Partitions | None = None
-    destinations: list[Destination] = Field(min_length=1)
-    schedules: Schedules = Field(default_factory=Schedules)
-    sensors: Sensors = Field(default_factory=Sensors)
-    automation: bool = Field(False, strict=True)
-    checks: Checks = Field(default_factory=Checks)
-
-    _file: Path | None = PrivateAttr(None)
-    _root: Path | None = PrivateAttr(None)
-
-    @field_validator("locale")
-    @classmethod
-    def _locale(cls, value: str | None) -> str | None:
-        if value is None or value in LOCALES:
-            return value
-        raise PydanticCustomError("locale", "unsupported locale {value}",
-                                  {"value": repr(value),
-                                   "expected": "one of " + ", ".join(LOCALES) + ", or null for each schema's own",
-                                   "suggestion": _suggest(value, LOCALES)})
-
-    # -- where things are --
-    @property
-    def root(self) -> Path:
-        """The project root relative paths of this profile are resolved against."""
-        return self._root or project_root()
-
-    @property
-    def file(self) -> Path | None:
-        """The YAML file this profile was loaded from (None if built in code)."""
-        return self._file
-
-    def dataset_paths(self) -> list[Path]:
-        """The schema file of every dataset, in the order listed."""
-        return [dataset_path(entry, self.root) for entry in self.datasets]
-
-    def dataset_names(self) -> list[str]:
-        return [dataset_name(entry) for entry in self.datasets]
-
-    def row_overrides(self, dataset: str) -> dict[str, int]:
-        """Fixed row counts of ``dataset``'s tables (``rows:`` keys ``dataset.table``); not scaled."""
-        prefix = f"{dataset}."
-        return {key[len(prefix):]: n for key, n in self.rows.items() if key.startswith(prefix)}
-
-    def inbox_dir(self) -> Path | None:
-        """The request inbox folder (holding inbox/, done/, failed/), or None when disabled."""
-        if self.sensors.request_inbox is None:
-            return None
-        path = Path(self.sensors.request_inbox).expanduser()
-        return path if path.is_absolute() else self.root / path
-
-    @property
-    def partitioned(self) -> bool:
-        return self.partitions is not None
-
-    def fingerprint(self) -> str:
-        """A stable 16-hex-digit hash of everything that shapes a run (all but ``description``).
-
-        Environment references enter by name, never by value, and paths as written, so the fingerprint is
-        the same on every machine.
-        """
-        data = self.model_dump(mode="json", by_alias=True, exclude={"description"})
-        text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-# ---- loading -----------------------------------------------------------------------------------------
 
 def load_profile(name_or_path: str | os.PathLike[str] | None = None, *, root: Path | None = None) -> Profile:
     """Load and validate a profile by name (``profiles/<name>.yaml``) or path; ``None`` reads
@@ -683,7 +263,7 @@ class _Loader:
             key = str(path[-1])
             message = f"unknown key {key!r} in {self.display(path[:-1])}"
             expected = "one of " + ", ".join(allowed) if allowed else None
-            suggestion = _suggest(key, allowed)
+            suggestion = suggest(key, allowed)
             if container == "destinations[]" and suggestion is None:
                 other = [k for m in _KINDS.values() for k in _keys_of(m)]
                 if key in other:
@@ -699,7 +279,7 @@ class _Loader:
             loc = self.location((*path, "kind")) if isinstance(node, dict) and "kind" in node else loc
             message = f"{where}: unknown destination kind {tag!r}"
             expected = "kind: files or kind: sql"
-            suggestion = _suggest(tag, _KINDS)
+            suggestion = suggest(tag, _KINDS)
         elif kind == "union_tag_not_found":
             message = f"{where}: a destination needs `kind:`"
             expected = "kind: files (folders of Parquet/CSV/JSONL) or kind: sql (a database)"
@@ -707,7 +287,7 @@ class _Loader:
             choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
             message = f"{where}: unknown value {_shown(err['input'])}"
             expected = "one of " + ", ".join(choices)
-            suggestion = _suggest(str(err["input"]), choices)
+            suggestion = suggest(str(err["input"]), choices)
         elif kind in ("model_type", "model_attributes_type", "dict_type"):
             message = f"{where} must be a mapping"
         elif kind == "list_type":
@@ -762,14 +342,14 @@ class _Loader:
                 self.issues.add(self.location(("datasets", i)), f"dataset {name!r} is listed twice",
                                 suggestion="list each dataset once")
             elif not path.is_file():
-                if _looks_like_path(entry):
+                if looks_like_path(entry):
                     self.issues.add(self.location(("datasets", i)), f"schema file {entry!r} not found",
                                     expected=f"a path relative to {self.root}, or a name from {SCHEMAS_DIR}/")
                 else:
                     self.issues.add(self.location(("datasets", i)), f"unknown dataset {entry!r}: there is no "
                                     f"{SCHEMAS_DIR}/{entry}.yaml", expected="one of " + ", ".join(known)
                                     if known else f"a schema in {self.root / SCHEMAS_DIR}",
-                                    suggestion=_suggest(entry, known))
+                                    suggestion=suggest(entry, known))
             else:
                 found[name] = path
         return found
@@ -803,7 +383,7 @@ class _Loader:
             if dataset not in names:
                 self.issues.add(loc, f"rows: {key!r} names dataset {dataset!r}, which the profile does not "
                                 "generate", expected="one of " + ", ".join(names),
-                                suggestion=_suggest(dataset, names))
+                                suggestion=suggest(dataset, names))
                 continue
             if dataset not in datasets:
                 continue  # unknown dataset: reported under datasets:
@@ -819,7 +399,7 @@ class _Loader:
             if spec is None:
                 continue
             if table not in spec.tables:
-                near = _suggest(table, spec.tables)
+                near = suggest(table, spec.tables)
                 self.issues.add(loc, f"rows: dataset {dataset!r} has no table {table!r}",
                                 expected="one of " + ", ".join(spec.tables),
                                 suggestion=f"{dataset}.{near}" if near else None)
@@ -896,19 +476,8 @@ class _Loader:
                             if part.cadence != "hourly" else f"start: {start:%Y-%m-%dT%H}:00:00")
 
 
+
 # ---- helpers -----------------------------------------------------------------------------------------
-
-def _suggest(name: str, candidates: Any) -> str | None:
-    matches = difflib.get_close_matches(name, [str(c) for c in candidates], n=1, cutoff=0.6)
-    return matches[0] if matches else None
-
-
-def _plain_sql_name(value: str) -> str:
-    """``value`` made a plain SQL name (runs of other characters → ``_``), keeping ``{dataset}``."""
-    parts = [re.sub(r"[^A-Za-z0-9_]+", "_", p) for p in value.split(DATASET_PLACEHOLDER)]
-    name = DATASET_PLACEHOLDER.join(parts).strip("_") or "mock"
-    return f"_{name}" if name[0].isdigit() else name
-
 
 def _env_hint(key: str, value: str) -> str | None:
     if ENV_NAME.match(value) and value.upper() == value:
@@ -923,10 +492,6 @@ def _shown(value: Any) -> str:
         return repr(value)
     return "a " + {"dict": "mapping", "list": "list"}.get(type(value).__name__, type(value).__name__)
 
-
-@cache
-def _timezones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones() | {"UTC"})
 
 
 def _plain(node: Any) -> Any:
