@@ -19,6 +19,7 @@ import pyarrow as pa
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from mock_pipelines.core import random as rnd
+from mock_pipelines.core.facts import Facts
 
 # A parameter annotated ColumnRef names another column of the same row ("first_name"), or a column of a
 # referenced parent row through a foreign-key column ("customer_id.signup_ts"). The engine orders columns
@@ -116,6 +117,10 @@ class Generator:
     aliases: tuple[str, ...] = ()
     # Checks across parameters beyond their types (raise ParamError): run after the generic ones.
     check: Callable[[Mapping[str, Any]], None] | None = None
+    # What the values look like (range, format, distribution, value set), read by quality, the report and
+    # DDL; NO_FACTS when there is nothing to state, None only for a generator that has not declared (a
+    # catalogue test refuses that).
+    facts: Facts | None = None
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -284,6 +289,7 @@ def generator(
     supports_unique: bool = False,
     aliases: tuple[str, ...] = (),
     check: Callable[[Mapping[str, Any]], None] | None = None,
+    facts: Facts | None = None,
 ) -> Callable[[Callable[..., pa.Array]], Callable[..., pa.Array]]:
     """Register ``fn`` as generator ``name``. The docstring's first line is the default description."""
     if returns not in LOGICAL_TYPES:
@@ -302,7 +308,7 @@ def generator(
         REGISTRY[name] = Generator(
             name=name, fn=fn, category=category, returns=returns, description=doc, example=example,
             params=tuple(params), vectorised=vectorised, capacity=capacity,
-            supports_unique=supports_unique, aliases=aliases, check=check,
+            supports_unique=supports_unique, aliases=aliases, check=check, facts=facts,
         )
         for alias in aliases:
             _ALIASES[alias] = name
