@@ -158,18 +158,6 @@ def uniform_int(lo: int, hi: int) -> Model:
                  lambda p: float(lo + min(span - 1, max(0, math.ceil(p * span) - 1))))
 
 
-def poisson_pmf(lam: float) -> np.ndarray:
-    """P(0..upper) of Poisson(lam), the table the generator inverts (its last entry takes the tail)."""
-    if lam <= 0:
-        return np.ones(1)
-    upper = int(lam + 12 * math.sqrt(lam) + 12)
-    k = np.arange(upper + 1)
-    log_pmf = k * math.log(lam) - lam - np.cumsum(np.log(np.maximum(k, 1)))
-    pmf = np.exp(log_pmf)
-    pmf[-1] += max(0.0, 1.0 - pmf.sum())
-    return pmf
-
-
 def zipf_pmf(s: float, n: int) -> np.ndarray:
     return np.arange(1, n + 1, dtype=np.float64) ** -float(s)
 
