@@ -91,12 +91,13 @@ class UniformInt:
 
 @dataclass(frozen=True)
 class Poisson:
-    """shift + Poisson(lam), clipped to [lo, hi]."""
+    """shift + Poisson(lam), clipped to [lo, hi]; ``label``: the generator's own name for it, if any."""
 
     lam: float
     shift: int = 0
     lo: int | None = None
     hi: int | None = None
+    label: str = ""
 
     def pmf(self) -> np.ndarray:
         """P(shift + 0), P(shift + 1), … before clipping."""

@@ -427,8 +427,7 @@ def column_model(col: ColumnSpec, declared: facts.ValueModel | None, p: Mapping[
     if isinstance(declared, facts.UniformInt):
         return stats.uniform_int(declared.lo, declared.hi) if declared.hi > declared.lo else None
     if isinstance(declared, facts.Poisson):
-        label = f"poisson({declared.lam:g})" if not declared.shift else \
-            f"{declared.shift} + poisson({declared.lam:g})"
+        label = declared.label or f"poisson({declared.lam:g})"
         return stats.discrete(label, declared.shift, declared.pmf(), declared.lo, declared.hi)
     if isinstance(declared, facts.Zipf) and declared.n <= 2_000_000:
         return stats.discrete(f"zipf(s={declared.s:g}, n={declared.n})", declared.start,

@@ -280,7 +280,8 @@ def ean13(ctx: GenContext) -> pa.Array:
 
 @generator("quantity", category="commerce", returns="int", example="2", aliases=("qty",),
            facts=Facts(range=lambda p: (1, p["max"]),
-                        model=lambda p: Poisson(max(0.0, float(p["mean"]) - 1.0), 1, None, p["max"])))
+                        model=lambda p: Poisson(max(0.0, float(p["mean"]) - 1.0), 1, None, p["max"],
+                                                f"quantity(mean={p['mean']:g})")))
 def quantity(ctx: GenContext, *, mean: float = 1.8, max: int | None = None) -> pa.Array:
     """Order-line quantities: positive integers, 1 most often (1 + Poisson(mean - 1))."""
     values = 1 + poisson_from_uniform(ctx.uniform(), float(np.maximum(0.0, mean - 1.0)))
