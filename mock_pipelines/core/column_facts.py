@@ -16,10 +16,11 @@ import numpy as np
 import pyarrow as pa
 
 from mock_pipelines.core import registry
+from mock_pipelines.core.child_counts import count_bounds
 from mock_pipelines.core.engine import cast_to
 from mock_pipelines.core.expressions import parse_expression, parse_template
 from mock_pipelines.core.facts import Bound
-from mock_pipelines.spec.model import ColumnSpec, DatasetSpec, RowCount, TableSpec
+from mock_pipelines.spec.model import ColumnSpec, DatasetSpec, TableSpec
 
 NUMERIC = ("int", "float", "decimal")
 
@@ -75,34 +76,6 @@ def _bounds(table: TableSpec, col: ColumnSpec, gen: registry.Generator,
     elif col.type.name not in ("date", "timestamp"):
         return None
     return lo, hi
-
-
-def count_bounds(rows: RowCount) -> tuple[int, int | None]:
-    """(fewest, most or None) children per parent of a ``rows: {per: …}`` table, as
-    :meth:`mock_pipelines.core.engine.ChildLayout.counts` draws and clips them."""
-    d = rows.count
-    name = d.name if d else "constant"
-    args = list(d.args) if d else [1]
-    kw = dict(d.kwargs) if d else {}
-
-    def arg(i: int, key: str, default: Any) -> Any:
-        return args[i] if len(args) > i else kw.get(key, default)
-
-    if name == "constant":
-        start, dist_hi = int(args[0]), int(args[0])
-    elif name in ("uniform", "integer"):
-        start = int(arg(0, "min", 0))
-        dist_hi = int(arg(1, "max", start))
-    elif name == "zipf":
-        start, dist_hi = 1, int(arg(1, "n", 100))
-    else:  # poisson, normal, lognormal, exponential: unbounded above
-        start, dist_hi = 0, None
-    lo_cap, hi_cap = rows.min, rows.max
-    hi = dist_hi if hi_cap is None else (hi_cap if dist_hi is None else min(dist_hi, hi_cap))
-    lo = max(lo_cap, start) if name in ("constant", "uniform", "integer", "zipf") else lo_cap
-    if hi is not None:
-        lo = min(lo, hi)
-    return int(lo), hi
 
 
 def rounding_slack(col: ColumnSpec, gen: registry.Generator, params: Mapping[str, Any]) -> float:

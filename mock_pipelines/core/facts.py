@@ -183,3 +183,8 @@ def poisson_table(lam: float) -> np.ndarray:
     k = np.arange(upper + 1)
     log_pmf = k * np.log(lam) - lam - np.cumsum(np.log(np.maximum(k, 1)))
     return np.exp(log_pmf)
+
+
+def zipf_weights(s: float, n: int) -> np.ndarray:
+    """Unnormalised P(rank k) ∝ k^-s for ranks 1..n."""
+    return np.arange(1, n + 1, dtype=np.float64) ** -float(s)

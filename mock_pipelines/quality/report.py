@@ -37,6 +37,7 @@ import pyarrow.compute as pc
 
 from mock_pipelines import GENERATOR_VERSION, __version__
 from mock_pipelines.core import facts, registry
+from mock_pipelines.core.child_counts import count_weights
 from mock_pipelines.spec.model import ColumnSpec, DatasetSpec, TableSpec
 
 __all__ = ["SAMPLE_ROWS", "build_gx_data_docs", "declared_distribution", "load_tables", "markdown_summary",
@@ -898,20 +899,14 @@ def _fk_zipf_chart(table: pa.Table, spec: TableSpec, column: str, parent_rows: i
 
 
 def _count_pmf(spec: TableSpec) -> tuple[dict[int, float], str] | None:
+    """The declared children-per-parent distribution ({count: p}, label), clipped to min/max."""
     d, rc = spec.rows.count, spec.rows
-    if d is None:
+    tabulated = count_weights(rc) if d is not None else None
+    if tabulated is None:
         return None
-    args, kw = list(d.args), dict(d.kwargs)
-    if d.name == "constant":
-        pmf = {int(args[0] if args else 1): 1.0}
-    elif d.name in ("uniform", "integer"):
-        lo = int(args[0] if args else kw.get("min", 0))
-        hi = int(args[1] if len(args) > 1 else kw.get("max", lo))
-        pmf = {k: 1.0 / (hi - lo + 1) for k in range(lo, hi + 1)}
-    elif d.name == "poisson":
-        pmf = _poisson_pmf(float(args[0] if args else kw.get("lam", 1)))
-    else:
-        return None
+    start, weights = tabulated
+    p = weights / weights.sum()
+    pmf = {start + i: float(v) for i, v in enumerate(p) if v > 1e-9}
     return _clipped_pmf(pmf, rc.min, rc.max), str(d)
 
 

@@ -45,17 +45,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 
 from mock_pipelines.core import facts, registry
-from mock_pipelines.core.column_facts import (
-    NUMERIC,
-    column_facts,
-    count_bounds,
-    reads_nullable,
-    written_values,
-)
+from mock_pipelines.core.child_counts import count_bounds, count_weights
+from mock_pipelines.core.column_facts import NUMERIC, column_facts, reads_nullable, written_values
 from mock_pipelines.core.engine import arrow_type
 from mock_pipelines.core.generators.datetime import to_micros
 from mock_pipelines.quality import stats
@@ -431,42 +425,19 @@ def column_model(col: ColumnSpec, declared: facts.ValueModel | None, p: Mapping[
         return stats.discrete(label, declared.shift, declared.pmf(), declared.lo, declared.hi)
     if isinstance(declared, facts.Zipf) and declared.n <= 2_000_000:
         return stats.discrete(f"zipf(s={declared.s:g}, n={declared.n})", declared.start,
-                              stats.zipf_pmf(declared.s, declared.n))
+                              facts.zipf_weights(declared.s, declared.n))
     return None
 
 
 def count_distribution(rows: RowCount) -> tuple[stats.Model, int, int | None] | None:
-    """(model of children per parent, hard minimum, hard maximum or None) of a ``rows: {per: …}`` table,
-    mirroring :meth:`mock_pipelines.core.engine.ChildLayout.counts` (the bounds are
-    :func:`mock_pipelines.core.column_facts.count_bounds`)."""
-    d = rows.count
-    name = d.name if d else "constant"
-    args = list(d.args) if d else [1]
-    kw = dict(d.kwargs) if d else {}
-
-    def arg(i: int, key: str, default: Any) -> Any:
-        return args[i] if len(args) > i else kw.get(key, default)
-
-    if name == "constant":
-        start, pmf = int(args[0]), np.ones(1)
-    elif name in ("uniform", "integer"):
-        a = int(arg(0, "min", 0))
-        start, pmf = a, np.ones(int(arg(1, "max", a)) - a + 1)
-    elif name == "poisson":
-        start, pmf = 0, facts.poisson_pmf(float(arg(0, "lam", 1)))
-    elif name == "zipf":
-        start, pmf = 1, stats.zipf_pmf(float(arg(0, "s", 1.2)), int(arg(1, "n", 100)))
-    elif name in ("normal", "lognormal", "exponential"):
-        keys = {"normal": (("mean", 1), ("std", 1)), "lognormal": (("mean", 0), ("sigma", 1)),
-                "exponential": (("scale", 1),)}[name]
-        got = stats.rounded_pmf(name, {k: float(arg(i, k, dflt)) for i, (k, dflt) in enumerate(keys)})
-        if got is None:
-            return None
-        start, pmf = got
-    else:
+    """(model of children per parent, hard minimum, hard maximum or None) of a ``rows: {per: …}`` table
+    (see :mod:`mock_pipelines.core.child_counts`)."""
+    weights = count_weights(rows)
+    if weights is None:
         return None
+    start, pmf = weights
     lo, hi = count_bounds(rows)
-    return stats.discrete(str(d), start, pmf, rows.min, rows.max), lo, hi
+    return stats.discrete(str(rows.count), start, pmf, rows.min, rows.max), lo, hi
 
 
 def _as_datetime(value: Any) -> dt.datetime:

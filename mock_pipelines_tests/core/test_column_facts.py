@@ -92,3 +92,14 @@ def test_ddl_does_not_import_quality():
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+@pytest.mark.parametrize(("count", "start", "size"), [("constant(3)", 3, 1), ("uniform(2, 5)", 2, 4),
+                                                      ("zipf(1.2, 10)", 1, 10), ("exponential(2)", 0, 81)])
+def test_count_weights_tabulate_what_the_engine_draws(count, start, size):
+    from mock_pipelines.core.child_counts import count_weights
+    from mock_pipelines.spec.model import Distribution, RowCount
+
+    got = count_weights(RowCount(per="orders", count=Distribution.parse(count)))
+    assert got is not None
+    assert got[0] == start and len(got[1]) == size
