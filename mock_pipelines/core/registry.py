@@ -19,6 +19,7 @@ import pyarrow as pa
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from mock_pipelines.core import random as rnd
+from mock_pipelines.core.facts import Facts
 from mock_pipelines.spec.types import WRITTEN_TYPES, LogicalType
 
 # A parameter annotated ColumnRef names another column of the same row ("first_name"), or a column of a
@@ -114,6 +115,10 @@ class Generator:
     aliases: tuple[str, ...] = ()
     # Checks across parameters beyond their types (raise ParamError): run after the generic ones.
     check: Callable[[Mapping[str, Any]], None] | None = None
+    # What the values look like (range, format, distribution, value set), read by quality, the report and
+    # DDL; NO_FACTS when there is nothing to state, None only for a generator that has not declared (a
+    # catalogue test refuses that).
+    facts: Facts | None = None
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -282,6 +287,7 @@ def generator(
     supports_unique: bool = False,
     aliases: tuple[str, ...] = (),
     check: Callable[[Mapping[str, Any]], None] | None = None,
+    facts: Facts | None = None,
 ) -> Callable[[Callable[..., pa.Array]], Callable[..., pa.Array]]:
     """Register ``fn`` as generator ``name``. The docstring's first line is the default description."""
     if returns not in WRITTEN_TYPES:
@@ -300,7 +306,7 @@ def generator(
         REGISTRY[name] = Generator(
             name=name, fn=fn, category=category, returns=LogicalType(returns), description=doc, example=example,
             params=tuple(params), vectorised=vectorised, capacity=capacity,
-            supports_unique=supports_unique, aliases=aliases, check=check,
+            supports_unique=supports_unique, aliases=aliases, check=check, facts=facts,
         )
         for alias in aliases:
             _ALIASES[alias] = name

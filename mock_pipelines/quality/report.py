@@ -36,6 +36,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mock_pipelines import GENERATOR_VERSION, __version__
+from mock_pipelines.core import facts, registry
+from mock_pipelines.core.child_counts import count_weights
 from mock_pipelines.spec.model import ColumnSpec, DatasetSpec, TableSpec
 from mock_pipelines.spec.types import LogicalType
 
@@ -283,14 +285,7 @@ def _clipped_pmf(pmf: dict[int, float], lo: int | None, hi: int | None) -> dict[
 
 
 def _poisson_pmf(lam: float, shift: int = 0) -> dict[int, float]:
-    if lam <= 0:
-        return {shift: 1.0}
-    upper = int(lam + 12 * math.sqrt(lam) + 12)
-    k = np.arange(upper + 1)
-    log_pmf = k * math.log(lam) - lam - np.cumsum(np.log(np.maximum(k, 1)))
-    p = np.exp(log_pmf)
-    p[-1] += max(0.0, 1.0 - p.sum())
-    return {int(i) + shift: float(v) for i, v in zip(k, p, strict=True) if v > 1e-9}
+    return {int(i) + shift: float(v) for i, v in enumerate(facts.poisson_pmf(lam)) if v > 1e-9}
 
 
 def _continuous(label: str, pdf: Any, cdf: Any) -> Declared:
@@ -299,31 +294,33 @@ def _continuous(label: str, pdf: Any, cdf: Any) -> Declared:
 
 def declared_distribution(cs: ColumnSpec) -> Declared | None:
     """The distribution a column's generator promises, or ``None`` when it declares none we can draw."""
-    g, p = cs.generator, cs.params
-    if cs.kind != "gen" or g is None:
+    if cs.kind != "gen" or cs.generator is None:
         return None
     try:
-        return _declared(g, p)
+        known = registry.get(cs.generator).facts
+        model = known.value_model(cs.params) if known is not None else None
+        return _declared(model) if model is not None else None
     except (TypeError, ValueError, KeyError, ZeroDivisionError):
         return None
 
 
-def _declared(g: str, p: dict[str, Any]) -> Declared | None:
-    if g == "uniform" or (g in ("price", "amount") and p.get("distribution") == "uniform"):
-        lo, hi = float(p.get("min", 0.0)), float(p.get("max", 1.0))
+def _declared(m: facts.ValueModel) -> Declared | None:
+    """The chartable form of a generator's declared value model."""
+    if isinstance(m, facts.Uniform):
+        lo, hi = float(m.lo), float(m.hi)
         if hi <= lo:
             return None
         return _continuous(f"uniform({lo:g}, {hi:g})",
                            lambda x: np.where((x >= lo) & (x <= hi), 1.0 / (hi - lo), 0.0),
                            lambda x: np.clip((x - lo) / (hi - lo), 0.0, 1.0))
-    if g == "normal":
-        mu, sd = float(p.get("mean", 0.0)), float(p.get("std", 1.0))
+    if isinstance(m, facts.Normal):
+        mu, sd = float(m.mean), float(m.std)
         if sd <= 0:
             return None
         return _continuous(f"normal(mean={mu:g}, std={sd:g})", lambda x: _pdf_normal((x - mu) / sd) / sd,
                            lambda x: _phi((x - mu) / sd))
-    if g == "lognormal":
-        mu, sg = float(p.get("mean", 0.0)), float(p.get("sigma", 1.0))
+    if isinstance(m, facts.LogNormal):
+        mu, sg = float(m.mu), float(m.sigma)
         if sg <= 0:
             return None
 
@@ -337,21 +334,16 @@ def _declared(g: str, p: dict[str, Any]) -> Declared | None:
             return np.where(x > 0, _phi((np.log(np.where(x > 0, x, 1.0)) - mu) / sg), 0.0)
 
         return _continuous(f"lognormal(mean={mu:g}, sigma={sg:g})", ln_pdf, ln_cdf)
-    if g == "exponential":
-        scale = float(p.get("scale", 1.0))
+    if isinstance(m, facts.Exponential):
+        scale = float(m.scale)
         if scale <= 0:
             return None
         return _continuous(f"exponential(scale={scale:g})",
                            lambda x: np.where(x >= 0, np.exp(-np.maximum(x, 0) / scale) / scale, 0.0),
                            lambda x: np.where(x >= 0, 1.0 - np.exp(-np.maximum(x, 0) / scale), 0.0))
-    if g in ("price", "amount"):  # bounded log-normal on (x - min + 1), see finance.bounded_lognormal
-        lo, hi = float(p.get("min", 1.0)), float(p.get("max", 1000.0))
-        if hi <= lo:
-            return None
+    if isinstance(m, facts.BoundedLogNormal):  # a log-normal of (x - lo + 1) truncated to [lo, hi]
+        lo, hi, mu, sg = m.lo, m.hi, m.mu, m.sigma
         top = math.log(hi - lo + 1)
-        median = p.get("median")
-        mu = math.log(max(float(median) - lo + 1, 1.0)) if median is not None else top / 2
-        sg = float(p.get("sigma") or 0) or top / 4
         fa, fb = float(_phi((0 - mu) / sg)), float(_phi((top - mu) / sg))
         mass = fb - fa
 
@@ -366,18 +358,14 @@ def _declared(g: str, p: dict[str, Any]) -> Declared | None:
             return np.clip((_phi((np.log(y) - mu) / sg) - fa) / mass, 0.0, 1.0)
 
         label = f"log-normal in [{lo:g}, {hi:g}]" + (
-            f", median {float(median):g}" if median is not None else "")
+            f", median {float(m.median):g}" if m.median is not None else "")
         return _continuous(label, b_pdf, b_cdf)
-    if g == "poisson":
-        lam = float(p.get("lam", 1.0))
-        pmf = _clipped_pmf(_poisson_pmf(lam), p.get("min"), p.get("max"))
-        return Declared("discrete", f"poisson({lam:g})", pmf=pmf)
-    if g == "quantity":
-        mean = float(p.get("mean", 1.8))
-        pmf = _clipped_pmf(_poisson_pmf(max(0.0, mean - 1.0), shift=1), None, p.get("max"))
-        return Declared("discrete", f"1 + poisson({max(0.0, mean - 1):g})", pmf=pmf)
-    if g == "integer":
-        lo, hi = int(p.get("min", 0)), int(p.get("max", 100))
+    if isinstance(m, facts.Poisson):
+        lam = float(m.lam)
+        pmf = _clipped_pmf(_poisson_pmf(lam, shift=m.shift), m.lo, m.hi)
+        return Declared("discrete", f"{m.shift} + poisson({lam:g})" if m.shift else f"poisson({lam:g})", pmf=pmf)
+    if isinstance(m, facts.UniformInt):
+        lo, hi = int(m.lo), int(m.hi)
         if hi < lo:
             return None
         if hi - lo <= 60:
@@ -386,22 +374,11 @@ def _declared(g: str, p: dict[str, Any]) -> Declared | None:
         return _continuous(f"integer in [{lo}, {hi}]",
                            lambda x: np.where((x >= lo) & (x <= hi + 1), 1.0 / (hi - lo + 1), 0.0),
                            lambda x: np.clip((np.floor(x) - lo + 1) / (hi - lo + 1), 0.0, 1.0))
-    if g == "zipf":
-        s, n, start = float(p.get("s", 1.2)), int(p.get("n", 1000)), int(p.get("start", 1))
+    if isinstance(m, facts.Zipf):
+        s, n, start = float(m.s), int(m.n), int(m.start)
         return Declared("zipf", f"zipf(s={s:g}, n={n:,})", s=s, n=max(n, 1), start=start)
-    if g == "choice":
-        values = p.get("values")
-        if isinstance(values, dict) and values:
-            return _categorical(values, "choice")
-        if isinstance(values, list) and values:
-            return _categorical({v: 1.0 for v in values}, "choice (uniform)")
-        return None
-    if g == "boolean":
-        prob = float(p.get("p", 0.5))
-        return _categorical({"true": prob, "false": 1.0 - prob}, f"boolean(p={prob:g})")
-    if g == "rating":
-        w = p.get("weights") or (0.10, 0.05, 0.08, 0.17, 0.60)
-        return _categorical({i + 1: float(x) for i, x in enumerate(w)}, "rating weights")
+    if isinstance(m, facts.Categorical):
+        return _categorical(m.weights, m.label)
     return None
 
 
@@ -923,20 +900,14 @@ def _fk_zipf_chart(table: pa.Table, spec: TableSpec, column: str, parent_rows: i
 
 
 def _count_pmf(spec: TableSpec) -> tuple[dict[int, float], str] | None:
+    """The declared children-per-parent distribution ({count: p}, label), clipped to min/max."""
     d, rc = spec.rows.count, spec.rows
-    if d is None:
+    tabulated = count_weights(rc) if d is not None else None
+    if tabulated is None:
         return None
-    args, kw = list(d.args), dict(d.kwargs)
-    if d.name == "constant":
-        pmf = {int(args[0] if args else 1): 1.0}
-    elif d.name in ("uniform", "integer"):
-        lo = int(args[0] if args else kw.get("min", 0))
-        hi = int(args[1] if len(args) > 1 else kw.get("max", lo))
-        pmf = {k: 1.0 / (hi - lo + 1) for k in range(lo, hi + 1)}
-    elif d.name == "poisson":
-        pmf = _poisson_pmf(float(args[0] if args else kw.get("lam", 1)))
-    else:
-        return None
+    start, weights = tabulated
+    p = weights / weights.sum()
+    pmf = {start + i: float(v) for i, v in enumerate(p) if v > 1e-9}
     return _clipped_pmf(pmf, rc.min, rc.max), str(d)
 
 

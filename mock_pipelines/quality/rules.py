@@ -45,18 +45,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 
-from mock_pipelines.core import registry
-from mock_pipelines.core.engine import arrow_type, cast_to
-from mock_pipelines.core.expressions import parse_expression, parse_template
+from mock_pipelines.core import facts, registry
+from mock_pipelines.core.child_counts import count_bounds, count_weights
+from mock_pipelines.core.column_facts import column_facts, reads_nullable, written_values
+from mock_pipelines.core.engine import arrow_type
 from mock_pipelines.core.generators.datetime import to_micros
 from mock_pipelines.quality import stats
-from mock_pipelines.quality.formats import format_regex, value_range
 from mock_pipelines.spec.errors import Location
 from mock_pipelines.spec.model import ColumnSpec, DatasetSpec, ExpectationSpec, RowCount, TableSpec
-from mock_pipelines.spec.types import NUMERIC_TYPES, TEMPORAL_TYPES, LogicalType
+from mock_pipelines.spec.types import NUMERIC_TYPES, LogicalType
 
 KINDS = ("key", "fk", "uniqueness", "nulls", "type", "values", "range", "regex", "distribution", "row_count",
          "temporal", "total", "custom")
@@ -267,14 +266,15 @@ class _Deriver:
         is_time = name == self.time_column
         gen = registry.get(col.generator) if col.generator else None
         params = col.params if gen is not None else {}
-        nullable = may_be_null(self.spec, t, col)
+        known = column_facts(self.spec, t, col, self.locale, partitioned=self.time_column is not None)
+        nullable = known.nullable
         fk = t.fk_for_column(name)
         null_rate = max(col.null_rate, fk.null_rate if fk is not None else 0.0)
         if not nullable:
             self.add(f"not_null__{name}", "nulls", f"{name} is never null: no null_rate is declared and nothing it "
                      "is computed from can be null.", columns=(name,),
                      expectation="ExpectColumnValuesToNotBeNull", kwargs={"column": name})
-        elif 0 < null_rate < 1 and not _reads_nullable(self.spec, t, col):
+        elif 0 < null_rate < 1 and not reads_nullable(self.spec, t, col):
             self.add(f"null_rate__{name}", "nulls", f"About {null_rate:.4g} of {name} is null (declared "
                      f"null_rate); the share may differ from it by sampling noise only ({self.z:g} binomial "
                      "standard errors).", columns=(name,), expectation="ExpectColumnProportionOfNonNullValuesToBeBetween",
@@ -288,17 +288,16 @@ class _Deriver:
             return
         if gen is None:
             return
-        self.values(col, gen.name, params)
-        self.range(col, gen, params)
-        if col.type.name in (LogicalType.STRING, LogicalType.UUID):
-            regex = format_regex(gen.name, params, self.locale)
-            if regex:
-                self.add(f"regex__{name}", "regex", f"{name} is written in the format of {gen.name}: {regex}",
-                         columns=(name,), expectation="ExpectColumnValuesToMatchRegex",
-                         kwargs={"column": name, "regex": regex})
+        self.values(col, known.values)
+        if known.has_range:
+            self.range(col, gen.name, known.lo, known.hi)
+        if known.regex:
+            self.add(f"regex__{name}", "regex", f"{name} is written in the format of {gen.name}: {known.regex}",
+                     columns=(name,), expectation="ExpectColumnValuesToMatchRegex",
+                     kwargs={"column": name, "regex": known.regex})
         self.after(col, gen.name, params)
         if not col.unique:
-            self.distribution(col, gen.name, params)
+            self.distribution(col, gen, params)
 
     def type_rule(self, col: ColumnSpec) -> None:
         target = arrow_type(col.type)
@@ -320,15 +319,7 @@ class _Deriver:
                  expectation="ExpectColumnValuesToBeBetween",
                  kwargs={"column": col.name, "min_value": start, "max_value": end, "strict_max": True})
 
-    def values(self, col: ColumnSpec, gen: str, params: Mapping[str, Any]) -> None:
-        if gen == "choice":
-            values = params["values"]
-            keys = list(values)
-        elif gen == "constant":
-            keys = [params["value"]]
-        else:
-            return
-        written = written_values(keys, col)
+    def values(self, col: ColumnSpec, written: list[Any] | None) -> None:
         if written is None:
             return
         shown = ", ".join(map(str, written[:12])) + (", …" if len(written) > 12 else "")
@@ -336,29 +327,11 @@ class _Deriver:
                  columns=(col.name,), expectation="ExpectColumnValuesToBeInSet",
                  kwargs={"column": col.name, "value_set": list(dict.fromkeys(written))})
 
-    def range(self, col: ColumnSpec, gen: registry.Generator, params: Mapping[str, Any]) -> None:
+    def range(self, col: ColumnSpec, gen: str, lo: Any, hi: Any) -> None:
         name = col.name
-        if gen.name == "sequence":
-            start, step = params["start"], params["step"]
-            bounds: tuple[Any, Any] | None = (start, None) if step > 0 else (None, start) if step < 0 else (start, start)
-        elif gen.name == "child_index":
-            count = count_distribution(self.t.rows) if self.t.rows.per else None
-            hi = count[2] if count is not None else None
-            bounds = (params["start"], None if hi is None else params["start"] + hi - 1)
-        else:
-            bounds = value_range(gen.name, params)
-        if bounds is None:
-            return
-        lo, hi = bounds
-        if col.type.name in NUMERIC_TYPES and not isinstance(lo, dt.datetime) and not isinstance(hi, dt.datetime):
-            slack = rounding_slack(col, gen, params)
-            lo = None if lo is None else lo - slack if slack else lo
-            hi = None if hi is None else hi + slack if slack else hi
-        elif col.type.name not in TEMPORAL_TYPES:
-            return
         what = " and ".join(x for x in (f"≥ {_show(lo)}" if lo is not None else "",
                                          f"≤ {_show(hi)}" if hi is not None else "") if x)
-        self.add(f"between__{name}", "range", f"{name} comes from {gen.name}: every value is {what}.",
+        self.add(f"between__{name}", "range", f"{name} comes from {gen}: every value is {what}.",
                  columns=(name,), expectation="ExpectColumnValuesToBeBetween",
                  kwargs={"column": name, "min_value": lo, "max_value": hi})
 
@@ -376,15 +349,16 @@ class _Deriver:
                  kwargs={"column_A": col.name, "column_B": ref, "or_equal": True,
                          "ignore_row_if": "either_value_is_missing"})
 
-    def distribution(self, col: ColumnSpec, gen: str, params: Mapping[str, Any]) -> None:
+    def distribution(self, col: ColumnSpec, gen: registry.Generator, params: Mapping[str, Any]) -> None:
         name = col.name
         if self.n is not None and self.n < stats.MIN_DISTRIBUTION_ROWS:
             return
         n = None if self.n is None else max(1, round(self.n * (1 - col.null_rate)))
-        if gen == "choice":
-            values = params["values"]
-            weights = [float(values[k]) for k in values] if isinstance(values, dict) else [1.0] * len(values)
-            written = written_values(list(values), col)
+        assert gen.facts is not None
+        value_set = gen.facts.value_set(params)
+        if value_set is not None:
+            weights = list(value_set.weights)
+            written = written_values(list(value_set.values), col)
             if written is None:
                 return
             merged: dict[Any, float] = {}
@@ -402,7 +376,7 @@ class _Deriver:
             return
         if col.type.name not in NUMERIC_TYPES:
             return
-        model = column_model(col, gen, params)
+        model = column_model(col, gen.facts.value_model(params), params)
         if model is None or model.sd <= 0:
             return
         what = f"{name} follows {model.label}"
@@ -426,36 +400,7 @@ def user_rule_name(exp: ExpectationSpec) -> str:
     return f"user__{snake}" + (f"__{exp.column}" if exp.column else "")
 
 
-def written_values(keys: list[Any], col: ColumnSpec) -> list[Any] | None:
-    """The declared choice values as the engine writes them (cast to the column's type)."""
-    try:
-        arr = pa.DictionaryArray.from_arrays(pa.array(np.arange(len(keys)), type=pa.int32()), pa.array(keys))
-        out = cast_to(arr, col.type)
-    except (pa.ArrowException, ValueError, TypeError):
-        return None
-    if pa.types.is_dictionary(out.type):
-        out = out.dictionary_decode()
-    if pa.types.is_decimal(out.type):
-        out = out.cast(pa.float64())
-    return out.to_pylist()
-
-
-def rounding_slack(col: ColumnSpec, gen: registry.Generator, params: Mapping[str, Any]) -> float:
-    """How far rounding can move a value past a bound: half of each rounding step applied after clipping."""
-    slack = 0.0
-    if params.get("round") is not None:
-        slack += 0.5 * 10.0 ** -int(params["round"])
-    if gen.name == "amount":
-        slack += 0.5 * 10.0 ** -int(params.get("decimals", 2))
-    if gen.returns in (LogicalType.FLOAT, LogicalType.DECIMAL):
-        if col.type.name is LogicalType.INT:
-            slack += 0.5
-        elif col.type.name is LogicalType.DECIMAL:
-            slack += 0.5 * 10.0 ** -(col.type.scale or 0)
-    return slack
-
-
-def _unit(col: ColumnSpec, gen: str, params: Mapping[str, Any]) -> float:
+def _unit(col: ColumnSpec, params: Mapping[str, Any]) -> float:
     unit = 0.0
     if params.get("round") is not None:
         unit += 10.0 ** -int(params["round"])
@@ -466,112 +411,36 @@ def _unit(col: ColumnSpec, gen: str, params: Mapping[str, Any]) -> float:
     return unit
 
 
-def column_model(col: ColumnSpec, gen: str, p: Mapping[str, Any]) -> stats.Model | None:
-    """The declared distribution of a numeric generator column (None when it has no simple model)."""
-    unit = _unit(col, gen, p) if gen in ("normal", "lognormal", "exponential", "uniform") else 0.0
-    if gen == "normal":
-        return stats.normal(p["mean"], p["std"], p.get("min"), p.get("max"), unit)
-    if gen == "lognormal":
-        return stats.lognormal(p["mean"], p["sigma"], p.get("min"), p.get("max"), unit)
-    if gen == "exponential":
-        return stats.exponential(p["scale"], p.get("min"), p.get("max"), unit)
-    if gen == "uniform":
-        return stats.uniform(p["min"], p["max"], unit)
-    if gen == "integer":
-        return stats.uniform_int(p["min"], p["max"]) if p["max"] > p["min"] else None
-    if gen == "poisson":
-        return stats.discrete(f"poisson({p['lam']:g})", 0, stats.poisson_pmf(p["lam"]), p.get("min"), p.get("max"))
-    if gen == "zipf" and p["n"] <= 2_000_000:
-        return stats.discrete(f"zipf(s={p['s']:g}, n={p['n']})", p["start"], stats.zipf_pmf(p["s"], p["n"]))
-    if gen == "quantity":
-        lam = max(0.0, float(p["mean"]) - 1.0)
-        return stats.discrete(f"quantity(mean={p['mean']:g})", 1, stats.poisson_pmf(lam), None, p.get("max"))
+def column_model(col: ColumnSpec, declared: facts.ValueModel | None, p: Mapping[str, Any]) -> stats.Model | None:
+    """The testable model of a numeric generator column's declared distribution (None when it has none)."""
+    if isinstance(declared, facts.Normal):
+        return stats.normal(declared.mean, declared.std, declared.lo, declared.hi, _unit(col, p))
+    if isinstance(declared, facts.LogNormal):
+        return stats.lognormal(declared.mu, declared.sigma, declared.lo, declared.hi, _unit(col, p))
+    if isinstance(declared, facts.Exponential):
+        return stats.exponential(declared.scale, declared.lo, declared.hi, _unit(col, p))
+    if isinstance(declared, facts.Uniform) and declared.exact:
+        return stats.uniform(declared.lo, declared.hi, _unit(col, p))
+    if isinstance(declared, facts.UniformInt):
+        return stats.uniform_int(declared.lo, declared.hi) if declared.hi > declared.lo else None
+    if isinstance(declared, facts.Poisson):
+        label = declared.label or f"poisson({declared.lam:g})"
+        return stats.discrete(label, declared.shift, declared.pmf(), declared.lo, declared.hi)
+    if isinstance(declared, facts.Zipf) and declared.n <= 2_000_000:
+        return stats.discrete(f"zipf(s={declared.s:g}, n={declared.n})", declared.start,
+                              facts.zipf_weights(declared.s, declared.n))
     return None
 
 
 def count_distribution(rows: RowCount) -> tuple[stats.Model, int, int | None] | None:
-    """(model of children per parent, hard minimum, hard maximum or None) of a ``rows: {per: …}`` table,
-    mirroring :meth:`mock_pipelines.core.engine.ChildLayout.counts`."""
-    d = rows.count
-    name = d.name if d else "constant"
-    args = list(d.args) if d else [1]
-    kw = dict(d.kwargs) if d else {}
-
-    def arg(i: int, key: str, default: Any) -> Any:
-        return args[i] if len(args) > i else kw.get(key, default)
-
-    lo_cap, hi_cap = rows.min, rows.max
-    if name == "constant":
-        start, pmf, dist_hi = int(args[0]), np.ones(1), int(args[0])
-    elif name in ("uniform", "integer"):
-        a = int(arg(0, "min", 0))
-        b = int(arg(1, "max", a))
-        start, pmf, dist_hi = a, np.ones(b - a + 1), b
-    elif name == "poisson":
-        start, pmf, dist_hi = 0, stats.poisson_pmf(float(arg(0, "lam", 1))), None
-    elif name == "zipf":
-        n = int(arg(1, "n", 100))
-        start, pmf, dist_hi = 1, stats.zipf_pmf(float(arg(0, "s", 1.2)), n), n
-    elif name in ("normal", "lognormal", "exponential"):
-        keys = {"normal": (("mean", 1), ("std", 1)), "lognormal": (("mean", 0), ("sigma", 1)),
-                "exponential": (("scale", 1),)}[name]
-        got = stats.rounded_pmf(name, {k: float(arg(i, k, dflt)) for i, (k, dflt) in enumerate(keys)})
-        if got is None:
-            return None
-        start, pmf = got
-        dist_hi = None
-    else:
+    """(model of children per parent, hard minimum, hard maximum or None) of a ``rows: {per: …}`` table
+    (see :mod:`mock_pipelines.core.child_counts`)."""
+    weights = count_weights(rows)
+    if weights is None:
         return None
-    model = stats.discrete(str(d), start, pmf, lo_cap, hi_cap)
-    hi = dist_hi if hi_cap is None else (hi_cap if dist_hi is None else min(dist_hi, hi_cap))
-    lo = max(lo_cap, start) if name in ("constant", "uniform", "integer", "zipf") else lo_cap
-    if hi is not None:
-        lo = min(lo, hi)
-    return model, int(lo), hi
-
-
-def _column_refs(col: ColumnSpec) -> list[str]:
-    if col.expr is not None:
-        return list(parse_expression(col.expr).references)
-    if col.template is not None:
-        return list(parse_template(col.template).references)
-    if col.generator:
-        return registry.get(col.generator).column_refs(col.params)
-    return []
-
-
-def may_be_null(spec: DatasetSpec, table: TableSpec, col: ColumnSpec, _seen: set | None = None) -> bool:
-    """Whether a column can hold nulls: declared nullable, a nullable reference, or computed from a column
-    that can be null (expressions and templates propagate nulls; so do generators reading a column)."""
-    seen = set() if _seen is None else _seen
-    key = (table.name, col.name)
-    if key in seen:
-        return False
-    seen.add(key)
-    if col.nullable or col.null_rate > 0:
-        return True
-    if col.kind == "ref":
-        fk = table.fk_for_column(col.name)
-        return fk is None or fk.null_rate > 0 or fk.table == table.name
-    return _reads_nullable(spec, table, col, seen)
-
-
-def _reads_nullable(spec: DatasetSpec, table: TableSpec, col: ColumnSpec, seen: set | None = None) -> bool:
-    seen = {(table.name, col.name)} if seen is None else seen
-    for ref in _column_refs(col):
-        head, _, attr = ref.partition(".")
-        if head not in table.columns:
-            continue
-        if may_be_null(spec, table, table.columns[head], seen):
-            return True
-        if attr:
-            fk = table.fk_for_column(head)
-            parent = spec.tables.get(fk.table) if fk is not None else None
-            if parent is None or attr not in parent.columns:
-                return True
-            if may_be_null(spec, parent, parent.columns[attr], seen):
-                return True
-    return False
+    start, pmf = weights
+    lo, hi = count_bounds(rows)
+    return stats.discrete(str(rows.count), start, pmf, rows.min, rows.max), lo, hi
 
 
 def _as_datetime(value: Any) -> dt.datetime:

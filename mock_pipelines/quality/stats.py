@@ -158,57 +158,6 @@ def uniform_int(lo: int, hi: int) -> Model:
                  lambda p: float(lo + min(span - 1, max(0, math.ceil(p * span) - 1))))
 
 
-def poisson_pmf(lam: float) -> np.ndarray:
-    """P(0..upper) of Poisson(lam), the table the generator inverts (its last entry takes the tail)."""
-    if lam <= 0:
-        return np.ones(1)
-    upper = int(lam + 12 * math.sqrt(lam) + 12)
-    k = np.arange(upper + 1)
-    log_pmf = k * math.log(lam) - lam - np.cumsum(np.log(np.maximum(k, 1)))
-    pmf = np.exp(log_pmf)
-    pmf[-1] += max(0.0, 1.0 - pmf.sum())
-    return pmf
-
-
-def zipf_pmf(s: float, n: int) -> np.ndarray:
-    return np.arange(1, n + 1, dtype=np.float64) ** -float(s)
-
-
-_ERF = np.vectorize(math.erf, otypes=[np.float64])
-
-
-def rounded_pmf(name: str, params: dict[str, float], cap: int = 1_000_000) -> tuple[int, np.ndarray] | None:
-    """(first k, P(round(X) = k) …) for a continuous normal/lognormal/exponential X, or None when too wide."""
-    if name == "normal":
-        mu, sd = params["mean"], max(params["std"], 1e-12)
-        lo, hi = math.floor(mu - 12 * sd), math.ceil(mu + 12 * sd)
-
-        def cdf(x: np.ndarray) -> np.ndarray:
-            return 0.5 * (1 + _ERF((x - mu) / (sd * math.sqrt(2))))
-    elif name == "lognormal":
-        mu, sg = params["mean"], max(params["sigma"], 1e-12)
-        if mu + 12 * sg > math.log(cap):
-            return None
-        lo, hi = 0, math.ceil(math.exp(mu + 12 * sg))
-
-        def cdf(x: np.ndarray) -> np.ndarray:
-            with np.errstate(divide="ignore"):
-                return 0.5 * (1 + _ERF((np.log(np.maximum(x, 0)) - mu) / (sg * math.sqrt(2))))
-    elif name == "exponential":
-        scale = max(params["scale"], 1e-12)
-        lo, hi = 0, math.ceil(scale * 40)
-
-        def cdf(x: np.ndarray) -> np.ndarray:
-            return 1 - np.exp(-np.maximum(x, 0) / scale)
-    else:
-        return None
-    if hi - lo > cap:
-        return None
-    edges = np.arange(lo, hi + 1, dtype=np.float64) + 0.5
-    c = np.concatenate([[0.0], cdf(edges[:-1]), [1.0]])
-    return lo, np.maximum(np.diff(c), 0.0)
-
-
 # ---- tolerances ---------------------------------------------------------------------------------------
 
 def chi2_upper(dof: int, z: float = SAFE_Z) -> float:

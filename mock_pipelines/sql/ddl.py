@@ -1,15 +1,15 @@
 """Schema → SQLAlchemy tables with every constraint the schema implies, and their DDL per dialect.
 
 * PRIMARY KEY ``pk_<table>`` (one or several columns), NOT NULL where the column can never be null
-  (:func:`mock_pipelines.quality.rules.may_be_null`, the same answer the quality checks use).
+  (:func:`mock_pipelines.core.column_facts.column_facts`, the same answer the quality checks use).
 * FOREIGN KEY ``fk_<table>_<cols>`` (composite and self-referencing too), DEFERRABLE INITIALLY DEFERRED on
   PostgreSQL and SQLite so a parent table or partition can be replaced (delete + insert of the same keys)
   while children reference it; checked at commit. MySQL has no deferrable constraints (see
   :mod:`mock_pipelines.sql.loaders`). Child-side FK columns get an index (``ix_…``) unless the primary
   key starts with them: without it every parent delete scans the child table.
 * UNIQUE ``uq_<table>_<col>`` for ``unique: true`` columns.
-* CHECK ``ck_<table>_<col>_range`` / ``ck_<table>_<col>_values`` from the same derivation as the quality
-  rules ``between__<col>`` / ``values_in_set__<col>`` (:func:`mock_pipelines.quality.rules.derive_rules`).
+* CHECK ``ck_<table>_<col>_range`` / ``ck_<table>_<col>_values`` from the column facts the quality rules
+  ``between__<col>`` / ``values_in_set__<col>`` are derived from.
 * Partitioned tables get :data:`PARTITION_COLUMN` (NOT NULL) and an index on it.
 """
 
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.schema import CreateIndex, CreateTable, SetColumnComment, SetTableComment
 
-from mock_pipelines.quality.rules import Rule, derive_rules, may_be_null
+from mock_pipelines.core.column_facts import ColumnFacts, column_facts
 from mock_pipelines.spec.model import ColumnSpec, DatasetSpec, TableSpec
 from mock_pipelines.sql.names import PARTITION_COLUMN, check_identifier, constraint_name
 from mock_pipelines.sql.types import arrow_schemas, check_dialect, sql_type, value_type
@@ -129,7 +129,7 @@ def _build_table(metadata: sa.MetaData, spec: DatasetSpec, t: TableSpec, arrow: 
     columns = []
     for col in t.columns.values():
         check_identifier(col.name, f"column of table {t.name!r}")
-        nullable = col.name not in t.primary_key and may_be_null(spec, t, col)
+        nullable = col.name not in t.primary_key and column_facts(spec, t, col, spec.locale).nullable
         columns.append(sa.Column(col.name, _column_type(spec, t, col, arrow, dialect, keyed), nullable=nullable,
                                  autoincrement=False, comment=col.description or None))
     if partitioned:
@@ -168,39 +168,33 @@ def _add_foreign_keys(table: sa.Table, t: TableSpec, schema: str | None, dialect
 # ---- CHECK constraints ---------------------------------------------------------------------------------
 
 def _checks(spec: DatasetSpec, t: TableSpec, table: sa.Table, partitioned: bool) -> list[sa.CheckConstraint]:
-    """Ranges and value sets, from the rules the quality checks derive (for a partitioned table, the time
-    column holds creation times instead of its generator's values: that rule is left out there too)."""
+    """Ranges and value sets from the column facts (for a partitioned table, the time column holds creation
+    times instead of its generator's values: it has no range there)."""
     checks = []
-    for rule in derive_rules(spec, t.name, partitioned=partitioned):
-        column = rule.column
-        if column is None or column not in table.c:
+    for col in t.columns.values():
+        if col.name not in table.c:
             continue
-        if rule.name == f"between__{column}":
-            expr = _range_expr(table.c[column], spec.tables[t.name].columns[column], rule)
-            suffix = "range"
-        elif rule.name == f"values_in_set__{column}":
-            expr = _values_expr(table.c[column], spec.tables[t.name].columns[column], rule)
-            suffix = "values"
-        else:
-            continue
-        if expr is not None:
-            checks.append(sa.CheckConstraint(expr, name=constraint_name("ck", t.name, [column, suffix])))
+        known = column_facts(spec, t, col, spec.locale, partitioned=partitioned)
+        for suffix, expr in (("values", _values_expr(table.c[col.name], known)),
+                             ("range", _range_expr(table.c[col.name], known) if known.has_range else None)):
+            if expr is not None:
+                checks.append(sa.CheckConstraint(expr, name=constraint_name("ck", t.name, [col.name, suffix])))
     return checks
 
 
-def _range_expr(column: sa.Column, col: ColumnSpec, rule: Rule) -> sa.ColumnElement[bool] | None:
-    lo = _literal(rule.kwargs.get("min_value"), column.type)
-    hi = _literal(rule.kwargs.get("max_value"), column.type)
+def _range_expr(column: sa.Column, known: ColumnFacts) -> sa.ColumnElement[bool] | None:
+    lo = _literal(known.lo, column.type)
+    hi = _literal(known.hi, column.type)
     parts = ([column >= lo] if lo is not None else []) + ([column <= hi] if hi is not None else [])
     if not parts:
         return None
     return sa.and_(*parts) if len(parts) > 1 else parts[0]
 
 
-def _values_expr(column: sa.Column, col: ColumnSpec, rule: Rule) -> sa.ColumnElement[bool] | None:
-    if isinstance(column.type, sa.Boolean):
+def _values_expr(column: sa.Column, known: ColumnFacts) -> sa.ColumnElement[bool] | None:
+    if known.values is None or isinstance(column.type, sa.Boolean):
         return None  # a set of booleans constrains nothing a BOOLEAN column does not already
-    values = [_literal(v, column.type) for v in rule.kwargs.get("value_set", []) if v is not None]
+    values = [_literal(v, column.type) for v in dict.fromkeys(known.values) if v is not None]
     if not values or any(v is None for v in values):
         return None
     return column.in_(values)

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
+from mock_pipelines.core import facts
+from mock_pipelines.core.generators.identifiers import pattern_regex
 from mock_pipelines.quality import stats
 from mock_pipelines.quality.cross_table import derive_cross_rules
-from mock_pipelines.quality.formats import pattern_regex
 from mock_pipelines.quality.rules import KINDS, RowExpectation, apply_severity, derive_rules, expected_rows
 from mock_pipelines_tests.quality.support import DEMOS, generated, spec_of
 
@@ -149,7 +150,7 @@ def test_models_match_scipy():
     ex = stats.exponential(2.0)
     assert (ex.mean, ex.sd, ex.kurtosis) == pytest.approx((2.0, 2.0, 9.0), rel=1e-4)
     assert ex.quantile(0.5) == pytest.approx(2 * math.log(2))
-    po = stats.discrete("poisson", 0, stats.poisson_pmf(4.0), None, 25)
+    po = stats.discrete("poisson", 0, facts.poisson_pmf(4.0), None, 25)
     assert (po.mean, po.sd) == pytest.approx((4.0, 2.0), rel=1e-6)
     assert po.quantile(0.5) == sps.poisson(4).ppf(0.5)
     ui = stats.uniform_int(1, 900)

@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 
 from mock_pipelines.core import random as rnd
 from mock_pipelines.core import strings
+from mock_pipelines.core.facts import NO_FACTS, Facts, Params
 from mock_pipelines.core.generators.person import first_names, last_names
 from mock_pipelines.core.generators.templating import (
     Coded,
@@ -401,21 +402,24 @@ def _postcode(sctx: GenContext, table: Places, idx: np.ndarray) -> pa.Array:
 
 # ---- generators -------------------------------------------------------------------------------------------
 
-@generator("street_name", category="address", returns="string", example="Maple Avenue")
+@generator("street_name", category="address", returns="string", example="Maple Avenue",
+           facts=NO_FACTS)
 def street_name(ctx: GenContext, *, group: str = "address") -> pa.Array:
     """Street name in the locale's style (Maple Avenue, Goethestraße, rue Victor Hugo; ja_JP: 町名)."""
     return _street_name(ctx.shared(group), ctx.locale)
 
 
 @generator("building_number", category="address", returns="string", example="742",
-           aliases=("house_number",))
+           aliases=("house_number",),
+           facts=NO_FACTS)
 def building_number(ctx: GenContext, *, group: str = "address") -> pa.Array:
     """House number in the locale's formats (de_DE also 3/5 or 12-14; ja_JP 番地 like 2番14号)."""
     return _building_number(ctx.shared(group), ctx.locale)
 
 
 @generator("street_address", category="address", returns="string", example="742 Maple Avenue",
-           aliases=("address_line1", "street"))
+           aliases=("address_line1", "street"),
+           facts=NO_FACTS)
 def street_address(ctx: GenContext, *, group: str = "address", secondary: float = 0.0) -> pa.Array:
     """Street line (number and street in the locale's order), optionally with an apartment.
 
@@ -425,13 +429,15 @@ def street_address(ctx: GenContext, *, group: str = "address", secondary: float 
 
 
 @generator("secondary_address", category="address", returns="string", example="Apt. 512",
-           aliases=("address_line2",))
+           aliases=("address_line2",),
+           facts=NO_FACTS)
 def secondary_address(ctx: GenContext, *, group: str = "address") -> pa.Array:
     """Apartment/suite/floor line (Apt. 512, Whg. 3, Appartement 12, パレス203号室)."""
     return _secondary(ctx.shared(group), ctx.locale)
 
 
-@generator("city", category="address", returns="string", example="Springfield")
+@generator("city", category="address", returns="string", example="Springfield",
+           facts=NO_FACTS)
 def city(ctx: GenContext, *, group: str = "address") -> pa.Array:
     """Real town of the locale's country, consistent with the group's other address columns.
 
@@ -442,22 +448,33 @@ def city(ctx: GenContext, *, group: str = "address") -> pa.Array:
 
 
 @generator("state", category="address", returns="string", example="Illinois",
-           aliases=("region", "province", "prefecture"))
+           aliases=("region", "province", "prefecture"),
+           facts=NO_FACTS)
 def state(ctx: GenContext, *, group: str = "address") -> pa.Array:
     """State / Land / région / prefecture of the group's place."""
     _, table, idx = place_index(ctx, group)
     return _take(table.state, idx)
 
 
-@generator("state_abbr", category="address", returns="string", example="IL", aliases=("state_code",))
+@generator("state_abbr", category="address", returns="string", example="IL", aliases=("state_code",),
+           facts=Facts(regex=lambda _p, locale: r"^[A-Z]{2}$" if locale == "en_US" else None))
 def state_abbr(ctx: GenContext, *, group: str = "address") -> pa.Array:
     """State code of the group's place: USPS code, or the ISO 3166-2 subdivision code (BY, IDF, 13)."""
     _, table, idx = place_index(ctx, group)
     return _take(table.state_abbr, idx)
 
 
+def _zip_regex(p: Params, locale: str) -> str | None:
+    if locale in ("en_US", "de_DE", "fr_FR"):
+        return r"^[0-9]{5}-[0-9]{4}$" if p["plus4"] and locale == "en_US" else r"^[0-9]{5}$"
+    if locale == "ja_JP":
+        return r"^[0-9]{3}-[0-9]{4}$"
+    return None
+
+
 @generator("zipcode", category="address", returns="string", example="62704",
-           aliases=("postcode", "zip", "zip_code", "postal_code"))
+           aliases=("postcode", "zip", "zip_code", "postal_code"),
+           facts=Facts(regex=_zip_regex))
 def zipcode(ctx: GenContext, *, group: str = "address", plus4: bool = False) -> pa.Array:
     """Postal code of the group's place: a real US zip; elsewhere matching the town's region.
 
@@ -470,7 +487,8 @@ def zipcode(ctx: GenContext, *, group: str = "address", plus4: bool = False) -> 
     return out
 
 
-@generator("county", category="address", returns="string", example="Sangamon County")
+@generator("county", category="address", returns="string", example="Sangamon County",
+           facts=NO_FACTS)
 def county(ctx: GenContext, *, group: str = "address") -> pa.Array:
     """County of the group's place (fr_FR: département; de_DE and ja_JP: the Land/prefecture)."""
     _, table, idx = place_index(ctx, group)
@@ -487,14 +505,16 @@ def _jitter(sctx: GenContext, table: Places, idx: np.ndarray, km: float) -> tupl
     return lat, lon
 
 
-@generator("latitude", category="address", returns="float", example="39.7817", aliases=("lat",))
+@generator("latitude", category="address", returns="float", example="39.7817", aliases=("lat",),
+           facts=Facts(range=lambda _p: (-90.0, 90.0)))
 def latitude(ctx: GenContext, *, group: str = "address", jitter: float = 0.0) -> pa.Array:
     """Latitude of the group's place (jitter=scatter radius in km around the town centre)."""
     sctx, table, idx = place_index(ctx, group)
     return pa.array(_jitter(sctx, table, idx, jitter)[0], type=pa.float64())
 
 
-@generator("longitude", category="address", returns="float", example="-89.6501", aliases=("lon", "lng"))
+@generator("longitude", category="address", returns="float", example="-89.6501", aliases=("lon", "lng"),
+           facts=Facts(range=lambda _p: (-180.0, 180.0)))
 def longitude(ctx: GenContext, *, group: str = "address", jitter: float = 0.0) -> pa.Array:
     """Longitude of the group's place (jitter=scatter radius in km, same draw as latitude)."""
     sctx, table, idx = place_index(ctx, group)
@@ -502,7 +522,8 @@ def longitude(ctx: GenContext, *, group: str = "address", jitter: float = 0.0) -
 
 
 @generator("address_timezone", category="address", returns="string", example="America/Chicago",
-           aliases=("place_timezone",))
+           aliases=("place_timezone",),
+           facts=NO_FACTS)
 def address_timezone(ctx: GenContext, *, group: str = "address") -> pa.Array:
     """IANA time zone of the group's place (agrees with its city and coordinates)."""
     _, table, idx = place_index(ctx, group)
@@ -532,7 +553,8 @@ def _own_country(locale: str) -> tuple[str, str, str]:
     return COUNTRY_NAMES.get(locale, names[i].as_py()), cc, iso3[i].as_py()
 
 
-@generator("country", category="address", returns="string", example="United States")
+@generator("country", category="address", returns="string", example="United States",
+           facts=NO_FACTS)
 def country(ctx: GenContext, *, group: str = "address", random: bool = False) -> pa.Array:
     """Country of the address: the locale's own, in its language (random=true: any country).
 
@@ -543,7 +565,8 @@ def country(ctx: GenContext, *, group: str = "address", random: bool = False) ->
     return strings.take(pa.array([_own_country(ctx.locale)[0]]), np.zeros(len(ctx), dtype=np.int64))
 
 
-@generator("country_code", category="address", returns="string", example="US")
+@generator("country_code", category="address", returns="string", example="US",
+           facts=Facts(regex=lambda p, _l: r"^[A-Z]{3}$" if p["alpha3"] else r"^[A-Z]{2}$"))
 def country_code(ctx: GenContext, *, group: str = "address", random: bool = False,
                  alpha3: bool = False) -> pa.Array:
     """ISO 3166-1 country code (alpha-2, or alpha3=true); random=true agrees with country(random=true)."""
@@ -554,7 +577,8 @@ def country_code(ctx: GenContext, *, group: str = "address", random: bool = Fals
 
 
 @generator("full_address", category="address", returns="string",
-           example="742 Maple Avenue, Springfield, IL 62704", aliases=("address",))
+           example="742 Maple Avenue, Springfield, IL 62704", aliases=("address",),
+           facts=NO_FACTS)
 def full_address(ctx: GenContext, *, group: str = "address", sep: str = ", ", secondary: float = 0.0,
                  with_country: bool = False) -> pa.Array:
     """Complete postal address in the locale's layout, agreeing with the group's other columns.

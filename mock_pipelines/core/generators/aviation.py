@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mock_pipelines.core import strings
+from mock_pipelines.core.facts import NO_FACTS, Facts
 from mock_pipelines.core.generators.identifiers import fill_pattern
 from mock_pipelines.core.registry import GenContext, generator
 from mock_pipelines.core.vocab import WeightedIndex
@@ -75,7 +76,8 @@ def _airport(ctx: GenContext, field: str, group: str | None, country: str | None
     return arrays[field].take(pa.array(idx, type=pa.int64()))
 
 
-@generator("airport_iata", category="aviation", returns="string", example="FRA", aliases=("airport_code",))
+@generator("airport_iata", category="aviation", returns="string", example="FRA", aliases=("airport_code",),
+           facts=Facts(regex=lambda _p, _l: r"^[A-Z]{3}$"))
 def airport_iata(ctx: GenContext, *, group: str | None = "airport", country: str | None = None,
                  local: bool = False) -> pa.Array:
     """IATA airport codes, busy hubs most often; local=true keeps to the locale's country."""
@@ -83,28 +85,32 @@ def airport_iata(ctx: GenContext, *, group: str | None = "airport", country: str
 
 
 @generator("airport_name", category="aviation", returns="string", example="Frankfurt am Main International Airport",
-           aliases=("airport",))
+           aliases=("airport",),
+           facts=NO_FACTS)
 def airport_name(ctx: GenContext, *, group: str | None = "airport", country: str | None = None,
                  local: bool = False) -> pa.Array:
     """Airport names, matching airport_iata / airport_city of the same group row by row."""
     return _airport(ctx, "name", group, country, local)
 
 
-@generator("airport_city", category="aviation", returns="string", example="Frankfurt am Main")
+@generator("airport_city", category="aviation", returns="string", example="Frankfurt am Main",
+           facts=NO_FACTS)
 def airport_city(ctx: GenContext, *, group: str | None = "airport", country: str | None = None,
                  local: bool = False) -> pa.Array:
     """The city an airport serves, matching airport_iata of the same group."""
     return _airport(ctx, "city", group, country, local)
 
 
-@generator("airport_country", category="aviation", returns="string", example="DE")
+@generator("airport_country", category="aviation", returns="string", example="DE",
+           facts=NO_FACTS)
 def airport_country(ctx: GenContext, *, group: str | None = "airport", country: str | None = None,
                     local: bool = False) -> pa.Array:
     """ISO country code of an airport, matching airport_iata of the same group."""
     return _airport(ctx, "country", group, country, local)
 
 
-@generator("airport_timezone", category="aviation", returns="string", example="Europe/Berlin")
+@generator("airport_timezone", category="aviation", returns="string", example="Europe/Berlin",
+           facts=NO_FACTS)
 def airport_timezone(ctx: GenContext, *, group: str | None = "airport", country: str | None = None,
                      local: bool = False) -> pa.Array:
     """IANA time zone of an airport, matching airport_iata of the same group."""
@@ -147,21 +153,24 @@ def _airline_index(ctx: GenContext, group: str | None) -> tuple[pa.Array, tuple]
     return pa.array(idx, type=pa.int64()), table
 
 
-@generator("airline", category="aviation", returns="string", example="Lufthansa", aliases=("airline_name",))
+@generator("airline", category="aviation", returns="string", example="Lufthansa", aliases=("airline_name",),
+           facts=NO_FACTS)
 def airline(ctx: GenContext, *, group: str | None = "airline") -> pa.Array:
     """Airline names, the locale's own carriers more often; matches airline_code / flight_number of the group."""
     idx, (_, names, _) = _airline_index(ctx, group)
     return names.take(idx)
 
 
-@generator("airline_code", category="aviation", returns="string", example="LH")
+@generator("airline_code", category="aviation", returns="string", example="LH",
+           facts=NO_FACTS)
 def airline_code(ctx: GenContext, *, group: str | None = "airline") -> pa.Array:
     """Two-character IATA airline designators, matching airline of the same group."""
     idx, (codes, _, _) = _airline_index(ctx, group)
     return codes.take(idx)
 
 
-@generator("flight_number", category="aviation", returns="string", example="LH401")
+@generator("flight_number", category="aviation", returns="string", example="LH401",
+           facts=NO_FACTS)
 def flight_number(ctx: GenContext, *, group: str | None = "airline") -> pa.Array:
     """Flight numbers: the airline's IATA code and 1-4 digits (short numbers more common)."""
     idx, (codes, _, _) = _airline_index(ctx, group)
@@ -178,7 +187,8 @@ _AIRCRAFT = {"Boeing 737-800": 14, "Airbus A320neo": 10, "Airbus A321neo": 8, "A
 
 
 @generator("aircraft_model", category="aviation", returns="string", example="Airbus A320neo",
-           aliases=("aircraft_type",))
+           aliases=("aircraft_type",),
+           facts=NO_FACTS)
 def aircraft_model(ctx: GenContext) -> pa.Array:
     """Commercial aircraft models weighted like the active airline fleet."""
     w = np.array(list(_AIRCRAFT.values()))
@@ -197,7 +207,8 @@ _REGISTRATIONS = {
 
 
 @generator("tail_number", category="aviation", returns="string", example="D-AIMA",
-           aliases=("aircraft_registration",))
+           aliases=("aircraft_registration",),
+           facts=NO_FACTS)
 def tail_number(ctx: GenContext, *, country: str | None = None) -> pa.Array:
     """Aircraft registrations in the format of the locale's (or given) country: N-numbers, D-AIMA, JA801A."""
     code = (country or ctx.locale.split("_")[-1]).upper()
@@ -215,7 +226,8 @@ def tail_number(ctx: GenContext, *, country: str | None = None) -> pa.Array:
 
 
 @generator("seat", category="aviation", returns="string", example="23C", aliases=("seat_number",),
-           supports_unique=True, capacity=lambda p, _l: int(p.get("rows", 32)) * len(str(p.get("letters", "ABCDEF"))))
+           supports_unique=True, capacity=lambda p, _l: int(p.get("rows", 32)) * len(str(p.get("letters", "ABCDEF"))),
+           facts=NO_FACTS)
 def seat(ctx: GenContext, *, rows: int = 32, letters: str = "ABCDEF",
          cabin: Literal["any", "front", "back"] = "any") -> pa.Array:
     """Seat numbers: a row 1..rows and a seat letter ('23C'); cabin favours the front or back rows."""

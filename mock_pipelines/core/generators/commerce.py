@@ -13,13 +13,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mock_pipelines.core import strings
-from mock_pipelines.core.generators.finance import bounded_lognormal, country_of
+from mock_pipelines.core.facts import NO_FACTS, Categorical, Facts, Poisson
+from mock_pipelines.core.generators.finance import amount_model, bounded_lognormal, country_of
 from mock_pipelines.core.generators.identifiers import (
     digit_matrix,
     fill_pattern,
     gtin_check_digit,
     int_digits,
     pattern_capacity,
+    pattern_regex,
 )
 from mock_pipelines.core.generators.numeric import poisson_from_uniform
 from mock_pipelines.core.locales.commerce import GS1_PREFIXES
@@ -180,7 +182,8 @@ def _name_parts(lang: str) -> tuple[pa.Array, pa.Array, pa.Array, np.ndarray, in
 # ---- generators -------------------------------------------------------------------------------------------
 
 @generator("product_name", category="commerce", returns="string", example="Ergonomic Steel Chair",
-           aliases=("product",))
+           aliases=("product",),
+           facts=NO_FACTS)
 def product_name(ctx: GenContext) -> pa.Array:
     """Product names: adjective + material + product, grammatical in en/de/fr/ja."""
     lang = _lang(ctx.locale)
@@ -199,26 +202,30 @@ def product_name(ctx: GenContext) -> pa.Array:
 
 @generator("product_category", category="commerce", returns="string", example="Home & Kitchen",
            aliases=("department",), supports_unique=True,
-           capacity=lambda _p, locale: len(_LEXICON[_lang(locale)]["categories"]))
+           capacity=lambda _p, locale: len(_LEXICON[_lang(locale)]["categories"]),
+           facts=NO_FACTS)
 def product_category(ctx: GenContext) -> pa.Array:
     """Retail departments / product categories in the locale's language."""
     vocab = vocabulary("commerce.categories", ctx.locale)
     return vocab.unique_sample(ctx) if ctx.unique else vocab.sample(ctx)
 
 
-@generator("color_name", category="commerce", returns="string", example="Navy", aliases=("color", "colour"))
+@generator("color_name", category="commerce", returns="string", example="Navy", aliases=("color", "colour"),
+           facts=NO_FACTS)
 def color_name(ctx: GenContext) -> pa.Array:
     """Colour names as shown on product pages, in the locale's language."""
     return vocabulary("commerce.colors", ctx.locale).sample(ctx)
 
 
-@generator("material", category="commerce", returns="string", example="Leather")
+@generator("material", category="commerce", returns="string", example="Leather",
+           facts=NO_FACTS)
 def material(ctx: GenContext) -> pa.Array:
     """Product materials (wood, steel, cotton, ...) in the locale's language."""
     return vocabulary("commerce.materials", ctx.locale).sample(ctx)
 
 
-@generator("price", category="commerce", returns="decimal", example="24.99")
+@generator("price", category="commerce", returns="decimal", example="24.99",
+           facts=Facts(range=lambda p: (p["min"], p["max"]), model=amount_model))
 def price(ctx: GenContext, *, min: float = 0.99, max: float = 999.99,
           distribution: Literal["lognormal", "uniform"] = "lognormal", median: float | None = None,
           charm: bool = False) -> pa.Array:
@@ -235,7 +242,8 @@ def price(ctx: GenContext, *, min: float = 0.99, max: float = 999.99,
 
 
 @generator("sku", category="commerce", returns="string", example="KX-482193", aliases=("stock_code",),
-           supports_unique=True, capacity=lambda p, _l: pattern_capacity(str(p.get("format", "??-######"))))
+           supports_unique=True, capacity=lambda p, _l: pattern_capacity(str(p.get("format", "??-######"))),
+           facts=Facts(regex=lambda p, _l: pattern_regex(str(p["format"]))))
 def sku(ctx: GenContext, *, format: str = "??-######") -> pa.Array:
     """Stock-keeping units from a pattern ('#' digit, '?' letter, '*' either); unique=true for a catalogue."""
     return fill_pattern(ctx, format)
@@ -247,7 +255,8 @@ def _gs1_prefixes(locale: str) -> np.ndarray:
 
 @generator("ean13", category="commerce", returns="string", example="4006381333931",
            aliases=("barcode", "ean", "gtin13"), supports_unique=True,
-           capacity=lambda _p, locale: len(_gs1_prefixes(locale)) * 10**9)
+           capacity=lambda _p, locale: len(_gs1_prefixes(locale)) * 10**9,
+           facts=Facts(regex=lambda _p, _l: r"^[0-9]{13}$"))
 def ean13(ctx: GenContext) -> pa.Array:
     """EAN-13 barcodes with the locale's GS1 country prefix and a valid check digit."""
     prefixes = _gs1_prefixes(ctx.locale)
@@ -263,7 +272,10 @@ def ean13(ctx: GenContext) -> pa.Array:
     return strings.from_bytes_matrix(48 + digits)
 
 
-@generator("quantity", category="commerce", returns="int", example="2", aliases=("qty",))
+@generator("quantity", category="commerce", returns="int", example="2", aliases=("qty",),
+           facts=Facts(range=lambda p: (1, p["max"]),
+                        model=lambda p: Poisson(max(0.0, float(p["mean"]) - 1.0), 1, None, p["max"],
+                                                f"quantity(mean={p['mean']:g})")))
 def quantity(ctx: GenContext, *, mean: float = 1.8, max: int | None = None) -> pa.Array:
     """Order-line quantities: positive integers, 1 most often (1 + Poisson(mean - 1))."""
     values = 1 + poisson_from_uniform(ctx.uniform(), float(np.maximum(0.0, mean - 1.0)))
@@ -275,7 +287,9 @@ def quantity(ctx: GenContext, *, mean: float = 1.8, max: int | None = None) -> p
 _RATING_WEIGHTS = (0.10, 0.05, 0.08, 0.17, 0.60)  # 1..5 stars: the J-shaped curve of product reviews
 
 
-@generator("rating", category="commerce", returns="int", example="5", aliases=("stars",))
+@generator("rating", category="commerce", returns="int", example="5", aliases=("stars",),
+           facts=Facts(range=lambda p: (1, 5), model=lambda p: Categorical(
+               {i + 1: float(w) for i, w in enumerate(p["weights"] or _RATING_WEIGHTS)}, "rating weights")))
 def rating(ctx: GenContext, *, weights: list[float] | None = None) -> pa.Array:
     """Star ratings 1-5 with the J-shaped distribution of real reviews (or your 5 weights)."""
     w = np.asarray(weights if weights is not None else _RATING_WEIGHTS, dtype=np.float64)

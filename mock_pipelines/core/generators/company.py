@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 
 from mock_pipelines.core import strings
+from mock_pipelines.core.facts import NO_FACTS, Facts
 from mock_pipelines.core.generators.person import last_names
 from mock_pipelines.core.generators.templating import Coded, coded, counted, render, usable_formats
 from mock_pipelines.core.locales.company import DEPARTMENTS
@@ -54,7 +55,8 @@ def _company_field(ctx: GenContext, name: str, k: int) -> Coded:
 
 
 @generator("company", category="company", returns="string", example="Johnson, Miller and Wong",
-           aliases=("company_name", "employer"))
+           aliases=("company_name", "employer"),
+           facts=NO_FACTS)
 def company(ctx: GenContext) -> pa.Array:
     """Company name in the locale's styles and legal forms (Smith LLC, Müller GmbH, Martin SARL)."""
     formats = usable_formats(faker_attr("company", ctx.locale, "formats"),
@@ -64,7 +66,8 @@ def company(ctx: GenContext) -> pa.Array:
 
 
 @generator("company_suffix", category="company", returns="string", example="LLC",
-           aliases=("legal_form",))
+           aliases=("legal_form",),
+           facts=NO_FACTS)
 def company_suffix(ctx: GenContext) -> pa.Array:
     """Legal-form suffix of the locale (Inc, LLC, GmbH, AG, SARL; ja_JP: 株式会社…)."""
     name = "company.prefix" if ctx.locale == "ja_JP" else "company.suffix"
@@ -72,7 +75,8 @@ def company_suffix(ctx: GenContext) -> pa.Array:
 
 
 @generator("catch_phrase", category="company", returns="string",
-           example="Configurable multi-tasking knowledge user", aliases=("slogan",))
+           example="Configurable multi-tasking knowledge user", aliases=("slogan",),
+           facts=NO_FACTS)
 def catch_phrase(ctx: GenContext) -> pa.Array:
     """Marketing slogan (English word lists; fr_FR has its own phrases)."""
     try:
@@ -91,7 +95,8 @@ def catch_phrase(ctx: GenContext) -> pa.Array:
 
 
 @generator("bs", category="company", returns="string", example="streamline scalable synergies",
-           aliases=("business_buzzwords",))
+           aliases=("business_buzzwords",),
+           facts=NO_FACTS)
 def bs(ctx: GenContext) -> pa.Array:
     """Business buzzword phrase: verb, adjective, noun (English)."""
     return strings.concat([vocabulary(f"company.bs.{i}", ctx.locale).sample(ctx, i) for i in range(3)], sep=" ")
@@ -103,7 +108,8 @@ def _departments(locale: str) -> Sequence[str]:
 
 
 @generator("department", category="company", returns="string", example="Marketing", supports_unique=True,
-           capacity=lambda _p, loc: len(vocabulary("company.department", loc)))
+           capacity=lambda _p, loc: len(vocabulary("company.department", loc)),
+           facts=NO_FACTS)
 def department(ctx: GenContext) -> pa.Array:
     """Department of a company, in the locale's language."""
     vocab = vocabulary("company.department", ctx.locale)
@@ -126,7 +132,8 @@ def _industries(_locale: str) -> Sequence[str]:
 
 
 @generator("industry", category="company", returns="string", example="Manufacturing", supports_unique=True,
-           capacity=lambda _p, loc: len(vocabulary("company.industry", loc)))
+           capacity=lambda _p, loc: len(vocabulary("company.industry", loc)),
+           facts=NO_FACTS)
 def industry(ctx: GenContext) -> pa.Array:
     """Industry / sector of a business (English, NAICS-like sectors)."""
     vocab = vocabulary("company.industry", ctx.locale)
@@ -144,7 +151,8 @@ _EIN_PREFIXES = np.array([
 
 @generator("ein", category="company", returns="string", example="12-3456789",
            aliases=("employer_identification_number", "tax_id"), supports_unique=True,
-           capacity=lambda _p, _l: len(_EIN_PREFIXES) * 10**7)
+           capacity=lambda _p, _l: len(_EIN_PREFIXES) * 10**7,
+           facts=Facts(regex=lambda _p, _l: r"^[0-9]{2}-[0-9]{7}$"))
 def ein(ctx: GenContext) -> pa.Array:
     """US Employer Identification Number ##-####### with a valid IRS prefix (any locale)."""
     space = len(_EIN_PREFIXES) * 10**7

@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 
 from mock_pipelines.core import random as rnd
 from mock_pipelines.core import strings
+from mock_pipelines.core.facts import NO_FACTS, Bound, Facts, Params
 from mock_pipelines.core.registry import COLUMN_REF, GenContext, generator
 from mock_pipelines.core.vocab import WeightedIndex, faker_attr, source, vocabulary
 
@@ -149,8 +150,19 @@ def _date_capacity(params: Any, _locale: str) -> int | None:
         return None
 
 
+def _day(value: Any) -> dt.datetime:
+    """A date bound as the datetime at its midnight (how range rules compare date columns)."""
+    d = to_date(value)
+    return dt.datetime(d.year, d.month, d.day)
+
+
+def _instant(value: Any, end: bool = False) -> dt.datetime:
+    return dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=to_micros(value, end=end))
+
+
 @generator("date", category="datetime", returns="date", example="2023-06-14", aliases=("date_between",),
-           supports_unique=True, capacity=_date_capacity)
+           supports_unique=True, capacity=_date_capacity,
+           facts=Facts(range=lambda p: (None, None) if p["after"] else (_day(p["start"]), _day(p["end"]))))
 def date(ctx: GenContext, *, start: DateLike = "2020-01-01", end: DateLike = "2024-12-31",
          weekday_weights: list[float] | None = None, after: OptionalColumnRef = None,
          max_delay_days: int = 30) -> pa.Array:
@@ -210,7 +222,9 @@ def _ts_capacity(params: Any, _locale: str) -> int | None:
 
 
 @generator("timestamp", category="datetime", returns="timestamp", example="2023-06-14 09:41:27.381920",
-           aliases=("datetime", "date_time"), supports_unique=True, capacity=_ts_capacity)
+           aliases=("datetime", "date_time"), supports_unique=True, capacity=_ts_capacity,
+           facts=Facts(range=lambda p: (None, None) if p["after"] else (_instant(p["start"]),
+                                                                   _instant(p["end"], end=True))))
 def timestamp(ctx: GenContext, *, start: DateTimeLike = "2020-01-01", end: DateTimeLike = "2024-12-31 23:59:59",
               weekday_weights: list[float] | None = None, hour_weights: list[float] | None = None,
               after: OptionalColumnRef = None, min_delay_days: float = 0.0,
@@ -246,7 +260,9 @@ def timestamp(ctx: GenContext, *, start: DateTimeLike = "2020-01-01", end: DateT
     return pa.array(values, type=pa.timestamp("us"))
 
 
-@generator("unix_time", category="datetime", returns="int", example="1686735687", aliases=("epoch",))
+@generator("unix_time", category="datetime", returns="int", example="1686735687", aliases=("epoch",),
+           facts=Facts(range=lambda p: (to_micros(p["start"]) // 1_000_000,
+                                    to_micros(p["end"], end=True) // 1_000_000)))
 def unix_time(ctx: GenContext, *, start: DateTimeLike = "2020-01-01",
               end: DateTimeLike = "2024-12-31 23:59:59") -> pa.Array:
     """Unix epoch seconds uniform in [start, end]."""
@@ -276,7 +292,18 @@ def _shift_years_np(days: np.ndarray, years: int) -> np.ndarray:
     return (moved.astype("datetime64[D]").astype(np.int64) + np.minimum(day_of_month, length - 1))
 
 
-@generator("date_of_birth", category="datetime", returns="date", example="1987-03-22", aliases=("dob", "birthdate"))
+def _birth_range(p: Params) -> tuple[Bound, Bound]:
+    """The age on the reference date is within [min_age, max_age] (no fixed bounds when the age is taken
+    on the date of another column, ``at:``)."""
+    if p["at"]:
+        return None, None
+    ref = to_date(p["reference"])
+    earliest = _shift_years(ref, -(int(p["max_age"]) + 1)) + dt.timedelta(days=1)
+    return _day(earliest), _day(_shift_years(ref, -int(p["min_age"])))
+
+
+@generator("date_of_birth", category="datetime", returns="date", example="1987-03-22", aliases=("dob", "birthdate"),
+           facts=Facts(range=_birth_range))
 def date_of_birth(ctx: GenContext, *, min_age: int = 18, max_age: int = 90,
                   reference: DateLike = "2025-01-01", at: OptionalColumnRef = None) -> pa.Array:
     """Birth dates: the age on the reference date (or on the date of column ``at``) is in [min_age, max_age].
@@ -301,7 +328,8 @@ def date_of_birth(ctx: GenContext, *, min_age: int = 18, max_age: int = 90,
 
 
 @generator("year", category="datetime", returns="int", example="2019", supports_unique=True,
-           capacity=lambda p, _l: int(p.get("max", 2024)) - int(p.get("min", 1990)) + 1)
+           capacity=lambda p, _l: int(p.get("max", 2024)) - int(p.get("min", 1990)) + 1,
+           facts=Facts(range=lambda p: (p["min"], p["max"])))
 def year(ctx: GenContext, *, min: int = 1990, max: int = 2024) -> pa.Array:
     """Calendar years uniform in [min, max]."""
     span = max - min + 1
@@ -314,7 +342,8 @@ def year(ctx: GenContext, *, min: int = 1990, max: int = 2024) -> pa.Array:
 _TWO_DIGITS = np.array([[ord(f"{i:02d}"[0]), ord(f"{i:02d}"[1])] for i in range(100)], dtype=np.uint8)
 
 
-@generator("time", category="datetime", returns="string", example="14:07:52", aliases=("time_of_day",))
+@generator("time", category="datetime", returns="string", example="14:07:52", aliases=("time_of_day",),
+           facts=Facts(regex=lambda _p, _l: r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$"))
 def time(ctx: GenContext, *, hour_weights: list[float] | None = None) -> pa.Array:
     """Times of day as 'HH:MM:SS', optionally weighted by hour (24 weights)."""
     hw = _weights(hour_weights, 24, "hour_weights")
@@ -362,14 +391,16 @@ def _pick(ctx: GenContext, size: int, weights: list[float] | None, what: str) ->
     return ctx.integers(size) if w is None else _inverse_cdf(w, ctx.uniform())
 
 
-@generator("day_of_week", category="datetime", returns="string", example="Wednesday", aliases=("weekday",))
+@generator("day_of_week", category="datetime", returns="string", example="Wednesday", aliases=("weekday",),
+           facts=NO_FACTS)
 def day_of_week(ctx: GenContext, *, weights: list[float] | None = None) -> pa.Array:
     """Weekday names in the locale's language (weights Mon..Sun optional)."""
     names = vocabulary("datetime.day_names", ctx.locale).values
     return names.take(pa.array(_pick(ctx, 7, weights, "weights"), type=pa.int64()))
 
 
-@generator("month_name", category="datetime", returns="string", example="September")
+@generator("month_name", category="datetime", returns="string", example="September",
+           facts=NO_FACTS)
 def month_name(ctx: GenContext, *, weights: list[float] | None = None) -> pa.Array:
     """Month names in the locale's language (weights Jan..Dec optional)."""
     names = vocabulary("datetime.month_names", ctx.locale).values
@@ -392,14 +423,16 @@ def _local_timezones(locale: str) -> list[str]:
     return zones or ["UTC"]
 
 
-@generator("timezone", category="datetime", returns="string", example="Europe/Berlin", aliases=("tz",))
+@generator("timezone", category="datetime", returns="string", example="Europe/Berlin", aliases=("tz",),
+           facts=NO_FACTS)
 def timezone(ctx: GenContext, *, local: bool = False) -> pa.Array:
     """IANA time-zone names (all countries, or with local=true those of the locale's country)."""
     name = "datetime.local_timezones" if local else "datetime.timezones"
     return vocabulary(name, ctx.locale).sample(ctx)
 
 
-@generator("duration_seconds", category="datetime", returns="int", example="742")
+@generator("duration_seconds", category="datetime", returns="int", example="742",
+           facts=Facts(range=lambda p: (p["min"], p["max"])))
 def duration_seconds(ctx: GenContext, *, median: float = 300.0, sigma: float = 1.0, min: int = 1,
                      max: int | None = None) -> pa.Array:
     """Durations in whole seconds, log-normal around a median (session lengths, call times, job runtimes)."""

@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from mock_pipelines.core import strings
+from mock_pipelines.core.facts import NO_FACTS, BoundedLogNormal, Facts, Params, Uniform, ValueModel
 from mock_pipelines.core.generators.datetime import to_date
 from mock_pipelines.core.generators.identifiers import (
     LUHN_DOUBLED,
@@ -65,6 +66,26 @@ def _phi(x: float) -> float:
     return 0.5 * (1 + math.erf(x / math.sqrt(2)))
 
 
+def _lognormal_shape(lo: float, hi: float, median: float | None, sigma: float | None) -> tuple[float, float]:
+    """(mu, sigma) of the log-normal on (x - lo + 1) that :func:`bounded_lognormal` truncates to [lo, hi]."""
+    top = math.log(hi - lo + 1)
+    mu = math.log(max(median - lo + 1, 1.0)) if median is not None else top / 2
+    return mu, float(sigma) if sigma else top / 4
+
+
+def amount_model(p: Params) -> ValueModel | None:
+    """What price and amount draw: uniform, or the bounded log-normal (rounded to cents afterwards, and
+    price's charm moves values to .99, so the model is drawn in the report but not tested)."""
+    lo, hi = float(p["min"]), float(p["max"])
+    if hi <= lo:
+        return None
+    if p["distribution"] == "uniform":
+        return Uniform(lo, hi, exact=False)
+    median = p.get("median")
+    mu, sigma = _lognormal_shape(lo, hi, median, p.get("sigma"))
+    return BoundedLogNormal(lo, hi, mu, sigma, median)
+
+
 def bounded_lognormal(u: np.ndarray, lo: float, hi: float, median: float | None = None,
                       sigma: float | None = None) -> np.ndarray:
     """Right-skewed values in [lo, hi]: a log-normal on (x - lo + 1) truncated exactly by inverse CDF.
@@ -75,8 +96,7 @@ def bounded_lognormal(u: np.ndarray, lo: float, hi: float, median: float | None 
     if hi <= lo:
         return np.full(len(u), float(lo))
     top = math.log(hi - lo + 1)
-    mu = math.log(max(median - lo + 1, 1.0)) if median is not None else top / 2
-    s = float(sigma) if sigma else top / 4
+    mu, s = _lognormal_shape(lo, hi, median, sigma)
     pa_, pb = _phi((0 - mu) / s), _phi((top - mu) / s)
     z = ndtri(pa_ + u * (pb - pa_))
     return np.clip(lo + np.exp(mu + s * z) - 1, lo, hi)
@@ -155,7 +175,8 @@ def _group4(matrix: np.ndarray) -> np.ndarray:
 
 
 @generator("iban", category="finance", returns="string", example="DE89370400440532013000",
-           supports_unique=True, capacity=_bban_capacity)
+           supports_unique=True, capacity=_bban_capacity,
+           facts=Facts(regex=lambda p, _l: None if p["formatted"] else r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}$"))
 def iban(ctx: GenContext, *, country: str | None = None, formatted: bool = False) -> pa.Array:
     """IBANs with valid ISO 13616 mod-97 check digits, country from the locale (GB where there is none)."""
     code = _iban_country(ctx.locale, country)
@@ -174,7 +195,8 @@ def iban(ctx: GenContext, *, country: str | None = None, formatted: bool = False
 
 
 @generator("bban", category="finance", returns="string", example="370400440532013000",
-           supports_unique=True, capacity=_bban_capacity)
+           supports_unique=True, capacity=_bban_capacity,
+           facts=NO_FACTS)
 def bban(ctx: GenContext, *, country: str | None = None) -> pa.Array:
     """Basic bank account numbers in the national format of the locale's country (GB where none)."""
     code = _iban_country(ctx.locale, country)
@@ -182,7 +204,8 @@ def bban(ctx: GenContext, *, country: str | None = None) -> pa.Array:
     return strings.from_bytes_matrix(_IBAN_CHARS[values])
 
 
-@generator("swift", category="finance", returns="string", example="DEUTDEFF500", aliases=("bic", "swift_code"))
+@generator("swift", category="finance", returns="string", example="DEUTDEFF500", aliases=("bic", "swift_code"),
+           facts=Facts(regex=lambda _p, _l: r"^[A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?$"))
 def swift(ctx: GenContext, *, length: Literal[8, 11] = 11, country: str | None = None) -> pa.Array:
     """SWIFT/BIC codes: 4-letter bank, the country (from the locale), 2-char location, optional branch."""
     code = (country or country_of(ctx.locale)).upper()[:2]
@@ -203,7 +226,8 @@ def swift(ctx: GenContext, *, length: Literal[8, 11] = 11, country: str | None =
 
 
 @generator("account_number", category="finance", returns="string", example="0012345678",
-           supports_unique=True, capacity=lambda p, _l: 10 ** int(p.get("length", 10)))
+           supports_unique=True, capacity=lambda p, _l: 10 ** int(p.get("length", 10)),
+           facts=Facts(regex=lambda p, _l: f"^[0-9]{{{int(p['length'])}}}$"))
 def account_number(ctx: GenContext, *, length: int = 10) -> pa.Array:
     """Bank account numbers: fixed-length digit strings (unique=true gives distinct numbers)."""
     if not 1 <= length <= 34:
@@ -211,7 +235,8 @@ def account_number(ctx: GenContext, *, length: int = 10) -> pa.Array:
     return strings.from_bytes_matrix(48 + placeholder_values(ctx, "#" * length).astype(np.uint8))
 
 
-@generator("routing_number", category="finance", returns="string", example="021000021", aliases=("aba",))
+@generator("routing_number", category="finance", returns="string", example="021000021", aliases=("aba",),
+           facts=Facts(regex=lambda _p, _l: r"^[0-9]{9}$"))
 def routing_number(ctx: GenContext) -> pa.Array:
     """US ABA routing transit numbers (9 digits, Federal Reserve prefix, valid 3-7-1 checksum)."""
     # Prefix 01-12 (Federal Reserve districts) or 21-32 (thrifts).
@@ -301,7 +326,8 @@ def _card_entries(ctx: GenContext, issuer: str, group: str | None) -> tuple[_Car
 
 
 @generator("credit_card_number", category="finance", returns="string", example="4539578763621486",
-           aliases=("card_number", "pan"), supports_unique=True, capacity=_card_capacity)
+           aliases=("card_number", "pan"), supports_unique=True, capacity=_card_capacity,
+           facts=Facts(regex=lambda _p, _l: r"^[0-9]{12,19}$"))
 def credit_card_number(ctx: GenContext, *, issuer: Issuer = "any", group: str | None = None) -> pa.Array:
     """Payment card numbers with real issuer prefixes and lengths and a valid Luhn check digit.
 
@@ -344,7 +370,8 @@ def credit_card_number(ctx: GenContext, *, issuer: Issuer = "any", group: str | 
 
 
 @generator("credit_card_provider", category="finance", returns="string", example="Visa",
-           aliases=("card_type", "card_network"))
+           aliases=("card_type", "card_network"),
+           facts=NO_FACTS)
 def credit_card_provider(ctx: GenContext, *, issuer: Issuer = "any", group: str | None = None) -> pa.Array:
     """Card network names (Visa, Mastercard, ...) in the locale's mix; share ``group`` with card numbers."""
     table, entry = _card_entries(ctx, issuer, group)
@@ -352,7 +379,8 @@ def credit_card_provider(ctx: GenContext, *, issuer: Issuer = "any", group: str 
     return labels.take(pa.array(table.issuer[entry], type=pa.int64()))
 
 
-@generator("cvv", category="finance", returns="string", example="482", aliases=("cvc", "security_code"))
+@generator("cvv", category="finance", returns="string", example="482", aliases=("cvc", "security_code"),
+           facts=Facts(regex=lambda _p, _l: r"^[0-9]{3,4}$"))
 def cvv(ctx: GenContext, *, issuer: Issuer = "any", group: str | None = None) -> pa.Array:
     """Card security codes: 3 digits, 4 for American Express (share ``group`` with the card number)."""
     table, entry = _card_entries(ctx, issuer, group)
@@ -364,7 +392,8 @@ def cvv(ctx: GenContext, *, issuer: Issuer = "any", group: str | None = None) ->
 
 
 @generator("credit_card_expire", category="finance", returns="string", example="08/28",
-           aliases=("card_expiry", "expiry_date"))
+           aliases=("card_expiry", "expiry_date"),
+           facts=Facts(regex=lambda _p, _l: r"^(?:0[1-9]|1[0-2])/[0-9]{2}$"))
 def credit_card_expire(ctx: GenContext, *, reference: dt.date | str = "2025-01-01", years: int = 5) -> pa.Array:
     """Card expiry dates 'MM/YY' within ``years`` after the reference date."""
     ref = to_date(reference)
@@ -416,21 +445,24 @@ def _currency_index(ctx: GenContext, local_share: float, group: str | None) -> t
     return np.minimum(idx, len(table[2]) - 1), table
 
 
-@generator("currency_code", category="finance", returns="string", example="EUR", aliases=("currency",))
+@generator("currency_code", category="finance", returns="string", example="EUR", aliases=("currency",),
+           facts=Facts(regex=lambda _p, _l: r"^[A-Z]{3}$"))
 def currency_code(ctx: GenContext, *, local_share: float = 0.7, group: str | None = None) -> pa.Array:
     """ISO 4217 codes: mostly the locale's own currency, then the majors, then the rest of the list."""
     idx, (codes, _, _) = _currency_index(ctx, local_share, group)
     return codes.take(pa.array(idx, type=pa.int64()))
 
 
-@generator("currency_name", category="finance", returns="string", example="Euro")
+@generator("currency_name", category="finance", returns="string", example="Euro",
+           facts=NO_FACTS)
 def currency_name(ctx: GenContext, *, local_share: float = 0.7, group: str | None = None) -> pa.Array:
     """Currency names (in the locale's language where Faker has them); share ``group`` with currency_code."""
     idx, (_, names, _) = _currency_index(ctx, local_share, group)
     return names.take(pa.array(idx, type=pa.int64()))
 
 
-@generator("amount", category="finance", returns="decimal", example="129.95", aliases=("money",))
+@generator("amount", category="finance", returns="decimal", example="129.95", aliases=("money",),
+           facts=Facts(range=lambda p: (p["min"], p["max"]), model=amount_model))
 def amount(ctx: GenContext, *, min: float = 1.0, max: float = 1000.0, decimals: int = 2,
            distribution: Literal["lognormal", "uniform"] = "lognormal", median: float | None = None,
            sigma: float | None = None) -> pa.Array:

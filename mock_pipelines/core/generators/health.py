@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mock_pipelines.core import strings
+from mock_pipelines.core.facts import NO_FACTS, Facts
 from mock_pipelines.core.generators.datetime import OptionalColumnRef
 from mock_pipelines.core.generators.identifiers import digit_matrix, int_digits, luhn_check_digit
 from mock_pipelines.core.locales.health import BMI_MEDIAN, HEIGHT
@@ -267,14 +268,16 @@ def _diagnosis(ctx: GenContext, group: str | None) -> pa.Array:
     return _cdf_index(_icd10()[2], source.uniform(31))
 
 
-@generator("icd10_code", category="health", returns="string", example="E11.9", aliases=("diagnosis_code",))
+@generator("icd10_code", category="health", returns="string", example="E11.9", aliases=("diagnosis_code",),
+           facts=Facts(regex=lambda _p, _l: r"^[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?$"))
 def icd10_code(ctx: GenContext, *, group: str | None = "diagnosis") -> pa.Array:
     """ICD-10-CM diagnosis codes, common ones most often; rows agree with icd10_description of the same group."""
     return _icd10()[0].take(_diagnosis(ctx, group))
 
 
 @generator("icd10_description", category="health", returns="string",
-           example="Type 2 diabetes mellitus without complications", aliases=("diagnosis",))
+           example="Type 2 diabetes mellitus without complications", aliases=("diagnosis",),
+           facts=NO_FACTS)
 def icd10_description(ctx: GenContext, *, group: str | None = "diagnosis") -> pa.Array:
     """ICD-10-CM diagnosis titles (US English), matching icd10_code of the same group row by row."""
     return _icd10()[1].take(_diagnosis(ctx, group))
@@ -290,7 +293,8 @@ _BLOOD_FREQ = {
 }
 
 
-@generator("blood_type", category="health", returns="string", example="A+", aliases=("blood_group",))
+@generator("blood_type", category="health", returns="string", example="A+", aliases=("blood_group",),
+           facts=Facts(regex=lambda _p, _l: r"^(?:A|B|AB|O)[+-]$"))
 def blood_type(ctx: GenContext) -> pa.Array:
     """ABO/Rh blood types at the population frequencies of the locale's country."""
     freq = np.array(_BLOOD_FREQ.get(ctx.locale.split("_")[-1], _BLOOD_FREQ["US"]))
@@ -422,7 +426,8 @@ def _medications() -> tuple[pa.Array, pa.Array, np.ndarray, np.ndarray]:
 
 
 @generator("medication", category="health", returns="string", example="Atorvastatin 20 mg tablet",
-           aliases=("drug",))
+           aliases=("drug",),
+           facts=NO_FACTS)
 def medication(ctx: GenContext, *, strength: bool = True) -> pa.Array:
     """Common generic medications with a typical strength and form (or the drug name only)."""
     names, full, cdf, owner = _medications()
@@ -448,7 +453,8 @@ def _choose(ctx: GenContext, table: dict[str, float], stream: int) -> tuple[pa.A
 
 
 @generator("dosage", category="health", returns="string", example="Take 1 tablet by mouth twice daily",
-           aliases=("sig", "dosage_instructions"))
+           aliases=("sig", "dosage_instructions"),
+           facts=NO_FACTS)
 def dosage(ctx: GenContext) -> pa.Array:
     """Prescription directions (sig): amount, unit, route and frequency."""
     amount, amount_idx = _choose(ctx, _DOSE_AMOUNTS, 0)
@@ -463,7 +469,8 @@ def dosage(ctx: GenContext) -> pa.Array:
 
 
 @generator("npi", category="health", returns="string", example="1245319599", aliases=("npi_number",),
-           supports_unique=True, capacity=lambda _p, _l: 2 * 10**8)
+           supports_unique=True, capacity=lambda _p, _l: 2 * 10**8,
+           facts=Facts(regex=lambda _p, _l: r"^[12][0-9]{9}$"))
 def npi(ctx: GenContext) -> pa.Array:
     """US National Provider Identifiers: 10 digits starting 1 or 2, Luhn check digit over the 80840 prefix."""
     n = len(ctx)
@@ -490,7 +497,8 @@ def _is_male(ctx: GenContext, sex: str) -> np.ndarray:
     return np.full(len(ctx), sex == "male")
 
 
-@generator("height_cm", category="health", returns="float", example="171.4", aliases=("height",))
+@generator("height_cm", category="health", returns="float", example="171.4", aliases=("height",),
+           facts=Facts(range=lambda p: (p["min"], p["max"])))
 def height_cm(ctx: GenContext, *, sex: Sex = "any", min: float = 140.0, max: float = 210.0) -> pa.Array:
     """Adult body height in cm (one decimal): normal around the locale's female/male means."""
     female_mean, male_mean = HEIGHT.get(ctx.locale.split("_")[-1], HEIGHT["US"])
@@ -499,7 +507,8 @@ def height_cm(ctx: GenContext, *, sex: Sex = "any", min: float = 140.0, max: flo
     return pa.array(np.round(np.clip(values, min, max), 1), type=pa.float64())
 
 
-@generator("weight_kg", category="health", returns="float", example="78.2", aliases=("weight",))
+@generator("weight_kg", category="health", returns="float", example="78.2", aliases=("weight",),
+           facts=Facts(range=lambda p: (p["min"], p["max"])))
 def weight_kg(ctx: GenContext, *, height: OptionalColumnRef = None, min: float = 35.0,
               max: float = 250.0) -> pa.Array:
     """Adult body weight in kg (one decimal) from a log-normal BMI, scaled by a height column if given."""
@@ -518,13 +527,18 @@ def weight_kg(ctx: GenContext, *, height: OptionalColumnRef = None, min: float =
     return pa.array(values, type=pa.float64(), mask=mask)
 
 
-@generator("heart_rate", category="health", returns="int", example="72", aliases=("pulse",))
+_HEART_RATE = (40, 180)  # beats per minute, resting
+
+
+@generator("heart_rate", category="health", returns="int", example="72", aliases=("pulse",),
+           facts=Facts(range=lambda _p: _HEART_RATE))
 def heart_rate(ctx: GenContext, *, mean: float = 74.0, sd: float = 11.0) -> pa.Array:
     """Resting heart rate in beats per minute (normal, clipped to 40-180)."""
-    return pa.array(np.clip(np.round(mean + sd * ctx.normal()), 40, 180).astype(np.int64), type=pa.int64())
+    return pa.array(np.clip(np.round(mean + sd * ctx.normal()), *_HEART_RATE).astype(np.int64), type=pa.int64())
 
 
-@generator("blood_pressure", category="health", returns="string", example="124/81", aliases=("bp",))
+@generator("blood_pressure", category="health", returns="string", example="124/81", aliases=("bp",),
+           facts=Facts(regex=lambda _p, _l: r"^[0-9]{2,3}/[0-9]{2,3}$"))
 def blood_pressure(ctx: GenContext) -> pa.Array:
     """Blood pressure readings 'systolic/diastolic' in mmHg, correlated like adult measurements."""
     systolic = np.clip(np.round(122 + 16 * ctx.normal(0)), 85, 210)
@@ -533,19 +547,27 @@ def blood_pressure(ctx: GenContext) -> pa.Array:
                                        strings.int_to_str(diastolic.astype(np.int64)), "/")
 
 
-@generator("body_temperature", category="health", returns="float", example="36.8", aliases=("temperature_c",))
+_BODY_TEMPERATURE = (34.5, 42.0)  # °C
+
+
+@generator("body_temperature", category="health", returns="float", example="36.8", aliases=("temperature_c",),
+           facts=Facts(range=lambda _p: _BODY_TEMPERATURE))
 def body_temperature(ctx: GenContext, *, fever_rate: float = 0.05) -> pa.Array:
     """Body temperature in °C (one decimal): normal around 36.8, a share of feverish readings."""
     base = 36.8 + 0.35 * ctx.normal(0)
     fever = ctx.uniform(1) < fever_rate
     values = np.where(fever, 38.0 + np.abs(0.7 * ctx.normal(2)), base)
-    return pa.array(np.round(np.clip(values, 34.5, 42.0), 1), type=pa.float64())
+    return pa.array(np.round(np.clip(values, *_BODY_TEMPERATURE), 1), type=pa.float64())
 
 
-@generator("oxygen_saturation", category="health", returns="int", example="97", aliases=("spo2",))
+_SPO2 = (80, 100)  # %
+
+
+@generator("oxygen_saturation", category="health", returns="int", example="97", aliases=("spo2",),
+           facts=Facts(range=lambda _p: _SPO2))
 def oxygen_saturation(ctx: GenContext) -> pa.Array:
     """Peripheral oxygen saturation SpO2 in % (mostly 95-100)."""
-    values = np.clip(np.round(100.4 - np.abs(2.2 * ctx.normal())), 80, 100)
+    values = np.clip(np.round(100.4 - np.abs(2.2 * ctx.normal())), *_SPO2)
     return pa.array(values.astype(np.int64), type=pa.int64())
 
 
@@ -555,7 +577,8 @@ _ALLERGIES = {"No known allergies": 50, "Penicillin": 10, "Sulfa drugs": 4, "Pea
               "Codeine": 1.5, "Mold": 1.5, "Contrast dye": 0.5, "Amoxicillin": 2}
 
 
-@generator("allergy", category="health", returns="string", example="Penicillin", aliases=("allergen",))
+@generator("allergy", category="health", returns="string", example="Penicillin", aliases=("allergen",),
+           facts=NO_FACTS)
 def allergy(ctx: GenContext) -> pa.Array:
     """Recorded allergies (drug, food, environmental), 'No known allergies' for about half the rows."""
     return _choose(ctx, _ALLERGIES, 0)[0]
@@ -566,7 +589,8 @@ _ENCOUNTER_TYPES = {"Office visit": 45, "Telehealth": 12, "Emergency": 10, "Inpa
 
 
 @generator("encounter_type", category="health", returns="string", example="Office visit",
-           aliases=("visit_type",))
+           aliases=("visit_type",),
+           facts=NO_FACTS)
 def encounter_type(ctx: GenContext) -> pa.Array:
     """Kinds of patient encounters weighted like ambulatory care (office visits most common)."""
     return _choose(ctx, _ENCOUNTER_TYPES, 0)[0]

@@ -8,6 +8,7 @@ pattern's mixed-radix positions).
 
 import datetime as dt
 import math
+import re
 from typing import Annotated
 
 import numpy as np
@@ -16,6 +17,7 @@ from pydantic import Field
 
 from mock_pipelines.core import random as rnd
 from mock_pipelines.core import strings
+from mock_pipelines.core.facts import Facts, Params
 from mock_pipelines.core.generators.datetime import to_micros
 from mock_pipelines.core.registry import GenContext, generator
 
@@ -264,8 +266,28 @@ def fill_pattern(ctx: GenContext, fmt: str, stream: int = 0, unique: bool | None
 
 # ---- generators -------------------------------------------------------------------------------------------
 
+_PLACEHOLDER_REGEX = {"#": "[0-9]", "?": "[A-Z]", "*": "[A-Z0-9]"}
+_HEX = "0-9a-f"
+
+
+def pattern_regex(fmt: str) -> str:
+    """'#' → [0-9], '?' → [A-Z], '*' → [A-Z0-9], anything else literal (a backslash escapes a placeholder)."""
+    return "^" + "".join(_PLACEHOLDER_REGEX[kind] if kind else re.escape(lit.decode("utf-8"))
+                         for kind, lit in parse_pattern(fmt)) + "$"
+
+
+def hex_regex(length: int, upper: bool = False) -> str:
+    return f"^[{'0-9A-F' if upper else _HEX}]{{{length}}}$"
+
+
+def _sequence_range(p: Params) -> tuple[int | None, int | None]:
+    start, step = p["start"], p["step"]
+    return (start, None) if step > 0 else (None, start) if step < 0 else (start, start)
+
+
 @generator("sequence", category="identifiers", returns="int", example="1001", aliases=("autoincrement", "serial"),
-           supports_unique=True, capacity=lambda p, _l: None if int(p.get("step", 1)) != 0 else 1)
+           supports_unique=True, capacity=lambda p, _l: None if int(p.get("step", 1)) != 0 else 1,
+           facts=Facts(range=_sequence_range))
 def sequence(ctx: GenContext, *, start: int = 1, step: int = 1) -> pa.Array:
     """Consecutive integers start, start+step, ... (row i gets start + i·step): surrogate keys."""
     return pa.array(start + ctx.rows.astype(np.int64) * step, type=pa.int64())
@@ -273,7 +295,8 @@ def sequence(ctx: GenContext, *, start: int = 1, step: int = 1) -> pa.Array:
 
 @generator("pattern", category="identifiers", returns="string", example="ORD-4821-KX",
            aliases=("bothify",), supports_unique=True,
-           capacity=lambda p, _l: pattern_capacity(str(p.get("format", ""))))
+           capacity=lambda p, _l: pattern_capacity(str(p.get("format", ""))),
+           facts=Facts(regex=lambda p, _l: pattern_regex(str(p["format"]))))
 def pattern(ctx: GenContext, *, format: Annotated[str, Field(min_length=1)]) -> pa.Array:
     """Codes from a template: '#' digit, '?' upper-case letter, '*' letter or digit, anything else literal."""
     return fill_pattern(ctx, format)
@@ -297,7 +320,8 @@ def _uuid_matrix(hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
 
 
 @generator("uuid4", category="identifiers", returns="uuid", example="3f2b8c1e-9a4d-4e7b-b1c2-5d6e7f8a9b0c",
-           aliases=("uuid", "guid"), supports_unique=True, capacity=lambda _p, _l: 2**62)
+           aliases=("uuid", "guid"), supports_unique=True, capacity=lambda _p, _l: 2**62,
+           facts=Facts(regex=lambda _p, _l: f"^[{_HEX}]{{8}}-[{_HEX}]{{4}}-4[{_HEX}]{{3}}-[89ab][{_HEX}]{{3}}-[{_HEX}]{{12}}$"))
 def uuid4(ctx: GenContext) -> pa.Array:
     """Random version-4 UUIDs (lower-case, 36 chars), distinct for distinct rows by construction."""
     # 122 free bits: 60 random bits in the high word around the version nibble, and 62 bits in the low
@@ -310,7 +334,8 @@ def uuid4(ctx: GenContext) -> pa.Array:
 
 @generator("hex_id", category="identifiers", returns="string", example="9f86d081884c7d65",
            aliases=("hex",), supports_unique=True,
-           capacity=lambda p, _l: 16 ** int(p.get("length", 16)))
+           capacity=lambda p, _l: 16 ** int(p.get("length", 16)),
+           facts=Facts(regex=lambda p, _l: hex_regex(int(p["length"]), bool(p["upper"]))))
 def hex_id(ctx: GenContext, *, length: Annotated[int, Field(ge=1, le=1000)] = 16, upper: bool = False) -> pa.Array:
     """Random hexadecimal identifiers of a fixed length (unique=true makes them distinct by construction)."""
     if length < 1:
@@ -336,7 +361,8 @@ def _base32(values: np.ndarray, chars: int) -> np.ndarray:
 
 
 @generator("ulid", category="identifiers", returns="string", example="01HV6Z8Q3J4K5M6N7P8Q9R0STV",
-           supports_unique=True, capacity=lambda _p, _l: 2**62)
+           supports_unique=True, capacity=lambda _p, _l: 2**62,
+           facts=Facts(regex=lambda _p, _l: r"^[0-9A-HJKMNP-TV-Z]{26}$"))
 def ulid(ctx: GenContext, *, start: dt.datetime | dt.date | str = "2020-01-01",
          end: dt.datetime | dt.date | str = "2024-12-31 23:59:59") -> pa.Array:
     """ULIDs (26 Crockford base-32 chars): a millisecond timestamp in [start, end] then 80 random bits."""
@@ -359,7 +385,8 @@ _NANO_ALPHABET = np.frombuffer(b"_-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHI
 
 
 @generator("nanoid", category="identifiers", returns="string", example="V1StGXR8_Z5jdHi6B-myT",
-           supports_unique=True, capacity=lambda p, _l: 64 ** min(int(p.get("size", 21)), 10))
+           supports_unique=True, capacity=lambda p, _l: 64 ** min(int(p.get("size", 21)), 10),
+           facts=Facts(regex=lambda p, _l: f"^[A-Za-z0-9_-]{{{int(p['size'])}}}$"))
 def nanoid(ctx: GenContext, *, size: Annotated[int, Field(ge=1, le=1000)] = 21) -> pa.Array:
     """URL-safe random ids (NanoID alphabet A-Za-z0-9_-), 21 chars by default; distinct rows, distinct ids."""
     if size < 1:

@@ -22,6 +22,7 @@ import pydantic
 
 from mock_pipelines.core import random as rnd
 from mock_pipelines.core import strings
+from mock_pipelines.core.facts import NO_FACTS, Facts
 from mock_pipelines.core.generators.person import OptionalColumnRef, has_name_pairs
 from mock_pipelines.core.generators.templating import (
     Coded,
@@ -441,7 +442,8 @@ def company_domain(ctx: GenContext, stream: int = 6) -> pa.Array:
 # ---- generators --------------------------------------------------------------------------------------------
 
 @generator("email", category="internet", returns="string", example="jennifer.johnson84@gmail.com",
-           aliases=("email_address",), supports_unique=True)
+           aliases=("email_address",), supports_unique=True,
+           facts=Facts(regex=lambda _p, _l: r"^[^@\s]+@[^@\s]+\.[^@\s]+$"))
 def email(ctx: GenContext, *, first: OptionalColumnRef = None, last: OptionalColumnRef = None,
           domain: str | None = None, free: bool = True) -> pa.Array:
     """Email address, built from this row's first/last name columns when given.
@@ -462,7 +464,8 @@ def email(ctx: GenContext, *, first: OptionalColumnRef = None, last: OptionalCol
 
 
 @generator("user_name", category="internet", returns="string", example="jjohnson84",
-           aliases=("username", "login"), supports_unique=True)
+           aliases=("username", "login"), supports_unique=True,
+           facts=NO_FACTS)
 def user_name(ctx: GenContext, *, first: OptionalColumnRef = None, last: OptionalColumnRef = None) -> pa.Array:
     """Login name like john.smith or jsmith84, from this row's name columns when given.
 
@@ -471,7 +474,8 @@ def user_name(ctx: GenContext, *, first: OptionalColumnRef = None, last: Optiona
 
 
 @generator("free_email_domain", category="internet", returns="string", example="gmail.com",
-           supports_unique=True, capacity=lambda _p, loc: len(vocabulary("internet.free_email_domain", loc)))
+           supports_unique=True, capacity=lambda _p, loc: len(vocabulary("internet.free_email_domain", loc)),
+           facts=NO_FACTS)
 def free_email_domain(ctx: GenContext) -> pa.Array:
     """Free-mail provider domain popular in the locale (gmx.de, orange.fr, gmail.com…)."""
     vocab = vocabulary("internet.free_email_domain", ctx.locale)
@@ -479,7 +483,8 @@ def free_email_domain(ctx: GenContext) -> pa.Array:
 
 
 @generator("domain_name", category="internet", returns="string", example="johnson-miller.com",
-           aliases=("domain",), supports_unique=True)
+           aliases=("domain",), supports_unique=True,
+           facts=NO_FACTS)
 def domain_name(ctx: GenContext) -> pa.Array:
     """Company-like domain name (smith.com, baker-jones.net); unique mode adds a row-derived token."""
     if not ctx.unique:
@@ -489,14 +494,16 @@ def domain_name(ctx: GenContext) -> pa.Array:
     return strings.concat([word, "-", unique_token(ctx), ".", tld])
 
 
-@generator("tld", category="internet", returns="string", example="com", aliases=("top_level_domain",))
+@generator("tld", category="internet", returns="string", example="com", aliases=("top_level_domain",),
+           facts=NO_FACTS)
 def tld(ctx: GenContext) -> pa.Array:
     """Top-level domain, weighted as in the locale's data (com, net, org, de, fr…)."""
     return vocabulary("internet.tld", ctx.locale).sample(ctx)
 
 
 @generator("url", category="internet", returns="string", example="https://www.johnson-miller.com/blog/index.html",
-           aliases=("uri", "website"))
+           aliases=("uri", "website"),
+           facts=NO_FACTS)
 def url(ctx: GenContext, *, scheme: str = "https", path: bool = False) -> pa.Array:
     """Web URL on a company-like domain, optionally with a page path (path=true)."""
     # Faker's url_formats are "www.{{domain_name}}/" and "{{domain_name}}/"
@@ -511,7 +518,8 @@ def url(ctx: GenContext, *, scheme: str = "https", path: bool = False) -> pa.Arr
 
 
 @generator("slug", category="internet", returns="string", example="streamline-scalable-synergies",
-           supports_unique=True)
+           supports_unique=True,
+           facts=NO_FACTS)
 def slug(ctx: GenContext, *, words: Annotated[int, pydantic.Field(ge=1, le=100)] = 3) -> pa.Array:
     """URL slug of lower-case words joined by hyphens; unique mode adds a row-derived token."""
     vocab = vocabulary("internet.slug_words", ctx.locale)
@@ -524,7 +532,8 @@ def slug(ctx: GenContext, *, words: Annotated[int, pydantic.Field(ge=1, le=100)]
 _SPECIAL = b"!@#$%^&*()-_=+?"
 
 
-@generator("password", category="internet", returns="string", example="q7R!vX2m@kLp")
+@generator("password", category="internet", returns="string", example="q7R!vX2m@kLp",
+           facts=NO_FACTS)
 def password(ctx: GenContext, *, length: int = 12, special: bool = True) -> pa.Array:
     """Random password with lower- and upper-case letters, digits and (optionally) symbols.
 

@@ -3,6 +3,7 @@ closed-form transform, so a value depends only on (key, row)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -10,6 +11,20 @@ import numpy as np
 import pyarrow as pa
 
 from mock_pipelines.core import random as rnd
+from mock_pipelines.core.facts import (
+    Categorical,
+    Exponential,
+    Facts,
+    LogNormal,
+    Normal,
+    Params,
+    Poisson,
+    Uniform,
+    UniformInt,
+    ValueSet,
+    Zipf,
+    poisson_table,
+)
 from mock_pipelines.core.registry import GenContext, ParamError, generator
 from mock_pipelines.core.vocab import WeightedIndex
 
@@ -31,7 +46,13 @@ def _float(values: np.ndarray, round_to: int | None) -> pa.Array:
     return pa.array(values, type=pa.float64())
 
 
-@generator("uniform", category="numeric", returns="float", example="41.73")
+def _at_least(zero: float) -> Callable[[Params], tuple[Any, Any]]:
+    """Bounds of a distribution on [zero, ∞), clipped to [min, max] when given."""
+    return lambda p: (zero if p["min"] is None else p["min"], p["max"])
+
+
+@generator("uniform", category="numeric", returns="float", example="41.73",
+           facts=Facts(range=lambda p: (p["min"], p["max"]), model=lambda p: Uniform(p["min"], p["max"])))
 def uniform(ctx: GenContext, *, min: float = 0.0, max: float = 1.0, round: int | None = None) -> pa.Array:
     """Uniform floats in [min, max)."""
     u = rnd.uniform_blocked(ctx.key, ctx.rows)
@@ -41,7 +62,9 @@ def uniform(ctx: GenContext, *, min: float = 0.0, max: float = 1.0, round: int |
 
 
 @generator("integer", category="numeric", returns="int", example="17", aliases=("randint", "int_between"),
-           supports_unique=True, capacity=lambda p, _l: int(p.get("max", 100)) - int(p.get("min", 0)) + 1)
+           supports_unique=True, capacity=lambda p, _l: int(p.get("max", 100)) - int(p.get("min", 0)) + 1,
+           facts=Facts(range=lambda p: (p["min"], p["max"]),
+                        model=lambda p: UniformInt(p["min"], p["max"])))
 def integer(ctx: GenContext, *, min: int = 0, max: int = 100) -> pa.Array:
     """Uniform integers in [min, max] (inclusive); unique=true gives a permutation of the range."""
     span = max - min + 1
@@ -50,21 +73,26 @@ def integer(ctx: GenContext, *, min: int = 0, max: int = 100) -> pa.Array:
     return pa.array(min + ctx.integers(span), type=pa.int64())
 
 
-@generator("normal", category="numeric", returns="float", example="49.2", aliases=("gaussian",))
+@generator("normal", category="numeric", returns="float", example="49.2", aliases=("gaussian",),
+           facts=Facts(range=lambda p: (p["min"], p["max"]),
+                        model=lambda p: Normal(p["mean"], p["std"], p["min"], p["max"])))
 def normal(ctx: GenContext, *, mean: float = 0.0, std: float = 1.0, min: float | None = None,
            max: float | None = None, round: int | None = None) -> pa.Array:
     """Normal (Gaussian) distribution, optionally clipped to [min, max]."""
     return _float(_clip(mean + std * _normal(ctx), min, max), round)
 
 
-@generator("lognormal", category="numeric", returns="float", example="73.9")
+@generator("lognormal", category="numeric", returns="float", example="73.9",
+           facts=Facts(range=_at_least(0.0),
+                        model=lambda p: LogNormal(p["mean"], p["sigma"], p["min"], p["max"])))
 def lognormal(ctx: GenContext, *, mean: float = 0.0, sigma: float = 1.0, min: float | None = None,
               max: float | None = None, round: int | None = None) -> pa.Array:
     """Log-normal: exp(N(mean, sigma)); mean and sigma are of the underlying normal."""
     return _float(_clip(np.exp(mean + sigma * _normal(ctx)), min, max), round)
 
 
-@generator("exponential", category="numeric", returns="float", example="2.31")
+@generator("exponential", category="numeric", returns="float", example="2.31",
+           facts=Facts(range=_at_least(0.0), model=lambda p: Exponential(p["scale"], p["min"], p["max"])))
 def exponential(ctx: GenContext, *, scale: float = 1.0, min: float | None = None, max: float | None = None,
                 round: int | None = None) -> pa.Array:
     """Exponential with the given scale (mean = scale)."""
@@ -75,14 +103,12 @@ def poisson_from_uniform(u: np.ndarray, lam: float) -> np.ndarray:
     """Poisson(lam) by inverse CDF over a table of cumulative probabilities (exact for the table's range)."""
     if lam <= 0:
         return np.zeros(len(u), dtype=np.int64)
-    upper = int(lam + 12 * np.sqrt(lam) + 12)
-    k = np.arange(upper + 1)
-    log_pmf = k * np.log(lam) - lam - np.cumsum(np.log(np.maximum(k, 1)))
-    cdf = np.cumsum(np.exp(log_pmf))
-    return np.minimum(np.searchsorted(cdf, u, side="right"), upper).astype(np.int64)
+    cdf = np.cumsum(poisson_table(lam))
+    return np.minimum(np.searchsorted(cdf, u, side="right"), len(cdf) - 1).astype(np.int64)
 
 
-@generator("poisson", category="numeric", returns="int", example="3")
+@generator("poisson", category="numeric", returns="int", example="3",
+           facts=Facts(range=_at_least(0), model=lambda p: Poisson(p["lam"], 0, p["min"], p["max"])))
 def poisson(ctx: GenContext, *, lam: float = 1.0, min: int | None = None, max: int | None = None) -> pa.Array:
     """Poisson counts with rate lam."""
     return pa.array(_clip(poisson_from_uniform(ctx.uniform(), lam), min, max), type=pa.int64())
@@ -130,7 +156,9 @@ def zipf_rank(u: np.ndarray, s: float, n: int) -> np.ndarray:
     return out
 
 
-@generator("zipf", category="numeric", returns="int", example="1")
+@generator("zipf", category="numeric", returns="int", example="1",
+           facts=Facts(range=lambda p: (p["start"], p["start"] + p["n"] - 1),
+                        model=lambda p: Zipf(p["s"], p["n"], p["start"])))
 def zipf(ctx: GenContext, *, s: float = 1.2, n: int = 1000, start: int = 1) -> pa.Array:
     """Zipf / power-law ranks: start is the most frequent value, frequency falls as rank^-s."""
     return pa.array(start + zipf_rank(ctx.uniform(), s, n), type=pa.int64())
@@ -148,8 +176,24 @@ def _check_choice(params: Any) -> None:
                              expected="values: {a: 3, b: 1} (weights need not sum to 1)")
 
 
+def _choice_values(p: Params) -> ValueSet:
+    values = p["values"]
+    weights = [float(values[k]) for k in values] if isinstance(values, dict) else [1.0] * len(values)
+    return ValueSet(tuple(values), tuple(weights))
+
+
+def _choice_model(p: Params) -> Categorical | None:
+    values = p["values"]
+    if isinstance(values, dict) and values:
+        return Categorical(values, "choice")
+    if isinstance(values, list) and values:
+        return Categorical({v: 1.0 for v in values}, "choice (uniform)")
+    return None
+
+
 @generator("choice", category="numeric", returns="string", example="paypal", aliases=("weighted_choice",),
-           supports_unique=True, capacity=lambda p, _l: len(p.get("values") or []), check=_check_choice)
+           supports_unique=True, capacity=lambda p, _l: len(p.get("values") or []), check=_check_choice,
+           facts=Facts(values=_choice_values, model=_choice_model))
 def choice(ctx: GenContext, *, values: list[Any] | dict[Any, float]) -> pa.Array:
     """A choice among values: a list (uniform) or a mapping value → weight (weights need not sum to 1)."""
     if isinstance(values, dict):
@@ -175,13 +219,15 @@ def _sampler(weights: tuple[float, ...]) -> WeightedIndex:
     return WeightedIndex(np.cumsum(w) / w.sum())
 
 
-@generator("boolean", category="numeric", returns="bool", example="true", aliases=("bool",))
+@generator("boolean", category="numeric", returns="bool", example="true", aliases=("bool",),
+           facts=Facts(model=lambda p: Categorical({"true": p["p"], "false": 1.0 - p["p"]}, f"boolean(p={p['p']:g})")))
 def boolean(ctx: GenContext, *, p: float = 0.5) -> pa.Array:
     """True with probability p."""
     return pa.array(ctx.uniform() < p, type=pa.bool_())
 
 
-@generator("constant", category="numeric", returns="string", example="EUR", aliases=("const",))
+@generator("constant", category="numeric", returns="string", example="EUR", aliases=("const",),
+           facts=Facts(values=lambda p: ValueSet((p["value"],), (1.0,))))
 def constant(ctx: GenContext, *, value: Any) -> pa.Array:
     """The same value on every row."""
     return pa.repeat(pa.scalar(value), len(ctx))

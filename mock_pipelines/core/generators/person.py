@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mock_pipelines.core import strings
+from mock_pipelines.core.facts import NO_FACTS
 from mock_pipelines.core.generators.templating import (
     Field,
     as_strings,
@@ -179,7 +180,8 @@ def _first_capacity(p: Mapping[str, Any], locale: str) -> int:
 # ---- generators -----------------------------------------------------------------------------------------
 
 @generator("first_name", category="person", returns="string", example="Jennifer", aliases=("given_name",),
-           supports_unique=True, capacity=_first_capacity)
+           supports_unique=True, capacity=_first_capacity,
+           facts=NO_FACTS)
 def first_name(ctx: GenContext, *, gender: Gender = "any", script: Script = "native",
                gender_column: OptionalColumnRef = None) -> pa.Array:
     """Given name, frequency-weighted; optionally by gender or following a gender column.
@@ -193,7 +195,8 @@ def first_name(ctx: GenContext, *, gender: Gender = "any", script: Script = "nat
 
 @generator("last_name", category="person", returns="string", example="Johnson",
            aliases=("surname", "family_name"), supports_unique=True,
-           capacity=lambda p, loc: len(last_names(loc, p.get("script") or "native")))
+           capacity=lambda p, loc: len(last_names(loc, p.get("script") or "native")),
+           facts=NO_FACTS)
 def last_name(ctx: GenContext, *, script: Script = "native") -> pa.Array:
     """Family name, frequency-weighted where the locale data has frequencies (en_US, ja_JP)."""
     vocab = last_names(ctx.locale, script)
@@ -237,7 +240,8 @@ def _name_formats(locale: str, gender: str, script: str, titles: bool) -> list[s
     return dict(keep)
 
 
-@generator("full_name", category="person", returns="string", example="Jennifer Johnson", aliases=("name",))
+@generator("full_name", category="person", returns="string", example="Jennifer Johnson", aliases=("name",),
+           facts=NO_FACTS)
 def full_name(ctx: GenContext, *, gender: Gender = "any", script: Script = "native", titles: bool = False,
               first: OptionalColumnRef = None, last: OptionalColumnRef = None) -> pa.Array:
     """Full name in the locale's order and formats, or joined from first/last name columns.
@@ -254,7 +258,8 @@ def full_name(ctx: GenContext, *, gender: Gender = "any", script: Script = "nati
     return render(ctx, formats, lambda name, k: _name_field(ctx, name, k, gender, script), stream=1)
 
 
-@generator("name_prefix", category="person", returns="string", example="Mrs.", aliases=("honorific",))
+@generator("name_prefix", category="person", returns="string", example="Mrs.", aliases=("honorific",),
+           facts=NO_FACTS)
 def name_prefix(ctx: GenContext, *, gender: Gender = "any", gender_column: OptionalColumnRef = None) -> pa.Array:
     """Form of address (Mr./Mrs./Dr., Herr/Frau, M./Mme), optionally following a gender column.
 
@@ -262,13 +267,15 @@ def name_prefix(ctx: GenContext, *, gender: Gender = "any", gender_column: Optio
     return _by_gender(ctx, gender, gender_column, 0, lambda g: vocabulary(f"person.prefix.{g}", ctx.locale))
 
 
-@generator("name_suffix", category="person", returns="string", example="PhD")
+@generator("name_suffix", category="person", returns="string", example="PhD",
+           facts=NO_FACTS)
 def name_suffix(ctx: GenContext, *, gender: Gender = "any") -> pa.Array:
     """Name suffix or post-nominal (Jr., III, PhD; de_DE academic degrees; ja_JP honorifics 様/さん)."""
     return vocabulary(f"person.suffix.{gender}", ctx.locale).sample(ctx)
 
 
-@generator("gender", category="person", returns="string", example="female", aliases=("sex",))
+@generator("gender", category="person", returns="string", example="female", aliases=("sex",),
+           facts=NO_FACTS)
 def gender(ctx: GenContext, *, p_female: float = 0.5, nonbinary: float = 0.0,
            style: Literal["word", "letter"] = "word") -> pa.Array:
     """Gender: female/male (style=letter: F/M), with an optional share of nonbinary (X)."""
@@ -280,7 +287,8 @@ def gender(ctx: GenContext, *, p_female: float = 0.5, nonbinary: float = 0.0,
 
 @generator("job_title", category="person", returns="string", example="Software engineer",
            aliases=("job", "occupation"), supports_unique=True,
-           capacity=lambda _p, loc: len(vocabulary("person.job", loc)))
+           capacity=lambda _p, loc: len(vocabulary("person.job", loc)),
+           facts=NO_FACTS)
 def job_title(ctx: GenContext) -> pa.Array:
     """Job title / occupation from the locale's list."""
     vocab = vocabulary("person.job", ctx.locale)
@@ -288,7 +296,8 @@ def job_title(ctx: GenContext) -> pa.Array:
 
 
 @generator("language_name", category="person", returns="string", example="Spanish", aliases=("language",),
-           supports_unique=True, capacity=lambda _p, loc: len(vocabulary("person.language", loc)))
+           supports_unique=True, capacity=lambda _p, loc: len(vocabulary("person.language", loc)),
+           facts=NO_FACTS)
 def language_name(ctx: GenContext) -> pa.Array:
     """A spoken language's English name (ISO 639 list)."""
     vocab = vocabulary("person.language", ctx.locale)

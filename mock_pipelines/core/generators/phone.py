@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mock_pipelines.core import strings
+from mock_pipelines.core.facts import NO_FACTS, Facts
 from mock_pipelines.core.generators.address import place_index
 from mock_pipelines.core.generators.templating import Edit, Templates, compile_templates, numerify, pick
 from mock_pipelines.core.locales.phone import AREA_TEMPLATES, CALLING, MSISDN
@@ -86,7 +87,8 @@ def _area_edit(ctx: GenContext, positions: np.ndarray, group: str) -> Edit | Non
 
 
 @generator("phone_number", category="phone", returns="string", example="(217)555-0134",
-           aliases=("phone", "telephone"))
+           aliases=("phone", "telephone"),
+           facts=NO_FACTS)
 def phone_number(ctx: GenContext, *, format: str | None = None, group: str | None = None) -> pa.Array:
     """Phone number in the locale's formats, or in a given format such as (###) ###-####.
 
@@ -107,7 +109,8 @@ def _msisdn_templates(locale: str) -> Templates:
 
 
 @generator("msisdn", category="phone", returns="string", example="12175550134", aliases=("e164",),
-           supports_unique=True)
+           supports_unique=True,
+           facts=NO_FACTS)
 def msisdn(ctx: GenContext, *, plus: bool = False) -> pa.Array:
     """Mobile number as international E.164 digits (country code first, no separators).
 
@@ -142,7 +145,8 @@ def _own_calling_code(locale: str) -> str:
 
 
 @generator("country_calling_code", category="phone", returns="string", example="+1",
-           aliases=("dialing_code",))
+           aliases=("dialing_code",),
+           facts=NO_FACTS)
 def country_calling_code(ctx: GenContext, *, random: bool = False) -> pa.Array:
     """International dialling code of the locale's country (+1, +49, +33, +81).
 
@@ -152,7 +156,8 @@ def country_calling_code(ctx: GenContext, *, random: bool = False) -> pa.Array:
     return strings.take(pa.array([_own_calling_code(ctx.locale)]), np.zeros(len(ctx), dtype=np.int64))
 
 
-@generator("area_code", category="phone", returns="string", example="217")
+@generator("area_code", category="phone", returns="string", example="217",
+           facts=Facts(regex=lambda _p, locale: r"^[0-9]{3}$" if locale == "en_US" else None))
 def area_code(ctx: GenContext, *, group: str = "address") -> pa.Array:
     """Telephone area code of the row's address (real US area codes, French zones 01-05).
 

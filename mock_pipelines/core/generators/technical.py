@@ -7,6 +7,7 @@ so sampling one is a single searchsorted and take.
 """
 
 import ipaddress
+import re
 from functools import lru_cache
 from typing import Literal
 
@@ -16,7 +17,8 @@ import pyarrow.compute as pc
 
 from mock_pipelines.core import random as rnd
 from mock_pipelines.core import strings
-from mock_pipelines.core.generators.identifiers import hex16, ragged_from_matrix, random_hex
+from mock_pipelines.core.facts import NO_FACTS, Facts, Params
+from mock_pipelines.core.generators.identifiers import hex16, hex_regex, ragged_from_matrix, random_hex
 from mock_pipelines.core.generators.numeric import zipf_rank
 from mock_pipelines.core.registry import GenContext, generator
 from mock_pipelines.core.vocab import faker_attr, source, vocabulary
@@ -61,8 +63,12 @@ def _ipv4_capacity(params: dict, _locale: str) -> int | None:
     return len(_UNIQUE_PUBLIC_FIRST) << 24
 
 
+_OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+
+
 @generator("ipv4", category="technical", returns="string", example="192.168.14.201", aliases=("ip_address",),
-           supports_unique=True, capacity=_ipv4_capacity)
+           supports_unique=True, capacity=_ipv4_capacity,
+           facts=Facts(regex=lambda _p, _l: rf"^(?:{_OCTET}\.){{3}}{_OCTET}$"))
 def ipv4(ctx: GenContext, *, private: bool = False, network: str | None = None) -> pa.Array:
     """IPv4 addresses: public unicast by default, private (RFC 1918) ranges, or hosts of a CIDR network.
 
@@ -110,7 +116,8 @@ def ipv4(ctx: GenContext, *, private: bool = False, network: str | None = None) 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 
 
-@generator("ipv6", category="technical", returns="string", example="2a03:2880:f12f:83:face:b00c:0:25de")
+@generator("ipv6", category="technical", returns="string", example="2a03:2880:f12f:83:face:b00c:0:25de",
+           facts=NO_FACTS)
 def ipv6(ctx: GenContext) -> pa.Array:
     """Global unicast IPv6 addresses (2000::/3), groups written without leading zeros."""
     n = len(ctx)
@@ -131,8 +138,14 @@ def ipv6(ctx: GenContext) -> pa.Array:
     return ragged_from_matrix(matrix, keep)
 
 
+def _mac_regex(p: Params, _locale: str) -> str:
+    h = "[0-9A-F]{2}" if p["upper"] else "[0-9a-f]{2}"
+    return f"^{h}(?:{re.escape(str(p['separator']))}{h}){{5}}$"
+
+
 @generator("mac_address", category="technical", returns="string", example="3c:22:fb:8e:41:07",
-           aliases=("mac",))
+           aliases=("mac",),
+           facts=Facts(regex=_mac_regex))
 def mac_address(ctx: GenContext, *, separator: str = ":", upper: bool = False) -> pa.Array:
     """Unicast, globally administered MAC addresses ('3c:22:fb:8e:41:07')."""
     b = ctx.bits(0) & U64(0xFCFFFFFFFFFF)  # 48 bits; multicast and local bits of the first octet cleared
@@ -215,7 +228,8 @@ def _user_agents(_locale: str) -> dict[str, float]:
 
 @generator("user_agent", category="technical", returns="string",
            example="Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-                   "Chrome/131.0.0.0 Safari/537.36")
+                   "Chrome/131.0.0.0 Safari/537.36",
+           facts=NO_FACTS)
 def user_agent(ctx: GenContext) -> pa.Array:
     """Browser user-agent strings with a realistic mix of browsers, platforms and recent versions."""
     return vocabulary("technical.user_agents", ctx.locale).sample(ctx)
@@ -243,7 +257,8 @@ def _mime_types(category: str | None) -> pa.Array:
     return pa.array(list(dict.fromkeys(values)), type=pa.string())
 
 
-@generator("file_extension", category="technical", returns="string", example="pdf")
+@generator("file_extension", category="technical", returns="string", example="pdf",
+           facts=NO_FACTS)
 def file_extension(ctx: GenContext, *, category: FileCategory | None = None) -> pa.Array:
     """File extensions (without the dot), optionally of one category: audio, image, office, text, video."""
     exts = _extensions(category)
@@ -251,7 +266,8 @@ def file_extension(ctx: GenContext, *, category: FileCategory | None = None) -> 
 
 
 @generator("mime_type", category="technical", returns="string", example="application/json",
-           aliases=("content_type",))
+           aliases=("content_type",),
+           facts=NO_FACTS)
 def mime_type(ctx: GenContext, *, category: FileCategory | None = None) -> pa.Array:
     """IANA media (MIME) types, optionally of one category."""
     types = _mime_types(category)
@@ -270,7 +286,8 @@ def _file_names(ctx: GenContext, category: str | None, stream: int) -> pa.Array:
 
 
 @generator("file_name", category="technical", returns="string", example="budget_report.xlsx",
-           aliases=("filename",))
+           aliases=("filename",),
+           facts=NO_FACTS)
 def file_name(ctx: GenContext, *, category: FileCategory | None = None) -> pa.Array:
     """File names: one or two lower-case words and an extension (of a category if given)."""
     return _file_names(ctx, category, 0)
@@ -282,7 +299,8 @@ _DIRECTORIES = ("home", "var", "usr", "opt", "srv", "data", "docs", "projects", 
 
 
 @generator("file_path", category="technical", returns="string", example="/data/reports/budget_report.xlsx",
-           aliases=("path",))
+           aliases=("path",),
+           facts=NO_FACTS)
 def file_path(ctx: GenContext, *, depth: int = 2, category: FileCategory | None = None,
               style: Literal["unix", "windows"] = "unix") -> pa.Array:
     """Absolute file paths of ``depth`` directories and a file name (unix '/…' or windows 'C:\\…')."""
@@ -306,7 +324,8 @@ _HOST_DOMAINS = ("example.com", "example.net", "example.org", "corp.example", "i
 
 
 @generator("hostname", category="technical", returns="string", example="db-07.eu-west-1.example.com",
-           aliases=("host",))
+           aliases=("host",),
+           facts=NO_FACTS)
 def hostname(ctx: GenContext, *, domain: str | None = None) -> pa.Array:
     """Infrastructure host names 'role-NN.zone.domain' (reserved example domains unless ``domain`` given)."""
     roles = pa.array(_HOST_ROLES, type=pa.string()).take(pa.array(ctx.integers(len(_HOST_ROLES), 0)))
@@ -324,7 +343,8 @@ _SERVICE_PORTS = {443: 30, 80: 20, 22: 8, 8080: 6, 3306: 4, 5432: 5, 6379: 4, 84
                   3000: 2, 123: 1, 993: 1, 587: 1}
 
 
-@generator("port", category="technical", returns="int", example="443", aliases=("port_number",))
+@generator("port", category="technical", returns="int", example="443", aliases=("port_number",),
+           facts=Facts(range=lambda _p: (0, 65535)))
 def port(ctx: GenContext, *, kind: Literal["service", "well_known", "registered", "dynamic", "any"] = "service"
          ) -> pa.Array:
     """TCP/UDP ports: common service ports weighted by use, or uniform in an IANA range."""
@@ -341,13 +361,15 @@ _HTTP_STATUS = {200: 77, 201: 4, 204: 2, 206: 0.5, 301: 1.5, 302: 2, 304: 3, 400
                 404: 3, 405: 0.2, 409: 0.3, 422: 0.5, 429: 0.5, 500: 0.8, 502: 0.3, 503: 0.3, 504: 0.1}
 
 
-@generator("http_method", category="technical", returns="string", example="GET", aliases=("http_verb",))
+@generator("http_method", category="technical", returns="string", example="GET", aliases=("http_verb",),
+           facts=NO_FACTS)
 def http_method(ctx: GenContext) -> pa.Array:
     """HTTP request methods weighted like API traffic (mostly GET, then POST)."""
     return _weighted(ctx, pa.array(list(_HTTP_METHODS)), np.array(list(_HTTP_METHODS.values()), dtype=float))
 
 
-@generator("http_status_code", category="technical", returns="int", example="200", aliases=("status_code",))
+@generator("http_status_code", category="technical", returns="int", example="200", aliases=("status_code",),
+           facts=Facts(range=lambda _p: (100, 599)))
 def http_status_code(ctx: GenContext, *, error_rate: float | None = None) -> pa.Array:
     """HTTP response status codes weighted like access logs (mostly 200); error_rate sets the 4xx/5xx share."""
     codes = np.array(list(_HTTP_STATUS), dtype=np.int64)
@@ -364,7 +386,8 @@ def http_status_code(ctx: GenContext, *, error_rate: float | None = None) -> pa.
 _LOG_LEVELS = {"DEBUG": 15, "INFO": 70, "WARNING": 10, "ERROR": 4.5, "CRITICAL": 0.5}
 
 
-@generator("log_level", category="technical", returns="string", example="INFO", aliases=("severity",))
+@generator("log_level", category="technical", returns="string", example="INFO", aliases=("severity",),
+           facts=NO_FACTS)
 def log_level(ctx: GenContext) -> pa.Array:
     """Log severities weighted like application logs (mostly INFO)."""
     return _weighted(ctx, pa.array(list(_LOG_LEVELS)), np.array(list(_LOG_LEVELS.values()), dtype=float))
@@ -380,14 +403,16 @@ def _digest(ctx: GenContext, nibbles: int) -> pa.Array:
 
 
 @generator("md5", category="technical", returns="string", example="9e107d9d372bb6826bd81d3542a419d6",
-           supports_unique=True, capacity=lambda _p, _l: 2**64)
+           supports_unique=True, capacity=lambda _p, _l: 2**64,
+           facts=Facts(regex=lambda _p, _l: hex_regex(32)))
 def md5(ctx: GenContext) -> pa.Array:
     """MD5-like hex digests (32 chars), deterministic per row and distinct across rows."""
     return _digest(ctx, 32)
 
 
 @generator("sha1", category="technical", returns="string", example="2fd4e1c67a2d28fced849ee1bb76e7391b93eb12",
-           supports_unique=True, capacity=lambda _p, _l: 2**64)
+           supports_unique=True, capacity=lambda _p, _l: 2**64,
+           facts=Facts(regex=lambda _p, _l: hex_regex(40)))
 def sha1(ctx: GenContext) -> pa.Array:
     """SHA-1-like hex digests (40 chars), deterministic per row and distinct across rows."""
     return _digest(ctx, 40)
@@ -395,13 +420,15 @@ def sha1(ctx: GenContext) -> pa.Array:
 
 @generator("sha256", category="technical", returns="string",
            example="d7a8fbb307d7809469ca9abcb0082e4f8d5651e46d3cdb762d02d0bf37c9e592",
-           supports_unique=True, capacity=lambda _p, _l: 2**64)
+           supports_unique=True, capacity=lambda _p, _l: 2**64,
+           facts=Facts(regex=lambda _p, _l: hex_regex(64)))
 def sha256(ctx: GenContext) -> pa.Array:
     """SHA-256-like hex digests (64 chars), deterministic per row and distinct across rows."""
     return _digest(ctx, 64)
 
 
-@generator("semver", category="technical", returns="string", example="2.14.3", aliases=("version",))
+@generator("semver", category="technical", returns="string", example="2.14.3", aliases=("version",),
+           facts=Facts(regex=lambda _p, _l: r"^[0-9]+\.[0-9]+\.[0-9]+(?:-(?:alpha|beta|rc)\.[0-9]+)?$"))
 def semver(ctx: GenContext, *, max_major: int = 9, prerelease: float = 0.05) -> pa.Array:
     """Semantic versions MAJOR.MINOR.PATCH, small numbers most common; a share get -alpha/-beta/-rc tags."""
     major = zipf_rank(ctx.uniform(0), 1.3, max(1, max_major + 1))

@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mock_pipelines.core import random as rnd
+from mock_pipelines.core.facts import NO_FACTS
 from mock_pipelines.core.registry import GenContext, generator
 from mock_pipelines.core.vocab import faker_attr, source, vocabulary
 
@@ -150,14 +151,16 @@ def _check_words(min_words: int, max_words: int) -> None:
 
 
 @generator("word", category="text", returns="string", example="market", supports_unique=True,
-           capacity=lambda _p, locale: len(vocabulary("text.words", locale)))
+           capacity=lambda _p, locale: len(vocabulary("text.words", locale)),
+           facts=NO_FACTS)
 def word(ctx: GenContext) -> pa.Array:
     """Single words from the locale's lorem word list."""
     vocab = vocabulary("text.words", ctx.locale)
     return vocab.unique_sample(ctx) if ctx.unique else vocab.sample(ctx)
 
 
-@generator("words", category="text", returns="string", example="market simple arrive")
+@generator("words", category="text", returns="string", example="market simple arrive",
+           facts=NO_FACTS)
 def words(ctx: GenContext, *, n: int = 3, separator: str | None = None) -> pa.Array:
     """n words joined by a space (no separator in Japanese), e.g. tags or short labels."""
     if not 1 <= n <= 1000:
@@ -169,7 +172,8 @@ def words(ctx: GenContext, *, n: int = 3, separator: str | None = None) -> pa.Ar
     return cols[0] if n == 1 else pc.binary_join_element_wise(*cols, sep)
 
 
-@generator("sentence", category="text", returns="string", example="Market simple arrive the quickly.")
+@generator("sentence", category="text", returns="string", example="Market simple arrive the quickly.",
+           facts=NO_FACTS)
 def sentence(ctx: GenContext, *, min_words: int = 4, max_words: int = 10) -> pa.Array:
     """One sentence of min_words..max_words words, capitalised and ending in a full stop."""
     _check_words(min_words, max_words)
@@ -189,7 +193,8 @@ def _paragraphs(ctx: GenContext, lang: Language, min_sentences: int, max_sentenc
 
 
 @generator("paragraph", category="text", returns="string",
-           example="Market simple arrive the quickly. Whole trip yet second.")
+           example="Market simple arrive the quickly. Whole trip yet second.",
+           facts=NO_FACTS)
 def paragraph(ctx: GenContext, *, min_sentences: int = 3, max_sentences: int = 6, min_words: int = 4,
               max_words: int = 10) -> pa.Array:
     """A paragraph of min_sentences..max_sentences sentences in the locale's language."""
@@ -197,7 +202,8 @@ def paragraph(ctx: GenContext, *, min_sentences: int = 3, max_sentences: int = 6
 
 
 @generator("lorem", category="text", returns="string", example="Lorem ipsum dolor sit amet.",
-           aliases=("lorem_ipsum",))
+           aliases=("lorem_ipsum",),
+           facts=NO_FACTS)
 def lorem(ctx: GenContext, *, min_sentences: int = 1, max_sentences: int = 3, min_words: int = 4,
           max_words: int = 10) -> pa.Array:
     """Latin placeholder text (lorem ipsum words), whatever the locale."""
@@ -206,7 +212,8 @@ def lorem(ctx: GenContext, *, min_sentences: int = 1, max_sentences: int = 3, mi
 
 
 @generator("text", category="text", returns="string", example="Market simple arrive the quickly. Whole trip.",
-           aliases=("description", "comment"))
+           aliases=("description", "comment"),
+           facts=NO_FACTS)
 def text(ctx: GenContext, *, max_chars: int = 200, min_words: int = 4, max_words: int = 10) -> pa.Array:
     """Whole sentences filling up to max_chars characters (a single sentence is cut to fit)."""
     if max_chars < 5:
