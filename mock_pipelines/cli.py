@@ -293,7 +293,7 @@ def generate(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace output of a different run.")] = False,
 ) -> None:
     """Generate datasets to files: a folder per table, streamed and written atomically."""
-    from mock_pipelines.io.files import (
+    from mock_pipelines.store.files.table_folder import (
         FORMATS,
         LandingError,
         OutputConflict,
@@ -689,7 +689,7 @@ def ddl(
                                               "partition key column of time-partitioned runs.")] = False,
 ) -> None:
     """Print the CREATE TABLE / CREATE INDEX statements of a schema, parents first; nothing is executed."""
-    from mock_pipelines.sql import ddl_statements
+    from mock_pipelines.store.sql import ddl_statements
 
     (spec,) = _load([file])
     names = [t.name for t in spec.tables.values() if t.partitioned is not None] if partitioned else []

@@ -14,9 +14,9 @@ import dagster as dg
 from mock_pipelines.core.engine import DatasetPlan, PlanOptions
 from mock_pipelines.core.timeline import PartitionScheme
 from mock_pipelines.defs.assets import build_table_asset, table_asset_key
+from mock_pipelines.defs.io_managers.files import MockFilesIOManager
+from mock_pipelines.defs.io_managers.sql import MockSqlIOManager
 from mock_pipelines.defs.partitions import partitions_definition
-from mock_pipelines.io.files_io_manager import MockFilesIOManager
-from mock_pipelines.io.sql_io_manager import MockSqlIOManager
 from mock_pipelines.profiles import EnvRef, FilesDestination, Profile, SqlDestination, load_profile
 from mock_pipelines.schema.parse import load_dataset
 
@@ -170,8 +170,8 @@ class Layer:
         from the first database, and written under the profile's local ``reports/<profile>/`` folder."""
         from mock_pipelines.defs.checks import reports_folder
         from mock_pipelines.defs.report import build_report_asset
-        from mock_pipelines.io.destination import Destination
-        from mock_pipelines.io.sql_reader import reader_factory
+        from mock_pipelines.store.files.store import Destination
+        from mock_pipelines.store.sql.store import reader_factory
 
         first = next((d for d in self.profile.destinations if isinstance(d, FilesDestination)), None)
         if first is None:

@@ -16,9 +16,9 @@ import pyarrow as pa
 
 from mock_pipelines.core.engine import DatasetPlan
 from mock_pipelines.defs.assets import table_asset_key
-from mock_pipelines.io.destination import Destination
 from mock_pipelines.quality.results import RuleResult, plain
 from mock_pipelines.quality.rules import Rule, derive_rules, expected_rows
+from mock_pipelines.store.files.store import Destination
 
 MAX_EXAMPLES = 5
 
@@ -227,8 +227,8 @@ def build_table_checks(plan: DatasetPlan, table: str, *, destination: Any, check
 def destination_factory(profile: Any) -> Any:
     """Reads go to the profile's first files destination, else to its first SQL destination (credentials
     resolved when a check runs)."""
-    from mock_pipelines.io.sql_reader import reader_factory
     from mock_pipelines.profiles import FilesDestination
+    from mock_pipelines.store.sql.store import reader_factory
 
     first = next((d for d in profile.destinations if isinstance(d, FilesDestination)), None)
     if first is None:

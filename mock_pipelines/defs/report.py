@@ -18,7 +18,7 @@ def build_report_asset(plan: DatasetPlan, *, data_root: str, reports_root: str, 
     """Reads every table of the dataset from the first destination, runs the schema-derived checks and
     writes a self-contained HTML report (and links the GX Data Docs) under ``reports_root/<dataset>/``.
 
-    ``destination``: makes the :class:`~mock_pipelines.io.destination.Destination` to read from when the data
+    ``destination``: makes the :class:`~mock_pipelines.store.files.store.Destination` to read from when the data
     is not the local folder ``data_root`` (S3: called when the asset runs, so credentials are read from the
     environment then, never stored in the definitions)."""
     spec = plan.spec

@@ -1609,15 +1609,15 @@ def load_tables(base: str | os.PathLike[str], spec: DatasetSpec, partition_colum
     files (when there are any), the content hash of each table, the time the newest file was written, and
     the tables whose recorded spec hash differs from the schema's (generated from another version of it).
 
-    ``destination``: a :class:`~mock_pipelines.io.destination.Destination` to read through instead of the
+    ``destination``: a :class:`~mock_pipelines.store.files.store.Destination` to read through instead of the
     local folder ``base`` — an S3 bucket and prefix, with its credentials (``base`` is then only shown).
     """
-    from mock_pipelines.io.content import content_hash
-    from mock_pipelines.io.destination import Destination
+    from mock_pipelines.store.content import content_hash
+    from mock_pipelines.store.files.store import Destination
 
     dest = destination if destination is not None else Destination(os.fspath(base),
                                                                     partition_column=partition_column)
-    if not hasattr(dest, "fs"):  # a database (mock_pipelines.io.sql_reader.SqlTables), not files
+    if not hasattr(dest, "fs"):  # a database (mock_pipelines.store.sql.store.SqlTables), not files
         return _load_sql_tables(dest, spec, tables)
     dest.check_reachable()  # S3: an endpoint that does not answer fails in one line, after bounded retries
     schemas = _arrow_schemas(spec)
@@ -1667,7 +1667,7 @@ def load_tables(base: str | os.PathLike[str], spec: DatasetSpec, partition_colum
 def _load_sql_tables(dest: Any, spec: DatasetSpec,
                      tables: Sequence[str] | None) -> tuple[dict[str, TableData], dict[str, Any]]:
     """:func:`load_tables` from a database: tables that exist, partitioned ones as ``{key: table}``."""
-    from mock_pipelines.io.content import content_hash
+    from mock_pipelines.store.content import content_hash
 
     out: dict[str, TableData] = {}
     for name in spec.table_order():
@@ -1685,7 +1685,7 @@ def _load_sql_tables(dest: Any, spec: DatasetSpec,
 
 
 def _read_manifest(fs: Any, folder: str) -> dict[str, Any] | None:
-    from mock_pipelines.io.files import MANIFEST
+    from mock_pipelines.store.files.table_folder import MANIFEST
 
     path = f"{folder.rstrip('/')}/{MANIFEST}"
     try:

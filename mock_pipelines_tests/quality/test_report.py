@@ -13,7 +13,6 @@ from typer.testing import CliRunner
 from mock_pipelines import GENERATOR_VERSION
 from mock_pipelines.cli import app
 from mock_pipelines.core.engine import DatasetPlan
-from mock_pipelines.io.destination import Destination
 from mock_pipelines.quality import report
 from mock_pipelines.quality.report import (
     build_gx_data_docs,
@@ -25,6 +24,7 @@ from mock_pipelines.quality.report import (
     write_report,
 )
 from mock_pipelines.schema.parse import load_dataset
+from mock_pipelines.store.files.store import Destination
 
 runner = CliRunner()
 

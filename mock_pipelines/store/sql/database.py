@@ -28,21 +28,21 @@ from typing import Any
 import pyarrow as pa
 import sqlalchemy as sa
 
-from mock_pipelines.io.content import ContentHasher, Preview
-from mock_pipelines.io.destination import WriteResult
 from mock_pipelines.spec.model import DatasetSpec
-from mock_pipelines.sql.compat import table_problems
-from mock_pipelines.sql.ddl import arrow_types, namespace_statements, table_metadata
-from mock_pipelines.sql.errors import (
+from mock_pipelines.store.content import ContentHasher, Preview
+from mock_pipelines.store.files.store import WriteResult
+from mock_pipelines.store.sql.compat import table_problems
+from mock_pipelines.store.sql.ddl import arrow_types, namespace_statements, table_metadata
+from mock_pipelines.store.sql.errors import (
     SchemaMismatchError,
     SqlDestinationError,
     is_transient,
     redact_url,
     scrub,
 )
-from mock_pipelines.sql.loaders import LOADERS, target_name
-from mock_pipelines.sql.names import PARTITION_COLUMN, check_identifier
-from mock_pipelines.sql.types import check_dialect, value_type
+from mock_pipelines.store.sql.loaders import LOADERS, target_name
+from mock_pipelines.store.sql.names import PARTITION_COLUMN, check_identifier
+from mock_pipelines.store.sql.types import check_dialect, value_type
 
 log = logging.getLogger(__name__)
 

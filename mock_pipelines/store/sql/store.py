@@ -1,9 +1,9 @@
 """The tables of one SQL destination, read like files: :class:`SqlTables` has the reading surface of
-:class:`mock_pipelines.io.destination.Destination` (``read``, ``list_partitions``, ``table_path``,
+:class:`mock_pipelines.store.files.store.Destination` (``read``, ``list_partitions``, ``table_path``,
 ``data_files``), so the asset checks and ``load_input`` treat a database like a folder of Parquet files.
 
 A destination is a URL plus a namespace that may hold ``{dataset}`` (one PostgreSQL schema or MySQL
-database per dataset); :class:`SqlTables` keeps one :class:`~mock_pipelines.sql.Database` per namespace.
+database per dataset); :class:`SqlTables` keeps one :class:`~mock_pipelines.store.sql.Database` per namespace.
 Nothing here imports Dagster.
 """
 
@@ -17,7 +17,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from mock_pipelines.spec.model import DatasetSpec
-from mock_pipelines.sql import PARTITION_COLUMN, Database, SqlDestinationError, is_transient
+from mock_pipelines.store.sql import PARTITION_COLUMN, Database, SqlDestinationError, is_transient
 
 DATASET_PLACEHOLDER = "{dataset}"
 

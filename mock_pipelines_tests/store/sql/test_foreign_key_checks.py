@@ -10,8 +10,8 @@ import pyarrow.compute as pc
 import pytest
 import sqlalchemy as sa
 
-from mock_pipelines.sql import Database, SqlDestinationError
-from mock_pipelines_tests.sql.conftest import plan_of
+from mock_pipelines.store.sql import Database, SqlDestinationError
+from mock_pipelines_tests.store.sql.conftest import plan_of
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ import pyarrow as pa
 import pytest
 
 from mock_pipelines.core.engine import TableSlice
-from mock_pipelines.io.content import content_hash
-from mock_pipelines.io.files_io_manager import MockFilesIOManager
-from mock_pipelines_tests.io.conftest import BUCKET, local_target, s3_target
+from mock_pipelines.defs.io_managers.files import MockFilesIOManager
+from mock_pipelines.store.content import content_hash
+from mock_pipelines_tests.store.files.conftest import BUCKET, local_target, s3_target
 
 pytestmark = pytest.mark.filterwarnings("ignore::dagster.BetaWarning")  # BackfillPolicy is beta in 1.13
 

@@ -6,8 +6,8 @@ import pytest
 
 from mock_pipelines.schema.parse import load_dataset
 from mock_pipelines.spec.errors import SchemaError
-from mock_pipelines.sql import Database, SqlDestinationError, ddl_statements
-from mock_pipelines.sql.names import MAX_NAME, check_identifier, constraint_name
+from mock_pipelines.store.sql import Database, SqlDestinationError, ddl_statements
+from mock_pipelines.store.sql.names import MAX_NAME, check_identifier, constraint_name
 
 SCHEMA = """\
 dataset: evil

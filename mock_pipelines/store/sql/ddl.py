@@ -5,7 +5,7 @@
 * FOREIGN KEY ``fk_<table>_<cols>`` (composite and self-referencing too), DEFERRABLE INITIALLY DEFERRED on
   PostgreSQL and SQLite so a parent table or partition can be replaced (delete + insert of the same keys)
   while children reference it; checked at commit. MySQL has no deferrable constraints (see
-  :mod:`mock_pipelines.sql.loaders`). Child-side FK columns get an index (``ix_…``) unless the primary
+  :mod:`mock_pipelines.store.sql.loaders`). Child-side FK columns get an index (``ix_…``) unless the primary
   key starts with them: without it every parent delete scans the child table.
 * UNIQUE ``uq_<table>_<col>`` for ``unique: true`` columns.
 * CHECK ``ck_<table>_<col>_range`` / ``ck_<table>_<col>_values`` from the same derivation as the quality
@@ -27,8 +27,8 @@ from sqlalchemy.schema import CreateIndex, CreateTable, SetColumnComment, SetTab
 
 from mock_pipelines.quality.rules import Rule, derive_rules, may_be_null
 from mock_pipelines.spec.model import ColumnSpec, DatasetSpec, TableSpec
-from mock_pipelines.sql.names import PARTITION_COLUMN, check_identifier, constraint_name
-from mock_pipelines.sql.types import arrow_schemas, check_dialect, sql_type, value_type
+from mock_pipelines.store.sql.names import PARTITION_COLUMN, check_identifier, constraint_name
+from mock_pipelines.store.sql.types import arrow_schemas, check_dialect, sql_type, value_type
 
 PARTITION_KEY_LENGTH = 64  # VARCHAR length of the partition column (keys look like 2024-01-05 or 2024-01-05-13:00)
 _DIALECTS = {"postgresql": postgresql.dialect, "mysql": mysql.dialect, "sqlite": sqlite.dialect}

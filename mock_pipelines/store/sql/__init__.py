@@ -4,10 +4,10 @@ constraint, fast streaming loads, atomic table/partition replacement and typed r
 Nothing here imports Dagster; the SQL IO manager is a thin layer over :class:`Database`.
 """
 
-from mock_pipelines.sql.database import FOREIGN_KEY_CHECKS, Database
-from mock_pipelines.sql.ddl import ddl_statements, table_metadata
-from mock_pipelines.sql.errors import SchemaMismatchError, SqlDestinationError, is_transient, redact_url
-from mock_pipelines.sql.names import PARTITION_COLUMN
+from mock_pipelines.store.sql.database import FOREIGN_KEY_CHECKS, Database
+from mock_pipelines.store.sql.ddl import ddl_statements, table_metadata
+from mock_pipelines.store.sql.errors import SchemaMismatchError, SqlDestinationError, is_transient, redact_url
+from mock_pipelines.store.sql.names import PARTITION_COLUMN
 
 __all__ = [
     "FOREIGN_KEY_CHECKS",

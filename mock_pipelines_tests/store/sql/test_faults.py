@@ -10,9 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from mock_pipelines.core.engine import DatasetPlan, PlanOptions
-from mock_pipelines.sql import Database, SqlDestinationError, is_transient, redact_url
-from mock_pipelines_tests.sql.conftest import plan_of
-from mock_pipelines_tests.sql.kinds import kinds_spec
+from mock_pipelines.store.sql import Database, SqlDestinationError, is_transient, redact_url
+from mock_pipelines_tests.store.sql.conftest import plan_of
+from mock_pipelines_tests.store.sql.kinds import kinds_spec
 
 
 def test_a_backend_terminated_mid_load_leaves_the_old_rows_and_a_rerun_succeeds(postgres_db):

@@ -1,7 +1,7 @@
 """Streaming, atomic file output: one folder per table, Parquet (default), CSV, JSON Lines or JSON.
 
 Each table is written through the same writer as the Dagster IO manager
-(:meth:`mock_pipelines.io.destination.Destination.write_folder`): record batches go into a hidden
+(:meth:`mock_pipelines.store.files.store.Destination.write_folder`): record batches go into a hidden
 temporary file inside the table folder, which then replaces ``part-00000.<ext>`` with one rename, so a
 reader (or a crash) sees either the previous complete table or the new complete table, also while other
 writers replace it. The same ``_manifest.json`` beside the data records what produced it, whoever wrote
@@ -18,9 +18,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from mock_pipelines.io.destination import Destination
-from mock_pipelines.io.formats import FORMATS, BatchWriter, dictionary_columns, format_of, read_file
-from mock_pipelines.io.manifest import (
+from mock_pipelines.store.files.formats import FORMATS, BatchWriter, dictionary_columns, format_of, read_file
+from mock_pipelines.store.files.manifest import (
     MANIFEST,
     LandingError,
     OutputConflict,
@@ -29,6 +28,7 @@ from mock_pipelines.io.manifest import (
     is_stale,
     read_manifest,
 )
+from mock_pipelines.store.files.store import Destination
 
 _Writer = BatchWriter  # the writer now lives in formats.py, shared with the fsspec destination
 __all__ = ["FORMATS", "MANIFEST", "LandingError", "OutputConflict", "RunIdentity", "WriteResult", "check_target",
@@ -87,7 +87,7 @@ def _partition_folders(directory: Path) -> list[Path]:
 def remove_legacy_temporaries(directory: Path) -> None:
     """Remove the hidden ``.{table}.tmp-*`` / ``.{table}.old-*`` folders that the earlier folder-swapping
     writer left beside ``directory`` when it was killed, once stale (see
-    :func:`mock_pipelines.io.manifest.is_stale`)."""
+    :func:`mock_pipelines.store.files.manifest.is_stale`)."""
     try:
         siblings = list(directory.parent.glob(f".{directory.name}.*-*"))
     except OSError:

@@ -15,8 +15,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from mock_pipelines.core.engine import TableSlice
-from mock_pipelines.io.content import content_hash
-from mock_pipelines.io.destination import (
+from mock_pipelines.store.content import content_hash
+from mock_pipelines.store.files.store import (
     Destination,
     S3Unreachable,
     decode_partition_key,
@@ -26,7 +26,7 @@ from mock_pipelines.io.destination import (
     read,
     write,
 )
-from mock_pipelines_tests.io.conftest import BUCKET, s3_target
+from mock_pipelines_tests.store.files.conftest import BUCKET, s3_target
 
 
 def same_rows(got: pa.Table, expected: pa.Table) -> bool:
@@ -292,7 +292,7 @@ def test_an_unreachable_s3_endpoint_fails_after_bounded_retries_in_one_line(monk
                        "destination's endpoint_url and that the server is running")
     assert 7 <= seconds < 30  # waited 1 + 2 + 4 s between the 4 attempts, then gave up (it took 25 s before)
 
-    monkeypatch.setattr("mock_pipelines.io.destination.S3_RETRY_DELAY_SECONDS", 0.05)
+    monkeypatch.setattr("mock_pipelines.store.files.store.S3_RETRY_DELAY_SECONDS", 0.05)
     with pytest.raises(S3Unreachable, match="4 attempts"):
         Destination("s3://some-bucket/prefix", endpoint_url=endpoint).read("shop", "orders")
     with pytest.raises(S3Unreachable) as info:  # credentials in the URL are never shown

@@ -10,11 +10,11 @@ import sqlalchemy as sa
 
 from mock_pipelines.spec.errors import Location
 from mock_pipelines.spec.model import ColumnSpec, ColumnType
-from mock_pipelines.sql import PARTITION_COLUMN, ddl_statements, table_metadata
-from mock_pipelines.sql.compat import family
-from mock_pipelines.sql.types import sql_type
-from mock_pipelines_tests.sql.conftest import DIALECTS, plan_of
-from mock_pipelines_tests.sql.kinds import kinds_spec
+from mock_pipelines.store.sql import PARTITION_COLUMN, ddl_statements, table_metadata
+from mock_pipelines.store.sql.compat import family
+from mock_pipelines.store.sql.types import sql_type
+from mock_pipelines_tests.store.sql.conftest import DIALECTS, plan_of
+from mock_pipelines_tests.store.sql.kinds import kinds_spec
 
 EXPECTED_TYPES = {  # column of `people` → rendered type per dialect
     "person_id": ("BIGINT", "BIGINT", "BIGINT"),
@@ -204,7 +204,7 @@ def test_concurrent_ensure_tables_on_sqlite_never_race_on_a_fresh_file(tmp_path)
     missing or created, never half (the look-up and the CREATEs run under the database's write lock)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from mock_pipelines.sql import Database
+    from mock_pipelines.store.sql import Database
 
     spec = kinds_spec(tmp_path)
     for attempt in range(8):  # a race shows within a few fresh files
@@ -227,7 +227,7 @@ def test_checking_existing_sqlite_tables_takes_no_write_lock(tmp_path):
     import sqlite3
     import time
 
-    from mock_pipelines.sql import Database
+    from mock_pipelines.store.sql import Database
 
     spec = kinds_spec(tmp_path)
     path = tmp_path / "held.db"

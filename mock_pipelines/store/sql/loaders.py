@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import sqlalchemy as sa
 
-from mock_pipelines.sql.names import PARTITION_COLUMN
+from mock_pipelines.store.sql.names import PARTITION_COLUMN
 
 log = logging.getLogger(__name__)
 

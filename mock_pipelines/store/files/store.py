@@ -14,7 +14,7 @@ This is the one writer of table files: ``mock-pipelines generate`` and the Dagst
 through it. It streams record batches into a hidden temporary file *inside the target folder*
 (``.part-00000.parquet.<host>-<pid>-<random>.tmp``; readers, Spark, Hive and pyarrow skip names starting
 with ``.``), then publishes it under its final name, records the run in the table folder's
-``_manifest.json`` (:mod:`mock_pipelines.io.manifest`; when the caller says what produced the rows) and
+``_manifest.json`` (:mod:`mock_pipelines.store.files.manifest`; when the caller says what produced the rows) and
 deletes whatever else that folder held:
 
 * local disk: ``os.replace`` of the file — atomic, so a reader opening ``part-00000.<ext>`` gets the old
@@ -35,7 +35,7 @@ write of the folder — at once when their process is gone (same host), otherwis
 for an hour; a concurrent writer's file is never touched. A folder that cannot be written (disk full,
 read-only, a file in the path) raises one line naming it and what to do.
 
-While streaming, the row count, an order-sensitive content hash (:mod:`mock_pipelines.io.content`) and
+While streaming, the row count, an order-sensitive content hash (:mod:`mock_pipelines.store.content`) and
 the first rows (a Markdown preview) are computed. Nothing here imports Dagster.
 """
 
@@ -53,9 +53,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from fsspec.implementations.local import LocalFileSystem
 
-from mock_pipelines.io.content import ContentHasher, Preview
-from mock_pipelines.io.formats import BatchWriter, check_format, format_of, read_file
-from mock_pipelines.io.manifest import (
+from mock_pipelines.store.content import ContentHasher, Preview
+from mock_pipelines.store.files.formats import BatchWriter, check_format, format_of, read_file
+from mock_pipelines.store.files.manifest import (
     MANIFEST,
     RunIdentity,
     is_stale,
@@ -64,7 +64,7 @@ from mock_pipelines.io.manifest import (
     manifest_bytes,
     temporary_name,
 )
-from mock_pipelines.io.prefetch import prefetch
+from mock_pipelines.store.files.prefetch import prefetch
 
 if TYPE_CHECKING:
     from mock_pipelines.core.engine import TableSlice
@@ -276,7 +276,7 @@ class Destination:
                      extra_manifest: dict[str, Any] | None = None, manifest: bool = False,
                      hash_content: bool = True) -> WriteResult:
         """Write ``folder``/part-00000.<ext> (the one writer behind every path: CLI and Dagster, local and
-        S3). A folder that cannot be written raises :class:`~mock_pipelines.io.manifest.LandingError`,
+        S3). A folder that cannot be written raises :class:`~mock_pipelines.store.files.manifest.LandingError`,
         one line naming it; the previous data is then left as it was. ``hash_content=False`` skips the
         content hash (about 15% of the writing time; the result's ``content_hash`` is then empty)."""
         folder = folder.rstrip("/")
@@ -435,7 +435,7 @@ class Destination:
             return
         if not exists:
             raise FileNotFoundError(f"bucket {bucket!r} does not exist at this endpoint: create it, e.g. "
-                                    f"mock_pipelines.io.destination.ensure_bucket({self.base!r}, ...)") from exc
+                                    f"mock_pipelines.store.files.store.ensure_bucket({self.base!r}, ...)") from exc
 
     # -- reading ------------------------------------------------------------------------------------
     def data_files(self, folder: str) -> list[str]:

@@ -11,9 +11,9 @@ import pytest
 from mock_pipelines.core.engine import DatasetPlan, PlanOptions
 from mock_pipelines.core.timeline import PartitionScheme
 from mock_pipelines.schema.parse import load_dataset
-from mock_pipelines.sql import Database
+from mock_pipelines.store.sql import Database
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SCHEMAS = ROOT / "schemas"
 DIALECTS = ("postgresql", "mysql", "sqlite")
 

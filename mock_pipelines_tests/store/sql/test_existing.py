@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from mock_pipelines.sql import Database, SchemaMismatchError, SqlDestinationError
-from mock_pipelines_tests.sql.conftest import plan_of
+from mock_pipelines.store.sql import Database, SchemaMismatchError, SqlDestinationError
+from mock_pipelines_tests.store.sql.conftest import plan_of
 
 # The user's own DDL for hr.locations and hr.departments: narrower but compatible types.
 COMPATIBLE = {

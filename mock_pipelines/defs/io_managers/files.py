@@ -3,12 +3,12 @@
 An asset keyed ``[dataset, table]`` that returns a :class:`~mock_pipelines.core.engine.TableSlice` is
 streamed to ``{base_path}/{dataset}/{table}/part-00000.parquet``, or, for a partitioned asset, to
 ``{base_path}/{dataset}/{table}/date={partition_key}/part-00000.parquet`` (see
-:mod:`mock_pipelines.io.destination`). A run over a partition range (``BackfillPolicy.single_run()``)
+:mod:`mock_pipelines.store.files.store`). A run over a partition range (``BackfillPolicy.single_run()``)
 returns ``{partition_key: TableSlice}`` and each partition is written, and replaced, on its own.
 Downstream assets get a pandas DataFrame (or an Arrow table) of just the partitions they depend on.
 
 Writing goes through the same writer as ``mock-pipelines generate`` and records the same
-``{dataset}/{table}/_manifest.json`` (:mod:`mock_pipelines.io.manifest`), so the CLI recognises a table a
+``{dataset}/{table}/_manifest.json`` (:mod:`mock_pipelines.store.files.manifest`), so the CLI recognises a table a
 Dagster run wrote. A folder that cannot be written fails the step with a :class:`dagster.Failure` whose
 description is one line naming it.
 """
@@ -22,10 +22,10 @@ import dagster as dg
 import pyarrow as pa
 from pydantic import PrivateAttr, ValidationInfo, field_validator
 
-from mock_pipelines.io import destination as dest
-from mock_pipelines.io.content import ContentHasher
-from mock_pipelines.io.manifest import LandingError, identity_of
-from mock_pipelines.io.table_io import LOAD_AS, TableAssetIO, batches_of, one_of
+from mock_pipelines.defs.io_managers.table_io import LOAD_AS, TableAssetIO, batches_of, one_of
+from mock_pipelines.store.content import ContentHasher
+from mock_pipelines.store.files import store as dest
+from mock_pipelines.store.files.manifest import LandingError, identity_of
 
 
 class MockFilesIOManager(TableAssetIO, dg.ConfigurableIOManager):

@@ -7,7 +7,7 @@ import sqlite3
 from typer.testing import CliRunner
 
 from mock_pipelines.cli import app
-from mock_pipelines_tests.sql.conftest import SCHEMAS
+from mock_pipelines_tests.store.sql.conftest import SCHEMAS
 
 runner = CliRunner()
 
@@ -137,7 +137,7 @@ def test_ddl_with_a_schema_runs_for_a_role_that_may_not_create_schemas(pg_limite
 
 def test_ddl_statements_name_no_namespace_unless_asked():
     from mock_pipelines.schema.parse import load_dataset
-    from mock_pipelines.sql import ddl_statements
+    from mock_pipelines.store.sql import ddl_statements
 
     spec = load_dataset(SCHEMAS / "hr.yaml")
     assert ddl_statements(spec, "postgresql", "hr")[0].startswith("CREATE TABLE")

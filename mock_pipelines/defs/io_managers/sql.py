@@ -5,7 +5,7 @@ streamed into the table ``table`` of the destination's namespace (``schema``; it
 created from the dataset's schema on first use (``mode: create``) or checked against it (``mode:
 existing``). A partitioned asset replaces exactly its partition (rows whose ``mock_partition`` column holds
 the partition key); a run over a partition range returns ``{partition_key: TableSlice}`` and each partition
-is replaced on its own. Every replacement is one transaction (see :mod:`mock_pipelines.sql`).
+is replaced on its own. Every replacement is one transaction (see :mod:`mock_pipelines.store.sql`).
 
 When the connection drops or the server goes away mid-write, the transaction is rolled back, so the whole
 write is simply run again: up to ``max_retries`` times, waiting ``retry_delay_seconds`` and then twice as
@@ -24,19 +24,19 @@ import dagster as dg
 import pyarrow as pa
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator
 
-from mock_pipelines.io.content import ContentHasher
-from mock_pipelines.io.destination import WriteResult
-from mock_pipelines.io.sql_reader import SqlTables, ensure_sqlite_folder, hide_password
-from mock_pipelines.io.table_io import LOAD_AS, TableAssetIO, batches_of, one_of
+from mock_pipelines.defs.io_managers.table_io import LOAD_AS, TableAssetIO, batches_of, one_of
 from mock_pipelines.spec.model import DatasetSpec
-from mock_pipelines.sql import (
+from mock_pipelines.store.content import ContentHasher
+from mock_pipelines.store.files.store import WriteResult
+from mock_pipelines.store.sql import (
     FOREIGN_KEY_CHECKS,
     SchemaMismatchError,
     SqlDestinationError,
     is_transient,
     redact_url,
 )
-from mock_pipelines.sql.database import MODES
+from mock_pipelines.store.sql.database import MODES
+from mock_pipelines.store.sql.store import SqlTables, ensure_sqlite_folder, hide_password
 
 T = TypeVar("T")
 

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql
 
-from mock_pipelines.sql.names import PARTITION_COLUMN
+from mock_pipelines.store.sql.names import PARTITION_COLUMN
 
 # Which found families a column of each expected family accepts.
 _ACCEPTS = {

@@ -10,10 +10,10 @@ import pyarrow as pa
 import pytest
 
 from mock_pipelines.core.engine import DatasetPlan, PlanOptions
-from mock_pipelines.io.content import content_hash
-from mock_pipelines.sql import SqlDestinationError
-from mock_pipelines_tests.sql.conftest import plan_of, sorted_by_key
-from mock_pipelines_tests.sql.kinds import kinds_spec
+from mock_pipelines.store.content import content_hash
+from mock_pipelines.store.sql import SqlDestinationError
+from mock_pipelines_tests.store.sql.conftest import plan_of, sorted_by_key
+from mock_pipelines_tests.store.sql.kinds import kinds_spec
 
 
 @pytest.mark.parametrize("dataset", ["shop", "hr", "healthcare"])
@@ -123,7 +123,7 @@ def test_batches_that_do_not_match_the_table_are_refused_before_writing(database
 
 
 def test_mysql_falls_back_to_inserts_when_local_files_are_refused(mysql_db, tmp_path, caplog):
-    from mock_pipelines.sql import Database
+    from mock_pipelines.store.sql import Database
 
     url, _name = mysql_db
     db = Database(url, connect_args={"local_infile": False})  # the client refuses: LOAD DATA LOCAL fails
@@ -135,7 +135,7 @@ def test_mysql_falls_back_to_inserts_when_local_files_are_refused(mysql_db, tmp_
         db.write_batches(spec, "teams", teams.schema, teams.to_batches())
         schema = plan.table("people").arrow_schema
         batch = _awkward_people(spec, schema)
-        with caplog.at_level("WARNING", logger="mock_pipelines.sql.loaders"):
+        with caplog.at_level("WARNING", logger="mock_pipelines.store.sql.loaders"):
             result = db.write_batches(spec, "people", schema, [batch.slice(0, 3), batch.slice(3)])
         assert "multi-row INSERTs" in caplog.text
         assert result.rows == batch.num_rows

@@ -24,11 +24,18 @@ from typer.testing import CliRunner
 
 from mock_pipelines.cli import app
 from mock_pipelines.core.engine import DatasetPlan, TableSlice
-from mock_pipelines.io import formats
-from mock_pipelines.io.files import MANIFEST, LandingError, RunIdentity, read_table, write_table
-from mock_pipelines.io.files_io_manager import MockFilesIOManager
-from mock_pipelines.io.manifest import STALE_AFTER_SECONDS, temporary_name
+from mock_pipelines.defs.io_managers.files import MockFilesIOManager
 from mock_pipelines.schema.parse import load_dataset
+from mock_pipelines.store.files import formats
+from mock_pipelines.store.files import store as file_store
+from mock_pipelines.store.files.manifest import STALE_AFTER_SECONDS, temporary_name
+from mock_pipelines.store.files.table_folder import (
+    MANIFEST,
+    LandingError,
+    RunIdentity,
+    read_table,
+    write_table,
+)
 
 runner = CliRunner()
 IDENTITY = RunIdentity("ds", "t", "h", 1, 1.0, "en_US", "parquet")
@@ -166,14 +173,13 @@ def test_an_os_error_while_generating_rows_is_not_reported_as_the_folders(tmp_pa
 
 
 def test_a_write_error_without_advice_is_raised_unchanged(tmp_path, monkeypatch):
-    from mock_pipelines.io import destination
 
     failure = OSError(errno.EBADF, "Bad file descriptor")
 
     def write(self, batch):
         raise failure
 
-    monkeypatch.setattr(destination.BatchWriter, "write", write)
+    monkeypatch.setattr(file_store.BatchWriter, "write", write)
     with pytest.raises(OSError) as info:
         write_table(NEW.to_batches(), NEW.schema, tmp_path / "shop" / "t", IDENTITY)
     assert info.value is failure and info.value.__cause__ is None  # not `raise exc from exc`
@@ -294,7 +300,7 @@ KILLED_WRITER = """\
 import sys, time
 import pyarrow as pa
 from pathlib import Path
-from mock_pipelines.io.files import RunIdentity, write_table
+from mock_pipelines.store.files.table_folder import RunIdentity, write_table
 
 table = pa.table({"id": list(range(1000))})
 def batches():
@@ -335,7 +341,7 @@ def test_the_next_write_removes_what_a_killed_writer_left_and_keeps_a_live_write
 
 
 def test_a_partition_write_removes_a_dead_writers_temporary_and_keeps_a_live_ones(tmp_path):
-    from mock_pipelines.io.destination import Destination
+    from mock_pipelines.store.files.store import Destination
 
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait(timeout=60)
@@ -367,8 +373,8 @@ def test_an_unreadable_manifest_is_a_conflict_not_a_traceback(small_schema, tmp_
 
 def test_generate_over_a_partitioned_runs_table_is_a_conflict_and_overwrite_removes_its_partitions(small_schema,
                                                                                                    tmp_path):
-    from mock_pipelines.io.destination import Destination
-    from mock_pipelines.io.manifest import identity_of
+    from mock_pipelines.store.files.manifest import identity_of
+    from mock_pipelines.store.files.store import Destination
 
     out = tmp_path / "data"
     plan = DatasetPlan(load_dataset(small_schema)).table("customers")

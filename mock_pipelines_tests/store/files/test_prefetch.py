@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from mock_pipelines.io import prefetch as prefetch_module
-from mock_pipelines.io.prefetch import prefetch
+from mock_pipelines.store.files import prefetch as prefetch_module
+from mock_pipelines.store.files.prefetch import prefetch
 
 
 @pytest.fixture(params=[1, 2], ids=["one-core", "two-cores"])

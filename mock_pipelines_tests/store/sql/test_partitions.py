@@ -7,9 +7,9 @@ import itertools
 
 import pytest
 
-from mock_pipelines.io.content import content_hash
-from mock_pipelines.sql import PARTITION_COLUMN, SqlDestinationError
-from mock_pipelines_tests.sql.conftest import plan_of, sorted_by_key
+from mock_pipelines.store.content import content_hash
+from mock_pipelines.store.sql import PARTITION_COLUMN, SqlDestinationError
+from mock_pipelines_tests.store.sql.conftest import plan_of, sorted_by_key
 
 DAYS = [dt.datetime(2024, 1, d) for d in (1, 2, 3, 4)]
 
