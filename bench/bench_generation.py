@@ -43,7 +43,8 @@ def worker_ours(table: str, rows: int, out: Path, write: bool, chunk_size: int) 
 
     from mock_pipelines.core.engine import DatasetPlan, PlanOptions
     from mock_pipelines.schema.parse import load_dataset
-    from mock_pipelines.store.files.table_folder import RunIdentity, write_table
+    from mock_pipelines.store.files.manifest import RunIdentity
+    from mock_pipelines.store.files.table_folder import write_table
 
     spec = load_dataset(SCHEMA)
     plan = DatasetPlan(spec, PlanOptions(rows={"customers": rows if table == "customers" else 1_000_000,

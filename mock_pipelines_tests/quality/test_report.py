@@ -24,7 +24,7 @@ from mock_pipelines.quality.report import (
     write_report,
 )
 from mock_pipelines.schema.parse import load_dataset
-from mock_pipelines.store.files.store import Destination
+from mock_pipelines.store.files.store import FileStore
 
 runner = CliRunner()
 
@@ -432,7 +432,7 @@ def test_cli_report_reads_hive_partitions(tmp_path):
     schema = _schema(tmp_path, SMALL)
     spec = load_dataset(schema)
     tables = _generate(spec)
-    dest = Destination(tmp_path / "hive")
+    dest = FileStore(tmp_path / "hive")
     customers = tables["customers"]
     for i, key in enumerate(("2024-01-01", "2024-01-02")):
         part = customers.slice(i * 150, 150)

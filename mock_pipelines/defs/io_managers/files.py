@@ -24,8 +24,10 @@ from pydantic import PrivateAttr, ValidationInfo, field_validator
 
 from mock_pipelines.defs.io_managers.table_io import LOAD_AS, TableAssetIO, batches_of, one_of
 from mock_pipelines.store.content import ContentHasher
-from mock_pipelines.store.files import store as dest
 from mock_pipelines.store.files.manifest import LandingError, identity_of
+from mock_pipelines.store.files.s3 import S3Unreachable, ensure_bucket, is_s3
+from mock_pipelines.store.files.store import DEFAULT_PARTITION_COLUMN, DESTINATION_FORMATS, FileStore
+from mock_pipelines.store.protocol import WriteResult
 
 
 class MockFilesIOManager(TableAssetIO, dg.ConfigurableIOManager):
@@ -38,7 +40,7 @@ class MockFilesIOManager(TableAssetIO, dg.ConfigurableIOManager):
 
     base_path: str
     format: str = "parquet"
-    partition_column: str = dest.DEFAULT_PARTITION_COLUMN
+    partition_column: str = DEFAULT_PARTITION_COLUMN
     endpoint_url: str | None = None
     aws_access_key_id: str | None = None
     aws_secret_access_key: str | None = None
@@ -54,29 +56,29 @@ class MockFilesIOManager(TableAssetIO, dg.ConfigurableIOManager):
     @field_validator("format", "load_as")
     @classmethod
     def _known_choice(cls, value: str, info: ValidationInfo) -> str:
-        choices = {"format": dest.DESTINATION_FORMATS, "load_as": LOAD_AS}
+        choices = {"format": DESTINATION_FORMATS, "load_as": LOAD_AS}
         return one_of(str(info.field_name), value, tuple(choices[str(info.field_name)]))
 
     # -- helpers ------------------------------------------------------------------------------------
     def _options(self) -> dict[str, Any]:
-        if not dest._is_s3(self.base_path):
+        if not is_s3(self.base_path):
             return {}
         return {"endpoint_url": self.endpoint_url, "key": self.aws_access_key_id,
                 "secret": self.aws_secret_access_key, "region": self.region_name}
 
-    def destination(self) -> dest.Destination:
+    def destination(self) -> FileStore:
         options = self._options()
         try:  # S3: an endpoint that does not answer fails the step in one line (after bounded retries)
             if self.create_bucket and not self._bucket_checked:
-                dest.ensure_bucket(self.base_path, **options)
+                ensure_bucket(self.base_path, **options)
                 self._bucket_checked = True
-            destination = dest.Destination(self.base_path, self.format, self.partition_column, **options)
+            destination = FileStore(self.base_path, self.format, self.partition_column, **options)
             destination.check_reachable()
-        except dest.S3Unreachable as exc:
+        except S3Unreachable as exc:
             raise dg.Failure(description=str(exc)) from None
         return destination
 
-    def _metadata(self, result: dest.WriteResult, columns: dg.TableSchema) -> dict[str, Any]:
+    def _metadata(self, result: WriteResult, columns: dg.TableSchema) -> dict[str, Any]:
         where = dg.MetadataValue.path(result.uri) if "://" not in result.uri else dg.MetadataValue.url(result.uri)
         return {
             "dagster/row_count": dg.MetadataValue.int(result.rows),
@@ -91,8 +93,8 @@ class MockFilesIOManager(TableAssetIO, dg.ConfigurableIOManager):
         }
 
     # -- output -------------------------------------------------------------------------------------
-    def _write(self, destination: dest.Destination, dataset: str, table: str, schema: pa.Schema, batches: Any,
-               key: str | None, obj: Any) -> dest.WriteResult:
+    def _write(self, destination: FileStore, dataset: str, table: str, schema: pa.Schema, batches: Any,
+               key: str | None, obj: Any) -> WriteResult:
         """Write through the one writer, with the manifest ``mock-pipelines generate`` also reads; a folder
         that cannot be written fails the step with one line naming it."""
         try:

@@ -27,7 +27,7 @@ from pydantic import Field, PrivateAttr, ValidationInfo, field_validator
 from mock_pipelines.defs.io_managers.table_io import LOAD_AS, TableAssetIO, batches_of, one_of
 from mock_pipelines.spec.model import DatasetSpec
 from mock_pipelines.store.content import ContentHasher
-from mock_pipelines.store.files.store import WriteResult
+from mock_pipelines.store.protocol import WriteResult
 from mock_pipelines.store.sql import (
     FOREIGN_KEY_CHECKS,
     SchemaMismatchError,
@@ -36,7 +36,7 @@ from mock_pipelines.store.sql import (
     redact_url,
 )
 from mock_pipelines.store.sql.database import MODES
-from mock_pipelines.store.sql.store import SqlTables, ensure_sqlite_folder, hide_password
+from mock_pipelines.store.sql.store import SqlStore, hide_password
 
 T = TypeVar("T")
 
@@ -71,9 +71,8 @@ class MockSqlIOManager(TableAssetIO, dg.ConfigurableIOManager):
     # shared `dagster/*` entries are left to the first destination), so one output can land in several places.
     metadata_prefix: str = ""
 
-    _tables: SqlTables | None = PrivateAttr(default=None)
+    _store: SqlStore | None = PrivateAttr(default=None)
     _specs: dict[str, DatasetSpec] = PrivateAttr(default_factory=dict)
-    _ensured: set[str] = PrivateAttr(default_factory=set)
 
     @field_validator("mode", "foreign_key_checks", "load_as")
     @classmethod
@@ -82,12 +81,13 @@ class MockSqlIOManager(TableAssetIO, dg.ConfigurableIOManager):
         return one_of(str(info.field_name), value, choices[str(info.field_name)])
 
     # -- connections and specs ---------------------------------------------------------------------
-    def tables(self) -> SqlTables:
+    def store(self) -> SqlStore:
         """The destination's tables (one connection pool per namespace, opened on first use)."""
-        if self._tables is None:
-            self._tables = SqlTables(self._resolved_url(), self.db_schema, self.spec,
-                                     foreign_key_checks=self.foreign_key_checks)
-        return self._tables
+        if self._store is None:
+            self._store = SqlStore(self._resolved_url(), self.db_schema, self.spec,
+                                   foreign_key_checks=self.foreign_key_checks, mode=self.mode,
+                                   partitioned=self.partitioned_tables)
+        return self._store
 
     def _resolved_url(self) -> str:
         from mock_pipelines.profiles import SqlDestination
@@ -113,9 +113,9 @@ class MockSqlIOManager(TableAssetIO, dg.ConfigurableIOManager):
         return self._specs[dataset]
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
-        if self._tables is not None:
-            self._tables.dispose()
-            self._tables = None
+        if self._store is not None:
+            self._store.dispose()
+            self._store = None
 
     # -- retries and errors ------------------------------------------------------------------------
     def _with_retries(self, context: dg.OutputContext, what: str, attempt_once: Callable[[], T]) -> tuple[T, int]:
@@ -182,28 +182,21 @@ class MockSqlIOManager(TableAssetIO, dg.ConfigurableIOManager):
                          + (f" ({attempts} attempts)" if attempts > 1 else ""))
 
     def _ensure_tables(self, context: dg.OutputContext, dataset: str) -> None:
-        """Create (or check) every table of the dataset before its first write in this process, in
-        foreign-key order, so parents exist when children are created."""
-        if dataset in self._ensured:
-            return
-        tables = self.tables()
-        spec = self.spec(dataset)
-        ensure_sqlite_folder(self._resolved_url())
-        partitioned = self.partitioned_tables.get(dataset, [])
+        """Create (or check) every table of the dataset before its first write in this process (see
+        :meth:`SqlStore.prepare`), retried on its own so a failure names what failed."""
+        store = self.store()
         self._with_retries(context, f"preparing the tables of {dataset!r} in {self._where()}",
-                           lambda: tables.database(dataset).ensure_tables(spec, partitioned=partitioned,
-                                                                          mode=self.mode))
-        self._ensured.add(dataset)
+                           lambda: store.prepare(dataset))
 
     def _write(self, context: dg.OutputContext, dataset: str, table: str, obj: Any,
                key: str | None) -> tuple[tuple[WriteResult, pa.Schema], int]:
         """((what was written, its Arrow schema), attempts) of one table or partition."""
-        database, spec = self.tables().database(dataset), self.spec(dataset)
+        store = self.store()
 
         def attempt() -> tuple[WriteResult, pa.Schema]:
             # a TableSlice regenerates the same rows on every attempt
             schema, batches = batches_of(obj, type(self).__name__)
-            return database.write_batches(spec, table, schema, batches, key), schema
+            return store.write_batches(dataset, table, schema, batches, key), schema
 
         what = f"writing {dataset}.{table}" + (f" partition {key}" if key is not None else "")
         return self._with_retries(context, what, attempt)
@@ -261,7 +254,7 @@ class MockSqlIOManager(TableAssetIO, dg.ConfigurableIOManager):
         keys = list(context.asset_partition_keys) if context.has_asset_partitions else None
         try:
             # A partition without rows reads as empty: a table cannot tell "written empty" from "never written".
-            data = self.tables().read(dataset, table, keys)
+            data = self.store().read(dataset, table, keys)
         except SqlDestinationError as exc:
             raise self._failure(exc, f"reading {dataset}.{table}", 1) from exc
         context.log.debug(f"loaded {data.num_rows:,} rows of {dataset}.{table}"

@@ -44,9 +44,8 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote
 
 import fsspec
 import pyarrow as pa
@@ -65,6 +64,8 @@ from mock_pipelines.store.files.manifest import (
     temporary_name,
 )
 from mock_pipelines.store.files.prefetch import prefetch
+from mock_pipelines.store.files.s3 import is_s3, probe_s3, s3_storage_options
+from mock_pipelines.store.protocol import WriteResult
 
 if TYPE_CHECKING:
     from mock_pipelines.core.engine import TableSlice
@@ -72,77 +73,6 @@ if TYPE_CHECKING:
 DEFAULT_PARTITION_COLUMN = "date"
 DESTINATION_FORMATS = ("parquet", "csv", "jsonl")
 DATA_FILE = "part-00000"
-_S3 = ("s3", "s3a")
-
-# S3 connections: like the SQL destinations' retries (3 retries, 1 s doubling), bounded and with a connect
-# timeout. Before anything is streamed, the endpoint is probed; a connection failure is retried with backoff
-# and then reported in one line naming the endpoint (never credentials). Mid-stream, botocore's standard
-# retry mode makes S3_ATTEMPTS attempts per request.
-S3_ATTEMPTS = 4
-S3_RETRY_DELAY_SECONDS = 1.0
-S3_CONNECT_TIMEOUT_SECONDS = 5
-S3_READ_TIMEOUT_SECONDS = 60
-
-
-class S3Unreachable(ConnectionError):
-    """The S3 endpoint did not answer (after the retries). The message is one line, without credentials."""
-
-
-def _endpoint_label(endpoint_url: str | None) -> str:
-    """An endpoint for a message: without user name or password (``http://user:pw@host`` → ``http://host``)."""
-    if not endpoint_url:
-        return "the default AWS S3 endpoint"
-    parts = urlsplit(endpoint_url)
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    return "S3 endpoint " + (urlunsplit((parts.scheme, host, parts.path, "", "")) if parts.scheme else host)
-
-
-def _s3_config_kwargs(max_attempts: int) -> dict[str, Any]:
-    return {"connect_timeout": S3_CONNECT_TIMEOUT_SECONDS, "read_timeout": S3_READ_TIMEOUT_SECONDS,
-            "retries": {"max_attempts": max_attempts, "mode": "standard"}}
-
-
-def _unreachable_reason(exc: BaseException) -> str | None:
-    """Why a request did not reach S3, or None when it did (any answer, even an error, means it did)."""
-    from botocore.exceptions import ConnectionClosedError, ConnectionError, ReadTimeoutError
-
-    if isinstance(exc, ConnectionError):
-        name = type(exc).__name__
-        if "Timeout" in name:
-            return f"no answer within the {S3_CONNECT_TIMEOUT_SECONDS}s connect timeout"
-        return "cannot connect (connection refused, unknown host or no route)"
-    if isinstance(exc, ConnectionClosedError | ReadTimeoutError):
-        return "the connection was closed or timed out"
-    return None
-
-
-def probe_s3(bucket: str, endpoint_url: str | None = None, key: str | None = None, secret: str | None = None,
-             region: str | None = None, *, attempts: int | None = None, delay: float | None = None) -> None:
-    """Check that the S3 endpoint answers (``HEAD`` of the bucket; any answer will do), trying a failed
-    connection ``attempts`` times in all (default S3_ATTEMPTS) with a doubling delay (first
-    S3_RETRY_DELAY_SECONDS). Raises :class:`S3Unreachable`."""
-    attempts = S3_ATTEMPTS if attempts is None else attempts
-    delay = S3_RETRY_DELAY_SECONDS if delay is None else delay
-    client = s3_client(endpoint_url, key, secret, region, max_attempts=1)
-    started = time.perf_counter()
-    for attempt in range(1, attempts + 1):
-        try:
-            client.head_bucket(Bucket=bucket)
-            return
-        except Exception as exc:
-            reason = _unreachable_reason(exc)
-            if reason is None:
-                return  # the endpoint answered (404, 403, …): the operation itself reports that
-            if attempt == attempts:
-                raise S3Unreachable(
-                    f"{_endpoint_label(endpoint_url)} is unreachable: {reason}; {attempts} attempts "
-                    f"over {time.perf_counter() - started:.1f}s. Check the destination's endpoint_url and that "
-                    "the server is running") from None
-            time.sleep(delay * 2 ** (attempt - 1))
-
-
 def encode_partition_key(key: str) -> str:
     """``2024-01-05-13:00`` → ``2024-01-05-13%3A00``: a folder name safe on any file system and S3."""
     if not key:
@@ -154,44 +84,6 @@ def decode_partition_key(value: str) -> str:
     return unquote(value)
 
 
-@dataclass(frozen=True)
-class WriteResult:
-    """One table or partition written."""
-
-    uri: str  # the data file
-    rows: int
-    bytes: int
-    seconds: float
-    content_hash: str
-    preview: str  # Markdown table of the first rows
-    format: str
-    partition_key: str | None = None
-
-    @property
-    def rows_per_second(self) -> float:
-        return self.rows / self.seconds if self.seconds > 0 else 0.0
-
-
-def _is_s3(base: str) -> bool:
-    return base.split("://", 1)[0].lower() in _S3 if "://" in base else False
-
-
-def s3_storage_options(endpoint_url: str | None = None, key: str | None = None, secret: str | None = None,
-                       region: str | None = None, **extra: Any) -> dict[str, Any]:
-    """s3fs keyword arguments; ``None`` values fall back to the usual AWS chain (environment, profile)."""
-    options: dict[str, Any] = {"use_listings_cache": False, **extra}  # other writers change listings
-    options["config_kwargs"] = {**_s3_config_kwargs(S3_ATTEMPTS), **options.get("config_kwargs", {})}
-    if endpoint_url:
-        options["endpoint_url"] = endpoint_url
-    if key:
-        options["key"] = key
-    if secret:
-        options["secret"] = secret
-    if region:
-        options["client_kwargs"] = {**options.get("client_kwargs", {}), "region_name": region}
-    return options
-
-
 def _check_segment(name: str, what: str) -> str:
     parts = name.split("/")
     if not name or any(p in ("", ".", "..") for p in parts):
@@ -199,8 +91,9 @@ def _check_segment(name: str, what: str) -> str:
     return name
 
 
-class Destination:
-    """Where tables land: a base URI, a file format, the name of the partition column and how to connect.
+class FileStore:
+    """The :class:`~mock_pipelines.store.protocol.TableStore` of files: a base URI, a file format, the name
+    of the partition column and how to connect.
 
     ``options`` are ``endpoint_url``, ``key``, ``secret`` and ``region`` for S3 (MinIO, moto, …) plus any
     other fsspec keyword arguments. They are never shown by ``repr`` nor put in error messages.
@@ -218,7 +111,7 @@ class Destination:
         self.partition_column = partition_column
         self.compression = compression
         self._options = options
-        if _is_s3(base):
+        if is_s3(base):
             self.fs, root = fsspec.core.url_to_fs(base, **s3_storage_options(**options))
         elif "://" in base and not base.startswith("file://"):
             self.fs, root = fsspec.core.url_to_fs(base, **options)
@@ -226,7 +119,7 @@ class Destination:
             self.fs, root = LocalFileSystem(), os.path.abspath(base.removeprefix("file://"))
         self.local = isinstance(self.fs, LocalFileSystem)
         self.root = root.rstrip("/") or "/"
-        self._probed = not _is_s3(base)
+        self._probed = not is_s3(base)
 
     def check_reachable(self) -> None:
         """S3: probe the endpoint once, before anything is streamed (see :func:`probe_s3`)."""
@@ -238,7 +131,7 @@ class Destination:
         self._probed = True
 
     def __repr__(self) -> str:
-        return f"Destination({self.base!r}, format={self.format!r}, partition_column={self.partition_column!r})"
+        return f"FileStore({self.base!r}, format={self.format!r}, partition_column={self.partition_column!r})"
 
     # -- paths --------------------------------------------------------------------------------------
     def table_path(self, dataset: str, table: str) -> str:
@@ -341,7 +234,8 @@ class Destination:
                     raise landed from exc
             raise
         self._remove_stale(folder, final, partitioned=partition_key is not None)
-        return WriteResult(uri=self.uri(final), rows=hasher.rows, bytes=int(size),
+        table = (manifest_folder or folder).rstrip("/").rsplit("/", 1)[-1]
+        return WriteResult(table=table, uri=self.uri(final), rows=hasher.rows, bytes=int(size),
                            seconds=time.perf_counter() - started, content_hash=hasher.hexdigest(),
                            preview=preview.markdown(), format=self.format, partition_key=partition_key)
 
@@ -435,7 +329,7 @@ class Destination:
             return
         if not exists:
             raise FileNotFoundError(f"bucket {bucket!r} does not exist at this endpoint: create it, e.g. "
-                                    f"mock_pipelines.store.files.store.ensure_bucket({self.base!r}, ...)") from exc
+                                    f"mock_pipelines.store.files.s3.ensure_bucket({self.base!r}, ...)") from exc
 
     # -- reading ------------------------------------------------------------------------------------
     def data_files(self, folder: str) -> list[str]:
@@ -463,6 +357,10 @@ class Destination:
             if parent.startswith(prefix) and "/" not in parent and name.startswith("part-") and format_of(name):
                 found.setdefault(decode_partition_key(parent[len(prefix):]), []).append(path)
         return found
+
+    def has_data(self, dataset: str, table: str) -> bool:
+        """Whether the table folder holds a data file, or a partition of the table does."""
+        return bool(self.data_files(self.table_path(dataset, table)) or self._partition_files(dataset, table))
 
     def list_partitions(self, dataset: str, table: str) -> list[str]:
         """Keys of the partitions of a table that hold data, sorted."""
@@ -554,62 +452,17 @@ def _some(keys: list[str], n: int = 5) -> str:
 def write(data: TableSlice, base: str | os.PathLike[str], *, format: str = "parquet",
           partition_column: str = DEFAULT_PARTITION_COLUMN, partition_key: str | None = None,
           **options: Any) -> WriteResult:
-    return Destination(base, format, partition_column, **options).write(data, partition_key)
+    return FileStore(base, format, partition_column, **options).write(data, partition_key)
 
 
 def read(base: str | os.PathLike[str], dataset: str, table: str, partition_keys: Sequence[str] | None = None,
          *, partition_column: str = DEFAULT_PARTITION_COLUMN, columns: list[str] | None = None,
          schema: pa.Schema | None = None, allow_missing: bool = False, **options: Any) -> pa.Table:
     """Read a table or only ``partition_keys`` of it (format found from the file names)."""
-    return Destination(base, partition_column=partition_column, **options).read(
+    return FileStore(base, partition_column=partition_column, **options).read(
         dataset, table, partition_keys, columns=columns, schema=schema, allow_missing=allow_missing)
 
 
 def list_partitions(base: str | os.PathLike[str], dataset: str, table: str, *,
                     partition_column: str = DEFAULT_PARTITION_COLUMN, **options: Any) -> list[str]:
-    return Destination(base, partition_column=partition_column, **options).list_partitions(dataset, table)
-
-
-def s3_client(endpoint_url: str | None = None, key: str | None = None, secret: str | None = None,
-              region: str | None = None, max_attempts: int = S3_ATTEMPTS):
-    """A boto3 S3 client with the connect timeout and bounded retries of every S3 connection here."""
-    import boto3
-    from botocore.config import Config
-
-    return boto3.client("s3", endpoint_url=endpoint_url or None, aws_access_key_id=key or None,
-                        aws_secret_access_key=secret or None, region_name=region or None,
-                        config=Config(**_s3_config_kwargs(max_attempts)))
-
-
-def ensure_bucket(uri: str | os.PathLike[str], endpoint_url: str | None = None, key: str | None = None,
-                  secret: str | None = None, region: str | None = None) -> bool:
-    """Create the bucket of an ``s3://`` URI if it does not exist (a local base: create the folder).
-    Returns True when something was created."""
-    uri = os.fspath(uri)
-    if not _is_s3(uri):
-        path = uri.removeprefix("file://")
-        if "://" in path or os.path.isdir(path):
-            return False
-        os.makedirs(path, exist_ok=True)
-        return True
-    from botocore.exceptions import ClientError
-
-    bucket = uri.split("://", 1)[1].split("/", 1)[0]
-    probe_s3(bucket, endpoint_url, key, secret, region)
-    client = s3_client(endpoint_url, key, secret, region)
-    try:
-        client.head_bucket(Bucket=bucket)
-        return False
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") not in ("404", "NoSuchBucket", "NotFound"):
-            raise
-    kwargs: dict[str, Any] = {"Bucket": bucket}
-    if region and region != "us-east-1":
-        kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
-    try:
-        client.create_bucket(**kwargs)
-    except ClientError as exc:  # created meanwhile by another process: fine
-        if exc.response.get("Error", {}).get("Code") not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
-            raise
-        return False
-    return True
+    return FileStore(base, partition_column=partition_column, **options).list_partitions(dataset, table)

@@ -1,7 +1,7 @@
 """Streaming, atomic file output: one folder per table, Parquet (default), CSV, JSON Lines or JSON.
 
 Each table is written through the same writer as the Dagster IO manager
-(:meth:`mock_pipelines.store.files.store.Destination.write_folder`): record batches go into a hidden
+(:meth:`mock_pipelines.store.files.store.FileStore.write_folder`): record batches go into a hidden
 temporary file inside the table folder, which then replaces ``part-00000.<ext>`` with one rename, so a
 reader (or a crash) sees either the previous complete table or the new complete table, also while other
 writers replace it. The same ``_manifest.json`` beside the data records what produced it, whoever wrote
@@ -13,39 +13,21 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
 import pyarrow as pa
 
-from mock_pipelines.store.files.formats import FORMATS, BatchWriter, dictionary_columns, format_of, read_file
+from mock_pipelines.store.files.formats import FORMATS, format_of, read_file
 from mock_pipelines.store.files.manifest import (
-    MANIFEST,
-    LandingError,
     OutputConflict,
     RunIdentity,
     check_target,
     is_stale,
     read_manifest,
 )
-from mock_pipelines.store.files.store import Destination
-
-_Writer = BatchWriter  # the writer now lives in formats.py, shared with the fsspec destination
-__all__ = ["FORMATS", "MANIFEST", "LandingError", "OutputConflict", "RunIdentity", "WriteResult", "check_target",
-           "dictionary_columns", "read_table", "write_table"]
-
-
-@dataclass
-class WriteResult:
-    table: str
-    path: str
-    rows: int
-    bytes: int
-    seconds: float
-
-    @property
-    def rows_per_second(self) -> float:
-        return self.rows / self.seconds if self.seconds > 0 else float("inf")
+from mock_pipelines.store.files.store import FileStore
+from mock_pipelines.store.protocol import WriteResult
 
 
 def write_table(batches: Iterable[pa.RecordBatch], schema: pa.Schema, directory: Path, identity: RunIdentity,
@@ -62,14 +44,14 @@ def write_table(batches: Iterable[pa.RecordBatch], schema: pa.Schema, directory:
     check_target(directory, identity, overwrite)
     partitions = _partition_folders(directory)  # a partitioned run's table, replaced (--overwrite) by a whole one
     started = time.perf_counter()
-    result = Destination(directory.parent, fmt).write_folder(
+    result = FileStore(directory.parent, fmt).write_folder(
         str(directory), schema, batches, identity=identity, progress=progress, extra_manifest=extra_manifest,
         hash_content=False)  # nothing here reports it; the Dagster path records it as metadata
     seconds = time.perf_counter() - started
     for folder in partitions:  # after the new file is in place: readers never find an empty table
         shutil.rmtree(folder, ignore_errors=True)
     remove_legacy_temporaries(directory)
-    return WriteResult(identity.table, str(directory), result.rows, result.bytes, seconds)
+    return replace(result, seconds=seconds)  # the whole replacement, clean-up included
 
 
 def _partition_folders(directory: Path) -> list[Path]:

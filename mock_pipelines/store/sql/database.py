@@ -30,7 +30,7 @@ import sqlalchemy as sa
 
 from mock_pipelines.spec.model import DatasetSpec
 from mock_pipelines.store.content import ContentHasher, Preview
-from mock_pipelines.store.files.store import WriteResult
+from mock_pipelines.store.protocol import WriteResult
 from mock_pipelines.store.sql.compat import table_problems
 from mock_pipelines.store.sql.ddl import arrow_types, namespace_statements, table_metadata
 from mock_pipelines.store.sql.errors import (
@@ -263,7 +263,7 @@ class Database:
         finally:
             conn.close()
         seconds = time.perf_counter() - start
-        return WriteResult(uri=f"{self.url_for_humans}#{self._key(table)}", rows=counted.rows, bytes=sent,
+        return WriteResult(table=table, uri=f"{self.url_for_humans}#{self._key(table)}", rows=counted.rows, bytes=sent,
                            seconds=seconds, content_hash=hasher.hexdigest(), preview=preview.markdown(),
                            format=self.dialect, partition_key=partition_key)
 

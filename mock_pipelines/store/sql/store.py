@@ -1,23 +1,25 @@
-"""The tables of one SQL destination, read like files: :class:`SqlTables` has the reading surface of
-:class:`mock_pipelines.store.files.store.Destination` (``read``, ``list_partitions``, ``table_path``,
-``data_files``), so the asset checks and ``load_input`` treat a database like a folder of Parquet files.
+"""The :class:`~mock_pipelines.store.protocol.TableStore` of a SQL database: the tables of every dataset
+in one database, written and read like those of the file store, so the IO managers, the asset checks and
+the report treat a database like a folder of Parquet files.
 
 A destination is a URL plus a namespace that may hold ``{dataset}`` (one PostgreSQL schema or MySQL
-database per dataset); :class:`SqlTables` keeps one :class:`~mock_pipelines.store.sql.Database` per namespace.
+database per dataset); :class:`SqlStore` keeps one :class:`~mock_pipelines.store.sql.Database` per namespace.
 Nothing here imports Dagster.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 import sqlalchemy as sa
 
 from mock_pipelines.spec.model import DatasetSpec
-from mock_pipelines.store.sql import PARTITION_COLUMN, Database, SqlDestinationError, is_transient
+from mock_pipelines.store.protocol import WriteResult
+from mock_pipelines.store.sql.database import Database
+from mock_pipelines.store.sql.errors import SqlDestinationError, is_transient
+from mock_pipelines.store.sql.names import PARTITION_COLUMN
 
 DATASET_PLACEHOLDER = "{dataset}"
 
@@ -43,25 +45,31 @@ def ensure_sqlite_folder(url: str) -> None:
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
-class SqlTables:
-    """The tables of every dataset in one database, with the reading surface of a files destination.
+class SqlStore:
+    """The tables of every dataset in one database.
 
     ``specs`` maps a dataset name to its spec (or is a function returning it), which gives the typed
-    columns a table is read back with.
+    columns a table is created and read back with. Before the first write of a dataset its tables are
+    created in foreign-key order (``mode="create"``) or checked against the spec (``mode="existing"``);
+    ``partitioned`` names the time-partitioned tables of each dataset.
     """
 
     def __init__(self, url: str, schema: str | None = None,
                  specs: Mapping[str, DatasetSpec] | Callable[[str], DatasetSpec] | None = None, *,
-                 foreign_key_checks: str = "per_row"):
+                 foreign_key_checks: str = "per_row", mode: str = "create",
+                 partitioned: Mapping[str, Collection[str]] | None = None):
         self._url = url
         self.foreign_key_checks = foreign_key_checks
         self.schema_template = schema
+        self.mode = mode
         self._specs = specs if specs is not None else {}
+        self._partitioned = partitioned or {}
         self._databases: dict[str | None, Database] = {}
+        self._prepared: set[str] = set()
 
     def __repr__(self) -> str:
         where = next(iter(self._databases.values())).url_for_humans if self._databases else "(not connected)"
-        return f"SqlTables({where!r}, schema={self.schema_template!r})"
+        return f"SqlStore({where!r}, schema={self.schema_template!r})"
 
     # -- what is where ------------------------------------------------------------------------------
     def database(self, dataset: str) -> Database:
@@ -88,17 +96,28 @@ class SqlTables:
             database.dispose()
         self._databases.clear()
 
-    # -- the Destination reading surface -------------------------------------------------------------
-    def table_path(self, dataset: str, table: str) -> str:
-        """A name for the table (``dataset/table``), to pass to :meth:`data_files`."""
-        return f"{dataset}/{table}"
+    # -- writing ------------------------------------------------------------------------------------
+    def prepare(self, dataset: str) -> None:
+        """Create (or check) every table of the dataset, once per store, in foreign-key order so parents
+        exist when children are created. :meth:`write_batches` calls it; call it first to tell a failure
+        to prepare the tables from a failure to write."""
+        if dataset in self._prepared:
+            return
+        ensure_sqlite_folder(self._url)
+        self.database(dataset).ensure_tables(self.spec(dataset), partitioned=self._partitioned.get(dataset, ()),
+                                             mode=self.mode)
+        self._prepared.add(dataset)
 
-    def data_files(self, path: str) -> list[str]:
-        """``[path]`` when the table exists and holds rows, else ``[]`` (the check "materialised yet?")."""
-        dataset, _, table = path.rpartition("/")
-        return [path] if self.has_rows(dataset, table) else []
+    def write_batches(self, dataset: str, table: str, schema: pa.Schema, batches: Iterable[pa.RecordBatch],
+                      partition_key: str | None = None) -> WriteResult:
+        """Replace the rows of the table (or of its partition) in one transaction; raises
+        :class:`SqlDestinationError`, transient when writing again may succeed (nothing was committed)."""
+        self.prepare(dataset)
+        return self.database(dataset).write_batches(self.spec(dataset), table, schema, batches, partition_key)
 
-    def has_rows(self, dataset: str, table: str) -> bool:
+    # -- reading ------------------------------------------------------------------------------------
+    def has_data(self, dataset: str, table: str) -> bool:
+        """Whether the table exists and holds rows."""
         database = self.database(dataset)
         try:
             with database.engine.connect() as conn:
@@ -116,12 +135,11 @@ class SqlTables:
         return self.database(dataset).list_partitions(self.spec(dataset), table)
 
     def read(self, dataset: str, table: str, partition_keys: Sequence[str] | None = None,
-             columns: list[str] | None = None, schema: pa.Schema | None = None,
-             allow_missing: bool = False) -> pa.Table:
-        """A table, or only the rows of the listed partitions. ``schema`` and ``allow_missing`` are accepted
-        for the files surface: columns come back typed from the dataset's spec anyway, and a table cannot
-        tell a partition that was written empty from one never written (both hold no rows), so a listed
-        partition without rows adds nothing rather than failing. A table that does not exist is an error."""
+             columns: list[str] | None = None, allow_missing: bool = False) -> pa.Table:
+        """A table, or only the rows of the listed partitions, its columns typed from the dataset's spec.
+        ``allow_missing`` changes nothing: a table cannot tell a partition that was written empty from one
+        never written (both hold no rows), so a listed partition without rows adds nothing rather than
+        failing. A table that does not exist is an error."""
         database, spec = self.database(dataset), self.spec(dataset)
         if not self.exists(dataset, table):
             raise MissingTableData(f"no data for {dataset}/{table} in {database.where()}: the table does not exist "
@@ -162,34 +180,3 @@ def hide_password(text: str, url: str) -> str:
     except Exception:  # an unparsable URL has no password to hide
         return text
     return text.replace(str(password), "***") if password else text
-
-
-def reader_factory(profile: Any) -> Callable[[], SqlTables] | None:
-    """For the asset checks of a profile without a files destination: a function returning a reader of
-    its first SQL destination (the URL is read from the environment when a check runs, never before)."""
-    from mock_pipelines.profiles import SqlDestination
-    from mock_pipelines.schema.parse import load_dataset
-
-    first = next((d for d in profile.destinations if isinstance(d, SqlDestination)), None)
-    if first is None:
-        return None
-    specs: dict[str, DatasetSpec] = {}
-
-    def spec_of(dataset: str) -> DatasetSpec:
-        if not specs:
-            for path in profile.dataset_paths():
-                spec = load_dataset(path)
-                specs[spec.name] = spec
-        if dataset not in specs:
-            raise SqlDestinationError(f"dataset {dataset!r} is not one of the profile's: {', '.join(specs)}")
-        return specs[dataset]
-
-    readers: dict[str, SqlTables] = {}  # one reader (and connection pool) per URL, for all check steps
-
-    def make() -> SqlTables:
-        url = first.resolved_url(profile.root)
-        if url not in readers:
-            readers[url] = SqlTables(url, first.db_schema, spec_of)
-        return readers[url]
-
-    return make

@@ -16,13 +16,8 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from mock_pipelines.store.files.table_folder import (
-    MANIFEST,
-    OutputConflict,
-    RunIdentity,
-    read_table,
-    write_table,
-)
+from mock_pipelines.store.files.manifest import MANIFEST, OutputConflict, RunIdentity
+from mock_pipelines.store.files.table_folder import read_table, write_table
 
 TABLE = pa.table({
     "id": pa.array([1, 2, 3, 2**60 + 1], pa.int64()),

@@ -28,14 +28,14 @@ from mock_pipelines.defs.io_managers.files import MockFilesIOManager
 from mock_pipelines.schema.parse import load_dataset
 from mock_pipelines.store.files import formats
 from mock_pipelines.store.files import store as file_store
-from mock_pipelines.store.files.manifest import STALE_AFTER_SECONDS, temporary_name
-from mock_pipelines.store.files.table_folder import (
+from mock_pipelines.store.files.manifest import (
     MANIFEST,
+    STALE_AFTER_SECONDS,
     LandingError,
     RunIdentity,
-    read_table,
-    write_table,
+    temporary_name,
 )
+from mock_pipelines.store.files.table_folder import read_table, write_table
 
 runner = CliRunner()
 IDENTITY = RunIdentity("ds", "t", "h", 1, 1.0, "en_US", "parquet")
@@ -300,7 +300,8 @@ KILLED_WRITER = """\
 import sys, time
 import pyarrow as pa
 from pathlib import Path
-from mock_pipelines.store.files.table_folder import RunIdentity, write_table
+from mock_pipelines.store.files.manifest import RunIdentity
+from mock_pipelines.store.files.table_folder import write_table
 
 table = pa.table({"id": list(range(1000))})
 def batches():
@@ -341,7 +342,7 @@ def test_the_next_write_removes_what_a_killed_writer_left_and_keeps_a_live_write
 
 
 def test_a_partition_write_removes_a_dead_writers_temporary_and_keeps_a_live_ones(tmp_path):
-    from mock_pipelines.store.files.store import Destination
+    from mock_pipelines.store.files.store import FileStore
 
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait(timeout=60)
@@ -352,7 +353,7 @@ def test_a_partition_write_removes_a_dead_writers_temporary_and_keeps_a_live_one
     live = folder / temporary_name("part-00000.parquet")
     live.write_bytes(b"being written")
 
-    Destination(tmp_path).write_batches("ds", "t", NEW.schema, NEW.to_batches(), "2024-01-05")
+    FileStore(tmp_path).write_batches("ds", "t", NEW.schema, NEW.to_batches(), "2024-01-05")
 
     assert sorted(p.name for p in folder.iterdir()) == sorted(["part-00000.parquet", live.name])
 
@@ -374,12 +375,12 @@ def test_an_unreadable_manifest_is_a_conflict_not_a_traceback(small_schema, tmp_
 def test_generate_over_a_partitioned_runs_table_is_a_conflict_and_overwrite_removes_its_partitions(small_schema,
                                                                                                    tmp_path):
     from mock_pipelines.store.files.manifest import identity_of
-    from mock_pipelines.store.files.store import Destination
+    from mock_pipelines.store.files.store import FileStore
 
     out = tmp_path / "data"
     plan = DatasetPlan(load_dataset(small_schema)).table("customers")
     data = TableSlice(plan, 0, plan.n_rows)
-    destination = Destination(str(out), "parquet")  # what a partitioned Dagster run writes: the same identity
+    destination = FileStore(str(out), "parquet")  # what a partitioned Dagster run writes: the same identity
     for key in ("2024-01-01", "2024-01-02"):
         destination.write_batches("small", "customers", plan.arrow_schema, data.batches(), partition_key=key,
                                   identity=identity_of(data, "parquet"))

@@ -16,12 +16,11 @@ import pytest
 
 from mock_pipelines.core.engine import TableSlice
 from mock_pipelines.store.content import content_hash
+from mock_pipelines.store.files.s3 import S3Unreachable, ensure_bucket
 from mock_pipelines.store.files.store import (
-    Destination,
-    S3Unreachable,
+    FileStore,
     decode_partition_key,
     encode_partition_key,
-    ensure_bucket,
     list_partitions,
     read,
     write,
@@ -84,7 +83,7 @@ def test_partition_key_encoding_round_trips_to_a_single_safe_path_segment(key):
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
 def test_text_formats_read_back_the_same_values_given_the_schema(tmp_path, table_plan, fmt):
-    dest = Destination(tmp_path, fmt)
+    dest = FileStore(tmp_path, fmt)
     result = dest.write(TableSlice(table_plan, 0, 300, chunk_size=100, partition_key="2024-01-05"))
 
     assert result.uri.endswith(f"date=2024-01-05/part-00000.{fmt}")
@@ -120,7 +119,7 @@ def test_writing_partition_b_does_not_touch_partition_a(target, table_plan):
 
 
 def test_replacing_a_partition_spares_partitions_whose_key_extends_it(target, table_plan):
-    dest = Destination(target.base, partition_column="region", **target.options)
+    dest = FileStore(target.base, partition_column="region", **target.options)
     dest.write(TableSlice(table_plan, 0, 10, partition_key="eu"))
     dest.write(TableSlice(table_plan, 0, 20, partition_key="eu-west"))
     dest.write(TableSlice(table_plan, 0, 10, partition_key="eu"))
@@ -139,7 +138,7 @@ def test_changing_format_leaves_no_stale_file_in_the_partition(target, table_pla
 
 
 def test_an_unpartitioned_write_keeps_the_partition_folders_beside_it(tmp_path, table_plan):
-    dest = Destination(tmp_path)
+    dest = FileStore(tmp_path)
     dest.write(TableSlice(table_plan, 0, 10, partition_key="2024-01-05"))
     dest.write(TableSlice(table_plan, 0, 30))
 
@@ -214,7 +213,7 @@ def test_preview_is_a_markdown_table_of_the_first_five_rows(tmp_path, table_plan
 # ---- atomicity ------------------------------------------------------------------------------------
 
 def test_a_crash_mid_write_keeps_the_previous_partition_and_leaves_no_temporary(target, table_plan):
-    dest = Destination(target.base, **target.options)
+    dest = FileStore(target.base, **target.options)
     dest.write(TableSlice(table_plan, 0, 100, partition_key="2024-01-05"))
     before = target.objects()
     data = target.read_bytes("ds/t/date=2024-01-05/part-00000.parquet")
@@ -234,7 +233,7 @@ def test_a_crash_mid_write_keeps_the_previous_partition_and_leaves_no_temporary(
 
 def test_a_crash_during_a_multipart_upload_aborts_it(s3_server):
     target = s3_target(s3_server)
-    dest = Destination(target.base, **target.options, default_block_size=5 * 2**20)  # 5 MiB parts
+    dest = FileStore(target.base, **target.options, default_block_size=5 * 2**20)  # 5 MiB parts
     payload = pa.table({"blob": pa.array([bytes(range(256)) * 4096] * 8, pa.binary())})  # 8 MiB of 1 MiB rows
     noise = pa.table({"blob": pa.array([os.urandom(2**20) for _ in range(8)], pa.binary())})
     dest.write_batches("ds", "t", payload.schema, payload.to_batches(max_chunksize=1), "2024-01-05")
@@ -262,7 +261,7 @@ def test_writing_to_a_missing_bucket_says_how_to_create_it(s3_server, table_plan
 
 
 def test_destination_repr_and_errors_never_show_credentials(s3_server):
-    dest = Destination(f"s3://{BUCKET}/x", endpoint_url=s3_server, key="AKIA-VISIBLE?", secret="s3cr3t-never-shown")
+    dest = FileStore(f"s3://{BUCKET}/x", endpoint_url=s3_server, key="AKIA-VISIBLE?", secret="s3cr3t-never-shown")
     assert "s3cr3t" not in repr(dest) and "AKIA" not in repr(dest)
 
 
@@ -279,7 +278,7 @@ def test_an_unreachable_s3_endpoint_fails_after_bounded_retries_in_one_line(monk
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDNEVERSHOWN")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret-never-shown")
     endpoint = f"http://127.0.0.1:{_closed_port()}"
-    target = Destination("s3://some-bucket/prefix", endpoint_url=endpoint, key="AKIDNEVERSHOWN",
+    target = FileStore("s3://some-bucket/prefix", endpoint_url=endpoint, key="AKIDNEVERSHOWN",
                          secret="secret-never-shown")
     schema = pa.schema([("a", pa.int64())])
     started = time.perf_counter()
@@ -292,9 +291,9 @@ def test_an_unreachable_s3_endpoint_fails_after_bounded_retries_in_one_line(monk
                        "destination's endpoint_url and that the server is running")
     assert 7 <= seconds < 30  # waited 1 + 2 + 4 s between the 4 attempts, then gave up (it took 25 s before)
 
-    monkeypatch.setattr("mock_pipelines.store.files.store.S3_RETRY_DELAY_SECONDS", 0.05)
+    monkeypatch.setattr("mock_pipelines.store.files.s3.S3_RETRY_DELAY_SECONDS", 0.05)
     with pytest.raises(S3Unreachable, match="4 attempts"):
-        Destination("s3://some-bucket/prefix", endpoint_url=endpoint).read("shop", "orders")
+        FileStore("s3://some-bucket/prefix", endpoint_url=endpoint).read("shop", "orders")
     with pytest.raises(S3Unreachable) as info:  # credentials in the URL are never shown
         ensure_bucket("s3://some-bucket", endpoint_url=endpoint.replace("//", "//user:pw-never-shown@"))
     assert f"S3 endpoint {endpoint} is unreachable" in str(info.value)
