@@ -1,7 +1,8 @@
 """Land generated tables in SQL databases (PostgreSQL, MySQL/MariaDB, SQLite): typed DDL with every
 constraint, fast streaming loads, atomic table/partition replacement and typed read-back.
 
-Nothing here imports Dagster; the SQL IO manager is a thin layer over :class:`Database`.
+Nothing here imports Dagster; :class:`~mock_pipelines.store.sql.store.SqlStore` (the table store of a
+database) is built on :class:`Database`, and the SQL IO manager is a thin layer over that store.
 """
 
 from mock_pipelines.store.sql.database import FOREIGN_KEY_CHECKS, Database
