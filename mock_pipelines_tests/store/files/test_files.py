@@ -56,7 +56,7 @@ def test_parquet_round_trip_keeps_values_and_types(tmp_path):
     result = write_table(batches(), TABLE.schema, tmp_path / "t", identity("parquet"))
     assert result.rows == TABLE.num_rows
     assert result.bytes > 0
-    assert result.path == str(tmp_path / "t")
+    assert result.uri == str(tmp_path / "t" / "part-00000.parquet")  # the one WriteResult names the data file
     assert sorted(p.name for p in (tmp_path / "t").iterdir()) == [MANIFEST, "part-00000.parquet"]
     back = read_table(tmp_path / "t")
     assert back.schema.equals(TABLE.schema)
