@@ -42,8 +42,9 @@ def worker_ours(table: str, rows: int, out: Path, write: bool, chunk_size: int) 
     import pyarrow as pa
 
     from mock_pipelines.core.engine import DatasetPlan, PlanOptions
-    from mock_pipelines.io.files import RunIdentity, write_table
     from mock_pipelines.schema.parse import load_dataset
+    from mock_pipelines.store.files.manifest import RunIdentity
+    from mock_pipelines.store.files.table_folder import write_table
 
     spec = load_dataset(SCHEMA)
     plan = DatasetPlan(spec, PlanOptions(rows={"customers": rows if table == "customers" else 1_000_000,
@@ -77,7 +78,7 @@ def worker_dagster(rows: int, out: Path, chunk_size: int) -> dict:
 
     from mock_pipelines.core.engine import DatasetPlan, PlanOptions
     from mock_pipelines.defs.assets import build_table_asset
-    from mock_pipelines.io.files_io_manager import MockFilesIOManager
+    from mock_pipelines.defs.io_managers.files import MockFilesIOManager
     from mock_pipelines.schema.parse import load_dataset
 
     warnings.filterwarnings("ignore")

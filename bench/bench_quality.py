@@ -48,7 +48,8 @@ def _median_seconds(repeat: int, run: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def _write(tp: Any, spec: Any, folder: Path) -> int:
-    from mock_pipelines.io.files import RunIdentity, write_table
+    from mock_pipelines.store.files.manifest import RunIdentity
+    from mock_pipelines.store.files.table_folder import write_table
 
     ident = RunIdentity("bench", tp.name, spec.spec_hash(tp.name), tp.plan.seed, 1.0, tp.plan.locale, "parquet")
     return write_table(tp.batches(chunk_size=1_000_000), tp.arrow_schema, folder / tp.name, ident,

@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from mock_pipelines.core.engine import DatasetPlan, PlanOptions  # noqa: E402
 from mock_pipelines.schema.parse import load_dataset  # noqa: E402
-from mock_pipelines.sql import Database  # noqa: E402
+from mock_pipelines.store.sql import Database  # noqa: E402
 
 URL_ENVS = {"postgresql": "MOCK_PIPELINES_TEST_POSTGRES_URL", "mysql": "MOCK_PIPELINES_TEST_MYSQL_URL"}
 BENCH_NAMESPACE = "mp_bench_sql"

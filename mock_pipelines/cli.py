@@ -293,14 +293,9 @@ def generate(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace output of a different run.")] = False,
 ) -> None:
     """Generate datasets to files: a folder per table, streamed and written atomically."""
-    from mock_pipelines.io.files import (
-        FORMATS,
-        LandingError,
-        OutputConflict,
-        RunIdentity,
-        check_target,
-        write_table,
-    )
+    from mock_pipelines.store.files.formats import FORMATS
+    from mock_pipelines.store.files.manifest import LandingError, OutputConflict, RunIdentity, check_target
+    from mock_pipelines.store.files.table_folder import write_table
 
     if fmt not in FORMATS:
         _fail(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
@@ -690,7 +685,7 @@ def ddl(
                                               "partition key column of time-partitioned runs.")] = False,
 ) -> None:
     """Print the CREATE TABLE / CREATE INDEX statements of a schema, parents first; nothing is executed."""
-    from mock_pipelines.sql import ddl_statements
+    from mock_pipelines.store.sql import ddl_statements
 
     (spec,) = _load([file])
     names = [t.name for t in spec.tables.values() if t.partitioned is not None] if partitioned else []

@@ -12,8 +12,8 @@ import dagster as dg
 
 from mock_pipelines import GENERATOR_VERSION
 from mock_pipelines.core.engine import DatasetPlan, TableSlice
+from mock_pipelines.defs.io_managers.table_io import DERIVED
 from mock_pipelines.defs.partitions import partition_windows
-from mock_pipelines.io.table_io import DERIVED
 from mock_pipelines.spec.model import TableSpec
 from mock_pipelines.spec.types import LogicalType
 

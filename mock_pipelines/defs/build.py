@@ -14,9 +14,9 @@ import dagster as dg
 from mock_pipelines.core.engine import DatasetPlan, PlanOptions
 from mock_pipelines.core.timeline import PartitionScheme
 from mock_pipelines.defs.assets import build_table_asset, table_asset_key
+from mock_pipelines.defs.io_managers.files import MockFilesIOManager
+from mock_pipelines.defs.io_managers.sql import MockSqlIOManager
 from mock_pipelines.defs.partitions import partitions_definition
-from mock_pipelines.io.files_io_manager import MockFilesIOManager
-from mock_pipelines.io.sql_io_manager import MockSqlIOManager
 from mock_pipelines.profiles.env import EnvRef
 from mock_pipelines.profiles.loading import load_profile
 from mock_pipelines.profiles.model import FilesDestination, Profile, SqlDestination
@@ -172,28 +172,26 @@ class Layer:
         from the first database, and written under the profile's local ``reports/<profile>/`` folder."""
         from mock_pipelines.defs.checks import reports_folder
         from mock_pipelines.defs.report import build_report_asset
-        from mock_pipelines.io.destination import Destination
-        from mock_pipelines.io.sql_reader import reader_factory
+        from mock_pipelines.defs.stores import files_store_factory, sql_store_factory
 
         first = next((d for d in self.profile.destinations if isinstance(d, FilesDestination)), None)
         if first is None:
-            database = reader_factory(self.profile)
+            database = sql_store_factory(self.profile)
             if database is None:
                 return None
             return build_report_asset(plan, data_root="", reports_root=reports_folder(self.profile),
                                       checks=self.profile.checks, destination=database)
         location = first.location(self.profile.root)
-
-        def s3_destination() -> Destination:  # credentials resolved when the report runs
-            return Destination(location, format=first.format, **first.storage_options())
-
+        # credentials resolved when the report runs
         return build_report_asset(plan, data_root=location, reports_root=reports_folder(self.profile),
-                                  checks=self.profile.checks, destination=s3_destination if first.is_s3 else None)
+                                  checks=self.profile.checks,
+                                  destination=files_store_factory(self.profile) if first.is_s3 else None)
 
     def asset_checks(self) -> list[dg.AssetChecksDefinition]:
-        from mock_pipelines.defs.checks import build_table_checks, destination_factory, reports_folder
+        from mock_pipelines.defs.checks import build_table_checks, reports_folder
+        from mock_pipelines.defs.stores import store_factory
 
-        destination = destination_factory(self.profile)
+        destination = store_factory(self.profile)
         if destination is None:
             return []
         out = []

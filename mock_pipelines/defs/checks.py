@@ -9,6 +9,7 @@ and uniqueness rules are blocking; distribution rules warn.
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from typing import Any
 
 import dagster as dg
@@ -16,9 +17,9 @@ import pyarrow as pa
 
 from mock_pipelines.core.engine import DatasetPlan
 from mock_pipelines.defs.assets import table_asset_key
-from mock_pipelines.io.destination import Destination
 from mock_pipelines.quality.results import RuleResult, plain
 from mock_pipelines.quality.rules import Rule, derive_rules, expected_rows
+from mock_pipelines.store.protocol import TableStore
 
 MAX_EXAMPLES = 5
 
@@ -79,7 +80,7 @@ def _to_check_result(asset_key: dg.AssetKey, result: RuleResult,
         metadata={**_metadata(result), **(extra or {})}, description=result.description or None)
 
 
-def _read(destination: Destination, plan: DatasetPlan, table: str, keys: list[str] | None,
+def _read(destination: TableStore, plan: DatasetPlan, table: str, keys: list[str] | None,
           up_to: str | None = None) -> pa.Table:
     """A table, its partitions ``keys``, or (``up_to``) every partition up to and including that key."""
     tp = plan.table(table)
@@ -90,13 +91,12 @@ def _read(destination: Destination, plan: DatasetPlan, table: str, keys: list[st
     return destination.read(plan.spec.name, table, keys, allow_missing=up_to is not None)
 
 
-def _missing_parent_data(destination: Destination, plan: DatasetPlan, parent: str, keys: list[str] | None,
+def _missing_parent_data(destination: TableStore, plan: DatasetPlan, parent: str, keys: list[str] | None,
                          up_to: str | None, partitions_def: dg.PartitionsDefinition | None) -> list[str]:
     """What of the parent a check needs but is not materialised yet (partition keys, or the table)."""
     tp = plan.table(parent)
     if not tp.is_partitioned:
-        found = destination.data_files(destination.table_path(plan.spec.name, parent))
-        return [] if found else [f"{parent} (not materialised)"]
+        return [] if destination.has_data(plan.spec.name, parent) else [f"{parent} (not materialised)"]
     have = set(destination.list_partitions(plan.spec.name, parent))
     if up_to is not None:
         needed = [k for k in partitions_def.get_partition_keys() if k <= up_to]  # type: ignore[union-attr]
@@ -152,7 +152,7 @@ def _publish_data_docs(context: dg.AssetCheckExecutionContext, validation: Any, 
     return meta
 
 
-def build_table_checks(plan: DatasetPlan, table: str, *, destination: Any, checks: Any,
+def build_table_checks(plan: DatasetPlan, table: str, *, destination: Callable[[], TableStore], checks: Any,
                        partitions_def: dg.PartitionsDefinition | None,
                        reports_root: str | None = None) -> dg.AssetChecksDefinition | None:
     """The checks of one table (None when the profile turns them all off). With ``reports_root`` the
@@ -222,19 +222,3 @@ def build_table_checks(plan: DatasetPlan, table: str, *, destination: Any, check
             yield _to_check_result(asset_key, result, docs)
 
     return _checks
-
-
-def destination_factory(profile: Any) -> Any:
-    """Reads go to the profile's first files destination, else to its first SQL destination (credentials
-    resolved when a check runs)."""
-    from mock_pipelines.io.sql_reader import reader_factory
-    from mock_pipelines.profiles.model import FilesDestination
-
-    first = next((d for d in profile.destinations if isinstance(d, FilesDestination)), None)
-    if first is None:
-        return reader_factory(profile)
-
-    def make() -> Destination:
-        return Destination(first.location(profile.root), format=first.format, **first.storage_options())
-
-    return make

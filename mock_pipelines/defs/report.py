@@ -1,7 +1,6 @@
 """A data-quality report per dataset, as an asset downstream of all its tables."""
 
 from collections.abc import Callable
-from typing import Any
 
 import dagster as dg
 
@@ -9,18 +8,19 @@ from mock_pipelines import GENERATOR_VERSION
 from mock_pipelines.core.engine import DatasetPlan
 from mock_pipelines.defs.assets import table_asset_key
 from mock_pipelines.defs.checks import data_docs_folder
+from mock_pipelines.store.protocol import TableStore
 
 REPORT_TABLE = "quality_report"
 
 
 def build_report_asset(plan: DatasetPlan, *, data_root: str, reports_root: str, checks: object,
-                       destination: Callable[[], Any] | None = None) -> dg.AssetsDefinition:
+                       destination: Callable[[], TableStore] | None = None) -> dg.AssetsDefinition:
     """Reads every table of the dataset from the first destination, runs the schema-derived checks and
     writes a self-contained HTML report (and links the GX Data Docs) under ``reports_root/<dataset>/``.
 
-    ``destination``: makes the :class:`~mock_pipelines.io.destination.Destination` to read from when the data
-    is not the local folder ``data_root`` (S3: called when the asset runs, so credentials are read from the
-    environment then, never stored in the definitions)."""
+    ``destination``: makes the store to read from when the data is not the local folder ``data_root`` (S3 or
+    a database: called when the asset runs, so credentials are read from the environment then, never
+    stored in the definitions)."""
     spec = plan.spec
 
     @dg.asset(key=table_asset_key(spec.name, REPORT_TABLE), group_name=spec.name, kinds={"html"},

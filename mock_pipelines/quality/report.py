@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -40,6 +40,10 @@ from mock_pipelines.core import facts, registry
 from mock_pipelines.core.child_counts import count_weights
 from mock_pipelines.spec.model import ColumnSpec, DatasetSpec, TableSpec
 from mock_pipelines.spec.types import LogicalType
+
+if TYPE_CHECKING:  # the stores load fsspec and SQLAlchemy: imported where tables are read
+    from mock_pipelines.store.protocol import TableStore
+    from mock_pipelines.store.sql.store import SqlStore
 
 __all__ = ["SAMPLE_ROWS", "build_gx_data_docs", "declared_distribution", "load_tables", "markdown_summary",
            "profile_table", "render_report", "run_checks", "summarize_results", "write_report"]
@@ -1578,7 +1582,7 @@ def markdown_summary(spec: DatasetSpec, tables: Mapping[str, Any], results: Iter
 
 def load_tables(base: str | os.PathLike[str], spec: DatasetSpec, partition_column: str = "date",
                 tables: Sequence[str] | None = None, *,
-                destination: Any | None = None) -> tuple[dict[str, TableData], dict[str, Any]]:
+                destination: TableStore | None = None) -> tuple[dict[str, TableData], dict[str, Any]]:
     """Read the tables of ``spec`` that the project wrote under ``base/<dataset>/<table>/``, and provenance.
 
     A table folder holding ``part-*`` files (``generate --out``, or an unpartitioned destination) is read as
@@ -1588,16 +1592,19 @@ def load_tables(base: str | os.PathLike[str], spec: DatasetSpec, partition_colum
     files (when there are any), the content hash of each table, the time the newest file was written, and
     the tables whose recorded spec hash differs from the schema's (generated from another version of it).
 
-    ``destination``: a :class:`~mock_pipelines.io.destination.Destination` to read through instead of the
-    local folder ``base`` — an S3 bucket and prefix, with its credentials (``base`` is then only shown).
+    ``destination``: the store to read through instead of the local folder ``base`` — an S3 bucket and
+    prefix with its credentials (``base`` is then only shown), or a database.
     """
-    from mock_pipelines.io.content import content_hash
-    from mock_pipelines.io.destination import Destination
+    from mock_pipelines.store.content import content_hash
+    from mock_pipelines.store.files.store import FileStore
+    from mock_pipelines.store.sql.store import SqlStore
 
-    dest = destination if destination is not None else Destination(os.fspath(base),
-                                                                    partition_column=partition_column)
-    if not hasattr(dest, "fs"):  # a database (mock_pipelines.io.sql_reader.SqlTables), not files
+    dest = destination if destination is not None else FileStore(os.fspath(base),
+                                                                 partition_column=partition_column)
+    if isinstance(dest, SqlStore):
         return _load_sql_tables(dest, spec, tables)
+    if not isinstance(dest, FileStore):
+        raise TypeError(f"cannot read the tables of a {type(dest).__name__}: expected a FileStore or a SqlStore")
     dest.check_reachable()  # S3: an endpoint that does not answer fails in one line, after bounded retries
     schemas = _arrow_schemas(spec)
     out: dict[str, TableData] = {}
@@ -1643,10 +1650,10 @@ def load_tables(base: str | os.PathLike[str], spec: DatasetSpec, partition_colum
     return out, prov
 
 
-def _load_sql_tables(dest: Any, spec: DatasetSpec,
+def _load_sql_tables(dest: SqlStore, spec: DatasetSpec,
                      tables: Sequence[str] | None) -> tuple[dict[str, TableData], dict[str, Any]]:
     """:func:`load_tables` from a database: tables that exist, partitioned ones as ``{key: table}``."""
-    from mock_pipelines.io.content import content_hash
+    from mock_pipelines.store.content import content_hash
 
     out: dict[str, TableData] = {}
     for name in spec.table_order():
@@ -1664,7 +1671,7 @@ def _load_sql_tables(dest: Any, spec: DatasetSpec,
 
 
 def _read_manifest(fs: Any, folder: str) -> dict[str, Any] | None:
-    from mock_pipelines.io.files import MANIFEST
+    from mock_pipelines.store.files.manifest import MANIFEST
 
     path = f"{folder.rstrip('/')}/{MANIFEST}"
     try:

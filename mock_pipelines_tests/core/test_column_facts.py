@@ -82,10 +82,7 @@ def test_child_index_runs_to_the_capped_count_even_when_the_count_is_too_wide_to
 def test_ddl_does_not_import_quality():
     code = textwrap.dedent("""
         import sys
-        try:
-            import mock_pipelines.store.sql.ddl
-        except ModuleNotFoundError:
-            import mock_pipelines.sql.ddl
+        import mock_pipelines.store.sql.ddl
         bad = sorted(m for m in sys.modules if m.startswith("mock_pipelines.quality"))
         print(bad)
         sys.exit(1 if bad else 0)

@@ -19,8 +19,9 @@ from scipy import stats
 
 from mock_pipelines.core import random as rnd
 from mock_pipelines.core.engine import DatasetPlan, PlanOptions
-from mock_pipelines.io.files import RunIdentity, write_table
 from mock_pipelines.schema.parse import load_dataset
+from mock_pipelines.store.files.manifest import RunIdentity
+from mock_pipelines.store.files.table_folder import write_table
 
 N_CUSTOMERS = 5000  # > 4,096: per-parent layouts of orders and items span several prefix-sum blocks
 

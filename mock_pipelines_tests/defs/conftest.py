@@ -9,6 +9,9 @@ from pathlib import Path
 from mock_pipelines.profiles.loading import load_profile
 from mock_pipelines.profiles.model import Profile
 
+# the files IO manager's tests land the same tiny table in the same places as the file store's tests
+from mock_pipelines_tests.store.files.conftest import table_plan, target  # noqa: F401
+
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "schemas"
 DATASETS = ("shop", "healthcare", "hr")

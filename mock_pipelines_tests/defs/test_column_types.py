@@ -12,7 +12,7 @@ import pyarrow as pa
 import pytest
 
 from mock_pipelines.defs.build import Layer
-from mock_pipelines.io.table_io import column_schema, logical_type
+from mock_pipelines.defs.io_managers.table_io import column_schema, logical_type
 from mock_pipelines.profiles.loading import load_profile
 
 pytestmark = pytest.mark.filterwarnings("ignore::dagster.BetaWarning", "ignore::dagster.PreviewWarning")

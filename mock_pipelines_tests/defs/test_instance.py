@@ -148,7 +148,7 @@ def _cli(args: list[str], env: dict[str, str], cwd: Path, **kwargs) -> subproces
 @pytest.mark.timeout(900)
 def test_a_killed_run_is_failed_and_its_pool_slot_freed_by_the_next_run(tmp_path, postgres_db):
     from mock_pipelines.schema.parse import load_dataset
-    from mock_pipelines.sql import ddl_statements
+    from mock_pipelines.store.sql import ddl_statements
 
     url, schema = postgres_db
     home = fresh_home(tmp_path / "home", pool_limit=1)  # one `db` slot: a leaked slot blocks every landing

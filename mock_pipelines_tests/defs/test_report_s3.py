@@ -56,7 +56,7 @@ def test_an_unreachable_s3_endpoint_fails_landing_and_report_in_one_line(tmp_pat
     import time
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDNEVERSHOWN")
-    monkeypatch.setattr("mock_pipelines.io.destination.S3_RETRY_DELAY_SECONDS", 0.05)
+    monkeypatch.setattr("mock_pipelines.store.files.s3.S3_RETRY_DELAY_SECONDS", 0.05)
     with socket.socket() as sock:  # a port where nothing listens
         sock.bind(("127.0.0.1", 0))
         endpoint = f"http://127.0.0.1:{sock.getsockname()[1]}"

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from dagster._serdes import serialize_value
 
 from mock_pipelines.defs.build import DATASET_JOB
-from mock_pipelines.io.sql_io_manager import MockSqlIOManager
+from mock_pipelines.defs.io_managers.sql import MockSqlIOManager
 from mock_pipelines_tests.defs.conftest import SCHEMAS
 from mock_pipelines_tests.defs.sql_support import row_digest, sql_profile
 
@@ -234,7 +234,7 @@ def test_mode_existing_refuses_an_incompatible_table_and_lists_the_mismatches(tm
 
 def test_metadata_hash_is_that_of_the_rows(tmp_path):
     """The content hash in the metadata is the files destinations' hash of the same rows."""
-    from mock_pipelines.io.content import ContentHasher
+    from mock_pipelines.store.content import ContentHasher
 
     rows = locations_slice(tmp_path, seed=3)
     result = materialize_locations(rows, manager(f"sqlite:///{tmp_path / 'x.sqlite'}", None))

@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from mock_pipelines.defs.build import ALL_JOB, DATASET_JOB, IO_MANAGER_KEY, Layer
-from mock_pipelines.io.sql_io_manager import MockSqlIOManager
+from mock_pipelines.defs.io_managers.sql import MockSqlIOManager
 from mock_pipelines.profiles.loading import load_profile
 from mock_pipelines_tests.defs.conftest import ROOT, SCHEMAS
 from mock_pipelines_tests.defs.sql_support import (

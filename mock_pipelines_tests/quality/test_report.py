@@ -13,7 +13,6 @@ from typer.testing import CliRunner
 from mock_pipelines import GENERATOR_VERSION
 from mock_pipelines.cli import app
 from mock_pipelines.core.engine import DatasetPlan
-from mock_pipelines.io.destination import Destination
 from mock_pipelines.quality import report
 from mock_pipelines.quality.report import (
     build_gx_data_docs,
@@ -25,6 +24,7 @@ from mock_pipelines.quality.report import (
     write_report,
 )
 from mock_pipelines.schema.parse import load_dataset
+from mock_pipelines.store.files.store import FileStore
 
 runner = CliRunner()
 
@@ -432,7 +432,7 @@ def test_cli_report_reads_hive_partitions(tmp_path):
     schema = _schema(tmp_path, SMALL)
     spec = load_dataset(schema)
     tables = _generate(spec)
-    dest = Destination(tmp_path / "hive")
+    dest = FileStore(tmp_path / "hive")
     customers = tables["customers"]
     for i, key in enumerate(("2024-01-01", "2024-01-02")):
         part = customers.slice(i * 150, 150)

@@ -1,0 +1,182 @@
+"""The :class:`~mock_pipelines.store.protocol.TableStore` of a SQL database: the tables of every dataset
+in one database, written and read like those of the file store, so the IO managers, the asset checks and
+the report treat a database like a folder of Parquet files.
+
+A destination is a URL plus a namespace that may hold ``{dataset}`` (one PostgreSQL schema or MySQL
+database per dataset); :class:`SqlStore` keeps one :class:`~mock_pipelines.store.sql.Database` per namespace.
+Nothing here imports Dagster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from pathlib import Path
+
+import pyarrow as pa
+import sqlalchemy as sa
+
+from mock_pipelines.spec.model import DatasetSpec
+from mock_pipelines.store.protocol import WriteResult
+from mock_pipelines.store.sql.database import Database
+from mock_pipelines.store.sql.errors import SqlDestinationError, is_transient
+from mock_pipelines.store.sql.names import PARTITION_COLUMN
+
+DATASET_PLACEHOLDER = "{dataset}"
+
+
+class MissingTableData(FileNotFoundError):
+    """A table asked for does not exist yet. A FileNotFoundError, so code written for file destinations
+    ("not materialised yet") treats a database the same way."""
+
+
+def namespace_for(template: str | None, dataset: str) -> str | None:
+    """The schema (namespace) of ``dataset``: ``template`` with ``{dataset}`` replaced."""
+    return template.replace(DATASET_PLACEHOLDER, dataset) if template is not None else None
+
+
+def ensure_sqlite_folder(url: str) -> None:
+    """SQLite creates the database file but not its folder: create the folder (``data/`` before a demo)."""
+    try:
+        parsed = sa.make_url(url)
+    except Exception:  # an invalid URL is reported by Database, without echoing it
+        return
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:" \
+            and not parsed.database.startswith("file:"):
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+class SqlStore:
+    """The tables of every dataset in one database.
+
+    ``specs`` maps a dataset name to its spec (or is a function returning it), which gives the typed
+    columns a table is created and read back with. Before the first write of a dataset its tables are
+    created in foreign-key order (``mode="create"``) or checked against the spec (``mode="existing"``);
+    ``partitioned`` names the time-partitioned tables of each dataset.
+    """
+
+    def __init__(self, url: str, schema: str | None = None,
+                 specs: Mapping[str, DatasetSpec] | Callable[[str], DatasetSpec] | None = None, *,
+                 foreign_key_checks: str = "per_row", mode: str = "create",
+                 partitioned: Mapping[str, Collection[str]] | None = None):
+        self._url = url
+        self.foreign_key_checks = foreign_key_checks
+        self.schema_template = schema
+        self.mode = mode
+        self._specs = specs if specs is not None else {}
+        self._partitioned = partitioned or {}
+        self._databases: dict[str | None, Database] = {}
+        self._prepared: set[str] = set()
+
+    def __repr__(self) -> str:
+        where = next(iter(self._databases.values())).url_for_humans if self._databases else "(not connected)"
+        return f"SqlStore({where!r}, schema={self.schema_template!r})"
+
+    # -- what is where ------------------------------------------------------------------------------
+    def database(self, dataset: str) -> Database:
+        """The database (and namespace) holding ``dataset``'s tables; one engine per namespace."""
+        namespace = namespace_for(self.schema_template, dataset)
+        if namespace not in self._databases:
+            self._databases[namespace] = Database(self._url, namespace,
+                                                  foreign_key_checks=self.foreign_key_checks)
+        return self._databases[namespace]
+
+    def spec(self, dataset: str) -> DatasetSpec:
+        if callable(self._specs):
+            return self._specs(dataset)
+        try:
+            return self._specs[dataset]
+        except KeyError:
+            known = ", ".join(sorted(self._specs)) or "none"
+            raise SqlDestinationError(f"no schema is known for dataset {dataset!r} (known: {known}); the asset "
+                                      "key must be [dataset, table] of a dataset of the profile") from None
+
+    def dispose(self) -> None:
+        """Close every connection pool."""
+        for database in self._databases.values():
+            database.dispose()
+        self._databases.clear()
+
+    # -- writing ------------------------------------------------------------------------------------
+    def prepare(self, dataset: str) -> None:
+        """Create (or check) every table of the dataset, once per store, in foreign-key order so parents
+        exist when children are created. :meth:`write_batches` calls it; call it first to tell a failure
+        to prepare the tables from a failure to write."""
+        if dataset in self._prepared:
+            return
+        ensure_sqlite_folder(self._url)
+        self.database(dataset).ensure_tables(self.spec(dataset), partitioned=self._partitioned.get(dataset, ()),
+                                             mode=self.mode)
+        self._prepared.add(dataset)
+
+    def write_batches(self, dataset: str, table: str, schema: pa.Schema, batches: Iterable[pa.RecordBatch],
+                      partition_key: str | None = None) -> WriteResult:
+        """Replace the rows of the table (or of its partition) in one transaction; raises
+        :class:`SqlDestinationError`, transient when writing again may succeed (nothing was committed)."""
+        self.prepare(dataset)
+        return self.database(dataset).write_batches(self.spec(dataset), table, schema, batches, partition_key)
+
+    # -- reading ------------------------------------------------------------------------------------
+    def has_data(self, dataset: str, table: str) -> bool:
+        """Whether the table exists and holds rows."""
+        database = self.database(dataset)
+        try:
+            with database.engine.connect() as conn:
+                if not sa.inspect(conn).has_table(table, schema=database.schema):
+                    return False
+                target = sa.table(table, schema=database.schema)
+                return conn.execute(sa.select(sa.literal(1)).select_from(target).limit(1)).first() is not None
+        except Exception as exc:
+            raise self._error(exc, f"looking for rows of {dataset}.{table}", database) from exc
+
+    def list_partitions(self, dataset: str, table: str) -> list[str]:
+        """Keys of the partitions of a table that hold rows, sorted (none when the table does not exist)."""
+        if not self.exists(dataset, table):
+            return []
+        return self.database(dataset).list_partitions(self.spec(dataset), table)
+
+    def read(self, dataset: str, table: str, partition_keys: Sequence[str] | None = None,
+             columns: list[str] | None = None, allow_missing: bool = False) -> pa.Table:
+        """A table, or only the rows of the listed partitions, its columns typed from the dataset's spec.
+        ``allow_missing`` changes nothing: a table cannot tell a partition that was written empty from one
+        never written (both hold no rows), so a listed partition without rows adds nothing rather than
+        failing. A table that does not exist is an error."""
+        database, spec = self.database(dataset), self.spec(dataset)
+        if not self.exists(dataset, table):
+            raise MissingTableData(f"no data for {dataset}/{table} in {database.where()}: the table does not exist "
+                                   "yet (materialise it first)")
+        keys = list(dict.fromkeys(partition_keys)) if partition_keys is not None else None
+        return database.read(spec, table, keys, columns)
+
+    def exists(self, dataset: str, table: str) -> bool:
+        """Whether the table has been created (it may still hold no rows)."""
+        database = self.database(dataset)
+        try:
+            with database.engine.connect() as conn:
+                return sa.inspect(conn).has_table(table, schema=database.schema)
+        except Exception as exc:
+            raise self._error(exc, f"looking for table {dataset}.{table}", database) from exc
+
+    def is_partitioned(self, dataset: str, table: str) -> bool:
+        """Whether the (existing) table was created partitioned: it has the partition column."""
+        database = self.database(dataset)
+        try:
+            with database.engine.connect() as conn:
+                columns = sa.inspect(conn).get_columns(table, schema=database.schema)
+        except Exception as exc:
+            raise self._error(exc, f"looking at the columns of {dataset}.{table}", database) from exc
+        return any(c["name"] == PARTITION_COLUMN for c in columns)
+
+    def _error(self, exc: Exception, what: str, database: Database) -> SqlDestinationError:
+        """A password-free error (drivers may echo connection strings), transient when retrying may help."""
+        first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0]
+        return SqlDestinationError(hide_password(f"{what} in {database.where()} failed: {type(exc).__name__}: "
+                                                 f"{first}", self._url), transient=is_transient(exc))
+
+
+def hide_password(text: str, url: str) -> str:
+    """``text`` with the password of ``url`` masked wherever it occurs."""
+    try:
+        password = sa.make_url(url).password
+    except Exception:  # an unparsable URL has no password to hide
+        return text
+    return text.replace(str(password), "***") if password else text
