@@ -356,7 +356,8 @@ def _load_definitions(profile: str | None, probe: bool = False, quiet: bool = Tr
 
     import dagster as dg
 
-    from mock_pipelines.defs.build import Layer
+    from mock_pipelines.defs.code_location import build_definitions
+    from mock_pipelines.defs.plan import plan_profile
     from mock_pipelines.profiles.env import MissingEnvVar
     from mock_pipelines.profiles.loading import load_profile
 
@@ -365,10 +366,10 @@ def _load_definitions(profile: str | None, probe: bool = False, quiet: bool = Tr
             warnings.filterwarnings("ignore", category=category)
     try:
         prof = load_profile(profile)
-        layer = Layer(prof)
-        defs = layer.definitions()
+        planned = plan_profile(prof)
+        defs = build_definitions(planned)
         if probe:
-            for plan in layer.plans.values():
+            for plan in planned.datasets.values():
                 plan.probe()
         return prof, defs
     except SchemaError as exc:
@@ -403,6 +404,7 @@ def run(
     import dagster as dg
 
     from mock_pipelines.defs.progress import INTERRUPTED, QUIET_RUN_CONFIG, RunProgress, check_counts
+    from mock_pipelines.defs.tags import RANGE_END_TAG, RANGE_START_TAG
 
     # Quiet: Dagster's own warnings and log lines go to the instance, not the terminal; verbose: its default.
     logging.getLogger("dagster").setLevel(logging.NOTSET if verbose else logging.ERROR)
@@ -424,7 +426,7 @@ def run(
         if partition_from or partition_to:
             start, end = partition_from or partition_to, partition_to or partition_from
             problem = partition_range_problem(job_def.partitions_def, start, end)
-            kwargs["tags"] = {"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end}
+            kwargs["tags"] = {RANGE_START_TAG: start, RANGE_END_TAG: end}
         else:
             kwargs["partition_key"] = partition or job_def.partitions_def.get_last_partition_key()
             problem = partition_range_problem(job_def.partitions_def, kwargs["partition_key"])
@@ -440,9 +442,8 @@ def run(
     progress = RunProgress(lambda line: out.print(line, highlight=False, markup=False, soft_wrap=True),
                            width=min(width, 40))
     where = f" partition {kwargs['partition_key']}" if "partition_key" in kwargs else \
-        f" partitions {kwargs['tags']['dagster/asset_partition_range_start']}…" \
-        f"{kwargs['tags']['dagster/asset_partition_range_end']}" \
-        if "dagster/asset_partition_range_start" in kwargs.get("tags", {}) else ""
+        f" partitions {kwargs['tags'][RANGE_START_TAG]}…{kwargs['tags'][RANGE_END_TAG]}" \
+        if RANGE_START_TAG in kwargs.get("tags", {}) else ""
     out.print(f"{job}{where} on profile {prof.profile} — run {run_id[:8]}, recorded in {home}", highlight=False)
     started = time.perf_counter()
     with instance:

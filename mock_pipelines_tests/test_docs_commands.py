@@ -164,10 +164,10 @@ def test_comment_stripping_keeps_hashes_inside_words_and_quotes():
 @pytest.mark.parametrize("profile", available_profiles(ROOT))
 def test_every_shipped_profile_builds_its_definitions(profile):
     """What `MOCK_PIPELINES_PROFILE=<name> dagster dev` loads: `mock_pipelines.definitions` builds every
-    asset, check, job, schedule and sensor of the profile (a fresh interpreter: the module reads the
-    profile once, at import). Secrets are only read when a run starts, so no server is needed."""
+    asset, check, job, schedule and sensor of the profile (a fresh interpreter: the code location reads the
+    profile once, when loaded). Secrets are only read when a run starts, so no server is needed."""
     code = ("import mock_pipelines.definitions as d\n"
-            "repo = d.defs.get_repository_def()\n"
+            "repo = d.defs().get_repository_def()\n"
             "print(len(repo.assets_defs_by_key), len(repo.get_all_jobs()))\n")
     env = {**os.environ, "MOCK_PIPELINES_PROFILE": profile, "MOCK_PIPELINES_HOME": str(ROOT)}
     done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True,

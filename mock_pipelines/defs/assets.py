@@ -7,18 +7,37 @@ ordering edges (`deps`), not inputs.
 
 
 import time
+import warnings
 
 import dagster as dg
 
 from mock_pipelines import GENERATOR_VERSION
 from mock_pipelines.core.engine import DatasetPlan, TableSlice
 from mock_pipelines.defs.io_managers.table_io import DERIVED
-from mock_pipelines.defs.partitions import partition_windows
+from mock_pipelines.defs.partitions import backfill_policy, partition_windows, profile_partitions
+from mock_pipelines.defs.plan import ProfilePlan
+from mock_pipelines.defs.resources import IO_MANAGER_KEY, destination_kinds, landing_pool
 from mock_pipelines.spec.model import TableSpec
 from mock_pipelines.spec.types import LogicalType
 
+# BackfillPolicy on assets is marked beta in Dagster 1.13; the warning would print on every load.
+warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*backfill_policy.*")
+
 # Kinds shown as badges in the asset catalogue.
 BASE_KINDS = {"python"}
+
+
+def build_assets(plan: ProfilePlan) -> dg.Definitions:
+    """One asset per table of every dataset, in foreign-key order, all landing through the profile's IO
+    manager (see :mod:`mock_pipelines.defs.resources`)."""
+    profile = plan.profile
+    partitions_def, policy = profile_partitions(plan), backfill_policy(plan)
+    kinds, pool = destination_kinds(profile), landing_pool(profile)
+    return dg.Definitions(assets=[
+        build_table_asset(dataset, table, partitions_def=partitions_def, io_manager_key=IO_MANAGER_KEY,
+                          kinds=kinds, chunk_size=profile.chunk_size, backfill_policy=policy, pool=pool,
+                          automation=profile.automation)
+        for dataset in plan.datasets.values() for table in dataset.order()])
 
 
 def table_asset_key(dataset: str, table: str) -> dg.AssetKey:

@@ -17,11 +17,28 @@ import pyarrow as pa
 
 from mock_pipelines.core.engine import DatasetPlan
 from mock_pipelines.defs.assets import table_asset_key
+from mock_pipelines.defs.partitions import profile_partitions
+from mock_pipelines.defs.plan import ProfilePlan
 from mock_pipelines.quality.results import RuleResult, plain
 from mock_pipelines.quality.rules import Rule, derive_rules, expected_rows
 from mock_pipelines.store.protocol import TableStore
 
 MAX_EXAMPLES = 5
+
+
+def build_checks(plan: ProfilePlan) -> dg.Definitions:
+    """The checks of every table, reading what landed in the profile's first destination (none when the
+    profile turns every check off)."""
+    from mock_pipelines.defs.stores import store_factory
+
+    destination = store_factory(plan.profile)
+    if destination is None:
+        return dg.Definitions()
+    partitions_def = profile_partitions(plan)
+    checks = [build_table_checks(dataset, table, destination=destination, checks=plan.profile.checks,
+                                 partitions_def=partitions_def, reports_root=plan.reports_root)
+              for dataset in plan.datasets.values() for table in dataset.order()]
+    return dg.Definitions(asset_checks=[c for c in checks if c is not None])
 
 
 def _severity_overrides(checks: Any) -> dict[str, str]:
@@ -115,12 +132,6 @@ def _unverifiable(asset_key: dg.AssetKey, rule: Rule, missing: list[str]) -> dg.
         metadata={"kind": rule.kind, "observed": "not verifiable yet",
                   "expected": f"{rule.params.get('parent')} materialised first",
                   "parent_data_missing": dg.MetadataValue.json(shown)})
-
-
-def reports_folder(profile: Any) -> str:
-    """Where a profile's reports go: ``<profile root>/reports/<profile>`` (the quality report and GX Data
-    Docs of each dataset below it), so runs of one profile never overwrite another's."""
-    return str(profile.root / "reports" / profile.profile)
 
 
 def data_docs_folder(reports_root: str, dataset: str) -> str:

@@ -25,11 +25,8 @@ import dagster as dg
 import psutil
 from filelock import FileLock
 
-PID_TAG = "mock_pipelines/pid"
-HOST_TAG = "mock_pipelines/host"
-PROCESS_STARTED_TAG = "mock_pipelines/process_started"
-RUN_TAG = "mock_pipelines/pid_run"  # the run the process tags were made for (copied tags name another run)
-PARENT_RUN_TAG = "dagster/parent_run_id"
+from mock_pipelines.defs.tags import HOST_TAG, PARENT_RUN_TAG, PID_TAG, PROCESS_STARTED_TAG, RUN_TAG
+
 INSTANCE_LOCK = ".mock_pipelines-instance.lock"
 LOCK_TIMEOUT_SECONDS = 300
 # Run statuses in which a run still claims to be alive (and may hold pool slots).

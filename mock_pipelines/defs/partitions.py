@@ -1,4 +1,4 @@
-"""Profile partitions → Dagster partitions definitions, and partition keys → time windows."""
+"""Profile partitions → Dagster partitions definitions and backfill policy, and partition keys → time windows."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import datetime as dt
 import dagster as dg
 
 from mock_pipelines.core.timeline import PartitionScheme
+from mock_pipelines.defs.plan import ProfilePlan
 
 _FORMATS = {"hourly": "%Y-%m-%d-%H:%M", "daily": "%Y-%m-%d", "weekly": "%Y-%m-%d", "monthly": "%Y-%m-%d"}
 
@@ -21,6 +22,22 @@ def partitions_definition(scheme: PartitionScheme, end_offset: int = 0) -> dg.Ti
     if scheme.cadence == "weekly":
         return dg.WeeklyPartitionsDefinition(start_date=start, end_offset=end_offset)
     return dg.MonthlyPartitionsDefinition(start_date=start, end_offset=end_offset)
+
+
+def profile_partitions(plan: ProfilePlan) -> dg.TimeWindowPartitionsDefinition | None:
+    """The partitions of the profile's growing tables (None when the profile is not partitioned)."""
+    if plan.scheme is None or plan.profile.partitions is None:
+        return None
+    return partitions_definition(plan.scheme, plan.profile.partitions.end_offset)
+
+
+def backfill_policy(plan: ProfilePlan) -> dg.BackfillPolicy | None:
+    part = plan.profile.partitions
+    if part is None:
+        return None
+    # Single-run backfills generate a range of partitions in one step; each partition is still written
+    # (and replaced) on its own. A cap keeps one step from holding a year of partitions.
+    return dg.BackfillPolicy.single_run() if part.backfill == "single_run" else dg.BackfillPolicy.multi_run(1)
 
 
 def _naive_utc(value: dt.datetime) -> dt.datetime:

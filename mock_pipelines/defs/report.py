@@ -8,9 +8,34 @@ from mock_pipelines import GENERATOR_VERSION
 from mock_pipelines.core.engine import DatasetPlan
 from mock_pipelines.defs.assets import table_asset_key
 from mock_pipelines.defs.checks import data_docs_folder
+from mock_pipelines.defs.plan import ProfilePlan
+from mock_pipelines.profiles.model import FilesDestination
 from mock_pipelines.store.protocol import TableStore
 
 REPORT_TABLE = "quality_report"
+
+
+def build_report(plan: ProfilePlan) -> dg.Definitions:
+    """Each dataset's quality report, read from the first files destination (a local folder or S3), else
+    from the first database, and written under the profile's local ``reports/<profile>/`` folder."""
+    from mock_pipelines.defs.stores import files_store_factory, sql_store_factory
+
+    profile = plan.profile
+    first = next((d for d in profile.destinations if isinstance(d, FilesDestination)), None)
+    if first is None:
+        database = sql_store_factory(profile)
+        if database is None:
+            return dg.Definitions()
+        return dg.Definitions(assets=[
+            build_report_asset(dataset, data_root="", reports_root=plan.reports_root, checks=profile.checks,
+                               destination=database) for dataset in plan.datasets.values()])
+    location = first.location(profile.root)
+    # credentials resolved when the report runs
+    s3_store = files_store_factory(profile) if first.is_s3 else None
+    return dg.Definitions(assets=[
+        build_report_asset(dataset, data_root=location, reports_root=plan.reports_root, checks=profile.checks,
+                           destination=s3_store)
+        for dataset in plan.datasets.values()])
 
 
 def build_report_asset(plan: DatasetPlan, *, data_root: str, reports_root: str, checks: object,

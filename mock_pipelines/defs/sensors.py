@@ -11,51 +11,57 @@ import os
 import reprlib
 import stat
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import dagster as dg
 from ruamel.yaml import YAML
 
 from mock_pipelines.defs.assets import table_asset_key
-
-if TYPE_CHECKING:
-    from mock_pipelines.defs.build import Layer
+from mock_pipelines.defs.partitions import profile_partitions
+from mock_pipelines.defs.plan import ProfilePlan
+from mock_pipelines.defs.tags import RANGE_END_TAG, RANGE_START_TAG, REQUEST_TAG, TRIGGER_TAG
 
 SCHEMA_SENSOR = "schema_change_sensor"
 REQUEST_SENSOR = "request_inbox_sensor"
 DEAD_RUN_SENSOR = "dead_run_sensor"
 REQUEST_KEYS = ("dataset", "tables", "partitions", "description")
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
-def _last_partition(layer: "Layer") -> str | None:
-    pdef = layer.partitions_def
+def build_sensors(plan: ProfilePlan) -> dg.Definitions:
+    sensors = [build_schema_sensor(plan), build_dead_run_sensor()]
+    request = build_request_sensor(plan)
+    if request is not None:
+        sensors.append(request)
+    return dg.Definitions(sensors=sensors)
+
+
+def _last_partition(plan: ProfilePlan) -> str | None:
+    pdef = profile_partitions(plan)
     if pdef is None:
         return None
     return pdef.get_last_partition_key()
 
 
-def dataset_run_requests(layer: "Layer", dataset: str, tables: list[str] | None = None,
+def dataset_run_requests(plan: ProfilePlan, dataset: str, tables: list[str] | None = None,
                          partitions: tuple[str, str] | None = None, run_key: str | None = None,
                          tags: dict[str, str] | None = None) -> list[dg.RunRequest]:
     """Runs that regenerate ``tables`` of ``dataset``: one for its plain tables, one for its growing tables
     over a partition range (default: the latest partition)."""
-    plan = layer.plans[dataset]
-    names = plan.order() if tables is None else tables
-    flat = [table_asset_key(dataset, t) for t in names if not plan.table(t).is_partitioned]
-    grown = [table_asset_key(dataset, t) for t in names if plan.table(t).is_partitioned]
+    planned = plan.datasets[dataset]
+    names = planned.order() if tables is None else tables
+    flat = [table_asset_key(dataset, t) for t in names if not planned.table(t).is_partitioned]
+    grown = [table_asset_key(dataset, t) for t in names if planned.table(t).is_partitioned]
     requests = []
     if flat:
         requests.append(dg.RunRequest(run_key=f"{run_key}:plain" if run_key else None, asset_selection=flat,
                                       tags=tags or {}))
     if grown:
         if partitions is None:
-            last = _last_partition(layer)
+            last = _last_partition(plan)
             if last is None:
                 return requests
             partitions = (last, last)
@@ -66,11 +72,11 @@ def dataset_run_requests(layer: "Layer", dataset: str, tables: list[str] | None 
     return requests
 
 
-def build_schema_sensor(layer: "Layer") -> dg.SensorDefinition:
-    files = {name: Path(plan.spec.file) for name, plan in layer.plans.items()}
+def build_schema_sensor(plan: ProfilePlan) -> dg.SensorDefinition:
+    files = {name: Path(dataset.spec.file) for name, dataset in plan.datasets.items()}
 
     @dg.sensor(name=SCHEMA_SENSOR, minimum_interval_seconds=30, target=dg.AssetSelection.all(),
-               default_status=dg.DefaultSensorStatus.RUNNING if layer.profile.sensors.schema_changes
+               default_status=dg.DefaultSensorStatus.RUNNING if plan.profile.sensors.schema_changes
                else dg.DefaultSensorStatus.STOPPED,
                description="Regenerates a dataset when its schema file changes (each version once).")
     def schema_change_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
@@ -80,8 +86,8 @@ def build_schema_sensor(layer: "Layer") -> dg.SensorDefinition:
         for name, digest in now.items():
             if name in seen and seen[name] != digest:
                 context.log.info(f"schema of {name} changed ({seen[name]} → {digest}): regenerating")
-                requests.extend(dataset_run_requests(layer, name, run_key=f"schema:{name}:{digest}",
-                                                     tags={"mock_pipelines/trigger": "schema_change"}))
+                requests.extend(dataset_run_requests(plan, name, run_key=f"schema:{name}:{digest}",
+                                                     tags={TRIGGER_TAG: "schema_change"}))
         return dg.SensorResult(run_requests=requests, cursor=json.dumps(now, sort_keys=True))
 
     return schema_change_sensor
@@ -169,7 +175,7 @@ def partition_range_problem(pdef: dg.PartitionsDefinition, start: str, end: str 
     return None
 
 
-def parse_request(layer: "Layer", path: Path, data: bytes | None = None) -> dict[str, Any]:
+def parse_request(plan: ProfilePlan, path: Path, data: bytes | None = None) -> dict[str, Any]:
     """Validate a request file: {dataset, tables?, partitions?: {start, end}, description?}.
 
     ``data`` is the file's content (read with :func:`read_request` when not given). Raises RequestError.
@@ -192,13 +198,13 @@ def parse_request(layer: "Layer", path: Path, data: bytes | None = None) -> dict
     dataset = doc.get("dataset")
     if not isinstance(dataset, str):
         raise RequestError(f"dataset must be the name of a dataset, got {_show(dataset)}; "
-                           f"this profile has {', '.join(layer.plans)}")
-    if dataset not in layer.plans:
-        raise RequestError(f"unknown dataset {_show(dataset)}; this profile has {', '.join(layer.plans)}")
+                           f"this profile has {', '.join(plan.datasets)}")
+    if dataset not in plan.datasets:
+        raise RequestError(f"unknown dataset {_show(dataset)}; this profile has {', '.join(plan.datasets)}")
     description = doc.get("description")
     if description is not None and not isinstance(description, str):
         raise RequestError(f"description must be text, got {_show(description)}")
-    plan = layer.plans[dataset]
+    planned = plan.datasets[dataset]
     tables = doc.get("tables")
     if tables is not None:
         if isinstance(tables, str):
@@ -209,14 +215,14 @@ def parse_request(layer: "Layer", path: Path, data: bytes | None = None) -> dict
         if not tables:
             raise RequestError("tables is empty: list the tables to regenerate, or leave `tables:` out for all "
                                "of them")
-        missing = [t for t in tables if t not in plan.tables]
+        missing = [t for t in tables if t not in planned.tables]
         if missing:
             raise RequestError(f"dataset {dataset!r} has no table {_show(missing[0])}")
         tables = list(dict.fromkeys(tables))
     partitions = doc.get("partitions")
     pair = None
     if partitions is not None:
-        pdef = layer.partitions_def
+        pdef = profile_partitions(plan)
         if pdef is None:
             raise RequestError("this profile is not partitioned; drop `partitions:`")
         if not isinstance(partitions, dict) or "start" not in partitions or \
@@ -259,8 +265,8 @@ def _inbox_entries(inbox: Path) -> list[Path]:
     return [inbox / name for name in names]
 
 
-def build_request_sensor(layer: "Layer") -> dg.SensorDefinition | None:
-    inbox_root = layer.profile.inbox_dir()
+def build_request_sensor(plan: ProfilePlan) -> dg.SensorDefinition | None:
+    inbox_root = plan.profile.inbox_dir()
     if inbox_root is None:
         return None
     inbox_root = Path(inbox_root)
@@ -278,7 +284,7 @@ def build_request_sensor(layer: "Layer") -> dg.SensorDefinition | None:
         requests: list[dg.RunRequest] = []
         for path in _inbox_entries(inbox)[:MAX_REQUESTS_PER_TICK]:
             try:
-                key, new = _handle_request(layer, context, path, handled, done, failed)
+                key, new = _handle_request(plan, context, path, handled, done, failed)
             except Exception as exc:  # one entry's failure never blocks the others
                 context.log.error(f"request {path.name!r} skipped: {type(exc).__name__}: "
                                   f"{getattr(exc, 'strerror', None) or exc}")
@@ -291,7 +297,7 @@ def build_request_sensor(layer: "Layer") -> dg.SensorDefinition | None:
     return request_inbox_sensor
 
 
-def _handle_request(layer: "Layer", context: dg.SensorEvaluationContext, path: Path, handled: set[str],
+def _handle_request(plan: ProfilePlan, context: dg.SensorEvaluationContext, path: Path, handled: set[str],
                     done: Path, failed: Path) -> tuple[str, list[dg.RunRequest]]:
     """Handle one inbox entry: its run requests, or filed under failed/ with the reason. Returns the key the
     cursor remembers it by. Raises OSError only when the entry cannot even be moved out of the inbox."""
@@ -307,7 +313,7 @@ def _handle_request(layer: "Layer", context: dg.SensorEvaluationContext, path: P
     req = None
     if reason is None:
         try:
-            req = parse_request(layer, path, data)
+            req = parse_request(plan, path, data)
         except RequestError as exc:
             reason = str(exc)
     if req is None:
@@ -317,8 +323,8 @@ def _handle_request(layer: "Layer", context: dg.SensorEvaluationContext, path: P
         context.log.warning(f"request {path.name!r} rejected: {reason}")
         return key, []
     _file_away(path, done)
-    return key, dataset_run_requests(layer, req["dataset"], req["tables"], req["partitions"],
-                                     run_key=f"request:{key}", tags={"mock_pipelines/request": path.name})
+    return key, dataset_run_requests(plan, req["dataset"], req["tables"], req["partitions"],
+                                     run_key=f"request:{key}", tags={REQUEST_TAG: path.name})
 
 
 def build_dead_run_sensor() -> dg.SensorDefinition:
@@ -332,11 +338,3 @@ def build_dead_run_sensor() -> dg.SensorDefinition:
         return dg.SkipReason(f"{len(failed)} dead run(s) marked failed" if failed else "no dead run")
 
     return dead_run_sensor
-
-
-def build_sensors(layer: "Layer") -> list[dg.SensorDefinition]:
-    sensors = [build_schema_sensor(layer), build_dead_run_sensor()]
-    request = build_request_sensor(layer)
-    if request is not None:
-        sensors.append(request)
-    return sensors

@@ -44,14 +44,15 @@ def test_every_command_the_help_mentions_exists():
 
 
 def test_jobs_lists_the_jobs_of_a_profile_with_partitions_table_counts_and_descriptions():
-    from mock_pipelines.defs.build import Layer
+    from mock_pipelines.defs.code_location import build_definitions
+    from mock_pipelines.defs.plan import plan_profile
     from mock_pipelines.profiles.loading import load_profile
 
     result = runner.invoke(app, ["jobs", "--profile", "ci"], terminal_width=250)
     assert result.exit_code == 0, result.output
     rows = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:-1]]
             for line in result.output.splitlines() if line.startswith("│")}
-    names = [j.name for j in Layer(load_profile("ci")).definitions().jobs]
+    names = [j.name for j in build_definitions(plan_profile(load_profile("ci"))).jobs]
     assert list(rows) == names
     assert rows["shop__partitioned_tables"][0] == "Daily, starting 2024-01-01 UTC"
     assert rows["hr__all_tables"][:2] == ["—", "6"]  # hr is not partitioned in ci: its 6 tables

@@ -10,7 +10,7 @@ from pathlib import Path
 import dagster as dg
 import sqlalchemy as sa
 
-from mock_pipelines.defs.build import Layer
+from mock_pipelines.defs.plan import ProfilePlan, plan_profile
 from mock_pipelines.profiles.loading import load_profile
 from mock_pipelines_tests.defs.conftest import SCHEMAS
 
@@ -19,8 +19,8 @@ PARTITION_COLUMN = "mock_partition"
 
 
 def sql_profile(folder: Path, destinations: list[str], *, datasets: tuple[str, ...] = DEMO, scale: float = 0.05,
-                partitioned: bool = False, name: str = "sql_profile", seed: int = 42) -> Layer:
-    """A profile in ``folder`` with the given destination lines (YAML flow mappings), loaded as a Layer."""
+                partitioned: bool = False, name: str = "sql_profile", seed: int = 42) -> ProfilePlan:
+    """A profile in ``folder`` with the given destination lines (YAML flow mappings), planned."""
     folder.mkdir(parents=True, exist_ok=True)
     lines = [f"profile: {name}", f"datasets: {json.dumps([str(SCHEMAS / f'{d}.yaml') for d in datasets])}",
              f"seed: {seed}", f"scale: {scale}"]
@@ -30,7 +30,7 @@ def sql_profile(folder: Path, destinations: list[str], *, datasets: tuple[str, .
               "sensors: {schema_changes: false, request_inbox: null}"]
     path = folder / f"{name}.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return Layer(load_profile(path, root=folder))  # reports go to folder/reports, not the repository
+    return plan_profile(load_profile(path, root=folder))  # reports go to folder/reports, not the repository
 
 
 def run_job(defs: dg.Definitions, job: str, instance: dg.DagsterInstance, **kwargs) -> dg.ExecuteInProcessResult:
@@ -40,13 +40,13 @@ def run_job(defs: dg.Definitions, job: str, instance: dg.DagsterInstance, **kwar
     return result
 
 
-def plain_keys(layer: Layer) -> list[dg.AssetKey]:
-    return [dg.AssetKey([n, t]) for n, plan in layer.plans.items() for t in plan.order()
+def plain_keys(planned: ProfilePlan) -> list[dg.AssetKey]:
+    return [dg.AssetKey([n, t]) for n, plan in planned.datasets.items() for t in plan.order()
             if not plan.table(t).is_partitioned]
 
 
-def table_names(layer: Layer) -> list[tuple[str, str]]:
-    return [(n, t) for n, plan in layer.plans.items() for t in plan.order()]
+def table_names(planned: ProfilePlan) -> list[tuple[str, str]]:
+    return [(n, t) for n, plan in planned.datasets.items() for t in plan.order()]
 
 
 def row_digest(engine: sa.Engine, table: str, schema: str | None = None,
@@ -61,8 +61,8 @@ def row_digest(engine: sa.Engine, table: str, schema: str | None = None,
     return len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest()
 
 
-def digests(engine: sa.Engine, layer: Layer, schema_of) -> dict[str, tuple[int, str]]:
-    return {f"{n}.{t}": row_digest(engine, t, schema_of(n)) for n, t in table_names(layer)}
+def digests(engine: sa.Engine, planned: ProfilePlan, schema_of) -> dict[str, tuple[int, str]]:
+    return {f"{n}.{t}": row_digest(engine, t, schema_of(n)) for n, t in table_names(planned)}
 
 
 def foreign_key_count(engine: sa.Engine, schema: str | None) -> int:

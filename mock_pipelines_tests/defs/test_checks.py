@@ -7,25 +7,31 @@ import dagster as dg
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from mock_pipelines.defs.build import DATASET_JOB, IO_MANAGER_KEY, Layer
+from mock_pipelines.defs.assets import build_assets
+from mock_pipelines.defs.checks import build_checks
+from mock_pipelines.defs.code_location import build_definitions
+from mock_pipelines.defs.jobs import DATASET_JOB
+from mock_pipelines.defs.plan import ProfilePlan, plan_profile
+from mock_pipelines.defs.resources import build_resources
 from mock_pipelines_tests.defs.conftest import tmp_profile
 
 EMPLOYEES = dg.AssetKey(["hr", "employees"])
 
 
-def _checks_only_job(layer: Layer, key: dg.AssetKey) -> dg.JobDefinition:
-    defs = dg.Definitions(
-        assets=layer.assets(), asset_checks=layer.asset_checks(),
-        jobs=[dg.define_asset_job("checks_only", selection=dg.AssetSelection.checks_for_assets(key))],
-        resources={IO_MANAGER_KEY: layer.io_manager()}, executor=dg.in_process_executor)
+def _checks_only_job(planned: ProfilePlan, key: dg.AssetKey) -> dg.JobDefinition:
+    defs = dg.Definitions.merge(
+        build_resources(planned), build_assets(planned), build_checks(planned),
+        dg.Definitions(jobs=[dg.define_asset_job("checks_only", selection=dg.AssetSelection.checks_for_assets(key))],
+                       executor=dg.in_process_executor))
     return defs.resolve_job_def("checks_only")
 
 
 def test_every_rule_is_a_named_check_and_generated_data_passes(tmp_path):
-    layer = Layer(tmp_profile(tmp_path, datasets=["hr"], scale=0.2))
-    checks = {key.name for c in layer.asset_checks() for key in c.check_keys if key.asset_key == EMPLOYEES}
+    planned = plan_profile(tmp_profile(tmp_path, datasets=["hr"], scale=0.2))
+    checks = {key.name for c in build_checks(planned).asset_checks for key in c.check_keys
+              if key.asset_key == EMPLOYEES}
     assert any("employee_id" in name for name in checks) and any(n.startswith("fk__") for n in checks)
-    result = layer.definitions().resolve_job_def(DATASET_JOB.format(dataset="hr")).execute_in_process(
+    result = build_definitions(planned).resolve_job_def(DATASET_JOB.format(dataset="hr")).execute_in_process(
         instance=dg.DagsterInstance.ephemeral())
     assert result.success
     evaluations = result.get_asset_check_evaluations()
@@ -33,9 +39,9 @@ def test_every_rule_is_a_named_check_and_generated_data_passes(tmp_path):
 
 
 def test_a_duplicated_key_and_an_orphan_reference_fail_with_examples(tmp_path):
-    layer = Layer(tmp_profile(tmp_path, datasets=["hr"], scale=0.2))
+    planned = plan_profile(tmp_profile(tmp_path, datasets=["hr"], scale=0.2))
     instance = dg.DagsterInstance.ephemeral()
-    assert layer.definitions().resolve_job_def(DATASET_JOB.format(dataset="hr")).execute_in_process(
+    assert build_definitions(planned).resolve_job_def(DATASET_JOB.format(dataset="hr")).execute_in_process(
         instance=instance).success
     path = tmp_path / "out" / "hr" / "employees" / "part-00000.parquet"
     table = pq.read_table(path)
@@ -49,7 +55,7 @@ def test_a_duplicated_key_and_an_orphan_reference_fail_with_examples(tmp_path):
                              pa.array(dept, table.schema.field("department_id").type))
     pq.write_table(table, path)
 
-    result = _checks_only_job(layer, EMPLOYEES).execute_in_process(instance=instance, raise_on_error=False)
+    result = _checks_only_job(planned, EMPLOYEES).execute_in_process(instance=instance, raise_on_error=False)
     failed = {e.check_name: e for e in result.get_asset_check_evaluations() if not e.passed}
     assert failed["pk_unique"].metadata["unexpected_count"].value >= 1
     # Employees that reported to the renumbered row now point at an id that no longer exists.
@@ -58,6 +64,6 @@ def test_a_duplicated_key_and_an_orphan_reference_fail_with_examples(tmp_path):
     assert orphan.metadata["unexpected_count"].value == 1
     assert 999_999 in orphan.metadata["unexpected_examples"].value
     assert orphan.severity == dg.AssetCheckSeverity.ERROR
-    spec = next(s for c in layer.asset_checks() for s in c.check_specs
+    spec = next(s for c in build_checks(planned).asset_checks for s in c.check_specs
                 if s.asset_key == EMPLOYEES and s.name == "fk__department_id")
     assert spec.blocking  # a broken reference stops the children of this table in a run

@@ -11,8 +11,11 @@ import dagster as dg
 import pyarrow as pa
 import pytest
 
-from mock_pipelines.defs.build import Layer
+from mock_pipelines.defs.assets import build_assets
+from mock_pipelines.defs.code_location import build_definitions
 from mock_pipelines.defs.io_managers.table_io import column_schema, logical_type
+from mock_pipelines.defs.plan import ProfilePlan, plan_profile
+from mock_pipelines.defs.resources import build_resources
 from mock_pipelines.profiles.loading import load_profile
 
 pytestmark = pytest.mark.filterwarnings("ignore::dagster.BetaWarning", "ignore::dagster.PreviewWarning")
@@ -44,21 +47,21 @@ DESTINATIONS = {
 }
 
 
-def _layer(tmp_path: Path, destination: str) -> Layer:
+def _planned(tmp_path: Path, destination: str) -> ProfilePlan:
     (tmp_path / "typed.yaml").write_text(SCHEMA, encoding="utf-8")
     profile = tmp_path / "typed_profile.yaml"
     profile.write_text("profile: typed_profile\ndatasets: [typed.yaml]\nseed: 1\ndestinations:\n"
                        + DESTINATIONS[destination], encoding="utf-8")
-    return Layer(load_profile(profile, root=tmp_path))
+    return plan_profile(load_profile(profile, root=tmp_path))
 
 
 @pytest.mark.parametrize("destination", sorted(DESTINATIONS))
 def test_a_materialisation_records_the_logical_column_types_of_the_schema(tmp_path, destination):
-    layer = _layer(tmp_path, destination)
-    defs = layer.definitions()
+    planned = _planned(tmp_path, destination)
+    defs = build_definitions(planned)
     key = dg.AssetKey(["typed", "items"])
-    asset = next(a for a in layer.assets() if key in a.keys)
-    result = dg.materialize([asset], resources=layer.resources(),
+    asset = next(a for a in build_assets(planned).assets if key in a.keys)
+    result = dg.materialize([asset], resources=build_resources(planned).resources,
                             instance=dg.DagsterInstance.ephemeral())
     assert result.success
     [event] = result.get_asset_materialization_events()

@@ -8,14 +8,16 @@ from urllib.parse import unquote, urlparse
 
 import dagster as dg
 
-from mock_pipelines.defs.build import DATASET_JOB, Layer
+from mock_pipelines.defs.code_location import build_definitions
+from mock_pipelines.defs.jobs import DATASET_JOB
+from mock_pipelines.defs.plan import ProfilePlan, plan_profile
 from mock_pipelines.profiles.loading import load_profile
 from mock_pipelines_tests.defs.conftest import write_profile
 
 
-def _layer(tmp_path: Path) -> Layer:
+def _planned(tmp_path: Path) -> ProfilePlan:
     # Root at tmp_path: reports go to tmp_path/reports/tmp_profile, not into the repository.
-    return Layer(load_profile(write_profile(tmp_path, datasets=["hr"], scale=0.2), root=tmp_path))
+    return plan_profile(load_profile(write_profile(tmp_path, datasets=["hr"], scale=0.2), root=tmp_path))
 
 
 def _path(url: str) -> Path:
@@ -28,9 +30,9 @@ def _pages(folder: Path, table: str) -> list[Path]:
 
 
 def test_each_check_step_links_its_data_docs_page_and_a_rerun_replaces_it(tmp_path):
-    layer = _layer(tmp_path)
+    planned = _planned(tmp_path)
     instance = dg.DagsterInstance.ephemeral()
-    job = layer.definitions().resolve_job_def(DATASET_JOB.format(dataset="hr"))
+    job = build_definitions(planned).resolve_job_def(DATASET_JOB.format(dataset="hr"))
     first = job.execute_in_process(instance=instance)
     assert first.success
     folder = tmp_path / "reports" / "tmp_profile" / "hr" / "data_docs"
@@ -54,8 +56,8 @@ def test_each_check_step_links_its_data_docs_page_and_a_rerun_replaces_it(tmp_pa
 
 
 def test_the_quality_report_links_the_data_docs_of_the_whole_dataset(tmp_path):
-    layer = _layer(tmp_path)
-    defs = layer.definitions()
+    planned = _planned(tmp_path)
+    defs = build_definitions(planned)
     instance = dg.DagsterInstance.ephemeral()
     assert defs.resolve_job_def(DATASET_JOB.format(dataset="hr")).execute_in_process(instance=instance).success
     materialisation = instance.get_latest_materialization_event(dg.AssetKey(["hr", "quality_report"]))

@@ -15,7 +15,9 @@ from typing import Any
 import dagster as dg
 import pytest
 
-from mock_pipelines.defs.build import build_definitions
+from mock_pipelines.defs.code_location import build_definitions
+from mock_pipelines.defs.plan import plan_profile
+from mock_pipelines.profiles.loading import load_profile
 
 SHIPPED = ["ci", "local", "mysql", "postgres", "s3", "scale"]
 
@@ -62,6 +64,6 @@ def test_definitions_of_each_shipped_profile_match_the_snapshot(profile: str, sn
     monkeypatch.delenv("MOCK_PIPELINES_HOME", raising=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", dg.PreviewWarning)
-        picture = describe(build_definitions(profile))
+        picture = describe(build_definitions(plan_profile(load_profile(profile))))
     assert picture["assets"], f"profile {profile!r} defines no assets"
     assert picture == snapshot

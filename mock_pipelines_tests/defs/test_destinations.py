@@ -7,7 +7,9 @@ import json
 import dagster as dg
 import pyarrow.parquet as pq
 
-from mock_pipelines.defs.build import DATASET_JOB, Layer
+from mock_pipelines.defs.code_location import build_definitions
+from mock_pipelines.defs.jobs import DATASET_JOB
+from mock_pipelines.defs.plan import plan_profile
 from mock_pipelines.profiles.loading import load_profile
 from mock_pipelines_tests.defs.conftest import SCHEMAS
 
@@ -25,16 +27,16 @@ def test_two_destinations_receive_identical_tables(tmp_path):
         f"  - {{kind: files, path: {json.dumps(str(csv_out))}, format: csv}}",
         "sensors: {schema_changes: false, request_inbox: null}",
     ]) + "\n", encoding="utf-8")
-    layer = Layer(load_profile(path, root=tmp_path))
-    result = layer.definitions().resolve_job_def(DATASET_JOB.format(dataset="hr")).execute_in_process(
+    planned = plan_profile(load_profile(path, root=tmp_path))
+    result = build_definitions(planned).resolve_job_def(DATASET_JOB.format(dataset="hr")).execute_in_process(
         instance=dg.DagsterInstance.ephemeral())
     assert result.success
-    for table in layer.plans["hr"].order():
+    for table in planned.datasets["hr"].order():
         a = pq.read_table(parquet_out / "hr" / table / "part-00000.parquet")
         b = (csv_out / "hr" / table / "part-00000.csv").read_text(encoding="utf-8").splitlines()
         assert a.num_rows == len(b) - 1 > 0  # header + one line per row
     materialised = {e.materialization.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-    assert materialised == {f"hr/{t}" for t in layer.plans["hr"].order()} | {"hr/quality_report"}
+    assert materialised == {f"hr/{t}" for t in planned.datasets["hr"].order()} | {"hr/quality_report"}
     first = result.get_asset_materialization_events()[0].materialization.metadata
     assert "destination" in first and "dest2/destination" in first
     assert first["content_hash"].value == first["dest2/content_hash"].value  # same rows in both formats

@@ -21,9 +21,11 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
-from mock_pipelines.defs.build import Layer
-from mock_pipelines.defs.instance import HOST_TAG, PID_TAG, PROCESS_STARTED_TAG, RUN_TAG, process_tags
+from mock_pipelines.defs.code_location import build_definitions
+from mock_pipelines.defs.instance import process_tags
+from mock_pipelines.defs.plan import plan_profile
 from mock_pipelines.defs.sensors import DEAD_RUN_SENSOR
+from mock_pipelines.defs.tags import HOST_TAG, PID_TAG, PROCESS_STARTED_TAG, RUN_TAG
 from mock_pipelines_tests.defs.conftest import ROOT, SCHEMAS, tmp_profile
 
 pytestmark = pytest.mark.filterwarnings("ignore::dagster.BetaWarning", "ignore::dagster.PreviewWarning",
@@ -115,7 +117,7 @@ def test_dead_run_sensor_fails_runs_whose_process_is_gone_and_frees_their_pool_s
         assert storage.claim_concurrency_slot("db", runs["dead"], "hr__employees").is_claimed
         assert not storage.claim_concurrency_slot("db", runs["live"], "hr__locations").is_claimed  # waits
 
-        defs = Layer(tmp_profile(tmp_path, datasets=["hr"], inbox=None)).definitions()
+        defs = build_definitions(plan_profile(tmp_profile(tmp_path, datasets=["hr"], inbox=None)))
         sensor = defs.resolve_sensor_def(DEAD_RUN_SENSOR)
         assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
         sensor.evaluate_tick(dg.build_sensor_context(instance=instance, definitions=defs))

@@ -19,8 +19,11 @@ import pyarrow.dataset as pds
 import pyarrow.parquet as pq
 import pytest
 
-from mock_pipelines.defs.build import ALL_JOB, Layer
-from mock_pipelines.defs.sensors import RANGE_END_TAG, RANGE_START_TAG
+from mock_pipelines.defs.assets import build_assets
+from mock_pipelines.defs.code_location import build_definitions
+from mock_pipelines.defs.jobs import ALL_JOB
+from mock_pipelines.defs.plan import ProfilePlan, plan_profile
+from mock_pipelines.defs.tags import RANGE_END_TAG, RANGE_START_TAG
 from mock_pipelines_tests.defs.conftest import tmp_profile
 
 pytestmark = pytest.mark.filterwarnings("ignore::dagster.BetaWarning", "ignore::dagster.PreviewWarning")
@@ -34,16 +37,16 @@ SEED = 42
 class Landing:
     """One profile's Dagster definitions, an instance, and what its runs wrote."""
 
-    layer: Layer
+    planned: ProfilePlan
     out: Path
     instance: dg.DagsterInstance = field(default_factory=dg.DagsterInstance.ephemeral)
     events: list[dg.AssetMaterialization] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.defs = self.layer.definitions()
+        self.defs = build_definitions(self.planned)
 
     def keys(self, partitioned: bool) -> list[dg.AssetKey]:
-        return [dg.AssetKey([name, t]) for name, plan in self.layer.plans.items() for t in plan.order()
+        return [dg.AssetKey([name, t]) for name, plan in self.planned.datasets.items() for t in plan.order()
                 if plan.table(t).is_partitioned == partitioned]
 
     def _record(self, result: dg.ExecuteInProcessResult) -> list[dg.AssetMaterialization]:
@@ -72,7 +75,7 @@ class Landing:
     def table(self, dataset: str, table: str) -> pa.Table:
         """A table read back with pyarrow.dataset; partitioned tables get their partition as column `date`."""
         folder = self.out / dataset / table
-        if self.layer.plans[dataset].table(table).is_partitioned:
+        if self.planned.datasets[dataset].table(table).is_partitioned:
             hive = pds.partitioning(pa.schema([("date", pa.string())]), flavor="hive")
             return pds.dataset(folder, format="parquet", partitioning=hive).to_table()
         return pds.dataset(folder, format="parquet").to_table()
@@ -80,7 +83,7 @@ class Landing:
 
 def landing(folder: Path, **profile) -> Landing:
     out = folder / "out"
-    return Landing(Layer(tmp_profile(folder, out=out, **profile)), out)
+    return Landing(plan_profile(tmp_profile(folder, out=out, **profile)), out)
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +109,7 @@ def day_of(value: dt.datetime | dt.date) -> str:
 def test_every_table_and_partition_lands_as_hive_parquet(forward):
     files = forward.files()
     expected = set()
-    for name, plan in forward.layer.plans.items():
+    for name, plan in forward.planned.datasets.items():
         for t in plan.order():
             if plan.table(t).is_partitioned:
                 expected |= {f"{name}/{t}/date={key}/part-00000.parquet" for key in DAYS}
@@ -115,11 +118,11 @@ def test_every_table_and_partition_lands_as_hive_parquet(forward):
             expected.add(f"{name}/{t}/_manifest.json")  # the run that wrote it, as `generate` records it
     assert set(files) == expected
     # Every growing table receives rows over the six days (the checks below are not vacuous).
-    for name, plan in forward.layer.plans.items():
+    for name, plan in forward.planned.datasets.items():
         for t in plan.order():
             assert forward.table(name, t).num_rows > 0, f"{name}.{t} is empty"
     assert forward.table("shop", "returns").num_rows >= 2
-    assert forward.layer.plans["hr"].table("employees").is_partitioned is False
+    assert forward.planned.datasets["hr"].table("employees").is_partitioned is False
 
 
 # ---- foreign keys across partitions --------------------------------------------------------------------
@@ -129,7 +132,7 @@ def test_foreign_keys_only_reference_rows_of_the_same_day_or_earlier(forward):
     whose partition is the child's day or an earlier one — never at a row that only appears later."""
     checked: set[tuple[str, str, str]] = set()
     problems: list[str] = []
-    for name, plan in forward.layer.plans.items():
+    for name, plan in forward.planned.datasets.items():
         for t in plan.order():
             if not plan.table(t).is_partitioned:
                 continue
@@ -187,7 +190,7 @@ def test_plain_children_reference_the_plain_parent_tables(forward):
 # ---- time ----------------------------------------------------------------------------------------------
 
 def test_time_columns_fall_inside_their_partition_day(forward):
-    for name, plan in forward.layer.plans.items():
+    for name, plan in forward.planned.datasets.items():
         for t in plan.order():
             part = plan.spec.tables[t].partitioned
             if not plan.table(t).is_partitioned or part is None or part.time_column is None:
@@ -208,7 +211,7 @@ def _by_key(table: pa.Table, key: tuple[str, ...], value: str) -> dict[tuple, ob
     ("healthcare", "encounters", ("patient_id",), "encounter_ts", "patients", "registered_ts"),
 ])
 def test_a_child_happens_after_its_parent(forward, dataset, child, fk_columns, child_time, parent, parent_time):
-    spec = forward.layer.plans[dataset].spec.tables[child]
+    spec = forward.planned.datasets[dataset].spec.tables[child]
     ref = next(fk for fk in spec.foreign_keys if fk.table == parent)
     parent_times = _by_key(forward.table(dataset, parent), tuple(ref.ref_columns), parent_time)
     child_rows = rows(forward.table(dataset, child), *fk_columns, child_time)
@@ -235,7 +238,7 @@ def test_copied_times_and_dates_agree_with_the_moved_time_column(forward):
 
 def _primary_keys_unique(land: Landing) -> dict[str, int]:
     counts = {}
-    for name, plan in land.layer.plans.items():
+    for name, plan in land.planned.datasets.items():
         for t in plan.order():
             table = land.table(name, t)
             pk = plan.spec.tables[t].primary_key
@@ -286,8 +289,8 @@ def test_single_run_backfill_writes_every_partition_like_one_by_one(forward, tmp
         assert Path(m.metadata["destination"].value) == \
             backfill.out / Path(single["destination"].value).relative_to(forward.out)
     # Per-partition runs of the same profile (backfill: per_partition) get a one-partition policy.
-    per_partition = Layer(tmp_profile(tmp_path / "pp", datasets=["shop"], backfill="per_partition"))
-    policies = {a.key.to_user_string(): a.backfill_policy for a in per_partition.assets()}
+    per_partition = plan_profile(tmp_profile(tmp_path / "pp", datasets=["shop"], backfill="per_partition"))
+    policies = {a.key.to_user_string(): a.backfill_policy for a in build_assets(per_partition).assets}
     assert policies["shop/products"] is None  # plain tables have no partitions to backfill
     assert policies["shop/orders"] is not None and policies["shop/orders"].max_partitions_per_run == 1
 
@@ -299,7 +302,7 @@ def test_materialisations_carry_rows_hash_destination_preview_seed_and_spec_hash
     seen = set()
     for m in forward.events:
         dataset, table = m.asset_key.path
-        plan = forward.layer.plans[dataset]
+        plan = forward.planned.datasets[dataset]
         meta = {k: v.value for k, v in m.metadata.items()}
         assert {"dagster/row_count", "content_hash", "destination", "preview", "seed", "spec_hash"} <= set(meta)
         expected = forward.out / dataset / table
@@ -326,19 +329,19 @@ def test_an_empty_partition_previews_its_columns(forward):
         if preview.strip() == "_no columns_":
             pytest.xfail("known io bug: Destination.write_batches starts Preview() without the schema, so a "
                          "partition with no rows previews as '_no columns_' instead of its header + '_no rows_'")
-        names = forward.layer.plans[m.asset_key.path[0]].table(m.asset_key.path[1]).arrow_schema.names
+        names = forward.planned.datasets[m.asset_key.path[0]].table(m.asset_key.path[1]).arrow_schema.names
         assert names[0] in preview and "no rows" in preview
 
 
 def test_assets_expose_schema_code_version_group_and_foreign_key_deps(forward):
     graph = forward.defs.resolve_asset_graph()
-    reports = {dg.AssetKey([name, "quality_report"]) for name in forward.layer.plans}
+    reports = {dg.AssetKey([name, "quality_report"]) for name in forward.planned.datasets}
     assert reports <= set(graph.get_all_asset_keys())  # one data-quality report per dataset, besides tables
     keys = set(graph.get_all_asset_keys()) - reports
     assert keys == set(forward.keys(False)) | set(forward.keys(True))
     for key in keys:
         dataset, table = key.path
-        plan = forward.layer.plans[dataset]
+        plan = forward.planned.datasets[dataset]
         spec = plan.spec.tables[table]
         node = graph.get(key)
         assert node.group_name == dataset

@@ -7,7 +7,10 @@ import json
 
 import dagster as dg
 
-from mock_pipelines.defs.build import DATASET_JOB, Layer
+from mock_pipelines.defs.code_location import build_definitions
+from mock_pipelines.defs.jobs import DATASET_JOB
+from mock_pipelines.defs.plan import plan_profile
+from mock_pipelines.defs.report import build_report
 from mock_pipelines.profiles.loading import load_profile
 from mock_pipelines_tests.defs.conftest import SCHEMAS
 
@@ -34,11 +37,11 @@ def _s3_profile(folder, endpoint: str, monkeypatch):
 
 
 def test_the_report_of_s3_data_is_built_from_the_bucket(tmp_path, s3_server, monkeypatch):
-    layer = Layer(_s3_profile(tmp_path, s3_server, monkeypatch))
+    planned = plan_profile(_s3_profile(tmp_path, s3_server, monkeypatch))
     report_key = dg.AssetKey(["hr", "quality_report"])
-    assert report_key in {key for a in layer.assets() for key in a.keys}
+    assert report_key in {key for a in build_report(planned).assets for key in a.keys}
     instance = dg.DagsterInstance.ephemeral()
-    result = layer.definitions().resolve_job_def(DATASET_JOB.format(dataset="hr")).execute_in_process(
+    result = build_definitions(planned).resolve_job_def(DATASET_JOB.format(dataset="hr")).execute_in_process(
         instance=instance)
     assert result.success
     meta = instance.get_latest_materialization_event(report_key).asset_materialization.metadata
@@ -60,8 +63,8 @@ def test_an_unreachable_s3_endpoint_fails_landing_and_report_in_one_line(tmp_pat
     with socket.socket() as sock:  # a port where nothing listens
         sock.bind(("127.0.0.1", 0))
         endpoint = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    layer = Layer(_s3_profile(tmp_path, endpoint, monkeypatch))
-    job = layer.definitions().resolve_job_def(DATASET_JOB.format(dataset="hr"))
+    planned = plan_profile(_s3_profile(tmp_path, endpoint, monkeypatch))
+    job = build_definitions(planned).resolve_job_def(DATASET_JOB.format(dataset="hr"))
     expected = f"S3 endpoint {endpoint} is unreachable: cannot connect"
     for selection in ([dg.AssetKey(["hr", "locations"])], [dg.AssetKey(["hr", "quality_report"])]):
         started = time.perf_counter()

@@ -9,7 +9,10 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
-from mock_pipelines.defs.build import DATASET_JOB, Layer
+from mock_pipelines.defs.code_location import build_definitions
+from mock_pipelines.defs.jobs import DATASET_JOB
+from mock_pipelines.defs.plan import plan_profile
+from mock_pipelines.defs.report import build_report
 from mock_pipelines.profiles.loading import load_profile
 from mock_pipelines_tests.defs.conftest import SCHEMAS
 
@@ -41,13 +44,14 @@ def database_url(request, tmp_path):
 def test_the_report_of_a_database_is_built_from_its_tables(tmp_path, database_url, monkeypatch):
     url, schema = database_url
     monkeypatch.setenv("MOCK_PIPELINES_REPORT_DB_URL", url)
-    layer = Layer(_sql_profile(tmp_path, "MOCK_PIPELINES_REPORT_DB_URL", schema))
+    planned = plan_profile(_sql_profile(tmp_path, "MOCK_PIPELINES_REPORT_DB_URL", schema))
     report_key = dg.AssetKey(["healthcare", "quality_report"])
-    assert report_key in {key for a in layer.assets() for key in a.keys}
-    partitioned = [t for t in layer.plans["healthcare"].order() if layer.plans["healthcare"].table(t).is_partitioned]
+    assert report_key in {key for a in build_report(planned).assets for key in a.keys}
+    healthcare = planned.datasets["healthcare"]
+    partitioned = [t for t in healthcare.order() if healthcare.table(t).is_partitioned]
     assert partitioned, "healthcare has tables that grow by partition"
     instance = dg.DagsterInstance.ephemeral()
-    job = layer.definitions().resolve_job_def(DATASET_JOB.format(dataset="healthcare"))
+    job = build_definitions(planned).resolve_job_def(DATASET_JOB.format(dataset="healthcare"))
     for day in ("2024-01-01", "2024-01-02"):
         assert job.execute_in_process(instance=instance, partition_key=day).success
     meta = instance.get_latest_materialization_event(report_key).asset_materialization.metadata
@@ -55,7 +59,7 @@ def test_the_report_of_a_database_is_built_from_its_tables(tmp_path, database_ur
     assert meta["report"].value == str(report) and report.exists()
     assert meta["checks_failed"].value == 0 and meta["checks_passed"].value > 20
     text = report.read_text()
-    assert all(t in text for t in layer.plans["healthcare"].order())
+    assert all(t in text for t in planned.datasets["healthcare"].order())
     assert "2024-01-01 00:00:00, 2024-01-03 00:00:00" in text  # the window of both partitions: both were read
     everything = text + json.dumps({k: str(v.value) for k, v in meta.items()})
     assert SECRET not in everything

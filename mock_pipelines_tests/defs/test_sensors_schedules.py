@@ -20,15 +20,12 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from mock_pipelines.defs.build import ALL_JOB, Layer
-from mock_pipelines.defs.sensors import (
-    DEAD_RUN_SENSOR,
-    MAX_REQUESTS_PER_TICK,
-    RANGE_END_TAG,
-    RANGE_START_TAG,
-    REQUEST_SENSOR,
-    SCHEMA_SENSOR,
-)
+from mock_pipelines.defs.code_location import build_definitions
+from mock_pipelines.defs.jobs import ALL_JOB
+from mock_pipelines.defs.partitions import profile_partitions
+from mock_pipelines.defs.plan import ProfilePlan, plan_profile
+from mock_pipelines.defs.sensors import DEAD_RUN_SENSOR, MAX_REQUESTS_PER_TICK, REQUEST_SENSOR, SCHEMA_SENSOR
+from mock_pipelines.defs.tags import RANGE_END_TAG, RANGE_START_TAG, REQUEST_TAG, TRIGGER_TAG
 from mock_pipelines_tests.defs.conftest import SCHEMAS, tmp_profile
 
 pytestmark = pytest.mark.filterwarnings("ignore::dagster.BetaWarning", "ignore::dagster.PreviewWarning",
@@ -37,7 +34,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::dagster.BetaWarning", "ignore::
 SHOP_PLAIN = {"shop/categories", "shop/products"}
 SHOP_GROWN = {"shop/customers", "shop/addresses", "shop/orders", "shop/order_items", "shop/payments",
               "shop/reviews", "shop/returns"}
-REQUEST_TAG = "mock_pipelines/request"
 
 
 @pytest.fixture
@@ -68,8 +64,8 @@ def tick(defs: dg.Definitions, name: str, instance: dg.DagsterInstance, cursor: 
 
 def test_schema_change_sensor_requests_a_dataset_once_per_schema_version(tmp_path, instance):
     shop, hr = copy_schemas(tmp_path / "schemas", "shop", "hr")
-    layer = Layer(tmp_profile(tmp_path, datasets=[shop, hr], scale=0.05))
-    defs = layer.definitions()
+    planned = plan_profile(tmp_profile(tmp_path, datasets=[shop, hr], scale=0.05))
+    defs = build_definitions(planned)
     assert defs.resolve_sensor_def(SCHEMA_SENSOR).default_status == dg.DefaultSensorStatus.STOPPED
 
     first = tick(defs, SCHEMA_SENSOR, instance, None)
@@ -92,9 +88,10 @@ def test_schema_change_sensor_requests_a_dataset_once_per_schema_version(tmp_pat
     grown = next(r for r in requests if RANGE_START_TAG in r.tags)
     assert selection(plain) == SHOP_PLAIN
     assert selection(grown) == SHOP_GROWN
-    assert grown.tags[RANGE_START_TAG] == grown.tags[RANGE_END_TAG] == layer.partitions_def.get_last_partition_key()
+    last = profile_partitions(planned).get_last_partition_key()
+    assert grown.tags[RANGE_START_TAG] == grown.tags[RANGE_END_TAG] == last
     assert grown.tags[RANGE_START_TAG] in latest  # the latest complete day
-    assert all(r.tags.get("mock_pipelines/trigger") == "schema_change" for r in requests)
+    assert all(r.tags.get(TRIGGER_TAG) == "schema_change" for r in requests)
     assert len({r.run_key for r in requests}) == 2 and all(r.run_key for r in requests)
     assert json.loads(changed.cursor)["hr"] == json.loads(first.cursor)["hr"]
     assert json.loads(changed.cursor)["shop"] != json.loads(first.cursor)["shop"]
@@ -107,23 +104,23 @@ def test_schema_change_sensor_requests_a_dataset_once_per_schema_version(tmp_pat
     hr.write_text(hr.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     hr_changed = tick(defs, SCHEMA_SENSOR, instance, again.cursor)
     assert [selection(r) for r in hr_changed.run_requests] == [
-        {f"hr/{t}" for t in layer.plans["hr"].order()}]
+        {f"hr/{t}" for t in planned.datasets["hr"].order()}]
     assert RANGE_START_TAG not in hr_changed.run_requests[0].tags
 
 
 def test_schema_change_sensor_runs_by_default_when_the_profile_says_so(tmp_path):
-    on = Layer(tmp_profile(tmp_path, datasets=["hr"], schema_changes=True)).definitions()
+    on = build_definitions(plan_profile(tmp_profile(tmp_path, datasets=["hr"], schema_changes=True)))
     assert on.resolve_sensor_def(SCHEMA_SENSOR).default_status == dg.DefaultSensorStatus.RUNNING
 
 
 # ---- request_inbox_sensor ---------------------------------------------------------------------------------
 
 @pytest.fixture
-def inbox_layer(tmp_path) -> tuple[Layer, dg.Definitions, Path]:
+def inbox_plan(tmp_path) -> tuple[ProfilePlan, dg.Definitions, Path]:
     inbox = tmp_path / "requests"
-    layer = Layer(tmp_profile(tmp_path, datasets=["shop", "hr"], scale=0.05, inbox=inbox))
+    planned = plan_profile(tmp_profile(tmp_path, datasets=["shop", "hr"], scale=0.05, inbox=inbox))
     (inbox / "inbox").mkdir(parents=True)
-    return layer, layer.definitions(), inbox
+    return planned, build_definitions(planned), inbox
 
 
 def drop(inbox: Path, name: str, text: str) -> None:
@@ -133,8 +130,8 @@ def drop(inbox: Path, name: str, text: str) -> None:
 VALID = "dataset: shop\ntables: [customers, orders]\npartitions: {start: 2024-01-02, end: 2024-01-03}\n"
 
 
-def test_request_file_becomes_a_run_over_its_partition_range(inbox_layer, instance):
-    layer, defs, inbox = inbox_layer
+def test_request_file_becomes_a_run_over_its_partition_range(inbox_plan, instance):
+    planned, defs, inbox = inbox_plan
     drop(inbox, "orders.yaml", VALID)
     result = tick(defs, REQUEST_SENSOR, instance, None)
     assert len(result.run_requests) == 1
@@ -155,7 +152,7 @@ def test_request_file_becomes_a_run_over_its_partition_range(inbox_layer, instan
     landed = {(m.materialization.asset_key.to_user_string(), m.materialization.partition)
               for m in run.get_asset_materialization_events()}
     assert landed == {(t, d) for t in ("shop/customers", "shop/orders") for d in ("2024-01-02", "2024-01-03")}
-    out = Path(layer.profile.destinations[0].location(layer.profile.root)) / "shop"
+    out = Path(planned.profile.destinations[0].location(planned.profile.root)) / "shop"
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.parquet")) == [
         f"{t}/date={d}/part-00000.parquet" for t in ("customers", "orders") for d in ("2024-01-02", "2024-01-03")]
 
@@ -178,8 +175,8 @@ def test_request_file_becomes_a_run_over_its_partition_range(inbox_layer, instan
     assert len({r.run_key for r in [request, *third.run_requests]}) == 3
 
 
-def test_request_for_plain_and_growing_tables_makes_two_runs(inbox_layer, instance):
-    _, defs, inbox = inbox_layer
+def test_request_for_plain_and_growing_tables_makes_two_runs(inbox_plan, instance):
+    _, defs, inbox = inbox_plan
     drop(inbox, "mixed.yml", "dataset: shop\ntables: [products, reviews]\n"
                              "partitions: {start: 2024-01-05, end: 2024-01-05}\n")
     drop(inbox, "all-of-hr.yaml", "dataset: hr\ndescription: everything\n")
@@ -206,8 +203,8 @@ def test_request_for_plain_and_growing_tables_makes_two_runs(inbox_layer, instan
     ("dataset: shop\ntable: [orders]\n", "unknown key 'table'"),
     ("dataset: [shop\n", "not valid YAML"),
 ])
-def test_invalid_request_is_filed_under_failed_with_the_reason(inbox_layer, instance, text, problem):
-    _, defs, inbox = inbox_layer
+def test_invalid_request_is_filed_under_failed_with_the_reason(inbox_plan, instance, text, problem):
+    _, defs, inbox = inbox_plan
     drop(inbox, "bad.yaml", text)
     drop(inbox, "good.yaml", VALID)
     result = tick(defs, REQUEST_SENSOR, instance, None)
@@ -250,8 +247,8 @@ WRONG_TYPES = [
 ]
 
 
-def test_requests_of_the_wrong_type_are_rejected_alone_and_later_ticks_still_work(inbox_layer, instance):
-    _, defs, inbox = inbox_layer
+def test_requests_of_the_wrong_type_are_rejected_alone_and_later_ticks_still_work(inbox_plan, instance):
+    _, defs, inbox = inbox_plan
     for i, (text, _) in enumerate(WRONG_TYPES):
         data = text.encode("utf-8").replace(b"\xc3\xbf", b"\xff")  # the one non-UTF-8 case
         (inbox / "inbox" / f"a{i:02d}.yaml").write_bytes(data)
@@ -269,8 +266,8 @@ def test_requests_of_the_wrong_type_are_rejected_alone_and_later_ticks_still_wor
         "c-next.yaml"]
 
 
-def test_a_yaml_error_gives_its_line_and_never_echoes_the_file(inbox_layer, instance):
-    _, defs, inbox = inbox_layer
+def test_a_yaml_error_gives_its_line_and_never_echoes_the_file(inbox_plan, instance):
+    _, defs, inbox = inbox_plan
     drop(inbox, "bad.yaml", "dataset: shop\ntables: [orders\nsecret_token: hunter2-hunter2\n")
     tick(defs, REQUEST_SENSOR, instance, None)
     reason = (inbox / "failed" / "bad.yaml.reason.txt").read_text(encoding="utf-8")
@@ -279,8 +276,8 @@ def test_a_yaml_error_gives_its_line_and_never_echoes_the_file(inbox_layer, inst
 
 
 @pytest.mark.timeout(120)  # opening the FIFO would block forever
-def test_links_folders_pipes_and_huge_files_are_filed_unread_and_block_nothing(inbox_layer, instance, tmp_path):
-    _, defs, inbox = inbox_layer
+def test_links_folders_pipes_and_huge_files_are_filed_unread_and_block_nothing(inbox_plan, instance, tmp_path):
+    _, defs, inbox = inbox_plan
     secret = tmp_path / "credentials"
     secret.write_text("dataset: aws_secret_access_key=AKIAEXAMPLE\n", encoding="utf-8")
     box = inbox / "inbox"
@@ -311,8 +308,8 @@ def test_links_folders_pipes_and_huge_files_are_filed_unread_and_block_nothing(i
     assert stat.S_ISFIFO(os.lstat(failed / "d-pipe.yaml").st_mode)
 
 
-def test_an_entry_that_cannot_be_moved_is_reported_and_skipped(inbox_layer, instance, monkeypatch):
-    _, defs, inbox = inbox_layer
+def test_an_entry_that_cannot_be_moved_is_reported_and_skipped(inbox_plan, instance, monkeypatch):
+    _, defs, inbox = inbox_plan
     drop(inbox, "a-stuck.yaml", "dataset: nosuch\n")
     drop(inbox, "b-good.yaml", GOOD)
     real_replace = os.replace
@@ -332,8 +329,8 @@ def test_an_entry_that_cannot_be_moved_is_reported_and_skipped(inbox_layer, inst
     assert "unknown dataset 'nosuch'" in (inbox / "failed" / "a-stuck.yaml.reason.txt").read_text(encoding="utf-8")
 
 
-def test_a_tick_handles_a_bounded_number_of_requests(inbox_layer, instance):
-    _, defs, inbox = inbox_layer
+def test_a_tick_handles_a_bounded_number_of_requests(inbox_plan, instance):
+    _, defs, inbox = inbox_plan
     for i in range(MAX_REQUESTS_PER_TICK + 3):
         drop(inbox, f"r{i:03d}.yaml", f"dataset: shop\ntables: [products]\ndescription: request {i}\n")
     first = tick(defs, REQUEST_SENSOR, instance, None)
@@ -344,7 +341,7 @@ def test_a_tick_handles_a_bounded_number_of_requests(inbox_layer, instance):
 
 
 def test_no_inbox_no_request_sensor(tmp_path):
-    defs = Layer(tmp_profile(tmp_path, datasets=["hr"], inbox=None)).definitions()
+    defs = build_definitions(plan_profile(tmp_profile(tmp_path, datasets=["hr"], inbox=None)))
     assert {s.name for s in defs.sensors} == {SCHEMA_SENSOR, DEAD_RUN_SENSOR}
 
 
@@ -352,8 +349,8 @@ def test_no_inbox_no_request_sensor(tmp_path):
 
 @pytest.mark.parametrize("enabled", [False, True])
 def test_partitioned_job_schedule_requests_the_previous_day(tmp_path, instance, enabled):
-    defs = Layer(tmp_profile(tmp_path, datasets=["shop", "hr"], scale=0.05,
-                             schedules_enabled=enabled)).definitions()
+    defs = build_definitions(plan_profile(tmp_profile(tmp_path, datasets=["shop", "hr"], scale=0.05,
+                             schedules_enabled=enabled)))
     schedules = {s.name: s for s in defs.schedules}
     assert set(schedules) == {"shop__partitioned_tables__schedule"}  # hr has no partitioned job
     schedule = defs.resolve_schedule_def("shop__partitioned_tables__schedule")
@@ -371,7 +368,7 @@ def test_partitioned_job_schedule_requests_the_previous_day(tmp_path, instance, 
 
 
 def test_schedule_follows_the_profile_cron(tmp_path, instance):
-    defs = Layer(tmp_profile(tmp_path, datasets=["shop"], scale=0.05, cron="30 4 * * *")).definitions()
+    defs = build_definitions(plan_profile(tmp_profile(tmp_path, datasets=["shop"], scale=0.05, cron="30 4 * * *")))
     schedule = defs.resolve_schedule_def("shop__partitioned_tables__schedule")
     assert schedule.cron_schedule == "30 4 * * *"
     context = dg.build_schedule_context(instance=instance, repository_def=defs.get_repository_def(),

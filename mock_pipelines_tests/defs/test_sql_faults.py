@@ -16,8 +16,9 @@ import pytest
 import sqlalchemy as sa
 from dagster._serdes import serialize_value
 
-from mock_pipelines.defs.build import DATASET_JOB
+from mock_pipelines.defs.code_location import build_definitions
 from mock_pipelines.defs.io_managers.sql import MockSqlIOManager
+from mock_pipelines.defs.jobs import DATASET_JOB
 from mock_pipelines_tests.defs.conftest import SCHEMAS
 from mock_pipelines_tests.defs.sql_support import row_digest, sql_profile
 
@@ -29,9 +30,9 @@ LOCATIONS = dg.AssetKey(["hr", "locations"])
 def locations_slice(tmp_path, seed: int):
     """hr.locations of a small profile, in batches of 2 rows (so a load has a middle to interrupt)."""
     folder = tmp_path / f"seed{seed}"
-    layer = sql_profile(folder, [f"{{kind: files, path: '{folder / 'unused'}'}}"], datasets=("hr",), seed=seed,
+    planned = sql_profile(folder, [f"{{kind: files, path: '{folder / 'unused'}'}}"], datasets=("hr",), seed=seed,
                         scale=1.0)
-    return layer.plans["hr"].table("locations").slice(chunk_size=2)
+    return planned.datasets["hr"].table("locations").slice(chunk_size=2)
 
 
 class BackendKiller:
@@ -189,10 +190,10 @@ def test_a_password_in_the_url_never_reaches_metadata_logs_or_run_storage(tmp_pa
     try:
         with_password = sa.make_url(url).set(username=role, password=password).render_as_string(hide_password=False)
         monkeypatch.setenv("MP_TEST_SECRET_URL", with_password)
-        layer = sql_profile(tmp_path, [f"{{kind: sql, url: {{env: MP_TEST_SECRET_URL}}, schema: {schema}}}"],
+        planned = sql_profile(tmp_path, [f"{{kind: sql, url: {{env: MP_TEST_SECRET_URL}}, schema: {schema}}}"],
                             datasets=("hr",), scale=0.1)
         instance = dg.DagsterInstance.ephemeral()
-        result = layer.definitions().resolve_job_def(DATASET_JOB.format(dataset="hr")).execute_in_process(
+        result = build_definitions(planned).resolve_job_def(DATASET_JOB.format(dataset="hr")).execute_in_process(
             instance=instance, raise_on_error=False)
         assert result.success
         meta = result.get_asset_materialization_events()[0].materialization.metadata
@@ -215,9 +216,9 @@ def test_mode_existing_refuses_an_incompatible_table_and_lists_the_mismatches(tm
         conn.execute(sa.text(f'CREATE TABLE "{schema}".locations (location_id text PRIMARY KEY, city integer)'))
         conn.execute(sa.text(f"INSERT INTO \"{schema}\".locations VALUES ('mine', 1)"))
     monkeypatch.setenv("MP_TEST_PG_URL", url)
-    layer = sql_profile(tmp_path, [f"{{kind: sql, url: {{env: MP_TEST_PG_URL}}, schema: {schema}, mode: existing}}"],
+    planned = sql_profile(tmp_path, [f"{{kind: sql, url: {{env: MP_TEST_PG_URL}}, schema: {schema}, mode: existing}}"],
                         datasets=("hr",), scale=0.1)
-    result = layer.definitions().resolve_job_def(DATASET_JOB.format(dataset="hr")).execute_in_process(
+    result = build_definitions(planned).resolve_job_def(DATASET_JOB.format(dataset="hr")).execute_in_process(
         instance=dg.DagsterInstance.ephemeral(), raise_on_error=False, asset_selection=[LOCATIONS])
     assert not result.success
     failure = failure_of(result)

@@ -8,7 +8,12 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
-from mock_pipelines.defs.build import ALL_JOB, Layer
+from mock_pipelines.defs.assets import build_assets
+from mock_pipelines.defs.code_location import build_definitions
+from mock_pipelines.defs.jobs import ALL_JOB
+from mock_pipelines.defs.partitions import profile_partitions
+from mock_pipelines.defs.plan import ProfilePlan
+from mock_pipelines.defs.resources import build_resources
 from mock_pipelines_tests.defs.sql_support import (
     PARTITION_COLUMN,
     plain_keys,
@@ -26,12 +31,12 @@ DAYS = ("2024-01-01", "2024-01-02", "2024-01-03")
 LEAF = ("shop", "reviews")  # nothing references reviews, so rows can be removed to mark a partition
 
 
-def _partitioned_landing(layer: Layer, engine: sa.Engine, schema: str | None) -> None:
+def _partitioned_landing(planned: ProfilePlan, engine: sa.Engine, schema: str | None) -> None:
     """Plain tables, then days 1-3; a row removed from days 2 and 3; day 2 re-materialised: day 2 is whole
     again (the very same rows), day 3 still lacks its row, day 1 is untouched."""
     instance = dg.DagsterInstance.ephemeral()
-    defs = layer.definitions()
-    run_job(defs, ALL_JOB, instance, asset_selection=plain_keys(layer))
+    defs = build_definitions(planned)
+    run_job(defs, ALL_JOB, instance, asset_selection=plain_keys(planned))
     for day in DAYS:
         run_job(defs, "shop__partitioned_tables", instance, partition_key=day)
     table = LEAF[1]
@@ -53,42 +58,42 @@ def _partitioned_landing(layer: Layer, engine: sa.Engine, schema: str | None) ->
 
 def test_sqlite_rematerialising_a_partition_replaces_exactly_that_partition(tmp_path):
     db = tmp_path / "mock.sqlite"
-    layer = sql_profile(tmp_path, [f"{{kind: sql, url: 'sqlite:///{db}'}}"], datasets=("shop",), scale=0.1,
+    planned = sql_profile(tmp_path, [f"{{kind: sql, url: 'sqlite:///{db}'}}"], datasets=("shop",), scale=0.1,
                         partitioned=True)
     engine = sa.create_engine(f"sqlite:///{db}")
-    _partitioned_landing(layer, engine, None)
+    _partitioned_landing(planned, engine, None)
     engine.dispose()
 
 
 def test_postgres_rematerialising_a_partition_replaces_exactly_that_partition(tmp_path, postgres_db, monkeypatch):
     url, schema = postgres_db
     monkeypatch.setenv("MP_TEST_PG_URL", url)
-    layer = sql_profile(tmp_path, [f"{{kind: sql, url: {{env: MP_TEST_PG_URL}}, schema: {schema}}}"],
+    planned = sql_profile(tmp_path, [f"{{kind: sql, url: {{env: MP_TEST_PG_URL}}, schema: {schema}}}"],
                         datasets=("shop",), scale=0.1, partitioned=True)
     engine = sa.create_engine(url)
-    _partitioned_landing(layer, engine, schema)
+    _partitioned_landing(planned, engine, schema)
     engine.dispose()
 
 
 def test_mariadb_rematerialising_a_partition_replaces_exactly_that_partition(tmp_path, mysql_db, monkeypatch):
     url, _ = mysql_db
     monkeypatch.setenv("MP_TEST_MYSQL_URL", url)
-    layer = sql_profile(tmp_path, ["{kind: sql, url: {env: MP_TEST_MYSQL_URL}}"], datasets=("shop",), scale=0.1,
+    planned = sql_profile(tmp_path, ["{kind: sql, url: {env: MP_TEST_MYSQL_URL}}"], datasets=("shop",), scale=0.1,
                         partitioned=True)
     engine = sa.create_engine(url)
-    _partitioned_landing(layer, engine, None)
+    _partitioned_landing(planned, engine, None)
     engine.dispose()
 
 
 def test_a_single_run_backfill_writes_each_partition_and_downstream_loads_just_its_partitions(tmp_path):
     db = tmp_path / "mock.sqlite"
-    layer = sql_profile(tmp_path, [f"{{kind: sql, url: 'sqlite:///{db}'}}"], datasets=("shop",), scale=0.1,
+    planned = sql_profile(tmp_path, [f"{{kind: sql, url: 'sqlite:///{db}'}}"], datasets=("shop",), scale=0.1,
                         partitioned=True)
     instance = dg.DagsterInstance.ephemeral()
-    from mock_pipelines.defs.sensors import RANGE_END_TAG, RANGE_START_TAG
+    from mock_pipelines.defs.tags import RANGE_END_TAG, RANGE_START_TAG
 
-    run_job(layer.definitions(), ALL_JOB, instance, asset_selection=plain_keys(layer))
-    backfill = run_job(layer.definitions(), "shop__partitioned_tables", instance,
+    run_job(build_definitions(planned), ALL_JOB, instance, asset_selection=plain_keys(planned))
+    backfill = run_job(build_definitions(planned), "shop__partitioned_tables", instance,
                        tags={RANGE_START_TAG: DAYS[0], RANGE_END_TAG: DAYS[-1]})
     orders = [e.materialization for e in backfill.get_asset_materialization_events()
               if e.materialization.asset_key == dg.AssetKey(["shop", "orders"])]
@@ -100,7 +105,7 @@ def test_a_single_run_backfill_writes_each_partition_and_downstream_loads_just_i
 
     seen: dict[str, object] = {}
 
-    @dg.asset(partitions_def=layer.partitions_def, ins={"orders": dg.AssetIn(
+    @dg.asset(partitions_def=profile_partitions(planned), ins={"orders": dg.AssetIn(
         key=dg.AssetKey(["shop", "orders"]),
         partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=0))},
         io_manager_key="unused_io_manager")
@@ -108,8 +113,8 @@ def test_a_single_run_backfill_writes_each_partition_and_downstream_loads_just_i
         seen["frame"] = orders
         return None
 
-    resources = {**layer.resources(), "unused_io_manager": dg.mem_io_manager}
-    result = dg.materialize([two_days_of_orders, *layer.assets()], selection=[two_days_of_orders.key],
+    resources = {**build_resources(planned).resources, "unused_io_manager": dg.mem_io_manager}
+    result = dg.materialize([two_days_of_orders, *build_assets(planned).assets], selection=[two_days_of_orders.key],
                             partition_key=DAYS[2], resources=resources, instance=instance)
     assert result.success
     frame = seen["frame"]

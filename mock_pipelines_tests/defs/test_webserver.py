@@ -25,7 +25,7 @@ import pytest
 import requests
 from ruamel.yaml import YAML
 
-from mock_pipelines.defs.build import Layer
+from mock_pipelines.defs.plan import ProfilePlan, plan_profile
 from mock_pipelines.profiles.loading import load_profile
 from mock_pipelines_tests.conftest import _unavailable
 from mock_pipelines_tests.defs.conftest import ROOT, write_profile
@@ -44,7 +44,7 @@ class Webserver:
     url: str
     port: int
     out: Path
-    layer: Layer
+    planned: ProfilePlan
     log: Path
 
     def graphql(self, query: str, variables: dict | None = None) -> dict:
@@ -125,7 +125,7 @@ def webserver(tmp_path_factory) -> Iterator[Webserver]:
         f"      working_directory: {ROOT}\n", encoding="utf-8")
     out = folder / "out"
     profile = write_profile(folder, name="webserver_test", out=out, scale=0.05)
-    layer = Layer(load_profile(profile, root=ROOT))  # what the code location loads, for the expectations
+    planned = plan_profile(load_profile(profile, root=ROOT))  # what the code location loads, for the expectations
     port = _free_port()
     env = {**os.environ, "DAGSTER_HOME": str(home), "MOCK_PIPELINES_HOME": str(ROOT),
            "MOCK_PIPELINES_PROFILE": str(profile),
@@ -136,7 +136,7 @@ def webserver(tmp_path_factory) -> Iterator[Webserver]:
         process = subprocess.Popen([binary, "-h", "127.0.0.1", "-p", str(port), "-w", str(workspace)],
                                    cwd=folder, env=env, stdout=sink, stderr=subprocess.STDOUT,
                                    start_new_session=True)
-    server = Webserver(f"http://127.0.0.1:{port}", port, out, layer, log)
+    server = Webserver(f"http://127.0.0.1:{port}", port, out, planned, log)
     try:
         deadline = time.monotonic() + START_TIMEOUT
         while True:
@@ -168,8 +168,8 @@ def webserver(tmp_path_factory) -> Iterator[Webserver]:
 def test_webserver_lists_the_asset_nodes_jobs_and_automation(webserver):
     repo = webserver.graphql(REPOSITORY_QUERY, {"location": LOCATION, "name": REPOSITORY})["repositoryOrError"]
     nodes = {tuple(n["assetKey"]["path"]): n["groupName"] for n in repo["assetNodes"]}
-    expected = {(name, t): name for name, plan in webserver.layer.plans.items() for t in plan.order()}
-    expected |= {(name, "quality_report"): name for name in webserver.layer.plans}
+    expected = {(name, t): name for name, plan in webserver.planned.datasets.items() for t in plan.order()}
+    expected |= {(name, "quality_report"): name for name in webserver.planned.datasets}
     assert nodes == expected
     jobs = {j["name"] for j in repo["jobs"]}
     assert {"all_datasets", "hr__all_tables", "shop__all_tables", "healthcare__all_tables",
@@ -210,7 +210,7 @@ def test_a_run_launched_through_graphql_writes_the_tables(webserver):
         status = client.get_run_status(run_id)
     assert status.value == "SUCCESS", webserver.log_tail()
 
-    tables = webserver.layer.plans["hr"].order()
+    tables = webserver.planned.datasets["hr"].order()
     assert sorted(p.relative_to(webserver.out).as_posix() for p in webserver.out.rglob("*.parquet")) == sorted(
         f"hr/{t}/part-00000.parquet" for t in tables)
     for table in tables:
