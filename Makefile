@@ -39,6 +39,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check mock_pipelines mock_pipelines_tests bench
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_generation.py

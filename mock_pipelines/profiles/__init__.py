@@ -17,6 +17,15 @@ The modules, each imported by what it holds:
 * :mod:`.env` — ``{env: NAME}`` references and their resolution;
 * :mod:`.layout` — the project root and the profiles/ and schemas/ folders in it.
 
+The package's entry points, :func:`load_profile` and :func:`resolve_env` (with :class:`Profile` and
+:class:`MissingEnvVar`), are importable from the package itself, as they were before it was split.
+
 The package sits above the stores (a profile names destinations) and imports neither them nor Dagster; the
 code location maps a profile onto Dagster objects.
 """
+
+from mock_pipelines.profiles.env import MissingEnvVar, resolve_env
+from mock_pipelines.profiles.loading import load_profile
+from mock_pipelines.profiles.model import Profile
+
+__all__ = ["MissingEnvVar", "Profile", "load_profile", "resolve_env"]
