@@ -14,15 +14,13 @@ from mock_pipelines import GENERATOR_VERSION
 from mock_pipelines.cli import app
 from mock_pipelines.core.engine import DatasetPlan
 from mock_pipelines.quality import report
-from mock_pipelines.quality.report import (
-    build_gx_data_docs,
-    markdown_summary,
-    profile_table,
-    render_report,
-    run_checks,
-    summarize_results,
-    write_report,
-)
+from mock_pipelines.quality.report.check_results import summarize_results
+from mock_pipelines.quality.report.checks import build_gx_data_docs, run_checks
+from mock_pipelines.quality.report.html import render_report
+from mock_pipelines.quality.report.loading import load_tables
+from mock_pipelines.quality.report.markdown import markdown_summary
+from mock_pipelines.quality.report.profile import profile_table
+from mock_pipelines.quality.report.writer import write_report
 from mock_pipelines.schema.parse import load_dataset
 from mock_pipelines.store.files.store import FileStore
 
@@ -438,7 +436,7 @@ def test_cli_report_reads_hive_partitions(tmp_path):
         part = customers.slice(i * 150, 150)
         dest.write_batches("small", "customers", part.schema, part.to_batches(), partition_key=key)
     dest.write_batches("small", "orders", tables["orders"].schema, tables["orders"].to_batches())
-    loaded, prov = report.load_tables(tmp_path / "hive", spec)
+    loaded, prov = load_tables(tmp_path / "hive", spec)
     assert set(loaded["customers"]) == {"2024-01-01", "2024-01-02"} and loaded["orders"].num_rows > 0
     assert set(prov["content_hashes"]) == {"customers", "orders"}
     result = runner.invoke(app, ["report", str(schema), "--data", str(tmp_path / "hive"), "--no-checks"])
