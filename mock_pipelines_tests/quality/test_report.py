@@ -3,7 +3,10 @@ provenance, self-containment, the Markdown summary and `mock-pipelines report` e
 
 from __future__ import annotations
 
+import fnmatch
 import re
+import tomllib
+from importlib import resources
 from pathlib import Path
 
 import pyarrow as pa
@@ -272,6 +275,17 @@ def test_report_is_self_contained(dists):
     for m in re.finditer(r"https?://", html):
         before = html[:m.start()]
         assert before.rfind(">") > before.rfind("<"), html[m.start() - 80:m.end() + 20]
+
+
+def test_the_stylesheet_is_package_data_inlined_into_the_report(dists):
+    spec, tables = dists
+    css = resources.files("mock_pipelines.quality.report").joinpath("report.css").read_text(encoding="utf-8")
+    assert ".chart" in css and "--blue:#3b6fd8" in css
+    assert f"<style>{css}</style>" in render_report(spec, tables)
+    # A non-editable install ships only the files package-data names: report.css must be among them.
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    globs = pyproject["tool"]["setuptools"]["package-data"]["mock_pipelines"]
+    assert any(fnmatch.fnmatch("quality/report/report.css", g.replace("**/", "*/")) for g in globs), globs
 
 
 def test_partitioned_tables_show_rows_per_partition(dists):

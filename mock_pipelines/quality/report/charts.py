@@ -38,6 +38,8 @@ SAMPLE_ROWS = 200_000  # at most this many rows feed a histogram (a fixed, seede
 
 @dataclass
 class Chart:
+    """One figure of the report: an inline SVG with its title and caption."""
+
     title: str
     svg: str
     caption: str = ""

@@ -9,7 +9,7 @@ import pyarrow as pa
 
 TableData = pa.Table | Mapping[str, pa.Table]
 
-
+# A daily partition key (YYYY-MM-DD): rows per day can be set against the declared daily rate.
 DAY_KEY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
