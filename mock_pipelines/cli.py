@@ -638,14 +638,15 @@ def report(
 
     Exits 1 when a blocking check failed.
     """
-    from mock_pipelines.quality import report as quality
+    from mock_pipelines.quality.report import load_tables, render_report, run_checks, write_report
+    from mock_pipelines.quality.report.check_results import summarize_results
 
     (spec,) = _load([file])
     if not (data / spec.name).is_dir():
         _fail(f"no folder {data / spec.name}: generate the dataset first "
               f"(mock-pipelines generate {file} --out {data})")
     try:
-        tables, provenance = quality.load_tables(data, spec)
+        tables, provenance = load_tables(data, spec)
     except (OSError, ValueError) as exc:
         _fail(f"cannot read the tables under {data / spec.name}: {exc}")
     if not tables:
@@ -656,13 +657,13 @@ def report(
             value = provenance.get(key)
             return value if isinstance(value, kind) and not isinstance(value, bool) else None
 
-        results = quality.run_checks(spec, tables, seed=known("seed", int), scale=known("scale", int | float),
-                                     locale=known("locale", str))
+        results = run_checks(spec, tables, seed=known("seed", int), scale=known("scale", int | float),
+                             locale=known("locale", str))
     target = out_file or data / spec.name / "_report.html"
-    quality.write_report(target, quality.render_report(spec, tables, results or [], provenance))
+    write_report(target, render_report(spec, tables, results or [], provenance))
     rows = sum(t.num_rows if hasattr(t, "num_rows") else sum(p.num_rows for p in t.values())
                for t in tables.values())
-    counts = quality.summarize_results(results)
+    counts = summarize_results(results)
     if results is None:
         outcome = "checks not run" + ("" if not checks else " (no quality checks available)")
     else:

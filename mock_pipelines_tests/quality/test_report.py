@@ -3,7 +3,10 @@ provenance, self-containment, the Markdown summary and `mock-pipelines report` e
 
 from __future__ import annotations
 
+import fnmatch
 import re
+import tomllib
+from importlib import resources
 from pathlib import Path
 
 import pyarrow as pa
@@ -14,15 +17,13 @@ from mock_pipelines import GENERATOR_VERSION
 from mock_pipelines.cli import app
 from mock_pipelines.core.engine import DatasetPlan
 from mock_pipelines.quality import report
-from mock_pipelines.quality.report import (
-    build_gx_data_docs,
-    markdown_summary,
-    profile_table,
-    render_report,
-    run_checks,
-    summarize_results,
-    write_report,
-)
+from mock_pipelines.quality.report.check_results import summarize_results
+from mock_pipelines.quality.report.checks import build_gx_data_docs, run_checks
+from mock_pipelines.quality.report.html import render_report
+from mock_pipelines.quality.report.loading import load_tables
+from mock_pipelines.quality.report.markdown import markdown_summary
+from mock_pipelines.quality.report.profile import profile_table
+from mock_pipelines.quality.report.writer import write_report
 from mock_pipelines.schema.parse import load_dataset
 from mock_pipelines.store.files.store import FileStore
 
@@ -276,6 +277,17 @@ def test_report_is_self_contained(dists):
         assert before.rfind(">") > before.rfind("<"), html[m.start() - 80:m.end() + 20]
 
 
+def test_the_stylesheet_is_package_data_inlined_into_the_report(dists):
+    spec, tables = dists
+    css = resources.files("mock_pipelines.quality.report").joinpath("report.css").read_text(encoding="utf-8")
+    assert ".chart" in css and "--blue:#3b6fd8" in css
+    assert f"<style>{css}</style>" in render_report(spec, tables)
+    # A non-editable install ships only the files package-data names: report.css must be among them.
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    globs = pyproject["tool"]["setuptools"]["package-data"]["mock_pipelines"]
+    assert any(fnmatch.fnmatch("quality/report/report.css", g.replace("**/", "*/")) for g in globs), globs
+
+
 def test_partitioned_tables_show_rows_per_partition(dists):
     spec, tables = dists
     t = tables["parents"]
@@ -438,7 +450,7 @@ def test_cli_report_reads_hive_partitions(tmp_path):
         part = customers.slice(i * 150, 150)
         dest.write_batches("small", "customers", part.schema, part.to_batches(), partition_key=key)
     dest.write_batches("small", "orders", tables["orders"].schema, tables["orders"].to_batches())
-    loaded, prov = report.load_tables(tmp_path / "hive", spec)
+    loaded, prov = load_tables(tmp_path / "hive", spec)
     assert set(loaded["customers"]) == {"2024-01-01", "2024-01-02"} and loaded["orders"].num_rows > 0
     assert set(prov["content_hashes"]) == {"customers", "orders"}
     result = runner.invoke(app, ["report", str(schema), "--data", str(tmp_path / "hive"), "--no-checks"])

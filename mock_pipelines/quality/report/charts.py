@@ -1,0 +1,336 @@
+"""Charts from the data: each column with a declared distribution drawn against it, Zipf-skewed foreign keys,
+children per parent and rows per partition, each with the distance from the declared shares and the noise
+sampling alone explains. Histograms use a fixed, seeded sample of at most :data:`SAMPLE_ROWS` rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from mock_pipelines.core.child_counts import count_weights
+from mock_pipelines.quality.report.declared import (
+    Declared,
+    cat_key,
+    clipped_pmf,
+    declared_distribution,
+    zipf_shares,
+)
+from mock_pipelines.quality.report.profile import plain
+from mock_pipelines.quality.report.svg import (
+    svg_discrete,
+    svg_grouped,
+    svg_histogram,
+    svg_partitions,
+    svg_rank_frequency,
+)
+from mock_pipelines.quality.report.table_data import DAY_KEY
+from mock_pipelines.spec.model import ColumnSpec, TableSpec
+
+SAMPLE_ROWS = 200_000  # at most this many rows feed a histogram (a fixed, seeded sample)
+
+
+@dataclass
+class Chart:
+    """One figure of the report: an inline SVG with its title and caption."""
+
+    title: str
+    svg: str
+    caption: str = ""
+    flag: bool = False  # the generated distribution is further from the declared one than sampling explains
+
+
+def _sample(arr: pa.ChunkedArray, limit: int = SAMPLE_ROWS) -> pa.ChunkedArray:
+    """A deterministic sample of at most ``limit`` rows (same rows for the same length, in row order)."""
+    n = len(arr)
+    if n <= limit:
+        return arr
+    idx = np.sort(np.random.default_rng(20240101).choice(n, size=limit, replace=False))
+    return arr.take(pa.array(idx))
+
+
+def _as_float(arr: pa.ChunkedArray) -> np.ndarray:
+    arr = plain(arr).drop_null()
+    if pa.types.is_boolean(arr.type):
+        arr = pc.cast(arr, pa.int8())
+    return pc.cast(arr, pa.float64()).to_numpy() if len(arr) else np.empty(0)
+
+
+def _tv_caption(tvd: float, noise: float, n: int, extra: str = "") -> tuple[str, bool]:
+    flag = tvd > max(3.0 * noise, 0.02)
+    text = (f"n = {n:,} · distance {tvd:.3f} (noise ≈ {noise:.3f})" + (f" · {extra}" if extra else ""))
+    return text, flag
+
+
+def _tv_noise(p: np.ndarray, n: int) -> float:
+    """Expected total-variation distance of an n-sample histogram from its true probabilities p."""
+    p = np.asarray(p, dtype=np.float64)
+    return float(0.5 * np.sum(np.sqrt(2 * p * (1 - p) / (math.pi * max(n, 1)))))
+
+
+def _column_chart(name: str, col: pa.ChunkedArray, cs: ColumnSpec, prof: dict[str, Any]) -> Chart | None:
+    decl = declared_distribution(cs)
+    if decl is None:
+        return None
+    title = f"{name} ~ {decl.label}"
+    if decl.kind == "categorical":
+        return _categorical_chart(name, prof, decl, title)
+    values = _as_float(_sample(col))
+    if len(values) == 0:
+        return None
+    if decl.kind == "zipf":
+        ranks_all = np.round(values).astype(np.int64) - decl.start + 1
+        ranks_all = ranks_all[ranks_all >= 1]
+        if len(ranks_all) == 0:
+            return None
+        counts = np.bincount(ranks_all)
+        ranks, shares = _log_binned(counts[1:min(len(counts), decl.n + 1)], len(ranks_all))
+        d_ranks = np.unique(np.geomspace(1, decl.n, 120).astype(np.int64))
+        d_shares = zipf_shares(decl.s, decl.n, d_ranks)
+        xl = "rank = value" if decl.start == 1 else f"rank = value − {decl.start - 1}" if decl.start > 1 \
+            else f"rank = value + {1 - decl.start}"
+        all_ranks = np.arange(1, min(decl.n, len(counts) - 1) + 1)
+        p = zipf_shares(decl.s, decl.n, all_ranks)
+        got = counts[1:len(all_ranks) + 1] / len(ranks_all)
+        tvd = 0.5 * (np.abs(got - p).sum() + max(0.0, 1 - p.sum()) + max(0.0, 1 - got.sum()))
+        cap, flag = _tv_caption(tvd, _tv_noise(p, len(ranks_all)), len(ranks_all))
+        return Chart(title, svg_rank_frequency(ranks, shares, (d_ranks, d_shares), xl, title), cap, flag)
+    if decl.kind == "discrete" or (decl.kind == "continuous" and _integral_small_range(values)):
+        pmf = decl.pmf if decl.pmf is not None else None
+        ints = np.round(values).astype(np.int64)
+        lo, hi = int(ints.min()), int(ints.max())
+        if pmf:
+            lo, hi = min(lo, min(k for k, v in pmf.items() if v > 1e-4)), max(hi, max(k for k, v in pmf.items()
+                                                                                       if v > 1e-4))
+        if hi - lo <= 60:
+            support = np.arange(lo, hi + 1)
+            counts = np.bincount(ints - lo, minlength=len(support))[:len(support)]
+            shares = counts / len(ints)
+            p = np.array([pmf.get(int(k), 0.0) for k in support]) if pmf else \
+                np.diff(decl.cdf(np.concatenate([support - 0.5, [hi + 0.5]])))
+            tvd = 0.5 * np.abs(shares - p).sum() + 0.5 * max(0.0, 1 - p.sum())
+            cap, flag = _tv_caption(tvd, _tv_noise(p, len(ints)), len(ints))
+            return Chart(title, svg_discrete(support.tolist(), shares.tolist(), p.tolist(), name, title), cap, flag)
+        if decl.cdf is None and pmf:  # a wide discrete pmf (poisson(200)): a histogram with the pmf as density
+            pts = np.array(sorted(pmf.items()), dtype=np.float64)
+            ks, ps = pts[:, 0], pts[:, 1]
+            decl.cdf = lambda x: np.interp(np.floor(x), ks, np.cumsum(ps), left=0.0, right=1.0)
+            decl.pdf = lambda x: np.interp(x, ks, ps, left=0.0, right=0.0)
+    return _histogram_chart(name, values, decl, title)
+
+
+def _log_binned(counts: np.ndarray, total: int, head: int = 30, bins: int = 40) -> tuple[np.ndarray, np.ndarray]:
+    """Rank-frequency points from counts by rank (index 0 = rank 1): every rank up to ``head``, then the mean
+    share per rank over log-spaced rank bins, so a sparse tail reads as a line instead of a floor of ones."""
+    counts = np.asarray(counts, dtype=np.float64)
+    k = len(counts)
+    ranks = np.arange(1, min(head, k) + 1, dtype=np.float64)
+    shares = counts[:len(ranks)] / max(total, 1)
+    if k > head:
+        edges = np.unique(np.geomspace(head + 1, k + 1, bins + 1).astype(np.int64))
+        sums = np.add.reduceat(counts, edges[:-1] - 1)[:len(edges) - 1]
+        widths = np.diff(edges)
+        mid = np.sqrt(edges[:-1] * (edges[1:] - 1).clip(min=edges[:-1]))
+        ranks = np.concatenate([ranks, mid])
+        shares = np.concatenate([shares, sums / widths / max(total, 1)])
+    keep = shares > 0
+    return ranks[keep], shares[keep]
+
+
+def _integral_small_range(values: np.ndarray) -> bool:
+    return bool(len(values) and np.all(values == np.round(values)) and values.max() - values.min() <= 40)
+
+
+def _histogram_chart(name: str, values: np.ndarray, decl: Declared, title: str) -> Chart:
+    n = len(values)
+    lo, hi = float(values.min()), float(values.max())
+    bins = int(min(40, max(8, round(math.sqrt(n)))))
+    if hi <= lo:
+        lo, hi = lo - 0.5, hi + 0.5
+    # A long right tail (most rows in the first bins of a linear axis) is binned on a log axis instead.
+    log_x = lo > 0 and float(np.mean(values < lo + 2 * (hi - lo) / 30)) > 0.6
+    integral = not log_x and bool(np.all(values == np.round(values)))
+    if integral:  # whole numbers: bins of a whole width, edges between integers (no aliasing)
+        width = max(1, math.ceil((hi - lo + 1) / bins))
+        edges = np.arange(lo - 0.5, hi + 0.5 + width, width)
+        bins = len(edges) - 1
+    else:
+        edges = np.geomspace(lo, hi, bins + 1) if log_x else np.linspace(lo, hi, bins + 1)
+    counts, _ = np.histogram(values, bins=edges)
+    shares = counts / n
+    curve = None
+    extra = ""
+    if decl.cdf is not None:
+        inner = decl.cdf(edges[1:-1])
+        cdf = np.concatenate([[0.0], inner, [1.0]])  # mass below/above the range lands in the end bins
+        p = np.clip(np.diff(cdf), 0, 1)
+        tvd = 0.5 * float(np.abs(shares - p).sum())
+        noise = _tv_noise(p, n)
+    else:
+        tvd, noise = 0.0, 0.0
+    if integral and decl.cdf is not None:  # the declared share of each whole-number bin, bin by bin
+        curve = ((edges[:-1] + edges[1:]) / 2, p)
+    elif decl.pdf is not None:
+        xs = np.geomspace(lo, hi, 160) if log_x else np.linspace(edges[0], edges[-1], 160)
+        if log_x:
+            width = math.log10(hi / lo) / bins
+            ys = decl.pdf(xs) * xs * math.log(10) * width
+        else:
+            ys = decl.pdf(xs) * (edges[-1] - edges[0]) / bins
+        curve = (xs, np.asarray(ys, dtype=np.float64))
+    if n < 50:
+        extra = "few rows: expect noise"
+    cap, flag = _tv_caption(tvd, noise, n, extra)
+    if n < 50:
+        flag = False
+    return Chart(title, svg_histogram(edges, shares, name, log_x=log_x, curve=curve, title=title), cap, flag)
+
+
+def _categorical_chart(name: str, prof: dict[str, Any], decl: Declared, title: str) -> Chart | None:
+    freqs = prof.get("frequencies")
+    if not freqs or decl.weights is None or decl.keys is None:
+        return None
+    total = sum(c for _, c in freqs) or 1
+    got: dict[str, float] = {}
+    other = 0.0
+    for value, count in freqs:
+        label = decl.keys.get(cat_key(value))
+        if label is None:
+            other += count / total
+        else:
+            got[label] = got.get(label, 0.0) + count / total
+    labels = list(decl.weights)
+    gen = [got.get(lb, 0.0) for lb in labels]
+    dec = [decl.weights[lb] for lb in labels]
+    if other:
+        labels, gen, dec = [*labels, "(other)"], [*gen, other], [*dec, 0.0]
+    p = np.asarray(dec)
+    tvd = 0.5 * float(np.abs(np.asarray(gen) - p).sum())
+    cap, flag = _tv_caption(tvd, _tv_noise(p, total), total, "values outside the declared set!" if other else "")
+    return Chart(title, svg_grouped(labels, gen, dec, name, title), cap, flag or bool(other))
+
+
+def _fk_zipf_chart(table: pa.Table, spec: TableSpec, column: str, parent_rows: int | None) -> Chart | None:
+    fk = spec.fk_for_column(column)
+    if fk is None or fk.skew is None or fk.skew.name != "zipf" or len(fk.columns) != 1:
+        return None
+    s = float(fk.skew.args[0]) if fk.skew.args else float(dict(fk.skew.kwargs).get("s", 1.1))
+    counts = pc.value_counts(plain(table.column(column)).drop_null()).field("counts").to_numpy(
+        zero_copy_only=False)
+    if len(counts) < 2:
+        return None
+    counts = np.sort(counts)[::-1]
+    n_rows = int(counts.sum())
+    n_parent = max(int(parent_rows or 0), len(counts))
+    ranks, shares = _log_binned(np.concatenate([counts, np.zeros(n_parent - len(counts))]), n_rows)
+    d_ranks = np.unique(np.geomspace(1, n_parent, 120).astype(np.int64))
+    p_all = zipf_shares(s, n_parent, np.arange(1, n_parent + 1))
+    got = np.zeros(n_parent)
+    got[:len(counts)] = counts / n_rows
+    tvd = 0.5 * float(np.abs(got - p_all).sum())
+    title = f"{column} → {fk.table}: rank-frequency, skew zipf({s:g})"
+    cap, flag = _tv_caption(tvd, _tv_noise(p_all, n_rows), n_rows,
+                            f"{len(counts):,} of {n_parent:,} parents used")
+    svg = svg_rank_frequency(ranks, shares, (d_ranks, zipf_shares(s, n_parent, d_ranks)),
+                             f"{fk.table} by popularity rank", title)
+    return Chart(title, svg, cap, flag)
+
+
+def _count_pmf(spec: TableSpec) -> tuple[dict[int, float], str] | None:
+    """The declared children-per-parent distribution ({count: p}, label), clipped to min/max."""
+    d, rc = spec.rows.count, spec.rows
+    tabulated = count_weights(rc) if d is not None else None
+    if tabulated is None:
+        return None
+    start, weights = tabulated
+    p = weights / weights.sum()
+    pmf = {start + i: float(v) for i, v in enumerate(p) if v > 1e-9}
+    return clipped_pmf(pmf, rc.min, rc.max), str(d)
+
+
+def _children_chart(table: pa.Table, spec: TableSpec, parent_rows: int | None) -> Chart | None:
+    """Children per parent row against the declared count distribution (``rows: {per:, count:}``)."""
+    fk = spec.grouping_fk
+    declared = _count_pmf(spec)
+    if fk is None or declared is None or parent_rows is None or len(fk.columns) != 1:
+        return None
+    pmf, label = declared
+    per = f"{spec.name} per row of {spec.rows.per}"
+    col = fk.columns[0]
+    if col not in table.column_names:
+        return None
+    per_parent = pc.value_counts(plain(table.column(col)).drop_null()).field("counts").to_numpy(
+        zero_copy_only=False)
+    zero = max(parent_rows - len(per_parent), 0)
+    hist = np.bincount(per_parent.astype(np.int64))
+    hist[0] += zero
+    lo = min(min(pmf), int(np.flatnonzero(hist).min()))
+    hi = max(max(k for k, v in pmf.items() if v > 1e-4), len(hist) - 1)
+    if hi - lo > 80:
+        return None
+    support = np.arange(lo, hi + 1)
+    got = np.array([hist[k] if k < len(hist) else 0 for k in support]) / max(parent_rows, 1)
+    p = np.array([pmf.get(int(k), 0.0) for k in support])
+    tvd = 0.5 * float(np.abs(got - p).sum())
+    if len(pmf) == 1 and tvd == 0:  # a fixed count (one payment per order) that holds: nothing to see
+        return None
+    title = f"{per} ~ {label}"
+    cap, flag = _tv_caption(tvd, _tv_noise(p, parent_rows), parent_rows,
+                            f"{zero:,} {spec.rows.per} rows without any" if zero else "")
+    return Chart(title, svg_discrete(support.tolist(), got.tolist(), p.tolist(), per, title), cap, flag)
+
+
+def _partition_chart(spec: TableSpec | None, parts: Mapping[str, int]) -> Chart:
+    keys = sorted(parts)
+    rows = [parts[k] for k in keys]
+    expected = None
+    ps = spec.partitioned if spec is not None else None
+    if ps is not None and ps.rows_per_day and keys and all(DAY_KEY.match(k) for k in keys):
+        w = np.asarray(ps.weekday_weights or [1.0] * 7, dtype=np.float64)
+        w = w / w.mean()
+        expected = [ps.rows_per_day * w[dt.date.fromisoformat(k).weekday()] for k in keys]
+    total = sum(rows)
+    title = f"rows per partition ({len(keys):,} partitions)"
+    cap = f"{total:,} rows · min {min(rows, default=0):,} · max {max(rows, default=0):,} per partition"
+    if expected is not None:
+        cap += f" · declared {ps.rows_per_day:g}/day"  # type: ignore[union-attr]
+    return Chart(title, svg_partitions(keys, rows, expected, title), cap)
+
+
+def table_charts(name: str, table: pa.Table, spec: TableSpec | None, prof: dict[str, Any],
+                  partitions: dict[str, int] | None, parent_rows: Mapping[str, int]) -> list[Chart]:
+    charts: list[Chart] = []
+
+    def add(build: Any, *args: Any) -> bool:
+        """A chart is an extra: data it cannot draw (odd types, degenerate values) leaves it out, never the
+        report."""
+        try:
+            chart = build(*args)
+        except Exception:
+            chart = None
+        if chart is not None:
+            charts.append(chart)
+        return chart is not None
+
+    if partitions:
+        add(_partition_chart, spec, partitions)
+    if spec is None or table.num_rows == 0:
+        return charts
+    by_time = partitions and spec.partitioned is not None and spec.partitioned.rows_per_day
+    if not by_time and spec.rows.per is not None:  # partitioned growth replaces the per-parent count
+        add(_children_chart, table, spec, parent_rows.get(spec.rows.per))
+    profiles = {c["name"]: c for c in prof["columns"]}
+    for col in table.column_names:
+        cs = spec.columns.get(col)
+        if cs is None:
+            continue
+        fk = spec.fk_for_column(col)
+        if not add(_fk_zipf_chart, table, spec, col, parent_rows.get(fk.table) if fk else None):
+            add(_column_chart, col, table.column(col), cs, profiles[col])
+    return charts

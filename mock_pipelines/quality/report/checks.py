@@ -1,0 +1,99 @@
+"""The schema-derived quality checks run on loaded tables for the report, and their GX Data Docs. Great
+Expectations is imported only when checks run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from mock_pipelines.quality.report.table_data import DAY_KEY, TableData, split_partitions
+from mock_pipelines.spec.model import DatasetSpec
+
+
+def _partition_window(keys: Iterable[str]) -> tuple[dt.datetime, dt.datetime] | None:
+    """The time window daily partition keys cover (``None`` for other keys)."""
+    keys = sorted(keys)
+    if not keys or not all(DAY_KEY.match(k) for k in keys):
+        return None
+    first, last = dt.date.fromisoformat(keys[0]), dt.date.fromisoformat(keys[-1])
+    return (dt.datetime(first.year, first.month, first.day),
+            dt.datetime(last.year, last.month, last.day) + dt.timedelta(days=1))
+
+
+def run_checks(spec: DatasetSpec, tables: Mapping[str, TableData], *, seed: int | None = None,
+               scale: float | None = None, locale: str | None = None,
+               severity: Mapping[str, str] | None = None, data_docs: str | os.PathLike[str] | None = None,
+               run_name: str | None = None) -> list[Any] | None:
+    """Run the schema-derived quality checks (:mod:`mock_pipelines.quality.rules`, evaluated by
+    :mod:`~mock_pipelines.quality.gx_runner`; foreign keys, children per parent and parent-relative times
+    by :mod:`~mock_pipelines.quality.cross_table`) on the tables as loaded by :func:`load_tables`. Returns the ``RuleResult`` list, or ``None`` when the
+    quality modules are not available (the report then says checks were not run).
+
+    Row counts are expected for ``seed``/``scale``/``locale`` (the manifests' values; default the schema's
+    and 1.0). Partitioned data is checked as a whole: the row count of a table that grows by time is not
+    checked, the children of a ``per:`` parent are counted against the parent rows present, and the time
+    column must lie in the window the (daily) partition keys cover.
+
+    ``data_docs``: a folder where the Great Expectations results are also published as GX Data Docs (one
+    page per table — ``<table>-all`` for partitioned data — replacing the earlier one; see
+    :mod:`~mock_pipelines.quality.data_docs`), under ``run_name``.
+    """
+    try:
+        from mock_pipelines.core.engine import DatasetPlan, PlanOptions
+        from mock_pipelines.quality import gx_runner
+        from mock_pipelines.quality import rules as qrules
+    except ImportError:
+        return None
+    if not (hasattr(qrules, "derive_rules") and hasattr(gx_runner, "validate_table")):
+        return None
+    try:
+        from mock_pipelines.quality import cross_table
+    except ImportError:
+        cross_table = None  # single-table rules only
+    plan = DatasetPlan(spec, PlanOptions(seed=seed, scale=scale or 1.0, locale=locale))
+    split = {name: split_partitions(data) for name, data in tables.items() if name in spec.tables}
+    results: list[Any] = []
+    for name in spec.table_order():
+        if name not in split:
+            continue
+        table, parts = split[name]
+        tspec = spec.tables[name]
+        if parts is None:
+            rows: Any = qrules.expected_rows(plan, name)
+            derived = qrules.derive_rules(spec, name, rows, locale=locale, severity=severity)
+        else:
+            parent = split.get(tspec.rows.per) if tspec.rows.per else None
+            rows = qrules.RowExpectation(parents=parent[0].num_rows) if parent is not None and (
+                tspec.partitioned is None or not tspec.partitioned.rows_per_day) else qrules.RowExpectation()
+            derived = qrules.derive_rules(spec, name, rows, locale=locale, partitioned=True,
+                                          window=_partition_window(parts), severity=severity)
+        validation = gx_runner.validate_table(table, derived, table=name)
+        results.extend(validation.results)
+        if data_docs is not None and (validation.gx_results or validation.arrow_checked):
+            from mock_pipelines.quality.data_docs import suite_results
+
+            batch = name if parts is None else f"{name}-all"  # a stable name: replaced, not added, next time
+            build_gx_data_docs(suite_results(validation), data_docs, context=gx_runner.gx_context(), batch=batch,
+                               run_name=run_name)
+        if cross_table is not None:
+            cross = cross_table.derive_cross_rules(spec, name, partitioned=parts is not None, severity=severity)
+            parents = {p: split[p][0] for p in tspec.parents() if p in split}
+            results.extend(cross_table.check_cross_table(cross, table, parents))
+    return results
+
+
+def build_gx_data_docs(validation_results: Any, folder: str | os.PathLike[str], *, context: Any | None = None,
+                       batch: str | None = None, run_name: str | None = None) -> Path | None:
+    """Render Great Expectations validation results as GX Data Docs under ``folder``; the index.html path.
+
+    Accepts ``ExpectationSuiteValidationResult`` objects, ``CheckpointResult`` objects (their run results)
+    or a list of either. The site keeps the latest result per suite and ``batch`` (see
+    :mod:`mock_pipelines.quality.data_docs`). ``None`` when there is nothing to render.
+    """
+    from mock_pipelines.quality import data_docs
+
+    built = data_docs.publish(validation_results, folder, context=context, batch=batch, run_name=run_name)
+    return built.index if built is not None else None
