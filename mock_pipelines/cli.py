@@ -87,7 +87,7 @@ def _load(files: list[Path]):
 
 def _plan(spec, seed: int | None, scale: float, locale: str | None):
     from mock_pipelines.core.engine import DatasetPlan, PlanOptions
-    from mock_pipelines.core.vocab import SUPPORTED_LOCALES
+    from mock_pipelines.core.locales import SUPPORTED_LOCALES
 
     if locale is not None and locale not in SUPPORTED_LOCALES:
         from mock_pipelines.core.registry import suggest
@@ -166,8 +166,8 @@ def fake(
 
     from mock_pipelines.core import registry
     from mock_pipelines.core.engine import unique_capacity_message
+    from mock_pipelines.core.locales import SUPPORTED_LOCALES
     from mock_pipelines.core.random import derive_key
-    from mock_pipelines.core.vocab import SUPPORTED_LOCALES
 
     try:
         gen = registry.get(generator)

@@ -154,10 +154,8 @@ def test_profiles_package_imports_nothing_above_it() -> None:
 
 def test_choices_match_the_core() -> None:
     from mock_pipelines.core.timeline import CADENCES
-    from mock_pipelines.core.vocab import SUPPORTED_LOCALES
 
     assert model.CADENCES == CADENCES
-    assert model.LOCALES == SUPPORTED_LOCALES
 
 
 # ---- selection ---------------------------------------------------------------------------------------

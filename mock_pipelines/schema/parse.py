@@ -19,7 +19,7 @@ from typing import Any
 
 from mock_pipelines.core import registry
 from mock_pipelines.core.expressions import ExpressionError, parse_expression, parse_template
-from mock_pipelines.core.vocab import SUPPORTED_LOCALES
+from mock_pipelines.core.locales import SUPPORTED_LOCALES
 from mock_pipelines.schema.check import ParseGaps, check_dataset
 from mock_pipelines.schema.values import (
     cleaned_name,
