@@ -18,7 +18,7 @@ from pydantic_core import PydanticCustomError
 from mock_pipelines.core.locales import SUPPORTED_LOCALES
 from mock_pipelines.profiles.env import EnvName, EnvOrLiteral, EnvRef, resolve_env
 from mock_pipelines.profiles.layout import dataset_name, dataset_path, project_root
-from mock_pipelines.profiles.suggest import suggest
+from mock_pipelines.spec.errors import suggest
 from mock_pipelines.spec.model import IDENTIFIER
 
 CADENCES = ("hourly", "daily", "weekly", "monthly")  # mock_pipelines.core.timeline.CADENCES (tested equal)
