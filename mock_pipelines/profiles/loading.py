@@ -492,7 +492,6 @@ def _shown(value: Any) -> str:
     return "a " + {"dict": "mapping", "list": "list"}.get(type(value).__name__, type(value).__name__)
 
 
-
 def _plain(node: Any) -> Any:
     """ruamel's round-trip types (CommentedMap, ScalarFloat, TimeStamp…) as plain Python values."""
     if isinstance(node, dict):
