@@ -87,10 +87,10 @@ def _load(files: list[Path]):
 
 def _plan(spec, seed: int | None, scale: float, locale: str | None):
     from mock_pipelines.core.engine import DatasetPlan, PlanOptions
-    from mock_pipelines.core.vocab import SUPPORTED_LOCALES
+    from mock_pipelines.core.locales import SUPPORTED_LOCALES
 
     if locale is not None and locale not in SUPPORTED_LOCALES:
-        from mock_pipelines.core.registry import suggest
+        from mock_pipelines.spec.errors import suggest
 
         hint = suggest(locale, SUPPORTED_LOCALES)
         _fail(f"unsupported locale {locale!r}; choose one of {', '.join(SUPPORTED_LOCALES)}"
@@ -134,7 +134,7 @@ def preview(
     names = [table] if table else plan.order()
     for name in names:
         if name not in plan.tables:
-            from mock_pipelines.core.registry import suggest
+            from mock_pipelines.spec.errors import suggest
 
             hint = suggest(name, plan.tables)
             _fail(f"no table {name!r} in {spec.name}" + (f" — did you mean {hint!r}?" if hint else ""))
@@ -166,8 +166,8 @@ def fake(
 
     from mock_pipelines.core import registry
     from mock_pipelines.core.engine import unique_capacity_message
+    from mock_pipelines.core.locales import SUPPORTED_LOCALES
     from mock_pipelines.core.random import derive_key
-    from mock_pipelines.core.vocab import SUPPORTED_LOCALES
 
     try:
         gen = registry.get(generator)
@@ -411,7 +411,7 @@ def run(
     prof, defs = _load_definitions(profile, probe=True, quiet=not verbose)
     names = [j.name for j in defs.jobs]  # type: ignore[union-attr]
     if job not in names:
-        from mock_pipelines.core.registry import suggest
+        from mock_pipelines.spec.errors import suggest
 
         hint = suggest(job, names)
         _fail(f"no job {job!r} in profile {prof.profile!r}" + (f" — did you mean {hint!r}?" if hint else "")

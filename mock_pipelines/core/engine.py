@@ -32,7 +32,7 @@ from mock_pipelines.core import registry
 from mock_pipelines.core.expressions import parse_expression, parse_template
 from mock_pipelines.core.generators.numeric import poisson_from_uniform, zipf_rank
 from mock_pipelines.core.timeline import PartitionScheme, Timeline, to_us
-from mock_pipelines.spec.errors import Issue, SchemaError
+from mock_pipelines.spec.errors import Issue, SchemaError, suggest
 from mock_pipelines.spec.model import (
     MAX_ROWS_ENV,
     ColumnSpec,
@@ -122,7 +122,7 @@ class DatasetPlan:
         if unknown:
             raise SchemaError([Issue(spec.tables[next(iter(spec.tables))].location,
                                      f"row override for unknown table {sorted(unknown)[0]!r}",
-                                     suggestion=registry.suggest(sorted(unknown)[0], spec.tables))])
+                                     suggestion=suggest(sorted(unknown)[0], spec.tables))])
         self.tables = {name: TablePlan(self, t) for name, t in spec.tables.items()}
 
     def table(self, name: str) -> TablePlan:

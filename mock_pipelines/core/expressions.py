@@ -290,7 +290,7 @@ def parse_expression(text: str) -> Expression:
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
                 name = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
-                from mock_pipelines.core.registry import suggest
+                from mock_pipelines.spec.errors import suggest
 
                 raise ExpressionError(f"unknown function {name!r}", node.col_offset, suggest(name, FUNCTIONS))
             if node.keywords:
@@ -509,7 +509,7 @@ def parse_template(text: str) -> Template:
             raise ExpressionError(f"invalid placeholder {{{match.group(1)}}}", match.start())
         for f in filters:
             if f not in TEMPLATE_FILTERS:
-                from mock_pipelines.core.registry import suggest
+                from mock_pipelines.spec.errors import suggest
 
                 raise ExpressionError(f"unknown template filter {f!r}", match.start(), suggest(f, TEMPLATE_FILTERS))
         parts.append((text[pos:match.start()], name, tuple(filters)))

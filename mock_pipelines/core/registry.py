@@ -8,7 +8,6 @@ validated with pydantic before anything is generated.
 
 from __future__ import annotations
 
-import difflib
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from mock_pipelines.core import random as rnd
 from mock_pipelines.core.facts import Facts
+from mock_pipelines.spec.errors import suggest
 from mock_pipelines.spec.types import WRITTEN_TYPES, LogicalType
 
 # A parameter annotated ColumnRef names another column of the same row ("first_name"), or a column of a
@@ -347,12 +347,6 @@ def cannot_guarantee_unique(name: str) -> tuple[str, str]:
     names = sorted(g.name for g in catalogue() if g.supports_unique)
     return (f"generator {name!r} cannot guarantee unique values",
             f"use a generator with a unique mode ({', '.join(names)}) or a template with {{_unique}}")
-
-
-def suggest(name: str, candidates: Any) -> str | None:
-    """The closest candidate to a misspelt name, if one is close enough to be a likely typo."""
-    matches = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return matches[0] if matches else None
 
 
 _LOADED = False

@@ -20,8 +20,6 @@ import pyarrow as pa
 from mock_pipelines.core import random as rnd
 from mock_pipelines.core.registry import GenContext
 
-SUPPORTED_LOCALES = ("en_US", "de_DE", "fr_FR", "ja_JP")
-
 _SOURCES: dict[str, Callable[[str], Sequence[str] | Mapping[str, float]]] = {}
 
 

@@ -19,6 +19,7 @@ from mock_pipelines.core.engine import DatasetPlan
 from mock_pipelines.defs.assets import table_asset_key
 from mock_pipelines.defs.partitions import profile_partitions
 from mock_pipelines.defs.plan import ProfilePlan
+from mock_pipelines.profiles.model import Checks
 from mock_pipelines.quality.results import RuleResult, plain
 from mock_pipelines.quality.rules import Rule, derive_rules, expected_rows
 from mock_pipelines.store.protocol import TableStore
@@ -41,11 +42,11 @@ def build_checks(plan: ProfilePlan) -> dg.Definitions:
     return dg.Definitions(asset_checks=[c for c in checks if c is not None])
 
 
-def _severity_overrides(checks: Any) -> dict[str, str]:
+def _severity_overrides(checks: Checks) -> dict[str, str]:
     return dict(checks.overrides)
 
 
-def table_rules(plan: DatasetPlan, table: str, checks: Any, partitioned: bool,
+def table_rules(plan: DatasetPlan, table: str, checks: Checks, partitioned: bool,
                 window: tuple[dt.datetime, dt.datetime] | None = None) -> list[Rule]:
     """Single-table and cross-table rules of ``table``, with the profile's severity applied.
 
@@ -163,7 +164,7 @@ def _publish_data_docs(context: dg.AssetCheckExecutionContext, validation: Any, 
     return meta
 
 
-def build_table_checks(plan: DatasetPlan, table: str, *, destination: Callable[[], TableStore], checks: Any,
+def build_table_checks(plan: DatasetPlan, table: str, *, destination: Callable[[], TableStore], checks: Checks,
                        partitions_def: dg.PartitionsDefinition | None,
                        reports_root: str | None = None) -> dg.AssetChecksDefinition | None:
     """The checks of one table (None when the profile turns them all off). With ``reports_root`` the

@@ -96,7 +96,7 @@ def _check_sql_namespaces(plan: ProfilePlan, d: SqlDestination) -> None:
 def _files_io_manager(plan: ProfilePlan, d: FilesDestination, metadata_prefix: str = "") -> MockFilesIOManager:
     options: dict[str, Any] = {}
     if d.endpoint_url is not None:
-        options["endpoint_url"] = dg.EnvVar(d.endpoint_url.env) if hasattr(d.endpoint_url, "env") \
+        options["endpoint_url"] = dg.EnvVar(d.endpoint_url.env) if isinstance(d.endpoint_url, EnvRef) \
             else d.endpoint_url
     if d.credentials is not None:
         options["aws_access_key_id"] = dg.EnvVar(d.credentials.key_env)

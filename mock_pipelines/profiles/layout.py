@@ -6,8 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from mock_pipelines.profiles.suggest import suggest
-from mock_pipelines.spec.errors import Issue, Location, SchemaError
+from mock_pipelines.spec.errors import Issue, Location, SchemaError, suggest
 
 ENV_PROFILE = "MOCK_PIPELINES_PROFILE"
 ENV_HOME = "MOCK_PIPELINES_HOME"

@@ -37,8 +37,7 @@ from mock_pipelines.profiles.model import (
     Sensors,
     SqlDestination,
 )
-from mock_pipelines.profiles.suggest import suggest
-from mock_pipelines.spec.errors import Issue, IssueCollector, Location, SchemaError
+from mock_pipelines.spec.errors import Issue, IssueCollector, Location, SchemaError, suggest
 from mock_pipelines.spec.model import MAX_ROWS_ENV, max_rows
 from mock_pipelines.spec.yaml_source import (
     load_yaml,
@@ -491,7 +490,6 @@ def _shown(value: Any) -> str:
     if isinstance(value, bool | int | float) or value is None:
         return repr(value)
     return "a " + {"dict": "mapping", "list": "list"}.get(type(value).__name__, type(value).__name__)
-
 
 
 def _plain(node: Any) -> Any:

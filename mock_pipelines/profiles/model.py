@@ -15,12 +15,12 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 from pydantic_core import PydanticCustomError
 
+from mock_pipelines.core.locales import SUPPORTED_LOCALES
 from mock_pipelines.profiles.env import EnvName, EnvOrLiteral, EnvRef, resolve_env
 from mock_pipelines.profiles.layout import dataset_name, dataset_path, project_root
-from mock_pipelines.profiles.suggest import suggest
+from mock_pipelines.spec.errors import suggest
 from mock_pipelines.spec.model import IDENTIFIER
 
-LOCALES = ("en_US", "de_DE", "fr_FR", "ja_JP")  # mock_pipelines.core.vocab.SUPPORTED_LOCALES (tested equal)
 CADENCES = ("hourly", "daily", "weekly", "monthly")  # mock_pipelines.core.timeline.CADENCES (tested equal)
 CRON_ALIASES = ("@hourly", "@daily", "@weekly", "@monthly")
 
@@ -235,12 +235,12 @@ class Profile(_Model):
     @field_validator("locale")
     @classmethod
     def _locale(cls, value: str | None) -> str | None:
-        if value is None or value in LOCALES:
+        if value is None or value in SUPPORTED_LOCALES:
             return value
         raise PydanticCustomError("locale", "unsupported locale {value}",
                                   {"value": repr(value),
-                                   "expected": "one of " + ", ".join(LOCALES) + ", or null for each schema's own",
-                                   "suggestion": suggest(value, LOCALES)})
+                                   "expected": "one of " + ", ".join(SUPPORTED_LOCALES) + ", or null for each schema's own",
+                                   "suggestion": suggest(value, SUPPORTED_LOCALES)})
 
     # -- where things are --
     @property

@@ -50,7 +50,7 @@ import pyarrow as pa
 from mock_pipelines.core import facts, registry
 from mock_pipelines.core.child_counts import count_bounds, count_weights
 from mock_pipelines.core.column_facts import column_facts, reads_nullable, written_values
-from mock_pipelines.core.engine import arrow_type
+from mock_pipelines.core.engine import DatasetPlan, arrow_type
 from mock_pipelines.core.generators.datetime import to_micros
 from mock_pipelines.quality import stats
 from mock_pipelines.spec.errors import Location
@@ -123,7 +123,7 @@ class RowExpectation:
     parents: int | None = None
 
 
-def expected_rows(plan: Any, table: str, window: tuple[Any, Any] | None = None) -> RowExpectation:
+def expected_rows(plan: DatasetPlan, table: str, window: tuple[Any, Any] | None = None) -> RowExpectation:
     """The row expectation of a table of a :class:`~mock_pipelines.core.engine.DatasetPlan` (or of the
     partition window ``(start, end)`` of a partitioned run)."""
     tp = plan.table(table)

@@ -13,7 +13,7 @@ from typing import Any
 
 from mock_pipelines.core import registry
 from mock_pipelines.core.expressions import parse_expression, parse_template
-from mock_pipelines.spec.errors import IssueCollector
+from mock_pipelines.spec.errors import IssueCollector, suggest
 from mock_pipelines.spec.model import ColumnSpec, DatasetSpec, PartitionSpec, TableSpec
 from mock_pipelines.spec.types import NUMERIC_TYPES, LogicalType
 
@@ -99,7 +99,7 @@ class _Checker:
                     continue
                 if parent is None:
                     self.issues.add(fk.location, f"{table.name}.{','.join(fk.columns)} references missing table "
-                                    f"{fk.table!r}", suggestion=registry.suggest(fk.table, tables))
+                                    f"{fk.table!r}", suggestion=suggest(fk.table, tables))
                     continue
                 for child_col, ref_col in zip(fk.columns, fk.ref_columns, strict=True):
                     target = parent.columns.get(ref_col)
@@ -107,7 +107,7 @@ class _Checker:
                         continue
                     if target is None:
                         self.issues.add(fk.location, f"{table.name}.{child_col} references missing column "
-                                        f"{fk.table}.{ref_col}", suggestion=registry.suggest(ref_col, parent.columns))
+                                        f"{fk.table}.{ref_col}", suggestion=suggest(ref_col, parent.columns))
                         continue
                     child = table.columns[child_col]
                     if target.kind == "ref" and fk.table != table.name:
@@ -124,7 +124,7 @@ class _Checker:
             if table.rows.per is not None and table.rows.per not in tables and \
                     table.rows.per not in self.failed_tables:
                 self.issues.add(table.location, f"rows of {table.name!r}: `per:` names missing table "
-                                f"{table.rows.per!r}", suggestion=registry.suggest(table.rows.per, tables))
+                                f"{table.rows.per!r}", suggestion=suggest(table.rows.per, tables))
         # resolve types through chains of references (a → b → c), parents first
         for _ in range(len(tables)):
             for table in tables.values():
@@ -213,7 +213,7 @@ class _Checker:
                     head, _, attr = ref.partition(".")
                     if head not in table.columns:
                         self.issues.add(col.location, f"column {table.name}.{col.name} reads unknown column {head!r}",
-                                        suggestion=registry.suggest(head, table.columns))
+                                        suggestion=suggest(head, table.columns))
                         continue
                     if attr:
                         fk = table.fk_for_column(head)
@@ -226,7 +226,7 @@ class _Checker:
                         if attr not in parent.columns:
                             self.issues.add(col.location, f"column {table.name}.{col.name} reads {ref!r} but "
                                             f"{fk.table!r} has no column {attr!r}",
-                                            suggestion=registry.suggest(attr, parent.columns))
+                                            suggestion=suggest(attr, parent.columns))
                             continue
                         if fk.table == table.name:
                             continue  # a parent row in the same table: computed for other rows, no cycle
@@ -247,7 +247,7 @@ class _Checker:
                 child = tables.get(child_name)
                 if child is None:
                     self.issues.add(col.location, f"{what} sums missing table {child_name!r}",
-                                    suggestion=registry.suggest(child_name, tables))
+                                    suggestion=suggest(child_name, tables))
                     continue
                 if child.rows.per != table.name:
                     self.issues.add(col.location, f"{what} sums {child_name}.{child_col}, but {child_name!r} does "
@@ -264,7 +264,7 @@ class _Checker:
                 target = child.columns.get(child_col)
                 if target is None:
                     self.issues.add(col.location, f"{what} sums missing column {child_name}.{child_col}",
-                                    suggestion=registry.suggest(child_col, child.columns))
+                                    suggestion=suggest(child_col, child.columns))
                     continue
                 if target.type.name not in NUMERIC_TYPES | {LogicalType.AUTO}:
                     self.issues.add(col.location, f"{what} sums {child_name}.{child_col}, which is "

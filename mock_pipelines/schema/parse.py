@@ -19,7 +19,7 @@ from typing import Any
 
 from mock_pipelines.core import registry
 from mock_pipelines.core.expressions import ExpressionError, parse_expression, parse_template
-from mock_pipelines.core.vocab import SUPPORTED_LOCALES
+from mock_pipelines.core.locales import SUPPORTED_LOCALES
 from mock_pipelines.schema.check import ParseGaps, check_dataset
 from mock_pipelines.schema.values import (
     cleaned_name,
@@ -33,7 +33,7 @@ from mock_pipelines.schema.values import (
     text_of,
     without,
 )
-from mock_pipelines.spec.errors import IssueCollector, Location
+from mock_pipelines.spec.errors import IssueCollector, Location, suggest
 from mock_pipelines.spec.model import (
     IDENTIFIER,
     MAX_ROWS_ENV,
@@ -151,7 +151,7 @@ class _Parser:
             if key not in allowed and key not in extra:
                 self.issues.add(self.at_key(mapping, key), f"unknown key {key!r} in {what}",
                                 expected="one of " + ", ".join(allowed),
-                                suggestion=registry.suggest(str(key), [*allowed, *extra]))
+                                suggestion=suggest(str(key), [*allowed, *extra]))
 
     def apply_extends(self, mapping: Any, what: str, path: tuple[str, ...] = ()) -> Any:
         """Deep-merge the named template(s) under ``mapping`` (templates may extend templates).
@@ -173,7 +173,7 @@ class _Parser:
             if name not in self.templates:
                 self.issues.add(self.at_value(mapping, "extends"), f"unknown template {name!r} in {what}",
                                 expected="a name under `templates:`",
-                                suggestion=registry.suggest(str(name), self.templates))
+                                suggestion=suggest(str(name), self.templates))
                 continue
             if name in path:
                 self.issues.add(self.at_value(mapping, "extends"),
@@ -198,7 +198,7 @@ class _Parser:
         if not isinstance(locale, str) or locale not in SUPPORTED_LOCALES:
             self.issues.add(self.at_value(doc, "locale"), f"unsupported locale {locale!r}",
                             expected="one of " + ", ".join(SUPPORTED_LOCALES),
-                            suggestion=registry.suggest(str(locale), SUPPORTED_LOCALES))
+                            suggestion=suggest(str(locale), SUPPORTED_LOCALES))
             locale = "en_US"
         seed = doc.get("seed", 0)
         if not isinstance(seed, int) or isinstance(seed, bool):
@@ -284,7 +284,7 @@ class _Parser:
             for c in pk:
                 if c not in columns and c not in failed:
                     self.issues.add(self.at_value(tdoc, "primary_key"), f"primary key column {c!r} is not a column "
-                                    f"of {name!r}", suggestion=registry.suggest(c, columns))
+                                    f"of {name!r}", suggestion=suggest(c, columns))
         foreign_keys = self.parse_foreign_keys(tdoc, name, columns)
         tags = tdoc.get("tags") or {}
         owners = tdoc.get("owners") or []
@@ -306,7 +306,7 @@ class _Parser:
                 for c in value if isinstance(value, list) else [value] if value is not None else []:
                     if not isinstance(c, str) or (c not in columns and c not in self.gaps.failed_columns.get(table, ())):
                         self.issues.add(exp.location, f"expectation {exp.type} of {table!r}: {key} names "
-                                        f"unknown column {c!r}", suggestion=registry.suggest(str(c), columns))
+                                        f"unknown column {c!r}", suggestion=suggest(str(c), columns))
         return expectations
 
     def parse_expectations(self, mapping: Any, key: str, what: str, column: str | None = None,
@@ -353,7 +353,7 @@ class _Parser:
             severity = item.get("severity")
             if severity is not None and severity not in ("error", "warn"):
                 self.issues.add(self.at_value(item, "severity"), f"{what}: severity must be error or warn, "
-                                f"not {severity!r}", suggestion=registry.suggest(str(severity), ("error", "warn")))
+                                f"not {severity!r}", suggestion=suggest(str(severity), ("error", "warn")))
                 severity = None
             out.append(ExpectationSpec(type=type_name, kwargs=kwargs, location=loc, column=column, name=name,
                                        severity=severity, description=str(item.get("description", ""))))
@@ -384,7 +384,7 @@ class _Parser:
         elif col is not None:
             if col not in columns:
                 self.issues.add(self.at_value(raw, "time_column"), f"time_column {col!r} is not a column of "
-                                f"{table!r}", suggestion=registry.suggest(str(col), columns))
+                                f"{table!r}", suggestion=suggest(str(col), columns))
             elif columns[col].type.name not in TEMPORAL_TYPES | {LogicalType.AUTO} or columns[col].kind == "ref":
                 self.issues.add(self.at_value(raw, "time_column"), f"time_column {table}.{col} must be a "
                                 f"timestamp or date column, not {columns[col].type}")
@@ -513,7 +513,7 @@ class _Parser:
             return default
         if dist.name not in allowed:
             self.issues.add(self.at_value(mapping, key), f"{what}: unknown distribution {dist.name!r}",
-                            expected="one of " + ", ".join(allowed), suggestion=registry.suggest(dist.name, allowed))
+                            expected="one of " + ", ".join(allowed), suggestion=suggest(dist.name, allowed))
             return default
         return dist
 
@@ -579,7 +579,7 @@ class _Parser:
             for k in params:
                 self.issues.add(self.at_key(cdoc, k), f"unknown key {k!r} in foreign-key {what}",
                                 expected="ref, skew, null_rate, description, type",
-                                suggestion=registry.suggest(k, COLUMN_KEYS))
+                                suggestion=suggest(k, COLUMN_KEYS))
             params = {}
         elif "sum_of" in cdoc:
             self.parse_sum_of(col, cdoc, params, at, what)
@@ -648,7 +648,7 @@ class _Parser:
             for k in params:  # derived columns take no generator parameters: any other key is a typo
                 self.issues.add(self.at_key(cdoc, k), f"unknown key {k!r} in {what}",
                                 expected="one of " + ", ".join(COLUMN_KEYS),
-                                suggestion=registry.suggest(str(k), COLUMN_KEYS))
+                                suggestion=suggest(str(k), COLUMN_KEYS))
         if gen is not None:
             try:
                 col.params = gen.validate_params(params)
@@ -657,7 +657,7 @@ class _Parser:
                     if "dist" in cdoc else loc
                 suggestion = exc.suggestion
                 if suggestion is None and gen.param(exc.param) is None:  # a misspelt column key (uniqe)
-                    suggestion = registry.suggest(exc.param, COLUMN_KEYS)
+                    suggestion = suggest(exc.param, COLUMN_KEYS)
                 self.issues.add(where, f"{what}: {exc.message}", expected=exc.expected, suggestion=suggestion)
             col.generator = gen.name
             col.type = ColumnType.parse(gen.returns)  # a bare decimal is decimal(18,2)
@@ -675,7 +675,7 @@ class _Parser:
                 names = [f"{t}(p,s)" if t is LogicalType.DECIMAL else t.value for t in WRITTEN_TYPES]
                 self.issues.add(at("type"), f"{what}: unknown type {cdoc['type']!r}",
                                 expected="one of " + ", ".join(names),
-                                suggestion=registry.suggest(str(cdoc["type"]), [n.split("(")[0] for n in names]))
+                                suggestion=suggest(str(cdoc["type"]), [n.split("(")[0] for n in names]))
         elif col.expr is not None or col.sum_of is not None:
             col.type = ColumnType(LogicalType.AUTO)  # an expression's from its result; a sum's from the summed column
         if col.template is not None and col.unique and not parse_template(col.template).has_unique_token:
@@ -700,7 +700,7 @@ class _Parser:
         for k in params:
             self.issues.add(self.at_key(cdoc, k), f"unknown key {k!r} in {what} (a sum of child rows)",
                             expected="sum_of, type, description, expect",
-                            suggestion=registry.suggest(str(k), COLUMN_KEYS))
+                            suggestion=suggest(str(k), COLUMN_KEYS))
         for k in ("null_rate", "unique"):
             if cdoc.get(k):
                 self.issues.add(at(k), f"{what}: a sum of child rows cannot be declared {k}",
@@ -724,7 +724,7 @@ class _Parser:
             return None
         if dist.name not in SKEWS:
             self.issues.add(loc, f"{what}: unknown skew {dist.name!r}", expected="uniform or zipf(s)",
-                            suggestion=registry.suggest(dist.name, SKEWS))
+                            suggestion=suggest(dist.name, SKEWS))
             return None
         return dist
 

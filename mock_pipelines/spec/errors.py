@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -55,3 +57,10 @@ class IssueCollector:
     def raise_if_any(self) -> None:
         if self.issues:
             raise SchemaError(self.issues)
+
+
+def suggest(name: str, candidates: Iterable[object]) -> str | None:
+    """The candidate closest to a misspelt ``name``, if one is close enough to be a likely typo: what an
+    :class:`Issue` offers as its ``suggestion``."""
+    matches = difflib.get_close_matches(name, [str(c) for c in candidates], n=1, cutoff=0.6)
+    return matches[0] if matches else None

@@ -15,14 +15,14 @@ description is one line naming it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import dagster as dg
 import pyarrow as pa
 from pydantic import PrivateAttr, ValidationInfo, field_validator
 
-from mock_pipelines.defs.io_managers.table_io import LOAD_AS, TableAssetIO, batches_of, one_of
+from mock_pipelines.defs.io_managers.table_io import LOAD_AS, TableAssetIO, batches_of, one_of, write_metadata
 from mock_pipelines.store.content import ContentHasher
 from mock_pipelines.store.files.manifest import LandingError, identity_of
 from mock_pipelines.store.files.s3 import S3Unreachable, ensure_bucket, is_s3
@@ -80,21 +80,11 @@ class MockFilesIOManager(TableAssetIO, dg.ConfigurableIOManager):
 
     def _metadata(self, result: WriteResult, columns: dg.TableSchema) -> dict[str, Any]:
         where = dg.MetadataValue.path(result.uri) if "://" not in result.uri else dg.MetadataValue.url(result.uri)
-        return {
-            "dagster/row_count": dg.MetadataValue.int(result.rows),
-            "dagster/column_schema": columns,
-            "bytes": dg.MetadataValue.int(result.bytes),
-            "rows_per_second": dg.MetadataValue.float(round(result.rows_per_second, 1)),
-            "seconds": dg.MetadataValue.float(round(result.seconds, 3)),
-            "destination": where,
-            "format": dg.MetadataValue.text(result.format),
-            "content_hash": dg.MetadataValue.text(result.content_hash),
-            "preview": dg.MetadataValue.md(result.preview),
-        }
+        return write_metadata(result, columns, {"destination": where})
 
     # -- output -------------------------------------------------------------------------------------
-    def _write(self, destination: FileStore, dataset: str, table: str, schema: pa.Schema, batches: Any,
-               key: str | None, obj: Any) -> WriteResult:
+    def _write(self, destination: FileStore, dataset: str, table: str, schema: pa.Schema,
+               batches: Iterable[pa.RecordBatch], key: str | None, obj: object) -> WriteResult:
         """Write through the one writer, with the manifest ``mock-pipelines generate`` also reads; a folder
         that cannot be written fails the step with one line naming it."""
         try:

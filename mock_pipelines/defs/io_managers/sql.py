@@ -24,7 +24,7 @@ import dagster as dg
 import pyarrow as pa
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator
 
-from mock_pipelines.defs.io_managers.table_io import LOAD_AS, TableAssetIO, batches_of, one_of
+from mock_pipelines.defs.io_managers.table_io import LOAD_AS, TableAssetIO, batches_of, one_of, write_metadata
 from mock_pipelines.spec.model import DatasetSpec
 from mock_pipelines.store.content import ContentHasher
 from mock_pipelines.store.protocol import WriteResult
@@ -234,19 +234,9 @@ class MockSqlIOManager(TableAssetIO, dg.ConfigurableIOManager):
     @staticmethod
     def _metadata(result: WriteResult, columns: dg.TableSchema, attempts: int) -> dict[str, Any]:
         location, _, table = result.uri.rpartition("#")
-        return {
-            "dagster/row_count": dg.MetadataValue.int(result.rows),
-            "dagster/column_schema": columns,
-            "bytes": dg.MetadataValue.int(result.bytes),
-            "rows_per_second": dg.MetadataValue.float(round(result.rows_per_second, 1)),
-            "seconds": dg.MetadataValue.float(round(result.seconds, 3)),
-            "destination": dg.MetadataValue.text(result.uri),  # the URL without its password, #table
-            "table": dg.MetadataValue.text(table or location),
-            "format": dg.MetadataValue.text(result.format),
-            "content_hash": dg.MetadataValue.text(result.content_hash),
-            "preview": dg.MetadataValue.md(result.preview),
-            "write_attempts": dg.MetadataValue.int(attempts),
-        }
+        where = {"destination": dg.MetadataValue.text(result.uri),  # the URL without its password, #table
+                 "table": dg.MetadataValue.text(table or location)}
+        return {**write_metadata(result, columns, where), "write_attempts": dg.MetadataValue.int(attempts)}
 
     # -- input --------------------------------------------------------------------------------------
     def load_input(self, context: dg.InputContext) -> Any:

@@ -4,21 +4,33 @@ inputs. A mixin of plain methods (no config fields), so each IO manager keeps it
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol, runtime_checkable
 
 import dagster as dg
 import pyarrow as pa
 
 from mock_pipelines.spec.types import LogicalType
+from mock_pipelines.store.protocol import WriteResult
 
 LOAD_AS = ("pandas", "arrow")
 DERIVED = "derived"  # the declared type of a column typed by what it computes (see defs/assets.py)
 
 
-def batches_of(obj: Any, manager: str) -> tuple[pa.Schema, Any]:
+@runtime_checkable
+class BatchSource(Protocol):
+    """Rows an asset returns to be streamed: a :class:`~mock_pipelines.core.engine.TableSlice`, or
+    anything that, like it, yields the same rows at each call of :meth:`batches` (a retry re-reads them)."""
+
+    @property
+    def schema(self) -> pa.Schema: ...
+
+    def batches(self) -> Iterable[pa.RecordBatch]: ...
+
+
+def batches_of(obj: object, manager: str) -> tuple[pa.Schema, Iterable[pa.RecordBatch]]:
     """(schema, record batches) of what an asset returned."""
-    if hasattr(obj, "batches") and hasattr(obj, "schema"):  # a TableSlice: generated lazily, streamed
+    if isinstance(obj, BatchSource):  # generated lazily, streamed
         return obj.schema, obj.batches()
     if isinstance(obj, pa.RecordBatch):
         return obj.schema, [obj]
@@ -33,6 +45,23 @@ def batches_of(obj: Any, manager: str) -> tuple[pa.Schema, Any]:
         return table.schema, table.to_batches()
     raise TypeError(f"{manager} cannot store a {type(obj).__name__}: return a TableSlice, a dict "
                     "{partition_key: TableSlice}, a pyarrow Table or a pandas DataFrame")
+
+
+def write_metadata(result: WriteResult, columns: dg.TableSchema,
+                   where: dict[str, dg.MetadataValue]) -> dict[str, Any]:
+    """The metadata of one table or partition written, in the order the UI shows it; ``where`` says
+    where it landed, in the words of the destination."""
+    return {
+        "dagster/row_count": dg.MetadataValue.int(result.rows),
+        "dagster/column_schema": columns,
+        "bytes": dg.MetadataValue.int(result.bytes),
+        "rows_per_second": dg.MetadataValue.float(round(result.rows_per_second, 1)),
+        "seconds": dg.MetadataValue.float(round(result.seconds, 3)),
+        **where,
+        "format": dg.MetadataValue.text(result.format),
+        "content_hash": dg.MetadataValue.text(result.content_hash),
+        "preview": dg.MetadataValue.md(result.preview),
+    }
 
 
 def one_of(field: str, value: str, choices: tuple[str, ...]) -> str:
