@@ -14,9 +14,9 @@ import dagster as dg
 from mock_pipelines import GENERATOR_VERSION
 from mock_pipelines.core.engine import DatasetPlan, TableSlice
 from mock_pipelines.defs.io_managers.table_io import DERIVED
+from mock_pipelines.defs.landing import IO_MANAGER_KEY, destination_kinds, landing_pool
 from mock_pipelines.defs.partitions import backfill_policy, partition_windows, profile_partitions
 from mock_pipelines.defs.plan import ProfilePlan
-from mock_pipelines.defs.resources import IO_MANAGER_KEY, destination_kinds, landing_pool
 from mock_pipelines.spec.model import TableSpec
 from mock_pipelines.spec.types import LogicalType
 

@@ -1,22 +1,20 @@
 """The profile's destinations as Dagster resources: one IO manager per destination, fanned out when there are
-several; and what the destinations mean for the assets (catalogue kinds, the pool a landing step waits on)."""
+several (what the destinations mean for the assets is in :mod:`mock_pipelines.defs.landing`)."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import dagster as dg
 
 from mock_pipelines.defs.io_managers.files import MockFilesIOManager
 from mock_pipelines.defs.io_managers.sql import MockSqlIOManager
+from mock_pipelines.defs.landing import IO_MANAGER_KEY
 from mock_pipelines.defs.plan import ProfilePlan
 from mock_pipelines.profiles.env import EnvRef
-from mock_pipelines.profiles.model import FilesDestination, Profile, SqlDestination
+from mock_pipelines.profiles.model import FilesDestination, SqlDestination
 
-IO_MANAGER_KEY = "mock_io_manager"
 DESTINATION_KEY = "mock_destination_{n}"  # one resource per destination when a profile has several
-SQL_KINDS = {"postgresql": "postgres", "mysql": "mysql", "mariadb": "mysql", "sqlite": "sqlite"}
 
 
 def build_resources(plan: ProfilePlan) -> dg.Definitions:
@@ -35,28 +33,6 @@ def destination_managers(plan: ProfilePlan) -> list[MockFilesIOManager | MockSql
     return [_files_io_manager(plan, d, f"dest{i + 1}/" if i else "") if isinstance(d, FilesDestination)
             else _sql_io_manager(plan, d, f"dest{i + 1}/" if i else "")
             for i, d in enumerate(plan.destinations)]
-
-
-def destination_kinds(profile: Profile) -> set[str]:
-    """The catalogue badges the destinations give every table: file format and storage, or SQL dialect."""
-    kinds: set[str] = set()
-    for d in profile.destinations:
-        if isinstance(d, FilesDestination):
-            kinds.add(d.format)
-            kinds.add("s3" if d.is_s3 else "file")
-        else:
-            kinds.add(_sql_kind(d))
-    return kinds
-
-
-def landing_pool(profile: Profile) -> str | None:
-    """The named pool (limit in dagster.yaml) landing steps share, so a backfill does not open a connection
-    per partition at once; a database server is the scarcer resource when a profile has both. A SQLite file
-    needs none (its writers queue on the file lock) and the pool's wait costs the demo 20 %."""
-    servers = [d for d in profile.destinations if isinstance(d, SqlDestination) and _sql_kind(d) != "sqlite"]
-    if servers:
-        return "db"
-    return "s3" if any(isinstance(d, FilesDestination) and d.is_s3 for d in profile.destinations) else None
 
 
 def _sql_io_manager(plan: ProfilePlan, d: SqlDestination, metadata_prefix: str = "") -> MockSqlIOManager:
@@ -133,11 +109,3 @@ def fan_out_io_manager(destination_keys: list[str]) -> dg.IOManagerDefinition:
         return FanOutIOManager([getattr(init_context.resources, key) for key in destination_keys])
 
     return _fan_out
-
-
-def _sql_kind(d: SqlDestination) -> str:
-    """The catalogue badge of a SQL destination: its dialect, from the URL's scheme (for an {env: …} URL
-    the variable's scheme if it is set now, never anything else of its value)."""
-    url = d.url if isinstance(d.url, str) else os.environ.get(d.url.env, "")
-    scheme = url.split("://", 1)[0].split("+", 1)[0].lower() if "://" in url else ""
-    return SQL_KINDS.get(scheme, "sql")

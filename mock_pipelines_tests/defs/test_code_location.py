@@ -12,9 +12,10 @@ from mock_pipelines.defs.assets import build_assets
 from mock_pipelines.defs.checks import build_checks
 from mock_pipelines.defs.code_location import build_definitions
 from mock_pipelines.defs.jobs import PARTITIONED_JOB, build_jobs
+from mock_pipelines.defs.landing import IO_MANAGER_KEY
 from mock_pipelines.defs.plan import ProfilePlan, plan_profile
 from mock_pipelines.defs.report import REPORT_TABLE, build_report
-from mock_pipelines.defs.resources import IO_MANAGER_KEY, build_resources
+from mock_pipelines.defs.resources import build_resources
 from mock_pipelines.defs.sensors import build_sensors
 from mock_pipelines_tests.defs.conftest import tmp_profile
 

@@ -20,8 +20,9 @@ from mock_pipelines.defs.checks import build_checks
 from mock_pipelines.defs.code_location import build_definitions
 from mock_pipelines.defs.io_managers.sql import MockSqlIOManager
 from mock_pipelines.defs.jobs import ALL_JOB, DATASET_JOB
+from mock_pipelines.defs.landing import IO_MANAGER_KEY, destination_kinds
 from mock_pipelines.defs.plan import ProfilePlan, plan_profile
-from mock_pipelines.defs.resources import IO_MANAGER_KEY, build_resources, destination_kinds
+from mock_pipelines.defs.resources import build_resources
 from mock_pipelines.profiles.loading import load_profile
 from mock_pipelines_tests.defs.conftest import ROOT, SCHEMAS
 from mock_pipelines_tests.defs.sql_support import (
