@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
@@ -152,10 +153,13 @@ def test_profiles_package_imports_nothing_above_it() -> None:
     assert out.stdout.strip() == "[]"
 
 
-def test_choices_match_the_core() -> None:
+def test_choices_are_the_ones_the_core_and_stores_act_on() -> None:
+    """A profile offers exactly the cadences the timeline computes and the formats the file store writes."""
     from mock_pipelines.core.timeline import CADENCES
+    from mock_pipelines.store.files.formats import FORMATS
 
-    assert model.CADENCES == CADENCES
+    assert get_args(model.Cadence) == CADENCES
+    assert set(get_args(model.FileFormat)) <= set(FORMATS)
 
 
 # ---- selection ---------------------------------------------------------------------------------------

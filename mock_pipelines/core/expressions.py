@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 
 from mock_pipelines.core import random as rnd
 from mock_pipelines.core import strings
+from mock_pipelines.core.timeline import US_PER_DAY
 
 
 class Refused(ValueError):
@@ -125,10 +126,10 @@ def _days(n):
             raise Refused(f"a duration of {n!r} days is out of range: it is at most {MAX_DURATION_DAYS:,} days "
                           "(years 1 to 9999)", "a duration of days, hours or minutes within the calendar")
         return pa.scalar(dt.timedelta(days=float(n)))
-    micros = pc.round(pc.multiply(pc.cast(n, pa.float64()), 86_400_000_000.0))
+    micros = pc.round(pc.multiply(pc.cast(n, pa.float64()), float(US_PER_DAY)))
     top = pc.max(pc.abs(micros)).as_py()
-    if top is not None and not top <= MAX_DURATION_DAYS * 86_400_000_000:
-        raise Refused(f"days(n) is out of range: n reaches {top / 86_400_000_000:g} days, a duration is at "
+    if top is not None and not top <= MAX_DURATION_DAYS * US_PER_DAY:
+        raise Refused(f"days(n) is out of range: n reaches {top / US_PER_DAY:g} days, a duration is at "
                       f"most {MAX_DURATION_DAYS:,} days (years 1 to 9999)", "bound the column the duration reads")
     return pc.cast(micros.cast(pa.int64()), pa.duration("us"))
 

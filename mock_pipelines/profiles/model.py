@@ -16,17 +16,18 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 from pydantic_core import PydanticCustomError
 
 from mock_pipelines.core.locales import SUPPORTED_LOCALES
+from mock_pipelines.core.timeline import CADENCES
 from mock_pipelines.profiles.env import EnvName, EnvOrLiteral, EnvRef, resolve_env
 from mock_pipelines.profiles.layout import dataset_name, dataset_path, project_root
+from mock_pipelines.spec.destinations import DATASET_PLACEHOLDER, DESTINATION_FORMATS
 from mock_pipelines.spec.errors import suggest
 from mock_pipelines.spec.model import IDENTIFIER
 
-CADENCES = ("hourly", "daily", "weekly", "monthly")  # mock_pipelines.core.timeline.CADENCES (tested equal)
 CRON_ALIASES = ("@hourly", "@daily", "@weekly", "@monthly")
 
-Cadence = Literal["hourly", "daily", "weekly", "monthly"]
+Cadence = Literal[CADENCES]  # type: ignore[valid-type]
 Backfill = Literal["single_run", "per_partition"]
-FileFormat = Literal["parquet", "csv", "jsonl"]
+FileFormat = Literal[DESTINATION_FORMATS]  # type: ignore[valid-type]
 Severity = Literal["error", "warn"]
 CheckLevel = Literal["error", "warn", "off"]
 SqlMode = Literal["create", "existing"]
@@ -34,7 +35,6 @@ ForeignKeyChecks = Literal["per_row", "after_load"]
 
 _SQLITE = re.compile(r"^(sqlite(?:\+\w+)?):///(.*)$")
 _CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,\-?LW#]+$")
-DATASET_PLACEHOLDER = "{dataset}"
 
 
 class _Model(BaseModel):

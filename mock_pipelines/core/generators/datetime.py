@@ -17,6 +17,7 @@ from mock_pipelines.core import random as rnd
 from mock_pipelines.core import strings
 from mock_pipelines.core.facts import NO_FACTS, Bound, Facts, Params
 from mock_pipelines.core.registry import COLUMN_REF, GenContext, generator
+from mock_pipelines.core.timeline import US_PER_DAY
 from mock_pipelines.core.vocab import WeightedIndex, faker_attr, source, vocabulary
 
 # An optional column reference (``ColumnRef | None`` is not recognised as a reference by the registry).
@@ -26,7 +27,6 @@ DateTimeLike = dt.datetime | dt.date | str
 
 _EPOCH = dt.datetime(1970, 1, 1)
 _EPOCH_DATE = dt.date(1970, 1, 1)
-US_PER_DAY = 86_400_000_000
 US_PER_HOUR = 3_600_000_000
 
 # ---- parsing ----------------------------------------------------------------------------------------------

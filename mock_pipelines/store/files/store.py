@@ -52,6 +52,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from fsspec.implementations.local import LocalFileSystem
 
+from mock_pipelines.spec.destinations import DESTINATION_FORMATS
 from mock_pipelines.store.content import ContentHasher, Preview
 from mock_pipelines.store.files.formats import BatchWriter, check_format, format_of, read_file
 from mock_pipelines.store.files.manifest import (
@@ -71,7 +72,6 @@ if TYPE_CHECKING:
     from mock_pipelines.core.engine import TableSlice
 
 DEFAULT_PARTITION_COLUMN = "date"
-DESTINATION_FORMATS = ("parquet", "csv", "jsonl")
 DATA_FILE = "part-00000"
 def encode_partition_key(key: str) -> str:
     """``2024-01-05-13:00`` → ``2024-01-05-13%3A00``: a folder name safe on any file system and S3."""

@@ -15,13 +15,12 @@ from pathlib import Path
 import pyarrow as pa
 import sqlalchemy as sa
 
+from mock_pipelines.spec.destinations import DATASET_PLACEHOLDER
 from mock_pipelines.spec.model import DatasetSpec
 from mock_pipelines.store.protocol import WriteResult
 from mock_pipelines.store.sql.database import Database
 from mock_pipelines.store.sql.errors import SqlDestinationError, is_transient
 from mock_pipelines.store.sql.names import PARTITION_COLUMN
-
-DATASET_PLACEHOLDER = "{dataset}"
 
 
 class MissingTableData(FileNotFoundError):
