@@ -76,7 +76,7 @@ _STATIC_REF = re.compile(r'(?P<attr>href|src)="(?:\./|(?:\.\./)+)?static/(?P<res
 # integrity hashes name the CDN's bytes, and crossorigin makes a browser refuse a file:// script
 _CDN_ATTRS = re.compile(r'\s+(?:integrity="[^"]*"|crossorigin="[^"]*")')
 _FOOTER = re.compile(r"<footer>.*?</footer>", re.S)  # GX's newsletter call to action
-_STATUS = re.compile(r'(<i class="[^"]*ge-(success|failed)-icon"\s*></i>)')
+_STATUS = re.compile(r'(<i class="[^"]*ge-(success|failed)-icon"\s*></i>)(?! Passed| Failed)')
 
 
 @dataclass
@@ -137,9 +137,11 @@ def publish(validation_results: Any, folder: str | os.PathLike[str], *, context:
 def make_offline(folder: str | os.PathLike[str], pages: Iterable[str | os.PathLike[str]]) -> None:
     """Copy the shipped static files into the site at ``folder`` and rewrite ``pages`` (HTML files of that
     site) to load them by relative paths; also write the status text beside the index's icons and drop
-    GX's newsletter footer. Pages already rewritten are left as they are."""
+    GX's newsletter footer. Pages already rewritten are left as they are; the first time, every page of the
+    site is (a site built before the files were shipped)."""
     folder = Path(folder)
-    _copy_static(folder)
+    if _copy_static(folder):
+        pages = [*pages, *folder.glob("*.html"), *(folder / "validations").rglob("*.html")]
     static = folder / "static"
     css = static / "styles" / "data_docs_default_styles.css"  # GX copies it again at every build
     if css.exists():
@@ -175,9 +177,11 @@ def _offline_html(html: str, static: str) -> str:
     return _STATUS.sub(lambda m: f"{m[1]} {'Passed' if m[2] == 'success' else 'Failed'}", html)
 
 
-def _copy_static(folder: Path) -> None:
-    """The shipped files under ``folder/static/vendor/`` (copied when missing or of another size)."""
+def _copy_static(folder: Path) -> bool:
+    """The shipped files under ``folder/static/vendor/`` (copied when missing or of another size); whether
+    that folder is new."""
     target = folder / VENDOR
+    new = not target.exists()
     for source in STATIC_SOURCE.rglob("*"):
         if source.is_dir() or source.name == "README.md" or "LICENSES" in source.parts:
             continue
@@ -185,6 +189,7 @@ def _copy_static(folder: Path) -> None:
         if not dest.exists() or dest.stat().st_size != source.stat().st_size:
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, dest)
+    return new
 
 
 def suite_page(folder: str | os.PathLike[str], suite_name: str) -> Path:
@@ -194,24 +199,36 @@ def suite_page(folder: str | os.PathLike[str], suite_name: str) -> Path:
 
 def _write_suite_pages(folder: Path, results: list[Any]) -> list[Path]:
     """A page per suite listing the expectations it ran (those of the result just published), so that the
-    suite links of the index and of the result pages open a page."""
-    from great_expectations.core.expectation_suite import ExpectationSuite
-    from great_expectations.render.renderer import ExpectationSuitePageRenderer
-    from great_expectations.render.view import DefaultJinjaPageView
+    suite links of the index and of the result pages open a page. A page whose expectations are unchanged
+    is kept (rendering one costs about as much as a result page: charts of distribution expectations)."""
+    import json
 
     written = []
     for i, result in enumerate(results):
         name = result.suite_name or f"suite-{i}"
         configs = [r.expectation_config for r in result.results if r.expectation_config is not None]
-        suite = ExpectationSuite(name=name, expectations=configs)
-        html = DefaultJinjaPageView().render(ExpectationSuitePageRenderer().render(suite))
+        digest = hashlib.sha256(json.dumps([_builtin(c.to_json_dict()) for c in configs], sort_keys=True,
+                                           default=str).encode()).hexdigest()
+        mark = f"<!-- mock_pipelines suite digest {digest} -->"
         path = suite_page(folder, name)
+        written.append(path)
+        if path.exists() and mark in path.read_text(encoding="utf-8"):
+            continue
+        html = f"{_render_suite(name, configs)}\n{mark}\n"
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")
         tmp.write_text(html, encoding="utf-8")
         os.replace(tmp, path)
-        written.append(path)
     return written
+
+
+def _render_suite(name: str, configs: list[Any]) -> str:
+    from great_expectations.core.expectation_suite import ExpectationSuite
+    from great_expectations.render.renderer import ExpectationSuitePageRenderer
+    from great_expectations.render.view import DefaultJinjaPageView
+
+    suite = ExpectationSuite(name=name, expectations=configs)
+    return DefaultJinjaPageView().render(ExpectationSuitePageRenderer().render(suite))
 
 
 @contextlib.contextmanager

@@ -150,6 +150,8 @@ def test_the_index_says_which_results_passed_and_which_failed(tmp_path):
     assert built is not None
     index = built.index.read_text()
     assert re.search(r'ge-success-icon"\s*></i> Passed', index) and re.search(r'ge-failed-icon"\s*></i> Failed', index)
+    data_docs.make_offline(folder, [built.index, *built.pages])  # rewriting again changes nothing
+    assert built.index.read_text() == index and "Failed Failed" not in index
 
 
 def test_pages_show_the_run_name_and_time_they_were_published_under(tmp_path):
@@ -166,3 +168,14 @@ def test_pages_show_the_run_name_and_time_they_were_published_under(tmp_path):
     other = data_docs.publish(_results([1], table="u"), folder, batch="u", run_time=when)
     assert other is not None
     assert re.search(r"Run Name</div></td><td[^>]*><div[^>]*>2024-03-01T12:30:05Z<", other.pages[0].read_text())
+
+
+def test_a_suite_page_follows_the_expectations_of_its_latest_result(tmp_path):
+    folder = tmp_path / "docs"
+    data_docs.publish(_results([1, 2]), folder, batch="t")
+    page = data_docs.suite_page(folder, "t")
+    assert page.is_file() and "1 total Expectations across 1 columns" in page.read_text()
+    table = pa.table({"a": [1, 2], "b": [3, None]})
+    run = gx_runner.validate_table(table, [_rule("a"), _rule("b")], engine="gx", table="t")
+    data_docs.publish(run.gx_results, folder, batch="t")
+    assert "2 total Expectations across 2 columns" in page.read_text()
