@@ -144,24 +144,23 @@ def _publish_data_docs(context: dg.AssetCheckExecutionContext, validation: Any, 
                        keys: list[str] | None) -> dict[str, Any]:
     """Data Docs of this step's GX results (the page of this table or partition replaces the earlier one);
     metadata linking to them. A failure to render is logged and noted, never fails the checks."""
+    from mock_pipelines.defs.report_links import report_links, run_identity
     from mock_pipelines.quality import data_docs
     from mock_pipelines.quality.gx_runner import gx_context
 
     if not validation.gx_results and not validation.arrow_checked:
         return {}
     batch = table if not keys else f"{table}-{keys[0]}" + (f"..{keys[-1]}" if len(keys) > 1 else "")
+    run_name, run_time = run_identity(context)
     try:
         built = data_docs.publish(data_docs.suite_results(validation), folder, context=gx_context(), batch=batch,
-                                  run_name=context.run.run_id)
+                                  run_name=run_name, run_time=run_time)
     except Exception as exc:  # a by-product: the check outcomes stand without it
         context.log.warning(f"GX Data Docs not written to {folder}: {type(exc).__name__}: {exc}")
         return {"data_docs_error": f"{type(exc).__name__}: {exc}"}
     if built is None:
         return {}
-    meta: dict[str, Any] = {"data_docs": dg.MetadataValue.url(built.index_url)}
-    if built.pages:
-        meta["data_docs_page"] = dg.MetadataValue.url(built.pages[0].as_uri())
-    return meta
+    return report_links(data_docs=built.index, data_docs_page=built.pages[0] if built.pages else None)
 
 
 def build_table_checks(plan: DatasetPlan, table: str, *, destination: Callable[[], TableStore], checks: Checks,

@@ -55,6 +55,7 @@ def build_report_asset(plan: DatasetPlan, *, data_root: str, reports_root: str, 
     def _report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         from pathlib import Path
 
+        from mock_pipelines.defs.report_links import report_links, run_identity
         from mock_pipelines.quality.report import load_tables, render_report, run_checks, write_report
         from mock_pipelines.quality.report.check_results import summarize_results
         from mock_pipelines.quality.report.markdown import markdown_summary
@@ -66,18 +67,17 @@ def build_report_asset(plan: DatasetPlan, *, data_root: str, reports_root: str, 
         # The check steps keep the Data Docs site up to date (one page per table or partition); the report
         # links it, and builds it from its own results only when no check step has (checks turned off).
         docs = Path(data_docs_folder(reports_root, spec.name))
+        run_name, run_time = run_identity(context)
         results = run_checks(spec, tables, seed=plan.seed, scale=plan.scale, locale=plan.locale,
                              severity=dict(getattr(checks, "overrides", {})),
                              data_docs=None if (docs / "index.html").exists() else docs,
-                             run_name=context.run.run_id) or []
+                             run_name=run_name, run_time=run_time) or []
         target = Path(reports_root) / spec.name / "quality_report.html"
         write_report(target, render_report(spec, tables, results, provenance))
         counts = summarize_results(results)
         context.log.info(f"report written to {target}: {counts}")
         return dg.MaterializeResult(metadata={
-            "report": dg.MetadataValue.path(str(target)),
-            **({"data_docs": dg.MetadataValue.url((docs / "index.html").as_uri())}
-               if (docs / "index.html").exists() else {}),
+            **report_links(report=target, data_docs=docs / "index.html" if (docs / "index.html").exists() else None),
             "summary": dg.MetadataValue.md(markdown_summary(spec, tables, results, provenance)),
             "checks_passed": counts["passed"], "checks_failed": counts["failed"],
             "checks_warned": counts["warned"],

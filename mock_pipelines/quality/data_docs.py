@@ -9,6 +9,12 @@ The results live as JSON in ``<folder>/.results/`` (a filesystem validation-resu
 step adds its own pages and the index lists every table, whichever process built it. The site is
 registered on the GX context passed in — the Great Expectations runner's context, already created by the
 check step (a second ephemeral context would cost milliseconds once GX is imported, but there is no need).
+
+The pages work offline: GX's templates load Bootstrap, jQuery, bootstrap-table, Font Awesome and Vega from
+CDNs; the files they need ship in ``data_docs_static/`` (sources, versions and licences in its README) and
+are copied to ``<folder>/static/vendor/``, and every page's references are rewritten to relative paths.
+The index's status column says *Passed*/*Failed* beside its icon, each page shows the run name and time it
+was published under, and each suite link opens a page of that suite's expectations (``expectations/``).
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ import copy
 import datetime as dt
 import hashlib
 import os
+import re
+import shutil
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -33,6 +41,42 @@ RESULTS_FOLDER = ".results"
 # stay on disk, one per table and partition.
 INDEX_LIMIT = 100
 _lock = threading.Lock()
+
+STATIC_SOURCE = Path(__file__).with_name("data_docs_static")
+VENDOR = Path("static") / "vendor"  # inside the site folder
+_GX_ASSETS = "https://great-expectations-web-assets.s3.us-east-2.amazonaws.com/"
+# What GX 1.x's templates (render/view/templates/*.j2) load from the network -> the shipped file.
+CDN_FILES = {
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css": "css/bootstrap-table.min.css",
+    "https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css": "css/bootstrap.min.css",
+    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.css":
+        "css/bootstrap-table-filter-control.min.css",
+    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/"
+    "bootstrap-table-filter-control.min.css": "css/bootstrap-table-filter-control.min.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css":
+        "css/bootstrap-datepicker.min.css",
+    "https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark@1.1.0/dist/css/bootstrap-prefers-dark.css":
+        "css/bootstrap-prefers-dark.min.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css": "css/fontawesome-all.min.css",
+    "https://cdn.jsdelivr.net/npm/vega@5": "js/vega.min.js",
+    "https://cdn.jsdelivr.net/npm/vega-lite@5": "js/vega-lite.min.js",
+    "https://cdn.jsdelivr.net/npm/vega-embed@6": "js/vega-embed.min.js",
+    "https://code.jquery.com/jquery-3.7.1.min.js": "js/jquery.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js": "js/popper.min.js",
+    "https://stackpath.bootstrapcdn.com/bootstrap/4.3.1/js/bootstrap.min.js": "js/bootstrap.min.js",
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.js": "js/bootstrap-table.min.js",
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/bootstrap-table-filter-control.min.js":
+        "js/bootstrap-table-filter-control.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js":
+        "js/bootstrap-datepicker.min.js",
+}
+_REF = re.compile(r'(?P<attr>href|src)="(?P<url>https?://[^"]*)"')
+# GX's own static files, referenced with a depth GX gets wrong on result pages (the favicon: one "../" short)
+_STATIC_REF = re.compile(r'(?P<attr>href|src)="(?:\./|(?:\.\./)+)?static/(?P<rest>[^"]*)"')
+# integrity hashes name the CDN's bytes, and crossorigin makes a browser refuse a file:// script
+_CDN_ATTRS = re.compile(r'\s+(?:integrity="[^"]*"|crossorigin="[^"]*")')
+_FOOTER = re.compile(r"<footer>.*?</footer>", re.S)  # GX's newsletter call to action
+_STATUS = re.compile(r'(<i class="[^"]*ge-(success|failed)-icon"\s*></i>)(?! Passed| Failed)')
 
 
 @dataclass
@@ -55,8 +99,9 @@ def publish(validation_results: Any, folder: str | os.PathLike[str], *, context:
     ``validation_results``: ``ExpectationSuiteValidationResult`` objects, ``CheckpointResult`` objects (their
     run results) or a list of either. ``batch`` names what was validated (e.g. ``orders-2024-01-05``); a
     result replaces the earlier one of the same suite and batch. ``run_name``/``run_time`` are shown on the
-    page (default: the result's own run id, else ``run-<i>`` and now). ``context``: a GX context to register
-    the site on (default: a new ephemeral one). ``None`` when there is nothing to render.
+    index and the page (in Dagster: the run id and the run's start time; default: the result's own run id,
+    else the run time — now unless given — as ``YYYY-MM-DDTHH:MM:SSZ``). ``context``: a GX context to
+    register the site on (default: a new ephemeral one). ``None`` when there is nothing to render.
     """
     found = _suite_results(validation_results)
     if not found:
@@ -74,16 +119,116 @@ def publish(validation_results: Any, folder: str | os.PathLike[str], *, context:
         for i, result in enumerate(found):
             key = _key(result, i, batch, run_name, run_time)
             _drop_earlier(store, key)
-            store.set(key, _json_safe(result))
+            store.set(key, _json_safe(result, key))
             keys.append(key)
         context.build_data_docs(site_names=[site], resource_identifiers=keys)
         for sub in (RESULTS_FOLDER, "validations"):
             _prune_empty_folders(folder / sub)
         pages = [_url_path(context.get_docs_sites_urls(resource_identifier=k, site_name=site)) for k in keys]
-    index = folder / "index.html"
-    if not index.exists():
-        return None
-    return DataDocs(index, [p for p in pages if p is not None])
+        pages = [p for p in pages if p is not None]
+        suites = _write_suite_pages(folder, found)
+        index = folder / "index.html"
+        if not index.exists():
+            return None
+        make_offline(folder, [index, *pages, *suites])
+    return DataDocs(index, pages)
+
+
+def make_offline(folder: str | os.PathLike[str], pages: Iterable[str | os.PathLike[str]]) -> None:
+    """Copy the shipped static files into the site at ``folder`` and rewrite ``pages`` (HTML files of that
+    site) to load them by relative paths; also write the status text beside the index's icons and drop
+    GX's newsletter footer. Pages already rewritten are left as they are; the first time, every page of the
+    site is (a site built before the files were shipped)."""
+    folder = Path(folder)
+    if _copy_static(folder):
+        pages = [*pages, *folder.glob("*.html"), *(folder / "validations").rglob("*.html")]
+    static = folder / "static"
+    css = static / "styles" / "data_docs_default_styles.css"  # GX copies it again at every build
+    if css.exists():
+        text = css.read_text(encoding="utf-8")
+        fixed = text.replace(f"{_GX_ASSETS}full_logo_dark.png", "../images/logo-long.png")
+        if fixed != text:
+            css.write_text(fixed, encoding="utf-8")
+    for page in pages:
+        page = Path(page)
+        html = page.read_text(encoding="utf-8")
+        fixed = _offline_html(html, Path(os.path.relpath(static, page.parent)).as_posix())
+        if fixed != html:
+            page.write_text(fixed, encoding="utf-8")
+
+
+def _offline_html(html: str, static: str) -> str:
+    """``html`` with its CDN references replaced by files under ``static`` (relative to the page)."""
+
+    def local(match: re.Match[str]) -> str:
+        url = match["url"]
+        if url in CDN_FILES:
+            return f'{match["attr"]}="{static}/vendor/{CDN_FILES[url]}"'
+        if url.startswith(_GX_ASSETS):  # GX's logo (with a cache-busting query)
+            name = url[len(_GX_ASSETS):].split("?")[0]
+            return f'{match["attr"]}="{static}/images/{"logo-long.png" if name == "full_logo_dark.png" else name}"'
+        return match.group(0)  # a link to a web page, not an asset
+
+    html = _REF.sub(local, html)
+    html = _STATIC_REF.sub(lambda m: f'{m["attr"]}="{static}/{m["rest"]}"', html)
+    html = html.replace(f"url('{_GX_ASSETS}full_logo_dark.png')", f"url('{static}/images/logo-long.png')")
+    html = _CDN_ATTRS.sub("", html)
+    html = _FOOTER.sub("", html)
+    return _STATUS.sub(lambda m: f"{m[1]} {'Passed' if m[2] == 'success' else 'Failed'}", html)
+
+
+def _copy_static(folder: Path) -> bool:
+    """The shipped files under ``folder/static/vendor/`` (copied when missing or of another size); whether
+    that folder is new."""
+    target = folder / VENDOR
+    new = not target.exists()
+    for source in STATIC_SOURCE.rglob("*"):
+        if source.is_dir() or source.name == "README.md" or "LICENSES" in source.parts:
+            continue
+        dest = target / source.relative_to(STATIC_SOURCE)
+        if not dest.exists() or dest.stat().st_size != source.stat().st_size:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, dest)
+    return new
+
+
+def suite_page(folder: str | os.PathLike[str], suite_name: str) -> Path:
+    """Where the page of a suite's expectations is (the path GX's suite links point at)."""
+    return Path(folder, "expectations", *suite_name.split(".")).with_suffix(".html")
+
+
+def _write_suite_pages(folder: Path, results: list[Any]) -> list[Path]:
+    """A page per suite listing the expectations it ran (those of the result just published), so that the
+    suite links of the index and of the result pages open a page. A page whose expectations are unchanged
+    is kept (rendering one costs about as much as a result page: charts of distribution expectations)."""
+    import json
+
+    written = []
+    for i, result in enumerate(results):
+        name = result.suite_name or f"suite-{i}"
+        configs = [r.expectation_config for r in result.results if r.expectation_config is not None]
+        digest = hashlib.sha256(json.dumps([_builtin(c.to_json_dict()) for c in configs], sort_keys=True,
+                                           default=str).encode()).hexdigest()
+        mark = f"<!-- mock_pipelines suite digest {digest} -->"
+        path = suite_page(folder, name)
+        written.append(path)
+        if path.exists() and mark in path.read_text(encoding="utf-8"):
+            continue
+        html = f"{_render_suite(name, configs)}\n{mark}\n"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(html, encoding="utf-8")
+        os.replace(tmp, path)
+    return written
+
+
+def _render_suite(name: str, configs: list[Any]) -> str:
+    from great_expectations.core.expectation_suite import ExpectationSuite
+    from great_expectations.render.renderer import ExpectationSuitePageRenderer
+    from great_expectations.render.view import DefaultJinjaPageView
+
+    suite = ExpectationSuite(name=name, expectations=configs)
+    return DefaultJinjaPageView().render(ExpectationSuitePageRenderer().render(suite))
 
 
 @contextlib.contextmanager
@@ -197,8 +342,9 @@ def _key(result: Any, i: int, batch: str | None, run_name: str | None, run_time:
     run_id = meta.get("run_id")
     if isinstance(run_id, Mapping):
         run_id = RunIdentifier(**run_id)
-    if run_name is not None or not isinstance(run_id, RunIdentifier):
-        run_id = RunIdentifier(run_name=run_name or f"run-{i}", run_time=run_time or dt.datetime.now(dt.UTC))
+    if run_name is not None or not isinstance(run_id, RunIdentifier) or not run_id.run_name:
+        when = run_time or dt.datetime.now(dt.UTC)
+        run_id = RunIdentifier(run_name=run_name or f"{when.astimezone(dt.UTC):%Y-%m-%dT%H:%M:%SZ}", run_time=when)
     if batch is None:
         active = meta.get("active_batch_definition") or {}
         batch = "-".join(str(active.get(k)) for k in ("datasource_name", "data_asset_name") if active.get(k)) \
@@ -248,8 +394,16 @@ def _builtin(value: Any) -> Any:
     return value
 
 
-def _json_safe(result: Any) -> Any:
+def _json_safe(result: Any, key: Any) -> Any:
+    """A copy of ``result`` that GX's JSON store can write, carrying the run it is published under (the
+    pages show the run name and time of the result's ``meta.run_id``) and its table as data asset."""
     result = copy.deepcopy(result)
+    result.meta = dict(result.meta or {})
+    result.meta["run_id"] = key.run_id
+    active = result.meta.get("active_batch_definition")
+    spec = result.meta.get("batch_spec")
+    if isinstance(active, Mapping) and active.get("data_asset_name") and (spec is None or isinstance(spec, Mapping)):
+        result.meta["batch_spec"] = {**(spec or {}), "data_asset_name": active["data_asset_name"]}
     result.success = bool(result.success)
     for evr in result.results:
         evr.success = bool(evr.success)

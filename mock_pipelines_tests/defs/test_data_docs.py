@@ -1,16 +1,19 @@
-"""GX Data Docs of every check step and of the quality report: written beside the report, linked from the
-check and materialisation metadata, one page per table (the latest run's), not one per run."""
+"""GX Data Docs of every check step and of the quality report: written beside the report, named in the
+check and materialisation metadata by path (text a person copies from the UI: a browser does not follow a
+``file://`` link from the http page of the UI), one page per table (the latest run's), not one per run."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 import dagster as dg
 
 from mock_pipelines.defs.code_location import build_definitions
 from mock_pipelines.defs.jobs import DATASET_JOB
 from mock_pipelines.defs.plan import ProfilePlan, plan_profile
+from mock_pipelines.defs.report_links import report_links
 from mock_pipelines.profiles.loading import load_profile
 from mock_pipelines_tests.defs.conftest import write_profile
 
@@ -20,9 +23,11 @@ def _planned(tmp_path: Path) -> ProfilePlan:
     return plan_profile(load_profile(write_profile(tmp_path, datasets=["hr"], scale=0.2), root=tmp_path))
 
 
-def _path(url: str) -> Path:
-    assert url.startswith("file://"), url
-    return Path(unquote(urlparse(url).path))
+def _path(value: dg.MetadataValue) -> Path:
+    """A path metadata value: an absolute path, shown as copyable text (not a URL the UI cannot open)."""
+    assert isinstance(value, dg.PathMetadataValue), value
+    assert Path(value.value).is_absolute() and "://" not in value.value, value.value
+    return Path(value.value)
 
 
 def _pages(folder: Path, table: str) -> list[Path]:
@@ -39,11 +44,18 @@ def test_each_check_step_links_its_data_docs_page_and_a_rerun_replaces_it(tmp_pa
     evaluations = first.get_asset_check_evaluations()
     employees = [e for e in evaluations if e.asset_key == dg.AssetKey(["hr", "employees"])]
     assert employees and all("data_docs" in e.metadata for e in employees)
-    index = _path(employees[0].metadata["data_docs"].value)
+    index = _path(employees[0].metadata["data_docs"])
     assert index == (folder / "index.html").resolve() and index.exists()
-    page = _path(employees[0].metadata["data_docs_page"].value)
+    page = _path(employees[0].metadata["data_docs_page"])
     assert page.exists() and first.run_id in str(page)
-    assert "employee_id" in page.read_text()  # the rules of that table
+    html = page.read_text()
+    assert "employee_id" in html  # the rules of that table
+    # the run name is the Dagster run id, the run time the run's start
+    record = instance.get_run_record_by_id(first.run_id)
+    assert record is not None and record.start_time
+    started = dt.datetime.fromtimestamp(record.start_time, dt.UTC)
+    assert re.search(rf"Run Name</div></td><td[^>]*><div[^>]*>{first.run_id}<", html)
+    assert re.search(rf"Run Time</div></td><td[^>]*><div[^>]*>{started:%Y-%m-%dT%H:%M:%S}", html)
     tables = {e.asset_key.path[-1] for e in evaluations}
     assert all(_pages(folder, t) for t in tables), "every checked table has a page"
     assert all(t in index.read_text() for t in tables), "the index lists every table"
@@ -63,7 +75,15 @@ def test_the_quality_report_links_the_data_docs_of_the_whole_dataset(tmp_path):
     materialisation = instance.get_latest_materialization_event(dg.AssetKey(["hr", "quality_report"]))
     assert materialisation is not None
     meta = materialisation.asset_materialization.metadata
-    index = _path(meta["data_docs"].value)
+    index = _path(meta["data_docs"])
     assert index == (tmp_path / "reports" / "tmp_profile" / "hr" / "data_docs" / "index.html").resolve() and index.exists()
-    assert Path(meta["report"].value).parent == tmp_path / "reports" / "tmp_profile" / "hr"
+    assert _path(meta["report"]).parent == tmp_path / "reports" / "tmp_profile" / "hr"
 
+
+
+def test_report_links_are_absolute_paths_and_leave_out_what_is_missing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    links = report_links(report="reports/x/quality_report.html", data_docs=None, data_docs_page=Path("p.html"))
+    assert set(links) == {"report", "data_docs_page"}
+    assert _path(links["report"]) == tmp_path / "reports" / "x" / "quality_report.html"
+    assert _path(links["data_docs_page"]) == tmp_path / "p.html"

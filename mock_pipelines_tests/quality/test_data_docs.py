@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from pathlib import Path
+
 import pyarrow as pa
 
 from mock_pipelines.quality import data_docs, gx_runner
@@ -31,6 +35,7 @@ def test_a_result_of_the_same_suite_and_batch_replaces_the_earlier_page(tmp_path
     index = again.index.read_text()
     assert "t-2024-01-01" in index and "t-2024-01-02" in index
     assert again.index_url.startswith("file://") and again.index_url.endswith("/docs/index.html")
+    assert "__none__" not in index and "__none__" not in again.pages[0].read_text()
 
 
 def test_the_runner_context_can_be_reused_for_several_sites(tmp_path):
@@ -64,3 +69,113 @@ def test_rules_evaluated_with_pyarrow_are_on_the_page_too(tmp_path):
     assert built is not None
     page = " ".join(p.read_text() for p in built.pages)
     assert "order_id" in page and "kl" in page.lower() and "unique" in page.lower()
+
+
+# What a browser fetches by itself (a script, a stylesheet, an icon, an image, a font), and every reference.
+_ASSET = re.compile(r'<(?:script|img)\b[^>]*\ssrc="([^"]*)"|<link\b[^>]*\shref="([^"]*)"')
+_REFERENCE = re.compile(r'(?:href|src)="([^"]*)"|"_table_row_link_path": "([^"]*)"|\'_table_row_link_path\': \'([^\']*)\'')
+_CSS_URL = re.compile(r"url\(['\"]?([^'\")]*)['\"]?\)")
+
+
+def _site_with_a_chart(tmp_path: Path) -> tuple[Path, data_docs.DataDocs]:
+    """A site with a passing and a failing table; the failing one's page has KL-divergence charts (Vega)."""
+    from mock_pipelines.quality.rules import derive_rules
+    from mock_pipelines_tests.quality.support import generated, spec_of
+
+    _, tables = generated("shop")
+    orders = tables["orders"]
+    rules = derive_rules(spec_of("shop"), "orders", orders.num_rows)
+    broken = orders.set_column(0, "order_id", pa.array([1] * orders.num_rows))
+    folder = tmp_path / "docs"
+    data_docs.publish(_results([1, 2], table="t"), folder, batch="t", run_name="run-a")
+    run = gx_runner.validate_table(broken, rules, engine="arrow", table="orders")
+    built = data_docs.publish(data_docs.suite_results(run), folder, batch="orders", run_name="run-b")
+    assert built is not None
+    return folder, built
+
+
+def _local(page: Path, ref: str) -> Path | None:
+    """The file a relative reference of ``page`` names (``None`` for an anchor, a web page, data: or js)."""
+    if not ref or ref.startswith(("#", "data:", "javascript:", "mailto:", "http://", "https://")):
+        return None
+    return (page.parent / ref.split("#")[0].split("?")[0]).resolve()
+
+
+def test_the_site_loads_nothing_from_the_network_and_every_asset_is_shipped(tmp_path):
+    folder, _ = _site_with_a_chart(tmp_path)
+    pages = sorted(folder.rglob("*.html"))
+    assert len(pages) >= 5  # index, two result pages, two suite pages
+    for page in pages:
+        html = page.read_text()
+        assets = [a or b for a, b in _ASSET.findall(html)]
+        assert assets, page
+        remote = [a for a in assets if re.match(r"(?:https?:)?//", a)]
+        assert not remote, f"{page.relative_to(folder)} loads {remote}"
+        assert not re.findall(r"url\(['\"]?(?:https?:)?//", html), page  # inline styles
+        for asset in assets:
+            target = _local(page, asset)
+            assert target is not None and target.is_file(), f"{page.relative_to(folder)}: {asset}"
+    stylesheets = sorted((folder / "static").rglob("*.css"))
+    assert any("fontawesome" in s.name for s in stylesheets)
+    for sheet in stylesheets:
+        for url in _CSS_URL.findall(sheet.read_text()):
+            assert not re.match(r"(?:https?:)?//", url), f"{sheet.name} loads {url}"
+            target = _local(sheet, url)
+            assert target is None or target.is_file(), f"{sheet.name}: {url}"
+    vendor = folder / "static" / "vendor"
+    assert (vendor / "js" / "vega.min.js").is_file() and any((vendor / "webfonts").glob("fa-solid-900.woff2"))
+
+
+def test_every_link_of_the_index_and_the_pages_opens_a_page(tmp_path):
+    folder, built = _site_with_a_chart(tmp_path)
+    seen = set()
+    for page in sorted(folder.rglob("*.html")):
+        for groups in _REFERENCE.findall(page.read_text()):
+            target = _local(page, next(g for g in groups if g) if any(groups) else "")
+            if target is not None:
+                assert target.exists(), f"{page.relative_to(folder)} links {groups}"
+                seen.add(target)
+    # the suite links (index and result pages) and the index's rows (to each result page) included
+    suite_pages = {p.resolve() for p in (folder / "expectations").rglob("*.html")}
+    assert len(suite_pages) >= 2 and suite_pages <= seen and set(built.pages) <= seen
+    suites = " ".join(p.read_text() for p in suite_pages)
+    assert "order_id" in suites and "kl" in suites.lower()  # the suite pages list their expectations
+    assert "greatexpectations.io/newsletter" not in built.index.read_text()
+
+
+def test_the_index_says_which_results_passed_and_which_failed(tmp_path):
+    folder = tmp_path / "docs"
+    data_docs.publish(_results([1, 2], table="good"), folder, batch="good")
+    built = data_docs.publish(_results([1, None], table="bad"), folder, batch="bad")
+    assert built is not None
+    index = built.index.read_text()
+    assert re.search(r'ge-success-icon"\s*></i> Passed', index) and re.search(r'ge-failed-icon"\s*></i> Failed', index)
+    data_docs.make_offline(folder, [built.index, *built.pages])  # rewriting again changes nothing
+    assert built.index.read_text() == index and "Failed Failed" not in index
+
+
+def test_pages_show_the_run_name_and_time_they_were_published_under(tmp_path):
+    folder = tmp_path / "docs"
+    when = dt.datetime(2024, 3, 1, 12, 30, 5, tzinfo=dt.UTC)
+    built = data_docs.publish(_results([1]), folder, batch="t", run_name="0f3c9e2a-run", run_time=when)
+    assert built is not None
+    page, index = built.pages[0].read_text(), built.index.read_text()
+    assert "__none__" not in page and "__none__" not in index
+    assert re.search(r"Run Name</div></td><td[^>]*><div[^>]*>0f3c9e2a-run<", page)
+    assert re.search(r"Run Time</div></td><td[^>]*><div[^>]*>2024-03-01T12:30:05", page)
+    assert "'run_name': '0f3c9e2a-run'" in index and "2024-03-01 12:30:05" in index
+    # without a run name (outside Dagster) the run is named by its time
+    other = data_docs.publish(_results([1], table="u"), folder, batch="u", run_time=when)
+    assert other is not None
+    assert re.search(r"Run Name</div></td><td[^>]*><div[^>]*>2024-03-01T12:30:05Z<", other.pages[0].read_text())
+
+
+def test_a_suite_page_follows_the_expectations_of_its_latest_result(tmp_path):
+    folder = tmp_path / "docs"
+    data_docs.publish(_results([1, 2]), folder, batch="t")
+    page = data_docs.suite_page(folder, "t")
+    assert page.is_file() and "1 total Expectations across 1 columns" in page.read_text()
+    table = pa.table({"a": [1, 2], "b": [3, None]})
+    run = gx_runner.validate_table(table, [_rule("a"), _rule("b")], engine="gx", table="t")
+    data_docs.publish(run.gx_results, folder, batch="t")
+    assert "2 total Expectations across 2 columns" in page.read_text()

@@ -26,7 +26,7 @@ def _partition_window(keys: Iterable[str]) -> tuple[dt.datetime, dt.datetime] | 
 def run_checks(spec: DatasetSpec, tables: Mapping[str, TableData], *, seed: int | None = None,
                scale: float | None = None, locale: str | None = None,
                severity: Mapping[str, str] | None = None, data_docs: str | os.PathLike[str] | None = None,
-               run_name: str | None = None) -> list[Any] | None:
+               run_name: str | None = None, run_time: dt.datetime | None = None) -> list[Any] | None:
     """Run the schema-derived quality checks (:mod:`mock_pipelines.quality.rules`, evaluated by
     :mod:`~mock_pipelines.quality.gx_runner`; foreign keys, children per parent and parent-relative times
     by :mod:`~mock_pipelines.quality.cross_table`) on the tables as loaded by :func:`load_tables`. Returns the ``RuleResult`` list, or ``None`` when the
@@ -39,7 +39,7 @@ def run_checks(spec: DatasetSpec, tables: Mapping[str, TableData], *, seed: int 
 
     ``data_docs``: a folder where the Great Expectations results are also published as GX Data Docs (one
     page per table — ``<table>-all`` for partitioned data — replacing the earlier one; see
-    :mod:`~mock_pipelines.quality.data_docs`), under ``run_name``.
+    :mod:`~mock_pipelines.quality.data_docs`), under ``run_name`` and ``run_time``.
     """
     try:
         from mock_pipelines.core.engine import DatasetPlan, PlanOptions
@@ -77,7 +77,7 @@ def run_checks(spec: DatasetSpec, tables: Mapping[str, TableData], *, seed: int 
 
             batch = name if parts is None else f"{name}-all"  # a stable name: replaced, not added, next time
             build_gx_data_docs(suite_results(validation), data_docs, context=gx_runner.gx_context(), batch=batch,
-                               run_name=run_name)
+                               run_name=run_name, run_time=run_time)
         if cross_table is not None:
             cross = cross_table.derive_cross_rules(spec, name, partitioned=parts is not None, severity=severity)
             parents = {p: split[p][0] for p in tspec.parents() if p in split}
@@ -86,7 +86,8 @@ def run_checks(spec: DatasetSpec, tables: Mapping[str, TableData], *, seed: int 
 
 
 def build_gx_data_docs(validation_results: Any, folder: str | os.PathLike[str], *, context: Any | None = None,
-                       batch: str | None = None, run_name: str | None = None) -> Path | None:
+                       batch: str | None = None, run_name: str | None = None,
+                       run_time: dt.datetime | None = None) -> Path | None:
     """Render Great Expectations validation results as GX Data Docs under ``folder``; the index.html path.
 
     Accepts ``ExpectationSuiteValidationResult`` objects, ``CheckpointResult`` objects (their run results)
@@ -95,5 +96,6 @@ def build_gx_data_docs(validation_results: Any, folder: str | os.PathLike[str], 
     """
     from mock_pipelines.quality import data_docs
 
-    built = data_docs.publish(validation_results, folder, context=context, batch=batch, run_name=run_name)
+    built = data_docs.publish(validation_results, folder, context=context, batch=batch, run_name=run_name,
+                              run_time=run_time)
     return built.index if built is not None else None
