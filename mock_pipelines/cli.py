@@ -5,6 +5,7 @@ Exit codes: 0 success · 1 bad input (schema, parameters) · 2 usage error · 3 
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 import uuid
@@ -630,9 +631,14 @@ def report(
     data: Annotated[Path, typer.Option("--data", "-d", metavar="DIR", help="Folder holding DATASET/TABLE/ "
                                        "(what 'generate --out' or a files destination wrote).")],
     out_file: Annotated[Path | None, typer.Option("--out", "-o", metavar="FILE.html", help="HTML file to write "
-                                                  "(default: DIR/DATASET/_report.html).")] = None,
+                                                  "(default: DIR/DATASET/_report.html, or "
+                                                  "_report.PROFILE.html with --profile).")] = None,
     checks: Annotated[bool, typer.Option("--checks/--no-checks", help="Run the data-quality checks derived "
                                          "from the schema.")] = True,
+    profile: Annotated[str | None, typer.Option("--profile", "-p", metavar="NAME", help="The profile whose "
+                                                "run wrote the data: named on the page and in the default "
+                                                "file name, so two profiles' reports never overwrite each "
+                                                "other.")] = None,
 ) -> None:
     """Write a self-contained HTML data-quality report: profile, distributions, check outcomes.
 
@@ -659,7 +665,10 @@ def report(
 
         results = run_checks(spec, tables, seed=known("seed", int), scale=known("scale", int | float),
                              locale=known("locale", str))
-    target = out_file or data / spec.name / "_report.html"
+    if profile:
+        provenance["profile"] = profile
+    suffix = f".{re.sub(r'[^A-Za-z0-9_-]', '-', profile)}" if profile else ""
+    target = out_file or data / spec.name / f"_report{suffix}.html"
     write_report(target, render_report(spec, tables, results or [], provenance))
     rows = sum(t.num_rows if hasattr(t, "num_rows") else sum(p.num_rows for p in t.values())
                for t in tables.values())
