@@ -227,3 +227,14 @@ def test_cli_report_names_the_profile_given(tmp_path):
     assert result.exit_code == 0, result.output
     target = data / "rounded" / "_report.ci.html"
     assert str(target) in result.output and "profile ci" in target.read_text()
+
+
+def test_a_grid_coarser_than_one_is_recognised():
+    import numpy as np
+
+    from mock_pipelines.quality.report.charts import grid_step
+
+    salaries = np.array([38000.0, 41200.0, 250000.0, 85000.0])
+    assert grid_step(salaries, 38000.0, 250000.0) == 100  # round: -2
+    assert grid_step(np.array([0.001, 0.029, 0.03]), 0.001, 0.03) == 0.001
+    assert grid_step(np.array([0.1234567891, 0.5]), 0.12, 0.5) is None  # continuous values: no grid

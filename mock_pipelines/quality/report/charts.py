@@ -147,18 +147,18 @@ def _integral_small_range(values: np.ndarray) -> bool:
     return bool(len(values) and np.all(values == np.round(values)) and values.max() - values.min() <= 40)
 
 
-GRID_DIGITS = 6  # a grid of 10^-6 or coarser is recognised (round: up to 6, decimals up to scale 6)
+GRID_DIGITS = 6  # grids from 10^6 (round: -6) to 10^-6 (round: 6, decimals up to scale 6) are recognised
 
 
 def grid_step(values: np.ndarray, lo: float, hi: float) -> float | None:
-    """The coarsest step 10^-k (k = 0 … 6) every value is a multiple of — the grid rounding put them on —
-    or ``None`` for values off any such grid (or a grid too fine to matter, over 10^6 points)."""
+    """The coarsest step 10^-k (k = -6 … 6) every value is a multiple of — the grid rounding put them on
+    (``round: -2`` gives hundreds) — or ``None`` for values off any such grid (or one of over 10^6 points)."""
     if not len(values) or not (np.isfinite(lo) and np.isfinite(hi)):
         return None
-    for k in range(GRID_DIGITS + 1):
-        scaled = values * 10.0 ** k
-        if np.all(np.abs(scaled - np.round(scaled)) <= 1e-6 * np.maximum(1.0, np.abs(scaled))):
-            step = 10.0 ** -k
+    for k in range(-GRID_DIGITS, GRID_DIGITS + 1):
+        step = 10.0 ** -k
+        residual = np.abs(values - np.round(values / step) * step)  # in the values' own units
+        if np.all(residual <= 1e-9 * np.maximum(1.0, np.abs(values))):
             return step if (hi - lo) / step <= 1e6 else None
     return None
 
