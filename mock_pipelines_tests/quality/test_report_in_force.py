@@ -218,15 +218,36 @@ def test_two_profiles_of_a_dataset_get_two_report_pages(tmp_path):
     assert len(roots) == 2
 
 
-def test_cli_report_names_the_profile_given(tmp_path):
-    path = tmp_path / "schema.yaml"
-    path.write_text(ROUNDED.replace("rows: 60000", "rows: 500"))
+def test_cli_report_compares_with_the_profile_given_and_names_it(tmp_path, monkeypatch):
+    """`report --profile NAME`: the profile's scale and row overrides are the declared figures, the page
+    names it, and its file is its own (no other profile's report is overwritten)."""
+    monkeypatch.setenv("MOCK_PIPELINES_HOME", str(tmp_path))
+    (tmp_path / "schemas").mkdir()
+    schema = tmp_path / "schemas" / "growing.yaml"
+    schema.write_text(GROWING)
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles" / "half.yaml").write_text(
+        "profile: half\ndatasets: [growing]\nseed: 5\nscale: 0.5\nrows: {growing.customers: 70}\n"
+        "destinations:\n  - kind: files\n    path: data\nsensors: {schema_changes: false, request_inbox: null}\n")
     data = tmp_path / "data"
-    assert runner.invoke(app, ["generate", str(path), "--out", str(data)]).exit_code == 0
-    result = runner.invoke(app, ["report", str(path), "--data", str(data), "--no-checks", "--profile", "ci"])
+    done = runner.invoke(app, ["generate", str(schema), "--out", str(data), "--rows-scale", "0.5"])
+    assert done.exit_code == 0, done.output
+    plain = runner.invoke(app, ["report", str(schema), "--data", str(data), "--no-checks"])
+    assert plain.exit_code == 0, plain.output
+    # without the profile: scale 0.5 from the manifests, the schema's 1,000 customers → 500
+    assert "row count" not in _attention((data / "growing" / "_report.html").read_text())
+    result = runner.invoke(app, ["report", str(schema), "--data", str(data), "--no-checks", "--profile", "half"])
     assert result.exit_code == 0, result.output
-    target = data / "rounded" / "_report.ci.html"
-    assert str(target) in result.output and "profile ci" in target.read_text()
+    target = data / "growing" / "_report.half.html"
+    assert str(target) in result.output.replace("\n", "")
+    html = target.read_text()
+    assert "profile half</span></h1>" in html
+    assert "declared 1,000 × scale 0.5" in html  # products: the profile's scale
+    # customers: the profile overrides them to 70 rows, the data holds 500 — off, and listed
+    assert re.search(r">customers</a></td><td class=num><span class=\"off\">500</span>"
+                     r"<span class=\"sub off\">declared 70 \(profile override\)", html)
+    assert "row count" in _attention(html)
+    assert (data / "growing" / "_report.html").exists()  # the page without a profile is still there
 
 
 def test_a_grid_coarser_than_one_is_recognised():
@@ -238,3 +259,12 @@ def test_a_grid_coarser_than_one_is_recognised():
     assert grid_step(salaries, 38000.0, 250000.0) == 100  # round: -2
     assert grid_step(np.array([0.001, 0.029, 0.03]), 0.001, 0.03) == 0.001
     assert grid_step(np.array([0.1234567891, 0.5]), 0.12, 0.5) is None  # continuous values: no grid
+
+
+def test_cli_report_with_an_unknown_profile_fails_clearly(tmp_path):
+    path = tmp_path / "schema.yaml"
+    path.write_text(ROUNDED)
+    result = runner.invoke(app, ["report", str(path), "--data", str(tmp_path), "--profile", "cii"])
+    assert result.exit_code == 1
+    assert "unknown profile 'cii'" in result.output and "did you mean 'ci'?" in result.output
+    assert "Traceback" not in result.output
