@@ -24,10 +24,10 @@ from mock_pipelines.quality.report.in_force import (
 from mock_pipelines.quality.report.profile import TOP_K, profile_table
 from mock_pipelines.quality.report.table_data import TableData, split_partitions
 from mock_pipelines.spec.model import DatasetSpec, TableSpec
+from mock_pipelines.spec.types import LogicalType
 
 if TYPE_CHECKING:
     from mock_pipelines.core.engine import DatasetPlan
-from mock_pipelines.spec.types import LogicalType
 
 # Inlined into every report; a file of its own so it is edited as CSS.
 CSS = resources.files(__package__).joinpath("report.css").read_text(encoding="utf-8")
