@@ -5,6 +5,7 @@ Exit codes: 0 success · 1 bad input (schema, parameters) · 2 usage error · 3 
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 import uuid
@@ -624,15 +625,39 @@ def _size(n: int) -> str:
     return str(n)
 
 
+def _report_plan(profile: str, spec: Any) -> tuple[str, Any]:
+    """The name of ``profile`` and the plan of ``spec`` in it (its seed, scale, locale and row overrides): the
+    figures the report compares the data with."""
+    from mock_pipelines.core.engine import DatasetPlan, PlanOptions
+    from mock_pipelines.profiles.env import MissingEnvVar
+    from mock_pipelines.profiles.loading import load_profile
+
+    try:
+        prof = load_profile(profile)
+        return prof.profile, DatasetPlan(spec, PlanOptions(seed=prof.seed, scale=prof.scale, locale=prof.locale,
+                                                           rows=prof.row_overrides(spec.name) or None))
+    except SchemaError as exc:
+        _report_schema_error(exc)
+    except (MissingEnvVar, FileNotFoundError, ValueError) as exc:
+        _fail(str(exc))
+    raise AssertionError("unreachable")  # both handlers exit
+
+
 @app.command(cls=_Command)
 def report(
     file: Annotated[Path, typer.Argument(help="Schema file of the dataset.", metavar="FILE")],
     data: Annotated[Path, typer.Option("--data", "-d", metavar="DIR", help="Folder holding DATASET/TABLE/ "
                                        "(what 'generate --out' or a files destination wrote).")],
     out_file: Annotated[Path | None, typer.Option("--out", "-o", metavar="FILE.html", help="HTML file to write "
-                                                  "(default: DIR/DATASET/_report.html).")] = None,
+                                                  "(default: DIR/DATASET/_report.html, or "
+                                                  "_report.PROFILE.html with --profile).")] = None,
     checks: Annotated[bool, typer.Option("--checks/--no-checks", help="Run the data-quality checks derived "
                                          "from the schema.")] = True,
+    profile: Annotated[str | None, typer.Option("--profile", "-p", metavar="NAME", help="The profile (name or "
+                                                "path) whose run wrote the data: its scale and row overrides "
+                                                "are the declared figures; named on the page and in the "
+                                                "default file name, so two profiles' reports never overwrite "
+                                                "each other.")] = None,
 ) -> None:
     """Write a self-contained HTML data-quality report: profile, distributions, check outcomes.
 
@@ -642,6 +667,7 @@ def report(
     from mock_pipelines.quality.report.check_results import summarize_results
 
     (spec,) = _load([file])
+    name, plan = _report_plan(profile, spec) if profile else (None, None)
     if not (data / spec.name).is_dir():
         _fail(f"no folder {data / spec.name}: generate the dataset first "
               f"(mock-pipelines generate {file} --out {data})")
@@ -659,8 +685,11 @@ def report(
 
         results = run_checks(spec, tables, seed=known("seed", int), scale=known("scale", int | float),
                              locale=known("locale", str))
-    target = out_file or data / spec.name / "_report.html"
-    write_report(target, render_report(spec, tables, results or [], provenance))
+    if name:
+        provenance["profile"] = name
+    suffix = f".{re.sub(r'[^A-Za-z0-9_-]', '-', name)}" if name else ""
+    target = out_file or data / spec.name / f"_report{suffix}.html"
+    write_report(target, render_report(spec, tables, results or [], provenance, plan=plan))
     rows = sum(t.num_rows if hasattr(t, "num_rows") else sum(p.num_rows for p in t.values())
                for t in tables.values())
     counts = summarize_results(results)

@@ -28,24 +28,27 @@ def build_report(plan: ProfilePlan) -> dg.Definitions:
             return dg.Definitions()
         return dg.Definitions(assets=[
             build_report_asset(dataset, data_root="", reports_root=plan.reports_root, checks=profile.checks,
-                               destination=database) for dataset in plan.datasets.values()])
+                               destination=database, profile=profile.profile)
+            for dataset in plan.datasets.values()])
     location = first.location(profile.root)
     # credentials resolved when the report runs
     s3_store = files_store_factory(profile) if first.is_s3 else None
     return dg.Definitions(assets=[
         build_report_asset(dataset, data_root=location, reports_root=plan.reports_root, checks=profile.checks,
-                           destination=s3_store)
+                           destination=s3_store, profile=profile.profile)
         for dataset in plan.datasets.values()])
 
 
 def build_report_asset(plan: DatasetPlan, *, data_root: str, reports_root: str, checks: object,
-                       destination: Callable[[], TableStore] | None = None) -> dg.AssetsDefinition:
+                       destination: Callable[[], TableStore] | None = None,
+                       profile: str | None = None) -> dg.AssetsDefinition:
     """Reads every table of the dataset from the first destination, runs the schema-derived checks and
     writes a self-contained HTML report (and links the GX Data Docs) under ``reports_root/<dataset>/``.
 
     ``destination``: makes the store to read from when the data is not the local folder ``data_root`` (S3 or
     a database: called when the asset runs, so credentials are read from the environment then, never
-    stored in the definitions)."""
+    stored in the definitions). ``profile``: the profile's name, shown on the page (``reports_root`` is the
+    profile's own folder, so two profiles never write the same page)."""
     spec = plan.spec
 
     @dg.asset(key=table_asset_key(spec.name, REPORT_TABLE), group_name=spec.name, kinds={"html"},
@@ -62,8 +65,9 @@ def build_report_asset(plan: DatasetPlan, *, data_root: str, reports_root: str, 
 
         tables, provenance = load_tables(data_root, spec,
                                          destination=destination() if destination is not None else None)
-        provenance.update({"seed": plan.seed, "scale": plan.scale, "generator_version": GENERATOR_VERSION,
-                           "spec_hash": spec.spec_hash(), "run_id": context.run.run_id})
+        provenance.update({"profile": profile, "seed": plan.seed, "scale": plan.scale,
+                           "generator_version": GENERATOR_VERSION, "spec_hash": spec.spec_hash(),
+                           "run_id": context.run.run_id})
         # The check steps keep the Data Docs site up to date (one page per table or partition); the report
         # links it, and builds it from its own results only when no check step has (checks turned off).
         docs = Path(data_docs_folder(reports_root, spec.name))
@@ -73,7 +77,7 @@ def build_report_asset(plan: DatasetPlan, *, data_root: str, reports_root: str, 
                              data_docs=None if (docs / "index.html").exists() else docs,
                              run_name=run_name, run_time=run_time) or []
         target = Path(reports_root) / spec.name / "quality_report.html"
-        write_report(target, render_report(spec, tables, results, provenance))
+        write_report(target, render_report(spec, tables, results, provenance, plan=plan))
         counts = summarize_results(results)
         context.log.info(f"report written to {target}: {counts}")
         return dg.MaterializeResult(metadata={

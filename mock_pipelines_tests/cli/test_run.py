@@ -177,6 +177,9 @@ def test_each_profile_has_its_own_instance_and_reports_folder(project):
     assert project.local_reports_before_ci, "the local run wrote its report and Data Docs"
     assert (project.root / "reports" / "local" / "tiny" / "quality_report.html").is_file()
     assert (project.root / "reports" / "ci" / "tiny" / "quality_report.html").is_file()
+    for name in ("local", "ci"):  # each page says which profile's run it shows
+        page = (project.root / "reports" / name / "tiny" / "quality_report.html").read_text()
+        assert f'<span class="profile">profile {name}</span>' in page
     assert _files(project.root / "reports" / "local") == project.local_reports_before_ci  # ci touched none
     assert sorted(p.name for p in (project.root / "reports").iterdir()) == ["ci", "local"]
     homes = project.root / ".dagster_home"

@@ -13,6 +13,7 @@ no plotting library), so it can be attached to a CI run, mailed, or opened from 
 
 The modules, from data to page: :mod:`.loading` reads landed tables, :mod:`.checks` runs the schema-derived
 checks, :mod:`.profile` profiles columns, :mod:`.declared` turns generator facts into distributions,
+:mod:`.in_force` says what is in force for the run (row counts at its scale, ranges, parameters that apply),
 :mod:`.charts` compares the data with them and :mod:`.svg` draws the charts, :mod:`.html` renders the page
 (:mod:`.markdown` a short summary) and :mod:`.writer` writes it. Nothing here imports Dagster; Great
 Expectations is imported only when checks run.

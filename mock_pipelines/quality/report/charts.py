@@ -147,6 +147,22 @@ def _integral_small_range(values: np.ndarray) -> bool:
     return bool(len(values) and np.all(values == np.round(values)) and values.max() - values.min() <= 40)
 
 
+GRID_DIGITS = 6  # grids from 10^6 (round: -6) to 10^-6 (round: 6, decimals up to scale 6) are recognised
+
+
+def grid_step(values: np.ndarray, lo: float, hi: float) -> float | None:
+    """The coarsest step 10^-k (k = -6 … 6) every value is a multiple of — the grid rounding put them on
+    (``round: -2`` gives hundreds) — or ``None`` for values off any such grid (or one of over 10^6 points)."""
+    if not len(values) or not (np.isfinite(lo) and np.isfinite(hi)):
+        return None
+    for k in range(-GRID_DIGITS, GRID_DIGITS + 1):
+        step = 10.0 ** -k
+        residual = np.abs(values - np.round(values / step) * step)  # in the values' own units
+        if np.all(residual <= 1e-9 * np.maximum(1.0, np.abs(values))):
+            return step if (hi - lo) / step <= 1e6 else None
+    return None
+
+
 def _histogram_chart(name: str, values: np.ndarray, decl: Declared, title: str) -> Chart:
     n = len(values)
     lo, hi = float(values.min()), float(values.max())
@@ -155,10 +171,13 @@ def _histogram_chart(name: str, values: np.ndarray, decl: Declared, title: str) 
         lo, hi = lo - 0.5, hi + 0.5
     # A long right tail (most rows in the first bins of a linear axis) is binned on a log axis instead.
     log_x = lo > 0 and float(np.mean(values < lo + 2 * (hi - lo) / 30)) > 0.6
-    integral = not log_x and bool(np.all(values == np.round(values)))
-    if integral:  # whole numbers: bins of a whole width, edges between integers (no aliasing)
-        width = max(1, math.ceil((hi - lo + 1) / bins))
-        edges = np.arange(lo - 0.5, hi + 0.5 + width, width)
+    step = None if log_x else grid_step(values, lo, hi)
+    integral = step is not None
+    if step is not None:  # values on a grid (whole numbers, round: 3, decimal(12,2)): bins of a whole number
+        # of grid steps, edges half-way between grid points, so no bin gets one point more than its neighbour
+        points = round((hi - lo) / step) + 1
+        per_bin = max(1, math.ceil(points / bins))
+        edges = lo - step / 2 + step * per_bin * np.arange(math.ceil(points / per_bin) + 1)
         bins = len(edges) - 1
     else:
         edges = np.geomspace(lo, hi, bins + 1) if log_x else np.linspace(lo, hi, bins + 1)
@@ -174,7 +193,7 @@ def _histogram_chart(name: str, values: np.ndarray, decl: Declared, title: str) 
         noise = _tv_noise(p, n)
     else:
         tvd, noise = 0.0, 0.0
-    if integral and decl.cdf is not None:  # the declared share of each whole-number bin, bin by bin
+    if integral and decl.cdf is not None:  # the declared share of each grid-aligned bin, bin by bin
         curve = ((edges[:-1] + edges[1:]) / 2, p)
     elif decl.pdf is not None:
         xs = np.geomspace(lo, hi, 160) if log_x else np.linspace(edges[0], edges[-1], 160)
@@ -286,7 +305,10 @@ def _children_chart(table: pa.Table, spec: TableSpec, parent_rows: int | None) -
     return Chart(title, svg_discrete(support.tolist(), got.tolist(), p.tolist(), per, title), cap, flag)
 
 
-def _partition_chart(spec: TableSpec | None, parts: Mapping[str, int]) -> Chart:
+def _partition_chart(spec: TableSpec | None, parts: Mapping[str, int], scale: float = 1.0) -> Chart:
+    """Rows per partition; daily partitions against the declared daily rate at the run's ``scale``, shaped by
+    the weekday weights. A day's rows are the rate integrated over the day, give or take one row (the
+    timeline is deterministic), so a partition further off than sampling could explain is flagged."""
     keys = sorted(parts)
     rows = [parts[k] for k in keys]
     expected = None
@@ -294,17 +316,26 @@ def _partition_chart(spec: TableSpec | None, parts: Mapping[str, int]) -> Chart:
     if ps is not None and ps.rows_per_day and keys and all(DAY_KEY.match(k) for k in keys):
         w = np.asarray(ps.weekday_weights or [1.0] * 7, dtype=np.float64)
         w = w / w.mean()
-        expected = [ps.rows_per_day * w[dt.date.fromisoformat(k).weekday()] for k in keys]
+        expected = [ps.rows_per_day * scale * w[dt.date.fromisoformat(k).weekday()] for k in keys]
     total = sum(rows)
     title = f"rows per partition ({len(keys):,} partitions)"
     cap = f"{total:,} rows · min {min(rows, default=0):,} · max {max(rows, default=0):,} per partition"
+    flag = False
     if expected is not None:
-        cap += f" · declared {ps.rows_per_day:g}/day"  # type: ignore[union-attr]
-    return Chart(title, svg_partitions(keys, rows, expected, title), cap)
+        rate = ps.rows_per_day  # type: ignore[union-attr]
+        cap += f" · declared {rate:g}/day" if scale == 1 else \
+            f" · declared {rate:g}/day × scale {scale:g} = {rate * scale:g}/day"
+        off = sum(abs(r - e) > 2 + 3 * math.sqrt(e) for r, e in zip(rows, expected, strict=True))
+        if off:
+            flag = True
+            cap += f" · {off:,} partition{'s' if off > 1 else ''} off the declared rate"
+    return Chart(title, svg_partitions(keys, rows, expected, title), cap, flag)
 
 
 def table_charts(name: str, table: pa.Table, spec: TableSpec | None, prof: dict[str, Any],
-                  partitions: dict[str, int] | None, parent_rows: Mapping[str, int]) -> list[Chart]:
+                  partitions: dict[str, int] | None, parent_rows: Mapping[str, int],
+                  scale: float = 1.0) -> list[Chart]:
+    """The charts of one table; ``scale``: the run's scale, which multiplies declared daily rates."""
     charts: list[Chart] = []
 
     def add(build: Any, *args: Any) -> bool:
@@ -319,7 +350,7 @@ def table_charts(name: str, table: pa.Table, spec: TableSpec | None, prof: dict[
         return chart is not None
 
     if partitions:
-        add(_partition_chart, spec, partitions)
+        add(_partition_chart, spec, partitions, scale)
     if spec is None or table.num_rows == 0:
         return charts
     by_time = partitions and spec.partitioned is not None and spec.partitioned.rows_per_day

@@ -8,16 +8,26 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mock_pipelines import GENERATOR_VERSION, __version__
 from mock_pipelines.quality.report.charts import SAMPLE_ROWS, Chart, table_charts
 from mock_pipelines.quality.report.check_results import group_results, result_dict, summarize_results
 from mock_pipelines.quality.report.formatting import esc, fmt_num, fmt_value, pct
+from mock_pipelines.quality.report.in_force import (
+    DeclaredRows,
+    declared_rows,
+    plan_in_force,
+    range_in_force,
+    shown_range,
+)
 from mock_pipelines.quality.report.profile import TOP_K, profile_table
 from mock_pipelines.quality.report.table_data import TableData, split_partitions
-from mock_pipelines.spec.model import DatasetSpec
+from mock_pipelines.spec.model import DatasetSpec, TableSpec
 from mock_pipelines.spec.types import LogicalType
+
+if TYPE_CHECKING:
+    from mock_pipelines.core.engine import DatasetPlan
 
 # Inlined into every report; a file of its own so it is edited as CSS.
 CSS = resources.files(__package__).joinpath("report.css").read_text(encoding="utf-8")
@@ -138,7 +148,81 @@ def _checks_block(rows: list[dict[str, Any]], show_table: bool = False) -> str:
     return out
 
 
-def _profile_rows(prof: dict[str, Any]) -> str:
+def _comparable(value: Any) -> Any:
+    """A value as a declared bound compares with it (a date as the datetime of its midnight)."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return dt.datetime(value.year, value.month, value.day)
+    return value
+
+
+def _outside(c: dict[str, Any], declared: tuple[Any, Any]) -> bool:
+    """Whether the observed min/max of a column lie outside the range in force."""
+    lo, hi = declared
+    try:
+        return bool((lo is not None and c["min"] is not None and _comparable(c["min"]) < lo)
+                    or (hi is not None and c["max"] is not None and _comparable(c["max"]) > hi))
+    except TypeError:  # a type the bounds do not compare with (read back as text): nothing to say
+        return False
+
+
+def _bound_text(value: Any) -> str:
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return value.date().isoformat()  # a date bound (or a timestamp bound at midnight)
+    return fmt_value(value, 30)
+
+
+def _range_text(declared: tuple[Any, Any]) -> str:
+    lo, hi = declared
+    if lo is None:
+        return f"≤ {_bound_text(hi)}"
+    if hi is None:
+        return f"≥ {_bound_text(lo)}"
+    return f"{_bound_text(lo)} – {_bound_text(hi)}"
+
+
+# A column's range in force: (what the checks allow, rounding slack included; what the schema writes).
+Ranges = Mapping[str, tuple[tuple[Any, Any], tuple[Any, Any]]]
+
+
+def _findings(name: str, prof: dict[str, Any], charts: list[Chart], ranges: Ranges,
+              rows: DeclaredRows | None, observed_rows: int) -> list[tuple[str, str, str, str]]:
+    """What the page marks as off for one table, as (table, what, observed, declared) rows of "Needs
+    attention": every flagged chart, null share, type, duplicate, range and row count."""
+    out: list[tuple[str, str, str, str]] = []
+    if rows is not None and rows.rows != observed_rows:
+        out.append((name, "row count", f"{observed_rows:,} rows",
+                    f"{rows.rows:,}" + (f" ({rows.how})" if rows.how else "")))
+    if prof["missing_columns"]:
+        out.append((name, "missing columns", ", ".join(prof["missing_columns"]), "declared in the schema"))
+    for c in prof["columns"]:
+        col = c["name"]
+        if c["declared_type"] and not _type_matches(c["declared_type"], c["type"]):
+            out.append((name, f"{col}: type", c["type"], c["declared_type"]))
+        if not c["null_ok"]:
+            out.append((name, f"{col}: nulls", f"{pct(c['null_share'])} ({c['nulls']:,} rows)",
+                        pct(c["declared_null_rate"]) if c["declared_null_rate"] else "none"))
+        if c["unique_ok"] is False:
+            dupes = prof["rows"] - c["nulls"] - (c["distinct"] or 0)
+            out.append((name, f"{col}: unique", f"{dupes:,} duplicates", "unique"))
+        declared = ranges.get(col)
+        if declared is not None and _outside(c, declared[0]):
+            out.append((name, f"{col}: range", f"{fmt_value(c['min'], 30)} – {fmt_value(c['max'], 30)}",
+                        _range_text(declared[1])))
+    for chart in charts:
+        if chart.flag:
+            out.append((name, chart.title, chart.caption, "see the chart"))
+    return out
+
+
+def _findings_table(findings: list[tuple[str, str, str, str]]) -> str:
+    body = "".join(f'<tr><td><a class=mono href="#{_anchor(t)}">{esc(t)}</a></td><td>'
+                   f'<span class="off">⚠ off</span> {esc(what)}</td><td class=cell>{esc(observed)}</td>'
+                   f"<td class=cell>{esc(declared)}</td></tr>" for t, what, observed, declared in findings)
+    return ('<div class="scroll"><table class="grid findings"><tr><th>table</th><th>what</th><th>observed</th>'
+            f"<th>declared</th></tr>{body}</table></div>")
+
+
+def _profile_rows(prof: dict[str, Any], ranges: Ranges | None = None) -> str:
     n = prof["rows"]
     out = []
     for c in prof["columns"]:
@@ -183,6 +267,10 @@ def _profile_rows(prof: dict[str, Any]) -> str:
                 rng += f'<span class="sub">length {c["length_min"]}–{c["length_max"]}</span>'
         else:
             rng = '<span class="note">—</span>'
+        declared = (ranges or {}).get(c["name"])
+        if declared is not None:  # the range in force (an `after:` moves it with the column it follows)
+            cls = "sub off" if _outside(c, declared[0]) else "sub"
+            rng += f'<span class="{cls}">declared {esc(_range_text(declared[1]))}</span>'
         stats = ""
         is_key = c["primary_key"] or c["kind"] == "ref" or str(c["source"]).startswith(("sequence", "child_index"))
         if c["mean"] is not None and not is_key:  # the mean of a key says nothing
@@ -241,8 +329,30 @@ def _provenance(spec: DatasetSpec, provenance: Mapping[str, Any] | None) -> tupl
     return items, hashes
 
 
+def _table_ranges(spec: DatasetSpec, tspec: TableSpec | None, locale: str,
+                  partitioned: bool) -> dict[str, tuple[tuple[Any, Any], tuple[Any, Any]]]:
+    """The range in force of every column of a table that has one: as checked, and as the schema writes it."""
+    if tspec is None:
+        return {}
+    out = {}
+    for col, cs in tspec.columns.items():
+        found = range_in_force(spec, tspec, cs, locale, partitioned=partitioned)
+        if found is not None:
+            out[col] = (found, shown_range(spec, tspec, cs, found))
+    return out
+
+
+def _rows_cell(observed: int, declared: DeclaredRows | None) -> str:
+    if declared is None:
+        return f"{observed:,}"
+    how = f" ({esc(declared.how)})" if declared.how else ""
+    if declared.rows == observed:
+        return f'{observed:,}<span class="sub">declared {esc(declared.how)}</span>' if how else f"{observed:,}"
+    return f'<span class="off">{observed:,}</span><span class="sub off">declared {declared.rows:,}{how}</span>'
+
+
 def render_report(spec: DatasetSpec, tables: Mapping[str, TableData], results: Iterable[Any] | None = (),
-                  provenance: Mapping[str, Any] | None = None) -> str:
+                  provenance: Mapping[str, Any] | None = None, *, plan: DatasetPlan | None = None) -> str:
     """The HTML report of a dataset.
 
     ``tables`` maps a table name to its ``pyarrow.Table``, or to ``{partition key: pyarrow.Table}`` for a
@@ -250,7 +360,11 @@ def render_report(spec: DatasetSpec, tables: Mapping[str, TableData], results: I
     blocking, severity, observed, expected, unexpected_count, examples, description, table``; missing fields
     are fine); none given means the report says checks were not run. ``provenance`` may hold ``seed``,
     ``spec_hash``, ``generator_version``, ``generated_at``, ``content_hashes`` ({table: hash}) and any other
-    scalar to show in the header.
+    scalar to show in the header (``profile`` and ``run_id`` say which profile and run the page is for).
+
+    ``plan``: the plan the data was generated with (a Dagster run passes its profile's: scale, row
+    overrides, partitions); without it one is rebuilt from the seed and scale in ``provenance``. Declared
+    row counts and daily rates are compared at that scale, and column ranges as they are in force.
     """
     res = [result_dict(r) for r in (results or ())]
     counts = summarize_results(res) if res else None
@@ -261,13 +375,30 @@ def render_report(spec: DatasetSpec, tables: Mapping[str, TableData], results: I
     split = {name: split_partitions(tables[name]) for name in names}
     parent_rows = {name: t.num_rows for name, (t, _) in split.items()}
     total_rows = sum(parent_rows.values())
+    in_force = plan_in_force(spec, provenance, plan)
+    scale = in_force.scale if in_force is not None else 1.0
+    locale = in_force.locale if in_force is not None else spec.locale
+    partitioned_run = any(parts is not None for _, parts in split.values()) or (
+        in_force is not None and in_force.partitions is not None)
+    profiles, charts_of, ranges_of, rows_of, findings = {}, {}, {}, {}, []
+    for name in names:
+        table, parts = split[name]
+        tspec = spec.tables.get(name)
+        profiles[name] = prof = profile_table(table, tspec, spec)
+        charts_of[name] = table_charts(name, table, tspec, prof, parts, parent_rows, scale=scale)
+        ranges_of[name] = _table_ranges(spec, tspec, locale, partitioned_run)
+        rows_of[name] = declared_rows(in_force, name, parts is not None)
+        findings += _findings(name, prof, charts_of[name], ranges_of[name], rows_of[name], table.num_rows)
+    profile_name = (provenance or {}).get("profile")
+    subject = f"{spec.name} · profile {profile_name}" if profile_name else spec.name
 
     h: list[str] = [
         "<!doctype html><html lang=en><head><meta charset=utf-8>",
         '<meta name=viewport content="width=device-width,initial-scale=1">',
-        f"<title>{esc(spec.name)} — data quality report</title><style>{CSS}</style></head><body><main>",
+        f"<title>{esc(subject)} — data quality report</title><style>{CSS}</style></head><body><main>",
         '<header class="card"><div class="eyebrow">mock-pipelines · data quality report</div>',
-        f"<h1>{esc(spec.name)}</h1>",
+        f"<h1>{esc(spec.name)}"
+        + (f' <span class="profile">profile {esc(profile_name)}</span>' if profile_name else "") + "</h1>",
     ]
     if spec.description:
         h.append(f'<p class="desc">{esc(spec.description)}</p>')
@@ -284,12 +415,18 @@ def render_report(spec: DatasetSpec, tables: Mapping[str, TableData], results: I
                                             for k, v in prov_items) + "</dl></header>")
 
     problems = [r for r in res if r["status"] in ("fail", "warn")]
-    if problems:
+    if problems or findings:
         problems.sort(key=lambda r: r["status"] != "fail")
-        h.append('<section class="card attention" id="attention"><h2>Needs attention</h2>'
-                 f'<p class="meta">{len(problems)} check{"s" if len(problems) > 1 else ""} did not pass; '
-                 "each is also listed with its table below.</p>" + _checks_table(problems, show_table=True)
-                 + "</section>")
+        h.append('<section class="card attention" id="attention"><h2>Needs attention</h2>')
+        if problems:
+            h.append(f'<p class="meta">{len(problems)} check{"s" if len(problems) > 1 else ""} did not pass; '
+                     "each is also listed with its table below.</p>" + _checks_table(problems, show_table=True))
+        if findings:
+            h.append(f'<p class="meta">{len(findings)} figure{"s" if len(findings) > 1 else ""} of the data '
+                     f'{"are" if len(findings) > 1 else "is"} off what the schema declares for this run'
+                     f"{f' (scale {scale:g})' if scale != 1 else ''}; each is also marked ⚠ off or in "
+                     "colour with its table below.</p>" + _findings_table(findings))
+        h.append("</section>")
     # overview
     h.append('<section class="card"><h2>Tables</h2><div class="scroll"><table class="grid">'
              "<tr><th>table</th><th class=num>rows</th><th class=num>columns</th><th class=num>partitions</th>"
@@ -303,7 +440,8 @@ def render_report(spec: DatasetSpec, tables: Mapping[str, TableData], results: I
             " ".join(f'<span class="pill p-{s}">{c[k]} {k}</span>' for s, k in
                      (("pass", "passed"), ("fail", "failed"), ("warn", "warned")) if c[k]))
         h.append(f'<tr><td><a href="#{_anchor(name)}" class=mono>{esc(name)}</a></td>'
-                 f"<td class=num>{table.num_rows:,}</td><td class=num>{table.num_columns}</td>"
+                 f"<td class=num>{_rows_cell(table.num_rows, rows_of[name])}</td>"
+                 f"<td class=num>{table.num_columns}</td>"
                  f"<td class=num>{len(parts) if parts is not None else '—'}</td><td>{chk}</td>"
                  f"<td class=mono>{_hash_cell(hashes.get(name))}</td>"
                  f'<td class=cell>{esc(tspec.description if tspec else "")}</td></tr>')
@@ -315,8 +453,7 @@ def render_report(spec: DatasetSpec, tables: Mapping[str, TableData], results: I
     for name in names:
         table, parts = split[name]
         tspec = spec.tables.get(name)
-        prof = profile_table(table, tspec)
-        charts = table_charts(name, table, tspec, prof, parts, parent_rows)
+        prof, charts = profiles[name], charts_of[name]
         h.append(f'<section class="card" id="{_anchor(name)}"><div class="tablehead"><div>'
                  f"<h2 class=mono>{esc(name)}</h2>")
         if tspec is not None and tspec.description:
@@ -346,7 +483,7 @@ def render_report(spec: DatasetSpec, tables: Mapping[str, TableData], results: I
                      + "</div>")
         h.append('<h3>Columns</h3><div class="scroll"><table class="grid profile"><tr><th>column</th>'
                  "<th>type</th><th class=num>nulls</th><th class=num>distinct</th><th>min / max</th>"
-                 "<th class=num>mean ± sd</th><th>top values</th></tr>" + _profile_rows(prof)
+                 "<th class=num>mean ± sd</th><th>top values</th></tr>" + _profile_rows(prof, ranges_of[name])
                  + "</table></div>")
         h.append("<h3>Checks</h3>")
         rows = grouped.get(name, [])

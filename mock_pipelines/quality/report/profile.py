@@ -12,7 +12,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mock_pipelines.spec.model import ColumnSpec, TableSpec
+from mock_pipelines.quality.report.in_force import params_in_force
+from mock_pipelines.spec.model import ColumnSpec, DatasetSpec, TableSpec
 
 TOP_K = 5
 
@@ -47,20 +48,23 @@ def _null_tolerance(p: float, n: int) -> float:
     return 4.0 * math.sqrt(max(p * (1 - p), 0.0) / max(n, 1)) + 1.0 / max(n, 1)
 
 
-def profile_table(table: pa.Table, spec: TableSpec | None = None) -> dict[str, Any]:
+def profile_table(table: pa.Table, spec: TableSpec | None = None, dataset: DatasetSpec | None = None) -> dict[str, Any]:
     """Profile every column of ``table`` (vectorised), compared with what ``spec`` declares.
 
     Returns ``{"rows", "columns": [...], "missing_columns", "extra_columns"}``; each column is a dict with
     ``name, type, declared_type, source, nulls, null_share, declared_null_rate, null_ok, distinct,
     unique_declared, unique_ok, min, max, mean, std, length_min, length_max, top, frequencies``
     (``top``: up to five ``{"value", "count", "share"}`` by count; ``frequencies``: every value with its
-    count when there are at most 200 distinct values, else ``None``).
+    count when there are at most 200 distinct values, else ``None``). ``dataset``: the spec ``spec`` belongs
+    to, which says which columns may hold nulls without a declared rate (the root of a tree of
+    self-references, a column computed from a nullable one).
     """
+    nullable = _nullable_columns(spec, dataset)
     n = table.num_rows
 
     def one(name: str) -> dict[str, Any]:
         cs = spec.columns.get(name) if spec is not None else None
-        return _profile_column(name, table.column(name), cs, spec, n)
+        return _profile_column(name, table.column(name), cs, spec, n, name in nullable)
 
     if n * table.num_columns > 2_000_000 and (os.cpu_count() or 1) > 1:  # Arrow and NumPy release the GIL
         with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
@@ -76,15 +80,32 @@ def profile_table(table: pa.Table, spec: TableSpec | None = None) -> dict[str, A
     }
 
 
+def _nullable_columns(spec: TableSpec | None, dataset: DatasetSpec | None) -> set[str]:
+    """Columns of ``spec`` that may hold nulls (:func:`core.column_facts.may_be_null`)."""
+    if spec is None or dataset is None:
+        return set()
+    from mock_pipelines.core.column_facts import may_be_null
+
+    out = set()
+    for name, cs in spec.columns.items():
+        try:
+            if may_be_null(dataset, spec, cs):
+                out.add(name)
+        except Exception:  # a column the facts cannot judge keeps the declared rate as its measure
+            continue
+    return out
+
+
 def _profile_column(name: str, raw: pa.ChunkedArray, cs: ColumnSpec | None, spec: TableSpec | None,
-                    n: int) -> dict[str, Any]:
+                    n: int, may_be_null: bool = False) -> dict[str, Any]:
     arr = plain(raw)
     t = arr.type
     nulls = arr.null_count
     p_decl = _declared_null_rate(cs, spec)
     share = nulls / n if n else 0.0
     if p_decl == 0.0:
-        null_ok = nulls == 0 or (cs is not None and cs.kind == "expr")  # expressions may yield nulls
+        # expressions may yield nulls; so may a column that reads a nullable one, or a tree's root reference
+        null_ok = nulls == 0 or (cs is not None and cs.kind == "expr") or may_be_null
     else:
         null_ok = abs(share - p_decl) <= _null_tolerance(p_decl, n)
     out: dict[str, Any] = {
@@ -182,5 +203,5 @@ def _source_label(cs: ColumnSpec | None, spec: TableSpec | None) -> str:
         return f"template {_short(cs.template, 50)}"
     if cs.sum_of is not None:
         return f"Σ {cs.sum_of[0]}.{cs.sum_of[1]} of its children"
-    params = ", ".join(f"{k}={_short(v, 40)}" for k, v in cs.params.items() if v is not None)
+    params = ", ".join(f"{k}={_short(v, 40)}" for k, v in params_in_force(cs).items())
     return f"{cs.generator}({params})" if params else str(cs.generator)
