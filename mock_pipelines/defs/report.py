@@ -67,7 +67,7 @@ def build_report_asset(plan: DatasetPlan, *, data_root: str, reports_root: str, 
         # links it, and builds it from its own results only when no check step has (checks turned off).
         docs = Path(data_docs_folder(reports_root, spec.name))
         results = run_checks(spec, tables, seed=plan.seed, scale=plan.scale, locale=plan.locale,
-                             severity=dict(getattr(checks, "overrides", {})),
+                             severity=checks,
                              data_docs=None if (docs / "index.html").exists() else docs,
                              run_name=context.run.run_id) or []
         target = Path(reports_root) / spec.name / "quality_report.html"
