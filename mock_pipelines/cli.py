@@ -109,7 +109,12 @@ def _plan(spec, seed: int | None, scale: float, locale: str | None):
 def validate(files: Annotated[list[Path], typer.Argument(help="Schema files to check.", metavar="FILE")]
              ) -> None:
     """Check schema files; print every problem with file:line:column."""
+    from mock_pipelines.quality.expectations import user_expectation_issues
+
     specs = _load(files)
+    problems = [issue for spec in specs for issue in user_expectation_issues(spec)]
+    if problems:
+        _report_schema_error(SchemaError(problems))
     for spec in specs:
         plan = _plan(spec, None, 1.0, None)
         counts = ", ".join(f"{t} {plan.table(t).rows_text()}" for t in plan.order())
@@ -369,6 +374,11 @@ def _load_definitions(profile: str | None, probe: bool = False, quiet: bool = Tr
         planned = plan_profile(prof)
         defs = build_definitions(planned)
         if probe:
+            from mock_pipelines.quality.expectations import user_expectation_issues
+
+            problems = [i for plan in planned.datasets.values() for i in user_expectation_issues(plan.spec)]
+            if problems:
+                raise SchemaError(problems)
             for plan in planned.datasets.values():
                 plan.probe()
         return prof, defs
@@ -506,6 +516,10 @@ def _failure_reason(error: Any) -> str:
     head, sep, rest = text.partition(": ")
     if sep and " " not in head and head.rsplit(".", 1)[-1] == error.cls_name:  # "module.Type: message"
         text = rest
+    if error.cls_name == "DagsterAssetCheckFailedError":  # "N blocking asset checks failed …: asset: a,b"
+        failed = text.partition("severity: ")[2] or text
+        return (f"check of severity error failed: {failed} (a failed error check fails the run; to only report "
+                "it, set it to warn under checks.overrides of the profile)")
     return text if error.cls_name == "Failure" else f"{error.cls_name}: {text}"
 
 

@@ -69,7 +69,8 @@ def override_problems(overrides: Mapping[str, str], names: Mapping[str, list[str
             if not any(fnmatch.fnmatchcase(n, key) for n in plain + qualified):
                 issues.append(Issue(locate(key), f"checks.overrides: the pattern {key!r} matches no check of "
                                     "the profile's datasets",
-                                    expected="a glob over check names, e.g. null_rate__* or orders.fk__*"))
+                                    expected="a glob matching at least one check name, e.g. "
+                                    + _glob_example(plain, names)))
             continue
         table, dot, name = key.rpartition(".")
         if dot and table in names:
@@ -124,6 +125,13 @@ def _locator(file: Path | None) -> Any:
             return Location(str(file))
 
     return where
+
+
+def _glob_example(plain: list[str], names: Mapping[str, list[str]]) -> str:
+    prefixes = list(dict.fromkeys(n.split("__")[0] for n in plain if "__" in n))
+    table = next(iter(names), None)
+    shown = [f"{p}__*" for p in prefixes[:2]] + ([f"{table}.*"] if table else [])
+    return " or ".join(shown) or "*"
 
 
 def _listed(values: list[str], limit: int = 8) -> str:
