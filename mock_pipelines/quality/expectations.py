@@ -145,4 +145,4 @@ def user_expectation_issues(spec: DatasetSpec) -> list[Issue]:
     for table in spec.tables.values():
         for exp in list(table.expectations) + [e for c in table.columns.values() for e in c.expectations]:
             issues.extend(expectation_issues(exp, table.name))
-    return issues
+    return sorted(issues, key=lambda i: (i.location.file, i.location.line or 0, i.location.column or 0))

@@ -81,9 +81,12 @@ def override_problems(overrides: Mapping[str, str], names: Mapping[str, list[str
                                     suggestion=f"{table}.{near}" if near else None))
             continue
         if dot:
+            near_table = suggest(table, list(names))
+            close = None if near_table is None else name if name in names[near_table] else suggest(
+                name, names[near_table])
+            hint = f"{near_table}.{close}" if close else f"the table may be {near_table!r}" if near_table else None
             issues.append(Issue(locate(key), f"checks.overrides: no table {table!r} in the profile's datasets",
-                                expected="table.check with a table of " + _listed(list(names)),
-                                suggestion=suggest(key, qualified)))
+                                expected="table.check with a table of " + _listed(list(names)), suggestion=hint))
             continue
         if key not in plain:
             issues.append(Issue(locate(key), f"checks.overrides: no check is named {key!r}",
