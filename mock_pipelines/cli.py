@@ -650,7 +650,7 @@ def report(
 ) -> None:
     """Write a self-contained HTML data-quality report: profile, distributions, check outcomes.
 
-    Exits 1 when a blocking check failed.
+    Exits 1 when a check of severity error failed (warn checks only warn).
     """
     from mock_pipelines.quality.report import load_tables, render_report, run_checks, write_report
     from mock_pipelines.quality.report.check_results import summarize_results
