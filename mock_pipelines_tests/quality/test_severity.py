@@ -182,3 +182,21 @@ def test_validate_reports_a_misspelt_expectation_with_its_line_and_exits_1(tmp_p
     assert f"{schema}:11:" in text and "did you mean 'value_set'?" in text
     assert "Traceback" not in done.output
     assert load_dataset(schema)  # the schema itself parses: the problem is only the expectation names
+
+
+def test_the_override_keys_documented_in_docs_profiles_name_real_checks():
+    from mock_pipelines.spec.yaml_source import load_yaml
+
+    text = (SCHEMAS.parent / "docs" / "profiles.md").read_text(encoding="utf-8")
+    section = text[text.index("### `checks`"):text.index("## Secrets and environment variables")]
+    block = section[section.index("```yaml") + len("```yaml"):]
+    overrides = dict(load_yaml("profiles.md", text=block[:block.index("```")])["checks"]["overrides"])
+    names: dict[str, list[str]] = {}
+    for dataset in ("shop", "hr", "healthcare"):
+        for table, table_names in check_names(DatasetPlan(spec_of(dataset), PlanOptions(seed=1))).items():
+            names.setdefault(table, []).extend(table_names)
+    assert len(overrides) >= 4 and override_problems(overrides, names) == []
+    policy = SeverityPolicy(overrides=overrides)
+    assert policy.resolve("fk__customer_id", "orders", "fk").level == "warn"
+    assert policy.resolve("between__rating", "reviews", "range").level == "off"
+    assert policy.resolve("mean__quantity", "order_items", "distribution", "warn").blocking
