@@ -23,7 +23,7 @@ from mock_pipelines.quality.rules import derive_rules
 from mock_pipelines.quality.severity import SeverityPolicy
 from mock_pipelines.schema.parse import load_dataset
 from mock_pipelines.spec.errors import SchemaError
-from mock_pipelines_tests.quality.support import SCHEMAS, spec_of
+from mock_pipelines_tests.quality.support import SCHEMAS, generated, spec_of
 
 
 def test_the_most_specific_override_wins_and_error_is_exactly_what_blocks():
@@ -65,6 +65,16 @@ def test_the_dagster_checks_and_the_report_put_the_same_severities_in_force():
                   derive_rules(spec, table, expected_rows(plan, table), severity=checks)
                   + derive_cross_rules(spec, table, severity=checks)}
         assert dagster == report
+    # The report's runner, on data: each result has the severity the Dagster check of that name has.
+    from mock_pipelines.quality.report.checks import run_checks
+
+    hr_plan, hr_tables = generated("hr", scale=0.2)
+    hr_checks = Checks(severity="warn", overrides={"pk_unique": "error"})
+    results = run_checks(hr_plan.spec, hr_tables, seed=hr_plan.seed, scale=0.2, severity=hr_checks)
+    in_dagster = {(t, r.name): r.severity for t in hr_plan.order()
+                  for r in table_rules(hr_plan, t, hr_checks, False)}
+    assert results and {(r.table, r.name): r.severity for r in results} == in_dagster
+    assert {r.severity for r in results if r.name == "pk_unique"} == {"error"}
     customers = {r.name: r.severity for r in table_rules(plan, "customers", checks, False)}
     orders = {r.name: r.severity for r in table_rules(plan, "orders", checks, False)}
     assert customers["unique__email"] == "error" and customers["pk_unique"] == "warn"
