@@ -110,7 +110,12 @@ def _plan(spec, seed: int | None, scale: float, locale: str | None):
 def validate(files: Annotated[list[Path], typer.Argument(help="Schema files to check.", metavar="FILE")]
              ) -> None:
     """Check schema files; print every problem with file:line:column."""
+    from mock_pipelines.quality.expectations import user_expectation_issues
+
     specs = _load(files)
+    problems = [issue for spec in specs for issue in user_expectation_issues(spec)]
+    if problems:
+        _report_schema_error(SchemaError(problems))
     for spec in specs:
         plan = _plan(spec, None, 1.0, None)
         counts = ", ".join(f"{t} {plan.table(t).rows_text()}" for t in plan.order())
@@ -370,6 +375,11 @@ def _load_definitions(profile: str | None, probe: bool = False, quiet: bool = Tr
         planned = plan_profile(prof)
         defs = build_definitions(planned)
         if probe:
+            from mock_pipelines.quality.expectations import user_expectation_issues
+
+            problems = [i for plan in planned.datasets.values() for i in user_expectation_issues(plan.spec)]
+            if problems:
+                raise SchemaError(problems)
             for plan in planned.datasets.values():
                 plan.probe()
         return prof, defs
@@ -507,6 +517,10 @@ def _failure_reason(error: Any) -> str:
     head, sep, rest = text.partition(": ")
     if sep and " " not in head and head.rsplit(".", 1)[-1] == error.cls_name:  # "module.Type: message"
         text = rest
+    if error.cls_name == "DagsterAssetCheckFailedError":  # "N blocking asset checks failed …: asset: a,b"
+        failed = text.partition("severity: ")[2] or text
+        return (f"check of severity error failed: {failed} (a failed error check fails the run; to only report "
+                "it, set it to warn under checks.overrides of the profile)")
     return text if error.cls_name == "Failure" else f"{error.cls_name}: {text}"
 
 
@@ -625,9 +639,9 @@ def _size(n: int) -> str:
     return str(n)
 
 
-def _report_plan(profile: str, spec: Any) -> tuple[str, Any]:
-    """The name of ``profile`` and the plan of ``spec`` in it (its seed, scale, locale and row overrides): the
-    figures the report compares the data with."""
+def _report_plan(profile: str, spec: Any) -> tuple[str, Any, Any]:
+    """The name of ``profile``, the plan of ``spec`` in it (its seed, scale, locale and row overrides: the
+    figures the report compares the data with) and its ``checks:`` section (the severities in force)."""
     from mock_pipelines.core.engine import DatasetPlan, PlanOptions
     from mock_pipelines.profiles.env import MissingEnvVar
     from mock_pipelines.profiles.loading import load_profile
@@ -635,7 +649,8 @@ def _report_plan(profile: str, spec: Any) -> tuple[str, Any]:
     try:
         prof = load_profile(profile)
         return prof.profile, DatasetPlan(spec, PlanOptions(seed=prof.seed, scale=prof.scale, locale=prof.locale,
-                                                           rows=prof.row_overrides(spec.name) or None))
+                                                           rows=prof.row_overrides(spec.name) or None)), \
+            prof.checks
     except SchemaError as exc:
         _report_schema_error(exc)
     except (MissingEnvVar, FileNotFoundError, ValueError) as exc:
@@ -655,19 +670,20 @@ def report(
                                          "from the schema.")] = True,
     profile: Annotated[str | None, typer.Option("--profile", "-p", metavar="NAME", help="The profile (name or "
                                                 "path) whose run wrote the data: its scale and row overrides "
-                                                "are the declared figures; named on the page and in the "
-                                                "default file name, so two profiles' reports never overwrite "
-                                                "each other.")] = None,
+                                                "are the declared figures and its checks: section the "
+                                                "severities; named on the page and in the default file "
+                                                "name, so two profiles' reports never overwrite each "
+                                                "other.")] = None,
 ) -> None:
     """Write a self-contained HTML data-quality report: profile, distributions, check outcomes.
 
-    Exits 1 when a blocking check failed.
+    Exits 1 when a check of severity error failed (warn checks only warn).
     """
     from mock_pipelines.quality.report import load_tables, render_report, run_checks, write_report
     from mock_pipelines.quality.report.check_results import summarize_results
 
     (spec,) = _load([file])
-    name, plan = _report_plan(profile, spec) if profile else (None, None)
+    name, plan, severities = _report_plan(profile, spec) if profile else (None, None, None)
     if not (data / spec.name).is_dir():
         _fail(f"no folder {data / spec.name}: generate the dataset first "
               f"(mock-pipelines generate {file} --out {data})")
@@ -684,7 +700,7 @@ def report(
             return value if isinstance(value, kind) and not isinstance(value, bool) else None
 
         results = run_checks(spec, tables, seed=known("seed", int), scale=known("scale", int | float),
-                             locale=known("locale", str))
+                             locale=known("locale", str), severity=severities)
     if name:
         provenance["profile"] = name
     suffix = f".{re.sub(r'[^A-Za-z0-9_-]', '-', name)}" if name else ""

@@ -497,9 +497,7 @@ checks: {overrides: {primary_key_unique: warn, api_key_format: off}}
     files, sql = profile.destinations
     assert isinstance(files, FilesDestination) and files.endpoint_url == EnvRef(env="MY_ENDPOINT")
     assert isinstance(sql, SqlDestination) and sql.url == EnvRef(env="MY_DB_URL")
-    assert profile.checks.level("primary_key_unique") == "warn"
-    assert profile.checks.level("api_key_format") == "off"
-    assert profile.checks.level("anything_else") == "error"
+    assert profile.checks.overrides == {"primary_key_unique": "warn", "api_key_format": "off"}
 
 
 # ---- environment references --------------------------------------------------------------------------

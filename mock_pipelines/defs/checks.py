@@ -3,8 +3,9 @@
 Each table gets a multi-asset check whose specs are the table's rules (GX expectations and exact
 cross-table rules), so the UI lists every rule by name while Great Expectations is imported and the data is
 read once per step. Checks of a partitioned table are partitioned too: the check of partition D reads
-partition D, and for foreign keys the parent partitions up to D (what D may reference). Key, foreign-key
-and uniqueness rules are blocking; distribution rules warn.
+partition D, and for foreign keys the parent partitions up to D (what D may reference). A rule in force at
+severity ``error`` is a blocking check (its failure fails the step and the run, and the tables downstream do not
+run); ``warn`` rules (distributions by default) only warn. See :mod:`mock_pipelines.quality.severity`.
 """
 
 import datetime as dt
@@ -22,6 +23,7 @@ from mock_pipelines.defs.plan import ProfilePlan
 from mock_pipelines.profiles.model import Checks
 from mock_pipelines.quality.results import RuleResult, plain
 from mock_pipelines.quality.rules import Rule, derive_rules, expected_rows
+from mock_pipelines.quality.severity import SeverityPolicy
 from mock_pipelines.store.protocol import TableStore
 
 MAX_EXAMPLES = 5
@@ -42,30 +44,19 @@ def build_checks(plan: ProfilePlan) -> dg.Definitions:
     return dg.Definitions(asset_checks=[c for c in checks if c is not None])
 
 
-def _severity_overrides(checks: Checks) -> dict[str, str]:
-    return dict(checks.overrides)
-
-
 def table_rules(plan: DatasetPlan, table: str, checks: Checks, partitioned: bool,
                 window: tuple[dt.datetime, dt.datetime] | None = None) -> list[Rule]:
-    """Single-table and cross-table rules of ``table``, with the profile's severity applied.
-
-    ``checks.severity: warn`` turns every rule into a warning; per-check overrides (`error`, `warn`,
-    `off`) come after.
-    """
+    """Single-table and cross-table rules of ``table``, with the severity in force under the profile's
+    ``checks`` (:class:`~mock_pipelines.quality.severity.SeverityPolicy`; ``off`` rules dropped)."""
     from mock_pipelines.quality.cross_table import derive_cross_rules
 
-    overrides = _severity_overrides(checks)
+    policy = SeverityPolicy.of(checks)
     spec = plan.spec
     rows = expected_rows(plan, table, window) if window is not None or not plan.table(table).is_partitioned \
         else None
     rules = derive_rules(spec, table, rows, locale=plan.locale, partitioned=partitioned, window=window,
-                         severity=overrides)
-    rules += derive_cross_rules(spec, table, partitioned=partitioned, severity=overrides)
-    if checks.severity == "warn":
-        for rule in rules:
-            if rule.name not in overrides:
-                rule.severity, rule.blocking = "warn", False
+                         severity=policy)
+    rules += derive_cross_rules(spec, table, partitioned=partitioned, severity=policy)
     return rules
 
 

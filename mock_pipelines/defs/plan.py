@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from mock_pipelines.core.engine import DatasetPlan, PlanOptions
 from mock_pipelines.core.timeline import PartitionScheme
 from mock_pipelines.profiles.model import Destination, Profile
+from mock_pipelines.quality.overrides import check_overrides
 from mock_pipelines.schema.parse import load_dataset
 
 
@@ -45,7 +46,8 @@ def partition_scheme(profile: Profile) -> PartitionScheme | None:
 
 
 def plan_profile(profile: Profile) -> ProfilePlan:
-    """Load and plan every dataset of ``profile``. Raises SchemaError for a schema file that is wrong."""
+    """Load and plan every dataset of ``profile``. Raises SchemaError for a schema file that is wrong, or for
+    a ``checks.overrides`` key of the profile that names no check of its datasets."""
     scheme = partition_scheme(profile)
     datasets = {}
     for path in profile.dataset_paths():
@@ -56,4 +58,5 @@ def plan_profile(profile: Profile) -> ProfilePlan:
         # in `mock-pipelines run` before launching, not here.
         plan.check(probe=False)
         datasets[spec.name] = plan
+    check_overrides(profile, datasets)
     return ProfilePlan(profile, datasets, scheme)

@@ -73,7 +73,7 @@ def build_report_asset(plan: DatasetPlan, *, data_root: str, reports_root: str, 
         docs = Path(data_docs_folder(reports_root, spec.name))
         run_name, run_time = run_identity(context)
         results = run_checks(spec, tables, seed=plan.seed, scale=plan.scale, locale=plan.locale,
-                             severity=dict(getattr(checks, "overrides", {})),
+                             severity=checks,
                              data_docs=None if (docs / "index.html").exists() else docs,
                              run_name=run_name, run_time=run_time) or []
         target = Path(reports_root) / spec.name / "quality_report.html"

@@ -203,12 +203,13 @@ class Sensors(_Model):
 
 
 class Checks(_Model):
+    """The ``checks:`` section: the default severity (``error`` keeps each check's own, ``warn`` lowers every
+    check) and overrides (check name, ``table.check``, glob or ``kind:<kind>`` → error | warn | off). What is
+    in force is resolved by ``mock_pipelines.quality.severity``; the override keys are checked against the
+    derived check names when the profile is planned."""
+
     severity: Severity = "error"
     overrides: dict[str, CheckLevel] = Field(default_factory=dict)
-
-    def level(self, check: str) -> CheckLevel:
-        """How a failure of ``check`` is treated: its override, else the default severity."""
-        return self.overrides.get(check, self.severity)
 
 
 class Profile(_Model):

@@ -35,12 +35,14 @@ import pyarrow.compute as pc
 from mock_pipelines.quality import stats
 from mock_pipelines.quality.arrow_checks import EXAMPLES, plain_column
 from mock_pipelines.quality.results import RuleResult, plain
-from mock_pipelines.quality.rules import BLOCKING_KINDS, Rule, apply_severity, count_distribution
+from mock_pipelines.quality.rules import Rule, count_distribution
+from mock_pipelines.quality.severity import SeverityPolicy
 from mock_pipelines.spec.model import DatasetSpec, TableSpec
 
 
 def derive_cross_rules(spec: DatasetSpec, table: str, *, partitioned: bool = False,
-                       severity: Mapping[str, str] | None = None, z: float = stats.SAFE_Z) -> list[Rule]:
+                       severity: SeverityPolicy | Mapping[str, str] | Any | None = None,
+                       z: float = stats.SAFE_Z) -> list[Rule]:
     """The cross-table rules of ``table`` (see the module docstring). ``partitioned``: the data comes from
     a time-partitioned run (a table growing at its own rate then draws its ``per:`` parent at random)."""
     t = spec.tables[table]
@@ -49,7 +51,7 @@ def derive_cross_rules(spec: DatasetSpec, table: str, *, partitioned: bool = Fal
     def add(name: str, kind: str, description: str, columns: tuple[str, ...], severity: str = "error",
             **params: Any) -> None:
         rules.append(Rule(name=name, table=table, kind=kind, description=description, severity=severity,
-                          blocking=kind in BLOCKING_KINDS, columns=columns, params=params,
+                          columns=columns, params=params,
                           sampled=False, location=t.location))
 
     for fk in t.foreign_keys:
@@ -106,7 +108,7 @@ def derive_cross_rules(spec: DatasetSpec, table: str, *, partitioned: bool = Fal
                 f"after the {fk.table} row it references: {time_col} ≥ {fk.table}.{parent_time}.", (time_col,),
                 parent=fk.table, fk_columns=list(fk.columns), ref_columns=list(fk.ref_columns),
                 parent_column=parent_time)
-    return apply_severity(rules, severity or {})
+    return SeverityPolicy.of(severity).apply(rules)
 
 
 def _is_partitioned(t: TableSpec) -> bool:

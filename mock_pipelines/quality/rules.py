@@ -30,19 +30,20 @@ Cross-table rules (:mod:`mock_pipelines.quality.cross_table`) add ``fk__col[__co
 ``children_per_parent``, ``children_per_parent_mean``, ``after_parent__col``, ``time_after_parent__fk`` and
 ``parent_sum__col``.
 
-Severity: key, fk, uniqueness and parent-total rules are *blocking* errors; other exact rules are errors; statistical
-rules (distribution, null_rate, a row-count band) are warnings. :func:`apply_severity` lowers, raises or
-turns off rules by name (a profile's mapping check name → error | warn | off).
+Severity: exact rules (keys, references, nulls, types, value sets, ranges, formats, orders, sums, a fixed row
+count) default to ``error``, statistical rules (distribution, null_rate, a row-count band) to ``warn``, user
+expectations to the ``severity:`` they declare. A profile's ``checks:`` section changes them
+(:mod:`mock_pipelines.quality.severity`, the one resolver); a rule in force at ``error`` is *blocking*: its
+failure fails the run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import fnmatch
 import math
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
@@ -53,15 +54,13 @@ from mock_pipelines.core.column_facts import column_facts, reads_nullable, writt
 from mock_pipelines.core.engine import DatasetPlan, arrow_type
 from mock_pipelines.core.generators.datetime import to_micros
 from mock_pipelines.quality import stats
+from mock_pipelines.quality.severity import SeverityPolicy
 from mock_pipelines.spec.errors import Location
 from mock_pipelines.spec.model import ColumnSpec, DatasetSpec, ExpectationSpec, RowCount, TableSpec
 from mock_pipelines.spec.types import NUMERIC_TYPES, LogicalType
 
 KINDS = ("key", "fk", "uniqueness", "nulls", "type", "values", "range", "regex", "distribution", "row_count",
          "temporal", "total", "custom")
-# A parent total that is not the sum of its children is as broken as a dangling key: what reads both disagrees.
-BLOCKING_KINDS = frozenset({"key", "fk", "uniqueness", "total"})
-SEVERITIES = ("error", "warn", "off")
 
 ROW_COUNT = "row_count"
 PK_UNIQUE = "pk_unique"
@@ -85,8 +84,8 @@ class Rule:
     table: str
     kind: str
     description: str
-    severity: str = "error"
-    blocking: bool = False
+    severity: str = "error"  # error | warn: the severity in force once resolved (quality.severity)
+    blocking: bool = False  # a failure fails the run: true exactly when the severity in force is error
     columns: tuple[str, ...] = ()
     expectation: str | None = None  # GX class name, e.g. "ExpectColumnValuesToNotBeNull"
     kwargs: dict[str, Any] = field(default_factory=dict)  # resolved at the declared row count
@@ -146,7 +145,8 @@ def expected_rows(plan: DatasetPlan, table: str, window: tuple[Any, Any] | None 
 
 def derive_rules(spec: DatasetSpec, table: str, rows: RowExpectation | int | None = None, *,
                  locale: str | None = None, partitioned: bool = False,
-                 window: tuple[Any, Any] | None = None, severity: Mapping[str, str] | None = None,
+                 window: tuple[Any, Any] | None = None,
+                 severity: SeverityPolicy | Mapping[str, str] | Any | None = None,
                  z: float = stats.SAFE_Z) -> list[Rule]:
     """The single-table rules of ``table``, in a stable order.
 
@@ -154,7 +154,8 @@ def derive_rules(spec: DatasetSpec, table: str, rows: RowExpectation | int | Non
     None uses the schema's fixed ``rows:`` and skips the count for children-per-parent tables.
     ``partitioned``: the data comes from a time-partitioned run, where a partitioned table's time column
     holds creation times (inside ``window``, the partition's ``(start, end)``) instead of its generator's.
-    ``severity``: overrides by check name, see :func:`apply_severity`. ``z``: the safety factor of every
+    ``severity``: a profile's ``Checks`` (or a :class:`~mock_pipelines.quality.severity.SeverityPolicy`, or
+    a mapping of overrides) deciding the severity in force; None keeps the defaults. ``z``: the safety factor of every
     statistical tolerance.
     """
     t = spec.tables[table]
@@ -165,7 +166,7 @@ def derive_rules(spec: DatasetSpec, table: str, rows: RowExpectation | int | Non
     for col in t.columns.values():
         derive.column(col)
     derive.user_expectations()
-    return apply_severity(derive.rules, severity or {})
+    return SeverityPolicy.of(severity).apply(derive.rules)
 
 
 class _Deriver:
@@ -188,7 +189,7 @@ class _Deriver:
         statistical = kind == "distribution" or band is not None
         self.rules.append(Rule(
             name=name, table=self.t.name, kind=kind, description=description,
-            severity=severity or ("warn" if statistical else "error"), blocking=kind in BLOCKING_KINDS,
+            severity=severity or ("warn" if statistical else "error"),
             columns=columns, expectation=expectation, kwargs=kwargs or {}, band=band,
             sampled=kind == "distribution", params=params, n=n if band is not None else None,
             location=self.t.columns[columns[0]].location if columns and columns[0] in self.t.columns
@@ -481,36 +482,3 @@ def describe_kwargs(expectation: str | None, kw: Mapping[str, Any]) -> str:
         return f"{kw.get('column_A')} {'≥' if kw.get('or_equal') else '>'} {kw.get('column_B')}"
     args = ", ".join(f"{k}={v!r}" for k, v in kw.items() if k not in ("column",))
     return f"{e}({args})" if e else args
-
-
-# ---- severity ---------------------------------------------------------------------------------------------
-
-def apply_severity(rules: Iterable[Rule], overrides: Mapping[str, str]) -> list[Rule]:
-    """Rules with their severity overridden (``off`` drops a rule). Keys, most specific first:
-    ``table.check`` or ``check`` (exact), then glob patterns on either (``*__email``, ``orders.null_rate__*``),
-    then ``kind:<kind>`` (``kind:distribution: off``). A rule turned to ``warn`` no longer blocks."""
-    for key, value in overrides.items():
-        if value not in SEVERITIES:
-            raise ValueError(f"severity of {key!r} must be one of {', '.join(SEVERITIES)}, not {value!r}")
-    exact = {k: v for k, v in overrides.items() if not k.startswith("kind:") and not _is_glob(k)}
-    globs = [(k, v) for k, v in overrides.items() if not k.startswith("kind:") and _is_glob(k)]
-    kinds = {k[5:]: v for k, v in overrides.items() if k.startswith("kind:")}
-    out: list[Rule] = []
-    for rule in rules:
-        qualified = f"{rule.table}.{rule.name}"
-        level = exact.get(qualified) or exact.get(rule.name)
-        if level is None:
-            level = next((v for k, v in globs if fnmatch.fnmatchcase(qualified, k)
-                          or fnmatch.fnmatchcase(rule.name, k)), None)
-        if level is None:
-            level = kinds.get(rule.kind)
-        if level == "off":
-            continue
-        if level is not None and level != rule.severity:
-            rule = replace(rule, severity=level, blocking=rule.kind in BLOCKING_KINDS and level == "error")
-        out.append(rule)
-    return out
-
-
-def _is_glob(key: str) -> bool:
-    return any(ch in key for ch in "*?[")

@@ -233,7 +233,7 @@ def test_check_outcomes_render_with_status(dists):
     results = [
         RuleResult(name="pk_unique", table="parents", kind="key", passed=True, blocking=True, severity="error",
                    observed="0 of 3,000 rows", expected="no repeated key"),
-        RuleResult(name="values_in_set__c", table="parents", kind="values", passed=False, blocking=False,
+        RuleResult(name="values_in_set__c", table="parents", kind="values", passed=False, blocking=True,
                    severity="error", observed="2 of 3,000 rows", expected="one of a, b, c", unexpected_count=2,
                    examples=["zz<script>", "qq"], description="choice values are declared"),
         {"name": "mean__n", "table": "parents", "kind": "distribution", "passed": False, "blocking": False,
@@ -259,7 +259,7 @@ def test_check_outcomes_render_with_status(dists):
     assert "zz&lt;script&gt;" in checks and "zz<script>" not in html  # escaped
     assert "Dataset-wide and cross-table checks" in html and ">dataset_wide<" in html
     counts = summarize_results(results)
-    assert counts == {"passed": 1, "failed": 2, "warned": 1, "skipped": 2, "total": 6, "blocking_failed": 1}
+    assert counts == {"passed": 1, "failed": 2, "warned": 1, "skipped": 2, "total": 6, "blocking_failed": 2}
     kids = html[html.index('id="t-kids"'):]
     assert '<span class="tag">blocking</span>' in kids[:kids.index("</section>")]
 

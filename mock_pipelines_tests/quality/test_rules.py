@@ -13,7 +13,8 @@ from mock_pipelines.core import facts
 from mock_pipelines.core.generators.identifiers import pattern_regex
 from mock_pipelines.quality import stats
 from mock_pipelines.quality.cross_table import derive_cross_rules
-from mock_pipelines.quality.rules import KINDS, RowExpectation, apply_severity, derive_rules, expected_rows
+from mock_pipelines.quality.rules import KINDS, RowExpectation, derive_rules, expected_rows
+from mock_pipelines.quality.severity import SeverityPolicy
 from mock_pipelines_tests.quality.support import DEMOS, generated, spec_of
 
 
@@ -33,7 +34,8 @@ def test_every_demo_table_gets_named_rules_of_known_kinds(dataset):
         assert all(r.kind in KINDS for r in rules)
         assert all(r.description and r.name.replace("_", "").isalnum() for r in rules)
         assert "row_count" in names and "pk_unique" in names
-        assert all(r.blocking == (r.kind in ("key", "fk", "uniqueness", "total")) for r in rules)
+        assert all(r.blocking == (r.severity == "error") for r in rules)
+        assert all(r.severity == "error" for r in rules if r.kind in ("key", "fk", "uniqueness", "total"))
         assert all(r.severity == "warn" for r in rules if r.kind == "distribution")
 
 
@@ -134,7 +136,7 @@ def test_severity_overrides_lower_raise_and_turn_off():
     assert r["type__email"].severity == "warn"
     assert r["unique__email"].severity == "error" and r["unique__email"].blocking
     with pytest.raises(ValueError, match="severity"):
-        apply_severity(rules, {"pk_unique": "fatal"})
+        SeverityPolicy(overrides={"pk_unique": "fatal"}).apply(rules)
 
 
 # ---- the statistics behind the tolerances, against scipy -------------------------------------------------

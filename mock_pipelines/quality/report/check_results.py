@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from mock_pipelines.quality.severity import blocks
 from mock_pipelines.spec.model import DatasetSpec
 
 RESULT_FIELDS = ("name", "kind", "passed", "blocking", "severity", "observed", "expected", "unexpected_count",
@@ -37,23 +38,23 @@ def _status(d: Mapping[str, Any]) -> str:
         return "skip"
     if bool(passed):
         return "pass"
-    blocking = d.get("blocking")
-    severity = str(d.get("severity") or "").lower()
-    if blocking is True or (blocking is None and severity not in ("warn", "warning", "info")):
-        return "fail"
-    return "warn"
+    # The severity in force decides (quality.severity): error (or none given) fails, warn only warns.
+    return "fail" if d.get("blocking") is True or blocks(d.get("severity")) else "warn"
 
 
 def summarize_results(results: Iterable[Any] | None) -> dict[str, int]:
-    """Counts of ``passed``, ``failed``, ``warned``, ``skipped``, ``total`` and ``blocking_failed`` (failed
-    checks whose ``blocking`` is not false: what should fail a run)."""
+    """Counts of ``passed``, ``failed``, ``warned``, ``skipped``, ``total`` and ``blocking_failed``.
+
+    A failed check is a check of severity ``error`` (in force, :mod:`mock_pipelines.quality.severity`) that
+    did not pass, and every failed check blocks: ``blocking_failed`` equals ``failed`` and is what fails a run
+    (``mock-pipelines report`` exits 1). A check of severity ``warn`` that did not pass is ``warned``."""
     out = {"passed": 0, "failed": 0, "warned": 0, "skipped": 0, "total": 0, "blocking_failed": 0}
     names = {"pass": "passed", "fail": "failed", "warn": "warned", "skip": "skipped"}
     for r in results or ():
         d = r if isinstance(r, dict) and r.get("status") in names else result_dict(r)
         out[names[d["status"]]] += 1
         out["total"] += 1
-        if d["status"] == "fail" and d.get("blocking") is not False:
+        if d["status"] == "fail":
             out["blocking_failed"] += 1
     return out
 

@@ -25,7 +25,7 @@ def _partition_window(keys: Iterable[str]) -> tuple[dt.datetime, dt.datetime] | 
 
 def run_checks(spec: DatasetSpec, tables: Mapping[str, TableData], *, seed: int | None = None,
                scale: float | None = None, locale: str | None = None,
-               severity: Mapping[str, str] | None = None, data_docs: str | os.PathLike[str] | None = None,
+               severity: Any = None, data_docs: str | os.PathLike[str] | None = None,
                run_name: str | None = None, run_time: dt.datetime | None = None) -> list[Any] | None:
     """Run the schema-derived quality checks (:mod:`mock_pipelines.quality.rules`, evaluated by
     :mod:`~mock_pipelines.quality.gx_runner`; foreign keys, children per parent and parent-relative times
@@ -36,6 +36,10 @@ def run_checks(spec: DatasetSpec, tables: Mapping[str, TableData], *, seed: int 
     and 1.0). Partitioned data is checked as a whole: the row count of a table that grows by time is not
     checked, the children of a ``per:`` parent are counted against the parent rows present, and the time
     column must lie in the window the (daily) partition keys cover.
+
+    ``severity``: the profile's ``checks:`` section (or a
+    :class:`~mock_pipelines.quality.severity.SeverityPolicy`, or a mapping of overrides): the same severities
+    the Dagster checks have (:mod:`~mock_pipelines.quality.severity`); None keeps the rules' defaults.
 
     ``data_docs``: a folder where the Great Expectations results are also published as GX Data Docs (one
     page per table — ``<table>-all`` for partitioned data — replacing the earlier one; see

@@ -408,9 +408,8 @@ def render_report(spec: DatasetSpec, tables: Mapping[str, TableData], results: I
     if counts is None:
         h.append('<p class="meta">Checks were not run: this report profiles the data only.</p>')
     elif counts["failed"]:
-        blocking = counts["blocking_failed"]
-        h.append(f'<p class="meta bad">{counts["failed"]} check{"s" if counts["failed"] > 1 else ""} failed'
-                 + (f", {blocking} of them blocking" if blocking else ", none of them blocking") + ".</p>")
+        h.append(f'<p class="meta bad">{counts["failed"]} check{"s" if counts["failed"] > 1 else ""} of severity '
+                 "error failed: a run with these results fails.</p>")
     h.append('<dl class="prov">' + "".join(f"<div><dt>{esc(k)}</dt><dd class=mono>{esc(v)}</dd></div>"
                                             for k, v in prov_items) + "</dl></header>")
 
