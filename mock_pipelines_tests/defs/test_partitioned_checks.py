@@ -46,7 +46,7 @@ tables:
       store_id: sequence
       city: city
   sales:
-    rows: 40
+    rows: 400
     partitioned: {time_column: sold_ts, rows_per_day: 8}
     primary_key: sale_id
     columns:
@@ -54,6 +54,7 @@ tables:
       store_id: {ref: stores.store_id}
       sold_ts: {gen: timestamp, start: "2024-01-01", end: "2024-01-31"}
       amount: {gen: uniform, min: 1, max: 100}
+      channel: {gen: choice, values: {web: 0.7, store: 0.3}}
 """
 SALES = dg.AssetKey(["pchk", "sales"])
 JOB = PARTITIONED_JOB.format(dataset="pchk")
@@ -112,6 +113,9 @@ def test_a_single_run_backfill_records_each_partitions_checks_against_it(tmp_pat
     assert all(e.passed for e in evaluations), [(e.check_name, e.partition) for e in evaluations if not e.passed]
     # Each evaluation targets its own partition's materialisation of this run.
     assert {e.partition: e.target_materialization_data.run_id for e in evaluations} == {d: result.run_id for d in days}
+    # A distribution is not tested on 8 rows a day: recorded as not evaluated, never left without an outcome.
+    assert {e.metadata["observed"].value for e in evaluations if e.check_name == "kl_divergence__channel"} == \
+        {"not evaluated"}
     blocking = {s.name for c in build_checks(planned).asset_checks for s in c.check_specs if s.blocking}
     assert {e.check_name for e in evaluations if e.blocking} == blocking & names
 
