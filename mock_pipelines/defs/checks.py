@@ -3,9 +3,11 @@
 Each table gets a multi-asset check whose specs are the table's rules (GX expectations and exact
 cross-table rules), so the UI lists every rule by name while Great Expectations is imported and the data is
 read once per step. Checks of a partitioned table are partitioned too: the check of partition D reads
-partition D, and for foreign keys the parent partitions up to D (what D may reference). A rule in force at
-severity ``error`` is a blocking check (its failure fails the step and the run, and the tables downstream do not
-run); ``warn`` rules (distributions by default) only warn. See :mod:`mock_pipelines.quality.severity`.
+partition D, and for foreign keys the parent partitions up to D (what D may reference). A step over a range
+of partitions (a single-run backfill) checks each partition on its own and records each outcome against its
+partition (defs/check_events.py). A rule in force at severity ``error`` is a blocking check (its failure fails
+the step and the run, and the tables downstream do not run); ``warn`` rules (distributions by default) only
+warn. See :mod:`mock_pipelines.quality.severity`.
 """
 
 import datetime as dt
@@ -18,15 +20,14 @@ import pyarrow as pa
 
 from mock_pipelines.core.engine import DatasetPlan
 from mock_pipelines.defs.assets import table_asset_key
+from mock_pipelines.defs.check_events import check_events, unverifiable
 from mock_pipelines.defs.partitions import profile_partitions
 from mock_pipelines.defs.plan import ProfilePlan
 from mock_pipelines.profiles.model import Checks
-from mock_pipelines.quality.results import RuleResult, plain
+from mock_pipelines.quality.results import RuleResult
 from mock_pipelines.quality.rules import Rule, derive_rules, expected_rows
 from mock_pipelines.quality.severity import SeverityPolicy
 from mock_pipelines.store.protocol import TableStore
-
-MAX_EXAMPLES = 5
 
 
 def build_checks(plan: ProfilePlan) -> dg.Definitions:
@@ -60,35 +61,6 @@ def table_rules(plan: DatasetPlan, table: str, checks: Checks, partitioned: bool
     return rules
 
 
-def _metadata(result: RuleResult) -> dict[str, Any]:
-    meta: dict[str, Any] = {
-        "kind": result.kind,
-        "observed": str(plain(result.observed)) if result.observed is not None else "—",
-        "expected": result.expected or "—",
-    }
-    if result.unexpected_count is not None:
-        meta["unexpected_count"] = int(result.unexpected_count)
-    if result.examples:
-        meta["unexpected_examples"] = dg.MetadataValue.json([plain(v) for v in result.examples[:MAX_EXAMPLES]])
-    if result.evaluated_rows is not None:
-        meta["evaluated_rows"] = int(result.evaluated_rows)
-    if result.sampled:
-        meta["sampled"] = True
-    if result.engine:
-        meta["engine"] = result.engine
-    if result.error:
-        meta["error"] = result.error
-    return meta
-
-
-def _to_check_result(asset_key: dg.AssetKey, result: RuleResult,
-                     extra: dict[str, Any] | None = None) -> dg.AssetCheckResult:
-    return dg.AssetCheckResult(
-        asset_key=asset_key, check_name=result.name, passed=bool(result.passed or result.skipped),
-        severity=dg.AssetCheckSeverity.ERROR if result.severity == "error" else dg.AssetCheckSeverity.WARN,
-        metadata={**_metadata(result), **(extra or {})}, description=result.description or None)
-
-
 def _read(destination: TableStore, plan: DatasetPlan, table: str, keys: list[str] | None,
           up_to: str | None = None) -> pa.Table:
     """A table, its partitions ``keys``, or (``up_to``) every partition up to and including that key."""
@@ -100,30 +72,93 @@ def _read(destination: TableStore, plan: DatasetPlan, table: str, keys: list[str
     return destination.read(plan.spec.name, table, keys, allow_missing=up_to is not None)
 
 
-def _missing_parent_data(destination: TableStore, plan: DatasetPlan, parent: str, keys: list[str] | None,
-                         up_to: str | None, partitions_def: dg.PartitionsDefinition | None) -> list[str]:
-    """What of the parent a check needs but is not materialised yet (partition keys, or the table)."""
-    tp = plan.table(parent)
-    if not tp.is_partitioned:
-        return [] if destination.has_data(plan.spec.name, parent) else [f"{parent} (not materialised)"]
-    have = set(destination.list_partitions(plan.spec.name, parent))
-    if up_to is not None:
-        needed = [k for k in partitions_def.get_partition_keys() if k <= up_to]  # type: ignore[union-attr]
-    else:
-        needed = list(keys or [])
-    return [k for k in needed if k not in have]
+class _Parents:
+    """The parent data the cross-table rules of one check step read, each piece read once per step."""
+
+    def __init__(self, destination: TableStore, plan: DatasetPlan, table: str,
+                 partitions_def: dg.PartitionsDefinition | None):
+        self.destination, self.plan, self.table, self.partitions_def = destination, plan, table, partitions_def
+        self._landed: dict[str, list[str]] = {}
+        self._parts: dict[tuple[str, str], pa.Table] = {}
+        self._whole: dict[str, pa.Table] = {}
+
+    def landed(self, parent: str) -> list[str]:
+        if parent not in self._landed:
+            self._landed[parent] = self.destination.list_partitions(self.plan.spec.name, parent)
+        return self._landed[parent]
+
+    def missing(self, parent: str, key: str | None, up_to: bool) -> list[str]:
+        """What of ``parent`` the rules of partition ``key`` need but is not materialised yet: the same
+        partition, or (``up_to``) every partition up to ``key``; the table itself when it is not partitioned."""
+        if not self.plan.table(parent).is_partitioned:
+            return [] if self.destination.has_data(self.plan.spec.name, parent) else [f"{parent} (not materialised)"]
+        have = set(self.landed(parent))
+        if up_to and key is not None:
+            needed = [k for k in self.partitions_def.get_partition_keys() if k <= key]  # type: ignore[union-attr]
+        else:
+            needed = [key] if key is not None else []
+        return [k for k in needed if k not in have]
+
+    def read(self, parent: str, key: str | None, up_to: bool) -> pa.Table:
+        """``parent``: whole, its partition ``key``, or (``up_to``) its partitions up to ``key``."""
+        if not self.plan.table(parent).is_partitioned:
+            if parent not in self._whole:
+                self._whole[parent] = self.destination.read(self.plan.spec.name, parent)
+            return self._whole[parent]
+        wanted = [k for k in self.landed(parent) if key is None or (k <= key if up_to else k == key)]
+        for k in wanted:
+            if (parent, k) not in self._parts:
+                self._parts[(parent, k)] = self.destination.read(self.plan.spec.name, parent, [k])
+        parts = [self._parts[(parent, k)] for k in wanted]
+        return pa.concat_tables(parts) if parts else self.destination.read(self.plan.spec.name, parent, [],
+                                                                              allow_missing=True)
 
 
-def _unverifiable(asset_key: dg.AssetKey, rule: Rule, missing: list[str]) -> dg.AssetCheckResult:
-    """Partitions may be materialised in any order: until the parent data a rule needs exists, the rule
-    cannot be verified. That is reported as a warning (never blocking) naming what is missing."""
-    shown = missing[:10] + ([f"… {len(missing) - 10} more"] if len(missing) > 10 else [])
-    return dg.AssetCheckResult(
-        asset_key=asset_key, check_name=rule.name, passed=False, severity=dg.AssetCheckSeverity.WARN,
-        description=rule.description,
-        metadata={"kind": rule.kind, "observed": "not verifiable yet",
-                  "expected": f"{rule.params.get('parent')} materialised first",
-                  "parent_data_missing": dg.MetadataValue.json(shown)})
+def _check_cross(rules: list[Rule], data: pa.Table, key: str | None, parents: _Parents) -> list[RuleResult]:
+    """Cross-table rules of one partition (``key``) or table. Children per parent and parent sums compare with
+    the parents of the same partition (their children land with them); references may point at any parent
+    created up to that partition. A rule whose parent data has not landed yet is not verifiable yet."""
+    from mock_pipelines.quality.cross_table import check_cross_table
+
+    table = parents.table
+    out: list[RuleResult] = []
+    same = [r for r in rules if r.name.startswith(("children_per_parent", "parent_sum")) and key is not None]
+    upto = [r for r in rules if r not in same]
+    for group, up_to in ((upto, True), (same, False)):
+        names = {r.params.get("parent") for r in group} - {None, table}
+        missing = {p: parents.missing(p, key, up_to) for p in names}
+        ready = [r for r in group if not missing.get(r.params.get("parent"))]
+        for rule in group:
+            if rule not in ready:
+                parent = rule.params["parent"]
+                out.append(unverifiable(_rule_result(rule), missing[parent], parent))
+        if ready:
+            tables = {p: data if p == table else parents.read(p, key, up_to)
+                      for p in {r.params.get("parent") for r in ready} if p}
+            out += check_cross_table(ready, data, tables)
+    return out
+
+
+def _not_derived(declared: list[Rule], selected: set[str], derived: list[Rule]) -> list[RuleResult]:
+    """The selected checks a partition has no rule for: a distribution is not tested on a window expected to
+    hold too few rows. Each is recorded as not evaluated (a pass, as a distribution rule with too few values
+    is), so every check of every partition gets an outcome and none shows as skipped."""
+    from mock_pipelines.quality.stats import MIN_DISTRIBUTION_ROWS
+
+    have = {r.name for r in derived}
+    out = []
+    for rule in declared:
+        if rule.name in selected and rule.name not in have:
+            result = _rule_result(rule)
+            result.passed, result.skipped, result.observed = True, True, "not evaluated"
+            result.expected = f"at least {MIN_DISTRIBUTION_ROWS} rows expected in the partition to test a distribution"
+            out.append(result)
+    return out
+
+
+def _rule_result(rule: Rule) -> RuleResult:
+    return RuleResult(name=rule.name, table=rule.table, kind=rule.kind, passed=False, blocking=False,
+                      severity=rule.severity, description=rule.description)
 
 
 def data_docs_folder(reports_root: str, dataset: str) -> str:
@@ -176,51 +211,39 @@ def build_table_checks(plan: DatasetPlan, table: str, *, destination: Callable[[
     @dg.multi_asset_check(name=f"{plan.spec.name}__{table}__checks", specs=specs, can_subset=True,
                           description=f"Rules derived from the schema of {plan.spec.name}.{table}.")
     def _checks(context: dg.AssetCheckExecutionContext):
-        from mock_pipelines.quality.cross_table import check_cross_table
         from mock_pipelines.quality.gx_runner import validate_table
 
         dest = destination()
-        window = None
-        keys = None
-        if partitioned:
-            # One partition, or the range of a single-run backfill (checked as one window).
-            keys = sorted(context.partition_keys)
-            first = partitions_def.time_window_for_partition_key(keys[0])  # type: ignore[union-attr]
-            last = partitions_def.time_window_for_partition_key(keys[-1])  # type: ignore[union-attr]
-            window = (first.start.astimezone(dt.UTC).replace(tzinfo=None),
-                      last.end.astimezone(dt.UTC).replace(tzinfo=None))
         selected = {key.name for key in context.selected_asset_check_keys}
-        run_rules = [r for r in table_rules(plan, table, checks, plan.partitions is not None, window)
-                     if r.name in selected and r.severity != "off"]
-        data = _read(dest, plan, table, keys)
-        single = [r for r in run_rules if r.expectation is not None]
-        cross = [r for r in run_rules if r.expectation is None]
-        validation = validate_table(data, single, table=table) if single else None
-        results = list(validation) if validation is not None else []
+        # One partition, or each partition of the range of a single-run backfill checked on its own, so that
+        # every partition's outcome is recorded against that partition (see defs/check_events.py).
+        keys: list[str | None] = sorted(context.partition_keys) if partitioned else [None]
+        # Many small partitions: the exact pyarrow evaluators (GX still runs user expectations), since one
+        # GX validation per partition would cost more than generating it.
+        engine = "arrow" if len(keys) > 1 else "auto"
+        parents = _Parents(dest, plan, table, partitions_def)
+        results_by_partition: dict[str | None, list[RuleResult]] = {}
+        validation = None
+        for key in keys:
+            window = None
+            if key is not None:
+                part = partitions_def.time_window_for_partition_key(key)  # type: ignore[union-attr]
+                window = (part.start.astimezone(dt.UTC).replace(tzinfo=None),
+                          part.end.astimezone(dt.UTC).replace(tzinfo=None))
+            run_rules = [r for r in table_rules(plan, table, checks, plan.partitions is not None, window)
+                         if r.name in selected and r.severity != "off"]
+            data = _read(dest, plan, table, [key] if key is not None else None)
+            single = [r for r in run_rules if r.expectation is not None]
+            cross = [r for r in run_rules if r.expectation is None]
+            validation = validate_table(data, single, table=table, engine=engine) if single else None
+            results = list(validation) if validation is not None else []
+            results += _check_cross(cross, data, key, parents)
+            results_by_partition[key] = results + _not_derived(rules, selected, run_rules)
         docs: dict[str, Any] = {}
         if validation is not None and reports_root is not None:
+            # One Data Docs page per step: the table, or the last partition it checked.
             docs = _publish_data_docs(context, validation, data_docs_folder(reports_root, plan.spec.name), table,
-                                      keys)
-        if cross:
-            # Children per parent and parent sums compare with the parents of the same partitions (their
-            # children land with them); references may point at any parent created up to the last partition.
-            same = [r for r in cross if r.name.startswith(("children_per_parent", "parent_sum")) and partitioned]
-            upto = [r for r in cross if r not in same]
-            for group, up_to in ((upto, keys[-1] if keys else None), (same, None)):
-                parents = {r.params.get("parent") for r in group} - {None, table}
-                missing = {p: _missing_parent_data(dest, plan, p, keys if up_to is None else None, up_to,
-                                                   partitions_def) for p in parents}
-                ready = [r for r in group if not missing.get(r.params.get("parent"))]
-                for rule in group:
-                    if rule not in ready:
-                        yield _unverifiable(asset_key, rule, missing[rule.params["parent"]])
-                if not ready:
-                    continue
-                parent_tables = {p: data if p == table else _read(dest, plan, p, keys if up_to is None else None,
-                                                                   up_to)
-                                 for p in {r.params.get("parent") for r in ready} if p}
-                results += check_cross_table(ready, data, parent_tables)
-        for result in results:
-            yield _to_check_result(asset_key, result, docs)
+                                      [keys[-1]] if keys[-1] is not None else None)
+        yield from check_events(context, asset_key, results_by_partition, docs)
 
     return _checks

@@ -9,6 +9,7 @@ running here (a launched run would stay QUEUED).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -102,20 +103,26 @@ query Repository($location: String!, $name: String!) {
 """
 
 
-@pytest.fixture(scope="module")
-def webserver(tmp_path_factory) -> Iterator[Webserver]:
-    binary = _binary()
-    if binary is None:
-        _unavailable("the dagster-webserver executable is not installed")
-    folder = tmp_path_factory.mktemp("webserver")
+def dagster_home(folder: Path) -> Path:
+    """``folder/dagster_home`` with the repository's dagster.yaml and the DefaultRunCoordinator."""
     home = folder / "dagster_home"
-    home.mkdir()
+    home.mkdir(exist_ok=True)
     yaml = YAML(typ="safe")
     settings = yaml.load((ROOT / "dagster.yaml").read_text(encoding="utf-8")) or {}
     settings["run_coordinator"] = {"module": "dagster._core.run_coordinator.default_run_coordinator",
                                    "class": "DefaultRunCoordinator"}
     with (home / "dagster.yaml").open("w", encoding="utf-8") as f:
         yaml.dump(settings, f)
+    return home
+
+
+@contextlib.contextmanager
+def serving(folder: Path, profile: Path, home: Path, out: Path) -> Iterator[Webserver]:
+    """A real ``dagster-webserver`` on a free port, serving the code location of ``profile`` on the instance
+    ``home``, once the code location has loaded; stopped (with what it started) on exit."""
+    binary = _binary()
+    if binary is None:
+        _unavailable("the dagster-webserver executable is not installed")
     workspace = folder / "workspace.yaml"
     workspace.write_text(
         "load_from:\n"
@@ -123,8 +130,6 @@ def webserver(tmp_path_factory) -> Iterator[Webserver]:
         "      module_name: mock_pipelines.definitions\n"
         f"      location_name: {LOCATION}\n"
         f"      working_directory: {ROOT}\n", encoding="utf-8")
-    out = folder / "out"
-    profile = write_profile(folder, name="webserver_test", out=out, scale=0.05)
     planned = plan_profile(load_profile(profile, root=ROOT))  # what the code location loads, for the expectations
     port = _free_port()
     env = {**os.environ, "DAGSTER_HOME": str(home), "MOCK_PIPELINES_HOME": str(ROOT),
@@ -163,6 +168,15 @@ def webserver(tmp_path_factory) -> Iterator[Webserver]:
         yield server
     finally:
         _stop(process)
+
+
+@pytest.fixture(scope="module")
+def webserver(tmp_path_factory) -> Iterator[Webserver]:
+    folder = tmp_path_factory.mktemp("webserver")
+    out = folder / "out"
+    profile = write_profile(folder, name="webserver_test", out=out, scale=0.05)
+    with serving(folder, profile, dagster_home(folder), out) as server:
+        yield server
 
 
 def test_webserver_lists_the_asset_nodes_jobs_and_automation(webserver):
