@@ -100,13 +100,14 @@ def _to_check_result(asset_key: dg.AssetKey, result: RuleResult,
 
 def _read(destination: TableStore, plan: DatasetPlan, table: str, keys: list[str] | None,
           up_to: str | None = None) -> pa.Table:
-    """A table, its partitions ``keys``, or (``up_to``) every partition up to and including that key."""
+    """A table, its partitions ``keys``, or (``up_to``) every partition up to and including that key, typed
+    by the table's Arrow schema whatever the format it landed in."""
     tp = plan.table(table)
     if not tp.is_partitioned:
-        return destination.read(plan.spec.name, table)
+        return destination.read(plan.spec.name, table, schema=tp.arrow_schema)
     if up_to is not None:
         keys = [k for k in destination.list_partitions(plan.spec.name, table) if k <= up_to]
-    return destination.read(plan.spec.name, table, keys, allow_missing=up_to is not None)
+    return destination.read(plan.spec.name, table, keys, allow_missing=up_to is not None, schema=tp.arrow_schema)
 
 
 def _missing_parent_data(destination: TableStore, plan: DatasetPlan, parent: str, keys: list[str] | None,
