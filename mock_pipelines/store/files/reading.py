@@ -10,7 +10,9 @@ recorded), :func:`read_file` reads every format into the same table:
   (``NA``, ``null`` or ``nan`` are values).
 * JSON Lines and JSON arrays: the same parser, numbers as the schema's ints, floats or exact decimals,
   dates and timestamps from their ISO-8601 text.
-* Dictionary-encoded columns come back as their value type from text formats (Parquet keeps them encoded).
+* Parquet: its columns cast to the schema's types where they differ (data written by another tool).
+* Dictionary-encoded columns come back as their value type, from every format: the same data gives the
+  same table, so checks observe the same thing whatever the format.
 
 The result holds the schema's columns in the schema's order (then any other columns of the file, as
 read). A column the file lacks, or a value that does not parse as its type, raises :class:`DataFileError`
@@ -56,7 +58,7 @@ def read_file(source: Source, fmt: str, schema: pa.Schema | None = None, *, name
         schema = pa.schema([schema.field(c) for c in columns if c in schema.names])
     if fmt == "parquet":
         table = pq.read_table(source, columns=columns)
-        return table if schema is None else conform(table, schema, where, keep_dictionaries=True)
+        return table if schema is None else conform(table, plain_schema(schema), where)
     plain = plain_schema(schema) if schema is not None else None
     if fmt == "csv":
         table = _read_csv(source, plain, where)
@@ -67,20 +69,20 @@ def read_file(source: Source, fmt: str, schema: pa.Schema | None = None, *, name
     return table if plain is None else conform(table, plain, where)
 
 
-def conform(table: pa.Table, schema: pa.Schema, where: str, keep_dictionaries: bool = False) -> pa.Table:
-    """``table`` with the columns of ``schema`` first, in its order and of its types (a dictionary column
-    whose values have the type is kept when ``keep_dictionaries``), then the other columns as they are."""
+def conform(table: pa.Table, schema: pa.Schema, where: str) -> pa.Table:
+    """``table`` with the columns of ``schema`` first, in its order and of its types, then the other
+    columns as they are."""
     missing = [f.name for f in schema if f.name not in table.column_names]
     if missing:
         has = ", ".join(table.column_names) or "none"
-        raise DataFileError(f"{where}: column {missing[0]!r} is missing (expected a {type_text(schema.field(missing[0]).type)} "
-                            f"column{'; also missing: ' + ', '.join(missing[1:]) if missing[1:] else ''}; "
+        also = f"; also missing: {', '.join(missing[1:])}" if missing[1:] else ""
+        expected = type_text(schema.field(missing[0]).type)
+        raise DataFileError(f"{where}: column {missing[0]!r} is missing (expected a {expected} column{also}; "
                             f"the file has: {has})")
     arrays, fields = [], []
     for field in schema:
         column = table[field.name]
-        t = column.type
-        if t != field.type and not (keep_dictionaries and pa.types.is_dictionary(t) and t.value_type == field.type):
+        if column.type != field.type:
             column = _cast(column, field.type, where, field.name)
         arrays.append(column)
         fields.append(pa.field(field.name, column.type))
