@@ -21,6 +21,7 @@ naming the file, the column and what was expected.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
@@ -226,14 +227,37 @@ def _read_json_array(source: Source, schema: pa.Schema | None, where: str) -> pa
     elif newlines == 0 and body.count(b"},{") == 0 and body.startswith(b"{"):  # one record
         lines = body
     else:
+        lines = _one_record_per_line(body, where)
+    return _read_json_lines(io.BytesIO(lines + b"\n"), schema, where)
+
+
+def _one_record_per_line(body: bytes, where: str) -> bytes:
+    """The records of a JSON array's body (between the brackets), whatever its layout, one per line with
+    their text unchanged (numbers keep every digit). A raw line break in valid JSON is only ever
+    whitespace between tokens, so it can become a space."""
+    text = body.decode("utf-8", errors="strict")
+    decoder = json.JSONDecoder()
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
         try:
-            records = json.loads(data)
+            record, end = decoder.raw_decode(text, i)
         except ValueError as exc:
             raise DataFileError(f"{where}: not valid JSON ({exc})") from None
-        if not all(isinstance(r, dict) for r in records):
-            raise DataFileError(f"{where}: not a JSON array of records (expected objects)")
-        lines = b"\n".join(json.dumps(r, ensure_ascii=False).encode() for r in records)
-    return _read_json_lines(pa.BufferReader(lines + b"\n"), schema, where)
+        if not isinstance(record, dict):
+            raise DataFileError(f"{where}: not a JSON array of records (found a {type(record).__name__} "
+                                "where an object was expected)")
+        out.append(text[i:end].replace("\r", " ").replace("\n", " "))
+        i = end
+        while i < n and text[i] in " \t\r\n":
+            i += 1
+        if i < n:
+            if text[i] != ",":
+                raise DataFileError(f"{where}: not valid JSON (expected ',' between records at character {i})")
+            i += 1
+            while i < n and text[i] in " \t\r\n":
+                i += 1
+    return "\n".join(out).encode()
 
 
 # -- helpers ---------------------------------------------------------------------------------------
