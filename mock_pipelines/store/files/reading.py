@@ -131,23 +131,40 @@ def _read_csv(source: Source, schema: pa.Schema | None, where: str) -> pa.Table:
         return pacsv.read_csv(source)
     options = pacsv.ConvertOptions(column_types={f.name: f.type for f in schema}, strings_can_be_null=True,
                                    quoted_strings_can_be_null=False, null_values=[""])
+    lines = pacsv.ParseOptions(ignore_empty_lines=False)  # a one-column row holding null is an empty line
     try:
-        return pacsv.read_csv(source, convert_options=options)
+        return pacsv.read_csv(source, parse_options=lines, convert_options=options)
     except pa.ArrowInvalid as exc:
         if not _rewind(source):
             raise DataFileError(f"{where}: cannot be read as the schema says ({exc})") from None
     # A value does not parse: read the text of every column and let the casts say which and where.
     as_text = pacsv.ConvertOptions(column_types={f.name: pa.string() for f in schema}, strings_can_be_null=True,
                                    quoted_strings_can_be_null=False, null_values=[""])
-    table = pacsv.read_csv(source, convert_options=as_text)
+    try:
+        table = pacsv.read_csv(source, parse_options=lines, convert_options=as_text)
+    except pa.ArrowInvalid as exc:  # not a conversion: a malformed file (a row with too many fields, …)
+        raise DataFileError(f"{where}: not readable as CSV ({exc})") from None
     conform(table, schema, where)
     raise DataFileError(f"{where}: cannot be read as the schema says")  # pragma: no cover - conform raised
 
 
 # -- JSON ------------------------------------------------------------------------------------------
 def _json_carrier(t: pa.DataType) -> pa.DataType:
-    """The type the JSON parser reads a column as (dates arrive as text and are cast after)."""
-    return pa.string() if pa.types.is_date(t) or (pa.types.is_timestamp(t) and t.tz is not None) else t
+    """The type the JSON parser reads a column as: dates arrive as text and are cast after; timestamps
+    with a time zone as the zone's wall-clock time (what the writer prints), placed in the zone after."""
+    if pa.types.is_date(t):
+        return pa.string()
+    if pa.types.is_timestamp(t) and t.tz is not None:
+        return pa.timestamp(t.unit)
+    return t
+
+
+def _in_zones(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    for i, field in enumerate(schema):
+        t = field.type
+        if pa.types.is_timestamp(t) and t.tz is not None and table.schema.field(i).type.tz is None:
+            table = table.set_column(i, field.name, pc.assume_timezone(table[field.name], t.tz))
+    return table
 
 
 _JSON_CHANGED = re.compile(r"Column\(/(?P<name>[^)]*)\) changed from (?P<was>\w+) to (?P<now>\w+)")
@@ -177,7 +194,7 @@ def _read_json_lines(source: Source, schema: pa.Schema | None, where: str) -> pa
             conform(inferred, schema, where)
         raise DataFileError(f"{where}: cannot be read as the schema says ({exc})") from None
     _check_json_columns(table, schema, source, where)
-    return table
+    return _in_zones(table, schema)
 
 
 def _check_json_columns(table: pa.Table, schema: pa.Schema, source: Source, where: str) -> None:

@@ -158,3 +158,18 @@ def test_parquet_of_another_writer_is_cast_to_the_schema(tmp_path):
     pq.write_table(narrow, folder / "part-00000.parquet")
     back = FileStore(tmp_path).read("ds", "t", schema=SCHEMA)
     assert back.schema.equals(PLAIN) and back.equals(TABLE.cast(PLAIN))
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "jsonl", "json"])
+@pytest.mark.parametrize("tz", ["UTC", "America/New_York"])
+def test_zoned_timestamps_and_a_lone_null_come_back(fmt, tz):
+    # one column: a null row is an empty CSV line, which must not be skipped
+    table = pa.table({"at": pa.array([dt.datetime(2024, 1, 2, 3, 4, 5, 6), None, dt.datetime(2024, 7, 2)],
+                                     pa.timestamp("us", tz=tz))})
+    assert read_file(written(fmt, table), fmt, table.schema).equals(table)
+
+
+def test_a_malformed_csv_row_is_an_error_naming_the_file():
+    schema = pa.schema([("a", pa.int64()), ("b", pa.int64())])
+    with pytest.raises(DataFileError, match=r"^f\.csv: not readable as CSV .*Expected 2 columns, got 1"):
+        read_file(io.BytesIO(b'"a","b"\n1,2\n3\n'), "csv", schema, name="f.csv")
