@@ -63,13 +63,14 @@ def table_rules(plan: DatasetPlan, table: str, checks: Checks, partitioned: bool
 
 def _read(destination: TableStore, plan: DatasetPlan, table: str, keys: list[str] | None,
           up_to: str | None = None) -> pa.Table:
-    """A table, its partitions ``keys``, or (``up_to``) every partition up to and including that key."""
+    """A table, its partitions ``keys``, or (``up_to``) every partition up to and including that key, typed
+    by the table's Arrow schema whatever the format it landed in."""
     tp = plan.table(table)
     if not tp.is_partitioned:
-        return destination.read(plan.spec.name, table)
+        return destination.read(plan.spec.name, table, schema=tp.arrow_schema)
     if up_to is not None:
         keys = [k for k in destination.list_partitions(plan.spec.name, table) if k <= up_to]
-    return destination.read(plan.spec.name, table, keys, allow_missing=up_to is not None)
+    return destination.read(plan.spec.name, table, keys, allow_missing=up_to is not None, schema=tp.arrow_schema)
 
 
 class _Parents:

@@ -45,10 +45,13 @@ class TableStore(Protocol):
         ...
 
     def read(self, dataset: str, table: str, partition_keys: Sequence[str] | None = None,
-             columns: list[str] | None = None, *, allow_missing: bool = False) -> pa.Table:
+             columns: list[str] | None = None, *, allow_missing: bool = False,
+             schema: pa.Schema | None = None) -> pa.Table:
         """The table, or only the rows of the listed partitions (in that order); ``columns`` selects
         columns. A table never written raises ``FileNotFoundError``; so does a listed partition never
-        written, unless ``allow_missing`` (it is then skipped)."""
+        written, unless ``allow_missing`` (it is then skipped). ``schema``, the table's Arrow schema,
+        types the columns read (a column missing or a value of another type is an error), so every
+        store and format gives the same table for the same data."""
         ...
 
     def list_partitions(self, dataset: str, table: str) -> list[str]:

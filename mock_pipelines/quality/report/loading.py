@@ -27,7 +27,7 @@ def load_tables(base: str | os.PathLike[str], spec: DatasetSpec, partition_colum
 
     A table folder holding ``part-*`` files (``generate --out``, or an unpartitioned destination) is read as
     one table; one holding ``<partition_column>=<key>/`` folders becomes ``{key: table}``. Folders that do
-    not exist are left out. CSV and JSON Lines columns are typed with the schema's Arrow types. The
+    not exist are left out. Every format is read typed by the schema's Arrow types. The
     provenance has the seed, scale, locale, format and generator version recorded in the ``_manifest.json``
     files (when there are any), the content hash of each table, the time the newest file was written, and
     the tables whose recorded spec hash differs from the schema's (generated from another version of it).
@@ -138,11 +138,34 @@ def _data_file_times(fs: Any, folder: str) -> list[float]:
 
 
 def _arrow_schemas(spec: DatasetSpec) -> dict[str, pa.Schema]:
-    """The Arrow schema the engine writes for each table (types CSV and JSON Lines columns when read)."""
-    try:
-        from mock_pipelines.core.engine import DatasetPlan
+    """The Arrow schema the engine writes for each table: what every format is read back as (the same
+    typed read as the Dagster checks, :mod:`mock_pipelines.store.files.reading`). A table the engine
+    cannot plan falls back to its declared column types; one with an undeclared type is read as written
+    (Parquet) or by the types its manifest recorded."""
+    from mock_pipelines.core.engine import DatasetPlan
 
-        plan = DatasetPlan(spec)
-        return {name: plan.table(name).arrow_schema for name in spec.tables}
+    try:
+        plan: DatasetPlan | None = DatasetPlan(spec)
     except Exception:  # an unplannable spec still gets a report of whatever was written
-        return {}
+        plan = None
+    out: dict[str, pa.Schema] = {}
+    for name, table in spec.tables.items():
+        schema: pa.Schema | None = None
+        if plan is not None:
+            try:
+                schema = plan.table(name).arrow_schema
+            except Exception:
+                schema = None
+        schema = schema if schema is not None else _declared(table)
+        if schema is not None:
+            out[name] = schema
+    return out
+
+
+def _declared(table: Any) -> pa.Schema | None:
+    from mock_pipelines.core.engine import arrow_type
+
+    types = {name: arrow_type(c.type) for name, c in table.columns.items()}
+    if any(t is None for t in types.values()):
+        return None
+    return pa.schema(list(types.items()))

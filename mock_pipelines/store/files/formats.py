@@ -1,7 +1,9 @@
-"""File formats shared by every writer: a streaming record-batch writer and the matching readers.
+"""File formats shared by every writer: a streaming record-batch writer.
 
 :class:`BatchWriter` writes Parquet (default), CSV, JSON Lines or JSON batch by batch into a local path or
 any binary file object (an fsspec file on S3, for example), so memory never depends on the table size.
+CSV quotes every text value and leaves a missing one empty, so ``""`` and null stay apart. The matching
+reader, typed by the table's schema, is :mod:`mock_pipelines.store.files.reading`.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from typing import IO, Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
 FORMATS = {"parquet": "parquet", "csv": "csv", "jsonl": "jsonl", "json": "json"}
@@ -173,38 +174,3 @@ def format_of(path: str) -> str | None:
     """The format of a data file from its extension (``part-00000.parquet`` → ``parquet``)."""
     ext = path.rsplit("/", 1)[-1].rpartition(".")[2]
     return ext if ext in FORMATS else None
-
-
-def read_file(source: str | Path | IO[bytes], fmt: str, schema: pa.Schema | None = None) -> pa.Table:
-    """Read one data file. ``schema`` (optional) gives CSV/JSON their column types instead of inference."""
-    check_format(fmt)
-    plain = _plain_schema(schema) if schema is not None else None
-    if fmt == "parquet":
-        return pq.read_table(source)
-    if fmt == "csv":
-        types = {f.name: f.type for f in plain} if plain is not None else None
-        table = pacsv.read_csv(source, convert_options=pacsv.ConvertOptions(column_types=types))
-    elif fmt == "jsonl":
-        # JSON carries dates as strings and decimals as numbers: parse them so, then cast to the schema.
-        explicit = pa.schema([pa.field(f.name, _json_carrier(f.type)) for f in plain]) if plain is not None else None
-        table = pajson.read_json(source, parse_options=pajson.ParseOptions(explicit_schema=explicit))
-    else:
-        import pandas as pd
-
-        frame = pd.read_json(source, orient="records")
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-    return table.cast(plain) if plain is not None else table
-
-
-def _json_carrier(t: pa.DataType) -> pa.DataType:
-    if pa.types.is_date(t):
-        return pa.string()
-    if pa.types.is_decimal(t):
-        return pa.float64()
-    return t
-
-
-def _plain_schema(schema: pa.Schema) -> pa.Schema:
-    """The schema with dictionary columns as their value type (text formats carry no dictionaries)."""
-    return pa.schema([pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type)
-                      for f in schema])

@@ -41,6 +41,7 @@ the first rows (a Markdown preview) are computed. Nothing here imports Dagster.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -49,12 +50,11 @@ from urllib.parse import quote, unquote
 
 import fsspec
 import pyarrow as pa
-import pyarrow.parquet as pq
 from fsspec.implementations.local import LocalFileSystem
 
 from mock_pipelines.spec.destinations import DESTINATION_FORMATS
 from mock_pipelines.store.content import ContentHasher, Preview
-from mock_pipelines.store.files.formats import BatchWriter, check_format, format_of, read_file
+from mock_pipelines.store.files.formats import BatchWriter, check_format, format_of
 from mock_pipelines.store.files.manifest import (
     MANIFEST,
     RunIdentity,
@@ -65,6 +65,7 @@ from mock_pipelines.store.files.manifest import (
     temporary_name,
 )
 from mock_pipelines.store.files.prefetch import prefetch
+from mock_pipelines.store.files.reading import read_file, schema_of_types, type_text
 from mock_pipelines.store.files.s3 import is_s3, probe_s3, s3_storage_options
 from mock_pipelines.store.protocol import WriteResult
 
@@ -215,7 +216,8 @@ class FileStore:
             size = self.fs.size(tmp)
             self._publish(tmp, final)
             if identity is not None or extra_manifest or manifest:
-                facts: dict[str, Any] = {"columns": list(schema.names)}
+                facts: dict[str, Any] = {"columns": list(schema.names),
+                                         "column_types": {f.name: type_text(f.type) for f in schema}}
                 if partition_key is None:
                     facts.update(rows=hasher.rows, bytes=int(size), data_file=final.rsplit("/", 1)[1])
                     if hash_content:
@@ -372,7 +374,11 @@ class FileStore:
              allow_missing: bool = False) -> pa.Table:
         """Read a table, or only the listed partitions (in that order). ``None`` reads an unpartitioned
         table, or every partition of a partitioned one. A listed partition that was never written is an
-        error unless ``allow_missing`` (then it is skipped). ``schema`` types CSV/JSONL columns."""
+        error unless ``allow_missing`` (then it is skipped).
+
+        ``schema`` (the table's Arrow schema) types what is read, whatever the format (see
+        :mod:`mock_pipelines.store.files.reading`); without it, CSV and JSON files are typed by the column
+        types the table folder's ``_manifest.json`` recorded when this project wrote them."""
         where = f"{dataset}/{table}"
         self.check_reachable()
         if partition_keys is None:
@@ -381,7 +387,7 @@ class FileStore:
                 files = [f for _, fs in sorted(self._partition_files(dataset, table).items()) for f in fs]
             if not files:
                 raise FileNotFoundError(f"no data for {where} under {self.uri(self.root)}")
-            return self._read_files(files, columns, schema)
+            return self._read_files(files, columns, self._typing(dataset, table, files, schema))
         keys = list(dict.fromkeys(partition_keys))
         if len(keys) <= 8:  # a few partitions: look in each folder; many: one listing of the table
             by_key = {k: self.data_files(self.partition_path(dataset, table, k)) for k in keys}
@@ -398,7 +404,23 @@ class FileStore:
                 f"{' (' + _some(have) + ')' if have else ''}")
         if not files:
             return (schema or pa.schema([])).empty_table()
-        return self._read_files(files, columns, schema)
+        return self._read_files(files, columns, self._typing(dataset, table, files, schema))
+
+    def recorded_schema(self, dataset: str, table: str) -> pa.Schema | None:
+        """The column types the table folder's manifest recorded (``None``: no manifest, or one written
+        before manifests recorded them)."""
+        path = f"{self.table_path(dataset, table)}/{MANIFEST}"
+        try:
+            recorded = json.loads(self.fs.cat_file(path))
+        except (OSError, ValueError):
+            return None
+        return schema_of_types(recorded.get("column_types")) if isinstance(recorded, dict) else None
+
+    def _typing(self, dataset: str, table: str, files: list[str], schema: pa.Schema | None) -> pa.Schema | None:
+        """The schema to read ``files`` with: the caller's; else, for text formats, the manifest's."""
+        if schema is not None or all(format_of(f) == "parquet" for f in files):
+            return schema
+        return self.recorded_schema(dataset, table)
 
     def _read_files(self, files: list[str], columns: list[str] | None, schema: pa.Schema | None) -> pa.Table:
         # Each file is opened once and read through that handle (footer and pages alike): a writer that
@@ -406,10 +428,8 @@ class FileStore:
         tables = []
         for path in files:
             with self.fs.open(path, "rb") as fh:
-                if format_of(path) == "parquet":
-                    tables.append(pq.read_table(fh, columns=columns))
-                else:
-                    tables.append(read_file(fh, format_of(path), schema))  # type: ignore[arg-type]
+                tables.append(read_file(fh, format_of(path) or "parquet", schema, name=self.uri(path),
+                                        columns=columns))
         table = pa.concat_tables(tables, promote_options="permissive")
         return table.select(columns) if columns else table
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from mock_pipelines.store.files.formats import FORMATS, format_of, read_file
+from mock_pipelines.store.files.formats import FORMATS, format_of
 from mock_pipelines.store.files.manifest import (
     OutputConflict,
     RunIdentity,
@@ -26,6 +26,7 @@ from mock_pipelines.store.files.manifest import (
     is_stale,
     read_manifest,
 )
+from mock_pipelines.store.files.reading import read_file, schema_of_types
 from mock_pipelines.store.files.store import FileStore
 from mock_pipelines.store.protocol import WriteResult
 
@@ -82,15 +83,16 @@ def remove_legacy_temporaries(directory: Path) -> None:
             pass
 
 
-def read_table(directory: str | Path) -> pa.Table:
-    """Read back a table folder written by :func:`write_table` or the Dagster IO manager (any format).
+def read_table(directory: str | Path, schema: pa.Schema | None = None) -> pa.Table:
+    """Read back a table folder written by :func:`write_table` or the Dagster IO manager (any format),
+    typed by ``schema`` (the table's Arrow schema), else by the column types its manifest recorded.
 
     The manifest names the data file; a writer that replaces the table in another format at that very
     moment can remove the file named by the manifest just read, so that case is retried."""
     directory = Path(directory)
     for attempt in range(5):
         try:
-            return _read_once(directory)
+            return _read_once(directory, schema)
         except FileNotFoundError:
             if attempt == 4 or not directory.is_dir():
                 raise
@@ -98,11 +100,14 @@ def read_table(directory: str | Path) -> pa.Table:
     raise AssertionError("unreachable")
 
 
-def _read_once(directory: Path) -> pa.Table:
+def _read_once(directory: Path, schema: pa.Schema | None) -> pa.Table:
     try:
-        named = (read_manifest(directory) or {}).get("data_file")
+        manifest = read_manifest(directory) or {}
     except OutputConflict:
-        named = None
+        manifest = {}
+    named = manifest.get("data_file")
+    if schema is None:
+        schema = schema_of_types(manifest.get("column_types"))
     if named and (directory / named).is_file():
         files = [directory / named]
     else:
@@ -112,6 +117,6 @@ def _read_once(directory: Path) -> pa.Table:
     tables = []
     for path in files:
         with open(path, "rb") as fh:  # one handle per file: a concurrent replace cannot mix two versions
-            tables.append(read_file(fh, format_of(path.name) or "parquet"))
+            tables.append(read_file(fh, format_of(path.name) or "parquet", schema, name=str(path)))
     return pa.concat_tables(tables, promote_options="permissive")
 

@@ -134,8 +134,10 @@ class SqlStore:
         return self.database(dataset).list_partitions(self.spec(dataset), table)
 
     def read(self, dataset: str, table: str, partition_keys: Sequence[str] | None = None,
-             columns: list[str] | None = None, allow_missing: bool = False) -> pa.Table:
-        """A table, or only the rows of the listed partitions, its columns typed from the dataset's spec.
+             columns: list[str] | None = None, allow_missing: bool = False,
+             schema: pa.Schema | None = None) -> pa.Table:
+        """A table, or only the rows of the listed partitions, its columns typed from the dataset's spec
+        (``schema`` adds nothing: the spec gives the same types).
         ``allow_missing`` changes nothing: a table cannot tell a partition that was written empty from one
         never written (both hold no rows), so a listed partition without rows adds nothing rather than
         failing. A table that does not exist is an error."""
