@@ -1,26 +1,27 @@
-"""Asset checks derived from the schema: one check spec per rule, one check step per table.
+"""Cross-table checks derived from the schema: one check spec per rule, one check step per table.
 
-Each table gets a multi-asset check whose specs are the table's rules (GX expectations and exact
-cross-table rules), so the UI lists every rule by name while Great Expectations is imported and the data is
-read once per step. Checks of a partitioned table are partitioned too: the check of partition D reads
-partition D, and for foreign keys the parent partitions up to D (what D may reference). Key, foreign-key
-and uniqueness rules are blocking; distribution rules warn.
+The single-table rules are checks of the table asset itself, measured while it is written
+(:mod:`mock_pipelines.defs.table_checks`). Rules that compare a table with the tables it references
+(foreign keys, children per parent, parent sums, times after the parent's) need the parents landed first:
+each table with such rules gets a multi-asset check that depends on its parents and reads the child and
+each parent once, only the columns the rules compare. Checks of a partitioned table are partitioned too:
+the check of partition D reads partition D, and for foreign keys the parent partitions up to D (what D may
+reference). Foreign-key and parent-total rules are blocking.
 """
 
 import datetime as dt
 import os
 from collections.abc import Callable
-from typing import Any
 
 import dagster as dg
 import pyarrow as pa
 
 from mock_pipelines.core.engine import DatasetPlan
-from mock_pipelines.defs.assets import table_asset_key
+from mock_pipelines.defs.keys import table_asset_key
 from mock_pipelines.defs.partitions import profile_partitions
 from mock_pipelines.defs.plan import ProfilePlan
 from mock_pipelines.profiles.model import Checks
-from mock_pipelines.quality.results import RuleResult, plain
+from mock_pipelines.quality.results import RuleResult
 from mock_pipelines.quality.rules import Rule, derive_rules, expected_rows
 from mock_pipelines.store.protocol import TableStore
 
@@ -69,44 +70,17 @@ def table_rules(plan: DatasetPlan, table: str, checks: Checks, partitioned: bool
     return rules
 
 
-def _metadata(result: RuleResult) -> dict[str, Any]:
-    meta: dict[str, Any] = {
-        "kind": result.kind,
-        "observed": str(plain(result.observed)) if result.observed is not None else "—",
-        "expected": result.expected or "—",
-    }
-    if result.unexpected_count is not None:
-        meta["unexpected_count"] = int(result.unexpected_count)
-    if result.examples:
-        meta["unexpected_examples"] = dg.MetadataValue.json([plain(v) for v in result.examples[:MAX_EXAMPLES]])
-    if result.evaluated_rows is not None:
-        meta["evaluated_rows"] = int(result.evaluated_rows)
-    if result.sampled:
-        meta["sampled"] = True
-    if result.engine:
-        meta["engine"] = result.engine
-    if result.error:
-        meta["error"] = result.error
-    return meta
-
-
-def _to_check_result(asset_key: dg.AssetKey, result: RuleResult,
-                     extra: dict[str, Any] | None = None) -> dg.AssetCheckResult:
-    return dg.AssetCheckResult(
-        asset_key=asset_key, check_name=result.name, passed=bool(result.passed or result.skipped),
-        severity=dg.AssetCheckSeverity.ERROR if result.severity == "error" else dg.AssetCheckSeverity.WARN,
-        metadata={**_metadata(result), **(extra or {})}, description=result.description or None)
-
-
 def _read(destination: TableStore, plan: DatasetPlan, table: str, keys: list[str] | None,
-          up_to: str | None = None) -> pa.Table:
-    """A table, its partitions ``keys``, or (``up_to``) every partition up to and including that key."""
+          up_to: str | None = None, columns: set[str] | None = None) -> pa.Table:
+    """A table, its partitions ``keys``, or (``up_to``) every partition up to and including that key; only
+    ``columns`` when given."""
     tp = plan.table(table)
+    cols = sorted(columns) if columns else None
     if not tp.is_partitioned:
-        return destination.read(plan.spec.name, table)
+        return destination.read(plan.spec.name, table, columns=cols)
     if up_to is not None:
         keys = [k for k in destination.list_partitions(plan.spec.name, table) if k <= up_to]
-    return destination.read(plan.spec.name, table, keys, allow_missing=up_to is not None)
+    return destination.read(plan.spec.name, table, keys, columns=cols, allow_missing=up_to is not None)
 
 
 def _missing_parent_data(destination: TableStore, plan: DatasetPlan, parent: str, keys: list[str] | None,
@@ -140,40 +114,32 @@ def data_docs_folder(reports_root: str, dataset: str) -> str:
     return os.path.join(reports_root, dataset, "data_docs")
 
 
-def _publish_data_docs(context: dg.AssetCheckExecutionContext, validation: Any, folder: str, table: str,
-                       keys: list[str] | None) -> dict[str, Any]:
-    """Data Docs of this step's GX results (the page of this table or partition replaces the earlier one);
-    metadata linking to them. A failure to render is logged and noted, never fails the checks."""
-    from mock_pipelines.quality import data_docs
-    from mock_pipelines.quality.gx_runner import gx_context
-
-    if not validation.gx_results and not validation.arrow_checked:
-        return {}
-    batch = table if not keys else f"{table}-{keys[0]}" + (f"..{keys[-1]}" if len(keys) > 1 else "")
-    try:
-        built = data_docs.publish(data_docs.suite_results(validation), folder, context=gx_context(), batch=batch,
-                                  run_name=context.run.run_id)
-    except Exception as exc:  # a by-product: the check outcomes stand without it
-        context.log.warning(f"GX Data Docs not written to {folder}: {type(exc).__name__}: {exc}")
-        return {"data_docs_error": f"{type(exc).__name__}: {exc}"}
-    if built is None:
-        return {}
-    meta: dict[str, Any] = {"data_docs": dg.MetadataValue.url(built.index_url)}
-    if built.pages:
-        meta["data_docs_page"] = dg.MetadataValue.url(built.pages[0].as_uri())
-    return meta
+def _columns(rules: list[Rule], table: str) -> dict[str, set[str]]:
+    """The columns cross-table rules read, per table (the child and each parent)."""
+    need: dict[str, set[str]] = {table: set()}
+    for rule in rules:
+        need[table].update(rule.columns, rule.params.get("fk_columns") or [])
+        parent = rule.params.get("parent")
+        if parent:
+            need.setdefault(parent, set()).update(rule.params.get("ref_columns") or [],
+                                                  [rule.params["parent_column"]] if rule.params.get("parent_column")
+                                                  else [])
+    return need
 
 
 def build_table_checks(plan: DatasetPlan, table: str, *, destination: Callable[[], TableStore], checks: Checks,
                        partitions_def: dg.PartitionsDefinition | None,
                        reports_root: str | None = None) -> dg.AssetChecksDefinition | None:
-    """The checks of one table (None when the profile turns them all off). With ``reports_root`` the
-    Great Expectations results of each step are published as Data Docs under
-    ``reports_root/<dataset>/data_docs/`` and every check result links to them."""
+    """The cross-table checks of one table (None when it has none, or the profile turns them off): they
+    depend on the parents, so they run in a step of their own after the parents landed, reading the child
+    and each parent once, only the columns the rules compare. The single-table rules are checks of the
+    table asset itself (:mod:`mock_pipelines.defs.table_checks`). ``reports_root`` is unused (kept for
+    callers)."""
     tp = plan.table(table)
     partitioned = tp.is_partitioned
     asset_key = table_asset_key(plan.spec.name, table)
-    rules = [r for r in table_rules(plan, table, checks, plan.partitions is not None) if r.severity != "off"]
+    rules = [r for r in table_rules(plan, table, checks, plan.partitions is not None)
+             if r.severity != "off" and r.expectation is None]
     if not rules:
         return None
     parents = sorted({r.params["parent"] for r in rules if r.params.get("parent")} - {table})
@@ -184,10 +150,10 @@ def build_table_checks(plan: DatasetPlan, table: str, *, destination: Callable[[
     ) for r in rules]
 
     @dg.multi_asset_check(name=f"{plan.spec.name}__{table}__checks", specs=specs, can_subset=True,
-                          description=f"Rules derived from the schema of {plan.spec.name}.{table}.")
+                          description=f"Rules across {plan.spec.name}.{table} and the tables it references.")
     def _checks(context: dg.AssetCheckExecutionContext):
+        from mock_pipelines.defs.check_events import check_events
         from mock_pipelines.quality.cross_table import check_cross_table
-        from mock_pipelines.quality.gx_runner import validate_table
 
         dest = destination()
         window = None
@@ -200,37 +166,29 @@ def build_table_checks(plan: DatasetPlan, table: str, *, destination: Callable[[
             window = (first.start.astimezone(dt.UTC).replace(tzinfo=None),
                       last.end.astimezone(dt.UTC).replace(tzinfo=None))
         selected = {key.name for key in context.selected_asset_check_keys}
-        run_rules = [r for r in table_rules(plan, table, checks, plan.partitions is not None, window)
-                     if r.name in selected and r.severity != "off"]
-        data = _read(dest, plan, table, keys)
-        single = [r for r in run_rules if r.expectation is not None]
-        cross = [r for r in run_rules if r.expectation is None]
-        validation = validate_table(data, single, table=table) if single else None
-        results = list(validation) if validation is not None else []
-        docs: dict[str, Any] = {}
-        if validation is not None and reports_root is not None:
-            docs = _publish_data_docs(context, validation, data_docs_folder(reports_root, plan.spec.name), table,
-                                      keys)
-        if cross:
-            # Children per parent and parent sums compare with the parents of the same partitions (their
-            # children land with them); references may point at any parent created up to the last partition.
-            same = [r for r in cross if r.name.startswith(("children_per_parent", "parent_sum")) and partitioned]
-            upto = [r for r in cross if r not in same]
-            for group, up_to in ((upto, keys[-1] if keys else None), (same, None)):
-                parents = {r.params.get("parent") for r in group} - {None, table}
-                missing = {p: _missing_parent_data(dest, plan, p, keys if up_to is None else None, up_to,
-                                                   partitions_def) for p in parents}
-                ready = [r for r in group if not missing.get(r.params.get("parent"))]
-                for rule in group:
-                    if rule not in ready:
-                        yield _unverifiable(asset_key, rule, missing[rule.params["parent"]])
-                if not ready:
-                    continue
-                parent_tables = {p: data if p == table else _read(dest, plan, p, keys if up_to is None else None,
-                                                                   up_to)
-                                 for p in {r.params.get("parent") for r in ready} if p}
-                results += check_cross_table(ready, data, parent_tables)
-        for result in results:
-            yield _to_check_result(asset_key, result, docs)
+        cross = [r for r in table_rules(plan, table, checks, plan.partitions is not None, window)
+                 if r.name in selected and r.severity != "off" and r.expectation is None]
+        need = _columns(cross, table)  # a self-reference adds its key columns to the child's
+        data = _read(dest, plan, table, keys, columns=need[table])
+        results: list[RuleResult] = []
+        # Children per parent and parent sums compare with the parents of the same partitions (their
+        # children land with them); references may point at any parent created up to the last partition.
+        same = [r for r in cross if r.name.startswith(("children_per_parent", "parent_sum")) and partitioned]
+        upto = [r for r in cross if r not in same]
+        for group, up_to in ((upto, keys[-1] if keys else None), (same, None)):
+            group_parents = {r.params.get("parent") for r in group} - {None, table}
+            missing = {p: _missing_parent_data(dest, plan, p, keys if up_to is None else None, up_to,
+                                               partitions_def) for p in group_parents}
+            ready = [r for r in group if not missing.get(r.params.get("parent"))]
+            for rule in group:
+                if rule not in ready:
+                    yield _unverifiable(asset_key, rule, missing[rule.params["parent"]])
+            if not ready:
+                continue
+            parent_tables = {p: data if p == table else _read(dest, plan, p, keys if up_to is None else None,
+                                                               up_to, need.get(p))
+                             for p in {r.params.get("parent") for r in ready} if p}
+            results += check_cross_table(ready, data, parent_tables)
+        yield from check_events(context, asset_key, {None: results})
 
     return _checks
