@@ -75,8 +75,8 @@ class TableCheckRun:
         out: dict[str | None, Any] = {}
         for key, value in slices.items():
             rules = self._rules(key, windows[key])
-            out[key] = self.slices[key] = MeasuredSlice(value, lambda rules=rules: TableMeasure(rules)) \
-                if rules else value
+            out[key] = self.slices[key] = MeasuredSlice(
+                value, lambda rules=rules, schema=value.schema: TableMeasure(rules, schema=schema)) if rules else value
         return out
 
     def results_of_stream(self) -> Iterator[dg.AssetCheckResult]:
@@ -128,7 +128,8 @@ class TableCheckRun:
             except FileNotFoundError as exc:
                 raise dg.Failure(description=f"{self.plan.spec.name}.{self.table}"
                                  + (f" partition {key}" if key else "") + f" has not landed yet: {exc}") from None
-            validation = check_batches(rules, lambda data=data: data.to_batches(), table=self.table)
+            validation = check_batches(rules, lambda data=data: data.to_batches(), table=self.table,
+                                       schema=data.schema)
             by_partition[key] = validation.results
             self._record(key, validation.results, data.num_rows, "")
         yield from check_events(self.context, self.key, by_partition,

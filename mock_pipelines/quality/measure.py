@@ -315,7 +315,8 @@ def _values_at(source: BatchSource, rows: np.ndarray, columns: Sequence[str]) ->
 class TableMeasure:
     """What the single-table rules of one table (or one partition) need, accumulated batch by batch."""
 
-    def __init__(self, rules: Sequence[Rule], *, sample_rows: int = SAMPLE_ROWS):
+    def __init__(self, rules: Sequence[Rule], *, sample_rows: int = SAMPLE_ROWS, schema: pa.Schema | None = None):
+        """``schema``: the columns and types of the rows to come (known even when no batch comes)."""
         self.rules = [r for r in rules if measurable(r)]
         self.sample_cap = sample_rows
         self.rows = 0
@@ -331,7 +332,8 @@ class TableMeasure:
         self._sample_hashes = np.zeros(0, np.uint64)
         self.columns: set[str] = set()  # what the rules read
         self.seconds = 0.0
-        self.finished = False
+        if schema is not None:
+            self.types.update({f.name: f.type for f in schema})
         for rule in self.rules:
             kw = rule.gx_kwargs()
             cols = [c for c in (kw.get("column"), kw.get("column_A"), kw.get("column_B")) if isinstance(c, str)]

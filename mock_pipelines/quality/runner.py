@@ -33,8 +33,8 @@ def single_table(rules: Iterable[Rule]) -> list[Rule]:
     return [r for r in rules if r.expectation is not None]
 
 
-def measure(rules: Sequence[Rule], batches: Iterable[pa.RecordBatch]) -> TableMeasure:
-    return TableMeasure(single_table(rules)).consume(batches)
+def measure(rules: Sequence[Rule], batches: Iterable[pa.RecordBatch], schema: pa.Schema | None = None) -> TableMeasure:
+    return TableMeasure(single_table(rules), schema=schema).consume(batches)
 
 
 def user_rules(rules: Iterable[Rule]) -> list[Rule]:
@@ -91,16 +91,17 @@ def evaluate(rules: Sequence[Rule], m: TableMeasure, *, source: BatchSource | No
                            {"measure": m.seconds, "evaluate": time.perf_counter() - started}, gx_results, checked)
 
 
-def check_batches(rules: Sequence[Rule], source: BatchSource, *, table: str | None = None) -> TableValidation:
+def check_batches(rules: Sequence[Rule], source: BatchSource, *, table: str | None = None,
+                  schema: pa.Schema | None = None) -> TableValidation:
     """Read ``source`` once to measure it and evaluate ``rules`` (it is read again only for the rare
-    values :func:`evaluate` needs)."""
-    return evaluate(rules, measure(rules, source()), source=source, table=table)
+    values :func:`evaluate` needs). ``schema``: the columns of the rows, known even when there are none."""
+    return evaluate(rules, measure(rules, source(), schema), source=source, table=table)
 
 
 def check_table(data: pa.Table, rules: Sequence[Rule], *, table: str | None = None,
                 batch_rows: int = 1_000_000) -> TableValidation:
     """:func:`check_batches` on a table in memory."""
-    return check_batches(rules, lambda: data.to_batches(max_chunksize=batch_rows), table=table)
+    return check_batches(rules, lambda: data.to_batches(max_chunksize=batch_rows), table=table, schema=data.schema)
 
 
 # ---- one rule ----------------------------------------------------------------------------------------------
