@@ -101,8 +101,8 @@ class _Spill:
     """Fixed-width records (a numpy structured dtype) kept in memory up to ``limit`` bytes, then in
     ``2**BUCKET_BITS`` temporary files bucketed by the top bits of field ``key``."""
 
-    def __init__(self, dtype: np.dtype, limit: int = SPILL_BYTES):
-        self.dtype, self.limit = dtype, limit
+    def __init__(self, dtype: np.dtype, limit: int | None = None):
+        self.dtype, self.limit = dtype, SPILL_BYTES if limit is None else limit
         self.parts: list[np.ndarray] = []
         self.bytes = 0
         self.folder: tempfile.TemporaryDirectory[str] | None = None
