@@ -69,14 +69,14 @@ class TableCheckRun:
 
     def observe(self, slices: Mapping[str | None, Any], windows: Mapping[str | None, Window]) -> dict[str | None, Any]:
         """The slices to return, each measured while the IO manager writes it."""
-        from mock_pipelines.quality.measure import TableMeasure
+        from mock_pipelines.quality.runner import new_measure
         from mock_pipelines.quality.stream import MeasuredSlice
 
         out: dict[str | None, Any] = {}
         for key, value in slices.items():
             rules = self._rules(key, windows[key])
             out[key] = self.slices[key] = MeasuredSlice(
-                value, lambda rules=rules, schema=value.schema: TableMeasure(rules, schema=schema)) if rules else value
+                value, lambda rules=rules, schema=value.schema: new_measure(rules, schema)) if rules else value
         return out
 
     def results_of_stream(self) -> Iterator[dg.AssetCheckResult]:

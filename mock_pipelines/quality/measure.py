@@ -315,9 +315,14 @@ def _values_at(source: BatchSource, rows: np.ndarray, columns: Sequence[str]) ->
 class TableMeasure:
     """What the single-table rules of one table (or one partition) need, accumulated batch by batch."""
 
-    def __init__(self, rules: Sequence[Rule], *, sample_rows: int = SAMPLE_ROWS, schema: pa.Schema | None = None):
-        """``schema``: the columns and types of the rows to come (known even when no batch comes)."""
+    def __init__(self, rules: Sequence[Rule], *, sample_rows: int = SAMPLE_ROWS, schema: pa.Schema | None = None,
+                 keep: Sequence[str] = ()):
+        """``schema``: the columns and types of the rows to come (known even when no batch comes).
+        ``keep``: columns kept whole (what user-written expectations read: Great Expectations needs them
+        all at once), so they need not be read or generated again."""
         self.rules = [r for r in rules if measurable(r)]
+        self.keep = list(keep)
+        self.kept: list[pa.RecordBatch] = []
         self.sample_cap = sample_rows
         self.rows = 0
         self.types: dict[str, pa.DataType] = {}
@@ -408,6 +413,8 @@ class TableMeasure:
                     counts[v] = counts.get(v, 0) + c
         if self.sample_columns:
             self._add_sample(batch, offset, names)
+        if self.keep:
+            self.kept.append(batch.select([c for c in self.keep if c in names]))
         self.rows += batch.num_rows
         self.seconds += time.perf_counter() - started
 
@@ -459,6 +466,10 @@ class TableMeasure:
         for name, d in self.distinct.items():
             out[name] = (0, []) if d is None else d.finish(source)
         return out
+
+    def kept_table(self) -> pa.Table | None:
+        """The ``keep`` columns of every row (None when none were asked for or no batch came)."""
+        return pa.Table.from_batches(self.kept) if self.keep and self.kept else None
 
     def close(self) -> None:
         for d in self.distinct.values():

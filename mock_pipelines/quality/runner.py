@@ -33,8 +33,13 @@ def single_table(rules: Iterable[Rule]) -> list[Rule]:
     return [r for r in rules if r.expectation is not None]
 
 
+def new_measure(rules: Sequence[Rule], schema: pa.Schema | None = None) -> TableMeasure:
+    """A measure for ``rules`` that also keeps the columns user-written expectations read."""
+    return TableMeasure(single_table(rules), schema=schema, keep=columns_needed(user_rules(rules)))
+
+
 def measure(rules: Sequence[Rule], batches: Iterable[pa.RecordBatch], schema: pa.Schema | None = None) -> TableMeasure:
-    return TableMeasure(single_table(rules), schema=schema).consume(batches)
+    return new_measure(rules, schema).consume(batches)
 
 
 def user_rules(rules: Iterable[Rule]) -> list[Rule]:
@@ -76,6 +81,8 @@ def evaluate(rules: Sequence[Rule], m: TableMeasure, *, source: BatchSource | No
     gx_results: list[Any] = []
     users = user_rules(rules)
     if users:
+        if user_data is None:
+            user_data = m.kept_table()
         if user_data is None and source is not None:
             cols = columns_needed(users)
             batches = [b.select([c for c in cols if c in b.schema.names]) for b in source()]
