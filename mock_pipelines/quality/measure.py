@@ -340,7 +340,7 @@ class TableMeasure:
         if schema is not None:
             self.types.update({f.name: f.type for f in schema})
         for rule in self.rules:
-            kw = rule.gx_kwargs()
+            kw = rule.gx_kwargs(1 if rule.band is not None else None)
             cols = [c for c in (kw.get("column"), kw.get("column_A"), kw.get("column_B")) if isinstance(c, str)]
             cols += list(kw.get("column_list") or [])
             self.columns.update(cols)
@@ -381,7 +381,7 @@ class TableMeasure:
         table = None
         for rule in self.rules:
             e = rule.expectation
-            kw = rule.gx_kwargs()
+            kw = rule.gx_kwargs(1 if rule.band is not None else None)
             if e in ROW_RULES:
                 if not all(c in names for c in _columns(kw)):
                     continue

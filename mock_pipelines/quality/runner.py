@@ -50,7 +50,7 @@ def columns_needed(rules: Iterable[Rule]) -> list[str]:
     """Every column the rules read (what a read-back needs to load)."""
     cols: list[str] = []
     for rule in rules:
-        kw = rule.gx_kwargs()
+        kw = rule.gx_kwargs(1 if rule.band is not None else None)
         cols += list(rule.columns) + [kw[k] for k in ("column", "column_A", "column_B") if isinstance(kw.get(k), str)]
         cols += list(kw.get("column_list") or [])
     return list(dict.fromkeys(cols))
