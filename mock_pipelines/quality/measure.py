@@ -42,7 +42,7 @@ from mock_pipelines.quality.results import plain
 from mock_pipelines.quality.rules import Rule
 
 SAMPLE_ROWS = 1_000_000  # quantile rules look at this many rows at most (the same cap as gx_runner)
-SPILL_BYTES = 64 << 20  # duplicate detection keeps this much per column in memory, then spills
+SPILL_BYTES = 32 << 20  # duplicate detection keeps this much per column in memory, then spills
 BUCKET_BITS = 4  # spilled hashes go to 2**BUCKET_BITS files by their top bits
 EXAMPLES = arrow_checks.EXAMPLES
 _SAMPLE_KEY = rnd.derive_key("mock_pipelines.quality", "stream-sample")
@@ -116,18 +116,20 @@ class _Spill:
             self._spill()
 
     def _spill(self) -> None:
+        """Move what is in memory to the bucket files, one part at a time (no copy of the whole)."""
         if self.folder is None:
             self.folder = tempfile.TemporaryDirectory(prefix="mock-pipelines-distinct-")
-        records = np.concatenate(self.parts)
-        self.parts, self.bytes = [], 0
-        bucket = (records["key"].view(np.uint64) >> np.uint64(64 - BUCKET_BITS)).astype(np.int64)
-        order = np.argsort(bucket, kind="stable")
-        records, bucket = records[order], bucket[order]
-        bounds = np.searchsorted(bucket, np.arange(2 ** BUCKET_BITS + 1))
-        for b in range(2 ** BUCKET_BITS):
-            if bounds[b + 1] > bounds[b]:
-                with open(os.path.join(self.folder.name, f"{b:02d}.bin"), "ab") as fh:
-                    records[bounds[b]:bounds[b + 1]].tofile(fh)
+        parts, self.parts, self.bytes = self.parts, [], 0
+        while parts:
+            records = parts.pop(0)
+            bucket = (records["key"].view(np.uint64) >> np.uint64(64 - BUCKET_BITS)).astype(np.int64)
+            order = np.argsort(bucket, kind="stable")
+            records, bucket = records[order], bucket[order]
+            bounds = np.searchsorted(bucket, np.arange(2 ** BUCKET_BITS + 1))
+            for b in range(2 ** BUCKET_BITS):
+                if bounds[b + 1] > bounds[b]:
+                    with open(os.path.join(self.folder.name, f"{b:02d}.bin"), "ab") as fh:
+                        records[bounds[b]:bounds[b + 1]].tofile(fh)
 
     @property
     def spilled(self) -> bool:
@@ -258,6 +260,9 @@ class _Distinct:
         groups: list[np.ndarray] = []  # rows of each group of equal hashes
         for bucket in self.store.buckets():
             if len(bucket) < 2:
+                continue
+            s = np.sort(bucket["key"])
+            if not (s[1:] == s[:-1]).any():  # the usual answer: nothing repeats (no row needed)
                 continue
             order = np.argsort(bucket["key"], kind="stable")
             keys, rows = bucket["key"][order], bucket["row"][order]
