@@ -511,7 +511,7 @@ def step_timings(instance: Any, run_id: str, evaluations: Any) -> str:
                 float(value.value)
     if not any(totals.values()):
         return ""
-    inside = f" (measuring for checks {sum(measured.values()):.1f}s of it, on a second thread)" if measured else ""
+    inside = f" (of which measuring {sum(measured.values()):.1f}s, on a second thread)" if measured else ""
     return (f"time in steps: generation {totals['generation']:.1f}s{inside}; check steps {totals['checks']:.1f}s; "
             f"report steps {totals['report']:.1f}s")
 
