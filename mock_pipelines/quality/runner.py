@@ -77,7 +77,8 @@ def evaluate(rules: Sequence[Rule], m: TableMeasure, *, source: BatchSource | No
                                          error=f"column {missing[0]!r} is not in the data")
             continue
         results[rule.name] = _evaluate(rule, m, dups, sample)
-        checked.append((rule, results[rule.name]))
+        if not results[rule.name].skipped:  # Data Docs render evaluated rules (GX's renderers want their values)
+            checked.append((rule, results[rule.name]))
     gx_results: list[Any] = []
     users = user_rules(rules)
     if users:

@@ -110,7 +110,8 @@ def _recorded(dataset: str, name: str, table: Any, derived: list[Any],
     if any(r.name not in by_name for r in single):
         return None  # recorded for other rules (a subset of checks, another profile's severity)
     ordered = [by_name[r.name] for r in single]
-    return TableValidation(name, table.num_rows, ordered, arrow_checked=[(r, by_name[r.name]) for r in single])
+    return TableValidation(name, table.num_rows, ordered,
+                           arrow_checked=[(r, by_name[r.name]) for r in single if not by_name[r.name].skipped])
 
 
 def build_gx_data_docs(validation_results: Any, folder: str | os.PathLike[str], *, context: Any | None = None,
