@@ -1,141 +1,175 @@
-"""Quality-check benchmark: validating the bench customers table against generating it, measured in one run.
+"""Quality-check benchmark: what the checks add to a materialisation, measured in one run.
 
-    python bench/bench_quality.py                        # 1M and 10M rows, median of 3 runs each
-    python bench/bench_quality.py --rows 1000000 --repeat 5 --gx
+    python bench/bench_quality.py                          # 1M and 10M rows, medians of 3 runs each
+    python bench/bench_quality.py --rows 1000000 --repeat 5
+    python bench/bench_quality.py --with-100m              # also 100M rows (minutes, ~2 GB of disk)
 
-For each size, with the medians of ``--repeat`` runs:
+For each size, every run in a fresh subprocess (so peak memory is the run's own), medians of ``--repeat``:
 
-* ``generate``: the table generated in memory (pyarrow, 1M-row chunks, one core);
-* ``generate + write``: generated and written as Parquet (zstd) through the project's file writer;
-* ``validate``: every rule derived from the schema with engine ``auto`` (above 100k rows: pyarrow and
-  NumPy; distribution rules on a deterministic 1M-row sample), on one thread and on the default threads;
+* ``asset``: the bench customers table (``bench/customers.yaml``) materialised as a Dagster asset through the
+  project's files IO manager (Parquet), without checks;
+* ``asset + checks``: the same asset with all its single-table checks, measured on a second thread while
+  the IO manager writes, evaluated after the write and recorded (see ``docs/quality-report.md``);
+* ``generate``: ``mock-pipelines generate`` of the same table (the CLI, no Dagster, no checks).
 
-and prints validation ÷ generation and validation ÷ (generation + write) — the issue's target is ≤ 10 % of
-generation for 10M rows. Then the slowest rules (each evaluated alone) and the cross-table rules of
-``orders`` against ``customers``. ``--gx`` also times engine ``gx`` (everything through Great Expectations'
-pandas engine) at sizes up to ``--gx-max-rows``. The GX import and context creation are paid once, before.
+It prints the wall time of each, the ratio checks ÷ no checks (target ≤ 1.10 on 2 cores), the CPU seconds
+of the process (all threads) and the seconds the measuring thread spent, and the peak RSS (``ru_maxrss``)
+of the run with checks against ``generate`` (target ≤ 1.3).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import resource
+import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 SCHEMA = HERE / "customers.yaml"
-TARGET = 0.10
+BASE_ROWS = 1_000_000  # customers rows in bench/customers.yaml
+TIME_TARGET, RSS_TARGET = 1.10, 1.3
 
 
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def _usage() -> dict[str, float]:
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return {"cpu_seconds": ru.ru_utime + ru.ru_stime, "peak_rss_mb": ru.ru_maxrss / 1024}
 
 
-def _median_seconds(repeat: int, run: Callable[[], Any]) -> tuple[float, Any]:
-    """Median wall time of ``repeat`` calls, and the last call's result."""
-    times, result = [], None
-    for _ in range(repeat):
-        result = None  # free the previous result before the next run
-        t0 = time.perf_counter()
-        result = run()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), result
+def worker_asset(rows: int, out: Path, checks: bool) -> dict[str, Any]:
+    """The customers asset materialised in-process, with or without its checks."""
+    import warnings
 
-
-def _write(tp: Any, spec: Any, folder: Path) -> int:
-    from mock_pipelines.store.files.manifest import RunIdentity
-    from mock_pipelines.store.files.table_folder import write_table
-
-    ident = RunIdentity("bench", tp.name, spec.spec_hash(tp.name), tp.plan.seed, 1.0, tp.plan.locale, "parquet")
-    return write_table(tp.batches(chunk_size=1_000_000), tp.arrow_schema, folder / tp.name, ident,
-                       overwrite=True).rows
-
-
-def _slowest_rules(table: Any, rules: list, count: int = 4) -> str:
-    from mock_pipelines.quality import arrow_checks
-
-    timed = []
-    for rule in rules:
-        if rule.kind == "distribution" or rule.expectation not in arrow_checks.EVALUATORS:
-            continue
-        t0 = time.perf_counter()
-        arrow_checks.evaluate(rule, table, table.num_rows)
-        timed.append((time.perf_counter() - t0, rule.name))
-    return ", ".join(f"{name} {t:.2f}s" for t, name in sorted(timed, reverse=True)[:count])
-
-
-def _measure(spec: Any, rows: int, args: argparse.Namespace, threads: int) -> tuple[int, float, float, float]:
-    """Time generation, generation + write and validation of ``rows`` customers; print; return the ratios."""
-    import numpy as np
+    import dagster as dg
 
     from mock_pipelines.core.engine import DatasetPlan, PlanOptions
-    from mock_pipelines.quality import cross_table, gx_runner
-    from mock_pipelines.quality.rules import derive_rules, expected_rows
+    from mock_pipelines.defs.assets import build_table_asset
+    from mock_pipelines.defs.io_managers.files import MockFilesIOManager
+    from mock_pipelines.profiles.model import Checks
+    from mock_pipelines.schema.parse import load_dataset
+    from mock_pipelines.store.files.store import FileStore
 
-    plan = DatasetPlan(spec, PlanOptions(rows={"customers": rows, "orders": rows}))
-    tp = plan.table("customers")
-    tp.compute(np.arange(10))  # warm the vocabularies
-    gen, customers = _median_seconds(args.repeat, lambda: tp.to_table(chunk_size=1_000_000))
-    with tempfile.TemporaryDirectory() as tmp:
-        gen_write, _ = _median_seconds(args.repeat, lambda: _write(tp, spec, Path(tmp)))
-    rules = derive_rules(spec, "customers", expected_rows(plan, "customers"))
-    one, run = _median_seconds(args.repeat, lambda: gx_runner.validate_table(customers, rules, threads=1))
-    many, _ = _median_seconds(args.repeat, lambda: gx_runner.validate_table(customers, rules, threads=threads))
-    failed = [r.name for r in run.results if r.status == "fail"]
-    sample = f"distribution rules on a {run.sampled_rows:,}-row sample" if run.sampled_rows else "no sample"
-    print(f"\ncustomers {rows:,} rows · {len(rules)} rules · generate {gen:.2f}s ({rows / gen / 1e6:.2f}M rows/s) · "
-          f"generate + write Parquet {gen_write:.2f}s")
-    print(f"  validate, 1 thread   {one:6.2f}s = {one / gen:6.1%} of generate · {one / gen_write:6.1%} of "
-          f"generate + write · {sample} · failed {failed or 'none'}")
-    print(f"  validate, {threads} threads  {many:6.2f}s = {many / gen:6.1%} of generate · "
-          f"{many / gen_write:6.1%} of generate + write")
-    print(f"  slowest rules alone: {_slowest_rules(customers, rules)}")
-    if args.gx and rows <= args.gx_max_rows:
-        t0 = time.perf_counter()
-        gx_run = gx_runner.validate_table(customers, rules, engine="gx")
-        took = time.perf_counter() - t0
-        print(f"  engine=gx (one run)  {took:6.2f}s = {took / gen:6.1%} of generate · pandas frame "
-              f"{gx_run.timings['frame']:.2f}s · GX {gx_run.timings['gx']:.2f}s")
-    orders = plan.table("orders").to_table(chunk_size=1_000_000)
-    cross = cross_table.derive_cross_rules(spec, "orders")
-    took, res = _median_seconds(args.repeat, lambda: cross_table.check_cross_table(cross, orders,
-                                                                                   {"customers": customers}))
-    print(f"  cross-table ({', '.join(r.name for r in res)}) on {orders.num_rows:,} orders: {took:.2f}s, "
-          f"{sum(r.passed for r in res)}/{len(res)} passed · peak RSS {_rss_mb():,.0f} MB")
-    return rows, one / gen, many / gen, one / gen_write
+    warnings.filterwarnings("ignore")
+    spec = load_dataset(SCHEMA)
+    plan = DatasetPlan(spec, PlanOptions(rows={"customers": rows, "orders": 1}))
+    data = out / "dagster"
+    asset = build_table_asset(plan, "customers", partitions_def=None, io_manager_key="io_manager",
+                              kinds={"parquet"}, chunk_size=262_144, backfill_policy=None,
+                              checks=Checks() if checks else None,
+                              destination=(lambda: FileStore(str(data))) if checks else None,
+                              reports_root=str(out / "reports") if checks else None)
+    instance = dg.DagsterInstance.ephemeral()
+    before = _usage()["cpu_seconds"]
+    started = time.perf_counter()
+    result = dg.materialize([asset], instance=instance, resources={"io_manager": MockFilesIOManager(base_path=str(data))})
+    seconds = time.perf_counter() - started
+    assert result.success
+    evaluations = result.get_asset_check_evaluations()
+    failed = [e.check_name for e in evaluations if not e.passed]
+    measure = float(evaluations[0].metadata["measure_seconds"].value) if evaluations else 0.0
+    usage = _usage()
+    return {"seconds": seconds, "cpu_seconds": usage["cpu_seconds"] - before, "measure_seconds": measure,
+            "checks": len(evaluations), "failed": failed, "peak_rss_mb": usage["peak_rss_mb"]}
+
+
+def worker_generate(rows: int, out: Path) -> dict[str, Any]:
+    """``mock-pipelines generate`` of the customers table (the CLI in this process)."""
+    from typer.testing import CliRunner
+
+    from mock_pipelines.cli import app
+
+    started = time.perf_counter()
+    result = CliRunner().invoke(app, ["generate", str(SCHEMA), "--out", str(out / "cli"), "--table", "customers",
+                                      "--rows-scale", str(rows / BASE_ROWS)])
+    assert result.exit_code == 0, result.output
+    return {"seconds": time.perf_counter() - started, **_usage()}
+
+
+def _spawn(mode: str, rows: int) -> dict[str, Any]:
+    out = Path(tempfile.mkdtemp(prefix="bench-quality-"))
+    try:
+        proc = subprocess.run([sys.executable, __file__, "--worker", mode, "--rows", str(rows), "--out", str(out)],
+                              capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            raise SystemExit(f"{mode} worker failed:\n{proc.stderr[-3000:]}")
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def _median(runs: list[dict[str, Any]], key: str) -> float:
+    return statistics.median(r[key] for r in runs)
+
+
+def bench(rows: int, repeat: int) -> dict[str, Any]:
+    runs: dict[str, list[dict[str, Any]]] = {"asset": [], "checks": [], "generate": []}
+    for _ in range(repeat):  # interleaved, so a load change on the machine hits every mode alike
+        for mode in runs:
+            runs[mode].append(_spawn(mode, rows))
+    plain, checked, gen = (runs[m] for m in ("asset", "checks", "generate"))
+    out = {
+        "rows": rows, "repeat": repeat,
+        "asset_s": _median(plain, "seconds"), "checks_s": _median(checked, "seconds"),
+        "asset_cpu_s": _median(plain, "cpu_seconds"), "checks_cpu_s": _median(checked, "cpu_seconds"),
+        "measure_s": _median(checked, "measure_seconds"), "checks": checked[0]["checks"],
+        "failed": checked[0]["failed"],
+        "generate_s": _median(gen, "seconds"),
+        "rss_checks_mb": _median(checked, "peak_rss_mb"), "rss_asset_mb": _median(plain, "peak_rss_mb"),
+        "rss_generate_mb": _median(gen, "peak_rss_mb"),
+    }
+    out["time_ratio"] = out["checks_s"] / out["asset_s"]
+    out["rss_ratio"] = out["rss_checks_mb"] / out["rss_generate_mb"]
+    return out
+
+
+def _print(r: dict[str, Any]) -> None:
+    print(f"\n{r['rows']:,} rows (medians of {r['repeat']}), {os.cpu_count()} cores")
+    print(f"  asset, no checks      {r['asset_s']:8.2f} s   cpu {r['asset_cpu_s']:7.2f} s   "
+          f"peak RSS {r['rss_asset_mb']:7.0f} MiB")
+    print(f"  asset + {r['checks']:2d} checks     {r['checks_s']:8.2f} s   cpu {r['checks_cpu_s']:7.2f} s   "
+          f"peak RSS {r['rss_checks_mb']:7.0f} MiB   (measuring thread {r['measure_s']:.2f} s)")
+    print(f"  generate (CLI)        {r['generate_s']:8.2f} s                      peak RSS "
+          f"{r['rss_generate_mb']:7.0f} MiB")
+    ok_t = "ok" if r["time_ratio"] <= TIME_TARGET else "MISSED"
+    ok_m = "ok" if r["rss_ratio"] <= RSS_TARGET else "MISSED"
+    print(f"  with checks / without: {r['time_ratio']:.3f}× wall (target ≤ {TIME_TARGET}: {ok_t}); "
+          f"CPU spent on checks {r['checks_cpu_s'] - r['asset_cpu_s']:.2f} s")
+    print(f"  peak RSS with checks / generate: {r['rss_ratio']:.2f}× (target ≤ {RSS_TARGET}: {ok_m})")
+    if r["failed"]:
+        print(f"  failed checks: {', '.join(r['failed'])}")
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rows", default="1000000,10000000", help="comma-separated customer row counts")
-    ap.add_argument("--repeat", type=int, default=3, help="runs per measurement (the median is printed)")
-    ap.add_argument("--gx", action="store_true", help="also time engine=gx (Great Expectations' pandas engine)")
-    ap.add_argument("--gx-max-rows", type=int, default=1_000_000, help="skip engine=gx above this many rows")
-    args = ap.parse_args()
-
-    import pyarrow as pa
-
-    from mock_pipelines.quality import gx_runner
-    from mock_pipelines.schema.parse import load_dataset
-
-    pa.set_cpu_count(1)  # Arrow's own thread pool stays out of the timings: one core, as generation
-    spec = load_dataset(SCHEMA)
-    t0 = time.perf_counter()
-    gx_runner.gx_context()
-    threads = gx_runner.default_threads()
-    print(f"GX import + ephemeral context: {time.perf_counter() - t0:.1f}s (once per process) · "
-          f"default validation threads: {threads} · median of {args.repeat} runs")
-    summary = [_measure(spec, rows, args, threads) for rows in (int(r) for r in args.rows.split(","))]
-    print("\nvalidation ÷ generation (target ≤ 10 % at 10M rows):")
-    for rows, one, many, with_write in summary:
-        verdict = "met" if one <= TARGET else "not met"
-        print(f"  {rows:>12,} rows: {one:6.1%} on 1 thread ({verdict}), {many:6.1%} on {threads} threads, "
-              f"{with_write:6.1%} of generate + write")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, action="append", help="table sizes (repeatable; default 1M and 10M)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per size and mode (median)")
+    parser.add_argument("--with-100m", action="store_true", help="also 100M rows")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--worker", choices=("asset", "checks", "generate"), help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        rows = args.rows[0]
+        result = worker_generate(rows, args.out) if args.worker == "generate" else \
+            worker_asset(rows, args.out, checks=args.worker == "checks")
+        print(json.dumps(result))
+        return
+    sizes = args.rows or [1_000_000, 10_000_000]
+    if args.with_100m:
+        sizes.append(100_000_000)
+    results = []
+    for rows in sizes:
+        results.append(bench(rows, args.repeat))
+        _print(results[-1])
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
 
 
 if __name__ == "__main__":

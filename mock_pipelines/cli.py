@@ -467,6 +467,7 @@ def run(
                   + "; ".join(_config_problem(e.message) for e in exc.errors))
         except KeyboardInterrupt:  # Ctrl-C outside of a step
             _interrupted(progress, time.perf_counter() - started, run_id)
+        timing = step_timings(instance, run_id, result.get_asset_check_evaluations())
     seconds = time.perf_counter() - started
     if any(event.is_step_failure and event.step_failure_data and event.step_failure_data.error
            and _failure_reason(event.step_failure_data.error).startswith(INTERRUPTED) for event in result.all_events):
@@ -475,6 +476,8 @@ def run(
     out.print(f"{'succeeded' if result.success else 'FAILED'} in {seconds:.1f}s: {progress.tables} table"
               f"{'s' if progress.tables != 1 else ''}, {progress.rows:,} rows"
               + (f"; checks: {check_counts(evaluations)}" if evaluations else ""), highlight=False)
+    if timing:
+        out.print(timing, highlight=False)
     if not result.success:
         for event in result.all_events:
             if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
@@ -499,6 +502,29 @@ def jobs(
         view.add_row(unresolved.name, str(partitions).rstrip(".") if partitions is not None else "—",
                      str(len(job_def.asset_layer.selected_asset_keys)), job_def.description or "")
     out.print(view)
+
+
+def step_timings(instance: Any, run_id: str, evaluations: Any) -> str:
+    """Where the run's time went, summed over steps: table assets (generation, writing and the measuring of
+    their checks, which runs on a second thread inside them), cross-table check steps and reports."""
+    totals = {"generation": 0.0, "checks": 0.0, "report": 0.0}
+    for stat in instance.get_run_step_stats(run_id):
+        if stat.start_time is None or stat.end_time is None:
+            continue
+        kind = "checks" if stat.step_key.endswith("__checks") else "report" \
+            if stat.step_key.endswith("__quality_report") else "generation"
+        totals[kind] += stat.end_time - stat.start_time
+    measured: dict[Any, float] = {}
+    for e in evaluations:
+        value = e.metadata.get("measure_seconds")
+        if value is not None:
+            measured[(e.asset_key, e.metadata.get("partition").value if e.metadata.get("partition") else None)] = \
+                float(value.value)
+    if not any(totals.values()):
+        return ""
+    inside = f" (of which measuring {sum(measured.values()):.1f}s, on a second thread)" if measured else ""
+    return (f"time in steps: generation {totals['generation']:.1f}s{inside}; check steps {totals['checks']:.1f}s; "
+            f"report steps {totals['report']:.1f}s")
 
 
 def _interrupted(progress: Any, seconds: float, run_id: str) -> None:

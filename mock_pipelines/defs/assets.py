@@ -8,17 +8,22 @@ ordering edges (`deps`), not inputs.
 
 import time
 import warnings
+from collections.abc import Callable
 
 import dagster as dg
 
 from mock_pipelines import GENERATOR_VERSION
-from mock_pipelines.core.engine import DatasetPlan, TableSlice
+from mock_pipelines.core.engine import DatasetPlan
 from mock_pipelines.defs.io_managers.table_io import DERIVED
+from mock_pipelines.defs.keys import table_asset_key
 from mock_pipelines.defs.landing import IO_MANAGER_KEY, destination_kinds, landing_pool
 from mock_pipelines.defs.partitions import backfill_policy, partition_windows, profile_partitions
 from mock_pipelines.defs.plan import ProfilePlan
+from mock_pipelines.defs.table_checks import TableCheckRun, table_check_specs
+from mock_pipelines.profiles.model import Checks
 from mock_pipelines.spec.model import TableSpec
 from mock_pipelines.spec.types import LogicalType
+from mock_pipelines.store.protocol import TableStore
 
 # BackfillPolicy on assets is marked beta in Dagster 1.13; the warning would print on every load.
 warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*backfill_policy.*")
@@ -30,18 +35,18 @@ BASE_KINDS = {"python"}
 def build_assets(plan: ProfilePlan) -> dg.Definitions:
     """One asset per table of every dataset, in foreign-key order, all landing through the profile's IO
     manager (see :mod:`mock_pipelines.defs.resources`)."""
+    from mock_pipelines.defs.stores import store_factory
+
     profile = plan.profile
     partitions_def, policy = profile_partitions(plan), backfill_policy(plan)
     kinds, pool = destination_kinds(profile), landing_pool(profile)
+    destination = store_factory(profile)
     return dg.Definitions(assets=[
         build_table_asset(dataset, table, partitions_def=partitions_def, io_manager_key=IO_MANAGER_KEY,
                           kinds=kinds, chunk_size=profile.chunk_size, backfill_policy=policy, pool=pool,
-                          automation=profile.automation)
+                          automation=profile.automation, checks=profile.checks, destination=destination,
+                          reports_root=plan.reports_root)
         for dataset in plan.datasets.values() for table in dataset.order()])
-
-
-def table_asset_key(dataset: str, table: str) -> dg.AssetKey:
-    return dg.AssetKey([dataset, table])
 
 
 def column_schema(table: TableSpec) -> dg.TableSchema:
@@ -75,12 +80,19 @@ def table_description(table: TableSpec) -> str:
 def build_table_asset(plan: DatasetPlan, table_name: str, *, partitions_def: dg.PartitionsDefinition | None,
                       io_manager_key: str, kinds: set[str], chunk_size: int,
                       backfill_policy: dg.BackfillPolicy | None, pool: str | None = None,
-                      automation: bool = False) -> dg.AssetsDefinition:
-    """The asset for one table of ``plan`` (partitioned when the table grows and the run is partitioned)."""
+                      automation: bool = False, checks: Checks | None = None,
+                      destination: Callable[[], TableStore] | None = None,
+                      reports_root: str | None = None) -> dg.AssetsDefinition:
+    """The asset for one table of ``plan`` (partitioned when the table grows and the run is partitioned).
+
+    With ``checks`` (and the ``destination`` they read from when only the checks run), the table's
+    single-table rules are checks of the asset itself, measured while the IO manager writes (see
+    :mod:`mock_pipelines.defs.table_checks`); their results are recorded under ``reports_root``."""
     spec = plan.spec
     table = spec.tables[table_name]
     tplan = plan.table(table_name)
     partitioned = tplan.is_partitioned
+    key = table_asset_key(spec.name, table_name)
     deps = [table_asset_key(spec.name, parent) for parent in table.parents()]
     metadata = {
         "dagster/column_schema": column_schema(table),
@@ -91,38 +103,46 @@ def build_table_asset(plan: DatasetPlan, table_name: str, *, partitions_def: dg.
         "generator_version": GENERATOR_VERSION,
     }
     tags = {k: v for k, v in table.tags.items() if _valid_tag(k) and _valid_tag(v)}
+    check_specs = table_check_specs(plan, table_name, checks, partitions_def) \
+        if checks is not None and destination is not None else []
 
-    @dg.asset(
-        key=table_asset_key(spec.name, table_name),
-        group_name=spec.name,
-        description=table_description(table),
+    @dg.multi_asset(
+        name=key.to_python_identifier(),
+        outs={"result": dg.AssetOut(
+            key=key, group_name=spec.name, description=table_description(table), io_manager_key=io_manager_key,
+            kinds=kinds | BASE_KINDS, owners=[o for o in table.owners if "@" in o or o.startswith("team:")] or None,
+            tags=tags or None, metadata=metadata,
+            code_version=f"{spec.spec_hash(table_name)}-g{GENERATOR_VERSION}-s{plan.seed}",
+            automation_condition=dg.AutomationCondition.eager() if automation else None,
+            is_required=not check_specs)},
         deps=deps,
         partitions_def=partitions_def if partitioned else None,
-        io_manager_key=io_manager_key,
-        kinds=kinds | BASE_KINDS,
-        owners=[o for o in table.owners if "@" in o or o.startswith("team:")] or None,
-        tags=tags or None,
-        metadata=metadata,
-        code_version=f"{spec.spec_hash(table_name)}-g{GENERATOR_VERSION}-s{plan.seed}",
         backfill_policy=backfill_policy if partitioned else None,
         pool=pool,
-        automation_condition=dg.AutomationCondition.eager() if automation else None,
+        check_specs=check_specs or None,
+        can_subset=bool(check_specs),
     )
-    def _table(context: dg.AssetExecutionContext) -> dg.Output:
+    def _table(context: dg.AssetExecutionContext):
         started = time.perf_counter()
-        if partitioned:
-            windows = partition_windows(context)
-            slices = {key: tplan.slice(start, end, key, chunk_size) for key, start, end in windows}
-            value: TableSlice | dict[str, TableSlice] = slices if len(slices) > 1 else next(iter(slices.values()))
+        windows = partition_windows(context) if partitioned else [(None, None, None)]
+        run_checks = TableCheckRun(context, plan, table_name, checks, destination, reports_root) \
+            if check_specs else None
+        if key in context.selected_asset_keys:
+            slices = {k: tplan.slice(start, end, k, chunk_size) if k is not None else
+                      tplan.slice(chunk_size=chunk_size) for k, start, end in windows}
+            if run_checks is not None:
+                slices = run_checks.observe(slices, {k: (start, end) for k, start, end in windows})
+            value = slices if len(slices) > 1 else next(iter(slices.values()))
             rows = sum(s.num_rows for s in slices.values())
-        else:
-            value = tplan.slice(chunk_size=chunk_size)
-            rows = value.num_rows
-        context.log.info(f"{spec.name}.{table_name}: {rows:,} rows to generate (seed {plan.seed})")
-        return dg.Output(value, metadata={"seed": plan.seed, "spec_hash": spec.spec_hash(table_name),
-                                          "generator_version": GENERATOR_VERSION,
-                                          "planned_rows": rows,
-                                          "plan_seconds": round(time.perf_counter() - started, 4)})
+            context.log.info(f"{spec.name}.{table_name}: {rows:,} rows to generate (seed {plan.seed})")
+            yield dg.Output(value, output_name="result",
+                            metadata={"seed": plan.seed, "spec_hash": spec.spec_hash(table_name),
+                                      "generator_version": GENERATOR_VERSION, "planned_rows": rows,
+                                      "plan_seconds": round(time.perf_counter() - started, 4)})
+            if run_checks is not None:  # the IO manager has written (and the measure has seen) every row
+                yield from run_checks.results_of_stream()
+        elif run_checks is not None:  # only the checks: read what landed, once
+            yield from run_checks.results_of_landed({k: (start, end) for k, start, end in windows})
 
     return _table
 

@@ -1,26 +1,27 @@
-"""Asset checks derived from the schema: one check spec per rule, one check step per table.
+"""Cross-table checks derived from the schema: one check spec per rule, one check step per table.
 
-Each table gets a multi-asset check whose specs are the table's rules (GX expectations and exact
-cross-table rules), so the UI lists every rule by name while Great Expectations is imported and the data is
-read once per step. Checks of a partitioned table are partitioned too: the check of partition D reads
-partition D, and for foreign keys the parent partitions up to D (what D may reference). A step over a range
-of partitions (a single-run backfill) checks each partition on its own and records each outcome against its
-partition (defs/check_events.py). A rule in force at severity ``error`` is a blocking check (its failure fails
-the step and the run, and the tables downstream do not run); ``warn`` rules (distributions by default) only
-warn. See :mod:`mock_pipelines.quality.severity`.
+The single-table rules are checks of the table asset itself, measured while it is written
+(:mod:`mock_pipelines.defs.table_checks`). Rules that compare a table with the tables it references
+(foreign keys, children per parent, parent sums, times after the parent's) need the parents landed first:
+each table with such rules gets a multi-asset check that depends on its parents and reads the child and
+each parent once, only the columns the rules compare. Checks of a partitioned table are partitioned too:
+the check of partition D reads partition D, and for foreign keys the parent partitions up to D (what D may
+reference). A step over a range of partitions (a single-run backfill) checks each partition on its own and
+records each outcome against its partition (:mod:`mock_pipelines.defs.check_events`). A rule in force at
+severity ``error`` is a blocking check (its failure fails the step and the run, and the tables downstream do
+not run); ``warn`` rules only warn. See :mod:`mock_pipelines.quality.severity`.
 """
 
 import datetime as dt
 import os
 from collections.abc import Callable
-from typing import Any
 
 import dagster as dg
 import pyarrow as pa
 
 from mock_pipelines.core.engine import DatasetPlan
-from mock_pipelines.defs.assets import table_asset_key
 from mock_pipelines.defs.check_events import check_events, unverifiable
+from mock_pipelines.defs.keys import table_asset_key
 from mock_pipelines.defs.partitions import profile_partitions
 from mock_pipelines.defs.plan import ProfilePlan
 from mock_pipelines.profiles.model import Checks
@@ -62,15 +63,18 @@ def table_rules(plan: DatasetPlan, table: str, checks: Checks, partitioned: bool
 
 
 def _read(destination: TableStore, plan: DatasetPlan, table: str, keys: list[str] | None,
-          up_to: str | None = None) -> pa.Table:
+          up_to: str | None = None, columns: set[str] | None = None, allow_missing: bool = False) -> pa.Table:
     """A table, its partitions ``keys``, or (``up_to``) every partition up to and including that key, typed
-    by the table's Arrow schema whatever the format it landed in."""
+    by the table's Arrow schema whatever the format it landed in; only ``columns`` when given."""
     tp = plan.table(table)
+    cols = sorted(columns) if columns else None
+    schema = tp.arrow_schema if cols is None else pa.schema([tp.arrow_schema.field(c) for c in cols])
     if not tp.is_partitioned:
-        return destination.read(plan.spec.name, table, schema=tp.arrow_schema)
+        return destination.read(plan.spec.name, table, columns=cols, schema=schema)
     if up_to is not None:
         keys = [k for k in destination.list_partitions(plan.spec.name, table) if k <= up_to]
-    return destination.read(plan.spec.name, table, keys, allow_missing=up_to is not None, schema=tp.arrow_schema)
+    return destination.read(plan.spec.name, table, keys, columns=cols,
+                            allow_missing=allow_missing or up_to is not None, schema=schema)
 
 
 class _Parents:
@@ -82,6 +86,7 @@ class _Parents:
         self._landed: dict[str, list[str]] = {}
         self._parts: dict[tuple[str, str], pa.Table] = {}
         self._whole: dict[str, pa.Table] = {}
+        self.need: dict[str, set[str]] = {}  # the columns the rules read, per table (see _columns)
 
     def landed(self, parent: str) -> list[str]:
         if parent not in self._landed:
@@ -101,18 +106,20 @@ class _Parents:
         return [k for k in needed if k not in have]
 
     def read(self, parent: str, key: str | None, up_to: bool) -> pa.Table:
-        """``parent``: whole, its partition ``key``, or (``up_to``) its partitions up to ``key``."""
+        """``parent``: whole, its partition ``key``, or (``up_to``) its partitions up to ``key``; only the
+        columns the rules compare (``need``), typed by the parent's schema."""
+        columns = self.need.get(parent)
         if not self.plan.table(parent).is_partitioned:
             if parent not in self._whole:
-                self._whole[parent] = self.destination.read(self.plan.spec.name, parent)
+                self._whole[parent] = _read(self.destination, self.plan, parent, None, columns=columns)
             return self._whole[parent]
         wanted = [k for k in self.landed(parent) if key is None or (k <= key if up_to else k == key)]
         for k in wanted:
             if (parent, k) not in self._parts:
-                self._parts[(parent, k)] = self.destination.read(self.plan.spec.name, parent, [k])
+                self._parts[(parent, k)] = _read(self.destination, self.plan, parent, [k], columns=columns)
         parts = [self._parts[(parent, k)] for k in wanted]
-        return pa.concat_tables(parts) if parts else self.destination.read(self.plan.spec.name, parent, [],
-                                                                              allow_missing=True)
+        return pa.concat_tables(parts) if parts else _read(self.destination, self.plan, parent, [],
+                                                           columns=columns, allow_missing=True)
 
 
 def _check_cross(rules: list[Rule], data: pa.Table, key: str | None, parents: _Parents) -> list[RuleResult]:
@@ -140,7 +147,7 @@ def _check_cross(rules: list[Rule], data: pa.Table, key: str | None, parents: _P
     return out
 
 
-def _not_derived(declared: list[Rule], selected: set[str], derived: list[Rule]) -> list[RuleResult]:
+def not_derived(declared: list[Rule], selected: set[str], derived: list[Rule]) -> list[RuleResult]:
     """The selected checks a partition has no rule for: a distribution is not tested on a window expected to
     hold too few rows. Each is recorded as not evaluated (a pass, as a distribution rule with too few values
     is), so every check of every partition gets an outcome and none shows as skipped."""
@@ -167,39 +174,32 @@ def data_docs_folder(reports_root: str, dataset: str) -> str:
     return os.path.join(reports_root, dataset, "data_docs")
 
 
-def _publish_data_docs(context: dg.AssetCheckExecutionContext, validation: Any, folder: str, table: str,
-                       keys: list[str] | None) -> dict[str, Any]:
-    """Data Docs of this step's GX results (the page of this table or partition replaces the earlier one);
-    metadata linking to them. A failure to render is logged and noted, never fails the checks."""
-    from mock_pipelines.defs.report_links import report_links, run_identity
-    from mock_pipelines.quality import data_docs
-    from mock_pipelines.quality.gx_runner import gx_context
-
-    if not validation.gx_results and not validation.arrow_checked:
-        return {}
-    batch = table if not keys else f"{table}-{keys[0]}" + (f"..{keys[-1]}" if len(keys) > 1 else "")
-    run_name, run_time = run_identity(context)
-    try:
-        built = data_docs.publish(data_docs.suite_results(validation), folder, context=gx_context(), batch=batch,
-                                  run_name=run_name, run_time=run_time)
-    except Exception as exc:  # a by-product: the check outcomes stand without it
-        context.log.warning(f"GX Data Docs not written to {folder}: {type(exc).__name__}: {exc}")
-        return {"data_docs_error": f"{type(exc).__name__}: {exc}"}
-    if built is None:
-        return {}
-    return report_links(data_docs=built.index, data_docs_page=built.pages[0] if built.pages else None)
+def _columns(rules: list[Rule], table: str) -> dict[str, set[str]]:
+    """The columns cross-table rules read, per table (the child and each parent)."""
+    need: dict[str, set[str]] = {table: set()}
+    for rule in rules:
+        need[table].update(rule.columns, rule.params.get("fk_columns") or [])
+        parent = rule.params.get("parent")
+        if parent:
+            need.setdefault(parent, set()).update(rule.params.get("ref_columns") or [],
+                                                  [rule.params["parent_column"]] if rule.params.get("parent_column")
+                                                  else [])
+    return need
 
 
 def build_table_checks(plan: DatasetPlan, table: str, *, destination: Callable[[], TableStore], checks: Checks,
                        partitions_def: dg.PartitionsDefinition | None,
                        reports_root: str | None = None) -> dg.AssetChecksDefinition | None:
-    """The checks of one table (None when the profile turns them all off). With ``reports_root`` the
-    Great Expectations results of each step are published as Data Docs under
-    ``reports_root/<dataset>/data_docs/`` and every check result links to them."""
+    """The cross-table checks of one table (None when it has none, or the profile turns them off): they
+    depend on the parents, so they run in a step of their own after the parents landed, reading the child
+    and each parent once, only the columns the rules compare. The single-table rules are checks of the
+    table asset itself (:mod:`mock_pipelines.defs.table_checks`). ``reports_root`` is unused (kept for
+    callers)."""
     tp = plan.table(table)
     partitioned = tp.is_partitioned
     asset_key = table_asset_key(plan.spec.name, table)
-    rules = [r for r in table_rules(plan, table, checks, plan.partitions is not None) if r.severity != "off"]
+    rules = [r for r in table_rules(plan, table, checks, plan.partitions is not None)
+             if r.severity != "off" and r.expectation is None]
     if not rules:
         return None
     parents = sorted({r.params["parent"] for r in rules if r.params.get("parent")} - {table})
@@ -210,41 +210,29 @@ def build_table_checks(plan: DatasetPlan, table: str, *, destination: Callable[[
     ) for r in rules]
 
     @dg.multi_asset_check(name=f"{plan.spec.name}__{table}__checks", specs=specs, can_subset=True,
-                          description=f"Rules derived from the schema of {plan.spec.name}.{table}.")
+                          description=f"Rules across {plan.spec.name}.{table} and the tables it references.")
     def _checks(context: dg.AssetCheckExecutionContext):
-        from mock_pipelines.quality.gx_runner import validate_table
 
         dest = destination()
         selected = {key.name for key in context.selected_asset_check_keys}
         # One partition, or each partition of the range of a single-run backfill checked on its own, so that
         # every partition's outcome is recorded against that partition (see defs/check_events.py).
         keys: list[str | None] = sorted(context.partition_keys) if partitioned else [None]
-        # Many small partitions: the exact pyarrow evaluators (GX still runs user expectations), since one
-        # GX validation per partition would cost more than generating it.
-        engine = "arrow" if len(keys) > 1 else "auto"
         parents = _Parents(dest, plan, table, partitions_def)
         results_by_partition: dict[str | None, list[RuleResult]] = {}
-        validation = None
         for key in keys:
             window = None
             if key is not None:
                 part = partitions_def.time_window_for_partition_key(key)  # type: ignore[union-attr]
                 window = (part.start.astimezone(dt.UTC).replace(tzinfo=None),
                           part.end.astimezone(dt.UTC).replace(tzinfo=None))
-            run_rules = [r for r in table_rules(plan, table, checks, plan.partitions is not None, window)
-                         if r.name in selected and r.severity != "off"]
-            data = _read(dest, plan, table, [key] if key is not None else None)
-            single = [r for r in run_rules if r.expectation is not None]
-            cross = [r for r in run_rules if r.expectation is None]
-            validation = validate_table(data, single, table=table, engine=engine) if single else None
-            results = list(validation) if validation is not None else []
-            results += _check_cross(cross, data, key, parents)
-            results_by_partition[key] = results + _not_derived(rules, selected, run_rules)
-        docs: dict[str, Any] = {}
-        if validation is not None and reports_root is not None:
-            # One Data Docs page per step: the table, or the last partition it checked.
-            docs = _publish_data_docs(context, validation, data_docs_folder(reports_root, plan.spec.name), table,
-                                      [keys[-1]] if keys[-1] is not None else None)
-        yield from check_events(context, asset_key, results_by_partition, docs)
+            cross = [r for r in table_rules(plan, table, checks, plan.partitions is not None, window)
+                     if r.name in selected and r.severity != "off" and r.expectation is None]
+            need = _columns(cross, table)  # a self-reference adds its key columns to the child's
+            parents.need = need
+            data = _read(dest, plan, table, [key] if key is not None else None, columns=need[table])
+            results_by_partition[key] = _check_cross(cross, data, key, parents) + \
+                not_derived(rules, selected, cross)
+        yield from check_events(context, asset_key, results_by_partition)
 
     return _checks

@@ -68,14 +68,13 @@ def build_report_asset(plan: DatasetPlan, *, data_root: str, reports_root: str, 
         provenance.update({"profile": profile, "seed": plan.seed, "scale": plan.scale,
                            "generator_version": GENERATOR_VERSION, "spec_hash": spec.spec_hash(),
                            "run_id": context.run.run_id})
-        # The check steps keep the Data Docs site up to date (one page per table or partition); the report
-        # links it, and builds it from its own results only when no check step has (checks turned off).
+        # The check results the table assets recorded for the data that is landed are used as they are
+        # (only what has none is checked here); the Data Docs site is rendered here, from those results.
         docs = Path(data_docs_folder(reports_root, spec.name))
         run_name, run_time = run_identity(context)
         results = run_checks(spec, tables, seed=plan.seed, scale=plan.scale, locale=plan.locale,
-                             severity=checks,
-                             data_docs=None if (docs / "index.html").exists() else docs,
-                             run_name=run_name, run_time=run_time) or []
+                             severity=checks, data_docs=docs, run_name=run_name, run_time=run_time,
+                             recorded=reports_root) or []
         target = Path(reports_root) / spec.name / "quality_report.html"
         write_report(target, render_report(spec, tables, results, provenance, plan=plan))
         counts = summarize_results(results)

@@ -236,7 +236,7 @@ def _numbers(table: pa.Table, column: str) -> np.ndarray:
     return col.to_numpy()
 
 
-def _within(value: float | None, lo: float | None, hi: float | None, kw: dict[str, Any] | None = None) -> bool:
+def within(value: float | None, lo: float | None, hi: float | None, kw: dict[str, Any] | None = None) -> bool:
     kw = kw or {}
     if value is None or np.isnan(value):
         return False
@@ -248,13 +248,13 @@ def _within(value: float | None, lo: float | None, hi: float | None, kw: dict[st
 def _mean(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
     values = _numbers(table, kw["column"])
     observed = float(np.mean(values)) if len(values) else None
-    return _within(observed, kw.get("min_value"), kw.get("max_value"), kw), observed, None, []
+    return within(observed, kw.get("min_value"), kw.get("max_value"), kw), observed, None, []
 
 
 def _stdev(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
     values = _numbers(table, kw["column"])
     observed = float(np.std(values, ddof=1)) if len(values) > 1 else None  # pandas' sample stdev
-    return _within(observed, kw.get("min_value"), kw.get("max_value"), kw), observed, None, []
+    return within(observed, kw.get("min_value"), kw.get("max_value"), kw), observed, None, []
 
 
 def _quantiles(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
@@ -264,7 +264,7 @@ def _quantiles(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
     if not len(values):
         return False, None, None, []
     found = [float(v) for v in np.quantile(values, qs, method="nearest")]  # pandas' "nearest", as GX asks
-    ok = all(_within(v, lo, hi) for v, (lo, hi) in zip(found, bounds, strict=True))
+    ok = all(within(v, lo, hi) for v, (lo, hi) in zip(found, bounds, strict=True))
     return ok, {"quantiles": qs, "values": found}, None, []
 
 
@@ -274,6 +274,12 @@ def _kl_divergence(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
     col = plain_column(table, kw["column"]).drop_null()
     counts = pc.value_counts(col).flatten() if len(col) else None
     seen = dict(zip(counts[0].to_pylist(), counts[1].to_pylist(), strict=True)) if counts is not None else {}
+    ok, kl = kl_from_counts(seen, kw)
+    return ok, kl, None, []
+
+
+def kl_from_counts(seen: dict[Any, int], kw: dict[str, Any]) -> tuple[bool, float | None]:
+    """(passed, KL divergence) of observed value counts against the declared weights of ``kw``."""
     part = kw["partition_object"]
     declared = dict(zip(part["values"], part["weights"], strict=True))
     strays = [v for v in seen if v not in declared]
@@ -283,15 +289,15 @@ def _kl_divergence(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
     qk = np.array([declared[k] * (1 - holdout) if strays else declared[k] for k in declared]
                   + ([holdout / len(strays)] * len(strays) if strays else []), dtype=np.float64)
     if pk.sum() == 0 or qk.sum() == 0:
-        return False, None, None, []
+        return False, None
     pk, qk = pk / pk.sum(), qk / qk.sum()
     used = pk > 0
     with np.errstate(divide="ignore"):
         kl = float(np.sum(pk[used] * np.log(pk[used] / qk[used])))
     if not np.isfinite(kl):
-        return False, None, None, []
+        return False, None
     threshold = kw.get("threshold")
-    return threshold is None or kl <= threshold, kl, None, []
+    return threshold is None or kl <= threshold, kl
 
 
 EVALUATORS: dict[str, Callable[[Rule, pa.Table, dict[str, Any]], Outcome]] = {

@@ -147,10 +147,14 @@ def test_run_prints_one_line_per_table_and_a_summary_and_nothing_from_dagster(pr
     assert landed[0][2] == "30"
     assert Path(landed[0][4]) == project.root / "out-local" / "tiny" / "customers" / "part-00000.parquet"
     assert all(float(m[3]) >= 0 for m in landed)
-    assert [line.split()[0] for line in lines if " checks " in line] == ["tiny/customers", "tiny/orders"]
+    # the checks of each table asset (measured while it landed), then the cross-table checks of orders
+    assert [line.split()[0] for line in lines if " checks " in line] == ["tiny/customers", "tiny/orders",
+                                                                         "tiny/orders"]
     assert re.match(r"^succeeded in [\d.]+s: 2 tables, [\d,]+ rows; checks: \d+ passed, 0 failed, 0 warned$",
-                    lines[-1])
-    assert len(lines) == 1 + 2 + 2 + 1 + 1  # header, tables, their checks, the report, the summary
+                    lines[-2])
+    assert re.match(r"^time in steps: generation [\d.]+s \(of which measuring [\d.]+s, on a second thread\); "
+                    r"check steps [\d.]+s; report steps [\d.]+s$", lines[-1])
+    assert len(lines) == 1 + 2 + 3 + 1 + 1 + 1  # header, tables, check steps, the report, summary, timings
 
 
 def test_the_instance_keeps_the_full_event_log_of_a_quiet_run(project):

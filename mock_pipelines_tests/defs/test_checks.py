@@ -28,8 +28,8 @@ def _checks_only_job(planned: ProfilePlan, key: dg.AssetKey) -> dg.JobDefinition
 
 def test_every_rule_is_a_named_check_and_generated_data_passes(tmp_path):
     planned = plan_profile(tmp_profile(tmp_path, datasets=["hr"], scale=0.2))
-    checks = {key.name for c in build_checks(planned).asset_checks for key in c.check_keys
-              if key.asset_key == EMPLOYEES}
+    graph = build_definitions(planned).resolve_asset_graph()
+    checks = {key.name for key in graph.asset_check_keys if key.asset_key == EMPLOYEES}
     assert any("employee_id" in name for name in checks) and any(n.startswith("fk__") for n in checks)
     result = build_definitions(planned).resolve_job_def(DATASET_JOB.format(dataset="hr")).execute_in_process(
         instance=dg.DagsterInstance.ephemeral())

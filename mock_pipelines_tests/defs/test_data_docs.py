@@ -1,6 +1,7 @@
-"""GX Data Docs of every check step and of the quality report: written beside the report, named in the
-check and materialisation metadata by path (text a person copies from the UI: a browser does not follow a
-``file://`` link from the http page of the UI), one page per table (the latest run's), not one per run."""
+"""GX Data Docs of the quality report: rendered by the report step from the check results the table assets
+recorded, written beside the report, named in the materialisation metadata by path (text a person copies from
+the UI: a browser does not follow a ``file://`` link from the http page of the UI), one page per table (the
+latest run's), not one per run."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ def _pages(folder: Path, table: str) -> list[Path]:
     return sorted((folder / "validations" / table).rglob("*.html"))
 
 
-def test_each_check_step_links_its_data_docs_page_and_a_rerun_replaces_it(tmp_path):
+def test_the_report_step_renders_data_docs_from_the_recorded_results_and_a_rerun_replaces_them(tmp_path):
     planned = _planned(tmp_path)
     instance = dg.DagsterInstance.ephemeral()
     job = build_definitions(planned).resolve_job_def(DATASET_JOB.format(dataset="hr"))
@@ -43,13 +44,13 @@ def test_each_check_step_links_its_data_docs_page_and_a_rerun_replaces_it(tmp_pa
     folder = tmp_path / "reports" / "tmp_profile" / "hr" / "data_docs"
     evaluations = first.get_asset_check_evaluations()
     employees = [e for e in evaluations if e.asset_key == dg.AssetKey(["hr", "employees"])]
-    assert employees and all("data_docs" in e.metadata for e in employees)
-    index = _path(employees[0].metadata["data_docs"])
-    assert index == (folder / "index.html").resolve() and index.exists()
-    page = _path(employees[0].metadata["data_docs_page"])
-    assert page.exists() and first.run_id in str(page)
-    html = page.read_text()
-    assert "employee_id" in html  # the rules of that table
+    assert employees and not any("data_docs" in e.metadata for e in employees), "check steps render no Data Docs"
+    index = folder / "index.html"
+    assert index.exists()
+    pages = _pages(folder, "employees")
+    assert len(pages) == 1 and first.run_id in str(pages[0])
+    assert "employee_id" in pages[0].read_text()  # the rules of that table
+    html = pages[0].read_text()
     # the run name is the Dagster run id, the run time the run's start
     record = instance.get_run_record_by_id(first.run_id)
     assert record is not None and record.start_time
@@ -62,8 +63,8 @@ def test_each_check_step_links_its_data_docs_page_and_a_rerun_replaces_it(tmp_pa
 
     second = job.execute_in_process(instance=instance)
     assert second.success
-    pages = _pages(folder, "employees")
-    assert len(pages) == 1 and second.run_id in str(pages[0]) and not page.exists()
+    again = _pages(folder, "employees")
+    assert len(again) == 1 and second.run_id in str(again[0]) and not pages[0].exists()
     assert not [p for p in folder.rglob("*") if p.is_dir() and not any(p.iterdir())], "no empty run folders"
 
 

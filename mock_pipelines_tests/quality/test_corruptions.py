@@ -1,7 +1,8 @@
 """Broken data fails the RIGHT rule, with metadata a person can act on (and nothing else fails).
 
-Row-level corruptions run under both engines (Great Expectations and the exact pyarrow evaluators used
-for large tables): they must agree on the verdict, the count of offending rows and the examples.
+Row-level corruptions run under every engine (Great Expectations, the exact pyarrow evaluators on a whole
+table, and the measure taken while batches stream): they must agree on the verdict, the count of offending
+rows and the examples.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from mock_pipelines.quality.rules import RowExpectation, derive_rules
 from mock_pipelines.schema.parse import load_dataset
 from mock_pipelines_tests.quality.support import check, failures, generated, set_values, spec_of
 
-ENGINES = ("gx", "arrow")
+ENGINES = ("gx", "arrow", "stream")
 
 
 def shop():

@@ -22,7 +22,14 @@ import dagster as dg
 import pyarrow as pa
 from pydantic import PrivateAttr, ValidationInfo, field_validator
 
-from mock_pipelines.defs.io_managers.table_io import LOAD_AS, TableAssetIO, batches_of, one_of, write_metadata
+from mock_pipelines.defs.io_managers.table_io import (
+    LOAD_AS,
+    TableAssetIO,
+    batches_of,
+    landed,
+    one_of,
+    write_metadata,
+)
 from mock_pipelines.store.content import ContentHasher
 from mock_pipelines.store.files.manifest import LandingError, identity_of
 from mock_pipelines.store.files.s3 import S3Unreachable, ensure_bucket, is_s3
@@ -104,6 +111,7 @@ class MockFilesIOManager(TableAssetIO, dg.ConfigurableIOManager):
         key = self._partition_key(context, obj)
         schema, batches = batches_of(obj, type(self).__name__)
         result = self._write(self.destination(), dataset, table, schema, batches, key, obj)
+        landed(obj, result)
         context.add_output_metadata(self._prefixed(self._metadata(result, self._column_schema(context, schema))))
         context.log.info(f"wrote {result.rows:,} rows ({result.bytes:,} bytes) to {result.uri} in "
                          f"{result.seconds:.2f}s")
@@ -119,6 +127,7 @@ class MockFilesIOManager(TableAssetIO, dg.ConfigurableIOManager):
         for key, value in slices.items():
             schema, batches = batches_of(value, type(self).__name__)
             result = self._write(destination, dataset, table, schema, batches, str(key), value)
+            landed(value, result)
             metadata = self._metadata(result, self._column_schema(context, schema))
             first = first or metadata
             rows, size, seconds = rows + result.rows, size + result.bytes, seconds + result.seconds

@@ -24,7 +24,14 @@ import dagster as dg
 import pyarrow as pa
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator
 
-from mock_pipelines.defs.io_managers.table_io import LOAD_AS, TableAssetIO, batches_of, one_of, write_metadata
+from mock_pipelines.defs.io_managers.table_io import (
+    LOAD_AS,
+    TableAssetIO,
+    batches_of,
+    landed,
+    one_of,
+    write_metadata,
+)
 from mock_pipelines.spec.model import DatasetSpec
 from mock_pipelines.store.content import ContentHasher
 from mock_pipelines.store.protocol import WriteResult
@@ -176,6 +183,7 @@ class MockSqlIOManager(TableAssetIO, dg.ConfigurableIOManager):
             return
         key = self._partition_key(context, obj)
         (result, schema), attempts = self._write(context, dataset, table, obj, key)
+        landed(obj, result)
         columns = self._column_schema(context, schema)
         context.add_output_metadata(self._prefixed(self._metadata(result, columns, attempts)))
         context.log.info(f"wrote {result.rows:,} rows to {result.uri} in {result.seconds:.2f}s"
@@ -211,6 +219,7 @@ class MockSqlIOManager(TableAssetIO, dg.ConfigurableIOManager):
         uri = ""
         for key, value in slices.items():
             (result, schema), tries = self._write(context, dataset, table, value, str(key))
+            landed(value, result)
             metadata = self._metadata(result, self._column_schema(context, schema), tries)
             first = first or metadata
             uri = result.uri

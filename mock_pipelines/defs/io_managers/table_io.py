@@ -47,6 +47,14 @@ def batches_of(obj: object, manager: str) -> tuple[pa.Schema, Iterable[pa.Record
                     "{partition_key: TableSlice}, a pyarrow Table or a pandas DataFrame")
 
 
+def landed(obj: object, result: WriteResult) -> None:
+    """Tell what an asset returned what was written of it (a measured slice checks rows measured against
+    rows written; see :mod:`mock_pipelines.quality.stream`)."""
+    report = getattr(type(obj), "landed", None)
+    if report is not None:
+        report(obj, result)
+
+
 def write_metadata(result: WriteResult, columns: dg.TableSchema,
                    where: dict[str, dg.MetadataValue]) -> dict[str, Any]:
     """The metadata of one table or partition written, in the order the UI shows it; ``where`` says

@@ -26,11 +26,18 @@ def _partition_window(keys: Iterable[str]) -> tuple[dt.datetime, dt.datetime] | 
 def run_checks(spec: DatasetSpec, tables: Mapping[str, TableData], *, seed: int | None = None,
                scale: float | None = None, locale: str | None = None,
                severity: Any = None, data_docs: str | os.PathLike[str] | None = None,
-               run_name: str | None = None, run_time: dt.datetime | None = None) -> list[Any] | None:
-    """Run the schema-derived quality checks (:mod:`mock_pipelines.quality.rules`, evaluated by
-    :mod:`~mock_pipelines.quality.gx_runner`; foreign keys, children per parent and parent-relative times
-    by :mod:`~mock_pipelines.quality.cross_table`) on the tables as loaded by :func:`load_tables`. Returns the ``RuleResult`` list, or ``None`` when the
-    quality modules are not available (the report then says checks were not run).
+               run_name: str | None = None, run_time: dt.datetime | None = None,
+               recorded: str | os.PathLike[str] | None = None) -> list[Any] | None:
+    """The schema-derived quality checks (:mod:`mock_pipelines.quality.rules`) of the tables as loaded by
+    :func:`load_tables`. Single-table rules are evaluated by the one runner
+    (:mod:`~mock_pipelines.quality.runner`: each table measured batch by batch); foreign keys, children per
+    parent and parent-relative times by :mod:`~mock_pipelines.quality.cross_table`. Returns the
+    ``RuleResult`` list, or ``None`` when the quality modules are not available (the report then says checks
+    were not run).
+
+    ``recorded``: the reports root where check steps recorded their results
+    (:mod:`~mock_pipelines.quality.recorded`): an unpartitioned table whose recorded results judged the same
+    data (same content hash) is not validated again — its recorded results are used.
 
     Row counts are expected for ``seed``/``scale``/``locale`` (the manifests' values; default the schema's
     and 1.0). Partitioned data is checked as a whole: the row count of a table that grows by time is not
@@ -47,11 +54,9 @@ def run_checks(spec: DatasetSpec, tables: Mapping[str, TableData], *, seed: int 
     """
     try:
         from mock_pipelines.core.engine import DatasetPlan, PlanOptions
-        from mock_pipelines.quality import gx_runner
         from mock_pipelines.quality import rules as qrules
+        from mock_pipelines.quality import runner
     except ImportError:
-        return None
-    if not (hasattr(qrules, "derive_rules") and hasattr(gx_runner, "validate_table")):
         return None
     try:
         from mock_pipelines.quality import cross_table
@@ -74,19 +79,44 @@ def run_checks(spec: DatasetSpec, tables: Mapping[str, TableData], *, seed: int 
                 tspec.partitioned is None or not tspec.partitioned.rows_per_day) else qrules.RowExpectation()
             derived = qrules.derive_rules(spec, name, rows, locale=locale, partitioned=True,
                                           window=_partition_window(parts), severity=severity)
-        validation = gx_runner.validate_table(table, derived, table=name)
+        validation = _recorded(spec.name, name, table, derived, recorded) if parts is None else None
+        if validation is None:
+            validation = runner.check_table(table, derived, table=name)
         results.extend(validation.results)
         if data_docs is not None and (validation.gx_results or validation.arrow_checked):
             from mock_pipelines.quality.data_docs import suite_results
+            from mock_pipelines.quality.gx_runner import gx_context
 
             batch = name if parts is None else f"{name}-all"  # a stable name: replaced, not added, next time
-            build_gx_data_docs(suite_results(validation), data_docs, context=gx_runner.gx_context(), batch=batch,
+            build_gx_data_docs(suite_results(validation), data_docs, context=gx_context(), batch=batch,
                                run_name=run_name, run_time=run_time)
         if cross_table is not None:
             cross = cross_table.derive_cross_rules(spec, name, partitioned=parts is not None, severity=severity)
             parents = {p: split[p][0] for p in tspec.parents() if p in split}
             results.extend(cross_table.check_cross_table(cross, table, parents))
     return results
+
+
+def _recorded(dataset: str, name: str, table: Any, derived: list[Any],
+              root: str | os.PathLike[str] | None) -> Any:
+    """The results a check step recorded for exactly this data (same content hash) and these rules, as a
+    ``TableValidation``; None when there are none to trust."""
+    if root is None:
+        return None
+    from mock_pipelines.quality import recorded
+    from mock_pipelines.quality.gx_runner import TableValidation
+    from mock_pipelines.store.content import content_hash
+
+    found = recorded.matching(root, dataset, name, None, content_hash(table))
+    if found is None:
+        return None
+    by_name = {r.name: r for r in found}
+    single = [r for r in derived if r.expectation is not None]
+    if any(r.name not in by_name for r in single):
+        return None  # recorded for other rules (a subset of checks, another profile's severity)
+    ordered = [by_name[r.name] for r in single]
+    return TableValidation(name, table.num_rows, ordered,
+                           arrow_checked=[(r, by_name[r.name]) for r in single if not by_name[r.name].skipped])
 
 
 def build_gx_data_docs(validation_results: Any, folder: str | os.PathLike[str], *, context: Any | None = None,
