@@ -74,7 +74,7 @@ def project(tmp_path_factory) -> Path:
 def test_run_with_a_failed_error_check_exits_1_naming_the_check_and_stops_downstream(project):
     done = _cli(project, "run", "--profile", "strict", "--job", "sev__all_tables")
     assert done.returncode == 1, done.stdout + done.stderr
-    last = done.stdout.strip().splitlines()[-1]
+    last = _summary(done.stdout)
     assert last.startswith("FAILED in ") and "1 failed" in last
     assert f"check of severity error failed: sev/customers: {CHECK}" in " ".join(done.stderr.split())
     assert "Traceback" not in done.stderr
@@ -85,7 +85,7 @@ def test_run_with_a_failed_error_check_exits_1_naming_the_check_and_stops_downst
 def test_run_with_the_check_lowered_to_warn_succeeds_and_counts_a_warning(project):
     done = _cli(project, "run", "--profile", "lenient", "--job", "sev__all_tables")
     assert done.returncode == 0, done.stdout + done.stderr
-    last = done.stdout.strip().splitlines()[-1]
+    last = _summary(done.stdout)
     assert last.startswith("succeeded in ") and "0 failed, 1 warned" in last
     assert (project / "out-lenient" / "sev" / "orders").is_dir()
 
@@ -106,6 +106,11 @@ def test_run_with_an_override_naming_no_check_is_refused_at_its_line(project, mo
     assert not (project / "out-typo").exists()
 
 
+def _summary(stdout: str) -> str:
+    """The run's summary line (``succeeded in …`` / ``FAILED in …``; the timing line follows it)."""
+    return next(line for line in stdout.splitlines() if line.startswith(("succeeded in ", "FAILED in ")))
+
+
 @pytest.mark.parametrize("profile", ["strict", "lenient"])
 def test_in_dagster_an_error_check_is_blocking_and_a_warn_check_is_not(project, profile):
     from mock_pipelines.defs.code_location import build_definitions
@@ -114,7 +119,8 @@ def test_in_dagster_an_error_check_is_blocking_and_a_warn_check_is_not(project, 
 
     planned = plan_profile(load_profile(project / "profiles" / f"{profile}.yaml", root=project))
     defs = build_definitions(planned)
-    spec = next(s for c in defs.asset_checks for s in c.check_specs if s.name == CHECK)  # type: ignore[union-attr]
+    graph = defs.resolve_asset_graph()
+    spec = next(graph.get_check_spec(k) for k in graph.asset_check_keys if k.name == CHECK)
     assert spec.blocking == (profile == "strict")
     result = defs.resolve_job_def("sev__all_tables").execute_in_process(
         instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)

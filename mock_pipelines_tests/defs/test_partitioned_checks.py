@@ -91,8 +91,14 @@ def _corrupt(out: Path, key: str) -> None:
     pq.write_table(table.set_column(i, "sale_id", pa.array(ids, table.schema.field("sale_id").type)), path)
 
 
+def _sales_check_specs(planned: ProfilePlan) -> dict[str, dg.AssetCheckSpec]:
+    """Every check of sales: its single-table checks (on the asset) and its cross-table ones (a check step)."""
+    graph = build_definitions(planned).resolve_asset_graph()
+    return {key.name: graph.get_check_spec(key) for key in graph.asset_check_keys if key.asset_key == SALES}
+
+
 def _sales_check_names(planned: ProfilePlan) -> set[str]:
-    return {key.name for c in build_checks(planned).asset_checks for key in c.check_keys if key.asset_key == SALES}
+    return set(_sales_check_specs(planned))
 
 
 def test_a_single_run_backfill_records_each_partitions_checks_against_it(tmp_path):
@@ -116,8 +122,8 @@ def test_a_single_run_backfill_records_each_partitions_checks_against_it(tmp_pat
     # A distribution is not tested on 8 rows a day: recorded as not evaluated, never left without an outcome.
     assert {e.metadata["observed"].value for e in evaluations if e.check_name == "kl_divergence__channel"} == \
         {"not evaluated"}
-    blocking = {s.name for c in build_checks(planned).asset_checks for s in c.check_specs if s.blocking}
-    assert {e.check_name for e in evaluations if e.blocking} == blocking & names
+    blocking = {name for name, spec in _sales_check_specs(planned).items() if spec.blocking}
+    assert blocking and {e.check_name for e in evaluations if e.blocking} == blocking
 
     # A duplicated key in one partition fails that partition's blocking check, and the step with it.
     _corrupt(tmp_path / "out", "2024-01-03")
