@@ -61,6 +61,7 @@ class TableCheckRun:
         self.key = table_asset_key(plan.spec.name, table)
         self.rules: dict[str | None, list[Rule]] = {}
         self.slices: dict[str | None, Any] = {}
+        self._declared: list[Rule] | None = None  # the rules of the unwindowed table: the check specs
 
     def _rules(self, partition: str | None, window: Window) -> list[Rule]:
         rules = single_table_rules(self.plan, self.table, self.checks,
@@ -146,8 +147,9 @@ class TableCheckRun:
         window expected to hold too few rows), so no check of any partition is left without an outcome."""
         from mock_pipelines.defs.checks import not_derived
 
-        declared = single_table_rules(self.plan, self.table, self.checks)
-        return not_derived(declared, self.selected, derived)
+        if self._declared is None:  # derived once per step, not once per partition of a backfill
+            self._declared = single_table_rules(self.plan, self.table, self.checks)
+        return not_derived(self._declared, self.selected, derived)
 
     def _record(self, partition: str | None, results: list[RuleResult], rows: int, content_hash: str) -> None:
         if self.reports_root is None:
