@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from mock_pipelines.defs.assets import table_asset_key
+from mock_pipelines.defs.keys import table_asset_key
 from mock_pipelines.defs.plan import ProfilePlan
 
 ALL_JOB = "all_datasets"

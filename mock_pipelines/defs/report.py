@@ -6,8 +6,8 @@ import dagster as dg
 
 from mock_pipelines import GENERATOR_VERSION
 from mock_pipelines.core.engine import DatasetPlan
-from mock_pipelines.defs.assets import table_asset_key
 from mock_pipelines.defs.checks import data_docs_folder
+from mock_pipelines.defs.keys import table_asset_key
 from mock_pipelines.defs.plan import ProfilePlan
 from mock_pipelines.profiles.model import FilesDestination
 from mock_pipelines.store.protocol import TableStore

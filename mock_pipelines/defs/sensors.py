@@ -16,7 +16,7 @@ from typing import Any
 import dagster as dg
 from ruamel.yaml import YAML
 
-from mock_pipelines.defs.assets import table_asset_key
+from mock_pipelines.defs.keys import table_asset_key
 from mock_pipelines.defs.partitions import profile_partitions
 from mock_pipelines.defs.plan import ProfilePlan
 from mock_pipelines.defs.tags import RANGE_END_TAG, RANGE_START_TAG, REQUEST_TAG, TRIGGER_TAG

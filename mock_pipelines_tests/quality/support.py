@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -72,3 +73,12 @@ def set_values(table: pa.Table, name: str, changes: dict[int, Any]) -> pa.Table:
 
 def _plain_type(t: pa.DataType) -> pa.DataType:
     return t.value_type if pa.types.is_dictionary(t) else t
+
+
+def report_figures(html: str) -> dict[str, tuple[bool, str]]:
+    """Chart title → (flagged as off, figure HTML)."""
+    out = {}
+    for flag, body in re.findall(r'<figure( class="flag")?>(.*?)</figure>', html, flags=re.S):
+        title = re.search(r"<figcaption><b>(.*?)(?: <span|</b>)", body).group(1)
+        out[title] = (bool(flag), body)
+    return out

@@ -26,6 +26,7 @@ from mock_pipelines.quality.report.profile import profile_table
 from mock_pipelines.quality.report.writer import write_report
 from mock_pipelines.schema.parse import load_dataset
 from mock_pipelines.store.files.store import FileStore
+from mock_pipelines_tests.quality.support import report_figures
 
 runner = CliRunner()
 
@@ -102,15 +103,6 @@ def _generate(spec) -> dict[str, pa.Table]:
 def dists(tmp_path_factory):
     spec = load_dataset(_schema(tmp_path_factory.mktemp("dists"), DISTS))
     return spec, _generate(spec)
-
-
-def _figures(html: str) -> dict[str, tuple[bool, str]]:
-    """Chart title → (flagged as off, figure HTML)."""
-    out = {}
-    for flag, body in re.findall(r'<figure( class="flag")?>(.*?)</figure>', html, flags=re.S):
-        title = re.search(r"<figcaption><b>(.*?)(?: <span|</b>)", body).group(1)
-        out[title] = (bool(flag), body)
-    return out
 
 
 # ---- profile ----------------------------------------------------------------------------------------------
@@ -198,7 +190,7 @@ def test_report_has_every_table_provenance_and_says_checks_were_not_run(dists):
 
 def test_report_draws_declared_distributions(dists):
     spec, tables = dists
-    figures = _figures(render_report(spec, tables))
+    figures = report_figures(render_report(spec, tables))
     by_col = {title.split(" ")[0]: (flag, body) for title, (flag, body) in figures.items()}
     for col in ("n", "ln", "u", "e", "p", "z", "c"):
         assert col in by_col, f"no chart for {col}: {list(figures)}"
@@ -221,7 +213,7 @@ def test_a_distribution_that_is_off_is_flagged(dists):
     spec, tables = dists
     t = tables["parents"]
     shifted = t.set_column(t.column_names.index("n"), "n", pa.array([80.0 + (i % 7) for i in range(t.num_rows)]))
-    figures = _figures(render_report(spec, {"parents": shifted}))
+    figures = report_figures(render_report(spec, {"parents": shifted}))
     flagged = [title for title, (flag, _) in figures.items() if flag]
     assert [t for t in flagged if t.startswith("n ~ normal")]
 
@@ -293,7 +285,7 @@ def test_partitioned_tables_show_rows_per_partition(dists):
     t = tables["parents"]
     parts = {"2024-01-01": t.slice(0, 1000), "2024-01-02": t.slice(1000, 1500), "2024-01-03": t.slice(2500)}
     html = render_report(spec, {"parents": parts, "kids": tables["kids"]})
-    figures = _figures(html)
+    figures = report_figures(html)
     assert "rows per partition (3 partitions)" in figures
     body = figures["rows per partition (3 partitions)"][1]
     assert "2024-01-01: 1,000 rows" in body and "2024-01-03: 500 rows" in body

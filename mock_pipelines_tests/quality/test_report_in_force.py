@@ -16,6 +16,7 @@ from mock_pipelines.core.engine import DatasetPlan, PlanOptions
 from mock_pipelines.core.timeline import PartitionScheme
 from mock_pipelines.quality.report.html import render_report
 from mock_pipelines.schema.parse import load_dataset
+from mock_pipelines_tests.quality.support import report_figures
 
 runner = CliRunner()
 
@@ -79,15 +80,6 @@ def _tables(plan: DatasetPlan) -> dict[str, pa.Table]:
     return out
 
 
-def _figures(html: str) -> dict[str, tuple[bool, str]]:
-    """Chart title → (flagged as off, figure HTML)."""
-    out = {}
-    for flag, body in re.findall(r'<figure( class="flag")?>(.*?)</figure>', html, flags=re.S):
-        title = re.search(r"<figcaption><b>(.*?)(?: <span|</b>)", body).group(1)
-        out[title] = (bool(flag), body)
-    return out
-
-
 def _attention(html: str) -> str:
     start = html.find('id="attention"')
     return "" if start < 0 else html[start:html.index("</section>", start)]
@@ -113,7 +105,7 @@ def test_daily_rows_are_compared_with_the_declared_rate_times_the_scale(tmp_path
     spec = _spec(tmp_path, GROWING)
     tables = _partitioned(spec, scale=0.05)
     html = render_report(spec, tables, [], {"seed": 5, "scale": 0.05})
-    flag, body = _figures(html)["rows per partition (14 partitions)"]
+    flag, body = report_figures(html)["rows per partition (14 partitions)"]
     assert not flag, "a run at scale 0.05 judged against the unscaled daily rate"
     assert "declared 400/day × scale 0.05 = 20/day" in body
     assert "⚠ off" not in html
@@ -123,7 +115,7 @@ def test_daily_rows_off_the_scaled_rate_are_flagged_and_listed(tmp_path):
     spec = _spec(tmp_path, GROWING)
     tables = _partitioned(spec, scale=0.05)
     html = render_report(spec, tables, [], {"seed": 5, "scale": 1.0})  # the scale of another run
-    assert _figures(html)["rows per partition (14 partitions)"][0]
+    assert report_figures(html)["rows per partition (14 partitions)"][0]
     assert "rows per partition (14 partitions)" in _attention(html)
 
 
@@ -147,7 +139,7 @@ def test_declared_row_counts_are_scaled_and_a_profile_plan_is_in_force(tmp_path)
 def test_rounded_values_are_binned_on_their_grid_and_not_judged_off(tmp_path):
     spec = _spec(tmp_path, ROUNDED)
     html = render_report(spec, _tables(DatasetPlan(spec)))
-    figures = _figures(html)
+    figures = report_figures(html)
     for prefix in ("merit ~ uniform(0, 0.03)", "share ~ uniform(0, 1.7)", "price ~ uniform(10, 20)"):
         (title,) = [t for t in figures if t.startswith(prefix)]
         assert not figures[title][0], f"{title}: rounded values judged off their declared distribution"
@@ -190,7 +182,7 @@ def test_every_flagged_chart_and_profile_figure_is_under_needs_attention(tmp_pat
     rates = rates.set_column(0, "merit", pa.array([0.029] * n))  # a chart far off its declared shape
     rates = rates.set_column(1, "share", pa.array([None] * 100 + [0.5] * (n - 100), type=pa.float64()))
     html = render_report(spec, {"rates": rates}, [])
-    flagged = [t for t, (flag, _) in _figures(html).items() if flag]
+    flagged = [t for t, (flag, _) in report_figures(html).items() if flag]
     assert flagged
     attention = _attention(html)
     for title in flagged:
