@@ -354,8 +354,9 @@ def generate(
     out.print(view)
 
 
-def _load_definitions(profile: str | None, probe: bool = False, quiet: bool = True) -> tuple[Any, Any]:
-    """The profile and its Dagster definitions (run and jobs), profile and schema errors as one clear message.
+def _load_definitions(profile: str | None, probe: bool = False, quiet: bool = True) -> tuple[Any, Any, Any]:
+    """The profile, its plan and its Dagster definitions (run and jobs), profile and schema errors as one clear
+    message.
     ``probe``: also generate a few rows of every table first (what a run would fail on, reported at its
     column before anything runs). ``quiet``: Dagster's own warnings are not shown."""
     import warnings
@@ -382,7 +383,7 @@ def _load_definitions(profile: str | None, probe: bool = False, quiet: bool = Tr
                 raise SchemaError(problems)
             for plan in planned.datasets.values():
                 plan.probe()
-        return prof, defs
+        return prof, planned, defs
     except SchemaError as exc:
         _report_schema_error(exc)
     except (MissingEnvVar, FileNotFoundError, ValueError) as exc:
@@ -415,11 +416,12 @@ def run(
     import dagster as dg
 
     from mock_pipelines.defs.progress import INTERRUPTED, QUIET_RUN_CONFIG, RunProgress, check_counts
+    from mock_pipelines.defs.report_links import run_start
     from mock_pipelines.defs.tags import RANGE_END_TAG, RANGE_START_TAG
 
     # Quiet: Dagster's own warnings and log lines go to the instance, not the terminal; verbose: its default.
     logging.getLogger("dagster").setLevel(logging.NOTSET if verbose else logging.ERROR)
-    prof, defs = _load_definitions(profile, probe=True, quiet=not verbose)
+    prof, planned, defs = _load_definitions(profile, probe=True, quiet=not verbose)
     names = [j.name for j in defs.jobs]  # type: ignore[union-attr]
     if job not in names:
         from mock_pipelines.spec.errors import suggest
@@ -468,6 +470,7 @@ def run(
         except KeyboardInterrupt:  # Ctrl-C outside of a step
             _interrupted(progress, time.perf_counter() - started, run_id)
         timing = step_timings(instance, run_id, result.get_asset_check_evaluations())
+        run_time = run_start(instance, run_id)  # the run name and time of a report written after the run
     seconds = time.perf_counter() - started
     if any(event.is_step_failure and event.step_failure_data and event.step_failure_data.error
            and _failure_reason(event.step_failure_data.error).startswith(INTERRUPTED) for event in result.all_events):
@@ -483,6 +486,7 @@ def run(
             if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
                 err.print(f"[red]{event.step_key}[/]: {escape(_failure_reason(event.step_failure_data.error))}",
                           highlight=False)
+        _write_held_back_reports(planned, job_def, result, run_id, run_time)
         raise typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -492,7 +496,7 @@ def jobs(
                                                 "path (default: $MOCK_PIPELINES_PROFILE or local).")] = None,
 ) -> None:
     """List the jobs of a profile (what 'mock-pipelines run --job' accepts): partitions, tables, description."""
-    prof, defs = _load_definitions(profile)
+    prof, _, defs = _load_definitions(profile)
     view = Table(title=f"jobs of profile {prof.profile}", title_justify="left")
     for col in ("job", "partitions", "tables", "description"):
         view.add_column(col, overflow="fold", justify="right" if col == "tables" else "left")
@@ -502,6 +506,27 @@ def jobs(
         view.add_row(unresolved.name, str(partitions).rstrip(".") if partitions is not None else "—",
                      str(len(job_def.asset_layer.selected_asset_keys)), job_def.description or "")
     out.print(view)
+
+
+def _write_held_back_reports(planned: Any, job_def: Any, result: Any, run_id: str, run_time: Any) -> None:
+    """Write the quality report of each dataset whose report step a failed check of severity error kept
+    from running (the report that shows what failed), from what landed and the results the check steps
+    recorded; print where it is. A report that cannot be written is a warning: the run has failed anyway."""
+    from mock_pipelines.defs.report import dataset_reports, held_back_by_checks
+
+    held = held_back_by_checks(set(job_def.asset_layer.selected_asset_keys),
+                               {e.asset_key for e in result.get_asset_materialization_events()},
+                               result.get_asset_check_evaluations())
+    reports = dataset_reports(planned)
+    for dataset in (d for d in held if d in reports):
+        try:
+            written = reports[dataset].write(run_id, run_time)
+        except Exception as exc:  # reading a destination back can fail in many ways; the run's failure stands
+            err.print(f"[yellow]note:[/] the quality report of {dataset} could not be written: {escape(str(exc))}",
+                      highlight=False)
+            continue
+        out.print(f"quality report of {dataset} (written after the failed checks): {written.path}",
+                  highlight=False, soft_wrap=True)
 
 
 def step_timings(instance: Any, run_id: str, evaluations: Any) -> str:

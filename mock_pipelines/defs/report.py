@@ -1,6 +1,14 @@
-"""A data-quality report per dataset, as an asset downstream of all its tables."""
+"""A data-quality report per dataset, as an asset downstream of all its tables.
 
+What the asset writes is made by :class:`DatasetReport`, which knows nothing of a step: ``mock-pipelines
+run`` calls the same ``write`` when a failed check of severity ``error`` kept the asset from running, so the
+report that shows the failure is written all the same."""
+
+import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
@@ -15,9 +23,66 @@ from mock_pipelines.store.protocol import TableStore
 REPORT_TABLE = "quality_report"
 
 
-def build_report(plan: ProfilePlan) -> dg.Definitions:
-    """Each dataset's quality report, read from the first files destination (a local folder or S3), else
-    from the first database, and written under the profile's local ``reports/<profile>/`` folder."""
+@dataclass(frozen=True)
+class WrittenReport:
+    """A report on disk: its path, the Data Docs index (None when none was rendered), the check results it
+    shows and what the asset's metadata is built from."""
+
+    path: Path
+    data_docs: Path | None
+    results: list[Any]
+    counts: dict[str, int]
+    markdown: str
+
+
+@dataclass(frozen=True)
+class DatasetReport:
+    """The quality report of one dataset of a profile: where its tables are read from and where it goes.
+
+    ``data_root``: the local folder (or shown S3 location) the tables landed under; ``destination`` makes the
+    store to read from when the data is not that local folder (S3 or a database: called when the report is
+    written, so credentials are read from the environment then, never stored in the definitions);
+    ``profile``: the profile's name, shown on the page (``reports_root`` is the profile's own folder, so two
+    profiles never write the same page)."""
+
+    plan: DatasetPlan
+    data_root: str
+    reports_root: str
+    checks: object
+    destination: Callable[[], TableStore] | None = None
+    profile: str | None = None
+
+    @property
+    def path(self) -> Path:
+        return Path(self.reports_root) / self.plan.spec.name / "quality_report.html"
+
+    def write(self, run_id: str, run_time: dt.datetime) -> WrittenReport:
+        """Read every landed table, take the check results recorded for the data that is landed (check only
+        what has none), render the GX Data Docs from them and write the HTML report."""
+        from mock_pipelines.quality.report import load_tables, render_report, run_checks, write_report
+        from mock_pipelines.quality.report.check_results import summarize_results
+        from mock_pipelines.quality.report.markdown import markdown_summary
+
+        spec = self.plan.spec
+        tables, provenance = load_tables(self.data_root, spec,
+                                         destination=self.destination() if self.destination is not None else None)
+        provenance.update({"profile": self.profile, "seed": self.plan.seed, "scale": self.plan.scale,
+                           "generator_version": GENERATOR_VERSION, "spec_hash": spec.spec_hash(),
+                           "run_id": run_id})
+        docs = Path(data_docs_folder(self.reports_root, spec.name))
+        results = run_checks(spec, tables, seed=self.plan.seed, scale=self.plan.scale, locale=self.plan.locale,
+                             severity=self.checks, data_docs=docs, run_name=run_id, run_time=run_time,
+                             recorded=self.reports_root) or []
+        write_report(self.path, render_report(spec, tables, results, provenance, plan=self.plan))
+        index = docs / "index.html"
+        return WrittenReport(self.path, index if index.exists() else None, results, summarize_results(results),
+                             markdown_summary(spec, tables, results, provenance))
+
+
+def dataset_reports(plan: ProfilePlan) -> dict[str, DatasetReport]:
+    """Each dataset's report, read from the first files destination (a local folder or S3), else from the
+    first database, and written under the profile's local ``reports/<profile>/`` folder (none without a
+    destination to read from)."""
     from mock_pipelines.defs.stores import files_store_factory, sql_store_factory
 
     profile = plan.profile
@@ -25,65 +90,52 @@ def build_report(plan: ProfilePlan) -> dg.Definitions:
     if first is None:
         database = sql_store_factory(profile)
         if database is None:
-            return dg.Definitions()
-        return dg.Definitions(assets=[
-            build_report_asset(dataset, data_root="", reports_root=plan.reports_root, checks=profile.checks,
-                               destination=database, profile=profile.profile)
-            for dataset in plan.datasets.values()])
-    location = first.location(profile.root)
-    # credentials resolved when the report runs
-    s3_store = files_store_factory(profile) if first.is_s3 else None
-    return dg.Definitions(assets=[
-        build_report_asset(dataset, data_root=location, reports_root=plan.reports_root, checks=profile.checks,
-                           destination=s3_store, profile=profile.profile)
-        for dataset in plan.datasets.values()])
+            return {}
+        data_root, destination = "", database
+    else:
+        data_root = first.location(profile.root)
+        destination = files_store_factory(profile) if first.is_s3 else None  # credentials resolved when run
+    return {name: DatasetReport(dataset, data_root=data_root, reports_root=plan.reports_root,
+                                checks=profile.checks, destination=destination, profile=profile.profile)
+            for name, dataset in plan.datasets.items()}
 
 
-def build_report_asset(plan: DatasetPlan, *, data_root: str, reports_root: str, checks: object,
-                       destination: Callable[[], TableStore] | None = None,
-                       profile: str | None = None) -> dg.AssetsDefinition:
-    """Reads every table of the dataset from the first destination, runs the schema-derived checks and
-    writes a self-contained HTML report (and links the GX Data Docs) under ``reports_root/<dataset>/``.
+def build_report(plan: ProfilePlan) -> dg.Definitions:
+    reports = dataset_reports(plan)
+    return dg.Definitions(assets=[build_report_asset(report) for report in reports.values()]) if reports \
+        else dg.Definitions()
 
-    ``destination``: makes the store to read from when the data is not the local folder ``data_root`` (S3 or
-    a database: called when the asset runs, so credentials are read from the environment then, never
-    stored in the definitions). ``profile``: the profile's name, shown on the page (``reports_root`` is the
-    profile's own folder, so two profiles never write the same page)."""
-    spec = plan.spec
+
+def build_report_asset(report: DatasetReport) -> dg.AssetsDefinition:
+    """Reads every table of the dataset, runs the schema-derived checks (or reuses their recorded results)
+    and writes a self-contained HTML report (and the GX Data Docs) under ``reports_root/<dataset>/``."""
+    spec = report.plan.spec
 
     @dg.asset(key=table_asset_key(spec.name, REPORT_TABLE), group_name=spec.name, kinds={"html"},
-              deps=[table_asset_key(spec.name, t) for t in plan.order()],
+              deps=[table_asset_key(spec.name, t) for t in report.plan.order()],
               description=f"Data-quality report of {spec.name}: row counts, column profiles, generated vs "
                           "declared distributions, check outcomes and provenance (self-contained HTML).")
     def _report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        from pathlib import Path
-
         from mock_pipelines.defs.report_links import report_links, run_identity
-        from mock_pipelines.quality.report import load_tables, render_report, run_checks, write_report
-        from mock_pipelines.quality.report.check_results import summarize_results
-        from mock_pipelines.quality.report.markdown import markdown_summary
 
-        tables, provenance = load_tables(data_root, spec,
-                                         destination=destination() if destination is not None else None)
-        provenance.update({"profile": profile, "seed": plan.seed, "scale": plan.scale,
-                           "generator_version": GENERATOR_VERSION, "spec_hash": spec.spec_hash(),
-                           "run_id": context.run.run_id})
-        # The check results the table assets recorded for the data that is landed are used as they are
-        # (only what has none is checked here); the Data Docs site is rendered here, from those results.
-        docs = Path(data_docs_folder(reports_root, spec.name))
-        run_name, run_time = run_identity(context)
-        results = run_checks(spec, tables, seed=plan.seed, scale=plan.scale, locale=plan.locale,
-                             severity=checks, data_docs=docs, run_name=run_name, run_time=run_time,
-                             recorded=reports_root) or []
-        target = Path(reports_root) / spec.name / "quality_report.html"
-        write_report(target, render_report(spec, tables, results, provenance, plan=plan))
-        counts = summarize_results(results)
-        context.log.info(f"report written to {target}: {counts}")
+        run_id, run_time = run_identity(context)
+        written = report.write(run_id, run_time)
+        context.log.info(f"report written to {written.path}: {written.counts}")
         return dg.MaterializeResult(metadata={
-            **report_links(report=target, data_docs=docs / "index.html" if (docs / "index.html").exists() else None),
-            "summary": dg.MetadataValue.md(markdown_summary(spec, tables, results, provenance)),
-            "checks_passed": counts["passed"], "checks_failed": counts["failed"],
-            "checks_warned": counts["warned"],
+            **report_links(report=written.path, data_docs=written.data_docs),
+            "summary": dg.MetadataValue.md(written.markdown),
+            "checks_passed": written.counts["passed"], "checks_failed": written.counts["failed"],
+            "checks_warned": written.counts["warned"],
         })
 
     return _report
+
+
+def held_back_by_checks(selected: set[dg.AssetKey], materialised: set[dg.AssetKey],
+                        evaluations: list[dg.AssetCheckEvaluation]) -> list[str]:
+    """The datasets whose report a run selected but did not write because a check of severity ``error``
+    failed on one of their tables (a blocking check: the steps downstream of it, the report's among them,
+    were skipped)."""
+    failed = {e.asset_key.path[0] for e in evaluations if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR}
+    return [dataset for dataset in sorted(failed)
+            if table_asset_key(dataset, REPORT_TABLE) in selected - materialised]

@@ -26,10 +26,14 @@ def report_links(*, report: str | os.PathLike[str] | None = None, data_docs: str
 def run_identity(context: Any) -> tuple[str, dt.datetime]:
     """The run id and start time (UTC) of the run a step belongs to: the run name and time its Data Docs
     pages are published under, the same for every step of the run."""
-    run_id = context.run.run_id
-    record = context.instance.get_run_record_by_id(run_id)
+    return context.run.run_id, run_start(context.instance, context.run.run_id)
+
+
+def run_start(instance: dg.DagsterInstance, run_id: str) -> dt.datetime:
+    """When the run started (UTC); when it was created if it has not started; else now."""
+    record = instance.get_run_record_by_id(run_id)
     if record is not None and record.start_time:
-        return run_id, dt.datetime.fromtimestamp(record.start_time, dt.UTC)
+        return dt.datetime.fromtimestamp(record.start_time, dt.UTC)
     if record is not None and record.create_timestamp is not None:
-        return run_id, record.create_timestamp.astimezone(dt.UTC)
-    return run_id, dt.datetime.now(dt.UTC)
+        return record.create_timestamp.astimezone(dt.UTC)
+    return dt.datetime.now(dt.UTC)

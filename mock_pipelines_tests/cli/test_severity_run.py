@@ -1,11 +1,13 @@
 """Severity means what the docs say: a failed check of severity `error` fails the run — in Dagster its
 check is blocking (the step fails, the tables downstream are not materialised), `mock-pipelines run` exits 1
-naming the check — while a check lowered to `warn` fails nothing. A profile override naming no check is
-refused before anything runs."""
+naming the check and still writes the quality report that shows it — while a check lowered to `warn` fails
+nothing. A profile override naming no check is refused before anything runs."""
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -71,8 +73,13 @@ def project(tmp_path_factory) -> Path:
     return _project(tmp_path_factory.mktemp("severity"))
 
 
-def test_run_with_a_failed_error_check_exits_1_naming_the_check_and_stops_downstream(project):
-    done = _cli(project, "run", "--profile", "strict", "--job", "sev__all_tables")
+@pytest.fixture(scope="module")
+def strict_run(project) -> subprocess.CompletedProcess:
+    return _cli(project, "run", "--profile", "strict", "--job", "sev__all_tables")
+
+
+def test_run_with_a_failed_error_check_exits_1_naming_the_check_and_stops_downstream(project, strict_run):
+    done = strict_run
     assert done.returncode == 1, done.stdout + done.stderr
     last = _summary(done.stdout)
     assert last.startswith("FAILED in ") and "1 failed" in last
@@ -80,6 +87,20 @@ def test_run_with_a_failed_error_check_exits_1_naming_the_check_and_stops_downst
     assert "Traceback" not in done.stderr
     out = project / "out-strict" / "sev"
     assert (out / "customers").is_dir() and not (out / "orders").exists()  # downstream of the check: not run
+
+
+def test_run_with_a_failed_error_check_still_writes_the_report_that_shows_it(project, strict_run):
+    report = project / "reports" / "strict" / "sev" / "quality_report.html"
+    line = f"quality report of sev (written after the failed checks): {report}"
+    assert line in strict_run.stdout.splitlines(), strict_run.stdout
+    page = report.read_text(encoding="utf-8")
+    run_id = strict_run.stdout.split(" — run ", 1)[1][:8]
+    assert run_id in page
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    assert f"Needs attention 1 check did not pass; each is also listed with its table below. table check kind " \
+           f"status observed expected unexpected examples customers {CHECK} blocking" in text
+    assert "custom fail 33 of 40 rows within [−∞, 30]" in text
+    assert "orders no data" in text  # orders was not materialised: the page says so rather than guessing
 
 
 def test_run_with_the_check_lowered_to_warn_succeeds_and_counts_a_warning(project):
@@ -122,14 +143,19 @@ def test_in_dagster_an_error_check_is_blocking_and_a_warn_check_is_not(project, 
     graph = defs.resolve_asset_graph()
     spec = next(graph.get_check_spec(k) for k in graph.asset_check_keys if k.name == CHECK)
     assert spec.blocking == (profile == "strict")
-    result = defs.resolve_job_def("sev__all_tables").execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    instance = dg.DagsterInstance.ephemeral()
+    result = defs.resolve_job_def("sev__all_tables").execute_in_process(instance=instance, raise_on_error=False)
     [evaluation] = [e for e in result.get_asset_check_evaluations() if e.check_name == CHECK]
     assert not evaluation.passed
     materialised = {e.asset_key.path[-1] for e in result.get_asset_materialization_events()}
     if profile == "strict":
         assert not result.success and evaluation.severity == dg.AssetCheckSeverity.ERROR
         assert materialised == {"customers"}  # orders and the report wait on the blocking check: not run
+        # What the UI offers then: materialise the report on its own; it shows the failed check
+        report = defs.resolve_implicit_global_asset_job_def().execute_in_process(
+            instance=instance, asset_selection=[dg.AssetKey(["sev", "quality_report"])])
+        [written] = report.get_asset_materialization_events()
+        assert written.materialization.metadata["checks_failed"].value == 1
     else:
         assert result.success and evaluation.severity == dg.AssetCheckSeverity.WARN
         assert {"customers", "orders"} <= materialised
