@@ -3,8 +3,9 @@ expectation names and argument names against the installed Great Expectations, w
 
 ``import great_expectations`` costs seconds; ``mock-pipelines validate`` must not pay it. The expectations GX
 exports are read from the source of its ``expectations/core`` package instead (the names it imports, and
-the fields each class and its base classes declare), found with ``importlib.util.find_spec`` (which does not
-import the package). Argument values are still validated by GX itself when the checks run.
+the fields each class and its base classes declare, with their types and defaults), found with
+``importlib.util.find_spec`` (which does not import the package). Argument values are checked against those
+types by :mod:`mock_pipelines.quality.expectation_values`; GX validates them again when the checks run.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import ast
 import difflib
 import importlib.util
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -79,39 +81,105 @@ def suggest_name(name: str) -> str | None:
     return by_key[close[0]] if close else None
 
 
-def _class_fields(path: Path, cls: str, seen: frozenset[str] = frozenset()) -> set[str] | None:
-    """The pydantic fields ``cls`` declares in ``path`` and inherits (None when a base class is not found)."""
+@dataclass(frozen=True)
+class Argument:
+    """One argument of a GX expectation class, as its source declares it."""
+
+    name: str
+    annotation: str  # the type as written in GX's source, e.g. ``Union[bool, SuiteParameterDict]``
+    required: bool  # no default and not Optional (pydantic v1, which GX models use: Optional means not required)
+    limits: tuple[tuple[str, float], ...] = ()  # the Field's numeric bounds: ("ge", 0), ("le", 1) …
+
+
+def _required(stmt: ast.AnnAssign) -> bool:
+    text = ast.unparse(stmt.annotation)
+    if "Optional" in text or "None" in text.replace("SuiteParameterDict", ""):
+        return False
+    value = stmt.value
+    if value is None:
+        return True
+    if isinstance(value, ast.Call) and ast.unparse(value.func).split(".")[-1] == "Field":
+        positional = value.args[0] if value.args else None
+        return not any(k.arg in ("default", "default_factory") for k in value.keywords) and (
+            positional is None or (isinstance(positional, ast.Constant) and positional.value is Ellipsis))
+    return False
+
+
+def _limits(stmt: ast.AnnAssign) -> tuple[tuple[str, float], ...]:
+    value = stmt.value
+    if not isinstance(value, ast.Call):
+        return ()
+    return tuple((k.arg, float(k.value.value)) for k in value.keywords if k.arg in ("ge", "gt", "le", "lt")
+                 and isinstance(k.value, ast.Constant) and isinstance(k.value.value, int | float))
+
+
+def _class_node(path: Path, cls: str) -> ast.ClassDef | None:
     folder = _gx_expectations_dir()
-    if folder is None:
-        return None
-    for source in (path, folder / "expectation.py"):
+    for source in (path, *(() if folder is None else (folder / "expectation.py",))):
         node = next((n for n in _parsed(source).body if isinstance(n, ast.ClassDef) and n.name == cls), None)
         if node is not None:
-            break
-    else:
+            return node
+    return None
+
+
+def _class_fields(path: Path, cls: str, seen: frozenset[str] = frozenset()) -> dict[str, Argument] | None:
+    """The pydantic fields ``cls`` declares in ``path`` and inherits (None when a base class is not found)."""
+    node = _class_node(path, cls)
+    if node is None:
         return None
-    fields = {stmt.target.id for stmt in node.body if isinstance(stmt, ast.AnnAssign)
-              and isinstance(stmt.target, ast.Name) and not stmt.target.id.startswith("_")
-              and "ClassVar" not in ast.unparse(stmt.annotation) and stmt.target.id not in _NOT_FIELDS}
+    fields: dict[str, Argument] = {}
     for base in node.bases:
         name = base.id if isinstance(base, ast.Name) else base.attr if isinstance(base, ast.Attribute) else None
-        if name in ("ABC", "Generic") or name is None:
-            continue
-        if name == "BaseModel":
+        if name in ("ABC", "Generic", "BaseModel") or name is None:
             continue
         if name in seen:
             return None
         inherited = _class_fields(path, name, seen | {cls})
         if inherited is None:
             return None
-        fields |= inherited
+        fields.update(inherited)
+    for stmt in node.body:  # the class's own declarations override its bases'
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) \
+                and not stmt.target.id.startswith("_") and "ClassVar" not in ast.unparse(stmt.annotation) \
+                and stmt.target.id not in _NOT_FIELDS:
+            fields[stmt.target.id] = Argument(stmt.target.id, ast.unparse(stmt.annotation), _required(stmt),
+                                              _limits(stmt))
     return fields
 
 
-def argument_names(cls: str) -> set[str] | None:
-    """The arguments a GX expectation class takes (None when they cannot be read from its source)."""
+def arguments(cls: str) -> dict[str, Argument] | None:
+    """The arguments a GX expectation class takes, by name (None when they cannot be read from its source)."""
     path = expectation_modules().get(cls)
     return None if path is None else _class_fields(path, cls)
+
+
+def argument_names(cls: str) -> set[str] | None:
+    """The names of the arguments a GX expectation class takes (None when they cannot be read)."""
+    found = arguments(cls)
+    return None if found is None else set(found)
+
+
+def ancestors(cls: str) -> set[str]:
+    """The GX classes ``cls`` derives from (read from the source, as its fields are)."""
+    path = expectation_modules().get(cls)
+    found: set[str] = set()
+    todo = [cls]
+    while path is not None and todo:
+        node = _class_node(path, todo.pop())
+        for base in node.bases if node is not None else ():
+            name = base.id if isinstance(base, ast.Name) else base.attr if isinstance(base, ast.Attribute) else None
+            if name and name not in found:
+                found.add(name)
+                todo.append(name)
+    return found
+
+
+def needs_a_bound(cls: str) -> bool:
+    """Whether GX refuses the expectation with neither ``min_value`` nor ``max_value`` (its validator says
+    so in the class's source)."""
+    path = expectation_modules().get(cls)
+    node = None if path is None else _class_node(path, cls)
+    return node is not None and "min_value and max_value cannot both be None" in ast.unparse(node)
 
 
 def expectation_issues(exp: ExpectationSpec, table: str) -> list[Issue]:
@@ -124,17 +192,47 @@ def expectation_issues(exp: ExpectationSpec, table: str) -> list[Issue]:
         return [Issue(where, f"unknown Great Expectations expectation {exp.type!r} in table {table!r}",
                       expected="a class of great_expectations.expectations, e.g. ExpectColumnValuesToBeBetween "
                       "(or expect_column_values_to_be_between)", suggestion=suggest_name(exp.type))]
-    known = argument_names(cls)
-    if known is None:
+    declared = arguments(cls)
+    if declared is None:
         return []
+    known = set(declared)
     issues = []
     for arg in exp.kwargs:
         if arg in known or arg in _SCHEMA_KEYS:
             continue
         near = difflib.get_close_matches(arg, sorted(known), n=1, cutoff=0.6)
-        issues.append(Issue(where, f"expectation {cls} of {table!r} has no argument {arg!r}",
+        issues.append(Issue(exp.arg_locations.get(arg, where), f"expectation {cls} of {table!r} has no argument {arg!r}",
                             expected="arguments among " + ", ".join(sorted(known - _HIDDEN - _SCHEMA_KEYS)),
                             suggestion=near[0] if near else None))
+    return issues + _value_issues(exp, cls, table, declared)
+
+
+def _value_issues(exp: ExpectationSpec, cls: str, table: str, declared: dict[str, Argument]) -> list[Issue]:
+    """Argument values GX would refuse (or that can never pass), each at its value; required arguments
+    that are missing, at the expectation."""
+    from mock_pipelines.quality.expectation_values import bounds_problem, value_problem
+
+    where = exp.location or Location("<schema>")
+    given = {**({"column": exp.column} if exp.column else {}), **exp.kwargs}
+    issues = []
+    for name, value in exp.kwargs.items():
+        if name in declared and name not in _SCHEMA_KEYS:
+            problem = value_problem(declared[name], value, ancestors(cls))
+            if problem is not None:
+                message, expected, suggestion = problem
+                issues.append(Issue(exp.arg_locations.get(name, where), f"expectation {cls} of {table!r}: "
+                                    f"{name}: {message}", expected=expected, suggestion=suggestion))
+    missing = [a.name for a in declared.values() if a.required and a.name not in given and a.name not in _HIDDEN]
+    if missing:
+        issues.append(Issue(where, f"expectation {cls} of {table!r} needs {', '.join(missing)}",
+                            expected=f"{', '.join(f'{m}: …' for m in missing)} among its arguments"))
+    if needs_a_bound(cls) and given.get("min_value") is None and given.get("max_value") is None:
+        issues.append(Issue(where, f"expectation {cls} of {table!r} needs min_value or max_value",
+                            expected="min_value: …, max_value: … (one of them, or both)"))
+    crossed = bounds_problem(exp.kwargs)
+    if crossed:
+        issues.append(Issue(exp.arg_locations.get("min_value", where), f"expectation {cls} of {table!r}: {crossed}",
+                            expected="min_value ≤ max_value", suggestion="swap the two values"))
     return issues
 
 

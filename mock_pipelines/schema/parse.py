@@ -343,6 +343,8 @@ class _Parser:
                 self.issues.add(self.at_value(item, "kwargs"), f"{what}: `kwargs` of an expectation must be a "
                                 "mapping", expected="kwargs: {min_value: 0, max_value: 10}")
                 kwargs = {}
+            arg_locations = {str(k): self.at_value(kwargs, k) for k in kwargs}
+            arg_locations.update({str(k): self.at_value(item, k) for k in item if k not in EXPECTATION_KEYS})
             kwargs = {str(k): plain(v) for k, v in kwargs.items()}
             kwargs.update({str(k): plain(v) for k, v in item.items() if k not in EXPECTATION_KEYS})
             name = item.get("name")
@@ -356,7 +358,8 @@ class _Parser:
                                 f"not {severity!r}", suggestion=suggest(str(severity), ("error", "warn")))
                 severity = None
             out.append(ExpectationSpec(type=type_name, kwargs=kwargs, location=loc, column=column, name=name,
-                                       severity=severity, description=str(item.get("description", ""))))
+                                       severity=severity, description=str(item.get("description", "")),
+                                       arg_locations=arg_locations))
         return out
 
     def parse_partitioned(self, tdoc: Any, table: str, columns: dict[str, ColumnSpec]) -> PartitionSpec | None:

@@ -149,6 +149,7 @@ class ExpectationSpec:
     name: str | None = None  # check name; derived from the type when not given
     severity: str | None = None  # error | warn (default: error)
     description: str = ""
+    arg_locations: dict[str, Location] = field(default_factory=dict)  # where each argument's value is written
 
 
 @dataclass
@@ -285,6 +286,7 @@ class DatasetSpec:
 def _strip_locations(obj: Any) -> None:
     if isinstance(obj, dict):
         obj.pop("location", None)
+        obj.pop("arg_locations", None)
         if obj.get("expectations") == []:
             obj.pop("expectations")  # keeps the hash of a schema without expectations what it was
         for value in obj.values():
