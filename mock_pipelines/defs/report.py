@@ -59,6 +59,7 @@ class DatasetReport:
     def write(self, run_id: str, run_time: dt.datetime) -> WrittenReport:
         """Read every landed table, take the check results recorded for the data that is landed (check only
         what has none), render the GX Data Docs from them and write the HTML report."""
+        from mock_pipelines.quality.data_docs import name_site
         from mock_pipelines.quality.report import load_tables, render_report, run_checks, write_report
         from mock_pipelines.quality.report.check_results import summarize_results
         from mock_pipelines.quality.report.markdown import markdown_summary
@@ -70,6 +71,7 @@ class DatasetReport:
                            "generator_version": GENERATOR_VERSION, "spec_hash": spec.spec_hash(),
                            "run_id": run_id})
         docs = Path(data_docs_folder(self.reports_root, spec.name))
+        name_site(docs, spec.name + (f" · profile {self.profile}" if self.profile else ""))
         results = run_checks(spec, tables, seed=self.plan.seed, scale=self.plan.scale, locale=self.plan.locale,
                              severity=self.checks, data_docs=docs, run_name=run_id, run_time=run_time,
                              recorded=self.reports_root) or []

@@ -15,6 +15,7 @@ CDNs; the files they need ship in ``data_docs_static/`` (sources, versions and l
 are copied to ``<folder>/static/vendor/``, and every page's references are rewritten to relative paths.
 The index's status column says *Passed*/*Failed* beside its icon, each page shows the run name and time it
 was published under, and each suite link opens a page of that suite's expectations (``expectations/``).
+A site given a title (the dataset and profile) shows it in place of GX's generic titles and site name.
 """
 
 from __future__ import annotations
@@ -77,6 +78,13 @@ _STATIC_REF = re.compile(r'(?P<attr>href|src)="(?:\./|(?:\.\./)+)?static/(?P<res
 _CDN_ATTRS = re.compile(r'\s+(?:integrity="[^"]*"|crossorigin="[^"]*")')
 _FOOTER = re.compile(r"<footer>.*?</footer>", re.S)  # GX's newsletter call to action
 _STATUS = re.compile(r'(<i class="[^"]*ge-(success|failed)-icon"\s*></i>)(?! Passed| Failed)')
+# What GX names a site and its pages by: its generic page titles, the site name it was registered under (a
+# hash of the folder, needed to tell sites apart on one context) and the breadcrumb back to the index.
+TITLE_FILE = ".site_title"  # in the site folder: what the site shows instead (the dataset and profile)
+_GX_TITLES = re.compile(r"<title>(?:Data Docs created by Great Expectations|Data documentation compiled by Great "
+                        r"Expectations)</title>")
+_SITE_NAME = re.compile(r"\bmock_pipelines_[0-9a-f]{12}\b")
+_HOME = re.compile(r'(<li class="ge-breadcrumbs-item breadcrumb-item"><a href="[^"]*index\.html">)Home(</a>)')
 
 
 @dataclass
@@ -91,9 +99,30 @@ class DataDocs:
         return self.index.as_uri()
 
 
+def name_site(folder: str | os.PathLike[str], title: str) -> None:
+    """Give the site at ``folder`` the title its pages show (browser tab, index header, the breadcrumb back
+    to the index), e.g. ``shop · profile local``, in place of GX's generic titles and its internal site
+    name. Kept in the folder, so every later publication into it uses it."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / TITLE_FILE
+    if not path.exists() or path.read_text(encoding="utf-8") != title:
+        tmp = path.with_name(f"{TITLE_FILE}.{os.getpid()}")
+        tmp.write_text(title, encoding="utf-8")
+        os.replace(tmp, path)
+
+
+def site_title(folder: str | os.PathLike[str]) -> str | None:
+    """The title given to the site at ``folder`` (None when it has none)."""
+    try:
+        return Path(folder, TITLE_FILE).read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
 def publish(validation_results: Any, folder: str | os.PathLike[str], *, context: Any | None = None,
             batch: str | None = None, run_name: str | None = None,
-            run_time: dt.datetime | None = None) -> DataDocs | None:
+            run_time: dt.datetime | None = None, title: str | None = None) -> DataDocs | None:
     """Add validation results to the Data Docs site at ``folder`` and rebuild its index.
 
     ``validation_results``: ``ExpectationSuiteValidationResult`` objects, ``CheckpointResult`` objects (their
@@ -101,13 +130,16 @@ def publish(validation_results: Any, folder: str | os.PathLike[str], *, context:
     result replaces the earlier one of the same suite and batch. ``run_name``/``run_time`` are shown on the
     index and the page (in Dagster: the run id and the run's start time; default: the result's own run id,
     else the run time — now unless given — as ``YYYY-MM-DDTHH:MM:SSZ``). ``context``: a GX context to
-    register the site on (default: a new ephemeral one). ``None`` when there is nothing to render.
+    register the site on (default: a new ephemeral one). ``title``: names the site (:func:`name_site`);
+    without it, the title the folder was given earlier, if any. ``None`` when there is nothing to render.
     """
     found = _suite_results(validation_results)
     if not found:
         return None
     folder = Path(folder).resolve()
     folder.mkdir(parents=True, exist_ok=True)
+    if title is not None:
+        name_site(folder, title)
     if context is None:
         import great_expectations as gx
 
@@ -136,8 +168,8 @@ def publish(validation_results: Any, folder: str | os.PathLike[str], *, context:
 
 def make_offline(folder: str | os.PathLike[str], pages: Iterable[str | os.PathLike[str]]) -> None:
     """Copy the shipped static files into the site at ``folder`` and rewrite ``pages`` (HTML files of that
-    site) to load them by relative paths; also write the status text beside the index's icons and drop
-    GX's newsletter footer. Pages already rewritten are left as they are; the first time, every page of the
+    site) to load them by relative paths; also write the status text beside the index's icons, drop
+    GX's newsletter footer and name the site by its title (:func:`name_site`), when it has one. Pages already rewritten are left as they are; the first time, every page of the
     site is (a site built before the files were shipped)."""
     folder = Path(folder)
     if _copy_static(folder):
@@ -149,10 +181,13 @@ def make_offline(folder: str | os.PathLike[str], pages: Iterable[str | os.PathLi
         fixed = text.replace(f"{_GX_ASSETS}full_logo_dark.png", "../images/logo-long.png")
         if fixed != text:
             css.write_text(fixed, encoding="utf-8")
+    title = site_title(folder)
     for page in pages:
         page = Path(page)
         html = page.read_text(encoding="utf-8")
         fixed = _offline_html(html, Path(os.path.relpath(static, page.parent)).as_posix())
+        if title is not None:
+            fixed = _titled(fixed, title)
         if fixed != html:
             page.write_text(fixed, encoding="utf-8")
 
@@ -175,6 +210,16 @@ def _offline_html(html: str, static: str) -> str:
     html = _CDN_ATTRS.sub("", html)
     html = _FOOTER.sub("", html)
     return _STATUS.sub(lambda m: f"{m[1]} {'Passed' if m[2] == 'success' else 'Failed'}", html)
+
+
+def _titled(html: str, title: str) -> str:
+    """``html`` naming the site by ``title`` (escaped) where GX names it by its own words."""
+    import html as markup
+
+    shown = markup.escape(title)
+    html = _GX_TITLES.sub(f"<title>{shown} — Data Docs</title>", html, count=1)
+    html = _SITE_NAME.sub(lambda _: shown, html)
+    return _HOME.sub(lambda m: f"{m[1]}{shown}{m[2]}", html)
 
 
 def _copy_static(folder: Path) -> bool:

@@ -101,6 +101,8 @@ def test_run_with_a_failed_error_check_still_writes_the_report_that_shows_it(pro
            f"status observed expected unexpected examples customers {CHECK} blocking" in text
     assert "custom fail 33 of 40 rows within [−∞, 30]" in text
     assert "orders no data" in text  # orders was not materialised: the page says so rather than guessing
+    docs = (report.parent / "data_docs" / "index.html").read_text(encoding="utf-8")
+    assert "<title>sev · profile strict — Data Docs</title>" in docs  # the Data Docs name the dataset too
 
 
 def test_run_with_the_check_lowered_to_warn_succeeds_and_counts_a_warning(project):

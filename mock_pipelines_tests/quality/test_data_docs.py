@@ -179,3 +179,25 @@ def test_a_suite_page_follows_the_expectations_of_its_latest_result(tmp_path):
     run = gx_runner.validate_table(table, [_rule("a"), _rule("b")], engine="gx", table="t")
     data_docs.publish(run.gx_results, folder, batch="t")
     assert "2 total Expectations across 2 columns" in page.read_text()
+
+
+def test_a_titled_site_shows_the_dataset_and_profile_instead_of_gx_names(tmp_path):
+    folder = tmp_path / "docs"
+    data_docs.publish(_results([1, 2], table="customers"), folder, batch="customers", title="shop · profile <ci>")
+    built = data_docs.publish(_results([1, None]), folder, batch="t")  # a later publication keeps the title
+    assert built is not None
+    index = built.index.read_text()
+    assert "<title>shop · profile &lt;ci&gt; — Data Docs</title>" in index
+    assert "<strong >Data Docs</strong> | shop · profile &lt;ci&gt;" in " ".join(index.split())
+    assert not re.search(r"mock_pipelines_[0-9a-f]{12}", index) and "created by Great Expectations" not in index
+    for page in [*built.pages, *(folder / "expectations").rglob("*.html")]:
+        html = page.read_text()
+        assert "<title>shop · profile &lt;ci&gt; — Data Docs</title>" in html, page
+        assert "compiled by Great Expectations" not in html
+    page = built.pages[0].read_text()
+    assert re.search(r'<a href="(\.\./)+index\.html">shop · profile &lt;ci&gt;</a>', page)  # the way back
+
+
+def test_an_untitled_site_keeps_what_gx_writes(tmp_path):
+    built = data_docs.publish(_results([1]), tmp_path / "docs", batch="t")
+    assert built is not None and "<title>Data Docs created by Great Expectations</title>" in built.index.read_text()
