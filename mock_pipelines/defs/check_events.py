@@ -63,6 +63,16 @@ def metadata(result: RuleResult) -> dict[str, Any]:
     return meta
 
 
+def _report_hint(asset_key: dg.AssetKey, result: RuleResult, blocking: bool) -> dict[str, str]:
+    """Where the report of a failure that stops the run is: a failed blocking check skips every step
+    downstream of its table, the dataset's ``quality_report`` among them."""
+    if _passed(result) or result.severity != "error" or not blocking:
+        return {}
+    report = dg.AssetKey([asset_key.path[0], "quality_report"]).to_user_string()
+    return {"quality_report": f"skipped in this run: materialise {report} on its own for the report of this "
+                              "failure (mock-pipelines run writes it after the run)"}
+
+
 def _severity(result: RuleResult) -> dg.AssetCheckSeverity:
     return dg.AssetCheckSeverity.ERROR if result.severity == "error" else dg.AssetCheckSeverity.WARN
 
@@ -75,7 +85,8 @@ def to_check_result(asset_key: dg.AssetKey, result: RuleResult,
                     extra_metadata: Mapping[str, Any] | None = None) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         asset_key=asset_key, check_name=result.name, passed=_passed(result), severity=_severity(result),
-        metadata={**metadata(result), **(extra_metadata or {})}, description=result.description or None)
+        metadata={**metadata(result), **_report_hint(asset_key, result, bool(result.blocking)),
+                  **(extra_metadata or {})}, description=result.description or None)
 
 
 def check_events(context: dg.AssetCheckExecutionContext | dg.AssetExecutionContext | dg.OpExecutionContext,
@@ -103,7 +114,8 @@ def check_events(context: dg.AssetCheckExecutionContext | dg.AssetExecutionConte
             spec = assets_def.get_spec_for_check_key(check_key)
             yield dg.AssetCheckEvaluation(
                 asset_key=asset_key, check_name=result.name, passed=_passed(result),
-                metadata={**metadata(result), **(extra_metadata or {})},
+                metadata={**metadata(result), **_report_hint(asset_key, result, spec.blocking),
+                          **(extra_metadata or {})},
                 target_materialization_data=targets.get(key), severity=_severity(result),
                 description=result.description or None, blocking=spec.blocking,
                 partition=key if spec.partitions_def is not None else None)

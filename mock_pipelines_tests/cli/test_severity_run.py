@@ -153,6 +153,7 @@ def test_in_dagster_an_error_check_is_blocking_and_a_warn_check_is_not(project, 
     if profile == "strict":
         assert not result.success and evaluation.severity == dg.AssetCheckSeverity.ERROR
         assert materialised == {"customers"}  # orders and the report wait on the blocking check: not run
+        assert "materialise sev/quality_report on its own" in evaluation.metadata["quality_report"].value
         # What the UI offers then: materialise the report on its own; it shows the failed check
         report = defs.resolve_implicit_global_asset_job_def().execute_in_process(
             instance=instance, asset_selection=[dg.AssetKey(["sev", "quality_report"])])
@@ -160,4 +161,5 @@ def test_in_dagster_an_error_check_is_blocking_and_a_warn_check_is_not(project, 
         assert written.materialization.metadata["checks_failed"].value == 1
     else:
         assert result.success and evaluation.severity == dg.AssetCheckSeverity.WARN
+        assert "quality_report" not in evaluation.metadata  # nothing is skipped: the report is written
         assert {"customers", "orders"} <= materialised
