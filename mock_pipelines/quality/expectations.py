@@ -153,12 +153,6 @@ def arguments(cls: str) -> dict[str, Argument] | None:
     return None if path is None else _class_fields(path, cls)
 
 
-def argument_names(cls: str) -> set[str] | None:
-    """The names of the arguments a GX expectation class takes (None when they cannot be read)."""
-    found = arguments(cls)
-    return None if found is None else set(found)
-
-
 def ancestors(cls: str) -> set[str]:
     """The GX classes ``cls`` derives from (read from the source, as its fields are)."""
     path = expectation_modules().get(cls)
@@ -183,7 +177,8 @@ def needs_a_bound(cls: str) -> bool:
 
 
 def expectation_issues(exp: ExpectationSpec, table: str) -> list[Issue]:
-    """What is wrong with one user expectation: an unknown expectation name or unknown argument names."""
+    """What is wrong with one user expectation: an unknown expectation name, unknown argument names, argument
+    values of the wrong kind, required arguments missing."""
     where = exp.location or Location("<schema>")
     if not expectation_modules():
         return []  # Great Expectations is not installed: nothing to check against (the checks say so)
