@@ -290,6 +290,7 @@ class _Parser:
         owners = tdoc.get("owners") or []
         owners = [owners] if isinstance(owners, str) else owners
         pk = [c for c in pk if c not in failed]
+        self.check_expectation_columns([e for c in columns.values() for e in c.expectations], name, columns)
         return TableSpec(name=name, location=loc, rows=rows, columns=columns,
                          description=text_of(tdoc.get("description")), primary_key=pk,
                          foreign_keys=foreign_keys, tags={str(k): str(v) for k, v in dict(tags).items()},
@@ -299,13 +300,15 @@ class _Parser:
 
     def check_expectation_columns(self, expectations: list[ExpectationSpec], table: str,
                                   columns: dict[str, ColumnSpec]) -> list[ExpectationSpec]:
-        """Columns named in expectation arguments (column, column_A, column_B, column_list) must exist."""
+        """Columns named in expectation arguments (column, column_A, column_B, column_list) must exist, also
+        in a column's ``expect:`` that names another column; reported at the argument's value."""
         for exp in expectations:
             for key in ("column", "column_A", "column_B", "column_list"):
                 value = exp.kwargs.get(key)
                 for c in value if isinstance(value, list) else [value] if value is not None else []:
                     if not isinstance(c, str) or (c not in columns and c not in self.gaps.failed_columns.get(table, ())):
-                        self.issues.add(exp.location, f"expectation {exp.type} of {table!r}: {key} names "
+                        self.issues.add(exp.arg_locations.get(key, exp.location),
+                                        f"expectation {exp.type} of {table!r}: {key} names "
                                         f"unknown column {c!r}", suggestion=suggest(str(c), columns))
         return expectations
 

@@ -122,3 +122,12 @@ def test_required_arguments_read_from_the_source_are_those_great_expectations_re
     for name in expectation_names():
         required = {k for k, f in getattr(gx, name).__fields__.items() if f.required}
         assert {a.name for a in arguments(name).values() if a.required} == required, name
+
+
+def test_a_column_expectation_naming_another_column_that_does_not_exist_is_reported_at_it(tmp_path):
+    text = ("dataset: t\ntables:\n  a:\n    rows: 3\n    columns:\n      amount: sequence\n"
+            "      x: {gen: sequence, expect: {type: ExpectColumnValuesToBeBetween, column: amout, min_value: 1}}\n")
+    done, said, path = _validate(tmp_path, text)
+    assert done.exit_code == 1
+    assert f"{path}:7:80: expectation ExpectColumnValuesToBeBetween of 'a': column names unknown column 'amout' " \
+           "hint: did you mean 'amount'?" in said
