@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from mock_pipelines.quality.measure import TableMeasure
 
-QUEUE_BATCHES = 4
+QUEUE_BATCHES = 2
 _DONE, _ABORT = object(), object()
 
 
