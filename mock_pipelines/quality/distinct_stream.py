@@ -186,6 +186,7 @@ class StreamDistinct:
         self.run: tuple[int, int] | None = None  # consecutive integers seen so far, as [lo, hi]
         self.in_run = True  # every value so far extends the run
         self.nonnull = 0
+        self._settled: Any = None  # what settle() found
 
     def add(self, batch: pa.RecordBatch) -> None:
         if self.numeric:
@@ -203,10 +204,27 @@ class StreamDistinct:
         self.nonnull += len(h)
         self.store.add(h, (h >> _SHIFT).astype(np.uint8))
 
+    def settle(self) -> None:
+        """Judge the buckets now (the last batch has come): what needs no second read of the rows. Called on
+        the measuring thread as soon as the stream ends, so it overlaps the writer's own finishing."""
+        if self._settled is not None:
+            return
+        if self.numeric:
+            self._settled = self._numbers()
+            self.store.close()
+            return
+        found = [r for r in self.store.map(_repeated_hashes) if len(r)]
+        self._settled = np.sort(np.concatenate(found)) if found else np.zeros(0, np.uint64)
+        if not found:
+            self.store.close()
+
     def finish(self, source: BatchSource | None) -> tuple[int, list[Any]]:
         """(rows whose value repeats, up to EXAMPLES repeated values)."""
         try:
-            return self._numbers() if self.numeric else self._hashes(source)
+            self.settle()
+            if self.numeric:
+                return self._settled  # type: ignore[return-value]
+            return self._hashes(self._settled, source)  # type: ignore[arg-type]
         finally:
             self.store.close()
 
@@ -232,11 +250,9 @@ class StreamDistinct:
         found = np.sort(np.concatenate(repeated)) if repeated else np.zeros(0, np.int64)
         return unexpected, [int(v) for v in found[:EXAMPLES]]
 
-    def _hashes(self, source: BatchSource | None) -> tuple[int, list[Any]]:
-        found = [r for r in self.store.map(_repeated_hashes) if len(r)]
-        if not found:  # the usual answer: no hash repeats, so no value does
+    def _hashes(self, repeated: np.ndarray, source: BatchSource | None) -> tuple[int, list[Any]]:
+        if not len(repeated):  # the usual answer: no hash repeats, so no value does
             return 0, []
-        repeated = np.sort(np.concatenate(found))
         if source is None:  # cannot compare the values: hashes only (a 64-bit collision is ~n²/2⁶⁵ likely)
             return self._hash_groups_only(repeated)
         unexpected = 0

@@ -229,6 +229,15 @@ class TableMeasure:
         table = pa.concat_tables(self._sample_parts, promote_options="permissive")
         self._sample_parts, self._sample_part_hashes, self._sample_held = [table], [hashes], len(hashes)
 
+    def settle(self) -> None:
+        """The work that waits for the last batch and needs no second read of the rows (sorting the buckets
+        of uniqueness rules, the final trim of the sample): done by the measuring thread when the stream
+        ends, while the writer closes its files, instead of later in the step."""
+        for d in self.distinct.values():
+            if d is not None:
+                d.settle()
+        self._trim()
+
     def consume(self, batches: Iterable[pa.RecordBatch]) -> TableMeasure:
         for batch in batches:
             self.add(batch)

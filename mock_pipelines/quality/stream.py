@@ -73,6 +73,11 @@ class MeasuredSlice:
             item = feed.get()
             if item is _DONE:
                 if not failed:
+                    try:
+                        measure.settle()
+                    except BaseException as exc:  # reported by finish(), in the step
+                        self._error = exc
+                        return
                     self.measure = measure
                 return
             if item is _ABORT:
