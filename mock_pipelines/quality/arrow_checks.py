@@ -108,8 +108,9 @@ def distinct_strings(col: pa.ChunkedArray) -> pa.Array | None:
         return pc.unique(pa.concat_arrays([c.dictionary for c in col.chunks])).drop_null()
     if not (pa.types.is_string(t) or pa.types.is_large_string(t)) or len(col) <= PROBE_ROWS:
         return None
-    if len(pc.unique(col.slice(0, PROBE_ROWS))) > FEW_DISTINCT:
-        return None
+    for probe in (2 * FEW_DISTINCT, PROBE_ROWS):  # most columns with many values tell in the first rows
+        if len(pc.unique(col.slice(0, probe))) > FEW_DISTINCT:
+            return None
     values = pc.unique(col).drop_null()  # a null is not a value: value rules ignore it
     return values if len(values) <= 10 * FEW_DISTINCT else None
 
@@ -154,6 +155,8 @@ def _scalar(value: Any, t: pa.DataType) -> pa.Scalar:
 
 def _between(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
     lo, hi = kw.get("min_value"), kw.get("max_value")
+    if _extremes_within(table.column(kw["column"]), lo, hi, kw):  # the usual answer, from one pass
+        return True, _rows(0, table.num_rows), 0, []
 
     def ok(col: pa.ChunkedArray) -> Any:
         if pa.types.is_decimal(col.type) or pa.types.is_integer(col.type):
@@ -167,6 +170,30 @@ def _between(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
             result = upper if result is None else pc.and_(result, upper)
         return result if result is not None else pc.is_valid(col)
     return _bad_values(table, kw["column"], ok)
+
+
+def _extremes_within(col: pa.ChunkedArray, lo: Any, hi: Any, kw: dict[str, Any]) -> bool:
+    """True when the smallest and largest non-null values pass the bounds, so every value does (the
+    comparison is the one ``_between`` makes per value: numbers as float64, a cast that keeps order).
+    False means "look at every value": floats (a NaN is not between anything, yet min/max skip it),
+    dictionaries and columns without a non-null value."""
+    t = col.type
+    if not (pa.types.is_integer(t) or pa.types.is_decimal(t) or pa.types.is_temporal(t)) or col.null_count == len(col):
+        return False
+    extremes = pc.min_max(col)
+    low, high = extremes["min"], extremes["max"]
+    if pa.types.is_decimal(t) or pa.types.is_integer(t):
+        low, high = pc.cast(low, pa.float64()), pc.cast(high, pa.float64())
+    try:
+        if lo is not None and not (pc.greater if kw.get("strict_min") else pc.greater_equal)(
+                low, _scalar(lo, low.type)).as_py():
+            return False
+        if hi is not None and not (pc.less if kw.get("strict_max") else pc.less_equal)(
+                high, _scalar(hi, high.type)).as_py():
+            return False
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):  # a bound of another type: per value
+        return False
+    return True
 
 
 def _regex(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:

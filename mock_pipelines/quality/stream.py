@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from mock_pipelines.quality.measure import TableMeasure
 
-QUEUE_BATCHES = 4
+QUEUE_BATCHES = 2
 _DONE, _ABORT = object(), object()
 
 
@@ -73,6 +73,11 @@ class MeasuredSlice:
             item = feed.get()
             if item is _DONE:
                 if not failed:
+                    try:
+                        measure.settle()
+                    except BaseException as exc:  # reported by finish(), in the step
+                        self._error = exc
+                        return
                     self.measure = measure
                 return
             if item is _ABORT:

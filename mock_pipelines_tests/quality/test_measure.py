@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from mock_pipelines.quality import measure as measure_module
+from mock_pipelines.quality import distinct_stream
 from mock_pipelines.quality.gx_runner import validate_table
 from mock_pipelines.quality.measure import TableMeasure
 from mock_pipelines.quality.rules import derive_rules, expected_rows
@@ -59,7 +59,7 @@ def test_a_duplicate_key_a_null_and_an_out_of_range_value_in_the_second_batch_ar
 
 
 def test_duplicates_are_found_after_spilling_to_bucketed_files(monkeypatch):
-    monkeypatch.setattr(measure_module, "SPILL_BYTES", 4096)  # a few hundred hashes, then spill
+    monkeypatch.setattr(distinct_stream, "SPILL_BYTES", 4096)  # a few hundred hashes, then spill
     _, tables = generated("shop")
     data = tables["customers"]
     emails = data.column("email").to_pylist()
