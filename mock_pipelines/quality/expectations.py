@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import difflib
 import importlib.util
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -199,12 +200,15 @@ def expectation_issues(exp: ExpectationSpec, table: str) -> list[Issue]:
         issues.append(Issue(exp.arg_locations.get(arg, where), f"expectation {cls} of {table!r} has no argument {arg!r}",
                             expected="arguments among " + ", ".join(sorted(known - _HIDDEN - _SCHEMA_KEYS)),
                             suggestion=near[0] if near else None))
-    return issues + _value_issues(exp, cls, table, declared)
+    misspelt = {i.suggestion for i in issues if i.suggestion}
+    return issues + _value_issues(exp, cls, table, declared, misspelt)
 
 
-def _value_issues(exp: ExpectationSpec, cls: str, table: str, declared: dict[str, Argument]) -> list[Issue]:
+def _value_issues(exp: ExpectationSpec, cls: str, table: str, declared: dict[str, Argument],
+                  misspelt: Collection[str] = ()) -> list[Issue]:
     """Argument values GX would refuse (or that can never pass), each at its value; required arguments
-    that are missing, at the expectation."""
+    that are missing, at the expectation (except those an unknown argument is a misspelling of: that
+    argument's issue already names them)."""
     from mock_pipelines.quality.expectation_values import bounds_problem, value_problem
 
     where = exp.location or Location("<schema>")
@@ -217,7 +221,8 @@ def _value_issues(exp: ExpectationSpec, cls: str, table: str, declared: dict[str
                 message, expected, suggestion = problem
                 issues.append(Issue(exp.arg_locations.get(name, where), f"expectation {cls} of {table!r}: "
                                     f"{name}: {message}", expected=expected, suggestion=suggestion))
-    missing = [a.name for a in declared.values() if a.required and a.name not in given and a.name not in _HIDDEN]
+    missing = [a.name for a in declared.values() if a.required and a.name not in given and a.name not in _HIDDEN
+               and a.name not in misspelt]
     if missing:
         issues.append(Issue(where, f"expectation {cls} of {table!r} needs {', '.join(missing)}",
                             expected=f"{', '.join(f'{m}: …' for m in missing)} among its arguments"))
