@@ -316,7 +316,10 @@ def _arrow_suite_result(suite_name: str, table: str, checked: list[tuple[Any, An
     results = []
     for rule, outcome in checked:
         n = outcome.evaluated_rows if rule.band is not None else None
-        config = build_expectation(rule, rule.gx_kwargs(n)).configuration
+        kwargs = rule.gx_kwargs(n)
+        if rule.expectation == "ExpectColumnValuesToBeInTypeList" and rule.params.get("arrow_type"):
+            kwargs = {**kwargs, "type_list": [rule.params["arrow_type"]]}  # what was checked: Arrow's type, not pandas'
+        config = build_expectation(rule, kwargs).configuration
         if outcome.unexpected_count is not None:
             rows = outcome.evaluated_rows or 0
             detail: dict[str, Any] = {

@@ -201,3 +201,18 @@ def test_a_titled_site_shows_the_dataset_and_profile_instead_of_gx_names(tmp_pat
 def test_an_untitled_site_keeps_what_gx_writes(tmp_path):
     built = data_docs.publish(_results([1]), tmp_path / "docs", batch="t")
     assert built is not None and "<title>Data Docs created by Great Expectations</title>" in built.index.read_text()
+
+
+def test_a_type_rule_checked_with_pyarrow_shows_the_arrow_type_it_checked(tmp_path):
+    """A date column holds Arrow ``date32[day]``: the page must not say it expected pandas' datetime64 types."""
+    from mock_pipelines.quality.rules import derive_rules
+    from mock_pipelines_tests.quality.support import generated, spec_of
+
+    _, tables = generated("shop")
+    rules = [r for r in derive_rules(spec_of("shop"), "customers", tables["customers"].num_rows)
+             if r.name == "type__birth_date"]
+    run = gx_runner.validate_table(tables["customers"], rules, engine="arrow", table="customers")
+    built = data_docs.publish(data_docs.suite_results(run), tmp_path / "docs", batch="customers")
+    assert built is not None
+    page = " ".join(p.read_text() for p in built.pages)
+    assert "date32[day]" in page and "datetime64[ns]" not in page
