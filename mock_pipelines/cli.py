@@ -705,7 +705,7 @@ def report(
 
     Exits 1 when a check of severity error failed (warn checks only warn).
     """
-    from mock_pipelines.quality.report import load_tables, render_report, run_checks, write_report
+    from mock_pipelines.quality.report import read_landed, render_report, write_report
     from mock_pipelines.quality.report.check_results import summarize_results
 
     (spec,) = _load([file])
@@ -713,27 +713,19 @@ def report(
     if not (data / spec.name).is_dir():
         _fail(f"no folder {data / spec.name}: generate the dataset first "
               f"(mock-pipelines generate {file} --out {data})")
-    try:
-        tables, provenance = load_tables(data, spec)
+    try:  # recorded results and profiles where they match what landed; the rest streamed batch by batch
+        landed = read_landed(spec, data, plan=plan, checks=checks, severity=severities)
     except (OSError, ValueError) as exc:
         _fail(f"cannot read the tables under {data / spec.name}: {exc}")
+    tables, provenance, results = landed.tables, landed.provenance, landed.results
     if not tables:
         _fail(f"no table of {spec.name} found under {data / spec.name}")
-    results = None
-    if checks:
-        def known(key: str, kind: type) -> Any:  # the run's value from the manifests, unless they disagree
-            value = provenance.get(key)
-            return value if isinstance(value, kind) and not isinstance(value, bool) else None
-
-        results = run_checks(spec, tables, seed=known("seed", int), scale=known("scale", int | float),
-                             locale=known("locale", str), severity=severities)
     if name:
         provenance["profile"] = name
     suffix = f".{re.sub(r'[^A-Za-z0-9_-]', '-', name)}" if name else ""
     target = out_file or data / spec.name / f"_report{suffix}.html"
     write_report(target, render_report(spec, tables, results or [], provenance, plan=plan))
-    rows = sum(t.num_rows if hasattr(t, "num_rows") else sum(p.num_rows for p in t.values())
-               for t in tables.values())
+    rows = sum(t.num_rows for t in tables.values())
     counts = summarize_results(results)
     if results is None:
         outcome = "checks not run" + ("" if not checks else " (no quality checks available)")

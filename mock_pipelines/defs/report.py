@@ -59,22 +59,24 @@ def build_report_asset(plan: DatasetPlan, *, data_root: str, reports_root: str, 
         from pathlib import Path
 
         from mock_pipelines.defs.report_links import report_links, run_identity
-        from mock_pipelines.quality.report import load_tables, render_report, run_checks, write_report
+        from mock_pipelines.quality.report import read_landed, render_report, write_report
         from mock_pipelines.quality.report.check_results import summarize_results
         from mock_pipelines.quality.report.markdown import markdown_summary
 
-        tables, provenance = load_tables(data_root, spec,
-                                         destination=destination() if destination is not None else None)
+        # The results and column profiles the table assets recorded for the data that is landed are used
+        # as they are (only what has none is read, batch by batch); the Data Docs site is rendered here.
+        docs = Path(data_docs_folder(reports_root, spec.name))
+        run_name, run_time = run_identity(context)
+        landed = read_landed(spec, data_root, destination=destination() if destination is not None else None,
+                             plan=plan, severity=checks, recorded=reports_root, data_docs=docs,
+                             run_name=run_name, run_time=run_time)
+        tables, provenance, results = landed.tables, landed.provenance, landed.results or []
         provenance.update({"profile": profile, "seed": plan.seed, "scale": plan.scale,
                            "generator_version": GENERATOR_VERSION, "spec_hash": spec.spec_hash(),
                            "run_id": context.run.run_id})
-        # The check results the table assets recorded for the data that is landed are used as they are
-        # (only what has none is checked here); the Data Docs site is rendered here, from those results.
-        docs = Path(data_docs_folder(reports_root, spec.name))
-        run_name, run_time = run_identity(context)
-        results = run_checks(spec, tables, seed=plan.seed, scale=plan.scale, locale=plan.locale,
-                             severity=checks, data_docs=docs, run_name=run_name, run_time=run_time,
-                             recorded=reports_root) or []
+        if landed.read:
+            context.log.info(f"read back (no matching record): {', '.join(landed.read[:20])}"
+                             + (f" and {len(landed.read) - 20} more" if len(landed.read) > 20 else ""))
         target = Path(reports_root) / spec.name / "quality_report.html"
         write_report(target, render_report(spec, tables, results, provenance, plan=plan))
         counts = summarize_results(results)

@@ -408,7 +408,14 @@ def test_cli_report_exits_1_on_a_blocking_failure(small_data, monkeypatch):
     failing = [RuleResult(name="pk_unique", table="orders", kind="key", passed=False, blocking=True,
                           severity="error", observed="4 of 600 rows", expected="no repeated key",
                           unexpected_count=4, examples=[7, 7])]
-    monkeypatch.setattr(report, "run_checks", lambda spec, tables, **_: failing)
+    real = report.read_landed
+
+    def with_failure(*args, **kwargs):
+        landed = real(*args, **kwargs)
+        landed.results = failing
+        return landed
+
+    monkeypatch.setattr(report, "read_landed", with_failure)
     result = runner.invoke(app, ["report", str(schema), "--data", str(data)])
     assert result.exit_code == 1, result.output
     assert "1 failed" in result.output

@@ -75,10 +75,8 @@ def run_checks(spec: DatasetSpec, tables: Mapping[str, TableData], *, seed: int 
             derived = qrules.derive_rules(spec, name, rows, locale=locale, severity=severity)
         else:
             parent = split.get(tspec.rows.per) if tspec.rows.per else None
-            rows = qrules.RowExpectation(parents=parent[0].num_rows) if parent is not None and (
-                tspec.partitioned is None or not tspec.partitioned.rows_per_day) else qrules.RowExpectation()
-            derived = qrules.derive_rules(spec, name, rows, locale=locale, partitioned=True,
-                                          window=_partition_window(parts), severity=severity)
+            derived = partition_rules(spec, name, parts, parent[0].num_rows if parent is not None else None,
+                                      locale=locale, severity=severity)
         validation = _recorded(spec.name, name, table, derived, recorded) if parts is None else None
         if validation is None:
             validation = runner.check_table(table, derived, table=name)
@@ -97,6 +95,20 @@ def run_checks(spec: DatasetSpec, tables: Mapping[str, TableData], *, seed: int 
     return results
 
 
+def partition_rules(spec: DatasetSpec, name: str, keys: Iterable[str], parent_rows: int | None, *,
+                    locale: str | None = None, severity: Any = None) -> list[Any]:
+    """The single-table rules of partitioned data checked as one whole: no row count for a table that grows
+    by time, children counted against the ``per:`` parent rows present, the time column within the window
+    the (daily) partition keys cover."""
+    from mock_pipelines.quality import rules as qrules
+
+    tspec = spec.tables[name]
+    rows = qrules.RowExpectation(parents=parent_rows) if parent_rows is not None and (
+        tspec.partitioned is None or not tspec.partitioned.rows_per_day) else qrules.RowExpectation()
+    return qrules.derive_rules(spec, name, rows, locale=locale, partitioned=True, window=_partition_window(keys),
+                               severity=severity)
+
+
 def _recorded(dataset: str, name: str, table: Any, derived: list[Any],
               root: str | os.PathLike[str] | None) -> Any:
     """The results a check step recorded for exactly this data (same content hash) and these rules, as a
@@ -104,18 +116,23 @@ def _recorded(dataset: str, name: str, table: Any, derived: list[Any],
     if root is None:
         return None
     from mock_pipelines.quality import recorded
-    from mock_pipelines.quality.gx_runner import TableValidation
     from mock_pipelines.store.content import content_hash
 
     found = recorded.matching(root, dataset, name, None, content_hash(table))
-    if found is None:
-        return None
+    return None if found is None else validation_from_results(name, table.num_rows, derived, found)
+
+
+def validation_from_results(name: str, rows: int, derived: list[Any], found: list[Any]) -> Any:
+    """Recorded results as the ``TableValidation`` of the ``derived`` rules; None when they do not cover
+    every one (recorded for a subset of checks, or under another profile's severities)."""
+    from mock_pipelines.quality.gx_runner import TableValidation
+
     by_name = {r.name: r for r in found}
     single = [r for r in derived if r.expectation is not None]
     if any(r.name not in by_name for r in single):
-        return None  # recorded for other rules (a subset of checks, another profile's severity)
+        return None
     ordered = [by_name[r.name] for r in single]
-    return TableValidation(name, table.num_rows, ordered,
+    return TableValidation(name, rows, ordered,
                            arrow_checked=[(r, by_name[r.name]) for r in single if not by_name[r.name].skipped])
 
 
