@@ -1,0 +1,88 @@
+"""The report step reads what the table check steps recorded — results and column profiles keyed by the
+content hash of what landed — instead of reading the data again; data rewritten since is read back."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+import dagster as dg
+from mock_pipelines.defs.code_location import build_definitions
+from mock_pipelines.defs.jobs import DATASET_JOB
+from mock_pipelines.defs.plan import plan_profile
+from mock_pipelines.profiles.loading import load_profile
+from mock_pipelines.quality.report import read_landed, render_report
+from mock_pipelines.store.files.store import FileStore
+from mock_pipelines_tests.defs.conftest import write_profile
+
+
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory):
+    root = tmp_path_factory.mktemp("recorded")
+    planned = plan_profile(load_profile(write_profile(root, datasets=["hr"], scale=0.2), root=root))
+    job = build_definitions(planned).resolve_job_def(DATASET_JOB.format(dataset="hr"))
+    assert job.execute_in_process(instance=dg.DagsterInstance.ephemeral()).success
+    plan = planned.datasets["hr"]
+    return plan, planned.profile.checks, root / "out", str(root / "reports" / "tmp_profile")
+
+
+def _landed(ran, **kw):
+    plan, checks, out, reports = ran
+    return read_landed(plan.spec, out, plan=plan, severity=checks, recorded=reports, **kw)
+
+
+def test_the_report_reuses_the_recorded_results_and_profiles_without_reading_the_data(ran, monkeypatch):
+    plan, _, out, _ = ran
+
+    def unreadable(*args, **kwargs):
+        raise AssertionError("the data was read back although a matching record exists")
+
+    monkeypatch.setattr(FileStore, "read_batches", unreadable)
+    landed = _landed(ran)
+    assert landed.read == []
+    assert set(landed.tables) == set(plan.order())
+    employees = landed.tables["employees"]
+    assert employees.num_rows > 0 and employees.profile.columns["employee_id"].rows == employees.num_rows
+    assert any(r.table == "employees" for r in landed.results)
+    html = render_report(plan.spec, landed.tables, landed.results, landed.provenance, plan=plan)
+    assert "employee_id" in html and f"{employees.num_rows:,} rows" in html
+
+
+def test_data_rewritten_since_its_checks_is_read_back_and_profiled_as_it_is_now(ran):
+    plan, _, out, _ = ran
+    store = FileStore(out)
+    table = store.read("hr", "locations", schema=plan.table("locations").arrow_schema)
+    fewer = table.slice(0, table.num_rows - 1)
+    store.write_batches("hr", "locations", fewer.schema, fewer.to_batches(), manifest=True)
+    landed = _landed(ran)
+    assert landed.read == ["locations"]  # only the table whose content hash changed
+    assert landed.tables["locations"].num_rows == table.num_rows - 1
+    rows = [r for r in landed.results if r.table == "locations" and r.kind == "row_count"]
+    assert rows and not rows[0].passed  # judged on the data as it is now, not on the record
+
+
+def test_a_partition_rewritten_since_is_the_only_one_read_back(tmp_path):
+    from mock_pipelines.quality import recorded
+    from mock_pipelines.quality.column_profile import TableProfile
+    from mock_pipelines.schema.parse import load_dataset
+
+    schema = tmp_path / "p.yaml"
+    schema.write_text("dataset: p\nseed: 1\ntables:\n  t:\n    rows: 10\n    columns:\n      x: sequence\n")
+    spec = load_dataset(schema)
+    store = FileStore(tmp_path / "out")
+    reports = tmp_path / "reports"
+    for i, key in enumerate(("2024-01-01", "2024-01-02", "2024-01-03")):
+        part = pa.table({"x": pa.array(range(i * 10, i * 10 + 10), pa.int64())})
+        store.write_batches("p", "t", part.schema, part.to_batches(), key, manifest=True)
+        recorded.record(reports, "p", "t", key, [], rows=10, content_hash=store.landed_hash("p", "t", key),
+                        profile=TableProfile.of_table(part).state())
+    changed = pa.table({"x": pa.array([-5] * 4, pa.int64())})
+    store.write_batches("p", "t", changed.schema, changed.to_batches(), "2024-01-02", manifest=True)
+    landed = read_landed(spec, tmp_path / "out", checks=False, recorded=reports)
+    assert landed.read == ["t/2024-01-02"]
+    t = landed.tables["t"]
+    assert t.partitions == {"2024-01-01": 10, "2024-01-02": 4, "2024-01-03": 10}
+    assert (t.profile.columns["x"].min, t.profile.columns["x"].max) == (-5, 29)
+    assert t.profile.sample().num_rows == 24 and pc.sum(t.profile.sample().column("x")).as_py() == \
+        sum(range(10)) + sum(range(20, 30)) - 20
