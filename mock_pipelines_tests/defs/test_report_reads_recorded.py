@@ -86,3 +86,62 @@ def test_a_partition_rewritten_since_is_the_only_one_read_back(tmp_path):
     assert (t.profile.columns["x"].min, t.profile.columns["x"].max) == (-5, 29)
     assert t.profile.sample().num_rows == 24 and pc.sum(t.profile.sample().column("x")).as_py() == \
         sum(range(10)) + sum(range(20, 30)) - 20
+
+
+PARTITIONED = """\
+dataset: pchk
+seed: 3
+tables:
+  stores:
+    rows: {fixed: 4}
+    primary_key: store_id
+    columns:
+      store_id: sequence
+      city: city
+  sales:
+    rows: 400
+    partitioned: {time_column: sold_ts, rows_per_day: 8}
+    primary_key: sale_id
+    columns:
+      sale_id: sequence
+      store_id: {ref: stores.store_id}
+      sold_ts: {gen: timestamp, start: "2024-01-01", end: "2024-01-31"}
+      amount: {gen: uniform, min: 1, max: 100}
+"""
+DAYS = ("2024-01-01", "2024-01-02", "2024-01-03")
+
+
+def test_partitions_use_their_own_records_and_only_a_rewritten_one_is_read_back(tmp_path, monkeypatch):
+    schema = tmp_path / "pchk.yaml"
+    schema.write_text(PARTITIONED, encoding="utf-8")
+    profile = write_profile(tmp_path, name="pchecks", out=tmp_path / "out", datasets=[schema], scale=1.0)
+    planned = plan_profile(load_profile(profile, root=tmp_path))
+    job = build_definitions(planned).resolve_job_def("pchk__all_tables")
+    instance = dg.DagsterInstance.ephemeral()
+    for day in DAYS:
+        assert job.execute_in_process(instance=instance, partition_key=day).success
+    plan = planned.datasets["pchk"]
+    ran = (plan, planned.profile.checks, tmp_path / "out", str(tmp_path / "reports" / "pchecks"))
+    store = FileStore(tmp_path / "out")
+    reads: list[tuple[str, str | None]] = []
+    real = FileStore.read_batches
+
+    def counted(self, dataset, table, partition_key=None, *args, **kwargs):
+        reads.append((table, partition_key))
+        return real(self, dataset, table, partition_key, *args, **kwargs)
+
+    monkeypatch.setattr(FileStore, "read_batches", counted)
+    first = _landed(ran)
+    assert first.read == [] and reads == []
+    sales = first.tables["sales"]
+    assert sales.partitions == dict.fromkeys(DAYS, 8) and sales.num_rows == 24
+    assert not [r for r in first.results if r.table == "sales" and r.status == "fail"]
+
+    day = store.read("pchk", "sales", [DAYS[1]], schema=plan.table("sales").arrow_schema)
+    doubled = pa.concat_tables([day, day])  # every sale id twice
+    store.write_batches("pchk", "sales", doubled.schema, doubled.to_batches(), DAYS[1], manifest=True)
+    second = _landed(ran)
+    assert second.read == [f"sales/{DAYS[1]}"] and {k for _, k in reads} == {DAYS[1]}
+    assert second.tables["sales"].partitions[DAYS[1]] == 16
+    unique = [r for r in second.results if r.table == "sales" and r.kind == "key" and r.status == "fail"]
+    assert unique and unique[0].unexpected_count == 16  # the rewritten partition, judged as it is now

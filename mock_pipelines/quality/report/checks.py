@@ -13,7 +13,7 @@ from mock_pipelines.quality.report.table_data import DAY_KEY, TableData, split_p
 from mock_pipelines.spec.model import DatasetSpec
 
 
-def _partition_window(keys: Iterable[str]) -> tuple[dt.datetime, dt.datetime] | None:
+def partition_window(keys: Iterable[str]) -> tuple[dt.datetime, dt.datetime] | None:
     """The time window daily partition keys cover (``None`` for other keys)."""
     keys = sorted(keys)
     if not keys or not all(DAY_KEY.match(k) for k in keys):
@@ -105,7 +105,7 @@ def partition_rules(spec: DatasetSpec, name: str, keys: Iterable[str], parent_ro
     tspec = spec.tables[name]
     rows = qrules.RowExpectation(parents=parent_rows) if parent_rows is not None and (
         tspec.partitioned is None or not tspec.partitioned.rows_per_day) else qrules.RowExpectation()
-    return qrules.derive_rules(spec, name, rows, locale=locale, partitioned=True, window=_partition_window(keys),
+    return qrules.derive_rules(spec, name, rows, locale=locale, partitioned=True, window=partition_window(keys),
                                severity=severity)
 
 

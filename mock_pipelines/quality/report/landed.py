@@ -25,7 +25,7 @@ from typing import Any
 import pyarrow as pa
 
 from mock_pipelines.quality.column_profile import TableProfile
-from mock_pipelines.quality.report.table_data import MeasuredTable, measured
+from mock_pipelines.quality.report.table_data import DAY_KEY, MeasuredTable, measured
 from mock_pipelines.spec.model import DatasetSpec
 
 UNIQUE = "ExpectColumnValuesToBeUnique"
@@ -86,6 +86,7 @@ class _Reader:
         self.provenance = file_provenance(dest, spec, list(self.units), base, remote)
         self.plan = plan if plan is not None else self._plan()
         self.read_back: list[str] = []
+        self._declared: dict[str, set[str]] = {}  # per partitioned table: the names of its asset's checks
 
     def _plan(self) -> Any:
         from mock_pipelines.core.engine import DatasetPlan, PlanOptions
@@ -175,7 +176,24 @@ class _Reader:
         for k, (landed, _) in records.items():
             summary.update(pa.record_batch([[k], [landed or ""]], names=["partition", "content_hash"]))
         table_hash = summary.hexdigest() if all(landed for landed, _ in records.values()) else None
+        per_partition = self.checks and self.plan.table(name).is_partitioned and all(DAY_KEY.match(k) for k in keys)
+        if per_partition:  # the rules each partition's check step derived: what its record must cover
+            rules = {k: self._partition_rules(name, k) for k in keys}
+            records = {k: (landed, body if body is not None and _from_record(name, body, rules[k]) is not None
+                           else None) for k, (landed, body) in records.items()}
         missing = [k for k, (_, body) in records.items() if body is None]
+        if per_partition and missing:  # only the partitions without a matching record are read
+            parts, rows, found = [], {}, []
+            for k, (_, body) in records.items():
+                if body is not None:
+                    parts.append(TableProfile.from_state(body["profile"]))
+                    found.append(body["results"])
+                else:
+                    profile, validation = self._measure(name, [k], rules[k])
+                    parts.append(profile)
+                    found.append(validation.results)
+                rows[k] = parts[-1].rows
+            return MeasuredTable(TableProfile.merged(parts), rows), _combined(found), table_hash
         if not missing or not self.checks:
             # every partition recorded (or no checks): recorded profiles merged, the others streamed
             parts, rows = [], {}
@@ -188,7 +206,8 @@ class _Reader:
                     rows[k] = parts[-1].rows
             results = _combined([body["results"] for _, body in records.values() if body]) if self.checks else []
             return MeasuredTable(TableProfile.merged(parts), rows), results, table_hash
-        # some partition has no record: every partition checked as one whole, streamed once
+        # some partition has no record and no window of its own is known (the run's plan is not partitioned,
+        # or the keys are not days): every partition checked as one whole, streamed once
         tspec = self.spec.tables[name]
         parent = done.get(tspec.rows.per) if tspec.rows.per else None
         derived = partition_rules(self.spec, name, keys, parent.num_rows if parent is not None else None,
@@ -197,6 +216,20 @@ class _Reader:
         profile, validation = self._measure(name, keys, derived, rows)
         self._publish_docs(f"{name}-all", validation, table=name)
         return MeasuredTable(profile, rows, {}), validation.results, table_hash
+
+    def _partition_rules(self, name: str, key: str) -> list[Any]:
+        """The single-table rules the check step of partition ``key`` (a day) evaluates: those derived for its
+        window that are checks of the asset (derived without a window: the asset's check specs)."""
+        from mock_pipelines.quality import rules as qrules
+        from mock_pipelines.quality.report.checks import partition_window
+
+        if name not in self._declared:
+            self._declared[name] = {r.name for r in qrules.derive_rules(
+                self.spec, name, None, locale=self.plan.locale, partitioned=True, severity=self.severity)}
+        window = partition_window([key])
+        return [r for r in qrules.derive_rules(self.spec, name, qrules.expected_rows(self.plan, name, window),
+                                               locale=self.plan.locale, partitioned=True, window=window,
+                                               severity=self.severity) if r.name in self._declared[name]]
 
     def _publish_docs(self, batch: str, validation: Any, table: str | None = None) -> None:
         folder, run_name, run_time = self.docs
