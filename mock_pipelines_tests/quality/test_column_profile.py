@@ -109,3 +109,22 @@ def test_the_state_survives_json_with_its_types():
     assert _comparable(profile_of(back)) == _comparable(profile_of(prof))
     assert back.sample().equals(prof.sample())
     assert back.columns["price"].min == prof.columns["price"].min  # a Decimal, not a float
+
+
+def test_the_report_marks_figures_read_from_the_sample(tmp_path):
+    from mock_pipelines.quality.report import render_report
+    from mock_pipelines.schema.parse import load_dataset
+
+    schema = tmp_path / "d.yaml"
+    schema.write_text("dataset: d\ntables:\n  other:\n    rows: 1\n    columns:\n      x: sequence\n")
+    spec = load_dataset(schema)
+
+    n = 3 * SAMPLE_ROWS
+    table = pa.table({"code": pa.array([f"c{i % 5000}" for i in range(n)]), "id": np.arange(n)})
+    html = render_report(spec, {"t": table})
+    row = html[html.index("<b class=mono>code</b>"):]
+    row = row[:row.index("</tr>")]
+    assert "≥ " in row and ">sampled<" in row  # distinct values: a lower bound from the sample
+    exact = render_report(spec, {"t": table.slice(0, 1000)})
+    row = exact[exact.index("<b class=mono>code</b>"):]
+    assert ">sampled<" not in row[:row.index("</tr>")]  # a table the sample holds whole: exact
