@@ -145,3 +145,33 @@ def test_partitions_use_their_own_records_and_only_a_rewritten_one_is_read_back(
     assert second.tables["sales"].partitions[DAYS[1]] == 16
     unique = [r for r in second.results if r.table == "sales" and r.kind == "key" and r.status == "fail"]
     assert unique and unique[0].unexpected_count == 16  # the rewritten partition, judged as it is now
+
+
+def test_a_checks_only_run_records_the_profile_with_the_landed_hash(tmp_path, monkeypatch):
+    from mock_pipelines.defs.assets import build_assets
+    from mock_pipelines.defs.checks import build_checks
+    from mock_pipelines.defs.resources import build_resources
+    from mock_pipelines.quality import recorded
+
+    planned = plan_profile(load_profile(write_profile(tmp_path, datasets=["hr"], scale=0.2), root=tmp_path))
+    instance = dg.DagsterInstance.ephemeral()
+    assert build_definitions(planned).resolve_job_def(DATASET_JOB.format(dataset="hr")).execute_in_process(
+        instance=instance).success
+    reports = tmp_path / "reports" / "tmp_profile"
+    record = recorded.results_path(reports, "hr", "employees", None)
+    record.unlink()  # as if the data had been landed by someone else: no record
+    employees = dg.AssetKey(["hr", "employees"])
+    defs = dg.Definitions.merge(
+        build_resources(planned), build_assets(planned), build_checks(planned),
+        dg.Definitions(jobs=[dg.define_asset_job("checks_only", selection=dg.AssetSelection.checks_for_assets(
+            employees))], executor=dg.in_process_executor))
+    assert defs.resolve_job_def("checks_only").execute_in_process(instance=instance).success
+    store = FileStore(tmp_path / "out")
+    body = recorded.load(reports, "hr", "employees", None)
+    assert body is not None and body["profile"] and body["content_hash"] == store.landed_hash("hr", "employees")
+
+    monkeypatch.setattr(FileStore, "read_batches", lambda *a, **k: (_ for _ in ()).throw(AssertionError("read")))
+    plan = planned.datasets["hr"]
+    landed = read_landed(plan.spec, tmp_path / "out", plan=plan, severity=planned.profile.checks,
+                         recorded=str(reports))
+    assert landed.read == [] and landed.tables["employees"].num_rows == body["rows"]
