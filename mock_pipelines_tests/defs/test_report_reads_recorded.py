@@ -175,3 +175,22 @@ def test_a_checks_only_run_records_the_profile_with_the_landed_hash(tmp_path, mo
     landed = read_landed(plan.spec, tmp_path / "out", plan=plan, severity=planned.profile.checks,
                          recorded=str(reports))
     assert landed.read == [] and landed.tables["employees"].num_rows == body["rows"]
+
+
+def test_the_report_command_with_a_profile_reuses_what_its_check_steps_recorded(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from mock_pipelines.cli import app
+
+    profile = write_profile(tmp_path, datasets=["hr"], scale=0.2)
+    monkeypatch.setenv("MOCK_PIPELINES_HOME", str(tmp_path))  # the profile's root: its reports/ folder
+    planned = plan_profile(load_profile(profile, root=tmp_path))
+    assert build_definitions(planned).resolve_job_def(DATASET_JOB.format(dataset="hr")).execute_in_process(
+        instance=dg.DagsterInstance.ephemeral()).success
+    reads: list[str] = []
+    monkeypatch.setattr(FileStore, "read_batches", lambda self, dataset, table, *a, **k: reads.append(table) or
+                        (_ for _ in ()).throw(AssertionError(f"{table} read back")))
+    result = CliRunner().invoke(app, ["report", str(planned.datasets["hr"].spec.file), "--data",
+                                      str(tmp_path / "out"), "--profile", str(profile)])
+    assert result.exit_code == 0, result.output
+    assert reads == [] and (tmp_path / "out" / "hr" / "_report.tmp_profile.html").exists()
