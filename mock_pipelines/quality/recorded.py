@@ -56,14 +56,7 @@ def load(reports_root: str | os.PathLike[str], dataset: str, table: str,
 
 
 def matching(reports_root: str | os.PathLike[str], dataset: str, table: str, partition: str | None,
-             content_hash: str | None) -> list[RuleResult] | None:
-    """The recorded results if they judged data with ``content_hash`` (None otherwise)."""
-    body = matching_body(reports_root, dataset, table, partition, content_hash)
-    return None if body is None else body["results"]
-
-
-def matching_body(reports_root: str | os.PathLike[str], dataset: str, table: str, partition: str | None,
-                  content_hash: str | None) -> dict[str, Any] | None:
+             content_hash: str | None) -> dict[str, Any] | None:
     """The whole record (results, rows, ``profile`` state or None) if it judged data with ``content_hash``."""
     if not content_hash:
         return None

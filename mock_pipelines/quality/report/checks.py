@@ -26,8 +26,7 @@ def partition_window(keys: Iterable[str]) -> tuple[dt.datetime, dt.datetime] | N
 def run_checks(spec: DatasetSpec, tables: Mapping[str, TableData], *, seed: int | None = None,
                scale: float | None = None, locale: str | None = None,
                severity: Any = None, data_docs: str | os.PathLike[str] | None = None,
-               run_name: str | None = None, run_time: dt.datetime | None = None,
-               recorded: str | os.PathLike[str] | None = None) -> list[Any] | None:
+               run_name: str | None = None, run_time: dt.datetime | None = None) -> list[Any] | None:
     """The schema-derived quality checks (:mod:`mock_pipelines.quality.rules`) of the tables as loaded by
     :func:`load_tables`. Single-table rules are evaluated by the one runner
     (:mod:`~mock_pipelines.quality.runner`: each table measured batch by batch); foreign keys, children per
@@ -35,9 +34,8 @@ def run_checks(spec: DatasetSpec, tables: Mapping[str, TableData], *, seed: int 
     ``RuleResult`` list, or ``None`` when the quality modules are not available (the report then says checks
     were not run).
 
-    ``recorded``: the reports root where check steps recorded their results
-    (:mod:`~mock_pipelines.quality.recorded`): an unpartitioned table whose recorded results judged the same
-    data (same content hash) is not validated again — its recorded results are used.
+    Landed data is better read with :func:`~mock_pipelines.quality.report.landed.read_landed`, which uses
+    what the check steps recorded and streams the rest; this checks tables already in memory.
 
     Row counts are expected for ``seed``/``scale``/``locale`` (the manifests' values; default the schema's
     and 1.0). Partitioned data is checked as a whole: the row count of a table that grows by time is not
@@ -77,9 +75,7 @@ def run_checks(spec: DatasetSpec, tables: Mapping[str, TableData], *, seed: int 
             parent = split.get(tspec.rows.per) if tspec.rows.per else None
             derived = partition_rules(spec, name, parts, parent[0].num_rows if parent is not None else None,
                                       locale=locale, severity=severity)
-        validation = _recorded(spec.name, name, table, derived, recorded) if parts is None else None
-        if validation is None:
-            validation = runner.check_table(table, derived, table=name)
+        validation = runner.check_table(table, derived, table=name)
         results.extend(validation.results)
         if data_docs is not None and (validation.gx_results or validation.arrow_checked):
             from mock_pipelines.quality.data_docs import suite_results
@@ -107,19 +103,6 @@ def partition_rules(spec: DatasetSpec, name: str, keys: Iterable[str], parent_ro
         tspec.partitioned is None or not tspec.partitioned.rows_per_day) else qrules.RowExpectation()
     return qrules.derive_rules(spec, name, rows, locale=locale, partitioned=True, window=partition_window(keys),
                                severity=severity)
-
-
-def _recorded(dataset: str, name: str, table: Any, derived: list[Any],
-              root: str | os.PathLike[str] | None) -> Any:
-    """The results a check step recorded for exactly this data (same content hash) and these rules, as a
-    ``TableValidation``; None when there are none to trust."""
-    if root is None:
-        return None
-    from mock_pipelines.quality import recorded
-    from mock_pipelines.store.content import content_hash
-
-    found = recorded.matching(root, dataset, name, None, content_hash(table))
-    return None if found is None else validation_from_results(name, table.num_rows, derived, found)
 
 
 def validation_from_results(name: str, rows: int, derived: list[Any], found: list[Any]) -> Any:

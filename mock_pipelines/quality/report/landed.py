@@ -134,7 +134,7 @@ class _Reader:
         landed = self.dest.landed_hash(self.spec.name, name, key)
         if self.recorded is None or landed is None:
             return landed, None
-        body = recorded.matching_body(self.recorded, self.spec.name, name, key, landed)
+        body = recorded.matching(self.recorded, self.spec.name, name, key, landed)
         return landed, body if body is not None and body.get("profile") else None
 
     def _unpartitioned(self, name: str) -> tuple[MeasuredTable, list[Any], str | None]:
