@@ -690,9 +690,10 @@ def _size(n: int) -> str:
     return str(n)
 
 
-def _report_plan(profile: str, spec: Any) -> tuple[str, Any, Any]:
+def _report_plan(profile: str, spec: Any) -> tuple[str, Any, Any, Path]:
     """The name of ``profile``, the plan of ``spec`` in it (its seed, scale, locale and row overrides: the
-    figures the report compares the data with) and its ``checks:`` section (the severities in force)."""
+    figures the report compares the data with), its ``checks:`` section (the severities in force) and its
+    reports folder (where its check steps recorded results and column profiles)."""
     from mock_pipelines.core.engine import DatasetPlan, PlanOptions
     from mock_pipelines.profiles.env import MissingEnvVar
     from mock_pipelines.profiles.loading import load_profile
@@ -701,7 +702,7 @@ def _report_plan(profile: str, spec: Any) -> tuple[str, Any, Any]:
         prof = load_profile(profile)
         return prof.profile, DatasetPlan(spec, PlanOptions(seed=prof.seed, scale=prof.scale, locale=prof.locale,
                                                            rows=prof.row_overrides(spec.name) or None)), \
-            prof.checks
+            prof.checks, prof.reports_root
     except SchemaError as exc:
         _report_schema_error(exc)
     except (MissingEnvVar, FileNotFoundError, ValueError) as exc:
@@ -721,8 +722,10 @@ def report(
                                          "from the schema.")] = True,
     profile: Annotated[str | None, typer.Option("--profile", "-p", metavar="NAME", help="The profile (name or "
                                                 "path) whose run wrote the data: its scale and row overrides "
-                                                "are the declared figures and its checks: section the "
-                                                "severities; named on the page and in the default file "
+                                                "are the declared figures, its checks: section the "
+                                                "severities, and the results its check steps recorded are "
+                                                "used where they match the data; named on the page and in "
+                                                "the default file "
                                                 "name, so two profiles' reports never overwrite each "
                                                 "other.")] = None,
 ) -> None:
@@ -730,35 +733,27 @@ def report(
 
     Exits 1 when a check of severity error failed (warn checks only warn).
     """
-    from mock_pipelines.quality.report import load_tables, render_report, run_checks, write_report
+    from mock_pipelines.quality.report import read_landed, render_report, write_report
     from mock_pipelines.quality.report.check_results import summarize_results
 
     (spec,) = _load([file])
-    name, plan, severities = _report_plan(profile, spec) if profile else (None, None, None)
+    name, plan, severities, reports = _report_plan(profile, spec) if profile else (None, None, None, None)
     if not (data / spec.name).is_dir():
         _fail(f"no folder {data / spec.name}: generate the dataset first "
               f"(mock-pipelines generate {file} --out {data})")
-    try:
-        tables, provenance = load_tables(data, spec)
+    try:  # recorded results and profiles where they match what landed; the rest streamed batch by batch
+        landed = read_landed(spec, data, plan=plan, checks=checks, severity=severities, recorded=reports)
     except (OSError, ValueError) as exc:
         _fail(f"cannot read the tables under {data / spec.name}: {exc}")
+    tables, provenance, results = landed.tables, landed.provenance, landed.results
     if not tables:
         _fail(f"no table of {spec.name} found under {data / spec.name}")
-    results = None
-    if checks:
-        def known(key: str, kind: type) -> Any:  # the run's value from the manifests, unless they disagree
-            value = provenance.get(key)
-            return value if isinstance(value, kind) and not isinstance(value, bool) else None
-
-        results = run_checks(spec, tables, seed=known("seed", int), scale=known("scale", int | float),
-                             locale=known("locale", str), severity=severities)
     if name:
         provenance["profile"] = name
     suffix = f".{re.sub(r'[^A-Za-z0-9_-]', '-', name)}" if name else ""
     target = out_file or data / spec.name / f"_report{suffix}.html"
     write_report(target, render_report(spec, tables, results or [], provenance, plan=plan))
-    rows = sum(t.num_rows if hasattr(t, "num_rows") else sum(p.num_rows for p in t.values())
-               for t in tables.values())
+    rows = sum(t.num_rows for t in tables.values())
     counts = summarize_results(results)
     if results is None:
         outcome = "checks not run" + ("" if not checks else " (no quality checks available)")

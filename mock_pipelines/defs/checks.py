@@ -176,15 +176,9 @@ def data_docs_folder(reports_root: str, dataset: str) -> str:
 
 def _columns(rules: list[Rule], table: str) -> dict[str, set[str]]:
     """The columns cross-table rules read, per table (the child and each parent)."""
-    need: dict[str, set[str]] = {table: set()}
-    for rule in rules:
-        need[table].update(rule.columns, rule.params.get("fk_columns") or [])
-        parent = rule.params.get("parent")
-        if parent:
-            need.setdefault(parent, set()).update(rule.params.get("ref_columns") or [],
-                                                  [rule.params["parent_column"]] if rule.params.get("parent_column")
-                                                  else [])
-    return need
+    from mock_pipelines.quality.cross_table import columns_read
+
+    return columns_read(rules, table)
 
 
 def build_table_checks(plan: DatasetPlan, table: str, *, destination: Callable[[], TableStore], checks: Checks,

@@ -32,9 +32,8 @@ class ProfilePlan:
 
     @property
     def reports_root(self) -> str:
-        """Where the profile's reports go: ``<profile root>/reports/<profile>`` (the quality report and GX
-        Data Docs of each dataset below it), so runs of one profile never overwrite another's."""
-        return str(self.profile.root / "reports" / self.profile.profile)
+        """Where the profile's reports go (:attr:`~mock_pipelines.profiles.model.Profile.reports_root`)."""
+        return str(self.profile.reports_root)
 
 
 def partition_scheme(profile: Profile) -> PartitionScheme | None:

@@ -26,13 +26,14 @@ REPORT_TABLE = "quality_report"
 @dataclass(frozen=True)
 class WrittenReport:
     """A report on disk: its path, the Data Docs index (None when none was rendered), the check results it
-    shows and what the asset's metadata is built from."""
+    shows, what the asset's metadata is built from and what had to be read back."""
 
     path: Path
     data_docs: Path | None
     results: list[Any]
     counts: dict[str, int]
     markdown: str
+    read: list[str]  # tables and partitions read back because no record matched what is landed
 
 
 @dataclass(frozen=True)
@@ -57,28 +58,28 @@ class DatasetReport:
         return Path(self.reports_root) / self.plan.spec.name / "quality_report.html"
 
     def write(self, run_id: str, run_time: dt.datetime) -> WrittenReport:
-        """Read every landed table, take the check results recorded for the data that is landed (check only
-        what has none), render the GX Data Docs from them and write the HTML report."""
+        """Take the check results and column profiles recorded for the data that is landed (only what has
+        none is read, batch by batch, and checked), render the GX Data Docs and write the HTML report."""
         from mock_pipelines.quality.data_docs import name_site
-        from mock_pipelines.quality.report import load_tables, render_report, run_checks, write_report
+        from mock_pipelines.quality.report import read_landed, render_report, write_report
         from mock_pipelines.quality.report.check_results import summarize_results
         from mock_pipelines.quality.report.markdown import markdown_summary
 
         spec = self.plan.spec
-        tables, provenance = load_tables(self.data_root, spec,
-                                         destination=self.destination() if self.destination is not None else None)
+        docs = Path(data_docs_folder(self.reports_root, spec.name))
+        name_site(docs, spec.name + (f" · profile {self.profile}" if self.profile else ""))
+        landed = read_landed(spec, self.data_root,
+                             destination=self.destination() if self.destination is not None else None,
+                             plan=self.plan, severity=self.checks, recorded=self.reports_root, data_docs=docs,
+                             run_name=run_id, run_time=run_time)
+        tables, provenance, results = landed.tables, landed.provenance, landed.results or []
         provenance.update({"profile": self.profile, "seed": self.plan.seed, "scale": self.plan.scale,
                            "generator_version": GENERATOR_VERSION, "spec_hash": spec.spec_hash(),
                            "run_id": run_id})
-        docs = Path(data_docs_folder(self.reports_root, spec.name))
-        name_site(docs, spec.name + (f" · profile {self.profile}" if self.profile else ""))
-        results = run_checks(spec, tables, seed=self.plan.seed, scale=self.plan.scale, locale=self.plan.locale,
-                             severity=self.checks, data_docs=docs, run_name=run_id, run_time=run_time,
-                             recorded=self.reports_root) or []
         write_report(self.path, render_report(spec, tables, results, provenance, plan=self.plan))
         index = docs / "index.html"
         return WrittenReport(self.path, index if index.exists() else None, results, summarize_results(results),
-                             markdown_summary(spec, tables, results, provenance))
+                             markdown_summary(spec, tables, results, provenance), list(landed.read))
 
 
 def dataset_reports(plan: ProfilePlan) -> dict[str, DatasetReport]:
@@ -122,6 +123,9 @@ def build_report_asset(report: DatasetReport) -> dg.AssetsDefinition:
 
         run_id, run_time = run_identity(context)
         written = report.write(run_id, run_time)
+        if written.read:
+            context.log.info(f"read back (no matching record): {', '.join(written.read[:20])}"
+                             + (f" and {len(written.read) - 20} more" if len(written.read) > 20 else ""))
         context.log.info(f"report written to {written.path}: {written.counts}")
         return dg.MaterializeResult(metadata={
             **report_links(report=written.path, data_docs=written.data_docs),

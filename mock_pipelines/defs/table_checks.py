@@ -5,7 +5,8 @@ check specs of the table asset. When the asset materialises, each slice it retur
 :class:`~mock_pipelines.quality.stream.MeasuredSlice`: while the IO manager streams the batches to the
 destination, a second thread measures them; once the output is handled, the asset evaluates the rules from
 the measure (:func:`~mock_pipelines.quality.runner.evaluate`), verifies that the rows measured are the rows
-written, records the results beside the report (:mod:`~mock_pipelines.quality.recorded`) and yields them
+written, records the results and the column profile measured from the same batches beside the report
+(:mod:`~mock_pipelines.quality.recorded`) and yields them
 through :func:`~mock_pipelines.defs.check_events.check_events`. When only the checks run (the UI's
 "Execute checks", data written by someone else), the step reads the landed data once, only the columns the
 rules need, and measures that instead. A single-run backfill keeps one measure per partition.
@@ -71,6 +72,7 @@ class TableCheckRun:
 
     def observe(self, slices: Mapping[str | None, Any], windows: Mapping[str | None, Window]) -> dict[str | None, Any]:
         """The slices to return, each measured while the IO manager writes it."""
+        from mock_pipelines.quality.column_profile import TableProfile
         from mock_pipelines.quality.runner import new_measure
         from mock_pipelines.quality.stream import MeasuredSlice
 
@@ -78,7 +80,8 @@ class TableCheckRun:
         for key, value in slices.items():
             rules = self._rules(key, windows[key])
             out[key] = self.slices[key] = MeasuredSlice(
-                value, lambda rules=rules, schema=value.schema: new_measure(rules, schema)) if rules else value
+                value, lambda rules=rules, schema=value.schema: new_measure(rules, schema, TableProfile(schema))) \
+                if rules else value
         return out
 
     def results_of_stream(self) -> Iterator[dg.AssetCheckResult]:
@@ -107,7 +110,8 @@ class TableCheckRun:
             measured += measure.rows
             rows += written.rows if written is not None else measure.rows
             seconds += measure.seconds
-            self._record(key, validation.results, measure.rows, written.content_hash if written else "")
+            self._record(key, validation.results, measure.rows, written.content_hash if written else "",
+                         measure.profile)
         self.context.log.info(f"{self.plan.spec.name}.{self.table}: measured {measured:,} rows while writing "
                               f"({seconds:.2f}s of measuring on the second thread)")
         yield from check_events(self.context, self.key, by_partition,
@@ -116,6 +120,7 @@ class TableCheckRun:
 
     def results_of_landed(self, windows: Mapping[str | None, Window]) -> Iterator[dg.AssetCheckResult]:
         """Results of the data already landed (only the checks were selected): read once per partition."""
+        from mock_pipelines.quality.column_profile import TableProfile
         from mock_pipelines.quality.runner import check_batches, columns_needed
 
         store = self.destination() if self.destination is not None else None
@@ -126,8 +131,9 @@ class TableCheckRun:
             if not rules or store is None:
                 by_partition[key] = self._not_derived(rules)
                 continue
-            columns = list(columns_needed(rules))
             schema = self.plan.table(self.table).arrow_schema
+            # recorded for the report: every column (the profile covers them all); else what the rules read
+            columns = list(schema.names) if self.reports_root is not None else list(columns_needed(rules))
             try:
                 data = store.read(self.plan.spec.name, self.table, [key] if key is not None else None,
                                   columns=columns, schema=pa.schema([schema.field(c) for c in columns
@@ -135,10 +141,13 @@ class TableCheckRun:
             except FileNotFoundError as exc:
                 raise dg.Failure(description=f"{self.plan.spec.name}.{self.table}"
                                  + (f" partition {key}" if key else "") + f" has not landed yet: {exc}") from None
+            profile = TableProfile(data.schema) if self.reports_root is not None else None
             validation = check_batches(rules, lambda data=data: data.to_batches(), table=self.table,
-                                       schema=data.schema)
+                                       schema=data.schema, profile=profile)
             by_partition[key] = validation.results + self._not_derived(rules)
-            self._record(key, validation.results, data.num_rows, "")
+            landed_hash = getattr(store, "landed_hash", None)  # files: the hash the writer recorded
+            self._record(key, validation.results, data.num_rows,
+                         (landed_hash(self.plan.spec.name, self.table, key) or "") if landed_hash else "", profile)
         yield from check_events(self.context, self.key, by_partition,
                                 {"read_back_seconds": round(time.perf_counter() - started, 3)})
 
@@ -151,13 +160,17 @@ class TableCheckRun:
             self._declared = single_table_rules(self.plan, self.table, self.checks)
         return not_derived(self._declared, self.selected, derived)
 
-    def _record(self, partition: str | None, results: list[RuleResult], rows: int, content_hash: str) -> None:
+    def _record(self, partition: str | None, results: list[RuleResult], rows: int, content_hash: str,
+                profile: Any = None) -> None:
+        """Record the results and the column profile beside the report, keyed by the content hash of what
+        landed (the report then reads them instead of the data)."""
         if self.reports_root is None:
             return
         from mock_pipelines.quality.recorded import record
 
         try:
             record(self.reports_root, self.plan.spec.name, self.table, partition, results, rows=rows,
-                   content_hash=content_hash, run_id=self.context.run.run_id)
+                   content_hash=content_hash, run_id=self.context.run.run_id,
+                   profile=profile.state() if profile is not None else None)
         except OSError as exc:  # a by-product: the check outcomes stand without it
             self.context.log.warning(f"check results not recorded under {self.reports_root}: {exc}")

@@ -250,6 +250,12 @@ class Profile(_Model):
         return self._root or project_root()
 
     @property
+    def reports_root(self) -> Path:
+        """Where the profile's reports go: ``<root>/reports/<profile>`` (the quality report, GX Data Docs and
+        recorded check results of each dataset below it), so runs of one profile never overwrite another's."""
+        return self.root / "reports" / self.profile
+
+    @property
     def file(self) -> Path | None:
         """The YAML file this profile was loaded from (None if built in code)."""
         return self._file

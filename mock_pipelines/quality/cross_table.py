@@ -111,6 +111,19 @@ def derive_cross_rules(spec: DatasetSpec, table: str, *, partitioned: bool = Fal
     return SeverityPolicy.of(severity).apply(rules)
 
 
+def columns_read(rules: Sequence[Rule], table: str) -> dict[str, set[str]]:
+    """The columns cross-table rules read, per table (the child ``table`` and each parent)."""
+    need: dict[str, set[str]] = {table: set()}
+    for rule in rules:
+        need[table].update(rule.columns, rule.params.get("fk_columns") or [])
+        parent = rule.params.get("parent")
+        if parent:
+            need.setdefault(parent, set()).update(rule.params.get("ref_columns") or [],
+                                                  [rule.params["parent_column"]] if rule.params.get("parent_column")
+                                                  else [])
+    return need
+
+
 def _is_partitioned(t: TableSpec) -> bool:
     return t.partitioned is not None
 

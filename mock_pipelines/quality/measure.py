@@ -33,6 +33,7 @@ import pyarrow.compute as pc
 
 from mock_pipelines.core import random as rnd
 from mock_pipelines.quality import arrow_checks
+from mock_pipelines.quality.column_profile import TableProfile
 from mock_pipelines.quality.distinct_stream import BatchSource, StreamDistinct
 from mock_pipelines.quality.rules import Rule
 
@@ -91,10 +92,12 @@ class TableMeasure:
     """What the single-table rules of one table (or one partition) need, accumulated batch by batch."""
 
     def __init__(self, rules: Sequence[Rule], *, sample_rows: int = SAMPLE_ROWS, schema: pa.Schema | None = None,
-                 keep: Sequence[str] = ()):
+                 keep: Sequence[str] = (), profile: TableProfile | None = None):
         """``schema``: the columns and types of the rows to come (known even when no batch comes).
         ``keep``: columns kept whole (what user-written expectations read: Great Expectations needs them
-        all at once), so they need not be read or generated again."""
+        all at once), so they need not be read or generated again. ``profile``: a column profile fed the same
+        batches (what the report shows)."""
+        self.profile = profile
         self.rules = [r for r in rules if measurable(r)]
         self.keep = list(keep)
         self.kept: list[pa.RecordBatch] = []
@@ -192,6 +195,8 @@ class TableMeasure:
             self._add_sample(batch, offset, names)
         if self.keep:
             self.kept.append(batch.select([c for c in self.keep if c in names]))
+        if self.profile is not None:
+            self.profile.add(batch)
         self.rows += batch.num_rows
         self.seconds += time.perf_counter() - started
 

@@ -19,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 
 from mock_pipelines.quality import arrow_checks
+from mock_pipelines.quality.column_profile import TableProfile
 from mock_pipelines.quality.gx_runner import TableValidation
 from mock_pipelines.quality.measure import BatchSource, TableMeasure, measurable
 from mock_pipelines.quality.results import RuleResult, plain
@@ -33,13 +34,16 @@ def single_table(rules: Iterable[Rule]) -> list[Rule]:
     return [r for r in rules if r.expectation is not None]
 
 
-def new_measure(rules: Sequence[Rule], schema: pa.Schema | None = None) -> TableMeasure:
-    """A measure for ``rules`` that also keeps the columns user-written expectations read."""
-    return TableMeasure(single_table(rules), schema=schema, keep=columns_needed(user_rules(rules)))
+def new_measure(rules: Sequence[Rule], schema: pa.Schema | None = None,
+                profile: TableProfile | None = None) -> TableMeasure:
+    """A measure for ``rules`` that also keeps the columns user-written expectations read (``profile``: a
+    column profile fed the same batches)."""
+    return TableMeasure(single_table(rules), schema=schema, keep=columns_needed(user_rules(rules)), profile=profile)
 
 
-def measure(rules: Sequence[Rule], batches: Iterable[pa.RecordBatch], schema: pa.Schema | None = None) -> TableMeasure:
-    return new_measure(rules, schema).consume(batches)
+def measure(rules: Sequence[Rule], batches: Iterable[pa.RecordBatch], schema: pa.Schema | None = None,
+            profile: TableProfile | None = None) -> TableMeasure:
+    return new_measure(rules, schema, profile).consume(batches)
 
 
 def user_rules(rules: Iterable[Rule]) -> list[Rule]:
@@ -100,10 +104,11 @@ def evaluate(rules: Sequence[Rule], m: TableMeasure, *, source: BatchSource | No
 
 
 def check_batches(rules: Sequence[Rule], source: BatchSource, *, table: str | None = None,
-                  schema: pa.Schema | None = None) -> TableValidation:
+                  schema: pa.Schema | None = None, profile: TableProfile | None = None) -> TableValidation:
     """Read ``source`` once to measure it and evaluate ``rules`` (it is read again only for the rare
-    values :func:`evaluate` needs). ``schema``: the columns of the rows, known even when there are none."""
-    return evaluate(rules, measure(rules, source(), schema), source=source, table=table)
+    values :func:`evaluate` needs). ``schema``: the columns of the rows, known even when there are none;
+    ``profile``: a column profile fed the same batches."""
+    return evaluate(rules, measure(rules, source(), schema, profile), source=source, table=table)
 
 
 def check_table(data: pa.Table, rules: Sequence[Rule], *, table: str | None = None,

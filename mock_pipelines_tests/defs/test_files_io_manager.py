@@ -94,8 +94,9 @@ def test_partitioned_assets_write_and_read_one_partition_at_a_time(target, table
         assert meta(mat)["dagster/row_count"] == ROWS_PER_DAY
         assert meta(mat)["content_hash"] == content_hash(table_plan.to_table(*day_rows(day)))
 
-    assert sorted(target.objects()) == ["ds/t/_manifest.json", "ds/t/date=2024-01-05/part-00000.parquet",
-                                        "ds/t/date=2024-01-06/part-00000.parquet"]
+    assert sorted(target.objects()) == ["ds/t/_manifest.json",  # each partition: its data and what landed
+                                        "ds/t/date=2024-01-05/_manifest.json", "ds/t/date=2024-01-05/part-00000.parquet",
+                                        "ds/t/date=2024-01-06/_manifest.json", "ds/t/date=2024-01-06/part-00000.parquet"]
 
     result = dg.materialize([t, t_daily], selection=[t_daily], partition_key="2024-01-06", instance=instance,
                             resources=resources)
@@ -124,7 +125,8 @@ def test_a_single_run_over_a_partition_range_writes_every_partition(target, tabl
 
     assert result.success
     days = ["2024-01-02", "2024-01-03", "2024-01-04"]
-    assert sorted(target.objects()) == ["ds/t/_manifest.json"] + [f"ds/t/date={d}/part-00000.parquet" for d in days]
+    assert sorted(target.objects()) == ["ds/t/_manifest.json"] + [f"ds/t/date={d}/{f}" for d in days
+                                                                  for f in ("_manifest.json", "part-00000.parquet")]
     mats = {m.partition: meta(m) for m in result.asset_materializations_for_node("ds__t")}
     assert sorted(mats) == days
     for day in days:  # each partition's materialization carries its own numbers

@@ -17,6 +17,7 @@ from mock_pipelines import GENERATOR_VERSION
 from mock_pipelines.cli import app
 from mock_pipelines.core.engine import DatasetPlan
 from mock_pipelines.quality import report
+from mock_pipelines.quality.column_profile import SAMPLE_ROWS
 from mock_pipelines.quality.report.check_results import summarize_results
 from mock_pipelines.quality.report.checks import build_gx_data_docs, run_checks
 from mock_pipelines.quality.report.html import render_report
@@ -156,7 +157,7 @@ def test_profile_flags_a_null_rate_far_from_the_declared_one(dists):
     assert cols["maybe"]["nulls"] == 0 and not cols["maybe"]["null_ok"]
 
 
-def test_profile_of_a_large_table_is_quick():
+def test_profile_of_a_large_table_counts_exactly_up_to_the_cap_and_says_so_beyond():
     import time
 
     import numpy as np
@@ -169,7 +170,12 @@ def test_profile_of_a_large_table_is_quick():
     prof = profile_table(t, None)
     assert time.perf_counter() - started < 15  # a few seconds on a laptop; generous for a loaded CI box
     cols = {c["name"]: c for c in prof["columns"]}
-    assert cols["id"]["distinct"] == n and cols["k"]["distinct"] == 50 and cols["s"]["distinct"] == 1000
+    # plain numbers and text are not hashed on every row: their distinct values come from the bounded row
+    # sample (a lower bound, marked as sampled); min/max, mean and nulls stay exact
+    assert cols["k"]["distinct_at_least"] == 50 and cols["s"]["distinct_at_least"] == 1000
+    assert cols["id"]["distinct"] is None and cols["id"]["top_sampled"] <= SAMPLE_ROWS
+    assert cols["id"]["top"][0]["count"] == 1
+    assert (cols["id"]["min"], cols["id"]["max"]) == (0, n - 1) and cols["id"]["mean"] == (n - 1) / 2
 
 
 # ---- the HTML report ----------------------------------------------------------------------------------------
@@ -402,7 +408,14 @@ def test_cli_report_exits_1_on_a_blocking_failure(small_data, monkeypatch):
     failing = [RuleResult(name="pk_unique", table="orders", kind="key", passed=False, blocking=True,
                           severity="error", observed="4 of 600 rows", expected="no repeated key",
                           unexpected_count=4, examples=[7, 7])]
-    monkeypatch.setattr(report, "run_checks", lambda spec, tables, **_: failing)
+    real = report.read_landed
+
+    def with_failure(*args, **kwargs):
+        landed = real(*args, **kwargs)
+        landed.results = failing
+        return landed
+
+    monkeypatch.setattr(report, "read_landed", with_failure)
     result = runner.invoke(app, ["report", str(schema), "--data", str(data)])
     assert result.exit_code == 1, result.output
     assert "1 failed" in result.output

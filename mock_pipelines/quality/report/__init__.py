@@ -11,8 +11,11 @@ no plotting library), so it can be attached to a CI run, mailed, or opened from 
   column with a declared distribution (histogram + declared density, generated share vs declared weight,
   rank-frequency on log axes for Zipf values and Zipf-skewed foreign keys) and the check outcomes.
 
-The modules, from data to page: :mod:`.loading` reads landed tables, :mod:`.checks` runs the schema-derived
-checks, :mod:`.profile` profiles columns, :mod:`.declared` turns generator facts into distributions,
+The modules, from data to page: :mod:`.landed` gives what the report shows of landed data — the results and
+column profiles the check steps recorded where they match what landed, else the data streamed batch by
+batch into the one runner and a column profile — :mod:`.loading` reads whole tables (a database, or
+callers that want the rows), :mod:`.checks` runs the schema-derived checks on tables in memory,
+:mod:`.profile` compares the column profile with the spec, :mod:`.declared` turns generator facts into distributions,
 :mod:`.in_force` says what is in force for the run (row counts at its scale, ranges, parameters that apply),
 :mod:`.charts` compares the data with them and :mod:`.svg` draws the charts, :mod:`.html` renders the page
 (:mod:`.markdown` a short summary) and :mod:`.writer` writes it. Nothing here imports Dagster; Great
@@ -24,7 +27,8 @@ the module that defines it.
 
 from mock_pipelines.quality.report.checks import run_checks
 from mock_pipelines.quality.report.html import render_report
+from mock_pipelines.quality.report.landed import read_landed
 from mock_pipelines.quality.report.loading import load_tables
 from mock_pipelines.quality.report.writer import write_report
 
-__all__ = ["load_tables", "render_report", "run_checks", "write_report"]
+__all__ = ["load_tables", "read_landed", "render_report", "run_checks", "write_report"]

@@ -1,6 +1,12 @@
 """Charts from the data: each column with a declared distribution drawn against it, Zipf-skewed foreign keys,
 children per parent and rows per partition, each with the distance from the declared shares and the noise
-sampling alone explains. Histograms use a fixed, seeded sample of at most :data:`SAMPLE_ROWS` rows."""
+sampling alone explains. Everything is read from the table's
+:class:`~mock_pipelines.quality.column_profile.TableProfile`: histograms from its row sample (at most
+:data:`~mock_pipelines.quality.column_profile.SAMPLE_ROWS` rows, every row of a smaller table), shares of
+categories, foreign-key ranks and children per parent from exact value counts: counted in the stream
+(dictionary-encoded columns), or the sample's when it holds every row. A foreign key of a table larger than
+the sample gets no rank-frequency or children-per-parent chart: those need a count per parent row, which
+is not kept in bounded memory."""
 
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mock_pipelines.core.child_counts import count_weights
+from mock_pipelines.quality.column_profile import SAMPLE_ROWS, TableProfile, decoded
 from mock_pipelines.quality.report.declared import (
     Declared,
     cat_key,
@@ -22,7 +29,6 @@ from mock_pipelines.quality.report.declared import (
     declared_distribution,
     zipf_shares,
 )
-from mock_pipelines.quality.report.profile import plain
 from mock_pipelines.quality.report.svg import (
     svg_discrete,
     svg_grouped,
@@ -33,7 +39,7 @@ from mock_pipelines.quality.report.svg import (
 from mock_pipelines.quality.report.table_data import DAY_KEY
 from mock_pipelines.spec.model import ColumnSpec, TableSpec
 
-SAMPLE_ROWS = 200_000  # at most this many rows feed a histogram (a fixed, seeded sample)
+__all__ = ["SAMPLE_ROWS", "Chart", "grid_step", "table_charts"]
 
 
 @dataclass
@@ -46,17 +52,8 @@ class Chart:
     flag: bool = False  # the generated distribution is further from the declared one than sampling explains
 
 
-def _sample(arr: pa.ChunkedArray, limit: int = SAMPLE_ROWS) -> pa.ChunkedArray:
-    """A deterministic sample of at most ``limit`` rows (same rows for the same length, in row order)."""
-    n = len(arr)
-    if n <= limit:
-        return arr
-    idx = np.sort(np.random.default_rng(20240101).choice(n, size=limit, replace=False))
-    return arr.take(pa.array(idx))
-
-
 def _as_float(arr: pa.ChunkedArray) -> np.ndarray:
-    arr = plain(arr).drop_null()
+    arr = decoded(arr).drop_null()
     if pa.types.is_boolean(arr.type):
         arr = pc.cast(arr, pa.int8())
     return pc.cast(arr, pa.float64()).to_numpy() if len(arr) else np.empty(0)
@@ -74,14 +71,17 @@ def _tv_noise(p: np.ndarray, n: int) -> float:
     return float(0.5 * np.sum(np.sqrt(2 * p * (1 - p) / (math.pi * max(n, 1)))))
 
 
-def _column_chart(name: str, col: pa.ChunkedArray, cs: ColumnSpec, prof: dict[str, Any]) -> Chart | None:
+def _column_chart(name: str, sample: pa.ChunkedArray | None, cs: ColumnSpec, prof: dict[str, Any]) -> Chart | None:
+    """``sample``: the column's values in the row sample."""
     decl = declared_distribution(cs)
     if decl is None:
         return None
     title = f"{name} ~ {decl.label}"
     if decl.kind == "categorical":
         return _categorical_chart(name, prof, decl, title)
-    values = _as_float(_sample(col))
+    if sample is None:
+        return None
+    values = _as_float(sample)
     if len(values) == 0:
         return None
     if decl.kind == "zipf":
@@ -235,14 +235,26 @@ def _categorical_chart(name: str, prof: dict[str, Any], decl: Declared, title: s
     return Chart(title, svg_grouped(labels, gen, dec, name, title), cap, flag or bool(other))
 
 
-def _fk_zipf_chart(table: pa.Table, spec: TableSpec, column: str, parent_rows: int | None) -> Chart | None:
+def _counts(measured: TableProfile, column: str) -> np.ndarray | None:
+    """How often each distinct non-null value of ``column`` occurs (None when not counted exactly)."""
+    col = measured.columns.get(column)
+    if col is None:
+        return None
+    if col.counts is not None:
+        return np.fromiter(col.counts.values(), dtype=np.int64, count=len(col.counts))
+    values = measured.values(column)
+    if measured.sampled or values is None:
+        return None
+    return pc.value_counts(values.drop_null()).field("counts").to_numpy(zero_copy_only=False)
+
+
+def _fk_zipf_chart(measured: TableProfile, spec: TableSpec, column: str, parent_rows: int | None) -> Chart | None:
     fk = spec.fk_for_column(column)
     if fk is None or fk.skew is None or fk.skew.name != "zipf" or len(fk.columns) != 1:
         return None
     s = float(fk.skew.args[0]) if fk.skew.args else float(dict(fk.skew.kwargs).get("s", 1.1))
-    counts = pc.value_counts(plain(table.column(column)).drop_null()).field("counts").to_numpy(
-        zero_copy_only=False)
-    if len(counts) < 2:
+    counts = _counts(measured, column)
+    if counts is None or len(counts) < 2:
         return None
     counts = np.sort(counts)[::-1]
     n_rows = int(counts.sum())
@@ -273,7 +285,7 @@ def _count_pmf(spec: TableSpec) -> tuple[dict[int, float], str] | None:
     return clipped_pmf(pmf, rc.min, rc.max), str(d)
 
 
-def _children_chart(table: pa.Table, spec: TableSpec, parent_rows: int | None) -> Chart | None:
+def _children_chart(measured: TableProfile, spec: TableSpec, parent_rows: int | None) -> Chart | None:
     """Children per parent row against the declared count distribution (``rows: {per:, count:}``)."""
     fk = spec.grouping_fk
     declared = _count_pmf(spec)
@@ -282,10 +294,9 @@ def _children_chart(table: pa.Table, spec: TableSpec, parent_rows: int | None) -
     pmf, label = declared
     per = f"{spec.name} per row of {spec.rows.per}"
     col = fk.columns[0]
-    if col not in table.column_names:
+    per_parent = _counts(measured, col)
+    if per_parent is None:
         return None
-    per_parent = pc.value_counts(plain(table.column(col)).drop_null()).field("counts").to_numpy(
-        zero_copy_only=False)
     zero = max(parent_rows - len(per_parent), 0)
     hist = np.bincount(per_parent.astype(np.int64))
     hist[0] += zero
@@ -332,7 +343,7 @@ def _partition_chart(spec: TableSpec | None, parts: Mapping[str, int], scale: fl
     return Chart(title, svg_partitions(keys, rows, expected, title), cap, flag)
 
 
-def table_charts(name: str, table: pa.Table, spec: TableSpec | None, prof: dict[str, Any],
+def table_charts(name: str, measured: TableProfile, spec: TableSpec | None, prof: dict[str, Any],
                   partitions: dict[str, int] | None, parent_rows: Mapping[str, int],
                   scale: float = 1.0) -> list[Chart]:
     """The charts of one table; ``scale``: the run's scale, which multiplies declared daily rates."""
@@ -351,17 +362,17 @@ def table_charts(name: str, table: pa.Table, spec: TableSpec | None, prof: dict[
 
     if partitions:
         add(_partition_chart, spec, partitions, scale)
-    if spec is None or table.num_rows == 0:
+    if spec is None or measured.rows == 0:
         return charts
     by_time = partitions and spec.partitioned is not None and spec.partitioned.rows_per_day
     if not by_time and spec.rows.per is not None:  # partitioned growth replaces the per-parent count
-        add(_children_chart, table, spec, parent_rows.get(spec.rows.per))
+        add(_children_chart, measured, spec, parent_rows.get(spec.rows.per))
     profiles = {c["name"]: c for c in prof["columns"]}
-    for col in table.column_names:
+    for col in measured.columns:
         cs = spec.columns.get(col)
         if cs is None:
             continue
         fk = spec.fk_for_column(col)
-        if not add(_fk_zipf_chart, table, spec, col, parent_rows.get(fk.table) if fk else None):
-            add(_column_chart, col, table.column(col), cs, profiles[col])
+        if not add(_fk_zipf_chart, measured, spec, col, parent_rows.get(fk.table) if fk else None):
+            add(_column_chart, col, measured.values(col), cs, profiles[col])
     return charts

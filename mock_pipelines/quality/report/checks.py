@@ -13,7 +13,7 @@ from mock_pipelines.quality.report.table_data import DAY_KEY, TableData, split_p
 from mock_pipelines.spec.model import DatasetSpec
 
 
-def _partition_window(keys: Iterable[str]) -> tuple[dt.datetime, dt.datetime] | None:
+def partition_window(keys: Iterable[str]) -> tuple[dt.datetime, dt.datetime] | None:
     """The time window daily partition keys cover (``None`` for other keys)."""
     keys = sorted(keys)
     if not keys or not all(DAY_KEY.match(k) for k in keys):
@@ -26,8 +26,7 @@ def _partition_window(keys: Iterable[str]) -> tuple[dt.datetime, dt.datetime] | 
 def run_checks(spec: DatasetSpec, tables: Mapping[str, TableData], *, seed: int | None = None,
                scale: float | None = None, locale: str | None = None,
                severity: Any = None, data_docs: str | os.PathLike[str] | None = None,
-               run_name: str | None = None, run_time: dt.datetime | None = None,
-               recorded: str | os.PathLike[str] | None = None) -> list[Any] | None:
+               run_name: str | None = None, run_time: dt.datetime | None = None) -> list[Any] | None:
     """The schema-derived quality checks (:mod:`mock_pipelines.quality.rules`) of the tables as loaded by
     :func:`load_tables`. Single-table rules are evaluated by the one runner
     (:mod:`~mock_pipelines.quality.runner`: each table measured batch by batch); foreign keys, children per
@@ -35,9 +34,8 @@ def run_checks(spec: DatasetSpec, tables: Mapping[str, TableData], *, seed: int 
     ``RuleResult`` list, or ``None`` when the quality modules are not available (the report then says checks
     were not run).
 
-    ``recorded``: the reports root where check steps recorded their results
-    (:mod:`~mock_pipelines.quality.recorded`): an unpartitioned table whose recorded results judged the same
-    data (same content hash) is not validated again — its recorded results are used.
+    Landed data is better read with :func:`~mock_pipelines.quality.report.landed.read_landed`, which uses
+    what the check steps recorded and streams the rest; this checks tables already in memory.
 
     Row counts are expected for ``seed``/``scale``/``locale`` (the manifests' values; default the schema's
     and 1.0). Partitioned data is checked as a whole: the row count of a table that grows by time is not
@@ -75,13 +73,9 @@ def run_checks(spec: DatasetSpec, tables: Mapping[str, TableData], *, seed: int 
             derived = qrules.derive_rules(spec, name, rows, locale=locale, severity=severity)
         else:
             parent = split.get(tspec.rows.per) if tspec.rows.per else None
-            rows = qrules.RowExpectation(parents=parent[0].num_rows) if parent is not None and (
-                tspec.partitioned is None or not tspec.partitioned.rows_per_day) else qrules.RowExpectation()
-            derived = qrules.derive_rules(spec, name, rows, locale=locale, partitioned=True,
-                                          window=_partition_window(parts), severity=severity)
-        validation = _recorded(spec.name, name, table, derived, recorded) if parts is None else None
-        if validation is None:
-            validation = runner.check_table(table, derived, table=name)
+            derived = partition_rules(spec, name, parts, parent[0].num_rows if parent is not None else None,
+                                      locale=locale, severity=severity)
+        validation = runner.check_table(table, derived, table=name)
         results.extend(validation.results)
         if data_docs is not None and (validation.gx_results or validation.arrow_checked):
             from mock_pipelines.quality.data_docs import suite_results
@@ -97,25 +91,31 @@ def run_checks(spec: DatasetSpec, tables: Mapping[str, TableData], *, seed: int 
     return results
 
 
-def _recorded(dataset: str, name: str, table: Any, derived: list[Any],
-              root: str | os.PathLike[str] | None) -> Any:
-    """The results a check step recorded for exactly this data (same content hash) and these rules, as a
-    ``TableValidation``; None when there are none to trust."""
-    if root is None:
-        return None
-    from mock_pipelines.quality import recorded
-    from mock_pipelines.quality.gx_runner import TableValidation
-    from mock_pipelines.store.content import content_hash
+def partition_rules(spec: DatasetSpec, name: str, keys: Iterable[str], parent_rows: int | None, *,
+                    locale: str | None = None, severity: Any = None) -> list[Any]:
+    """The single-table rules of partitioned data checked as one whole: no row count for a table that grows
+    by time, children counted against the ``per:`` parent rows present, the time column within the window
+    the (daily) partition keys cover."""
+    from mock_pipelines.quality import rules as qrules
 
-    found = recorded.matching(root, dataset, name, None, content_hash(table))
-    if found is None:
-        return None
+    tspec = spec.tables[name]
+    rows = qrules.RowExpectation(parents=parent_rows) if parent_rows is not None and (
+        tspec.partitioned is None or not tspec.partitioned.rows_per_day) else qrules.RowExpectation()
+    return qrules.derive_rules(spec, name, rows, locale=locale, partitioned=True, window=partition_window(keys),
+                               severity=severity)
+
+
+def validation_from_results(name: str, rows: int, derived: list[Any], found: list[Any]) -> Any:
+    """Recorded results as the ``TableValidation`` of the ``derived`` rules; None when they do not cover
+    every one (recorded for a subset of checks, or under another profile's severities)."""
+    from mock_pipelines.quality.gx_runner import TableValidation
+
     by_name = {r.name: r for r in found}
     single = [r for r in derived if r.expectation is not None]
     if any(r.name not in by_name for r in single):
-        return None  # recorded for other rules (a subset of checks, another profile's severity)
+        return None
     ordered = [by_name[r.name] for r in single]
-    return TableValidation(name, table.num_rows, ordered,
+    return TableValidation(name, rows, ordered,
                            arrow_checked=[(r, by_name[r.name]) for r in single if not by_name[r.name].skipped])
 
 

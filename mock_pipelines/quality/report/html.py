@@ -21,8 +21,8 @@ from mock_pipelines.quality.report.in_force import (
     range_in_force,
     shown_range,
 )
-from mock_pipelines.quality.report.profile import TOP_K, profile_table
-from mock_pipelines.quality.report.table_data import TableData, split_partitions
+from mock_pipelines.quality.report.profile import TOP_K, profile_of
+from mock_pipelines.quality.report.table_data import TableData, measured
 from mock_pipelines.spec.model import DatasetSpec, TableSpec
 from mock_pipelines.spec.types import LogicalType
 
@@ -246,7 +246,12 @@ def _profile_rows(prof: dict[str, Any], ranges: Ranges | None = None) -> str:
             nulls += f'<span class="sub">declared {pct(p)}</span>'
         # distinct
         d = c["distinct"]
-        if d is None:
+        if d is None and c.get("distinct_at_least") is not None:
+            distinct = (f'<span title="distinct values in a sample of {c["top_sampled"] or 0:,} rows: not '
+                        f'counted on every row">≥ {c["distinct_at_least"]:,}</span><span class="tag">sampled</span>')
+            if c["unique_ok"] is False:
+                distinct += '<span class="sub bad">duplicates (see the checks)</span>'
+        elif d is None:
             distinct = '<span class="note">—</span>'
         else:
             distinct = f"{d:,}"
@@ -263,6 +268,8 @@ def _profile_rows(prof: dict[str, Any], ranges: Ranges | None = None) -> str:
                 rng = f"{_cell(c['min'], 30)}{sep}{_cell(c['max'], 30)}"
             else:
                 rng = f'{_cell(c["min"], 30)}<span class="sub">{sep.strip()}</span>{_cell(c["max"], 30)}'
+            if c.get("range_sampled"):
+                rng += '<span class="tag" title="text min/max of the row sample">sampled</span>'
             if c["length_min"] is not None:
                 rng += f'<span class="sub">length {c["length_min"]}–{c["length_max"]}</span>'
         else:
@@ -279,9 +286,14 @@ def _profile_rows(prof: dict[str, Any], ranges: Ranges | None = None) -> str:
         else:
             stats = '<span class="note">—</span>'
         # top values
+        sampled = c.get("top_sampled")
+        mark = (f'<span class="tag" title="estimated from a sample of {sampled:,} rows: the column has more '
+                f'distinct values than are counted exactly">sampled</span>') if sampled else ""
         if d is not None and d == n - c["nulls"] and n > TOP_K:
             top = '<span class="note">all values distinct</span>'
-        elif c["top"] and d and d > 100 and c["top"][0]["share"] < 0.002:  # top 5 would be noise
+        elif sampled and c["top"] and c["top"][0]["count"] <= 1:
+            top = f'<span class="note">no value repeats in a sample of {sampled:,} rows</span>'
+        elif c["top"] and ((d and d > 100) or sampled) and c["top"][0]["share"] < 0.002:  # top 5 would be noise
             first = c["top"][0]
             top = (f'<span class="note">high cardinality: the most frequent value, '
                    f'<span class=mono>{esc(fmt_value(first["value"], 40))}</span>, holds {pct(first["share"])} '
@@ -294,7 +306,7 @@ def _profile_rows(prof: dict[str, Any], ranges: Ranges | None = None) -> str:
                              f'<i style="width:{w:.1f}%"></i><span>{esc(fmt_value(t["value"], 36))}</span></div>'
                              f'<div class="s">{pct(t["share"])}</div>')
             more = f'<span class="sub">of {d:,} distinct</span>' if d and d > TOP_K else ""
-            top = f'<div class="top">{"".join(items)}</div>{more}'
+            top = f'<div class="top">{"".join(items)}</div>{more}{mark}'
         else:
             top = '<span class="note">—</span>'
         out.append(f"<tr><td>{name}</td><td class=mono>{typ}</td><td class=num>{nulls}</td>"
@@ -372,7 +384,7 @@ def render_report(spec: DatasetSpec, tables: Mapping[str, TableData], results: I
     prov_items, hashes = _provenance(spec, provenance)
     names = [t for t in spec.table_order() if t in tables] + [t for t in tables if t not in spec.tables]
     missing = [t for t in spec.table_order() if t not in tables]
-    split = {name: split_partitions(tables[name]) for name in names}
+    split = {name: (m, m.partitions) for name, m in ((name, measured(tables[name])) for name in names)}
     parent_rows = {name: t.num_rows for name, (t, _) in split.items()}
     total_rows = sum(parent_rows.values())
     in_force = plan_in_force(spec, provenance, plan)
@@ -384,8 +396,8 @@ def render_report(spec: DatasetSpec, tables: Mapping[str, TableData], results: I
     for name in names:
         table, parts = split[name]
         tspec = spec.tables.get(name)
-        profiles[name] = prof = profile_table(table, tspec, spec)
-        charts_of[name] = table_charts(name, table, tspec, prof, parts, parent_rows, scale=scale)
+        profiles[name] = prof = profile_of(table.profile, tspec, spec, duplicates=table.duplicates)
+        charts_of[name] = table_charts(name, table.profile, tspec, prof, parts, parent_rows, scale=scale)
         ranges_of[name] = _table_ranges(spec, tspec, locale, partitioned_run)
         rows_of[name] = declared_rows(in_force, name, parts is not None)
         findings += _findings(name, prof, charts_of[name], ranges_of[name], rows_of[name], table.num_rows)
@@ -500,7 +512,7 @@ def render_report(spec: DatasetSpec, tables: Mapping[str, TableData], results: I
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     h.append(f"<footer>Report written {stamp} by mock-pipelines {esc(__version__)} (generator version "
              f"{esc(GENERATOR_VERSION)}). Self-contained: no scripts, no external resources. Histograms use at "
-             f"most {SAMPLE_ROWS:,} sampled rows per column; <i>distance</i> is the total-variation distance "
+             f"most {SAMPLE_ROWS:,} sampled rows per table; <i>distance</i> is the total-variation distance "
              "between generated and declared shares, <i>noise</i> what sampling alone would give.</footer>")
     h.append("</main></body></html>")
     return "\n".join(h)

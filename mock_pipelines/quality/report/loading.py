@@ -46,10 +46,8 @@ def load_tables(base: str | os.PathLike[str], spec: DatasetSpec, partition_colum
     if not isinstance(dest, FileStore):
         raise TypeError(f"cannot read the tables of a {type(dest).__name__}: expected a FileStore or a SqlStore")
     dest.check_reachable()  # S3: an endpoint that does not answer fails in one line, after bounded retries
-    schemas = _arrow_schemas(spec)
+    schemas = arrow_schemas(spec)
     out: dict[str, TableData] = {}
-    manifests: dict[str, dict[str, Any]] = {}
-    newest = 0.0
     for name in spec.table_order():
         if tables is not None and name not in tables:
             continue
@@ -64,6 +62,24 @@ def load_tables(base: str | os.PathLike[str], spec: DatasetSpec, partition_colum
             if not keys:
                 continue
             out[name] = {k: dest.read(spec.name, name, [k], schema=schema) for k in keys}
+    prov = file_provenance(dest, spec, list(out), base, destination is not None)
+    hashes = {}
+    for name, data in out.items():
+        table, _ = split_partitions(data)
+        hashes[name] = content_hash(table)
+    prov["content_hashes"] = hashes
+    return out, prov
+
+
+def file_provenance(dest: Any, spec: DatasetSpec, names: Sequence[str], base: str | os.PathLike[str],
+                    remote: bool) -> dict[str, Any]:
+    """What the manifests of the table folders ``names`` say about the run that wrote them (seed, scale,
+    locale, format, generator version, tables generated from another spec), the time the newest data file
+    was written and where the data is (``remote``: read through ``dest``, not the local folder ``base``)."""
+    manifests: dict[str, dict[str, Any]] = {}
+    newest = 0.0
+    for name in names:
+        folder = dest.table_path(spec.name, name)
         manifest = _read_manifest(dest.fs, folder)
         if manifest is not None:
             manifests[name] = manifest
@@ -80,14 +96,8 @@ def load_tables(base: str | os.PathLike[str], spec: DatasetSpec, partition_colum
         prov["generated from another spec"] = ", ".join(stale)
     if newest:
         prov["generated_at"] = dt.datetime.fromtimestamp(newest, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    prov["data"] = str(Path(os.fspath(base)) / spec.name) if destination is None else \
-        dest.uri(f"{dest.root}/{spec.name}")
-    hashes = {}
-    for name, data in out.items():
-        table, _ = split_partitions(data)
-        hashes[name] = content_hash(table)
-    prov["content_hashes"] = hashes
-    return out, prov
+    prov["data"] = str(Path(os.fspath(base)) / spec.name) if not remote else dest.uri(f"{dest.root}/{spec.name}")
+    return prov
 
 
 def _load_sql_tables(dest: SqlStore, spec: DatasetSpec,
@@ -137,7 +147,7 @@ def _data_file_times(fs: Any, folder: str) -> list[float]:
     return times
 
 
-def _arrow_schemas(spec: DatasetSpec) -> dict[str, pa.Schema]:
+def arrow_schemas(spec: DatasetSpec) -> dict[str, pa.Schema]:
     """The Arrow schema the engine writes for each table: what every format is read back as (the same
     typed read as the Dagster checks, :mod:`mock_pipelines.store.files.reading`). A table the engine
     cannot plan falls back to its declared column types; one with an undeclared type is read as written

@@ -1,17 +1,17 @@
 """The column profile of a table: type, nulls against the declared null rate, distinct values, min/max,
-mean, top values — computed with ``pyarrow.compute`` on whole columns, compared with the table's spec."""
+mean, top values — as :mod:`mock_pipelines.quality.column_profile` measured them batch by batch, compared
+with the table's spec."""
 
 from __future__ import annotations
 
 import math
-import os
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from mock_pipelines.quality.column_profile import TableProfile, is_numeric, orderable
 from mock_pipelines.quality.report.in_force import params_in_force
 from mock_pipelines.spec.model import ColumnSpec, DatasetSpec, TableSpec
 
@@ -19,21 +19,6 @@ TOP_K = 5
 
 
 FREQUENCY_LIMIT = 200  # columns with at most this many distinct values keep their full frequencies
-
-
-def plain(arr: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Dictionary-encoded columns decoded (value counts and min/max then see the values)."""
-    if pa.types.is_dictionary(arr.type):
-        return pa.chunked_array([c.dictionary_decode() for c in arr.chunks], type=arr.type.value_type)
-    return arr
-
-
-def _is_numeric(t: pa.DataType) -> bool:
-    return pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)
-
-
-def _is_textual(t: pa.DataType) -> bool:
-    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
 
 
 def _declared_null_rate(cs: ColumnSpec | None, spec: TableSpec | None) -> float:
@@ -49,34 +34,41 @@ def _null_tolerance(p: float, n: int) -> float:
 
 
 def profile_table(table: pa.Table, spec: TableSpec | None = None, dataset: DatasetSpec | None = None) -> dict[str, Any]:
-    """Profile every column of ``table`` (vectorised), compared with what ``spec`` declares.
+    """Profile every column of ``table`` (:class:`~mock_pipelines.quality.column_profile.TableProfile` fed
+    the table batch by batch), compared with what ``spec`` declares: :func:`profile_of`."""
+    return profile_of(TableProfile.of_table(table), spec, dataset)
+
+
+def profile_of(measured: TableProfile, spec: TableSpec | None = None, dataset: DatasetSpec | None = None, *,
+               duplicates: Mapping[str, int] | None = None) -> dict[str, Any]:
+    """The column profile of a measured table, compared with what ``spec`` declares.
 
     Returns ``{"rows", "columns": [...], "missing_columns", "extra_columns"}``; each column is a dict with
     ``name, type, declared_type, source, nulls, null_share, declared_null_rate, null_ok, distinct,
-    unique_declared, unique_ok, min, max, mean, std, length_min, length_max, top, frequencies``
-    (``top``: up to five ``{"value", "count", "share"}`` by count; ``frequencies``: every value with its
-    count when there are at most 200 distinct values, else ``None``). ``dataset``: the spec ``spec`` belongs
-    to, which says which columns may hold nulls without a declared rate (the root of a tree of
-    self-references, a column computed from a nullable one).
+    distinct_at_least, unique_declared, unique_ok, min, max, range_sampled, mean, std, length_min,
+    length_max, top, top_sampled, frequencies``. Exact unless said otherwise: ``distinct`` is None when
+    only the row sample was counted (text and number columns of a table larger than the sample), with
+    ``distinct_at_least`` the distinct values of that sample; ``top`` (up to five ``{"value", "count",
+    "share"}`` by count) and ``frequencies`` (every value with its count when there are at most 200
+    distinct values, else ``None``) then come from the sample, ``top_sampled`` saying how many rows it
+    holds; ``range_sampled``: text min/max read from the sample. ``dataset``: the spec
+    ``spec`` belongs to, which says which columns may hold nulls without a declared rate (the root of a tree
+    of self-references, a column computed from a nullable one). ``duplicates``: rows whose value repeats,
+    per column, from the exact uniqueness rules (they give the distinct count of a unique column).
     """
     nullable = _nullable_columns(spec, dataset)
-    n = table.num_rows
-
-    def one(name: str) -> dict[str, Any]:
+    n = measured.rows
+    names = list(measured.columns)
+    columns = []
+    for name in names:
         cs = spec.columns.get(name) if spec is not None else None
-        return _profile_column(name, table.column(name), cs, spec, n, name in nullable)
-
-    if n * table.num_columns > 2_000_000 and (os.cpu_count() or 1) > 1:  # Arrow and NumPy release the GIL
-        with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
-            columns = list(pool.map(one, table.column_names))
-    else:
-        columns = [one(name) for name in table.column_names]
+        columns.append(_column(name, measured, cs, spec, n, name in nullable, (duplicates or {}).get(name)))
     declared = list(spec.columns) if spec is not None else []
     return {
         "rows": n,
         "columns": columns,
-        "missing_columns": [c for c in declared if c not in table.column_names],
-        "extra_columns": [c for c in table.column_names if spec is not None and c not in spec.columns],
+        "missing_columns": [c for c in declared if c not in names],
+        "extra_columns": [c for c in names if spec is not None and c not in spec.columns],
     }
 
 
@@ -96,11 +88,11 @@ def _nullable_columns(spec: TableSpec | None, dataset: DatasetSpec | None) -> se
     return out
 
 
-def _profile_column(name: str, raw: pa.ChunkedArray, cs: ColumnSpec | None, spec: TableSpec | None,
-                    n: int, may_be_null: bool = False) -> dict[str, Any]:
-    arr = plain(raw)
-    t = arr.type
-    nulls = arr.null_count
+def _column(name: str, measured: TableProfile, cs: ColumnSpec | None, spec: TableSpec | None, n: int,
+            may_be_null: bool, duplicate_rows: int | None) -> dict[str, Any]:
+    col = measured.columns[name]
+    t = col.type
+    nulls = col.nulls
     p_decl = _declared_null_rate(cs, spec)
     share = nulls / n if n else 0.0
     if p_decl == 0.0:
@@ -113,62 +105,65 @@ def _profile_column(name: str, raw: pa.ChunkedArray, cs: ColumnSpec | None, spec
         "source": _source_label(cs, spec), "kind": cs.kind if cs is not None else None,
         "primary_key": bool(spec is not None and name in spec.primary_key),
         "nulls": nulls, "null_share": share, "declared_null_rate": p_decl, "null_ok": bool(null_ok),
-        "distinct": None, "unique_declared": bool(cs.unique) if cs is not None else False, "unique_ok": None,
-        "min": None, "max": None, "mean": None, "std": None, "length_min": None, "length_max": None,
-        "top": [], "frequencies": None,
+        "distinct": None, "distinct_at_least": None, "unique_declared": bool(cs.unique) if cs is not None else False,
+        "unique_ok": None, "min": col.min, "max": col.max, "mean": None, "std": None,
+        "length_min": col.length_min, "length_max": col.length_max, "top": [], "top_sampled": None,
+        "frequencies": None, "range_sampled": False,
     }
     if n == 0 or pa.types.is_nested(t) or pa.types.is_null(t):
         out["distinct"] = 0 if n == 0 or pa.types.is_null(t) else None
         return out
-    values, freq = _value_counts(arr)
-    distinct = len(freq)
-    out["distinct"] = distinct
+    non_null = n - nulls
+    freq = col.frequencies()
+    sample_freq = _sample_frequencies(measured, name) if freq is None else None
+    if freq is None and not measured.sampled:  # the sample holds every row: its counts are exact
+        freq, sample_freq = sample_freq, None
+    if freq is not None:
+        out["distinct"] = len(freq)
+        if len(freq) <= FREQUENCY_LIMIT:
+            out["frequencies"] = freq
+        out["top"] = _top(freq, non_null)
+    elif sample_freq is not None:
+        sampled = measured.values(name)
+        assert sampled is not None
+        out["distinct_at_least"] = len(sample_freq)
+        if duplicate_rows == 0:  # a unique column that holds no duplicate: its distinct count is exact
+            out["distinct"] = non_null
+        out["top"] = _top(sample_freq, len(sampled) - sampled.null_count)
+        out["top_sampled"] = len(sampled)
+        if len(sample_freq) <= FREQUENCY_LIMIT:
+            out["frequencies"] = sample_freq
     if out["unique_declared"]:
-        out["unique_ok"] = distinct == n - nulls
-    non_null = max(n - nulls, 1)
-    if distinct:
-        order = np.argsort(-freq, kind="stable")
-        top = order[:TOP_K]
-        top_values = values.take(pa.array(top)).to_pylist()
-        out["top"] = [{"value": v, "count": int(freq[i]), "share": float(freq[i]) / non_null}
-                      for v, i in zip(top_values, top, strict=True)]
-        if distinct <= FREQUENCY_LIMIT:
-            out["frequencies"] = [(v, int(c)) for v, c in zip(values.to_pylist(), freq.tolist(), strict=True)]
-    if distinct and _is_textual(t):  # min/max (length) over the distinct values equal those over all rows
-        lengths = pc.min_max(pc.utf8_length(values))
-        out["length_min"], out["length_max"] = lengths["min"].as_py(), lengths["max"].as_py()
-    if distinct and (_is_numeric(t) or pa.types.is_temporal(t) or pa.types.is_boolean(t) or _is_textual(t)):
-        mm = pc.min_max(values)
-        out["min"], out["max"] = mm["min"].as_py(), mm["max"].as_py()
-    if _is_numeric(t) and nulls < n:
-        as_float = pc.cast(arr, pa.float64()) if pa.types.is_decimal(t) else arr
-        out["mean"] = pc.mean(as_float).as_py()
-        out["std"] = pc.stddev(as_float, ddof=1).as_py() if n - nulls > 1 else None
+        if out["distinct"] is not None:
+            out["unique_ok"] = out["distinct"] == non_null
+        elif duplicate_rows is not None:
+            out["unique_ok"] = duplicate_rows == 0
+    if out["min"] is None and (freq or sample_freq) and orderable(t):  # text: min/max of the counted values
+        values = [v for v, _ in (freq or sample_freq or [])]
+        out["min"], out["max"] = values[0], values[-1]
+        out["range_sampled"] = freq is None
+    if is_numeric(t) and col.n:
+        out["mean"], out["std"] = col.mean, col.std
     return out
 
 
-def _value_counts(arr: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
-    """Distinct non-null values and their counts: a sort in NumPy for fixed-width numbers and times (faster
-    than hashing on high-cardinality columns), Arrow's hash-based ``value_counts`` for everything else."""
-    t = arr.type
-    as_int = pa.types.is_temporal(t) and t.bit_width in (32, 64)
-    if (pa.types.is_integer(t) or pa.types.is_floating(t) or as_int) and not pa.types.is_float16(t):
-        storage = pa.int64() if as_int and t.bit_width == 64 else pa.int32() if as_int else t
-        flat = arr.drop_null()
-        flat = flat.combine_chunks() if flat.num_chunks != 1 else flat.chunk(0)
-        if as_int:
-            flat = flat.view(storage)
-        np_values = flat.to_numpy(zero_copy_only=False)
-        if not (pa.types.is_floating(t) and np.isnan(np_values).any()):
-            uniq, counts = np.unique(np_values, return_counts=True)
-            values = pa.array(uniq, type=storage)
-            return (values.view(t) if as_int else values), counts
-    counts = pc.value_counts(arr)
-    values, freq = counts.field("values"), counts.field("counts").to_numpy(zero_copy_only=False)
-    valid = values.is_valid().to_numpy(zero_copy_only=False)
-    if not valid.all():
-        values, freq = values.filter(pa.array(valid)), freq[valid]
-    return values, freq
+def _top(freq: list[tuple[Any, int]], non_null: int) -> list[dict[str, Any]]:
+    ranked = sorted(freq, key=lambda kv: -kv[1])[:TOP_K]  # stable: ties in value order
+    return [{"value": v, "count": c, "share": c / max(non_null, 1)} for v, c in ranked]
+
+
+def _sample_frequencies(measured: TableProfile, name: str) -> list[tuple[Any, int]] | None:
+    """Every value of the row sample with its count, in value order."""
+    values = measured.values(name)
+    if values is None:
+        return None
+    counts = pc.value_counts(values.drop_null())
+    items = list(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True))
+    try:
+        items.sort(key=lambda kv: kv[0])
+    except TypeError:
+        pass
+    return items
 
 
 def _short(value: Any, limit: int = 48) -> str:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -68,6 +69,21 @@ def read_file(source: Source, fmt: str, schema: pa.Schema | None = None, *, name
     else:
         table = _read_json_array(source, plain, where)
     return table if plain is None else conform(table, plain, where)
+
+
+def read_parquet_batches(source: Source, schema: pa.Schema | None = None, *, name: str | None = None,
+                         columns: list[str] | None = None, batch_rows: int = 262_144) -> Iterator[pa.RecordBatch]:
+    """A Parquet file batch by batch (one row group in memory at a time), typed as :func:`read_file`."""
+    where = name or _name_of(source, "parquet")
+    if schema is not None and columns is not None:
+        schema = pa.schema([schema.field(c) for c in columns if c in schema.names])
+    plain = plain_schema(schema) if schema is not None else None
+    for batch in pq.ParquetFile(source).iter_batches(batch_size=batch_rows, columns=columns):
+        if plain is None:
+            yield batch
+        else:
+            yield conform(pa.Table.from_batches([batch]), plain, where).combine_chunks().to_batches()[0] \
+                if batch.num_rows else pa.RecordBatch.from_pylist([], schema=plain)
 
 
 def conform(table: pa.Table, schema: pa.Schema, where: str) -> pa.Table:

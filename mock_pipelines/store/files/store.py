@@ -44,7 +44,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
@@ -65,7 +65,7 @@ from mock_pipelines.store.files.manifest import (
     temporary_name,
 )
 from mock_pipelines.store.files.prefetch import prefetch
-from mock_pipelines.store.files.reading import read_file, schema_of_types, type_text
+from mock_pipelines.store.files.reading import read_file, read_parquet_batches, schema_of_types, type_text
 from mock_pipelines.store.files.s3 import is_s3, probe_s3, s3_storage_options
 from mock_pipelines.store.protocol import WriteResult
 
@@ -224,6 +224,10 @@ class FileStore:
                         facts["content_hash"] = hasher.hexdigest()
                 else:
                     facts.update(partitioned=True, partition_column=self.partition_column)
+                    if hash_content:  # what landed in this partition, beside it: readers compare their records
+                        self._put(f"{folder}/{MANIFEST}", manifest_bytes(
+                            identity, partition=partition_key, rows=hasher.rows, bytes=int(size),
+                            data_file=final.rsplit("/", 1)[1], content_hash=hasher.hexdigest()))
                 self._put(f"{(manifest_folder or folder).rstrip('/')}/{MANIFEST}",
                           manifest_bytes(identity, **facts, **(extra_manifest or {})))
         except BaseException as exc:
@@ -308,7 +312,7 @@ class FileStore:
         for entry in entries:
             path = entry["name"]
             name = path.rsplit("/", 1)[-1]
-            if path == keep or (name == MANIFEST and not partitioned):
+            if path == keep or name == MANIFEST:  # a partition's own manifest was just written
                 continue
             if is_temporary(name) and not is_stale(name, _modified(entry), now):
                 continue
@@ -405,6 +409,46 @@ class FileStore:
         if not files:
             return (schema or pa.schema([])).empty_table()
         return self._read_files(files, columns, self._typing(dataset, table, files, schema))
+
+    def landed_hash(self, dataset: str, table: str, partition_key: str | None = None) -> str | None:
+        """The content hash the writer recorded for what is landed in the table (or one partition of it):
+        from the manifest beside the data, trusted only while its data file is still there with the size
+        written. None when nothing trustworthy was recorded (data written by another tool, an older
+        manifest, a data file replaced since)."""
+        folder = self.table_path(dataset, table) if partition_key is None \
+            else self.partition_path(dataset, table, partition_key)
+        try:
+            recorded = json.loads(self.fs.cat_file(f"{folder}/{MANIFEST}"))
+            data_file, content_hash = recorded.get("data_file"), recorded.get("content_hash")
+            if not (data_file and content_hash) or self.fs.size(f"{folder}/{data_file}") != recorded.get("bytes"):
+                return None
+        except (OSError, ValueError, AttributeError):
+            return None
+        files = self.data_files(folder)
+        return content_hash if files == [f"{folder}/{data_file}"] else None
+
+    def read_batches(self, dataset: str, table: str, partition_key: str | None = None,
+                     columns: list[str] | None = None, schema: pa.Schema | None = None,
+                     batch_rows: int = 262_144) -> Iterator[pa.RecordBatch]:
+        """The rows of a table (or one partition) batch by batch, never the whole table in memory: Parquet
+        row group by row group; CSV and JSON files are read whole, one file at a time (what their readers
+        allow), then cut into batches. Typed as :meth:`read`."""
+        folder = self.table_path(dataset, table) if partition_key is None \
+            else self.partition_path(dataset, table, partition_key)
+        files = self.data_files(folder)
+        if not files:
+            raise FileNotFoundError(f"no data for {dataset}/{table}"
+                                    + (f" partition {partition_key}" if partition_key else "")
+                                    + f" under {self.uri(self.root)}")
+        typing = self._typing(dataset, table, files, schema)
+        for path in files:
+            with self.fs.open(path, "rb") as fh:
+                if (format_of(path) or "parquet") == "parquet":
+                    yield from read_parquet_batches(fh, typing, name=self.uri(path), columns=columns,
+                                                    batch_rows=batch_rows)
+                    continue
+                data = read_file(fh, format_of(path) or "parquet", typing, name=self.uri(path), columns=columns)
+            yield from (data.select(columns) if columns else data).to_batches(max_chunksize=batch_rows)
 
     def recorded_schema(self, dataset: str, table: str) -> pa.Schema | None:
         """The column types the table folder's manifest recorded (``None``: no manifest, or one written
