@@ -15,6 +15,7 @@ from mock_pipelines.profiles.loading import load_profile
 from mock_pipelines.quality.report import read_landed, render_report
 from mock_pipelines.store.files.store import FileStore
 from mock_pipelines_tests.defs.conftest import write_profile
+from mock_pipelines_tests.defs.test_partitioned_checks import SCHEMA
 
 
 @pytest.fixture(scope="module")
@@ -88,26 +89,7 @@ def test_a_partition_rewritten_since_is_the_only_one_read_back(tmp_path):
         sum(range(10)) + sum(range(20, 30)) - 20
 
 
-PARTITIONED = """\
-dataset: pchk
-seed: 3
-tables:
-  stores:
-    rows: {fixed: 4}
-    primary_key: store_id
-    columns:
-      store_id: sequence
-      city: city
-  sales:
-    rows: 400
-    partitioned: {time_column: sold_ts, rows_per_day: 8}
-    primary_key: sale_id
-    columns:
-      sale_id: sequence
-      store_id: {ref: stores.store_id}
-      sold_ts: {gen: timestamp, start: "2024-01-01", end: "2024-01-31"}
-      amount: {gen: uniform, min: 1, max: 100}
-"""
+PARTITIONED = SCHEMA  # the partitioned dataset whose per-partition check status the webserver test reads
 DAYS = ("2024-01-01", "2024-01-02", "2024-01-03")
 
 
