@@ -80,7 +80,8 @@ class TableCheckRun:
         for key, value in slices.items():
             rules = self._rules(key, windows[key])
             out[key] = self.slices[key] = MeasuredSlice(
-                value, lambda rules=rules, schema=value.schema: new_measure(rules, schema, TableProfile(schema))) \
+                value, lambda rules=rules, schema=value.schema, rows=getattr(value, "num_rows", None):
+                new_measure(rules, schema, TableProfile(schema), rows)) \
                 if rules else value
         return out
 

@@ -8,7 +8,7 @@ Keys are not sorted while they stream: each batch is split by a bucket id (the t
 the hash, or of a mix of the integer value) with one radix pass, and every bucket grows by appending. Equal
 keys always share a bucket, so :meth:`StreamDistinct.finish` sorts one bucket at a time (small, cache-sized
 sorts, on every core) instead of one sort of the whole column after the last batch. Above ``SPILL_BYTES``
-per column the buckets are appended to one temporary file each, so memory does not grow with the rows.
+per column the buckets are appended to a temporary file, so memory does not grow with the rows.
 
 Distinct hashes prove distinct values, so the usual answer — nothing repeats — needs no value. When hashes
 coincide, the rows holding them are found and their values compared by reading the rows again (``source``),
@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 from mock_pipelines.quality.distinct import string_hashes
 from mock_pipelines.quality.results import plain
 
-SPILL_BYTES = 32 << 20  # keys kept in memory per column before the buckets go to temporary files
+SPILL_BYTES = 8 << 20  # keys kept in memory per column before they go to the spill file
 BUCKET_BITS = 8  # 256 buckets: ~40k keys each for 10M rows, sorted in the CPU cache
 EXAMPLES = 5  # repeated values reported (the row-level rules' examples cap)
 _PAIR = np.uint64(0x9E3779B97F4A7C15)
@@ -97,14 +97,17 @@ def integer_values(col: pa.Array) -> np.ndarray:
 
 class Buckets:
     """Fixed-width keys partitioned into ``2**BUCKET_BITS`` buckets by a bucket id: in memory up to ``limit``
-    bytes, then appended to one temporary file per bucket."""
+    bytes, then appended to one unnamed temporary file (one write per spill, grouped by bucket, so a
+    bucket is read back with one positioned read per spill)."""
 
     def __init__(self, dtype: np.dtype | type, limit: int | None = None):
         self.dtype = np.dtype(dtype)
         self.limit = SPILL_BYTES if limit is None else limit
         self.parts: list[list[np.ndarray]] = [[] for _ in range(1 << BUCKET_BITS)]
         self.bytes = 0
-        self.folder: tempfile.TemporaryDirectory[str] | None = None
+        self._file: Any = None  # the spill file, deleted by the system when closed
+        self._spills: list[np.ndarray] = []  # per spill: the byte offset of each bucket's run, and the end
+        self._end = 0
 
     def add(self, keys: np.ndarray, ids: np.ndarray) -> None:
         """Add ``keys`` (of ``dtype``) whose bucket ids (uint8) are ``ids``."""
@@ -120,29 +123,31 @@ class Buckets:
             self._spill()
 
     def _spill(self) -> None:
-        if self.folder is None:
-            self.folder = tempfile.TemporaryDirectory(prefix="mock-pipelines-distinct-")
-        for b, parts in enumerate(self.parts):
-            if parts:
-                with open(self._path(b), "ab") as fh:
-                    for part in parts:
-                        part.tofile(fh)
-                self.parts[b] = []
+        if self._file is None:
+            self._file = tempfile.TemporaryFile(prefix="mock-pipelines-distinct-")  # noqa: SIM115  (kept open across spills; closed by close())
+        counts = np.array([sum(len(p) for p in parts) for parts in self.parts], dtype=np.int64)
+        for parts in self.parts:  # in bucket order, through the file's buffer (no second copy of the keys)
+            for part in parts:
+                self._file.write(memoryview(part).cast("B"))
+        self._file.flush()
+        offsets = np.zeros(len(counts) + 1, dtype=np.int64)
+        np.cumsum(counts * self.dtype.itemsize, out=offsets[1:])
+        self._spills.append(offsets + self._end)
+        self._end += int(offsets[-1])
+        self.parts = [[] for _ in range(1 << BUCKET_BITS)]
         self.bytes = 0
-
-    def _path(self, b: int) -> str:
-        assert self.folder is not None
-        return os.path.join(self.folder.name, f"{b:03d}.bin")
 
     @property
     def spilled(self) -> bool:
-        return self.folder is not None
+        return self._file is not None
+
+    def _on_disk(self, b: int) -> bool:
+        return any(o[b + 1] > o[b] for o in self._spills)
 
     def bucket(self, b: int) -> np.ndarray:
-        """Every key of bucket ``b`` (read from its file and memory), in no particular order."""
-        parts = list(self.parts[b])
-        if self.folder is not None and os.path.exists(self._path(b)):
-            parts.insert(0, np.fromfile(self._path(b), dtype=self.dtype))
+        """Every key of bucket ``b`` (read from the spill file and memory), in no particular order."""
+        parts = [np.frombuffer(os.pread(self._file.fileno(), int(o[b + 1] - o[b]), int(o[b])), dtype=self.dtype)
+                 for o in self._spills if o[b + 1] > o[b]] + self.parts[b]
         if not parts:
             return np.zeros(0, dtype=self.dtype)
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
@@ -150,8 +155,7 @@ class Buckets:
     def map(self, judge: Callable[[np.ndarray], Any]) -> Iterator[Any]:
         """``judge`` applied to each non-empty bucket, on as many threads as there are cores (NumPy's sorts
         release the GIL; this runs after the last batch, when the writer no longer needs the cores)."""
-        filled = [b for b in range(1 << BUCKET_BITS) if self.parts[b] or (
-            self.folder is not None and os.path.exists(self._path(b)))]
+        filled = [b for b in range(1 << BUCKET_BITS) if self.parts[b] or self._on_disk(b)]
         workers = min(len(filled), os.cpu_count() or 1, 4)
         if workers <= 1:
             yield from (judge(self.bucket(b)) for b in filled)
@@ -160,9 +164,10 @@ class Buckets:
             yield from pool.map(lambda b: judge(self.bucket(b)), filled)
 
     def close(self) -> None:
-        if self.folder is not None:
-            self.folder.cleanup()
-            self.folder = None
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self._spills, self._end = [], 0
         self.parts = [[] for _ in range(1 << BUCKET_BITS)]
         self.bytes = 0
 

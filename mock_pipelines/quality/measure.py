@@ -12,7 +12,9 @@ derive_rules`) and consumes ``pyarrow.RecordBatch``es one at a time (:meth:`Tabl
 * for quantiles: a deterministic bounded sample — the ``SAMPLE_ROWS`` rows with the smallest keyed hash of
   their global row index (bottom-k sampling). Unlike the stratified sample of
   :func:`~mock_pipelines.quality.gx_runner.sample_rows` it needs no row count in advance, and it is the same
-  whatever the batch size: a table of at most ``SAMPLE_ROWS`` rows is kept whole;
+  whatever the batch size: a table of at most ``SAMPLE_ROWS`` rows is kept whole. When the row count is known
+  in advance (a generated slice), the hash under which the sample will lie is estimated first, so only the
+  rows that can end in the sample (about 1M of 10M) are copied, and none is copied twice;
 * for keys and unique columns, exact duplicate detection in bounded memory
   (:class:`~mock_pipelines.quality.distinct_stream.StreamDistinct`): a sequence is kept as one range,
   other keys as values or 64-bit hashes in buckets that spill to temporary files; rows whose hashes
@@ -92,8 +94,9 @@ class TableMeasure:
     """What the single-table rules of one table (or one partition) need, accumulated batch by batch."""
 
     def __init__(self, rules: Sequence[Rule], *, sample_rows: int = SAMPLE_ROWS, schema: pa.Schema | None = None,
-                 keep: Sequence[str] = (), profile: TableProfile | None = None):
+                 keep: Sequence[str] = (), profile: TableProfile | None = None, rows: int | None = None):
         """``schema``: the columns and types of the rows to come (known even when no batch comes).
+        ``rows``: how many rows will come, when that is known (the sample then copies fewer of them).
         ``keep``: columns kept whole (what user-written expectations read: Great Expectations needs them
         all at once), so they need not be read or generated again. ``profile``: a column profile fed the same
         batches (what the report shows)."""
@@ -114,7 +117,8 @@ class TableMeasure:
         self._sample_parts: list[pa.Table] = []  # rows that may be in the sample, with their hashes
         self._sample_part_hashes: list[np.ndarray] = []
         self._sample_held = 0
-        self._sample_cut: np.uint64 | None = None  # the largest hash in the sample once it is full
+        self._sample_cut: np.uint64 | None = None  # only rows whose hash is below it can be in the sample
+        self._expected_rows = rows
         self.columns: set[str] = set()  # what the rules read
         self.seconds = 0.0
         if schema is not None:
@@ -201,6 +205,8 @@ class TableMeasure:
         self.seconds += time.perf_counter() - started
 
     def _add_sample(self, batch: pa.RecordBatch, offset: int, names: set[str]) -> None:
+        if offset == 0 and self._expected_rows is not None:
+            self._sample_cut = sample_cut(self._expected_rows, self.sample_cap)
         h = rnd.bits(_SAMPLE_KEY, np.arange(offset, offset + batch.num_rows, dtype=np.int64))
         keep = None
         if self._sample_cut is not None:  # the sample is full: only a row below the cut can be among the k smallest
@@ -234,6 +240,16 @@ class TableMeasure:
         table = pa.concat_tables(self._sample_parts, promote_options="permissive")
         self._sample_parts, self._sample_part_hashes, self._sample_held = [table], [hashes], len(hashes)
 
+    def _resample(self, source: BatchSource) -> None:
+        """Choose the sample again from every row, without an estimated cut."""
+        self._expected_rows, self._sample_cut = None, None
+        self._sample_parts, self._sample_part_hashes, self._sample_held = [], [], 0
+        offset = 0
+        for batch in source():
+            self._add_sample(batch, offset, set(batch.schema.names))
+            offset += batch.num_rows
+        self._trim()
+
     def settle(self) -> None:
         """The work that waits for the last batch and needs no second read of the rows (sorting the buckets
         of uniqueness rules, the final trim of the sample): done by the measuring thread when the stream
@@ -254,8 +270,16 @@ class TableMeasure:
         """Quantile rules look at a sample (more rows than the sample holds)."""
         return self.rows > self.sample_cap
 
-    def sample(self) -> pa.Table:
+    def sample(self, source: BatchSource | None = None) -> pa.Table:
+        """The sampled rows of the quantile rules' columns. ``source`` reads the rows again: needed only in
+        the rare case that an estimated cut (see :func:`sample_cut`) let fewer rows through than the sample
+        holds — or fewer rows came than were announced."""
         self._trim()
+        if self._expected_rows is not None and self._sample_held < min(self.rows, self.sample_cap):
+            if source is None:
+                raise RuntimeError(f"the quantile sample holds {self._sample_held:,} of {self.rows:,} rows and "
+                                   "the rows cannot be read again")
+            self._resample(source)
         if not self._sample_parts:
             return pa.table({c: pa.array([], type=pa.float64()) for c in self.sample_columns})
         return self._sample_parts[0]
@@ -276,6 +300,15 @@ class TableMeasure:
         for d in self.distinct.values():
             if d is not None:
                 d.store.close()
+
+
+def sample_cut(rows: int, k: int) -> np.uint64 | None:
+    """A hash under which about ``k`` plus six standard deviations of the hashes of ``rows`` row indices lie
+    (None when all rows fit in the sample): the ``k`` smallest — the sample — are all below it unless fewer
+    than ``k`` are, which :meth:`TableMeasure.sample` notices and repairs by reading the rows again."""
+    if rows <= k:
+        return None
+    return np.uint64(min(int((k + 6 * k ** 0.5 + 64) / rows * 2.0 ** 64), 2 ** 64 - 1))
 
 
 def _columns(kw: dict[str, Any]) -> list[str]:

@@ -35,10 +35,11 @@ def single_table(rules: Iterable[Rule]) -> list[Rule]:
 
 
 def new_measure(rules: Sequence[Rule], schema: pa.Schema | None = None,
-                profile: TableProfile | None = None) -> TableMeasure:
+                profile: TableProfile | None = None, rows: int | None = None) -> TableMeasure:
     """A measure for ``rules`` that also keeps the columns user-written expectations read (``profile``: a
-    column profile fed the same batches)."""
-    return TableMeasure(single_table(rules), schema=schema, keep=columns_needed(user_rules(rules)), profile=profile)
+    column profile fed the same batches; ``rows``: how many rows will come, when known)."""
+    return TableMeasure(single_table(rules), schema=schema, keep=columns_needed(user_rules(rules)), profile=profile,
+                        rows=rows)
 
 
 def measure(rules: Sequence[Rule], batches: Iterable[pa.RecordBatch], schema: pa.Schema | None = None,
@@ -69,7 +70,7 @@ def evaluate(rules: Sequence[Rule], m: TableMeasure, *, source: BatchSource | No
     name = table or (rules[0].table if rules else "table")
     results: dict[str, RuleResult] = {}
     dups = m.duplicates(source)
-    sample = m.sample() if m.sample_columns else None
+    sample = m.sample(source) if m.sample_columns else None
     checked: list[tuple[Rule, RuleResult]] = []
     for rule in single_table(rules):
         if not measurable(rule):

@@ -71,6 +71,26 @@ def test_duplicates_are_found_after_spilling_to_bucketed_files(monkeypatch):
     assert not result.passed and result.unexpected_count == 3 and result.examples == [emails[20]]
 
 
+@pytest.mark.parametrize("announced", [None, 23132, 11000, 46264], ids=["unknown", "exact", "fewer", "more"])
+def test_the_quantile_sample_is_the_same_whether_or_not_the_row_count_is_announced(announced):
+    """Announced rows let the sample copy only rows under an estimated cut; announcing too few still keeps
+    every sampled row, and announcing too many (the cut is then too low) is repaired by a second read."""
+    _, tables = generated("shop")
+    data = tables["order_items"]  # 23,132 rows
+    rules = [r for r in derive_rules(spec_of("shop"), "order_items", 23132) if r.name == "quantiles__quantity"]
+    source = lambda: data.to_batches(max_chunksize=1000)  # noqa: E731
+    reference = TableMeasure(rules, sample_rows=2000).consume(source()).sample()
+    m = TableMeasure(rules, sample_rows=2000, rows=announced).consume(source())
+    if announced == 46264:
+        assert m._sample_held < 2000  # the cut let too few rows through
+        with pytest.raises(RuntimeError, match="cannot be read again"):
+            m.sample()
+    assert reference.num_rows == 2000
+    assert m.sample(source).equals(reference)
+    if announced == 23132:  # about 2000 + 6·√2000 rows were copied, never the 3000 the trimming allows
+        assert 2000 <= m._sample_held <= 2400
+
+
 def test_a_sequence_is_kept_as_a_range_until_a_value_breaks_it():
     rules = [r for r in derive_rules(spec_of("shop"), "customers", 2000) if r.name == "pk_unique"]
     seq = pa.table({"customer_id": pa.array(np.arange(1, 2001), pa.int64())})
