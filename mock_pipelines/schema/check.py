@@ -204,7 +204,18 @@ class _Checker:
         when the parent table is laid out per the group table; every other condition is refused."""
         for table in self.spec.tables.values():
             for fk in table.foreign_keys:
-                if fk.within is not None:
+                if fk.within is None:
+                    continue
+                hop, seen = fk, {fk.columns[0]}
+                while hop is not None and hop.within is not None and hop.table != table.name:
+                    hop = table.fk_for_column(hop.within.path[0])
+                    if hop is not None and hop.columns[0] in seen:
+                        self.issues.add(fk.within.location, f"column {table.name}.{fk.columns[0]}: within "
+                                        f"{fk.within} comes back to {fk.columns[0]} (each group is named by the "
+                                        "other pick)", suggestion="drop within from one of the two columns")
+                        break
+                    seen.update(hop.columns if hop is not None else [])
+                else:
                     self._check_within(table, fk)
 
     def _check_within(self, table: TableSpec, fk: ForeignKey) -> None:
@@ -224,7 +235,7 @@ class _Checker:
             fk_cols = [c for f in table.foreign_keys if len(f.columns) == 1 for c in f.columns if c != col]
             self.issues.add(cond.location, f"{what}: {head!r} is not a single-column foreign key of "
                             f"{table.name!r}", expected="a column of the table declared with ref: table.column",
-                            suggestion=suggest(head, fk_cols) if fk_cols else
+                            suggestion=(suggest(head, fk_cols) or "one of " + ", ".join(fk_cols)) if fk_cols else
                             "add a column that references the group table (e.g. facility_id: {ref: facilities.id})")
             return
         if fk.table == table.name:  # a tree within a group: an earlier row of the same group
@@ -251,7 +262,7 @@ class _Checker:
                 self.issues.add(cond.location, f"{what}: {cond.path[1]!r} is not a single-column foreign key of "
                                 f"{middle.name!r} (the table {head!r} references)",
                                 expected=f"a column of {middle.name!r} declared with ref: table.column",
-                                suggestion=suggest(cond.path[1], fk_cols) if fk_cols else
+                                suggestion=(suggest(cond.path[1], fk_cols) or "one of " + ", ".join(fk_cols)) if fk_cols else
                                 f"give {middle.name!r} a reference to the group table")
                 return
         group = group_fk.table
