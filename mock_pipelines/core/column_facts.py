@@ -136,8 +136,21 @@ def may_be_null(spec: DatasetSpec, table: TableSpec, col: ColumnSpec, _seen: set
 
 
 def reads_nullable(spec: DatasetSpec, table: TableSpec, col: ColumnSpec, seen: set | None = None) -> bool:
-    """Whether a column reads a column that can be null (its own null_rate aside)."""
+    """Whether a column reads a column that can be null (its own null_rate aside). A reference picked
+    ``within:`` a group is null where the group is (or where the group has no parent row)."""
     seen = {(table.name, col.name)} if seen is None else seen
+    fk = table.fk_for_column(col.name) if col.kind == "ref" else None
+    if fk is not None and fk.within is not None and fk.table != table.name:
+        parent, path = spec.tables.get(fk.table), fk.within.path
+        if parent is None or count_bounds(parent.rows)[0] == 0 or path[0] not in table.columns:
+            return True
+        if may_be_null(spec, table, table.columns[path[0]], seen):
+            return True
+        hop = table.fk_for_column(path[0])
+        middle = spec.tables.get(hop.table) if hop is not None else None
+        if len(path) == 2 and (middle is None or path[1] not in middle.columns
+                               or may_be_null(spec, middle, middle.columns[path[1]], seen)):
+            return True
     for ref in column_refs(col):
         head, _, attr = ref.partition(".")
         if head not in table.columns:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -43,6 +43,9 @@ from mock_pipelines.spec.model import (
     max_rows,
 )
 from mock_pipelines.spec.types import LogicalType
+
+# The rows' references by foreign key: (parent row index, null mask or None), as _Rows.fk_rows memoises them.
+FkRows = Callable[[ForeignKey], tuple[np.ndarray, np.ndarray | None]]
 
 DEFAULT_CHUNK_SIZE = 262_144
 PROBE_ROWS = 4  # rows at each end of a table that validation generates to catch what generation fails on
@@ -412,11 +415,15 @@ class TablePlan:
             self.arrow_schema.empty_table()
 
     # -- foreign keys -------------------------------------------------------------------------------
-    def parent_rows(self, fk: ForeignKey, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """Parent row index for each row, and a mask of rows whose reference is null (or None)."""
+    def parent_rows(self, fk: ForeignKey, rows: np.ndarray, fk_rows: FkRows | None = None,
+                    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Parent row index for each row, and a mask of rows whose reference is null (or None).
+        ``fk_rows`` gives the rows' other references (memoised by the caller) for a pick ``within`` a group."""
         key = self.column_key(fk.name, "fk")
         null = None
-        if fk.table == self.name:
+        if fk.within is not None:
+            idx, null = self._pick_within(fk, rows, key, fk_rows or (lambda other: self.parent_rows(other, rows)))
+        elif fk.table == self.name:
             # A tree: row i points at an earlier row, so no cycle is possible; row 0 is the root.
             idx = rnd.integers(key, rows, np.maximum(rows, 1))
             null = rows == 0
@@ -440,6 +447,53 @@ class TablePlan:
             null = drop if null is None else (null | drop)
         return idx, null
 
+
+    def group_rows(self, fk: ForeignKey, rows: np.ndarray, fk_rows: FkRows) -> tuple[np.ndarray, np.ndarray]:
+        """Row index of each row's group (``within:`` of ``fk``) in the group table, and where it is null:
+        the rows' own reference named first in the path, then (for a two-step path) that parent's reference
+        — row indices all the way, no key value is computed or looked up."""
+        path = fk.within.path  # type: ignore[union-attr]
+        hop = self.spec.fk_for_column(path[0])
+        idx, null = fk_rows(hop)  # type: ignore[arg-type]
+        null = np.zeros(len(rows), dtype=bool) if null is None else null
+        if len(path) == 2:
+            middle = self.plan.tables[hop.table]  # type: ignore[union-attr]
+            safe = np.where(null, 0, idx) if null.any() else idx
+            idx, more = middle.parent_rows(middle.spec.fk_for_column(path[1]), safe)  # type: ignore[arg-type]
+            if more is not None:
+                null = null | more
+        return np.where(null, 0, idx) if null.any() else idx, null
+
+    def _pick_within(self, fk: ForeignKey, rows: np.ndarray, key: int,
+                     fk_rows: FkRows) -> tuple[np.ndarray, np.ndarray]:
+        """A parent among those of the row's group. The parent table is laid out per the group table, so
+        the parents of group g are the rows [start(g), start(g) + count(g)) of its layout: the pick is an
+        offset in that range (uniform, or Zipf-like with ``skew``, the popular offsets rotated per group).
+        A group without parents gives a null (validation allows that only for a nullable reference).
+        A reference to the table itself picks uniformly among the earlier rows of the row's own group; the
+        first row of each group is a root (null)."""
+        if fk.table == self.name:
+            group, position = self.layout.parent_of(rows)  # type: ignore[union-attr]
+            start, _ = self.layout.spans(group)  # type: ignore[union-attr]
+            offset = np.minimum((rnd.uniform(key, rows) * position).astype(np.int64), np.maximum(position - 1, 0))
+            return start + offset, position == 0
+        group, null = self.group_rows(fk, rows, fk_rows)
+        parent = self.plan.tables[fk.table]
+        layout = parent.layout
+        if layout is None or layout.n_parents is None:
+            raise ValueError(f"{self.name}.{fk.name} is picked within a group of {fk.table!r}, but {fk.table!r} "
+                             "is not laid out per its group table in this run")
+        start, count = layout.spans(group)
+        u = rnd.uniform(key, rows)
+        safe = np.maximum(count, 1)
+        if fk.skew is not None and fk.skew.name == "zipf":
+            s = float(fk.skew.args[0]) if fk.skew.args else float(dict(fk.skew.kwargs).get("s", 1.1))
+            rotate = (rnd.bits(key, group, stream=4) % safe.astype(np.uint64)).astype(np.int64)
+            offset = (_zipf_offset(u, s, safe) + rotate) % safe
+        else:
+            offset = np.minimum((u * safe).astype(np.int64), safe - 1)
+        null = null | (count == 0)
+        return np.where(null, 0, start + offset), null
 
     def _pick_existing_parent(self, fk: ForeignKey, rows: np.ndarray, key: int) -> np.ndarray:
         """A parent created before the end of this row's partition window: children of day D only see
@@ -490,7 +544,7 @@ class _Rows:
 
     def fk_rows(self, fk: ForeignKey) -> tuple[np.ndarray, np.ndarray | None]:
         if fk.name not in self.parents:
-            self.parents[fk.name] = self.table.parent_rows(fk, self.rows)
+            self.parents[fk.name] = self.table.parent_rows(fk, self.rows, self.fk_rows)
         return self.parents[fk.name]
 
     def child_index(self) -> np.ndarray:
@@ -573,6 +627,20 @@ class _Rows:
         if len(out) != len(self.rows):
             raise RuntimeError(f"generator {gen.name} returned {len(out)} values for {len(self.rows)} rows")
         return out
+
+
+def _zipf_offset(u: np.ndarray, s: float, n: np.ndarray) -> np.ndarray:
+    """Offsets in [0, n) (``n`` per row) with P(k) close to (k+1)^-s: the inverse of the continuous density
+    x^-s over [0.5, n + 0.5), rounded (a rank k covers [k + 0.5, k + 1.5)). A closed form per row, so each
+    group gets its own truncation without tables."""
+    a = 0.5
+    top = n.astype(np.float64) + 0.5
+    if abs(s - 1.0) < 1e-12:
+        x = a * np.exp(u * np.log(top / a))
+    else:
+        lo, hi = a ** (1 - s), top ** (1 - s)
+        x = (lo + u * (hi - lo)) ** (1 / (1 - s))
+    return np.clip(np.floor(x + 0.5).astype(np.int64) - 1, 0, n - 1)
 
 
 SUM_CHILDREN_PER_PASS = 1_048_576  # child values generated at once while summing (bounds memory)

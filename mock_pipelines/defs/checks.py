@@ -126,23 +126,23 @@ def _check_cross(rules: list[Rule], data: pa.Table, key: str | None, parents: _P
     """Cross-table rules of one partition (``key``) or table. Children per parent and parent sums compare with
     the parents of the same partition (their children land with them); references may point at any parent
     created up to that partition. A rule whose parent data has not landed yet is not verifiable yet."""
-    from mock_pipelines.quality.cross_table import check_cross_table
+    from mock_pipelines.quality.cross_table import check_cross_table, rule_tables
 
     table = parents.table
     out: list[RuleResult] = []
     same = [r for r in rules if r.name.startswith(("children_per_parent", "parent_sum")) and key is not None]
     upto = [r for r in rules if r not in same]
     for group, up_to in ((upto, True), (same, False)):
-        names = {r.params.get("parent") for r in group} - {None, table}
+        names = {p for r in group for p in rule_tables(r)} - {table}
         missing = {p: parents.missing(p, key, up_to) for p in names}
-        ready = [r for r in group if not missing.get(r.params.get("parent"))]
+        ready = [r for r in group if not any(missing.get(p) for p in rule_tables(r))]
         for rule in group:
             if rule not in ready:
-                parent = rule.params["parent"]
+                parent = next(p for p in rule_tables(rule) if missing.get(p))
                 out.append(unverifiable(_rule_result(rule), missing[parent], parent))
         if ready:
             tables = {p: data if p == table else parents.read(p, key, up_to)
-                      for p in {r.params.get("parent") for r in ready} if p}
+                      for p in {p for r in ready for p in rule_tables(r)}}
             out += check_cross_table(ready, data, tables)
     return out
 
@@ -196,10 +196,12 @@ def build_table_checks(plan: DatasetPlan, table: str, *, destination: Callable[[
              if r.severity != "off" and r.expectation is None]
     if not rules:
         return None
-    parents = sorted({r.params["parent"] for r in rules if r.params.get("parent")} - {table})
+    from mock_pipelines.quality.cross_table import rule_tables
+
+    parents = sorted({p for r in rules for p in rule_tables(r)} - {table})
     specs = [dg.AssetCheckSpec(
         name=r.name, asset=asset_key, description=r.description, blocking=r.blocking,
-        additional_deps=[table_asset_key(plan.spec.name, p) for p in parents if r.params.get("parent") == p],
+        additional_deps=[table_asset_key(plan.spec.name, p) for p in parents if p in rule_tables(r)],
         partitions_def=partitions_def if partitioned else None,
     ) for r in rules]
 

@@ -5,6 +5,9 @@ name                           kind         what it checks
 =============================  ===========  ==========================================================
 ``fk__col[__col2…]``           fk           every non-null reference (all columns of a composite key)
                                             exists in the parent's key (no orphans)
+``same_group__col``            fk           a reference picked ``within:`` a group points at a parent of
+                                            that group: the parent's grouping key equals the row's own
+                                            (``within: fk``) or its parent's (``within: fk.fk``)
 ``children_per_parent``        row_count    every parent has between the declared min and max children
                                             (``rows: {per: parent, count: …, min, max}``)
 ``children_per_parent_mean``   distribution the mean number of children per parent is within a CLT band
@@ -19,7 +22,9 @@ name                           kind         what it checks
 
 The parent tables passed in must hold every row the child may reference (in a partitioned run, the
 parent's partitions up to and including the child's), and, for the children-per-parent and parent-sum
-rules, exactly the parents whose children the child table holds (the same partition window).
+rules, exactly the parents whose children the child table holds (the same partition window). A
+``same_group`` rule through a two-step ``within:`` also reads the table in the middle (``via``, see
+:func:`rule_tables`).
 """
 
 from __future__ import annotations
@@ -60,6 +65,8 @@ def derive_cross_rules(spec: DatasetSpec, table: str, *, partitioned: bool = Fal
             f"of {table} exists in {target}: no orphan references"
             + (" (nulls allowed: a row with a null reference points nowhere)." if fk.null_rate > 0 or fk.table == table
                else "."), tuple(fk.columns), parent=fk.table, ref_columns=list(fk.ref_columns))
+        if fk.within is not None:
+            _same_group_rule(spec, table, fk, add)
     grouping = t.grouping_fk
     grows_alone = partitioned and t.partitioned is not None and t.partitioned.rows_per_day is not None
     count = count_distribution(t.rows) if grouping is not None and not grows_alone else None
@@ -111,11 +118,35 @@ def derive_cross_rules(spec: DatasetSpec, table: str, *, partitioned: bool = Fal
     return SeverityPolicy.of(severity).apply(rules)
 
 
+def _same_group_rule(spec: DatasetSpec, table: str, fk: Any, add: Any) -> None:
+    """``same_group__col``: the parent picked ``within:`` a group belongs to the row's group."""
+    t, path, col = spec.tables[table], fk.within.path, fk.columns[0]
+    parent = spec.tables.get(fk.table)
+    grouping = parent.grouping_fk if parent is not None else None
+    hop = t.fk_for_column(path[0])
+    if grouping is None or hop is None or len(grouping.columns) != 1:
+        return  # refused by validation
+    via = dict(via=hop.table, via_ref=hop.ref_columns[0], via_column=path[1]) if len(path) == 2 else {}
+    whose = f"{hop.table}.{path[1]} of its {path[0]}" if via else f"its own {path[0]}"
+    add(f"same_group__{col}", "fk", f"Each {col} of {table} is a {fk.table} row of the same {grouping.table} "
+        f"row: {fk.table}.{grouping.columns[0]} equals {whose} (within: {fk.within}; nulls point nowhere).",
+        (col, path[0]), parent=fk.table, ref_columns=list(fk.ref_columns), fk_columns=[col],
+        parent_column=grouping.columns[0], group_column=path[0], **via)
+
+
+def rule_tables(rule: Rule) -> list[str]:
+    """The other tables a cross-table rule reads: its parent, and the table in the middle of a two-step
+    ``within:`` (``via``)."""
+    return [t for t in (rule.params.get("parent"), rule.params.get("via")) if t]
+
+
 def columns_read(rules: Sequence[Rule], table: str) -> dict[str, set[str]]:
     """The columns cross-table rules read, per table (the child ``table`` and each parent)."""
     need: dict[str, set[str]] = {table: set()}
     for rule in rules:
         need[table].update(rule.columns, rule.params.get("fk_columns") or [])
+        if rule.params.get("via"):
+            need.setdefault(rule.params["via"], set()).update([rule.params["via_ref"], rule.params["via_column"]])
         parent = rule.params.get("parent")
         if parent:
             need.setdefault(parent, set()).update(rule.params.get("ref_columns") or [],
@@ -139,6 +170,15 @@ def check_cross_table(rules: Sequence[Rule], child: pa.Table, parents: Mapping[s
         if parent is None:
             out.append(_result(rule, passed=True, skipped=True, observed="parent table not given",
                                expected=f"rows of {rule.params.get('parent')}"))
+            continue
+        via_name = rule.params.get("via")
+        if via_name:
+            via = child if via_name == rule.table and via_name not in parents else parents.get(via_name)
+            if via is None:
+                out.append(_result(rule, passed=True, skipped=True, observed="table in the middle not given",
+                                   expected=f"rows of {via_name}"))
+                continue
+            out.append(_same_group(rule, child, parent, via))
             continue
         fn = _EVALUATORS[rule.name.split("__")[0]]
         out.append(fn(rule, child, parent))
@@ -272,6 +312,36 @@ def _after_parent(rule: Rule, child: pa.Table, parent: pa.Table) -> RuleResult:
                    unexpected_count=offenders.num_rows, examples=examples, evaluated_rows=child.num_rows)
 
 
+def _same_group(rule: Rule, child: pa.Table, parent: pa.Table, via: pa.Table | None = None) -> RuleResult:
+    """Every non-null pick's parent has the group key of the row: the row's own group column, or (through
+    ``via``) the group column of the row it references."""
+    col, gcol, pcol = rule.params["fk_columns"][0], rule.params["group_column"], rule.params["parent_column"]
+    picks = pa.table([plain_column(child, col), plain_column(child, gcol)], names=["k", "g"])
+    picks = picks.filter(pc.is_valid(picks.column("k")))
+    if via is not None:
+        middle = pa.table([plain_column(via, rule.params["via_ref"]), plain_column(via, rule.params["via_column"])],
+                          names=["g", "_group"])
+        picks = _align(picks.select(["g"]), middle.select(["g"])).append_column("k", picks.column("k"))
+        picks = picks.join(middle, keys="g", join_type="left outer", use_threads=False)
+        picks = pa.table([picks.column("k"), picks.column("_group")], names=["k", "g"])
+    parents = pa.table([plain_column(parent, rule.params["ref_columns"][0]), plain_column(parent, pcol)],
+                       names=["k", "_parent_group"])
+    picks = _align(picks.select(["k"]), parents.select(["k"])).append_column("g", picks.column("g"))
+    joined = picks.join(parents, keys="k", join_type="inner", use_threads=False)  # orphans: the fk rule
+    group, parent_group = joined.column("g"), joined.column("_parent_group")
+    if group.type != parent_group.type:
+        group = pc.cast(group, parent_group.type)
+    bad = pc.fill_null(pc.not_equal(group, parent_group), True)  # a pick without a group is wrong too
+    offenders = joined.filter(bad)
+    name = rule.params["parent"]
+    examples = [plain({col: r["k"], "group": r["g"], f"{name}.{pcol}": r["_parent_group"]})
+                for r in offenders.slice(0, EXAMPLES).to_pylist()]
+    return _result(rule, passed=offenders.num_rows == 0,
+                   observed=f"{offenders.num_rows:,} of {joined.num_rows:,} references outside their group",
+                   expected=f"{name}.{pcol} of the referenced row = the row's group",
+                   unexpected_count=offenders.num_rows, examples=examples, evaluated_rows=child.num_rows)
+
+
 FLOAT_SUM_TOLERANCE = 1e-9  # relative: floats may be added in another order here than when generated
 
 
@@ -317,4 +387,5 @@ _EVALUATORS = {
     "after_parent": _after_parent,
     "time_after_parent": _after_parent,
     "parent_sum": _parent_sum,
+    "same_group": _same_group,
 }

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mock_pipelines.core import registry
+from mock_pipelines.core.child_counts import count_bounds
 from mock_pipelines.core.expressions import parse_expression, parse_template
 from mock_pipelines.spec.errors import IssueCollector, suggest
-from mock_pipelines.spec.model import ColumnSpec, DatasetSpec, PartitionSpec, TableSpec
+from mock_pipelines.spec.model import ColumnSpec, DatasetSpec, ForeignKey, PartitionSpec, TableSpec
 from mock_pipelines.spec.types import NUMERIC_TYPES, LogicalType
 
 
@@ -65,6 +66,7 @@ class _Checker:
             self.check_fk_cycles()
             self.check_row_layout()
             self.check_partitions()
+            self.check_within()
             self.check_column_dependencies()
             self.check_sums()
             self.check_keys()
@@ -196,6 +198,117 @@ class _Checker:
                     self.issues.add(fk.location, f"{name!r} references partitioned table {fk.table!r} but is not "
                                     "partitioned itself, so it could reference rows that do not exist yet",
                                     suggestion=f"add `partitioned: {{rows_per_day: N}}` to {name!r}")
+
+    def check_within(self) -> None:
+        """``within:`` picks among the parents of the child's group by index arithmetic, which holds only
+        when the parent table is laid out per the group table; every other condition is refused."""
+        for table in self.spec.tables.values():
+            for fk in table.foreign_keys:
+                if fk.within is None:
+                    continue
+                hop, seen = fk, {fk.columns[0]}
+                while hop is not None and hop.within is not None and hop.table != table.name:
+                    hop = table.fk_for_column(hop.within.path[0])
+                    if hop is not None and hop.columns[0] in seen:
+                        self.issues.add(fk.within.location, f"column {table.name}.{fk.columns[0]}: within "
+                                        f"{fk.within} comes back to {fk.columns[0]} (each group is named by the "
+                                        "other pick)", suggestion="drop within from one of the two columns")
+                        break
+                    seen.update(hop.columns if hop is not None else [])
+                else:
+                    self._check_within(table, fk)
+
+    def _check_within(self, table: TableSpec, fk: ForeignKey) -> None:
+        tables = self.spec.tables
+        cond = fk.within
+        assert cond is not None
+        col = fk.columns[0]
+        what = f"column {table.name}.{col}: within {cond}"
+        parent = tables[fk.table]
+        if fk is table.grouping_fk:
+            self.issues.add(cond.location, f"{what}: {table.name!r} has rows per {fk.table!r}, so this reference "
+                            "is fixed by the row layout, not picked", suggestion="drop within")
+            return
+        head = cond.path[0]
+        hop = table.fk_for_column(head)
+        if hop is None or len(hop.columns) != 1 or head == col:
+            fk_cols = [c for f in table.foreign_keys if len(f.columns) == 1 for c in f.columns if c != col]
+            self.issues.add(cond.location, f"{what}: {head!r} is not a single-column foreign key of "
+                            f"{table.name!r}", expected="a column of the table declared with ref: table.column",
+                            suggestion=(suggest(head, fk_cols) or "one of " + ", ".join(fk_cols)) if fk_cols else
+                            "add a column that references the group table (e.g. facility_id: {ref: facilities.id})")
+            return
+        if fk.table == table.name:  # a tree within a group: an earlier row of the same group
+            grouping = table.grouping_fk
+            if len(cond.path) != 1 or grouping is None or hop is not grouping:
+                self.issues.add(cond.location, f"{what}: a reference to the table itself is picked among the "
+                                f"earlier rows of the row's own group, the {table.rows.per or 'per'} row it "
+                                "belongs to", expected="within: the column that references the `per:` table",
+                                suggestion=f"within: {grouping.columns[0]}" if grouping is not None and
+                                len(grouping.columns) == 1 else
+                                f"lay {table.name!r} out per its group table: rows: {{per: group, count: …}}")
+            elif table.partitioned is not None and table.partitioned.rows_per_day is not None:
+                self.issues.add(cond.location, f"{what}: {table.name!r} grows at its own rate in time-partitioned "
+                                "runs, so its rows are not laid out group by group",
+                                suggestion=f"drop rows_per_day from {table.name!r} (it then grows with "
+                                           f"{table.rows.per!r}), or drop within")
+            return
+        group_fk = hop
+        if len(cond.path) == 2:
+            middle = tables[hop.table]
+            group_fk = middle.fk_for_column(cond.path[1])
+            if group_fk is None or len(group_fk.columns) != 1:
+                fk_cols = [c for f in middle.foreign_keys if len(f.columns) == 1 for c in f.columns]
+                self.issues.add(cond.location, f"{what}: {cond.path[1]!r} is not a single-column foreign key of "
+                                f"{middle.name!r} (the table {head!r} references)",
+                                expected=f"a column of {middle.name!r} declared with ref: table.column",
+                                suggestion=(suggest(cond.path[1], fk_cols) or "one of " + ", ".join(fk_cols)) if fk_cols else
+                                f"give {middle.name!r} a reference to the group table")
+                return
+        group = group_fk.table
+        if parent.rows.per != group or parent.grouping_fk is None:
+            self.issues.add(cond.location, f"{what}: the group is a {group!r} row, but {fk.table!r} is not laid out "
+                            f"per {group!r}, so its rows of one group are not a known row range",
+                            expected=f"{fk.table!r} with rows: {{per: {group}, count: …}} and a column referencing "
+                                     f"{group!r}",
+                            suggestion=f"give {fk.table!r} rows: {{per: {group}, count: …}}" if parent.rows.per is None
+                            else f"within a path that reaches {parent.rows.per!r}, the table {fk.table!r} is laid "
+                                 "out per")
+            return
+        grouping = parent.grouping_fk
+        if len(grouping.columns) != 1 or grouping.ref_columns != group_fk.ref_columns:
+            self.issues.add(cond.location, f"{what}: {fk.table}.{','.join(grouping.columns)} and "
+                            f"{'.'.join(cond.path)} reference different columns of {group!r} "
+                            f"({', '.join(grouping.ref_columns)} and {', '.join(group_fk.ref_columns)})",
+                            expected=f"both referencing the same single key column of {group!r}",
+                            suggestion=f"reference {group}.{group_fk.ref_columns[0]} from {fk.table!r}")
+            return
+        if parent.partitioned is not None:
+            self.issues.add(cond.location, f"{what}: {fk.table!r} grows with time partitions; a pick within a group "
+                            "needs every parent of the group to exist already",
+                            suggestion=f"drop `partitioned:` from {fk.table!r} and {group!r} (reference data), "
+                                       "or drop within")
+            return
+        nullable = fk.null_rate > 0 or table.columns[col].nullable
+        if not nullable:
+            lo, _ = count_bounds(parent.rows)
+            middle = tables[hop.table]
+            may_be_null = []
+            if table.columns[head].nullable or hop.null_rate > 0:
+                may_be_null.append(f"{table.name}.{head}")
+            if len(cond.path) == 2 and (middle.columns[cond.path[1]].nullable or group_fk.null_rate > 0):
+                may_be_null.append(f"{middle.name}.{cond.path[1]}")
+            if lo == 0:
+                self.issues.add(cond.location, f"{what}: a {group!r} row can have no {fk.table!r} rows "
+                                f"({fk.table} count {parent.rows.count}, min {parent.rows.min}), and then "
+                                f"{table.name}.{col} has nothing to reference",
+                                expected=f"at least one {fk.table!r} row per {group!r} row, or a nullable reference",
+                                suggestion=f"add min: 1 to the rows of {fk.table!r}, or nullable: true to "
+                                           f"{table.name}.{col}")
+            elif may_be_null:
+                self.issues.add(cond.location, f"{what}: {may_be_null[0]} can be null, and then "
+                                f"{table.name}.{col} has no group to pick in",
+                                suggestion=f"add nullable: true to {table.name}.{col}")
 
     def check_column_dependencies(self) -> None:
         for table in self.spec.tables.values():

@@ -45,6 +45,7 @@ from mock_pipelines.spec.model import (
     Distribution,
     ExpectationSpec,
     ForeignKey,
+    GroupCondition,
     PartitionSpec,
     RowCount,
     TableSpec,
@@ -59,7 +60,7 @@ TABLE_KEYS = ("description", "rows", "columns", "primary_key", "foreign_keys", "
               "partitioned", "expectations")
 PARTITION_KEYS = ("time_column", "rows_per_day", "weekday_weights", "hour_weights")
 COLUMN_KEYS = ("type", "gen", "dist", "expr", "template", "ref", "sum_of", "skew", "description", "null_rate",
-               "nullable", "unique", "primary_key", "extends", "expect")
+               "nullable", "unique", "primary_key", "extends", "expect", "within")
 COLUMN_KINDS = ("gen", "dist", "expr", "template", "ref", "sum_of")
 ROWS_KEYS = ("per", "count", "min", "max")
 FK_KEYS = ("columns", "ref", "skew", "null_rate")
@@ -108,6 +109,7 @@ class _Parser:
         self.fk_members: set[str] = set()
         self.gaps = ParseGaps()
         self.skews: dict[tuple[str, str], _SkewAsWritten] = {}  # (table, column) -> its skew as written
+        self.withins: dict[tuple[str, str], _SkewAsWritten] = {}  # (table, column) -> its `within:` as written
 
     # -- helpers --
     def at_key(self, mapping: Any, key: str) -> Location:
@@ -584,7 +586,7 @@ class _Parser:
                 col.ref = (t, c)
             for k in params:
                 self.issues.add(self.at_key(cdoc, k), f"unknown key {k!r} in foreign-key {what}",
-                                expected="ref, skew, null_rate, description, type",
+                                expected="ref, skew, within, null_rate, description, type",
                                 suggestion=suggest(k, COLUMN_KEYS))
             params = {}
         elif "sum_of" in cdoc:
@@ -692,6 +694,8 @@ class _Parser:
                             suggestion="use a template with {_unique}, sequence or uuid4")
         if cdoc.get("skew") is not None:
             self.skews[(table, name)] = _SkewAsWritten(cdoc["skew"], at("skew"))
+        if "within" in cdoc:
+            self.withins[(table, name)] = _SkewAsWritten(cdoc["within"], at("within"))
         return col
 
     def parse_sum_of(self, col: ColumnSpec, cdoc: Any, params: dict[str, Any], at: Any, what: str) -> None:
@@ -734,6 +738,21 @@ class _Parser:
             return None
         return dist
 
+    def parse_within(self, table: str, column: str) -> GroupCondition | None:
+        """``within: fk_column`` or ``within: fk_column.fk_column_of_its_parent`` (checked against the
+        tables in schema/check.py)."""
+        written = self.withins.get((table, column))
+        if written is None:
+            return None
+        raw = written.raw
+        parts = raw.split(".") if isinstance(raw, str) else []
+        if not parts or len(parts) > 2 or not all(IDENTIFIER.match(p) for p in parts):
+            self.issues.add(written.location, f"column {table}.{column}: within must name a foreign-key column "
+                            f"of {table!r}, or one and a foreign-key column of the table it references; got "
+                            f"{short(raw)}", expected="within: facility_id, or within: patient_id.facility_id")
+            return None
+        return GroupCondition(tuple(parts), written.location)
+
     def parse_foreign_keys(self, tdoc: Any, table: str, columns: dict[str, ColumnSpec]) -> list[ForeignKey]:
         fks: list[ForeignKey] = []
         for col in columns.values():
@@ -741,10 +760,14 @@ class _Parser:
             if col.ref is not None:
                 skew = None if written is None else self.parse_skew(written.raw, written.location,
                                                                      f"column {table}.{col.name}")
-                fks.append(ForeignKey([col.name], col.ref[0], [col.ref[1]], col.location, skew, col.null_rate))
+                fks.append(ForeignKey([col.name], col.ref[0], [col.ref[1]], col.location, skew, col.null_rate,
+                                      self.parse_within(table, col.name)))
             elif written is not None:
                 self.issues.add(written.location, f"column {table}.{col.name}: skew applies to foreign keys only",
                                 suggestion="add ref: table.column, or use dist: zipf(s) for values")
+            if col.ref is None and (table, col.name) in self.withins:
+                self.issues.add(self.withins[(table, col.name)].location, f"column {table}.{col.name}: within "
+                                "applies to foreign keys only", suggestion="add ref: table.column, or drop within")
         raw_list = tdoc.get("foreign_keys") or []
         if not isinstance(raw_list, list):
             self.issues.add(self.at_value(tdoc, "foreign_keys"), "foreign_keys must be a list",
@@ -756,7 +779,12 @@ class _Parser:
                 self.issues.add(loc, "a foreign key must be a mapping", expected='{columns: [a, b], ref: "parent(a, b)"}')
                 continue
             what = f"a foreign key of {table!r}"
-            self.check_keys(raw, FK_KEYS, what)
+            self.check_keys(raw, FK_KEYS, what, extra=("within",))
+            if "within" in raw:
+                self.issues.add(self.at_key(raw, "within"), f"{what}: within applies to a single-column foreign "
+                                "key only", expected="within: on a column declared with ref: table.column",
+                                suggestion="pick a composite key's parent through a single-column key of the "
+                                           "parent, or drop within")
             if not all([self.typed(raw, "columns", lambda v: isinstance(v, str) or is_str_list(v), what,
                                    "a column name or a list of column names"),
                         self.typed(raw, "ref", lambda v: isinstance(v, str), what, '"parent(a, b)" or parent.a'),

@@ -184,6 +184,22 @@ class ColumnSpec:
         return "gen"
 
 
+@dataclass(frozen=True)
+class GroupCondition:
+    """``within:`` of a foreign key: pick the parent among the rows of the same group.
+
+    ``path`` names the child's group row: a foreign-key column of the child (``facility_id``), or such a
+    column and a foreign-key column of the table it references (``patient_id.facility_id``). The parent table
+    is laid out per that group table (``rows: {per: group}``), so the parents of a group are a contiguous
+    row range; a self-reference picks an earlier row of its own group."""
+
+    path: tuple[str, ...]
+    location: Location
+
+    def __str__(self) -> str:
+        return ".".join(self.path)
+
+
 @dataclass
 class ForeignKey:
     columns: list[str]
@@ -192,6 +208,7 @@ class ForeignKey:
     location: Location
     skew: Distribution | None = None
     null_rate: float = 0.0
+    within: GroupCondition | None = None  # picked among the parents of the child's group (see GroupCondition)
 
     @property
     def name(self) -> str:
@@ -289,6 +306,8 @@ def _strip_locations(obj: Any) -> None:
         obj.pop("arg_locations", None)
         if obj.get("expectations") == []:
             obj.pop("expectations")  # keeps the hash of a schema without expectations what it was
+        if "within" in obj and obj["within"] is None:
+            obj.pop("within")  # likewise for a foreign key picked among all parents
         for value in obj.values():
             _strip_locations(value)
     elif isinstance(obj, list):

@@ -191,7 +191,8 @@ def _source_label(cs: ColumnSpec | None, spec: TableSpec | None) -> str:
         else:
             target = f"{fk.table}.{fk.ref_columns[0]}" if fk is not None else "?"
         skew = f" · skew {fk.skew}" if fk is not None and fk.skew is not None else ""
-        return f"→ {target}{skew}"
+        within = f" · within {fk.within}" if fk is not None and fk.within is not None else ""
+        return f"→ {target}{within}{skew}"
     if cs.expr is not None:
         return f"= {_short(cs.expr, 60)}"
     if cs.template is not None:
