@@ -54,6 +54,10 @@ def check_problems(expr: Expression) -> list[CheckProblem]:
             problems.append(CheckProblem(
                 f"`{_OP_TEXT.get(type(node.op), '?')}` has no SQL form the three databases share", at,
                 "use + - * / and comparisons, or compute the value in a column and check that column"))
+        elif isinstance(node, ast.BinOp) and any(isinstance(x, ast.Constant) and isinstance(x.value, str)
+                                                 for x in (node.left, node.right)):
+            problems.append(CheckProblem("`+` joins texts only in expressions, not in SQL", at,
+                                         "compare the texts themselves, or build the text in a column"))
         elif isinstance(node, ast.IfExp):
             problems.append(CheckProblem("`x if c else y` has no SQL form here", at,
                                          "write the condition with and/or: `not c or x`"))
@@ -142,3 +146,73 @@ def suggestion_for(expr: Expression, table: str) -> str:
                     f"`min_delay_days`, or `expr: {right.id} + days(…)`), so every row satisfies it")
     return ("constrain the columns it reads (min:/max:, after:, an expression) so every row satisfies it by "
             "construction, or drop the check")
+
+
+# ---- SQL ------------------------------------------------------------------------------------------------
+
+_SQL_CMP = {ast.Eq: "=", ast.NotEq: "<>", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
+_SQL_ARITH = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
+
+
+def to_sql(text: str, dialect: str, quote: Callable[[str], str]) -> str:
+    """The check as the condition of a SQL ``CHECK`` for ``dialect`` (postgresql, mysql or sqlite), column
+    names quoted by ``quote``. Only for checks :func:`check_problems` accepts (ValueError otherwise)."""
+    expr = parse_expression(text)
+    if check_problems(expr):
+        raise ValueError(f"check {text!r} has no SQL form: {check_problems(expr)[0].message}")
+    return _Sql(dialect, quote).visit(expr.tree.body)
+
+
+class _Sql:
+    def __init__(self, dialect: str, quote: Callable[[str], str]):
+        self.dialect = dialect
+        self.quote = quote
+
+    def visit(self, node: ast.AST) -> str:
+        if isinstance(node, ast.Name):
+            return self.quote(node.id)
+        if isinstance(node, ast.Constant):
+            return self.constant(node.value)
+        if isinstance(node, ast.BoolOp):
+            op = " AND " if isinstance(node.op, ast.And) else " OR "
+            return "(" + op.join(self.visit(v) for v in node.values) + ")"
+        if isinstance(node, ast.UnaryOp):
+            operand = self.visit(node.operand)
+            if isinstance(node.op, ast.Not):
+                return f"(NOT {operand})"
+            return f"(-{operand})" if isinstance(node.op, ast.USub) else operand
+        if isinstance(node, ast.Compare):
+            parts, left = [], node.left
+            for op, right in zip(node.ops, node.comparators, strict=True):
+                parts.append(f"({self.visit(left)} {_SQL_CMP[type(op)]} {self.visit(right)})")
+                left = right
+            return parts[0] if len(parts) == 1 else "(" + " AND ".join(parts) + ")"
+        if isinstance(node, ast.BinOp):
+            left, right = self.visit(node.left), self.visit(node.right)
+            if isinstance(node.op, ast.Div):  # the expression language divides as floats; SQL integers do not
+                return f"(({left} * 1.0) / {right})"
+            return f"({left} {_SQL_ARITH[type(node.op)]} {right})"
+        if isinstance(node, ast.Call):
+            name = node.func.id  # type: ignore[attr-defined]
+            if name == "is_null":
+                return f"({self.visit(node.args[0])} IS NULL)"
+            if name in LITERAL_FUNCTIONS:
+                return self.moment(name, node.args[0].value)  # type: ignore[attr-defined]
+            return f"{name.upper()}({', '.join(self.visit(a) for a in node.args)})"
+        raise ValueError(f"{type(node).__name__} has no SQL form")
+
+    def constant(self, value: object) -> str:
+        if isinstance(value, bool):
+            return ("1" if value else "0") if self.dialect == "sqlite" else ("TRUE" if value else "FALSE")
+        if isinstance(value, str):
+            return "'" + value.replace("'", "''") + "'"
+        return repr(value)
+
+    def moment(self, kind: str, text: str) -> str:
+        """A date or timestamp literal; SQLite holds them as text in SQLAlchemy's format."""
+        value = parse_expression(f"{kind}({text!r})").evaluate(lambda _: None, 1)[0].as_py()  # type: ignore[arg-type]
+        if kind == "date":
+            shown = value.isoformat()
+        else:
+            shown = value.isoformat(sep=" ", timespec="microseconds" if value.microsecond else "seconds")
+        return f"'{shown}'" if self.dialect == "sqlite" else f"{kind.upper()} '{shown}'"
