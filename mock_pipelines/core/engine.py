@@ -198,6 +198,13 @@ class DatasetPlan:
             raise SchemaError(list(dict.fromkeys(issues)))  # a parent's failure repeats in its children
 
 
+def _shown(value: object) -> str:
+    """A value as a person writes it in a schema (dates and times in ISO form)."""
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+    return repr(value)
+
+
 def _worth_probing(col: ColumnSpec) -> bool:
     """Whether the probe generates ``col``. A generator called with its default parameters (a `group` aside),
     no declared type and no uniqueness is exercised in every locale by the catalogue's own tests, and some
@@ -378,7 +385,7 @@ class TablePlan:
             if not len(hits):
                 continue
             first = int(hits[0])
-            values = ", ".join(f"{c}={rows.resolve(c)[first].as_py()!r}" for c in expr.references)
+            values = ", ".join(f"{c}={_shown(rows.resolve(c)[first].as_py())}" for c in expr.references)
             issues.append(Issue(check.location, f"{what} is not satisfied by construction: generated row "
                                 f"{int(rows.rows[first]):,} has {values} ({len(hits):,} of {len(rows.rows):,} "
                                 "rows tried violate it)", suggestion=row_checks.suggestion_for(expr, self.name)))
