@@ -104,7 +104,7 @@ def bare_column(expr: Expression) -> str | None:
 def default_name(text: str, taken: Iterable[str]) -> str:
     """A check's name when none is given: the columns it reads (``scheduled_at_booked_at``), made unique."""
     try:
-        refs = [r for r in parse_expression(text).references if "." not in r]
+        refs = sorted((r for r in parse_expression(text).references if "." not in r), key=text.find)
     except ValueError:
         refs = []
     base = "_".join(refs)[:40].strip("_") or "row"
