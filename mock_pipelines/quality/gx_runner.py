@@ -95,7 +95,7 @@ def expectation_class(name: str, location: Location | None = None) -> type:
     """The GX expectation class for a name as written in a schema (CamelCase or snake_case, with or
     without ``expect_``). Raises SchemaError naming the schema location and the closest GX name."""
     _, gxe = _gx()
-    classes = {n: getattr(gxe, n) for n in dir(gxe) if n.startswith("Expect")}
+    classes = {n: getattr(gxe, n) for n in dir(gxe) if n.startswith("Expect") or n == "UnexpectedRowsExpectation"}
     if name in classes:
         return classes[name]
     key = name.replace("_", "").lower()
