@@ -108,3 +108,29 @@ def test_a_missing_column_fails_the_check_instead_of_passing(ledger):
     assert not by_name["check__fee_amount"].passed
     assert "missing column 'fee'" in str(by_name["check__fee_amount"].observed)
     assert pc.all(pc.greater_equal(data["amount"], 0)).as_py()
+
+
+def test_a_landed_file_with_a_violating_row_fails_the_check(ledger, tmp_path):
+    import pyarrow.parquet as pq
+    from typer.testing import CliRunner
+
+    from mock_pipelines.cli import app
+    from mock_pipelines.quality.report.checks import run_checks
+    from mock_pipelines.quality.report.loading import load_tables
+
+    result = CliRunner().invoke(app, ["generate", ledger.file, "--out", str(tmp_path), "--format", "parquet",
+                                      "--rows-scale", "0.003"])
+    assert result.exit_code == 0, result.output
+    files = sorted(tmp_path.rglob("*.parquet"))
+    assert len(files) == 1, files
+    data = pq.read_table(files[0])
+    amount = data["amount"].to_pylist()
+    amount[1234] = -amount[1234]
+    pq.write_table(data.set_column(1, "amount", pa.array(amount, data["amount"].type)), files[0])
+    tables, provenance = load_tables(tmp_path, ledger)
+    results = {r.name: r for r in run_checks(ledger, tables, seed=provenance.get("seed"),
+                                             scale=provenance.get("scale"), locale=provenance.get("locale"))}
+    failed = results["check__amount_not_negative"]
+    assert (failed.passed, failed.unexpected_count, failed.blocking) == (False, 1, True)
+    assert failed.examples == [{"amount": float(amount[1234])}]
+    assert results["check__settled_after_booked"].passed
