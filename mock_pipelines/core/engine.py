@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mock_pipelines.core import random as rnd
-from mock_pipelines.core import registry
+from mock_pipelines.core import registry, row_checks
 from mock_pipelines.core.expressions import parse_expression, parse_template
 from mock_pipelines.core.generators.numeric import poisson_from_uniform, zipf_rank
 from mock_pipelines.core.timeline import PartitionScheme, Timeline, to_us
@@ -48,6 +48,7 @@ from mock_pipelines.spec.types import LogicalType
 FkRows = Callable[[ForeignKey], tuple[np.ndarray, np.ndarray | None]]
 
 DEFAULT_CHUNK_SIZE = 262_144
+CHECK_PROBE_ROWS = 2_048  # rows spread over a table that validation tries its `checks:` on
 PROBE_ROWS = 4  # rows at each end of a table that validation generates to catch what generation fails on
 _BLOCK = 4096  # parents per prefix-sum block of a children-per-parent layout
 # Validation counts the children of at most this many parents exactly; beyond, it works from an estimate
@@ -180,6 +181,8 @@ class DatasetPlan:
                 estimated.add(name)
                 continue
             columns = [c.name for c in table.spec.columns.values() if _worth_probing(c)]
+            if table.spec.checks:
+                issues.extend(table.check_issues())
             if not columns:
                 continue
             try:
@@ -196,6 +199,13 @@ class DatasetPlan:
                     issues.append(table.failure_issue(exc))
         if issues:
             raise SchemaError(list(dict.fromkeys(issues)))  # a parent's failure repeats in its children
+
+
+def _shown(value: object) -> str:
+    """A value as a person writes it in a schema (dates and times in ISO form)."""
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+    return repr(value)
 
 
 def _worth_probing(col: ColumnSpec) -> bool:
@@ -337,6 +347,52 @@ class TablePlan:
         head = np.arange(lo, min(hi, lo + PROBE_ROWS), dtype=np.int64)
         tail = np.arange(max(lo, hi - PROBE_ROWS), hi, dtype=np.int64)
         return np.unique(np.concatenate([head, tail]))
+
+    def check_rows(self) -> np.ndarray:
+        """Rows the table's ``checks:`` are tried on at validation: the probe rows and up to CHECK_PROBE_ROWS
+        rows spread evenly over the table (of the first window of a partitioned run)."""
+        probe = self.probe_rows()
+        if not len(probe):
+            return probe
+        lo, hi = int(probe[0]), int(probe[-1]) + 1
+        spread = np.linspace(lo, hi - 1, min(hi - lo, CHECK_PROBE_ROWS)).astype(np.int64)
+        return np.unique(np.concatenate([probe, spread]))
+
+    def check_issues(self) -> list[Issue]:
+        """The table's ``checks:`` evaluated on :meth:`check_rows`: a check that is not boolean, fails to
+        compute, or that a generated row violates is refused, with the first violating row's values."""
+        issues: list[Issue] = []
+        try:
+            rows = _Rows(self, self.check_rows())
+        except Exception as exc:  # laying out the rows: reported by the probe itself
+            return [self.failure_issue(exc)]
+        for check in self.spec.checks:
+            what = f"check {check.name!r} ({check.expr}) of table {self.name!r}"
+            expr = parse_expression(check.expr)
+            try:
+                bad = row_checks.violations(check.expr, rows.resolve, len(rows.rows))
+            except SchemaError as exc:
+                issues.extend(exc.issues)
+                continue
+            except TypeError as exc:
+                issues.append(Issue(check.location, f"{what} is not a condition: it {exc}",
+                                    suggestion="compare it, e.g. `balance >= 0`"))
+                continue
+            except Exception as exc:
+                issue = self.failure_issue(exc) if hasattr(exc, "mock_column") else \
+                    Issue(check.location, f"{what}: evaluating it fails: {str(exc).splitlines()[0][:200]}",
+                          suggestion="compare columns of compatible types (numbers with numbers, dates with dates)")
+                issues.append(issue)
+                continue
+            hits = np.flatnonzero(np.asarray(bad.to_numpy(zero_copy_only=False), dtype=bool))
+            if not len(hits):
+                continue
+            first = int(hits[0])
+            values = ", ".join(f"{c}={_shown(rows.resolve(c)[first].as_py())}" for c in expr.references)
+            issues.append(Issue(check.location, f"{what} is not satisfied by construction: generated row "
+                                f"{int(rows.rows[first]):,} has {values} ({len(hits):,} of {len(rows.rows):,} "
+                                "rows tried violate it)", suggestion=row_checks.suggestion_for(expr, self.name)))
+        return issues
 
     def failure_issue(self, exc: BaseException) -> Issue:
         """A schema problem for an exception raised while generating rows of this table."""

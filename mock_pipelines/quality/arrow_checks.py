@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from mock_pipelines.core import row_checks
 from mock_pipelines.quality.distinct import repeated_values
 from mock_pipelines.quality.results import plain
 from mock_pipelines.quality.rules import Rule
@@ -217,6 +218,18 @@ def _pair_greater(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
     return unexpected == 0, _rows(unexpected, len(a)), unexpected, examples
 
 
+def _table_check(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
+    """A ``checks:`` condition: rows where it is false (null passes, as in SQL), with their values."""
+    columns = {c: plain_column(table, c).combine_chunks() for c in rule.columns}
+    bad = row_checks.violations(rule.params["check"], columns.__getitem__, table.num_rows)
+    unexpected = pc.sum(pc.cast(bad, pa.int64())).as_py() or 0
+    examples = []
+    if unexpected:
+        rows = pa.table({c: pc.filter(v, bad) for c, v in columns.items()})
+        examples = [plain(r) for r in rows.slice(0, EXAMPLES).to_pylist()]
+    return unexpected == 0, _rows(unexpected, table.num_rows), unexpected, examples
+
+
 def _row_count_equal(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
     return table.num_rows == kw["value"], table.num_rows, None, []
 
@@ -335,6 +348,7 @@ EVALUATORS: dict[str, Callable[[Rule, pa.Table, dict[str, Any]], Outcome]] = {
     "ExpectColumnValuesToBeBetween": _between,
     "ExpectColumnValuesToMatchRegex": _regex,
     "ExpectColumnPairValuesAToBeGreaterThanB": _pair_greater,
+    "UnexpectedRowsExpectation": _table_check,
     "ExpectTableRowCountToEqual": _row_count_equal,
     "ExpectTableRowCountToBeBetween": _row_count_between,
     "ExpectColumnProportionOfNonNullValuesToBeBetween": _non_null_share,

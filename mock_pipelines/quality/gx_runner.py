@@ -95,7 +95,7 @@ def expectation_class(name: str, location: Location | None = None) -> type:
     """The GX expectation class for a name as written in a schema (CamelCase or snake_case, with or
     without ``expect_``). Raises SchemaError naming the schema location and the closest GX name."""
     _, gxe = _gx()
-    classes = {n: getattr(gxe, n) for n in dir(gxe) if n.startswith("Expect")}
+    classes = {n: getattr(gxe, n) for n in dir(gxe) if n.startswith("Expect") or n == "UnexpectedRowsExpectation"}
     if name in classes:
         return classes[name]
     key = name.replace("_", "").lower()
@@ -282,7 +282,7 @@ def _validate(data: Any, rules: Sequence[Rule], *, engine: str, sample_rows_cap:
         if rule.kind == "distribution":
             evaluable = not rule.params.get("user") and rule.expectation in arrow_checks.EVALUATORS
             (sample_arrow if use_arrow and evaluable else sample_gx).append(rule)
-        elif rule.kind == "type" or (use_arrow and not rule.params.get("user")
+        elif rule.kind in ("type", "constraint") or (use_arrow and not rule.params.get("user")
                                      and rule.expectation in arrow_checks.EVALUATORS):
             exact_arrow.append(rule)
             if rule.kind == "type" and not use_arrow:

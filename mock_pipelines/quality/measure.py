@@ -45,7 +45,8 @@ _SAMPLE_KEY = rnd.derive_key("mock_pipelines.quality", "stream-sample")
 
 # Rules whose outcome is a count of bad rows, evaluated batch by batch with the whole-table evaluators.
 ROW_RULES = frozenset({"ExpectColumnValuesToBeInSet", "ExpectColumnValuesToBeBetween",
-                       "ExpectColumnValuesToMatchRegex", "ExpectColumnPairValuesAToBeGreaterThanB"})
+                       "ExpectColumnValuesToMatchRegex", "ExpectColumnPairValuesAToBeGreaterThanB",
+                       "UnexpectedRowsExpectation"})  # the last: a table's `checks:` (rules.CHECK_EXPECTATION)
 UNIQUE_RULES = frozenset({"ExpectColumnValuesToBeUnique", "ExpectCompoundColumnsToBeUnique"})
 MOMENT_RULES = frozenset({"ExpectColumnMeanToBeBetween", "ExpectColumnStdevToBeBetween"})
 SAMPLE_RULES = frozenset({"ExpectColumnQuantileValuesToBeBetween"})
@@ -126,7 +127,7 @@ class TableMeasure:
         for rule in self.rules:
             kw = rule.gx_kwargs(1 if rule.band is not None else None)
             cols = [c for c in (kw.get("column"), kw.get("column_A"), kw.get("column_B")) if isinstance(c, str)]
-            cols += list(kw.get("column_list") or [])
+            cols += list(kw.get("column_list") or []) + list(rule.columns)
             self.columns.update(cols)
             e = rule.expectation
             if e in ("ExpectColumnValuesToNotBeNull", "ExpectColumnProportionOfNonNullValuesToBeBetween"):
@@ -167,7 +168,7 @@ class TableMeasure:
             e = rule.expectation
             kw = rule.gx_kwargs(1 if rule.band is not None else None)
             if e in ROW_RULES:
-                if not all(c in names for c in _columns(kw)):
+                if not all(c in names for c in _columns(kw) + list(rule.columns)):
                     continue
                 table = table or pa.Table.from_batches([batch])
                 _, _, unexpected, examples = arrow_checks.evaluate(rule, table)

@@ -22,6 +22,8 @@ name                           kind         what it checks
 ``mean__col``                  distribution mean of a numeric generator within its standard error band
 ``stdev__col``                 distribution standard deviation within its standard error band
 ``quantiles__col``             distribution 5/25/50/75/95 % quantiles within distribution-free bands
+``check__<name>``               constraint   a condition of the table's ``checks:`` holds on every row (a
+                                            row where it is null passes, as a SQL CHECK does)
 ``user__<expectation>[__col]`` custom       an expectation written in the schema (``expectations:`` /
                                             ``expect:``); or the ``name:`` given there
 =============================  ===========  ==========================================================
@@ -52,7 +54,9 @@ from mock_pipelines.core import facts, registry
 from mock_pipelines.core.child_counts import count_bounds, count_weights
 from mock_pipelines.core.column_facts import column_facts, reads_nullable, written_values
 from mock_pipelines.core.engine import DatasetPlan, arrow_type
+from mock_pipelines.core.expressions import parse_expression
 from mock_pipelines.core.generators.datetime import to_micros
+from mock_pipelines.core.row_checks import to_sql
 from mock_pipelines.quality import stats
 from mock_pipelines.quality.severity import SeverityPolicy
 from mock_pipelines.spec.errors import Location
@@ -60,7 +64,8 @@ from mock_pipelines.spec.model import ColumnSpec, DatasetSpec, ExpectationSpec, 
 from mock_pipelines.spec.types import NUMERIC_TYPES, LogicalType
 
 KINDS = ("key", "fk", "uniqueness", "nulls", "type", "values", "range", "regex", "distribution", "row_count",
-         "temporal", "total", "custom")
+         "temporal", "total", "constraint", "custom")
+CHECK_EXPECTATION = "UnexpectedRowsExpectation"  # the GX class a `checks:` rule is shown as (in SQL terms)
 
 ROW_COUNT = "row_count"
 PK_UNIQUE = "pk_unique"
@@ -165,6 +170,7 @@ def derive_rules(spec: DatasetSpec, table: str, rows: RowExpectation | int | Non
     derive.primary_key()
     for col in t.columns.values():
         derive.column(col)
+    derive.table_checks()
     derive.user_expectations()
     return SeverityPolicy.of(severity).apply(derive.rules)
 
@@ -242,6 +248,20 @@ class _Deriver:
             self.add(PK_UNIQUE, "key", f"({', '.join(pk)}) is the primary key of {self.t.name}: no combination "
                      "may repeat.", columns=tuple(pk), expectation="ExpectCompoundColumnsToBeUnique",
                      kwargs={"column_list": list(pk)})
+
+    def table_checks(self) -> None:
+        """One blocking rule per condition of the table's ``checks:`` (also a SQL CHECK constraint)."""
+        quote = lambda name: '"' + name + '"'  # noqa: E731  # PostgreSQL's quoting, for the rule's SQL text
+        for check in self.t.checks:
+            refs = tuple(r for r in parse_expression(check.expr).references if "." not in r)
+            query = f"SELECT * FROM {{batch}} WHERE NOT {to_sql(check.expr, 'postgresql', quote)}"
+            self.rules.append(Rule(
+                name=f"check__{check.name}", table=self.t.name, kind="constraint", severity="error",
+                description=f"Every row satisfies the check `{check.expr}` declared in the schema ({check.location}); "
+                "it is also a CHECK constraint of the table in SQL databases.",
+                columns=refs, expectation=CHECK_EXPECTATION, kwargs={"unexpected_rows_query": query},
+                location=check.location, params={"check": check.expr, "expected": f"no row where `{check.expr}` "
+                                                 "is false"}))
 
     def user_expectations(self) -> None:
         specs = list(self.t.expectations) + [e for c in self.t.columns.values() for e in c.expectations]

@@ -147,7 +147,7 @@ def _evaluate(rule: Rule, m: TableMeasure, dups: dict[str, tuple[int, list[Any]]
         unexpected, examples = dups[rule.name]
         return row_level(unexpected, examples)
     if e in ("ExpectColumnValuesToBeInSet", "ExpectColumnValuesToBeBetween", "ExpectColumnValuesToMatchRegex",
-             "ExpectColumnPairValuesAToBeGreaterThanB"):
+             "ExpectColumnPairValuesAToBeGreaterThanB", "UnexpectedRowsExpectation"):
         bad = m.bad[rule.name]
         return row_level(bad.count, bad.examples)
     if e in ("ExpectTableRowCountToEqual", "ExpectTableRowCountToBeBetween"):

@@ -20,6 +20,7 @@ from typing import Any
 from mock_pipelines.core import registry
 from mock_pipelines.core.expressions import ExpressionError, parse_expression, parse_template
 from mock_pipelines.core.locales import SUPPORTED_LOCALES
+from mock_pipelines.core.row_checks import bare_column, check_problems, default_name
 from mock_pipelines.schema.check import ParseGaps, check_dataset
 from mock_pipelines.schema.values import (
     cleaned_name,
@@ -38,6 +39,7 @@ from mock_pipelines.spec.model import (
     IDENTIFIER,
     MAX_ROWS_ENV,
     RESERVED_COLUMNS,
+    CheckSpec,
     ColumnSpec,
     ColumnType,
     DatasetSpec,
@@ -57,7 +59,8 @@ from mock_pipelines.spec.yaml_source import deep_merge, key_location, load_yaml,
 
 TOP_KEYS = ("dataset", "description", "locale", "seed", "templates", "tables")
 TABLE_KEYS = ("description", "rows", "columns", "primary_key", "foreign_keys", "extends", "tags", "owners",
-              "partitioned", "expectations")
+              "partitioned", "expectations", "checks")
+CHECK_KEYS = ("name", "check")
 PARTITION_KEYS = ("time_column", "rows_per_day", "weekday_weights", "hour_weights")
 COLUMN_KEYS = ("type", "gen", "dist", "expr", "template", "ref", "sum_of", "skew", "description", "null_rate",
                "nullable", "unique", "primary_key", "extends", "expect", "within")
@@ -298,7 +301,69 @@ class _Parser:
                          foreign_keys=foreign_keys, tags={str(k): str(v) for k, v in dict(tags).items()},
                          owners=[str(o) for o in owners], partitioned=self.parse_partitioned(tdoc, name, columns),
                          expectations=self.check_expectation_columns(
-                             self.parse_expectations(tdoc, "expectations", f"table {name!r}"), name, columns))
+                             self.parse_expectations(tdoc, "expectations", f"table {name!r}"), name, columns),
+                         checks=self.parse_checks(tdoc, name, columns))
+
+    def parse_checks(self, tdoc: Any, table: str, columns: dict[str, ColumnSpec]) -> list[CheckSpec]:
+        """`checks:` of a table: a list of conditions over its own columns, each a text or
+        ``{name: …, check: …}`` (see :mod:`mock_pipelines.core.row_checks`)."""
+        raw = tdoc.get("checks")
+        if raw is None:
+            return []
+        example = '["balance >= 0", {name: booked_first, check: "scheduled_at > booked_at"}]'
+        if not isinstance(raw, list):
+            self.issues.add(self.at_value(tdoc, "checks"), f"`checks` of table {table!r} must be a list",
+                            expected=example)
+            return []
+        out: list[CheckSpec] = []
+        names: set[str] = set()
+        failed = self.gaps.failed_columns.get(table, set())
+        for i, item in enumerate(raw):
+            loc = self.at_value(raw, i)
+            name: Any = None
+            if isinstance(item, dict):
+                self.check_keys(item, CHECK_KEYS, f"a check of {table!r}")
+                name, text = item.get("name"), item.get("check")
+                if "check" in item:
+                    loc = self.at_value(item, "check")
+                if name is not None and (not isinstance(name, str) or not IDENTIFIER.match(name)):
+                    self.issues.add(self.at_value(item, "name"), f"invalid check name {name!r} in table {table!r}",
+                                    expected="letters, digits and underscores", suggestion=cleaned_name(str(name)))
+                    name = None
+            else:
+                text = item
+            if not isinstance(text, str) or not text.strip():
+                self.issues.add(loc, f"a check of table {table!r} needs a condition", expected=example)
+                continue
+            what = f"check {text.strip()!r} of table {table!r}"
+            try:
+                expr = parse_expression(text)
+            except ExpressionError as exc:
+                self.issues.add(loc, f"{what}: {exc}", suggestion=exc.suggestion)
+                continue
+            problems = check_problems(expr)
+            for p in problems:
+                self.issues.add(loc, f"{what}: {p.message}", suggestion=p.suggestion)
+            unknown = [r for r in expr.references if "." not in r and r not in columns and r not in failed]
+            for r in unknown:
+                self.issues.add(loc, f"{what}: unknown column {r!r}", expected=f"a column of {table!r}",
+                                suggestion=suggest(r, columns))
+            bare = bare_column(expr)
+            if not problems and not unknown and bare in columns and \
+                    columns[bare].type.name not in (LogicalType.BOOL, LogicalType.AUTO):
+                self.issues.add(loc, f"{what}: column {bare!r} holds {columns[bare].type} values, not true/false",
+                                suggestion=f"compare it, e.g. `{bare} > 0`")
+                continue
+            if problems or unknown:
+                continue
+            if name is not None and name in names:
+                self.issues.add(self.at_value(item, "name"), f"check name {name!r} is used twice in table "
+                                f"{table!r}", suggestion="give each check its own name")
+                continue
+            name = name or default_name(text, names)
+            names.add(name)
+            out.append(CheckSpec(name=name, expr=text.strip(), location=loc))
+        return out
 
     def check_expectation_columns(self, expectations: list[ExpectationSpec], table: str,
                                   columns: dict[str, ColumnSpec]) -> list[ExpectationSpec]:

@@ -153,6 +153,16 @@ class ExpectationSpec:
 
 
 @dataclass
+class CheckSpec:
+    """A table-level CHECK constraint (`checks:`): a condition over the row's own columns
+    (:mod:`mock_pipelines.core.row_checks`), landed in SQL DDL and checked as ``check__<name>``."""
+
+    name: str
+    expr: str
+    location: Location
+
+
+@dataclass
 class ColumnSpec:
     name: str
     type: ColumnType
@@ -248,6 +258,7 @@ class TableSpec:
     owners: list[str] = field(default_factory=list)
     partitioned: PartitionSpec | None = None
     expectations: list[ExpectationSpec] = field(default_factory=list)
+    checks: list[CheckSpec] = field(default_factory=list)
 
     def fk_for_column(self, column: str) -> ForeignKey | None:
         return next((fk for fk in self.foreign_keys if column in fk.columns), None)
@@ -308,6 +319,8 @@ def _strip_locations(obj: Any) -> None:
             obj.pop("expectations")  # keeps the hash of a schema without expectations what it was
         if "within" in obj and obj["within"] is None:
             obj.pop("within")  # likewise for a foreign key picked among all parents
+        if obj.get("checks") == []:
+            obj.pop("checks")  # the same for a table without checks
         for value in obj.values():
             _strip_locations(value)
     elif isinstance(obj, list):

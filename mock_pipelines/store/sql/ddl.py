@@ -10,6 +10,9 @@
 * UNIQUE ``uq_<table>_<col>`` for ``unique: true`` columns.
 * CHECK ``ck_<table>_<col>_range`` / ``ck_<table>_<col>_values`` from the column facts the quality rules
   ``between__<col>`` / ``values_in_set__<col>`` are derived from.
+* CHECK ``chk_<table>_<name>`` for each condition of the table's ``checks:``, translated from the
+  expression (:func:`mock_pipelines.core.row_checks.to_sql`: comparisons, and/or/not, + - * /, is_null,
+  coalesce, abs, lower, upper, date and timestamp literals; column names quoted by the dialect).
 * Partitioned tables get :data:`PARTITION_COLUMN` (NOT NULL) and an index on it.
 """
 
@@ -26,6 +29,7 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.schema import CreateIndex, CreateTable, SetColumnComment, SetTableComment
 
 from mock_pipelines.core.column_facts import ColumnFacts, column_facts
+from mock_pipelines.core.row_checks import to_sql
 from mock_pipelines.spec.model import ColumnSpec, DatasetSpec, TableSpec
 from mock_pipelines.store.sql.names import PARTITION_COLUMN, check_identifier, constraint_name
 from mock_pipelines.store.sql.types import arrow_schemas, check_dialect, sql_type, value_type
@@ -147,6 +151,10 @@ def _build_table(metadata: sa.MetaData, spec: DatasetSpec, t: TableSpec, arrow: 
     _add_foreign_keys(table, t, metadata.schema, dialect)
     for check in _checks(spec, t, table, partitioned):
         table.append_constraint(check)
+    quote = _DIALECTS[dialect]().identifier_preparer.quote
+    for user in t.checks:  # `checks:` of the schema, validated to have a SQL form
+        table.append_constraint(sa.CheckConstraint(sa.text(to_sql(user.expr, dialect, quote)),
+                                                   name=user_check_name(t.name, user.name)))
     if partitioned:
         sa.Index(constraint_name("ix", t.name, [PARTITION_COLUMN]), table.c[PARTITION_COLUMN])
     return table
@@ -180,6 +188,12 @@ def _checks(spec: DatasetSpec, t: TableSpec, table: sa.Table, partitioned: bool)
             if expr is not None:
                 checks.append(sa.CheckConstraint(expr, name=constraint_name("ck", t.name, [col.name, suffix])))
     return checks
+
+
+def user_check_name(table: str, check: str) -> str:
+    """The constraint name of a schema's `checks:` entry: ``chk_<table>_<name>`` (apart from the ``ck_``
+    names derived from column facts, so no check name can clash with them)."""
+    return constraint_name("chk", table, [check])
 
 
 def _range_expr(column: sa.Column, known: ColumnFacts) -> sa.ColumnElement[bool] | None:
