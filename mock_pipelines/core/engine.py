@@ -498,6 +498,13 @@ class _Rows:
             raise ValueError(f"child_index needs a table with rows: {{per: …}} ({self.table.name!r} has none)")
         return self.table.layout.parent_of(self.rows)[1]
 
+    def siblings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(parent row, 0-based position among its siblings, number of siblings) of each row."""
+        if self.table.layout is None:
+            raise ValueError(f"sibling values need a table with rows: {{per: …}} ({self.table.name!r} has none)")
+        parent, position = self.table.layout.parent_of(self.rows)
+        return parent, position, self.table.layout.spans(parent)[1]
+
     def get(self, name: str) -> pa.Array:
         if name in self.values:
             return self.values[name]
@@ -567,7 +574,7 @@ class _Rows:
         ctx = registry.GenContext(
             rows=self.rows, key=table.column_key(col.name), locale=table.plan.locale, unique=col.unique,
             table_rows=None if table.is_partitioned else table.n_rows, table_key=table.key, resolve=self.resolve,
-            extra={"child_index": self.child_index},
+            extra={"child_index": self.child_index, "siblings": self.siblings},
         )
         out = gen(ctx, **col.params)
         if len(out) != len(self.rows):

@@ -18,6 +18,11 @@ from mock_pipelines.spec.model import ColumnSpec, DatasetSpec, PartitionSpec, Ta
 from mock_pipelines.spec.types import NUMERIC_TYPES, LogicalType
 
 
+# Generators whose values depend on the row's siblings, and the parameter naming the parent's column.
+SIBLING_GENERATORS = {"split": "of", "instalments": "of", "sibling_timestamp": "after", "sibling_time": "after",
+                      "instalment_due": "after"}
+
+
 @dataclass
 class ParseGaps:
     """What failed to parse, so the check runs on the rest without reporting follow-on errors."""
@@ -67,6 +72,7 @@ class _Checker:
             self.check_partitions()
             self.check_column_dependencies()
             self.check_sums()
+            self.check_sibling_values()
             self.check_keys()
         finally:
             self.spec = full
@@ -274,6 +280,45 @@ class _Checker:
                     col.type = target.type
         if len(self.issues.issues) == self.found:
             self.check_sum_cycles()
+
+    def check_sibling_values(self) -> None:
+        """``split`` and ``sibling_timestamp`` read their parent through the `per:` reference (siblings share
+        it); a split needs every parent to have at least one child, or its amount would be lost."""
+        from mock_pipelines.core.child_counts import count_bounds
+
+        for table in self.spec.tables.values():
+            for col in table.columns.values():
+                if col.generator not in SIBLING_GENERATORS:
+                    continue
+                gen = registry.get(col.generator).name
+                param = SIBLING_GENERATORS[gen]
+                what = f"{table.name}.{col.name} ({gen})"
+                grouping = table.grouping_fk
+                if table.rows.per is None or grouping is None:
+                    self.issues.add(col.location, f"{what} needs the rows of {table.name!r} laid out per parent row",
+                                    expected="rows: {per: parent, count: …}",
+                                    suggestion="add rows: {per: <parent table>, count: …} and a column "
+                                               "ref: <parent table>.<key>")
+                    continue
+                if table.partitioned is not None and table.partitioned.rows_per_day is not None:
+                    self.issues.add(col.location, f"{what} needs siblings laid out per {table.rows.per} row, but "
+                                    f"{table.name!r} grows at its own rate (rows_per_day) in partitioned runs",
+                                    suggestion=f"drop rows_per_day from {table.name!r}")
+                    continue
+                ref = str(col.params.get(param) or "")
+                head, _, attr = ref.partition(".")
+                if not attr or table.fk_for_column(head) is not grouping:
+                    self.issues.add(col.location, f"{what}: {param}: {ref!r} must read a column of the parent "
+                                    f"through the `per:` reference {grouping.columns[0]!r}, so that every sibling "
+                                    "reads the same value", expected=f"{param}: {grouping.columns[0]}.<column of "
+                                    f"{grouping.table}>", suggestion=f"write {param}: {grouping.columns[0]}."
+                                    f"{attr or head}")
+                    continue
+                if gen == "split" and count_bounds(table.rows)[0] < 1:
+                    self.issues.add(col.location, f"{what}: some {grouping.table} rows may have no {table.name} "
+                                    f"rows, and then their {attr} would not be split at all",
+                                    expected="at least one child per parent",
+                                    suggestion=f"add min: 1 to the rows of {table.name!r}")
 
     def check_sum_cycles(self) -> None:
         """A summed child column must not read, through any chain of columns and parent attributes, the
