@@ -17,7 +17,6 @@ from mock_pipelines.spec.errors import IssueCollector, suggest
 from mock_pipelines.spec.model import ColumnSpec, DatasetSpec, PartitionSpec, TableSpec
 from mock_pipelines.spec.types import NUMERIC_TYPES, LogicalType
 
-
 # Generators whose values depend on the row's siblings, and the parameter naming the parent's column.
 SIBLING_GENERATORS = {"split": "of", "instalments": "of", "sibling_timestamp": "after", "sibling_time": "after",
                       "instalment_due": "after"}
