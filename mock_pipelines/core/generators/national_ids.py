@@ -88,39 +88,55 @@ STEUER_ID_CAPACITY = 9 * math.factorial(9) * 36
 _REPEATS = np.array([(j, q) for j in range(9) for q in range(j + 2, 10)], dtype=np.int64)  # 36 pairs
 
 
+def _mod_11_10_table() -> np.ndarray:
+    """next[state, digit] of ISO 7064 MOD 11,10 (state 0..10)."""
+    table = np.zeros((11, 10), dtype=np.uint8)
+    for state in range(11):
+        for digit in range(10):
+            t = (digit + (state or 10)) % 10
+            table[state, digit] = ((t or 10) * 2) % 11
+    return table
+
+
+_MOD_11_10 = _mod_11_10_table()
+
+
 def mod_11_10_check_digit(digits: np.ndarray) -> np.ndarray:
-    """ISO 7064 MOD 11,10 check digits of a (n, m) digit matrix."""
-    check = np.full(len(digits), 10, dtype=np.int64)
+    """ISO 7064 MOD 11,10 check digits of a (n, m) digit matrix (a state table, one look-up per digit)."""
+    state = np.full(len(digits), 10, dtype=np.uint8)
     for j in range(digits.shape[1]):
-        s = (digits[:, j].astype(np.int64) + check) % 10
-        check = (np.where(s == 0, 10, s) * 2) % 11
-    return ((11 - check) % 10).astype(np.uint8)
+        state = _MOD_11_10[state, digits[:, j]]
+    return ((11 - state.astype(np.int64)) % 10).astype(np.uint8)
 
 
 def _steuer_id(ctx: GenContext, spaces: bool = False) -> pa.Array:
     idx = _index(ctx, STEUER_ID_CAPACITY)
     idx, pair = np.divmod(idx, 36)
     n = len(idx)
-    available = np.ones((n, 10), dtype=bool)
-    nine = np.empty((n, 9), dtype=np.int64)
     rows = np.arange(n)
+    available = np.ones((10, n), dtype=np.uint8)  # digit × row: contiguous rows make the column sums fast
+    available[0] = 0  # the first digit is not 0
+    nine = np.empty((9, n), dtype=np.uint8)
     for i in range(9):
-        radix = 9 if i < 2 else 10 - i  # first digit 1-9 (zero excluded); then 9, 8, … remaining digits
+        radix = 9 if i < 2 else 10 - i  # first digit 1-9; then 9, 8, … of the remaining digits
         idx, c = np.divmod(idx, radix)
+        c8, seen = c.astype(np.uint8), np.zeros(n, dtype=np.uint8)
+        digit = np.zeros(n, dtype=np.uint8)
+        for d in range(10):  # the c-th digit still available: the number of digits with at most c before it
+            seen += available[d]
+            digit += seen <= c8
+        nine[i] = digit
+        available.reshape(-1)[digit.astype(np.int64) * n + rows] = 0
         if i == 0:
-            available[:, 0] = False
-        rank = np.cumsum(available, axis=1) - 1
-        digit = np.argmax(available & (rank == c[:, None]), axis=1)
-        nine[:, i] = digit
-        available[rows, digit] = False
-        if i == 0:
-            available[:, 0] = True
+            available[0] = 1
     j, q = _REPEATS[pair, 0], _REPEATS[pair, 1]
-    # insert a copy of nine[j] at position q (q ≥ j + 2: after the original, never next to it)
-    positions = np.arange(10)[None, :]
-    src = np.where(positions < q[:, None], positions, positions - 1)
-    ten = np.take_along_axis(nine, np.minimum(src, 8), axis=1)
-    ten[rows, q] = nine[rows, j]
+    repeated = nine[j, rows]
+    # a copy of the j-th digit goes to position q (q ≥ j + 2: after the original, never next to it)
+    ten = np.empty((n, 10), dtype=np.uint8)
+    for pos in range(10):
+        before = nine[min(pos, 8)]
+        after = nine[pos - 1] if pos else nine[0]
+        ten[:, pos] = np.where(pos < q, before, np.where(pos == q, repeated, after))
     digits = np.concatenate([ten, mod_11_10_check_digit(ten)[:, None]], axis=1)
     return _with_separators(_ascii(digits), (2, 3, 3, 3), " " if spaces else "")
 
