@@ -54,7 +54,8 @@ def split_cuts(key: int, parent: np.ndarray, k: np.ndarray, n: np.ndarray, units
     (jitter < 1), so the shares between cuts are never of the wrong sign and add up to the whole exactly."""
     inner = (k > 0) & (k < n)
     if jitter == 0:
-        cut = (units * k) // np.maximum(n, 1)  # equal shares, the odd units to the later siblings
+        q, r = np.divmod(units, np.maximum(n, 1))  # equal shares q, one more unit for each of the last r
+        cut = k * q + np.maximum(0, k - (n - r))
     else:
         v = rnd.uniform(key, parent * _CUT_STRIDE + k)
         position = (k + jitter * (v - 0.5)) / np.maximum(n, 1)
