@@ -74,8 +74,7 @@ def _ssn(ctx: GenContext, dashes: bool = True) -> pa.Array:
            capacity=lambda _p, _l: SSN_CAPACITY,
            facts=Facts(regex=lambda p, _l: _sep_regex(_SSN_REGEX, "-" if p["dashes"] else "")))
 def ssn(ctx: GenContext, *, dashes: bool = True) -> pa.Array:
-    """US Social Security Numbers that follow the SSA rules: area 001-899 but never 666, group 01-99,
-    serial 0001-9999 (AAA-GG-SSSS)."""
+    """US Social Security Numbers (AAA-GG-SSSS): area 001-899 but never 666, group 01-99, serial 0001-9999."""
     return _ssn(ctx, dashes)
 
 
@@ -146,8 +145,10 @@ def _steuer_id(ctx: GenContext, spaces: bool = False) -> pa.Array:
            facts=Facts(regex=lambda p, _l: _sep_regex(("[1-9][0-9]", "[0-9]{3}", "[0-9]{3}", "[0-9]{3}"),
                                                       " " if p["spaces"] else "")))
 def steuer_id(ctx: GenContext, *, spaces: bool = False) -> pa.Array:
-    """German tax identification numbers (Steuer-ID, 11 digits): first digit not 0, exactly one digit of
-    the first ten repeated, ISO 7064 MOD 11,10 check digit."""
+    """German tax ids (Steuer-ID, 11 digits): one of the first ten digits repeated, MOD 11,10 check digit.
+
+    The first digit is never 0; the repeated digit's copy is never next to it.
+    """
     return _steuer_id(ctx, spaces)
 
 
@@ -190,8 +191,10 @@ def _nir_regex(p: Mapping[str, Any], _locale: str) -> str:
 @generator("nir", category="identifiers", returns="string", example="184127645108946", supports_unique=True,
            aliases=("insee_number",), capacity=lambda _p, _l: NIR_CAPACITY, facts=Facts(regex=_nir_regex))
 def nir(ctx: GenContext, *, spaces: bool = False) -> pa.Array:
-    """French social security numbers (NIR, 13 digits and the 2-digit key 97 - n mod 97): sex, year and month
-    of birth, département, commune and order number."""
+    """French social security numbers (NIR): 13 digits and the key 97 - (number mod 97).
+
+    Sex, year and month of birth, département (01-95 without 20), commune and order number.
+    """
     return _nir(ctx, spaces)
 
 
@@ -310,6 +313,8 @@ def _national_regex(_p: Mapping[str, Any], locale: str) -> str | None:
 @generator("national_id", category="identifiers", returns="string", example="512-38-0917", supports_unique=True,
            capacity=lambda _p, locale: _of_locale(locale)[2], facts=Facts(regex=_national_regex))
 def national_id(ctx: GenContext) -> pa.Array:
-    """The locale's national identifier with a valid check digit: SSN (en_US), Steuer-ID (de_DE), NIR
-    (fr_FR), My Number (ja_JP); other locales get US SSNs."""
+    """The locale's national id: SSN (en_US), Steuer-ID (de_DE), NIR (fr_FR), My Number (ja_JP).
+
+    Other locales get US SSNs.
+    """
     return _of_locale(ctx.locale)[1](ctx)

@@ -77,8 +77,9 @@ def _decimal(units: np.ndarray, null: np.ndarray, scale: int) -> pa.Array:
            facts=NO_FACTS)
 def split(ctx: GenContext, *, of: ColumnRef, jitter: Annotated[float, Field(ge=0, lt=1)] = 0.5,
           scale: Annotated[int, Field(ge=0, le=18)] | None = None) -> pa.Array:
-    """A share of a parent amount (`of: order_id.total`) split among the row's siblings: the shares of one
-    parent add up to the amount exactly, to the last unit of ``scale`` (the amount's own decimals by default).
+    """A share of a parent amount (`of: order_id.total`): the shares of its children add up to it exactly.
+
+    Exact to the last unit of ``scale`` (the amount's own decimals by default).
 
     ``jitter`` 0 splits equally (shares differ by at most one unit); up to 1 the cut points move randomly,
     each within half a share of the equal cut, so every share lies within (1 ± jitter) × amount / n.
@@ -105,8 +106,9 @@ def _to_micros(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 def sibling_timestamp(ctx: GenContext, *, after: ColumnRef, every_days: Annotated[float, Field(gt=0)] = 30.0,
                       first_days: Annotated[float, Field(ge=0)] | None = None,
                       jitter: Annotated[float, Field(ge=0, lt=1)] = 0.0) -> pa.Array:
-    """Times that increase from sibling to sibling: the k-th child (0-based) of a parent gets
-    ``after + first_days + (k + jitter·(v - ½)) × every_days`` (``first_days`` = ``every_days`` unless given),
+    """Times that increase from sibling to sibling, from a parent time (`after: order_id.order_ts`).
+
+    The k-th child (0-based) of a parent gets ``after + first_days + (k + jitter·(v - ½)) × every_days`` (``first_days`` = ``every_days`` unless given),
     so each sibling comes strictly after the previous one (jitter < 1) and none before ``after`` (a parent
     attribute such as `order_id.order_ts`) when ``first_days`` ≥ jitter·every_days/2."""
     _, k, _ = ctx.extra["siblings"]()
