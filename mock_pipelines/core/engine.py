@@ -505,6 +505,14 @@ class _Rows:
         parent, position = self.table.layout.parent_of(self.rows)
         return parent, position, self.table.layout.spans(parent)[1]
 
+    def unique_within_rows(self, col: ColumnSpec) -> np.ndarray:
+        """A random offset of the parent plus the row's position among its siblings: consecutive (mod any
+        capacity n) within a parent, so a bijection of it keeps the values of one parent's rows distinct
+        while the parent has at most n children."""
+        parent, position, _ = self.siblings()
+        offset = rnd.bits(self.table.column_key(col.name, "unique_within"), parent) >> np.uint64(24)
+        return offset.astype(np.int64) + position
+
     def get(self, name: str) -> pa.Array:
         if name in self.values:
             return self.values[name]
@@ -576,6 +584,8 @@ class _Rows:
             table_rows=None if table.is_partitioned else table.n_rows, table_key=table.key, resolve=self.resolve,
             extra={"child_index": self.child_index, "siblings": self.siblings},
         )
+        if col.unique_within and not col.unique and gen.name != "child_index":
+            ctx.unique, ctx.unique_rows = True, self.unique_within_rows(col)
         out = gen(ctx, **col.params)
         if len(out) != len(self.rows):
             raise RuntimeError(f"generator {gen.name} returned {len(out)} values for {len(self.rows)} rows")

@@ -72,6 +72,7 @@ class _Checker:
             self.check_column_dependencies()
             self.check_sums()
             self.check_sibling_values()
+            self.check_unique_within()
             self.check_keys()
         finally:
             self.spec = full
@@ -319,6 +320,62 @@ class _Checker:
                                     expected="at least one child per parent",
                                     suggestion=f"add min: 1 to the rows of {table.name!r}")
 
+    def check_unique_within(self) -> None:
+        """``unique_within: fk`` is accepted where it holds by construction: a column unique anyway,
+        child_index, a generator with a unique mode whose values outnumber the most children a parent can
+        have (a bijection of the row's position among its siblings), or a template that only writes such a
+        column (``D{dept_no}``). Everything else is refused with a suggestion."""
+        from mock_pipelines.core.child_counts import count_bounds
+
+        for table in self.spec.tables.values():
+            within = {c.name: c.unique_within for c in table.columns.values() if c.unique_within}
+            for name, fk_col in within.items():
+                col = table.columns[name]
+                what = f"{table.name}.{name} (unique_within: {fk_col})"
+                fk = table.fk_for_column(fk_col)
+                if fk is None:
+                    fks = [c for f in table.foreign_keys for c in f.columns]
+                    self.issues.add(col.location, f"{what}: {fk_col!r} is not a foreign-key column of {table.name!r}",
+                                    expected="the name of a column with ref: parent.key",
+                                    suggestion=suggest(fk_col, fks) if fks else "add a column with ref: parent.key")
+                    continue
+                if fk is not table.grouping_fk or (table.partitioned is not None
+                                                   and table.partitioned.rows_per_day is not None):
+                    self.issues.add(col.location, f"{what}: the rows of {table.name!r} are not laid out per "
+                                    f"{fk.table} row, so the rows of one parent are not known by construction",
+                                    expected=f"rows: {{per: {fk.table}, count: …}}",
+                                    suggestion=f"lay the rows out per parent: rows: {{per: {fk.table}, count: …}}")
+                    continue
+                if col.unique or col.generator in ("child_index", "line_number"):
+                    continue
+                most = count_bounds(table.rows)[1]
+                if col.generator and col.kind == "gen":
+                    gen = registry.get(col.generator)
+                    if not gen.supports_unique:
+                        message, suggestion = registry.cannot_guarantee_unique(gen.name)
+                        self.issues.add(col.location, f"{what}: {message}", suggestion=suggestion)
+                        continue
+                    cap = gen.capacity(col.params, self.spec.locale) if gen.capacity else None
+                    if cap is not None and (most is None or most > cap):
+                        many = "an unbounded number of" if most is None else f"up to {most:,}"
+                        self.issues.add(col.location, f"{what}: {gen.name!r} has {cap:,} distinct values but a "
+                                        f"{fk.table} row may have {many} {table.name} rows",
+                                        expected=f"at most {cap:,} children per parent",
+                                        suggestion=f"add max: {cap} to the rows of {table.name!r}, or use a "
+                                                   "generator with more values")
+                    continue
+                if col.template is not None:
+                    parts = [(c, f) for _, c, f in parse_template(col.template).parts if c]
+                    if len(parts) == 1 and not parts[0][1] and (
+                            table.columns.get(parts[0][0]) is not None and (
+                                table.columns[parts[0][0]].generator in ("child_index", "line_number")
+                                or within.get(parts[0][0]) == fk_col)):
+                        continue
+                self.issues.add(col.location, f"{what} is not unique within its {fk.table} by construction",
+                                suggestion="use child_index, a generator with a unique mode (choice, pattern, "
+                                           "department, …), or a template that writes one such column "
+                                           "(\"D{dept_no}\" with dept_no: child_index)")
+
     def check_sum_cycles(self) -> None:
         """A summed child column must not read, through any chain of columns and parent attributes, the
         total it feeds (orders.total → order_items.x → order_id.total)."""
@@ -423,7 +480,8 @@ class _Checker:
                 has_unique = any(table.columns[c].unique for c in pk)
                 grouping = table.grouping_fk
                 per_parent_key = grouping is not None and set(grouping.columns) <= set(pk) and any(
-                    table.columns[c].generator == "child_index" for c in pk)
+                    table.columns[c].generator == "child_index"
+                    or table.columns[c].unique_within in grouping.columns for c in pk)
                 if not (has_unique or per_parent_key):
                     self.issues.add(table.location, f"composite primary key {pk} of {table.name!r} is not unique "
                                     "by construction", suggestion="combine the `per:` parent's key with a "
