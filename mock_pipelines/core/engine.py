@@ -477,6 +477,7 @@ class _Rows:
         self.values: dict[str, pa.Array] = {}
         self.parents: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
         self._children: tuple[np.ndarray, np.ndarray] | None = None
+        self._siblings: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def resolve(self, ref: str) -> pa.Array:
         head, _, attr = ref.partition(".")
@@ -502,8 +503,10 @@ class _Rows:
         """(parent row, 0-based position among its siblings, number of siblings) of each row."""
         if self.table.layout is None:
             raise ValueError(f"sibling values need a table with rows: {{per: …}} ({self.table.name!r} has none)")
-        parent, position = self.table.layout.parent_of(self.rows)
-        return parent, position, self.table.layout.spans(parent)[1]
+        if self._siblings is None:
+            parent, position = self.table.layout.parent_of(self.rows)
+            self._siblings = parent, position, self.table.layout.spans(parent)[1]
+        return self._siblings
 
     def unique_within_rows(self, col: ColumnSpec) -> np.ndarray:
         """A random offset of the parent plus the row's position among its siblings: consecutive (mod any
