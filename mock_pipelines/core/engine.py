@@ -587,6 +587,7 @@ class _Rows:
         self.values: dict[str, pa.Array] = {}
         self.parents: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
         self._children: tuple[np.ndarray, np.ndarray] | None = None
+        self._siblings: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def resolve(self, ref: str) -> pa.Array:
         head, _, attr = ref.partition(".")
@@ -607,6 +608,23 @@ class _Rows:
         if self.table.layout is None:
             raise ValueError(f"child_index needs a table with rows: {{per: …}} ({self.table.name!r} has none)")
         return self.table.layout.parent_of(self.rows)[1]
+
+    def siblings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(parent row, 0-based position among its siblings, number of siblings) of each row."""
+        if self.table.layout is None:
+            raise ValueError(f"sibling values need a table with rows: {{per: …}} ({self.table.name!r} has none)")
+        if self._siblings is None:
+            parent, position = self.table.layout.parent_of(self.rows)
+            self._siblings = parent, position, self.table.layout.spans(parent)[1]
+        return self._siblings
+
+    def unique_within_rows(self, col: ColumnSpec) -> np.ndarray:
+        """A random offset of the parent plus the row's position among its siblings: consecutive (mod any
+        capacity n) within a parent, so a bijection of it keeps the values of one parent's rows distinct
+        while the parent has at most n children."""
+        parent, position, _ = self.siblings()
+        offset = rnd.bits(self.table.column_key(col.name, "unique_within"), parent) >> np.uint64(24)
+        return offset.astype(np.int64) + position
 
     def get(self, name: str) -> pa.Array:
         if name in self.values:
@@ -677,8 +695,10 @@ class _Rows:
         ctx = registry.GenContext(
             rows=self.rows, key=table.column_key(col.name), locale=table.plan.locale, unique=col.unique,
             table_rows=None if table.is_partitioned else table.n_rows, table_key=table.key, resolve=self.resolve,
-            extra={"child_index": self.child_index},
+            extra={"child_index": self.child_index, "siblings": self.siblings},
         )
+        if col.unique_within and not col.unique and gen.name != "child_index":
+            ctx.unique, ctx.unique_rows = True, self.unique_within_rows(col)
         out = gen(ctx, **col.params)
         if len(out) != len(self.rows):
             raise RuntimeError(f"generator {gen.name} returned {len(out)} values for {len(self.rows)} rows")

@@ -42,6 +42,8 @@ class GenContext:
     table_key: int = 0
     resolve: Callable[[str], pa.Array] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # The index unique_index permutes instead of the row (unique_within: a parent offset + child_index).
+    unique_rows: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -70,7 +72,8 @@ class GenContext:
 
     def unique_index(self, n: int) -> np.ndarray:
         """A bijection of the row index into [0, n): distinct rows get distinct values while rows < n."""
-        return rnd.permute(self.rows % n, n, self.key)
+        rows = self.rows if self.unique_rows is None else self.unique_rows
+        return rnd.permute(rows % n, n, self.key)
 
     def shared(self, group: str) -> GenContext:
         """A context whose randomness is shared by every column that asks for the same group name."""

@@ -15,7 +15,8 @@ name                           kind         what it checks
 ``after_parent__col``          temporal     col ≥ the parent column named by ``after: fk.parent_col``
 ``time_after_parent__fk``      temporal     time-partitioned runs: the row's time column ≥ its
                                             partitioned parent's time column
-``parent_sum__col``            total        the parent's ``col: {sum_of: this_table.x}`` equals the sum
+``parent_sum__col``            total        the parent's ``col: {sum_of: this_table.x}`` (or the ``col``
+                                            a ``x: {gen: split, of: fk.col}`` splits) equals the sum
                                             of x over its children here (0 without children): exactly
                                             for integers and decimals, to 1e-9 relative for floats
 =============================  ===========  ==========================================================
@@ -89,6 +90,15 @@ def derive_cross_rules(spec: DatasetSpec, table: str, *, partitioned: bool = Fal
                 f"the {table} rows of each {grouping.table} row (sum_of), so the two tables agree.", (summed,),
                 parent=grouping.table, ref_columns=list(grouping.ref_columns), fk_columns=list(grouping.columns),
                 parent_column=pcol.name)
+    if grouping is not None and not grows_alone:
+        for col in t.columns.values():
+            ref = str(col.params.get("of") or "") if col.generator in ("split", "instalments") else ""
+            head, _, attr = ref.partition(".")
+            if attr and t.fk_for_column(head) is grouping and not any(r.name == f"parent_sum__{attr}" for r in rules):
+                add(f"parent_sum__{attr}", "total", f"The {col.name} of the {table} rows of each {grouping.table} row "
+                    f"add up to its {attr} exactly (split), so the two tables agree.", (col.name,),
+                    parent=grouping.table, ref_columns=list(grouping.ref_columns),
+                    fk_columns=list(grouping.columns), parent_column=attr)
     after_pairs: set[tuple[str, str, str]] = set()
     time_col = t.partitioned.time_column if partitioned and t.partitioned is not None else None
     for col in t.columns.values():

@@ -12,6 +12,7 @@ name                           kind         what it checks
 ``not_null__col``              nulls        no nulls in a column that cannot be null
 ``null_rate__col``             nulls        null share within sampling noise of the declared null_rate
 ``unique__col``                uniqueness   a column declared ``unique`` (other than the key) never repeats
+``unique_within__col``         uniqueness   (fk, col) never repeats for a column declared ``unique_within: fk``
 ``type__col``                  type         the column's Arrow type (and its pandas dtype under GX)
 ``values_in_set__col``         values       ``choice``/``constant`` values are among the declared ones
 ``between__col``               range        values within the generator's bounds (min/max, start/end, …)
@@ -303,6 +304,12 @@ class _Deriver:
         if col.unique and [name] != t.primary_key:
             self.add(f"unique__{name}", "uniqueness", f"{name} is declared unique: no value may repeat.",
                      columns=(name,), expectation="ExpectColumnValuesToBeUnique", kwargs={"column": name})
+        within = t.fk_for_column(col.unique_within) if col.unique_within else None
+        if within is not None and not col.unique and set(t.primary_key) != {*within.columns, name}:
+            key = [*within.columns, name]
+            self.add(f"unique_within__{name}", "uniqueness", f"{name} is declared unique within its "
+                     f"{within.table} ({', '.join(within.columns)}): no value repeats among the rows of one parent.",
+                     columns=tuple(key), expectation="ExpectCompoundColumnsToBeUnique", kwargs={"column_list": key})
         self.type_rule(col)
         if is_time:
             self.partition_window(col)

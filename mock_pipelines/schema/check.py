@@ -18,6 +18,10 @@ from mock_pipelines.spec.errors import IssueCollector, suggest
 from mock_pipelines.spec.model import ColumnSpec, DatasetSpec, ForeignKey, PartitionSpec, TableSpec
 from mock_pipelines.spec.types import NUMERIC_TYPES, LogicalType
 
+# Generators whose values depend on the row's siblings, and the parameter naming the parent's column.
+SIBLING_GENERATORS = {"split": "of", "instalments": "of", "sibling_timestamp": "after", "sibling_time": "after",
+                      "instalment_due": "after"}
+
 
 @dataclass
 class ParseGaps:
@@ -69,6 +73,8 @@ class _Checker:
             self.check_within()
             self.check_column_dependencies()
             self.check_sums()
+            self.check_sibling_values()
+            self.check_unique_within()
             self.check_keys()
         finally:
             self.spec = full
@@ -388,6 +394,101 @@ class _Checker:
         if len(self.issues.issues) == self.found:
             self.check_sum_cycles()
 
+    def check_sibling_values(self) -> None:
+        """``split`` and ``sibling_timestamp`` read their parent through the `per:` reference (siblings share
+        it); a split needs every parent to have at least one child, or its amount would be lost."""
+        from mock_pipelines.core.child_counts import count_bounds
+
+        for table in self.spec.tables.values():
+            for col in table.columns.values():
+                if col.generator not in SIBLING_GENERATORS:
+                    continue
+                gen = registry.get(col.generator).name
+                param = SIBLING_GENERATORS[gen]
+                what = f"{table.name}.{col.name} ({gen})"
+                grouping = table.grouping_fk
+                if table.rows.per is None or grouping is None:
+                    self.issues.add(col.location, f"{what} needs the rows of {table.name!r} laid out per parent row",
+                                    expected="rows: {per: parent, count: …}",
+                                    suggestion="add rows: {per: <parent table>, count: …} and a column "
+                                               "ref: <parent table>.<key>")
+                    continue
+                if table.partitioned is not None and table.partitioned.rows_per_day is not None:
+                    self.issues.add(col.location, f"{what} needs siblings laid out per {table.rows.per} row, but "
+                                    f"{table.name!r} grows at its own rate (rows_per_day) in partitioned runs",
+                                    suggestion=f"drop rows_per_day from {table.name!r}")
+                    continue
+                ref = str(col.params.get(param) or "")
+                head, _, attr = ref.partition(".")
+                if not attr or table.fk_for_column(head) is not grouping:
+                    self.issues.add(col.location, f"{what}: {param}: {ref!r} must read a column of the parent "
+                                    f"through the `per:` reference {grouping.columns[0]!r}, so that every sibling "
+                                    "reads the same value", expected=f"{param}: {grouping.columns[0]}.<column of "
+                                    f"{grouping.table}>", suggestion=f"write {param}: {grouping.columns[0]}."
+                                    f"{attr or head}")
+                    continue
+                if gen == "split" and count_bounds(table.rows)[0] < 1:
+                    self.issues.add(col.location, f"{what}: some {grouping.table} rows may have no {table.name} "
+                                    f"rows, and then their {attr} would not be split at all",
+                                    expected="at least one child per parent",
+                                    suggestion=f"add min: 1 to the rows of {table.name!r}")
+
+    def check_unique_within(self) -> None:
+        """``unique_within: fk`` is accepted where it holds by construction: a column unique anyway,
+        child_index, a generator with a unique mode whose values outnumber the most children a parent can
+        have (a bijection of the row's position among its siblings), or a template that only writes such a
+        column (``D{dept_no}``). Everything else is refused with a suggestion."""
+        from mock_pipelines.core.child_counts import count_bounds
+
+        for table in self.spec.tables.values():
+            within = {c.name: c.unique_within for c in table.columns.values() if c.unique_within}
+            for name, fk_col in within.items():
+                col = table.columns[name]
+                what = f"{table.name}.{name} (unique_within: {fk_col})"
+                fk = table.fk_for_column(fk_col)
+                if fk is None:
+                    fks = [c for f in table.foreign_keys for c in f.columns]
+                    self.issues.add(col.location, f"{what}: {fk_col!r} is not a foreign-key column of {table.name!r}",
+                                    expected="the name of a column with ref: parent.key",
+                                    suggestion=suggest(fk_col, fks) if fks else "add a column with ref: parent.key")
+                    continue
+                if fk is not table.grouping_fk or (table.partitioned is not None
+                                                   and table.partitioned.rows_per_day is not None):
+                    self.issues.add(col.location, f"{what}: the rows of {table.name!r} are not laid out per "
+                                    f"{fk.table} row, so the rows of one parent are not known by construction",
+                                    expected=f"rows: {{per: {fk.table}, count: …}}",
+                                    suggestion=f"lay the rows out per parent: rows: {{per: {fk.table}, count: …}}")
+                    continue
+                if col.unique or col.generator in ("child_index", "line_number"):
+                    continue
+                most = count_bounds(table.rows)[1]
+                if col.generator and col.kind == "gen":
+                    gen = registry.get(col.generator)
+                    if not gen.supports_unique:
+                        message, suggestion = registry.cannot_guarantee_unique(gen.name)
+                        self.issues.add(col.location, f"{what}: {message}", suggestion=suggestion)
+                        continue
+                    cap = gen.capacity(col.params, self.spec.locale) if gen.capacity else None
+                    if cap is not None and (most is None or most > cap):
+                        many = "an unbounded number of" if most is None else f"up to {most:,}"
+                        self.issues.add(col.location, f"{what}: {gen.name!r} has {cap:,} distinct values but a "
+                                        f"{fk.table} row may have {many} {table.name} rows",
+                                        expected=f"at most {cap:,} children per parent",
+                                        suggestion=f"add max: {cap} to the rows of {table.name!r}, or use a "
+                                                   "generator with more values")
+                    continue
+                if col.template is not None:
+                    parts = [(c, f) for _, c, f in parse_template(col.template).parts if c]
+                    if len(parts) == 1 and not parts[0][1] and (
+                            table.columns.get(parts[0][0]) is not None and (
+                                table.columns[parts[0][0]].generator in ("child_index", "line_number")
+                                or within.get(parts[0][0]) == fk_col)):
+                        continue
+                self.issues.add(col.location, f"{what} is not unique within its {fk.table} by construction",
+                                suggestion="use child_index, a generator with a unique mode (choice, pattern, "
+                                           "department, …), or a template that writes one such column "
+                                           "(\"D{dept_no}\" with dept_no: child_index)")
+
     def check_sum_cycles(self) -> None:
         """A summed child column must not read, through any chain of columns and parent attributes, the
         total it feeds (orders.total → order_items.x → order_id.total)."""
@@ -492,7 +593,8 @@ class _Checker:
                 has_unique = any(table.columns[c].unique for c in pk)
                 grouping = table.grouping_fk
                 per_parent_key = grouping is not None and set(grouping.columns) <= set(pk) and any(
-                    table.columns[c].generator == "child_index" for c in pk)
+                    table.columns[c].generator == "child_index"
+                    or table.columns[c].unique_within in grouping.columns for c in pk)
                 if not (has_unique or per_parent_key):
                     self.issues.add(table.location, f"composite primary key {pk} of {table.name!r} is not unique "
                                     "by construction", suggestion="combine the `per:` parent's key with a "

@@ -63,7 +63,7 @@ TABLE_KEYS = ("description", "rows", "columns", "primary_key", "foreign_keys", "
 CHECK_KEYS = ("name", "check")
 PARTITION_KEYS = ("time_column", "rows_per_day", "weekday_weights", "hour_weights")
 COLUMN_KEYS = ("type", "gen", "dist", "expr", "template", "ref", "sum_of", "skew", "description", "null_rate",
-               "nullable", "unique", "primary_key", "extends", "expect", "within")
+               "nullable", "unique", "primary_key", "extends", "expect", "within", "unique_within")
 COLUMN_KINDS = ("gen", "dist", "expr", "template", "ref", "sum_of")
 ROWS_KEYS = ("per", "count", "min", "max")
 FK_KEYS = ("columns", "ref", "skew", "null_rate")
@@ -614,6 +614,8 @@ class _Parser:
         bad = [not self.typed(cdoc, "description", is_scalar_text, what, "a text"),
                not self.typed(cdoc, "nullable", lambda v: isinstance(v, bool), what, "true or false"),
                not self.typed(cdoc, "unique", lambda v: isinstance(v, bool), what, "true or false"),
+               not self.typed(cdoc, "unique_within", lambda v: isinstance(v, str), what,
+                              "the name of a foreign-key column, e.g. unique_within: clinic_id"),
                not self.typed(cdoc, "primary_key", lambda v: isinstance(v, bool), what, "true or false"),
                not self.typed(cdoc, "type", lambda v: isinstance(v, str), what, "a type such as int or decimal(12,2)"),
                not self.typed(cdoc, "expr", lambda v: is_scalar_text(v) and not isinstance(v, bool), what,
@@ -638,6 +640,7 @@ class _Parser:
         col.null_rate = float(null_rate)
         col.nullable = bool(cdoc.get("nullable", False)) or col.null_rate > 0
         col.unique = bool(cdoc.get("unique", False))
+        col.unique_within = cdoc.get("unique_within")
         col.expectations = self.parse_expectations(cdoc, "expect", what, column=name)
         params = {str(k): v for k, v in cdoc.items() if k not in COLUMN_KEYS}
         gen: registry.Generator | None = None

@@ -178,6 +178,7 @@ class ColumnSpec:
     null_rate: float = 0.0
     nullable: bool = False
     unique: bool = False
+    unique_within: str | None = None  # a foreign-key column: no value repeats among the rows of one parent
     type_given: bool = False
     expectations: list[ExpectationSpec] = field(default_factory=list)
 
