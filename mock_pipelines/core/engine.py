@@ -485,7 +485,10 @@ class _Rows:
         fk = self.table._fk_by_column[head]
         idx, null = self.fk_rows(fk)
         parent = self.table.plan.tables[fk.table]
-        values = _decoded(parent.compute(idx, [attr]).column(0))
+        if "." in attr:  # a chain (`doctor_id.department_id.base_fee`): the next hop starts at the parent rows
+            values = _Rows(parent, idx).resolve(attr)
+        else:
+            values = _decoded(parent.compute(idx, [attr]).column(0))
         return _with_nulls(values, null)
 
     def fk_rows(self, fk: ForeignKey) -> tuple[np.ndarray, np.ndarray | None]:
@@ -520,6 +523,10 @@ class _Rows:
             values = self._creation_times()
         else:
             values = self._generate(col)
+        if pa.types.is_null(values.type) and arrow_type(col.type) is None:
+            raise SchemaError([Issue(col.location, f"column {self.table.name}.{name} is null on every row, so its "
+                                     "type cannot be inferred", expected="a declared type",
+                                     suggestion="give the column a type, e.g. `type: string`")])
         if col.null_rate > 0 and col.kind != "ref":
             drop = rnd.uniform(self.table.column_key(name, "null"), self.rows) < col.null_rate
             values = _with_nulls(values, drop)

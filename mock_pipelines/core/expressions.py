@@ -8,6 +8,8 @@ types is accepted and evaluation is our own tree walk over whole Arrow arrays wi
     years_between(birth_date, signup_ts)
     if_else(age >= 65, "senior", "adult")
     customer_id.signup_ts + days(3)          # a parent's column through a foreign key
+    appointment_id.doctor_id.base_fee        # ... at any depth, one foreign key per hop
+    if_else(status == "cancelled", reason, null)
 
 Templates are strings with ``{column}`` or ``{column|filter}`` placeholders: ``"{first_name|lower}.{last_name|lower}@example.com"``.
 """
@@ -181,6 +183,18 @@ def _timestamp_literal(a):
     return pc.cast(a, pa.timestamp("us"))
 
 
+NULL_NAMES = ("null", "None")  # the null literal: `null` (or Python's `None`)
+
+
+def _typed_nulls(*args):
+    """Give a bare ``null`` the type of the other operands (``coalesce(reason, null)``, ``max(x, null)``):
+    the kernels of those functions have no form for a null-typed operand next to a typed one."""
+    typed = next((a.type for a in args if _is_arrow(a) and not pa.types.is_null(a.type)), None)
+    if typed is None:
+        return args
+    return tuple(a.cast(typed) if _is_arrow(a) and pa.types.is_null(a.type) else a for a in args)
+
+
 def _str(a):
     return pc.cast(a, pa.string()) if _is_arrow(a) else pa.scalar(str(a))
 
@@ -198,8 +212,8 @@ FUNCTIONS: dict[str, Callable[..., object]] = {
     "ceil": lambda a: pc.ceil(_as_float(a)),
     "abs": pc.abs,
     "sqrt": lambda a: pc.sqrt(_as_float(a)),
-    "min": pc.min_element_wise,
-    "max": pc.max_element_wise,
+    "min": lambda *a: pc.min_element_wise(*_typed_nulls(*a)),
+    "max": lambda *a: pc.max_element_wise(*_typed_nulls(*a)),
     "int": lambda a: pc.cast(pc.trunc(_as_float(a)) if _is_arrow(a) and pa.types.is_floating(a.type) else a,
                              pa.int64()),
     "float": lambda a: pc.cast(a, pa.float64()),
@@ -216,8 +230,8 @@ FUNCTIONS: dict[str, Callable[..., object]] = {
     "days": _days,
     "hours": _hours,
     "minutes": _minutes,
-    "if_else": lambda c, a, b: pc.if_else(c, a, b),
-    "coalesce": pc.coalesce,
+    "if_else": lambda c, a, b: pc.if_else(c, *_typed_nulls(a, b)),
+    "coalesce": lambda *a: pc.coalesce(*_typed_nulls(*a)),
     "is_null": pc.is_null,
 }
 
@@ -296,23 +310,38 @@ def parse_expression(text: str) -> Expression:
                 raise ExpressionError(f"unknown function {name!r}", node.col_offset, suggest(name, FUNCTIONS))
             if node.keywords:
                 raise ExpressionError("functions take positional arguments only", node.col_offset)
-        if isinstance(node, ast.Attribute):
-            if not isinstance(node.value, ast.Name):
-                raise ExpressionError("only one level of `fk_column.parent_column` is allowed", node.col_offset)
-            refs.append(f"{node.value.id}.{node.attr}")
-        if isinstance(node, ast.Constant) and not isinstance(node.value, int | float | str | bool):
+        if isinstance(node, ast.Attribute) and _dotted(node) is None:
+            raise ExpressionError("a parent attribute is a chain of names: `fk_column.parent_column` or "
+                                  "`fk_column.parent_fk.column`", node.col_offset)
+        if isinstance(node, ast.Constant) and node.value is not None and \
+                not isinstance(node.value, int | float | str | bool):
             raise ExpressionError(f"constant {node.value!r} is not allowed", node.col_offset)
         if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool) \
                 and not _INT64[0] <= node.value <= _INT64[1]:
             raise ExpressionError(f"integer {node.value} does not fit a 64-bit integer", node.col_offset,
                                   f"write it as a float ({float(node.value):.6g}) or use a smaller number")
-    attribute_bases = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    attribute_parts = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
     func_names = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and id(node) not in attribute_bases and id(node) not in func_names:
+        if isinstance(node, ast.Attribute) and id(node) not in attribute_parts:
+            refs.append(_dotted(node))  # type: ignore[arg-type]
+        if isinstance(node, ast.Name) and id(node) not in attribute_parts and id(node) not in func_names \
+                and node.id not in NULL_NAMES:
             refs.append(node.id)
     _check_constants(tree.body, text)
     return Expression(text, tree, tuple(dict.fromkeys(refs)))
+
+
+def _dotted(node: ast.expr) -> str | None:
+    """``a.b.c`` of an attribute chain over plain names, or None (``f(x).y``, ``"s".upper``)."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
 
 
 def _check_size(tree: ast.AST) -> None:
@@ -334,6 +363,8 @@ def _check_size(tree: ast.AST) -> None:
 def _check_constants(node: ast.AST, text: str) -> bool:
     """True when ``node`` reads no column. Evaluates every largest constant part once (an error there would
     be an error on every row) and checks what must be a constant: round's digits, a non-zero divisor."""
+    if isinstance(node, ast.Name) and node.id in NULL_NAMES:
+        return True
     if isinstance(node, ast.Name | ast.Attribute):
         return False
     if isinstance(node, ast.Call):
@@ -391,11 +422,11 @@ class _Evaluator:
 
     def visit(self, node: ast.AST):
         if isinstance(node, ast.Constant):
-            return node.value
+            return pa.scalar(None) if node.value is None else node.value
         if isinstance(node, ast.Name):
-            return self.resolve(node.id)
+            return pa.scalar(None) if node.id in NULL_NAMES else self.resolve(node.id)
         if isinstance(node, ast.Attribute):
-            return self.resolve(f"{node.value.id}.{node.attr}")  # type: ignore[attr-defined]
+            return self.resolve(_dotted(node))  # type: ignore[arg-type]
         if isinstance(node, ast.BinOp):
             return _BINOPS[type(node.op)](self.visit(node.left), self.visit(node.right))
         if isinstance(node, ast.UnaryOp):
@@ -422,7 +453,7 @@ class _Evaluator:
                 left = right
             return out
         if isinstance(node, ast.IfExp):
-            return pc.if_else(self.visit(node.test), self.visit(node.body), self.visit(node.orelse))
+            return pc.if_else(self.visit(node.test), *_typed_nulls(self.visit(node.body), self.visit(node.orelse)))
         if isinstance(node, ast.Call):
             return FUNCTIONS[node.func.id](*[self.visit(a) for a in node.args])  # type: ignore[attr-defined]
         raise ExpressionError(f"{type(node).__name__} is not allowed")
@@ -506,7 +537,7 @@ def parse_template(text: str) -> Template:
     pos = 0
     for match in _PLACEHOLDER.finditer(text):
         name, *filters = [s.strip() for s in match.group(1).split("|")]
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?", name):
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", name):
             raise ExpressionError(f"invalid placeholder {{{match.group(1)}}}", match.start())
         for f in filters:
             if f not in TEMPLATE_FILTERS:

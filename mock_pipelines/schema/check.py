@@ -34,6 +34,12 @@ def check_dataset(spec: DatasetSpec, gaps: ParseGaps, issues: IssueCollector) ->
     _Checker(spec, issues, gaps).check()
 
 
+def _follow_hint(table: TableSpec) -> str:
+    keys = [c for fk in table.foreign_keys for c in fk.columns]
+    return f"follow a foreign key of {table.name!r} ({', '.join(keys)})" if keys else \
+        f"{table.name!r} has no foreign key to follow: read one of its columns"
+
+
 class _Checker:
     """Cross-table checks over the parsed dataset."""
 
@@ -216,23 +222,45 @@ class _Checker:
                                         suggestion=suggest(head, table.columns))
                         continue
                     if attr:
-                        fk = table.fk_for_column(head)
-                        if fk is None:
-                            self.issues.add(col.location, f"column {table.name}.{col.name} reads {ref!r} but "
-                                            f"{head!r} is not a foreign key",
-                                            suggestion=f"add ref: parent.key to {head!r}")
+                        hops = self._attribute_hops(table, col, ref)
+                        if hops is None:
                             continue
-                        parent = self.spec.tables[fk.table]
-                        if attr not in parent.columns:
-                            self.issues.add(col.location, f"column {table.name}.{col.name} reads {ref!r} but "
-                                            f"{fk.table!r} has no column {attr!r}",
-                                            suggestion=suggest(attr, parent.columns))
-                            continue
-                        if fk.table == table.name:
+                        if hops[0][0] == table.name:
                             continue  # a parent row in the same table: computed for other rows, no cycle
                     local.append(head)
                 deps[col.name] = local
             self._check_dag(table, deps)
+
+    def _attribute_hops(self, table: TableSpec, col: ColumnSpec, ref: str) -> list[tuple[str, str]] | None:
+        """The (table, column) each hop of a parent attribute ``fk.fk2.column`` reads beyond ``table`` —
+        every name but the last must be a foreign-key column of the table reached so far — or None after
+        reporting the first hop that is not."""
+        names = ref.split(".")
+        current = table
+        hops: list[tuple[str, str]] = []
+        for i, name in enumerate(names[:-1]):
+            path = ".".join(names[:i + 1])
+            if name not in current.columns:
+                self.issues.add(col.location, f"column {table.name}.{col.name} reads {ref!r} but {current.name!r} "
+                                f"(reached by {'.'.join(names[:i])!r}) has no column {name!r}",
+                                suggestion=suggest(name, current.columns) or _follow_hint(current))
+                return None
+            fk = current.fk_for_column(name)
+            if fk is None:
+                self.issues.add(col.location, f"column {table.name}.{col.name} reads {ref!r} but {path!r} is not "
+                                f"a foreign key" + (f" of {current.name!r}" if i else ""),
+                                expected="each name before the last is a foreign-key column of the table "
+                                         "reached so far",
+                                suggestion=f"add ref: parent.key to {name!r}" if i == 0 else
+                                f"read {'.'.join(names[:i + 1])!r} itself, or " + _follow_hint(current))
+                return None
+            current = self.spec.tables[fk.table]
+            hops.append((current.name, names[i + 1]))
+        if names[-1] not in current.columns:
+            self.issues.add(col.location, f"column {table.name}.{col.name} reads {ref!r} but {current.name!r} has "
+                            f"no column {names[-1]!r}", suggestion=suggest(names[-1], current.columns))
+            return None
+        return hops
 
     def check_sums(self) -> None:
         """``sum_of: child.column`` needs a child table laid out per this table (its children are then a
@@ -291,11 +319,15 @@ class _Checker:
                 registry.get(col.generator).column_refs(col.params) if col.generator else []
             out = []
             for ref in refs:
-                head, _, attr = ref.partition(".")
-                out.append((table.name, head))
-                fk = table.fk_for_column(head) if attr else None
-                if fk is not None and fk.table != table.name:
-                    out.append((fk.table, attr))
+                names = ref.split(".")
+                out.append((table.name, names[0]))
+                current = table
+                for i, name in enumerate(names[:-1]):  # every hop of a chain: its key and the column read
+                    fk = current.fk_for_column(name)
+                    if fk is None or fk.table == current.name:
+                        break
+                    current = tables[fk.table]
+                    out.append((current.name, names[i + 1]))
             return out
 
         for table in tables.values():
