@@ -144,6 +144,10 @@ def _minutes(n):
     return _days(n / 1440 if _plain_number(n) else pc.divide(pc.cast(n, pa.float64()), 1440.0))
 
 
+def _seconds(n):
+    return _days(n / 86400 if _plain_number(n) else pc.divide(pc.cast(n, pa.float64()), 86400.0))
+
+
 def _plain_number(n) -> bool:
     return isinstance(n, int | float) and not isinstance(n, bool)
 
@@ -230,6 +234,7 @@ FUNCTIONS: dict[str, Callable[..., object]] = {
     "days": _days,
     "hours": _hours,
     "minutes": _minutes,
+    "seconds": _seconds,
     "if_else": lambda c, a, b: pc.if_else(c, *_typed_nulls(a, b)),
     "coalesce": lambda *a: pc.coalesce(*_typed_nulls(*a)),
     "is_null": pc.is_null,

@@ -34,6 +34,10 @@ def check_dataset(spec: DatasetSpec, gaps: ParseGaps, issues: IssueCollector) ->
     _Checker(spec, issues, gaps).check()
 
 
+def _as_list(value: Any) -> list[str]:
+    return [] if not value else [value] if isinstance(value, str) else [str(v) for v in value]
+
+
 def _follow_hint(table: TableSpec) -> str:
     keys = [c for fk in table.foreign_keys for c in fk.columns]
     return f"follow a foreign key of {table.name!r} ({', '.join(keys)})" if keys else \
@@ -72,6 +76,7 @@ class _Checker:
             self.check_row_layout()
             self.check_partitions()
             self.check_column_dependencies()
+            self.check_time_windows()
             self.check_sums()
             self.check_keys()
         finally:
@@ -230,6 +235,25 @@ class _Checker:
                     local.append(head)
                 deps[col.name] = local
             self._check_dag(table, deps)
+
+    def check_time_windows(self) -> None:
+        """A date or timestamp bounded by the same column on both sides with a positive least delay has no
+        moment to take on any row: refused here rather than null everywhere."""
+        for table in self.spec.tables.values():
+            for col in table.columns.values():
+                if col.generator not in ("date", "timestamp"):
+                    continue
+                after, before = (_as_list(col.params.get(w)) for w in ("after", "before"))
+                both = [r for r in after if r in before]
+                if not both:
+                    continue
+                least = col.params.get("min_delay_days") or 0
+                what = f"column {table.name}.{col.name} is after and before {both[0]!r}"
+                if least > 0:
+                    self.issues.add(col.location, f"{what} with min_delay_days: {least:g}: no moment is left "
+                                    "between its bounds", expected="a before-bound later than every after-bound",
+                                    suggestion=f"drop {both[0]!r} from `after:` or from `before:`, or set "
+                                               "min_delay_days: 0")
 
     def _attribute_hops(self, table: TableSpec, col: ColumnSpec, ref: str) -> list[tuple[str, str]] | None:
         """The (table, column) each hop of a parent attribute ``fk.fk2.column`` reads beyond ``table`` —

@@ -151,3 +151,13 @@ def test_a_bound_that_is_not_a_column_is_refused_at_its_line(old, new, message, 
     assert issues and str(issues[0]).startswith("c.yaml:24:"), info.value.issues
     if hint:
         assert hint in (issues[0].suggestion or "")
+
+
+def test_a_window_provably_empty_is_refused_with_a_suggestion():
+    text = SCHEMA.replace("before: closes_at,\n                     max_delay_days: 60}",
+                          "before: booked_at,\n                     min_delay_days: 1, max_delay_days: 60}")
+    with pytest.raises(SchemaError) as info:
+        load_dataset("c.yaml", text=text)
+    (issue,) = info.value.issues
+    assert str(issue).startswith("c.yaml:24:") and "no moment is left" in issue.message
+    assert "min_delay_days: 0" in (issue.suggestion or "")
