@@ -74,6 +74,17 @@ def cast_to(values: pa.Array, t: ColumnType) -> pa.Array:
         return values  # dictionary-encoded strings stay encoded: cheaper to build, to write and to store
     if target is None or values.type == target:
         return values
+    if pa.types.is_decimal(target) and pa.types.is_decimal(values.type):
+        # exact: a decimal rounds half to even at the declared scale (never through a float)
+        exact = values
+        if values.type.scale > target.scale:
+            exact = pc.round(values, ndigits=target.scale, round_mode="half_to_even")
+        try:
+            return pc.cast(exact, target)
+        except pa.ArrowInvalid:
+            top = pc.max(pc.abs(exact)).as_py()
+            raise ValueError(f"value {top} does not fit {t}: raise the precision or bound the values "
+                             "(min/max)") from None
     if pa.types.is_decimal(target):
         rounded = pc.round(pc.cast(values, pa.float64()), ndigits=t.scale or 0)
         try:
@@ -346,7 +357,7 @@ class TablePlan:
             reason = "an operation does not apply to these types of values (" + reason[:160] + ")"
         return Issue(col.location if col is not None else spec.location,
                      f"{what}: generating its values fails: {reason}",
-                     suggestion="check the parameters and the columns it reads "
+                     suggestion=getattr(exc, "hint", None) or "check the parameters and the columns it reads "
                                 "(`mock-pipelines preview` shows what they hold)")
 
     def capacity_issues(self) -> list[Issue]:
@@ -566,7 +577,10 @@ class _Rows:
         if col.kind == "sum":
             return sum_of_children(table, col, self.rows)
         if col.kind == "expr":
-            return parse_expression(col.expr).evaluate(self.resolve, len(self.rows))  # type: ignore[arg-type]
+            target = arrow_type(col.type) if col.type_given else None
+            scale = target.scale if target is not None and pa.types.is_decimal(target) else None
+            return parse_expression(col.expr).evaluate(  # type: ignore[arg-type]
+                self.resolve, len(self.rows), scale)
         if col.kind == "template":
             return parse_template(col.template).render(  # type: ignore[arg-type]
                 self.resolve, self.rows, table.column_key(col.name), table.plan.locale)

@@ -73,6 +73,77 @@ def _to_float(a):
     return a
 
 
+DECIMAL_DIGITS = 18  # an exact decimal quotient: at most 18 digits (its unscaled value fits 64 bits)
+
+
+def _exact_operand(a) -> bool:
+    """A decimal or an integer (column or constant): what a decimal divides exactly."""
+    if _is_arrow(a):
+        return pa.types.is_decimal(a.type) or pa.types.is_integer(a.type)
+    return isinstance(a, int) and not isinstance(a, bool)
+
+
+def _unscaled(a, length: int | None) -> tuple[np.ndarray, int, np.ndarray | None]:
+    """(unscaled int64 values, scale, null mask) of a decimal or integer operand, refusing a value whose
+    unscaled form does not fit 64 bits."""
+    if not _is_arrow(a):
+        return np.asarray([a], dtype=np.int64), 0, None
+    if isinstance(a, pa.Scalar):
+        a = pa.array([a.as_py()], a.type)
+    if isinstance(a, pa.ChunkedArray):
+        a = a.combine_chunks()
+    null = np.asarray(a.is_null().to_numpy(zero_copy_only=False)) if a.null_count else None
+    if pa.types.is_integer(a.type):
+        return np.asarray(pc.fill_null(a.cast(pa.int64()), 0).to_numpy()), 0, null
+    scale = a.type.scale
+    wide = pc.fill_null(a, 0).cast(pa.decimal128(38, scale)) if a.type != pa.decimal128(38, scale) else \
+        pc.fill_null(a, 0)
+    words = np.frombuffer(wide.buffers()[1], dtype=np.int64)[2 * wide.offset:2 * (wide.offset + len(wide))]
+    low, high = words[0::2], words[1::2]
+    if not np.array_equal(high, low >> 63):
+        raise Refused(f"a decimal of more than {DECIMAL_DIGITS} digits cannot be divided exactly",
+                      "round it first, or declare a smaller type for the columns it reads")
+    return low.copy(), scale, null
+
+
+def _decimal_divide(a, b, scale: int, length: int) -> pa.Array:
+    """``a / b`` for decimals and integers, exact: the quotient rounded half to even at ``scale`` digits,
+    computed on 64-bit unscaled integers (no float). A zero divisor gives null."""
+    num, sa, null_a = _unscaled(a, length)
+    den, sb, null_b = _unscaled(b, length)
+    k = scale + sb - sa  # quotient unscaled = num * 10^k / den
+    top = (2 ** 63 - 1) // 10 ** abs(k) if abs(k) <= 18 else 0
+    if k >= 0:
+        if top == 0 or np.abs(num).max(initial=0) > top:
+            raise Refused(f"a decimal division at scale {scale} overflows {DECIMAL_DIGITS} digits",
+                          "declare a smaller scale, or bound the values divided")
+        num = num * 10 ** k
+    else:
+        if top == 0 or np.abs(den).max(initial=0) > top:
+            raise Refused(f"a decimal division at scale {scale} overflows {DECIMAL_DIGITS} digits",
+                          "declare a larger scale, or bound the divisor")
+        den = den * 10 ** (-k)
+    num, den = np.broadcast_arrays(num, den)
+    zero = den == 0
+    sign = np.where(den < 0, -1, 1)
+    num, den = num * sign, np.where(zero, 1, den * sign)
+    q, r = np.divmod(num, den)  # floor: 0 <= r < den
+    up = (r > den - r) | ((r == den - r) & (q % 2 == 1))  # half to even
+    out = q + up
+    null = zero.copy()
+    for mask in (null_a, null_b):
+        if mask is not None:
+            null |= mask
+    if len(out) != length:
+        out, null = np.broadcast_to(out, (length,)), np.broadcast_to(null, (length,))
+    words = np.empty(2 * length, dtype=np.int64)
+    words[0::2], words[1::2] = out, out >> 63
+    values = pa.Array.from_buffers(pa.decimal128(38, scale), length, [None, pa.py_buffer(words.tobytes())])
+    if null.any():
+        values = pc.if_else(pa.array(null), pa.nulls(length, values.type), values)
+    return values.cast(pa.decimal128(DECIMAL_DIGITS + 1, scale))
+
+
 def _any(mask) -> bool:
     if isinstance(mask, pa.Scalar):
         return bool(mask.as_py())
@@ -268,8 +339,10 @@ class Expression:
     tree: ast.Expression
     references: tuple[str, ...]
 
-    def evaluate(self, resolve: Callable[[str], pa.Array], length: int) -> pa.Array:
-        out = _Evaluator(resolve).visit(self.tree.body)
+    def evaluate(self, resolve: Callable[[str], pa.Array], length: int, decimal_scale: int | None = None) -> pa.Array:
+        """The values for ``length`` rows; ``decimal_scale``: the scale the column declares (``decimal(p,s)``),
+        at which a decimal divided by a decimal or an integer is computed exactly (else ``/`` gives floats)."""
+        out = _Evaluator(resolve, decimal_scale, length).visit(self.tree.body)
         if isinstance(out, pa.Scalar):
             return pa.repeat(out, length)
         if not _is_arrow(out):
@@ -422,8 +495,10 @@ def _reason(exc: Exception) -> str:
 
 
 class _Evaluator:
-    def __init__(self, resolve: Callable[[str], pa.Array]):
+    def __init__(self, resolve: Callable[[str], pa.Array], decimal_scale: int | None = None, length: int = 1):
         self.resolve = resolve
+        self.decimal_scale = decimal_scale
+        self.length = length
 
     def visit(self, node: ast.AST):
         if isinstance(node, ast.Constant):
@@ -433,7 +508,13 @@ class _Evaluator:
         if isinstance(node, ast.Attribute):
             return self.resolve(_dotted(node))  # type: ignore[arg-type]
         if isinstance(node, ast.BinOp):
-            return _BINOPS[type(node.op)](self.visit(node.left), self.visit(node.right))
+            left, right = self.visit(node.left), self.visit(node.right)
+            if isinstance(node.op, ast.Div) and self.decimal_scale is not None and _exact_operand(left) \
+                    and _exact_operand(right) and any(_is_arrow(x) and pa.types.is_decimal(x.type)
+                                                      for x in (left, right)):
+                length = max(len(x) if isinstance(x, pa.Array | pa.ChunkedArray) else 1 for x in (left, right))
+                return _decimal_divide(left, right, self.decimal_scale, length)
+            return _BINOPS[type(node.op)](left, right)
         if isinstance(node, ast.UnaryOp):
             value = self.visit(node.operand)
             if isinstance(node.op, ast.USub):
