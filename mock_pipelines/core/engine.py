@@ -78,6 +78,17 @@ def cast_to(values: pa.Array, t: ColumnType) -> pa.Array:
         return values  # dictionary-encoded strings stay encoded: cheaper to build, to write and to store
     if target is None or values.type == target:
         return values
+    if pa.types.is_decimal(target) and pa.types.is_decimal(values.type):
+        # exact: a decimal rounds half to even at the declared scale (never through a float)
+        exact = values
+        if values.type.scale > target.scale:
+            exact = pc.round(values, ndigits=target.scale, round_mode="half_to_even")
+        try:
+            return pc.cast(exact, target)
+        except pa.ArrowInvalid:
+            top = pc.max(pc.abs(exact)).as_py()
+            raise ValueError(f"value {top} does not fit {t}: raise the precision or bound the values "
+                             "(min/max)") from None
     if pa.types.is_decimal(target):
         rounded = pc.round(pc.cast(values, pa.float64()), ndigits=t.scale or 0)
         try:
@@ -405,7 +416,7 @@ class TablePlan:
             reason = "an operation does not apply to these types of values (" + reason[:160] + ")"
         return Issue(col.location if col is not None else spec.location,
                      f"{what}: generating its values fails: {reason}",
-                     suggestion="check the parameters and the columns it reads "
+                     suggestion=getattr(exc, "hint", None) or "check the parameters and the columns it reads "
                                 "(`mock-pipelines preview` shows what they hold)")
 
     def capacity_issues(self) -> list[Issue]:
@@ -596,7 +607,10 @@ class _Rows:
         fk = self.table._fk_by_column[head]
         idx, null = self.fk_rows(fk)
         parent = self.table.plan.tables[fk.table]
-        values = _decoded(parent.compute(idx, [attr]).column(0))
+        if "." in attr:  # a chain (`doctor_id.department_id.base_fee`): the next hop starts at the parent rows
+            values = _Rows(parent, idx).resolve(attr)
+        else:
+            values = _decoded(parent.compute(idx, [attr]).column(0))
         return _with_nulls(values, null)
 
     def fk_rows(self, fk: ForeignKey) -> tuple[np.ndarray, np.ndarray | None]:
@@ -648,6 +662,10 @@ class _Rows:
             values = self._creation_times()
         else:
             values = self._generate(col)
+        if pa.types.is_null(values.type) and arrow_type(col.type) is None:
+            raise SchemaError([Issue(col.location, f"column {self.table.name}.{name} is null on every row, so its "
+                                     "type cannot be inferred", expected="a declared type",
+                                     suggestion="give the column a type, e.g. `type: string`")])
         if col.null_rate > 0 and col.kind != "ref":
             drop = rnd.uniform(self.table.column_key(name, "null"), self.rows) < col.null_rate
             values = _with_nulls(values, drop)
@@ -687,7 +705,10 @@ class _Rows:
         if col.kind == "sum":
             return sum_of_children(table, col, self.rows)
         if col.kind == "expr":
-            return parse_expression(col.expr).evaluate(self.resolve, len(self.rows))  # type: ignore[arg-type]
+            target = arrow_type(col.type) if col.type_given else None
+            scale = target.scale if target is not None and pa.types.is_decimal(target) else None
+            return parse_expression(col.expr).evaluate(  # type: ignore[arg-type]
+                self.resolve, len(self.rows), scale)
         if col.kind == "template":
             return parse_template(col.template).render(  # type: ignore[arg-type]
                 self.resolve, self.rows, table.column_key(col.name), table.plan.locale)

@@ -8,6 +8,8 @@ types is accepted and evaluation is our own tree walk over whole Arrow arrays wi
     years_between(birth_date, signup_ts)
     if_else(age >= 65, "senior", "adult")
     customer_id.signup_ts + days(3)          # a parent's column through a foreign key
+    appointment_id.doctor_id.base_fee        # ... at any depth, one foreign key per hop
+    if_else(status == "cancelled", reason, null)
 
 Templates are strings with ``{column}`` or ``{column|filter}`` placeholders: ``"{first_name|lower}.{last_name|lower}@example.com"``.
 """
@@ -69,6 +71,77 @@ def _to_float(a):
     if isinstance(a, int | float) and not isinstance(a, bool):
         return pa.scalar(float(a), pa.float64())
     return a
+
+
+DECIMAL_DIGITS = 18  # an exact decimal quotient: at most 18 digits (its unscaled value fits 64 bits)
+
+
+def _exact_operand(a) -> bool:
+    """A decimal or an integer (column or constant): what a decimal divides exactly."""
+    if _is_arrow(a):
+        return pa.types.is_decimal(a.type) or pa.types.is_integer(a.type)
+    return isinstance(a, int) and not isinstance(a, bool)
+
+
+def _unscaled(a, length: int | None) -> tuple[np.ndarray, int, np.ndarray | None]:
+    """(unscaled int64 values, scale, null mask) of a decimal or integer operand, refusing a value whose
+    unscaled form does not fit 64 bits."""
+    if not _is_arrow(a):
+        return np.asarray([a], dtype=np.int64), 0, None
+    if isinstance(a, pa.Scalar):
+        a = pa.array([a.as_py()], a.type)
+    if isinstance(a, pa.ChunkedArray):
+        a = a.combine_chunks()
+    null = np.asarray(a.is_null().to_numpy(zero_copy_only=False)) if a.null_count else None
+    if pa.types.is_integer(a.type):
+        return np.asarray(pc.fill_null(a.cast(pa.int64()), 0).to_numpy()), 0, null
+    scale = a.type.scale
+    wide = pc.fill_null(a, 0).cast(pa.decimal128(38, scale)) if a.type != pa.decimal128(38, scale) else \
+        pc.fill_null(a, 0)
+    words = np.frombuffer(wide.buffers()[1], dtype=np.int64)[2 * wide.offset:2 * (wide.offset + len(wide))]
+    low, high = words[0::2], words[1::2]
+    if not np.array_equal(high, low >> 63):
+        raise Refused(f"a decimal of more than {DECIMAL_DIGITS} digits cannot be divided exactly",
+                      "round it first, or declare a smaller type for the columns it reads")
+    return low.copy(), scale, null
+
+
+def _decimal_divide(a, b, scale: int, length: int) -> pa.Array:
+    """``a / b`` for decimals and integers, exact: the quotient rounded half to even at ``scale`` digits,
+    computed on 64-bit unscaled integers (no float). A zero divisor gives null."""
+    num, sa, null_a = _unscaled(a, length)
+    den, sb, null_b = _unscaled(b, length)
+    k = scale + sb - sa  # quotient unscaled = num * 10^k / den
+    top = (2 ** 63 - 1) // 10 ** abs(k) if abs(k) <= 18 else 0
+    if k >= 0:
+        if top == 0 or np.abs(num).max(initial=0) > top:
+            raise Refused(f"a decimal division at scale {scale} overflows {DECIMAL_DIGITS} digits",
+                          "declare a smaller scale, or bound the values divided")
+        num = num * 10 ** k
+    else:
+        if top == 0 or np.abs(den).max(initial=0) > top:
+            raise Refused(f"a decimal division at scale {scale} overflows {DECIMAL_DIGITS} digits",
+                          "declare a larger scale, or bound the divisor")
+        den = den * 10 ** (-k)
+    num, den = np.broadcast_arrays(num, den)
+    zero = den == 0
+    sign = np.where(den < 0, -1, 1)
+    num, den = num * sign, np.where(zero, 1, den * sign)
+    q, r = np.divmod(num, den)  # floor: 0 <= r < den
+    up = (r > den - r) | ((r == den - r) & (q % 2 == 1))  # half to even
+    out = q + up
+    null = zero.copy()
+    for mask in (null_a, null_b):
+        if mask is not None:
+            null |= mask
+    if len(out) != length:
+        out, null = np.broadcast_to(out, (length,)), np.broadcast_to(null, (length,))
+    words = np.empty(2 * length, dtype=np.int64)
+    words[0::2], words[1::2] = out, out >> 63
+    values = pa.Array.from_buffers(pa.decimal128(38, scale), length, [None, pa.py_buffer(words.tobytes())])
+    if null.any():
+        values = pc.if_else(pa.array(null), pa.nulls(length, values.type), values)
+    return values.cast(pa.decimal128(DECIMAL_DIGITS + 1, scale))
 
 
 def _any(mask) -> bool:
@@ -142,6 +215,10 @@ def _minutes(n):
     return _days(n / 1440 if _plain_number(n) else pc.divide(pc.cast(n, pa.float64()), 1440.0))
 
 
+def _seconds(n):
+    return _days(n / 86400 if _plain_number(n) else pc.divide(pc.cast(n, pa.float64()), 86400.0))
+
+
 def _plain_number(n) -> bool:
     return isinstance(n, int | float) and not isinstance(n, bool)
 
@@ -181,6 +258,18 @@ def _timestamp_literal(a):
     return pc.cast(a, pa.timestamp("us"))
 
 
+NULL_NAMES = ("null", "None")  # the null literal: `null` (or Python's `None`)
+
+
+def _typed_nulls(*args):
+    """Give a bare ``null`` the type of the other operands (``coalesce(reason, null)``, ``max(x, null)``):
+    the kernels of those functions have no form for a null-typed operand next to a typed one."""
+    typed = next((a.type for a in args if _is_arrow(a) and not pa.types.is_null(a.type)), None)
+    if typed is None:
+        return args
+    return tuple(a.cast(typed) if _is_arrow(a) and pa.types.is_null(a.type) else a for a in args)
+
+
 def _str(a):
     return pc.cast(a, pa.string()) if _is_arrow(a) else pa.scalar(str(a))
 
@@ -198,8 +287,8 @@ FUNCTIONS: dict[str, Callable[..., object]] = {
     "ceil": lambda a: pc.ceil(_as_float(a)),
     "abs": pc.abs,
     "sqrt": lambda a: pc.sqrt(_as_float(a)),
-    "min": pc.min_element_wise,
-    "max": pc.max_element_wise,
+    "min": lambda *a: pc.min_element_wise(*_typed_nulls(*a)),
+    "max": lambda *a: pc.max_element_wise(*_typed_nulls(*a)),
     "int": lambda a: pc.cast(pc.trunc(_as_float(a)) if _is_arrow(a) and pa.types.is_floating(a.type) else a,
                              pa.int64()),
     "float": lambda a: pc.cast(a, pa.float64()),
@@ -216,8 +305,9 @@ FUNCTIONS: dict[str, Callable[..., object]] = {
     "days": _days,
     "hours": _hours,
     "minutes": _minutes,
-    "if_else": lambda c, a, b: pc.if_else(c, a, b),
-    "coalesce": pc.coalesce,
+    "seconds": _seconds,
+    "if_else": lambda c, a, b: pc.if_else(c, *_typed_nulls(a, b)),
+    "coalesce": lambda *a: pc.coalesce(*_typed_nulls(*a)),
     "is_null": pc.is_null,
 }
 
@@ -249,8 +339,10 @@ class Expression:
     tree: ast.Expression
     references: tuple[str, ...]
 
-    def evaluate(self, resolve: Callable[[str], pa.Array], length: int) -> pa.Array:
-        out = _Evaluator(resolve).visit(self.tree.body)
+    def evaluate(self, resolve: Callable[[str], pa.Array], length: int, decimal_scale: int | None = None) -> pa.Array:
+        """The values for ``length`` rows; ``decimal_scale``: the scale the column declares (``decimal(p,s)``),
+        at which a decimal divided by a decimal or an integer is computed exactly (else ``/`` gives floats)."""
+        out = _Evaluator(resolve, decimal_scale, length).visit(self.tree.body)
         if isinstance(out, pa.Scalar):
             return pa.repeat(out, length)
         if not _is_arrow(out):
@@ -296,23 +388,38 @@ def parse_expression(text: str) -> Expression:
                 raise ExpressionError(f"unknown function {name!r}", node.col_offset, suggest(name, FUNCTIONS))
             if node.keywords:
                 raise ExpressionError("functions take positional arguments only", node.col_offset)
-        if isinstance(node, ast.Attribute):
-            if not isinstance(node.value, ast.Name):
-                raise ExpressionError("only one level of `fk_column.parent_column` is allowed", node.col_offset)
-            refs.append(f"{node.value.id}.{node.attr}")
-        if isinstance(node, ast.Constant) and not isinstance(node.value, int | float | str | bool):
+        if isinstance(node, ast.Attribute) and _dotted(node) is None:
+            raise ExpressionError("a parent attribute is a chain of names: `fk_column.parent_column` or "
+                                  "`fk_column.parent_fk.column`", node.col_offset)
+        if isinstance(node, ast.Constant) and node.value is not None and \
+                not isinstance(node.value, int | float | str | bool):
             raise ExpressionError(f"constant {node.value!r} is not allowed", node.col_offset)
         if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool) \
                 and not _INT64[0] <= node.value <= _INT64[1]:
             raise ExpressionError(f"integer {node.value} does not fit a 64-bit integer", node.col_offset,
                                   f"write it as a float ({float(node.value):.6g}) or use a smaller number")
-    attribute_bases = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    attribute_parts = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
     func_names = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and id(node) not in attribute_bases and id(node) not in func_names:
+        if isinstance(node, ast.Attribute) and id(node) not in attribute_parts:
+            refs.append(_dotted(node))  # type: ignore[arg-type]
+        if isinstance(node, ast.Name) and id(node) not in attribute_parts and id(node) not in func_names \
+                and node.id not in NULL_NAMES:
             refs.append(node.id)
     _check_constants(tree.body, text)
     return Expression(text, tree, tuple(dict.fromkeys(refs)))
+
+
+def _dotted(node: ast.expr) -> str | None:
+    """``a.b.c`` of an attribute chain over plain names, or None (``f(x).y``, ``"s".upper``)."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
 
 
 def _check_size(tree: ast.AST) -> None:
@@ -334,6 +441,8 @@ def _check_size(tree: ast.AST) -> None:
 def _check_constants(node: ast.AST, text: str) -> bool:
     """True when ``node`` reads no column. Evaluates every largest constant part once (an error there would
     be an error on every row) and checks what must be a constant: round's digits, a non-zero divisor."""
+    if isinstance(node, ast.Name) and node.id in NULL_NAMES:
+        return True
     if isinstance(node, ast.Name | ast.Attribute):
         return False
     if isinstance(node, ast.Call):
@@ -386,18 +495,26 @@ def _reason(exc: Exception) -> str:
 
 
 class _Evaluator:
-    def __init__(self, resolve: Callable[[str], pa.Array]):
+    def __init__(self, resolve: Callable[[str], pa.Array], decimal_scale: int | None = None, length: int = 1):
         self.resolve = resolve
+        self.decimal_scale = decimal_scale
+        self.length = length
 
     def visit(self, node: ast.AST):
         if isinstance(node, ast.Constant):
-            return node.value
+            return pa.scalar(None) if node.value is None else node.value
         if isinstance(node, ast.Name):
-            return self.resolve(node.id)
+            return pa.scalar(None) if node.id in NULL_NAMES else self.resolve(node.id)
         if isinstance(node, ast.Attribute):
-            return self.resolve(f"{node.value.id}.{node.attr}")  # type: ignore[attr-defined]
+            return self.resolve(_dotted(node))  # type: ignore[arg-type]
         if isinstance(node, ast.BinOp):
-            return _BINOPS[type(node.op)](self.visit(node.left), self.visit(node.right))
+            left, right = self.visit(node.left), self.visit(node.right)
+            if isinstance(node.op, ast.Div) and self.decimal_scale is not None and _exact_operand(left) \
+                    and _exact_operand(right) and any(_is_arrow(x) and pa.types.is_decimal(x.type)
+                                                      for x in (left, right)):
+                length = max(len(x) if isinstance(x, pa.Array | pa.ChunkedArray) else 1 for x in (left, right))
+                return _decimal_divide(left, right, self.decimal_scale, length)
+            return _BINOPS[type(node.op)](left, right)
         if isinstance(node, ast.UnaryOp):
             value = self.visit(node.operand)
             if isinstance(node.op, ast.USub):
@@ -422,7 +539,7 @@ class _Evaluator:
                 left = right
             return out
         if isinstance(node, ast.IfExp):
-            return pc.if_else(self.visit(node.test), self.visit(node.body), self.visit(node.orelse))
+            return pc.if_else(self.visit(node.test), *_typed_nulls(self.visit(node.body), self.visit(node.orelse)))
         if isinstance(node, ast.Call):
             return FUNCTIONS[node.func.id](*[self.visit(a) for a in node.args])  # type: ignore[attr-defined]
         raise ExpressionError(f"{type(node).__name__} is not allowed")
@@ -506,7 +623,7 @@ def parse_template(text: str) -> Template:
     pos = 0
     for match in _PLACEHOLDER.finditer(text):
         name, *filters = [s.strip() for s in match.group(1).split("|")]
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?", name):
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", name):
             raise ExpressionError(f"invalid placeholder {{{match.group(1)}}}", match.start())
         for f in filters:
             if f not in TEMPLATE_FILTERS:

@@ -13,6 +13,8 @@ name                           kind         what it checks
 ``children_per_parent_mean``   distribution the mean number of children per parent is within a CLT band
                                             of the declared count distribution's mean
 ``after_parent__col``          temporal     col ≥ the parent column named by ``after: fk.parent_col``
+``before_parent__col``         temporal     col ≤ the parent column named by ``before: fk.parent_col``
+                                            (``…__fk__parent_col`` for each of several)
 ``time_after_parent__fk``      temporal     time-partitioned runs: the row's time column ≥ its
                                             partitioned parent's time column
 ``parent_sum__col``            total        the parent's ``col: {sum_of: this_table.x}`` (or the ``col``
@@ -101,20 +103,19 @@ def derive_cross_rules(spec: DatasetSpec, table: str, *, partitioned: bool = Fal
                     fk_columns=list(grouping.columns), parent_column=attr)
     after_pairs: set[tuple[str, str, str]] = set()
     time_col = t.partitioned.time_column if partitioned and t.partitioned is not None else None
-    for col in t.columns.values():
-        ref = col.params.get("after") if col.generator in ("date", "timestamp") else None
-        if not ref or "." not in ref:
-            continue
+    for col, word, ref, several in _parent_bounds(t):
         head, _, attr = ref.partition(".")
         fk = t.fk_for_column(head)
-        if fk is None or fk.table == table:
-            continue
+        if fk is None or fk.table == table or "." in attr:
+            continue  # a bound two or more hops away holds by construction; no single join shows it
         if col.name == time_col and not _is_partitioned(spec.tables[fk.table]):
             continue  # the time column holds creation times, moved after partitioned parents only
-        add(f"after_parent__{col.name}", "temporal", f"{col.name} is generated after {fk.table}.{attr} of the "
-            f"referenced row, so it is never earlier.", (col.name,), parent=fk.table, fk_columns=list(fk.columns),
-            ref_columns=list(fk.ref_columns), parent_column=attr)
-        after_pairs.add((col.name, fk.table, attr))
+        name = f"{word}_parent__{col.name}" + (f"__{head}__{attr}" if several else "")
+        add(name, "temporal", f"{col.name} is generated {word} {fk.table}.{attr} of the referenced row, so it is "
+            f"never {'earlier' if word == 'after' else 'later'}.", (col.name,), parent=fk.table,
+            fk_columns=list(fk.columns), ref_columns=list(fk.ref_columns), parent_column=attr)
+        if word == "after":
+            after_pairs.add((col.name, fk.table, attr))
     if time_col is not None:
         for fk in t.foreign_keys:
             parent = spec.tables[fk.table]
@@ -148,6 +149,19 @@ def rule_tables(rule: Rule) -> list[str]:
     """The other tables a cross-table rule reads: its parent, and the table in the middle of a two-step
     ``within:`` (``via``)."""
     return [t for t in (rule.params.get("parent"), rule.params.get("via")) if t]
+def _parent_bounds(t: Any) -> list[tuple[Any, str, str, bool]]:
+    """(column, "after" or "before", parent reference, one of several) for the time bounds of ``t`` that
+    read a parent's column (``after: customer_id.signup_ts``, ``before: [clinic_id.closed_at]``)."""
+    out = []
+    for col in t.columns.values():
+        if col.generator not in ("date", "timestamp"):
+            continue
+        for word in ("after", "before"):
+            given = col.params.get(word)
+            refs = [given] if isinstance(given, str) else list(given or [])
+            parents = [r for r in refs if "." in r]
+            out.extend((col, word, r, len(parents) > 1) for r in parents)
+    return out
 
 
 def columns_read(rules: Sequence[Rule], table: str) -> dict[str, set[str]]:
@@ -313,12 +327,14 @@ def _after_parent(rule: Rule, child: pa.Table, parent: pa.Table) -> RuleResult:
     c = _align(_keys(child, fk_cols, keys), p.select(keys)).append_column("_child", plain_column(child, col))
     joined = c.join(p, keys=keys, join_type="inner", use_threads=False)
     a, b = _comparable(joined.column("_child"), joined.column("_parent"))
-    bad = pc.invert(pc.fill_null(pc.greater_equal(a, b), True))
+    before = rule.name.startswith("before_parent")
+    bad = pc.invert(pc.fill_null((pc.less_equal if before else pc.greater_equal)(a, b), True))
     offenders = joined.filter(bad)
     examples = [plain({col: r["_child"], f"{rule.params['parent']}.{pcol}": r["_parent"]})
                 for r in offenders.slice(0, EXAMPLES).to_pylist()]
     return _result(rule, passed=offenders.num_rows == 0, observed=f"{offenders.num_rows:,} of {joined.num_rows:,} rows "
-                   f"before their {rule.params['parent']} row", expected=f"{col} ≥ {rule.params['parent']}.{pcol}",
+                   f"{'after' if before else 'before'} their {rule.params['parent']} row",
+                   expected=f"{col} {'≤' if before else '≥'} {rule.params['parent']}.{pcol}",
                    unexpected_count=offenders.num_rows, examples=examples, evaluated_rows=child.num_rows)
 
 
@@ -396,6 +412,7 @@ _EVALUATORS = {
     "children_per_parent_mean": _children_per_parent_mean,
     "after_parent": _after_parent,
     "time_after_parent": _after_parent,
+    "before_parent": _after_parent,
     "parent_sum": _parent_sum,
     "same_group": _same_group,
 }

@@ -17,7 +17,10 @@ name                           kind         what it checks
 ``values_in_set__col``         values       ``choice``/``constant`` values are among the declared ones
 ``between__col``               range        values within the generator's bounds (min/max, start/end, …)
 ``regex__col``                 regex        values written in the generator's format (e-mail, pattern, …)
-``after__col``                 temporal     col ≥ the column named by its ``after:`` (same row)
+``after__col``                 temporal     col ≥ the column named by its ``after:`` (same row);
+                                            ``after__col__ref`` for each of several
+``before__col``                temporal     col ≤ the column named by its ``before:`` (same row);
+                                            ``before__col__ref`` for each of several
 ``time_in_partition__col``     range        a partitioned table's time column lies in the partition window
 ``kl_divergence__col``         distribution category shares match the declared ``choice`` weights
 ``mean__col``                  distribution mean of a numeric generator within its standard error band
@@ -364,18 +367,32 @@ class _Deriver:
                  kwargs={"column": name, "min_value": lo, "max_value": hi})
 
     def after(self, col: ColumnSpec, gen: str, params: Mapping[str, Any]) -> None:
-        ref = params.get("after") if gen in ("date", "timestamp") else None
-        if not ref or "." in ref or ref not in self.t.columns:
-            return  # through a foreign key: a cross-table rule
-        base = self.t.columns[ref]
-        if not (base.type.name == col.type.name or (col.type.name is LogicalType.TIMESTAMP
-                                                     and base.type.name is LogicalType.DATE)):
-            return  # a date after a timestamp is compared by day; not expressible as a column pair
-        self.add(f"after__{col.name}", "temporal", f"{col.name} is generated after {ref} of the same row "
-                 f"(a delay of {params.get('min_delay_days', 0)} to {params.get('max_delay_days')} days), never "
-                 "before it.", columns=(col.name, ref), expectation="ExpectColumnPairValuesAToBeGreaterThanB",
-                 kwargs={"column_A": col.name, "column_B": ref, "or_equal": True,
-                         "ignore_row_if": "either_value_is_missing"})
+        if gen not in ("date", "timestamp"):
+            return
+        for word in ("after", "before"):
+            given = params.get(word)
+            refs = [given] if isinstance(given, str) else list(given or [])
+            for ref in refs:
+                if "." in ref or ref not in self.t.columns:
+                    continue  # through a foreign key: a cross-table rule
+                later, earlier = (col, self.t.columns[ref]) if word == "after" else (self.t.columns[ref], col)
+                if not (later.type.name == earlier.type.name or (later.type.name is LogicalType.TIMESTAMP
+                                                                 and earlier.type.name is LogicalType.DATE)):
+                    continue  # a date after a timestamp is compared by day; not expressible as a column pair
+                name = f"{word}__{col.name}" + (f"__{ref}" if len(refs) > 1 else "")
+                if word == "after":
+                    self.add(name, "temporal", f"{col.name} is generated after {ref} of the same row (a delay of "
+                             f"{params.get('min_delay_days', 0)} to {params.get('max_delay_days')} days), never "
+                             "before it.", columns=(col.name, ref),
+                             expectation="ExpectColumnPairValuesAToBeGreaterThanB",
+                             kwargs={"column_A": col.name, "column_B": ref, "or_equal": True,
+                                     "ignore_row_if": "either_value_is_missing"})
+                else:
+                    self.add(name, "temporal", f"{col.name} is generated before {ref} of the same row, never "
+                             "after it.", columns=(col.name, ref),
+                             expectation="ExpectColumnPairValuesAToBeGreaterThanB",
+                             kwargs={"column_A": ref, "column_B": col.name, "or_equal": True,
+                                     "ignore_row_if": "either_value_is_missing"})
 
     def distribution(self, col: ColumnSpec, gen: registry.Generator, params: Mapping[str, Any]) -> None:
         name = col.name

@@ -39,6 +39,16 @@ def check_dataset(spec: DatasetSpec, gaps: ParseGaps, issues: IssueCollector) ->
     _Checker(spec, issues, gaps).check()
 
 
+def _as_list(value: Any) -> list[str]:
+    return [] if not value else [value] if isinstance(value, str) else [str(v) for v in value]
+
+
+def _follow_hint(table: TableSpec) -> str:
+    keys = [c for fk in table.foreign_keys for c in fk.columns]
+    return f"follow a foreign key of {table.name!r} ({', '.join(keys)})" if keys else \
+        f"{table.name!r} has no foreign key to follow: read one of its columns"
+
+
 class _Checker:
     """Cross-table checks over the parsed dataset."""
 
@@ -72,6 +82,7 @@ class _Checker:
             self.check_partitions()
             self.check_within()
             self.check_column_dependencies()
+            self.check_time_windows()
             self.check_sums()
             self.check_sibling_values()
             self.check_unique_within()
@@ -335,23 +346,64 @@ class _Checker:
                                         suggestion=suggest(head, table.columns))
                         continue
                     if attr:
-                        fk = table.fk_for_column(head)
-                        if fk is None:
-                            self.issues.add(col.location, f"column {table.name}.{col.name} reads {ref!r} but "
-                                            f"{head!r} is not a foreign key",
-                                            suggestion=f"add ref: parent.key to {head!r}")
+                        hops = self._attribute_hops(table, col, ref)
+                        if hops is None:
                             continue
-                        parent = self.spec.tables[fk.table]
-                        if attr not in parent.columns:
-                            self.issues.add(col.location, f"column {table.name}.{col.name} reads {ref!r} but "
-                                            f"{fk.table!r} has no column {attr!r}",
-                                            suggestion=suggest(attr, parent.columns))
-                            continue
-                        if fk.table == table.name:
+                        if hops[0][0] == table.name:
                             continue  # a parent row in the same table: computed for other rows, no cycle
                     local.append(head)
                 deps[col.name] = local
             self._check_dag(table, deps)
+
+    def check_time_windows(self) -> None:
+        """A date or timestamp bounded by the same column on both sides with a positive least delay has no
+        moment to take on any row: refused here rather than null everywhere."""
+        for table in self.spec.tables.values():
+            for col in table.columns.values():
+                if col.generator not in ("date", "timestamp"):
+                    continue
+                after, before = (_as_list(col.params.get(w)) for w in ("after", "before"))
+                both = [r for r in after if r in before]
+                if not both:
+                    continue
+                least = col.params.get("min_delay_days") or 0
+                what = f"column {table.name}.{col.name} is after and before {both[0]!r}"
+                if least > 0:
+                    self.issues.add(col.location, f"{what} with min_delay_days: {least:g}: no moment is left "
+                                    "between its bounds", expected="a before-bound later than every after-bound",
+                                    suggestion=f"drop {both[0]!r} from `after:` or from `before:`, or set "
+                                               "min_delay_days: 0")
+
+    def _attribute_hops(self, table: TableSpec, col: ColumnSpec, ref: str) -> list[tuple[str, str]] | None:
+        """The (table, column) each hop of a parent attribute ``fk.fk2.column`` reads beyond ``table`` —
+        every name but the last must be a foreign-key column of the table reached so far — or None after
+        reporting the first hop that is not."""
+        names = ref.split(".")
+        current = table
+        hops: list[tuple[str, str]] = []
+        for i, name in enumerate(names[:-1]):
+            path = ".".join(names[:i + 1])
+            if name not in current.columns:
+                self.issues.add(col.location, f"column {table.name}.{col.name} reads {ref!r} but {current.name!r} "
+                                f"(reached by {'.'.join(names[:i])!r}) has no column {name!r}",
+                                suggestion=suggest(name, current.columns) or _follow_hint(current))
+                return None
+            fk = current.fk_for_column(name)
+            if fk is None:
+                self.issues.add(col.location, f"column {table.name}.{col.name} reads {ref!r} but {path!r} is not "
+                                f"a foreign key" + (f" of {current.name!r}" if i else ""),
+                                expected="each name before the last is a foreign-key column of the table "
+                                         "reached so far",
+                                suggestion=f"add ref: parent.key to {name!r}" if i == 0 else
+                                f"read {'.'.join(names[:i + 1])!r} itself, or " + _follow_hint(current))
+                return None
+            current = self.spec.tables[fk.table]
+            hops.append((current.name, names[i + 1]))
+        if names[-1] not in current.columns:
+            self.issues.add(col.location, f"column {table.name}.{col.name} reads {ref!r} but {current.name!r} has "
+                            f"no column {names[-1]!r}", suggestion=suggest(names[-1], current.columns))
+            return None
+        return hops
 
     def check_sums(self) -> None:
         """``sum_of: child.column`` needs a child table laid out per this table (its children are then a
@@ -505,11 +557,15 @@ class _Checker:
                 registry.get(col.generator).column_refs(col.params) if col.generator else []
             out = []
             for ref in refs:
-                head, _, attr = ref.partition(".")
-                out.append((table.name, head))
-                fk = table.fk_for_column(head) if attr else None
-                if fk is not None and fk.table != table.name:
-                    out.append((fk.table, attr))
+                names = ref.split(".")
+                out.append((table.name, names[0]))
+                current = table
+                for i, name in enumerate(names[:-1]):  # every hop of a chain: its key and the column read
+                    fk = current.fk_for_column(name)
+                    if fk is None or fk.table == current.name:
+                        break
+                    current = tables[fk.table]
+                    out.append((current.name, names[i + 1]))
             return out
 
         for table in tables.values():

@@ -2,7 +2,9 @@
 
 Seasonality is exact: the day (or the (day, hour) slot) is drawn by inverting the cumulative weight over
 the enumerated calendar, so a zero weight means the value never occurs. Timestamps may follow another
-column (``after``): ``shipped_at`` = ``ordered_at`` + a random delay, never earlier.
+column (``after``): ``shipped_at`` = ``ordered_at`` + a random delay, never earlier; or lie between several
+bounds (``after: [registered_at, booked_at]``, ``before: clinic_id.closed_at``), drawn inside the
+intersection of the bounds of each row.
 """
 
 import datetime as dt
@@ -16,12 +18,14 @@ import pyarrow.compute as pc
 from mock_pipelines.core import random as rnd
 from mock_pipelines.core import strings
 from mock_pipelines.core.facts import NO_FACTS, Bound, Facts, Params
-from mock_pipelines.core.registry import COLUMN_REF, GenContext, generator
+from mock_pipelines.core.registry import COLUMN_REF, ColumnRef, GenContext, generator
 from mock_pipelines.core.timeline import US_PER_DAY
 from mock_pipelines.core.vocab import WeightedIndex, faker_attr, source, vocabulary
 
 # An optional column reference (``ColumnRef | None`` is not recognised as a reference by the registry).
 OptionalColumnRef = Annotated[str | None, COLUMN_REF]
+# One column or several (``after: [registered_at, booked_at]``): the bounds of a time window.
+ColumnRefs = ColumnRef | list[ColumnRef] | None
 DateLike = dt.datetime | dt.date | str  # a datetime given for a date is cut to its date
 DateTimeLike = dt.datetime | dt.date | str
 
@@ -131,6 +135,50 @@ def _reference_micros(ctx: GenContext, ref: str) -> tuple[np.ndarray, np.ndarray
     return values, mask
 
 
+def _refs(value: Any) -> list[str]:
+    return [] if not value else [value] if isinstance(value, str) else list(value)
+
+
+def _single_after(after: Any, before: Any) -> bool:
+    """The original form (one ``after:`` column, no ``before:``): a delay after it, drawn as it always was."""
+    return isinstance(after, str) and not before
+
+
+def _bounds(ctx: GenContext, refs: list[str], latest: bool, to_unit: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(bound, has) per row: the latest (``latest``) or earliest of the non-null values of ``refs``."""
+    out = np.zeros(len(ctx), dtype=np.int64)
+    has = np.zeros(len(ctx), dtype=bool)
+    for ref in refs:
+        values, null = _reference_micros(ctx, ref)
+        values = to_unit(values)
+        pick = ~null & (~has | ((values > out) if latest else (values < out)))
+        out[pick] = values[pick]
+        has |= ~null
+    return out, has
+
+
+def between_bounds(ctx: GenContext, after: list[str], before: list[str], min_delay: int, max_delay: int,
+                   to_unit: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(value, null) per row, drawn uniformly inside the window the bounds leave, in whole units (µs or days):
+
+    * after bounds only: ``[A + min_delay, A + max_delay]``, A the latest after-bound of the row;
+    * before bounds only: ``[B - max_delay, B - min_delay]``, B the earliest before-bound;
+    * both: ``[A + min_delay, min(A + max_delay, B)]``.
+
+    A null bound does not constrain the row; a row with every bound null is null, and so is a row whose
+    window is empty (its after-bound plus the least delay is later than its before-bound): no value could
+    respect every bound."""
+    a, has_a = _bounds(ctx, after, True, to_unit)
+    b, has_b = _bounds(ctx, before, False, to_unit)
+    lo = np.where(has_a, a + min_delay, b - max_delay)
+    hi = np.where(has_a, a + max_delay, b - min_delay)
+    hi = np.where(has_a & has_b, np.minimum(hi, b), hi)
+    null = ~(has_a | has_b) | (hi < lo)
+    span = np.where(null, 1, hi - lo + 1).astype(np.float64)
+    value = lo + np.minimum(np.floor(ctx.uniform() * span).astype(np.int64), (span - 1).astype(np.int64))
+    return np.where(null, 0, value), null
+
+
 # ---- date -------------------------------------------------------------------------------------------------
 
 
@@ -142,7 +190,7 @@ def _day_table(first: int, last: int, weekday_weights: tuple[float, ...]) -> Inv
 
 
 def _date_capacity(params: Any, _locale: str) -> int | None:
-    if params.get("after"):
+    if params.get("after") or params.get("before"):
         return None
     try:
         return max(0, to_days(params.get("end", "2024-12-31")) - to_days(params.get("start", "2020-01-01")) + 1)
@@ -162,11 +210,20 @@ def _instant(value: Any, end: bool = False) -> dt.datetime:
 
 @generator("date", category="datetime", returns="date", example="2023-06-14", aliases=("date_between",),
            supports_unique=True, capacity=_date_capacity,
-           facts=Facts(range=lambda p: (None, None) if p["after"] else (_day(p["start"]), _day(p["end"]))))
+           facts=Facts(range=lambda p: (None, None) if p["after"] or p["before"] else (_day(p["start"]),
+                                                                                       _day(p["end"]))))
 def date(ctx: GenContext, *, start: DateLike = "2020-01-01", end: DateLike = "2024-12-31",
-         weekday_weights: list[float] | None = None, after: OptionalColumnRef = None,
+         weekday_weights: list[float] | None = None, after: ColumnRefs = None, before: ColumnRefs = None,
          max_delay_days: int = 30) -> pa.Array:
-    """Dates in [start, end], optionally weighted by weekday (Mon..Sun), or a delay after another date column."""
+    """Dates in [start, end], optionally weighted by weekday (Mon..Sun), or a delay after other date columns
+    (``after``), before them (``before``), or between both (the latest after-bound and the earliest
+    before-bound of each row)."""
+    if (after or before) and not _single_after(after, before):
+        if ctx.unique:
+            raise ValueError("date: unique=true cannot be combined with after/before")
+        days, null = between_bounds(ctx, _refs(after), _refs(before), 0, max(0, max_delay_days),
+                                    lambda us: np.floor_divide(us, US_PER_DAY))
+        return pa.array(days.astype(np.int32), type=pa.date32(), mask=null)
     if after:
         if ctx.unique:
             raise ValueError("date: unique=true cannot be combined with after")
@@ -212,7 +269,7 @@ def _slot_table(lo_us: int, hi_us: int, weekday_weights: tuple[float, ...],
 
 
 def _ts_capacity(params: Any, _locale: str) -> int | None:
-    if params.get("after"):
+    if params.get("after") or params.get("before"):
         return None
     try:
         return max(0, to_micros(params.get("end", "2024-12-31 23:59:59"), end=True)
@@ -223,13 +280,23 @@ def _ts_capacity(params: Any, _locale: str) -> int | None:
 
 @generator("timestamp", category="datetime", returns="timestamp", example="2023-06-14 09:41:27.381920",
            aliases=("datetime", "date_time"), supports_unique=True, capacity=_ts_capacity,
-           facts=Facts(range=lambda p: (None, None) if p["after"] else (_instant(p["start"]),
-                                                                   _instant(p["end"], end=True))))
+           facts=Facts(range=lambda p: (None, None) if p["after"] or p["before"] else (
+               _instant(p["start"]), _instant(p["end"], end=True))))
 def timestamp(ctx: GenContext, *, start: DateTimeLike = "2020-01-01", end: DateTimeLike = "2024-12-31 23:59:59",
               weekday_weights: list[float] | None = None, hour_weights: list[float] | None = None,
-              after: OptionalColumnRef = None, min_delay_days: float = 0.0,
+              after: ColumnRefs = None, before: ColumnRefs = None, min_delay_days: float = 0.0,
               max_delay_days: float = 365.0) -> pa.Array:
-    """Timestamps in [start, end] with weekday/hour-of-day seasonality, or after another column by a delay."""
+    """Timestamps in [start, end] with weekday/hour-of-day seasonality, or after other columns by a delay
+    (``after``), before them (``before``), or between both (the latest after-bound and the earliest
+    before-bound of each row)."""
+    if (after or before) and not _single_after(after, before):
+        if ctx.unique:
+            raise ValueError("timestamp: unique=true cannot be combined with after/before")
+        lo = max(0.0, float(min_delay_days))
+        hi = max(lo, float(max_delay_days))
+        values, null = between_bounds(ctx, _refs(after), _refs(before), int(np.floor(lo * US_PER_DAY)),
+                                      int(np.floor(hi * US_PER_DAY)), lambda us: us)
+        return pa.array(values, type=pa.timestamp("us"), mask=null)
     if after:
         if ctx.unique:
             raise ValueError("timestamp: unique=true cannot be combined with after")

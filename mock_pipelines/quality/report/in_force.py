@@ -14,7 +14,7 @@ from mock_pipelines.spec.model import ColumnSpec, DatasetSpec, TableSpec
 
 # Parameters of the date and timestamp generators that apply only with ``after:`` (a delay after another
 # column) or only without it (a range of their own).
-_AFTER_ONLY = ("after", "min_delay_days", "max_delay_days")
+_AFTER_ONLY = ("after", "before", "min_delay_days", "max_delay_days")
 _RANGE_ONLY = ("start", "end", "weekday_weights", "hour_weights")
 _TIME_GENERATORS = ("date", "timestamp")
 
@@ -74,7 +74,7 @@ def params_in_force(cs: ColumnSpec) -> dict[str, Any]:
     column drops the start and end (and weights) it does not use; one without drops the delays."""
     params = {k: v for k, v in cs.params.items() if v is not None}
     if cs.generator in _TIME_GENERATORS:
-        drop = _RANGE_ONLY if params.get("after") else _AFTER_ONLY
+        drop = _RANGE_ONLY if params.get("after") or params.get("before") else _AFTER_ONLY
         params = {k: v for k, v in params.items() if k not in drop}
     return params
 
@@ -129,6 +129,8 @@ def range_in_force(spec: DatasetSpec, table: TableSpec, cs: ColumnSpec, locale: 
     except Exception:
         return None
     after = cs.params.get("after") if cs.generator in _TIME_GENERATORS else None
+    if cs.generator in _TIME_GENERATORS and (cs.params.get("before") or not isinstance(after, str | None)):
+        return None  # between several bounds: no range follows from one column's
     if not after:
         if not facts.has_range or (facts.lo is None and facts.hi is None):
             return None
