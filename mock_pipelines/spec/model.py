@@ -322,6 +322,8 @@ def _strip_locations(obj: Any) -> None:
             obj.pop("within")  # likewise for a foreign key picked among all parents
         if obj.get("checks") == []:
             obj.pop("checks")  # the same for a table without checks
+        if "unique_within" in obj and obj["unique_within"] is None:
+            obj.pop("unique_within")  # and for a column not unique per parent
         for value in obj.values():
             _strip_locations(value)
     elif isinstance(obj, list):
