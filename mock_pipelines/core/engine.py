@@ -30,8 +30,8 @@ import pyarrow.compute as pc
 
 from mock_pipelines.core import random as rnd
 from mock_pipelines.core import registry
-from mock_pipelines.core.expressions import parse_expression, parse_template
 from mock_pipelines.core.child_counts import draw_counts, parse_count_expression
+from mock_pipelines.core.expressions import parse_expression, parse_template
 from mock_pipelines.core.generators.numeric import zipf_rank
 from mock_pipelines.core.timeline import PartitionScheme, Timeline, to_us
 from mock_pipelines.spec.errors import Issue, SchemaError, suggest

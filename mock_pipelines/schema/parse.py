@@ -18,7 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from mock_pipelines.core import registry
-from mock_pipelines.core.child_counts import COUNT_EXPRESSION_FORM, is_count_expression, parse_count_expression
+from mock_pipelines.core.child_counts import (
+    COUNT_EXPRESSION_FORM,
+    is_count_expression,
+    parse_count_expression,
+)
 from mock_pipelines.core.expressions import ExpressionError, parse_expression, parse_template
 from mock_pipelines.core.locales import SUPPORTED_LOCALES
 from mock_pipelines.schema.check import ParseGaps, check_dataset
