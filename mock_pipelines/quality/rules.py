@@ -166,7 +166,9 @@ def derive_rules(spec: DatasetSpec, table: str, rows: RowExpectation | int | Non
     for col in t.columns.values():
         derive.column(col)
     derive.user_expectations()
-    return SeverityPolicy.of(severity).apply(derive.rules)
+    # Helper columns (`emit: false`) are not in the data: no rule may read one.
+    rules = [r for r in derive.rules if not set(r.columns) & set(t.helpers)]
+    return SeverityPolicy.of(severity).apply(rules)
 
 
 class _Deriver:
