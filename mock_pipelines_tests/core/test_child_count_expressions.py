@@ -177,3 +177,4 @@ def test_a_choice_count_draws_its_weights(tmp_path, count):
     assert set(np.unique(n).tolist()) == set(weights)
     for k, w in weights.items():
         assert abs((n == k).mean() - w) < 0.015
+
