@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from mock_pipelines.core import random as rnd
-from mock_pipelines.core.expressions import ExpressionError, parse_expression
+from mock_pipelines.core.expressions import MAX_EXPRESSION_CHARS, ExpressionError, parse_expression
 from mock_pipelines.core.facts import poisson_pmf, zipf_weights
 from mock_pipelines.core.generators.numeric import poisson_from_uniform, zipf_rank
 from mock_pipelines.spec.model import COUNT_EXPRESSION, Distribution, RowCount, max_rows
@@ -205,10 +205,15 @@ class CountExpression:
 @lru_cache(maxsize=256)
 def parse_count_expression(text: str) -> CountExpression:
     """Parse a count expression; raises ExpressionError (with a suggestion) for anything else."""
+    if len(text) > MAX_EXPRESSION_CHARS:
+        raise ExpressionError(f"count expression of {len(text):,} characters is too long (at most "
+                              f"{MAX_EXPRESSION_CHARS:,})", 0, "move the conditions into columns of the parent")
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         raise ExpressionError(f"invalid count expression: {exc.msg}", (exc.offset or 1) - 1) from None
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise ExpressionError(f"invalid count expression: {type(exc).__name__}", 0) from None
     branches: list[Distribution] = []
 
     def walk(node: ast.expr, top: bool = False) -> ast.expr:
@@ -244,7 +249,11 @@ def parse_count_expression(text: str) -> CountExpression:
                                   or COUNT_EXPRESSION_FORM)
         return ast.Constant(len(branches) - 1)
 
-    selector = ast.unparse(ast.fix_missing_locations(ast.Expression(walk(tree.body, top=True))))
+    try:
+        selector = ast.unparse(ast.fix_missing_locations(ast.Expression(walk(tree.body, top=True))))
+    except RecursionError:
+        raise ExpressionError("count expression nested too deeply", 0,
+                              "move the conditions into columns of the parent") from None
     parse_expression(selector)  # the conditions: functions, constants, sizes
     return CountExpression(text, selector, tuple(branches))
 
