@@ -153,15 +153,16 @@ def reads_nullable(spec: DatasetSpec, table: TableSpec, col: ColumnSpec, seen: s
             return True
     for ref in column_refs(col):
         head, _, attr = ref.partition(".")
-        if head not in table.columns:
+        read = table.column(head)  # helper columns (emit: false) pass their nulls on too
+        if read is None:
             continue
-        if may_be_null(spec, table, table.columns[head], seen):
+        if may_be_null(spec, table, read, seen):
             return True
         if attr:
             fk = table.fk_for_column(head)
             parent = spec.tables.get(fk.table) if fk is not None else None
-            if parent is None or attr not in parent.columns:
+            if parent is None or parent.column(attr) is None:
                 return True
-            if may_be_null(spec, parent, parent.columns[attr], seen):
+            if may_be_null(spec, parent, parent.column(attr), seen):  # type: ignore[arg-type]
                 return True
     return False

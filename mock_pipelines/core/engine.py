@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -29,11 +30,13 @@ import pyarrow.compute as pc
 
 from mock_pipelines.core import random as rnd
 from mock_pipelines.core import registry, row_checks
+from mock_pipelines.core.child_counts import draw_counts, parse_count_expression
 from mock_pipelines.core.expressions import parse_expression, parse_template
-from mock_pipelines.core.generators.numeric import poisson_from_uniform, zipf_rank
+from mock_pipelines.core.generators.numeric import zipf_rank
 from mock_pipelines.core.timeline import PartitionScheme, Timeline, to_us
 from mock_pipelines.spec.errors import Issue, SchemaError, suggest
 from mock_pipelines.spec.model import (
+    COUNT_EXPRESSION,
     MAX_ROWS_ENV,
     ColumnSpec,
     ColumnType,
@@ -51,6 +54,7 @@ DEFAULT_CHUNK_SIZE = 262_144
 CHECK_PROBE_ROWS = 2_048  # rows spread over a table that validation tries its `checks:` on
 PROBE_ROWS = 4  # rows at each end of a table that validation generates to catch what generation fails on
 _BLOCK = 4096  # parents per prefix-sum block of a children-per-parent layout
+_CACHED_BLOCKS = 256  # blocks of counts a layout whose count is an expression keeps (8 MiB)
 # Validation counts the children of at most this many parents exactly; beyond, it works from an estimate
 # (the mean children per parent over a sample), so its cost does not grow with the row counts.
 EXACT_PARENTS = 1 << 18
@@ -191,7 +195,8 @@ class DatasetPlan:
             if not table.rows_exact or any(p in estimated for p in table.spec.parents()):
                 estimated.add(name)
                 continue
-            columns = [c.name for c in table.spec.columns.values() if _worth_probing(c)]
+            columns = [c.name for c in [*table.spec.columns.values(), *table.spec.helpers.values()]
+                       if _worth_probing(c)]
             if table.spec.checks:
                 issues.extend(table.check_issues())
             if not columns:
@@ -409,7 +414,7 @@ class TablePlan:
         """A schema problem for an exception raised while generating rows of this table."""
         table, column = getattr(exc, "mock_column", (self.name, None))
         spec = self.plan.spec.tables[table]
-        col = spec.columns.get(column) if column else None
+        col = spec.column(column) if column else None
         what = f"column {table}.{column}" if col is not None else f"table {table}"
         reason = str(exc).split("\n")[0].strip() or type(exc).__name__
         if isinstance(exc, pa.ArrowNotImplementedError):
@@ -441,7 +446,7 @@ class TablePlan:
             if col.sum_of is None:
                 continue
             child, column = col.sum_of
-            t = self.plan.tables[child].arrow_schema.field(column).type
+            t = self.plan.tables[child].value_type(column)
             if not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)):
                 issues.append(Issue(col.location, f"column {self.name}.{col.name} sums {child}.{column}, which "
                                     f"holds {t} values, not numbers", expected="an int, float or decimal column"))
@@ -456,8 +461,16 @@ class TablePlan:
         # columns over zero rows instead, which yields the same types.
         return self.compute(np.zeros(0 if self.n_rows == 0 else 1, dtype=np.int64)).schema
 
+    def value_type(self, column: str) -> pa.DataType:
+        """The Arrow type of any column, emitted or helper (`emit: false`)."""
+        if column in self.spec.columns:
+            return self.arrow_schema.field(column).type
+        return self.compute(np.zeros(0 if self.is_partitioned or self.n_rows == 0 else 1, dtype=np.int64),
+                            [column]).schema.field(0).type
+
     def compute(self, rows: np.ndarray, columns: list[str] | None = None) -> pa.RecordBatch:
-        """Columns (default: all, in declared order) for arbitrary global row indices."""
+        """Columns (default: every emitted column, in declared order; helper columns only when named) for
+        arbitrary global row indices."""
         batch = _Rows(self, np.asarray(rows, dtype=np.int64))
         names = columns or list(self.spec.columns)
         return pa.RecordBatch.from_arrays([batch.get(n) for n in names], names=names)
@@ -656,7 +669,9 @@ class _Rows:
             raise
 
     def _get(self, name: str) -> pa.Array:
-        col = self.table.spec.columns[name]
+        col = self.table.spec.column(name)
+        if col is None:
+            raise KeyError(name)
         part = self.table.spec.partitioned
         if self.table.is_partitioned and part is not None and part.time_column == name:
             values = self._creation_times()
@@ -759,7 +774,7 @@ def sum_of_children(parent: TablePlan, col: ColumnSpec, rows: np.ndarray) -> pa.
                          f"out per {parent.name!r} row in this run (rows fixed by an override, or growing at "
                          "its own rate)")
     starts, counts = layout.spans(rows)
-    value_type = child.arrow_schema.field(child_col).type
+    value_type = child.value_type(child_col)
     if pa.types.is_dictionary(value_type):
         value_type = value_type.value_type
     if not (pa.types.is_integer(value_type) or pa.types.is_floating(value_type) or pa.types.is_decimal(value_type)):
@@ -799,12 +814,6 @@ def _add_children(child: TablePlan, column: str, starts: np.ndarray, counts: np.
     return out
 
 
-def _whole(counts: np.ndarray) -> np.ndarray:
-    """Real-valued children counts as whole numbers in [0, row limit] (a far tail never wraps around)."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        return np.round(np.clip(np.nan_to_num(counts, nan=0.0), 0, float(max_rows()))).astype(np.int64)
-
-
 def _decoded(values: pa.Array) -> pa.Array:
     """Plain values for expressions and generators that read another column."""
     return values.dictionary_decode() if pa.types.is_dictionary(values.type) else values
@@ -834,11 +843,36 @@ class ChildLayout:
         self.lo, self.hi = rows.min, rows.max
         self.block_ends = np.zeros(0, dtype=np.int64)
         self.block_starts = np.zeros(0, dtype=np.int64)
+        # A count expression computes parent columns: the counts of the blocks used last are kept (at most
+        # _CACHED_BLOCKS × 4,096 counts), so the batches of a child table do not recompute them.
+        self._cache: OrderedDict[int, np.ndarray] | None = (
+            OrderedDict() if self.dist is not None and self.dist.name == COUNT_EXPRESSION else None)
         if n_parents is not None:
             self._extend(math.ceil(n_parents / _BLOCK))
             self.n_rows = int(self.block_ends[-1]) if len(self.block_ends) else 0
 
     def _parent_counts(self, parents: np.ndarray) -> np.ndarray:
+        if self._cache is not None and len(parents):
+            return self._cached_counts(parents)
+        return self._uncached_counts(parents)
+
+    def _cached_counts(self, parents: np.ndarray) -> np.ndarray:
+        blocks = np.unique(parents // _BLOCK)
+        cache = self._cache
+        missing = np.array([b for b in blocks.tolist() if b not in cache], dtype=np.int64)  # type: ignore[operator]
+        if len(missing):
+            ids = (missing[:, None] * _BLOCK + np.arange(_BLOCK)[None, :]).ravel()
+            fresh = self._uncached_counts(ids).reshape(len(missing), _BLOCK)
+            for b, c in zip(missing.tolist(), fresh, strict=True):
+                cache[b] = c  # type: ignore[index]
+        table = np.stack([cache[b] for b in blocks.tolist()])  # type: ignore[index]
+        for b in blocks.tolist():
+            cache.move_to_end(b)  # type: ignore[union-attr]
+        while len(cache) > max(_CACHED_BLOCKS, len(blocks)):  # type: ignore[arg-type]
+            cache.popitem(last=False)  # type: ignore[union-attr]
+        return table[np.searchsorted(blocks, parents // _BLOCK), parents % _BLOCK]
+
+    def _uncached_counts(self, parents: np.ndarray) -> np.ndarray:
         counts = np.zeros(len(parents), dtype=np.int64)
         valid = parents < self.n_parents if self.n_parents is not None else slice(None)
         counts[valid] = self.counts(parents[valid])
@@ -868,36 +902,30 @@ class ChildLayout:
         return int(self.block_starts[block] + before)
 
     def counts(self, parents: np.ndarray) -> np.ndarray:
-        d = self.dist
-        args = list(d.args) if d else [1]
-        kw = dict(d.kwargs) if d else {}
-        name = d.name if d else "constant"
-        if name == "constant":
-            c = np.full(len(parents), int(args[0]), dtype=np.int64)
-        elif name in ("uniform", "integer"):
-            lo = int(args[0] if args else kw.get("min", 0))
-            hi = int(args[1] if len(args) > 1 else kw.get("max", lo))
-            c = lo + rnd.integers(self.key, parents, hi - lo + 1)
-        elif name == "poisson":
-            c = poisson_from_uniform(rnd.uniform(self.key, parents), float(args[0] if args else kw.get("lam", 1)))
-        elif name == "zipf":
-            s = float(args[0] if args else kw.get("s", 1.2))
-            n = int(args[1] if len(args) > 1 else kw.get("n", 100))
-            c = 1 + zipf_rank(rnd.uniform(self.key, parents), s, n)
-        elif name == "normal":
-            mean = float(args[0] if args else kw.get("mean", 1))
-            std = float(args[1] if len(args) > 1 else kw.get("std", 1))
-            c = _whole(mean + std * rnd.standard_normal(self.key, parents))
-        elif name == "lognormal":
-            mean = float(args[0] if args else kw.get("mean", 0))
-            sigma = float(args[1] if len(args) > 1 else kw.get("sigma", 1))
-            c = _whole(np.exp(mean + sigma * rnd.standard_normal(self.key, parents)))
-        elif name == "exponential":
-            scale = float(args[0] if args else kw.get("scale", 1))
-            c = _whole(-scale * np.log(rnd.uniform_open(self.key, parents)))
-        else:  # validation restricts the names; keep a loud failure for a new name without support
-            raise ValueError(f"unsupported count distribution {name!r}")
+        if self.dist is not None and self.dist.name == COUNT_EXPRESSION:
+            c = self._expression_counts(parents)
+        else:
+            c = draw_counts(self.dist, self.key, parents)
         return np.clip(c, self.lo, self.hi if self.hi is not None else None)
+
+    def _expression_counts(self, parents: np.ndarray) -> np.ndarray:
+        """A count expression: the parent's columns (computed for these parents with the parent's own
+        generators) choose a branch, the branch draws. One key for every branch: a parent draws from one."""
+        expr = parse_count_expression(str(self.dist.args[0]))  # type: ignore[union-attr]
+        n = len(parents)
+        if n == 0:
+            return np.zeros(0, dtype=np.int64)
+        rows = _Rows(self.parent, parents)
+        branch = parse_expression(expr.selector).evaluate(rows.resolve, n)
+        branch = pc.fill_null(pc.cast(branch, pa.int64()), -1).to_numpy(zero_copy_only=False)
+        counts = np.zeros(n, dtype=np.int64)
+        for k, dist in enumerate(expr.branches):
+            chosen = branch == k
+            if chosen.all():
+                return draw_counts(dist, self.key, parents)
+            if chosen.any():
+                counts[chosen] = draw_counts(dist, self.key, parents[chosen])
+        return counts
 
     def spans(self, parents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(first child row, number of children) of each parent, vectorised: counts are recomputed only in

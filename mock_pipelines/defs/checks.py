@@ -130,7 +130,8 @@ def _check_cross(rules: list[Rule], data: pa.Table, key: str | None, parents: _P
 
     table = parents.table
     out: list[RuleResult] = []
-    same = [r for r in rules if r.name.startswith(("children_per_parent", "parent_sum")) and key is not None]
+    same = [r for r in rules if key is not None
+            and r.name.startswith(("children_per_parent", "children_per_branch", "parent_sum"))]
     upto = [r for r in rules if r not in same]
     for group, up_to in ((upto, True), (same, False)):
         names = {p for r in group for p in rule_tables(r)} - {table}

@@ -10,6 +10,9 @@ name                           kind         what it checks
                                             (``within: fk``) or its parent's (``within: fk.fk``)
 ``children_per_parent``        row_count    every parent has between the declared min and max children
                                             (``rows: {per: parent, count: …, min, max}``)
+``children_per_branch``        row_count    a count expression (``count: "if_else(cond, a, b)"``): every
+                                            parent has as many children as the branch its own columns
+                                            choose allows (none where that branch is 0)
 ``children_per_parent_mean``   distribution the mean number of children per parent is within a CLT band
                                             of the declared count distribution's mean
 ``after_parent__col``          temporal     col ≥ the parent column named by ``after: fk.parent_col``
@@ -40,12 +43,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from mock_pipelines.core.child_counts import branch_bounds, count_bounds, parse_count_expression
+from mock_pipelines.core.expressions import parse_expression
 from mock_pipelines.quality import stats
 from mock_pipelines.quality.arrow_checks import EXAMPLES, plain_column
 from mock_pipelines.quality.results import RuleResult, plain
 from mock_pipelines.quality.rules import Rule, count_distribution
 from mock_pipelines.quality.severity import SeverityPolicy
-from mock_pipelines.spec.model import DatasetSpec, TableSpec
+from mock_pipelines.spec.model import COUNT_EXPRESSION, DatasetSpec, TableSpec
 
 
 def derive_cross_rules(spec: DatasetSpec, table: str, *, partitioned: bool = False,
@@ -83,6 +88,9 @@ def derive_cross_rules(spec: DatasetSpec, table: str, *, partitioned: bool = Fal
             add("children_per_parent_mean", "distribution", f"The mean number of {table} rows per {grouping.table} "
                 f"row is {model.mean:.4g} ({t.rows.count}) up to sampling noise ({z:g} standard errors).",
                 tuple(grouping.columns), severity="warn", mean=model.mean, sd=model.sd, z=z, **base)
+    if grouping is not None and not grows_alone and t.rows.count is not None \
+            and t.rows.count.name == COUNT_EXPRESSION:
+        _count_expression_rules(spec, t, grouping, add)
     if grouping is not None and not grows_alone:
         for pcol in spec.tables[grouping.table].columns.values():
             if pcol.sum_of is None or pcol.sum_of[0] != table:
@@ -149,6 +157,8 @@ def rule_tables(rule: Rule) -> list[str]:
     """The other tables a cross-table rule reads: its parent, and the table in the middle of a two-step
     ``within:`` (``via``)."""
     return [t for t in (rule.params.get("parent"), rule.params.get("via")) if t]
+
+
 def _parent_bounds(t: Any) -> list[tuple[Any, str, str, bool]]:
     """(column, "after" or "before", parent reference, one of several) for the time bounds of ``t`` that
     read a parent's column (``after: customer_id.signup_ts``, ``before: [clinic_id.closed_at]``)."""
@@ -164,6 +174,29 @@ def _parent_bounds(t: Any) -> list[tuple[Any, str, str, bool]]:
     return out
 
 
+def _count_expression_rules(spec: DatasetSpec, t: TableSpec, grouping: Any, add: Any) -> None:
+    """A count expression: the bounds of its widest branches for every parent, and, when the parent's
+    landed columns are all it reads, the bounds of the branch each parent's own columns choose."""
+    rows = t.rows
+    lo, hi = count_bounds(rows)
+    base = dict(parent=grouping.table, ref_columns=list(grouping.ref_columns), fk_columns=list(grouping.columns))
+    add("children_per_parent", "row_count", f"Each {grouping.table} row has {rows.count} {t.name} rows, "
+        f"never fewer than {lo}" + (f" nor more than {hi}." if hi is not None else "."),
+        tuple(grouping.columns), min_children=lo, max_children=hi, **base)
+    expr = parse_count_expression(str(rows.count.args[0]))  # type: ignore[union-attr]
+    parent = spec.tables[grouping.table]
+    reads = list(expr.references)
+    if not all(r in parent.columns for r in reads):
+        return  # a grandparent's attribute or a helper column: not in the parent's landed rows
+    bounds = branch_bounds(rows)
+    shown = ", ".join(f"{b}: {blo}–{'∞' if bhi is None else bhi}" for b, (blo, bhi) in zip(expr.branches, bounds,
+                                                                                          strict=True))
+    add("children_per_branch", "row_count", f"Each {grouping.table} row has the number of {t.name} rows the "
+        f"branch of {rows.count} its own columns choose allows ({shown}); none where that branch is 0.",
+        tuple(grouping.columns), selector=expr.selector, branch_min=[b[0] for b in bounds],
+        branch_max=[b[1] for b in bounds], parent_columns=reads, **base)
+
+
 def columns_read(rules: Sequence[Rule], table: str) -> dict[str, set[str]]:
     """The columns cross-table rules read, per table (the child ``table`` and each parent)."""
     need: dict[str, set[str]] = {table: set()}
@@ -175,7 +208,7 @@ def columns_read(rules: Sequence[Rule], table: str) -> dict[str, set[str]]:
         if parent:
             need.setdefault(parent, set()).update(rule.params.get("ref_columns") or [],
                                                   [rule.params["parent_column"]] if rule.params.get("parent_column")
-                                                  else [])
+                                                  else [], rule.params.get("parent_columns") or [])
     return need
 
 
@@ -296,6 +329,33 @@ def _children_per_parent(rule: Rule, child: pa.Table, parent: pa.Table) -> RuleR
                    unexpected_count=offenders.num_rows, examples=examples, evaluated_rows=child.num_rows)
 
 
+def _children_per_branch(rule: Rule, child: pa.Table, parent: pa.Table) -> RuleResult:
+    counts, keys = _children_counts(rule, child, parent)
+    names = list(rule.params["parent_columns"])
+    rows = _keys(parent, rule.params["ref_columns"], keys)
+    for name in names:
+        rows = rows.append_column(f"_p_{name}", plain_column(parent, name))
+    joined = rows.join(counts, keys=keys, join_type="left outer", use_threads=False)
+    values = {name: joined.column(f"_p_{name}").combine_chunks() for name in names}
+    branch = parse_expression(rule.params["selector"]).evaluate(lambda name: values[name], joined.num_rows)
+    branch = pc.fill_null(pc.cast(branch, pa.int64()), -1).to_numpy(zero_copy_only=False)
+    lo_of = np.array([*rule.params["branch_min"], 0], dtype=np.int64)  # the last: a null condition, no children
+    hi_of = np.array([-1 if h is None else h for h in rule.params["branch_max"]] + [0], dtype=np.int64)
+    n = pc.fill_null(joined.column("n"), 0).to_numpy()
+    lo, hi = lo_of[branch], hi_of[branch]
+    bad = (n < lo) | ((hi >= 0) & (n > hi))
+    offenders = joined.filter(pa.array(bad))
+    examples = [plain({**{rule.params["ref_columns"][i]: r[k] for i, k in enumerate(keys)},
+                       **{c: r[f"_p_{c}"] for c in names}, "children": r["n"]})
+                for r in offenders.slice(0, EXAMPLES).to_pylist()]
+    zero = int(((hi_of[branch] == 0)).sum())
+    return _result(rule, passed=not bad.any(),
+                   observed=f"{int(bad.sum()):,} of {joined.num_rows:,} parents outside their branch's bounds "
+                            f"({zero:,} parents whose branch allows no children)",
+                   expected="children per parent within the bounds of the branch its columns choose",
+                   unexpected_count=int(bad.sum()), examples=examples, evaluated_rows=child.num_rows)
+
+
 def _children_per_parent_mean(rule: Rule, child: pa.Table, parent: pa.Table) -> RuleResult:
     counts, _ = _children_counts(rule, child, parent)
     p = counts.num_rows
@@ -410,6 +470,7 @@ _EVALUATORS = {
     "fk": _fk,
     "children_per_parent": _children_per_parent,
     "children_per_parent_mean": _children_per_parent_mean,
+    "children_per_branch": _children_per_branch,
     "after_parent": _after_parent,
     "time_after_parent": _after_parent,
     "before_parent": _after_parent,

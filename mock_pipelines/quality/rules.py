@@ -64,7 +64,14 @@ from mock_pipelines.core.row_checks import to_sql
 from mock_pipelines.quality import stats
 from mock_pipelines.quality.severity import SeverityPolicy
 from mock_pipelines.spec.errors import Location
-from mock_pipelines.spec.model import ColumnSpec, DatasetSpec, ExpectationSpec, RowCount, TableSpec
+from mock_pipelines.spec.model import (
+    COUNT_EXPRESSION,
+    ColumnSpec,
+    DatasetSpec,
+    ExpectationSpec,
+    RowCount,
+    TableSpec,
+)
 from mock_pipelines.spec.types import NUMERIC_TYPES, LogicalType
 
 KINDS = ("key", "fk", "uniqueness", "nulls", "type", "values", "range", "regex", "distribution", "row_count",
@@ -176,7 +183,9 @@ def derive_rules(spec: DatasetSpec, table: str, rows: RowExpectation | int | Non
         derive.column(col)
     derive.table_checks()
     derive.user_expectations()
-    return SeverityPolicy.of(severity).apply(derive.rules)
+    # Helper columns (`emit: false`) are not in the data: no rule may read one.
+    rules = [r for r in derive.rules if not set(r.columns) & set(t.helpers)]
+    return SeverityPolicy.of(severity).apply(rules)
 
 
 class _Deriver:
@@ -224,6 +233,7 @@ class _Deriver:
             return
         count = count_distribution(t.rows)
         if count is None:
+            self.row_count_bounds(rows.parents)
             return
         model, lo, hi = count
         p = rows.parents
@@ -240,6 +250,17 @@ class _Deriver:
                  expectation="ExpectTableRowCountToEqual" if exact else "ExpectTableRowCountToBeBetween",
                  kwargs={"value": low} if exact else {"min_value": low, "max_value": high},
                  severity="error" if exact else "warn")
+
+    def row_count_bounds(self, p: int) -> None:
+        """A count with no single distribution (a count expression): only the hard bounds of its branches."""
+        t = self.t
+        if t.rows.count is None or t.rows.count.name != COUNT_EXPRESSION:
+            return
+        lo, hi = count_bounds(t.rows)
+        self.add(ROW_COUNT, "row_count", f"{t.name} has {t.rows.count} rows per {t.rows.per} row: for {p:,} "
+                 f"{t.rows.per} rows, at least {p * lo:,}" + (f" and at most {p * hi:,}" if hi is not None else "")
+                 + " rows in all.", expectation="ExpectTableRowCountToBeBetween",
+                 kwargs={"min_value": p * lo, "max_value": None if hi is None else p * hi})
 
     def primary_key(self) -> None:
         pk = self.t.primary_key

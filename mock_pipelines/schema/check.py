@@ -12,10 +12,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mock_pipelines.core import registry
-from mock_pipelines.core.child_counts import count_bounds
+from mock_pipelines.core.child_counts import count_bounds, parse_count_expression
+from mock_pipelines.core.column_facts import column_refs
 from mock_pipelines.core.expressions import parse_expression, parse_template
 from mock_pipelines.spec.errors import IssueCollector, suggest
-from mock_pipelines.spec.model import ColumnSpec, DatasetSpec, ForeignKey, PartitionSpec, TableSpec
+from mock_pipelines.spec.model import (
+    COUNT_EXPRESSION,
+    ColumnSpec,
+    DatasetSpec,
+    ForeignKey,
+    PartitionSpec,
+    TableSpec,
+)
 from mock_pipelines.spec.types import NUMERIC_TYPES, LogicalType
 
 # Generators whose values depend on the row's siblings, and the parameter naming the parent's column.
@@ -83,6 +91,8 @@ class _Checker:
             self.check_within()
             self.check_column_dependencies()
             self.check_time_windows()
+            self.check_count_expressions()
+            self.check_helpers()
             self.check_sums()
             self.check_sibling_values()
             self.check_unique_within()
@@ -191,6 +201,87 @@ class _Checker:
                 self.issues.add(table.location, f"table {table.name!r} has rows per {table.rows.per!r} but no "
                                 f"column references {table.rows.per!r}",
                                 suggestion=f"add a column with ref: {table.rows.per}.<key column>")
+
+    def check_count_expressions(self) -> None:
+        """A count expression reads the parent's columns (or, through the parent's foreign keys, a
+        grandparent's), none of which may depend on the sum of the children it counts."""
+        tables = self.spec.tables
+        for table in tables.values():
+            rows = table.rows
+            if rows.per is None or rows.count is None or rows.count.name != COUNT_EXPRESSION:
+                continue
+            parent = tables.get(rows.per)
+            if parent is None:
+                continue
+            loc = rows.location or table.location
+            what = f"rows of {table.name!r}: the count"
+            for ref in parse_count_expression(str(rows.count.args[0])).references:
+                head, _, attr = ref.partition(".")
+                if head not in parent.columns:
+                    self.issues.add(loc, f"{what} reads {head!r}, which is not a column of the parent "
+                                    f"{parent.name!r}", expected=f"a column of {parent.name!r}",
+                                    suggestion=suggest(head, parent.columns))
+                    continue
+                if attr:
+                    fk = parent.fk_for_column(head)
+                    grand = tables.get(fk.table) if fk is not None else None
+                    if grand is None or attr not in grand.columns:
+                        self.issues.add(loc, f"{what} reads {ref!r}, but {head!r} of {parent.name!r} is not a "
+                                        f"foreign key to a table with a column {attr!r}",
+                                        suggestion=suggest(attr, grand.columns) if grand is not None
+                                        else f"read a column of {parent.name!r}")
+                        continue
+                summed = self._sum_read(parent, head, table.name)
+                if summed is not None:
+                    self.issues.add(loc, f"{what} reads {parent.name}.{head}, which depends on "
+                                    f"{parent.name}.{summed}, the sum over the very {table.name!r} rows it counts",
+                                    suggestion="choose the count from columns drawn before the children exist")
+
+    def _sum_read(self, table: TableSpec, column: str, child: str) -> str | None:
+        """The column of ``table`` summing ``child`` that ``column`` reads (itself, or through its own
+        columns), or None."""
+        seen: set[str] = set()
+        stack = [column]
+        while stack:
+            name = stack.pop()
+            col = table.columns.get(name)
+            if name in seen or col is None:
+                continue
+            seen.add(name)
+            if col.sum_of is not None and col.sum_of[0] == child:
+                return name
+            stack.extend(ref.partition(".")[0] for ref in column_refs(col))
+        return None
+
+    def check_helpers(self) -> None:
+        """`emit: false` columns are not written, so nothing the output or the checks must hold can be one:
+        keys, unique columns, foreign keys, a column another table sums or dates itself after."""
+        tables = self.spec.tables
+        read_from_output: dict[tuple[str, str], str] = {}
+        for table in tables.values():
+            for col in table.columns.values():
+                if col.sum_of is not None:
+                    read_from_output[col.sum_of] = f"{table.name}.{col.name} sums it"
+                after = col.params.get("after") if col.generator in ("date", "timestamp") else None
+                if isinstance(after, str) and "." in after:
+                    fk = table.fk_for_column(after.partition(".")[0])
+                    if fk is not None:
+                        read_from_output[(fk.table, after.partition(".")[2])] = \
+                            f"{table.name}.{col.name} is checked to come after it"
+        for table in tables.values():
+            referenced = {(fk.table, c) for t in tables.values() for fk in t.foreign_keys for c in fk.ref_columns}
+            for col in table.columns.values():
+                if col.emit:
+                    continue
+                why = ("it is part of the primary key" if col.name in table.primary_key
+                       else "it is unique" if col.unique
+                       else "it is a foreign key" if table.fk_for_column(col.name) is not None
+                       else "another table references it" if (table.name, col.name) in referenced
+                       else read_from_output.get((table.name, col.name)))
+                if why is not None:
+                    self.issues.add(col.location, f"column {table.name}.{col.name} cannot be `emit: false`: {why}, "
+                                    "so it must be written", expected="emit: true (the default) for this column",
+                                    suggestion="remove `emit: false`, or compute a separate helper column")
 
     def check_partitions(self) -> None:
         """A growing table's children must grow too, so they only reference rows that already exist."""

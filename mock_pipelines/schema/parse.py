@@ -18,6 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from mock_pipelines.core import registry
+from mock_pipelines.core.child_counts import (
+    COUNT_EXPRESSION_FORM,
+    is_count_expression,
+    parse_count_expression,
+)
 from mock_pipelines.core.expressions import ExpressionError, parse_expression, parse_template
 from mock_pipelines.core.locales import SUPPORTED_LOCALES
 from mock_pipelines.core.row_checks import bare_column, check_problems, default_name
@@ -36,6 +41,7 @@ from mock_pipelines.schema.values import (
 )
 from mock_pipelines.spec.errors import IssueCollector, Location, suggest
 from mock_pipelines.spec.model import (
+    COUNT_EXPRESSION,
     IDENTIFIER,
     MAX_ROWS_ENV,
     RESERVED_COLUMNS,
@@ -53,6 +59,7 @@ from mock_pipelines.spec.model import (
     TableSpec,
     max_rows,
     name_problem,
+    split_helpers,
 )
 from mock_pipelines.spec.types import TEMPORAL_TYPES, WRITTEN_TYPES, LogicalType
 from mock_pipelines.spec.yaml_source import deep_merge, key_location, load_yaml, read_source, value_location
@@ -63,7 +70,8 @@ TABLE_KEYS = ("description", "rows", "columns", "primary_key", "foreign_keys", "
 CHECK_KEYS = ("name", "check")
 PARTITION_KEYS = ("time_column", "rows_per_day", "weekday_weights", "hour_weights")
 COLUMN_KEYS = ("type", "gen", "dist", "expr", "template", "ref", "sum_of", "skew", "description", "null_rate",
-               "nullable", "unique", "primary_key", "extends", "expect", "within", "unique_within")
+               "nullable", "unique", "primary_key", "extends", "expect", "within", "unique_within",
+               "emit")
 COLUMN_KINDS = ("gen", "dist", "expr", "template", "ref", "sum_of")
 ROWS_KEYS = ("per", "count", "min", "max")
 FK_KEYS = ("columns", "ref", "skew", "null_rate")
@@ -72,11 +80,12 @@ EXPECTATION_KEYS = ("type", "expect", "kwargs", "name", "severity", "description
 # column_values_to_be_between. Whether GX has it is checked when the suite is built (importing GX is slow).
 EXPECTATION_NAME = re.compile(r"^(Expect[A-Za-z0-9]+|[a-z][a-z0-9_]*)\Z")
 SKEWS = ("uniform", "zipf")
-COUNT_DISTRIBUTIONS = ("constant", "uniform", "integer", "poisson", "zipf", "normal", "lognormal", "exponential")
+COUNT_DISTRIBUTIONS = ("constant", "uniform", "integer", "poisson", "zipf", "normal", "lognormal", "exponential",
+                       "choice")
 # Parameters of the children-per-parent distributions, in positional order (see core.engine.ChildLayout).
 COUNT_PARAMS = {"constant": ("n",), "uniform": ("min", "max"), "integer": ("min", "max"), "poisson": ("lam",),
                 "zipf": ("s", "n"), "normal": ("mean", "std"), "lognormal": ("mean", "sigma"),
-                "exponential": ("scale",)}
+                "exponential": ("scale",), "choice": ("weights",)}
 MAX_POISSON_LAM = 1_000_000  # poisson(lam) inverts a table of ~lam entries
 
 
@@ -90,6 +99,7 @@ def load_dataset(path: str | Path, text: str | None = None) -> DatasetSpec:
     spec = parser.parse()
     check_dataset(spec, parser.gaps, issues)
     issues.raise_if_any()
+    split_helpers(spec)
     spec.source_hash = hashlib.sha256(raw_text.encode()).hexdigest()[:16]
     return spec
 
@@ -502,22 +512,73 @@ class _Parser:
             if not isinstance(per, str):
                 self.issues.add(loc, f"rows of {table!r}: `per:` must name the parent table",
                                 expected="rows: {per: customers, count: poisson(3)}")
-            count = self.parse_distribution(raw, "count", f"rows of {table!r}", COUNT_DISTRIBUTIONS,
-                                            default=Distribution("constant", (1,)))
-            if count is not None and "count" in raw and not self.check_count(count, self.at_value(raw, "count"),
-                                                                               f"rows of {table!r}"):
-                count = Distribution("constant", (1,))
+            if is_count_expression(raw.get("count")):
+                count = self.parse_count_expression(raw, f"rows of {table!r}")
+            else:
+                count = self.parse_distribution(raw, "count", f"rows of {table!r}", COUNT_DISTRIBUTIONS,
+                                                default=Distribution("constant", (1,)))
+                if count is not None and "count" in raw and not self.check_count(
+                        count, self.at_value(raw, "count"), f"rows of {table!r}"):
+                    count = Distribution("constant", (1,))
             lo, hi = raw.get("min", 0), raw.get("max")
             if not is_int(lo) or (hi is not None and not is_int(hi)) or lo < 0 or (hi is not None and hi < lo):
                 self.issues.add(loc, f"rows of {table!r}: min/max must be integers with 0 <= min <= max")
                 lo, hi = 0, None
-            return RowCount(per=per if isinstance(per, str) else None, count=count, min=lo, max=hi)
+            return RowCount(per=per if isinstance(per, str) else None, count=count, min=lo, max=hi,
+                            location=self.at_value(raw, "count") if "count" in raw else loc)
         self.issues.add(loc, f"rows of {table!r} must be a number or a children-per-parent mapping",
                         expected="rows: 1000, or rows: {per: customers, count: poisson(3)}")
         return RowCount(fixed=0)
 
+    def parse_count_expression(self, raw: dict[str, Any], what: str) -> Distribution:
+        """``count: "if_else(status == 'completed', poisson(0.8), 0)"``: branches checked as counts here,
+        the columns the conditions read against the parent table in :mod:`mock_pipelines.schema.check`."""
+        loc = self.at_value(raw, "count")
+        text = str(raw["count"])
+        try:
+            expr = parse_count_expression(text)
+        except ExpressionError as exc:
+            self.issues.add(loc, f"{what}: {exc}", expected=COUNT_EXPRESSION_FORM, suggestion=exc.suggestion)
+            return Distribution("constant", (1,))
+        ok = True
+        for branch in expr.branches:
+            if branch.name not in COUNT_PARAMS:
+                self.issues.add(loc, f"{what}: unknown distribution {branch.name!r}",
+                                expected="one of " + ", ".join(COUNT_DISTRIBUTIONS))
+                ok = False
+            elif not self.check_count(branch, loc, what):
+                ok = False
+        return Distribution(COUNT_EXPRESSION, (text,)) if ok else Distribution("constant", (1,))
+
+    def check_choice(self, dist: Distribution, loc: Location, what: str) -> bool:
+        """``choice({count: weight, …})``: whole counts >= 0, weights >= 0 with a positive sum."""
+        signature = "choice({count: weight, ...}), e.g. choice({0: 0.2, 1: 0.5, 2: 0.3})"
+        weights = dist.args[0] if dist.args else dict(dist.kwargs).get("weights")
+        problem = None
+        if len(dist.args) + len(dist.kwargs) != 1 or not isinstance(weights, dict) or not weights:
+            problem = "choice takes one mapping of counts to weights"
+        elif not all(isinstance(k, int) and not isinstance(k, bool) and 0 <= k <= max_rows() for k in weights):
+            bad = next(k for k in weights if not (isinstance(k, int) and not isinstance(k, bool) and
+                                                  0 <= k <= max_rows()))
+            problem = f"the count {bad!r} is not a whole number between 0 and {max_rows():,}"
+        elif not all(isinstance(w, int | float) and not isinstance(w, bool) and math.isfinite(w) and w >= 0
+                     for w in weights.values()):
+            bad = next(w for w in weights.values() if not (isinstance(w, int | float) and not isinstance(w, bool)
+                                                           and math.isfinite(w) and w >= 0))
+            problem = f"the weight {bad!r} is not a finite number >= 0"
+        elif sum(weights.values()) <= 0:
+            problem = "the weights add up to 0: give at least one count a positive weight"
+        if problem is not None:
+            self.issues.add(loc, f"{what}: {dist}: {problem}", expected=signature,
+                            suggestion="write each count once, as a whole number, with its weight: "
+                                       "choice({0: 0.2, 1: 0.5, 2: 0.3})")
+            return False
+        return True
+
     def check_count(self, dist: Distribution, loc: Location, what: str) -> bool:
         """The arguments of a children-per-parent distribution: known names, finite numbers in range."""
+        if dist.name == "choice":
+            return self.check_choice(dist, loc, what)
         names = COUNT_PARAMS[dist.name]
         signature = f"{dist.name}({', '.join(names)})"
         if len(dist.args) > len(names) or any(k not in names for k, _ in dist.kwargs):
@@ -617,6 +678,7 @@ class _Parser:
                not self.typed(cdoc, "unique_within", lambda v: isinstance(v, str), what,
                               "the name of a foreign-key column, e.g. unique_within: clinic_id"),
                not self.typed(cdoc, "primary_key", lambda v: isinstance(v, bool), what, "true or false"),
+               not self.typed(cdoc, "emit", lambda v: isinstance(v, bool), what, "true or false"),
                not self.typed(cdoc, "type", lambda v: isinstance(v, str), what, "a type such as int or decimal(12,2)"),
                not self.typed(cdoc, "expr", lambda v: is_scalar_text(v) and not isinstance(v, bool), what,
                               'an expression, e.g. "price * quantity"'),
@@ -641,6 +703,7 @@ class _Parser:
         col.nullable = bool(cdoc.get("nullable", False)) or col.null_rate > 0
         col.unique = bool(cdoc.get("unique", False))
         col.unique_within = cdoc.get("unique_within")
+        col.emit = bool(cdoc.get("emit", True))
         col.expectations = self.parse_expectations(cdoc, "expect", what, column=name)
         params = {str(k): v for k, v in cdoc.items() if k not in COLUMN_KEYS}
         gen: registry.Generator | None = None

@@ -48,6 +48,9 @@ def max_rows() -> int:
 
 
 MAX_DISTRIBUTION_CHARS = 500
+# A children-per-parent count written as an expression of the parent's columns: Distribution(COUNT_EXPRESSION,
+# (text,)) (see mock_pipelines.core.child_counts.CountExpression).
+COUNT_EXPRESSION = "expression"
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,8 @@ class Distribution:
         return cls(tree.func.id, args, kwargs)
 
     def __str__(self) -> str:
+        if self.name == COUNT_EXPRESSION:
+            return str(self.args[0])
         parts = [repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs]
         return f"{self.name}({', '.join(parts)})"
 
@@ -181,6 +186,7 @@ class ColumnSpec:
     unique_within: str | None = None  # a foreign-key column: no value repeats among the rows of one parent
     type_given: bool = False
     expectations: list[ExpectationSpec] = field(default_factory=list)
+    emit: bool = True  # False: a helper column, computed (others may read it) but never written
 
     @property
     def kind(self) -> str:
@@ -234,6 +240,7 @@ class RowCount:
     count: Distribution | None = None
     min: int = 0
     max: int | None = None
+    location: Location | None = None  # where `count:` is written (count expressions)
 
 
 @dataclass
@@ -260,6 +267,13 @@ class TableSpec:
     partitioned: PartitionSpec | None = None
     expectations: list[ExpectationSpec] = field(default_factory=list)
     checks: list[CheckSpec] = field(default_factory=list)
+    # `emit: false` columns: computed for the columns, counts and templates that read them, never written.
+    # `columns` holds what is emitted (outputs, DDL, checks, report); see :func:`split_helpers`.
+    helpers: dict[str, ColumnSpec] = field(default_factory=dict)
+
+    def column(self, name: str) -> ColumnSpec | None:
+        """A column by name, emitted or helper."""
+        return self.columns.get(name) or self.helpers.get(name)
 
     def fk_for_column(self, column: str) -> ForeignKey | None:
         return next((fk for fk in self.foreign_keys if column in fk.columns), None)
@@ -316,6 +330,10 @@ def _strip_locations(obj: Any) -> None:
     if isinstance(obj, dict):
         obj.pop("location", None)
         obj.pop("arg_locations", None)
+        if obj.get("emit") is True:
+            obj.pop("emit")  # keeps the hash of a schema without helper columns what it was
+        if obj.get("helpers") == {}:
+            obj.pop("helpers")
         if obj.get("expectations") == []:
             obj.pop("expectations")  # keeps the hash of a schema without expectations what it was
         if "within" in obj and obj["within"] is None:
@@ -329,3 +347,12 @@ def _strip_locations(obj: Any) -> None:
     elif isinstance(obj, list):
         for value in obj:
             _strip_locations(value)
+
+
+def split_helpers(spec: DatasetSpec) -> None:
+    """Move every ``emit: false`` column of ``spec`` from ``columns`` to ``helpers``: the one place that
+    decides what is emitted. Generation reads both; everything downstream sees ``columns`` only."""
+    for table in spec.tables.values():
+        hidden = [name for name, col in table.columns.items() if not col.emit]
+        for name in hidden:
+            table.helpers[name] = table.columns.pop(name)
