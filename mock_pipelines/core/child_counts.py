@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from mock_pipelines.core import random as rnd
-from mock_pipelines.core.expressions import MAX_EXPRESSION_CHARS, ExpressionError, parse_expression
+from mock_pipelines.core.expressions import ExpressionError, parse_expression, parse_tree
 from mock_pipelines.core.facts import poisson_pmf, zipf_weights
 from mock_pipelines.core.generators.numeric import poisson_from_uniform, zipf_rank
 from mock_pipelines.spec.model import COUNT_EXPRESSION, Distribution, RowCount, max_rows
@@ -205,15 +205,7 @@ class CountExpression:
 @lru_cache(maxsize=256)
 def parse_count_expression(text: str) -> CountExpression:
     """Parse a count expression; raises ExpressionError (with a suggestion) for anything else."""
-    if len(text) > MAX_EXPRESSION_CHARS:
-        raise ExpressionError(f"count expression of {len(text):,} characters is too long (at most "
-                              f"{MAX_EXPRESSION_CHARS:,})", 0, "move the conditions into columns of the parent")
-    try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError as exc:
-        raise ExpressionError(f"invalid count expression: {exc.msg}", (exc.offset or 1) - 1) from None
-    except (ValueError, RecursionError, MemoryError) as exc:
-        raise ExpressionError(f"invalid count expression: {type(exc).__name__}", 0) from None
+    tree = parse_tree(text, "count expression", "move the conditions into columns of the parent")
     branches: list[Distribution] = []
 
     def walk(node: ast.expr, top: bool = False) -> ast.expr:

@@ -359,21 +359,27 @@ _INT64 = (-(2 ** 63), 2 ** 63 - 1)
 
 
 @lru_cache(maxsize=1024)
+def parse_tree(text: str, what: str, too_long_hint: str) -> ast.Expression:
+    """``text`` parsed as one Python expression (``what`` names it in errors), refused with an
+    :class:`ExpressionError` when it is longer than ``MAX_EXPRESSION_CHARS`` or is not valid syntax."""
+    if len(text) > MAX_EXPRESSION_CHARS:
+        raise ExpressionError(f"{what} of {len(text):,} characters is too long (at most "
+                              f"{MAX_EXPRESSION_CHARS:,})", 0, too_long_hint)
+    try:
+        return ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise ExpressionError(f"invalid {what}: {exc.msg}", (exc.offset or 1) - 1) from None
+    except (RecursionError, MemoryError, ValueError) as exc:
+        raise ExpressionError(f"invalid {what}: {type(exc).__name__}: {exc}"[:200], 0) from None
+
+
 def parse_expression(text: str) -> Expression:
     """Parse and check an expression; the result names the columns it reads (``a`` or ``fk.parent_col``).
 
     Besides the syntax and the whitelist, the parts made of constants only are evaluated here, so a
     division by zero, an invalid date literal or an overflowing power is refused before any data exists.
     """
-    if len(text) > MAX_EXPRESSION_CHARS:
-        raise ExpressionError(f"expression of {len(text):,} characters is too long (at most "
-                              f"{MAX_EXPRESSION_CHARS:,})", 0, "split it into several derived columns")
-    try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError as exc:
-        raise ExpressionError(f"invalid expression: {exc.msg}", (exc.offset or 1) - 1) from None
-    except (RecursionError, MemoryError, ValueError) as exc:
-        raise ExpressionError(f"invalid expression: {type(exc).__name__}: {exc}"[:200], 0) from None
+    tree = parse_tree(text, "expression", "split it into several derived columns")
     _check_size(tree)
     refs: list[str] = []
     for node in ast.walk(tree):
