@@ -260,3 +260,16 @@ def test_cli_report_with_an_unknown_profile_fails_clearly(tmp_path):
     assert result.exit_code == 1
     assert "unknown profile 'cii'" in result.output and "did you mean 'ci'?" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_reference_skewed_within_a_group_is_not_judged_against_one_whole_table_zipf_curve():
+    """healthcare encounters pick a provider of the patient's clinic with zipf(1.05) inside each clinic: over
+    all 150 providers the counts follow no single Zipf curve, so the report draws none (it flagged "off")."""
+    from mock_pipelines_tests.quality.support import generated, spec_of
+
+    _, tables = generated("healthcare")
+    spec = spec_of("healthcare")
+    assert spec.tables["encounters"].fk_for_column("provider_id").within is not None
+    html = render_report(spec, tables, [], {"seed": 42})
+    assert "provider_id → providers: rank-frequency" not in html
+    assert "⚠ off" not in html

@@ -252,6 +252,8 @@ def _fk_zipf_chart(measured: TableProfile, spec: TableSpec, column: str, parent_
     fk = spec.fk_for_column(column)
     if fk is None or fk.skew is None or fk.skew.name != "zipf" or len(fk.columns) != 1:
         return None
+    if getattr(fk, "within", None) is not None:
+        return None  # skewed inside each group, whose sizes differ: the whole table follows no one Zipf curve
     s = float(fk.skew.args[0]) if fk.skew.args else float(dict(fk.skew.kwargs).get("s", 1.1))
     counts = _counts(measured, column)
     if counts is None or len(counts) < 2:
