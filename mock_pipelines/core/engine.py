@@ -76,6 +76,17 @@ def arrow_type(t: ColumnType) -> pa.DataType | None:
     return ARROW_TYPES.get(t.name)
 
 
+def _cast_fitting(values: pa.Array, target: pa.DataType, t: ColumnType) -> pa.Array:
+    """``values`` (already rounded to the target's scale) cast to a decimal ``target``; a value too large for
+    it is an error naming the largest value and the declared type."""
+    try:
+        return pc.cast(values, target)
+    except pa.ArrowInvalid:
+        top = pc.max(pc.abs(values)).as_py()
+        raise ValueError(f"value {top} does not fit {t}: raise the precision or bound the values "
+                         "(min/max)") from None
+
+
 def cast_to(values: pa.Array, t: ColumnType) -> pa.Array:
     target = arrow_type(t)
     if pa.types.is_dictionary(values.type) and (target is None or values.type.value_type == target):
@@ -87,20 +98,9 @@ def cast_to(values: pa.Array, t: ColumnType) -> pa.Array:
         exact = values
         if values.type.scale > target.scale:
             exact = pc.round(values, ndigits=target.scale, round_mode="half_to_even")
-        try:
-            return pc.cast(exact, target)
-        except pa.ArrowInvalid:
-            top = pc.max(pc.abs(exact)).as_py()
-            raise ValueError(f"value {top} does not fit {t}: raise the precision or bound the values "
-                             "(min/max)") from None
+        return _cast_fitting(exact, target, t)
     if pa.types.is_decimal(target):
-        rounded = pc.round(pc.cast(values, pa.float64()), ndigits=t.scale or 0)
-        try:
-            return pc.cast(rounded, target)
-        except pa.ArrowInvalid:
-            top = pc.max(pc.abs(rounded)).as_py()
-            raise ValueError(f"value {top} does not fit {t}: raise the precision or bound the values "
-                             "(min/max)") from None
+        return _cast_fitting(pc.round(pc.cast(values, pa.float64()), ndigits=t.scale or 0), target, t)
     if pa.types.is_integer(target) and pa.types.is_floating(values.type):
         values = pc.round(values)
     if pa.types.is_string(target) and not pa.types.is_string(values.type):
