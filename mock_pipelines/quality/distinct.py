@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 _M1 = np.uint64(0x9E3779B97F4A7C15)
 _M2 = np.uint64(0xBF58476D1CE4E5B9)
 _M3 = np.uint64(0x94D049BB133111EB)
+_29 = np.uint64(29)
 
 
 def repeated_values(col: pa.ChunkedArray) -> pa.Array | None:
@@ -57,7 +58,8 @@ def _repeated_strings(col: pa.ChunkedArray) -> pa.Array:
 
 def string_hashes(arr: pa.Array) -> np.ndarray:
     """A 64-bit hash of each string (or binary) value of one Arrow array: a function of the bytes of the
-    value only, read as little-endian 8-byte words straight from the data buffer. Nulls hash as "" does."""
+    value only — never of the other values of the array — read as little-endian 8-byte words straight from
+    the data buffer. Nulls hash as "" does."""
     if pa.types.is_large_string(arr.type) or pa.types.is_large_binary(arr.type):
         offset_type = np.int64
     else:
@@ -73,24 +75,31 @@ def string_hashes(arr: pa.Array) -> np.ndarray:
     if end > base:
         data[:end - base] = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[base:end]
     words = np.ndarray(shape=(len(data) - 7,), dtype="<u8", buffer=data, strides=(1,))  # a word at every byte
-    start = offsets[:-1] - base
     length = np.diff(offsets)
     if arr.null_count:
         length = np.where(np.asarray(arr.is_valid()), length, 0)
-    full = length >> 3
-    top = len(words) - 1
+    full = length >> 3  # whole words of each value
+    rounds = int(full.max())
+    # Rows by their count of whole words, most first (a radix sort of a small key), so that round k folds
+    # word k of a prefix of the rows: no mask, and each value gets exactly as many rounds as it has words.
+    key = rounds - full
+    order = np.argsort(key.astype(np.uint8) if rounds < 256 else key, kind="stable")
+    at = offsets[:-1][order] - base
+    length = length[order]
     h = length.astype(np.uint64) * _M1
+    wide = np.searchsorted(-full[order], -np.arange(rounds), side="left")  # rows with more than k words
     # Each word is folded in non-linearly (xor, multiply, xor-shift): a plain polynomial (h * M + w) over
     # 2**64 lets structured strings collide far more often than 64 random bits would (one collision among
     # 100M generated e-mails), and every collision costs one more read of the rows.
-    for k in range(int(full.max())):
-        w = words[np.minimum(start + 8 * k, top)]
-        w *= (full > k).astype(np.uint64)  # only words wholly inside the string
-        h ^= w
-        h *= _M2
-        h ^= h >> np.uint64(29)
+    for k in range(rounds):
+        m = int(wide[k])
+        hk = h[:m]
+        hk ^= words[at[:m]]
+        hk *= _M2
+        hk ^= hk >> _29
+        at[:m] += 8
     tail = (length & 7).astype(np.uint64)
-    w = words[np.minimum(start + 8 * full, top)]
+    w = words[at]
     w &= (np.uint64(1) << (tail * np.uint64(8))) - np.uint64(1)  # the last 0–7 bytes of the string
     h ^= w
     h *= _M3
@@ -99,4 +108,6 @@ def string_hashes(arr: pa.Array) -> np.ndarray:
     h ^= h >> np.uint64(27)
     h *= _M3
     h ^= h >> np.uint64(31)
-    return h
+    out = np.empty_like(h)
+    out[order] = h
+    return out

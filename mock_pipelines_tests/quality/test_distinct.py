@@ -42,6 +42,26 @@ def test_hashes_depend_on_the_bytes_of_each_value_only():
     assert np.array_equal(distinct.string_hashes(pa.array(values, pa.large_string())), plain)
 
 
+def test_a_value_hashes_alike_whatever_else_its_array_holds():
+    # A value's hash must not depend on the longest value beside it: batches stream through the
+    # uniqueness rules one by one, so a repeat across two batches is only seen if both hash alike.
+    values = ["x@y.com", "abcdefgh", "", "abcdefghijklmnopq"]
+    alone = [int(distinct.string_hashes(pa.array([v]))[0]) for v in values]
+    beside_long = distinct.string_hashes(pa.array([*values, "w" * 77, "é" * 40]))[:len(values)]
+    assert beside_long.tolist() == alone
+
+
+def test_a_repeat_across_batches_of_different_widths_is_found():
+    from mock_pipelines.quality.distinct_stream import StreamDistinct
+
+    first = pa.record_batch({"email": ["a.b@example.com", "short@x.io"]})
+    second = pa.record_batch({"email": ["short@x.io", "a-much-longer-local-part-than-before@example.com"]})
+    d = StreamDistinct(["email"], numeric=False)
+    d.add(first)
+    d.add(second)
+    assert d.finish(lambda: [first, second]) == (2, ["short@x.io"])
+
+
 @pytest.mark.parametrize("values", [
     [3, 1, 2, 3], [1.5, 2.5, 1.5], [dt.datetime(2024, 1, 1), dt.datetime(2024, 1, 2), dt.datetime(2024, 1, 1)],
 ])
