@@ -11,7 +11,8 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any, get_args, get_origin
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import numpy as np
 import pyarrow as pa
@@ -259,9 +260,27 @@ def _is_plain(annotation: Any) -> bool:
     return isinstance(annotation, type)
 
 
+_BOUND_TEXT = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<"}
+
+
 def _type_name(annotation: Any) -> str:
-    if get_origin(annotation) is Annotated:
-        annotation = get_args(annotation)[0]
+    """A parameter's type as a person reads it in an error or a listing: ``int (≥ 0, ≤ 18) | None``,
+    ``column | list[column] | None``, ``'a' | 'b'`` — never Python's own repr of the annotation."""
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        if COLUMN_REF in args[1:]:
+            return "column | None" if type(None) in get_args(args[0]) else "column"
+        bounds = [f"{_BOUND_TEXT[k]} {getattr(m, k)}" for meta in args[1:]
+                  for m in getattr(meta, "metadata", [meta]) for k in _BOUND_TEXT if hasattr(m, k)]
+        return _type_name(args[0]) + (f" ({', '.join(bounds)})" if bounds else "")
+    if origin in (Union, UnionType):
+        return " | ".join(_type_name(a) for a in args)
+    if origin is Literal:
+        return " | ".join(repr(a) for a in args)
+    if annotation is type(None):
+        return "None"
+    if origin is not None:
+        return f"{getattr(origin, '__name__', str(origin))}[{', '.join(_type_name(a) for a in args)}]"
     if isinstance(annotation, type):
         return annotation.__name__
     return str(annotation).replace("typing.", "")

@@ -145,6 +145,22 @@ def test_unknown_parameter_suggests_the_closest_parameter():
     assert_at(issue, text, "strat")
 
 
+def test_the_expected_signature_reads_as_types_with_their_bounds():
+    text = CUSTOMERS.replace("{gen: choice, values: [ann, bob]}", "{gen: split, of: customer_id, totl: 1}")
+    issue = next(i for i in issues_of(text) if "totl" in i.message)
+    assert issue.expected == "split(of: column, jitter: float (≥ 0, < 1) = 0.5, scale: int (≥ 0, ≤ 18) | None = None)"
+
+
+def test_no_generator_signature_shows_python_internals():
+    import mock_pipelines.core.generators  # noqa: F401  (registers every generator)
+    from mock_pipelines.core.registry import REGISTRY
+
+    internals = ("FieldInfo", "Annotated", "typing", "NoneType", "<class", "Optional[", "Union[", "datetime.")
+    shown = {name: gen.signature() for name, gen in REGISTRY.items()}
+    assert not {n: s for n, s in shown.items() if any(x in s for x in internals)}
+    assert "after: column | list[column] | None = None" in shown["timestamp"]
+
+
 def test_wrong_parameter_type_names_the_parameter_and_the_expected_type():
     text = CUSTOMERS.replace("{gen: sequence}", "{gen: sequence, start: abc}")
     issue = single_issue(text)
