@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -126,6 +127,59 @@ def violations(text: str, resolve: Callable[[str], pa.Array], length: int) -> pa
     if not pa.types.is_boolean(result.type):
         raise TypeError(f"gives {result.type} values, not true/false")
     return pc.fill_null(pc.invert(result), False)
+
+
+_FLIPPED = {ast.Lt: ">", ast.LtE: ">=", ast.Gt: "<", ast.GtE: "<="}
+_AS_IS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
+
+
+def _number(node: ast.AST) -> float | None:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        inner = _number(node.operand)
+        return None if inner is None else -inner if isinstance(node.op, ast.USub) else inner
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float) and not isinstance(node.value, bool):
+        return node.value
+    return None
+
+
+def column_bounds(expr: Expression) -> list[tuple[str, str, float]]:
+    """The comparisons of a column with a number that every row must pass, as (column, operator with the
+    column on the left, number): each comparison of the check's top-level conjunction (``a >= 0 and
+    b < 10``, a chain ``0 <= a <= 5``). A generator's declared range can prove them possible to violate."""
+    out: list[tuple[str, str, float]] = []
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.And):
+            for value in node.values:
+                visit(value)
+        elif isinstance(node, ast.Compare):
+            left = node.left
+            for op, right in zip(node.ops, node.comparators, strict=True):
+                if type(op) in _AS_IS:
+                    if isinstance(left, ast.Name) and (n := _number(right)) is not None:
+                        out.append((left.id, _AS_IS[type(op)], n))
+                    elif isinstance(right, ast.Name) and (n := _number(left)) is not None:
+                        out.append((right.id, _FLIPPED[type(op)], n))
+                left = right
+
+    visit(expr.tree.body)
+    return out
+
+
+def may_violate(op: str, bound: float, lo: Any, hi: Any, slack: float = 0.0) -> str | None:
+    """Why values in [lo, hi] (None: unbounded on that side) can fail ``value <op> bound``, or None when the
+    range shows no way. ``slack``: how far rounding may move a value, given to a bound it may round onto."""
+    if op in (">=", ">"):
+        if lo is None:
+            return f"unbounded below, so some rows can be {'below' if op == '>=' else 'at or below'} {bound:g}"
+        if (lo < bound - slack) if op == ">=" else (lo <= bound):  # a clipped value sits at its bound
+            return f"as low as {lo:g}, so some rows can be {'below' if op == '>=' else 'at or below'} {bound:g}"
+    else:
+        if hi is None:
+            return f"unbounded above, so some rows can be {'above' if op == '<=' else 'at or above'} {bound:g}"
+        if (hi > bound + slack) if op == "<=" else (hi >= bound):
+            return f"as high as {hi:g}, so some rows can be {'above' if op == '<=' else 'at or above'} {bound:g}"
+    return None
 
 
 def suggestion_for(expr: Expression, table: str) -> str:
