@@ -266,7 +266,8 @@ class TablePlan:
         if not self.is_partitioned or part is None or part.rows_per_day is None:
             return None
         return Timeline(self.plan.partitions.start, part.rows_per_day * self.plan.scale,  # type: ignore[union-attr]
-                        self.column_key("__timeline__", "time"), part.weekday_weights, part.hour_weights)
+                        self.column_key("__timeline__", "time"), part.weekday_weights, part.hour_weights,
+                        part.volume, self.plan.locale)
 
     @cached_property
     def layout(self) -> ChildLayout | None:

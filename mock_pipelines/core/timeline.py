@@ -17,6 +17,8 @@ from functools import cached_property
 import numpy as np
 
 from mock_pipelines.core import random as rnd
+from mock_pipelines.core.volume import DailyVolume
+from mock_pipelines.spec.model import VolumeShape
 
 US_PER_HOUR = 3_600_000_000
 US_PER_DAY = 24 * US_PER_HOUR
@@ -80,11 +82,12 @@ class Timeline:
     """Creation times of the rows of a growing table (see module docstring)."""
 
     def __init__(self, start: dt.datetime, rows_per_day: float, key: int,
-                 weekday_weights: list[float] | None = None, hour_weights: list[float] | None = None):
+                 weekday_weights: list[float] | None = None, hour_weights: list[float] | None = None,
+                 volume: VolumeShape | None = None, locale: str = "en_US"):
         if rows_per_day <= 0:
             raise ValueError("rows_per_day must be positive")
         self.key = key
-        start_us = to_us(start)
+        start_us = self._start = to_us(start)
         # Anchor on the Monday 00:00 of the start's week so slot 0 is Monday 00-01h.
         monday = 4 * US_PER_DAY  # 1970-01-05 was a Monday
         self.anchor_us = monday + ((start_us - monday) // (7 * US_PER_DAY)) * 7 * US_PER_DAY
@@ -93,6 +96,14 @@ class Timeline:
         self.cum = np.concatenate([[0.0], np.cumsum(self.rates)])  # rows at the start of each slot
         self.week = float(self.cum[-1])
         self.origin = float(self._A(np.array([start_us]))[0])  # Λ is counted from the start
+        # A trend, seasonality, events or noise: the steady rows of each day are scaled day by day.
+        self.volume = DailyVolume(volume, start_us // US_PER_DAY, self._steady_rows, key, locale) \
+            if volume is not None else None
+
+    def _steady_rows(self, days: np.ndarray) -> np.ndarray:
+        """W(d): the rows the steady timeline creates on each UTC day (from the start, on its first day)."""
+        lo = np.maximum(days * US_PER_DAY, self._start)
+        return np.maximum(self._A((days + 1) * US_PER_DAY) - self._A(lo), 0.0)
 
     def _A(self, t_us: np.ndarray) -> np.ndarray:
         hours = (np.asarray(t_us, dtype=np.int64) - self.anchor_us) / US_PER_HOUR
@@ -103,10 +114,26 @@ class Timeline:
 
     def intensity(self, t_us: np.ndarray) -> np.ndarray:
         """Λ(t): expected rows created from the start up to each time (0 before the start)."""
-        return np.maximum(self._A(t_us) - self.origin, 0.0)
+        if self.volume is None:
+            return np.maximum(self._A(t_us) - self.origin, 0.0)
+        t = np.asarray(t_us, dtype=np.int64)
+        day = t // US_PER_DAY
+        steady = self._steady_rows(day)
+        elapsed = self._A(t) - self._A(np.maximum(day * US_PER_DAY, self._start))
+        share = np.clip(elapsed / np.where(steady > 0, steady, 1.0), 0.0, 1.0)
+        return np.where(t <= self._start, 0.0, self.volume.before(day) + self.volume.rows(day) * share)
 
     def _inverse(self, x: np.ndarray) -> np.ndarray:
-        a = np.asarray(x, dtype=np.float64) + self.origin
+        if self.volume is None:
+            return self._A_inverse(np.asarray(x, dtype=np.float64) + self.origin)
+        x = np.asarray(x, dtype=np.float64)
+        day = self.volume.day_of_row(x)
+        rows = self.volume.rows(day)
+        share = np.clip((x - self.volume.before(day)) / np.where(rows > 0, rows, 1.0), 0.0, 1.0)
+        lo = np.maximum(day * US_PER_DAY, self._start)
+        return self._A_inverse(self._A(lo) + share * self._steady_rows(day))
+
+    def _A_inverse(self, a: np.ndarray) -> np.ndarray:
         weeks = np.floor(a / self.week)
         rem = a - weeks * self.week
         slot = np.clip(np.searchsorted(self.cum, rem, side="right") - 1, 0, 167)

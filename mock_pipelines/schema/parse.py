@@ -10,6 +10,7 @@ columns, and keys that are not unique by construction.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import math
 import re
@@ -44,7 +45,9 @@ from mock_pipelines.spec.model import (
     COUNT_EXPRESSION,
     IDENTIFIER,
     MAX_ROWS_ENV,
+    NOISE_KINDS,
     RESERVED_COLUMNS,
+    TREND_SHAPES,
     CheckSpec,
     ColumnSpec,
     ColumnType,
@@ -57,6 +60,9 @@ from mock_pipelines.spec.model import (
     PartitionSpec,
     RowCount,
     TableSpec,
+    Trend,
+    VolumeEvent,
+    VolumeShape,
     max_rows,
     name_problem,
     split_helpers,
@@ -68,7 +74,8 @@ TOP_KEYS = ("dataset", "description", "locale", "seed", "templates", "tables")
 TABLE_KEYS = ("description", "rows", "columns", "primary_key", "foreign_keys", "extends", "tags", "owners",
               "partitioned", "expectations", "checks")
 CHECK_KEYS = ("name", "check")
-PARTITION_KEYS = ("time_column", "rows_per_day", "weekday_weights", "hour_weights")
+VOLUME_KEYS = ("trend", "month_weights", "month_day_weights", "holidays", "events", "noise")
+PARTITION_KEYS = ("time_column", "rows_per_day", "weekday_weights", "hour_weights", *VOLUME_KEYS)
 COLUMN_KEYS = ("type", "gen", "dist", "expr", "template", "ref", "sum_of", "skew", "description", "null_rate",
                "nullable", "unique", "primary_key", "extends", "expect", "within", "unique_within",
                "emit")
@@ -490,7 +497,106 @@ class _Parser:
                                 "with a positive sum", expected=f"a list of {n} weights")
             else:
                 setattr(spec, key, [float(x) for x in w])
+        if any(k in raw for k in VOLUME_KEYS):
+            if spec.rows_per_day is None and "rows_per_day" not in raw:
+                self.issues.add(self.at_key(raw, next(k for k in VOLUME_KEYS if k in raw)),
+                                f"`partitioned` of {table!r} shapes a daily volume but has no rows_per_day to shape",
+                                suggestion="add rows_per_day (the volume on the first day); a table laid out per "
+                                           "parent follows its parent's volume")
+            spec.volume = self.parse_volume(raw, table)
         return spec
+
+    def parse_volume(self, raw: dict[str, Any], table: str) -> VolumeShape:
+        """Trend, seasonality, holidays, events and noise of a growing table's daily volume."""
+        shape = VolumeShape()
+        trend = raw.get("trend")
+        example = "trend: {shape: exponential, per_year: 0.25}"
+        if trend is not None:
+            if not isinstance(trend, dict):
+                self.issues.add(self.at_value(raw, "trend"), f"trend of {table!r} must be a mapping", expected=example)
+            else:
+                self.check_keys(trend, ("shape", "per_year", "cap"), f"the trend of {table!r}")
+                kind, rate, cap = trend.get("shape"), trend.get("per_year"), trend.get("cap")
+                ok = True
+                if kind not in TREND_SHAPES:
+                    ok = False
+                    self.issues.add(self.at_value(trend, "shape") if "shape" in trend else self.at_value(raw, "trend"),
+                                    f"trend of {table!r} needs a shape: one of {', '.join(TREND_SHAPES)}",
+                                    expected=example, suggestion=suggest(str(kind), TREND_SHAPES) if kind else None)
+                if not _finite(rate) or not 0 <= rate <= 100:
+                    ok = False
+                    self.issues.add(self.at_value(trend, "per_year") if "per_year" in trend else
+                                    self.at_value(raw, "trend"), f"trend of {table!r} needs per_year: a growth rate "
+                                    "per year between 0 and 100 (0.25 = +25% a year)", expected=example,
+                                    suggestion="model a decline with month_weights or events: a trend only grows")
+                if kind == "logistic" and (not _finite(cap) or cap <= 1 or cap > 1e6):
+                    ok = False
+                    self.issues.add(self.at_value(trend, "cap") if "cap" in trend else self.at_value(raw, "trend"),
+                                    f"a logistic trend of {table!r} needs cap: the multiple of rows_per_day it "
+                                    "levels off at (a number above 1)",
+                                    expected="trend: {shape: logistic, per_year: 1.5, cap: 4}")
+                elif kind != "logistic" and cap is not None:
+                    ok = False
+                    self.issues.add(self.at_key(trend, "cap"), f"cap applies to a logistic trend only, not {kind!r}",
+                                    suggestion="drop cap, or use shape: logistic")
+                if ok:
+                    shape.trend = Trend(str(kind), float(rate), float(cap) if cap is not None else None)
+        for key, n, names in (("month_weights", 12, "Jan..Dec"), ("month_day_weights", 31, "days 1..31")):
+            w = raw.get(key)
+            if w is None:
+                continue
+            if isinstance(w, list) and len(w) == n and all(_finite(x) and x >= 0 for x in w) and sum(w) > 0:
+                setattr(shape, key, [float(x) for x in w])
+            else:
+                self.issues.add(self.at_value(raw, key), f"{key} of {table!r} needs {n} non-negative numbers "
+                                f"({names}) with a positive sum", expected=f"a list of {n} weights")
+        factor = raw.get("holidays")
+        if factor is not None:
+            if not _finite(factor) or not 0 <= factor <= 1000:
+                self.issues.add(self.at_value(raw, "holidays"), f"holidays of {table!r} must be the factor on the "
+                                "volume of public holidays (a number from 0)", expected="holidays: 0.3")
+            else:
+                shape.holidays = float(factor)
+        events = raw.get("events")
+        if events is not None:
+            if not isinstance(events, list):
+                self.issues.add(self.at_value(raw, "events"), f"events of {table!r} must be a list",
+                                expected="events: [{on: 2024-11-29, factor: 5}]")
+            else:
+                shape.events = [e for i, item in enumerate(events)
+                                if (e := self.parse_event(events, i, item, table)) is not None]
+        noise = raw.get("noise")
+        if noise is not None and noise != "none":
+            if noise not in NOISE_KINDS:
+                self.issues.add(self.at_value(raw, "noise"), f"noise of {table!r} must be one of "
+                                f"{', '.join(NOISE_KINDS)} or none", suggestion=suggest(str(noise), NOISE_KINDS))
+            else:
+                shape.noise = str(noise)
+        return shape
+
+    def parse_event(self, events: list[Any], i: int, item: Any, table: str) -> VolumeEvent | None:
+        example = "{on: 2024-11-29, factor: 5} or {from: 2024-12-20, to: 2024-12-24, factor: 1.8}"
+        if not isinstance(item, dict):
+            self.issues.add(self.at_value(events, i), f"an event of {table!r} must be a mapping", expected=example)
+            return None
+        self.check_keys(item, ("on", "from", "to", "factor"), f"an event of {table!r}")
+        days = [_as_date(item.get(k)) for k in ("on", "from", "to")]
+        factor = item.get("factor")
+        if not _finite(factor) or factor < 0 or factor > 1e6:
+            self.issues.add(self.at_value(item, "factor") if "factor" in item else self.at_value(events, i),
+                            f"an event of {table!r} needs factor: the multiple of the day's volume (0 for none)",
+                            expected=example)
+            return None
+        on, start, end = days
+        if "on" in item and on is not None and "from" not in item and "to" not in item:
+            return VolumeEvent(on, on, float(factor))
+        if "on" not in item and start is not None and end is not None and start <= end:
+            return VolumeEvent(start, end, float(factor))
+        bad = next((k for k, d in zip(("on", "from", "to"), days, strict=True) if k in item and d is None), None)
+        self.issues.add(self.at_value(item, bad) if bad else self.at_value(events, i),
+                        f"an event of {table!r} needs a day (on: YYYY-MM-DD) or a span (from: … to: …, from not "
+                        "after to)", expected=example)
+        return None
 
     def parse_rows(self, tdoc: Any, table: str) -> RowCount:
         raw = tdoc.get("rows", 100)
@@ -972,4 +1078,22 @@ def _parse_fk_target(ref: str) -> tuple[str, list[str]] | None:
     if ref.count(".") == 1:
         t, c = ref.split(".")
         return t, [c]
+    return None
+
+
+def _finite(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _as_date(value: Any) -> dt.date | None:
+    """A day as YAML gives it (a date, or a text YYYY-MM-DD); None for anything else."""
+    if isinstance(value, dt.datetime):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
     return None

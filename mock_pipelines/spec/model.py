@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import hashlib
 import json
 import keyword
@@ -243,6 +244,41 @@ class RowCount:
     location: Location | None = None  # where `count:` is written (count expressions)
 
 
+TREND_SHAPES = ("linear", "exponential", "logistic")
+NOISE_KINDS = ("poisson",)
+
+
+@dataclass(frozen=True)
+class Trend:
+    """Growth of the daily volume from the first partition on: ``linear`` (1 + per_year · years),
+    ``exponential`` ((1 + per_year) ** years) or ``logistic`` (from 1 towards ``cap`` at rate ``per_year``)."""
+
+    shape: str
+    per_year: float
+    cap: float | None = None
+
+
+@dataclass(frozen=True)
+class VolumeEvent:
+    """A factor on the volume of the days ``start`` to ``end`` (both included): a sale day ×5, an outage ×0."""
+
+    start: dt.date
+    end: dt.date
+    factor: float
+
+
+@dataclass
+class VolumeShape:
+    """How the daily volume of a growing table moves beyond its weekday and hour-of-day shape."""
+
+    trend: Trend | None = None
+    month_weights: list[float] | None = None  # Jan..Dec
+    month_day_weights: list[float] | None = None  # day 1..31 of the month
+    holidays: float | None = None  # factor on the public holidays of the dataset's locale
+    events: list[VolumeEvent] = field(default_factory=list)
+    noise: str | None = None  # "poisson": each day's count drawn around the curve
+
+
 @dataclass
 class PartitionSpec:
     """How a table grows in time-partitioned runs (ignored by plain, unpartitioned runs)."""
@@ -251,6 +287,7 @@ class PartitionSpec:
     rows_per_day: float | None = None  # own growth rate; None = children of a partitioned `per:` parent
     weekday_weights: list[float] | None = None  # Mon..Sun
     hour_weights: list[float] | None = None  # 00..23h
+    volume: VolumeShape | None = None  # trend, seasonality, events and noise of the daily volume
 
 
 @dataclass
@@ -342,6 +379,8 @@ def _strip_locations(obj: Any) -> None:
             obj.pop("checks")  # the same for a table without checks
         if "unique_within" in obj and obj["unique_within"] is None:
             obj.pop("unique_within")  # and for a column not unique per parent
+        if "volume" in obj and obj["volume"] is None:
+            obj.pop("volume")  # and for a table growing at a steady rate
         for value in obj.values():
             _strip_locations(value)
     elif isinstance(obj, list):

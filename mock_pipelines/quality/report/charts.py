@@ -41,6 +41,8 @@ from mock_pipelines.spec.model import ColumnSpec, TableSpec
 
 __all__ = ["SAMPLE_ROWS", "Chart", "grid_step", "table_charts"]
 
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()  # UTC days are counted from 1970-01-01
+
 
 @dataclass
 class Chart:
@@ -318,27 +320,42 @@ def _children_chart(measured: TableProfile, spec: TableSpec, parent_rows: int | 
     return Chart(title, svg_discrete(support.tolist(), got.tolist(), p.tolist(), per, title), cap, flag)
 
 
-def _partition_chart(spec: TableSpec | None, parts: Mapping[str, int], scale: float = 1.0) -> Chart:
+def _partition_chart(spec: TableSpec | None, parts: Mapping[str, int], scale: float = 1.0,
+                     timeline: Any = None) -> Chart:
     """Rows per partition; daily partitions against the declared daily rate at the run's ``scale``, shaped by
-    the weekday weights. A day's rows are the rate integrated over the day, give or take one row (the
-    timeline is deterministic), so a partition further off than sampling could explain is flagged."""
+    the weekday weights — and by the trend, seasonality and events of a shaped volume, read from the run's
+    ``timeline`` (:class:`~mock_pipelines.core.timeline.Timeline`). A day's rows are the rate integrated
+    over the day, give or take one row (the timeline is deterministic), or a Poisson count around it
+    (``noise: poisson``), so a partition further off than that could explain is flagged."""
     keys = sorted(parts)
     rows = [parts[k] for k in keys]
     expected = None
     ps = spec.partitioned if spec is not None else None
+    shaped = ps is not None and ps.volume is not None
     if ps is not None and ps.rows_per_day and keys and all(DAY_KEY.match(k) for k in keys):
-        w = np.asarray(ps.weekday_weights or [1.0] * 7, dtype=np.float64)
-        w = w / w.mean()
-        expected = [ps.rows_per_day * scale * w[dt.date.fromisoformat(k).weekday()] for k in keys]
+        if not shaped:
+            w = np.asarray(ps.weekday_weights or [1.0] * 7, dtype=np.float64)
+            w = w / w.mean()
+            expected = [ps.rows_per_day * scale * w[dt.date.fromisoformat(k).weekday()] for k in keys]
+        elif timeline is not None and timeline.volume is not None:
+            days = np.array([dt.date.fromisoformat(k).toordinal() - _EPOCH_ORDINAL for k in keys], dtype=np.int64)
+            expected = timeline.volume.expected(days).tolist()
+    noisy = shaped and ps.volume.noise is not None  # type: ignore[union-attr]
     total = sum(rows)
     title = f"rows per partition ({len(keys):,} partitions)"
     cap = f"{total:,} rows · min {min(rows, default=0):,} · max {max(rows, default=0):,} per partition"
     flag = False
+    if shaped:
+        cap += " · declared " + (f"{ps.rows_per_day:g}/day" if scale == 1 else  # type: ignore[union-attr]
+                                 f"{ps.rows_per_day:g}/day × scale {scale:g}")  # type: ignore[union-attr]
+        cap += " on the first day, with its trend, seasonality and events" + (" and Poisson noise" if noisy else "")
     if expected is not None:
         rate = ps.rows_per_day  # type: ignore[union-attr]
-        cap += f" · declared {rate:g}/day" if scale == 1 else \
-            f" · declared {rate:g}/day × scale {scale:g} = {rate * scale:g}/day"
-        off = sum(abs(r - e) > 2 + 3 * math.sqrt(e) for r, e in zip(rows, expected, strict=True))
+        if not shaped:
+            cap += f" · declared {rate:g}/day" if scale == 1 else \
+                f" · declared {rate:g}/day × scale {scale:g} = {rate * scale:g}/day"
+        sigmas = 5 if noisy else 3  # a Poisson day is √e off as a rule: 5σ flags ~1 day in 2 million
+        off = sum(abs(r - e) > 2 + sigmas * math.sqrt(e) for r, e in zip(rows, expected, strict=True))
         if off:
             flag = True
             cap += f" · {off:,} partition{'s' if off > 1 else ''} off the declared rate"
@@ -347,8 +364,9 @@ def _partition_chart(spec: TableSpec | None, parts: Mapping[str, int], scale: fl
 
 def table_charts(name: str, measured: TableProfile, spec: TableSpec | None, prof: dict[str, Any],
                   partitions: dict[str, int] | None, parent_rows: Mapping[str, int],
-                  scale: float = 1.0) -> list[Chart]:
-    """The charts of one table; ``scale``: the run's scale, which multiplies declared daily rates."""
+                  scale: float = 1.0, timeline: Any = None) -> list[Chart]:
+    """The charts of one table; ``scale``: the run's scale, which multiplies declared daily rates;
+    ``timeline``: the run's timeline of the table (the expected rows of a shaped daily volume)."""
     charts: list[Chart] = []
 
     def add(build: Any, *args: Any) -> bool:
@@ -363,7 +381,7 @@ def table_charts(name: str, measured: TableProfile, spec: TableSpec | None, prof
         return chart is not None
 
     if partitions:
-        add(_partition_chart, spec, partitions, scale)
+        add(_partition_chart, spec, partitions, scale, timeline)
     if spec is None or measured.rows == 0:
         return charts
     by_time = partitions and spec.partitioned is not None and spec.partitioned.rows_per_day

@@ -397,7 +397,8 @@ def render_report(spec: DatasetSpec, tables: Mapping[str, TableData], results: I
         table, parts = split[name]
         tspec = spec.tables.get(name)
         profiles[name] = prof = profile_of(table.profile, tspec, spec, duplicates=table.duplicates)
-        charts_of[name] = table_charts(name, table.profile, tspec, prof, parts, parent_rows, scale=scale)
+        charts_of[name] = table_charts(name, table.profile, tspec, prof, parts, parent_rows, scale=scale,
+                                       timeline=_timeline(in_force, name))
         ranges_of[name] = _table_ranges(spec, tspec, locale, partitioned_run)
         rows_of[name] = declared_rows(in_force, name, parts is not None)
         findings += _findings(name, prof, charts_of[name], ranges_of[name], rows_of[name], table.num_rows)
@@ -516,3 +517,13 @@ def render_report(spec: DatasetSpec, tables: Mapping[str, TableData], results: I
              "between generated and declared shares, <i>noise</i> what sampling alone would give.</footer>")
     h.append("</main></body></html>")
     return "\n".join(h)
+
+
+def _timeline(plan: Any, table: str) -> Any:
+    """The run's timeline of a table that grows at its own rate (None when the run was not partitioned)."""
+    if plan is None or plan.partitions is None or table not in plan.spec.tables:
+        return None
+    try:
+        return plan.table(table).timeline
+    except Exception:  # a chart's extra: a plan that cannot lay the table out shows the declared rate only
+        return None
