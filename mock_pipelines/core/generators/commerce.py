@@ -1,5 +1,5 @@
-"""Retail and e-commerce: product names, categories, prices, SKUs, EAN-13 barcodes, colours, materials,
-quantities and ratings.
+"""Retail and e-commerce: product names, categories, prices, SKUs, EAN-13 and EAN-8 barcodes, colours (names,
+hex and RGB codes), materials, quantities and ratings.
 
 Word lists are kept per language in ``_LEXICON`` (en, de, fr, ja); German and French product names
 inflect the adjective for the noun's gender, vectorised by indexing a pre-inflected table.
@@ -19,6 +19,7 @@ from mock_pipelines.core.generators.identifiers import (
     digit_matrix,
     fill_pattern,
     gtin_check_digit,
+    hex16,
     int_digits,
     pattern_capacity,
     pattern_regex,
@@ -270,6 +271,66 @@ def ean13(ctx: GenContext) -> pa.Array:
     digits[:, 3:12] = body
     digits[:, 12] = gtin_check_digit(digits[:, :12])
     return strings.from_bytes_matrix(48 + digits)
+
+
+# EAN-8 numbers open with a GS1 prefix too; those starting 0 or 2 are for restricted circulation (store
+# codes, weighed goods) and 977-979 for periodicals and books, so a locale's trade items never use them.
+def _ean8_prefixes(locale: str) -> np.ndarray:
+    prefixes = _gs1_prefixes(locale)
+    keep = (prefixes // 100 != 0) & (prefixes // 100 != 2) & ~np.isin(prefixes, [977, 978, 979])
+    return prefixes[keep] if keep.any() else np.arange(300, 380, dtype=np.int64)
+
+
+@generator("ean8", category="commerce", returns="string", example="40170725",
+           aliases=("gtin8",), supports_unique=True,
+           capacity=lambda _p, locale: len(_ean8_prefixes(locale)) * 10**4,
+           facts=Facts(regex=lambda _p, _l: r"^[13-9][0-9]{7}$"))
+def ean8(ctx: GenContext) -> pa.Array:
+    """EAN-8 barcodes for small packs: the locale's GS1 prefix, 4 item digits and a valid check digit."""
+    prefixes = _ean8_prefixes(ctx.locale)
+    if ctx.unique:
+        idx = ctx.unique_index(len(prefixes) * 10**4)
+        prefix, body = prefixes[idx // 10**4], int_digits(idx % 10**4, 4)
+    else:
+        prefix, body = prefixes[ctx.integers(len(prefixes), 0)], digit_matrix(ctx, 4, 1)
+    digits = np.empty((len(ctx), 8), dtype=np.uint8)
+    digits[:, 0:3] = int_digits(prefix, 3)
+    digits[:, 3:7] = body
+    digits[:, 7] = gtin_check_digit(digits[:, :7])
+    return strings.from_bytes_matrix(48 + digits)
+
+
+def _rgb(ctx: GenContext) -> np.ndarray:
+    """24-bit colours: a keyed bijection of the row index with unique=true, else uniform."""
+    return ctx.unique_index(2**24) if ctx.unique else ctx.integers(2**24, 3)
+
+
+@generator("hex_color", category="commerce", returns="string", example="#1f6feb", aliases=("hex_colour",),
+           supports_unique=True, capacity=lambda _p, _l: 2**24,
+           facts=Facts(regex=lambda p, _l: "^#[0-9A-F]{6}$" if p["upper"] else "^#[0-9a-f]{6}$"))
+def hex_color(ctx: GenContext, *, upper: bool = False) -> pa.Array:
+    """Web colours '#rrggbb' (any of the 16.7 million; unique=true gives distinct colours)."""
+    out = np.empty((len(ctx), 7), dtype=np.uint8)
+    out[:, 0] = ord("#")
+    out[:, 1:] = hex16(_rgb(ctx).astype(np.uint64), upper)[:, 10:]
+    return strings.from_bytes_matrix(out)
+
+
+_BYTE = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_BYTE_TEXT = pa.array([str(i) for i in range(256)], type=pa.string())
+
+
+@generator("rgb_color", category="commerce", returns="string", example="31,111,235", aliases=("rgb_colour",),
+           supports_unique=True, capacity=lambda _p, _l: 2**24,
+           facts=Facts(regex=lambda p, _l: rf"^rgb\({_BYTE}, {_BYTE}, {_BYTE}\)$" if p["css"]
+                       else f"^{_BYTE},{_BYTE},{_BYTE}$"))
+def rgb_color(ctx: GenContext, *, css: bool = False) -> pa.Array:
+    """RGB colour triples '31,111,235', or with css=true 'rgb(31, 111, 235)' (same colours as hex_color)."""
+    value = _rgb(ctx)
+    red, green, blue = (strings.take(_BYTE_TEXT, (value >> shift) & 0xFF) for shift in (16, 8, 0))
+    if css:
+        return pc.binary_join_element_wise("rgb(", red, ", ", green, ", ", blue, ")", "")
+    return pc.binary_join_element_wise(red, green, blue, ",")
 
 
 @generator("quantity", category="commerce", returns="int", example="2", aliases=("qty",),

@@ -28,7 +28,7 @@ from mock_pipelines.core.generators.identifiers import (
     placeholder_values,
     ragged_from_matrix,
 )
-from mock_pipelines.core.locales.finance import HOME_CURRENCY
+from mock_pipelines.core.locales.finance import CURRENCY_SYMBOLS, HOME_CURRENCY
 from mock_pipelines.core.registry import GenContext, generator
 from mock_pipelines.core.vocab import faker_attr
 
@@ -459,6 +459,24 @@ def currency_name(ctx: GenContext, *, local_share: float = 0.7, group: str | Non
     """Currency names (in the locale's language where Faker has them); share ``group`` with currency_code."""
     idx, (_, names, _) = _currency_index(ctx, local_share, group)
     return names.take(pa.array(idx, type=pa.int64()))
+
+
+def _symbols(codes: pa.Array) -> pa.Array:
+    return pa.array([CURRENCY_SYMBOLS.get(code, "\u00a4") for code in codes.to_pylist()], type=pa.string())
+
+
+@lru_cache(maxsize=64)
+def _currency_symbols(locale: str, local_share: float) -> pa.Array:
+    """The symbol of each code of the locale's currency table, in the table's order (built once)."""
+    return _symbols(_currencies(locale, local_share)[0])
+
+
+@generator("currency_symbol", category="finance", returns="string", example="€",
+           facts=NO_FACTS)
+def currency_symbol(ctx: GenContext, *, local_share: float = 0.7, group: str | None = None) -> pa.Array:
+    """Currency signs ($, €, £, ¥, ...); share ``group`` with currency_code to sign each row's currency."""
+    idx, _ = _currency_index(ctx, local_share, group)
+    return _currency_symbols(ctx.locale, float(local_share)).take(pa.array(idx, type=pa.int64()))
 
 
 @generator("amount", category="finance", returns="decimal", example="129.95", aliases=("money",),
