@@ -141,8 +141,8 @@ def _parse(fmt: str) -> list[tuple[tuple[str, ...], str]]:
     return slots
 
 
-def _chars(token: str) -> int:
-    return sum(ch.isalnum() for ch in token)
+def _shape(token: str) -> tuple[int, int]:
+    return len(token.encode()), sum(ch.isalnum() for ch in token)
 
 
 @lru_cache(maxsize=32)
@@ -155,15 +155,17 @@ def formats(kind: str, country: str) -> Formats:
     for fmt in table[country]:
         slots = _parse(fmt)
         regexes.append(_join([regex for _, regex in slots]))
-        by_width = [sorted({len(t.encode()) for t in tokens}) for tokens, _ in slots]
-        for widths in itertools.product(*by_width):
-            chosen = tuple(tuple(t for t in tokens if len(t.encode()) == w)
-                           for (tokens, _), w in zip(slots, widths, strict=True))
-            if max_chars is not None and sum(_chars(s[0]) for s in chosen) > max_chars:
+        # tokens grouped by their width in bytes and their count of letters and digits (FÜ: 3 bytes, 2)
+        shapes = [sorted({_shape(t) for t in tokens}) for tokens, _ in slots]
+        for shape in itertools.product(*shapes):
+            if max_chars is not None and sum(chars for _, chars in shape) > max_chars:
                 continue
-            tables = tuple(np.frombuffer("".join(s).encode(), np.uint8).reshape(len(s), w)
-                           for s, w in zip(chosen, widths, strict=True))
-            layouts.append(Layout(chosen, tables, sum(widths), math.prod(len(s) for s in chosen)))
+            chosen = tuple(tuple(t for t in tokens if _shape(t) == s)
+                           for (tokens, _), s in zip(slots, shape, strict=True))
+            tables = tuple(np.frombuffer("".join(c).encode(), np.uint8).reshape(len(c), width)
+                           for c, (width, _) in zip(chosen, shape, strict=True))
+            layouts.append(Layout(chosen, tables, sum(width for width, _ in shape),
+                                  math.prod(len(c) for c in chosen)))
     offsets = np.concatenate([[0], np.cumsum([lay.capacity for lay in layouts])]).astype(np.int64)
     unique_regexes = list(dict.fromkeys(regexes))
     body = unique_regexes[0] if len(unique_regexes) == 1 else "(" + "|".join(unique_regexes) + ")"
@@ -210,7 +212,9 @@ def _check_country(kind: str):
         if country is not None and country.upper() not in table:
             known = sorted(table)
             raise ParamError("country", f"{name!r} has no format for country {country!r}",
-                             suggest(country.upper(), known), expected="one of " + ", ".join(known))
+                             suggest(country.upper(), known)
+                             or f"use one of {', '.join(known)}, or leave country out to follow the locale",
+                             expected="one of " + ", ".join(known))
     return check
 
 

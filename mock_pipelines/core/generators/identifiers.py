@@ -398,8 +398,10 @@ def _check_uuid7(p: Params) -> None:
            facts=Facts(regex=lambda _p, _l: _UUID7_REGEX))
 def uuid7(ctx: GenContext, *, at: ColumnRef | None = None, start: dt.datetime | dt.date | str = "2020-01-01",
           end: dt.datetime | dt.date | str = "2024-12-31 23:59:59") -> pa.Array:
-    """Time-ordered version-7 UUIDs (RFC 9562): the time of column ``at`` (or uniform in [start, end]) in
-    the first 48 bits, so they sort by time; distinct for distinct rows by construction."""
+    """Time-ordered version-7 UUIDs (RFC 9562) of the time in column ``at``, or uniform in [start, end].
+
+    The millisecond fills the first 48 bits and the rest of the microsecond the next 12, so the text order
+    is the time order; distinct for distinct rows by construction."""
     if at is not None:
         us, null = _reference_micros(ctx, at)
         us = np.maximum(us, 0)  # times before 1970 have no version-7 form: they take its first millisecond
