@@ -1,4 +1,5 @@
-"""Licence plates, passport numbers, EAN-8, colours, currency symbols, version-7 UUIDs and DOIs.
+"""Licence plates, passport numbers, ITINs, EAN-8 and UPC barcodes, colours, currency symbols,
+cryptocurrencies, version-7 UUIDs and DOIs.
 
 Every value of a million rows matches the generator's declared regex (the fact quality derives its check
 from), check digits are verified by an independent implementation, unique modes are distinct at a
@@ -23,7 +24,8 @@ from mock_pipelines.schema.parse import load_dataset
 from mock_pipelines.spec.errors import SchemaError
 
 N = 1_000_000
-NEW = ("license_plate", "passport_number", "ean8", "hex_color", "rgb_color", "currency_symbol", "uuid7", "doi")
+NEW = ("license_plate", "passport_number", "ean8", "upc_a", "upc_e", "hex_color", "rgb_color", "currency_symbol",
+       "cryptocurrency_code", "cryptocurrency_name", "uuid7", "doi", "itin")
 LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "ja_JP")
 
 
@@ -135,8 +137,7 @@ def test_passport_numbers_match_their_format_on_a_million_rows(locale):
 def test_ean8_check_digits_on_a_million_rows(locale):
     values = run("ean8", range(N), locale=locale)
     assert all_match(values, regex_of("ean8", locale))
-    d = (np.frombuffer(pc.binary_join_element_wise(values, "").buffers()[2], np.uint8)[: N * 8]
-         .reshape(N, 8).astype(np.int64) - 48)
+    d = digit_matrix_of(values, 8)
     assert (d @ np.array([3, 1, 3, 1, 3, 1, 3, 1]) % 10 == 0).all()
     first = {"en_US": {1}, "de_DE": {4}, "fr_FR": {3}, "ja_JP": {4}}[locale]
     assert set(np.unique(d[:, 0])) == first
@@ -148,6 +149,72 @@ def test_ean8_unique_fills_the_capacity():
     capacity = gen.capacity({}, "de_DE")
     values = run("ean8", range(capacity), locale="de_DE", unique=True)
     assert pc.count_distinct(values).as_py() == capacity
+
+
+def digit_matrix_of(values: pa.Array, width: int) -> np.ndarray:
+    n = len(values)
+    raw = np.frombuffer(pc.binary_join_element_wise(values, "").buffers()[2], np.uint8)[: n * width]
+    return raw.reshape(n, width).astype(np.int64) - 48
+
+
+def test_upc_a_check_digits_on_a_million_rows():
+    values = run("upc_a", range(N))
+    assert all_match(values, regex_of("upc_a"))
+    d = digit_matrix_of(values, 12)
+    assert (d @ np.array([3, 1] * 6) % 10 == 0).all()  # odd positions weigh 3 (036000291452 is a real one)
+    assert set(np.unique(d[:, 0])) == {0, 1, 6, 7, 8}
+    assert pc.count_distinct(run("upc_a", range(N), unique=True)).as_py() == N
+
+
+def _upc_e_to_a(code: str) -> str:
+    """The UPC-A number a UPC-E code stands for, written out rule by rule (an independent implementation)."""
+    ns, d, check = code[0], code[1:7], code[7]
+    last = d[5]
+    if last in "012":
+        body = d[0:2] + last + "0000" + d[2:5]
+    elif last == "3":
+        body = d[0:3] + "00000" + d[3:5]
+    elif last == "4":
+        body = d[0:4] + "00000" + d[4]
+    else:
+        body = d[0:5] + "0000" + last
+    return ns + body + check
+
+
+def test_upc_e_expands_to_a_valid_upc_a():
+    assert _upc_e_to_a("04252614") == "042100005264"  # a published UPC-E / UPC-A pair
+    values = run("upc_e", range(N))
+    assert all_match(values, regex_of("upc_e"))
+    sample = values.slice(0, 50_000).to_pylist()
+    expanded = pa.array([_upc_e_to_a(v) for v in sample])
+    assert (digit_matrix_of(expanded, 12) @ np.array([3, 1] * 6) % 10 == 0).all()
+    assert {v[6] for v in sample} == set("0123456789")
+    everything = run("upc_e", range(2 * 10**6), unique=True)
+    assert pc.count_distinct(everything).as_py() == 2 * 10**6
+
+
+def test_itin_format_on_a_million_rows():
+    values = run("itin", range(N), unique=True)
+    assert all_match(values, regex_of("itin"))
+    assert pc.count_distinct(values).as_py() == N
+    groups = {int(v[4:6]) for v in values.slice(0, 100_000).to_pylist()}
+    assert groups == set(range(50, 66)) | set(range(70, 89)) | {90, 91, 92} | set(range(94, 100))
+    assert all_match(run("itin", range(1000), dashes=False), r"^9[0-9]{8}$")
+
+
+def test_cryptocurrency_code_and_name_agree_and_follow_the_declared_weights():
+    codes = run("cryptocurrency_code", range(200_000), group="coin")
+    names = run("cryptocurrency_name", range(200_000), group="coin")
+    pairs = set(zip(codes.to_pylist(), names.to_pylist(), strict=True))
+    assert ("BTC", "Bitcoin") in pairs and ("ETH", "Ethereum") in pairs
+    assert len(pairs) == len({c for c, _ in pairs}) == 30
+    declared = registry.get("cryptocurrency_code").facts.value_set({})
+    counts = pc.value_counts(codes).to_pylist()
+    seen = {c["values"]: c["counts"] for c in counts}
+    weights = np.array(declared.weights) / sum(declared.weights)
+    for value, w in zip(declared.values, weights, strict=True):
+        assert abs(seen.get(value, 0) / 200_000 - w) < 0.01, value
+    assert max(seen, key=seen.get) == "BTC"
 
 
 def test_hex_and_rgb_colours_on_a_million_rows():
@@ -277,6 +344,11 @@ tables:
       currency: {gen: currency_code, group: price}
       sign: {gen: currency_symbol, group: price}
       manual_doi: {gen: doi}
+      upc: {gen: upc_a, unique: true}
+      small_upc: {gen: upc_e}
+      owner_itin: {gen: itin}
+      coin: {gen: cryptocurrency_code, group: coin}
+      coin_name: {gen: cryptocurrency_name, group: coin}
 """
 
 
@@ -295,7 +367,8 @@ def test_a_table_is_the_same_in_any_chunk_size_and_passes_its_derived_checks(loc
     rules = derive_rules(spec, "vehicles", 30_000, locale=locale)
     names = {r.name for r in rules}
     assert {f"regex__{c}" for c in ("vehicle_id", "plate", "owner_passport", "plate_gb", "barcode", "paint",
-                                    "paint_rgb", "manual_doi")} <= names
+                                    "paint_rgb", "manual_doi", "upc", "small_upc", "owner_itin")} <= names
+    assert {"values_in_set__coin", "values_in_set__coin_name"} <= names
     assert {"unique__plate", "unique__owner_passport", "unique__paint"} <= names
     failed = [r for r in check_table(large, rules).results if not r.passed]
     assert not failed, failed

@@ -1,4 +1,4 @@
-"""Retail and e-commerce: product names, categories, prices, SKUs, EAN-13 and EAN-8 barcodes, colours (names,
+"""Retail and e-commerce: product names, categories, prices, SKUs, EAN-13, EAN-8, UPC-A and UPC-E barcodes, colours (names,
 hex and RGB codes), materials, quantities and ratings.
 
 Word lists are kept per language in ``_LEXICON`` (en, de, fr, ja); German and French product names
@@ -297,6 +297,61 @@ def ean8(ctx: GenContext) -> pa.Array:
     digits[:, 0:3] = int_digits(prefix, 3)
     digits[:, 3:7] = body
     digits[:, 7] = gtin_check_digit(digits[:, :7])
+    return strings.from_bytes_matrix(48 + digits)
+
+
+# UPC-A number systems of ordinary trade items (2: weighed goods, 3: drugs, 4: in-store, 5: coupons).
+_UPC_SYSTEMS = np.array([0, 1, 6, 7, 8], dtype=np.int64)
+
+
+@generator("upc_a", category="commerce", returns="string", example="036000291452", aliases=("upc",),
+           supports_unique=True, capacity=lambda _p, _l: len(_UPC_SYSTEMS) * 10**10,
+           facts=Facts(regex=lambda _p, _l: r"^[01678][0-9]{11}$"))
+def upc_a(ctx: GenContext) -> pa.Array:
+    """UPC-A barcodes (North America): number system 0, 1, 6, 7 or 8, 10 digits and the GS1 check digit."""
+    if ctx.unique:
+        idx = ctx.unique_index(len(_UPC_SYSTEMS) * 10**10)
+        system, body = _UPC_SYSTEMS[idx // 10**10], int_digits(idx % 10**10, 10)
+    else:
+        system, body = _UPC_SYSTEMS[ctx.integers(len(_UPC_SYSTEMS), 0)], digit_matrix(ctx, 10, 1)
+    digits = np.empty((len(ctx), 12), dtype=np.uint8)
+    digits[:, 0] = system
+    digits[:, 1:11] = body
+    digits[:, 11] = gtin_check_digit(digits[:, :11])
+    return strings.from_bytes_matrix(48 + digits)
+
+
+def upc_e_expand(digits: np.ndarray) -> np.ndarray:
+    """The 11-digit UPC-A payload of (n, 7) UPC-E digits (number system + 6), by the zero-suppression rules
+    that the last digit selects."""
+    ns, d = digits[:, 0], digits[:, 1:7]
+    last = d[:, 5]
+    out = np.zeros((len(digits), 11), dtype=np.uint8)
+    out[:, 0] = ns
+    out[:, 1:3] = d[:, 0:2]
+    low = last <= 2  # manufacturer d1 d2 d6 00, item 00 d3 d4 d5
+    out[low, 3] = last[low]
+    out[low, 8:11] = d[low, 2:5]
+    three = last == 3  # d1 d2 d3 00, item 000 d4 d5
+    out[three, 3] = d[three, 2]
+    out[three, 9:11] = d[three, 3:5]
+    four = last == 4  # d1 d2 d3 d4 0, item 0000 d5
+    out[four, 3:5] = d[four, 2:4]
+    out[four, 10] = d[four, 4]
+    high = last >= 5  # d1 d2 d3 d4 d5, item 0000 d6
+    out[high, 3:6] = d[high, 2:5]
+    out[high, 10] = last[high]
+    return out
+
+
+@generator("upc_e", category="commerce", returns="string", example="04252614", supports_unique=True,
+           capacity=lambda _p, _l: 2 * 10**6, facts=Facts(regex=lambda _p, _l: r"^[01][0-9]{7}$"))
+def upc_e(ctx: GenContext) -> pa.Array:
+    """Zero-suppressed UPC-E barcodes for small packs: number system 0 or 1, 6 digits, the UPC-A check digit."""
+    idx = ctx.unique_index(2 * 10**6) if ctx.unique else ctx.integers(2 * 10**6, 0)
+    digits = np.empty((len(ctx), 8), dtype=np.uint8)
+    digits[:, 0:7] = int_digits(idx, 7)
+    digits[:, 7] = gtin_check_digit(upc_e_expand(digits[:, 0:7]))
     return strings.from_bytes_matrix(48 + digits)
 
 

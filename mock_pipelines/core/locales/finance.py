@@ -28,3 +28,14 @@ CURRENCY_SYMBOLS = {
     "XCD": "$", "XCG": "Cg", "XDR": "SDR", "XOF": "Fr", "XPF": "Fr", "YER": "﷼", "ZAR": "R", "ZMW": "K",
     "ZWG": "ZiG",
 }
+
+# Widely held cryptocurrencies (ticker, name), in rough order of market value: the first are the most common.
+CRYPTOCURRENCIES = (
+    ("BTC", "Bitcoin"), ("ETH", "Ethereum"), ("USDT", "Tether"), ("XRP", "XRP"), ("BNB", "BNB"),
+    ("SOL", "Solana"), ("USDC", "USD Coin"), ("DOGE", "Dogecoin"), ("ADA", "Cardano"), ("TRX", "TRON"),
+    ("AVAX", "Avalanche"), ("LINK", "Chainlink"), ("DOT", "Polkadot"), ("LTC", "Litecoin"),
+    ("BCH", "Bitcoin Cash"), ("XLM", "Stellar"), ("XMR", "Monero"), ("ETC", "Ethereum Classic"),
+    ("ATOM", "Cosmos"), ("DAI", "Dai"), ("UNI", "Uniswap"), ("FIL", "Filecoin"), ("ALGO", "Algorand"),
+    ("XTZ", "Tezos"), ("ZEC", "Zcash"), ("DASH", "Dash"), ("EOS", "EOS"), ("NEO", "NEO"), ("IOTA", "IOTA"),
+    ("POL", "Polygon"),
+)
