@@ -376,3 +376,14 @@ def test_a_table_is_the_same_in_any_chunk_size_and_passes_its_derived_checks(loc
     order = pc.sort_indices(large, [("vehicle_id", "ascending")])
     times = large.column("registered_at").take(order).cast(pa.int64()).to_numpy()
     assert (np.diff(times // 1000) >= 0).all()
+
+
+def test_an_unreadable_uuid7_start_is_a_located_problem_not_a_traceback():
+    from mock_pipelines.core.engine import DatasetPlan, PlanOptions
+
+    text = SCHEMA.replace("{gen: license_plate, country: GX}", "{gen: uuid7, start: soon}")
+    plan = DatasetPlan(load_dataset("cars.yaml", text=text), PlanOptions())
+    with pytest.raises(SchemaError) as info:
+        plan.check()
+    (issue,) = info.value.issues
+    assert str(issue).startswith("cars.yaml:8:") and "not a date/time: 'soon'" in issue.message

@@ -387,7 +387,11 @@ _UUID7_REGEX = f"^[{_HEX}]{{8}}-[{_HEX}]{{4}}-7[{_HEX}]{{3}}-[89ab][{_HEX}]{{3}}
 
 
 def _check_uuid7(p: Params) -> None:
-    if p["at"] is None and to_micros(p["start"]) < 0:
+    try:
+        start = to_micros(p["start"])
+    except (ValueError, OverflowError, TypeError):
+        return  # an unreadable date is reported where the schema's dates are checked
+    if p["at"] is None and start < 0:
         raise ParamError("start", f"'uuid7': start ({p['start']}) is before 1970-01-01, the first instant a "
                          "version-7 UUID can hold", "use a start of 1970-01-01 or later",
                          expected="a date or time from 1970-01-01")
