@@ -1,5 +1,5 @@
 """Licence plates, passport numbers, ITINs, EAN-8 and UPC barcodes, colours, currency symbols,
-cryptocurrencies, version-7 UUIDs and DOIs.
+cryptocurrencies, emoji, version-7 UUIDs and DOIs.
 
 Every value of a million rows matches the generator's declared regex (the fact quality derives its check
 from), check digits are verified by an independent implementation, unique modes are distinct at a
@@ -25,7 +25,7 @@ from mock_pipelines.spec.errors import SchemaError
 
 N = 1_000_000
 NEW = ("license_plate", "passport_number", "ean8", "upc_a", "upc_e", "hex_color", "rgb_color", "currency_symbol",
-       "cryptocurrency_code", "cryptocurrency_name", "uuid7", "doi", "itin")
+       "cryptocurrency_code", "cryptocurrency_name", "uuid7", "doi", "itin", "emoji")
 LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "ja_JP")
 
 
@@ -200,6 +200,18 @@ def test_itin_format_on_a_million_rows():
     groups = {int(v[4:6]) for v in values.slice(0, 100_000).to_pylist()}
     assert groups == set(range(50, 66)) | set(range(70, 89)) | {90, 91, 92} | set(range(94, 100))
     assert all_match(run("itin", range(1000), dashes=False), r"^9[0-9]{8}$")
+
+
+def test_emoji_are_the_declared_set_at_the_declared_weights_on_a_million_rows():
+    values = run("emoji", range(N))
+    declared = registry.get("emoji").facts.value_set({})
+    assert pc.all(pc.is_in(values, pa.array(declared.values))).as_py()
+    seen = {c["values"]: c["counts"] for c in pc.value_counts(values).to_pylist()}
+    assert set(seen) == set(declared.values)
+    weights = np.array(declared.weights) / sum(declared.weights)
+    observed = np.array([seen[v] for v in declared.values]) / N
+    assert np.abs(observed - weights).max() < 0.003
+    assert max(seen, key=seen.get) == "😂"
 
 
 def test_cryptocurrency_code_and_name_agree_and_follow_the_declared_weights():
