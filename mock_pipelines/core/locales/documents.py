@@ -2,7 +2,9 @@
 
 A format is written with '#' (a digit), '?' (a letter A-Z), '{name}' (one token of the list ``name`` in
 ``TOKENS``: a string is a list of single characters) and '{lo-hi}' (an integer in [lo, hi], zero-padded
-when ``lo`` is written with leading zeros); any other character is itself. Every format of a country is
+when ``lo`` is written with leading zeros); any other character is itself. Two lists are derived by the
+generator: ``fr_pair`` (two ``fr_letter`` without ``FR_BANNED_PAIRS``) and ``jp_serial`` (1-9999 as
+printed on Japanese plates: ・・12, 12-34). Every format of a country is
 equally likely per value it can take, so all plates of a country are equally likely.
 """
 
