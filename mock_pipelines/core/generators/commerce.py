@@ -1,5 +1,5 @@
-"""Retail and e-commerce: product names, categories, prices, SKUs, EAN-13 barcodes, colours, materials,
-quantities and ratings.
+"""Retail and e-commerce: product names, categories, prices, SKUs, EAN-13, EAN-8, UPC-A and UPC-E barcodes, colours (names,
+hex and RGB codes), materials, quantities and ratings.
 
 Word lists are kept per language in ``_LEXICON`` (en, de, fr, ja); German and French product names
 inflect the adjective for the noun's gender, vectorised by indexing a pre-inflected table.
@@ -19,6 +19,7 @@ from mock_pipelines.core.generators.identifiers import (
     digit_matrix,
     fill_pattern,
     gtin_check_digit,
+    hex16,
     int_digits,
     pattern_capacity,
     pattern_regex,
@@ -270,6 +271,121 @@ def ean13(ctx: GenContext) -> pa.Array:
     digits[:, 3:12] = body
     digits[:, 12] = gtin_check_digit(digits[:, :12])
     return strings.from_bytes_matrix(48 + digits)
+
+
+# EAN-8 numbers open with a GS1 prefix too; those starting 0 or 2 are for restricted circulation (store
+# codes, weighed goods) and 977-979 for periodicals and books, so a locale's trade items never use them.
+def _ean8_prefixes(locale: str) -> np.ndarray:
+    prefixes = _gs1_prefixes(locale)
+    keep = (prefixes // 100 != 0) & (prefixes // 100 != 2) & ~np.isin(prefixes, [977, 978, 979])
+    return prefixes[keep] if keep.any() else np.arange(300, 380, dtype=np.int64)
+
+
+@generator("ean8", category="commerce", returns="string", example="40170725",
+           aliases=("gtin8",), supports_unique=True,
+           capacity=lambda _p, locale: len(_ean8_prefixes(locale)) * 10**4,
+           facts=Facts(regex=lambda _p, _l: r"^[13-9][0-9]{7}$"))
+def ean8(ctx: GenContext) -> pa.Array:
+    """EAN-8 barcodes for small packs: the locale's GS1 prefix, 4 item digits and a valid check digit."""
+    prefixes = _ean8_prefixes(ctx.locale)
+    if ctx.unique:
+        idx = ctx.unique_index(len(prefixes) * 10**4)
+        prefix, body = prefixes[idx // 10**4], int_digits(idx % 10**4, 4)
+    else:
+        prefix, body = prefixes[ctx.integers(len(prefixes), 0)], digit_matrix(ctx, 4, 1)
+    digits = np.empty((len(ctx), 8), dtype=np.uint8)
+    digits[:, 0:3] = int_digits(prefix, 3)
+    digits[:, 3:7] = body
+    digits[:, 7] = gtin_check_digit(digits[:, :7])
+    return strings.from_bytes_matrix(48 + digits)
+
+
+# UPC-A number systems of ordinary trade items (2: weighed goods, 3: drugs, 4: in-store, 5: coupons).
+_UPC_SYSTEMS = np.array([0, 1, 6, 7, 8], dtype=np.int64)
+
+
+@generator("upc_a", category="commerce", returns="string", example="036000291452", aliases=("upc",),
+           supports_unique=True, capacity=lambda _p, _l: len(_UPC_SYSTEMS) * 10**10,
+           facts=Facts(regex=lambda _p, _l: r"^[01678][0-9]{11}$"))
+def upc_a(ctx: GenContext) -> pa.Array:
+    """UPC-A barcodes (North America): number system 0, 1, 6, 7 or 8, 10 digits and the GS1 check digit."""
+    if ctx.unique:
+        idx = ctx.unique_index(len(_UPC_SYSTEMS) * 10**10)
+        system, body = _UPC_SYSTEMS[idx // 10**10], int_digits(idx % 10**10, 10)
+    else:
+        system, body = _UPC_SYSTEMS[ctx.integers(len(_UPC_SYSTEMS), 0)], digit_matrix(ctx, 10, 1)
+    digits = np.empty((len(ctx), 12), dtype=np.uint8)
+    digits[:, 0] = system
+    digits[:, 1:11] = body
+    digits[:, 11] = gtin_check_digit(digits[:, :11])
+    return strings.from_bytes_matrix(48 + digits)
+
+
+def upc_e_expand(digits: np.ndarray) -> np.ndarray:
+    """The 11-digit UPC-A payload of (n, 7) UPC-E digits (number system + 6), by the zero-suppression rules
+    that the last digit selects."""
+    ns, d = digits[:, 0], digits[:, 1:7]
+    last = d[:, 5]
+    out = np.zeros((len(digits), 11), dtype=np.uint8)
+    out[:, 0] = ns
+    out[:, 1:3] = d[:, 0:2]
+    low = last <= 2  # manufacturer d1 d2 d6 00, item 00 d3 d4 d5
+    out[low, 3] = last[low]
+    out[low, 8:11] = d[low, 2:5]
+    three = last == 3  # d1 d2 d3 00, item 000 d4 d5
+    out[three, 3] = d[three, 2]
+    out[three, 9:11] = d[three, 3:5]
+    four = last == 4  # d1 d2 d3 d4 0, item 0000 d5
+    out[four, 3:5] = d[four, 2:4]
+    out[four, 10] = d[four, 4]
+    high = last >= 5  # d1 d2 d3 d4 d5, item 0000 d6
+    out[high, 3:6] = d[high, 2:5]
+    out[high, 10] = last[high]
+    return out
+
+
+@generator("upc_e", category="commerce", returns="string", example="04252614", supports_unique=True,
+           capacity=lambda _p, _l: 2 * 10**6, facts=Facts(regex=lambda _p, _l: r"^[01][0-9]{7}$"))
+def upc_e(ctx: GenContext) -> pa.Array:
+    """Zero-suppressed UPC-E barcodes for small packs: number system 0 or 1, 6 digits, the UPC-A check digit."""
+    idx = ctx.unique_index(2 * 10**6) if ctx.unique else ctx.integers(2 * 10**6, 0)
+    digits = np.empty((len(ctx), 8), dtype=np.uint8)
+    digits[:, 0:7] = int_digits(idx, 7)
+    digits[:, 7] = gtin_check_digit(upc_e_expand(digits[:, 0:7]))
+    return strings.from_bytes_matrix(48 + digits)
+
+
+def _rgb(ctx: GenContext) -> np.ndarray:
+    """24-bit colours: a keyed bijection of the row index with unique=true, else uniform."""
+    return ctx.unique_index(2**24) if ctx.unique else ctx.integers(2**24, 3)
+
+
+@generator("hex_color", category="commerce", returns="string", example="#1f6feb", aliases=("hex_colour",),
+           supports_unique=True, capacity=lambda _p, _l: 2**24,
+           facts=Facts(regex=lambda p, _l: "^#[0-9A-F]{6}$" if p["upper"] else "^#[0-9a-f]{6}$"))
+def hex_color(ctx: GenContext, *, upper: bool = False) -> pa.Array:
+    """Web colours '#rrggbb' (any of the 16.7 million; unique=true gives distinct colours)."""
+    out = np.empty((len(ctx), 7), dtype=np.uint8)
+    out[:, 0] = ord("#")
+    out[:, 1:] = hex16(_rgb(ctx).astype(np.uint64), upper)[:, 10:]
+    return strings.from_bytes_matrix(out)
+
+
+_BYTE = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_BYTE_TEXT = pa.array([str(i) for i in range(256)], type=pa.string())
+
+
+@generator("rgb_color", category="commerce", returns="string", example="31,111,235", aliases=("rgb_colour",),
+           supports_unique=True, capacity=lambda _p, _l: 2**24,
+           facts=Facts(regex=lambda p, _l: rf"^rgb\({_BYTE}, {_BYTE}, {_BYTE}\)$" if p["css"]
+                       else f"^{_BYTE},{_BYTE},{_BYTE}$"))
+def rgb_color(ctx: GenContext, *, css: bool = False) -> pa.Array:
+    """RGB colour triples '31,111,235', or with css=true 'rgb(31, 111, 235)' (same colours as hex_color)."""
+    value = _rgb(ctx)
+    red, green, blue = (strings.take(_BYTE_TEXT, (value >> shift) & 0xFF) for shift in (16, 8, 0))
+    if css:
+        return pc.binary_join_element_wise("rgb(", red, ", ", green, ", ", blue, ")", "")
+    return pc.binary_join_element_wise(red, green, blue, ",")
 
 
 @generator("quantity", category="commerce", returns="int", example="2", aliases=("qty",),

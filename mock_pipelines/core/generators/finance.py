@@ -1,6 +1,6 @@
 """Banking and payments: IBAN/BBAN with ISO 13616 check digits, BIC, card numbers with Luhn check
-digits, currencies and money amounts. Check digits are computed on digit matrices with integer
-arithmetic, one column at a time, never per row.
+digits, currencies with their symbols, cryptocurrencies and money amounts. Check digits are computed on
+digit matrices with integer arithmetic, one column at a time, never per row.
 
 Locales without IBANs (en_US, ja_JP) produce British (GB) IBANs unless ``country`` says otherwise.
 """
@@ -17,7 +17,16 @@ import numpy as np
 import pyarrow as pa
 
 from mock_pipelines.core import strings
-from mock_pipelines.core.facts import NO_FACTS, BoundedLogNormal, Facts, Params, Uniform, ValueModel
+from mock_pipelines.core.facts import (
+    NO_FACTS,
+    BoundedLogNormal,
+    Facts,
+    Params,
+    Uniform,
+    ValueModel,
+    ValueSet,
+    zipf_weights,
+)
 from mock_pipelines.core.generators.datetime import to_date
 from mock_pipelines.core.generators.identifiers import (
     LUHN_DOUBLED,
@@ -28,7 +37,7 @@ from mock_pipelines.core.generators.identifiers import (
     placeholder_values,
     ragged_from_matrix,
 )
-from mock_pipelines.core.locales.finance import HOME_CURRENCY
+from mock_pipelines.core.locales.finance import CRYPTOCURRENCIES, CURRENCY_SYMBOLS, HOME_CURRENCY
 from mock_pipelines.core.registry import GenContext, generator
 from mock_pipelines.core.vocab import faker_attr
 
@@ -459,6 +468,54 @@ def currency_name(ctx: GenContext, *, local_share: float = 0.7, group: str | Non
     """Currency names (in the locale's language where Faker has them); share ``group`` with currency_code."""
     idx, (_, names, _) = _currency_index(ctx, local_share, group)
     return names.take(pa.array(idx, type=pa.int64()))
+
+
+def _symbols(codes: pa.Array) -> pa.Array:
+    return pa.array([CURRENCY_SYMBOLS.get(code, "\u00a4") for code in codes.to_pylist()], type=pa.string())
+
+
+@lru_cache(maxsize=64)
+def _currency_symbols(locale: str, local_share: float) -> pa.Array:
+    """The symbol of each code of the locale's currency table, in the table's order (built once)."""
+    return _symbols(_currencies(locale, local_share)[0])
+
+
+@generator("currency_symbol", category="finance", returns="string", example="€",
+           facts=NO_FACTS)
+def currency_symbol(ctx: GenContext, *, local_share: float = 0.7, group: str | None = None) -> pa.Array:
+    """Currency signs ($, €, £, ¥, ...); share ``group`` with currency_code to sign each row's currency."""
+    idx, _ = _currency_index(ctx, local_share, group)
+    return _currency_symbols(ctx.locale, float(local_share)).take(pa.array(idx, type=pa.int64()))
+
+
+# Cryptocurrencies: rank k of the list drawn with P ∝ 1/k (a few coins hold most of the rows).
+_CRYPTO_WEIGHTS = zipf_weights(1.0, len(CRYPTOCURRENCIES))
+_CRYPTO_CDF = np.cumsum(_CRYPTO_WEIGHTS) / _CRYPTO_WEIGHTS.sum()
+_CRYPTO_CODES = pa.array([code for code, _ in CRYPTOCURRENCIES], type=pa.string())
+_CRYPTO_NAMES = pa.array([name for _, name in CRYPTOCURRENCIES], type=pa.string())
+
+
+def _crypto_set(column: int) -> ValueSet:
+    return ValueSet(tuple(c[column] for c in CRYPTOCURRENCIES), tuple(float(w) for w in _CRYPTO_WEIGHTS))
+
+
+def _crypto_index(ctx: GenContext, group: str | None) -> pa.Array:
+    idx = np.searchsorted(_CRYPTO_CDF, group_ctx(ctx, group).uniform(66), side="right")
+    return pa.array(np.minimum(idx, len(_CRYPTO_CDF) - 1), type=pa.int64())
+
+
+@generator("cryptocurrency_code", category="finance", returns="string", example="BTC", aliases=("crypto",),
+           facts=Facts(values=lambda _p: _crypto_set(0)))
+def cryptocurrency_code(ctx: GenContext, *, group: str | None = None) -> pa.Array:
+    """Cryptocurrency tickers (BTC, ETH, ...), the largest most often; share ``group`` with the name."""
+    return _CRYPTO_CODES.take(_crypto_index(ctx, group))
+
+
+@generator("cryptocurrency_name", category="finance", returns="string", example="Bitcoin",
+           facts=Facts(values=lambda _p: _crypto_set(1)))
+def cryptocurrency_name(ctx: GenContext, *, group: str | None = None) -> pa.Array:
+    """Cryptocurrency names (Bitcoin, Ethereum, ...); the same ``group`` as cryptocurrency_code matches it."""
+    return _CRYPTO_NAMES.take(_crypto_index(ctx, group))
 
 
 @generator("amount", category="finance", returns="decimal", example="129.95", aliases=("money",),

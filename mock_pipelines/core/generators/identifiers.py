@@ -1,4 +1,5 @@
-"""Identifiers: sequences, patterned codes, UUIDs, hex ids, ULIDs and nano ids.
+"""Identifiers: sequences, patterned codes, UUIDs (v4 random, v7 time-ordered), hex ids, ULIDs, nano ids
+and DOIs.
 
 Also home of the shared vectorised helpers for fixed-width codes used by the other families: check digits
 (Luhn, EAN/GTIN, ISO 7064 mod 97-10), ragged strings from a padded byte matrix, fast hex, and pattern
@@ -13,13 +14,14 @@ from typing import Annotated
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import Field
 
 from mock_pipelines.core import random as rnd
 from mock_pipelines.core import strings
 from mock_pipelines.core.facts import Facts, Params
-from mock_pipelines.core.generators.datetime import to_micros
-from mock_pipelines.core.registry import GenContext, generator
+from mock_pipelines.core.generators.datetime import _reference_micros, to_micros
+from mock_pipelines.core.registry import ColumnRef, GenContext, ParamError, generator
 
 U64 = np.uint64
 _MAX_BIJECTION = 2**62  # widest index domain handed to ctx.unique_index / permute_pow2
@@ -379,6 +381,71 @@ def ulid(ctx: GenContext, *, start: dt.datetime | dt.date | str = "2020-01-01",
     out[:, 10:14] = _base32(first, 4)
     out[:, 14:26] = _base32(low & U64((1 << 60) - 1), 12)
     return strings.from_bytes_matrix(out)
+
+
+_UUID7_REGEX = f"^[{_HEX}]{{8}}-[{_HEX}]{{4}}-7[{_HEX}]{{3}}-[89ab][{_HEX}]{{3}}-[{_HEX}]{{12}}$"
+
+
+def _check_uuid7(p: Params) -> None:
+    try:
+        start = to_micros(p["start"])
+    except (ValueError, OverflowError, TypeError):
+        return  # an unreadable date is reported where the schema's dates are checked
+    if p["at"] is None and start < 0:
+        raise ParamError("start", f"'uuid7': start ({p['start']}) is before 1970-01-01, the first instant a "
+                         "version-7 UUID can hold", "use a start of 1970-01-01 or later",
+                         expected="a date or time from 1970-01-01")
+
+
+@generator("uuid7", category="identifiers", returns="uuid", example="01901a3e-8f2c-7b4d-9a1e-5c6d7e8f9a0b",
+           supports_unique=True, capacity=lambda _p, _l: 2**62, check=_check_uuid7,
+           facts=Facts(regex=lambda _p, _l: _UUID7_REGEX))
+def uuid7(ctx: GenContext, *, at: ColumnRef | None = None, start: dt.datetime | dt.date | str = "2020-01-01",
+          end: dt.datetime | dt.date | str = "2024-12-31 23:59:59") -> pa.Array:
+    """Time-ordered version-7 UUIDs (RFC 9562) of the time in column ``at``, or uniform in [start, end].
+
+    The millisecond fills the first 48 bits and the rest of the microsecond the next 12, so the text order
+    is the time order; distinct for distinct rows by construction."""
+    if at is not None:
+        us, null = _reference_micros(ctx, at)
+        us = np.maximum(us, 0)  # times before 1970 have no version-7 form: they take its first millisecond
+    else:
+        lo, hi = to_micros(start), to_micros(end, end=True)
+        us, null = lo + ctx.integers(max(1, hi - lo + 1), 1), None
+    ms, sub_ms = np.divmod(us.astype(np.int64), 1000)
+    # unix_ts_ms (48) | version 7 (4) | rand_a (12): the fraction of the millisecond, so order holds to the
+    # microsecond (RFC 9562 method 3) | variant 10 (2) | rand_b (62): a keyed bijection of the row index.
+    with np.errstate(over="ignore"):
+        hi_word = ((ms.astype(U64) & U64((1 << 48) - 1)) << U64(16)) | U64(0x7000) \
+            | ((sub_ms.astype(U64) * U64(4096)) // U64(1000))
+        lo_word = rnd.permute_pow2(ctx.rows, 62, ctx.key) | U64(0x8000000000000000)
+    out = strings.from_bytes_matrix(_uuid_matrix(hi_word, lo_word))
+    if null is not None and null.any():
+        out = pc.if_else(pa.array(null), pa.scalar(None, pa.string()), out)
+    return out
+
+
+# ---- digital object identifiers --------------------------------------------------------------------------
+
+_DOI_REGISTRANTS = 99_999 - 1000 + 1  # registrant codes 1000-99999 (10.1000 … 10.99999)
+_DOI_SUFFIX = 36**8
+_DOI_CHARS = np.frombuffer(b"0123456789abcdefghijklmnopqrstuvwxyz", dtype=np.uint8)
+
+
+@generator("doi", category="identifiers", returns="string", example="10.1038/k7x2m9qp", supports_unique=True,
+           capacity=lambda _p, _l: _DOI_REGISTRANTS * _DOI_SUFFIX,
+           facts=Facts(regex=lambda _p, _l: r"^10\.[1-9][0-9]{3,4}/[0-9a-z]{8}$"))
+def doi(ctx: GenContext) -> pa.Array:
+    """Digital object identifiers '10.<registrant>/<suffix>': a 4-5 digit registrant, an 8-character suffix."""
+    if ctx.unique:
+        idx = ctx.unique_index(_DOI_REGISTRANTS * _DOI_SUFFIX).astype(U64)
+        registrant, suffix = np.divmod(idx, U64(_DOI_SUFFIX))
+        chars = _DOI_CHARS[_mixed_radix(suffix, np.full(8, 36))]
+    else:
+        registrant = ctx.integers(_DOI_REGISTRANTS, 0)
+        chars = _DOI_CHARS[code_matrix(ctx, np.full(8, 36), 1)]
+    prefix = strings.int_to_str(registrant.astype(np.int64) + 1000)
+    return pc.binary_join_element_wise("10.", prefix, "/", strings.from_bytes_matrix(chars), "")
 
 
 _NANO_ALPHABET = np.frombuffer(b"_-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", dtype=np.uint8)

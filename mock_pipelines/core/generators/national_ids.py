@@ -78,6 +78,27 @@ def ssn(ctx: GenContext, *, dashes: bool = True) -> pa.Array:
     return _ssn(ctx, dashes)
 
 
+# ---- United States: Individual Taxpayer Identification Number ---------------------------------------------
+
+# 9XX-GG-SSSS with the group in 50-65, 70-88, 90-92 or 94-99 (the ranges the IRS issues).
+_ITIN_GROUPS = np.array([*range(50, 66), *range(70, 89), *range(90, 93), *range(94, 100)], dtype=np.int64)
+ITIN_CAPACITY = 100 * len(_ITIN_GROUPS) * 10_000
+_ITIN_REGEX = ("9[0-9]{2}", "(5[0-9]|6[0-5]|7[0-9]|8[0-8]|9[0-2]|9[4-9])", "[0-9]{4}")
+
+
+@generator("itin", category="identifiers", returns="string", example="912-70-1234", supports_unique=True,
+           capacity=lambda _p, _l: ITIN_CAPACITY,
+           facts=Facts(regex=lambda p, _l: _sep_regex(_ITIN_REGEX, "-" if p["dashes"] else "")))
+def itin(ctx: GenContext, *, dashes: bool = True) -> pa.Array:
+    """US Individual Taxpayer Identification Numbers: 9XX-GG-SSSS, group 50-65, 70-88, 90-92 or 94-99."""
+    idx = _index(ctx, ITIN_CAPACITY)
+    area, rest = np.divmod(idx, len(_ITIN_GROUPS) * 10_000)
+    group, serial = np.divmod(rest, 10_000)
+    chars = _ascii(np.concatenate([int_digits(900 + area, 3), int_digits(_ITIN_GROUPS[group], 2),
+                                   int_digits(serial, 4)], 1))
+    return _with_separators(chars, (3, 2, 4), "-" if dashes else "")
+
+
 # ---- Germany: Steuerliche Identifikationsnummer (IdNr) ----------------------------------------------------
 
 # Ten digits with a non-zero first one, nine of them distinct and one repeated once, later and not next to

@@ -14,7 +14,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mock_pipelines.core import random as rnd
-from mock_pipelines.core.facts import NO_FACTS
+from mock_pipelines.core.facts import NO_FACTS, Facts, ValueSet, zipf_weights
+from mock_pipelines.core.locales.text import EMOJI
 from mock_pipelines.core.registry import GenContext, generator
 from mock_pipelines.core.vocab import faker_attr, source, vocabulary
 
@@ -242,3 +243,18 @@ def text(ctx: GenContext, *, max_chars: int = 200, min_words: int = 4, max_words
         cut = pc.binary_join_element_wise(cut, pa.scalar(lang.full_stop), "")
         out = pc.if_else(too_long, cut, out)
     return out
+
+
+# ---- emoji ------------------------------------------------------------------------------------------------
+
+_EMOJI_WEIGHTS = zipf_weights(1.0, len(EMOJI))  # the k-th most used with weight 1/k
+_EMOJI_CDF = np.cumsum(_EMOJI_WEIGHTS) / _EMOJI_WEIGHTS.sum()
+_EMOJI = pa.array(EMOJI, type=pa.string())
+
+
+@generator("emoji", category="text", returns="string", example="😂",
+           facts=Facts(values=lambda _p: ValueSet(EMOJI, tuple(float(w) for w in _EMOJI_WEIGHTS))))
+def emoji(ctx: GenContext) -> pa.Array:
+    """Single emoji (reactions, chat), the 50 most used, the k-th most used with weight 1/k."""
+    idx = np.minimum(np.searchsorted(_EMOJI_CDF, ctx.uniform(), side="right"), len(EMOJI) - 1)
+    return _EMOJI.take(pa.array(idx, type=pa.int64()))
