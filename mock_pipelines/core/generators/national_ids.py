@@ -334,9 +334,9 @@ def _national_checksum(_p: Mapping[str, Any], locale: str) -> str | None:
            capacity=lambda _p, locale: _of_locale(locale)[2](),
            facts=Facts(regex=_national_regex, checksum=_national_checksum))
 def national_id(ctx: GenContext) -> pa.Array:
-    """The locale's national id: SSN (en_US), Steuer-ID (de_DE), NIR (fr_FR), My Number (ja_JP), codice
-    fiscale (it_IT), PESEL (pl_PL), personnummer (sv_SE).
+    """The locale's national id: SSN (en_US), Steuer-ID (de_DE), NIR (fr_FR), My Number (ja_JP).
 
-    Other locales get US SSNs.
+    Called with the it_IT, pl_PL or sv_SE locale: codice fiscale, PESEL, personnummer. Other locales get US
+    SSNs.
     """
     return _of_locale(ctx.locale)[1](ctx)

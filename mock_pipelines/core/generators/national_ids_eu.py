@@ -162,8 +162,9 @@ _NIF_LETTERS = np.frombuffer(b"TRWAGMYFPDXBNJZSQVHLCKE", dtype=np.uint8)
            capacity=lambda _p, _l: NIE_CAPACITY,
            facts=Facts(regex=lambda _p, _l: "^[XYZ][0-9]{7}[TRWAGMYFPDXBNJZSQVHLCKE]$", checksum=scheme("nif")))
 def nie(ctx: GenContext) -> pa.Array:
-    """Spanish foreigner identity numbers (NIE): X, Y or Z, 7 digits and the control letter (mod 23, the
-    first letter counting as 0, 1 or 2)."""
+    """Spanish foreigner identity numbers (NIE): X, Y or Z, 7 digits and the control letter (mod 23).
+
+    The first letter counts as 0, 1 or 2 in front of the digits."""
     number = _index(ctx, NIE_CAPACITY)  # the leading letter's value and the 7 digits, as one number
     chars = np.concatenate([np.frombuffer(b"XYZ", np.uint8)[number // 10 ** 7][:, None],
                             _ascii(int_digits(number % 10 ** 7, 7)), _NIF_LETTERS[number % 23][:, None]], axis=1)
@@ -191,8 +192,9 @@ def _pesel(ctx: GenContext) -> pa.Array:
            facts=Facts(regex=lambda _p, _l: "^[0-9]{2}([02][1-9]|[13][0-2])(0[1-9]|[12][0-9]|3[01])[0-9]{5}$",
                        checksum=scheme("pesel")))
 def pesel(ctx: GenContext) -> pa.Array:
-    """Polish PESEL numbers (11 digits): birth date YYMMDD (month + 20 after 1999), serial whose last digit
-    is odd for men and even for women, and the check digit (weights 1,3,7,9)."""
+    """Polish PESEL numbers (11 digits): birth date YYMMDD, 4-digit serial, check digit (weights 1,3,7,9).
+
+    The month is written + 20 after 1999; the last serial digit is odd for men, even for women."""
     return _pesel(ctx)
 
 
