@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 MAX_WIDTH = 64  # longer values fail every scheme; the matrix is never wider
-_SEPARATORS = r"[ +\-]"
+_SEPARATOR_BYTES = np.frombuffer(b" +-", dtype=np.uint8)
 _LUHN_DOUBLED = np.array([0, 2, 4, 6, 8, 1, 3, 5, 7, 9], dtype=np.int64)
 
 
@@ -53,7 +53,13 @@ def byte_matrix(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     Lengths above :data:`MAX_WIDTH` are kept (so the value fails) but only the first bytes are copied."""
     if pa.types.is_dictionary(values.type):
         values = values.dictionary_decode()
-    values = pc.replace_substring_regex(values.cast(pa.large_string()), _SEPARATORS, "")
+    values = values.cast(pa.large_string())
+    data_buf = values.buffers()[2]
+    if data_buf is not None:
+        present = np.bincount(np.frombuffer(data_buf, dtype=np.uint8), minlength=256)[_SEPARATOR_BYTES]
+        for sep, count in zip(_SEPARATOR_BYTES, present, strict=True):
+            if count:  # a literal replace: several times faster than one regular expression
+                values = pc.replace_substring(values, chr(sep), "")
     n = len(values)
     lengths = pc.fill_null(pc.binary_length(values), 0).to_numpy(zero_copy_only=False).astype(np.int64)
     _, offsets_buf, data_buf = values.buffers()
@@ -63,10 +69,11 @@ def byte_matrix(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     if n and width and values.null_count == 0 and int(lengths.min()) == width:  # one length: a reshape
         start = int(offsets[0])
         return data[start:start + n * width].reshape(n, width).copy(), lengths
-    chars = np.zeros((n, width), dtype=np.uint8)
+    chars = np.zeros((n, width), dtype=np.uint8, order="F")  # contiguous columns, read one by one
+    starts = offsets[:-1]
+    last = max(len(data) - 1, 0)
     for j in range(width):  # one column at a time: n-sized temporaries only
-        has = lengths > j
-        chars[has, j] = data[offsets[:-1][has] + j]
+        chars[:, j] = np.where(lengths > j, data[np.minimum(starts + j, last)], 0)
     return chars, lengths
 
 
@@ -103,6 +110,10 @@ def _alnum_value(chars: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(digit, c - 48, np.where(letter, c - 55, 0)), digit | letter
 
 
+_ALNUM_VALUE = np.full(256, -1, dtype=np.int64)  # 0-9 for digits, 10-35 for A-Z
+_ALNUM_VALUE[np.frombuffer(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", dtype=np.uint8)] = np.arange(36)
+
+
 def _digit_sum(x: np.ndarray) -> np.ndarray:
     return x // 100 + (x // 10) % 10 + x % 10
 
@@ -111,19 +122,25 @@ def _digit_sum(x: np.ndarray) -> np.ndarray:
 
 def _luhn_total(d: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Luhn sum of variable-length digit rows (left-aligned; the last digit of each row is the check)."""
-    pos = np.arange(d.shape[1])[None, :]
-    inside = pos < lengths[:, None]
-    doubled = ((lengths[:, None] - 1 - pos) % 2 == 1) & inside
-    return np.where(doubled, _LUHN_DOUBLED[np.clip(d, 0, 9)], np.where(inside, d, 0)).sum(axis=1)
+    total = np.zeros(len(d), dtype=np.int64)
+    odd_length = lengths % 2 == 1
+    for j in range(d.shape[1]):  # column by column: n-sized temporaries only
+        doubled = odd_length if j % 2 else ~odd_length  # an odd distance from the last digit
+        total += np.where(doubled, _LUHN_DOUBLED[np.clip(d[:, j], 0, 9)], d[:, j])  # non-digits fail elsewhere
+    return total
 
 
 def _digits_of_length(chars: np.ndarray, lengths: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
-    """(digit values, rows of lo..hi digits only) of variable-length rows."""
-    d = chars.astype(np.int64) - ord("0")
-    inside = np.arange(chars.shape[1])[None, :] < lengths[:, None]
-    is_digit = (d >= 0) & (d <= 9)
-    ok = (lengths >= lo) & (lengths <= hi) & np.all(is_digit | ~inside, axis=1)
-    return np.where(inside & is_digit, d, 0), ok
+    """(digit values, 0 past the end of a row; rows of lo..hi digits only) of variable-length rows."""
+    d = np.zeros(chars.shape, dtype=np.int64, order="F")  # contiguous columns
+    ok = (lengths >= lo) & (lengths <= hi)
+    for j in range(chars.shape[1]):
+        v = chars[:, j].astype(np.int64) - ord("0")
+        inside = lengths > j
+        digit = (v >= 0) & (v <= 9)
+        ok &= digit | ~inside
+        d[:, j] = np.where(inside & digit, v, 0)
+    return d, ok
 
 
 @_scheme("luhn", "Luhn (mod 10)")
@@ -143,9 +160,11 @@ def _npi(chars: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 @_scheme("gs1", "GS1 mod 10 (weights 3, 1 from the right)")
 def _gs1(chars: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     d, ok = _digits_of_length(chars, lengths, 8, 18)
-    pos = np.arange(d.shape[1])[None, :]
-    weight = np.where((lengths[:, None] - 1 - pos) % 2 == 1, 3, 1)
-    return ok & ((d * weight).sum(axis=1) % 10 == 0)
+    total = np.zeros(len(d), dtype=np.int64)
+    odd_length = lengths % 2 == 1
+    for j in range(d.shape[1]):
+        total += d[:, j] * np.where(odd_length if j % 2 else ~odd_length, 3, 1)
+    return ok & (total % 10 == 0)
 
 
 @_scheme("isbn10", "ISBN-10 mod 11 (check character 0-9 or X)")
@@ -181,16 +200,17 @@ def _vin(chars: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 def _iban(chars: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     if chars.shape[1] < 5:
         return np.zeros(len(chars), dtype=bool)
-    values, alnum = _alnum_value(chars)
-    inside = np.arange(chars.shape[1])[None, :] < lengths[:, None]
-    ok = (lengths >= 15) & (lengths <= 34) & np.all(alnum | ~inside, axis=1)
-    ok &= np.all(values[:, :2] >= 10, axis=1) & np.all(values[:, 2:4] <= 9, axis=1)
+    ok = (lengths >= 15) & (lengths <= 34)
     acc = np.zeros(len(chars), dtype=np.int64)
-    for j in [*range(4, chars.shape[1]), 0, 1, 2, 3]:  # the first four characters move to the end
-        v = values[:, j]
-        step = (acc * np.where(v >= 10, 100, 10) + v) % 97
-        acc = np.where(inside[:, j], step, acc)
-    return ok & (acc == 1)
+    # Horner's rule, reduced mod 97 every 6 characters (acc stays below 97 · 100⁶ < 2⁶³), column by column
+    for k, j in enumerate([*range(4, chars.shape[1]), 0, 1, 2, 3]):  # the first four characters go last
+        v = _ALNUM_VALUE[chars[:, j]]
+        inside = lengths > j
+        ok &= (v >= (10 if j < 2 else 0)) & (v < (10 if j in (2, 3) else 36)) | ~inside
+        acc = np.where(inside, acc * np.where(v >= 10, 100, 10) + v, acc)
+        if k % 6 == 5:
+            acc %= 97
+    return ok & (acc % 97 == 1)
 
 
 @_scheme("aba", "ABA routing number 3-7-1 mod 10")
@@ -200,14 +220,19 @@ def _aba(chars: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return ok & digits & ((d * np.array([3, 7, 1] * 3)).sum(axis=1) % 10 == 0)
 
 
+# ISO 7064 MOD 11,10: product p (1..10), digit d → (((d + p) mod 10, or 10 for 0) · 2) mod 11
+_MOD_11_10_NEXT = np.array([[((((d + p) % 10) or 10) * 2) % 11 for d in range(10)] for p in range(11)],
+                           dtype=np.int64)
+
+
 @_scheme("iso7064_mod_11_10", "ISO 7064 MOD 11,10 (Steuer-ID)")
 def _mod_11_10(chars: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     chars, ok = _fixed(chars, lengths, 11)
     d, digits = _digits(chars)
+    d = np.clip(d, 0, 9)
     product = np.full(len(d), 10, dtype=np.int64)
     for j in range(10):
-        s = (d[:, j] + product) % 10
-        product = (np.where(s == 0, 10, s) * 2) % 11
+        product = _MOD_11_10_NEXT[product, d[:, j]]
     return ok & digits & ((11 - product) % 10 == d[:, 10])
 
 
