@@ -114,3 +114,15 @@ def test_a_generator_names_only_known_schemes():
         facts.scheme("lunh")
     declared = {g.name for g in registry.catalogue() if g.facts is not None and g.facts.checksum is not None}
     assert {g for g, _, _ in CASES} == declared
+
+
+def test_the_catalogue_example_of_every_generator_with_check_digits_passes():
+    checked = []
+    for gen in registry.catalogue():
+        if gen.facts is None or gen.facts.checksum is None:
+            continue
+        scheme = gen.facts.check_digits(gen.validate_params({}), "en_US")
+        if scheme is not None:
+            checked.append(gen.name)
+            assert checksums.valid(scheme, pa.array([gen.example])).to_pylist() == [True], gen.name
+    assert len(checked) >= 18

@@ -109,3 +109,10 @@ def test_changed_digits_fail_exactly_those_rows_streamed_and_whole(people):
             assert r.blocking
     # the formats still match: only the check digits tell
     assert all(streamed[f"regex__{c}"].passed for c in ("card", "codice", "pesel"))
+
+
+def test_a_profile_can_lower_or_drop_check_digits_by_kind_or_name(people):
+    lowered = _checksum_rules(derive_rules(people, "people", 1_000_000, severity={"kind:checksum": "warn"}))
+    assert len(lowered) == len(CHECKED) and all(r.severity == "warn" and not r.blocking for r in lowered)
+    kept = {r.name for r in derive_rules(people, "people", 1_000_000, severity={"checksum__card": "off"})}
+    assert "checksum__card" not in kept and "checksum__vin" in kept and "regex__card" in kept
