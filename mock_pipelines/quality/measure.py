@@ -4,8 +4,9 @@ A :class:`TableMeasure` is built from a table's single-table rules (:func:`~mock
 derive_rules`) and consumes ``pyarrow.RecordBatch``es one at a time (:meth:`TableMeasure.add`). It keeps:
 
 * the row count, the Arrow type of each column, null counts and the first null rows;
-* for value, range, regex, check-digit and column-pair rules: the count of offending rows and the first offending values,
-  from the pyarrow evaluators of :mod:`~mock_pipelines.quality.arrow_checks` applied to each batch;
+* for value, range, regex, check-digit and column-pair rules: the count of offending rows and the first
+  offending values, from the pyarrow evaluators of :mod:`~mock_pipelines.quality.arrow_checks` applied to
+  each batch;
 * for means and standard deviations: count, mean and sum of squared deviations per batch, combined exactly
   (Chan's parallel formula), so the statistic is the one of the whole column, never of a sample;
 * for category shares (KL divergence): exact value counts;
