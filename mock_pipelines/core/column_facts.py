@@ -29,7 +29,8 @@ class ColumnFacts:
     """``lo``/``hi``: bounds in the column's terms (rounding slack included; datetimes for date and timestamp
     columns), None where unbounded; ``has_range`` False when no range applies at all. ``values``: the
     values as written to the column (cast to its type), None when the generator has no fixed set.
-    ``regex``: the format of a string or uuid column."""
+    ``regex``: the format of a string or uuid column. ``checksum``: the check-digit scheme of a string column's
+    values (a name of :data:`mock_pipelines.core.checksums.CHECKSUMS`)."""
 
     nullable: bool
     has_range: bool = False
@@ -37,6 +38,7 @@ class ColumnFacts:
     hi: Bound = None
     values: list[Any] | None = None
     regex: str | None = None
+    checksum: str | None = None
 
 
 def column_facts(spec: DatasetSpec, table: TableSpec, col: ColumnSpec, locale: str, *,
@@ -52,9 +54,10 @@ def column_facts(spec: DatasetSpec, table: TableSpec, col: ColumnSpec, locale: s
     bounds = _bounds(table, col, gen, params)
     values_set = gen.facts.value_set(params)
     regex = gen.facts.format_regex(params, locale) if col.type.name in (LogicalType.STRING, LogicalType.UUID) else None
+    checksum = gen.facts.check_digits(params, locale) if col.type.name is LogicalType.STRING else None
     return ColumnFacts(nullable, bounds is not None, *(bounds or (None, None)),
                        values=written_values(list(values_set.values), col) if values_set is not None else None,
-                       regex=regex or None)
+                       regex=regex or None, checksum=checksum or None)
 
 
 def _bounds(table: TableSpec, col: ColumnSpec, gen: registry.Generator,

@@ -8,7 +8,9 @@ A generator states, as functions of its validated parameters (and the locale for
 * ``model``: the distribution it draws from (one of the value models below), which the quality checks
   test and the report draws;
 * ``values``: the set of values it can produce (with their weights), for generators that take the set as
-  a parameter.
+  a parameter;
+* ``checksum``: the check-digit scheme its values carry (a name of :data:`mock_pipelines.core.checksums.
+  CHECKSUMS`: ``luhn``, ``iban``, ``nif``, …), as a function of its parameters and the locale, or None.
 
 A generator with none of these says so with :data:`NO_FACTS`; the catalogue test fails for a generator that
 declares nothing. Quality rules, the report and DDL CHECK constraints read these facts and nothing else, so
@@ -31,6 +33,8 @@ Params = Mapping[str, Any]
 ValueRange = Callable[[Params], tuple[Bound, Bound]]
 # (params, locale) -> anchored regex or None.
 FormatRegex = Callable[[Params, str], "str | None"]
+# (params, locale) -> name of a check-digit scheme (mock_pipelines.core.checksums) or None.
+ChecksumFn = Callable[[Params, str], "str | None"]
 
 
 # ---- value models: the distribution a generator draws from ------------------------------------------------
@@ -144,6 +148,7 @@ class Facts:
     regex: FormatRegex | None = None
     model: ModelFn | None = None
     values: ValuesFn | None = None
+    checksum: ChecksumFn | None = None
 
     def value_range(self, params: Params) -> tuple[Bound, Bound] | None:
         if self.range is None:
@@ -159,6 +164,19 @@ class Facts:
 
     def value_set(self, params: Params) -> ValueSet | None:
         return self.values(params) if self.values is not None else None
+
+    def check_digits(self, params: Params, locale: str) -> str | None:
+        """The check-digit scheme the values carry (a name of ``checksums.CHECKSUMS``), or None."""
+        return self.checksum(params, locale) if self.checksum is not None else None
+
+
+def scheme(name: str) -> ChecksumFn:
+    """``checksum=scheme("luhn")``: the same check-digit scheme whatever the parameters and locale."""
+    from mock_pipelines.core.checksums import CHECKSUMS
+
+    if name not in CHECKSUMS:
+        raise ValueError(f"unknown check-digit scheme {name!r}; known: {', '.join(CHECKSUMS)}")
+    return lambda _p, _l: name
 
 
 # Said on purpose by a generator whose values have no range, format, model or fixed set worth checking

@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mock_pipelines.core import row_checks
+from mock_pipelines.core import checksums, row_checks
 from mock_pipelines.quality.distinct import repeated_values
 from mock_pipelines.quality.results import plain
 from mock_pipelines.quality.rules import Rule
@@ -201,6 +201,10 @@ def _regex(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
     return _bad_values(table, kw["column"], lambda col: pc.match_substring_regex(col, kw["regex"]))
 
 
+def _check_digits(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
+    return _bad_values(table, kw["column"], lambda col: checksums.valid(kw["checksum"], col))
+
+
 def _pair_greater(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
     a, b = plain_column(table, kw["column_A"]), plain_column(table, kw["column_B"])
     if a.type != b.type:
@@ -347,6 +351,7 @@ EVALUATORS: dict[str, Callable[[Rule, pa.Table, dict[str, Any]], Outcome]] = {
     "ExpectColumnValuesToBeInSet": _in_set,
     "ExpectColumnValuesToBeBetween": _between,
     "ExpectColumnValuesToMatchRegex": _regex,
+    "ExpectColumnValuesToHaveValidCheckDigits": _check_digits,
     "ExpectColumnPairValuesAToBeGreaterThanB": _pair_greater,
     "UnexpectedRowsExpectation": _table_check,
     "ExpectTableRowCountToEqual": _row_count_equal,

@@ -4,8 +4,9 @@ A :class:`TableMeasure` is built from a table's single-table rules (:func:`~mock
 derive_rules`) and consumes ``pyarrow.RecordBatch``es one at a time (:meth:`TableMeasure.add`). It keeps:
 
 * the row count, the Arrow type of each column, null counts and the first null rows;
-* for value, range, regex and column-pair rules: the count of offending rows and the first offending values,
-  from the pyarrow evaluators of :mod:`~mock_pipelines.quality.arrow_checks` applied to each batch;
+* for value, range, regex, check-digit and column-pair rules: the count of offending rows and the first
+  offending values, from the pyarrow evaluators of :mod:`~mock_pipelines.quality.arrow_checks` applied to
+  each batch;
 * for means and standard deviations: count, mean and sum of squared deviations per batch, combined exactly
   (Chan's parallel formula), so the statistic is the one of the whole column, never of a sample;
 * for category shares (KL divergence): exact value counts;
@@ -37,7 +38,7 @@ from mock_pipelines.core import random as rnd
 from mock_pipelines.quality import arrow_checks
 from mock_pipelines.quality.column_profile import TableProfile
 from mock_pipelines.quality.distinct_stream import BatchSource, StreamDistinct
-from mock_pipelines.quality.rules import Rule
+from mock_pipelines.quality.rules import CHECK_EXPECTATION, CHECKSUM_EXPECTATION, Rule
 
 SAMPLE_ROWS = 1_000_000  # quantile rules look at this many rows at most (the same cap as gx_runner)
 EXAMPLES = arrow_checks.EXAMPLES
@@ -46,7 +47,7 @@ _SAMPLE_KEY = rnd.derive_key("mock_pipelines.quality", "stream-sample")
 # Rules whose outcome is a count of bad rows, evaluated batch by batch with the whole-table evaluators.
 ROW_RULES = frozenset({"ExpectColumnValuesToBeInSet", "ExpectColumnValuesToBeBetween",
                        "ExpectColumnValuesToMatchRegex", "ExpectColumnPairValuesAToBeGreaterThanB",
-                       "UnexpectedRowsExpectation"})  # the last: a table's `checks:` (rules.CHECK_EXPECTATION)
+                       CHECK_EXPECTATION, CHECKSUM_EXPECTATION})  # a table's `checks:`; check digits
 UNIQUE_RULES = frozenset({"ExpectColumnValuesToBeUnique", "ExpectCompoundColumnsToBeUnique"})
 MOMENT_RULES = frozenset({"ExpectColumnMeanToBeBetween", "ExpectColumnStdevToBeBetween"})
 SAMPLE_RULES = frozenset({"ExpectColumnQuantileValuesToBeBetween"})

@@ -17,6 +17,8 @@ name                           kind         what it checks
 ``values_in_set__col``         values       ``choice``/``constant`` values are among the declared ones
 ``between__col``               range        values within the generator's bounds (min/max, start/end, …)
 ``regex__col``                 regex        values written in the generator's format (e-mail, pattern, …)
+``checksum__col``              checksum     the check digits of every value recomputed with the generator's
+                                            scheme (Luhn, IBAN mod 97, Steuer-ID, NIF letter, …)
 ``after__col``                 temporal     col ≥ the column named by its ``after:`` (same row);
                                             ``after__col__ref`` for each of several
 ``before__col``                temporal     col ≤ the column named by its ``before:`` (same row);
@@ -54,7 +56,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from mock_pipelines.core import facts, registry
+from mock_pipelines.core import checksums, facts, registry
 from mock_pipelines.core.child_counts import count_bounds, count_weights
 from mock_pipelines.core.column_facts import column_facts, reads_nullable, written_values
 from mock_pipelines.core.engine import DatasetPlan, arrow_type
@@ -74,9 +76,12 @@ from mock_pipelines.spec.model import (
 )
 from mock_pipelines.spec.types import NUMERIC_TYPES, LogicalType
 
-KINDS = ("key", "fk", "uniqueness", "nulls", "type", "values", "range", "regex", "distribution", "row_count",
-         "temporal", "total", "constraint", "custom")
+KINDS = ("key", "fk", "uniqueness", "nulls", "type", "values", "range", "regex", "checksum", "distribution",
+         "row_count", "temporal", "total", "constraint", "custom")
 CHECK_EXPECTATION = "UnexpectedRowsExpectation"  # the GX class a `checks:` rule is shown as (in SQL terms)
+# Check digits have no Great Expectations class: the rule is evaluated by pyarrow (arrow_checks) only, with
+# this name in the GX style.
+CHECKSUM_EXPECTATION = "ExpectColumnValuesToHaveValidCheckDigits"
 
 ROW_COUNT = "row_count"
 PK_UNIQUE = "pk_unique"
@@ -347,6 +352,12 @@ class _Deriver:
             self.add(f"regex__{name}", "regex", f"{name} is written in the format of {gen.name}: {known.regex}",
                      columns=(name,), expectation="ExpectColumnValuesToMatchRegex",
                      kwargs={"column": name, "regex": known.regex})
+        if known.checksum:
+            scheme = checksums.get(known.checksum)
+            self.add(f"checksum__{name}", "checksum", f"{name} carries the check digits of {gen.name}: "
+                     f"{scheme.title}, recomputed on every value.", columns=(name,),
+                     expectation=CHECKSUM_EXPECTATION, kwargs={"column": name, "checksum": scheme.name},
+                     expected=f"valid {scheme.title} check digits")
         self.after(col, gen.name, params)
         if not col.unique:
             self.distribution(col, gen, params)

@@ -21,7 +21,7 @@ import pyarrow as pa
 from mock_pipelines.quality import arrow_checks
 from mock_pipelines.quality.column_profile import TableProfile
 from mock_pipelines.quality.gx_runner import TableValidation
-from mock_pipelines.quality.measure import BatchSource, TableMeasure, measurable
+from mock_pipelines.quality.measure import ROW_RULES, BatchSource, TableMeasure, measurable
 from mock_pipelines.quality.results import RuleResult, plain
 from mock_pipelines.quality.rules import Rule
 from mock_pipelines.quality.stats import MIN_DISTRIBUTION_ROWS
@@ -146,8 +146,7 @@ def _evaluate(rule: Rule, m: TableMeasure, dups: dict[str, tuple[int, list[Any]]
     if e in ("ExpectColumnValuesToBeUnique", "ExpectCompoundColumnsToBeUnique"):
         unexpected, examples = dups[rule.name]
         return row_level(unexpected, examples)
-    if e in ("ExpectColumnValuesToBeInSet", "ExpectColumnValuesToBeBetween", "ExpectColumnValuesToMatchRegex",
-             "ExpectColumnPairValuesAToBeGreaterThanB", "UnexpectedRowsExpectation"):
+    if e in ROW_RULES:
         bad = m.bad[rule.name]
         return row_level(bad.count, bad.examples)
     if e in ("ExpectTableRowCountToEqual", "ExpectTableRowCountToBeBetween"):

@@ -11,7 +11,7 @@ import pytest
 from mock_pipelines.core.engine import DatasetPlan
 from mock_pipelines.quality import arrow_checks
 from mock_pipelines.quality.gx_runner import validate_table
-from mock_pipelines.quality.rules import CHECK_EXPECTATION, derive_rules, expected_rows
+from mock_pipelines.quality.rules import CHECK_EXPECTATION, CHECKSUM_EXPECTATION, derive_rules, expected_rows
 from mock_pipelines.schema.parse import load_dataset
 from mock_pipelines_tests.quality.support import set_values
 
@@ -80,8 +80,9 @@ def test_every_rule_kind_gives_the_same_verdict_on_both_engines_with_nulls(datas
             if unexpected is not None and by_arrow[rule][1] is not None:  # rules that count offending rows
                 assert by_arrow[rule][1] == unexpected, (rule, by_arrow[rule], by_gx[rule])
     # `checks:` rules run on pyarrow under either engine: GX runs UnexpectedRowsExpectation on SQL sources
-    # only (their verdicts on nulls: mock_pipelines_tests/quality/test_table_check_rules.py)
-    evaluated = set(arrow_checks.EVALUATORS) - {CHECK_EXPECTATION}
+    # only (their verdicts on nulls: mock_pipelines_tests/quality/test_table_check_rules.py); so do check
+    # digits, which GX has no expectation for (mock_pipelines_tests/quality/test_checksum_rules.py)
+    evaluated = set(arrow_checks.EVALUATORS) - {CHECK_EXPECTATION, CHECKSUM_EXPECTATION}
     assert kinds == evaluated, evaluated ^ kinds
 
 

@@ -4,7 +4,8 @@ from importlib import import_module
 
 _MODULES = (
     "numeric", "structure", "identifiers", "person", "address", "internet", "phone", "company", "commerce",
-    "finance", "datetime", "technical", "text", "health", "aviation", "national_ids", "codes", "documents",
+    "finance", "datetime", "technical", "text", "health", "aviation", "national_ids", "national_ids_eu", "codes",
+    "documents",
 )
 
 for _name in _MODULES:

@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 
 from mock_pipelines.core import strings
-from mock_pipelines.core.facts import Facts
+from mock_pipelines.core.facts import Facts, scheme
 from mock_pipelines.core.generators.identifiers import gtin_check_digit, int_digits
 from mock_pipelines.core.generators.national_ids import _index
 from mock_pipelines.core.registry import GenContext, generator
@@ -20,7 +20,7 @@ ISBN_CAPACITY = 10 ** 9  # the 9 digits after the 978 prefix (ISBN-10 compatible
 
 @generator("isbn13", category="identifiers", returns="string", example="9780306406157", supports_unique=True,
            aliases=("isbn",), capacity=lambda _p, _l: ISBN_CAPACITY,
-           facts=Facts(regex=lambda _p, _l: "^978[0-9]{10}$"))
+           facts=Facts(regex=lambda _p, _l: "^978[0-9]{10}$", checksum=scheme("gs1")))
 def isbn13(ctx: GenContext) -> pa.Array:
     """ISBN-13 book numbers (978 prefix) with a valid GS1 check digit."""
     payload = np.concatenate([np.tile(np.array([9, 7, 8], np.uint8), (len(ctx), 1)),
@@ -30,7 +30,8 @@ def isbn13(ctx: GenContext) -> pa.Array:
 
 
 @generator("isbn10", category="identifiers", returns="string", example="0306406152", supports_unique=True,
-           capacity=lambda _p, _l: ISBN_CAPACITY, facts=Facts(regex=lambda _p, _l: "^[0-9]{9}[0-9X]$"))
+           capacity=lambda _p, _l: ISBN_CAPACITY, facts=Facts(regex=lambda _p, _l: "^[0-9]{9}[0-9X]$",
+                                                                        checksum=scheme("isbn10")))
 def isbn10(ctx: GenContext) -> pa.Array:
     """ISBN-10 book numbers: 9 digits and the mod-11 check character (0-9 or X)."""
     payload = int_digits(_index(ctx, ISBN_CAPACITY), 9)
@@ -60,7 +61,7 @@ def _vin_regex(_p: object, _l: str) -> str:
 
 
 @generator("vin", category="identifiers", returns="string", example="1HGCM82633A004352", supports_unique=True,
-           capacity=lambda _p, _l: VIN_CAPACITY, facts=Facts(regex=_vin_regex))
+           capacity=lambda _p, _l: VIN_CAPACITY, facts=Facts(regex=_vin_regex, checksum=scheme("vin")))
 def vin(ctx: GenContext) -> pa.Array:
     """Vehicle identification numbers (17 characters, no I/O/Q) with a valid check digit in position 9."""
     idx = _index(ctx, VIN_CAPACITY)

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mock_pipelines.core import strings
-from mock_pipelines.core.facts import NO_FACTS, Categorical, Facts, Poisson
+from mock_pipelines.core.facts import NO_FACTS, Categorical, Facts, Poisson, scheme
 from mock_pipelines.core.generators.finance import amount_model, bounded_lognormal, country_of
 from mock_pipelines.core.generators.identifiers import (
     digit_matrix,
@@ -257,7 +257,7 @@ def _gs1_prefixes(locale: str) -> np.ndarray:
 @generator("ean13", category="commerce", returns="string", example="4006381333931",
            aliases=("barcode", "ean", "gtin13"), supports_unique=True,
            capacity=lambda _p, locale: len(_gs1_prefixes(locale)) * 10**9,
-           facts=Facts(regex=lambda _p, _l: r"^[0-9]{13}$"))
+           facts=Facts(regex=lambda _p, _l: r"^[0-9]{13}$", checksum=scheme("gs1")))
 def ean13(ctx: GenContext) -> pa.Array:
     """EAN-13 barcodes with the locale's GS1 country prefix and a valid check digit."""
     prefixes = _gs1_prefixes(ctx.locale)

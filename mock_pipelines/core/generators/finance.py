@@ -25,6 +25,7 @@ from mock_pipelines.core.facts import (
     Uniform,
     ValueModel,
     ValueSet,
+    scheme,
     zipf_weights,
 )
 from mock_pipelines.core.generators.datetime import to_date
@@ -185,7 +186,8 @@ def _group4(matrix: np.ndarray) -> np.ndarray:
 
 @generator("iban", category="finance", returns="string", example="DE89370400440532013000",
            supports_unique=True, capacity=_bban_capacity,
-           facts=Facts(regex=lambda p, _l: None if p["formatted"] else r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}$"))
+           facts=Facts(regex=lambda p, _l: None if p["formatted"] else r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}$",
+                       checksum=scheme("iban")))
 def iban(ctx: GenContext, *, country: str | None = None, formatted: bool = False) -> pa.Array:
     """IBANs with valid ISO 13616 mod-97 check digits, country from the locale (GB where there is none)."""
     code = _iban_country(ctx.locale, country)
@@ -245,7 +247,7 @@ def account_number(ctx: GenContext, *, length: int = 10) -> pa.Array:
 
 
 @generator("routing_number", category="finance", returns="string", example="021000021", aliases=("aba",),
-           facts=Facts(regex=lambda _p, _l: r"^[0-9]{9}$"))
+           facts=Facts(regex=lambda _p, _l: r"^[0-9]{9}$", checksum=scheme("aba")))
 def routing_number(ctx: GenContext) -> pa.Array:
     """US ABA routing transit numbers (9 digits, Federal Reserve prefix, valid 3-7-1 checksum)."""
     # Prefix 01-12 (Federal Reserve districts) or 21-32 (thrifts).
@@ -336,7 +338,7 @@ def _card_entries(ctx: GenContext, issuer: str, group: str | None) -> tuple[_Car
 
 @generator("credit_card_number", category="finance", returns="string", example="4539578763621486",
            aliases=("card_number", "pan"), supports_unique=True, capacity=_card_capacity,
-           facts=Facts(regex=lambda _p, _l: r"^[0-9]{12,19}$"))
+           facts=Facts(regex=lambda _p, _l: r"^[0-9]{12,19}$", checksum=scheme("luhn")))
 def credit_card_number(ctx: GenContext, *, issuer: Issuer = "any", group: str | None = None) -> pa.Array:
     """Payment card numbers with real issuer prefixes and lengths and a valid Luhn check digit.
 

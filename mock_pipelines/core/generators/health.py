@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mock_pipelines.core import strings
-from mock_pipelines.core.facts import NO_FACTS, Facts
+from mock_pipelines.core.facts import NO_FACTS, Facts, scheme
 from mock_pipelines.core.generators.datetime import OptionalColumnRef
 from mock_pipelines.core.generators.identifiers import digit_matrix, int_digits, luhn_check_digit
 from mock_pipelines.core.locales.health import BMI_MEDIAN, HEIGHT
@@ -470,7 +470,7 @@ def dosage(ctx: GenContext) -> pa.Array:
 
 @generator("npi", category="health", returns="string", example="1245319599", aliases=("npi_number",),
            supports_unique=True, capacity=lambda _p, _l: 2 * 10**8,
-           facts=Facts(regex=lambda _p, _l: r"^[12][0-9]{9}$"))
+           facts=Facts(regex=lambda _p, _l: r"^[12][0-9]{9}$", checksum=scheme("npi")))
 def npi(ctx: GenContext) -> pa.Array:
     """US National Provider Identifiers: 10 digits starting 1 or 2, Luhn check digit over the 80840 prefix."""
     n = len(ctx)

@@ -1,5 +1,6 @@
 """National identifiers with valid check digits: US SSN, German tax id (Steuer-ID), French NIR, Japanese
-My Number, Dutch BSN, Spanish DNI and British NHS numbers; ``national_id`` picks the locale's own.
+My Number, Dutch BSN, Spanish DNI and British NHS numbers; ``national_id`` picks the locale's own (more
+countries in :mod:`~mock_pipelines.core.generators.national_ids_eu`).
 
 Every identifier is decoded from one integer index in [0, capacity): a uniform draw, or with unique=true a
 keyed bijection of the row index, so distinct rows get distinct identifiers while rows < capacity. The
@@ -17,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from mock_pipelines.core import strings
-from mock_pipelines.core.facts import Facts
+from mock_pipelines.core.facts import Facts, scheme
 from mock_pipelines.core.generators.identifiers import int_digits
 from mock_pipelines.core.registry import GenContext, generator
 
@@ -164,7 +165,8 @@ def _steuer_id(ctx: GenContext, spaces: bool = False) -> pa.Array:
 @generator("steuer_id", category="identifiers", returns="string", example="86095742719", supports_unique=True,
            aliases=("tax_id_de",), capacity=lambda _p, _l: STEUER_ID_CAPACITY,
            facts=Facts(regex=lambda p, _l: _sep_regex(("[1-9][0-9]", "[0-9]{3}", "[0-9]{3}", "[0-9]{3}"),
-                                                      " " if p["spaces"] else "")))
+                                                      " " if p["spaces"] else ""),
+                       checksum=scheme("iso7064_mod_11_10")))
 def steuer_id(ctx: GenContext, *, spaces: bool = False) -> pa.Array:
     """German tax ids (Steuer-ID, 11 digits): one of the first ten digits repeated, MOD 11,10 check digit.
 
@@ -210,7 +212,8 @@ def _nir_regex(p: Mapping[str, Any], _locale: str) -> str:
 
 
 @generator("nir", category="identifiers", returns="string", example="184127645108946", supports_unique=True,
-           aliases=("insee_number",), capacity=lambda _p, _l: NIR_CAPACITY, facts=Facts(regex=_nir_regex))
+           aliases=("insee_number",), capacity=lambda _p, _l: NIR_CAPACITY,
+           facts=Facts(regex=_nir_regex, checksum=scheme("nir")))
 def nir(ctx: GenContext, *, spaces: bool = False) -> pa.Array:
     """French social security numbers (NIR): 13 digits and the key 97 - (number mod 97).
 
@@ -234,7 +237,8 @@ def _my_number(ctx: GenContext, spaces: bool = False) -> pa.Array:
 
 @generator("my_number", category="identifiers", returns="string", example="123456789018", supports_unique=True,
            capacity=lambda _p, _l: MY_NUMBER_CAPACITY,
-           facts=Facts(regex=lambda p, _l: _sep_regex(("[0-9]{4}",) * 3, " " if p["spaces"] else "")))
+           facts=Facts(regex=lambda p, _l: _sep_regex(("[0-9]{4}",) * 3, " " if p["spaces"] else ""),
+                       checksum=scheme("my_number")))
 def my_number(ctx: GenContext, *, spaces: bool = False) -> pa.Array:
     """Japanese Individual Numbers (マイナンバー, 12 digits): 11 digits and the mod-11 check digit."""
     return _my_number(ctx, spaces)
@@ -272,7 +276,7 @@ def _bsn(ctx: GenContext) -> pa.Array:
 
 @generator("bsn", category="identifiers", returns="string", example="111222333", supports_unique=True,
            aliases=("burgerservicenummer",), capacity=lambda _p, _l: BSN_CAPACITY,
-           facts=Facts(regex=lambda _p, _l: "^[1-9][0-9]{8}$"))
+           facts=Facts(regex=lambda _p, _l: "^[1-9][0-9]{8}$", checksum=scheme("elfproef")))
 def bsn(ctx: GenContext) -> pa.Array:
     """Dutch citizen service numbers (BSN, 9 digits) that pass the 11-proef."""
     return _bsn(ctx)
@@ -285,7 +289,8 @@ NHS_CAPACITY = _mod11_capacity(9, True)
 @generator("nhs_number", category="identifiers", returns="string", example="943 476 5919", supports_unique=True,
            capacity=lambda _p, _l: NHS_CAPACITY,
            facts=Facts(regex=lambda p, _l: _sep_regex(("[1-9][0-9]{2}", "[0-9]{3}", "[0-9]{4}"),
-                                                      " " if p["spaces"] else "")))
+                                                      " " if p["spaces"] else ""),
+                       checksum=scheme("nhs")))
 def nhs_number(ctx: GenContext, *, spaces: bool = True) -> pa.Array:
     """British NHS numbers (10 digits, ### ### ####) with a valid modulus-11 check digit."""
     payload = _mod11_payload(ctx, _NHS_WEIGHTS, 1, True)
@@ -301,7 +306,7 @@ _DNI_LETTERS = np.frombuffer(b"TRWAGMYFPDXBNJZSQVHLCKE", dtype=np.uint8)
 
 @generator("dni", category="identifiers", returns="string", example="12345678Z", supports_unique=True,
            aliases=("nif",), capacity=lambda _p, _l: 10 ** 8,
-           facts=Facts(regex=lambda _p, _l: "^[0-9]{8}[TRWAGMYFPDXBNJZSQVHLCKE]$"))
+           facts=Facts(regex=lambda _p, _l: "^[0-9]{8}[TRWAGMYFPDXBNJZSQVHLCKE]$", checksum=scheme("nif")))
 def dni(ctx: GenContext) -> pa.Array:
     """Spanish national identity numbers (DNI/NIF): 8 digits and the control letter of the number mod 23."""
     number = _index(ctx, 10 ** 8)
@@ -311,31 +316,48 @@ def dni(ctx: GenContext) -> pa.Array:
 
 # ---- the locale's own -------------------------------------------------------------------------------------
 
-_BY_LOCALE: dict[str, tuple[str, Callable[[GenContext], pa.Array], int]] = {
-    "en_US": ("ssn", _ssn, SSN_CAPACITY),
-    "de_DE": ("steuer_id", _steuer_id, STEUER_ID_CAPACITY),
-    "fr_FR": ("nir", _nir, NIR_CAPACITY),
-    "ja_JP": ("my_number", _my_number, MY_NUMBER_CAPACITY),
+# locale -> (generator name, values with default parameters, capacity)
+_BY_LOCALE: dict[str, tuple[str, Callable[[GenContext], pa.Array], Callable[[], int]]] = {
+    "en_US": ("ssn", _ssn, lambda: SSN_CAPACITY),
+    "de_DE": ("steuer_id", _steuer_id, lambda: STEUER_ID_CAPACITY),
+    "fr_FR": ("nir", _nir, lambda: NIR_CAPACITY),
+    "ja_JP": ("my_number", _my_number, lambda: MY_NUMBER_CAPACITY),
 }
 
 
-def _of_locale(locale: str) -> tuple[str, Callable[[GenContext], pa.Array], int]:
+def add_locale(locale: str, name: str, values: Callable[[GenContext], pa.Array], capacity: Callable[[], int]) -> None:
+    """Make generator ``name`` (``values``: its values with default parameters) the national id of ``locale``."""
+    _BY_LOCALE[locale] = (name, values, capacity)
+
+
+def _of_locale(locale: str) -> tuple[str, Callable[[GenContext], pa.Array], Callable[[], int]]:
     return _BY_LOCALE.get(locale, _BY_LOCALE["en_US"])
 
 
-def _national_regex(_p: Mapping[str, Any], locale: str) -> str | None:
+def _own_facts(locale: str) -> tuple[Facts | None, Mapping[str, Any]]:
     from mock_pipelines.core import registry
 
-    name = _of_locale(locale)[0]
-    gen = registry.get(name)
-    return gen.facts.regex(gen.validate_params({}), locale) if gen.facts and gen.facts.regex else None
+    gen = registry.get(_of_locale(locale)[0])
+    return gen.facts, gen.validate_params({})
+
+
+def _national_regex(_p: Mapping[str, Any], locale: str) -> str | None:
+    own, params = _own_facts(locale)
+    return own.format_regex(params, locale) if own else None
+
+
+def _national_checksum(_p: Mapping[str, Any], locale: str) -> str | None:
+    own, params = _own_facts(locale)
+    return own.check_digits(params, locale) if own else None
 
 
 @generator("national_id", category="identifiers", returns="string", example="512-38-0917", supports_unique=True,
-           capacity=lambda _p, locale: _of_locale(locale)[2], facts=Facts(regex=_national_regex))
+           capacity=lambda _p, locale: _of_locale(locale)[2](),
+           facts=Facts(regex=_national_regex, checksum=_national_checksum))
 def national_id(ctx: GenContext) -> pa.Array:
     """The locale's national id: SSN (en_US), Steuer-ID (de_DE), NIR (fr_FR), My Number (ja_JP).
 
-    Other locales get US SSNs.
+    Called with the it_IT, pl_PL or sv_SE locale: codice fiscale, PESEL, personnummer. Other locales get US
+    SSNs.
     """
     return _of_locale(ctx.locale)[1](ctx)
