@@ -24,6 +24,7 @@ CASES = [
     ("national_id", {}, "de_DE"), ("national_id", {}, "fr_FR"), ("national_id", {}, "ja_JP"),
     ("national_id", {}, "it_IT"), ("national_id", {}, "pl_PL"), ("national_id", {}, "sv_SE"),
     ("isbn13", {}, "en_US"), ("isbn10", {}, "en_US"), ("vin", {}, "en_US"), ("ean13", {}, "de_DE"),
+    ("ean8", {}, "fr_FR"), ("upc_a", {}, "en_US"),
     ("iban", {}, "de_DE"), ("iban", {}, "en_US"), ("iban", {"formatted": True}, "fr_FR"),
     ("routing_number", {}, "en_US"), ("credit_card_number", {}, "en_US"), ("credit_card_number", {}, "ja_JP"),
     ("credit_card_number", {"issuer": "amex"}, "en_US"), ("credit_card_number", {"issuer": "diners"}, "en_US"),

@@ -284,7 +284,7 @@ def _ean8_prefixes(locale: str) -> np.ndarray:
 @generator("ean8", category="commerce", returns="string", example="40170725",
            aliases=("gtin8",), supports_unique=True,
            capacity=lambda _p, locale: len(_ean8_prefixes(locale)) * 10**4,
-           facts=Facts(regex=lambda _p, _l: r"^[13-9][0-9]{7}$"))
+           facts=Facts(regex=lambda _p, _l: r"^[13-9][0-9]{7}$", checksum=scheme("gs1")))
 def ean8(ctx: GenContext) -> pa.Array:
     """EAN-8 barcodes for small packs: the locale's GS1 prefix, 4 item digits and a valid check digit."""
     prefixes = _ean8_prefixes(ctx.locale)
@@ -306,7 +306,7 @@ _UPC_SYSTEMS = np.array([0, 1, 6, 7, 8], dtype=np.int64)
 
 @generator("upc_a", category="commerce", returns="string", example="036000291452", aliases=("upc",),
            supports_unique=True, capacity=lambda _p, _l: len(_UPC_SYSTEMS) * 10**10,
-           facts=Facts(regex=lambda _p, _l: r"^[01678][0-9]{11}$"))
+           facts=Facts(regex=lambda _p, _l: r"^[01678][0-9]{11}$", checksum=scheme("gs1")))
 def upc_a(ctx: GenContext) -> pa.Array:
     """UPC-A barcodes (North America): number system 0, 1, 6, 7 or 8, 10 digits and the GS1 check digit."""
     if ctx.unique:
