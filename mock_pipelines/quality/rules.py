@@ -56,7 +56,7 @@ import pyarrow as pa
 
 from mock_pipelines.core import facts, registry
 from mock_pipelines.core.child_counts import count_bounds, count_weights
-from mock_pipelines.core.column_facts import column_facts, reads_nullable, written_values
+from mock_pipelines.core.column_facts import column_facts, count_column_range, reads_nullable, written_values
 from mock_pipelines.core.engine import DatasetPlan, arrow_type
 from mock_pipelines.core.expressions import parse_expression
 from mock_pipelines.core.generators.datetime import to_micros
@@ -256,7 +256,8 @@ class _Deriver:
         t = self.t
         if t.rows.count is None or t.rows.count.name != COUNT_EXPRESSION:
             return
-        lo, hi = count_bounds(t.rows)
+        parent = self.spec.tables.get(t.rows.per or "")
+        lo, hi = count_bounds(t.rows, count_column_range(self.spec, parent) if parent is not None else None)
         self.add(ROW_COUNT, "row_count", f"{t.name} has {t.rows.count} rows per {t.rows.per} row: for {p:,} "
                  f"{t.rows.per} rows, at least {p * lo:,}" + (f" and at most {p * hi:,}" if hi is not None else "")
                  + " rows in all.", expectation="ExpectTableRowCountToBeBetween",
