@@ -308,10 +308,35 @@ class _Deriver:
                 params={"user": True, "column_default": exp.column}))
 
     # -- column level --
+    def sibling_order(self, col: ColumnSpec) -> None:
+        """``sibling_order__col``: a ``sibling_timestamp`` column increases strictly from sibling to sibling.
+        Siblings are consecutive rows (the child layout), ordered by their position column when the table has
+        one (``child_index``), so rows read back in another order (a database's key order) are checked too."""
+        t, name = self.t, col.name
+        fk = t.grouping_fk
+        if fk is None or name == self.time_column or (t.partitioned is not None
+                                                      and t.partitioned.rows_per_day is not None):
+            return
+        position = next((c.name for c in t.columns.values() if c.generator
+                         and registry.get(c.generator).name == "child_index"), None)
+        quote = lambda n: '"' + n + '"'  # noqa: E731  # PostgreSQL's quoting, for the rule's SQL text
+        keys = ", ".join(map(quote, fk.columns))
+        order = f" ORDER BY {quote(position)}" if position else ""
+        query = (f"SELECT * FROM (SELECT *, LAG({quote(name)}) OVER (PARTITION BY {keys}{order}) AS previous_sibling "
+                 f"FROM {{batch}}) AS siblings WHERE {quote(name)} <= previous_sibling")
+        by = f"by {position}" if position else "in the order the rows are laid out"
+        self.add(f"sibling_order__{name}", "temporal", f"{name} (sibling_timestamp) comes strictly after the {name} "
+                 f"of the previous {t.name} row of the same {fk.table} row (siblings {by}).",
+                 columns=(name, *fk.columns, *([position] if position else [])), expectation=CHECK_EXPECTATION,
+                 kwargs={"unexpected_rows_query": query}, sibling_order=name, parent_key=list(fk.columns),
+                 position=position, expected=f"each {name} after its previous sibling's")
+
     def column(self, col: ColumnSpec) -> None:
         t, name = self.t, col.name
         is_time = name == self.time_column
         gen = registry.get(col.generator) if col.generator else None
+        if gen is not None and gen.name == "sibling_timestamp":
+            self.sibling_order(col)
         params = col.params if gen is not None else {}
         known = column_facts(self.spec, t, col, self.locale, partitioned=self.time_column is not None)
         nullable = known.nullable
