@@ -69,7 +69,7 @@ def count_weights(rows: RowCount) -> tuple[int, np.ndarray] | None:
     distribution is too wide to tabulate."""
     name, arg = _count_args(rows)
     if name == COUNT_EXPRESSION:
-        return None  # a mixture whose shares depend on the parent rows
+        return _computed_weights(rows)
     if name == "choice":
         keys, cum = choice_table(arg(0, "weights", {}))
         weights = np.zeros(int(keys[-1] - keys[0]) + 1)
@@ -89,6 +89,29 @@ def count_weights(rows: RowCount) -> tuple[int, np.ndarray] | None:
                 "exponential": (("scale", 1),)}[name]
         return _rounded_pmf(name, {k: float(arg(i, k, dflt)) for i, (k, dflt) in enumerate(keys)})
     return None
+
+
+def _computed_weights(rows: RowCount) -> tuple[int, np.ndarray] | None:
+    """The weights of a computed count of one distribution that reads no column (``min(1 + poisson(0.8),
+    4)``): the distribution's weights carried to the counts the term maps each of its values to. None for
+    a count chosen by the parent's columns (a mixture whose shares depend on the parent rows), one reading
+    a column, or one of several distributions."""
+    expr = parse_count_expression(str(rows.count.args[0]))  # type: ignore[union-attr]
+    if expr.conditional or expr.terms[0].references or len(expr.terms[0].draws) > 1:
+        return None
+    term = expr.terms[0]
+    if not term.draws:
+        return int(term.evaluate(0, np.zeros(1, dtype=np.int64), None)[0]), np.ones(1)
+    base = count_weights(RowCount(per=rows.per, count=term.draws[0]))
+    if base is None:
+        return None
+    start, pmf = base
+    values = np.arange(start, start + len(pmf), dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = whole(np.broadcast_to(np.asarray(_evaluate_term(term.tree, lambda _: values, len(values)),
+                                               dtype=np.float64), values.shape))
+    first = int(out.min())
+    return first, np.bincount(out - first, weights=pmf)
 
 
 # The engine rounds continuous counts to whole children (ChildLayout: _whole).

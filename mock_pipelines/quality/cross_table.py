@@ -95,7 +95,7 @@ def derive_cross_rules(spec: DatasetSpec, table: str, *, partitioned: bool = Fal
                 f"row is {model.mean:.4g} ({t.rows.count}) up to sampling noise ({z:g} standard errors).",
                 tuple(grouping.columns), severity="warn", mean=model.mean, sd=model.sd, z=z, **base)
     if grouping is not None and not grows_alone and t.rows.count is not None \
-            and t.rows.count.name == COUNT_EXPRESSION:
+            and t.rows.count.name == COUNT_EXPRESSION and count is None:
         _count_expression_rules(spec, t, grouping, add)
     if grouping is not None and not grows_alone:
         for pcol in spec.tables[grouping.table].columns.values():

@@ -5,6 +5,8 @@ chunk size, and the derived checks bound it per parent."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -165,8 +167,22 @@ def test_the_derived_checks_hold_and_catch_a_wrong_count(tmp_path):
 
 def test_the_row_count_band_of_a_computed_count(tmp_path):
     plan = _plan(tmp_path, SCHEMA.replace("rows: 1000000", "rows: 3000"))
-    for name, lo, hi in (("twice", 0, 6 * 3000), ("clipped", 3000, 8 * 3000), ("gold", 3000, None)):
+    # Reading a column or choosing by one: no single distribution, the hard bounds only.
+    for name, lo, hi in (("twice", 0, 6 * 3000), ("gold", 3000, None)):
         rules = {r.name: r for r in derive_rules(plan.spec, name, RowExpectation(parents=3000))}
         band = rules["row_count"]
         assert (band.kwargs["min_value"], band.kwargs["max_value"]) == (lo, hi), name
         assert lo <= plan.table(name).n_rows <= (hi or plan.table(name).n_rows)
+    # One distribution mapped by a term: its weights carried through the term, so a mean and a CLT band.
+    capped_mean = sum(min(k, 5) * math.exp(-3) * 3.0 ** k / math.factorial(k) for k in range(80))  # E[min(X, 5)]
+    for name, mean in (("clipped", 4.0), ("capped", capped_mean)):
+        rules = {r.name: r for r in derive_rules(plan.spec, name, RowExpectation(parents=3000))}
+        band = rules["row_count"].kwargs
+        assert 3000 * mean - 1000 < band["min_value"] < 3000 * mean < band["max_value"] < 3000 * mean + 1000, name
+        assert band["min_value"] <= plan.table(name).n_rows <= band["max_value"], name
+        cross = {r.name: r for r in derive_cross_rules(plan.spec, name)}
+        assert abs(cross["children_per_parent_mean"].params["mean"] - mean) < 1e-3, name
+        assert "children_per_branch" not in cross
+        table = plan.table(name).to_table()
+        results = check_cross_table(list(cross.values()), table, {"customers": plan.table("customers").to_table()})
+        assert all(r.passed for r in results), results
