@@ -5,6 +5,7 @@ count bands, children per parent, child_index bounds) and the report's children 
 from __future__ import annotations
 
 import ast
+import difflib
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -516,8 +517,9 @@ def is_count_expression(raw: Any) -> bool:
             return False
         computed = any(not isinstance(a, ast.Constant | ast.Dict | ast.UnaryOp) for a in node.args)
         return node.func.id == "if_else" or node.func.id in COUNT_FUNCTIONS or computed  # mim(poisson(3), 5)
-    return isinstance(node, ast.IfExp | ast.BinOp | ast.UnaryOp | ast.Attribute) or (
-        isinstance(node, ast.Name) and node.id not in COUNT_DISTRIBUTIONS)
+    if isinstance(node, ast.Name):  # a parent column, unless it is (or looks like) a distribution's name
+        return not difflib.get_close_matches(node.id, COUNT_DISTRIBUTIONS, n=1, cutoff=0.75)
+    return isinstance(node, ast.IfExp | ast.BinOp | ast.UnaryOp | ast.Attribute)
 
 
 def term_count_ranges(text: str, rows_min: int, rows_max: int | None, column: Any,

@@ -171,3 +171,11 @@ def test_a_cap_makes_a_count_of_an_unbounded_column_acceptable():
     assert load_dataset(FILE, text=capped).tables["items"].rows.max == 12
     inside = COMPUTED.replace("if_else(status == 'completed', choice({1: 0.5, 2: 0.5}), 0)", "min(2 * weight, 12)")
     assert load_dataset(FILE, text=inside).tables["items"].rows.count.name == COUNT_EXPRESSION
+
+
+def test_a_bare_name_is_a_parent_column_unless_it_looks_like_a_distribution():
+    column = COMPUTED.replace('"if_else(status == \'completed\', choice({1: 0.5, 2: 0.5}), 0)"', "helper")
+    assert load_dataset(FILE, text=column).tables["items"].rows.count.name == COUNT_EXPRESSION
+    typo = COMPUTED.replace('"if_else(status == \'completed\', choice({1: 0.5, 2: 0.5}), 0)"', "poison")
+    issue = single_issue(typo)
+    assert "poison" in issue.message and issue.suggestion == "poisson", str(issue)
