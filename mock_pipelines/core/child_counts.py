@@ -285,7 +285,7 @@ class CountTerm:
                 lo, hi = count_bounds(RowCount(per="_", count=self.draws[int(name[len(_DRAW):])]))
                 return float(lo), math.inf if hi is None else float(hi)
             got = column_range(name) if column_range is not None else None
-            lo, hi = got if got is not None else (None, None)
+            lo, hi = got[:2] if got is not None else (None, None)
             return (-math.inf if lo is None else float(lo)), (math.inf if hi is None else float(hi))
         lo, hi = _interval(self.tree, value)
         return float(lo), float(hi)
@@ -298,7 +298,7 @@ class CountTerm:
                 lo, _ = count_bounds(RowCount(per="_", count=self.draws[int(name[len(_DRAW):])]))
                 return float(lo), float(lo) + 1.0
             got = column_range(name) if column_range is not None else None
-            lo, hi = got if got is not None else (None, None)
+            lo, hi = got[:2] if got is not None else (None, None)
             return (-math.inf if lo is None else float(lo)), (math.inf if hi is None else float(hi))
         lo, hi = _interval(self.tree, value)
         return float(lo), float(hi)
@@ -540,7 +540,8 @@ def term_count_ranges(text: str, rows_min: int, rows_max: int | None, column: An
 
 def branch_bounds(rows: RowCount, column_range: Any = None) -> list[tuple[int, int | None]]:
     """(fewest, most or None) children of each branch of a count expression, clipped by rows.min/max;
-    ``column_range(ref)`` gives the (lo, hi) of the parent columns a computed branch reads (unknown: None)."""
+    ``column_range(ref)`` gives the (lo, hi, may be null) of the parent columns a computed branch reads
+    (unknown: None)."""
     expr = parse_count_expression(str(rows.count.args[0]))  # type: ignore[union-attr]
     out = []
     for term in expr.terms:
@@ -548,5 +549,8 @@ def branch_bounds(rows: RowCount, column_range: Any = None) -> list[tuple[int, i
         if plain is not None:
             out.append(count_bounds(RowCount(per=rows.per, count=plain, min=rows.min, max=rows.max)))
         else:
-            out.append(term_counts(*term.bounds(column_range), rows))
+            lo, hi = term_counts(*term.bounds(column_range), rows)
+            if any(len(r) > 2 and r[2] for r in map(column_range or (lambda _: None), term.references) if r):
+                lo = min(lo, rows.min)  # a null value gives no children (then min: applies)
+            out.append((lo, hi))
     return out

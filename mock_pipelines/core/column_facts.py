@@ -188,17 +188,22 @@ def _parent_range(spec: DatasetSpec, table: TableSpec) -> Any:
 
 
 def count_column_range(spec: DatasetSpec, parent: TableSpec) -> Any:
-    """``column_range(ref)`` for :func:`~mock_pipelines.core.child_counts.count_bounds`: the (lo, hi) of a
-    numeric column of ``parent`` a computed count reads (a bool reads as 0 or 1), None where unknown."""
-    def column_range(ref: str) -> tuple[float | None, float | None] | None:
+    """``column_range(ref)`` for :func:`~mock_pipelines.core.child_counts.count_bounds`: the (lo, hi, may be
+    null) of a numeric column of ``parent`` (or of a table a foreign key of it references) a computed count
+    reads (a bool reads as 0 or 1; lo/hi None where unbounded), None where unknown."""
+    def column_range(ref: str) -> tuple[float | None, float | None, bool] | None:
         found = read_column(spec, parent, ref)
         if found is None:
             return None
         table, col = found
+        head = parent.column(ref.partition(".")[0])
+        nullable = may_be_null(spec, table, col) or (head is not None and head is not col
+                                                     and may_be_null(spec, parent, head))
         if col.type.name is LogicalType.BOOL:
-            return 0.0, 1.0
+            return 0.0, 1.0, nullable
         facts = column_facts(spec, table, col, spec.locale)
         if not facts.has_range or isinstance(facts.lo, dt.date) or isinstance(facts.hi, dt.date):
-            return None
-        return (None if facts.lo is None else float(facts.lo)), (None if facts.hi is None else float(facts.hi))
+            return None, None, nullable
+        return (None if facts.lo is None else float(facts.lo)), (None if facts.hi is None else float(facts.hi)), \
+            nullable
     return column_range

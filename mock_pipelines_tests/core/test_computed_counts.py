@@ -186,3 +186,23 @@ def test_the_row_count_band_of_a_computed_count(tmp_path):
         table = plan.table(name).to_table()
         results = check_cross_table(list(cross.values()), table, {"customers": plan.table("customers").to_table()})
         assert all(r.passed for r in results), results
+
+
+def test_a_null_parent_value_gives_no_children_and_the_checks_know_it(tmp_path):
+    text = SCHEMA.replace("rows: 1000000", "rows: 20000").replace(
+        "items: {gen: integer, min: 0, max: 3}", "items: {gen: integer, min: 1, max: 3, null_rate: 0.3}")
+    plan = _plan(tmp_path, text)
+    customers = plan.table("customers").to_table()
+    null = customers.column("items").is_null().to_numpy(zero_copy_only=False)
+    assert 0.25 < null.mean() < 0.35
+    counted = _counted(plan, "twice", customers.num_rows)
+    assert (counted[null] == 0).all() and (counted[~null] >= 2).all()
+    assert (counted[~null] == 2 * customers.column("items").drop_null().to_numpy()).all()
+    rules = derive_cross_rules(plan.spec, "twice")
+    results = {r.name: r for r in check_cross_table(rules, plan.table("twice").to_table(), {"customers": customers})}
+    assert results["children_per_branch"].passed and results["children_per_parent"].passed
+    victim = customers.filter(customers.column("items").is_null())["customer_id"][0].as_py()
+    twice = plan.table("twice").to_table()
+    extra = pa.table({"customer_id": [victim]}, schema=twice.schema)
+    broken = {r.name: r for r in check_cross_table(rules, pa.concat_tables([twice, extra]), {"customers": customers})}
+    assert not broken["children_per_branch"].passed and broken["children_per_branch"].unexpected_count == 1
