@@ -206,3 +206,16 @@ def test_a_null_parent_value_gives_no_children_and_the_checks_know_it(tmp_path):
     extra = pa.table({"customer_id": [victim]}, schema=twice.schema)
     broken = {r.name: r for r in check_cross_table(rules, pa.concat_tables([twice, extra]), {"customers": customers})}
     assert not broken["children_per_branch"].passed and broken["children_per_branch"].unexpected_count == 1
+
+
+def test_child_index_runs_to_the_most_children_a_computed_count_gives(tmp_path):
+    from mock_pipelines.core.column_facts import column_facts
+
+    text = SCHEMA.replace("rows: 1000000", "rows: 2000").replace(
+        "  twice:\n    rows: {per: customers, count: \"2 * items\"}\n    columns:\n",
+        "  twice:\n    rows: {per: customers, count: \"2 * items\"}\n    columns:\n      pos: child_index\n")
+    plan = _plan(tmp_path, text)
+    spec = plan.spec
+    facts = column_facts(spec, spec.tables["twice"], spec.tables["twice"].columns["pos"], spec.locale)
+    assert (facts.lo, facts.hi) == (1, 6)  # items ≤ 3: at most 6 children, numbered 1 … 6
+    assert max(plan.table("twice").to_table()["pos"].to_pylist()) == 6
