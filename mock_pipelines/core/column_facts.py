@@ -51,7 +51,7 @@ def column_facts(spec: DatasetSpec, table: TableSpec, col: ColumnSpec, locale: s
     if gen is None or gen.facts is None or col.name == time_column:
         return ColumnFacts(nullable)
     params = col.params
-    bounds = _bounds(table, col, gen, params)
+    bounds = _bounds(spec, table, col, gen, params)
     values_set = gen.facts.value_set(params)
     regex = gen.facts.format_regex(params, locale) if col.type.name in (LogicalType.STRING, LogicalType.UUID) else None
     checksum = gen.facts.check_digits(params, locale) if col.type.name is LogicalType.STRING else None
@@ -60,13 +60,13 @@ def column_facts(spec: DatasetSpec, table: TableSpec, col: ColumnSpec, locale: s
                        regex=regex or None, checksum=checksum or None)
 
 
-def _bounds(table: TableSpec, col: ColumnSpec, gen: registry.Generator,
+def _bounds(spec: DatasetSpec, table: TableSpec, col: ColumnSpec, gen: registry.Generator,
             params: Mapping[str, Any]) -> tuple[Bound, Bound] | None:
     assert gen.facts is not None
     bounds = gen.facts.value_range(params)
     if gen.name == "child_index" and bounds is not None:
         # A position runs up to the most children a parent can have: a fact of the table, not the generator.
-        hi = count_bounds(table.rows)[1] if table.rows.per else None
+        hi = count_bounds(table.rows, _parent_range(spec, table))[1] if table.rows.per else None
         bounds = (bounds[0], None if hi is None else params["start"] + hi - 1)
     if bounds is None:
         return None
@@ -145,7 +145,7 @@ def reads_nullable(spec: DatasetSpec, table: TableSpec, col: ColumnSpec, seen: s
     fk = table.fk_for_column(col.name) if col.kind == "ref" else None
     if fk is not None and fk.within is not None and fk.table != table.name:
         parent, path = spec.tables.get(fk.table), fk.within.path
-        if parent is None or count_bounds(parent.rows)[0] == 0 or path[0] not in table.columns:
+        if parent is None or count_bounds(parent.rows, _parent_range(spec, parent))[0] == 0 or path[0] not in table.columns:
             return True
         if may_be_null(spec, table, table.columns[path[0]], seen):
             return True
@@ -169,3 +169,44 @@ def reads_nullable(spec: DatasetSpec, table: TableSpec, col: ColumnSpec, seen: s
             if may_be_null(spec, parent, parent.column(attr), seen):  # type: ignore[arg-type]
                 return True
     return False
+
+
+# ---- the parent columns a computed children count reads -------------------------------------------------------
+
+def read_column(spec: DatasetSpec, table: TableSpec, ref: str) -> tuple[TableSpec, ColumnSpec] | None:
+    """The table and column ``ref`` names from ``table``: a column, or ``fk.column`` of the table a foreign
+    key of ``table`` references (helper columns included)."""
+    head, _, attr = ref.partition(".")
+    col = table.column(head)
+    if not attr:
+        return (table, col) if col is not None else None
+    fk = table.fk_for_column(head)
+    other = spec.tables.get(fk.table) if fk is not None else None
+    return read_column(spec, other, attr) if other is not None else None
+
+
+def _parent_range(spec: DatasetSpec, table: TableSpec) -> Any:
+    parent = spec.tables.get(table.rows.per or "")
+    return count_column_range(spec, parent) if parent is not None and parent is not table else None
+
+
+def count_column_range(spec: DatasetSpec, parent: TableSpec) -> Any:
+    """``column_range(ref)`` for :func:`~mock_pipelines.core.child_counts.count_bounds`: the (lo, hi, may be
+    null) of a numeric column of ``parent`` (or of a table a foreign key of it references) a computed count
+    reads (a bool reads as 0 or 1; lo/hi None where unbounded), None where unknown."""
+    def column_range(ref: str) -> tuple[float | None, float | None, bool] | None:
+        found = read_column(spec, parent, ref)
+        if found is None:
+            return None
+        table, col = found
+        head = parent.column(ref.partition(".")[0])
+        nullable = may_be_null(spec, table, col) or (head is not None and head is not col
+                                                     and may_be_null(spec, parent, head))
+        if col.type.name is LogicalType.BOOL:
+            return 0.0, 1.0, nullable
+        facts = column_facts(spec, table, col, spec.locale)
+        if not facts.has_range or isinstance(facts.lo, dt.date) or isinstance(facts.hi, dt.date):
+            return None, None, nullable
+        return (None if facts.lo is None else float(facts.lo)), (None if facts.hi is None else float(facts.hi)), \
+            nullable
+    return column_range

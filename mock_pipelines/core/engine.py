@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 
 from mock_pipelines.core import random as rnd
 from mock_pipelines.core import registry, row_checks
-from mock_pipelines.core.child_counts import draw_counts, parse_count_expression
+from mock_pipelines.core.child_counts import CountTerm, draw_counts, parse_count_expression
 from mock_pipelines.core.expressions import Expression, parse_expression, parse_template
 from mock_pipelines.core.generators.numeric import zipf_rank
 from mock_pipelines.core.timeline import PartitionScheme, Timeline, to_us
@@ -935,22 +935,35 @@ class ChildLayout:
 
     def _expression_counts(self, parents: np.ndarray) -> np.ndarray:
         """A count expression: the parent's columns (computed for these parents with the parent's own
-        generators) choose a branch, the branch draws. One key for every branch: a parent draws from one."""
+        generators) choose a branch, the branch's term computes the count (a branch that is one distribution
+        draws it). One key for every branch: a parent draws from one."""
         expr = parse_count_expression(str(self.dist.args[0]))  # type: ignore[union-attr]
         n = len(parents)
         if n == 0:
             return np.zeros(0, dtype=np.int64)
         rows = _Rows(self.parent, parents)
+        if not expr.conditional:
+            return self._term_counts(expr.terms[0], parents, rows, None)
         branch = parse_expression(expr.selector).evaluate(rows.resolve, n)
         branch = pc.fill_null(pc.cast(branch, pa.int64()), -1).to_numpy(zero_copy_only=False)
         counts = np.zeros(n, dtype=np.int64)
-        for k, dist in enumerate(expr.branches):
+        for k, term in enumerate(expr.terms):
             chosen = branch == k
             if chosen.all():
-                return draw_counts(dist, self.key, parents)
+                return self._term_counts(term, parents, rows, None)
             if chosen.any():
-                counts[chosen] = draw_counts(dist, self.key, parents[chosen])
+                counts[chosen] = self._term_counts(term, parents[chosen], rows, chosen)
         return counts
+
+    def _term_counts(self, term: CountTerm, parents: np.ndarray, rows: _Rows, chosen: np.ndarray | None) -> np.ndarray:
+        plain = term.plain
+        if plain is not None:
+            return draw_counts(plain, self.key, parents)
+
+        def column(ref: str) -> np.ndarray:
+            values = pc.cast(rows.resolve(ref), pa.float64()).to_numpy(zero_copy_only=False)
+            return values if chosen is None else values[chosen]
+        return term.evaluate(self.key, parents, column)
 
     def spans(self, parents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(first child row, number of children) of each parent, vectorised: counts are recomputed only in

@@ -222,8 +222,36 @@ def _pair_greater(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
     return unexpected == 0, _rows(unexpected, len(a)), unexpected, examples
 
 
+def sibling_order(rule: Rule, table: pa.Table) -> Outcome:
+    """``sibling_order__col``: rows whose value is not after the previous sibling's (the row before it with
+    the same parent key; siblings ordered by their position column when the rule names one). Nulls pass."""
+    name, keys, position = rule.params["sibling_order"], rule.params["parent_key"], rule.params.get("position")
+    n = table.num_rows
+    if n < 2:
+        return True, _rows(0, n), 0, []
+    if position:
+        table = table.take(pc.sort_indices(table, sort_keys=[(k, "ascending") for k in [*keys, position]]))
+    values = plain_column(table, name).combine_chunks()
+    same = None
+    for k in keys:
+        col = plain_column(table, k).combine_chunks()
+        eq = pc.fill_null(pc.equal(col.slice(1), col.slice(0, n - 1)), False)
+        same = eq if same is None else pc.and_(same, eq)
+    after = pc.fill_null(pc.greater(values.slice(1), values.slice(0, n - 1)), True)
+    bad = pc.and_(same, pc.invert(after))
+    unexpected = pc.sum(pc.cast(bad, pa.int64())).as_py() or 0
+    examples = []
+    if unexpected:
+        rows = pa.table({**{k: pc.filter(plain_column(table, k).combine_chunks().slice(1), bad) for k in keys},
+                         "previous": pc.filter(values.slice(0, n - 1), bad), name: pc.filter(values.slice(1), bad)})
+        examples = [plain(r) for r in rows.slice(0, EXAMPLES).to_pylist()]
+    return unexpected == 0, _rows(unexpected, n), unexpected, examples
+
+
 def _table_check(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
     """A ``checks:`` condition: rows where it is false (null passes, as in SQL), with their values."""
+    if rule.params.get("sibling_order"):
+        return sibling_order(rule, table)
     columns = {c: plain_column(table, c).combine_chunks() for c in rule.columns}
     bad = row_checks.violations(rule.params["check"], columns.__getitem__, table.num_rows)
     unexpected = pc.sum(pc.cast(bad, pa.int64())).as_py() or 0

@@ -43,7 +43,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mock_pipelines.core.child_counts import branch_bounds, count_bounds, parse_count_expression
+from mock_pipelines.core.child_counts import (
+    branch_bounds,
+    count_bounds,
+    parse_count_expression,
+    term_count_ranges,
+)
+from mock_pipelines.core.column_facts import count_column_range
 from mock_pipelines.core.expressions import parse_expression
 from mock_pipelines.quality import stats
 from mock_pipelines.quality.arrow_checks import EXAMPLES, plain_column
@@ -89,7 +95,7 @@ def derive_cross_rules(spec: DatasetSpec, table: str, *, partitioned: bool = Fal
                 f"row is {model.mean:.4g} ({t.rows.count}) up to sampling noise ({z:g} standard errors).",
                 tuple(grouping.columns), severity="warn", mean=model.mean, sd=model.sd, z=z, **base)
     if grouping is not None and not grows_alone and t.rows.count is not None \
-            and t.rows.count.name == COUNT_EXPRESSION:
+            and t.rows.count.name == COUNT_EXPRESSION and count is None:
         _count_expression_rules(spec, t, grouping, add)
     if grouping is not None and not grows_alone:
         for pcol in spec.tables[grouping.table].columns.values():
@@ -176,25 +182,31 @@ def _parent_bounds(t: Any) -> list[tuple[Any, str, str, bool]]:
 
 def _count_expression_rules(spec: DatasetSpec, t: TableSpec, grouping: Any, add: Any) -> None:
     """A count expression: the bounds of its widest branches for every parent, and, when the parent's
-    landed columns are all it reads, the bounds of the branch each parent's own columns choose."""
+    landed columns are all it reads, the bounds of the branch each parent's own columns choose (for a
+    computed branch that reads the parent's columns, the bounds its term gives with that parent's values)."""
     rows = t.rows
-    lo, hi = count_bounds(rows)
+    parent = spec.tables[grouping.table]
+    column_range = count_column_range(spec, parent)
+    lo, hi = count_bounds(rows, column_range)
     base = dict(parent=grouping.table, ref_columns=list(grouping.ref_columns), fk_columns=list(grouping.columns))
     add("children_per_parent", "row_count", f"Each {grouping.table} row has {rows.count} {t.name} rows, "
         f"never fewer than {lo}" + (f" nor more than {hi}." if hi is not None else "."),
         tuple(grouping.columns), min_children=lo, max_children=hi, **base)
     expr = parse_count_expression(str(rows.count.args[0]))  # type: ignore[union-attr]
-    parent = spec.tables[grouping.table]
     reads = list(expr.references)
     if not all(r in parent.columns for r in reads):
         return  # a grandparent's attribute or a helper column: not in the parent's landed rows
-    bounds = branch_bounds(rows)
-    shown = ", ".join(f"{b}: {blo}–{'∞' if bhi is None else bhi}" for b, (blo, bhi) in zip(expr.branches, bounds,
-                                                                                          strict=True))
+    if not expr.conditional and not expr.term_references:
+        return  # one branch read from nothing: children_per_parent says it all
+    bounds = branch_bounds(rows, column_range)
+    shown = ", ".join(f"{term.text}: " + ("per row" if term.references else f"{blo}–{'∞' if bhi is None else bhi}")
+                      for term, (blo, bhi) in zip(expr.terms, bounds, strict=True))
     add("children_per_branch", "row_count", f"Each {grouping.table} row has the number of {t.name} rows the "
         f"branch of {rows.count} its own columns choose allows ({shown}); none where that branch is 0.",
         tuple(grouping.columns), selector=expr.selector, branch_min=[b[0] for b in bounds],
-        branch_max=[b[1] for b in bounds], parent_columns=reads, **base)
+        branch_max=[b[1] for b in bounds], parent_columns=reads,
+        branch_terms=[term.text if term.references else None for term in expr.terms],
+        count_text=str(rows.count.args[0]), rows_min=rows.min, rows_max=rows.max, **base)
 
 
 def columns_read(rules: Sequence[Rule], table: str) -> dict[str, set[str]]:
@@ -337,12 +349,18 @@ def _children_per_branch(rule: Rule, child: pa.Table, parent: pa.Table) -> RuleR
         rows = rows.append_column(f"_p_{name}", plain_column(parent, name))
     joined = rows.join(counts, keys=keys, join_type="left outer", use_threads=False)
     values = {name: joined.column(f"_p_{name}").combine_chunks() for name in names}
-    branch = parse_expression(rule.params["selector"]).evaluate(lambda name: values[name], joined.num_rows)
-    branch = pc.fill_null(pc.cast(branch, pa.int64()), -1).to_numpy(zero_copy_only=False)
+    branch = _branches(rule.params["selector"], values, joined.num_rows)
     lo_of = np.array([*rule.params["branch_min"], 0], dtype=np.int64)  # the last: a null condition, no children
     hi_of = np.array([-1 if h is None else h for h in rule.params["branch_max"]] + [0], dtype=np.int64)
     n = pc.fill_null(joined.column("n"), 0).to_numpy()
     lo, hi = lo_of[branch], hi_of[branch]
+    if any(rule.params.get("branch_terms") or ()):  # computed branches: the bounds each parent's values give
+        lo, hi = lo.copy(), hi.copy()
+        lo_t, hi_t = term_count_ranges(rule.params["count_text"], rule.params.get("rows_min", 0),
+                                       rule.params.get("rows_max"), lambda name: pc.cast(values[name], pa.float64())
+                                       .to_numpy(zero_copy_only=False), branch)
+        computed = lo_t >= 0
+        lo[computed], hi[computed] = lo_t[computed], hi_t[computed]
     bad = (n < lo) | ((hi >= 0) & (n > hi))
     offenders = joined.filter(pa.array(bad))
     examples = [plain({**{rule.params["ref_columns"][i]: r[k] for i, k in enumerate(keys)},
@@ -354,6 +372,14 @@ def _children_per_branch(rule: Rule, child: pa.Table, parent: pa.Table) -> RuleR
                             f"({zero:,} parents whose branch allows no children)",
                    expected="children per parent within the bounds of the branch its columns choose",
                    unexpected_count=int(bad.sum()), examples=examples, evaluated_rows=child.num_rows)
+
+
+def _branches(selector: str, values: dict[str, pa.Array], n: int) -> np.ndarray:
+    """The branch of a count expression each parent's values choose (-1: a null condition)."""
+    if selector == "0":
+        return np.zeros(n, dtype=np.int64)
+    branch = parse_expression(selector).evaluate(lambda name: values[name], n)
+    return pc.fill_null(pc.cast(branch, pa.int64()), -1).to_numpy(zero_copy_only=False)
 
 
 def _children_per_parent_mean(rule: Rule, child: pa.Table, parent: pa.Table) -> RuleResult:

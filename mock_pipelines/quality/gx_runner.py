@@ -282,8 +282,8 @@ def _validate(data: Any, rules: Sequence[Rule], *, engine: str, sample_rows_cap:
         if rule.kind == "distribution":
             evaluable = not rule.params.get("user") and rule.expectation in arrow_checks.EVALUATORS
             (sample_arrow if use_arrow and evaluable else sample_gx).append(rule)
-        elif rule.kind in ("type", "constraint", "checksum") or (use_arrow and not rule.params.get("user")
-                                     and rule.expectation in arrow_checks.EVALUATORS):
+        elif rule.kind in ("type", "constraint", "checksum") or rule.params.get("sibling_order") or (
+                use_arrow and not rule.params.get("user") and rule.expectation in arrow_checks.EVALUATORS):
             exact_arrow.append(rule)
             if rule.kind == "type" and not use_arrow:
                 full_gx.append(rule)  # also the pandas dtype under GX

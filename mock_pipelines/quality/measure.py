@@ -112,6 +112,7 @@ class TableMeasure:
         self.nulls: dict[str, int] = {}
         self.null_rows: dict[str, list[int]] = {}
         self.bad: dict[str, _Bad] = {}
+        self._carry: dict[str, pa.Table] = {}  # sibling_order rules: the last row of the previous batch
         self.moments: dict[str, _Moments] = {}
         self.counts: dict[str, dict[Any, int]] = {}
         self.distinct: dict[str, StreamDistinct] = {}
@@ -172,7 +173,10 @@ class TableMeasure:
                 if not all(c in names for c in _columns(kw) + list(rule.columns)):
                     continue
                 table = table or pa.Table.from_batches([batch])
-                _, _, unexpected, examples = arrow_checks.evaluate(rule, table)
+                if rule.params.get("sibling_order"):  # the last row before this batch is a sibling to compare
+                    _, _, unexpected, examples = arrow_checks.evaluate(rule, self._with_carry(rule, table))
+                else:
+                    _, _, unexpected, examples = arrow_checks.evaluate(rule, table)
                 bad = self.bad[rule.name]
                 bad.count += int(unexpected or 0)
                 bad.examples += examples[:EXAMPLES - len(bad.examples)]
@@ -205,6 +209,17 @@ class TableMeasure:
             self.profile.add(batch)
         self.rows += batch.num_rows
         self.seconds += time.perf_counter() - started
+
+    def _with_carry(self, rule: Rule, table: pa.Table) -> pa.Table:
+        """``table`` (the rule's columns) after the last row of the previous batch, so siblings split by a
+        batch boundary are compared too; that row is kept for the next batch."""
+        part = table.select(list(rule.columns))
+        if part.num_rows:
+            part = part.combine_chunks()
+        before = self._carry.get(rule.name)
+        if part.num_rows:
+            self._carry[rule.name] = part.slice(part.num_rows - 1)
+        return pa.concat_tables([before, part]) if before is not None else part
 
     def _add_sample(self, batch: pa.RecordBatch, offset: int, names: set[str]) -> None:
         if offset == 0 and self._expected_rows is not None:

@@ -58,7 +58,7 @@ import pyarrow as pa
 
 from mock_pipelines.core import checksums, facts, registry
 from mock_pipelines.core.child_counts import count_bounds, count_weights
-from mock_pipelines.core.column_facts import column_facts, reads_nullable, written_values
+from mock_pipelines.core.column_facts import column_facts, count_column_range, reads_nullable, written_values
 from mock_pipelines.core.engine import DatasetPlan, arrow_type
 from mock_pipelines.core.expressions import parse_expression
 from mock_pipelines.core.generators.datetime import to_micros
@@ -261,7 +261,8 @@ class _Deriver:
         t = self.t
         if t.rows.count is None or t.rows.count.name != COUNT_EXPRESSION:
             return
-        lo, hi = count_bounds(t.rows)
+        parent = self.spec.tables.get(t.rows.per or "")
+        lo, hi = count_bounds(t.rows, count_column_range(self.spec, parent) if parent is not None else None)
         self.add(ROW_COUNT, "row_count", f"{t.name} has {t.rows.count} rows per {t.rows.per} row: for {p:,} "
                  f"{t.rows.per} rows, at least {p * lo:,}" + (f" and at most {p * hi:,}" if hi is not None else "")
                  + " rows in all.", expectation="ExpectTableRowCountToBeBetween",
@@ -312,10 +313,35 @@ class _Deriver:
                 params={"user": True, "column_default": exp.column}))
 
     # -- column level --
+    def sibling_order(self, col: ColumnSpec) -> None:
+        """``sibling_order__col``: a ``sibling_timestamp`` column increases strictly from sibling to sibling.
+        Siblings are consecutive rows (the child layout), ordered by their position column when the table has
+        one (``child_index``), so rows read back in another order (a database's key order) are checked too."""
+        t, name = self.t, col.name
+        fk = t.grouping_fk
+        if fk is None or name == self.time_column or (t.partitioned is not None
+                                                      and t.partitioned.rows_per_day is not None):
+            return
+        position = next((c.name for c in t.columns.values() if c.generator
+                         and registry.get(c.generator).name == "child_index"), None)
+        quote = lambda n: '"' + n + '"'  # noqa: E731  # PostgreSQL's quoting, for the rule's SQL text
+        keys = ", ".join(map(quote, fk.columns))
+        order = f" ORDER BY {quote(position)}" if position else ""
+        query = (f"SELECT * FROM (SELECT *, LAG({quote(name)}) OVER (PARTITION BY {keys}{order}) AS previous_sibling "
+                 f"FROM {{batch}}) AS siblings WHERE {quote(name)} <= previous_sibling")
+        by = f"by {position}" if position else "in the order the rows are laid out"
+        self.add(f"sibling_order__{name}", "temporal", f"{name} (sibling_timestamp) comes strictly after the {name} "
+                 f"of the previous {t.name} row of the same {fk.table} row (siblings {by}).",
+                 columns=(name, *fk.columns, *([position] if position else [])), expectation=CHECK_EXPECTATION,
+                 kwargs={"unexpected_rows_query": query}, sibling_order=name, parent_key=list(fk.columns),
+                 position=position, expected=f"each {name} after its previous sibling's")
+
     def column(self, col: ColumnSpec) -> None:
         t, name = self.t, col.name
         is_time = name == self.time_column
         gen = registry.get(col.generator) if col.generator else None
+        if gen is not None and gen.name == "sibling_timestamp":
+            self.sibling_order(col)
         params = col.params if gen is not None else {}
         known = column_facts(self.spec, t, col, self.locale, partitioned=self.time_column is not None)
         nullable = known.nullable

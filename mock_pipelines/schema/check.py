@@ -13,7 +13,7 @@ from typing import Any
 
 from mock_pipelines.core import registry
 from mock_pipelines.core.child_counts import count_bounds, parse_count_expression
-from mock_pipelines.core.column_facts import column_refs
+from mock_pipelines.core.column_facts import column_refs, count_column_range, read_column
 from mock_pipelines.core.expressions import parse_expression, parse_template
 from mock_pipelines.spec.errors import IssueCollector, suggest
 from mock_pipelines.spec.model import (
@@ -215,12 +215,15 @@ class _Checker:
                 continue
             loc = rows.location or table.location
             what = f"rows of {table.name!r}: the count"
-            for ref in parse_count_expression(str(rows.count.args[0])).references:
+            expr = parse_count_expression(str(rows.count.args[0]))
+            bad_types = False
+            for ref in expr.references:
                 head, _, attr = ref.partition(".")
                 if head not in parent.columns:
                     self.issues.add(loc, f"{what} reads {head!r}, which is not a column of the parent "
                                     f"{parent.name!r}", expected=f"a column of {parent.name!r}",
                                     suggestion=suggest(head, parent.columns))
+                    bad_types = True
                     continue
                 if attr:
                     fk = parent.fk_for_column(head)
@@ -230,12 +233,58 @@ class _Checker:
                                         f"foreign key to a table with a column {attr!r}",
                                         suggestion=suggest(attr, grand.columns) if grand is not None
                                         else f"read a column of {parent.name!r}")
+                        bad_types = True
                         continue
                 summed = self._sum_read(parent, head, table.name)
                 if summed is not None:
                     self.issues.add(loc, f"{what} reads {parent.name}.{head}, which depends on "
                                     f"{parent.name}.{summed}, the sum over the very {table.name!r} rows it counts",
                                     suggestion="choose the count from columns drawn before the children exist")
+                    bad_types = True
+                    continue
+                if ref in expr.term_references and not self._count_column_is_numeric(parent, ref, loc, what):
+                    bad_types = True
+            if not bad_types:
+                self._check_count_is_bounded(table, parent, expr, loc, what)
+
+    def _count_bounds(self, table: TableSpec) -> tuple[int, int | None]:
+        """The fewest and most children per parent of ``table``, reading the ranges of the parent columns a
+        computed count reads."""
+        parent = self.spec.tables.get(table.rows.per or "")
+        return count_bounds(table.rows, count_column_range(self.spec, parent) if parent is not None else None)
+
+    def _count_column_is_numeric(self, parent: TableSpec, ref: str, loc: Any, what: str) -> bool:
+        """A computed count adds and multiplies numbers: the parent columns it reads must hold numbers."""
+        found = read_column(self.spec, parent, ref)
+        if found is None:
+            return True
+        _, col = found
+        kind = col.type.name
+        if kind is LogicalType.AUTO and col.generator:
+            kind = registry.get(col.generator).returns
+        if kind is LogicalType.AUTO or kind in NUMERIC_TYPES or kind is LogicalType.BOOL:
+            return True
+        self.issues.add(loc, f"{what} computes with {ref!r}, a {kind} column of {parent.name!r}; a count is "
+                        "computed from numbers", expected="an int, float, decimal or bool column of the parent",
+                        suggestion=f"compare it in a condition instead: if_else({ref} == '…', poisson(2) + 1, 1)")
+        return False
+
+    def _check_count_is_bounded(self, table: TableSpec, parent: TableSpec, expr: Any, loc: Any, what: str) -> None:
+        """A computed count that reads a parent column with no finite upper bound could give one parent any
+        number of children (a column of amounts read as a count): it needs a cap. Distributions keep their
+        thin tails (poisson(3) + 1 is accepted, as poisson(3) is)."""
+        if table.rows.max is not None:
+            return
+        column_range = count_column_range(self.spec, parent)
+        for term in expr.terms:
+            if not term.references:
+                continue
+            if term.bounds_with_finite_draws(column_range)[1] == float("inf"):
+                self.issues.add(loc, f"{what} {term.text!r} has no upper bound: it reads "
+                                f"{', '.join(term.references)}, whose values are not bounded above",
+                                expected="a count with a finite upper bound",
+                                suggestion=f"cap it: min({term.text}, 20), clip({term.text}, 0, 20), or add max: "
+                                           f"to the rows of {table.name!r}")
 
     def _sum_read(self, table: TableSpec, column: str, child: str) -> str | None:
         """The column of ``table`` summing ``child`` that ``column`` reads (itself, or through its own
@@ -399,7 +448,7 @@ class _Checker:
             return
         nullable = fk.null_rate > 0 or table.columns[col].nullable
         if not nullable:
-            lo, _ = count_bounds(parent.rows)
+            lo, _ = self._count_bounds(parent)
             middle = tables[hop.table]
             may_be_null = []
             if table.columns[head].nullable or hop.null_rate > 0:
@@ -540,7 +589,6 @@ class _Checker:
     def check_sibling_values(self) -> None:
         """``split`` and ``sibling_timestamp`` read their parent through the `per:` reference (siblings share
         it); a split needs every parent to have at least one child, or its amount would be lost."""
-        from mock_pipelines.core.child_counts import count_bounds
 
         for table in self.spec.tables.values():
             for col in table.columns.values():
@@ -570,7 +618,7 @@ class _Checker:
                                     f"{grouping.table}>", suggestion=f"write {param}: {grouping.columns[0]}."
                                     f"{attr or head}")
                     continue
-                if gen == "split" and count_bounds(table.rows)[0] < 1:
+                if gen == "split" and self._count_bounds(table)[0] < 1:
                     self.issues.add(col.location, f"{what}: some {grouping.table} rows may have no {table.name} "
                                     f"rows, and then their {attr} would not be split at all",
                                     expected="at least one child per parent",
@@ -581,7 +629,6 @@ class _Checker:
         child_index, a generator with a unique mode whose values outnumber the most children a parent can
         have (a bijection of the row's position among its siblings), or a template that only writes such a
         column (``D{dept_no}``). Everything else is refused with a suggestion."""
-        from mock_pipelines.core.child_counts import count_bounds
 
         for table in self.spec.tables.values():
             within = {c.name: c.unique_within for c in table.columns.values() if c.unique_within}
@@ -604,7 +651,7 @@ class _Checker:
                     continue
                 if col.unique or col.generator in ("child_index", "line_number"):
                     continue
-                most = count_bounds(table.rows)[1]
+                most = self._count_bounds(table)[1]
                 if col.generator and col.kind == "gen":
                     gen = registry.get(col.generator)
                     if not gen.supports_unique:
