@@ -530,16 +530,17 @@ class TablePlan:
 
     def group_rows(self, fk: ForeignKey, rows: np.ndarray, fk_rows: FkRows) -> tuple[np.ndarray, np.ndarray]:
         """Row index of each row's group (``within:`` of ``fk``) in the group table, and where it is null:
-        the rows' own reference named first in the path, then (for a two-step path) that parent's reference
-        — row indices all the way, no key value is computed or looked up."""
+        the rows' own reference named first in the path, then each further step's reference from the row
+        the step before reached — row indices all the way, no key value is computed or looked up."""
         path = fk.within.path  # type: ignore[union-attr]
         hop = self.spec.fk_for_column(path[0])
         idx, null = fk_rows(hop)  # type: ignore[arg-type]
         null = np.zeros(len(rows), dtype=bool) if null is None else null
-        if len(path) == 2:
+        for step in path[1:]:
             middle = self.plan.tables[hop.table]  # type: ignore[union-attr]
+            hop = middle.spec.fk_for_column(step)
             safe = np.where(null, 0, idx) if null.any() else idx
-            idx, more = middle.parent_rows(middle.spec.fk_for_column(path[1]), safe)  # type: ignore[arg-type]
+            idx, more = middle.parent_rows(hop, safe)  # type: ignore[arg-type]
             if more is not None:
                 null = null | more
         return np.where(null, 0, idx) if null.any() else idx, null

@@ -172,7 +172,7 @@ def test_within_on_a_composite_foreign_key_is_refused():
     assert_at(issue, text, "within: x")
 
 
-@pytest.mark.parametrize("written", ["a.b.c", "'bad name'", "[x]"])
+@pytest.mark.parametrize("written", ["a..b", "'bad name'", "[x]"])
 def test_a_malformed_path_is_refused(written):
     text = CLINIC.replace("within: patient_id.facility_id}", f"within: {written}}}")
     issue = single_issue(text)
