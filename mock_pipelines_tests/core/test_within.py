@@ -43,10 +43,17 @@ tables:
     rows: {per: patients, count: poisson(4)}
     primary_key: encounter_id
     columns:
-      encounter_id: sequence
+      encounter_id: {gen: sequence, start: 0}
       patient_id: {ref: patients.patient_id}
       provider_id: {ref: providers.provider_id, within: patient_id.facility_id, nullable: true}
       seen_by: {ref: providers.provider_id, within: patient_id.facility_id, skew: zipf(1.2), null_rate: 0.05}
+  claims:
+    rows: 1000000
+    primary_key: claim_id
+    columns:
+      claim_id: {gen: sequence, start: 0}
+      encounter_id: {ref: encounters.encounter_id}
+      reviewer_id: {ref: providers.provider_id, within: encounter_id.patient_id.facility_id, nullable: true}
   employees:
     rows: {per: facilities, count: "uniform(1, 5000)"}
     primary_key: employee_id
@@ -150,6 +157,49 @@ def test_same_values_whatever_the_chunk_size_or_the_rows_asked_for(plan, tables)
     assert alone.column("seen_by").equals(expected.column("seen_by").combine_chunks())
     emp = plan.table("employees")
     assert emp.to_table(1000, 200_000, chunk_size=777).equals(tables["employees"].slice(1000, 199_000))
+
+
+def test_a_three_step_path_picks_a_provider_of_the_clinic_of_the_claims_encounters_patient(plan, tables):
+    claims, enc, pat, prov = tables["claims"], tables["encounters"], tables["patients"], tables["providers"]
+    assert claims.num_rows == 1_000_000
+    # encounter_id and patient_id are row indices: claim → encounter → patient → facility, as arrays
+    facility = _np(pat, "facility_id")[_np(enc, "patient_id")[_np(claims, "encounter_id")]]
+    provider_facility = np.concatenate([[-1], _np(prov, "facility_id")])  # provider_id = row index + 1
+    empty = np.bincount(_np(prov, "facility_id") - 10, minlength=400)[facility - 10] == 0
+    picked = claims.column("reviewer_id")
+    valid = pc.is_valid(picked).to_numpy(zero_copy_only=False)
+    assert np.array_equal(valid, ~empty)  # a null exactly where the clinic has no provider
+    ids = pc.fill_null(picked, 0).to_numpy(zero_copy_only=False)
+    assert np.array_equal(provider_facility[ids[valid]], facility[valid])
+    assert len(np.unique(ids[valid])) > 0.9 * prov.num_rows  # spread over the providers, not a few
+
+
+def test_the_derived_check_follows_the_three_steps_and_catches_a_wrong_clinic(plan, tables):
+    rules = [r for r in derive_cross_rules(plan.spec, "claims") if r.name == "same_group__reviewer_id"]
+    assert rules and [v[0] for v in rules[0].params["via"]] == ["encounters", "patients"]
+    need = columns_read(rules, "claims")
+    assert need == {"claims": {"reviewer_id", "encounter_id"}, "encounters": {"encounter_id", "patient_id"},
+                    "patients": {"patient_id", "facility_id"}, "providers": {"provider_id", "facility_id"}}
+    data = {t: tables[t].select(sorted(c)) for t, c in need.items()}
+    parents = {t: d for t, d in data.items() if t != "claims"}
+    result = check_cross_table(rules, data["claims"], parents)[0]
+    assert result.passed and result.evaluated_rows == 1_000_000, result.observed
+    assert "0 of" in result.observed
+    claims = data["claims"].slice(0, 100_000)
+    moved = pc.add(claims.column("reviewer_id"), 1)  # the next provider: sometimes of the next clinic
+    broken = claims.set_column(claims.column_names.index("reviewer_id"), "reviewer_id", moved)
+    result = check_cross_table(rules, broken, parents)[0]
+    assert not result.passed and result.unexpected_count > 1000 and result.examples
+    skipped = check_cross_table(rules, data["claims"], {t: d for t, d in parents.items() if t != "patients"})[0]
+    assert skipped.skipped and skipped.expected == "rows of patients"
+
+
+def test_a_three_step_path_gives_the_same_values_whatever_the_chunk_size_or_the_rows_asked_for(plan, tables):
+    tp = plan.table("claims")
+    assert tp.to_table(0, 400_000, chunk_size=3_001).equals(tables["claims"].slice(0, 400_000))
+    rows = np.sort(np.random.default_rng(5).choice(1_000_000, 5_000, replace=False))[::-1].copy()
+    alone = tp.compute(rows, ["reviewer_id"]).column("reviewer_id")
+    assert alone.equals(tables["claims"].column("reviewer_id").take(pa.array(rows)).combine_chunks())
 
 
 def test_healthcare_encounters_of_each_partition_see_providers_of_the_patients_clinic():

@@ -191,3 +191,55 @@ def test_two_picks_naming_each_other_as_group_are_refused():
 def _issues(text):
     from mock_pipelines_tests.schema.test_validation import issues_of
     return issues_of(text)
+
+
+# ---- paths of more than two steps ------------------------------------------------------------------------
+
+CLAIMS = CLINIC + """\
+  claims:
+    rows: 500
+    primary_key: claim_id
+    columns:
+      claim_id: sequence
+      encounter_id: {ref: encounters.encounter_id}
+      reviewer_id: {ref: providers.provider_id, within: encounter_id.patient_id.facility_id}
+"""
+
+
+def test_a_path_of_three_steps_is_kept():
+    fk = load_dataset(FILE, text=CLAIMS).tables["claims"].fk_for_column("reviewer_id")
+    assert fk.within.path == ("encounter_id", "patient_id", "facility_id")
+
+
+@pytest.mark.parametrize(("written", "message", "suggestion"), [
+    ("encounter_id.patient_id.facility_idd", "'facility_idd' is not a single-column foreign key of 'patients' "
+     "(the table 'patient_id' references)", "facility_id"),
+    ("encounter_id.patient_idd.facility_id", "'patient_idd' is not a single-column foreign key of 'encounters' "
+     "(the table 'encounter_id' references)", "patient_id"),
+])
+def test_each_step_of_a_long_path_is_checked_where_it_is_written(written, message, suggestion):
+    text = CLAIMS.replace("within: encounter_id.patient_id.facility_id", f"within: {written}")
+    issue = single_issue(text)
+    assert issue.message == f"column claims.reviewer_id: within {written}: {message}"
+    assert issue.suggestion == suggestion
+    assert_at(issue, text, written)
+
+
+def test_a_long_path_that_reaches_another_group_is_refused():
+    text = CLAIMS.replace("within: encounter_id.patient_id.facility_id", "within: encounter_id.patient_id")
+    issue = single_issue(text)
+    assert "the group is a 'patients' row, but 'providers' is not laid out per 'patients'" in issue.message
+    assert_at(issue, text, "encounter_id.patient_id}")
+
+
+def test_a_step_that_can_be_null_anywhere_on_the_path_needs_a_nullable_reference():
+    text = CLAIMS.replace("      patient_id: {ref: patients.patient_id}\n      provider_id",
+                          "      patient_id: {ref: patients.patient_id, null_rate: 0.1}\n      provider_id") \
+        .replace("within: patient_id.facility_id}", "within: patient_id.facility_id, nullable: true}")
+    issue = single_issue(text)
+    assert issue.message == ("column claims.reviewer_id: within encounter_id.patient_id.facility_id: "
+                             "encounters.patient_id can be null, and then claims.reviewer_id has no group to pick in")
+    assert issue.suggestion == "add nullable: true to claims.reviewer_id"
+    assert_at(issue, text, "encounter_id.patient_id.facility_id")
+    load_dataset(FILE, text=text.replace("within: encounter_id.patient_id.facility_id}",
+                                         "within: encounter_id.patient_id.facility_id, nullable: true}"))
