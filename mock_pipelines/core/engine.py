@@ -551,7 +551,9 @@ class TablePlan:
         the parents of group g are the rows [start(g), start(g) + count(g)) of its layout: the pick is an
         offset in that range (uniform, or Zipf-like with ``skew``, the popular offsets rotated per group).
         A group without parents gives a null (validation allows that only for a nullable reference).
-        A reference to the table itself picks uniformly among the earlier rows of the row's own group; the
+        In a time-partitioned run a parent table that grows with its group has the same layout, its rows of
+        group g created in g's partition: a child, never in an earlier partition than its group, finds
+        them all. A reference to the table itself picks uniformly among the earlier rows of the row's own group; the
         first row of each group is a root (null)."""
         if fk.table == self.name:
             group, position = self.layout.parent_of(rows)  # type: ignore[union-attr]
@@ -561,7 +563,7 @@ class TablePlan:
         group, null = self.group_rows(fk, rows, fk_rows)
         parent = self.plan.tables[fk.table]
         layout = parent.layout
-        if layout is None or layout.n_parents is None:
+        if layout is None:
             raise ValueError(f"{self.name}.{fk.name} is picked within a group of {fk.table!r}, but {fk.table!r} "
                              "is not laid out per its group table in this run")
         start, count = layout.spans(group)

@@ -394,10 +394,13 @@ class _Checker:
                             expected=f"both referencing the same single key column of {group!r}",
                             suggestion=f"reference {group}.{group_fk.ref_columns[0]} from {fk.table!r}")
             return
-        if parent.partitioned is not None:
-            self.issues.add(cond.location, f"{what}: {fk.table!r} grows with time partitions; a pick within a group "
-                            "needs every parent of the group to exist already",
-                            suggestion=f"drop `partitioned:` from {fk.table!r} and {group!r} (reference data), "
+        if parent.partitioned is not None and parent.partitioned.rows_per_day is not None:
+            # Grown with its group, the parents of a group are created in the group's own partition, so
+            # they all exist by the child's; grown at its own rate, they are not laid out per group at all.
+            self.issues.add(cond.location, f"{what}: {fk.table!r} grows at its own rate in time-partitioned runs "
+                            f"(rows_per_day), so its rows are not laid out {group!r} by {group!r} and a group's "
+                            "parents may not exist yet when a child picks",
+                            suggestion=f"drop rows_per_day from {fk.table!r} (it then grows with {group!r}), "
                                        "or drop within")
             return
         nullable = fk.null_rate > 0 or table.columns[col].nullable

@@ -142,11 +142,16 @@ def test_the_layout_reference_itself_takes_no_condition():
     assert len(issues) == 1 and issues[0].suggestion == "drop within"
 
 
-def test_a_partitioned_parent_is_refused():
-    text = CLINIC.replace("    rows: 10\n", "    rows: 10\n    partitioned: {time_column: opened, rows_per_day: 1}\n") \
+def test_a_parent_growing_at_its_own_rate_is_refused_and_one_growing_with_its_group_is_not():
+    grows = CLINIC.replace("    rows: 10\n", "    rows: 10\n    partitioned: {time_column: opened, rows_per_day: 1}\n") \
         .replace("      code: {gen: pattern", "      opened: {gen: timestamp}\n      code: {gen: pattern")
-    issues = [i for i in _issues(text) if "grows with time partitions" in i.message]
-    assert issues and issues[0].suggestion.startswith("drop `partitioned:` from 'providers' and 'facilities'")
+    assert not [i for i in _issues(grows) if "provider_id: within" in i.message]  # providers grow with clinics
+    text = grows.replace('    rows: {per: facilities, count: "uniform(1, 4)"}\n',
+                         '    rows: {per: facilities, count: "uniform(1, 4)"}\n    partitioned: {rows_per_day: 5}\n')
+    issues = [i for i in _issues(text) if "provider_id: within" in i.message]
+    assert len(issues) == 1 and "'providers' grows at its own rate in time-partitioned runs" in issues[0].message
+    assert issues[0].suggestion == "drop rows_per_day from 'providers' (it then grows with 'facilities'), or drop within"
+    assert_at(issues[0], text, "patient_id.facility_id}")
 
 
 def test_within_on_a_column_that_is_no_reference_is_refused():
