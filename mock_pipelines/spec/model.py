@@ -342,6 +342,9 @@ def _strip_locations(obj: Any) -> None:
             obj.pop("checks")  # the same for a table without checks
         if "unique_within" in obj and obj["unique_within"] is None:
             obj.pop("unique_within")  # and for a column not unique per parent
+        params = obj.get("params")
+        if isinstance(params, dict) and params.get("ordered") is False:
+            obj["params"] = {k: v for k, v in params.items() if k != "ordered"}  # and for dates in any order
         for value in obj.values():
             _strip_locations(value)
     elif isinstance(obj, list):

@@ -162,3 +162,14 @@ def test_ordered_dates_with_a_delay_after_another_column_are_refused_before_anyt
         DatasetPlan(spec).check()
     issue = caught.value.issues[0]
     assert "staff.hired" in issue.message and "ordered" in issue.message and "cannot be combined" in issue.message
+
+
+def test_dates_without_ordered_keep_the_spec_hash_they_had_before_the_parameter_existed():
+    spec = load_dataset(FILE, text=SMALL.replace("        ordered: true\n", ""))
+    assert spec.tables["staff"].columns["hired"].params["ordered"] is False  # filled in with its default
+    before = spec.spec_hash("staff"), spec.spec_hash()
+    for table in spec.tables.values():
+        for col in table.columns.values():
+            col.params.pop("ordered", None)  # the parameters as they were
+    assert (spec.spec_hash("staff"), spec.spec_hash()) == before
+    assert load_dataset(FILE, text=SMALL).spec_hash("staff") != before[0]
