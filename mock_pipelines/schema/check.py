@@ -442,6 +442,16 @@ class _Checker:
                         hops = self._attribute_hops(table, col, ref)
                         if hops is None:
                             continue
+                        if hops == [(table.name, col.name)]:  # its own value, on the row a self-reference picks
+                            self.issues.add(col.location, f"column {table.name}.{col.name} reads {ref!r}, its own "
+                                            f"value on the {table.name} row {head!r} references: that row's value "
+                                            "needs the row it references in turn, and so on up to the root",
+                                            expected=f"a column of the referenced row that does not read {col.name}",
+                                            suggestion=f"give {col.name} `ordered: true` and pick {head} `within:` "
+                                            f"the `per:` reference, so the referenced (earlier) row's {col.name} "
+                                            "is earlier" if col.generator == "date" else
+                                            f"compute {col.name} from this row's own columns")
+                            continue
                         if hops[0][0] == table.name:
                             continue  # a parent row in the same table: computed for other rows, no cycle
                     local.append(head)

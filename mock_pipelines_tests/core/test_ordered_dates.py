@@ -173,3 +173,16 @@ def test_dates_without_ordered_keep_the_spec_hash_they_had_before_the_parameter_
             col.params.pop("ordered", None)  # the parameters as they were
     assert (spec.spec_hash("staff"), spec.spec_hash()) == before
     assert load_dataset(FILE, text=SMALL).spec_hash("staff") != before[0]
+
+
+def test_a_date_after_the_same_date_of_the_referenced_row_is_refused_with_ordered_as_the_way():
+    text = SMALL.replace("        ordered: true\n", "").replace(
+        '        start: "2000-01-01"\n        end: "2024-12-31"\n        weekday_weights: [3, 1, 1, 1, 0.5, 0, 0]\n',
+        "        after: supervisor_id.hired\n")
+    issue = single_issue(text)
+    assert issue.message == ("column staff.hired reads 'supervisor_id.hired', its own value on the staff row "
+                             "'supervisor_id' references: that row's value needs the row it references in turn, "
+                             "and so on up to the root")
+    assert issue.suggestion == ("give hired `ordered: true` and pick supervisor_id `within:` the `per:` reference, "
+                                "so the referenced (earlier) row's hired is earlier")
+    assert_at(issue, text, "hired:", after="      ")
