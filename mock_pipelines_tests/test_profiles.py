@@ -348,11 +348,11 @@ def test_dataset_by_path(home: Path) -> None:
     (home / "more").mkdir()
     shutil.copy(home / "schemas" / "hr.yaml", home / "more" / "people.yaml")
     write(home, "paths", MINIMAL.format(name="paths").replace("[shop, hr]", "[shop, more/people.yaml]")
-          + "rows: {people.employees: 20}\n")
+          + "rows: {people.departments: 12}\n")
     profile = load_profile("paths")
     assert profile.dataset_paths()[1] == home / "more" / "people.yaml"
     assert profile.dataset_names() == ["shop", "people"]
-    assert profile.row_overrides("people") == {"employees": 20}
+    assert profile.row_overrides("people") == {"departments": 12}
     text = MINIMAL.format(name="broken").replace("[shop, hr]", "[shop, more/nobody.yaml]")
     issue = single(home, text)
     assert at(issue) == pos(text, "more/nobody.yaml") and "not found" in issue.message
@@ -360,7 +360,7 @@ def test_dataset_by_path(home: Path) -> None:
 
 def test_rows_keys_name_real_tables(home: Path) -> None:
     text = MINIMAL.format(name="broken") + (
-        "rows:\n  shop.customer: 5\n  shop.orders: 3\n  shopp.products: 1\n  customers: 2\n  hr.employees: 40\n")
+        "rows:\n  shop.customer: 5\n  shop.orders: 3\n  shopp.products: 1\n  customers: 2\n  hr.departments: 12\n")
     issues = issues_of(home, text)
     assert [at(i) for i in issues] == [pos(text, "shop.customer:"), pos(text, "shop.orders"),
                                         pos(text, "shopp.products"), pos(text, "customers", after="\n  ")]
@@ -374,11 +374,11 @@ def test_rows_keys_name_real_tables(home: Path) -> None:
 
 
 def test_row_overrides(home: Path) -> None:
-    write(home, "rows", MINIMAL.format(name="rows") + "rows: {shop.customers: 500, hr.employees: 40, "
+    write(home, "rows", MINIMAL.format(name="rows") + "rows: {shop.customers: 500, hr.departments: 12, "
           "shop.products: 0}\n")
     profile = load_profile("rows")
     assert profile.row_overrides("shop") == {"customers": 500, "products": 0}
-    assert profile.row_overrides("hr") == {"employees": 40}
+    assert profile.row_overrides("hr") == {"departments": 12}
     assert profile.row_overrides("healthcare") == {}
 
 

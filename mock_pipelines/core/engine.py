@@ -555,16 +555,17 @@ class TablePlan:
 
     def group_rows(self, fk: ForeignKey, rows: np.ndarray, fk_rows: FkRows) -> tuple[np.ndarray, np.ndarray]:
         """Row index of each row's group (``within:`` of ``fk``) in the group table, and where it is null:
-        the rows' own reference named first in the path, then (for a two-step path) that parent's reference
-        — row indices all the way, no key value is computed or looked up."""
+        the rows' own reference named first in the path, then each further step's reference from the row
+        the step before reached — row indices all the way, no key value is computed or looked up."""
         path = fk.within.path  # type: ignore[union-attr]
         hop = self.spec.fk_for_column(path[0])
         idx, null = fk_rows(hop)  # type: ignore[arg-type]
         null = np.zeros(len(rows), dtype=bool) if null is None else null
-        if len(path) == 2:
+        for step in path[1:]:
             middle = self.plan.tables[hop.table]  # type: ignore[union-attr]
+            hop = middle.spec.fk_for_column(step)
             safe = np.where(null, 0, idx) if null.any() else idx
-            idx, more = middle.parent_rows(middle.spec.fk_for_column(path[1]), safe)  # type: ignore[arg-type]
+            idx, more = middle.parent_rows(hop, safe)  # type: ignore[arg-type]
             if more is not None:
                 null = null | more
         return np.where(null, 0, idx) if null.any() else idx, null
@@ -575,7 +576,9 @@ class TablePlan:
         the parents of group g are the rows [start(g), start(g) + count(g)) of its layout: the pick is an
         offset in that range (uniform, or Zipf-like with ``skew``, the popular offsets rotated per group).
         A group without parents gives a null (validation allows that only for a nullable reference).
-        A reference to the table itself picks uniformly among the earlier rows of the row's own group; the
+        In a time-partitioned run a parent table that grows with its group has the same layout, its rows of
+        group g created in g's partition: a child, never in an earlier partition than its group, finds
+        them all. A reference to the table itself picks uniformly among the earlier rows of the row's own group; the
         first row of each group is a root (null)."""
         if fk.table == self.name:
             group, position = self.layout.parent_of(rows)  # type: ignore[union-attr]
@@ -585,7 +588,7 @@ class TablePlan:
         group, null = self.group_rows(fk, rows, fk_rows)
         parent = self.plan.tables[fk.table]
         layout = parent.layout
-        if layout is None or layout.n_parents is None:
+        if layout is None:
             raise ValueError(f"{self.name}.{fk.name} is picked within a group of {fk.table!r}, but {fk.table!r} "
                              "is not laid out per its group table in this run")
         start, count = layout.spans(group)

@@ -7,7 +7,7 @@ name                           kind         what it checks
                                             exists in the parent's key (no orphans)
 ``same_group__col``            fk           a reference picked ``within:`` a group points at a parent of
                                             that group: the parent's grouping key equals the row's own
-                                            (``within: fk``) or its parent's (``within: fk.fk``)
+                                            (``within: fk``) or the one its path leads to (``within: fk.fk…``)
 ``children_per_parent``        row_count    every parent has between the declared min and max children
                                             (``rows: {per: parent, count: …, min, max}``)
 ``children_per_branch``        row_count    a count expression (``count: "if_else(cond, a, b)"``): every
@@ -18,6 +18,8 @@ name                           kind         what it checks
 ``after_parent__col``          temporal     col ≥ the parent column named by ``after: fk.parent_col``
 ``before_parent__col``         temporal     col ≤ the parent column named by ``before: fk.parent_col``
                                             (``…__fk__parent_col`` for each of several)
+``after_parent__col__fk``      temporal     a self-reference picked ``within:`` its group points at an
+                                            earlier row: an ``ordered`` date col > the referenced row's
 ``time_after_parent__fk``      temporal     time-partitioned runs: the row's time column ≥ its
                                             partitioned parent's time column
 ``parent_sum__col``            total        the parent's ``col: {sum_of: this_table.x}`` (or the ``col``
@@ -29,7 +31,7 @@ name                           kind         what it checks
 The parent tables passed in must hold every row the child may reference (in a partitioned run, the
 parent's partitions up to and including the child's), and, for the children-per-parent and parent-sum
 rules, exactly the parents whose children the child table holds (the same partition window). A
-``same_group`` rule through a two-step ``within:`` also reads the table in the middle (``via``, see
+``same_group`` rule through a ``within:`` of several steps also reads the tables in the middle (``via``, see
 :func:`rule_tables`).
 """
 
@@ -43,6 +45,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from mock_pipelines.core import registry
 from mock_pipelines.core.child_counts import (
     branch_bounds,
     count_bounds,
@@ -81,6 +84,8 @@ def derive_cross_rules(spec: DatasetSpec, table: str, *, partitioned: bool = Fal
                else "."), tuple(fk.columns), parent=fk.table, ref_columns=list(fk.ref_columns))
         if fk.within is not None:
             _same_group_rule(spec, table, fk, add)
+        if fk.within is not None and fk.table == table and len(fk.columns) == 1:
+            _earlier_sibling_rules(t, fk, add)
     grouping = t.grouping_fk
     grows_alone = partitioned and t.partitioned is not None and t.partitioned.rows_per_day is not None
     count = count_distribution(t.rows) if grouping is not None and not grows_alone else None
@@ -151,18 +156,43 @@ def _same_group_rule(spec: DatasetSpec, table: str, fk: Any, add: Any) -> None:
     hop = t.fk_for_column(path[0])
     if grouping is None or hop is None or len(grouping.columns) != 1:
         return  # refused by validation
-    via = dict(via=hop.table, via_ref=hop.ref_columns[0], via_column=path[1]) if len(path) == 2 else {}
-    whose = f"{hop.table}.{path[1]} of its {path[0]}" if via else f"its own {path[0]}"
+    via = []  # each further step of the path: [table it reads, that table's key, its column to follow]
+    for step in path[1:]:
+        middle = spec.tables[hop.table]
+        via.append([hop.table, hop.ref_columns[0], step])
+        hop = middle.fk_for_column(step)
+        if hop is None:
+            return  # refused by validation
+    if len(via) == 1:
+        whose = f"{via[0][0]}.{path[1]} of its {path[0]}"
+    elif via:
+        whose = f"the {via[-1][0]}.{path[-1]} its {path[0]} leads to ({' → '.join(v[0] for v in via)})"
+    else:
+        whose = f"its own {path[0]}"
     add(f"same_group__{col}", "fk", f"Each {col} of {table} is a {fk.table} row of the same {grouping.table} "
         f"row: {fk.table}.{grouping.columns[0]} equals {whose} (within: {fk.within}; nulls point nowhere).",
         (col, path[0]), parent=fk.table, ref_columns=list(fk.ref_columns), fk_columns=[col],
-        parent_column=grouping.columns[0], group_column=path[0], **via)
+        parent_column=grouping.columns[0], group_column=path[0], **({"via": via} if via else {}))
+
+
+def _earlier_sibling_rules(t: TableSpec, fk: Any, add: Any) -> None:
+    """``after_parent__col__fk``: a self-reference picked ``within:`` the table's own group points at an
+    earlier sibling, and a ``date`` column with ``ordered: true`` increases strictly from sibling to
+    sibling, so the referenced row's date is always earlier than the row's own."""
+    col = fk.columns[0]
+    for c in t.columns.values():
+        if c.generator and registry.get(c.generator).name == "date" and c.params.get("ordered") is True:
+            add(f"after_parent__{c.name}__{col}", "temporal", f"{c.name} is later than the {c.name} of the "
+                f"{t.name} row {col} references (an earlier row of the same {t.rows.per} row; ordered dates "
+                "increase from row to row of a group).", (c.name,), parent=t.name, fk_columns=[col],
+                ref_columns=list(fk.ref_columns), parent_column=c.name, strict=True)
 
 
 def rule_tables(rule: Rule) -> list[str]:
-    """The other tables a cross-table rule reads: its parent, and the table in the middle of a two-step
-    ``within:`` (``via``)."""
-    return [t for t in (rule.params.get("parent"), rule.params.get("via")) if t]
+    """The other tables a cross-table rule reads: its parent, and the tables in the middle of a ``within:``
+    path of several steps (``via``)."""
+    tables = [rule.params.get("parent"), *(v[0] for v in rule.params.get("via") or [])]
+    return [t for i, t in enumerate(tables) if t and t not in tables[:i]]
 
 
 def _parent_bounds(t: Any) -> list[tuple[Any, str, str, bool]]:
@@ -214,8 +244,8 @@ def columns_read(rules: Sequence[Rule], table: str) -> dict[str, set[str]]:
     need: dict[str, set[str]] = {table: set()}
     for rule in rules:
         need[table].update(rule.columns, rule.params.get("fk_columns") or [])
-        if rule.params.get("via"):
-            need.setdefault(rule.params["via"], set()).update([rule.params["via_ref"], rule.params["via_column"]])
+        for via, via_ref, via_column in rule.params.get("via") or []:
+            need.setdefault(via, set()).update([via_ref, via_column])
         parent = rule.params.get("parent")
         if parent:
             need.setdefault(parent, set()).update(rule.params.get("ref_columns") or [],
@@ -240,14 +270,15 @@ def check_cross_table(rules: Sequence[Rule], child: pa.Table, parents: Mapping[s
             out.append(_result(rule, passed=True, skipped=True, observed="parent table not given",
                                expected=f"rows of {rule.params.get('parent')}"))
             continue
-        via_name = rule.params.get("via")
-        if via_name:
-            via = child if via_name == rule.table and via_name not in parents else parents.get(via_name)
-            if via is None:
+        if rule.params.get("via"):
+            middles = [child if v[0] == rule.table and v[0] not in parents else parents.get(v[0])
+                       for v in rule.params["via"]]
+            missing = [v[0] for v, m in zip(rule.params["via"], middles, strict=True) if m is None]
+            if missing:
                 out.append(_result(rule, passed=True, skipped=True, observed="table in the middle not given",
-                                   expected=f"rows of {via_name}"))
+                                   expected=f"rows of {', '.join(missing)}"))
                 continue
-            out.append(_same_group(rule, child, parent, via))
+            out.append(_same_group(rule, child, parent, middles))  # type: ignore[arg-type]
             continue
         fn = _EVALUATORS[rule.name.split("__")[0]]
         out.append(fn(rule, child, parent))
@@ -413,26 +444,28 @@ def _after_parent(rule: Rule, child: pa.Table, parent: pa.Table) -> RuleResult:
     c = _align(_keys(child, fk_cols, keys), p.select(keys)).append_column("_child", plain_column(child, col))
     joined = c.join(p, keys=keys, join_type="inner", use_threads=False)
     a, b = _comparable(joined.column("_child"), joined.column("_parent"))
-    before = rule.name.startswith("before_parent")
-    bad = pc.invert(pc.fill_null((pc.less_equal if before else pc.greater_equal)(a, b), True))
+    before, strict = rule.name.startswith("before_parent"), rule.params.get("strict", False)
+    compare = (pc.less if strict else pc.less_equal) if before else (pc.greater if strict else pc.greater_equal)
+    bad = pc.invert(pc.fill_null(compare(a, b), True))
     offenders = joined.filter(bad)
     examples = [plain({col: r["_child"], f"{rule.params['parent']}.{pcol}": r["_parent"]})
                 for r in offenders.slice(0, EXAMPLES).to_pylist()]
     return _result(rule, passed=offenders.num_rows == 0, observed=f"{offenders.num_rows:,} of {joined.num_rows:,} rows "
-                   f"{'after' if before else 'before'} their {rule.params['parent']} row",
-                   expected=f"{col} {'≤' if before else '≥'} {rule.params['parent']}.{pcol}",
+                   f"{('not before' if strict else 'after') if before else ('not after' if strict else 'before')} "
+                   f"their {rule.params['parent']} row",
+                   expected=f"{col} {('<' if strict else '≤') if before else ('>' if strict else '≥')} "
+                            f"{rule.params['parent']}.{pcol}",
                    unexpected_count=offenders.num_rows, examples=examples, evaluated_rows=child.num_rows)
 
 
-def _same_group(rule: Rule, child: pa.Table, parent: pa.Table, via: pa.Table | None = None) -> RuleResult:
+def _same_group(rule: Rule, child: pa.Table, parent: pa.Table, via: Sequence[pa.Table] = ()) -> RuleResult:
     """Every non-null pick's parent has the group key of the row: the row's own group column, or (through
-    ``via``) the group column of the row it references."""
+    the tables of ``via``, one join per step of the path) the group column the row's reference leads to."""
     col, gcol, pcol = rule.params["fk_columns"][0], rule.params["group_column"], rule.params["parent_column"]
     picks = pa.table([plain_column(child, col), plain_column(child, gcol)], names=["k", "g"])
     picks = picks.filter(pc.is_valid(picks.column("k")))
-    if via is not None:
-        middle = pa.table([plain_column(via, rule.params["via_ref"]), plain_column(via, rule.params["via_column"])],
-                          names=["g", "_group"])
+    for table, (_, via_ref, via_column) in zip(via, rule.params.get("via") or [], strict=True):
+        middle = pa.table([plain_column(table, via_ref), plain_column(table, via_column)], names=["g", "_group"])
         picks = _align(picks.select(["g"]), middle.select(["g"])).append_column("k", picks.column("k"))
         picks = picks.join(middle, keys="g", join_type="left outer", use_threads=False)
         picks = pa.table([picks.column("k"), picks.column("_group")], names=["k", "g"])

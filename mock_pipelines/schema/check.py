@@ -95,6 +95,7 @@ class _Checker:
             self.check_helpers()
             self.check_sums()
             self.check_sibling_values()
+            self.check_ordered_dates()
             self.check_unique_within()
             self.check_keys()
         finally:
@@ -411,17 +412,19 @@ class _Checker:
                                            f"{table.rows.per!r}), or drop within")
             return
         group_fk = hop
-        if len(cond.path) == 2:
-            middle = tables[hop.table]
-            group_fk = middle.fk_for_column(cond.path[1])
+        hops = [(table, hop)]  # (table, its foreign key named by the path) for each step of the path
+        for before, step in zip(cond.path, cond.path[1:], strict=False):  # each further step, checked alone
+            middle = tables[group_fk.table]
+            group_fk = middle.fk_for_column(step)  # type: ignore[assignment]
             if group_fk is None or len(group_fk.columns) != 1:
                 fk_cols = [c for f in middle.foreign_keys if len(f.columns) == 1 for c in f.columns]
-                self.issues.add(cond.location, f"{what}: {cond.path[1]!r} is not a single-column foreign key of "
-                                f"{middle.name!r} (the table {head!r} references)",
+                self.issues.add(cond.location, f"{what}: {step!r} is not a single-column foreign key of "
+                                f"{middle.name!r} (the table {before!r} references)",
                                 expected=f"a column of {middle.name!r} declared with ref: table.column",
-                                suggestion=(suggest(cond.path[1], fk_cols) or "one of " + ", ".join(fk_cols)) if fk_cols else
+                                suggestion=(suggest(step, fk_cols) or "one of " + ", ".join(fk_cols)) if fk_cols else
                                 f"give {middle.name!r} a reference to the group table")
                 return
+            hops.append((middle, group_fk))
         group = group_fk.table
         if parent.rows.per != group or parent.grouping_fk is None:
             self.issues.add(cond.location, f"{what}: the group is a {group!r} row, but {fk.table!r} is not laid out "
@@ -440,21 +443,20 @@ class _Checker:
                             expected=f"both referencing the same single key column of {group!r}",
                             suggestion=f"reference {group}.{group_fk.ref_columns[0]} from {fk.table!r}")
             return
-        if parent.partitioned is not None:
-            self.issues.add(cond.location, f"{what}: {fk.table!r} grows with time partitions; a pick within a group "
-                            "needs every parent of the group to exist already",
-                            suggestion=f"drop `partitioned:` from {fk.table!r} and {group!r} (reference data), "
+        if parent.partitioned is not None and parent.partitioned.rows_per_day is not None:
+            # Grown with its group, the parents of a group are created in the group's own partition, so
+            # they all exist by the child's; grown at its own rate, they are not laid out per group at all.
+            self.issues.add(cond.location, f"{what}: {fk.table!r} grows at its own rate in time-partitioned runs "
+                            f"(rows_per_day), so its rows are not laid out {group!r} by {group!r} and a group's "
+                            "parents may not exist yet when a child picks",
+                            suggestion=f"drop rows_per_day from {fk.table!r} (it then grows with {group!r}), "
                                        "or drop within")
             return
         nullable = fk.null_rate > 0 or table.columns[col].nullable
         if not nullable:
             lo, _ = self._count_bounds(parent)
-            middle = tables[hop.table]
-            may_be_null = []
-            if table.columns[head].nullable or hop.null_rate > 0:
-                may_be_null.append(f"{table.name}.{head}")
-            if len(cond.path) == 2 and (middle.columns[cond.path[1]].nullable or group_fk.null_rate > 0):
-                may_be_null.append(f"{middle.name}.{cond.path[1]}")
+            may_be_null = [f"{owner.name}.{step.columns[0]}" for owner, step in hops
+                           if owner.columns[step.columns[0]].nullable or step.null_rate > 0]
             if lo == 0:
                 self.issues.add(cond.location, f"{what}: a {group!r} row can have no {fk.table!r} rows "
                                 f"({fk.table} count {parent.rows.count}, min {parent.rows.min}), and then "
@@ -488,6 +490,16 @@ class _Checker:
                     if attr:
                         hops = self._attribute_hops(table, col, ref)
                         if hops is None:
+                            continue
+                        if hops == [(table.name, col.name)]:  # its own value, on the row a self-reference picks
+                            self.issues.add(col.location, f"column {table.name}.{col.name} reads {ref!r}, its own "
+                                            f"value on the {table.name} row {head!r} references: that row's value "
+                                            "needs the row it references in turn, and so on up to the root",
+                                            expected=f"a column of the referenced row that does not read {col.name}",
+                                            suggestion=f"give {col.name} `ordered: true` and pick {head} `within:` "
+                                            f"the `per:` reference, so the referenced (earlier) row's {col.name} "
+                                            "is earlier" if col.generator == "date" else
+                                            f"compute {col.name} from this row's own columns")
                             continue
                         if hops[0][0] == table.name:
                             continue  # a parent row in the same table: computed for other rows, no cycle
@@ -623,6 +635,40 @@ class _Checker:
                                     f"rows, and then their {attr} would not be split at all",
                                     expected="at least one child per parent",
                                     suggestion=f"add min: 1 to the rows of {table.name!r}")
+
+    def check_ordered_dates(self) -> None:
+        """``date`` with ``ordered: true`` cuts its window into one share per sibling: it needs the table laid
+        out per parent (growing with it), and a window with a day of its own for each of the most siblings
+        a parent can have."""
+        from mock_pipelines.core.generators.datetime import day_cdf, ordered_capacity, to_days
+
+        for table in self.spec.tables.values():
+            for col in table.columns.values():
+                if col.generator is None or registry.get(col.generator).name != "date" or \
+                        col.params.get("ordered") is not True:
+                    continue
+                what = f"{table.name}.{col.name} (date, ordered)"
+                if table.rows.per is None or table.grouping_fk is None or (
+                        table.partitioned is not None and table.partitioned.rows_per_day is not None):
+                    self.issues.add(col.location, f"{what}: dates increase with the row's position among its "
+                                    f"parent's rows, but {table.name!r} is not laid out per parent row",
+                                    expected="rows: {per: parent, count: …} (without rows_per_day)",
+                                    suggestion=f"lay {table.name!r} out rows: {{per: <parent table>, count: …}}, "
+                                               "or drop ordered")
+                    continue
+                _, most = count_bounds(table.rows)
+                try:
+                    weights = tuple(float(w) for w in col.params.get("weekday_weights") or (1.0,) * 7)
+                    room = ordered_capacity(day_cdf(to_days(col.params.get("start", "2020-01-01")),
+                                                     to_days(col.params.get("end", "2024-12-31")), weights))
+                except (ValueError, TypeError, IndexError):
+                    continue  # a bad window or weights: reported when the generator runs
+                if most is not None and most > room:
+                    self.issues.add(col.location, f"{what}: a {table.rows.per} row may have {most} {table.name} "
+                                    f"rows, but the window has a day of its own for at most {room} of them",
+                                    expected=f"at most {room} rows per {table.rows.per} row, or a wider window",
+                                    suggestion=f"add max: {room} to the rows of {table.name!r}, or widen "
+                                               "start/end")
 
     def check_unique_within(self) -> None:
         """``unique_within: fk`` is accepted where it holds by construction: a column unique anyway,

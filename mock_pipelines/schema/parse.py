@@ -976,17 +976,19 @@ class _Parser:
         return dist
 
     def parse_within(self, table: str, column: str) -> GroupCondition | None:
-        """``within: fk_column`` or ``within: fk_column.fk_column_of_its_parent`` (checked against the
-        tables in schema/check.py)."""
+        """``within: fk_column``, or a chain of foreign-key columns, each of the table the previous one
+        references (``within: encounter_id.patient_id.facility_id``; checked against the tables in
+        schema/check.py)."""
         written = self.withins.get((table, column))
         if written is None:
             return None
         raw = written.raw
         parts = raw.split(".") if isinstance(raw, str) else []
-        if not parts or len(parts) > 2 or not all(IDENTIFIER.match(p) for p in parts):
+        if not parts or not all(IDENTIFIER.match(p) for p in parts):
             self.issues.add(written.location, f"column {table}.{column}: within must name a foreign-key column "
-                            f"of {table!r}, or one and a foreign-key column of the table it references; got "
-                            f"{short(raw)}", expected="within: facility_id, or within: patient_id.facility_id")
+                            f"of {table!r}, or a chain of foreign-key columns (each of the table the one before "
+                            f"references); got {short(raw)}",
+                            expected="within: facility_id, or within: patient_id.facility_id")
             return None
         return GroupCondition(tuple(parts), written.location)
 

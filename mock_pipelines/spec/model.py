@@ -381,6 +381,9 @@ def _strip_locations(obj: Any) -> None:
             obj.pop("unique_within")  # and for a column not unique per parent
         if "volume" in obj and obj["volume"] is None:
             obj.pop("volume")  # and for a table growing at a steady rate
+        params = obj.get("params")
+        if isinstance(params, dict) and params.get("ordered") is False:
+            obj["params"] = {k: v for k, v in params.items() if k != "ordered"}  # and for dates in any order
         for value in obj.values():
             _strip_locations(value)
     elif isinstance(obj, list):

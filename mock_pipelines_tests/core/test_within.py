@@ -43,10 +43,17 @@ tables:
     rows: {per: patients, count: poisson(4)}
     primary_key: encounter_id
     columns:
-      encounter_id: sequence
+      encounter_id: {gen: sequence, start: 0}
       patient_id: {ref: patients.patient_id}
       provider_id: {ref: providers.provider_id, within: patient_id.facility_id, nullable: true}
       seen_by: {ref: providers.provider_id, within: patient_id.facility_id, skew: zipf(1.2), null_rate: 0.05}
+  claims:
+    rows: 1000000
+    primary_key: claim_id
+    columns:
+      claim_id: {gen: sequence, start: 0}
+      encounter_id: {ref: encounters.encounter_id}
+      reviewer_id: {ref: providers.provider_id, within: encounter_id.patient_id.facility_id, nullable: true}
   employees:
     rows: {per: facilities, count: "uniform(1, 5000)"}
     primary_key: employee_id
@@ -152,6 +159,49 @@ def test_same_values_whatever_the_chunk_size_or_the_rows_asked_for(plan, tables)
     assert emp.to_table(1000, 200_000, chunk_size=777).equals(tables["employees"].slice(1000, 199_000))
 
 
+def test_a_three_step_path_picks_a_provider_of_the_clinic_of_the_claims_encounters_patient(plan, tables):
+    claims, enc, pat, prov = tables["claims"], tables["encounters"], tables["patients"], tables["providers"]
+    assert claims.num_rows == 1_000_000
+    # encounter_id and patient_id are row indices: claim → encounter → patient → facility, as arrays
+    facility = _np(pat, "facility_id")[_np(enc, "patient_id")[_np(claims, "encounter_id")]]
+    provider_facility = np.concatenate([[-1], _np(prov, "facility_id")])  # provider_id = row index + 1
+    empty = np.bincount(_np(prov, "facility_id") - 10, minlength=400)[facility - 10] == 0
+    picked = claims.column("reviewer_id")
+    valid = pc.is_valid(picked).to_numpy(zero_copy_only=False)
+    assert np.array_equal(valid, ~empty)  # a null exactly where the clinic has no provider
+    ids = pc.fill_null(picked, 0).to_numpy(zero_copy_only=False)
+    assert np.array_equal(provider_facility[ids[valid]], facility[valid])
+    assert len(np.unique(ids[valid])) > 0.9 * prov.num_rows  # spread over the providers, not a few
+
+
+def test_the_derived_check_follows_the_three_steps_and_catches_a_wrong_clinic(plan, tables):
+    rules = [r for r in derive_cross_rules(plan.spec, "claims") if r.name == "same_group__reviewer_id"]
+    assert rules and [v[0] for v in rules[0].params["via"]] == ["encounters", "patients"]
+    need = columns_read(rules, "claims")
+    assert need == {"claims": {"reviewer_id", "encounter_id"}, "encounters": {"encounter_id", "patient_id"},
+                    "patients": {"patient_id", "facility_id"}, "providers": {"provider_id", "facility_id"}}
+    data = {t: tables[t].select(sorted(c)) for t, c in need.items()}
+    parents = {t: d for t, d in data.items() if t != "claims"}
+    result = check_cross_table(rules, data["claims"], parents)[0]
+    assert result.passed and result.evaluated_rows == 1_000_000, result.observed
+    assert "0 of" in result.observed
+    claims = data["claims"].slice(0, 100_000)
+    moved = pc.add(claims.column("reviewer_id"), 1)  # the next provider: sometimes of the next clinic
+    broken = claims.set_column(claims.column_names.index("reviewer_id"), "reviewer_id", moved)
+    result = check_cross_table(rules, broken, parents)[0]
+    assert not result.passed and result.unexpected_count > 1000 and result.examples
+    skipped = check_cross_table(rules, data["claims"], {t: d for t, d in parents.items() if t != "patients"})[0]
+    assert skipped.skipped and skipped.expected == "rows of patients"
+
+
+def test_a_three_step_path_gives_the_same_values_whatever_the_chunk_size_or_the_rows_asked_for(plan, tables):
+    tp = plan.table("claims")
+    assert tp.to_table(0, 400_000, chunk_size=3_001).equals(tables["claims"].slice(0, 400_000))
+    rows = np.sort(np.random.default_rng(5).choice(1_000_000, 5_000, replace=False))[::-1].copy()
+    alone = tp.compute(rows, ["reviewer_id"]).column("reviewer_id")
+    assert alone.equals(tables["claims"].column("reviewer_id").take(pa.array(rows)).combine_chunks())
+
+
 def test_healthcare_encounters_of_each_partition_see_providers_of_the_patients_clinic():
     spec = spec_of("healthcare")
     plan = DatasetPlan(spec, PlanOptions(partitions=PartitionScheme(dt.datetime(2024, 3, 1), "daily")))
@@ -167,3 +217,91 @@ def test_healthcare_encounters_of_each_partition_see_providers_of_the_patients_c
         assert part.num_rows > 20
         result = check_cross_table(rules, part, {"providers": providers, "patients": patients})[0]
         assert result.passed and result.evaluated_rows == part.num_rows, result.observed
+
+
+# ---- a group table that grows with time partitions ---------------------------------------------------------
+
+GROWING = """\
+dataset: growing
+seed: 21
+tables:
+  facilities:
+    rows: 10
+    partitioned: {time_column: opened_at, rows_per_day: 40}
+    primary_key: facility_id
+    columns:
+      facility_id: {gen: sequence, start: 0}
+      opened_at: timestamp
+  providers:
+    rows: {per: facilities, count: "uniform(1, 12)"}
+    partitioned: {time_column: joined_at}          # grows with its clinic
+    primary_key: provider_id
+    columns:
+      provider_id: {gen: sequence, start: 0}
+      facility_id: {ref: facilities.facility_id}
+      joined_at: timestamp
+  patients:
+    rows: 10
+    partitioned: {time_column: registered_at, rows_per_day: 50000}
+    primary_key: patient_id
+    columns:
+      patient_id: {gen: sequence, start: 0}
+      facility_id: {ref: facilities.facility_id}
+      registered_at: timestamp
+  encounters:
+    rows: {per: patients, count: poisson(4)}
+    partitioned: {time_column: seen_at}
+    primary_key: encounter_id
+    columns:
+      encounter_id: {gen: sequence, start: 0}
+      patient_id: {ref: patients.patient_id}
+      seen_at: timestamp
+      provider_id: {ref: providers.provider_id, within: patient_id.facility_id}
+"""
+DAYS = [(to_us(dt.datetime(2024, 3, d)), to_us(dt.datetime(2024, 3, d + 1))) for d in range(1, 6)]
+
+
+@pytest.fixture(scope="module")
+def growing(tmp_path_factory):
+    path = tmp_path_factory.mktemp("growing") / "growing.yaml"
+    path.write_text(GROWING)
+    plan = DatasetPlan(load_dataset(path), PlanOptions(partitions=PartitionScheme(dt.datetime(2024, 3, 1), "daily")))
+    plan.check()
+    windows = {name: [plan.table(name).to_table(*plan.table(name).row_range(*w)) for w in DAYS]
+               for name in plan.order()}
+    return plan, windows
+
+
+def test_a_pick_within_a_growing_group_finds_a_provider_of_the_clinic_in_a_partition_up_to_its_own(growing):
+    plan, windows = growing
+    rules = [r for r in derive_cross_rules(plan.spec, "encounters", partitioned=True)
+             if r.name in ("fk__provider_id", "same_group__provider_id", "time_after_parent__provider_id")]
+    assert len(rules) == 3
+    total = 0
+    for day, encounters in enumerate(windows["encounters"]):
+        upto = {t: pa.concat_tables(windows[t][:day + 1]) for t in ("providers", "patients")}
+        results = check_cross_table(rules, encounters, upto)
+        assert all(r.passed and r.evaluated_rows == encounters.num_rows for r in results), \
+            [(r.name, r.observed) for r in results]
+        if day:  # some picks are providers created on an earlier day: the groups span partitions
+            earlier = pa.concat_tables(windows["providers"][:day]).column("provider_id")
+            assert pc.sum(pc.is_in(encounters.column("provider_id"), earlier)).as_py() > 1000
+        total += encounters.num_rows
+    assert total > 900_000
+    # and the rules catch a pick of a provider that does not exist yet: one from the next day
+    later = windows["providers"][1].column("provider_id")[0].as_py()
+    first = windows["encounters"][0]
+    moved = pa.array([later, *first.column("provider_id").to_pylist()[1:]], pa.int64())
+    broken = first.set_column(first.column_names.index("provider_id"), "provider_id", moved)
+    results = {r.name: r for r in check_cross_table(rules, broken, {"providers": windows["providers"][0],
+                                                                    "patients": windows["patients"][0]})}
+    assert not results["fk__provider_id"].passed and results["fk__provider_id"].unexpected_count == 1
+
+
+def test_a_pick_within_a_growing_group_is_the_same_whatever_the_windows_or_the_chunk_size(growing):
+    plan, windows = growing
+    tp = plan.table("encounters")
+    lo, hi = tp.row_range(DAYS[0][0], DAYS[-1][1])
+    assert pa.concat_tables(windows["encounters"]).equals(tp.to_table(lo, hi, chunk_size=65_537))
+    middle = tp.row_range(*DAYS[2])
+    assert tp.to_table(*middle, chunk_size=1_009).equals(windows["encounters"][2])

@@ -58,8 +58,11 @@ def test_a_duplicated_key_and_an_orphan_reference_fail_with_examples(tmp_path):
     result = _checks_only_job(planned, EMPLOYEES).execute_in_process(instance=instance, raise_on_error=False)
     failed = {e.check_name: e for e in result.get_asset_check_evaluations() if not e.passed}
     assert failed["pk_unique"].metadata["unexpected_count"].value >= 1
-    # Employees that reported to the renumbered row now point at an id that no longer exists.
-    assert set(failed) == {"pk_unique", "fk__department_id", "fk__manager_id"}
+    # Employees that reported to the renumbered row now point at an id that no longer exists; those that
+    # report to the first employee also match the later hire that took its id, and the employee moved to
+    # another department is no longer in the department of its manager (or of the people it manages).
+    assert set(failed) == {"pk_unique", "fk__department_id", "fk__manager_id", "same_group__manager_id",
+                           "after_parent__hire_date__manager_id"}
     orphan = failed["fk__department_id"]
     assert orphan.metadata["unexpected_count"].value == 1
     assert 999_999 in orphan.metadata["unexpected_examples"].value

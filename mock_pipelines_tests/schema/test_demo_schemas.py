@@ -214,20 +214,21 @@ def test_shop_returns_come_after_the_order():
 
 # ---- hr ----------------------------------------------------------------------------------------------
 
-def test_hr_manager_tree_has_one_root_and_no_cycle():
+def test_hr_each_department_has_one_head_and_managers_were_hired_earlier_in_the_same_department():
     employees = generated("hr")["employees"]
-    manager = dict(rows_of(employees, ["employee_id", "manager_id"]))
+    rows = rows_of(employees, ["employee_id", "manager_id", "department_id", "hire_date"])
+    manager = {e: m for e, m, _, _ in rows}
+    department = {e: d for e, _, d, _ in rows}
+    hired = {e: h for e, _, _, h in rows}
     roots = [e for e, m in manager.items() if m is None]
-    assert len(roots) == 1
-    n = len(manager)
+    assert sorted(department[r] for r in roots) == sorted(set(department.values()))  # one head per department
     depths = []
     for employee in manager:
         node, steps = employee, 0
         while manager[node] is not None:
-            node = manager[node]
-            steps += 1
-            assert steps <= n, f"cycle above employee {employee}"
-        assert node == roots[0]
+            boss = manager[node]
+            assert department[boss] == department[node] and hired[boss] < hired[node]
+            node, steps = boss, steps + 1
         depths.append(steps)
     assert max(depths) > 2  # a real hierarchy, not a star
 

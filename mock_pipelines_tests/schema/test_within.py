@@ -142,11 +142,16 @@ def test_the_layout_reference_itself_takes_no_condition():
     assert len(issues) == 1 and issues[0].suggestion == "drop within"
 
 
-def test_a_partitioned_parent_is_refused():
-    text = CLINIC.replace("    rows: 10\n", "    rows: 10\n    partitioned: {time_column: opened, rows_per_day: 1}\n") \
+def test_a_parent_growing_at_its_own_rate_is_refused_and_one_growing_with_its_group_is_not():
+    grows = CLINIC.replace("    rows: 10\n", "    rows: 10\n    partitioned: {time_column: opened, rows_per_day: 1}\n") \
         .replace("      code: {gen: pattern", "      opened: {gen: timestamp}\n      code: {gen: pattern")
-    issues = [i for i in _issues(text) if "grows with time partitions" in i.message]
-    assert issues and issues[0].suggestion.startswith("drop `partitioned:` from 'providers' and 'facilities'")
+    assert not [i for i in _issues(grows) if "provider_id: within" in i.message]  # providers grow with clinics
+    text = grows.replace('    rows: {per: facilities, count: "uniform(1, 4)"}\n',
+                         '    rows: {per: facilities, count: "uniform(1, 4)"}\n    partitioned: {rows_per_day: 5}\n')
+    issues = [i for i in _issues(text) if "provider_id: within" in i.message]
+    assert len(issues) == 1 and "'providers' grows at its own rate in time-partitioned runs" in issues[0].message
+    assert issues[0].suggestion == "drop rows_per_day from 'providers' (it then grows with 'facilities'), or drop within"
+    assert_at(issues[0], text, "patient_id.facility_id}")
 
 
 def test_within_on_a_column_that_is_no_reference_is_refused():
@@ -172,7 +177,7 @@ def test_within_on_a_composite_foreign_key_is_refused():
     assert_at(issue, text, "within: x")
 
 
-@pytest.mark.parametrize("written", ["a.b.c", "'bad name'", "[x]"])
+@pytest.mark.parametrize("written", ["a..b", "'bad name'", "[x]"])
 def test_a_malformed_path_is_refused(written):
     text = CLINIC.replace("within: patient_id.facility_id}", f"within: {written}}}")
     issue = single_issue(text)
@@ -191,3 +196,55 @@ def test_two_picks_naming_each_other_as_group_are_refused():
 def _issues(text):
     from mock_pipelines_tests.schema.test_validation import issues_of
     return issues_of(text)
+
+
+# ---- paths of more than two steps ------------------------------------------------------------------------
+
+CLAIMS = CLINIC + """\
+  claims:
+    rows: 500
+    primary_key: claim_id
+    columns:
+      claim_id: sequence
+      encounter_id: {ref: encounters.encounter_id}
+      reviewer_id: {ref: providers.provider_id, within: encounter_id.patient_id.facility_id}
+"""
+
+
+def test_a_path_of_three_steps_is_kept():
+    fk = load_dataset(FILE, text=CLAIMS).tables["claims"].fk_for_column("reviewer_id")
+    assert fk.within.path == ("encounter_id", "patient_id", "facility_id")
+
+
+@pytest.mark.parametrize(("written", "message", "suggestion"), [
+    ("encounter_id.patient_id.facility_idd", "'facility_idd' is not a single-column foreign key of 'patients' "
+     "(the table 'patient_id' references)", "facility_id"),
+    ("encounter_id.patient_idd.facility_id", "'patient_idd' is not a single-column foreign key of 'encounters' "
+     "(the table 'encounter_id' references)", "patient_id"),
+])
+def test_each_step_of_a_long_path_is_checked_where_it_is_written(written, message, suggestion):
+    text = CLAIMS.replace("within: encounter_id.patient_id.facility_id", f"within: {written}")
+    issue = single_issue(text)
+    assert issue.message == f"column claims.reviewer_id: within {written}: {message}"
+    assert issue.suggestion == suggestion
+    assert_at(issue, text, written)
+
+
+def test_a_long_path_that_reaches_another_group_is_refused():
+    text = CLAIMS.replace("within: encounter_id.patient_id.facility_id", "within: encounter_id.patient_id")
+    issue = single_issue(text)
+    assert "the group is a 'patients' row, but 'providers' is not laid out per 'patients'" in issue.message
+    assert_at(issue, text, "encounter_id.patient_id}")
+
+
+def test_a_step_that_can_be_null_anywhere_on_the_path_needs_a_nullable_reference():
+    text = CLAIMS.replace("      patient_id: {ref: patients.patient_id}\n      provider_id",
+                          "      patient_id: {ref: patients.patient_id, null_rate: 0.1}\n      provider_id") \
+        .replace("within: patient_id.facility_id}", "within: patient_id.facility_id, nullable: true}")
+    issue = single_issue(text)
+    assert issue.message == ("column claims.reviewer_id: within encounter_id.patient_id.facility_id: "
+                             "encounters.patient_id can be null, and then claims.reviewer_id has no group to pick in")
+    assert issue.suggestion == "add nullable: true to claims.reviewer_id"
+    assert_at(issue, text, "encounter_id.patient_id.facility_id")
+    load_dataset(FILE, text=text.replace("within: encounter_id.patient_id.facility_id}",
+                                         "within: encounter_id.patient_id.facility_id, nullable: true}"))

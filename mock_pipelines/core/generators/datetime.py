@@ -189,6 +189,42 @@ def _day_table(first: int, last: int, weekday_weights: tuple[float, ...]) -> Inv
     return InverseCdf(weights) if weights.sum() > 0 else None
 
 
+@lru_cache(maxsize=64)
+def day_cdf(first: int, last: int, weekday_weights: tuple[float, ...]) -> np.ndarray:
+    """Cumulative share of the weight up to and including each day of [first, last] (ends at 1)."""
+    weights = np.asarray(weekday_weights, dtype=np.float64)[weekday_of_days(np.arange(first, last + 1))]
+    if weights.sum() <= 0:
+        raise ValueError("date: weekday_weights exclude every day of the range")
+    cdf = np.cumsum(weights) / weights.sum()
+    cdf[-1] = 1.0
+    return cdf
+
+
+def ordered_days(cdf: np.ndarray, k: np.ndarray, n: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Day offsets that increase strictly with the sibling position k (0-based) of n: the window's weight
+    is cut into n consecutive shares, rounded to whole days (the days whose cumulative weight ends in
+    (k/n, (k+1)/n]), and sibling k draws a day of share k with the weekday weights (``v`` uniform). Over
+    all rows the days keep the window's weighted distribution up to that rounding. Raises when a share
+    holds no whole day, which cannot happen while n is at most :func:`ordered_capacity`."""
+    n = np.maximum(n, 1)
+    lo = np.searchsorted(cdf, k / n, side="right")
+    hi = np.where(k + 1 >= n, len(cdf), np.searchsorted(cdf, (k + 1) / n, side="right"))
+    if (hi <= lo).any():
+        worst = int(n[hi <= lo].max())
+        raise ValueError(f"date: ordered gives each of a parent's {worst} rows a day of its own, but the "
+                         f"window has room for fewer (at most {ordered_capacity(cdf)} with these weights)")
+    below = np.where(lo > 0, cdf[np.maximum(lo - 1, 0)], 0.0)
+    u = below + v * (cdf[hi - 1] - below)
+    return np.clip(np.searchsorted(cdf, u, side="right"), lo, hi - 1)
+
+
+def ordered_capacity(cdf: np.ndarray) -> int:
+    """The most siblings :func:`ordered_days` always orders: while no day holds more than 1/n of the
+    weight, every one of the n consecutive shares contains a day of its own."""
+    share = np.diff(cdf, prepend=0.0)
+    return int(np.floor(1.0 / share.max() + 1e-9))
+
+
 def _date_capacity(params: Any, _locale: str) -> int | None:
     if params.get("after") or params.get("before"):
         return None
@@ -214,10 +250,28 @@ def _instant(value: Any, end: bool = False) -> dt.datetime:
                                                                                        _day(p["end"]))))
 def date(ctx: GenContext, *, start: DateLike = "2020-01-01", end: DateLike = "2024-12-31",
          weekday_weights: list[float] | None = None, after: ColumnRefs = None, before: ColumnRefs = None,
-         max_delay_days: int = 30) -> pa.Array:
+         max_delay_days: int = 30, ordered: bool = False) -> pa.Array:
     """Dates in [start, end], optionally weighted by weekday (Mon..Sun), or a delay after other date columns
     (``after``), before them (``before``), or between both (the latest after-bound and the earliest
-    before-bound of each row)."""
+    before-bound of each row).
+
+    ``ordered: true`` (in a ``rows: {per: …}`` table) makes the dates increase strictly with the row's
+    position among its siblings: the window is cut into as many consecutive shares as the parent has rows
+    and the k-th row draws its day in the k-th share, so an earlier sibling always has an earlier date
+    while the column as a whole keeps the window's (weighted) distribution."""
+    if ordered:
+        if after or before or ctx.unique:
+            raise ValueError("date: ordered draws from the start/end window; it cannot be combined with "
+                             "after, before or unique")
+        first, last = to_days(start), to_days(end)
+        if last < first:
+            raise ValueError(f"date: end {end} is before start {start}")
+        weights = _weights(weekday_weights, 7, "weekday_weights") or (1.0,) * 7
+        if not any(weights):
+            raise ValueError("date: weekday_weights exclude every day of the range")
+        _, k, n = ctx.extra["siblings"]()
+        offsets = ordered_days(day_cdf(first, last, weights), k, n, ctx.uniform())
+        return pa.array((first + offsets).astype(np.int32), type=pa.date32())
     if (after or before) and not _single_after(after, before):
         if ctx.unique:
             raise ValueError("date: unique=true cannot be combined with after/before")

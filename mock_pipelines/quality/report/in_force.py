@@ -72,7 +72,7 @@ def declared_rows(plan: DatasetPlan | None, table: str, partitioned: bool) -> De
 def params_in_force(cs: ColumnSpec) -> dict[str, Any]:
     """The generator parameters of ``cs`` that shape its values: a date or timestamp ``after:`` another
     column drops the start and end (and weights) it does not use; one without drops the delays."""
-    params = {k: v for k, v in cs.params.items() if v is not None}
+    params = {k: v for k, v in cs.params.items() if v is not None and not (k == "ordered" and v is False)}
     if cs.generator in _TIME_GENERATORS:
         drop = _RANGE_ONLY if params.get("after") or params.get("before") else _AFTER_ONLY
         params = {k: v for k, v in params.items() if k not in drop}

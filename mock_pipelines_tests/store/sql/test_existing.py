@@ -84,7 +84,7 @@ def test_incompatible_tables_get_every_problem_listed_and_nothing_is_created(dat
 
 def test_a_not_null_column_where_the_schema_writes_nulls_is_reported(database):
     plan = plan_of("hr", seed=5, scale=0.2)
-    # approver_id is employee_id.manager_id: null for the CEO's requests, so NOT NULL cannot hold
+    # approver_id is employee_id.manager_id: null for a department head's requests, so NOT NULL cannot hold
     ddl = """CREATE TABLE {s}time_off (employee_id BIGINT NOT NULL, request_no BIGINT NOT NULL,
         leave_type TEXT NOT NULL, start_date DATE NOT NULL, days_requested BIGINT NOT NULL, end_date DATE NOT NULL,
         status TEXT NOT NULL, approver_id BIGINT NOT NULL, PRIMARY KEY (employee_id, request_no))"""
