@@ -355,6 +355,21 @@ class Database:
              columns: list[str] | None = None) -> pa.Table:
         """The table (or the given partitions of it) as Arrow, typed like the generated data (dictionary
         strings decoded), without the partition column; ordered by the primary key."""
+        query, schema = self._read_query(spec, table, partition_keys, columns)
+        batches = list(self._stream(query, schema, table, READ_CHUNK))
+        return pa.Table.from_batches(batches, schema=schema) if batches else schema.empty_table()
+
+    def read_batches(self, spec: DatasetSpec, table: str, partition_keys: Sequence[str] | None = None,
+                     columns: list[str] | None = None, batch_rows: int = READ_CHUNK) -> Iterator[pa.RecordBatch]:
+        """The rows of :meth:`read` (same types, same order) as record batches of ``batch_rows`` rows,
+        fetched from a server-side cursor (PostgreSQL, MySQL/MariaDB) or stepped by SQLite as they are
+        consumed: one batch in memory at a time. The query is checked at once; the rows are fetched while
+        iterating (the connection is held until the last batch or until the iterator is closed)."""
+        query, schema = self._read_query(spec, table, partition_keys, columns)
+        return self._stream(query, schema, table, batch_rows)
+
+    def _read_query(self, spec: DatasetSpec, table: str, partition_keys: Sequence[str] | None,
+                    columns: list[str] | None) -> tuple[sa.Select[Any], pa.Schema]:
         arrow = arrow_types(spec)[table] if table in spec.tables else None
         target = self._table(spec, table, partition_keys is not None)
         wanted = columns or list(spec.tables[table].columns)
@@ -367,14 +382,18 @@ class Database:
         if partition_keys is not None:
             query = query.where(target.c[PARTITION_COLUMN].in_(list(partition_keys)))
         query = query.order_by(*(target.c[c] for c in spec.tables[table].primary_key or wanted))
+        return query, schema
+
+    def _stream(self, query: sa.Select[Any], schema: pa.Schema, table: str,
+                batch_rows: int) -> Iterator[pa.RecordBatch]:
         try:
             with self.engine.connect() as conn:
-                result = conn.execution_options(stream_results=True, yield_per=READ_CHUNK).execute(query)
-                batches = [_to_batch(rows, schema) for rows in result.partitions(READ_CHUNK)]
+                result = conn.execution_options(stream_results=True, yield_per=batch_rows).execute(query)
+                for rows in result.partitions(batch_rows):
+                    yield _to_batch(rows, schema)
         except Exception as exc:
             self._raise_if_missing(table)
             raise self._error(exc, f"reading {self._key(table)}") from exc
-        return pa.Table.from_batches(batches, schema=schema) if batches else schema.empty_table()
 
     def _read_column(self, column: sa.Column) -> sa.ColumnElement[Any]:
         """UUID and JSONB come back as their text (as generated), not as driver objects."""
