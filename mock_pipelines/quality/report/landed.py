@@ -343,8 +343,12 @@ class _SqlReader(_Reader):
     whole_partitions = True
 
     def __init__(self, *args: Any):
+        from mock_pipelines.store.files.reading import plain_schema
+
         self._hashers: dict[str, Any] = {}
         super().__init__(*args)
+        # what a database gives back: dictionary columns as their values (the types the rules observe)
+        self.schemas = {name: plain_schema(schema) for name, schema in self.schemas.items()}
 
     def _units(self) -> dict[str, list[str] | None]:
         units: dict[str, list[str] | None] = {}

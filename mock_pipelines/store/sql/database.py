@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 MODES = ("create", "existing")
 FOREIGN_KEY_CHECKS = ("per_row", "after_load")
 READ_CHUNK = 65_536
+READ_CACHE_KIB = 4_096  # SQLite page cache of a streamed read
 APPLICATION_NAME = "mock_pipelines"  # shows in pg_stat_activity
 _MAX_PARTITION_KEY = 64
 
@@ -388,12 +389,27 @@ class Database:
                 batch_rows: int) -> Iterator[pa.RecordBatch]:
         try:
             with self.engine.connect() as conn:
-                result = conn.execution_options(stream_results=True, yield_per=batch_rows).execute(query)
-                for rows in result.partitions(batch_rows):
-                    yield _to_batch(rows, schema)
+                cache = self._small_cache(conn)
+                try:
+                    result = conn.execution_options(stream_results=True, yield_per=batch_rows).execute(query)
+                    for rows in result.partitions(batch_rows):
+                        yield _to_batch(rows, schema)
+                finally:
+                    if cache is not None:
+                        conn.exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
         except Exception as exc:
             self._raise_if_missing(table)
             raise self._error(exc, f"reading {self._key(table)}") from exc
+
+    def _small_cache(self, conn: sa.Connection) -> int | None:
+        """SQLite: a read passes over each page once, so while it streams the connection keeps a page cache
+        of ``READ_CACHE_KIB`` instead of the loads' 64 MiB (memory then holds about a batch, whatever the
+        size of the database); the size it had, to set back after (None for other databases)."""
+        if self.dialect != "sqlite":
+            return None
+        cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+        conn.exec_driver_sql(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
+        return int(cache) if cache is not None else None
 
     def _read_column(self, column: sa.Column) -> sa.ColumnElement[Any]:
         """UUID and JSONB come back as their text (as generated), not as driver objects."""
