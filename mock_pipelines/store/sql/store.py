@@ -153,8 +153,9 @@ class SqlStore:
                      batch_rows: int = READ_CHUNK) -> Iterator[pa.RecordBatch]:
         """The rows :meth:`read` gives for the table (or its partition ``partition_key``), in the same
         order and typed the same, as record batches of at most ``batch_rows`` rows fetched through a
-        server-side cursor: memory holds one batch, whatever the size of the table. A table that does not
-        exist raises at once (not when the first batch is asked for)."""
+        server-side cursor: memory holds one batch, whatever the size of the table (``schema`` adds nothing,
+        as for :meth:`read`). A table that does not exist raises at once (not when the first batch is asked
+        for)."""
         database, spec = self.database(dataset), self.spec(dataset)
         if not self.exists(dataset, table):
             raise MissingTableData(f"no data for {dataset}/{table} in {database.where()}: the table does not exist "
