@@ -86,7 +86,7 @@ def test_every_demo_table_streamed_gives_the_results_and_profile_it_gave_read_wh
 
 
 def test_a_table_of_several_large_row_groups_streamed_gives_the_results_read_whole(tmp_path):
-    """Row groups larger than a batch (a Parquet reader cuts them) and batches of a database cursor:
+    """Row groups larger than a batch (a Parquet reader cuts them), CSV blocks and batches of a database cursor:
     the float statistics (means, deviations) are summed batch by batch, so the batches must be the ones a
     whole read holds."""
     path = tmp_path / "big.yaml"
@@ -99,7 +99,8 @@ def test_a_table_of_several_large_row_groups_streamed_gives_the_results_read_who
     rules = single_table(derive_rules(spec, "readings", expected_rows(plan, "readings")))
     summed = {r.name for r in rules if r.expectation in ("ExpectColumnMeanToBeBetween", "ExpectColumnStdevToBeBetween")}
     assert len(summed) >= 2
-    for store in (FileStore(tmp_path / "out"), SqlStore(f"sqlite:///{tmp_path / 'big.db'}", None, {"big": spec})):
+    for store in (FileStore(tmp_path / "out"), FileStore(tmp_path / "csv", "csv"),
+                  SqlStore(f"sqlite:///{tmp_path / 'big.db'}", None, {"big": spec})):
         store.write_batches("big", "readings", table.arrow_schema, table.batches(chunk_size=140_000))
         before, _ = read_whole(rules, store, "big", "readings", None, table.arrow_schema,
                                list(table.arrow_schema.names))

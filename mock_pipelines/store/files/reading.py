@@ -94,6 +94,31 @@ def read_parquet_batches(source: Source, schema: pa.Schema | None = None, *, nam
                 if batch.num_rows else pa.RecordBatch.from_pylist([], schema=plain)
 
 
+def read_csv_batches(source: Source, schema: pa.Schema, *, name: str | None = None,
+                     columns: list[str] | None = None, batch_rows: int = READ_BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+    """A CSV file block by block (one block of text and its batch in memory at a time), typed by ``schema``
+    as :func:`read_file` types it, in the chunks :func:`read_file` gives. A value that does not parse (or a
+    malformed row) stops the stream with the error :func:`read_file` raises for the file: which column,
+    which row, what was expected."""
+    where = name or _name_of(source, "csv")
+    if columns is not None:
+        schema = pa.schema([schema.field(c) for c in columns if c in schema.names])
+    plain = plain_schema(schema)
+    options = pacsv.ConvertOptions(column_types={f.name: f.type for f in plain}, strings_can_be_null=True,
+                                   quoted_strings_can_be_null=False, null_values=[""])
+    try:
+        reader = pacsv.open_csv(source, parse_options=pacsv.ParseOptions(ignore_empty_lines=False),
+                                convert_options=options)
+        for batch in reader:
+            table = conform(pa.Table.from_batches([batch]), plain, where)
+            yield from (table.select(columns) if columns else table).to_batches(max_chunksize=batch_rows)
+    except pa.ArrowInvalid as exc:
+        if not _rewind(source):
+            raise DataFileError(f"{where}: cannot be read as the schema says ({exc})") from None
+        read_file(source, "csv", schema, name=where)  # raises, naming the column and the row
+        raise DataFileError(f"{where}: cannot be read as the schema says ({exc})") from None
+
+
 def conform(table: pa.Table, schema: pa.Schema, where: str) -> pa.Table:
     """``table`` with the columns of ``schema`` first, in its order and of its types, then the other
     columns as they are."""

@@ -67,6 +67,7 @@ from mock_pipelines.store.files.manifest import (
 from mock_pipelines.store.files.prefetch import prefetch
 from mock_pipelines.store.files.reading import (
     READ_BATCH_ROWS,
+    read_csv_batches,
     read_file,
     read_parquet_batches,
     schema_of_types,
@@ -438,8 +439,8 @@ class FileStore:
                      batch_rows: int = READ_BATCH_ROWS) -> Iterator[pa.RecordBatch]:
         """The rows of a table (or one partition; ``None``: as :meth:`read`, the table's own files, else every
         partition in key order) batch by batch, never the whole table in memory: Parquet
-        row group by row group; CSV and JSON files are read whole, one file at a time (what their readers
-        allow), then cut into batches. Typed as :meth:`read`, and with the default ``batch_rows`` cut where
+        row group by row group; CSV block by block (typed by ``schema`` or the manifest's types); JSON
+        files (and CSV without types) are read whole, one file at a time, then cut into batches. Typed as :meth:`read`, and with the default ``batch_rows`` cut where
         :meth:`read` cuts its chunks, so a measure of the batches equals the measure of the read table. The files are listed at once (a table or
         partition without data raises ``FileNotFoundError`` here, not when the first batch is asked for);
         they are read while iterating."""
@@ -461,6 +462,10 @@ class FileStore:
                 if (format_of(path) or "parquet") == "parquet":
                     yield from read_parquet_batches(fh, typing, name=self.uri(path), columns=columns,
                                                     batch_rows=batch_rows)
+                    continue
+                if format_of(path) == "csv" and typing is not None:
+                    yield from read_csv_batches(fh, typing, name=self.uri(path), columns=columns,
+                                                batch_rows=batch_rows)
                     continue
                 data = read_file(fh, format_of(path) or "parquet", typing, name=self.uri(path), columns=columns)
             yield from (data.select(columns) if columns else data).to_batches(max_chunksize=batch_rows)
