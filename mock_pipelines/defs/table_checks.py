@@ -8,8 +8,10 @@ the measure (:func:`~mock_pipelines.quality.runner.evaluate`), verifies that the
 written, records the results and the column profile measured from the same batches beside the report
 (:mod:`~mock_pipelines.quality.recorded`) and yields them
 through :func:`~mock_pipelines.defs.check_events.check_events`. When only the checks run (the UI's
-"Execute checks", data written by someone else), the step reads the landed data once, only the columns the
-rules need, and measures that instead. A single-run backfill keeps one measure per partition.
+"Execute checks", data written by someone else), the step streams the landed data from the store
+(:meth:`~mock_pipelines.store.protocol.TableStore.read_batches`: Parquet row group by row group, a database
+through a server-side cursor), once per partition and only the columns the rules need, into the same
+measure: memory holds a batch, not the partition. A single-run backfill keeps one measure per partition.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import dagster as dg
-import pyarrow as pa
 
 from mock_pipelines.core.engine import DatasetPlan
 from mock_pipelines.defs.check_events import check_events
@@ -120,9 +121,10 @@ class TableCheckRun:
                                  "measure_seconds": round(seconds, 3)})
 
     def results_of_landed(self, windows: Mapping[str | None, Window]) -> Iterator[dg.AssetCheckResult]:
-        """Results of the data already landed (only the checks were selected): read once per partition."""
-        from mock_pipelines.quality.column_profile import TableProfile
-        from mock_pipelines.quality.runner import check_batches, columns_needed
+        """Results of the data already landed (only the checks were selected): each partition streamed once,
+        batch by batch, into the measure of every rule at once (read again only for what a finished measure
+        may still need: the values of rows whose hashes coincide)."""
+        from mock_pipelines.quality.runner import check_landed, columns_needed
 
         store = self.destination() if self.destination is not None else None
         by_partition: dict[str | None, list[RuleResult]] = {}
@@ -136,18 +138,15 @@ class TableCheckRun:
             # recorded for the report: every column (the profile covers them all); else what the rules read
             columns = list(schema.names) if self.reports_root is not None else list(columns_needed(rules))
             try:
-                data = store.read(self.plan.spec.name, self.table, [key] if key is not None else None,
-                                  columns=columns, schema=pa.schema([schema.field(c) for c in columns
-                                                                     if c in schema.names]))
+                validation, profile = check_landed(rules, store, self.plan.spec.name, self.table, key,
+                                                   schema=schema, columns=columns,
+                                                   profile=self.reports_root is not None)
             except FileNotFoundError as exc:
                 raise dg.Failure(description=f"{self.plan.spec.name}.{self.table}"
                                  + (f" partition {key}" if key else "") + f" has not landed yet: {exc}") from None
-            profile = TableProfile(data.schema) if self.reports_root is not None else None
-            validation = check_batches(rules, lambda data=data: data.to_batches(), table=self.table,
-                                       schema=data.schema, profile=profile)
             by_partition[key] = validation.results + self._not_derived(rules)
             landed_hash = getattr(store, "landed_hash", None)  # files: the hash the writer recorded
-            self._record(key, validation.results, data.num_rows,
+            self._record(key, validation.results, validation.rows,
                          (landed_hash(self.plan.spec.name, self.table, key) or "") if landed_hash else "", profile)
         yield from check_events(self.context, self.key, by_partition,
                                 {"read_back_seconds": round(time.perf_counter() - started, 3)})

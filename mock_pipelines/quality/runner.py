@@ -112,6 +112,39 @@ def check_batches(rules: Sequence[Rule], source: BatchSource, *, table: str | No
     return evaluate(rules, measure(rules, source(), schema, profile), source=source, table=table)
 
 
+def landed_source(store: Any, dataset: str, table: str, partition_key: str | None = None, *,
+                  columns: list[str] | None = None, schema: pa.Schema | None = None,
+                  batch_rows: int | None = None) -> BatchSource:
+    """The rows a store holds for a table (or one partition) as a :data:`BatchSource`: each call streams
+    them again (:meth:`~mock_pipelines.store.protocol.TableStore.read_batches`), one batch in memory at a
+    time (``batch_rows``: default the store's, whose batches are those of a whole read). The data is looked
+    for now: data that has not landed raises ``FileNotFoundError`` here."""
+    size = {} if batch_rows is None else {"batch_rows": batch_rows}
+
+    def read() -> Iterable[pa.RecordBatch]:
+        return store.read_batches(dataset, table, partition_key, columns=columns, schema=schema, **size)
+
+    found = [read()]
+    return lambda: found.pop() if found else read()
+
+
+def check_landed(rules: Sequence[Rule], store: Any, dataset: str, table: str, partition_key: str | None = None,
+                 *, schema: pa.Schema, columns: list[str] | None = None, profile: bool = False,
+                 batch_rows: int | None = None) -> tuple[TableValidation, TableProfile | None]:
+    """:func:`check_batches` on what a store holds for a table (or one partition): ``columns`` (default:
+    every column of ``schema``, the table's Arrow schema) streamed once, typed by ``schema``; read again only
+    for what a finished measure may still need. With ``profile``, the column profile of the same batches."""
+    from mock_pipelines.store.files.reading import plain_schema
+
+    columns = list(schema.names) if columns is None else list(columns)
+    typed = pa.schema([schema.field(c) for c in columns if c in schema.names])
+    source = landed_source(store, dataset, table, partition_key, columns=columns, schema=typed,
+                           batch_rows=batch_rows)
+    rows = plain_schema(typed)  # what every store reads back: dictionary columns decoded
+    measured = TableProfile(rows) if profile else None
+    return check_batches(rules, source, table=table, schema=rows, profile=measured), measured
+
+
 def check_table(data: pa.Table, rules: Sequence[Rule], *, table: str | None = None,
                 batch_rows: int = 1_000_000) -> TableValidation:
     """:func:`check_batches` on a table in memory."""

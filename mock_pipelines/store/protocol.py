@@ -8,7 +8,7 @@ files or in PostgreSQL. Nothing here imports Dagster.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -52,6 +52,16 @@ class TableStore(Protocol):
         written, unless ``allow_missing`` (it is then skipped). ``schema``, the table's Arrow schema,
         types the columns read (a column missing or a value of another type is an error), so every
         store and format gives the same table for the same data."""
+        ...
+
+    def read_batches(self, dataset: str, table: str, partition_key: str | None = None,
+                     columns: list[str] | None = None, schema: pa.Schema | None = None,
+                     batch_rows: int = ...) -> Iterator[pa.RecordBatch]:
+        """The rows :meth:`read` gives for the table (or its partition ``partition_key``), same order and
+        types, as record batches of at most ``batch_rows`` rows, never the whole table in memory; with the
+        store's default ``batch_rows``, the batches of the table :meth:`read` gives. Where the
+        data is (and whether it exists: ``FileNotFoundError``) is found at once; the rows are read while
+        iterating, and iterating again means calling again."""
         ...
 
     def list_partitions(self, dataset: str, table: str) -> list[str]:

@@ -24,6 +24,7 @@ from mock_pipelines.defs.landing import IO_MANAGER_KEY, destination_kinds
 from mock_pipelines.defs.plan import ProfilePlan, plan_profile
 from mock_pipelines.defs.resources import build_resources
 from mock_pipelines.profiles.loading import load_profile
+from mock_pipelines.store.sql.store import SqlStore
 from mock_pipelines_tests.defs.conftest import ROOT, SCHEMAS
 from mock_pipelines_tests.defs.sql_support import (
     digests,
@@ -128,8 +129,9 @@ def test_checks_read_from_the_database_when_there_is_no_files_destination(tmp_pa
                              e.metadata)
 
 
-def test_a_check_fails_on_rows_changed_in_the_database(tmp_path):
-    """The checks really read the database: a value outside its declared set fails its check."""
+def test_a_check_fails_on_rows_changed_in_the_database(tmp_path, monkeypatch):
+    """The checks really read the database: a value outside its declared set fails its check. The table is
+    streamed through a cursor once for all its checks, never read whole."""
     db = tmp_path / "mock.sqlite"
     planned = sql_profile(tmp_path, [f"{{kind: sql, url: 'sqlite:///{db}'}}"], datasets=("hr",), scale=0.2)
     defs = build_definitions(planned)
@@ -144,9 +146,18 @@ def test_a_check_fails_on_rows_changed_in_the_database(tmp_path):
         dg.AssetKey(["hr", "time_off"])))
     defs = dg.Definitions.merge(build_resources(planned), build_assets(planned), build_checks(planned),
                                 dg.Definitions(jobs=[checks_job], executor=dg.in_process_executor))
+    streamed, whole = [], []
+    real_stream, real_read = SqlStore.read_batches, SqlStore.read
+    monkeypatch.setattr(SqlStore, "read_batches", lambda self, dataset, table, *a, **k: streamed.append(table)
+                        or real_stream(self, dataset, table, *a, **k))
+    monkeypatch.setattr(SqlStore, "read", lambda self, dataset, table, *a, **k: whole.append(
+        (table, k.get("columns"))) or real_read(self, dataset, table, *a, **k))
     result = defs.resolve_job_def("checks_only").execute_in_process(instance=instance, raise_on_error=False)
     failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
     assert [e.check_name for e in failed if "status" in e.check_name], [e.check_name for e in failed]
+    assert streamed == ["time_off"]  # once, for every single-table check at once
+    # only the cross-table checks read whole, and only the columns they compare
+    assert all(columns is not None for _, columns in whole), whole
 
 
 def test_files_and_sqlite_destinations_receive_the_same_rows(tmp_path):

@@ -124,6 +124,34 @@ def test_a_partition_never_written_is_skipped_when_allowed(store, spec):
     assert rows(store.read("ds", "events", [DAY1, "2024-01-09"], allow_missing=True)) == rows(table)
 
 
+def test_a_table_or_partition_streams_as_batches_the_rows_read_gives(store, spec):
+    table = generated(spec, "customers")
+    store.write_batches("ds", "customers", table.schema, table.to_batches(max_chunksize=25))
+    events = generated(spec, "events")
+    store.write_batches("ds", "events", events.schema, events.slice(0, 15).to_batches(), DAY1)
+    store.write_batches("ds", "events", events.schema, events.slice(15).to_batches(), DAY2)
+    for name, key, columns in (("customers", None, None), ("customers", None, ["tier", "id"]),
+                               ("events", DAY2, None), ("events", DAY1, ["score"])):
+        whole = store.read("ds", name, [key] if key else None, columns=columns, schema=table.schema
+                           if name == "customers" else events.schema)
+        batches = list(store.read_batches("ds", name, key, columns=columns, schema=table.schema
+                                          if name == "customers" else events.schema, batch_rows=7))
+        assert batches and max(b.num_rows for b in batches) <= 7  # never more than a batch at a time
+        assert pa.Table.from_batches(batches).equals(whole), (name, key, columns)  # same rows, order, types
+        default = list(store.read_batches("ds", name, key, columns=columns))
+        assert [b.num_rows for b in default] == [b.num_rows for b in whole.to_batches()]  # read's own chunks
+
+
+def test_streaming_data_never_written_fails_when_asked_not_when_iterated(store, spec):
+    with pytest.raises(FileNotFoundError):
+        store.read_batches("ds", "customers")
+    table = generated(spec, "events")
+    store.write_batches("ds", "events", table.schema, table.to_batches(), DAY1)
+    if isinstance(store, FileStore):  # a database cannot tell a partition never written from an empty one
+        with pytest.raises(FileNotFoundError):
+            store.read_batches("ds", "events", "2024-01-09")
+
+
 def test_stores_are_built_without_profiles():
     """A store knows URLs and paths, not profiles: the Dagster layer builds one from a profile."""
     import ast

@@ -10,8 +10,10 @@ as they are: the data is not read. Otherwise the data is streamed from the store
 table are merged; their recorded results are combined rule by rule. Cross-table rules are not recorded with
 the hashes of both sides: they are evaluated here, on only the columns they compare.
 
-A database destination is read as before (:func:`~mock_pipelines.quality.report.loading.load_tables`: whole
-tables, then profiled and checked in memory): SQL reads are not streamed yet.
+A database destination is streamed the same way, through a server-side cursor
+(:meth:`~mock_pipelines.store.sql.store.SqlStore.read_batches`). Nothing is recorded beside its rows, so every
+table is measured; the partitions of a table are checked as one whole (their rows in key order), and the
+content hash of each table is computed from the rows as they stream by.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any
 import pyarrow as pa
 
 from mock_pipelines.quality.column_profile import TableProfile
-from mock_pipelines.quality.report.table_data import DAY_KEY, MeasuredTable, measured
+from mock_pipelines.quality.report.table_data import DAY_KEY, MeasuredTable
 from mock_pipelines.spec.model import DatasetSpec
 
 UNIQUE = "ExpectColumnValuesToBeUnique"
@@ -44,49 +46,65 @@ class Landed:
 def read_landed(spec: DatasetSpec, base: str | os.PathLike[str], *, destination: Any = None, plan: Any = None,
                 checks: bool = True, severity: Any = None, recorded: str | os.PathLike[str] | None = None,
                 data_docs: str | os.PathLike[str] | None = None, run_name: str | None = None,
-                run_time: dt.datetime | None = None, batch_rows: int = 262_144) -> Landed:
+                run_time: dt.datetime | None = None, batch_rows: int | None = None) -> Landed:
     """The report's view of the dataset ``spec`` landed under ``base`` (or in ``destination``: an S3
     :class:`~mock_pipelines.store.files.store.FileStore` or a database).
 
     ``plan``: the run's :class:`~mock_pipelines.core.engine.DatasetPlan` (row counts expected at its scale);
     without it one is made from the seed, scale and locale the manifests recorded. ``recorded``: the
     reports root where check steps recorded results and profiles. ``severity``, ``data_docs``,
-    ``run_name``, ``run_time``: as :func:`~mock_pipelines.quality.report.checks.run_checks`.
+    ``run_name``, ``run_time``: as :func:`~mock_pipelines.quality.report.checks.run_checks`. ``batch_rows``:
+    rows per batch streamed (default 262,144 from files; from a database, the batches a whole read of it
+    gives, so the results are those of the tables read whole).
     """
     from mock_pipelines.store.files.store import FileStore
     from mock_pipelines.store.sql.store import SqlStore
 
     dest = destination if destination is not None else FileStore(os.fspath(base))
     if isinstance(dest, SqlStore):
-        return _from_memory(spec, base, dest, plan, checks, severity, data_docs, run_name, run_time)
+        from mock_pipelines.store.sql.database import READ_CHUNK
+
+        return _SqlReader(spec, dest, base, True, plan, checks, severity, None, data_docs, run_name, run_time,
+                          batch_rows or READ_CHUNK).read()
     if not isinstance(dest, FileStore):
         raise TypeError(f"cannot read the tables of a {type(dest).__name__}: expected a FileStore or a SqlStore")
     dest.check_reachable()
     return _Reader(spec, dest, base, destination is not None, plan, checks, severity, recorded, data_docs,
-                   run_name, run_time, batch_rows).read()
+                   run_name, run_time, batch_rows or 262_144).read()
 
 
 class _Reader:
+    whole_partitions = False  # partitions checked as one whole even when each partition's rules are known
+
     def __init__(self, spec: DatasetSpec, dest: Any, base: Any, remote: bool, plan: Any, checks: bool,
                  severity: Any, recorded: Any, data_docs: Any, run_name: Any, run_time: Any, batch_rows: int):
-        from mock_pipelines.quality.report.loading import arrow_schemas, file_provenance
+        from mock_pipelines.quality.report.loading import arrow_schemas
 
         self.spec, self.dest, self.checks, self.severity = spec, dest, checks, severity
         self.recorded, self.batch_rows = recorded, batch_rows
         self.docs = (data_docs, run_name, run_time)
         self.schemas = arrow_schemas(spec)
-        self.units: dict[str, list[str] | None] = {}  # table -> partition keys (None: unpartitioned)
-        for name in spec.table_order():
-            if dest.data_files(dest.table_path(spec.name, name)):
-                self.units[name] = None
-            else:
-                keys = dest.list_partitions(spec.name, name)
-                if keys:
-                    self.units[name] = keys
-        self.provenance = file_provenance(dest, spec, list(self.units), base, remote)
+        self.units: dict[str, list[str] | None] = self._units()  # table -> partition keys (None: unpartitioned)
+        self.provenance = self._provenance(base, remote)
         self.plan = plan if plan is not None else self._plan()
         self.read_back: list[str] = []
         self._declared: dict[str, set[str]] = {}  # per partitioned table: the names of its asset's checks
+
+    def _units(self) -> dict[str, list[str] | None]:
+        units: dict[str, list[str] | None] = {}
+        for name in self.spec.table_order():
+            if self.dest.data_files(self.dest.table_path(self.spec.name, name)):
+                units[name] = None
+            else:
+                keys = self.dest.list_partitions(self.spec.name, name)
+                if keys:
+                    units[name] = keys
+        return units
+
+    def _provenance(self, base: Any, remote: bool) -> dict[str, Any]:
+        from mock_pipelines.quality.report.loading import file_provenance
+
+        return file_provenance(self.dest, self.spec, list(self.units), base, remote)
 
     def _plan(self) -> Any:
         from mock_pipelines.core.engine import DatasetPlan, PlanOptions
@@ -176,7 +194,8 @@ class _Reader:
         for k, (landed, _) in records.items():
             summary.update(pa.record_batch([[k], [landed or ""]], names=["partition", "content_hash"]))
         table_hash = summary.hexdigest() if all(landed for landed, _ in records.values()) else None
-        per_partition = self.checks and self.plan.table(name).is_partitioned and all(DAY_KEY.match(k) for k in keys)
+        per_partition = self.checks and not self.whole_partitions and self.plan.table(name).is_partitioned \
+            and all(DAY_KEY.match(k) for k in keys)
         if per_partition:  # the rules each partition's check step derived: what its record must cover
             rules = {k: self._partition_rules(name, k) for k in keys}
             records = {k: (landed, body if body is not None and _from_record(name, body, rules[k]) is not None
@@ -313,19 +332,71 @@ def _duplicates(derived: Sequence[Any], results: Sequence[Any]) -> dict[str, int
     return out
 
 
-# ---- a database: read whole (not streamed yet) --------------------------------------------------------------
+# ---- a database: streamed through a server-side cursor -----------------------------------------------------
 
-def _from_memory(spec: DatasetSpec, base: Any, dest: Any, plan: Any, checks: bool, severity: Any, data_docs: Any,
-                 run_name: Any, run_time: Any) -> Landed:
-    from mock_pipelines.quality.report.checks import run_checks
-    from mock_pipelines.quality.report.loading import load_tables
+class _SqlReader(_Reader):
+    """A database destination: the tables that exist, each partition streamed in key order. Nothing is
+    recorded beside a database (no content hash is kept with its rows), so every table is measured; the
+    partitions of a table are checked as one whole, as the rows of the table in key order. The content hash
+    of each table is computed from the rows as they stream by the first time."""
 
-    tables, provenance = load_tables(base, spec, destination=dest)
-    results = None
-    if checks:
-        results = run_checks(spec, tables, seed=plan.seed if plan is not None else None,
-                             scale=plan.scale if plan is not None else None,
-                             locale=plan.locale if plan is not None else None, severity=severity,
-                             data_docs=data_docs, run_name=run_name, run_time=run_time) or []
-    return Landed({name: measured(data) for name, data in tables.items()}, results, provenance,
-                  [f"{name}" for name in tables])
+    whole_partitions = True
+
+    def __init__(self, *args: Any):
+        from mock_pipelines.store.files.reading import plain_schema
+
+        self._hashers: dict[str, Any] = {}
+        super().__init__(*args)
+        # what a database gives back: dictionary columns as their values (the types the rules observe)
+        self.schemas = {name: plain_schema(schema) for name, schema in self.schemas.items()}
+
+    def _units(self) -> dict[str, list[str] | None]:
+        units: dict[str, list[str] | None] = {}
+        for name in self.spec.table_order():
+            if not self.dest.exists(self.spec.name, name):
+                continue
+            if not self.dest.is_partitioned(self.spec.name, name):
+                units[name] = None
+            elif keys := self.dest.list_partitions(self.spec.name, name):
+                units[name] = keys
+        return units
+
+    def _provenance(self, base: Any, remote: bool) -> dict[str, Any]:
+        return {"data": self.dest.database(self.spec.name).where()}
+
+    def _record(self, name: str, key: str | None) -> tuple[str | None, dict[str, Any] | None]:
+        return None, None
+
+    def _source(self, name: str, keys: Sequence[str | None], rows: dict[str, int] | None = None
+                ) -> Callable[[], Iterator[pa.RecordBatch]]:
+        from mock_pipelines.store.content import ContentHasher
+
+        inner = super()._source(name, keys, rows)
+        first = [True]
+
+        def batches() -> Iterator[pa.RecordBatch]:
+            hashing = first.pop() if first else False  # the rows of a unit are hashed once, as they first pass
+            for batch in inner():
+                if hashing:
+                    self._hashers.setdefault(name, ContentHasher(batch.schema)).update(batch)
+                yield batch
+        return batches
+
+    def _columns(self, table: str, columns: list[str]) -> pa.Table:
+        keys = self.units.get(table)
+        if keys is None:
+            return self.dest.read(self.spec.name, table, columns=columns)
+        return pa.concat_tables([self.dest.read(self.spec.name, table, [k], columns=columns) for k in keys])
+
+    def read(self) -> Landed:
+        from mock_pipelines.store.content import content_hash
+        from mock_pipelines.store.sql.ddl import arrow_types
+
+        landed = super().read()
+        hashes = {}
+        for name in self.units:
+            hasher = self._hashers.get(name)
+            hashes[name] = hasher.hexdigest() if hasher is not None \
+                else content_hash(arrow_types(self.spec)[name].empty_table())
+        landed.provenance["content_hashes"] = hashes
+        return landed

@@ -37,6 +37,7 @@ import pyarrow.parquet as pq
 from mock_pipelines.store.files.formats import check_format
 
 Source = str | Path | IO[bytes]
+READ_BATCH_ROWS = 131_072  # rows per batch of a streamed read: what pyarrow's whole-file reader cuts row groups at
 
 
 class DataFileError(ValueError):
@@ -72,18 +73,50 @@ def read_file(source: Source, fmt: str, schema: pa.Schema | None = None, *, name
 
 
 def read_parquet_batches(source: Source, schema: pa.Schema | None = None, *, name: str | None = None,
-                         columns: list[str] | None = None, batch_rows: int = 262_144) -> Iterator[pa.RecordBatch]:
-    """A Parquet file batch by batch (one row group in memory at a time), typed as :func:`read_file`."""
+                         columns: list[str] | None = None,
+                         batch_rows: int = READ_BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+    """A Parquet file batch by batch (at most one row group in memory at a time), typed as
+    :func:`read_file`. A batch never spans two row groups, so with the default ``batch_rows`` the batches are
+    the chunks :func:`read_file` gives (pyarrow's reader cuts each row group at the same size): measures
+    summed batch by batch come out the same to the last bit."""
     where = name or _name_of(source, "parquet")
     if schema is not None and columns is not None:
         schema = pa.schema([schema.field(c) for c in columns if c in schema.names])
     plain = plain_schema(schema) if schema is not None else None
-    for batch in pq.ParquetFile(source).iter_batches(batch_size=batch_rows, columns=columns):
+    file = pq.ParquetFile(source)
+    batches = (b for group in range(file.num_row_groups)
+               for b in file.iter_batches(batch_size=batch_rows, row_groups=[group], columns=columns))
+    for batch in batches:
         if plain is None:
             yield batch
         else:
             yield conform(pa.Table.from_batches([batch]), plain, where).combine_chunks().to_batches()[0] \
                 if batch.num_rows else pa.RecordBatch.from_pylist([], schema=plain)
+
+
+def read_csv_batches(source: Source, schema: pa.Schema, *, name: str | None = None,
+                     columns: list[str] | None = None, batch_rows: int = READ_BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+    """A CSV file block by block (one block of text and its batch in memory at a time), typed by ``schema``
+    as :func:`read_file` types it, in the chunks :func:`read_file` gives. A value that does not parse (or a
+    malformed row) stops the stream with the error :func:`read_file` raises for the file: which column,
+    which row, what was expected."""
+    where = name or _name_of(source, "csv")
+    if columns is not None:
+        schema = pa.schema([schema.field(c) for c in columns if c in schema.names])
+    plain = plain_schema(schema)
+    options = pacsv.ConvertOptions(column_types={f.name: f.type for f in plain}, strings_can_be_null=True,
+                                   quoted_strings_can_be_null=False, null_values=[""])
+    try:
+        reader = pacsv.open_csv(source, parse_options=pacsv.ParseOptions(ignore_empty_lines=False),
+                                convert_options=options)
+        for batch in reader:
+            table = conform(pa.Table.from_batches([batch]), plain, where)
+            yield from (table.select(columns) if columns else table).to_batches(max_chunksize=batch_rows)
+    except pa.ArrowInvalid as exc:
+        if not _rewind(source):
+            raise DataFileError(f"{where}: cannot be read as the schema says ({exc})") from None
+        read_file(source, "csv", schema, name=where)  # raises, naming the column and the row
+        raise DataFileError(f"{where}: cannot be read as the schema says ({exc})") from None
 
 
 def conform(table: pa.Table, schema: pa.Schema, where: str) -> pa.Table:

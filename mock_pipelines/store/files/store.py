@@ -65,7 +65,14 @@ from mock_pipelines.store.files.manifest import (
     temporary_name,
 )
 from mock_pipelines.store.files.prefetch import prefetch
-from mock_pipelines.store.files.reading import read_file, read_parquet_batches, schema_of_types, type_text
+from mock_pipelines.store.files.reading import (
+    READ_BATCH_ROWS,
+    read_csv_batches,
+    read_file,
+    read_parquet_batches,
+    schema_of_types,
+    type_text,
+)
 from mock_pipelines.store.files.s3 import is_s3, probe_s3, s3_storage_options
 from mock_pipelines.store.protocol import WriteResult
 
@@ -429,23 +436,36 @@ class FileStore:
 
     def read_batches(self, dataset: str, table: str, partition_key: str | None = None,
                      columns: list[str] | None = None, schema: pa.Schema | None = None,
-                     batch_rows: int = 262_144) -> Iterator[pa.RecordBatch]:
-        """The rows of a table (or one partition) batch by batch, never the whole table in memory: Parquet
-        row group by row group; CSV and JSON files are read whole, one file at a time (what their readers
-        allow), then cut into batches. Typed as :meth:`read`."""
+                     batch_rows: int = READ_BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+        """The rows of a table (or one partition; ``None``: as :meth:`read`, the table's own files, else every
+        partition in key order) batch by batch, never the whole table in memory: Parquet
+        row group by row group; CSV block by block (typed by ``schema`` or the manifest's types); JSON
+        files (and CSV without types) are read whole, one file at a time, then cut into batches. Typed as :meth:`read`, and with the default ``batch_rows`` cut where
+        :meth:`read` cuts its chunks, so a measure of the batches equals the measure of the read table. The files are listed at once (a table or
+        partition without data raises ``FileNotFoundError`` here, not when the first batch is asked for);
+        they are read while iterating."""
         folder = self.table_path(dataset, table) if partition_key is None \
             else self.partition_path(dataset, table, partition_key)
         files = self.data_files(folder)
+        if not files and partition_key is None:  # as read: a table without files of its own, every partition
+            files = [f for _, fs in sorted(self._partition_files(dataset, table).items()) for f in fs]
         if not files:
             raise FileNotFoundError(f"no data for {dataset}/{table}"
                                     + (f" partition {partition_key}" if partition_key else "")
                                     + f" under {self.uri(self.root)}")
-        typing = self._typing(dataset, table, files, schema)
+        return self._batches(files, columns, self._typing(dataset, table, files, schema), batch_rows)
+
+    def _batches(self, files: list[str], columns: list[str] | None, typing: pa.Schema | None,
+                 batch_rows: int) -> Iterator[pa.RecordBatch]:
         for path in files:
             with self.fs.open(path, "rb") as fh:
                 if (format_of(path) or "parquet") == "parquet":
                     yield from read_parquet_batches(fh, typing, name=self.uri(path), columns=columns,
                                                     batch_rows=batch_rows)
+                    continue
+                if format_of(path) == "csv" and typing is not None:
+                    yield from read_csv_batches(fh, typing, name=self.uri(path), columns=columns,
+                                                batch_rows=batch_rows)
                     continue
                 data = read_file(fh, format_of(path) or "parquet", typing, name=self.uri(path), columns=columns)
             yield from (data.select(columns) if columns else data).to_batches(max_chunksize=batch_rows)

@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 MODES = ("create", "existing")
 FOREIGN_KEY_CHECKS = ("per_row", "after_load")
 READ_CHUNK = 65_536
+READ_CACHE_KIB = 4_096  # SQLite page cache of a streamed read
 APPLICATION_NAME = "mock_pipelines"  # shows in pg_stat_activity
 _MAX_PARTITION_KEY = 64
 
@@ -355,6 +356,21 @@ class Database:
              columns: list[str] | None = None) -> pa.Table:
         """The table (or the given partitions of it) as Arrow, typed like the generated data (dictionary
         strings decoded), without the partition column; ordered by the primary key."""
+        query, schema = self._read_query(spec, table, partition_keys, columns)
+        batches = list(self._stream(query, schema, table, READ_CHUNK))
+        return pa.Table.from_batches(batches, schema=schema) if batches else schema.empty_table()
+
+    def read_batches(self, spec: DatasetSpec, table: str, partition_keys: Sequence[str] | None = None,
+                     columns: list[str] | None = None, batch_rows: int = READ_CHUNK) -> Iterator[pa.RecordBatch]:
+        """The rows of :meth:`read` (same types, same order) as record batches of ``batch_rows`` rows,
+        fetched from a server-side cursor (PostgreSQL, MySQL/MariaDB) or stepped by SQLite as they are
+        consumed: one batch in memory at a time. The query is checked at once; the rows are fetched while
+        iterating (the connection is held until the last batch or until the iterator is closed)."""
+        query, schema = self._read_query(spec, table, partition_keys, columns)
+        return self._stream(query, schema, table, batch_rows)
+
+    def _read_query(self, spec: DatasetSpec, table: str, partition_keys: Sequence[str] | None,
+                    columns: list[str] | None) -> tuple[sa.Select[Any], pa.Schema]:
         arrow = arrow_types(spec)[table] if table in spec.tables else None
         target = self._table(spec, table, partition_keys is not None)
         wanted = columns or list(spec.tables[table].columns)
@@ -367,14 +383,33 @@ class Database:
         if partition_keys is not None:
             query = query.where(target.c[PARTITION_COLUMN].in_(list(partition_keys)))
         query = query.order_by(*(target.c[c] for c in spec.tables[table].primary_key or wanted))
+        return query, schema
+
+    def _stream(self, query: sa.Select[Any], schema: pa.Schema, table: str,
+                batch_rows: int) -> Iterator[pa.RecordBatch]:
         try:
             with self.engine.connect() as conn:
-                result = conn.execution_options(stream_results=True, yield_per=READ_CHUNK).execute(query)
-                batches = [_to_batch(rows, schema) for rows in result.partitions(READ_CHUNK)]
+                cache = self._small_cache(conn)
+                try:
+                    result = conn.execution_options(stream_results=True, yield_per=batch_rows).execute(query)
+                    for rows in result.partitions(batch_rows):
+                        yield _to_batch(rows, schema)
+                finally:
+                    if cache is not None:
+                        conn.exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
         except Exception as exc:
             self._raise_if_missing(table)
             raise self._error(exc, f"reading {self._key(table)}") from exc
-        return pa.Table.from_batches(batches, schema=schema) if batches else schema.empty_table()
+
+    def _small_cache(self, conn: sa.Connection) -> int | None:
+        """SQLite: a read passes over each page once, so while it streams the connection keeps a page cache
+        of ``READ_CACHE_KIB`` instead of the loads' 64 MiB (memory then holds about a batch, whatever the
+        size of the database); the size it had, to set back after (None for other databases)."""
+        if self.dialect != "sqlite":
+            return None
+        cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+        conn.exec_driver_sql(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
+        return int(cache) if cache is not None else None
 
     def _read_column(self, column: sa.Column) -> sa.ColumnElement[Any]:
         """UUID and JSONB come back as their text (as generated), not as driver objects."""

@@ -9,7 +9,7 @@ Nothing here imports Dagster.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from mock_pipelines.spec.destinations import DATASET_PLACEHOLDER
 from mock_pipelines.spec.model import DatasetSpec
 from mock_pipelines.store.protocol import WriteResult
-from mock_pipelines.store.sql.database import Database
+from mock_pipelines.store.sql.database import READ_CHUNK, Database
 from mock_pipelines.store.sql.errors import SqlDestinationError, is_transient
 from mock_pipelines.store.sql.names import PARTITION_COLUMN
 
@@ -147,6 +147,21 @@ class SqlStore:
                                    "yet (materialise it first)")
         keys = list(dict.fromkeys(partition_keys)) if partition_keys is not None else None
         return database.read(spec, table, keys, columns)
+
+    def read_batches(self, dataset: str, table: str, partition_key: str | None = None,
+                     columns: list[str] | None = None, schema: pa.Schema | None = None,
+                     batch_rows: int = READ_CHUNK) -> Iterator[pa.RecordBatch]:
+        """The rows :meth:`read` gives for the table (or its partition ``partition_key``), in the same
+        order and typed the same, as record batches of at most ``batch_rows`` rows fetched through a
+        server-side cursor: memory holds one batch, whatever the size of the table (``schema`` adds nothing,
+        as for :meth:`read`). A table that does not exist raises at once (not when the first batch is asked
+        for)."""
+        database, spec = self.database(dataset), self.spec(dataset)
+        if not self.exists(dataset, table):
+            raise MissingTableData(f"no data for {dataset}/{table} in {database.where()}: the table does not exist "
+                                   "yet (materialise it first)")
+        return database.read_batches(spec, table, [partition_key] if partition_key is not None else None, columns,
+                                     batch_rows=batch_rows)
 
     def exists(self, dataset: str, table: str) -> bool:
         """Whether the table has been created (it may still hold no rows)."""

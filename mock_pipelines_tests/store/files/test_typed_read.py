@@ -17,6 +17,7 @@ from mock_pipelines.store.files.formats import BatchWriter
 from mock_pipelines.store.files.manifest import MANIFEST
 from mock_pipelines.store.files.reading import (
     DataFileError,
+    read_csv_batches,
     read_file,
     schema_of_types,
     type_from_text,
@@ -173,3 +174,33 @@ def test_a_malformed_csv_row_is_an_error_naming_the_file():
     schema = pa.schema([("a", pa.int64()), ("b", pa.int64())])
     with pytest.raises(DataFileError, match=r"^f\.csv: not readable as CSV .*Expected 2 columns, got 1"):
         read_file(io.BytesIO(b'"a","b"\n1,2\n3\n'), "csv", schema, name="f.csv")
+
+
+# ---- CSV streamed block by block: what read_file gives, in the same chunks, and its errors ---------------------
+
+def test_csv_streamed_block_by_block_is_the_file_read_whole_in_the_same_chunks():
+    many = pa.concat_tables([TABLE] * 10_000)  # 40,000 rows: several blocks of text
+    for table, schema in ((many, SCHEMA), (TABLE.slice(0, 0), SCHEMA), (pa.table({"at": pa.array(
+            [dt.datetime(2024, 1, 2), None], pa.timestamp("us", tz="America/New_York"))}), None)):
+        schema = schema or table.schema
+        whole = read_file(written("csv", table), "csv", schema)
+        batches = list(read_csv_batches(written("csv", table), schema))
+        assert [b.num_rows for b in batches] == [b.num_rows for b in whole.to_batches()]
+        assert pa.Table.from_batches(batches, schema=whole.schema).equals(whole)
+    text = written("csv", many).getvalue()
+    assert len(batches := list(read_csv_batches(io.BytesIO(text), SCHEMA, columns=["note", "id"]))) > 1
+    assert pa.Table.from_batches(batches).equals(read_file(io.BytesIO(text), "csv", SCHEMA,
+                                                           columns=["note", "id"]).select(["note", "id"]))
+
+
+@pytest.mark.parametrize("data, message", [
+    (b'"id","day"\n' + b"".join(b"%d,2024-01-02\n" % i for i in range(200_000)) + b"200000,someday\n",
+     r"^big\.csv: column 'day' holds 'someday' in row 200001, .*expected date32\[day\]"),
+    (b'"id","day"\n' + b"".join(b"%d,2024-01-02\n" % i for i in range(200_000)) + b"7\n",
+     r"^big\.csv: not readable as CSV .*Expected 2 columns, got 1"),
+    (b'"id"\n1\n', r"^big\.csv: column 'day' is missing"),
+])
+def test_csv_streamed_stops_at_a_bad_value_with_the_error_of_the_file_read_whole(data, message):
+    schema = pa.schema([("id", pa.int64()), ("day", pa.date32())])
+    with pytest.raises(DataFileError, match=message):
+        list(read_csv_batches(io.BytesIO(data), schema, name="big.csv"))
