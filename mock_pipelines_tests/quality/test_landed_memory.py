@@ -51,6 +51,10 @@ import json, resource, sys
 import pyarrow as pa
 pa.set_cpu_count(1)  # one thread: no per-thread buffers to blur the comparison
 pa.set_io_thread_count(1)
+try:  # freed Arrow memory goes back at once, not when a background timer says: a peak that does not depend on
+    pa.jemalloc_set_decay_ms(0)  # how busy the machine is
+except NotImplementedError:
+    pass
 from mock_pipelines.core.engine import DatasetPlan, PlanOptions
 from mock_pipelines.quality.rules import derive_rules, expected_rows
 from mock_pipelines.quality.runner import check_batches, check_landed, single_table
