@@ -20,7 +20,7 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -280,6 +280,27 @@ class DocState:
     project: Path
     scratch: Path
     env: dict[str, str]
+    cleared: set[str] = field(default_factory=set)  # the database servers this file's commands started empty
+
+
+# What the shipped database profiles write to (``schema: mock_{dataset}``).
+PROFILE_SCHEMAS = ("mock_shop", "mock_hr", "mock_healthcare")
+
+
+def _clear_destinations(url: str) -> None:
+    """Drop what earlier runs on the shared test server left in the profiles' schemas (PostgreSQL) or
+    databases (MariaDB): a file's commands start from an empty server, as a reader's do, whatever seed,
+    scale or schema version wrote there before."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            for name in PROFILE_SCHEMAS:
+                conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {name} CASCADE" if engine.dialect.name ==
+                                     "postgresql" else f"DROP DATABASE IF EXISTS {name}"))
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -321,6 +342,9 @@ def test_every_command_printed_in_the_docs_works(command, doc_states, tmp_path_f
     needed = _needs(text)
     if needed is not None and not env.get(needed):
         _unavailable(f"{command} needs a server: {SERVER_URLS[needed]} is not set")
+    if needed is not None and needed not in state.cleared:
+        _clear_destinations(env[needed])
+        state.cleared.add(needed)
     if SERVER.match(command.text):
         port = _free_port()
         _serve(text, port, project, {**env, "PORT": str(port)}, state.scratch / "server.log")

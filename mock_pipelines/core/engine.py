@@ -853,6 +853,17 @@ def _with_nulls(values: pa.Array, null: np.ndarray | None) -> pa.Array:
     return pc.if_else(pa.array(null), pa.nulls(len(values), values.type), values)
 
 
+def _unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)``, in one pass when ``values`` are already in order (the
+    blocks of consecutive rows, the usual case) instead of a sort or a hash table."""
+    if len(values) and bool(np.all(values[1:] >= values[:-1])):
+        starts = np.empty(len(values), dtype=bool)
+        starts[0] = True
+        np.not_equal(values[1:], values[:-1], out=starts[1:])
+        return values[starts], np.cumsum(starts) - 1
+    return np.unique(values, return_inverse=True)
+
+
 class ChildLayout:
     """Rows of a children-per-parent table, laid out parent after parent.
 
@@ -980,7 +991,7 @@ class ChildLayout:
             raise IndexError(f"negative parent row for {self.child.name!r}")
         blocks = parents // _BLOCK
         self._extend(int(blocks.max()) + 1)
-        unique_blocks, which = np.unique(blocks, return_inverse=True)
+        unique_blocks, which = _unique_inverse(blocks)
         for g0 in range(0, len(unique_blocks), 256):
             group = unique_blocks[g0:g0 + 256]
             ids = (group[:, None] * _BLOCK + np.arange(_BLOCK)[None, :]).ravel()
@@ -1005,7 +1016,7 @@ class ChildLayout:
         blocks = np.searchsorted(self.block_ends, rows, side="right")
         parent = np.empty(len(rows), dtype=np.int64)
         position = np.empty(len(rows), dtype=np.int64)
-        unique_blocks = np.unique(blocks)
+        unique_blocks = _unique_inverse(blocks)[0]
         for g0 in range(0, len(unique_blocks), 256):
             group = unique_blocks[g0:g0 + 256]
             parents = (group[:, None] * _BLOCK + np.arange(_BLOCK)[None, :]).ravel()

@@ -200,6 +200,22 @@ def day_cdf(first: int, last: int, weekday_weights: tuple[float, ...]) -> np.nda
     return cdf
 
 
+_SHARE_TABLE_MAX = 512  # siblings per parent up to which the share bounds are tabled (512² entries at most)
+
+
+@lru_cache(maxsize=16)
+def _share_bounds(cdf_bytes: bytes, top: int) -> tuple[np.ndarray, np.ndarray]:
+    """(lo, hi) of share k of n for every 1 ≤ n ≤ top and k < n, as (top + 1, top) tables: the same
+    searches as :func:`ordered_days` makes row by row, once per window and size."""
+    cdf = np.frombuffer(cdf_bytes, dtype=np.float64)
+    n = np.arange(top + 1, dtype=np.int64)[:, None].clip(1)
+    k = np.arange(top, dtype=np.int64)[None, :]
+    lo = np.searchsorted(cdf, (k / n).ravel(), side="right").reshape(top + 1, top)
+    hi = np.where(k + 1 >= n, len(cdf),
+                  np.searchsorted(cdf, ((k + 1) / n).ravel(), side="right").reshape(top + 1, top))
+    return lo, hi
+
+
 def ordered_days(cdf: np.ndarray, k: np.ndarray, n: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Day offsets that increase strictly with the sibling position k (0-based) of n: the window's weight
     is cut into n consecutive shares, rounded to whole days (the days whose cumulative weight ends in
@@ -207,8 +223,13 @@ def ordered_days(cdf: np.ndarray, k: np.ndarray, n: np.ndarray, v: np.ndarray) -
     all rows the days keep the window's weighted distribution up to that rounding. Raises when a share
     holds no whole day, which cannot happen while n is at most :func:`ordered_capacity`."""
     n = np.maximum(n, 1)
-    lo = np.searchsorted(cdf, k / n, side="right")
-    hi = np.where(k + 1 >= n, len(cdf), np.searchsorted(cdf, (k + 1) / n, side="right"))
+    top = int(n.max()) if len(n) else 1
+    if top <= _SHARE_TABLE_MAX:  # the share bounds of every (position, size) at once: a lookup per row
+        bounds = _share_bounds(cdf.tobytes(), top)
+        lo, hi = bounds[0][n, k], bounds[1][n, k]
+    else:
+        lo = np.searchsorted(cdf, k / n, side="right")
+        hi = np.where(k + 1 >= n, len(cdf), np.searchsorted(cdf, (k + 1) / n, side="right"))
     if (hi <= lo).any():
         worst = int(n[hi <= lo].max())
         raise ValueError(f"date: ordered gives each of a parent's {worst} rows a day of its own, but the "
