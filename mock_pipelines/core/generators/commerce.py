@@ -260,16 +260,20 @@ def _gs1_prefixes(locale: str) -> np.ndarray:
            facts=Facts(regex=lambda _p, _l: r"^[0-9]{13}$", checksum=scheme("gs1")))
 def ean13(ctx: GenContext) -> pa.Array:
     """EAN-13 barcodes with the locale's GS1 country prefix and a valid check digit."""
-    prefixes = _gs1_prefixes(ctx.locale)
+    return _prefixed_gtin(ctx, _gs1_prefixes(ctx.locale), 9)
+
+
+def _prefixed_gtin(ctx: GenContext, prefixes: np.ndarray, body: int) -> pa.Array:
+    """A 3-digit GS1 prefix, ``body`` item digits (a bijection of the row in unique mode) and the check digit."""
     if ctx.unique:
-        idx = ctx.unique_index(len(prefixes) * 10**9)
-        prefix, body = prefixes[idx // 10**9], int_digits(idx % 10**9, 9)
+        idx = ctx.unique_index(len(prefixes) * 10**body)
+        prefix, item = prefixes[idx // 10**body], int_digits(idx % 10**body, body)
     else:
-        prefix, body = prefixes[ctx.integers(len(prefixes), 0)], digit_matrix(ctx, 9, 1)
-    digits = np.empty((len(ctx), 13), dtype=np.uint8)
+        prefix, item = prefixes[ctx.integers(len(prefixes), 0)], digit_matrix(ctx, body, 1)
+    digits = np.empty((len(ctx), body + 4), dtype=np.uint8)
     digits[:, 0:3] = int_digits(prefix, 3)
-    digits[:, 3:12] = body
-    digits[:, 12] = gtin_check_digit(digits[:, :12])
+    digits[:, 3:3 + body] = item
+    digits[:, -1] = gtin_check_digit(digits[:, :-1])
     return strings.from_bytes_matrix(48 + digits)
 
 
@@ -287,17 +291,7 @@ def _ean8_prefixes(locale: str) -> np.ndarray:
            facts=Facts(regex=lambda _p, _l: r"^[13-9][0-9]{7}$", checksum=scheme("gs1")))
 def ean8(ctx: GenContext) -> pa.Array:
     """EAN-8 barcodes for small packs: the locale's GS1 prefix, 4 item digits and a valid check digit."""
-    prefixes = _ean8_prefixes(ctx.locale)
-    if ctx.unique:
-        idx = ctx.unique_index(len(prefixes) * 10**4)
-        prefix, body = prefixes[idx // 10**4], int_digits(idx % 10**4, 4)
-    else:
-        prefix, body = prefixes[ctx.integers(len(prefixes), 0)], digit_matrix(ctx, 4, 1)
-    digits = np.empty((len(ctx), 8), dtype=np.uint8)
-    digits[:, 0:3] = int_digits(prefix, 3)
-    digits[:, 3:7] = body
-    digits[:, 7] = gtin_check_digit(digits[:, :7])
-    return strings.from_bytes_matrix(48 + digits)
+    return _prefixed_gtin(ctx, _ean8_prefixes(ctx.locale), 4)
 
 
 # UPC-A number systems of ordinary trade items (2: weighed goods, 3: drugs, 4: in-store, 5: coupons).
