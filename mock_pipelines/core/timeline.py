@@ -121,14 +121,14 @@ class Timeline:
         steady = self._steady_rows(day)
         elapsed = self._A(t) - self._A(np.maximum(day * US_PER_DAY, self._start))
         share = np.clip(elapsed / np.where(steady > 0, steady, 1.0), 0.0, 1.0)
-        return np.where(t <= self._start, 0.0, self.volume.before(day) + self.volume.rows(day) * share)
+        return np.where(t <= self._start, 0.0, self.volume.before(day) + self.volume.counted(day) * share)
 
     def _inverse(self, x: np.ndarray) -> np.ndarray:
         if self.volume is None:
             return self._A_inverse(np.asarray(x, dtype=np.float64) + self.origin)
         x = np.asarray(x, dtype=np.float64)
         day = self.volume.day_of_row(x)
-        rows = self.volume.rows(day)
+        rows = self.volume.counted(day)
         share = np.clip((x - self.volume.before(day)) / np.where(rows > 0, rows, 1.0), 0.0, 1.0)
         lo = np.maximum(day * US_PER_DAY, self._start)
         return self._A_inverse(self._A(lo) + share * self._steady_rows(day))

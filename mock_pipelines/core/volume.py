@@ -155,6 +155,16 @@ class DailyVolume:
             self._extend(int(k.max()))
         return self._cum[k]
 
+    def counted(self, days: np.ndarray) -> np.ndarray:
+        """N(d) of each day as the cumulative count holds it (0 before the first day): what the timeline reads
+        for every row, so each day's draw is made once, when the count is extended, not once per row."""
+        k = np.asarray(days, dtype=np.int64) - self.first_day
+        if not len(k):
+            return np.zeros(0)
+        self._extend(int(k.max()) + 1)
+        inside = np.maximum(k, 0)
+        return np.where(k >= 0, self._cum[inside + 1] - self._cum[inside], 0.0)
+
     def day_of_row(self, x: np.ndarray) -> np.ndarray:
         """The UTC day on which the cumulative count reaches each ``x`` (rows counted from the first day)."""
         x = np.asarray(x, dtype=np.float64)
