@@ -290,6 +290,74 @@ class PartitionSpec:
     volume: VolumeShape | None = None  # trend, seasonality, events and noise of the daily volume
 
 
+# Distributions a change may draw a duration (in days) or a factor from: ``constant(x)``, ``uniform(a, b)``,
+# ``exponential(mean)``, ``normal(mean, std)`` (cut at 0 for durations) and ``lognormal(mu, sigma)``; a plain
+# number is the mean of an exponential duration, or a constant factor.
+CHANGE_DISTRIBUTIONS = ("constant", "uniform", "exponential", "normal", "lognormal")
+DELETE_MODES = ("soft", "hard")
+PARENT_DELETE_POLICIES = ("keep", "cascade")
+MAX_CHANGES_PER_ENTITY = 10_000  # events one rule may give one entity (bounds the cost of any state)
+
+
+@dataclass
+class ColumnChange:
+    """One rule of `changes.updates`: which columns change, when and how.
+
+    * redraw (neither ``factor`` nor ``states``): the columns are drawn again, together, from their own
+      generators (an address moves as a whole);
+    * drift (``factor``): a numeric column is multiplied by a draw of ``factor`` at each change;
+    * state machine (``states``): the column moves from state to state along the weighted transitions, after
+      ``dwell_days`` in each; its generated value is the entity's first state; a state with no way out ends it.
+    Changes of a redraw or drift rule come every ``every_days`` (a duration distribution)."""
+
+    columns: list[str]
+    location: Location
+    every_days: Distribution | None = None
+    factor: Distribution | None = None
+    states: dict[str, dict[str, float]] | None = None
+    dwell_days: dict[str, Distribution] | None = None
+    max_changes: int = MAX_CHANGES_PER_ENTITY
+
+    @property
+    def kind(self) -> str:
+        return "states" if self.states is not None else "drift" if self.factor is not None else "redraw"
+
+
+@dataclass
+class DeleteSpec:
+    """`changes.deletes`: a ``share`` of the entities is deleted ``after_days`` after its creation; a soft
+    delete sets ``column`` (a timestamp the change outputs add) and keeps the row, a hard one removes it."""
+
+    share: float
+    after_days: Distribution
+    location: Location
+    mode: str = "soft"
+    column: str = "deleted_at"
+
+
+@dataclass
+class LateSpec:
+    """`changes.late`: a ``share`` of the events reaches the change log up to ``max_days`` after it happened."""
+
+    share: float
+    max_days: float
+    location: Location
+
+
+@dataclass
+class ChangeSpec:
+    """`changes:` of a table: how its rows live after they are inserted (see mock_pipelines.core.changes)."""
+
+    location: Location
+    updates: list[ColumnChange] = field(default_factory=list)
+    deletes: DeleteSpec | None = None
+    late: LateSpec | None = None
+    parent_deletes: str = "keep"  # children of a deleted parent: keep them, or delete them with it (cascade)
+
+    def mutable_columns(self) -> list[str]:
+        return [c for rule in self.updates for c in rule.columns]
+
+
 @dataclass
 class TableSpec:
     name: str
@@ -307,6 +375,7 @@ class TableSpec:
     # `emit: false` columns: computed for the columns, counts and templates that read them, never written.
     # `columns` holds what is emitted (outputs, DDL, checks, report); see :func:`split_helpers`.
     helpers: dict[str, ColumnSpec] = field(default_factory=dict)
+    changes: ChangeSpec | None = None  # updates, deletes and late events after insert (partitioned runs)
 
     def column(self, name: str) -> ColumnSpec | None:
         """A column by name, emitted or helper."""
@@ -379,6 +448,8 @@ def _strip_locations(obj: Any) -> None:
             obj.pop("checks")  # the same for a table without checks
         if "unique_within" in obj and obj["unique_within"] is None:
             obj.pop("unique_within")  # and for a column not unique per parent
+        if "changes" in obj and obj["changes"] is None:
+            obj.pop("changes")  # and for a table whose rows never change
         if "volume" in obj and obj["volume"] is None:
             obj.pop("volume")  # and for a table growing at a steady rate
         params = obj.get("params")
