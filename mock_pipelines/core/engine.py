@@ -23,6 +23,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -47,12 +48,16 @@ from mock_pipelines.spec.model import (
 )
 from mock_pipelines.spec.types import NUMERIC_TYPES, LogicalType
 
+if TYPE_CHECKING:
+    from mock_pipelines.core.changes import TableChanges
+
 # The rows' references by foreign key: (parent row index, null mask or None), as _Rows.fk_rows memoises them.
 FkRows = Callable[[ForeignKey], tuple[np.ndarray, np.ndarray | None]]
 
 DEFAULT_CHUNK_SIZE = 262_144
 CHECK_PROBE_ROWS = 2_048  # rows spread over a table that validation tries its `checks:` on
 PROBE_ROWS = 4  # rows at each end of a table that validation generates to catch what generation fails on
+_REPICK_ROUNDS = 64  # draws of a parent that is not deleted before the child (see TablePlan._living_parents)
 _BLOCK = 4096  # parents per prefix-sum block of a children-per-parent layout
 _CACHED_BLOCKS = 256  # blocks of counts a layout whose count is an expression keeps (8 MiB)
 # Validation counts the children of at most this many parents exactly; beyond, it works from an estimate
@@ -268,6 +273,15 @@ class TablePlan:
         return Timeline(self.plan.partitions.start, part.rows_per_day * self.plan.scale,  # type: ignore[union-attr]
                         self.column_key("__timeline__", "time"), part.weekday_weights, part.hour_weights,
                         part.volume, self.plan.locale)
+
+    @cached_property
+    def changes(self) -> TableChanges | None:
+        """How the rows live after their insert (`changes:`), in a time-partitioned run; else None."""
+        if self.spec.changes is None or self.plan.partitions is None:
+            return None
+        from mock_pipelines.core.changes import TableChanges  # it builds on this module
+
+        return TableChanges(self)
 
     @cached_property
     def layout(self) -> ChildLayout | None:
@@ -535,23 +549,49 @@ class TablePlan:
         elif self.layout is not None and fk is self.spec.grouping_fk:
             idx, _ = self.layout.parent_of(rows)
         elif self.is_partitioned and self.plan.tables[fk.table].is_partitioned:
-            idx = self._pick_existing_parent(fk, rows, key)
+            idx = self._living_parents(fk, rows, key, lambda r, k: self._pick_existing_parent(fk, r, k))
+        elif self.is_partitioned and self.plan.tables[fk.table].changes is not None:
+            idx = self._living_parents(fk, rows, key, lambda r, k: self._pick_parent(fk, r, k))
         else:
-            n_parent = self.plan.tables[fk.table].n_rows
-            if n_parent == 0 and len(rows):
-                raise SchemaError([Issue(fk.location, f"{self.name} references {fk.table!r}, which has no rows",
-                                         suggestion=f"give {fk.table!r} rows, or make the reference nullable")])
-            u = rnd.uniform(key, rows)
-            if fk.skew is not None and fk.skew.name == "zipf":
-                s = float((fk.skew.args or (1.1,))[0]) if fk.skew.args else float(dict(fk.skew.kwargs).get("s", 1.1))
-                idx = rnd.permute(zipf_rank(u, s, n_parent), n_parent, key)
-            else:
-                idx = np.minimum((u * n_parent).astype(np.int64), n_parent - 1)
+            idx = self._pick_parent(fk, rows, key)
         if fk.null_rate > 0:
             drop = rnd.uniform(key, rows, stream=1) < fk.null_rate
             null = drop if null is None else (null | drop)
         return idx, null
 
+    def _pick_parent(self, fk: ForeignKey, rows: np.ndarray, key: int) -> np.ndarray:
+        """A parent among all the rows of a table that does not grow."""
+        n_parent = self.plan.tables[fk.table].n_rows
+        if n_parent == 0 and len(rows):
+            raise SchemaError([Issue(fk.location, f"{self.name} references {fk.table!r}, which has no rows",
+                                     suggestion=f"give {fk.table!r} rows, or make the reference nullable")])
+        u = rnd.uniform(key, rows)
+        if fk.skew is not None and fk.skew.name == "zipf":
+            s = float((fk.skew.args or (1.1,))[0]) if fk.skew.args else float(dict(fk.skew.kwargs).get("s", 1.1))
+            idx = rnd.permute(zipf_rank(u, s, n_parent), n_parent, key)
+        else:
+            idx = np.minimum((u * n_parent).astype(np.int64), n_parent - 1)
+        return idx
+
+    def _living_parents(self, fk: ForeignKey, rows: np.ndarray, key: int,
+                        pick: Callable[[np.ndarray, int], np.ndarray]) -> np.ndarray:
+        """``pick``, drawn again (with another key) for a row whose parent is deleted before the end of
+        the row's partition window: a child never references a parent deleted before it. Deletes take at
+        most half of a table's rows, so 64 rounds leave a row without a living parent with odds below 1e-19."""
+        idx = pick(rows, key)
+        parent = self.plan.tables[fk.table].changes
+        if parent is None or parent.spec.deletes is None:
+            return idx
+        end = self.plan.partitions.window_end_us(self.row_times(rows))  # type: ignore[union-attr]
+        dead = np.flatnonzero(parent.deleted_us(idx) < end)
+        for attempt in range(1, _REPICK_ROUNDS + 1):
+            if not dead.size:
+                return idx
+            again = pick(rows[dead], rnd.derive_key(key, "living parent", attempt))
+            idx[dead] = again
+            dead = dead[parent.deleted_us(again) < end[dead]]
+        raise ValueError(f"{self.name}.{fk.name}: found no parent in {fk.table!r} that lives past the row's "
+                         f"partition after {_REPICK_ROUNDS} draws; lower the share of its deletes")
 
     def group_rows(self, fk: ForeignKey, rows: np.ndarray, fk_rows: FkRows) -> tuple[np.ndarray, np.ndarray]:
         """Row index of each row's group (``within:`` of ``fk``) in the group table, and where it is null:
