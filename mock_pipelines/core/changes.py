@@ -470,10 +470,36 @@ class TableChanges:
             b = min(len(rows_e), a + chunk_size)
             yield self._log_batch(rows_e[a:b], t_e[a:b], arr_e[a:b], ops[op_e[a:b]])
 
-    def _log_events(self, start_us: int, end_us: int,
-                    chunk_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(row, event time, arrival, op index) of the events arriving in [start_us, end_us)."""
-        first = start_us - self.late_us  # an event before this arrives before the window
+    def delta(self, start_us: int, end_us: int, chunk_size: int = DEFAULT_CHUNK_SIZE,
+              ) -> tuple[Iterator[pa.RecordBatch], np.ndarray]:
+        """What turns the snapshot as of ``start_us`` into the snapshot as of ``end_us``: the rows inserted
+        or changed in between with their state at ``end_us - 1`` (batches to upsert), and the row indices
+        hard-deleted in between (rows to delete; their keys are :meth:`key_batch`). Events count by when
+        they happen, late or not: applied in partition order, the deltas keep a table equal to the
+        snapshot of the last partition applied."""
+        rows, _, _, ops = self._log_events(start_us, end_us, chunk_size, by_arrival=False)
+        deleted = np.unique(rows[ops == 2])
+        changed = np.setdiff1d(np.unique(rows[ops != 2]), deleted)
+
+        def upserts() -> Iterator[pa.RecordBatch]:
+            for a in range(0, len(changed), chunk_size):
+                yield self.state_at(changed[a:a + chunk_size], end_us - 1)
+
+        return upserts(), deleted
+
+    def key_batch(self, rows: np.ndarray) -> pa.RecordBatch:
+        """The primary-key columns of ``rows`` (they never change)."""
+        key = self.table.spec.primary_key
+        if not key:
+            raise ValueError(f"{self.table.name!r} has no primary key: rows that change need one to be found")
+        batch = self.table.compute(np.asarray(rows, dtype=np.int64), list(key))
+        return pa.RecordBatch.from_arrays([_plain(c) for c in batch.columns], names=list(key))
+
+    def _log_events(self, start_us: int, end_us: int, chunk_size: int, by_arrival: bool = True,
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(row, event time, arrival, op index) of the events arriving (or, not ``by_arrival``, happening)
+        in [start_us, end_us)."""
+        first = start_us - (self.late_us if by_arrival else 0)  # an event before this arrives before the window
         n = self.rows_before(end_us)
         out: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
 
@@ -481,7 +507,7 @@ class TableChanges:
             m = (t >= first) & (t < end_us)
             rows, t = rows[m], t[m]
             stream = stream[m] if isinstance(stream, np.ndarray) else stream
-            arrived = self._arrival_per(rows, stream, t)
+            arrived = self._arrival_per(rows, stream, t) if by_arrival else t
             m = (arrived >= start_us) & (arrived < end_us)
             out.append((rows[m], t[m], arrived[m], np.full(int(m.sum()), op, dtype=np.int64)))
 
