@@ -1,4 +1,4 @@
-"""`mock-pipelines`: validate, preview, fake, generators, generate, run, jobs, report, ddl.
+"""`mock-pipelines`: validate, preview, fake, generators, generate, changes, run, jobs, report, ddl.
 
 Exit codes: 0 success · 1 bad input (schema, parameters) · 2 usage error · 3 output conflict.
 """
@@ -351,6 +351,211 @@ def generate(
     rows = sum(r.rows for r in results)
     view.add_row("[bold]total[/]", f"{rows:,}", _size(sum(r.bytes for r in results)), f"{total:.2f}",
                  f"{rows / total if total else 0:,.0f}")
+    out.print(view)
+
+
+# -- change data: the change log, snapshots, SCD2 history and Debezium records of a range of partitions ------
+_KEY_FORMATS = {"hourly": "%Y-%m-%d-%H:%M", "daily": "%Y-%m-%d", "weekly": "%Y-%m-%d", "monthly": "%Y-%m-%d"}
+CHANGE_FORMATS = ("parquet", "csv", "jsonl")  # the partitioned formats of a files destination
+
+
+def _partition_time(text: str, option: str) -> Any:
+    """A partition key or time (``2024-01-05``, ``2024-01-05-13:00`` as hourly keys are written, or an ISO
+    datetime) as a naive UTC datetime."""
+    import datetime as dt
+
+    for fmt in ("%Y-%m-%d", "%Y-%m-%d-%H:%M"):
+        try:
+            return dt.datetime.strptime(text, fmt)
+        except ValueError:
+            pass
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        _fail(f"{option} {text!r} is not a date; expected YYYY-MM-DD (YYYY-MM-DD-HH:MM for an hourly partition)")
+    return value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+def _change_windows(scheme: Any, first: Any, last: Any) -> list[tuple[str, int, int]]:
+    """(key, start, end) of the partitions of ``scheme`` from the one starting at ``first`` to the one starting
+    at ``last``; both must be partition starts."""
+    import numpy as np
+
+    from mock_pipelines.core.timeline import to_us
+
+    def end_of(t: int) -> int:
+        return int(scheme.window_end_us(np.array([t]))[0])
+
+    def is_start(t: int) -> bool:
+        return t == scheme.start_us or (t > scheme.start_us and end_of(t - 1) == t)
+
+    fmt = _KEY_FORMATS[scheme.cadence]
+    for option, value in (("--from", first), ("--to", last)):
+        if not is_start(to_us(value)):
+            _fail(f"{option} {value:%Y-%m-%d %H:%M} is not the start of a {scheme.cadence} partition of a run "
+                  f"starting {scheme.start:%Y-%m-%d %H:%M}; the next one is "
+                  f"{_from_us(end_of(to_us(value))).strftime(fmt)}")
+    out = []
+    t, stop = to_us(first), to_us(last)
+    while t <= stop:
+        end = end_of(t)
+        out.append((_from_us(t).strftime(fmt), t, end))
+        t = end
+    return out
+
+
+def _from_us(t: int) -> Any:
+    import datetime as dt
+
+    return dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=t)
+
+
+@app.command(cls=_Command)
+def changes(
+    file: Annotated[Path, typer.Argument(help="Schema file with a changes: block on one or more tables.",
+                                         metavar="FILE")],
+    date_from: Annotated[str, typer.Option("--from", help="First partition, e.g. 2024-01-01.", metavar="KEY")],
+    date_to: Annotated[str, typer.Option("--to", help="Last partition (included), e.g. 2024-01-31.",
+                                         metavar="KEY")],
+    outputs: Annotated[list[str] | None, typer.Option(
+        "--output", help="What to write (repeatable): changes (the change log), snapshot (the table at the end "
+        "of each partition), history (SCD2 versions), debezium (the change log as Debezium records). "
+        "Default: changes.", metavar="OUTPUT")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output directory: DIR/DATASET/TABLE__OUTPUT/"
+                                          "date=KEY/.", metavar="DIR")] = Path("data"),
+    fmt: Annotated[str, typer.Option("--format", "-f", help="parquet, csv or jsonl.", metavar="FORMAT")] = "parquet",
+    scale: Annotated[float, typer.Option("--scale", "--rows-scale", help="Multiply every row count.",
+                                         metavar="X")] = 1.0,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the schema's).", metavar="SEED")] = None,
+    locale: Annotated[str | None, typer.Option(help="Locale override, e.g. de_DE.", metavar="LOCALE")] = None,
+    cadence: Annotated[str, typer.Option(help="Partition cadence: hourly, daily, weekly or monthly.",
+                                         metavar="CADENCE")] = "daily",
+    start: Annotated[str | None, typer.Option(help="First partition of the whole run (default: --from): the "
+                                              "tables grow from it, so a later range of the same run gives "
+                                              "the same --start.", metavar="KEY")] = None,
+    tables: Annotated[list[str] | None, typer.Option("--table", "-t", help="Only these tables (repeatable; "
+                                                     "default: every table with changes:).",
+                                                     metavar="TABLE")] = None,
+    chunk_size: Annotated[int, typer.Option(help="Rows per record batch.", metavar="N")] = 262_144,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace output of a different run.")] = False,
+) -> None:
+    """Write the change data of a range of partitions: per partition and per table with changes:, the
+    change log, the snapshot as of the partition's end, the SCD2 history or Debezium records, each
+    partition streamed and replaced atomically."""
+    from mock_pipelines.core.changes import OUTPUTS, output_table
+    from mock_pipelines.core.debezium import DEBEZIUM, envelope_schema, envelopes
+    from mock_pipelines.core.engine import DatasetPlan, PlanOptions
+    from mock_pipelines.core.locales import SUPPORTED_LOCALES
+    from mock_pipelines.core.timeline import CADENCES, PartitionScheme
+    from mock_pipelines.spec.errors import suggest
+    from mock_pipelines.store.files.manifest import LandingError, OutputConflict, RunIdentity, check_target
+    from mock_pipelines.store.files.store import FileStore
+
+    choices = (*OUTPUTS, DEBEZIUM)
+    wanted = list(dict.fromkeys(outputs or ["changes"]))
+    for name in wanted:
+        if name not in choices:
+            hint = suggest(name, choices)
+            _fail(f"unknown output {name!r}; choose from {', '.join(choices)}"
+                  + (f" — did you mean {hint!r}?" if hint else ""))
+    if fmt not in CHANGE_FORMATS:
+        _fail(f"unknown format {fmt!r}; choose one of {', '.join(CHANGE_FORMATS)}")
+    if fmt == "csv" and DEBEZIUM in wanted:
+        _fail("the debezium output nests the row in before/after records, which CSV cannot hold; "
+              "use --format jsonl (what a Debezium consumer reads) or parquet")
+    if cadence not in CADENCES:
+        hint = suggest(cadence, CADENCES)
+        _fail(f"unknown cadence {cadence!r}; choose one of {', '.join(CADENCES)}"
+              + (f" — did you mean {hint!r}?" if hint else ""))
+    if chunk_size <= 0:
+        _fail("--chunk-size must be positive")
+    if not 0 < scale < float("inf"):
+        _fail(f"--scale must be a positive number, got {scale}")
+    if locale is not None and locale not in SUPPORTED_LOCALES:
+        _fail(f"unsupported locale {locale!r}; choose one of {', '.join(SUPPORTED_LOCALES)}")
+    first, last = _partition_time(date_from, "--from"), _partition_time(date_to, "--to")
+    if last < first:
+        _fail(f"the range ends before it starts: --to {date_to} comes before --from {date_from}", EXIT_USAGE)
+    run_start = _partition_time(start, "--start") if start else first
+    if run_start > first:
+        _fail(f"--from {date_from} comes before the run's first partition --start {start}; "
+              f"give --start {date_from} or earlier")
+
+    (spec,) = _load([file])
+    changing = [name for name, t in spec.tables.items() if t.changes is not None]
+    if not changing:
+        _fail(f"{file}: no table has a changes: block, so there is no change data to write; add one to a "
+              "table (updates:, deletes:, late:), see docs/schema-language.md, 'Rows that change'")
+    names = changing
+    if tables:
+        for name in tables:
+            if name not in spec.tables:
+                hint = suggest(name, spec.tables)
+                _fail(f"no table {name!r} in {spec.name}" + (f" — did you mean {hint!r}?" if hint else ""))
+            if name not in changing:
+                _fail(f"table {name!r} of {file} has no changes: block; tables with one: {', '.join(changing)}")
+        names = [t for t in changing if t in tables]
+    scheme = PartitionScheme(run_start, cadence)
+    plan = DatasetPlan(spec, PlanOptions(seed=seed, scale=scale, locale=locale, partitions=scheme))
+    try:
+        plan.check()
+    except SchemaError as exc:
+        _report_schema_error(exc)
+    windows = _change_windows(scheme, first, last)
+    store = FileStore(out_dir, fmt)
+    jobs = []
+    for name in names:
+        # The rows depend on where the run starts and how it is cut: both are part of what made them.
+        made_by = f"{plan.spec.spec_hash(name)}:{cadence}@{run_start.isoformat()}"
+        for output in wanted:
+            target = output_table(name, output)
+            ident = RunIdentity(plan.spec.name, target, made_by, plan.seed, plan.scale, plan.locale, fmt)
+            jobs.append((name, output, target, ident))
+    try:  # refuse before writing anything
+        for _, _, target, ident in jobs:
+            check_target(Path(store.table_path(plan.spec.name, target)), ident, overwrite, partitioned=True)
+    except OutputConflict as exc:
+        _fail(str(exc), EXIT_CONFLICT)
+
+    def batches(name: str, output: str, lo: int, hi: int) -> tuple[Any, Any]:
+        tc = plan.table(name).changes
+        if output == "changes":
+            return tc.log_schema, tc.log(lo, hi, chunk_size)
+        if output == "snapshot":
+            return tc.snapshot_schema, tc.snapshot(hi, chunk_size)
+        if output == "history":
+            return tc.history_schema, tc.history(hi, chunk_size)
+        return envelope_schema(tc), envelopes(tc.log(lo, hi, chunk_size), tc, plan.spec.name)
+
+    totals: dict[str, list[int]] = {target: [0, 0, 0] for _, _, target, _ in jobs}  # partitions, rows, bytes
+    started = time.perf_counter()
+    try:
+        with Progress(TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=err, transient=not sys.stderr.isatty()) as progress:
+            task = progress.add_task(f"{plan.spec.name} {windows[0][0]}…{windows[-1][0]}",
+                                     total=len(windows) * len(jobs))
+            for key, lo, hi in windows:
+                for name, output, target, ident in jobs:
+                    schema, data = batches(name, output, lo, hi)
+                    result = store.write_batches(plan.spec.name, target, schema, data, partition_key=key,
+                                                 identity=ident)
+                    totals[target][0] += 1
+                    totals[target][1] += result.rows
+                    totals[target][2] += result.bytes
+                    progress.advance(task)
+    except LandingError as exc:  # disk full, read-only, a file in the path: one line, the partition left as it was
+        _fail(str(exc))
+    except OutputConflict as exc:
+        _fail(str(exc), EXIT_CONFLICT)
+    seconds = time.perf_counter() - started
+    out.print(f"wrote {len(windows)} {cadence} partition{'s' if len(windows) != 1 else ''} "
+              f"{windows[0][0]}…{windows[-1][0]} of {plan.spec.name} to {out_dir} ({fmt}) in {seconds:.2f}s",
+              highlight=False, soft_wrap=True)
+    view = Table()
+    for col in ("output", "partitions", "rows", "bytes"):
+        view.add_column(col, justify="left" if col == "output" else "right")
+    for target, (parts, rows, size) in totals.items():
+        view.add_row(target, str(parts), f"{rows:,}", _size(size))
     out.print(view)
 
 

@@ -97,6 +97,8 @@ def dictionary_columns(batch: pa.RecordBatch, sample: int = 65_536, ratio: float
     for field, column in zip(head.schema, head.columns, strict=True):
         if pa.types.is_dictionary(field.type):
             out.append(field.name)
+        elif pa.types.is_nested(field.type):  # a struct (Debezium's before/after): its fields decide alone
+            continue
         elif len(column) and pc.count_distinct(column).as_py() <= ratio * len(column):
             out.append(field.name)
     return out
