@@ -45,6 +45,9 @@ CHANGE_PARAMS = {"constant": ("x",), "uniform": ("a", "b"), "exponential": ("mea
 # with CHANGE_LOG_PREFIX (the change log's __op, __event_ts, __arrived_ts, __changed and __before_<column>).
 HISTORY_COLUMNS = ("valid_from", "valid_to", "is_current")
 CHANGE_LOG_PREFIX = "__"
+# Rules of one table's `updates`: the change engine keys a rule's redraws by (rule, change number) in the
+# high bits of a row index, which leaves room for 32 rules (mock_pipelines.core.changes.MAX_RULES).
+MAX_UPDATE_RULES = 32
 MAX_DELETE_SHARE = 0.5
 MAX_LATE_DAYS = 365
 DURATION_EXAMPLE = 'a number of days (the mean of exponential gaps), or "uniform(300, 700)", "normal(365, 30)", ' \
@@ -181,6 +184,11 @@ class _ChangesParser:
         if not isinstance(items, list) or not items:
             self.issues.add(self.p.at_value(raw, "updates"), f"{self.what}: updates must be a non-empty list of "
                             "rules", expected="- {column: segment, every_days: 730}")
+            return []
+        if len(items) > MAX_UPDATE_RULES:
+            self.issues.add(self.p.at_value(items, MAX_UPDATE_RULES), f"{self.what}: {len(items)} update rules, "
+                            f"at most {MAX_UPDATE_RULES}", expected=f"at most {MAX_UPDATE_RULES} rules per table",
+                            suggestion="let one rule change several columns together (columns: [a, b])")
             return []
         out: list[ColumnChange] = []
         seen: dict[str, int] = {}  # column -> rule number it changes in

@@ -372,6 +372,30 @@ def test_each_rule_is_reported_at_the_offending_key_or_value(case):
     assert_at(issue, text, target, after)
 
 
+def test_a_sum_of_child_rows_cannot_change():
+    text = edited(("      label: {template", "      spent: {sum_of: orders.amount}\n      label: {template"),
+                  ("column: segment", "column: spent"))
+    issue = single_issue(text)
+    assert "column customers.spent cannot change: a sum of child rows follows its child rows" in issue.message
+    assert_at(issue, text, "spent\n", "column: ")
+
+
+def test_at_most_32_update_rules():
+    numbers = "".join(f"      n{i}: {{gen: integer, min: 0, max: 9}}\n" for i in range(33))
+    rules = "".join(f"        - column: n{i}\n          every_days: 30\n" for i in range(33))
+    text = edited(("      label: {template", numbers + "      label: {template"),
+                  ("      updates:\n        - columns: [street, city, zip]\n",
+                   "      updates:\n" + rules + "        - columns: [street, city, zip]\n"))
+    issue = single_issue(text)
+    assert issue.message == "`changes` of 'customers': 36 update rules, at most 32"
+    assert_at(issue, text, "column: n32")
+    fewer = text.replace("        - column: n32\n          every_days: 30\n", "").replace(
+        "        - column: n31\n          every_days: 30\n", "").replace(
+        "        - column: n30\n          every_days: 30\n", "").replace(
+        "        - column: n29\n          every_days: 30\n", "")
+    assert len(load_dataset(FILE, text=fewer).tables["customers"].changes.updates) == 32
+
+
 def test_every_problem_of_a_block_is_reported_at_once():
     text = edited(("share: 0.04", "share: 0.6"), ("max_days: 2", "max_days: 400"),
                   ("columns: [street, city, zip]", "columns: [street, citty, zip]"))
