@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import importlib.util
 import json
 from pathlib import Path
 
@@ -19,9 +18,6 @@ from mock_pipelines.core.changes import ARRIVED_TS, BEFORE, CHANGED, EVENT_TS, O
 from mock_pipelines.core.engine import DatasetPlan, PlanOptions
 from mock_pipelines.core.timeline import PartitionScheme, to_us
 from mock_pipelines.schema import parse
-
-if importlib.util.find_spec("mock_pipelines.schema.parse_changes") is None:
-    pytest.skip("needs the changes: parser", allow_module_level=True)
 
 runner = CliRunner()
 DAY_US = 86_400_000_000
