@@ -40,7 +40,7 @@ def _json_values(col: pa.Array) -> pa.Array:
     """The JSON text of each value (``null`` for nulls), built with Arrow kernels, not per row.
 
     Floats keep every digit (shortest round-trip form; NaN and infinities become null, as JSON has no
-    such numbers), decimals are exact numbers, dates and timestamps ISO-8601 strings."""
+    such numbers), decimals are exact numbers, dates and timestamps ISO-8601 strings, structs objects."""
     t = col.type
     if pa.types.is_dictionary(t):  # encode the (small) dictionary once, then pick by index
         text = pc.take(_json_values(col.dictionary), col.indices)
@@ -60,6 +60,13 @@ def _json_values(col: pa.Array) -> pa.Array:
         text = _quoted(pc.strftime(col, format="%Y-%m-%dT%H:%M:%S"))  # Arrow's %S includes the fraction
     elif pa.types.is_date(t):
         text = _quoted(col.cast(pa.string()))
+    elif pa.types.is_struct(t) and t.num_fields:  # an object of its fields' JSON, joined like a record
+        parts: list = []
+        for i, child in enumerate(col.flatten()):  # children sliced like the struct, its nulls merged in
+            parts.append(pa.scalar(("{" if i == 0 else ",") + json.dumps(t.field(i).name, ensure_ascii=False) + ":"))
+            parts.append(_json_values(child))
+        parts.append(pa.scalar("}"))
+        text = pc.if_else(col.is_valid(), pc.binary_join_element_wise(*parts, ""), pa.scalar(None, pa.string()))
     elif (pa.types.is_string(t) or pa.types.is_large_string(t)) and \
             not pc.any(pc.match_substring_regex(col, _OTHER_CONTROL)).as_py():
         text = col.cast(pa.string())

@@ -98,6 +98,22 @@ def test_json_formats_write_typed_json_values(tmp_path, fmt):
     assert back["name"].to_pylist() == TABLE["name"].to_pylist()
 
 
+def test_struct_columns_are_json_objects_with_their_nulls(tmp_path):
+    """A struct (the before/after of a Debezium record) is an object of its fields, null where the struct is
+    null, its fields' nulls kept, also in a slice of a batch (children are offset like their parent)."""
+    row = pa.StructArray.from_arrays(
+        [pa.array([1, None, 3, 4]), pa.array(['a"b', "x", None, "ö\n"]), pa.array([1.5, 2.0, None, -0.25])],
+        names=["id", "s", "x"], mask=pa.array([False, False, True, False]))
+    batch = pa.RecordBatch.from_arrays([row, pa.array([10, 11, 12, 13])], names=["after", "n"])
+    write_table(iter([batch.slice(1)]), batch.schema, tmp_path / "t", identity("jsonl"))
+    lines = (tmp_path / "t" / "part-00000.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line) for line in lines] == [
+        {"after": {"id": None, "s": "x", "x": 2.0}, "n": 11},
+        {"after": None, "n": 12},
+        {"after": {"id": 4, "s": "ö\n", "x": -0.25}, "n": 13},
+    ]
+
+
 @pytest.mark.parametrize("fmt", ["parquet", "csv", "jsonl", "json"])
 def test_an_empty_table_is_a_valid_file(tmp_path, fmt):
     empty = TABLE.slice(0, 0)
