@@ -288,3 +288,22 @@ def test_the_documented_merge_job_rebuilds_the_snapshot(written, table, key):
         assert len(snapshot) - len(pending) > 10  # most rows are compared
     if table == "customers":
         assert pending  # late events were held back: the exception above is not empty
+
+
+def test_hourly_partitions_are_cut_by_the_hour(schema_file, tmp_path):
+    result = runner.invoke(app, ["changes", str(schema_file), "--cadence", "hourly", "--from", "2024-01-01-00:00",
+                                 "--to", "2024-01-01-02:00", "--out", str(tmp_path), "-t", "customers"])
+    assert result.exit_code == 0, result.output
+    plan = DatasetPlan(parse.load_dataset(schema_file),
+                       PlanOptions(partitions=PartitionScheme(dt.datetime(2024, 1, 1), "hourly")))
+    tc = plan.table("customers").changes
+    folders = sorted((tmp_path / "living" / "customers__changes").glob("date=*"))
+    assert len(folders) == 3
+    hour = 3_600_000_000
+    rows = 0
+    for n, folder in enumerate(folders):
+        lo = to_us(dt.datetime(2024, 1, 1)) + n * hour
+        expected = pa.Table.from_batches(list(tc.log(lo, lo + hour)), schema=tc.log_schema)
+        assert pq.read_table(folder / "part-00000.parquet").cast(tc.log_schema).equals(expected)
+        rows += expected.num_rows
+    assert rows > 0
