@@ -77,7 +77,7 @@ from mock_pipelines.spec.model import (
 from mock_pipelines.spec.types import NUMERIC_TYPES, LogicalType
 
 KINDS = ("key", "fk", "uniqueness", "nulls", "type", "values", "range", "regex", "checksum", "distribution",
-         "row_count", "temporal", "total", "constraint", "custom")
+         "row_count", "temporal", "total", "constraint", "custom", "changes")
 CHECK_EXPECTATION = "UnexpectedRowsExpectation"  # the GX class a `checks:` rule is shown as (in SQL terms)
 # Check digits have no Great Expectations class: the rule is evaluated by pyarrow (arrow_checks) only, with
 # this name in the GX style.
