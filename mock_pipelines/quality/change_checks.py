@@ -537,6 +537,15 @@ def partition_key(cadence: str, start_us: int) -> str:
     return t.strftime("%Y-%m-%d-%H:%M") if cadence == "hourly" else t.strftime("%Y-%m-%d")
 
 
+def partition_window(scheme: Any, key: str) -> tuple[int, int]:
+    """The window [start, end) in microseconds of a partition key of a run's
+    :class:`~mock_pipelines.core.timeline.PartitionScheme`."""
+    fmt = "%Y-%m-%d-%H:%M" if scheme.cadence == "hourly" else "%Y-%m-%d"
+    start = dt.datetime.strptime(key, fmt)
+    start_us = int((start - dt.datetime(1970, 1, 1)) // dt.timedelta(microseconds=1))
+    return start_us, int(scheme.window_end_us(np.array([start_us]))[0])
+
+
 def replay_partitions(changes: TableChanges, window: tuple[int, int],
                       ) -> tuple[tuple[str, int, int] | None, list[tuple[str, int, int]]]:
     """What the replay of the partition ``window`` reads: the partition before it ((key, start, end); None for
@@ -612,27 +621,36 @@ def landed_change_checks(store: Any, dataset: str, changes: TableChanges, partit
     return out
 
 
-def op_counts(batches: Iterable[pa.RecordBatch]) -> dict[str, int]:
-    """Inserts, updates and deletes of change-log batches: {"c": …, "u": …, "d": …}."""
+def op_counts(batches: Iterable[pa.RecordBatch], soft_column: str | None = None) -> dict[str, int]:
+    """Inserts, updates and deletes of change-log batches: {"c": …, "u": …, "d": …}. With ``soft_column``
+    (the table's soft-delete column), an update that sets only it is counted as a delete."""
     counts = {INSERT: 0, UPDATE: 0, DELETE: 0}
     for batch in batches:
         if not batch.num_rows:
             continue
         op = batch.column(OP)
-        vc = pc.value_counts(op.dictionary_decode() if pa.types.is_dictionary(op.type) else op)
+        op = op.dictionary_decode() if pa.types.is_dictionary(op.type) else op
+        vc = pc.value_counts(op)
         for v, c in zip(vc.field("values").to_pylist(), vc.field("counts").to_pylist(), strict=True):
             if v in counts:
                 counts[v] += int(c)
+        if soft_column is not None and CHANGED in batch.schema.names:
+            text = batch.column(CHANGED)
+            soft = pc.and_(pc.equal(op, UPDATE), pc.equal(text, soft_column))
+            moved = int(pc.sum(pc.cast(pc.fill_null(soft, False), pa.int64())).as_py() or 0)
+            counts[UPDATE] -= moved
+            counts[DELETE] += moved
     return counts
 
 
 def change_volume(changes: TableChanges, windows: Mapping[str, tuple[int, int]],
                   landed: Mapping[str, BatchSource] | None = None) -> dict[str, dict[str, int]]:
-    """Inserts, updates and deletes per partition: {key: {"c", "u", "d"}} — counted from the landed change log of
-    a partition when ``landed`` has it, else from the change log the core computes for its window."""
+    """Inserts, updates and deletes (soft or hard) per partition: {key: {"c", "u", "d"}} — counted from the
+    landed change log of a partition when ``landed`` has it, else from the change log the core computes for its
+    window."""
     out: dict[str, dict[str, int]] = {}
     for key, (start, end) in windows.items():
         src = (landed or {}).get(key)
-        batches = src() if src is not None else (b.select([OP]) for b in changes.log(start, end))
-        out[key] = op_counts(batches)
+        batches = src() if src is not None else (b.select([OP, CHANGED]) for b in changes.log(start, end))
+        out[key] = op_counts(batches, changes.soft_column)
     return out

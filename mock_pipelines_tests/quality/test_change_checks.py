@@ -4,9 +4,7 @@ catches a copy of those outputs with one row changed."""
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,83 +30,13 @@ from mock_pipelines.core.changes import (
 from mock_pipelines.core.engine import DatasetPlan, PlanOptions
 from mock_pipelines.core.timeline import US_PER_DAY, PartitionScheme, to_us
 from mock_pipelines.quality import change_checks as cc
-from mock_pipelines.schema.parse import load_dataset
 from mock_pipelines.store.files.store import FileStore
+from mock_pipelines_tests.quality.changes_support import load_living
 
 START = dt.datetime(2024, 1, 1)
 HOUR = US_PER_DAY // 24
 
-SCHEMA = """
-dataset: living
-seed: 7
-tables:
-  plans:
-    rows: 6
-    primary_key: plan_id
-    columns:
-      plan_id: {gen: sequence}
-      price: {dist: "uniform(5, 50, round=2)", type: "decimal(10,2)"}
-    changes:
-      updates:
-        - column: price
-          every_days: 3
-          factor: "uniform(1.0, 1.2)"
-  customers:
-    rows: 300
-    partitioned: {time_column: signup_ts, rows_per_day: 25}
-    primary_key: customer_id
-    columns:
-      customer_id: {gen: sequence}
-      signup_ts: {gen: timestamp, start: "2024-01-01", end: "2024-03-01"}
-      city: {gen: city}
-      state: {gen: state_abbr}
-      segment: {gen: choice, values: {consumer: 0.6, business: 0.3, vip: 0.1}}
-      label: {expr: "segment + '/' + state"}
-      balance: {dist: "uniform(0, 1000, round=2)", type: "decimal(12,2)"}
-    changes:
-      updates:
-        - columns: [city, state]
-          every_days: 6
-        - column: segment
-          every_days: "uniform(2, 10)"
-        - column: balance
-          every_days: 2
-          factor: "lognormal(0, 0.1)"
-      deletes: {share: 0.3, after_days: "exponential(4)", mode: soft}
-      late: {share: 0.3, max_days: 2}
-  orders:
-    rows: 2000
-    partitioned: {time_column: order_ts, rows_per_day: 40}
-    primary_key: order_id
-    columns:
-      order_id: {gen: sequence, start: 1000}
-      customer_id: {ref: customers.customer_id}
-      order_ts: {gen: timestamp, start: "2024-01-01", end: "2024-03-01"}
-      status: {gen: choice, values: {placed: 0.9, cancelled: 0.1}}
-    changes:
-      updates:
-        - column: status
-          states:
-            placed: {paid: 0.9, cancelled: 0.1}
-            paid: {shipped: 0.95, refunded: 0.05}
-            shipped: {delivered: 1}
-          dwell_days: {placed: "uniform(0.01, 0.5)", paid: "uniform(0.5, 2)", shipped: "uniform(1, 4)"}
-      deletes: {share: 0.2, after_days: 3, mode: hard}
-"""
-
-
-def _load() -> Any:
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "living.yaml"
-        path.write_text(SCHEMA)
-        try:
-            spec = load_dataset(path)
-        except Exception:
-            return None
-    return spec if spec.tables["customers"].changes is not None else None
-
-
-SPEC = _load()
+SPEC = load_living()
 if SPEC is None:
     pytest.skip("needs the changes: parser", allow_module_level=True)
 
