@@ -34,7 +34,7 @@ the delete mode, how late events may come) and :data:`BatchSource` callables, wh
 on each call; each returns :class:`~mock_pipelines.quality.results.RuleResult` objects named by the output table
 (``orders__changes``, ``orders__history``, ``orders__snapshot``). :func:`landed_change_checks` reads a
 partition's outputs — and the neighbours the replay needs — from a store; a neighbour that has not landed
-makes the replay a skipped result that says which, never a pass.
+makes the replay a warning that says which (not blocking), never a pass.
 """
 
 from __future__ import annotations
@@ -75,6 +75,7 @@ BatchSource = Callable[[], Iterable[pa.RecordBatch]]
 KIND = "changes"
 ENGINE = "arrow"
 EXAMPLES = 5
+NOT_LANDED = "not landed: "  # the observed value of a check whose neighbouring outputs have not landed
 _MUL = np.uint64(0x94D049BB133111EB)
 _NULL = np.uint64(0x5851F42D4C957F2D)
 
@@ -435,6 +436,15 @@ def _skip(changes: TableChanges, name: str, reason: str, expected: str, descript
                    description=description)
 
 
+def _not_landed(changes: TableChanges, name: str, missing: Sequence[str], expected: str,
+                description: str) -> RuleResult:
+    """A check that cannot be evaluated yet: the outputs it reads have not landed (partitions may be
+    materialised in any order). A warning that names them — never blocking, never a pass."""
+    return RuleResult(name=name, table=output_table(changes.table.name, SNAPSHOT), kind=KIND, passed=False,
+                      blocking=False, severity="warn", observed=NOT_LANDED + ", ".join(missing), expected=expected,
+                      examples=list(missing), description=description, engine=ENGINE)
+
+
 _MATCH_EXPECTED = "the current versions of the history = the snapshot (same keys, same values)"
 _MATCH_DESCRIPTION = ("The SCD2 history and the snapshot of a partition tell the same story: the current version of "
                       "each key is its row in the snapshot.")
@@ -471,12 +481,12 @@ def check_snapshot_replay(changes: TableChanges, snapshot: BatchSource, previous
     partition before; None for the first partition of the run, before which nothing exists) with the events
     of ``logs`` (the change logs of this partition and of the following ones late events may reach, see
     :func:`replay_partitions`) whose event time is in ``window`` applied. ``missing``: the outputs that are
-    needed and have not landed, which make the result a skip that names them."""
+    needed and have not landed, which make the result a warning that names them (never blocking, never a
+    pass)."""
     name = SNAPSHOT_CHECKS[1]
     key = _key_columns(changes)
     if missing:
-        return _severity([_skip(changes, name, "not landed: " + ", ".join(missing), _REPLAY_EXPECTED,
-                                _REPLAY_DESCRIPTION)], severity)
+        return _severity([_not_landed(changes, name, missing, _REPLAY_EXPECTED, _REPLAY_DESCRIPTION)], severity)
     if not key:
         return _severity([_skip(changes, name, "no primary key", _REPLAY_EXPECTED, _REPLAY_DESCRIPTION)], severity)
     values = list(changes.snapshot_schema.names)
@@ -567,38 +577,38 @@ def replay_partitions(changes: TableChanges, window: tuple[int, int],
     return before, logs
 
 
-def landed_change_checks(store: Any, dataset: str, changes: TableChanges, partition_key_: str,
+def landed_change_checks(store: Any, dataset: str, changes: TableChanges, key: str,
                          window: tuple[int, int], *, outputs: Iterable[str] = (LOG, SNAPSHOT, HISTORY),
                          severity: Any = None, batch_rows: int | None = None) -> dict[str, list[RuleResult]]:
     """Every change check of one partition, on what a store holds: {output: results} for each of ``outputs``
     (the landed output tables ``<table>__changes``, ``__snapshot``, ``__history`` of the partition
-    ``partition_key_`` = ``window``). The snapshot's checks also read the history of the partition, the
+    ``key``, whose window is ``window``). The snapshot's checks also read the history of the partition, the
     snapshot of the partition before and the change logs of the partitions its late events may reach; an
-    output of this partition that has not landed gives no results, a neighbour that has not landed a skipped
-    replay that names it."""
+    output of this partition that has not landed gives no results, a neighbour that has not landed a warning
+    that names it (a check that cannot be evaluated yet: never blocking, never a pass)."""
     from mock_pipelines.quality.runner import landed_source
 
     table = changes.table.name
 
-    def source(output: str, key: str) -> BatchSource | None:
+    def source(output: str, partition: str) -> BatchSource | None:
         try:
-            return landed_source(store, dataset, output_table(table, output), key,
+            return landed_source(store, dataset, output_table(table, output), partition,
                                  schema=changes.schema(output), batch_rows=batch_rows)
         except FileNotFoundError:
             return None
 
     out: dict[str, list[RuleResult]] = {}
     wanted = list(outputs)
-    if LOG in wanted and (log := source(LOG, partition_key_)) is not None:
+    if LOG in wanted and (log := source(LOG, key)) is not None:
         out[LOG] = check_change_log(changes, log, window, severity=severity)
-    history = source(HISTORY, partition_key_) if HISTORY in wanted or SNAPSHOT in wanted else None
+    history = source(HISTORY, key) if HISTORY in wanted or SNAPSHOT in wanted else None
     if HISTORY in wanted and history is not None:
         out[HISTORY] = check_history(changes, history, severity=severity)
-    if SNAPSHOT in wanted and (snapshot := source(SNAPSHOT, partition_key_)) is not None:
+    if SNAPSHOT in wanted and (snapshot := source(SNAPSHOT, key)) is not None:
         results: list[RuleResult] = []
         if history is None:
-            results += _severity([_skip(changes, SNAPSHOT_CHECKS[0], "not landed: " + output_table(table, HISTORY)
-                                        + f" {partition_key_}", _MATCH_EXPECTED, _MATCH_DESCRIPTION)], severity)
+            results += _severity([_not_landed(changes, SNAPSHOT_CHECKS[0], [f"{output_table(table, HISTORY)} {key}"],
+                                              _MATCH_EXPECTED, _MATCH_DESCRIPTION)], severity)
         else:
             results += check_snapshot_history(changes, snapshot, history, severity=severity)
         before, after = replay_partitions(changes, window)
@@ -609,10 +619,10 @@ def landed_change_checks(store: Any, dataset: str, changes: TableChanges, partit
             if previous is None:
                 missing.append(f"{output_table(table, SNAPSHOT)} {before[0]}")
         logs = []
-        for key, _, _ in after:
-            found = source(LOG, key)
+        for partition, _, _ in after:
+            found = source(LOG, partition)
             if found is None:
-                missing.append(f"{output_table(table, LOG)} {key}")
+                missing.append(f"{output_table(table, LOG)} {partition}")
             else:
                 logs.append(found)
         results += check_snapshot_replay(changes, snapshot, previous, logs, window, missing=missing,
