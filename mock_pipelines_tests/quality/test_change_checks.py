@@ -350,3 +350,18 @@ def test_severity_overrides_apply(plan: DatasetPlan, customers_log: pa.Table) ->
     assert ops.status == "warn" and not ops.blocking
     by_kind = cc.check_change_log(ch, src(bad), day(6), severity={"kind:changes": "off"})
     assert by_kind == []
+
+
+@pytest.mark.parametrize(("cadence", "key", "start", "end", "before"), [
+    ("hourly", "2024-01-05-03:00", "2024-01-05T03:00", "2024-01-05T04:00", "2024-01-05-02:00"),
+    ("daily", "2024-01-05", "2024-01-05", "2024-01-06", "2024-01-04"),
+    ("weekly", "2024-01-07", "2024-01-07", "2024-01-14", "2023-12-31"),
+    ("monthly", "2024-03-01", "2024-03-01", "2024-04-01", "2024-02-01"),
+])
+def test_partition_keys_and_windows_of_every_cadence(cadence: str, key: str, start: str, end: str,
+                                                     before: str) -> None:
+    scheme = PartitionScheme(dt.datetime(2023, 1, 1), cadence)
+    window = cc.partition_window(scheme, key)
+    assert window == (to_us(dt.datetime.fromisoformat(start)), to_us(dt.datetime.fromisoformat(end)))
+    assert cc.partition_key(cadence, window[0]) == key
+    assert cc.partition_key(cadence, cc.window_start(cadence, window[0])) == before
