@@ -58,10 +58,10 @@ def main() -> None:
             lo_us, hi_us = to_us(START) + (day - 1) * US_PER_DAY, to_us(START) + day * US_PER_DAY
             lo, hi = table.row_range(lo_us, hi_us)
             outputs = {
-                "insert-only": lambda lo=lo, hi=hi: table.batches(lo, hi),
-                "change log": lambda a=lo_us, b=hi_us: changes.log(a, b),
-                "snapshot": lambda b=hi_us: changes.snapshot(b),
-                "history": lambda b=hi_us: changes.history(b),
+                "insert-only": lambda t=table, lo=lo, hi=hi: t.batches(lo, hi),
+                "change log": lambda c=changes, a=lo_us, b=hi_us: c.log(a, b),
+                "snapshot": lambda c=changes, b=hi_us: c.snapshot(b),
+                "history": lambda c=changes, b=hi_us: c.history(b),
             }
             _timed(outputs["insert-only"])  # warm the vocabularies once
             rates: dict[str, float] = {}

@@ -39,7 +39,7 @@ from mock_pipelines.core import random as rnd
 from mock_pipelines.core.column_facts import column_refs
 from mock_pipelines.core.engine import DEFAULT_CHUNK_SIZE, _Rows, cast_to
 from mock_pipelines.core.timeline import US_PER_DAY, window_start_us
-from mock_pipelines.spec.model import ColumnChange, Distribution, ForeignKey
+from mock_pipelines.spec.model import ColumnChange, DeleteSpec, Distribution, ForeignKey
 
 if TYPE_CHECKING:
     from mock_pipelines.core.engine import TablePlan
@@ -298,12 +298,33 @@ class TableChanges:
 
     @property
     def soft_column(self) -> str | None:
-        d = self.spec.deletes
+        d = self.deletes
         return d.column if d is not None and d.mode == "soft" else None
 
     @property
     def hard_deletes(self) -> bool:
-        return self.spec.deletes is not None and self.spec.deletes.mode == "hard"
+        return self.deletes is not None and self.deletes.mode == "hard"
+
+    @cached_property
+    def deletes(self) -> DeleteSpec | None:
+        """How rows of the table are deleted: its own `deletes:`, or — for a table that only follows its
+        parents' deletes (`parent_deletes: cascade`) — the way the first deleting parent deletes."""
+        if self.spec.deletes is not None:
+            return self.spec.deletes
+        if self.spec.parent_deletes == "cascade":
+            for parent in self._deleting_parents():
+                theirs = parent.deletes
+                return DeleteSpec(0.0, Distribution("constant", (0,)), self.spec.location, theirs.mode,
+                                  theirs.column)
+        return None
+
+    def _deleting_parents(self) -> list[TableChanges]:
+        found = []
+        for fk in self.table.spec.foreign_keys:
+            parent = self.table.plan.tables[fk.table]
+            if fk.table != self.table.name and parent.changes is not None and parent.changes.deletes is not None:
+                found.append(parent.changes)
+        return found
 
     @cached_property
     def late_us(self) -> int:
@@ -324,8 +345,8 @@ class TableChanges:
             if steps is None or any(d is None for d in dwell):
                 return None
             longest = max(longest, steps * max(dwell, default=0.0))  # type: ignore[type-var]
-        d = self.spec.deletes
-        if d is not None:
+        d = self.deletes
+        if d is not None and d.share > 0:
             after = _upper_days(d.after_days)
             if after is None:
                 return None
@@ -384,7 +405,7 @@ class TableChanges:
         created = self.created_us(rows) if created is None else created
         out = np.full(len(rows), NEVER, dtype=np.int64)
         d = self.spec.deletes
-        if d is not None:
+        if d is not None and d.share > 0:
             gone = rnd.uniform(self.delete_key, rows, 0) < d.share
             if gone.any():
                 out[gone] = created[gone] + _gap_us(d.after_days, self.delete_key, rows[gone], 1)
@@ -392,7 +413,7 @@ class TableChanges:
             refs = refs or _Rows(self.table, rows)
             for fk in self.table.spec.foreign_keys:
                 parent = self.table.plan.tables[fk.table]
-                if fk.table == self.table.name or parent.changes is None or parent.spec.changes.deletes is None:
+                if fk.table == self.table.name or parent.changes is None or parent.changes.deletes is None:
                     continue
                 idx, null = refs.fk_rows(fk)
                 theirs = parent.changes.deleted_us(idx)
@@ -552,7 +573,7 @@ class TableChanges:
                 walk = rule.walk(rows, created, stop, deleted, lives.initial.get(rule.index), collect=True)
                 for where, k, when in walk.events:
                     keep(rows[where], when, self._event_stream(rule.index, k), 1)
-            if self.spec.deletes is not None:
+            if self.deletes is not None:
                 # A soft delete is an update of the delete column; a hard one removes the row.
                 keep(rows, deleted, self._DELETE_STREAM, 1 if soft else 2)
         if not out:

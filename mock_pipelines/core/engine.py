@@ -580,7 +580,7 @@ class TablePlan:
         most half of a table's rows, so 64 rounds leave a row without a living parent with odds below 1e-19."""
         idx = pick(rows, key)
         parent = self.plan.tables[fk.table].changes
-        if parent is None or parent.spec.deletes is None:
+        if parent is None or parent.deletes is None:
             return idx
         end = self.plan.partitions.window_end_us(self.row_times(rows))  # type: ignore[union-attr]
         dead = np.flatnonzero(parent.deleted_us(idx) < end)
