@@ -39,7 +39,14 @@ from mock_pipelines.core import random as rnd
 from mock_pipelines.core.column_facts import column_refs
 from mock_pipelines.core.engine import DEFAULT_CHUNK_SIZE, _Rows, cast_to
 from mock_pipelines.core.timeline import US_PER_DAY, window_start_us
-from mock_pipelines.spec.model import ColumnChange, DeleteSpec, Distribution, ForeignKey
+from mock_pipelines.spec.model import (
+    MAX_CHANGE_RULES,
+    MAX_CHANGES_PER_ENTITY,
+    ColumnChange,
+    DeleteSpec,
+    Distribution,
+    ForeignKey,
+)
 
 if TYPE_CHECKING:
     from mock_pipelines.core.engine import TablePlan
@@ -48,7 +55,9 @@ NEVER = np.iinfo(np.int64).max  # the delete time of a row that is never deleted
 MAX_DAYS = 1_000_000.0  # a drawn duration is cut here, so event times never overflow
 _VIRTUAL_SHIFT = 42  # row indices stay below 2**42 (MOCK_PIPELINES_MAX_ROWS is at most 10**12)
 _CHANGE_BITS = 15  # change numbers below 2**15 (MAX_CHANGES_PER_ENTITY is 10,000)
-MAX_RULES = 1 << (63 - _VIRTUAL_SHIFT - _CHANGE_BITS - 1)  # 32 rules: the virtual row stays positive
+MAX_RULES = MAX_CHANGE_RULES
+# A virtual row (rule and change number above the row index) stays a positive int64.
+assert (MAX_RULES << _CHANGE_BITS) << _VIRTUAL_SHIFT <= 1 << 62 and MAX_CHANGES_PER_ENTITY < 1 << _CHANGE_BITS
 INSERT, UPDATE, DELETE = "c", "u", "d"  # the change log's __op, as Debezium writes it
 
 # The columns the change outputs add (a table with `changes:` may not have columns of these names).

@@ -20,6 +20,7 @@ from mock_pipelines.spec.model import (
     CHANGE_DISTRIBUTIONS,
     DELETE_MODES,
     IDENTIFIER,
+    MAX_CHANGE_RULES,
     MAX_CHANGES_PER_ENTITY,
     PARENT_DELETE_POLICIES,
     RESERVED_COLUMNS,
@@ -47,7 +48,6 @@ HISTORY_COLUMNS = ("valid_from", "valid_to", "is_current")
 CHANGE_LOG_PREFIX = "__"
 # Rules of one table's `updates`: the change engine keys a rule's redraws by (rule, change number) in the
 # high bits of a row index, which leaves room for 32 rules (mock_pipelines.core.changes.MAX_RULES).
-MAX_UPDATE_RULES = 32
 MAX_DELETE_SHARE = 0.5
 MAX_LATE_DAYS = 365
 DURATION_EXAMPLE = 'a number of days (the mean of exponential gaps), or "uniform(300, 700)", "normal(365, 30)", ' \
@@ -185,9 +185,9 @@ class _ChangesParser:
             self.issues.add(self.p.at_value(raw, "updates"), f"{self.what}: updates must be a non-empty list of "
                             "rules", expected="- {column: segment, every_days: 730}")
             return []
-        if len(items) > MAX_UPDATE_RULES:
-            self.issues.add(self.p.at_value(items, MAX_UPDATE_RULES), f"{self.what}: {len(items)} update rules, "
-                            f"at most {MAX_UPDATE_RULES}", expected=f"at most {MAX_UPDATE_RULES} rules per table",
+        if len(items) > MAX_CHANGE_RULES:
+            self.issues.add(self.p.at_value(items, MAX_CHANGE_RULES), f"{self.what}: {len(items)} update rules, "
+                            f"at most {MAX_CHANGE_RULES}", expected=f"at most {MAX_CHANGE_RULES} rules per table",
                             suggestion="let one rule change several columns together (columns: [a, b])")
             return []
         out: list[ColumnChange] = []
