@@ -61,8 +61,9 @@ assert (MAX_RULES << _CHANGE_BITS) << _VIRTUAL_SHIFT <= 1 << 62 and MAX_CHANGES_
 INSERT, UPDATE, DELETE = "c", "u", "d"  # the change log's __op, as Debezium writes it
 
 # The columns the change outputs add (a table with `changes:` may not have columns of these names).
-OP, EVENT_TS, ARRIVED_TS, CHANGED = "__op", "__event_ts", "__arrived_ts", "__changed"
-BEFORE = "__before_"
+LOG_PREFIX = "__"
+OP, EVENT_TS, ARRIVED_TS, CHANGED = (LOG_PREFIX + n for n in ("op", "event_ts", "arrived_ts", "changed"))
+BEFORE = LOG_PREFIX + "before_"
 VALID_FROM, VALID_TO, IS_CURRENT = "valid_from", "valid_to", "is_current"
 LOG, SNAPSHOT, HISTORY = "changes", "snapshot", "history"  # the outputs, as table-name suffixes
 OUTPUTS = (LOG, SNAPSHOT, HISTORY)
