@@ -38,8 +38,15 @@ import pyarrow.compute as pc
 from mock_pipelines.core import random as rnd
 from mock_pipelines.core.column_facts import column_refs
 from mock_pipelines.core.engine import DEFAULT_CHUNK_SIZE, _Rows, cast_to
-from mock_pipelines.core.timeline import US_PER_DAY
-from mock_pipelines.spec.model import ColumnChange, Distribution, ForeignKey
+from mock_pipelines.core.timeline import US_PER_DAY, window_start_us
+from mock_pipelines.spec.model import (
+    MAX_CHANGE_RULES,
+    MAX_CHANGES_PER_ENTITY,
+    ColumnChange,
+    DeleteSpec,
+    Distribution,
+    ForeignKey,
+)
 
 if TYPE_CHECKING:
     from mock_pipelines.core.engine import TablePlan
@@ -48,12 +55,15 @@ NEVER = np.iinfo(np.int64).max  # the delete time of a row that is never deleted
 MAX_DAYS = 1_000_000.0  # a drawn duration is cut here, so event times never overflow
 _VIRTUAL_SHIFT = 42  # row indices stay below 2**42 (MOCK_PIPELINES_MAX_ROWS is at most 10**12)
 _CHANGE_BITS = 15  # change numbers below 2**15 (MAX_CHANGES_PER_ENTITY is 10,000)
-MAX_RULES = 1 << (63 - _VIRTUAL_SHIFT - _CHANGE_BITS - 1)  # 32 rules: the virtual row stays positive
+MAX_RULES = MAX_CHANGE_RULES
+# A virtual row (rule and change number above the row index) stays a positive int64.
+assert (MAX_RULES << _CHANGE_BITS) << _VIRTUAL_SHIFT <= 1 << 62 and MAX_CHANGES_PER_ENTITY < 1 << _CHANGE_BITS
 INSERT, UPDATE, DELETE = "c", "u", "d"  # the change log's __op, as Debezium writes it
 
 # The columns the change outputs add (a table with `changes:` may not have columns of these names).
-OP, EVENT_TS, ARRIVED_TS, CHANGED = "__op", "__event_ts", "__arrived_ts", "__changed"
-BEFORE = "__before_"
+LOG_PREFIX = "__"
+OP, EVENT_TS, ARRIVED_TS, CHANGED = (LOG_PREFIX + n for n in ("op", "event_ts", "arrived_ts", "changed"))
+BEFORE = LOG_PREFIX + "before_"
 VALID_FROM, VALID_TO, IS_CURRENT = "valid_from", "valid_to", "is_current"
 LOG, SNAPSHOT, HISTORY = "changes", "snapshot", "history"  # the outputs, as table-name suffixes
 OUTPUTS = (LOG, SNAPSHOT, HISTORY)
@@ -80,6 +90,48 @@ def draw(dist: Distribution, key: int, rows: np.ndarray, stream: int) -> np.ndar
     if dist.name == "lognormal":
         return np.exp(args[0] + args[1] * z)
     raise ValueError(f"unknown change distribution {dist.name!r}")
+
+
+def _upper_days(dist: Distribution) -> float | None:
+    """The largest value ``dist`` can draw, or None for an unbounded tail."""
+    args = [float(a) for a in dist.args] or [float(v) for _, v in dist.kwargs]
+    if dist.name == "constant":
+        return max(args[0], 0.0)
+    if dist.name == "uniform":
+        return max(args[0], args[1], 0.0)
+    if dist.name == "normal" and len(args) > 1 and args[1] == 0:
+        return max(args[0], 0.0)
+    return None
+
+
+def _longest_path(states: dict[str, dict[str, float]]) -> int | None:
+    """The most transitions a state machine can make, or None when it has a cycle."""
+    memo: dict[str, int] = {}
+    visiting: set[str] = set()
+
+    def depth(state: str) -> int | None:
+        if state in memo:
+            return memo[state]
+        if state in visiting:
+            return None
+        visiting.add(state)
+        best = 0
+        for target in states.get(state, {}):
+            further = depth(target)
+            if further is None:
+                return None
+            best = max(best, 1 + further)
+        visiting.discard(state)
+        memo[state] = best
+        return best
+
+    longest = 0
+    for state in states:
+        d = depth(state)
+        if d is None:
+            return None
+        longest = max(longest, d)
+    return longest
 
 
 def _gap_us(dist: Distribution, key: int, rows: np.ndarray, stream: int) -> np.ndarray:
@@ -256,17 +308,62 @@ class TableChanges:
 
     @property
     def soft_column(self) -> str | None:
-        d = self.spec.deletes
+        d = self.deletes
         return d.column if d is not None and d.mode == "soft" else None
 
     @property
     def hard_deletes(self) -> bool:
-        return self.spec.deletes is not None and self.spec.deletes.mode == "hard"
+        return self.deletes is not None and self.deletes.mode == "hard"
+
+    @cached_property
+    def deletes(self) -> DeleteSpec | None:
+        """How rows of the table are deleted: its own `deletes:`, or — for a table that only follows its
+        parents' deletes (`parent_deletes: cascade`) — the way the first deleting parent deletes."""
+        if self.spec.deletes is not None:
+            return self.spec.deletes
+        if self.spec.parent_deletes == "cascade":
+            for parent in self._deleting_parents():
+                theirs = parent.deletes
+                return DeleteSpec(0.0, Distribution("constant", (0,)), self.spec.location, theirs.mode,
+                                  theirs.column)
+        return None
+
+    def _deleting_parents(self) -> list[TableChanges]:
+        found = []
+        for fk in self.table.spec.foreign_keys:
+            parent = self.table.plan.tables[fk.table]
+            if fk.table != self.table.name and parent.changes is not None and parent.changes.deletes is not None:
+                found.append(parent.changes)
+        return found
 
     @cached_property
     def late_us(self) -> int:
         late = self.spec.late
         return 0 if late is None or late.share <= 0 else round(late.max_days * US_PER_DAY)
+
+    @cached_property
+    def horizon_us(self) -> int | None:
+        """The longest time from a row's creation to its last possible event, or None when unbounded (a
+        rule that repeats for ever, a duration with an unbounded tail, a state machine with a cycle). Rows
+        created longer than this before a window have nothing in it, so the change log skips them."""
+        longest = 0.0
+        for rule in self.rules:
+            if rule.spec.states is None:
+                return None
+            steps = _longest_path(rule.spec.states)
+            dwell = [_upper_days(d) for d in (rule.spec.dwell_days or {}).values()]
+            if steps is None or any(d is None for d in dwell):
+                return None
+            longest = max(longest, steps * max(dwell, default=0.0))  # type: ignore[type-var]
+        d = self.deletes
+        if d is not None and d.share > 0:
+            after = _upper_days(d.after_days)
+            if after is None:
+                return None
+            longest = max(longest, after)
+        if self.spec.parent_deletes == "cascade":
+            return None  # a parent's delete can reach a row at any age
+        return int(np.ceil(longest * US_PER_DAY)) + 1
 
     # -- schemas ------------------------------------------------------------------------------------
     @cached_property
@@ -308,25 +405,25 @@ class TableChanges:
 
     def created_us(self, rows: np.ndarray) -> np.ndarray:
         """When each row was inserted: its time column; the start of the run for a table that does not grow."""
-        if self.table.is_partitioned:
-            return self.table.event_times(rows)
-        return np.full(len(rows), self.start_us, dtype=np.int64)
+        return self.created_of(_Rows(self.table, np.asarray(rows, dtype=np.int64)))
 
-    def deleted_us(self, rows: np.ndarray, created: np.ndarray | None = None) -> np.ndarray:
-        """When each row is deleted (``NEVER`` for a row that lives on)."""
+    def deleted_us(self, rows: np.ndarray, created: np.ndarray | None = None,
+                   refs: _Rows | None = None) -> np.ndarray:
+        """When each row is deleted (``NEVER`` for a row that lives on); ``refs`` may hold the rows'
+        references already picked."""
         rows = np.asarray(rows, dtype=np.int64)
         created = self.created_us(rows) if created is None else created
         out = np.full(len(rows), NEVER, dtype=np.int64)
         d = self.spec.deletes
-        if d is not None:
+        if d is not None and d.share > 0:
             gone = rnd.uniform(self.delete_key, rows, 0) < d.share
             if gone.any():
                 out[gone] = created[gone] + _gap_us(d.after_days, self.delete_key, rows[gone], 1)
         if self.spec.parent_deletes == "cascade":
-            refs = _Rows(self.table, rows)
+            refs = refs or _Rows(self.table, rows)
             for fk in self.table.spec.foreign_keys:
                 parent = self.table.plan.tables[fk.table]
-                if fk.table == self.table.name or parent.changes is None or parent.spec.changes.deletes is None:
+                if fk.table == self.table.name or parent.changes is None or parent.changes.deletes is None:
                     continue
                 idx, null = refs.fk_rows(fk)
                 theirs = parent.changes.deleted_us(idx)
@@ -347,51 +444,16 @@ class TableChanges:
     def state_at(self, rows: np.ndarray, t_us: np.ndarray | int) -> pa.RecordBatch:
         """Every emitted column (and the soft-delete column) of ``rows`` as of ``t_us`` (per row, or one
         time for all): the changes at or before it applied. Rows must exist at ``t_us``."""
-        rows = np.asarray(rows, dtype=np.int64)
-        t = np.broadcast_to(np.asarray(t_us, dtype=np.int64), rows.shape).copy()
-        created = self.created_us(rows)
-        deleted = self.deleted_us(rows, created)
-        base = _Rows(self.table, rows)
-        new: dict[str, pa.Array] = {}
-        for rule in self.rules:
-            initial = None
-            if rule.spec.states is not None:
-                first = _plain(base.get(rule.columns[0]))
-                initial = pc.index_in(first, value_set=pa.array(rule.state_names)).fill_null(-1)
-                initial = initial.to_numpy(zero_copy_only=False).astype(np.int64)
-            walk = rule.walk(rows, created, t, deleted, initial)
-            moved = np.flatnonzero(walk.count > 0)
-            if not moved.size:
-                continue
-            for name in rule.columns:
-                col = self.table.spec.columns.get(name) or self.table.spec.helpers[name]
-                if walk.state is not None:
-                    states = pa.array(rule.state_names).take(pa.array(walk.state[moved]))
-                    new[name] = _merge(base.get(name), moved, cast_to(states, col.type))
-                elif walk.factor is not None:
-                    before = _plain(base.get(name)).take(pa.array(moved))
-                    scaled = pc.multiply(pc.cast(before, pa.float64()), pa.array(walk.factor[moved]))
-                    new[name] = _merge(base.get(name), moved, cast_to(scaled, col.type))
-            if walk.state is None and walk.factor is None:
-                sub = rows[moved]
-                shadow = _Shadow(self.table, rule.virtual_rows(sub, walk.count[moved]), _Rows(self.table, sub),
-                                 set(rule.columns))
-                for name in rule.columns:
-                    new[name] = _merge(base.get(name), moved, shadow.get(name))
-        if new:
-            state = _Rows(self.table, rows)
-            changing = set(self.changing)
-            state.values.update({k: v for k, v in base.values.items() if k not in changing})
-            state.values.update(new)
-        else:
-            state = base
-        schema = self.state_schema
-        arrays = [_plain(state.get(f.name)) if f.name != self.soft_column else
-                  pa.array(np.where(deleted <= t, deleted, 0).astype("datetime64[us]"), _TS,
-                           mask=deleted > t)
-                  for f in schema]
-        arrays = [a if a.type == f.type else a.cast(f.type) for a, f in zip(arrays, schema, strict=True)]
-        return pa.RecordBatch.from_arrays(arrays, schema=schema)
+        return self.states(rows).at(t_us)
+
+    def states(self, rows: np.ndarray) -> _States:
+        """The lives of ``rows``, ready to give their state at any times (sharing what does not change)."""
+        return _States(self, np.asarray(rows, dtype=np.int64))
+
+    def created_of(self, base: _Rows) -> np.ndarray:
+        if self.table.is_partitioned:
+            return base.event_times()
+        return np.full(len(base.rows), self.start_us, dtype=np.int64)
 
     # -- outputs ------------------------------------------------------------------------------------
     def snapshot(self, end_us: int, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[pa.RecordBatch]:
@@ -414,12 +476,12 @@ class TableChanges:
         step = max(1, chunk_size // 4)  # rows per step: each has a few versions
         for lo in range(0, n, step):
             rows = np.arange(lo, min(n, lo + step), dtype=np.int64)
-            created = self.created_us(rows)
-            deleted = self.deleted_us(rows, created)
+            lives = self.states(rows)
+            created, deleted = lives.created, lives.deleted
             stop = np.full(len(rows), end_us - 1, dtype=np.int64)
             pos, starts = [np.arange(len(rows))], [created]
             for rule in self.rules:
-                initial = self._initial_states(rule, rows)
+                initial = lives.initial.get(rule.index)
                 for where, _, when in rule.walk(rows, created, stop, deleted, initial, collect=True).events:
                     pos.append(where)
                     starts.append(when)
@@ -451,13 +513,6 @@ class TableChanges:
             out = pa.Table.from_arrays([*images.columns, pa.array(s.astype("datetime64[us]"), _TS), valid_to,
                                         pa.array(~closed)], schema=self.history_schema)
             yield from out.to_batches(max_chunksize=chunk_size)
-
-    def _initial_states(self, rule: Rule, rows: np.ndarray) -> np.ndarray | None:
-        if rule.spec.states is None:
-            return None
-        first = _plain(_Rows(self.table, rows).get(rule.columns[0]))
-        idx = pc.index_in(first, value_set=pa.array(rule.state_names)).fill_null(-1)
-        return idx.to_numpy(zero_copy_only=False).astype(np.int64)
 
     def log(self, start_us: int, end_us: int, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[pa.RecordBatch]:
         """The change log of the window [start_us, end_us): every insert, update and delete that *arrives*
@@ -512,17 +567,23 @@ class TableChanges:
             out.append((rows[m], t[m], arrived[m], np.full(int(m.sum()), op, dtype=np.int64)))
 
         soft = self.soft_column is not None
-        for lo in range(0, n, chunk_size):
+        first_row = 0
+        if self.horizon_us is not None and first - self.horizon_us > self.start_us:
+            # Rows created before the window holding `first - horizon` have lived their whole life by
+            # `first` (a row's time may move after its parent's, but never out of its own window).
+            cut = window_start_us(self.table.plan.partitions, first - self.horizon_us)  # type: ignore[arg-type]
+            first_row = self.rows_before(cut) if cut > self.start_us else 0
+        for lo in range(first_row, n, chunk_size):
             rows = np.arange(lo, min(n, lo + chunk_size), dtype=np.int64)
-            created = self.created_us(rows)
-            deleted = self.deleted_us(rows, created)
+            lives = self.states(rows)
+            created, deleted = lives.created, lives.deleted
             keep(rows, created, self._INSERT_STREAM, 0)
             stop = np.full(len(rows), end_us - 1, dtype=np.int64)
             for rule in self.rules:
-                walk = rule.walk(rows, created, stop, deleted, self._initial_states(rule, rows), collect=True)
+                walk = rule.walk(rows, created, stop, deleted, lives.initial.get(rule.index), collect=True)
                 for where, k, when in walk.events:
                     keep(rows[where], when, self._event_stream(rule.index, k), 1)
-            if self.spec.deletes is not None:
+            if self.deletes is not None:
                 # A soft delete is an update of the delete column; a hard one removes the row.
                 keep(rows, deleted, self._DELETE_STREAM, 1 if soft else 2)
         if not out:
@@ -543,10 +604,11 @@ class TableChanges:
 
     def _log_batch(self, rows: np.ndarray, t: np.ndarray, arrived: np.ndarray, ops: np.ndarray) -> pa.RecordBatch:
         hard_delete = ops == DELETE
+        states = self.states(rows)
         # A hard delete shows the row as it was; every other event shows it as it became.
-        after = self.state_at(rows, np.where(hard_delete, t - 1, t))
+        after = states.at(np.where(hard_delete, t - 1, t))
         changed = ops == UPDATE
-        before = self.state_at(rows, t - 1) if changed.any() else None
+        before = states.at(t - 1, self.changing) if changed.any() else None
         columns: list[pa.Array] = [pa.array(ops, pa.string()), pa.array(t.astype("datetime64[us]"), _TS),
                                    pa.array(arrived.astype("datetime64[us]"), _TS)]
         differs: list[np.ndarray] = []
@@ -578,3 +640,68 @@ class TableChanges:
                          pa.string())
         out = texts.take(pa.array(inverse.reshape(-1)))
         return pc.if_else(pa.array(changed), out, pa.scalar(None, pa.string()))
+
+
+class _States:
+    """The states of a set of rows at any times: their insert, creation and delete times and their
+    unchanging columns computed once, the changes walked again for each time asked."""
+
+    def __init__(self, changes: TableChanges, rows: np.ndarray):
+        self.changes = changes
+        self.rows = rows
+        self.base = _Rows(changes.table, rows)
+        self.created = changes.created_of(self.base)
+        self.deleted = changes.deleted_us(rows, self.created, self.base)
+        self.initial = {rule.index: self._initial(rule) for rule in changes.rules if rule.spec.states is not None}
+
+    def _initial(self, rule: Rule) -> np.ndarray:
+        first = _plain(self.base.get(rule.columns[0]))
+        idx = pc.index_in(first, value_set=pa.array(rule.state_names)).fill_null(-1)
+        return idx.to_numpy(zero_copy_only=False).astype(np.int64)
+
+    def at(self, t_us: np.ndarray | int, columns: list[str] | None = None) -> pa.RecordBatch:
+        """The rows as of ``t_us`` (per row, or one time for all): every output column, or ``columns``."""
+        changes, rows, base = self.changes, self.rows, self.base
+        t = np.broadcast_to(np.asarray(t_us, dtype=np.int64), rows.shape).copy()
+        spec = changes.table.spec
+        new: dict[str, pa.Array] = {}
+        for rule in changes.rules:
+            walk = rule.walk(rows, self.created, t, self.deleted, self.initial.get(rule.index))
+            moved = np.flatnonzero(walk.count > 0)
+            if not moved.size:
+                continue
+            for name in rule.columns:
+                col = spec.columns.get(name) or spec.helpers[name]
+                if walk.state is not None:
+                    states = pa.array(rule.state_names).take(pa.array(walk.state[moved]))
+                    new[name] = _merge(base.get(name), moved, cast_to(states, col.type))
+                elif walk.factor is not None:
+                    before = _plain(base.get(name)).take(pa.array(moved))
+                    scaled = pc.multiply(pc.cast(before, pa.float64()), pa.array(walk.factor[moved]))
+                    new[name] = _merge(base.get(name), moved, cast_to(scaled, col.type))
+            if walk.state is None and walk.factor is None:
+                sub = rows[moved]
+                shadow = _Shadow(changes.table, rule.virtual_rows(sub, walk.count[moved]),
+                                 _Rows(changes.table, sub), set(rule.columns))
+                for name in rule.columns:
+                    new[name] = _merge(base.get(name), moved, shadow.get(name))
+        if new:
+            # A fresh set of values for the rows: what does not change is shared with the base (and the
+            # references the base picked), the changed columns are set, the rest follows them.
+            state = _Rows(changes.table, rows)
+            changing = set(changes.changing)
+            state.values.update({k: v for k, v in base.values.items() if k not in changing})
+            state.values.update(new)
+            state.parents = base.parents
+            state._event_times = base._event_times
+        else:
+            state = base
+        schema = changes.state_schema
+        soft = changes.soft_column
+        fields = [schema.field(c) for c in columns] if columns is not None else list(schema)
+        arrays = [_plain(state.get(f.name)) if f.name != soft else
+                  pa.array(np.where(self.deleted <= t, self.deleted, 0).astype("datetime64[us]"), _TS,
+                           mask=self.deleted > t)
+                  for f in fields]
+        arrays = [a if a.type == f.type else a.cast(f.type) for a, f in zip(arrays, fields, strict=True)]
+        return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(fields))

@@ -580,7 +580,7 @@ class TablePlan:
         most half of a table's rows, so 64 rounds leave a row without a living parent with odds below 1e-19."""
         idx = pick(rows, key)
         parent = self.plan.tables[fk.table].changes
-        if parent is None or parent.spec.deletes is None:
+        if parent is None or parent.deletes is None:
             return idx
         end = self.plan.partitions.window_end_us(self.row_times(rows))  # type: ignore[union-attr]
         dead = np.flatnonzero(parent.deleted_us(idx) < end)
@@ -680,6 +680,7 @@ class _Rows:
         self.parents: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
         self._children: tuple[np.ndarray, np.ndarray] | None = None
         self._siblings: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._event_times: np.ndarray | None = None
 
     def resolve(self, ref: str) -> pa.Array:
         head, _, attr = ref.partition(".")
@@ -764,6 +765,8 @@ class _Rows:
         """The row's creation time, moved after every partitioned parent it references (still inside its
         window: the parent exists before the window ends). A parent's time is its own moved time, so a
         child is never earlier than the parent's time column as written."""
+        if self._event_times is not None:
+            return self._event_times
         t = self.table.row_times(self.rows)
         for fk in self.table.spec.foreign_keys:
             parent = self.table.plan.tables[fk.table]
@@ -775,6 +778,7 @@ class _Rows:
             if null is not None:
                 parent_t = np.where(null, t, parent_t)
             t = np.maximum(t, parent_t)
+        self._event_times = t
         return t
 
     def _generate(self, col: ColumnSpec) -> pa.Array:

@@ -71,6 +71,15 @@ class PartitionScheme:
         return months.astype("datetime64[us]").astype(np.int64)
 
 
+def window_start_us(scheme: PartitionScheme, t_us: int) -> int:
+    """Start of the window that contains ``t_us``."""
+    end = int(scheme.window_end_us(np.array([t_us]))[0])
+    if scheme.cadence == "monthly":
+        return int(np.datetime64(end - 1, "us").astype("datetime64[M]").astype("datetime64[us]").astype(np.int64))
+    length = {"hourly": US_PER_HOUR, "daily": US_PER_DAY, "weekly": 7 * US_PER_DAY}[scheme.cadence]
+    return end - length
+
+
 def _weights(values: list[float] | None, n: int) -> np.ndarray:
     w = np.ones(n) if values is None else np.asarray(values, dtype=np.float64)
     if w.shape != (n,) or (w < 0).any() or w.sum() <= 0:

@@ -36,7 +36,9 @@ name                           kind         what it checks
 
 Cross-table rules (:mod:`mock_pipelines.quality.cross_table`) add ``fk__col[__col2]``,
 ``children_per_parent``, ``children_per_parent_mean``, ``after_parent__col``, ``time_after_parent__fk`` and
-``parent_sum__col``.
+``parent_sum__col``. The change outputs of a table with ``changes:`` (its change log, snapshot and SCD2 history)
+are checked by :mod:`mock_pipelines.quality.change_checks`: ``change_log__*``, ``history__*`` and
+``snapshot__*``, of kind ``changes``.
 
 Severity: exact rules (keys, references, nulls, types, value sets, ranges, formats, orders, sums, a fixed row
 count) default to ``error``, statistical rules (distribution, null_rate, a row-count band) to ``warn``, user
@@ -77,7 +79,7 @@ from mock_pipelines.spec.model import (
 from mock_pipelines.spec.types import NUMERIC_TYPES, LogicalType
 
 KINDS = ("key", "fk", "uniqueness", "nulls", "type", "values", "range", "regex", "checksum", "distribution",
-         "row_count", "temporal", "total", "constraint", "custom")
+         "row_count", "temporal", "total", "constraint", "custom", "changes")
 CHECK_EXPECTATION = "UnexpectedRowsExpectation"  # the GX class a `checks:` rule is shown as (in SQL terms)
 # Check digits have no Great Expectations class: the rule is evaluated by pyarrow (arrow_checks) only, with
 # this name in the GX style.

@@ -15,7 +15,7 @@ from mock_pipelines.core import registry
 from mock_pipelines.core.child_counts import count_bounds, parse_count_expression
 from mock_pipelines.core.column_facts import column_refs, count_column_range, read_column
 from mock_pipelines.core.expressions import parse_expression, parse_template
-from mock_pipelines.schema.check_changes import check_cascades
+from mock_pipelines.schema.check_changes import check_cascades, check_hard_deletes
 from mock_pipelines.spec.errors import IssueCollector, Location, suggest
 from mock_pipelines.spec.model import (
     COUNT_EXPRESSION,
@@ -78,6 +78,7 @@ class _Checker:
         parents, `per:` tables and summed tables did too, so one broken table hides no other problem."""
         found = len(self.issues.issues)
         check_cascades(self.spec, self.issues, self.locations, self.failed_tables | self.dirty_tables)
+        check_hard_deletes(self.spec, self.issues, self.failed_tables | self.dirty_tables)
         self.check_references()
         if len(self.issues.issues) > found:
             return

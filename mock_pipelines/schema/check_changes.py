@@ -1,4 +1,5 @@
-"""What the `changes:` of the tables mean together: ``parent_deletes: cascade`` needs a parent that deletes.
+"""What the `changes:` of the tables mean together: ``parent_deletes: cascade`` needs a parent that deletes,
+and a row that references a hard-deleted parent must go with it.
 
 Everything a `changes:` block says about its own table is checked where it is parsed
 (:mod:`mock_pipelines.schema.parse_changes`); this is the part that reads the other tables.
@@ -7,7 +8,48 @@ Everything a `changes:` block says about its own table is checked where it is pa
 from __future__ import annotations
 
 from mock_pipelines.spec.errors import IssueCollector, Location
-from mock_pipelines.spec.model import DatasetSpec
+from mock_pipelines.spec.model import DatasetSpec, TableSpec
+
+
+def delete_mode(spec: DatasetSpec, name: str, _seen: frozenset[str] = frozenset()) -> str | None:
+    """How rows of a table are deleted: its own `deletes:` mode, or — for a table that only cascades — the
+    mode of the first parent that deletes (as the engine decides it); None when its rows are never deleted."""
+    table = spec.tables.get(name)
+    changes = table.changes if table is not None else None
+    if changes is None or name in _seen:
+        return None
+    if changes.deletes is not None:
+        return changes.deletes.mode
+    if changes.parent_deletes == "cascade":
+        for fk in table.foreign_keys:  # type: ignore[union-attr]
+            if fk.table != name and (mode := delete_mode(spec, fk.table, _seen | {name})) is not None:
+                return mode
+    return None
+
+
+def check_hard_deletes(spec: DatasetSpec, issues: IssueCollector, unsure: set[str]) -> None:
+    """A hard delete removes the row: every table referencing it must be deleted with it (cascade), or a
+    reference would point at a row that is gone — which the databases' foreign keys refuse."""
+    for parent in spec.tables.values():
+        if parent.name in unsure or delete_mode(spec, parent.name) != "hard":
+            continue
+        for child in spec.tables.values():
+            for fk in child.foreign_keys:
+                if fk.table != parent.name or child.name in unsure:
+                    continue
+                if child.name == parent.name:
+                    issues.add(fk.location, f"{child.name!r} references itself and deletes rows hard: a row could "
+                               "keep pointing at a removed row", suggestion="delete its rows softly (mode: soft)")
+                elif not _cascades(child):
+                    issues.add(fk.location, f"{child.name}.{fk.name} references {parent.name!r}, whose rows are "
+                               f"deleted hard: a row of {child.name!r} would keep pointing at a removed row",
+                               expected=f"the rows of {child.name!r} deleted with their parent",
+                               suggestion=f"give {child.name!r} `changes: {{parent_deletes: cascade}}`, or delete "
+                                          f"the rows of {parent.name!r} softly (mode: soft)")
+
+
+def _cascades(table: TableSpec) -> bool:
+    return table.changes is not None and table.changes.parent_deletes == "cascade"
 
 
 def check_cascades(spec: DatasetSpec, issues: IssueCollector, locations: dict[tuple[str, str], Location],
@@ -23,8 +65,7 @@ def check_cascades(spec: DatasetSpec, issues: IssueCollector, locations: dict[tu
         parents = list(dict.fromkeys(fk.table for fk in table.foreign_keys))
         if any(p in unsure for p in parents):
             continue
-        deleting = [p for p in parents if p in spec.tables and (spec.tables[p].changes is not None
-                                                                and spec.tables[p].changes.deletes is not None)]
+        deleting = [p for p in parents if delete_mode(spec, p) is not None]
         if deleting:
             continue
         where = locations.get((table.name, "parent_deletes"), changes.location)

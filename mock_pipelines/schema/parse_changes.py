@@ -13,6 +13,7 @@ import math
 from typing import Any, Protocol
 
 from mock_pipelines.core import registry
+from mock_pipelines.core.changes import IS_CURRENT, LOG_PREFIX, VALID_FROM, VALID_TO
 from mock_pipelines.core.column_facts import written_values
 from mock_pipelines.schema.values import kind_of, short
 from mock_pipelines.spec.errors import IssueCollector, Location, suggest
@@ -20,6 +21,7 @@ from mock_pipelines.spec.model import (
     CHANGE_DISTRIBUTIONS,
     DELETE_MODES,
     IDENTIFIER,
+    MAX_CHANGE_RULES,
     MAX_CHANGES_PER_ENTITY,
     PARENT_DELETE_POLICIES,
     RESERVED_COLUMNS,
@@ -43,11 +45,8 @@ CHANGE_PARAMS = {"constant": ("x",), "uniform": ("a", "b"), "exponential": ("mea
                  "lognormal": ("mu", "sigma")}
 # Columns of the change outputs: a table with `changes:` cannot have a column of these names, nor one starting
 # with CHANGE_LOG_PREFIX (the change log's __op, __event_ts, __arrived_ts, __changed and __before_<column>).
-HISTORY_COLUMNS = ("valid_from", "valid_to", "is_current")
-CHANGE_LOG_PREFIX = "__"
-# Rules of one table's `updates`: the change engine keys a rule's redraws by (rule, change number) in the
-# high bits of a row index, which leaves room for 32 rules (mock_pipelines.core.changes.MAX_RULES).
-MAX_UPDATE_RULES = 32
+HISTORY_COLUMNS = (VALID_FROM, VALID_TO, IS_CURRENT)
+CHANGE_LOG_PREFIX = LOG_PREFIX
 MAX_DELETE_SHARE = 0.5
 MAX_LATE_DAYS = 365
 DURATION_EXAMPLE = 'a number of days (the mean of exponential gaps), or "uniform(300, 700)", "normal(365, 30)", ' \
@@ -185,9 +184,9 @@ class _ChangesParser:
             self.issues.add(self.p.at_value(raw, "updates"), f"{self.what}: updates must be a non-empty list of "
                             "rules", expected="- {column: segment, every_days: 730}")
             return []
-        if len(items) > MAX_UPDATE_RULES:
-            self.issues.add(self.p.at_value(items, MAX_UPDATE_RULES), f"{self.what}: {len(items)} update rules, "
-                            f"at most {MAX_UPDATE_RULES}", expected=f"at most {MAX_UPDATE_RULES} rules per table",
+        if len(items) > MAX_CHANGE_RULES:
+            self.issues.add(self.p.at_value(items, MAX_CHANGE_RULES), f"{self.what}: {len(items)} update rules, "
+                            f"at most {MAX_CHANGE_RULES}", expected=f"at most {MAX_CHANGE_RULES} rules per table",
                             suggestion="let one rule change several columns together (columns: [a, b])")
             return []
         out: list[ColumnChange] = []

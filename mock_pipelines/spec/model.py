@@ -297,6 +297,7 @@ CHANGE_DISTRIBUTIONS = ("constant", "uniform", "exponential", "normal", "lognorm
 DELETE_MODES = ("soft", "hard")
 PARENT_DELETE_POLICIES = ("keep", "cascade")
 MAX_CHANGES_PER_ENTITY = 10_000  # events one rule may give one entity (bounds the cost of any state)
+MAX_CHANGE_RULES = 32  # update rules per table (the engine numbers a redraw's virtual rows with them)
 
 
 @dataclass

@@ -70,6 +70,17 @@ tables:
           factor: "lognormal(0, 0.1)"
       deletes: {share: 0.2, after_days: "exponential(15)", mode: soft}
       late: {share: 0.1, max_days: 2}
+  addresses:
+    rows: {per: customers, count: "uniform(1, 2)"}
+    partitioned: {time_column: added_ts}
+    primary_key: [customer_id, address_no]
+    columns:
+      customer_id: {ref: customers.customer_id}
+      address_no: {gen: child_index}
+      added_ts: {gen: timestamp, start: "2024-01-01", end: "2024-03-01"}
+      street: {gen: street_address}
+    changes:
+      parent_deletes: cascade
   orders:
     rows: 2000
     partitioned: {time_column: order_ts, rows_per_day: 60}
@@ -295,3 +306,18 @@ def test_deltas_applied_in_order_keep_a_table_equal_to_each_snapshot(plan, table
         for k in changes.key_batch(deleted).column(0).to_pylist():
             live.pop(k, None)  # a row inserted and deleted within the window was never there
         assert live == by_key(snapshot_of(plan, table, d), key)
+
+
+def test_rows_that_only_follow_their_parents_deletes_are_deleted_the_parents_way(plan):
+    addresses = plan.table("addresses").changes
+    assert addresses.soft_column == "deleted_at" and not addresses.hard_deletes
+    snap = snapshot_of(plan, "addresses", DAYS).to_pylist()
+    customers = by_key(snapshot_of(plan, "customers", DAYS), "customer_id")
+    one_us = dt.timedelta(microseconds=1)
+    deleted = 0
+    for row in snap:
+        parent = customers[row["customer_id"]]["deleted_at"]
+        expected = None if parent is None else max(parent, row["added_ts"] + one_us)
+        assert row["deleted_at"] == expected
+        deleted += expected is not None
+    assert deleted > 10

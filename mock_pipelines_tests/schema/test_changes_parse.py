@@ -449,3 +449,34 @@ def test_validate_names_the_line_and_what_was_expected(tmp_path: Path, old, new,
     assert message in proc.stderr
     assert "expected" in proc.stderr
     assert "nothing was generated" in proc.stderr
+
+
+# ---- hard deletes and the rows that reference them -----------------------------------------------------
+
+def test_a_row_cannot_keep_referencing_a_parent_deleted_hard():
+    text = edited(("mode: soft, column: removed_at", "mode: hard"), ("      parent_deletes: cascade\n", ""))
+    issue = single_issue(text)
+    assert "orders.customer_id references 'customers', whose rows are deleted hard" in str(issue)
+    assert "parent_deletes: cascade" in (issue.suggestion or "") and "mode: soft" in (issue.suggestion or "")
+    assert_at(issue, text, "customer_id: {ref: customers.customer_id}")
+
+
+def test_hard_deletes_are_fine_when_the_children_go_with_their_parent():
+    spec = load_dataset(FILE, text=edited(("mode: soft, column: removed_at", "mode: hard")))
+    assert spec.tables["customers"].changes.deletes.mode == "hard"
+
+
+def test_a_cascade_may_follow_a_parent_that_itself_only_cascades():
+    text = edited(("""      late: {share: 0.03, max_days: 2}
+      parent_deletes: cascade
+""", """      late: {share: 0.03, max_days: 2}
+      parent_deletes: cascade
+  lines:
+    rows: {per: orders, count: 2}
+    primary_key: [order_id, line_no]
+    columns:
+      order_id: {ref: orders.order_id}
+      line_no: child_index
+    changes: {parent_deletes: cascade}
+"""))
+    assert load_dataset(FILE, text=text).tables["lines"].changes.parent_deletes == "cascade"

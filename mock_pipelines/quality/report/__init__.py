@@ -6,7 +6,8 @@ no plotting library), so it can be attached to a CI run, mailed, or opened from 
 * a header with the dataset, its description, provenance (seed, spec hash, generator version, content
   hash per table, generation time) and the check outcome as coloured badges;
 * an overview of the tables (rows, columns, partitions, check counts);
-* per table: rows per partition, children per parent against the declared count distribution, a column
+* per table: rows per partition, change events per partition (inserts, updates and deletes of a table with
+  ``changes:``), children per parent against the declared count distribution, a column
   profile (type, nulls against the declared null rate, distinct values, min/max, top values), one chart per
   column with a declared distribution (histogram + declared density, generated share vs declared weight,
   rank-frequency on log axes for Zipf values and Zipf-skewed foreign keys) and the check outcomes.

@@ -30,16 +30,20 @@ from mock_pipelines.quality.report.declared import (
     zipf_shares,
 )
 from mock_pipelines.quality.report.svg import (
+    BLUE,
+    ORANGE,
+    RED,
     svg_discrete,
     svg_grouped,
     svg_histogram,
     svg_partitions,
     svg_rank_frequency,
+    svg_stacked_partitions,
 )
 from mock_pipelines.quality.report.table_data import DAY_KEY
 from mock_pipelines.spec.model import ColumnSpec, TableSpec
 
-__all__ = ["SAMPLE_ROWS", "Chart", "grid_step", "table_charts"]
+__all__ = ["SAMPLE_ROWS", "Chart", "change_volume_chart", "grid_step", "table_charts"]
 
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()  # UTC days are counted from 1970-01-01
 
@@ -360,6 +364,23 @@ def _partition_chart(spec: TableSpec | None, parts: Mapping[str, int], scale: fl
             flag = True
             cap += f" · {off:,} partition{'s' if off > 1 else ''} off the declared rate"
     return Chart(title, svg_partitions(keys, rows, expected, title), cap, flag)
+
+
+def change_volume_chart(volume: Mapping[str, Mapping[str, int]], source: str) -> Chart:
+    """Change events per partition of a table with ``changes:``, stacked: inserts, updates and deletes (soft
+    or hard), as ``{partition key: {"c": …, "u": …, "d": …}}``; ``source`` says where the
+    counts come from (the landed change log, or the change log the run computes)."""
+    keys = sorted(volume)
+    series = [(label, colour, [int(volume[k].get(op, 0)) for k in keys])
+              for label, colour, op in (("inserts", BLUE, "c"), ("updates", ORANGE, "u"), ("deletes", RED, "d"))]
+    totals = {label: sum(values) for label, _, values in series}
+    title = f"change events per partition ({len(keys):,} partitions)"
+    cap = " · ".join(f"{v:,} {label}" for label, v in totals.items())
+    inserted = totals["inserts"]
+    if inserted:
+        cap += f" · {totals['updates'] / inserted:.2f} updates per insert"
+    cap += f" · {source}"
+    return Chart(title, svg_stacked_partitions(keys, series, title), cap)
 
 
 def table_charts(name: str, measured: TableProfile, spec: TableSpec | None, prof: dict[str, Any],

@@ -10,8 +10,10 @@ from collections.abc import Iterable, Mapping
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+import pyarrow as pa
+
 from mock_pipelines import GENERATOR_VERSION, __version__
-from mock_pipelines.quality.report.charts import SAMPLE_ROWS, Chart, table_charts
+from mock_pipelines.quality.report.charts import SAMPLE_ROWS, Chart, change_volume_chart, table_charts
 from mock_pipelines.quality.report.check_results import group_results, result_dict, summarize_results
 from mock_pipelines.quality.report.formatting import esc, fmt_num, fmt_value, pct
 from mock_pipelines.quality.report.in_force import (
@@ -393,12 +395,16 @@ def render_report(spec: DatasetSpec, tables: Mapping[str, TableData], results: I
     partitioned_run = any(parts is not None for _, parts in split.values()) or (
         in_force is not None and in_force.partitions is not None)
     profiles, charts_of, ranges_of, rows_of, findings = {}, {}, {}, {}, []
+    report_keys = sorted({k for _, parts in split.values() if parts for k in parts})
     for name in names:
         table, parts = split[name]
         tspec = spec.tables.get(name)
         profiles[name] = prof = profile_of(table.profile, tspec, spec, duplicates=table.duplicates)
         charts_of[name] = table_charts(name, table.profile, tspec, prof, parts, parent_rows, scale=scale,
                                        timeline=_timeline(in_force, name))
+        changes_chart = _change_chart(spec, in_force, name, tables, parts or report_keys)
+        if changes_chart is not None:  # after the rows per partition
+            charts_of[name].insert(1 if parts else 0, changes_chart)
         ranges_of[name] = _table_ranges(spec, tspec, locale, partitioned_run)
         rows_of[name] = declared_rows(in_force, name, parts is not None)
         findings += _findings(name, prof, charts_of[name], ranges_of[name], rows_of[name], table.num_rows)
@@ -526,4 +532,39 @@ def _timeline(plan: Any, table: str) -> Any:
     try:
         return plan.table(table).timeline
     except Exception:  # a chart's extra: a plan that cannot lay the table out shows the declared rate only
+        return None
+
+
+def _change_chart(spec: DatasetSpec, plan: Any, table: str, tables: Mapping[str, Any], keys: Iterable[str],
+                  ) -> Chart | None:
+    """Change events per partition of a table with ``changes:`` (None for any other table) — inserts, updates,
+    deletes (a soft delete is one) — counted from its
+    landed change log when the report has it (what :func:`~mock_pipelines.quality.report.landed.read_landed`
+    counted, or the ``<table>__changes`` partitions among ``tables``), else from the change log the run's plan
+    computes for the report's partitions. A chart is an extra: what cannot be counted leaves it out."""
+    from mock_pipelines.core.changes import LOG, output_table
+    from mock_pipelines.quality import change_checks
+
+    tspec = spec.tables.get(table)
+    if tspec is None or tspec.changes is None:
+        return None
+    deletes = tspec.changes.deletes
+    soft = deletes.column if deletes is not None and deletes.mode == "soft" else None
+    try:
+        landed = getattr(tables.get(table), "change_volume", None)
+        logs = tables.get(output_table(table, LOG))
+        if landed:
+            return change_volume_chart(landed, "counted from the landed change log")
+        if isinstance(logs, Mapping) and logs and all(isinstance(t, pa.Table) for t in logs.values()):
+            volume = {k: change_checks.op_counts(t.to_batches(), soft) for k, t in logs.items()}
+            return change_volume_chart(volume, "counted from the landed change log")
+        if plan is None or plan.partitions is None:
+            return None
+        keys = list(keys)
+        if not keys:
+            return None
+        windows = {k: change_checks.partition_window(plan.partitions, k) for k in keys}
+        volume = change_checks.change_volume(plan.table(table).changes, windows)
+        return change_volume_chart(volume, "computed from the run's plan (no change log landed)")
+    except Exception:
         return None

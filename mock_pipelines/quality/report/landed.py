@@ -129,7 +129,30 @@ class _Reader:
             if self.checks:
                 results += self._cross(name, keys is not None)
         self.provenance["content_hashes"] = {k: v for k, v in hashes.items() if v}
+        keys = sorted({k for found in self.units.values() if found for k in found})
+        for name, table in tables.items():
+            if self.spec.tables[name].changes is not None:
+                table.change_volume = self._change_volume(name, self.units.get(name) or keys)
         return Landed(tables, results if self.checks else None, self.provenance, self.read_back)
+
+    def _change_volume(self, name: str, keys: Sequence[str]) -> dict[str, dict[str, int]] | None:
+        """Inserts, updates and deletes per partition of the landed change log of a table with ``changes:``
+        (``<table>__changes``, only its ``__op`` and ``__changed`` columns streamed; a soft delete counts as a
+        delete); None when none of it landed."""
+        from mock_pipelines.core.changes import CHANGED, LOG, OP, output_table
+        from mock_pipelines.quality.change_checks import op_counts
+
+        deletes = self.spec.tables[name].changes.deletes  # type: ignore[union-attr]
+        soft = deletes.column if deletes is not None and deletes.mode == "soft" else None
+        out: dict[str, dict[str, int]] = {}
+        for key in keys:
+            try:
+                out[key] = op_counts(self.dest.read_batches(self.spec.name, output_table(name, LOG), key,
+                                                            columns=[OP, CHANGED], batch_rows=self.batch_rows),
+                                     soft)
+            except Exception:  # not landed (or not readable): the report counts it from the plan instead
+                continue
+        return out or None
 
     # -- one table or partition ---------------------------------------------------------------------------
     def _source(self, name: str, keys: Sequence[str | None], rows: dict[str, int] | None = None

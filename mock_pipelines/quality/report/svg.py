@@ -268,3 +268,33 @@ def svg_partitions(keys: Sequence[str], rows: Sequence[int], expected: Sequence[
         parts.append(_polyline(xs, f.sy(np.asarray(expected, dtype=np.float64)), ORANGE, 1.5))
         legend.append(("line", ORANGE, "declared rate"))
     return _svg(f, parts + _legend(f, legend), title)
+
+
+def svg_stacked_partitions(keys: Sequence[str], series: Sequence[tuple[str, str, Sequence[int]]],
+                           title: str = "") -> str:
+    """Counts per partition as stacked bars: ``series`` is (label, colour, one count per key), bottom first."""
+    k = len(keys)
+    totals = [sum(int(s[2][i]) for s in series) for i in range(k)]
+    top = max(totals, default=0) * 1.12 or 1.0
+    f = _Frame(0, k, 0, top, left=50)
+    parts = f.axes([], _nice_ticks(0, top, 4), "partition", "events")
+    slot = (f.right - f.left) / max(k, 1)
+    for i in range(k):
+        base = 0
+        for label, colour, values in series:
+            v = int(values[i])
+            if v <= 0:
+                continue
+            y0, y1 = float(f.sy(base)), float(f.sy(base + v))
+            parts.append(f'<rect x="{f.left + slot * i + slot * 0.1:.2f}" y="{y1:.1f}" '
+                         f'width="{max(slot * 0.8, 0.6):.2f}" height="{max(y0 - y1, 0.0):.1f}" fill="{colour}" '
+                         f'opacity="0.8"><title>{esc(keys[i])}: {v:,} {esc(label)}</title></rect>')
+            base += v
+    if k:
+        idx = sorted({0, k - 1} | ({k // 2} if k > 4 else set()))
+        for i in idx:
+            anchor = "start" if i == 0 and k > 1 else "end" if i == k - 1 and k > 1 else "middle"
+            x = f.left + slot * (i + 0.5) if anchor == "middle" else f.left if anchor == "start" else f.right
+            parts.append(f'<text class="tk" x="{x:.1f}" y="{f.bottom + 13}" text-anchor="{anchor}">'
+                         f'{esc(keys[i])}</text>')
+    return _svg(f, parts + _legend(f, [("bar", colour, label) for label, colour, _ in series]), title)

@@ -22,6 +22,8 @@ class MeasuredTable:
     profile: TableProfile
     partitions: dict[str, int] | None = None  # rows per partition key; None: not partitioned
     duplicates: dict[str, int] = field(default_factory=dict)  # rows whose value repeats, per unique column
+    # a table with changes: its landed change log's {partition key: {"c": inserts, "u": updates, "d": deletes}}
+    change_volume: dict[str, dict[str, int]] | None = None
 
     @property
     def num_rows(self) -> int:
