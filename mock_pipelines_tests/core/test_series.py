@@ -321,7 +321,7 @@ tables:
 
 @pytest.mark.parametrize(("gen", "params", "target", "message", "suggestion"), [
     ("seasonal", "step: 15 parsecs", "step", "step: '15 parsecs' is not a duration", "step: 15min"),
-    ("random_walk", "step: 15m", "step", "'m' could be minutes or months", "step: 15min"),
+    ("random_walk", "step: 15m", "step", "'m' could be minutes or months", "write step: 15min for minutes"),
     ("mean_reverting", "step: 1min, half_life: 1d", "half_life",
      "half_life '1d' is 1440 steps of 1min: each value would sum 14,400 innovations", "coarser step"),
     ("mean_reverting", "half_life: 0", "half_life", "half_life", None),

@@ -73,7 +73,7 @@ def parse_duration(value: Any) -> int:
     match = _DURATION.match(value.lower())
     if match is None or match.group(2) not in _UNITS:
         unit = match.group(2) if match else None
-        hint = " ('m' could be minutes or months: write min)" if unit in ("m", "mo", "month", "months") else ""
+        hint = " ('m' could be minutes or months)" if unit in ("m", "mo", "month", "months") else ""
         raise ValueError(f"{value!r} is not a duration{hint}; units: s, min, h, d, w")
     number = float(match.group(1)) if match.group(1) else 1.0
     us = round(number * _UNITS[match.group(2)])
@@ -86,8 +86,11 @@ def _step_us(params: Mapping[str, Any]) -> int:
     try:
         return parse_duration(params["step"])
     except ValueError as exc:
-        raise ParamError("step", f"step: {exc}", "write e.g. step: 15min, step: 1h or step: 1d",
-                         expected=DURATION_EXAMPLES) from None
+        text = str(params["step"]).strip().lower()
+        minutes = re.fullmatch(r"(\d+(?:\.\d+)?)\s*m", text)
+        hint = f"write step: {minutes.group(1)}min for minutes" if minutes else \
+            "write e.g. step: 15min, step: 1h or step: 1d"
+        raise ParamError("step", f"step: {exc}", hint, expected=DURATION_EXAMPLES) from None
 
 
 def _origin_us(params: Mapping[str, Any]) -> int:
