@@ -21,6 +21,7 @@ from mock_pipelines.core.engine import DatasetPlan
 from mock_pipelines.core.generators import series as ts
 from mock_pipelines.core.registry import GenContext
 from mock_pipelines.schema.parse import load_dataset
+from mock_pipelines.spec.errors import SchemaError
 from mock_pipelines_tests.schema.test_validation import FILE, assert_at, issues_of, single_issue
 
 HOUR = 3_600_000_000
@@ -354,3 +355,14 @@ def test_validate_reports_a_bad_step_with_file_line_and_column(tmp_path):
     column = text.splitlines()[line - 1].index("step") + 1
     assert f"plant.yaml:{line}:{column}: " in done.output
     assert "'fortnightly' is not a duration" in done.output and "Traceback" not in done.output
+
+
+def test_a_time_column_without_times_is_refused_before_generating():
+    text = BAD.replace("GEN", "seasonal").replace("time: reading_ts, PARAMS", "time: reading_no")
+    with pytest.raises(SchemaError) as info:
+        DatasetPlan(load_dataset(FILE, text=text)).check()
+    issues = info.value.issues
+    assert len(issues) == 1, issues
+    line, column = text.splitlines().index("      value: {gen: seasonal, time: reading_no}") + 1, 7
+    assert (issues[0].location.line, issues[0].location.column) == (line, column)
+    assert "time: column 'reading_no' must hold timestamps or dates, not int64" in issues[0].message
