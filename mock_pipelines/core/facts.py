@@ -10,7 +10,9 @@ A generator states, as functions of its validated parameters (and the locale for
 * ``values``: the set of values it can produce (with their weights), for generators that take the set as
   a parameter;
 * ``checksum``: the check-digit scheme its values carry (a name of :data:`mock_pipelines.core.checksums.
-  CHECKSUMS`: ``luhn``, ``iban``, ``nif``, …), as a function of its parameters and the locale, or None.
+  CHECKSUMS`: ``luhn``, ``iban``, ``nif``, …), as a function of its parameters and the locale, or None;
+* ``nulls``: whether it leaves some values null by itself with these parameters (a sensor's dropouts), so
+  the column is nullable without a ``null_rate``.
 
 A generator with none of these says so with :data:`NO_FACTS`; the catalogue test fails for a generator that
 declares nothing. Quality rules, the report and DDL CHECK constraints read these facts and nothing else, so
@@ -35,6 +37,8 @@ ValueRange = Callable[[Params], tuple[Bound, Bound]]
 FormatRegex = Callable[[Params, str], "str | None"]
 # (params, locale) -> name of a check-digit scheme (mock_pipelines.core.checksums) or None.
 ChecksumFn = Callable[[Params, str], "str | None"]
+# (params) -> True when the generator itself leaves some values null.
+NullsFn = Callable[[Params], bool]
 
 
 # ---- value models: the distribution a generator draws from ------------------------------------------------
@@ -149,6 +153,7 @@ class Facts:
     model: ModelFn | None = None
     values: ValuesFn | None = None
     checksum: ChecksumFn | None = None
+    nulls: NullsFn | None = None
 
     def value_range(self, params: Params) -> tuple[Bound, Bound] | None:
         if self.range is None:
@@ -168,6 +173,10 @@ class Facts:
     def check_digits(self, params: Params, locale: str) -> str | None:
         """The check-digit scheme the values carry (a name of ``checksums.CHECKSUMS``), or None."""
         return self.checksum(params, locale) if self.checksum is not None else None
+
+    def makes_nulls(self, params: Params) -> bool:
+        """True when the generator leaves some values null by itself with these parameters."""
+        return self.nulls is not None and bool(self.nulls(params))
 
 
 def scheme(name: str) -> ChecksumFn:

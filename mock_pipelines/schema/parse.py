@@ -909,6 +909,8 @@ class _Parser:
                 self.issues.add(where, f"{what}: {exc.message}", expected=exc.expected, suggestion=suggestion)
             col.generator = gen.name
             col.type = ColumnType.parse(gen.returns)  # a bare decimal is decimal(18,2)
+            if gen.facts is not None and col.params and gen.facts.makes_nulls(col.params):
+                col.nullable = True  # the generator's own nulls (a sensor's dropouts)
             if col.unique and not gen.supports_unique:
                 message, suggestion = registry.cannot_guarantee_unique(gen.name)
                 self.issues.add(at("unique") if parent_loc is None else loc, f"{what}: {message}",

@@ -52,8 +52,9 @@ VARIANTS = {
     "height_cm": [{}, {"sex": "female", "min": 150, "max": 160}],
     "duration_seconds": [{}, {"max": 600}],
 }
-# Values that depend on the table around them (a parent's children), not on the generator alone.
-NEEDS_TABLE = {"child_index"}
+# Values that depend on the table around them (a parent's children, the row's series and time), not on the
+# generator alone; the time series' ranges are tested in core/test_series.py.
+NEEDS_TABLE = {"child_index", "random_walk", "mean_reverting", "seasonal", "sensor"}
 
 
 def values(name: str, params: dict, locale: str = "en_US", unique: bool = False) -> pa.Array:
