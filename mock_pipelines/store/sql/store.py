@@ -15,11 +15,14 @@ from pathlib import Path
 import pyarrow as pa
 import sqlalchemy as sa
 
+from mock_pipelines.core.changes import TableChanges
+from mock_pipelines.core.engine import DEFAULT_CHUNK_SIZE
 from mock_pipelines.spec.destinations import DATASET_PLACEHOLDER
 from mock_pipelines.spec.model import DatasetSpec
 from mock_pipelines.store.protocol import WriteResult
 from mock_pipelines.store.sql.database import READ_CHUNK, Database
 from mock_pipelines.store.sql.errors import SqlDestinationError, is_transient
+from mock_pipelines.store.sql.live import LiveResult, apply_live
 from mock_pipelines.store.sql.names import PARTITION_COLUMN
 
 
@@ -113,6 +116,17 @@ class SqlStore:
         :class:`SqlDestinationError`, transient when writing again may succeed (nothing was committed)."""
         self.prepare(dataset)
         return self.database(dataset).write_batches(self.spec(dataset), table, schema, batches, partition_key)
+
+    def apply_live(self, dataset: str, table: str, partition_key: str, changes: TableChanges, start_us: int,
+                   end_us: int, chunk_size: int = DEFAULT_CHUNK_SIZE) -> LiveResult:
+        """Bring ``<table>__live`` to the state of the table as of the end of the partition (the window
+        [start_us, end_us)) in one transaction: nothing when that partition is the one applied last, the
+        window's delta when it is the next one, the whole snapshot otherwise (see
+        :mod:`mock_pipelines.store.sql.live`). Creates the live table (and those of its parents its foreign
+        keys reference) on first use, or checks them in mode ``existing``."""
+        ensure_sqlite_folder(self._url)
+        return apply_live(self.database(dataset), self.spec(dataset), table, partition_key, changes, start_us,
+                          end_us, chunk_size, mode=self.mode)
 
     # -- reading ------------------------------------------------------------------------------------
     def has_data(self, dataset: str, table: str) -> bool:
