@@ -15,7 +15,8 @@ from mock_pipelines.core import registry
 from mock_pipelines.core.child_counts import count_bounds, parse_count_expression
 from mock_pipelines.core.column_facts import column_refs, count_column_range, read_column
 from mock_pipelines.core.expressions import parse_expression, parse_template
-from mock_pipelines.spec.errors import IssueCollector, suggest
+from mock_pipelines.schema.check_changes import check_cascades
+from mock_pipelines.spec.errors import IssueCollector, Location, suggest
 from mock_pipelines.spec.model import (
     COUNT_EXPRESSION,
     ColumnSpec,
@@ -38,6 +39,8 @@ class ParseGaps:
     failed_tables: set[str] = field(default_factory=set)  # left out of the dataset
     failed_columns: dict[str, set[str]] = field(default_factory=dict)  # table -> columns left out of it
     dirty_tables: set[str] = field(default_factory=set)  # parsed, with a problem of their own
+    # (table, key) -> where the key is written, for checks that report across tables (`parent_deletes`)
+    locations: dict[tuple[str, str], Location] = field(default_factory=dict)
 
 
 def check_dataset(spec: DatasetSpec, gaps: ParseGaps, issues: IssueCollector) -> None:
@@ -66,6 +69,7 @@ class _Checker:
         self.failed_tables = gaps.failed_tables
         self.failed_columns = gaps.failed_columns
         self.dirty_tables = gaps.dirty_tables
+        self.locations = gaps.locations
         self.found = 0  # problems known before the graph checks
 
     def check(self) -> None:
@@ -73,6 +77,7 @@ class _Checker:
         The other checks need a consistent graph: they run on the tables that parsed cleanly and whose
         parents, `per:` tables and summed tables did too, so one broken table hides no other problem."""
         found = len(self.issues.issues)
+        check_cascades(self.spec, self.issues, self.locations, self.failed_tables | self.dirty_tables)
         self.check_references()
         if len(self.issues.issues) > found:
             return

@@ -28,6 +28,7 @@ from mock_pipelines.core.expressions import ExpressionError, parse_expression, p
 from mock_pipelines.core.locales import SUPPORTED_LOCALES
 from mock_pipelines.core.row_checks import bare_column, check_problems, default_name
 from mock_pipelines.schema.check import ParseGaps, check_dataset
+from mock_pipelines.schema.parse_changes import parse_changes
 from mock_pipelines.schema.values import (
     cleaned_name,
     comma_hint,
@@ -72,7 +73,7 @@ from mock_pipelines.spec.yaml_source import deep_merge, key_location, load_yaml,
 
 TOP_KEYS = ("dataset", "description", "locale", "seed", "templates", "tables")
 TABLE_KEYS = ("description", "rows", "columns", "primary_key", "foreign_keys", "extends", "tags", "owners",
-              "partitioned", "expectations", "checks")
+              "partitioned", "changes", "expectations", "checks")
 CHECK_KEYS = ("name", "check")
 VOLUME_KEYS = ("trend", "month_weights", "month_day_weights", "holidays", "events", "noise")
 PARTITION_KEYS = ("time_column", "rows_per_day", "weekday_weights", "hour_weights", *VOLUME_KEYS)
@@ -313,13 +314,15 @@ class _Parser:
         owners = [owners] if isinstance(owners, str) else owners
         pk = [c for c in pk if c not in failed]
         self.check_expectation_columns([e for c in columns.values() for e in c.expectations], name, columns)
-        return TableSpec(name=name, location=loc, rows=rows, columns=columns,
-                         description=text_of(tdoc.get("description")), primary_key=pk,
-                         foreign_keys=foreign_keys, tags={str(k): str(v) for k, v in dict(tags).items()},
-                         owners=[str(o) for o in owners], partitioned=self.parse_partitioned(tdoc, name, columns),
-                         expectations=self.check_expectation_columns(
-                             self.parse_expectations(tdoc, "expectations", f"table {name!r}"), name, columns),
-                         checks=self.parse_checks(tdoc, name, columns))
+        table = TableSpec(name=name, location=loc, rows=rows, columns=columns,
+                          description=text_of(tdoc.get("description")), primary_key=pk,
+                          foreign_keys=foreign_keys, tags={str(k): str(v) for k, v in dict(tags).items()},
+                          owners=[str(o) for o in owners], partitioned=self.parse_partitioned(tdoc, name, columns),
+                          expectations=self.check_expectation_columns(
+                              self.parse_expectations(tdoc, "expectations", f"table {name!r}"), name, columns),
+                          checks=self.parse_checks(tdoc, name, columns))
+        table.changes = parse_changes(self, tdoc, table, failed, self.gaps.locations)
+        return table
 
     def parse_checks(self, tdoc: Any, table: str, columns: dict[str, ColumnSpec]) -> list[CheckSpec]:
         """`checks:` of a table: a list of conditions over its own columns, each a text or
