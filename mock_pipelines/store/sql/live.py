@@ -82,7 +82,9 @@ def apply_live(database: Any, spec: DatasetSpec, table: str, partition_key: str,
     of ``end_us`` (the end of the partition ``partition_key``, a window [start_us, end_us)) in one
     transaction; see the module docstring. ``mode`` is the table mode (``create`` or ``existing``)."""
     database._check_partition_key(partition_key)
-    if table not in spec.tables or spec.tables[table].changes is None:
+    if table not in spec.tables:
+        raise SqlDestinationError(f"dataset {spec.name!r} has no table {table!r}; it has {', '.join(spec.tables)}")
+    if spec.tables[table].changes is None:
         raise SqlDestinationError(f"table {table!r} of dataset {spec.name!r} declares no changes: it has no live "
                                   "table (add a changes: block to its schema)")
     if not spec.tables[table].primary_key:

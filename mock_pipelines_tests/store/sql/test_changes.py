@@ -199,13 +199,16 @@ def test_going_back_rewinds_the_live_table_and_a_gap_is_synced(url_schema, tmp_p
             for table in ORDER:
                 apply(store, plan, table, day)
         for day, expected_mode in ((4, "sync"), (5, "delta"), (8, "sync")):  # back 3 days, next one, over a gap
+            results = {}
             for table in ORDER:  # parents first, in every direction
-                result = apply(store, plan, table, day)
-                if table != "orders":  # a parent's sync that deleted rows makes its children's next apply a sync
-                    assert result.mode == expected_mode, (table, day)
-                else:
-                    assert result.mode in (expected_mode, "sync"), (table, day)
+                results[table] = result = apply(store, plan, table, day)
+                # A parent's sync that deleted rows clears its children's watermark: their next apply is a sync.
+                cleared = table == "orders" and results["customers"].mode == "sync" \
+                    and results["customers"].deleted > 0
+                assert result.mode == ("sync" if cleared else expected_mode), (table, day)
                 assert live_rows(store, table) == snapshot_rows(plan, table, day), (table, day)
+            if day == 4:  # customers created on days 5-7 left: the cascade took their orders, the watermark with them
+                assert results["customers"].deleted > 0 and results["orders"].previous is None
         assert apply(store, plan, "orders", 8).mode == "noop"
     finally:
         store.dispose()
@@ -240,6 +243,9 @@ def test_live_foreign_keys_hold_through_soft_and_hard_deletes(url_schema, tmp_pa
             assert orphans  # hard deletes left orders behind: why this variant has no foreign key
         if parent_mode == "hard":
             assert len(customers) < 5 * 25  # customers were hard-deleted
+        for table in ORDER:  # back to day 2, parents first: hard-deleted rows return, later ones leave
+            apply(store, plan, table, 2)
+            assert live_rows(store, table) == snapshot_rows(plan, table, 2), table
     finally:
         store.dispose()
 
@@ -367,5 +373,21 @@ def test_output_tables_refuse_a_write_without_a_partition_or_with_other_columns(
                                 [], key_of(1))
         with pytest.raises(SqlDestinationError, match="apply_live"):
             store.write_batches("living", "orders__live", schema, batches, key_of(1))
+    finally:
+        store.dispose()
+
+
+def test_apply_live_refuses_a_table_without_changes_and_an_empty_window(tmp_path):
+    plan = living_plan(tmp_path)
+    spec = plan.spec
+    store = SqlStore(f"sqlite:///{tmp_path / 'refused.db'}", None, {"living": spec})
+    try:
+        changes = plan.table("customers").changes
+        with pytest.raises(SqlDestinationError, match="has no table 'nothing'"):
+            store.apply_live("living", "nothing", key_of(1), changes, start_of(1), start_of(2))
+        with pytest.raises(SqlDestinationError, match="empty window"):
+            store.apply_live("living", "customers", key_of(1), changes, start_of(2), start_of(2))
+        with pytest.raises(SqlDestinationError, match="invalid partition key"):
+            store.apply_live("living", "customers", "", changes, start_of(1), start_of(2))
     finally:
         store.dispose()
