@@ -187,6 +187,15 @@ def test_partitions_applied_in_order_keep_the_live_table_equal_to_each_snapshot(
             state = dict(conn.execute(sa.text(f"SELECT table_name, partition_key FROM "
                                               f"{qualified(store, STATE_TABLE)}")).all())
         assert state == {output_table(t, "live"): key_of(6) for t in ORDER}
+        # Another process (a store that only checks the tables it finds) goes on from there.
+        url, schema = url_schema
+        later = SqlStore(url, schema, {"living": plan.spec}, mode="existing")
+        try:
+            for table in ORDER:
+                assert apply(later, plan, table, 7).mode == "delta"
+                assert live_rows(later, table) == snapshot_rows(plan, table, 7)
+        finally:
+            later.dispose()
     finally:
         store.dispose()
 
