@@ -413,7 +413,9 @@ class Database:
         if partition_key is None:
             raise SqlDestinationError(f"{derived.table.name} holds change data of a time-partitioned run: write it "
                                       "with the partition key of the window it covers")
-        self.ensure_extra_tables(spec, [derived.table])
+        names = (derived.table.name,)
+        if not any((spec.name, spec.spec_hash(), names, m) in self._ensured for m in MODES):
+            self.ensure_extra_tables(spec, [derived.table])  # not created or checked yet (by a store, in its mode)
         return derived.table
 
     def _check_partition_key(self, key: str | None) -> None:

@@ -20,6 +20,7 @@ from mock_pipelines.core.engine import DEFAULT_CHUNK_SIZE
 from mock_pipelines.spec.destinations import DATASET_PLACEHOLDER
 from mock_pipelines.spec.model import DatasetSpec
 from mock_pipelines.store.protocol import WriteResult
+from mock_pipelines.store.sql.change_tables import LIVE
 from mock_pipelines.store.sql.database import READ_CHUNK, Database
 from mock_pipelines.store.sql.errors import SqlDestinationError, is_transient
 from mock_pipelines.store.sql.live import LiveResult, apply_live
@@ -113,9 +114,16 @@ class SqlStore:
     def write_batches(self, dataset: str, table: str, schema: pa.Schema, batches: Iterable[pa.RecordBatch],
                       partition_key: str | None = None) -> WriteResult:
         """Replace the rows of the table (or of its partition) in one transaction; raises
-        :class:`SqlDestinationError`, transient when writing again may succeed (nothing was committed)."""
+        :class:`SqlDestinationError`, transient when writing again may succeed (nothing was committed).
+        ``table`` may also be an output of change data (``orders__changes``, ``orders__snapshot``,
+        ``orders__history``, see :mod:`~mock_pipelines.store.sql.change_tables`), created on first use (or
+        checked, in mode ``existing``) and always written per partition."""
         self.prepare(dataset)
-        return self.database(dataset).write_batches(self.spec(dataset), table, schema, batches, partition_key)
+        database, spec = self.database(dataset), self.spec(dataset)
+        derived = database.derived(spec).get(table) if table not in spec.tables else None
+        if derived is not None and derived.kind != LIVE:
+            database.ensure_extra_tables(spec, [derived.table], mode=self.mode)
+        return database.write_batches(spec, table, schema, batches, partition_key)
 
     def apply_live(self, dataset: str, table: str, partition_key: str, changes: TableChanges, start_us: int,
                    end_us: int, chunk_size: int = DEFAULT_CHUNK_SIZE) -> LiveResult:

@@ -398,5 +398,13 @@ def test_apply_live_refuses_a_table_without_changes_and_an_empty_window(tmp_path
             store.apply_live("living", "customers", key_of(1), changes, start_of(2), start_of(2))
         with pytest.raises(SqlDestinationError, match="invalid partition key"):
             store.apply_live("living", "customers", "", changes, start_of(1), start_of(2))
+        store.prepare("living")  # the tables of the schema, not those of change data
+        existing = SqlStore(f"sqlite:///{tmp_path / 'refused.db'}", None, {"living": spec}, mode="existing")
+        schema, batches = _core_rows(plan, "customers", LOG, 1, CHUNK)
+        with pytest.raises(SqlDestinationError, match="customers__changes: missing table"):
+            existing.write_batches("living", "customers__changes", schema, batches, key_of(1))
+        with pytest.raises(SqlDestinationError, match="customers__live: missing table"):
+            existing.apply_live("living", "customers", key_of(1), changes, start_of(1), start_of(2))
+        existing.dispose()
     finally:
         store.dispose()
