@@ -31,6 +31,7 @@ import sqlalchemy as sa
 from mock_pipelines.spec.model import DatasetSpec
 from mock_pipelines.store.content import ContentHasher, Preview
 from mock_pipelines.store.protocol import WriteResult
+from mock_pipelines.store.sql.change_tables import LIVE, DerivedTable, derived_metadata
 from mock_pipelines.store.sql.compat import table_problems
 from mock_pipelines.store.sql.ddl import arrow_types, namespace_statements, table_metadata
 from mock_pipelines.store.sql.errors import (
@@ -81,6 +82,7 @@ class Database:
         self._ensured: set[tuple[Any, ...]] = set()
         self._columns: dict[str, list[str]] = {}
         self._metadata: dict[tuple[Any, ...], sa.MetaData] = {}
+        self._derived: dict[tuple[Any, ...], dict[str, DerivedTable]] = {}
         self._lock = threading.Lock()
 
     # -- construction -------------------------------------------------------------------------------------
@@ -151,6 +153,70 @@ class Database:
                 raise self._error(exc, f"creating the tables of {spec.name!r}") from exc
             self._ensured.add(key)
             self._columns.clear()
+
+    def derived(self, spec: DatasetSpec) -> dict[str, DerivedTable]:
+        """The tables of change data of ``spec`` (``<table>__changes``, ``__snapshot``, ``__history``,
+        ``__live`` of every table with ``changes:``), by name; see :mod:`~mock_pipelines.store.sql.change_tables`."""
+        key = (spec.name, spec.spec_hash())
+        cached = self._derived.get(key)
+        if cached is not None:
+            return cached
+        try:
+            derived = derived_metadata(spec, self.dialect, self.schema)
+        except ValueError as exc:
+            raise SqlDestinationError(str(exc)) from None
+        self._derived[key] = derived
+        return derived
+
+    def ensure_extra_tables(self, spec: DatasetSpec, tables: Sequence[sa.Table], mode: str = "create") -> None:
+        """Create the missing ``tables`` (parents first) or only check them, like :meth:`ensure_tables` for
+        the tables of the schema; cached per spec and table names."""
+        if mode not in MODES:
+            raise SqlDestinationError(f"unknown table mode {mode!r}; choose one of {', '.join(MODES)}")
+        key = (spec.name, spec.spec_hash(), tuple(t.name for t in tables), mode)
+        with self._lock:
+            if key in self._ensured:
+                return
+            try:
+                try:
+                    self._create_or_check_extra(spec, tables, mode)
+                except sa.exc.DBAPIError as exc:
+                    if "already exists" not in str(exc).lower():
+                        raise
+                    self._create_or_check_extra(spec, tables, mode)  # another process created them meanwhile
+            except SqlDestinationError:
+                raise
+            except Exception as exc:
+                raise self._error(exc, f"creating the tables {', '.join(t.name for t in tables)}") from exc
+            self._ensured.add(key)
+            self._columns.clear()
+
+    def _create_or_check_extra(self, spec: DatasetSpec, tables: Sequence[sa.Table], mode: str) -> None:
+        with self.engine.begin() as conn:
+            if mode == "create":
+                self._create_namespace(conn)
+            self._lock_ddl(conn, write=mode == "create")
+            try:
+                inspector = sa.inspect(conn)
+                existing = set(inspector.get_table_names(schema=self.schema))
+                problems: list[str] = []
+                missing: list[sa.Table] = []
+                for table in tables:
+                    if table.name in existing:
+                        found = inspector.get_columns(table.name, schema=self.schema)
+                        problems.extend(table_problems(table, found, conn.dialect))
+                    elif mode == "existing":
+                        problems.append(f"{table.name}: missing table")
+                    else:
+                        missing.append(table)
+                if problems:
+                    raise SchemaMismatchError(self._mismatch_message(spec, problems, mode), problems)
+                for table in missing:
+                    table.create(conn, checkfirst=False)
+                if missing:
+                    log.info("created tables %s in %s", ", ".join(t.name for t in missing), self.where())
+            finally:
+                self._unlock_ddl(conn)
 
     def _create_or_check(self, spec: DatasetSpec, metadata: sa.MetaData, mode: str) -> None:
         with self.engine.begin() as conn:
@@ -227,6 +293,9 @@ class Database:
         return f"{self.schema}.{table}" if self.schema else table
 
     def _table(self, spec: DatasetSpec, table: str, partitioned: bool) -> sa.Table:
+        derived = self.derived(spec).get(table) if table not in spec.tables else None
+        if derived is not None:
+            return derived.table
         if table not in spec.tables:
             raise SqlDestinationError(f"dataset {spec.name!r} has no table {table!r}; it has "
                                       f"{', '.join(spec.tables)}")
@@ -243,8 +312,13 @@ class Database:
         """Replace the rows of ``table`` (or of its partition ``partition_key``) with ``batches``, in one
         transaction. Returns what was written; raises :class:`SqlDestinationError` (see :func:`is_transient`)."""
         self._check_partition_key(partition_key)
-        target = self._table(spec, table, partition_key is not None)
-        names = self._check_batch_schema(spec, table, schema)
+        derived = self.derived(spec).get(table) if table not in spec.tables else None
+        if derived is not None:
+            target = self._derived_target(spec, derived, partition_key)
+            names = self._check_names(table, schema, derived.arrow.names)
+        else:
+            target = self._table(spec, table, partition_key is not None)
+            names = self._check_batch_schema(spec, table, schema)
         hasher, preview = ContentHasher(schema), Preview(names=list(schema.names))
         counted = _Counted(batches, hasher, preview)
         start = time.perf_counter()
@@ -331,6 +405,19 @@ class Database:
                         f"({', '.join(fk.columns)} = {tuple(orphan)}): the new rows no longer hold that key. "
                         "Nothing was changed; re-materialise the children too, or keep the same seed and scale")
 
+    def _derived_target(self, spec: DatasetSpec, derived: DerivedTable, partition_key: str | None) -> sa.Table:
+        """The output table of change data a write goes to, created (or checked) on first use."""
+        if derived.kind == LIVE:
+            raise SqlDestinationError(f"{derived.table.name} is a live table: it is brought to a partition's end "
+                                      "with apply_live, not written")
+        if partition_key is None:
+            raise SqlDestinationError(f"{derived.table.name} holds change data of a time-partitioned run: write it "
+                                      "with the partition key of the window it covers")
+        names = (derived.table.name,)
+        if not any((spec.name, spec.spec_hash(), names, m) in self._ensured for m in MODES):
+            self.ensure_extra_tables(spec, [derived.table])  # not created or checked yet (by a store, in its mode)
+        return derived.table
+
     def _check_partition_key(self, key: str | None) -> None:
         if key is None:
             return
@@ -339,7 +426,9 @@ class Database:
                                       f"most {_MAX_PARTITION_KEY} characters, e.g. '2024-01-05'")
 
     def _check_batch_schema(self, spec: DatasetSpec, table: str, schema: pa.Schema) -> list[str]:
-        expected = list(spec.tables[table].columns)
+        return self._check_names(table, schema, list(spec.tables[table].columns))
+
+    def _check_names(self, table: str, schema: pa.Schema, expected: list[str]) -> list[str]:
         names = list(schema.names)
         if sorted(names) != sorted(expected) or len(set(names)) != len(names):
             missing = [n for n in expected if n not in names]
@@ -371,6 +460,9 @@ class Database:
 
     def _read_query(self, spec: DatasetSpec, table: str, partition_keys: Sequence[str] | None,
                     columns: list[str] | None) -> tuple[sa.Select[Any], pa.Schema]:
+        derived = self.derived(spec).get(table) if table not in spec.tables else None
+        if derived is not None:
+            return self._derived_query(derived, partition_keys, columns)
         arrow = arrow_types(spec)[table] if table in spec.tables else None
         target = self._table(spec, table, partition_keys is not None)
         wanted = columns or list(spec.tables[table].columns)
@@ -384,6 +476,22 @@ class Database:
             query = query.where(target.c[PARTITION_COLUMN].in_(list(partition_keys)))
         query = query.order_by(*(target.c[c] for c in spec.tables[table].primary_key or wanted))
         return query, schema
+
+    def _derived_query(self, derived: DerivedTable, partition_keys: Sequence[str] | None,
+                       columns: list[str] | None) -> tuple[sa.Select[Any], pa.Schema]:
+        target = derived.table
+        wanted = columns or list(derived.arrow.names)
+        unknown = [c for c in wanted if c not in derived.arrow.names]
+        if unknown:
+            raise SqlDestinationError(f"table {target.name!r} has no column(s) {', '.join(unknown)}; it has "
+                                      f"{', '.join(derived.arrow.names)}")
+        if partition_keys is not None and not derived.partitioned:
+            raise SqlDestinationError(f"{target.name} has no partitions: read it whole")
+        schema = pa.schema([derived.arrow.field(c) for c in wanted])
+        query = sa.select(*(self._read_column(target.c[c]) for c in wanted))
+        if partition_keys is not None:
+            query = query.where(target.c[PARTITION_COLUMN].in_(list(partition_keys)))
+        return query.order_by(*(target.c[c] for c in derived.order)), schema
 
     def _stream(self, query: sa.Select[Any], schema: pa.Schema, table: str,
                 batch_rows: int) -> Iterator[pa.RecordBatch]:

@@ -126,9 +126,9 @@ def _column_type(spec: DatasetSpec, t: TableSpec, col: ColumnSpec, arrow: dict[s
     return sql_type(col, arrow[t.name].field(col.name).type, dialect, keyed=col.name in keyed)
 
 
-def _build_table(metadata: sa.MetaData, spec: DatasetSpec, t: TableSpec, arrow: dict[str, pa.Schema],
-                 dialect: str, *, partitioned: bool) -> sa.Table:
-    check_identifier(t.name, "table")
+def table_columns(spec: DatasetSpec, t: TableSpec, arrow: dict[str, pa.Schema], dialect: str) -> list[sa.Column]:
+    """The columns of a table, typed and NOT NULL as its CREATE TABLE has them (the one place that knows
+    the SQL type of a column of a schema; the tables of change data reuse it)."""
     keyed = keyed_columns(t, spec)
     columns = []
     for col in t.columns.values():
@@ -136,6 +136,13 @@ def _build_table(metadata: sa.MetaData, spec: DatasetSpec, t: TableSpec, arrow: 
         nullable = col.name not in t.primary_key and column_facts(spec, t, col, spec.locale).nullable
         columns.append(sa.Column(col.name, _column_type(spec, t, col, arrow, dialect, keyed), nullable=nullable,
                                  autoincrement=False, comment=col.description or None))
+    return columns
+
+
+def _build_table(metadata: sa.MetaData, spec: DatasetSpec, t: TableSpec, arrow: dict[str, pa.Schema],
+                 dialect: str, *, partitioned: bool) -> sa.Table:
+    check_identifier(t.name, "table")
+    columns = table_columns(spec, t, arrow, dialect)
     if partitioned:
         if PARTITION_COLUMN in t.columns:
             raise ValueError(f"table {t.name!r} has a column named {PARTITION_COLUMN!r}, the name reserved for "

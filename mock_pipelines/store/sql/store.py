@@ -15,11 +15,15 @@ from pathlib import Path
 import pyarrow as pa
 import sqlalchemy as sa
 
+from mock_pipelines.core.changes import TableChanges
+from mock_pipelines.core.engine import DEFAULT_CHUNK_SIZE
 from mock_pipelines.spec.destinations import DATASET_PLACEHOLDER
 from mock_pipelines.spec.model import DatasetSpec
 from mock_pipelines.store.protocol import WriteResult
+from mock_pipelines.store.sql.change_tables import LIVE
 from mock_pipelines.store.sql.database import READ_CHUNK, Database
 from mock_pipelines.store.sql.errors import SqlDestinationError, is_transient
+from mock_pipelines.store.sql.live import LiveResult, apply_live
 from mock_pipelines.store.sql.names import PARTITION_COLUMN
 
 
@@ -110,9 +114,27 @@ class SqlStore:
     def write_batches(self, dataset: str, table: str, schema: pa.Schema, batches: Iterable[pa.RecordBatch],
                       partition_key: str | None = None) -> WriteResult:
         """Replace the rows of the table (or of its partition) in one transaction; raises
-        :class:`SqlDestinationError`, transient when writing again may succeed (nothing was committed)."""
+        :class:`SqlDestinationError`, transient when writing again may succeed (nothing was committed).
+        ``table`` may also be an output of change data (``orders__changes``, ``orders__snapshot``,
+        ``orders__history``, see :mod:`~mock_pipelines.store.sql.change_tables`), created on first use (or
+        checked, in mode ``existing``) and always written per partition."""
         self.prepare(dataset)
-        return self.database(dataset).write_batches(self.spec(dataset), table, schema, batches, partition_key)
+        database, spec = self.database(dataset), self.spec(dataset)
+        derived = database.derived(spec).get(table) if table not in spec.tables else None
+        if derived is not None and derived.kind != LIVE:
+            database.ensure_extra_tables(spec, [derived.table], mode=self.mode)
+        return database.write_batches(spec, table, schema, batches, partition_key)
+
+    def apply_live(self, dataset: str, table: str, partition_key: str, changes: TableChanges, start_us: int,
+                   end_us: int, chunk_size: int = DEFAULT_CHUNK_SIZE) -> LiveResult:
+        """Bring ``<table>__live`` to the state of the table as of the end of the partition (the window
+        [start_us, end_us)) in one transaction: nothing when that partition is the one applied last, the
+        window's delta when it is the next one, the whole snapshot otherwise (see
+        :mod:`mock_pipelines.store.sql.live`). Creates the live table (and those of its parents its foreign
+        keys reference) on first use, or checks them in mode ``existing``."""
+        ensure_sqlite_folder(self._url)
+        return apply_live(self.database(dataset), self.spec(dataset), table, partition_key, changes, start_us,
+                          end_us, chunk_size, mode=self.mode)
 
     # -- reading ------------------------------------------------------------------------------------
     def has_data(self, dataset: str, table: str) -> bool:

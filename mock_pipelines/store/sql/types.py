@@ -91,10 +91,17 @@ def sql_type(col: ColumnSpec, arrow: pa.DataType, dialect: str, *, keyed: bool) 
         return postgresql.UUID(as_uuid=False) if dialect == "postgresql" else sa.CHAR(36)
     if name is LogicalType.JSON:
         return {"postgresql": postgresql.JSONB(), "mysql": mysql.JSON()}.get(dialect, sa.Text())
-    if name is LogicalType.DECIMAL or pa.types.is_decimal(arrow):
-        precision = col.type.precision if name is LogicalType.DECIMAL else arrow.precision
-        scale = col.type.scale if name is LogicalType.DECIMAL else arrow.scale
-        return sa.Numeric(precision, scale, asdecimal=True)
+    if name is LogicalType.DECIMAL:
+        return sa.Numeric(col.type.precision, col.type.scale, asdecimal=True)
+    return arrow_sql_type(arrow, dialect, keyed=keyed)
+
+
+def arrow_sql_type(arrow: pa.DataType, dialect: str, *, keyed: bool = False) -> sa.types.TypeEngine:
+    """The SQL type of values of an Arrow type (what :func:`sql_type` gives a column whose schema type says
+    no more than its values: no uuid, json or declared decimal)."""
+    arrow = value_type(arrow)
+    if pa.types.is_decimal(arrow):
+        return sa.Numeric(arrow.precision, arrow.scale, asdecimal=True)
     if pa.types.is_integer(arrow):
         return sa.BigInteger()
     if pa.types.is_floating(arrow):
