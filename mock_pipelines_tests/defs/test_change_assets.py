@@ -8,6 +8,7 @@ selects no outputs gets no change assets; `live` needs a database."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from mock_pipelines.defs.tags import RANGE_END_TAG, RANGE_START_TAG
 from mock_pipelines.profiles.loading import load_profile
 from mock_pipelines.spec.errors import SchemaError
 from mock_pipelines.store.files.store import FileStore
+from mock_pipelines.store.sql.store import SqlStore
 from mock_pipelines_tests.defs.conftest import write_profile
 
 # The schema below declares `changes:`, which the schema parser reads once its `changes:` support is in.
@@ -233,3 +235,52 @@ def test_live_on_a_files_destination_is_refused_at_its_line(tmp_path):
     line = path.read_text().splitlines().index("changes:") + 2  # the outputs line, 1-based
     assert f"{path}:{line}:" in text
     assert "live" in text and "no sql destination" in text and "kind: sql" in text
+
+
+def live_profile(folder: Path) -> Path:
+    """The schema above with `live` on a SQLite destination."""
+    path = living_profile(folder, ["live"], name="live_profile")
+    text = path.read_text(encoding="utf-8").replace(
+        f"  - kind: files\n    path: {json.dumps(str(folder / 'out'))}\n    format: parquet\n",
+        f"  - kind: sql\n    url: sqlite:///{folder / 'live.sqlite'}\n")
+    assert "kind: sql" in text
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_live_applies_each_partition_in_order_through_the_sql_store(tmp_path, monkeypatch):
+    applied: list[tuple[str, str, str, int, int]] = []
+
+    def apply_live(self, dataset, table, partition_key, changes, start_us, end_us, chunk_size):
+        assert changes is planned.datasets["living"].table(table).changes
+        applied.append((dataset, table, partition_key, start_us, end_us))
+        return {"upserts": 2, "deletes": 1}
+
+    monkeypatch.setattr(SqlStore, "apply_live", apply_live, raising=False)
+    planned = plan_profile(load_profile(live_profile(tmp_path), root=tmp_path))
+    defs = build_definitions(planned)
+    job = defs.resolve_job_def(PARTITIONED_JOB.format(dataset="living"))
+    live = [dg.AssetKey(["living", output_table(t, "live")]) for t in TABLES]
+    graph = defs.get_repository_def().asset_graph
+    assert dg.AssetKey(["living", "orders__live"]) in graph.get(dg.AssetKey(["living", "orders__live"])).parent_keys
+    result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), asset_selection=live,
+                                    tags={RANGE_START_TAG: DAYS[0], RANGE_END_TAG: DAYS[2]})
+    assert result.success
+    for table in TABLES:  # in partition order, each with its own window
+        mine = [(k, s, e) for d, t, k, s, e in applied if t == table]
+        assert mine == [(k, to_us(dt.datetime.fromisoformat(k)), to_us(dt.datetime.fromisoformat(k)) + 86_400_000_000)
+                        for k in DAYS[:3]]
+    events = [e.materialization for e in result.get_asset_materialization_events()]
+    assert {(e.asset_key, e.partition) for e in events} == {(k, d) for k in live for d in DAYS[:3]}
+    assert all(e.metadata["upserts"].value == 2 for e in events)
+
+
+def test_live_without_apply_live_in_the_store_fails_with_a_clear_message(tmp_path):
+    assert not hasattr(SqlStore, "apply_live") or pytest.skip("the SQL store applies live changes")
+    planned = plan_profile(load_profile(live_profile(tmp_path), root=tmp_path))
+    job = build_definitions(planned).resolve_job_def(PARTITIONED_JOB.format(dataset="living"))
+    result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), partition_key=DAYS[0],
+                                    asset_selection=[dg.AssetKey(["living", "plans__live"])], raise_on_error=False)
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.is_step_failure]
+    assert "cannot apply live changes" in failure.step_failure_data.error.message
