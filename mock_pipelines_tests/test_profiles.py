@@ -700,3 +700,52 @@ def test_a_profile_path_that_is_not_a_regular_file_is_refused_without_blocking(h
         with pytest.raises(SchemaError) as info:
             load_profile(path)
         assert str(info.value.issues[0]).startswith(f"{path}: {what}")
+
+
+# ---- change outputs ------------------------------------------------------------------------------------
+
+PARTITIONED = MINIMAL + "partitions: {{start: 2024-01-01}}\n"
+
+
+def test_change_outputs_default_to_none_and_are_chosen_per_profile(home: Path) -> None:
+    write(home, "mini", MINIMAL.format(name="mini"))
+    assert load_profile("mini").changes.outputs == []
+    write(home, "living", PARTITIONED.format(name="living") + "changes:\n  outputs: [changes, history]\n")
+    assert load_profile("living").changes.outputs == ["changes", "history"]
+
+
+def test_fingerprint_changes_only_when_change_outputs_are_chosen(home: Path) -> None:
+    write(home, "fp", PARTITIONED.format(name="fp"))
+    first = load_profile("fp").fingerprint()
+    write(home, "fp", PARTITIONED.format(name="fp") + "changes: {outputs: []}\n")
+    assert load_profile("fp").fingerprint() == first
+    write(home, "fp", PARTITIONED.format(name="fp") + "changes: {outputs: [snapshot]}\n")
+    assert load_profile("fp").fingerprint() != first
+
+
+def test_unknown_and_repeated_change_outputs(home: Path) -> None:
+    text = PARTITIONED.format(name="broken") + "changes:\n  outputs: [changes, snapshots]\n"
+    issue = single(home, text)
+    assert at(issue) == pos(text, "snapshots")
+    assert "unknown value 'snapshots'" in issue.message and issue.suggestion == "snapshot"
+    text = PARTITIONED.format(name="broken") + "changes:\n  outputs: [history, changes, history]\n"
+    issue = single(home, text)
+    assert at(issue) == pos(text, "[history, changes, history]")
+    assert "history is listed more than once" in issue.message and issue.suggestion == "outputs: [history, changes]"
+
+
+def test_live_needs_a_sql_destination(home: Path) -> None:
+    text = PARTITIONED.format(name="broken") + "changes:\n  outputs: [changes, live]\n"
+    issue = single(home, text)
+    assert at(issue) == pos(text, "live", after="changes, ")
+    assert "no sql destination" in issue.message and issue.expected == "a destination with kind: sql"
+    sql = text.replace("  - kind: files\n    path: out\n", "  - kind: sql\n    url: sqlite:///out.db\n")
+    write(home, "fine", sql.replace("profile: broken", "profile: fine"))
+    assert load_profile("fine").changes.outputs == ["changes", "live"]
+
+
+def test_change_outputs_need_partitions(home: Path) -> None:
+    text = MINIMAL.format(name="broken") + "changes:\n  outputs: [snapshot]\n"
+    issue = single(home, text)
+    assert at(issue) == pos(text, "[snapshot]")
+    assert "time-partitioned run" in issue.message and "partitions:" in (issue.suggestion or "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from mock_pipelines.defs.change_assets import change_asset_key, changing_tables
 from mock_pipelines.defs.keys import table_asset_key
 from mock_pipelines.defs.plan import ProfilePlan
 
@@ -21,6 +22,9 @@ def build_jobs(plan: ProfilePlan) -> dg.Definitions:
         jobs.append(dg.define_asset_job(DATASET_JOB.format(dataset=name), selection=dg.AssetSelection.groups(name),
                                         description=f"All tables of {name}, parents before children."))
         grown = [table_asset_key(name, t) for t in dataset.order() if dataset.table(t).is_partitioned]  # no report
+        # and the change outputs the profile selects: a nightly run adds each one's partition too
+        grown += [change_asset_key(name, t, output) for t in changing_tables(dataset)
+                  for output in plan.profile.changes.outputs] if plan.scheme is not None else []
         if grown:
             job = dg.define_asset_job(
                 PARTITIONED_JOB.format(dataset=name), selection=dg.AssetSelection.assets(*grown),

@@ -27,6 +27,8 @@ from mock_pipelines.profiles.layout import (
     project_root,
 )
 from mock_pipelines.profiles.model import (
+    LIVE,
+    Changes,
     Checks,
     Credentials,
     Destination,
@@ -111,10 +113,14 @@ _EXAMPLES = {
     "automation": "automation: true or false",
     "checks": "checks: {severity: error, overrides: {}}",
     "checks.overrides": "overrides: {<check name>: warn}",
+    "changes": "changes: {outputs: [changes, snapshot, history]}",
+    "changes.outputs": "outputs: [changes, snapshot, history] (and live with a sql destination)",
+    "changes.outputs[]": "changes, snapshot, history or live",
 }
 
 _SECTIONS: dict[str, type[BaseModel]] = {
     "": Profile, "partitions": Partitions, "schedules": Schedules, "sensors": Sensors, "checks": Checks,
+    "changes": Changes,
     "destinations[].credentials": Credentials,
 }
 _USER_KEYED = ("rows", "checks.overrides")  # mappings whose keys are names the user chooses
@@ -181,6 +187,7 @@ class _Loader:
         self.check_rows(datasets)
         self.check_destinations()
         self.check_partitions()
+        self.check_changes()
         if self.issues.issues:
             raise SchemaError(sorted(self.issues.issues, key=lambda i: (i.location.file != self.file,
                                                                         i.location.line or 0,
@@ -474,6 +481,30 @@ class _Loader:
                             f"for {part.cadence} partitions", expected=f"start: {start.date().isoformat()}"
                             if part.cadence != "hourly" else f"start: {start:%Y-%m-%dT%H}:00:00")
 
+    def check_changes(self) -> None:
+        """Change outputs need a partitioned run; ``live`` updates tables in place, so it needs a database."""
+        raw = self.doc.get("changes")
+        outputs = raw.get("outputs") if isinstance(raw, dict) else None
+        if not isinstance(outputs, list) or not outputs:
+            return
+        try:
+            Changes.model_validate(_plain(raw))
+        except ValidationError:
+            return  # reported by the model
+        if not isinstance(self.doc.get("partitions"), dict):
+            self.issues.add(self.location(("changes", "outputs")), "changes.outputs: change outputs follow "
+                            "the tables day by day and need a time-partitioned run, and the profile has no "
+                            "`partitions:`", expected=_EXAMPLES["partitions"],
+                            suggestion="add a `partitions:` section, or remove `changes:`")
+        raw_destinations = self.doc.get("destinations")
+        kinds = [d.get("kind") for d in raw_destinations if isinstance(d, dict)] \
+            if isinstance(raw_destinations, list) else []
+        if LIVE in outputs and kinds and "sql" not in kinds:
+            self.issues.add(self.location(("changes", "outputs", outputs.index(LIVE))), "changes.outputs: "
+                            "`live` keeps each changing table up to date in place in a database, and the "
+                            "profile has no sql destination", expected="a destination with kind: sql",
+                            suggestion="remove `live` (files destinations get changes, snapshot and history), "
+                            "or add a `kind: sql` destination")
 
 
 # ---- helpers -----------------------------------------------------------------------------------------

@@ -32,6 +32,11 @@ Severity = Literal["error", "warn"]
 CheckLevel = Literal["error", "warn", "off"]
 SqlMode = Literal["create", "existing"]
 ForeignKeyChecks = Literal["per_row", "after_load"]
+# What a table that changes (schema `changes:`) becomes besides its insert-only table: its change log, its
+# snapshot, its SCD2 history, and `live` — the table kept up to date in place in a SQL database.
+ChangeOutput = Literal["changes", "snapshot", "history", "live"]
+CHANGE_OUTPUTS: tuple[str, ...] = ("changes", "snapshot", "history", "live")
+LIVE = "live"
 
 _SQLITE = re.compile(r"^(sqlite(?:\+\w+)?):///(.*)$")
 _CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,\-?LW#]+$")
@@ -212,6 +217,24 @@ class Checks(_Model):
     overrides: dict[str, CheckLevel] = Field(default_factory=dict)
 
 
+class Changes(_Model):
+    """The ``changes:`` section: which outputs each table with ``changes:`` in its schema gets as assets of
+    its own, partitioned like the run (none by default: the tables alone, as inserted)."""
+
+    outputs: list[ChangeOutput] = Field(default_factory=list)
+
+    @field_validator("outputs")
+    @classmethod
+    def _once_each(cls, value: list[str]) -> list[str]:
+        twice = sorted({o for o in value if value.count(o) > 1})
+        if twice:
+            raise PydanticCustomError("duplicate_output", "{value} is listed more than once",
+                                      {"value": ", ".join(twice),
+                                       "expected": "each of " + ", ".join(CHANGE_OUTPUTS) + " at most once",
+                                       "suggestion": "outputs: [" + ", ".join(dict.fromkeys(value)) + "]"})
+        return value
+
+
 class Profile(_Model):
     """A validated run profile. Build one with :func:`load_profile`."""
 
@@ -229,6 +252,7 @@ class Profile(_Model):
     sensors: Sensors = Field(default_factory=Sensors)
     automation: bool = Field(False, strict=True)
     checks: Checks = Field(default_factory=Checks)
+    changes: Changes = Field(default_factory=Changes)
 
     _file: Path | None = PrivateAttr(None)
     _root: Path | None = PrivateAttr(None)
@@ -289,7 +313,9 @@ class Profile(_Model):
         Environment references enter by name, never by value, and paths as written, so the fingerprint is
         the same on every machine.
         """
-        data = self.model_dump(mode="json", by_alias=True, exclude={"description"})
+        # `changes:` enters only when it selects outputs, so profiles without it keep their fingerprint.
+        exclude = {"description"} | (set() if self.changes.outputs else {"changes"})
+        data = self.model_dump(mode="json", by_alias=True, exclude=exclude)
         text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
