@@ -75,7 +75,30 @@ def build_change_assets(plan: ProfilePlan) -> dg.Definitions:
         return dg.Definitions()
     assets = [build_change_asset(dataset, table, output, plan, partitions_def)
               for dataset in plan.datasets.values() for table in changing_tables(dataset) for output in outputs]
-    return dg.Definitions(assets=assets)
+    return dg.Definitions(assets=assets, asset_checks=_change_checks(plan, outputs, partitions_def))
+
+
+def _change_checks(plan: ProfilePlan, outputs: list[str],
+                   partitions_def: dg.TimeWindowPartitionsDefinition) -> list[dg.AssetChecksDefinition]:
+    """The checks of every landed output, read back from the profile's store after it lands."""
+    from mock_pipelines.defs.change_checks import build_change_checks
+    from mock_pipelines.defs.stores import store_factory
+
+    destination = store_factory(plan.profile)
+    if destination is None:
+        return []
+    found = []
+    for dataset in plan.datasets.values():
+        for table in changing_tables(dataset):
+            for output in outputs:
+                built = build_change_checks(
+                    dataset, table, output, key=change_asset_key(dataset.spec.name, table, output),
+                    key_of=lambda o, d=dataset.spec.name, t=table: change_asset_key(d, t, o),
+                    outputs=outputs, destination=destination, checks=plan.profile.checks,
+                    partitions_def=partitions_def)
+                if built is not None:
+                    found.append(built)
+    return found
 
 
 @dataclass
@@ -206,19 +229,16 @@ def _apply_live(context: dg.AssetExecutionContext, profile_plan: ProfilePlan, da
                                      "table up to date in a database, and the profile has no sql destination; "
                                      "remove `live` from changes.outputs or add a `kind: sql` destination")
     store = make()
-    apply_live = getattr(store, "apply_live", None)
-    if apply_live is None:
-        raise dg.Failure(description=f"{dataset}.{output_table(table, LIVE)}: the SQL store of this version "
-                                     f"cannot apply live changes ({type(store).__name__} has no apply_live); "
-                                     "remove `live` from changes.outputs")
     summary: Counter[str] = Counter()
     for k, start, end in windows:
-        result = apply_live(dataset, table, k, changes, to_us(start), to_us(end), chunk_size)
-        counts = {name: int(v) for name, v in (result or {}).items() if isinstance(v, int)} \
-            if isinstance(result, dict) else {}
+        result = store.apply_live(dataset, table, k, changes, to_us(start), to_us(end), chunk_size)
+        counts = {"upserted": result.upserted, "deleted": result.deleted}
         summary.update(counts)
-        context.log.info(f"{dataset}.{table}: applied partition {k} to the live table"
-                         + (f" ({', '.join(f'{n} {v:,}' for n, v in counts.items())})" if counts else ""))
-        if counts and len(windows) > 1:
-            context.add_asset_metadata(counts, partition_key=k)
-    yield dg.Output(None, output_name="result", metadata={"partitions_applied": len(windows), **summary})
+        context.log.info(f"{dataset}.{table}: partition {k} applied to {result.table} as a {result.mode} "
+                         f"({result.upserted:,} upserted, {result.deleted:,} deleted, {result.rows:,} rows, "
+                         f"{result.seconds:.2f} s)")
+        if len(windows) > 1:
+            context.add_asset_metadata(result.metadata(), partition_key=k)
+        last = result
+    yield dg.Output(None, output_name="result", metadata={**last.metadata(), "partitions_applied": len(windows),
+                                                          **summary})
