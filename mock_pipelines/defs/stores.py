@@ -53,7 +53,8 @@ def sql_store_factory(profile: Profile) -> Callable[[], SqlStore] | None:
     def make() -> SqlStore:
         url = first.resolved_url(profile.root)
         if url not in stores:
-            stores[url] = SqlStore(url, first.db_schema, spec_of)
+            # the destination's mode: `existing` finds the live tables a person made instead of creating them
+            stores[url] = SqlStore(url, first.db_schema, spec_of, mode=first.mode)
         return stores[url]
 
     return make

@@ -40,6 +40,13 @@ def check_hard_deletes(spec: DatasetSpec, issues: IssueCollector, unsure: set[st
                 if child.name == parent.name:
                     issues.add(fk.location, f"{child.name!r} references itself and deletes rows hard: a row could "
                                "keep pointing at a removed row", suggestion="delete its rows softly (mode: soft)")
+                elif _cascades(child) and delete_mode(spec, child.name) != "hard":
+                    issues.add(fk.location, f"{child.name}.{fk.name} references {parent.name!r}, whose rows are "
+                               f"deleted hard, and the rows of {child.name!r} cascade but are deleted softly: a "
+                               "soft-deleted row stays and would point at a removed row",
+                               expected=f"the rows of {child.name!r} deleted hard with their parent",
+                               suggestion=f"give the deletes of {child.name!r} mode: hard, or delete the rows of "
+                                          f"{parent.name!r} softly (mode: soft)")
                 elif not _cascades(child):
                     issues.add(fk.location, f"{child.name}.{fk.name} references {parent.name!r}, whose rows are "
                                f"deleted hard: a row of {child.name!r} would keep pointing at a removed row",

@@ -31,7 +31,7 @@ from mock_pipelines_tests.defs.conftest import SCHEMAS, tmp_profile
 pytestmark = pytest.mark.filterwarnings("ignore::dagster.BetaWarning", "ignore::dagster.PreviewWarning",
                                         "ignore::DeprecationWarning")
 
-SHOP_PLAIN = {"shop/categories", "shop/products"}
+SHOP_PLAIN = {"shop/categories", "shop/products", "shop/devices", "shop/telemetry"}
 SHOP_GROWN = {"shop/customers", "shop/addresses", "shop/orders", "shop/order_items", "shop/payments",
               "shop/reviews", "shop/returns"}
 

@@ -173,10 +173,17 @@ def test_defaults_a_plain_factor_and_a_table_without_changes():
 
 
 def test_the_demo_schemas_keep_their_spec_hashes():
-    # Computed on the schemas before `changes:` existed: a table without the block hashes as it did.
-    hashes = {"healthcare": "1ac54bf1b412a361", "hr": "228777872f49f2d2", "shop": "f68986935df54c28"}
+    # Computed on the schemas before `changes:` existed: a table without the block hashes as it did (the shop's
+    # customers and orders now declare changes, and its devices and telemetry are new).
+    hashes = {"healthcare": "1ac54bf1b412a361", "hr": "228777872f49f2d2"}
     for name, expected in hashes.items():
         assert load_dataset(ROOT / "schemas" / f"{name}.yaml").spec_hash() == expected, name
+    shop = load_dataset(ROOT / "schemas" / "shop.yaml")
+    tables = {"categories": "c4579014d8f4c0f3", "products": "5f1f1876f6d2727e", "addresses": "e20b1a4928358de5",
+              "order_items": "9fa61ffa905fdf6c", "payments": "65d91ee692e5818d", "reviews": "a3ea8eb2a3cc5925",
+              "returns": "3d145adbf14726b2"}
+    assert {t: shop.spec_hash(t) for t in tables} == tables
+    assert shop.spec_hash("customers") != "8884c6c1c8339b06" and shop.tables["customers"].changes is not None
 
 
 def test_a_table_with_changes_hashes_differently_from_one_without():
@@ -480,3 +487,12 @@ def test_a_cascade_may_follow_a_parent_that_itself_only_cascades():
     changes: {parent_deletes: cascade}
 """))
     assert load_dataset(FILE, text=text).tables["lines"].changes.parent_deletes == "cascade"
+
+
+def test_rows_cascading_from_a_parent_deleted_hard_must_go_hard_too():
+    text = edited(("mode: soft, column: removed_at", "mode: hard"),
+                  ("      late: {share: 0.03, max_days: 2}\n", "      late: {share: 0.03, max_days: 2}\n"
+                                                              "      deletes: {share: 0.1, after_days: 5}\n"))
+    issue = single_issue(text)
+    assert "cascade but are deleted softly" in str(issue) and "mode: hard" in (issue.suggestion or "")
+    assert_at(issue, text, "customer_id: {ref: customers.customer_id}")

@@ -39,6 +39,7 @@ from mock_pipelines.core.changes import (
 )
 from mock_pipelines.core.engine import DatasetPlan, PlanOptions
 from mock_pipelines.core.timeline import PartitionScheme
+from mock_pipelines.schema.check_changes import delete_mode
 from mock_pipelines.spec.model import DatasetSpec, TableSpec
 from mock_pipelines.store.sql.ddl import PARTITION_KEY_LENGTH, arrow_types, table_columns
 from mock_pipelines.store.sql.names import PARTITION_COLUMN, check_identifier, constraint_name
@@ -97,12 +98,12 @@ def live_parents(spec: DatasetSpec, t: TableSpec) -> list[int]:
     the snapshot (the child keeps them, ``parent_deletes: keep``, or deletes them only softly)."""
     out = []
     child_follows = (t.changes is not None and t.changes.parent_deletes == "cascade"
-                     and t.changes.deletes is not None and t.changes.deletes.mode == "hard")
+                     and delete_mode(spec, t.name) == "hard")
     for i, fk in enumerate(t.foreign_keys):
         parent = spec.tables.get(fk.table)
         if fk.table == t.name or parent is None or parent.changes is None:
             continue
-        parent_hard = parent.changes.deletes is not None and parent.changes.deletes.mode == "hard"
+        parent_hard = delete_mode(spec, fk.table) == "hard"
         if parent_hard and not child_follows:
             continue
         out.append(i)

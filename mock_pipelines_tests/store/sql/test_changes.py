@@ -226,8 +226,7 @@ def test_going_back_rewinds_the_live_table_and_a_gap_is_synced(url_schema, tmp_p
 @pytest.mark.parametrize("parent_mode,child_policy,constrained", [
     ("soft", "cascade", True),   # soft-deleted customers stay: their orders may reference them
     ("hard", "cascade", True),   # hard-deleted customers take their orders along (ON DELETE CASCADE)
-    ("hard", "keep", False),     # orders outlive their deleted customer: no foreign key can hold
-])
+])  # hard-deleted customers whose orders are kept: refused where the schema says it (a reference would dangle)
 def test_live_foreign_keys_hold_through_soft_and_hard_deletes(url_schema, tmp_path, parent_mode, child_policy,
                                                               constrained):
     plan = living_plan(tmp_path, parent_mode, child_policy)
