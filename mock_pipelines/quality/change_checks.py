@@ -590,7 +590,15 @@ def landed_change_checks(store: Any, dataset: str, changes: TableChanges, key: s
 
     table = changes.table.name
 
+    listed: dict[str, set[str]] = {}
+
     def source(output: str, partition: str) -> BatchSource | None:
+        # A database cannot tell a partition never written from one written without rows: only the
+        # partitions the store lists count as landed (an empty one then waits, never passes unread).
+        if output not in listed:
+            listed[output] = set(store.list_partitions(dataset, output_table(table, output)))
+        if partition not in listed[output]:
+            return None
         try:
             return landed_source(store, dataset, output_table(table, output), partition,
                                  schema=changes.schema(output), batch_rows=batch_rows)

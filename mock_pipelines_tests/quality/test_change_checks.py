@@ -314,9 +314,16 @@ def test_a_log_image_unlike_the_snapshot_fails_the_replay(plan: DatasetPlan) -> 
 
 # ---- from a store ---------------------------------------------------------------------------------------------
 
-def test_landed_checks_read_neighbours_and_warn_when_they_are_missing(plan: DatasetPlan, tmp_path: Any) -> None:
+@pytest.mark.parametrize("kind", ["files", "sqlite"])
+def test_landed_checks_read_neighbours_and_warn_when_they_are_missing(plan: DatasetPlan, tmp_path: Any,
+                                                                      kind: str) -> None:
+    """In a folder a partition never written is missing; in a database (where a table holds every partition)
+    the partitions the store lists are what landed: either way a missing neighbour waits, never passes."""
+    from mock_pipelines.store.sql.store import SqlStore
+
     ch = plan.table("customers").changes
-    store = FileStore(tmp_path / "out")
+    store = FileStore(tmp_path / "out") if kind == "files" else \
+        SqlStore(f"sqlite:///{tmp_path / 'out.sqlite'}", None, {"living": plan.spec})
     d = 5
     for k in (d - 1, d, d + 1):  # the log of day 7 (late events of day 5 may arrive then) is not landed
         key = cc.partition_key("daily", day(k)[0])
