@@ -238,7 +238,7 @@ def _apply_live(context: dg.AssetExecutionContext, profile_plan: ProfilePlan, da
                          f"({result.upserted:,} upserted, {result.deleted:,} deleted, {result.rows:,} rows, "
                          f"{result.seconds:.2f} s)")
         if len(windows) > 1:
-            context.add_asset_metadata(result.metadata(), partition_key=k)
+            context.add_asset_metadata({**result.metadata(), "dagster/row_count": result.rows}, partition_key=k)
         last = result
     yield dg.Output(None, output_name="result", metadata={**last.metadata(), "partitions_applied": len(windows),
-                                                          **summary})
+                                                          **summary, "dagster/row_count": last.rows})
