@@ -255,19 +255,24 @@ def svg_partitions(keys: Sequence[str], rows: Sequence[int], expected: Sequence[
             parts.append(f'<rect x="{f.left + slot * i + slot * 0.1:.2f}" y="{y:.1f}" '
                          f'width="{max(slot * 0.8, 0.6):.2f}" height="{f.bottom - y:.1f}" fill="{BLUE}" '
                          f'opacity="0.75"><title>{esc(keys[i])}: {r:,} rows</title></rect>')
-    if k:
-        idx = sorted({0, k - 1} | ({k // 2} if k > 4 else set()))
-        for i in idx:
-            anchor = "start" if i == 0 and k > 1 else "end" if i == k - 1 and k > 1 else "middle"
-            x = f.left + slot * (i + 0.5) if anchor == "middle" else f.left if anchor == "start" else f.right
-            parts.append(f'<text class="tk" x="{x:.1f}" y="{f.bottom + 13}" text-anchor="{anchor}">'
-                         f'{esc(keys[i])}</text>')
+    parts += _partition_ticks(f, keys, slot)
     legend = [("bar", BLUE, "rows")]
     if expected is not None:
         xs = [f.left + slot * (i + 0.5) for i in range(k)]
         parts.append(_polyline(xs, f.sy(np.asarray(expected, dtype=np.float64)), ORANGE, 1.5))
         legend.append(("line", ORANGE, "declared rate"))
     return _svg(f, parts + _legend(f, legend), title)
+
+
+def _partition_ticks(f: _Frame, keys: Sequence[str], slot: float) -> list[str]:
+    """Labels under the first, middle and last bars of a chart with one bar per partition."""
+    k = len(keys)
+    out = []
+    for i in sorted({0, k - 1} | ({k // 2} if k > 4 else set())) if k else []:
+        anchor = "start" if i == 0 and k > 1 else "end" if i == k - 1 and k > 1 else "middle"
+        x = f.left + slot * (i + 0.5) if anchor == "middle" else f.left if anchor == "start" else f.right
+        out.append(f'<text class="tk" x="{x:.1f}" y="{f.bottom + 13}" text-anchor="{anchor}">{esc(keys[i])}</text>')
+    return out
 
 
 def svg_stacked_partitions(keys: Sequence[str], series: Sequence[tuple[str, str, Sequence[int]]],
@@ -290,11 +295,5 @@ def svg_stacked_partitions(keys: Sequence[str], series: Sequence[tuple[str, str,
                          f'width="{max(slot * 0.8, 0.6):.2f}" height="{max(y0 - y1, 0.0):.1f}" fill="{colour}" '
                          f'opacity="0.8"><title>{esc(keys[i])}: {v:,} {esc(label)}</title></rect>')
             base += v
-    if k:
-        idx = sorted({0, k - 1} | ({k // 2} if k > 4 else set()))
-        for i in idx:
-            anchor = "start" if i == 0 and k > 1 else "end" if i == k - 1 and k > 1 else "middle"
-            x = f.left + slot * (i + 0.5) if anchor == "middle" else f.left if anchor == "start" else f.right
-            parts.append(f'<text class="tk" x="{x:.1f}" y="{f.bottom + 13}" text-anchor="{anchor}">'
-                         f'{esc(keys[i])}</text>')
+    parts += _partition_ticks(f, keys, slot)
     return _svg(f, parts + _legend(f, [("bar", colour, label) for label, colour, _ in series]), title)

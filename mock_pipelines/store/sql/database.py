@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -141,12 +141,7 @@ class Database:
             except ValueError as exc:
                 raise SqlDestinationError(str(exc)) from None
             try:
-                try:
-                    self._create_or_check(spec, metadata, mode)
-                except sa.exc.DBAPIError as exc:
-                    if "already exists" not in str(exc).lower():
-                        raise
-                    self._create_or_check(spec, metadata, mode)  # another process created them meanwhile
+                _once_more_if_created_meanwhile(lambda: self._create_or_check(spec, metadata, mode))
             except SqlDestinationError:
                 raise
             except Exception as exc:
@@ -178,12 +173,7 @@ class Database:
             if key in self._ensured:
                 return
             try:
-                try:
-                    self._create_or_check_extra(spec, tables, mode)
-                except sa.exc.DBAPIError as exc:
-                    if "already exists" not in str(exc).lower():
-                        raise
-                    self._create_or_check_extra(spec, tables, mode)  # another process created them meanwhile
+                _once_more_if_created_meanwhile(lambda: self._create_or_check_extra(spec, tables, mode))
             except SqlDestinationError:
                 raise
             except Exception as exc:
@@ -659,3 +649,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
+
+
+def _once_more_if_created_meanwhile(create: Callable[[], None]) -> None:
+    """``create`` (tables that may be missing), run again when another process created them meanwhile."""
+    try:
+        create()
+    except sa.exc.DBAPIError as exc:
+        if "already exists" not in str(exc).lower():
+            raise
+        create()
