@@ -40,6 +40,7 @@ from mock_pipelines.core.column_facts import column_refs
 from mock_pipelines.core.engine import DEFAULT_CHUNK_SIZE, _Rows, cast_to
 from mock_pipelines.core.timeline import US_PER_DAY, window_start_us
 from mock_pipelines.spec.model import (
+    CHANGE_OUTPUTS,
     MAX_CHANGE_RULES,
     MAX_CHANGES_PER_ENTITY,
     ColumnChange,
@@ -65,8 +66,8 @@ LOG_PREFIX = "__"
 OP, EVENT_TS, ARRIVED_TS, CHANGED = (LOG_PREFIX + n for n in ("op", "event_ts", "arrived_ts", "changed"))
 BEFORE = LOG_PREFIX + "before_"
 VALID_FROM, VALID_TO, IS_CURRENT = "valid_from", "valid_to", "is_current"
-LOG, SNAPSHOT, HISTORY = "changes", "snapshot", "history"  # the outputs, as table-name suffixes
-OUTPUTS = (LOG, SNAPSHOT, HISTORY)
+LOG, SNAPSHOT, HISTORY, LIVE = CHANGE_OUTPUTS  # the outputs, as table-name suffixes
+OUTPUTS = (LOG, SNAPSHOT, HISTORY)  # the outputs landed as tables (live is applied in place)
 _TS = pa.timestamp("us")
 
 

@@ -21,7 +21,7 @@ from mock_pipelines.profiles.env import EnvName, EnvOrLiteral, EnvRef, resolve_e
 from mock_pipelines.profiles.layout import dataset_name, dataset_path, project_root
 from mock_pipelines.spec.destinations import DATASET_PLACEHOLDER, DESTINATION_FORMATS
 from mock_pipelines.spec.errors import suggest
-from mock_pipelines.spec.model import IDENTIFIER
+from mock_pipelines.spec.model import CHANGE_OUTPUTS, IDENTIFIER
 
 CRON_ALIASES = ("@hourly", "@daily", "@weekly", "@monthly")
 
@@ -35,8 +35,7 @@ ForeignKeyChecks = Literal["per_row", "after_load"]
 # What a table that changes (schema `changes:`) becomes besides its insert-only table: its change log, its
 # snapshot, its SCD2 history, and `live` — the table kept up to date in place in a SQL database.
 ChangeOutput = Literal["changes", "snapshot", "history", "live"]
-CHANGE_OUTPUTS: tuple[str, ...] = ("changes", "snapshot", "history", "live")
-LIVE = "live"
+LIVE = CHANGE_OUTPUTS[-1]
 
 _SQLITE = re.compile(r"^(sqlite(?:\+\w+)?):///(.*)$")
 _CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,\-?LW#]+$")

@@ -297,6 +297,9 @@ CHANGE_DISTRIBUTIONS = ("constant", "uniform", "exponential", "normal", "lognorm
 DELETE_MODES = ("soft", "hard")
 PARENT_DELETE_POLICIES = ("keep", "cascade")
 MAX_CHANGES_PER_ENTITY = 10_000  # events one rule may give one entity (bounds the cost of any state)
+# The outputs of a table whose rows change, as suffixes of the tables they land in (orders__changes, …); the
+# last is kept up to date in place in a database.
+CHANGE_OUTPUTS = ("changes", "snapshot", "history", "live")
 MAX_CHANGE_RULES = 32  # update rules per table (the engine numbers a redraw's virtual rows with them)
 
 

@@ -28,6 +28,7 @@ from mock_pipelines.core.changes import (
     EVENT_TS,
     HISTORY,
     IS_CURRENT,
+    LIVE,
     LOG,
     OP,
     OUTPUTS,
@@ -45,7 +46,6 @@ from mock_pipelines.store.sql.ddl import PARTITION_KEY_LENGTH, arrow_types, tabl
 from mock_pipelines.store.sql.names import PARTITION_COLUMN, check_identifier, constraint_name
 from mock_pipelines.store.sql.types import arrow_schemas, arrow_sql_type
 
-LIVE = "live"  # the live table: <table>__live
 KINDS = (*OUTPUTS, LIVE)
 _TS = pa.timestamp("us")
 
@@ -66,15 +66,6 @@ class DerivedTable:
     @property
     def partitioned(self) -> bool:
         return self.kind != LIVE
-
-
-def split_name(spec: DatasetSpec, name: str) -> tuple[str, str] | None:
-    """``("orders", "changes")`` for ``orders__changes`` when ``orders`` is a table of ``spec`` with
-    ``changes:``; None for any other name."""
-    base, sep, kind = name.rpartition("__")
-    if not sep or kind not in KINDS or base not in spec.tables or spec.tables[base].changes is None:
-        return None
-    return base, kind
 
 
 def table_changes(spec: DatasetSpec, table: str) -> TableChanges:

@@ -28,10 +28,11 @@ from typing import Any
 import pyarrow as pa
 import sqlalchemy as sa
 
+from mock_pipelines.core.changes import LIVE
 from mock_pipelines.spec.model import DatasetSpec
 from mock_pipelines.store.content import ContentHasher, Preview
 from mock_pipelines.store.protocol import WriteResult
-from mock_pipelines.store.sql.change_tables import LIVE, DerivedTable, derived_metadata
+from mock_pipelines.store.sql.change_tables import DerivedTable, derived_metadata
 from mock_pipelines.store.sql.compat import table_problems
 from mock_pipelines.store.sql.ddl import arrow_types, namespace_statements, table_metadata
 from mock_pipelines.store.sql.errors import (

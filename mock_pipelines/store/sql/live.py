@@ -32,9 +32,9 @@ import numpy as np
 import pyarrow as pa
 import sqlalchemy as sa
 
-from mock_pipelines.core.changes import TableChanges, output_table
+from mock_pipelines.core.changes import LIVE, TableChanges, output_table
 from mock_pipelines.spec.model import DatasetSpec
-from mock_pipelines.store.sql.change_tables import LIVE, live_ancestors, live_children, live_parents
+from mock_pipelines.store.sql.change_tables import live_ancestors, live_children, live_parents
 from mock_pipelines.store.sql.ddl import PARTITION_KEY_LENGTH
 from mock_pipelines.store.sql.errors import SqlDestinationError
 from mock_pipelines.store.sql.loaders import LOADERS, column_list, target_name

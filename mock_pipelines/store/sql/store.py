@@ -15,12 +15,11 @@ from pathlib import Path
 import pyarrow as pa
 import sqlalchemy as sa
 
-from mock_pipelines.core.changes import TableChanges
+from mock_pipelines.core.changes import LIVE, TableChanges
 from mock_pipelines.core.engine import DEFAULT_CHUNK_SIZE
 from mock_pipelines.spec.destinations import DATASET_PLACEHOLDER
 from mock_pipelines.spec.model import DatasetSpec
 from mock_pipelines.store.protocol import WriteResult
-from mock_pipelines.store.sql.change_tables import LIVE
 from mock_pipelines.store.sql.database import READ_CHUNK, Database
 from mock_pipelines.store.sql.errors import SqlDestinationError, is_transient
 from mock_pipelines.store.sql.live import LiveResult, apply_live
