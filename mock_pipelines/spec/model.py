@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from mock_pipelines.spec.errors import Location
+from mock_pipelines.spec.scenarios import ScenarioSpec
 from mock_pipelines.spec.types import WRITTEN_TYPES, LogicalType
 
 # A whole-string match (\Z, not $: `$` also matches before a trailing newline, and "t\n" is no name).
@@ -408,6 +409,9 @@ class DatasetSpec:
     locale: str = "en_US"
     seed: int = 0
     source_hash: str = ""
+    # Named variants of the dataset (defect twins, exclusion sets, edge cases): see spec.scenarios. They never
+    # change the clean data, so the spec hash leaves them out.
+    scenarios: dict[str, ScenarioSpec] = field(default_factory=dict)
 
     def table_order(self) -> list[str]:
         """Tables with every parent before its children (validation guarantees there is no cycle)."""

@@ -1,0 +1,102 @@
+"""Which rules a value breaks, judged from its column's facts: the labels of the ground truth.
+
+The facts (:mod:`mock_pipelines.core.column_facts`) are the one source the quality rules and the SQL
+constraints are derived from, so a value this module calls in range is one ``between__col`` accepts, and a
+value it calls malformed is one ``regex__col`` rejects. Comparisons follow the checks': numbers as float64,
+a null never breaks a value rule (only ``not_null``), a NaN is in no range.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from mock_pipelines.core import checksums
+from mock_pipelines.core.column_facts import ColumnFacts
+
+
+def violations(facts: ColumnFacts, values: pa.Array, column_type: pa.DataType) -> list[tuple[str, ...]]:
+    """For each value, the rule kinds it breaks (``not_null``, ``type``, ``range``, ``value_set``, ``format``,
+    ``checksum``), in that order; ``column_type`` is the type the clean column is written with."""
+    if pa.types.is_dictionary(values.type):
+        values = values.dictionary_decode()
+    n = len(values)
+    valid = values.is_valid().to_numpy(zero_copy_only=False) if n else np.zeros(0, dtype=bool)
+    masks: dict[str, np.ndarray] = {"not_null": ~valid if not facts.nullable else np.zeros(n, dtype=bool)}
+    typed = values
+    if values.type != column_type and not pa.types.is_decimal(column_type):
+        typed, castable = _cast_each(values, column_type)
+        masks["type"] = valid & ~castable
+    elif pa.types.is_decimal(column_type) and not pa.types.is_decimal(values.type):
+        typed, castable = _cast_each(values, pa.float64())
+        masks["type"] = valid & ~castable
+    checkable = valid & ~masks.get("type", np.zeros(n, dtype=bool))
+    if facts.has_range and (facts.lo is not None or facts.hi is not None):
+        masks["range"] = checkable & ~_within(typed, facts.lo, facts.hi)
+    if facts.values is not None:
+        masks["value_set"] = checkable & ~_in_set(typed, facts.values)
+    if facts.regex and pa.types.is_string(values.type):
+        ok = pc.fill_null(pc.match_substring_regex(values, facts.regex), True).to_numpy(zero_copy_only=False)
+        masks["format"] = valid & ~ok
+    if facts.checksum and pa.types.is_string(values.type):
+        ok = pc.fill_null(checksums.valid(facts.checksum, values), True).to_numpy(zero_copy_only=False)
+        masks["checksum"] = valid & ~ok
+    names = list(masks)
+    stacked = np.stack([masks[k] for k in names], axis=1) if n else np.zeros((0, len(names)), dtype=bool)
+    return [tuple(names[j] for j in np.flatnonzero(row)) for row in stacked]
+
+
+def _cast_each(values: pa.Array, target: pa.DataType) -> tuple[pa.Array, np.ndarray]:
+    """``values`` cast to ``target`` where each casts (null elsewhere), and which ones did."""
+    try:
+        out = pc.cast(values, target)
+        return out, np.ones(len(values), dtype=bool)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    cast: list[Any] = []
+    ok = np.zeros(len(values), dtype=bool)
+    for i, v in enumerate(values):  # only the damaged cells of one chunk reach here, never a whole column
+        try:
+            cast.append(pc.cast(pa.array([v.as_py()], type=values.type), target)[0].as_py())
+            ok[i] = True
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError, TypeError):
+            cast.append(None)
+    return pa.array(cast, type=target), ok
+
+
+def _numbers(values: pa.Array) -> pa.Array:
+    if pa.types.is_decimal(values.type) or pa.types.is_integer(values.type):
+        return pc.cast(values, pa.float64())
+    return values
+
+
+def _bound(value: Any, t: pa.DataType) -> pa.Scalar:
+    if pa.types.is_date(t) and isinstance(value, dt.datetime):
+        return pa.scalar(value.date(), type=t)
+    return pa.scalar(value).cast(t)
+
+
+def _within(values: pa.Array, lo: Any, hi: Any) -> np.ndarray:
+    col = _numbers(values)
+    ok = pc.is_valid(col)
+    if pa.types.is_floating(col.type):
+        ok = pc.and_(ok, pc.invert(pc.is_nan(col)))
+    if lo is not None:
+        ok = pc.and_(ok, pc.greater_equal(col, _bound(lo, col.type)))
+    if hi is not None:
+        ok = pc.and_(ok, pc.less_equal(col, _bound(hi, col.type)))
+    return pc.fill_null(ok, False).to_numpy(zero_copy_only=False)
+
+
+def _in_set(values: pa.Array, allowed: list[Any]) -> np.ndarray:
+    allowed_arr = pa.array(allowed)
+    try:
+        allowed_arr = allowed_arr.cast(values.type)
+        col = values
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        col, allowed_arr = pc.cast(values, pa.string()), allowed_arr.cast(pa.string())
+    return pc.fill_null(pc.is_in(col, value_set=allowed_arr), False).to_numpy(zero_copy_only=False)
