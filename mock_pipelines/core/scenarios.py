@@ -269,6 +269,12 @@ class ScenarioTable:
             elif after.type != before.type:
                 after = after.cast(before.type)
             columns[rule.column] = pc.replace_with_mask(columns[rule.column], pa.array(mask), after)
+            # A cell the damage left as it was (a null under a typo, the first row of a burst) is no defect:
+            # the ground truth lists only what differs from the clean data.
+            changed = pa.array(_differs(as_text(before), as_text(after)))
+            if not pc.any(changed).as_py():
+                continue
+            idx, before, after = idx[changed.to_numpy(zero_copy_only=False)], before.filter(changed), after.filter(changed)
             broken = violations(self._facts[rule.column], after, self.clean.arrow_schema.field(rule.column).type)
             labels = [",".join(dict.fromkeys((*b, *rule.kind.violates))) for b in broken]
             kind = EDGE_CASE if rule.group == "edge" else rule.kind.name
@@ -385,8 +391,15 @@ class ScenarioTable:
             mask_copy = np.zeros(len(order), dtype=bool)
             mask_copy[at] = True
             arrays[column] = pc.replace_with_mask(_decoded(arrays[column]), pa.array(mask_copy), after)
-            truth.append(_entries(self, partition_key, rows[idx], keys.take(pa.array(idx)), column, "near_duplicate",
-                                  "row", violated, how, as_text(before), as_text(after)))
+            # A copy the damage could not change (a null cell) is an exact duplicate, and is listed as one.
+            near = _differs(as_text(before), as_text(after))
+            kinds = np.where(near, "near_duplicate", "duplicate").tolist()
+            entry = _entries(self, partition_key, rows[idx], keys.take(pa.array(idx)), column, "near_duplicate",
+                             "row", violated, how, as_text(before), as_text(after))
+            entry["kind"] = pa.array(kinds, pa.string())
+            entry["column"] = pa.array(np.where(near, column, None).tolist(), pa.string())
+            entry["reason"] = pa.array(np.where(near, how, None).tolist(), pa.string())
+            truth.append(entry)
         return pa.RecordBatch.from_arrays(list(arrays.values()), schema=batch.schema), truth
 
 
@@ -431,6 +444,13 @@ class ScenarioSlice:
             if hit.any():
                 parts.append(self.table.apply(rows[hit], self.window, self.partition_key)[1])
         return pa.concat_tables(parts)
+
+
+def _differs(before: pa.Array, after: pa.Array) -> np.ndarray:
+    """Where two text arrays differ, a null differing from any value and equal to a null."""
+    equal = pc.fill_null(pc.equal(before, after), False).to_numpy(zero_copy_only=False)
+    both_null = (before.is_null().to_numpy(zero_copy_only=False) & after.is_null().to_numpy(zero_copy_only=False))
+    return ~(equal | both_null)
 
 
 def _partition_number(partition_key: str | None) -> int:
