@@ -12,6 +12,7 @@ from mock_pipelines.core.defects.base import Cells, DefectKind, Param
 from mock_pipelines.spec.errors import suggest
 
 _KINDS: dict[str, DefectKind] = {}
+_loaded = False
 
 # Kinds that add or reshape rows or partitions instead of damaging cells: name -> (description, parameters).
 ROW_KINDS: dict[str, tuple[str, dict[str, Param]]] = {
@@ -54,8 +55,10 @@ def all_names() -> list[str]:
 
 
 def _load() -> None:
-    if _KINDS:
+    global _loaded
+    if _loaded:
         return
+    _loaded = True  # set first: a family imported directly (before any look-up) must not stop the others loading
     # One module per family; importing registers its kinds.
     from mock_pipelines.core.defects import (  # noqa: F401
         anomalies,
