@@ -62,7 +62,7 @@ def splice(values: pa.Array, at: np.ndarray, remove: np.ndarray, insert: np.ndar
     starts, lengths = offsets[:-1], np.diff(offsets)
     at = np.asarray(at, dtype=np.int64)
     remove = np.asarray(remove, dtype=np.int64)
-    insert = np.ascontiguousarray(insert, dtype=np.uint8).reshape(n, -1)
+    insert = np.ascontiguousarray(insert, dtype=np.uint8)
     insert_lengths = np.asarray(insert_lengths, dtype=np.int64)
     source = np.concatenate([data, insert.reshape(-1)])
     # Three segments per row, in order: the prefix, the inserted bytes, the suffix.
@@ -78,8 +78,12 @@ def recode_bytes(values: pa.Array, table: np.ndarray, table_lengths: np.ndarray)
     offsets, data = layout(values)
     body = data[offsets[0]:offsets[-1]]
     per_byte = table_lengths[body].astype(np.int64)
-    out = gather_segments(np.ascontiguousarray(table).reshape(-1), body.astype(np.int64) * table.shape[1], per_byte)
     cumulative = np.concatenate([[0], np.cumsum(per_byte)])
+    at = cumulative[:-1]  # where each input byte's replacement starts in the output
+    out = np.empty(int(cumulative[-1]), dtype=np.uint8)
+    for j in range(table.shape[1]):  # the j-th byte of every replacement that has one: a few scatters
+        has = per_byte > j if j else slice(None)
+        out[at[has] + j] = table[body[has], j]
     lengths = np.diff(cumulative[offsets - offsets[0]])
     return build(lengths, out)
 

@@ -1,12 +1,13 @@
 """Damage to text: typos, case and whitespace changes, transliteration, mojibake and truncation.
 
 Each kind damages string columns, vectorised over the selected cells (Arrow string kernels, or numpy over the
-UTF-8 bytes through :mod:`mock_pipelines.core.string_edits`). Every draw is ``cells.uniform(stream)``, so the
-damage of a cell is a pure function of (rule key, row). Four of them (``case``, ``whitespace``, ``typo``,
+UTF-8 bytes through :mod:`mock_pipelines.core.string_edits`). Every draw is ``cells.uniform`` or
+``cells.integers`` with a stream of its own, so the damage of a cell is a pure function of (rule key, row).
+Four of them (``case``, ``whitespace``, ``typo``,
 ``transliteration``) also tell a near duplicate apart from its source, so each guarantees that a non-empty value
-comes out different from the clean one (a copy equal to its source would be an exact duplicate). A null stays
-null, and an empty string stays empty where a kind has nothing to change (``typo``, ``case``, ``truncation``):
-there is nothing to damage.
+comes out different from the clean one (a copy equal to its source would be an exact duplicate); so do
+``mojibake`` and ``truncation``. A null stays null, and an empty string stays empty under ``typo`` and
+``truncation``: there is nothing to damage (the ground truth then lists the cell with its value unchanged).
 
 Labels: none of these kinds breaks a rule by construction; the classifier finds, from the column's facts, the
 rules each damaged value breaks (a typo in a value set breaks ``value_set``, a truncated sku its ``format``; a
@@ -28,9 +29,10 @@ from mock_pipelines.core.defects import register
 from mock_pipelines.core.defects.base import Cells, DefectKind, Param
 from mock_pipelines.core.defects.keyboard import COUNT as KEY_COUNT
 from mock_pipelines.core.defects.keyboard import TABLE as KEY_TABLE
+from mock_pipelines.spec.errors import suggest
 
 # Draw streams, one per decision, so no two decisions of a cell share their randomness.
-_OP, _POSITION, _NEIGHBOUR, _VARIANT = 0x7E01, 0x7E02, 0x7E03, 0x7E04
+_OP, _POSITION, _PAIR, _NEIGHBOUR = 0x7E01, 0x7E02, 0x7E03, 0x7E04
 _CASE, _SPACE_KIND, _SPACE_AT = 0x7E11, 0x7E21, 0x7E22
 
 _TYPO_OPS = ("replace", "transpose", "drop", "double")
@@ -55,6 +57,8 @@ def _string_column(column, facts, table) -> str | None:
 
 def _edit(cells: Cells, change: Callable[[pa.Array, Cells], pa.Array]) -> pa.Array:
     """``change`` applied to the selected values with nulls as "", the nulls put back after."""
+    if len(cells) == 0:
+        return pa.array([], pa.string())
     plain = edits.without_nulls(cells.values)
     return edits.with_nulls_of(change(plain, cells), cells.values)
 
@@ -74,50 +78,49 @@ def _insert_matrix(pieces: list[bytes], choice: np.ndarray) -> tuple[np.ndarray,
 def _typo_ops(cells: Cells) -> tuple[str, ...]:
     given = str(cells.params.get("ops", "replace"))
     ops = _TYPO_OPS if given.strip() == "all" else tuple(o.strip() for o in given.split(",") if o.strip())
-    unknown = [o for o in ops if o not in _TYPO_OPS]
-    if unknown or not ops:
-        raise ValueError(f"typo: unknown ops {', '.join(unknown) or given!r} on {cells.table.name}.{cells.column.name}"
-                         f"; expected a comma-separated list of {', '.join(_TYPO_OPS)}, or all")
+    for op in [o for o in ops if o not in _TYPO_OPS] or ([] if ops else [given]):
+        near = suggest(op, _TYPO_OPS)
+        raise ValueError(f"typo on {cells.table.name}.{cells.column.name}: unknown op {op!r} in ops {given!r}; "
+                         f"expected a comma-separated list of {', '.join(_TYPO_OPS)}, or all"
+                         + (f" — did you mean {near!r}?" if near else ""))
     return ops
 
 
 def _typo(values: pa.Array, cells: Cells) -> pa.Array:
     offsets, data = edits.layout(values)
     n = len(values)
-    lengths = np.diff(offsets)
+    starts, lengths = offsets[:-1], np.diff(offsets)
     ops = _typo_ops(cells)
     op = np.array([_TYPO_OPS.index(o) for o in ops])[cells.integers(len(ops), _OP)]
     on_key = KEY_COUNT[data] > 0  # an ASCII letter or digit: a key with neighbours
-    has_key, at = edits.pick(on_key, offsets, cells.uniform(_POSITION))
-    nxt = np.concatenate([data[1:], [0]]).astype(np.uint8)
-    last = np.zeros(len(data), dtype=bool)
-    last[offsets[1:][lengths > 0] - 1] = True  # a pair never spans two values
-    pair = on_key & (KEY_COUNT[nxt] > 0) & (data != nxt) & ~last
-    has_pair, pair_at = edits.pick(pair, offsets, cells.uniform(_POSITION))
-    op = np.where((op == 1) & ~has_pair, 0, op)  # no two different keys side by side: replace one instead
-    # A value without a letter or digit gets its first character doubled, so it always differs.
-    op = np.where(has_key, op, 3)
-    first_len = _char_length(data[np.minimum(offsets[:-1], max(len(data) - 1, 0))]) if len(data) else np.ones(n)
-    at = np.where(op == 1, pair_at, at)
-    byte = data[np.minimum(offsets[:-1] + at, max(len(data) - 1, 0))] if len(data) else np.zeros(n, dtype=np.uint8)
-    following = data[np.minimum(offsets[:-1] + at + 1, max(len(data) - 1, 0))] if len(data) else byte
-    neighbour = KEY_TABLE[byte, cells.integers(np.maximum(KEY_COUNT[byte], 1), _NEIGHBOUR)]
-    insert = np.zeros((n, 4), dtype=np.uint8)
+    has_key, key_at = edits.pick(on_key, offsets, cells.uniform(_POSITION))
+    # Two different keys side by side, inside one value: what a transposition swaps.
+    following = np.append(data[1:], np.uint8(0))
+    ends_value = np.zeros(len(data), dtype=bool)
+    ends_value[offsets[1:][lengths > 0] - 1] = True
+    has_pair, pair_at = edits.pick(on_key & (KEY_COUNT[following] > 0) & (data != following) & ~ends_value, offsets,
+                                   cells.uniform(_PAIR))
+    op = np.where((op == _TYPO_OPS.index("transpose")) & ~has_pair, _TYPO_OPS.index("replace"), op)
+    op = np.where(has_key, op, _TYPO_OPS.index("double"))  # no letter or digit: the first character repeats
+    replace, transpose, drop, double = (op == i for i in range(len(_TYPO_OPS)))
+    at = np.where(transpose, pair_at, key_at)  # 0 where the value has no key: its first character
+
+    def byte_at(shift: int) -> np.ndarray:
+        return data[np.minimum(starts + at + shift, len(data) - 1)] if len(data) else np.zeros(n, dtype=np.uint8)
+
+    here, after = byte_at(0), byte_at(1)
+    insert = np.zeros((n, 4), dtype=np.uint8)  # 4: the longest UTF-8 character, doubled whole
     insert_len = np.zeros(n, dtype=np.int64)
     remove = np.zeros(n, dtype=np.int64)
-    replace, transpose, drop, double = (op == i for i in range(4))
+    neighbour = KEY_TABLE[here, cells.integers(np.maximum(KEY_COUNT[here], 1), _NEIGHBOUR)]
     insert[replace, 0], insert_len[replace], remove[replace] = neighbour[replace], 1, 1
-    insert[transpose, 0], insert[transpose, 1] = following[transpose], byte[transpose]
-    insert_len[transpose], remove[transpose] = 2, 2
+    insert[transpose, 0], insert[transpose, 1], insert_len[transpose], remove[transpose] = \
+        after[transpose], here[transpose], 2, 2
     remove[drop] = 1
-    # Doubling: a key repeats; without one, the value's first character (all its bytes) repeats.
-    doubled_len = np.where(has_key, 1, first_len).astype(np.int64)
+    doubled = np.where(has_key, 1, _char_length(here)) * (lengths > 0)  # an empty value has nothing to double
     for j in range(4):
-        take = double & (doubled_len > j)
-        src = np.minimum(offsets[:-1] + at + j, max(len(data) - 1, 0))
-        if len(data):
-            insert[take, j] = data[src[take]]
-    insert_len[double] = np.where(lengths[double] > 0, doubled_len[double], 0)
+        insert[double & (doubled > j), j] = byte_at(j)[double & (doubled > j)]
+    insert_len[double] = doubled[double]
     return edits.splice(values, at, remove, insert, insert_len)
 
 

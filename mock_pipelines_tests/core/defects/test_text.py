@@ -298,14 +298,16 @@ def test_text_kinds_refuse_keys_foreign_keys_and_non_string_columns():
         assert "string" in reason(customers, "lifetime_value")
 
 
-def _damage(name: str, values: list) -> list:
-    """A kind applied directly to chosen values (as shop.customers.last_name), with its default parameters."""
+def _damage(name: str, values: list | pa.Array, params: dict | None = None) -> list:
+    """A kind applied directly to chosen values (as shop.customers.last_name), its defaults under ``params``."""
     plan = _plan("shop", None)
     table = plan.table("customers")
     col = table.spec.columns["last_name"]
     kind = defects.get(name)
-    cells = Cells(table, col, column_facts(plan.spec, table.spec, col, plan.locale), pa.array(values, pa.string()),
-                  np.arange(len(values), dtype=np.int64), 99, {p: v.default for p, v in kind.params.items()})
+    values = values if isinstance(values, pa.Array) else pa.array(values, pa.string())
+    cells = Cells(table, col, column_facts(plan.spec, table.spec, col, plan.locale), values,
+                  np.arange(len(values), dtype=np.int64), 99,
+                  {p: v.default for p, v in kind.params.items()} | (params or {}))
     out = kind.damage(cells)
     out.validate(full=True)
     return out.to_pylist()
@@ -317,3 +319,16 @@ def test_damaged_text_is_valid_utf8_in_normal_form_where_the_kind_keeps_characte
     for name in ("typo", "case", "whitespace", "transliteration"):
         for v in _damage(name, values):
             assert unicodedata.is_normalized("NFC", v), (name, v)
+
+
+def test_an_empty_selection_and_a_sliced_array_are_damaged_like_any_other():
+    assert _damage("typo", []) == []
+    sliced = pa.array(["Zoë", "Köln", None, "x"]).slice(1, 2)
+    for name in ("typo", "case", "whitespace", "transliteration", "mojibake", "truncation"):
+        out = _damage(name, sliced)
+        assert out[1] is None and out[0] != "Köln", (name, out)
+
+
+def test_an_unknown_typo_op_is_refused_with_the_ops_there_are():
+    with pytest.raises(ValueError, match=r"unknown op 'drpo' .* replace, transpose, drop, double, or all .*'drop'"):
+        _damage("typo", ["Smith"], {"ops": "replace,drpo"})
