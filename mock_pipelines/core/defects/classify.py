@@ -24,6 +24,8 @@ def violations(facts: ColumnFacts, values: pa.Array, column_type: pa.DataType) -
     ``checksum``), in that order; ``column_type`` is the type the clean column is written with."""
     if pa.types.is_dictionary(values.type):
         values = values.dictionary_decode()
+    if pa.types.is_dictionary(column_type):  # a dictionary-encoded column holds its value type
+        column_type = column_type.value_type
     n = len(values)
     valid = values.is_valid().to_numpy(zero_copy_only=False) if n else np.zeros(0, dtype=bool)
     masks: dict[str, np.ndarray] = {"not_null": ~valid if not facts.nullable else np.zeros(n, dtype=bool)}
