@@ -420,6 +420,8 @@ class _ScenariosParser:
             if param is None:
                 continue  # an unknown key: reported by check_keys
             where = self.p.at_value(item, key)
+            if value is None and param.default is None:
+                continue  # an optional parameter, written out as unset
             if not _param_ok(value, param.kind):
                 self.issues.add(where, f"{what}: {key} of {kind} must be {_type_text(param.kind)}, got "
                                 f"{short(value)}", expected=f"{key}: {param.description}")

@@ -15,6 +15,7 @@ import pytest
 
 from mock_pipelines.core import defects
 from mock_pipelines.core.column_facts import column_facts
+from mock_pipelines.core.defects import DefectKind
 from mock_pipelines.core.engine import DatasetPlan
 from mock_pipelines.schema.parse import load_dataset
 from mock_pipelines.spec.errors import Issue, Location, SchemaError
@@ -26,6 +27,7 @@ from mock_pipelines.spec.scenarios import (
     ExclusionRule,
     scenario_dataset,
 )
+from mock_pipelines.spec.types import LogicalType
 
 FILE = "shop.yaml"
 
@@ -430,11 +432,46 @@ def test_every_catalogued_kind_parses_with_its_defaults_or_gives_its_reason(kind
 
 
 def _yaml(value: object) -> str:
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, str):
         return f'"{value}"'
     return repr(value)
+
+
+def _texts_only(column, facts, table) -> str | None:
+    return None if column.type.name is LogicalType.STRING else f"{column.name} holds no text to change the case of"
+
+
+@pytest.fixture
+def catalogued(monkeypatch):
+    """Puts a kind into the catalogue for one test (the families that own these names may not have landed)."""
+    defects.kinds()  # the families register first, so the kind below is not lost to their loading
+
+    def put(name: str) -> None:
+        monkeypatch.setitem(defects._KINDS, name, DefectKind(name, "a test kind", damage=lambda cells: cells.values,
+                                                             applies=_texts_only))
+    return put
+
+
+def test_a_near_duplicate_damage_checks_its_column_once_catalogued(catalogued):
+    catalogued("case")
+    text = edited(("column: last_name, rate: 0.01, how: case", "column: lifetime_value, rate: 0.01, how: case"))
+    issue = single_issue(text)
+    assert issue.location == at(text, "{kind: near_duplicate")
+    assert "(how: case): case cannot damage this column: lifetime_value holds no text" in issue.message
+    assert load_dataset(FILE, text=BASE).scenarios["dirty"].defects[2].column == "last_name"
+
+
+def test_edge_cases_check_their_column_once_the_edge_case_kind_is_catalogued(catalogued):
+    catalogued("edge_case")
+    first, second = issues_of(BASE)  # first_name holds text; lifetime_value and amount do not
+    assert first.location == at(BASE, "lifetime_value: 0.02")
+    assert "edge cases of customers.lifetime_value in scenario 'dirty': edge_case cannot damage this column: " \
+           "lifetime_value holds no text" in first.message
+    assert second.location == at(BASE, "amount: 0.05") and "orders.amount in scenario 'boundaries'" in second.message
 
 
 # ---- the command line --------------------------------------------------------------------------------
