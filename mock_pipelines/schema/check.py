@@ -16,6 +16,7 @@ from mock_pipelines.core.child_counts import count_bounds, parse_count_expressio
 from mock_pipelines.core.column_facts import column_refs, count_column_range, read_column
 from mock_pipelines.core.expressions import parse_expression, parse_template
 from mock_pipelines.schema.check_changes import check_cascades, check_hard_deletes
+from mock_pipelines.schema.check_scenarios import check_scenarios
 from mock_pipelines.spec.errors import IssueCollector, Location, suggest
 from mock_pipelines.spec.model import (
     COUNT_EXPRESSION,
@@ -106,6 +107,10 @@ class _Checker:
             self.check_keys()
         finally:
             self.spec = full
+        if not self.issues.issues:
+            # Whether a defect kind can damage a column reads the column's facts from the planned dataset:
+            # only sound once everything else is.
+            check_scenarios(full, self.issues)
 
     def clean_tables(self) -> set[str]:
         """Tables without problems of their own whose every dependency is clean too."""

@@ -29,6 +29,7 @@ from mock_pipelines.core.locales import SUPPORTED_LOCALES
 from mock_pipelines.core.row_checks import bare_column, check_problems, default_name
 from mock_pipelines.schema.check import ParseGaps, check_dataset
 from mock_pipelines.schema.parse_changes import parse_changes
+from mock_pipelines.schema.parse_scenarios import parse_scenarios
 from mock_pipelines.schema.values import (
     cleaned_name,
     comma_hint,
@@ -71,7 +72,7 @@ from mock_pipelines.spec.model import (
 from mock_pipelines.spec.types import TEMPORAL_TYPES, WRITTEN_TYPES, LogicalType
 from mock_pipelines.spec.yaml_source import deep_merge, key_location, load_yaml, read_source, value_location
 
-TOP_KEYS = ("dataset", "description", "locale", "seed", "templates", "tables")
+TOP_KEYS = ("dataset", "description", "locale", "seed", "templates", "tables", "scenarios")
 TABLE_KEYS = ("description", "rows", "columns", "primary_key", "foreign_keys", "extends", "tags", "owners",
               "partitioned", "changes", "expectations", "checks")
 CHECK_KEYS = ("name", "check")
@@ -254,6 +255,8 @@ class _Parser:
                 self.gaps.failed_tables.add(str(tname))
         spec = DatasetSpec(name=name, file=self.file, tables=tables, description=text_of(doc.get("description")),
                            locale=locale, seed=seed)
+        spec.scenarios = parse_scenarios(self, doc, name, tables, self.gaps.failed_tables,
+                                         self.gaps.failed_columns)
         return spec
 
     def parse_table(self, parent: Any, name: str, tdoc: Any, locale: str) -> TableSpec | None:

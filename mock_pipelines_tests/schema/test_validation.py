@@ -78,7 +78,7 @@ def test_unknown_top_level_key_suggests_the_near_miss():
     text = CUSTOMERS.replace("seed: 1", "seeed: 1")
     issue = single_issue(text)
     assert issue.message == "unknown key 'seeed' in the dataset"
-    assert issue.expected == "one of dataset, description, locale, seed, templates, tables"
+    assert issue.expected == "one of dataset, description, locale, seed, templates, tables, scenarios"
     assert_did_you_mean(issue, "seed")
     assert_at(issue, text, "seeed")
     assert str(issue.location) == "shop.yaml:2:1"
