@@ -4,6 +4,7 @@ exactly, of the column's type, reproducible; and refused where they cannot show.
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from decimal import Decimal
 from fractions import Fraction
 
@@ -12,6 +13,10 @@ import pytest
 
 from mock_pipelines.core import defects
 from mock_pipelines.core.column_facts import ColumnFacts
+from mock_pipelines.core.engine import DatasetPlan
+from mock_pipelines.core.scenarios import ScenarioPlan
+from mock_pipelines.schema.parse import load_dataset
+from mock_pipelines.spec.scenarios import DefectRule, ScenarioSpec
 
 from .twins import (
     Twin,
@@ -165,3 +170,33 @@ def test_a_non_positive_by_is_an_error_that_names_the_parameter():
     table = scenario_table("shop", "products", "out_of_range", "price", 0.5, (("by", 0),), rows=50)
     with pytest.raises(ValueError, match="`by` must be a positive number"):
         list(table.slice().batches())
+
+
+TIGHT = textwrap.dedent("""
+    dataset: tight
+    locale: en_US
+    tables:
+      readings:
+        rows: 50
+        primary_key: id
+        columns:
+          id: {gen: sequence}
+          share: {gen: uniform, min: -999.99, max: 999.99, type: "decimal(5,2)"}
+          level: {gen: uniform, min: 0, max: 999.99, type: "decimal(5,2)"}
+""")
+
+
+def test_out_of_range_refuses_a_decimal_whose_precision_holds_nothing_beyond_its_bounds(tmp_path):
+    path = tmp_path / "tight.yaml"
+    path.write_text(TIGHT)
+    plan = ScenarioPlan(DatasetPlan(load_dataset(path)), ScenarioSpec("twin", "negative"))
+    table = plan.table("readings")
+    kind = defects.get("out_of_range")
+    said = kind.applies(table.clean.spec.columns["share"], table._facts["share"], table.clean)
+    assert said is not None and "no value of type decimal128(5, 2) lies beyond" in said
+    # Below 0 there is room: the kind applies, and only goes below.
+    assert kind.applies(table.clean.spec.columns["level"], table._facts["level"], table.clean) is None
+    rule = DefectRule("out_of_range", "readings", "level", rate=1.0)
+    data = ScenarioPlan(DatasetPlan(load_dataset(path)), ScenarioSpec("twin", "negative", defects=(rule,)))
+    values = pa.Table.from_batches(list(data.table("readings").slice().batches())).column("level").to_pylist()
+    assert all(Decimal("-999.99") <= v < 0 for v in values)
