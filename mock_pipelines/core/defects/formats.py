@@ -120,8 +120,7 @@ def _malformed(cells: Cells) -> pa.Array:
     relength = _strings(recounted)
 
     shape = np.where(at_sign.any(axis=1), 0, np.where(2 * digits > length, 1, 2))
-    first = pc.if_else(pa.array(shape == 0), no_at, pc.if_else(pa.array(shape == 1), relength, hashed))
-    out = first
+    out = pc.if_else(pa.array(shape == 0), no_at, pc.if_else(pa.array(shape == 1), relength, hashed))
     for candidate in (hashed, pc.binary_join_element_wise(text, "#!", "")):
         still = _matches(out, regex)
         if not still.any():
@@ -141,7 +140,7 @@ def _pad(points: np.ndarray, width: int) -> np.ndarray:
 
 # ---- invalid_date ---------------------------------------------------------------------------------------------
 
-# Month-day pairs that exist in no year (02-29 is added for years that are not leap years).
+# Month-day pairs that exist in no year; 02-29 exists in leap years, where 02-30 is written instead.
 _NO_SUCH_DAYS = (("02", "30"), ("02", "31"), ("04", "31"), ("06", "31"), ("09", "31"), ("11", "31"),
                  ("13", "01"), ("00", "10"), ("12", "32"), ("01", "00"), ("02", "29"))
 _FEB_29 = len(_NO_SUCH_DAYS) - 1
