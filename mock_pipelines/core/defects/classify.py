@@ -24,6 +24,8 @@ def violations(facts: ColumnFacts, values: pa.Array, column_type: pa.DataType) -
     ``checksum``), in that order; ``column_type`` is the type the clean column is written with."""
     if pa.types.is_dictionary(values.type):
         values = values.dictionary_decode()
+    if pa.types.is_dictionary(column_type):  # dictionary-encoded strings are strings: judged as such
+        column_type = column_type.value_type
     n = len(values)
     valid = values.is_valid().to_numpy(zero_copy_only=False) if n else np.zeros(0, dtype=bool)
     masks: dict[str, np.ndarray] = {"not_null": ~valid if not facts.nullable else np.zeros(n, dtype=bool)}
@@ -70,7 +72,7 @@ def _cast_each(values: pa.Array, target: pa.DataType) -> tuple[pa.Array, np.ndar
 
 def _numbers(values: pa.Array) -> pa.Array:
     if pa.types.is_decimal(values.type) or pa.types.is_integer(values.type):
-        return pc.cast(values, pa.float64())
+        return pc.cast(values, pa.float64(), safe=False)  # beyond 2**53 an int rounds, as the checks compare it
     return values
 
 
