@@ -161,7 +161,7 @@ def _between(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
 
     def ok(col: pa.ChunkedArray) -> Any:
         if pa.types.is_decimal(col.type) or pa.types.is_integer(col.type):
-            col = pc.cast(col, pa.float64())
+            col = pc.cast(col, pa.float64(), safe=False)  # an int beyond 2**53 rounds; it does not raise
         t = col.type
         result = None
         if lo is not None:
@@ -184,7 +184,7 @@ def _extremes_within(col: pa.ChunkedArray, lo: Any, hi: Any, kw: dict[str, Any])
     extremes = pc.min_max(col)
     low, high = extremes["min"], extremes["max"]
     if pa.types.is_decimal(t) or pa.types.is_integer(t):
-        low, high = pc.cast(low, pa.float64()), pc.cast(high, pa.float64())
+        low, high = pc.cast(low, pa.float64(), safe=False), pc.cast(high, pa.float64(), safe=False)
     try:
         if lo is not None and not (pc.greater if kw.get("strict_min") else pc.greater_equal)(
                 low, _scalar(lo, low.type)).as_py():
@@ -304,7 +304,7 @@ def _numbers(table: pa.Table, column: str) -> np.ndarray:
     """Non-null values as float64 (GX converts decimals to float too)."""
     col = plain_column(table, column).drop_null()
     if not pa.types.is_floating(col.type):
-        col = pc.cast(col, pa.float64())
+        col = pc.cast(col, pa.float64(), safe=False)  # an int beyond 2**53 rounds, as in pandas
     return col.to_numpy()
 
 

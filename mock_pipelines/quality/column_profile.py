@@ -171,7 +171,7 @@ class ColumnProfile:
     def _moments(self, arr: pa.Array, weights: np.ndarray | None) -> None:
         """Count, mean and squared deviations of the batch (``weights``: counts of distinct values)."""
         if not pa.types.is_floating(arr.type):
-            arr = pc.cast(arr, pa.float64())
+            arr = pc.cast(arr, pa.float64(), safe=False)  # an int beyond 2**53 rounds; it does not raise
         if weights is None:
             k = len(arr) - arr.null_count
             if not k:

@@ -337,7 +337,7 @@ def _sampled(col: pa.ChunkedArray) -> pa.ChunkedArray:
     """A sampled column as quantile rules read it: decimals and integers as float64 (half the memory of a
     decimal; :func:`~mock_pipelines.quality.arrow_checks.evaluate` compares quantiles as float64 anyway)."""
     if pa.types.is_decimal(col.type) or pa.types.is_integer(col.type):
-        return pc.cast(col, pa.float64())
+        return pc.cast(col, pa.float64(), safe=False)  # an int beyond 2**53 rounds; it does not raise
     return col
 
 
@@ -346,5 +346,5 @@ def _numbers(arr: pa.Array) -> np.ndarray:
         arr = arr.dictionary_decode()
     arr = arr.drop_null()
     if not pa.types.is_floating(arr.type):
-        arr = pc.cast(arr, pa.float64())
+        arr = pc.cast(arr, pa.float64(), safe=False)  # an int beyond 2**53 rounds; it does not raise
     return np.asarray(arr)

@@ -72,7 +72,7 @@ def _cast_each(values: pa.Array, target: pa.DataType) -> tuple[pa.Array, np.ndar
 
 def _numbers(values: pa.Array) -> pa.Array:
     if pa.types.is_decimal(values.type) or pa.types.is_integer(values.type):
-        return pc.cast(values, pa.float64())
+        return pc.cast(values, pa.float64(), safe=False)  # beyond 2**53 an int rounds, as the checks compare it
     return values
 
 
