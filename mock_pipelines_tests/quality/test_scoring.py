@@ -4,6 +4,7 @@ truth, per defect kind — on real scenarios of the demo shop schema."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections import Counter
 from pathlib import Path
 
@@ -113,6 +114,54 @@ def test_a_value_of_a_retyped_column_that_does_not_cast_is_a_type_flag(plan):
     assert typed["row_key"].to_pylist() == [key, None]  # this value is no number; the column is of another type
 
 
+def clean_rows(plan: DatasetPlan, table: str) -> pa.Table:
+    part = plan.table(table).slice()
+    return pa.Table.from_batches(list(part.batches()), schema=part.schema)
+
+
+def test_a_reference_absent_from_the_parent_keys_is_an_fk_flag(plan):
+    orders = clean_rows(plan, "orders")
+    customers = clean_rows(plan, "customers")["customer_id"]
+    gone = orders["customer_id"][0]
+    parents = {"customer_id": pc.filter(customers, pc.not_equal(customers, gone)).combine_chunks()}
+    flags = scoring.rule_flags(SPEC, "orders", orders.to_batches(max_chunksize=50), locale=plan.locale,
+                               parent_keys=parents)
+    expected = row_keys(orders.filter(pc.equal(orders["customer_id"], gone)), ["order_id"]).to_pylist()
+    fk = flags.filter(pc.equal(flags["rule"], "fk__customer_id"))
+    assert sorted(fk["row_key"].to_pylist()) == sorted(expected) and len(expected) > 0
+    assert set(fk["rule_kind"].to_pylist()) == {"fk"}
+    assert scoring.rule_flags(SPEC, "orders", orders.to_batches(), locale=plan.locale).num_rows == 0  # no parents
+
+
+def test_a_composite_reference_absent_from_the_parent_keys_is_an_fk_flag(plan):
+    returns = clean_rows(plan, "returns")
+    items = clean_rows(plan, "order_items").select(["order_id", "line_no"])
+    first = returns.slice(0, 1).to_pylist()[0]
+    keep = pc.invert(pc.and_(pc.equal(items["order_id"], first["order_id"]), pc.equal(items["line_no"],
+                                                                                       first["line_no"])))
+    flags = scoring.rule_flags(SPEC, "returns", returns.to_batches(), locale=plan.locale,
+                               parent_keys={"fk__order_id__line_no": items.filter(keep)})
+    fk = flags.filter(pc.equal(flags["rule"], "fk__order_id__line_no"))
+    assert fk["row_key"].to_pylist() == [row_keys(returns.slice(0, 1), SPEC.tables["returns"].primary_key)[0]
+                                         .as_py()]
+
+
+def test_a_row_whose_end_comes_before_its_start_is_an_order_flag():
+    spec = load_dataset(str(SHOP.parent / "healthcare.yaml"))
+    plan = DatasetPlan(spec, PlanOptions(scale=0.05))
+    part = plan.table("encounters").slice()
+    rows = pa.Table.from_batches(list(part.batches()), schema=part.schema)
+    i = rows.schema.get_field_index("end_ts")
+    ends = rows.column(i).to_pylist()
+    starts = rows.column("encounter_ts").to_pylist()
+    ends[2] = starts[2] - dt.timedelta(hours=1)
+    rows = rows.set_column(i, rows.schema.field(i), pa.array(ends, rows.schema.field(i).type))
+    flags = scoring.rule_flags(spec, "encounters", rows.to_batches(), locale=plan.locale)
+    order = flags.filter(pc.equal(flags["rule_kind"], "order"))
+    assert order["rule"].to_pylist() == ["after__end_ts"]
+    assert order["row_key"].to_pylist() == [str(rows.column("encounter_id")[2].as_py())]
+
+
 # ---- detection ---------------------------------------------------------------------------------------------
 
 def test_the_checks_catch_every_missing_cell_and_every_duplicate_and_no_exclusion(plan, dirty):
@@ -144,6 +193,21 @@ def test_a_flag_of_a_rule_kind_the_entry_does_not_violate_does_not_catch_it():
     again = scoring.detection(truth, pa.concat_tables([flags, pa.table({
         "row_key": ["8"], "rule": ["not_null__email"], "rule_kind": ["not_null"], "column": ["email"]})]))
     assert (again[0].caught, again[0].rules) == (1, ("not_null__email",))
+
+
+def test_a_drifted_partition_is_caught_only_by_a_column_flag_of_that_partition():
+    truth = pa.Table.from_pylist([{
+        "dataset": "shop", "scenario": "s", "table": "orders", "partition": "2024-01-02", "row_index": None,
+        "row_key": None, "column": "status", "kind": "schema_drift", "group": "drift", "violates": "schema",
+        "reason": "drop", "original": "status", "injected": ""}], schema=GROUND_TRUTH_SCHEMA)
+
+    def flag(partition: str) -> pa.Table:
+        return pa.table({"table": ["orders"], "partition": [partition], "row_key": pa.array([None], pa.string()),
+                         "rule": ["not_null__status"], "rule_kind": ["not_null"], "column": ["status"]})
+
+    assert scoring.detection(truth, flag("2024-01-01"))[0].caught == 0
+    (score,) = scoring.detection(truth, pa.concat_tables([flag("2024-01-01"), flag("2024-01-02")]))
+    assert (score.caught, score.rules) == (1, ("not_null__status",))
 
 
 def test_a_user_pipeline_that_drops_null_emails_and_duplicate_keys_is_scored_against_the_truth(plan, dirty):
