@@ -317,11 +317,10 @@ def detection(truth: pa.Table, flags: pa.Table) -> Detection:
     f = _normalised_flags(flags)
     by_table = "table" in flags.column_names
     on = ["table", "row_key"] if by_table else ["row_key"]
-    caught_rules: dict[int, set[str]] = {}
+    hits: list[pa.Table] = []  # (entry, rule) for every flag that catches an entry
 
-    def mark(ids: pa.Array, rules: pa.Array) -> None:
-        for i, r in zip(ids.to_pylist(), rules.to_pylist(), strict=True):
-            caught_rules.setdefault(i, set()).update([r] if r else [])
+    def mark(ids: pa.ChunkedArray, rules: pa.ChunkedArray) -> None:
+        hits.append(pa.table({"entry": ids.cast(pa.int64()), "rule": rules.cast(pa.string())}))
 
     rows = t.filter(pc.is_valid(t["row_key"]))
     row_flags = f.filter(pc.is_valid(f["row_key"]))
@@ -357,7 +356,8 @@ def detection(truth: pa.Table, flags: pa.Table) -> Detection:
                            pc.fill_null(pc.equal(joined["partition"], joined["f_partition"]), False))
         hit = joined.filter(same_part)
         mark(hit["entry"], hit["f_rule"])
-    out = Detection(_scores(t, caught_rules))
+    out = Detection(_scores(t, pa.concat_tables([pa.table({"entry": pa.array([], pa.int64()),
+                                                            "rule": pa.array([], pa.string())}), *hits])))
     flagged = row_flags.select(on).group_by(on, use_threads=False).aggregate([])
     listed = rows.select(on).group_by(on, use_threads=False).aggregate([])
     out.flagged = flagged.num_rows
@@ -393,20 +393,25 @@ def _exploded(rows: pa.Table) -> pa.Table:
     return out.filter(pc.not_equal(out["rule_kind"], ""))
 
 
-def _scores(t: pa.Table, caught_rules: Mapping[int, set[str]]) -> list[KindScore]:
-    kinds = t["kind"].to_pylist()
-    groups = t["group"].to_pylist()
-    violates = t["violates"].to_pylist()
-    tally: dict[str, list] = {}
-    for i, (kind, group, v) in enumerate(zip(kinds, groups, violates, strict=True)):
-        row = tally.setdefault(kind, [group, 0, 0, 0, set()])
-        row[1] += 1
-        row[2] += bool(v)
-        if i in caught_rules:
-            row[3] += 1
-            row[4] |= caught_rules[i]
-    out = [KindScore(kind, group, n, detectable, caught, n - caught, caught / n if n else 0.0, tuple(sorted(rules)))
-           for kind, (group, n, detectable, caught, rules) in tally.items()]
+def _scores(t: pa.Table, hits: pa.Table) -> list[KindScore]:
+    """Per kind: entries, detectable ones, caught ones and the rules that caught them (one small table per
+    kind from Arrow aggregations, never a loop over the entries)."""
+    caught = pc.is_in(t["entry"], value_set=pc.unique(hits["entry"])) if hits.num_rows \
+        else pa.array(np.zeros(t.num_rows, dtype=bool))
+    per_entry = pa.table({"kind": t["kind"], "group": t["group"],
+                          "detectable": pc.cast(pc.not_equal(t["violates"], ""), pa.int64()),
+                          "caught": pc.cast(caught, pa.int64())})
+    counts = per_entry.group_by(["kind"], use_threads=False).aggregate([
+        ("group", "first"), ([], "count_all"), ("detectable", "sum"), ("caught", "sum")])
+    named = hits.filter(pc.is_valid(hits["rule"])).join(t.select(["entry", "kind"]), keys="entry",
+                                                      use_threads=False)
+    rules = named.group_by(["kind"], use_threads=False).aggregate([("rule", "distinct")])
+    by_kind = dict(zip(rules["kind"].to_pylist(), rules["rule_distinct"].to_pylist(), strict=True))
+    out = []
+    for row in counts.to_pylist():  # one row per kind
+        n, found = row["count_all"], row["caught_sum"]
+        out.append(KindScore(row["kind"], row["group_first"], n, row["detectable_sum"], found, n - found,
+                             found / n if n else 0.0, tuple(sorted(by_kind.get(row["kind"]) or ()))))
     rank = {g: i for i, g in enumerate(GROUP_ORDER)}
     return sorted(out, key=lambda s: (rank.get(s.group, len(rank)), s.kind))
 
@@ -454,8 +459,8 @@ def rejected_keys(before: pa.Array, after: pa.Array) -> pa.Table:
     both = fed.join(kept, keys="row_key", join_type="left outer", use_threads=False)
     lost = pc.subtract(both["count_all"], pc.fill_null(both["kept"], 0))
     both = both.append_column("lost", lost).filter(pc.greater(lost, 0))
-    keys = np.repeat(np.asarray(both["row_key"].to_pylist(), dtype=object), both["lost"].to_numpy())
-    return pa.table({"row_key": pa.array(keys.tolist(), pa.string())})
+    repeat = np.repeat(np.arange(both.num_rows), both["lost"].to_numpy())
+    return pa.table({"row_key": both["row_key"].take(pa.array(repeat))})
 
 
 __all__ = ["FLAGS_SCHEMA", "RULE_KINDS", "Detection", "KindScore", "castable", "detection", "rejected_keys",
