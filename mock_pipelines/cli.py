@@ -957,7 +957,8 @@ def report(
         provenance["profile"] = name
     suffix = f".{re.sub(r'[^A-Za-z0-9_-]', '-', name)}" if name else ""
     target = out_file or data / spec.name / f"_report{suffix}.html"
-    write_report(target, render_report(spec, tables, results or [], provenance, plan=plan))
+    write_report(target, render_report(spec, tables, results or [], provenance, plan=plan,
+                                       scenarios=landed.scenarios))
     rows = sum(t.num_rows for t in tables.values())
     counts = summarize_results(results)
     if results is None:

@@ -77,6 +77,20 @@ def as_text(values: pa.Array) -> pa.Array:
     return pc.cast(values, pa.string())
 
 
+def row_keys(batch: pa.RecordBatch | pa.Table, primary_key: list[str] | tuple[str, ...]) -> pa.Array:
+    """The ground truth's ``row_key`` of each row: the primary key as text, ``"a|b"`` for a composite key
+    (null for a table without one, or whose key columns are not all in ``batch``). Whoever matches rows with
+    the ground truth (the detection score, a user's pipeline) builds its keys with this function."""
+    if not primary_key or any(c not in batch.schema.names for c in primary_key):
+        return pa.nulls(batch.num_rows, pa.string())
+    parts = []
+    for c in primary_key:
+        col = batch.column(c)
+        col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+        parts.append(as_text(_decoded(col)))
+    return parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, "|")
+
+
 class ScenarioPlan:
     """One scenario of a planned dataset, ready to generate table by table."""
 
@@ -299,11 +313,7 @@ class ScenarioTable:
         return _truth_table(out)
 
     def _row_keys(self, clean: pa.RecordBatch) -> pa.Array:
-        pk = self.clean.spec.primary_key
-        if not pk:
-            return pa.nulls(clean.num_rows, pa.string())
-        parts = [as_text(_decoded(clean.column(clean.schema.get_field_index(c)))) for c in pk]
-        return parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, "|")
+        return row_keys(clean, self.clean.spec.primary_key)
 
     def _exclude(self, rule: _CellRule, rows: np.ndarray, idx: np.ndarray, columns: dict[str, pa.Array],
                  clean: pa.RecordBatch, keys: pa.Array, partition_key: str | None) -> list[dict[str, Any]]:
@@ -518,4 +528,4 @@ def _truth_table(entries: list[dict[str, Any]]) -> pa.Table:
 
 
 __all__ = ["EDGE_CASE", "EXCLUDED", "GROUND_TRUTH_SCHEMA", "GROUND_TRUTH_TABLE", "ScenarioPlan", "ScenarioSlice",
-           "ScenarioTable", "as_text"]
+           "ScenarioTable", "as_text", "row_keys"]

@@ -76,7 +76,8 @@ class DatasetReport:
         provenance.update({"profile": self.profile, "seed": self.plan.seed, "scale": self.plan.scale,
                            "generator_version": GENERATOR_VERSION, "spec_hash": spec.spec_hash(),
                            "run_id": run_id})
-        write_report(self.path, render_report(spec, tables, results, provenance, plan=self.plan))
+        write_report(self.path, render_report(spec, tables, results, provenance, plan=self.plan,
+                                              scenarios=landed.scenarios))
         index = docs / "index.html"
         return WrittenReport(self.path, index if index.exists() else None, results, summarize_results(results),
                              markdown_summary(spec, tables, results, provenance), list(landed.read))

@@ -27,10 +27,7 @@ Outcome = tuple[bool, Any, int | None, list[Any]]
 
 
 def plain_column(table: pa.Table, name: str) -> pa.ChunkedArray:
-    col = table.column(name)
-    if pa.types.is_dictionary(col.type):
-        col = pa.chunked_array([c.dictionary_decode() for c in col.chunks], type=col.type.value_type)
-    return col
+    return plain_chunked(table.column(name))
 
 
 def _rows(unexpected: int, n: int) -> str:
@@ -116,27 +113,41 @@ def distinct_strings(col: pa.ChunkedArray) -> pa.Array | None:
     return values if len(values) <= 10 * FEW_DISTINCT else None
 
 
-def _bad_values(table: pa.Table, column: str, ok: Callable[[pa.ChunkedArray], Any]) -> Outcome:
-    """Rows whose value fails ``ok`` (nulls never do). A column with few distinct values is judged on those:
-    when all pass — the usual case — no row is looked at; otherwise the failing values are located."""
-    distinct = distinct_strings(table.column(column))
+def bad_values(col: pa.ChunkedArray, ok: Callable[[pa.ChunkedArray], Any]) -> pa.ChunkedArray | None:
+    """Which values of ``col`` fail ``ok`` (nulls never do): a boolean mask without nulls over the plain
+    (dictionary-decoded) values, or None when none fails. A column with few distinct values is judged on
+    those: when all pass — the usual case — no row is looked at; otherwise the failing values are located."""
+    distinct = distinct_strings(col)
     if distinct is not None:
         good = pc.fill_null(ok(pa.chunked_array([distinct])), True)
         if pc.all(good).as_py() is not False:
-            return True, _rows(0, table.num_rows), 0, []
+            return None
         failing = pc.filter(distinct, pc.invert(good))
-        col = plain_column(table, column)
-        bad = pc.is_in(col, value_set=failing)
-        unexpected = pc.sum(pc.cast(bad, pa.int64())).as_py() or 0
-        return unexpected == 0, _rows(unexpected, len(col)), unexpected, _examples(col, bad) if unexpected else []
-    col = plain_column(table, column)
+        return pc.is_in(plain_chunked(col), value_set=failing)
+    col = plain_chunked(col)
     # nulls are never unexpected values, whatever ``ok`` says of them (``is_in`` says false, not null)
-    bad = pc.and_(pc.invert(pc.fill_null(ok(col), True)), pc.is_valid(col))
+    return pc.and_(pc.invert(pc.fill_null(ok(col), True)), pc.is_valid(col))
+
+
+def plain_chunked(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    if pa.types.is_dictionary(col.type):
+        return pa.chunked_array([c.dictionary_decode() for c in col.chunks], type=col.type.value_type)
+    return col
+
+
+def _bad_values(table: pa.Table, column: str, ok: Callable[[pa.ChunkedArray], Any]) -> Outcome:
+    """Rows whose value fails ``ok`` (nulls never do), counted and shown (:func:`bad_values`)."""
+    bad = bad_values(table.column(column), ok)
+    if bad is None:
+        return True, _rows(0, table.num_rows), 0, []
+    col = plain_column(table, column)
     unexpected = pc.sum(pc.cast(bad, pa.int64())).as_py() or 0
     return unexpected == 0, _rows(unexpected, len(col)), unexpected, _examples(col, bad) if unexpected else []
 
 
-def _in_set(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
+# ---- row-level value rules: which rows fail (the evaluators count them, the detection score names them) ----
+
+def _in_set_ok(kw: dict[str, Any]) -> Callable[[pa.ChunkedArray], Any]:
     def ok(col: pa.ChunkedArray) -> Any:
         values = pa.array(kw["value_set"])
         try:
@@ -145,7 +156,7 @@ def _in_set(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
             col = pc.cast(col, pa.string())
             values = values.cast(pa.string())
         return pc.is_in(col, value_set=values)
-    return _bad_values(table, kw["column"], ok)
+    return ok
 
 
 def _scalar(value: Any, t: pa.DataType) -> pa.Scalar:
@@ -154,10 +165,8 @@ def _scalar(value: Any, t: pa.DataType) -> pa.Scalar:
     return pa.scalar(value).cast(t)
 
 
-def _between(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
+def _between_ok(kw: dict[str, Any]) -> Callable[[pa.ChunkedArray], Any]:
     lo, hi = kw.get("min_value"), kw.get("max_value")
-    if _extremes_within(table.column(kw["column"]), lo, hi, kw):  # the usual answer, from one pass
-        return True, _rows(0, table.num_rows), 0, []
 
     def ok(col: pa.ChunkedArray) -> Any:
         if pa.types.is_decimal(col.type) or pa.types.is_integer(col.type):
@@ -170,7 +179,38 @@ def _between(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
             upper = (pc.less if kw.get("strict_max") else pc.less_equal)(col, _scalar(hi, t))
             result = upper if result is None else pc.and_(result, upper)
         return result if result is not None else pc.is_valid(col)
-    return _bad_values(table, kw["column"], ok)
+    return ok
+
+
+# The value test of each single-column row rule: a function of the rule's kwargs giving ``ok(column)``.
+VALUE_TESTS: dict[str, Callable[[dict[str, Any]], Callable[[pa.ChunkedArray], Any]]] = {
+    "ExpectColumnValuesToBeInSet": _in_set_ok,
+    "ExpectColumnValuesToBeBetween": _between_ok,
+    "ExpectColumnValuesToMatchRegex": lambda kw: lambda col: pc.match_substring_regex(col, kw["regex"]),
+    "ExpectColumnValuesToHaveValidCheckDigits": lambda kw: lambda col: checksums.valid(kw["checksum"], col),
+}
+
+
+def failing_rows(rule: Rule, table: pa.Table, n: int | None = None) -> pa.ChunkedArray | None:
+    """Which rows of ``table`` fail a row-level rule — a value rule (:data:`VALUE_TESTS`) or a column pair
+    order — as a boolean mask without nulls; None when none fails. Nulls pass, as in the evaluators."""
+    kw = rule.gx_kwargs(n)
+    if rule.expectation == "ExpectColumnPairValuesAToBeGreaterThanB":
+        return _pair_bad(table, kw)[2]
+    if rule.expectation == "ExpectColumnValuesToBeBetween" and _extremes_within(
+            table.column(kw["column"]), kw.get("min_value"), kw.get("max_value"), kw):
+        return None  # the usual answer, from one pass
+    return bad_values(table.column(kw["column"]), VALUE_TESTS[rule.expectation or ""](kw))
+
+
+def _in_set(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
+    return _bad_values(table, kw["column"], _in_set_ok(kw))
+
+
+def _between(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
+    if _extremes_within(table.column(kw["column"]), kw.get("min_value"), kw.get("max_value"), kw):
+        return True, _rows(0, table.num_rows), 0, []  # the usual answer, from one pass
+    return _bad_values(table, kw["column"], _between_ok(kw))
 
 
 def _extremes_within(col: pa.ChunkedArray, lo: Any, hi: Any, kw: dict[str, Any]) -> bool:
@@ -198,14 +238,16 @@ def _extremes_within(col: pa.ChunkedArray, lo: Any, hi: Any, kw: dict[str, Any])
 
 
 def _regex(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
-    return _bad_values(table, kw["column"], lambda col: pc.match_substring_regex(col, kw["regex"]))
+    return _bad_values(table, kw["column"], VALUE_TESTS["ExpectColumnValuesToMatchRegex"](kw))
 
 
 def _check_digits(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
-    return _bad_values(table, kw["column"], lambda col: checksums.valid(kw["checksum"], col))
+    return _bad_values(table, kw["column"], VALUE_TESTS["ExpectColumnValuesToHaveValidCheckDigits"](kw))
 
 
-def _pair_greater(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
+def _pair_bad(table: pa.Table, kw: dict[str, Any]) -> tuple[pa.ChunkedArray, pa.ChunkedArray, pa.ChunkedArray]:
+    """The two columns compared (a date set against a timestamp at midnight) and the rows where A is not
+    after B (a null on either side passes)."""
     a, b = plain_column(table, kw["column_A"]), plain_column(table, kw["column_B"])
     if a.type != b.type:
         if pa.types.is_date(b.type) and pa.types.is_timestamp(a.type):
@@ -213,7 +255,11 @@ def _pair_greater(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
         elif pa.types.is_date(a.type) and pa.types.is_timestamp(b.type):
             a = pc.cast(pc.cast(a, pa.date32()), b.type)
     ok = (pc.greater_equal if kw.get("or_equal") else pc.greater)(a, b)
-    bad = pc.invert(pc.fill_null(ok, True))
+    return a, b, pc.invert(pc.fill_null(ok, True))
+
+
+def _pair_greater(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
+    a, b, bad = _pair_bad(table, kw)
     unexpected = pc.sum(pc.cast(bad, pa.int64())).as_py() or 0
     examples = []
     if unexpected:

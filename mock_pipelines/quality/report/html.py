@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -24,12 +24,14 @@ from mock_pipelines.quality.report.in_force import (
     shown_range,
 )
 from mock_pipelines.quality.report.profile import TOP_K, profile_of
+from mock_pipelines.quality.report.scenarios import report_section
 from mock_pipelines.quality.report.table_data import TableData, measured
 from mock_pipelines.spec.model import DatasetSpec, TableSpec
 from mock_pipelines.spec.types import LogicalType
 
 if TYPE_CHECKING:
     from mock_pipelines.core.engine import DatasetPlan
+    from mock_pipelines.quality.scoring import KindScore
 
 # Inlined into every report; a file of its own so it is edited as CSS.
 CSS = resources.files(__package__).joinpath("report.css").read_text(encoding="utf-8")
@@ -366,7 +368,8 @@ def _rows_cell(observed: int, declared: DeclaredRows | None) -> str:
 
 
 def render_report(spec: DatasetSpec, tables: Mapping[str, TableData], results: Iterable[Any] | None = (),
-                  provenance: Mapping[str, Any] | None = None, *, plan: DatasetPlan | None = None) -> str:
+                  provenance: Mapping[str, Any] | None = None, *, plan: DatasetPlan | None = None,
+                  scenarios: Mapping[str, Sequence[KindScore]] | None = None) -> str:
     """The HTML report of a dataset.
 
     ``tables`` maps a table name to its ``pyarrow.Table``, or to ``{partition key: pyarrow.Table}`` for a
@@ -379,6 +382,10 @@ def render_report(spec: DatasetSpec, tables: Mapping[str, TableData], results: I
     ``plan``: the plan the data was generated with (a Dagster run passes its profile's: scale, row
     overrides, partitions); without it one is rebuilt from the seed and scale in ``provenance``. Declared
     row counts and daily rates are compared at that scale, and column ranges as they are in force.
+
+    ``scenarios``: the detection score of each landed scenario (what
+    :func:`~mock_pipelines.quality.report.landed.read_landed` gives as ``Landed.scenarios``), shown in the
+    section "Scenarios: what the checks caught".
     """
     res = [result_dict(r) for r in (results or ())]
     counts = summarize_results(res) if res else None
@@ -516,6 +523,7 @@ def render_report(spec: DatasetSpec, tables: Mapping[str, TableData], results: I
     if grouped.get(None):
         h.append('<section class="card" id="cross-table"><h2>Dataset-wide and cross-table checks</h2>'
                  + _checks_block(grouped[None], show_table=True) + "</section>")
+    h.append(report_section(scenarios or {}))
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     h.append(f"<footer>Report written {stamp} by mock-pipelines {esc(__version__)} (generator version "
              f"{esc(GENERATOR_VERSION)}). Self-contained: no scripts, no external resources. Histograms use at "

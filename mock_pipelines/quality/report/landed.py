@@ -41,6 +41,8 @@ class Landed:
     results: list[Any] | None  # None: checks not run
     provenance: dict[str, Any]
     read: list[str] = field(default_factory=list)  # "table" or "table/partition" read back from the store
+    # each landed scenario's detection score (quality.scoring.Detection), by scenario name
+    scenarios: dict[str, Any] = field(default_factory=dict)
 
 
 def read_landed(spec: DatasetSpec, base: str | os.PathLike[str], *, destination: Any = None, plan: Any = None,
@@ -133,7 +135,15 @@ class _Reader:
         for name, table in tables.items():
             if self.spec.tables[name].changes is not None:
                 table.change_volume = self._change_volume(name, self.units.get(name) or keys)
-        return Landed(tables, results if self.checks else None, self.provenance, self.read_back)
+        return Landed(tables, results if self.checks else None, self.provenance, self.read_back, self._scenarios())
+
+    def _scenarios(self) -> dict[str, Any]:
+        """The detection score of each scenario whose ground truth landed beside the dataset (checks only)."""
+        if not self.checks or not self.spec.scenarios:
+            return {}
+        from mock_pipelines.quality.report.scenarios import landed_scores
+
+        return landed_scores(self.spec, self.dest, self.plan, batch_rows=self.batch_rows)
 
     def _change_volume(self, name: str, keys: Sequence[str]) -> dict[str, dict[str, int]] | None:
         """Inserts, updates and deletes per partition of the landed change log of a table with ``changes:``
@@ -389,6 +399,9 @@ class _SqlReader(_Reader):
 
     def _record(self, name: str, key: str | None) -> tuple[str | None, dict[str, Any] | None]:
         return None, None
+
+    def _scenarios(self) -> dict[str, Any]:
+        return {}  # scenarios are scored where they land as files (a database keeps no typed copy of drift)
 
     def _source(self, name: str, keys: Sequence[str | None], rows: dict[str, int] | None = None
                 ) -> Callable[[], Iterator[pa.RecordBatch]]:
