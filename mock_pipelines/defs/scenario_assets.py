@@ -28,7 +28,12 @@ from mock_pipelines.core.scenarios import ScenarioPlan
 from mock_pipelines.defs.assets import BASE_KINDS
 from mock_pipelines.defs.keys import table_asset_key
 from mock_pipelines.defs.landing import IO_MANAGER_KEY, destination_kinds, landing_pool
-from mock_pipelines.defs.partitions import _naive_utc, backfill_policy, partition_windows, profile_partitions
+from mock_pipelines.defs.partitions import (
+    backfill_policy,
+    partition_window,
+    partition_windows,
+    profile_partitions,
+)
 from mock_pipelines.defs.plan import ProfilePlan
 from mock_pipelines.defs.scenario_scoring import detection_markdown
 from mock_pipelines.spec.scenario_hash import scenario_hash
@@ -157,8 +162,8 @@ def build_ground_truth_asset(scenario: ScenarioPlan, profile_plan: ProfilePlan,
                 # exactly the partitions that landed: the truth describes the data a pipeline under test reads
                 keys: list[str | None] = list(store.list_partitions(scenario.name, table))
                 for k in keys:
-                    window = partitions_def.time_window_for_partition_key(k)
-                    parts.append(st.slice(_naive_utc(window.start), _naive_utc(window.end), k, chunk_size).truth())
+                    start, end = partition_window(partitions_def, k)
+                    parts.append(st.slice(start, end, k, chunk_size).truth())
             else:
                 keys = [None]
                 parts.append(st.slice(chunk_size=chunk_size).truth())

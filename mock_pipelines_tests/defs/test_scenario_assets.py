@@ -32,6 +32,7 @@ DIRTY = ScenarioSpec("dirty", "negative", description="a defect twin", defects=(
     DefectRule("missing", "customers", "email", rate=0.3),
     DefectRule("duplicate", "customers", rate=0.2),
     DefectRule("missing", "products", "product_name", rate=0.3),
+    DefectRule("schema_drift", "orders", "status", rate=1.0, params={"change": "rename"}),  # every partition
 ))
 
 
@@ -141,6 +142,16 @@ def test_the_ground_truth_names_exactly_the_cells_and_rows_damaged_in_the_landed
     duplicates = mine.filter(pc.equal(mine.column("kind"), "duplicate"))
     assert copied == set(duplicates.column("row_key").to_pylist())
     assert data.num_rows == len(counts) + duplicates.num_rows  # one copy per duplicate entry, nothing else
+
+
+def test_a_drifted_partition_lands_with_its_own_columns_and_is_listed_in_the_ground_truth(landed) -> None:
+    _, _, store, _ = landed
+    orders = store.read("shop__dirty", "orders", [DAY])
+    assert "status_renamed" in orders.column_names and "status" not in orders.column_names
+    truth = store.read("shop__dirty", GROUND_TRUTH_TABLE)
+    drift = truth.filter(pc.equal(truth.column("kind"), "schema_drift")).to_pylist()
+    assert [(d["table"], d["partition"], d["column"], d["reason"], d["injected"]) for d in drift] == \
+        [("orders", DAY, "status", "rename", "status_renamed")]
 
 
 def test_the_ground_truth_metadata_carries_the_checks_detection_score(landed) -> None:
