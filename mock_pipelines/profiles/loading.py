@@ -27,6 +27,7 @@ from mock_pipelines.profiles.layout import (
     project_root,
 )
 from mock_pipelines.profiles.model import (
+    ALL_SCENARIOS,
     LIVE,
     Changes,
     Checks,
@@ -516,8 +517,8 @@ class _Loader:
         raw = self.doc.get("scenarios")
         if not raw:
             return
-        kinds = [d.get("kind") for d in self.doc.get("destinations") or [] if isinstance(d, dict)] \
-            if isinstance(self.doc.get("destinations"), list) else []
+        destinations = self.doc.get("destinations")
+        kinds = [d.get("kind") for d in destinations if isinstance(d, dict)] if isinstance(destinations, list) else []
         if "sql" in kinds:
             # A scenario re-types columns and breaks keys on purpose: its tables cannot take the constrained
             # tables of the clean dataset, and constraint-free scenario tables are not built yet.
@@ -527,7 +528,7 @@ class _Loader:
                             suggestion="land the scenarios from a profile with a files destination, or run "
                             "`mock-pipelines scenario SCHEMA NAME --out DIR`")
         if not isinstance(raw, list):
-            if raw == "all" and not self.declared_scenarios(datasets, load_dataset):
+            if raw == ALL_SCENARIOS and not self.declared_scenarios(datasets, load_dataset):
                 self.issues.add(self.location(("scenarios",)), "scenarios: all — no dataset of the profile "
                                 "declares a scenario", expected="a `scenarios:` block in a schema of the profile",
                                 suggestion="remove `scenarios:`, or declare one in a schema")
