@@ -21,6 +21,7 @@ from mock_pipelines.defs.jobs import build_jobs
 from mock_pipelines.defs.keys import table_asset_key
 from mock_pipelines.defs.plan import ProfilePlan, plan_profile
 from mock_pipelines.defs.scenario_assets import scenario_plans
+from mock_pipelines.defs.tags import RANGE_END_TAG, RANGE_START_TAG
 from mock_pipelines.spec.scenarios import GROUND_TRUTH_TABLE, DefectRule, ScenarioSpec
 from mock_pipelines.store.files.store import FileStore
 from mock_pipelines_tests.defs.conftest import tmp_profile
@@ -152,6 +153,20 @@ def test_a_drifted_partition_lands_with_its_own_columns_and_is_listed_in_the_gro
     drift = truth.filter(pc.equal(truth.column("kind"), "schema_drift")).to_pylist()
     assert [(d["table"], d["partition"], d["column"], d["reason"], d["injected"]) for d in drift] == \
         [("orders", DAY, "status", "rename", "status_renamed")]
+
+
+def test_a_single_run_backfill_lands_each_partition_and_the_truth_of_exactly_those(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    plan = planned(tmp_path, monkeypatch, ["dirty"])
+    days = ["2024-01-02", "2024-01-03"]
+    result = build_definitions(plan).resolve_job_def("shop__dirty__all_tables").execute_in_process(
+        tags={RANGE_START_TAG: days[0], RANGE_END_TAG: days[-1]}, instance=dg.DagsterInstance.ephemeral())
+    assert result.success
+    store = FileStore(plan.profile.destinations[0].location(plan.profile.root))
+    assert store.list_partitions("shop__dirty", "orders") == days
+    truth = store.read("shop__dirty", GROUND_TRUTH_TABLE)
+    orders = truth.filter(pc.equal(truth.column("table"), "orders"))
+    assert sorted(orders.column("partition").to_pylist()) == days  # one drift entry per landed partition
 
 
 def test_the_ground_truth_metadata_carries_the_checks_detection_score(landed) -> None:
