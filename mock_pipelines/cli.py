@@ -1,4 +1,4 @@
-"""`mock-pipelines`: validate, preview, fake, generators, generate, changes, run, jobs, report, ddl.
+"""`mock-pipelines`: validate, preview, fake, generators, generate, changes, scenario, run, jobs, report, ddl.
 
 Exit codes: 0 success · 1 bad input (schema, parameters) · 2 usage error · 3 output conflict.
 """
@@ -556,6 +556,140 @@ def changes(
         view.add_column(col, justify="left" if col == "output" else "right")
     for target, (parts, rows, size) in totals.items():
         view.add_row(target, str(parts), f"{rows:,}", _size(size))
+    out.print(view)
+
+
+# -- scenarios: a dataset's named variant (defects, exclusions, edge cases) with its ground truth ---------------
+@app.command(cls=_Command)
+def scenario(
+    file: Annotated[Path, typer.Argument(help="Schema file with a scenarios: block.", metavar="SCHEMA")],
+    name: Annotated[str | None, typer.Argument(help="The scenario to generate; without it, the declared "
+                                               "scenarios are listed.", metavar="NAME")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output directory: DIR/DATASET__NAME/TABLE/, "
+                                          "and the ground truth in DIR/DATASET__NAME/_defects/.",
+                                          metavar="DIR")] = Path("data"),
+    fmt: Annotated[str, typer.Option("--format", "-f", help="parquet, csv or jsonl.", metavar="FORMAT")] = "parquet",
+    date_from: Annotated[str | None, typer.Option("--from", help="First daily partition of the growing tables, "
+                                                  "e.g. 2024-01-01 (with --to; default: every table whole, "
+                                                  "unpartitioned).", metavar="KEY")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last daily partition (included).",
+                                                metavar="KEY")] = None,
+    scale: Annotated[float, typer.Option("--rows-scale", "--scale", help="Multiply every row count.",
+                                         metavar="X")] = 1.0,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the schema's).", metavar="SEED")] = None,
+    chunk_size: Annotated[int, typer.Option(help="Rows per record batch.", metavar="N")] = 262_144,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace output of a different run.")] = False,
+) -> None:
+    """Write a scenario of a dataset — every table, with its defects, exclusions or edge cases — and its
+    ground truth `_defects` (one row per changed cell, copied row, excluded record or drifted partition);
+    without NAME, list the scenarios the schema declares."""
+    import pyarrow as pa
+
+    from mock_pipelines.core.engine import DatasetPlan, PlanOptions
+    from mock_pipelines.core.scenarios import GROUND_TRUTH_SCHEMA, ScenarioPlan
+    from mock_pipelines.core.timeline import PartitionScheme
+    from mock_pipelines.spec.errors import suggest
+    from mock_pipelines.spec.scenario_hash import scenario_hash
+    from mock_pipelines.spec.scenarios import GROUND_TRUTH_TABLE
+    from mock_pipelines.store.files.manifest import LandingError, OutputConflict, RunIdentity, check_target
+    from mock_pipelines.store.files.store import FileStore
+
+    (spec,) = _load([file])
+    if name is None:
+        _list_scenarios(file, spec)
+        return
+    if name not in spec.scenarios:
+        declared = list(spec.scenarios)
+        hint = suggest(name, declared)
+        _fail(f"{file}: no scenario {name!r} in dataset {spec.name}; "
+              + (f"declared: {', '.join(declared)}" if declared else "the schema declares none (add a "
+                 "`scenarios:` block)") + (f" — did you mean {hint!r}?" if hint else ""))
+    if fmt not in CHANGE_FORMATS:
+        _fail(f"unknown format {fmt!r}; choose one of {', '.join(CHANGE_FORMATS)}")
+    if chunk_size <= 0:
+        _fail("--chunk-size must be positive")
+    if not 0 < scale < float("inf"):
+        _fail(f"--rows-scale must be a positive number, got {scale}")
+    if (date_from is None) != (date_to is None):
+        _fail("give --from and --to together (a range of daily partitions), or neither (every table whole)",
+              EXIT_USAGE)
+    scheme = windows = None
+    if date_from is not None and date_to is not None:
+        first, last = _partition_time(date_from, "--from"), _partition_time(date_to, "--to")
+        if last < first:
+            _fail(f"the range ends before it starts: --to {date_to} comes before --from {date_from}", EXIT_USAGE)
+        scheme = PartitionScheme(first, "daily")
+        windows = _change_windows(scheme, first, last)
+    plan = DatasetPlan(spec, PlanOptions(seed=seed, scale=scale, partitions=scheme))
+    try:
+        plan.check()
+    except SchemaError as exc:
+        _report_schema_error(exc)
+    sc = ScenarioPlan(plan, spec.scenarios[name])
+    store = FileStore(out_dir, fmt)
+    # What made the rows: the clean table, the scenario's rules, and how the run is cut into partitions.
+    cut = f"daily@{scheme.start.isoformat()}" if scheme is not None else "whole"
+    jobs = []
+    for table in [*sc.order(), GROUND_TRUTH_TABLE]:
+        made_by = f"{spec.spec_hash(table) if table in spec.tables else spec.spec_hash()}:" \
+                  f"{scenario_hash(sc.spec)}:{cut}"
+        partitioned = table in spec.tables and plan.table(table).is_partitioned
+        jobs.append((table, partitioned, RunIdentity(sc.name, table, made_by, plan.seed, plan.scale, plan.locale,
+                                                     fmt)))
+    try:  # refuse before writing anything
+        for table, partitioned, ident in jobs:
+            check_target(Path(store.table_path(sc.name, table)), ident, overwrite, partitioned=partitioned)
+    except OutputConflict as exc:
+        _fail(str(exc), EXIT_CONFLICT)
+    totals: dict[str, list[int]] = {}  # table → partitions, rows, bytes
+    truth = []
+    started = time.perf_counter()
+    try:
+        for table, partitioned, ident in jobs[:-1]:
+            st = sc.table(table)
+            parts = [(k, _from_us(lo), _from_us(hi)) for k, lo, hi in windows] if partitioned and windows \
+                else [(None, None, None)]
+            for key, start, end in parts:
+                part = st.slice(start, end, key, chunk_size) if key is not None else st.slice(chunk_size=chunk_size)
+                result = store.write_batches(sc.name, table, part.schema, part.batches(), partition_key=key,
+                                             identity=ident)
+                truth.append(part.truth())
+                counts = totals.setdefault(table, [0, 0, 0])
+                counts[0] += key is not None
+                counts[1] += result.rows
+                counts[2] += result.bytes
+        table, _, ident = jobs[-1]
+        truth_table = pa.concat_tables(truth) if truth else GROUND_TRUTH_SCHEMA.empty_table()
+        result = store.write_batches(sc.name, table, GROUND_TRUTH_SCHEMA, truth_table.to_batches(), identity=ident)
+        totals[table] = [0, result.rows, result.bytes]
+    except LandingError as exc:  # disk full, read-only, a file in the path: one line, that table left as it was
+        _fail(str(exc))
+    except OutputConflict as exc:
+        _fail(str(exc), EXIT_CONFLICT)
+    seconds = time.perf_counter() - started
+    span = f" partitions {windows[0][0]}…{windows[-1][0]}" if windows else ""
+    out.print(f"wrote scenario {name} of {spec.name}{span} as {sc.name} to {out_dir} ({fmt}) in {seconds:.2f}s",
+              highlight=False, soft_wrap=True)
+    view = Table()
+    for col in ("table", "partitions", "rows", "bytes"):
+        view.add_column(col, justify="left" if col == "table" else "right")
+    for table, (parts_written, rows, size) in totals.items():
+        view.add_row(table, str(parts_written) if parts_written else "-", f"{rows:,}", _size(size))
+    out.print(view)
+    kinds = truth_table.group_by("kind").aggregate([("kind", "count")]).sort_by("kind").to_pylist()
+    if kinds:
+        out.print("ground truth: " + ", ".join(f"{k['kind']} {k['kind_count']:,}" for k in kinds), highlight=False)
+
+
+def _list_scenarios(file: Path, spec: Any) -> None:
+    if not spec.scenarios:
+        out.print(f"{file}: dataset {spec.name} declares no scenario (add a `scenarios:` block)", highlight=False)
+        return
+    view = Table(title=f"scenarios of {spec.name}", title_justify="left")
+    for col in ("scenario", "kind", "tables", "description"):
+        view.add_column(col)
+    for name, sc in spec.scenarios.items():
+        view.add_row(name, sc.kind, ", ".join(sc.tables()), sc.description)
     out.print(view)
 
 

@@ -1,4 +1,4 @@
-"""Jobs (every dataset; one dataset; its growing tables) and the schedule of each partitioned job."""
+"""Jobs (every dataset; one dataset; its growing tables; one scenario) and the schedule of each partitioned job."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import dagster as dg
 from mock_pipelines.defs.change_assets import change_asset_key, changing_tables
 from mock_pipelines.defs.keys import table_asset_key
 from mock_pipelines.defs.plan import ProfilePlan
+from mock_pipelines.defs.scenario_assets import scenario_plans
 
 ALL_JOB = "all_datasets"
 DATASET_JOB = "{dataset}__all_tables"
@@ -31,6 +32,11 @@ def build_jobs(plan: ProfilePlan) -> dg.Definitions:
                 description=f"The growing tables of {name}: one run adds one partition (a new batch).")
             jobs.append(job)
             schedules.append(_partition_schedule(plan, job))
+    for scenario in scenario_plans(plan):  # the dataset `<dataset>__<scenario>`: its tables and ground truth
+        jobs.append(dg.define_asset_job(
+            DATASET_JOB.format(dataset=scenario.name), selection=dg.AssetSelection.groups(scenario.name),
+            description=f"Scenario {scenario.spec.name} of {scenario.dataset}: every table, parents before "
+                        "children, then its ground truth."))
     return dg.Definitions(
         jobs=jobs, schedules=[s for s in schedules if s is not None],
         # Generation is single-threaded numpy and tables run in FK order: one process per run avoids a

@@ -44,6 +44,12 @@ def _naive_utc(value: dt.datetime) -> dt.datetime:
     return value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
+def partition_window(pdef: dg.TimeWindowPartitionsDefinition, key: str) -> tuple[dt.datetime, dt.datetime]:
+    """(start, end) of one partition, naive UTC as the core reads times."""
+    window = pdef.time_window_for_partition_key(key)
+    return _naive_utc(window.start), _naive_utc(window.end)
+
+
 def partition_windows(context: dg.AssetExecutionContext) -> list[tuple[str, dt.datetime, dt.datetime]]:
     """(key, start, end) of every partition this step materialises: one, or a range in a single-run backfill.
 
@@ -52,9 +58,4 @@ def partition_windows(context: dg.AssetExecutionContext) -> list[tuple[str, dt.d
     """
     pdef = context.assets_def.partitions_def
     assert isinstance(pdef, dg.TimeWindowPartitionsDefinition)
-    keys = context.partition_keys
-    out = []
-    for key in keys:
-        window = pdef.time_window_for_partition_key(key)
-        out.append((key, _naive_utc(window.start), _naive_utc(window.end)))
-    return out
+    return [(key, *partition_window(pdef, key)) for key in context.partition_keys]

@@ -27,6 +27,7 @@ from mock_pipelines.profiles.layout import (
     project_root,
 )
 from mock_pipelines.profiles.model import (
+    ALL_SCENARIOS,
     LIVE,
     Changes,
     Checks,
@@ -116,6 +117,8 @@ _EXAMPLES = {
     "changes": "changes: {outputs: [changes, snapshot, history]}",
     "changes.outputs": "outputs: [changes, snapshot, history] (and live with a sql destination)",
     "changes.outputs[]": "changes, snapshot, history or live",
+    "scenarios": "scenarios: [dirty] (scenarios the datasets' schemas declare), or scenarios: all",
+    "scenarios[]": "the name of a scenario a dataset of the profile declares, e.g. dirty",
 }
 
 _SECTIONS: dict[str, type[BaseModel]] = {
@@ -188,6 +191,7 @@ class _Loader:
         self.check_destinations()
         self.check_partitions()
         self.check_changes()
+        self.check_scenarios(datasets)
         if self.issues.issues:
             raise SchemaError(sorted(self.issues.issues, key=lambda i: (i.location.file != self.file,
                                                                         i.location.line or 0,
@@ -505,6 +509,52 @@ class _Loader:
                             "profile has no sql destination", expected="a destination with kind: sql",
                             suggestion="remove `live` (files destinations get changes, snapshot and history), "
                             "or add a `kind: sql` destination")
+
+    def check_scenarios(self, datasets: dict[str, Path]) -> None:
+        """Each scenario named is declared by a dataset of the profile; scenarios land in files destinations."""
+        from mock_pipelines.schema.parse import load_dataset
+
+        raw = self.doc.get("scenarios")
+        if not raw:
+            return
+        destinations = self.doc.get("destinations")
+        kinds = [d.get("kind") for d in destinations if isinstance(d, dict)] if isinstance(destinations, list) else []
+        if "sql" in kinds:
+            # A scenario re-types columns and breaks keys on purpose: its tables cannot take the constrained
+            # tables of the clean dataset, and constraint-free scenario tables are not built yet.
+            self.issues.add(self.location(("scenarios",), at_key=True), "scenarios: scenarios land in files "
+                            "destinations only, and the profile has a sql destination",
+                            expected="destinations of kind: files only, when `scenarios:` is set",
+                            suggestion="land the scenarios from a profile with a files destination, or run "
+                            "`mock-pipelines scenario SCHEMA NAME --out DIR`")
+        if not isinstance(raw, list):
+            if raw == ALL_SCENARIOS and not self.declared_scenarios(datasets, load_dataset):
+                self.issues.add(self.location(("scenarios",)), "scenarios: all — no dataset of the profile "
+                                "declares a scenario", expected="a `scenarios:` block in a schema of the profile",
+                                suggestion="remove `scenarios:`, or declare one in a schema")
+            return
+        declared = self.declared_scenarios(datasets, load_dataset)
+        for i, name in enumerate(raw):
+            if isinstance(name, str) and name not in declared:
+                owners = ", ".join(f"{n} ({', '.join(d)})" for n, d in declared.items())
+                self.issues.add(self.location(("scenarios", i)), f"scenarios: no dataset of the profile "
+                                f"declares a scenario {name!r}",
+                                expected=f"one of {owners}" if declared else "a scenario declared under "
+                                "`scenarios:` in a schema of the profile (none declares one)",
+                                suggestion=suggest(name, declared))
+
+    @staticmethod
+    def declared_scenarios(datasets: dict[str, Path], load: Any) -> dict[str, list[str]]:
+        """Scenario name → the datasets declaring it (a schema that does not load is reported elsewhere)."""
+        out: dict[str, list[str]] = {}
+        for name, path in datasets.items():
+            try:
+                spec = load(path)
+            except SchemaError:
+                continue  # the schema's own problems are reported when the profile is planned
+            for scenario in spec.scenarios:
+                out.setdefault(scenario, []).append(name)
+        return out
 
 
 # ---- helpers -----------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import hashlib
 import json
 import re
 import zoneinfo
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -234,6 +235,25 @@ class Changes(_Model):
         return value
 
 
+ALL_SCENARIOS = "all"
+
+
+def _scenario_names(value: Any) -> Any:
+    """``scenarios:`` is ``all`` or a list naming each scenario once."""
+    if isinstance(value, str) and value != ALL_SCENARIOS:
+        raise PydanticCustomError("scenarios", "{value} is neither a list of scenario names nor `all`",
+                                  {"value": repr(value), "expected": "scenarios: [dirty, edge] or scenarios: all",
+                                   "suggestion": f"scenarios: [{value}]"})
+    if isinstance(value, list):
+        twice = sorted({str(n) for n in value if value.count(n) > 1})
+        if twice:
+            raise PydanticCustomError("duplicate_scenario", "{value} is listed more than once",
+                                      {"value": ", ".join(twice), "expected": "each scenario name once",
+                                       "suggestion": "scenarios: [" + ", ".join(map(str, dict.fromkeys(value)))
+                                                     + "]"})
+    return value
+
+
 class Profile(_Model):
     """A validated run profile. Build one with :func:`load_profile`."""
 
@@ -252,9 +272,17 @@ class Profile(_Model):
     automation: bool = Field(False, strict=True)
     checks: Checks = Field(default_factory=Checks)
     changes: Changes = Field(default_factory=Changes)
+    # Scenarios of the datasets (declared under `scenarios:` in their schemas) that land as datasets of their
+    # own, `<dataset>__<scenario>`, with their ground truth: names, or `all`. None by default.
+    scenarios: list[str] | Literal["all"] = Field(default_factory=list)
 
     _file: Path | None = PrivateAttr(None)
     _root: Path | None = PrivateAttr(None)
+
+    @field_validator("scenarios", mode="before")
+    @classmethod
+    def _scenarios_once(cls, value: list[str] | str) -> list[str] | str:
+        return _scenario_names(value)
 
     @field_validator("locale")
     @classmethod
@@ -302,6 +330,14 @@ class Profile(_Model):
         path = Path(self.sensors.request_inbox).expanduser()
         return path if path.is_absolute() else self.root / path
 
+    def selected_scenarios(self, declared: Iterable[str]) -> list[str]:
+        """The scenarios of one dataset (``declared``: the names its schema declares, in order) this profile
+        lands: all of them for ``scenarios: all``, else those it names, in the dataset's order."""
+        declared = list(declared)
+        if self.scenarios == ALL_SCENARIOS:
+            return declared
+        return [name for name in declared if name in self.scenarios]
+
     @property
     def partitioned(self) -> bool:
         return self.partitions is not None
@@ -313,7 +349,9 @@ class Profile(_Model):
         the same on every machine.
         """
         # `changes:` enters only when it selects outputs, so profiles without it keep their fingerprint.
-        exclude = {"description"} | (set() if self.changes.outputs else {"changes"})
+        # `scenarios:` likewise, only when it selects some.
+        exclude = {"description"} | (set() if self.changes.outputs else {"changes"}) \
+            | (set() if self.scenarios else {"scenarios"})
         data = self.model_dump(mode="json", by_alias=True, exclude=exclude)
         text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
