@@ -67,29 +67,3 @@ def test_definitions_of_each_shipped_profile_match_the_snapshot(profile: str, sn
         picture = describe(build_definitions(plan_profile(load_profile(profile))))
     assert picture["assets"], f"profile {profile!r} defines no assets"
     assert picture == snapshot
-
-
-def test_definitions_of_the_ci_profile_with_a_scenario_match_the_snapshot(snapshot,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    """`ci` selecting the scenario `dirty` of shop (declared here in Python until schemas/shop.yaml declares
-    it): the scenario's assets, ground truth and job beside the clean graph."""
-    import dataclasses
-
-    from mock_pipelines.defs import plan as plan_module
-    from mock_pipelines.spec.scenarios import DefectRule, ScenarioSpec
-
-    dirty = ScenarioSpec("dirty", "negative", defects=(DefectRule("missing", "customers", "email", rate=0.05),))
-    load = plan_module.load_dataset
-
-    def load_with_scenario(path, *args, **kwargs):
-        spec = load(path, *args, **kwargs)
-        return dataclasses.replace(spec, scenarios={"dirty": dirty}) if spec.name == "shop" else spec
-
-    monkeypatch.setattr(plan_module, "load_dataset", load_with_scenario)
-    monkeypatch.delenv("MOCK_PIPELINES_HOME", raising=False)
-    profile = load_profile("ci").model_copy(update={"scenarios": ["dirty"]})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", dg.PreviewWarning)
-        picture = describe(build_definitions(plan_profile(profile)))
-    assert [k for k in picture["assets"] if k.startswith("shop__dirty/")]
-    assert picture == snapshot
