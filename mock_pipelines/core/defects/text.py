@@ -29,6 +29,7 @@ from mock_pipelines.core.defects import register
 from mock_pipelines.core.defects.base import Cells, DefectKind, Param
 from mock_pipelines.core.defects.keyboard import COUNT as KEY_COUNT
 from mock_pipelines.core.defects.keyboard import TABLE as KEY_TABLE
+from mock_pipelines.core.defects.targets import protected
 from mock_pipelines.spec.errors import suggest
 
 # Draw streams, one per decision, so no two decisions of a cell share their randomness.
@@ -41,12 +42,9 @@ _SPACE, _TAB, _NBSP = b" ", b"\t", "\u00a0".encode()
 
 def _string_column(column, facts, table) -> str | None:
     """Text kinds damage written string columns that are neither a primary nor a foreign key."""
-    if column.name in table.spec.primary_key:
-        return "a key column keeps its values (a row whose key is damaged cannot be matched with its ground truth)"
-    if column.kind == "ref":
-        return "a foreign key damaged as text is an orphan: use the kind that injects orphan keys"
-    if not column.emit:
-        return "a helper column (emit: false) is never written"
+    reason = protected(column, table)
+    if reason is not None:
+        return reason
     value_type = table.value_type(column.name)
     if pa.types.is_dictionary(value_type):
         value_type = value_type.value_type
