@@ -8,16 +8,20 @@ this part needs the whole dataset planned, so it runs on a dataset with no other
 
 from __future__ import annotations
 
+import dataclasses
+
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from mock_pipelines.core import defects
 from mock_pipelines.core.column_facts import column_facts
-from mock_pipelines.core.engine import DatasetPlan
+from mock_pipelines.core.engine import PROBE_ROWS, DatasetPlan
 from mock_pipelines.core.expressions import parse_template
+from mock_pipelines.core.scenarios import ScenarioPlan
 from mock_pipelines.spec.errors import IssueCollector, Location
 from mock_pipelines.spec.model import DatasetSpec
-from mock_pipelines.spec.scenarios import DefectRule, ScenarioSpec
+from mock_pipelines.spec.scenarios import DefectRule, EdgeCaseRule, ExclusionRule, ScenarioSpec
 from mock_pipelines.spec.types import LogicalType
 
 EDGE_CASE_KIND = "edge_case"  # registered by the edge-case family; checked once it is in the catalogue
@@ -39,6 +43,7 @@ class _Checker:
         self.catalogue = defects.kinds()
 
     def check(self) -> None:
+        before = len(self.issues.issues)
         for scenario in self.spec.scenarios.values():
             for rule in scenario.defects:
                 self.check_defect(scenario, rule)
@@ -51,6 +56,10 @@ class _Checker:
                 for edge in scenario.edge_cases:
                     self.check_applies(EDGE_CASE_KIND, edge.table, edge.column, edge.location,
                                        f"edge cases of {edge.table}.{edge.column} in scenario {scenario.name!r}")
+        if len(self.issues.issues) == before:  # every rule can take its column: now try each on a few rows
+            for scenario in self.spec.scenarios.values():
+                for rule in (*scenario.defects, *scenario.exclusions, *scenario.edge_cases):
+                    self.probe(scenario, rule)
 
     def check_defect(self, scenario: ScenarioSpec, rule: DefectRule) -> None:
         if rule.column is None:
@@ -104,3 +113,39 @@ class _Checker:
                             f"{table}.{column}, which holds {value_type} values",
                             expected=f"a value of type {value_type}", suggestion="set a value the column can hold, "
                             "or set a text column")
+
+    def probe(self, scenario: ScenarioSpec, rule: DefectRule | ExclusionRule | EdgeCaseRule) -> None:
+        """Apply ``rule`` alone, to every one of the first rows of its table, as generation would: a parameter
+        the kind refuses (``factor: 0``, ``length: -5``) or a value it cannot produce is reported here, at the
+        rule, instead of failing a run later."""
+        table = self.plan.table(rule.table)
+        if table.is_partitioned or table.n_rows == 0:
+            return
+        alone = ScenarioSpec(scenario.name, scenario.kind, **{_FIELD[type(rule)]: (_at_full_rate(rule),)})
+        try:
+            ScenarioPlan(self.plan, alone).table(rule.table).apply(
+                np.arange(min(PROBE_ROWS, table.n_rows), dtype=np.int64), None, None)
+        except Exception as exc:
+            what = getattr(rule, "kind", None) or getattr(rule, "reason", None) or "edge cases"
+            column = getattr(rule, "column", None)
+            where = f"{rule.table}.{column}" if column else rule.table
+            self.issues.add(rule.location or self.spec.tables[rule.table].location,
+                            f"{what} of {where} in scenario {scenario.name!r} cannot be generated: "
+                            f"{_reason(exc)}", suggestion="change the rule's parameters (`mock-pipelines defects` "
+                            "lists each kind's parameters)")
+
+
+_FIELD = {DefectRule: "defects", ExclusionRule: "exclusions", EdgeCaseRule: "edge_cases"}
+
+
+def _at_full_rate(rule: DefectRule | ExclusionRule | EdgeCaseRule) -> DefectRule | ExclusionRule | EdgeCaseRule:
+    if isinstance(rule, ExclusionRule) and rule.where is not None:
+        return rule
+    return dataclasses.replace(rule, rate=1.0)
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    if isinstance(exc, OverflowError):
+        return f"a number is too large ({text})"
+    return text

@@ -163,12 +163,15 @@ def test_late_events_happened_before_the_partition_they_land_in(days):
     assert_binomial(hits, total, RATE)
 
 
-def test_late_events_need_a_partitioned_run():
+def test_late_events_inject_nothing_in_a_run_without_partitions():
+    """The same schema serves a whole-table run, where no event can arrive in a later partition: the rule
+    leaves the rows as they are and the ground truth lists none of them."""
     p = plan("shop")
-    assert "not time-partitioned" in _applies("late_event", p, "orders", "order_ts")
+    assert _applies("late_event", p, "orders", "order_ts") is None
     assert "time column" in _applies("late_event", plan("shop", partitioned=True), "orders", "channel")
-    with pytest.raises(ValueError, match="run the scenario with partitions"):
-        run(twin(p, DefectRule("late_event", "orders", "order_ts", rate=RATE)), "orders")
+    r = run(twin(p, DefectRule("late_event", "orders", "order_ts", rate=RATE)), "orders")
+    assert r.truth.num_rows == 0
+    assert r.data["order_ts"].equals(r.clean["order_ts"])
 
 
 # ---- reproducibility ----------------------------------------------------------------------------------------
