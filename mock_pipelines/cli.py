@@ -581,7 +581,7 @@ def scenario(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace output of a different run.")] = False,
 ) -> None:
     """Write a scenario of a dataset — every table, with its defects, exclusions or edge cases — and its
-    ground truth `_defects` (one row per changed cell, copied row, excluded record or drifted partition);
+    ground truth _defects (one row per changed cell, copied row, excluded record or drifted partition);
     without NAME, list the scenarios the schema declares."""
     import pyarrow as pa
 
@@ -603,7 +603,7 @@ def scenario(
         hint = suggest(name, declared)
         _fail(f"{file}: no scenario {name!r} in dataset {spec.name}; "
               + (f"declared: {', '.join(declared)}" if declared else "the schema declares none (add a "
-                 "`scenarios:` block)") + (f" — did you mean {hint!r}?" if hint else ""))
+                 "scenarios: block)") + (f" — did you mean {hint!r}?" if hint else ""))
     if fmt not in CHANGE_FORMATS:
         _fail(f"unknown format {fmt!r}; choose one of {', '.join(CHANGE_FORMATS)}")
     if chunk_size <= 0:
@@ -683,7 +683,7 @@ def scenario(
 
 def _list_scenarios(file: Path, spec: Any) -> None:
     if not spec.scenarios:
-        out.print(f"{file}: dataset {spec.name} declares no scenario (add a `scenarios:` block)", highlight=False)
+        out.print(f"{file}: dataset {spec.name} declares no scenario (add a scenarios: block)", highlight=False)
         return
     view = Table(title=f"scenarios of {spec.name}", title_justify="left")
     for col in ("scenario", "kind", "tables", "description"):
