@@ -1,4 +1,4 @@
-"""`mock-pipelines`: validate, preview, fake, generators, generate, changes, scenario, run, jobs, report, ddl.
+"""`mock-pipelines`: validate, preview, fake, generators, defects, generate, changes, scenario, run, jobs, report, ddl.
 
 Exit codes: 0 success · 1 bad input (schema, parameters) · 2 usage error · 3 output conflict.
 """
@@ -9,6 +9,7 @@ import re
 import sys
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -279,6 +280,25 @@ def generators(
         params = ", ".join(p.name + ("" if p.required else f"={p.default!r}") for p in g.params)
         desc = g.description + ("" if g.vectorised else " [yellow](per-row fallback)[/]")
         view.add_row(g.category, g.name, g.returns, params, g.example, desc)
+    out.print(view)
+
+
+@app.command(cls=_Command)
+def defects(
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print the catalogue as a Markdown reference.")] = False,
+) -> None:
+    """List the defect catalogue: the kinds a scenario can inject, the columns each applies to, its parameters
+    and the rules it breaks."""
+    if markdown:
+        print(defects_markdown(), end="")
+        return
+    entries = defect_catalogue()
+    view = Table(title=f"{len(entries)} defect kinds", title_justify="left")
+    for col in ("group", "kind", "applies to", "parameters", "breaks", "description"):
+        view.add_column(col, overflow="fold")
+    for e in entries:
+        params = ", ".join(f"{name}={p.default!r}" for name, p in e.params.items())
+        view.add_row(e.group, e.name, e.applies_to, params, e.breaks, escape(e.description))
     out.print(view)
 
 
@@ -1019,6 +1039,81 @@ def catalogue_markdown() -> str:
             lines.append(f"| {name} | {g.returns} | {params} | `{example}` | {desc} |")
         lines.append("")
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class DefectEntry:
+    """One kind of the defect catalogue as the docs list it (cell kinds and row kinds alike)."""
+
+    name: str
+    group: str  # defect | anomaly | edge | row
+    description: str
+    applies_to: str
+    params: dict[str, Any]  # name -> core.defects.Param
+    breaks: str  # the rule kinds every injected value breaks by construction, beyond its column's own rules
+    retypes: bool = False
+
+
+DEFECT_GROUPS = {
+    "defect": "Cell defects: a wrong value in one column",
+    "anomaly": "Anomalies: values that are possible but unusual, alone or in runs",
+    "edge": "Edge cases: boundary values, labelled only where they break a rule",
+    "row": "Row and partition kinds: copied rows and drifting schemas",
+}
+
+
+def defect_catalogue() -> list[DefectEntry]:
+    """Every defect kind, grouped (DEFECT_GROUPS order) and by name within a group."""
+    from mock_pipelines.core import defects as catalogue
+
+    # A kind that re-types its column writes text that does not read as the column's type: `type`, always.
+    entries = [DefectEntry(k.name, k.group, k.description, k.applies_to, dict(k.params),
+                           ", ".join(dict.fromkeys((*k.violates, *(("type",) if k.retypes else ())))), k.retypes)
+               for k in catalogue.kinds().values()]
+    entries += [DefectEntry(name, "row", description, catalogue.ROW_KIND_TARGETS[name][0], dict(params),
+                            catalogue.ROW_KIND_TARGETS[name][1])
+                for name, (description, params) in catalogue.ROW_KINDS.items()]
+    rank = {g: i for i, g in enumerate(DEFECT_GROUPS)}
+    return sorted(entries, key=lambda e: (rank.get(e.group, len(rank)), e.name))
+
+
+def defects_markdown() -> str:
+    """docs/defects.md: the defect catalogue as a reference (regenerate with `defects --markdown`)."""
+    entries = defect_catalogue()
+    lines = ["# Defect catalogue", "",
+             f"{len(entries)} kinds. Regenerate this page with "
+             "`mock-pipelines defects --markdown > docs/defects.md`.", "",
+             "A rule of a scenario names a kind and, for every kind but `duplicate`, a column: "
+             "`{kind: unit_error, column: price, rate: 0.02, factor: 100}` — any key beyond `kind`, `column`, "
+             "`rate` and `weight` is a parameter of the kind (see [the schema language](schema-language.md#defect-"
+             "rules) and [testing a pipeline with scenarios](scenarios.md)). A kind refuses a column it cannot "
+             "damage, with its reason, when the schema is validated; no kind damages a primary-key column.", "",
+             "**Breaks** lists the rule kinds every injected value breaks by construction. Beyond them, the ground "
+             "truth labels each value with the rules of its column it breaks, judged from what the column's "
+             "generator promises: `not_null` (a null where the column cannot be null), `range`, `value_set`, "
+             "`format`, `checksum`, and `type` (a value of a re-typed column that does not read as the declared "
+             "type). A value that breaks no rule (a typo in a name) is listed with an empty `violates`: only the "
+             "pipeline under test can find it.", ""]
+    for group, title in DEFECT_GROUPS.items():
+        members = [e for e in entries if e.group == group]
+        if not members:
+            continue
+        lines += [f"## {title}", "", "| kind | applies to | parameters | breaks | what it does |",
+                  "|---|---|---|---|---|"]
+        for e in members:
+            params = "<br>".join(f"`{name}` = `{p.default!r}`: {p.description}" for name, p in e.params.items())
+            breaks = ", ".join(f"`{b.strip()}`" if " " not in b.strip() else b.strip()
+                               for b in e.breaks.split(",")) if e.breaks else "—"
+            desc = e.description + (" (the column lands as strings)" if e.retypes and "strings" not in e.description
+                                    else "")
+            lines.append(f"| `{e.name}` | {_cell(e.applies_to)} | {_cell(params) or '—'} | {breaks} | "
+                         f"{_cell(desc)} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
 
 
 def _size(n: int) -> str:

@@ -36,7 +36,7 @@ FENCE = re.compile(r"^(\s*)(```+|~~~+)\s*([\w+-]*)")
 ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=\S*$")
 # First words a documented command may start with (after VAR=value assignments). Any other line in a
 # shell block fails the extraction test: add its program here (and make sure it runs) or an exception.
-PROGRAMS = frozenset({"mock-pipelines", "make", "sqlite3", "export", "dagster", "psql", "mysql", "source"})
+PROGRAMS = frozenset({"mock-pipelines", "make", "sqlite3", "export", "dagster", "psql", "mysql", "source", "python"})
 TIMEOUT = 600
 
 # Commands that are not run, with the reason (matched against the whole command, comment stripped).

@@ -25,6 +25,14 @@ ROW_KINDS: dict[str, tuple[str, dict[str, Param]]] = {
                      "re-typed as strings, or with an extra column; `rate` is the share of partitions",
                      {"change": Param("any", "rename, drop, retype, extra, or any (drawn per partition)", str)}),
 }
+# For the catalogue: what each row kind applies to, and what its ground-truth entries list under `violates`
+# (as core.scenarios labels them).
+ROW_KIND_TARGETS: dict[str, tuple[str, str]] = {
+    "duplicate": ("any table (the whole row is copied)", "unique (where the table has a primary key)"),
+    "near_duplicate": ("a string column that is not a key (the copy's damage)",
+                       "unique (where the table has a primary key)"),
+    "schema_drift": ("any column that is not a primary or foreign key", "type for retype, schema otherwise"),
+}
 DRIFT_CHANGES = ("rename", "drop", "retype", "extra")
 NEAR_DUPLICATE_HOWS = ("case", "whitespace", "typo", "transliteration")
 
@@ -71,4 +79,4 @@ def _load() -> None:
     )
 
 
-__all__ = ["ROW_KINDS", "Cells", "DefectKind", "Param", "all_names", "get", "kinds", "register"]
+__all__ = ["ROW_KINDS", "ROW_KIND_TARGETS", "Cells", "DefectKind", "Param", "all_names", "get", "kinds", "register"]

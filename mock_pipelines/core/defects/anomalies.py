@@ -112,11 +112,13 @@ register(DefectKind(
     "spike", "runs of `length` consecutive rows (a day of hourly readings) with the value × `factor`",
     damage=_scaled, applies=_numeric_applies, select=select_runs, group="anomaly",
     params={**_RUN_PARAMS, "factor": Param(10.0, "what the value is multiplied by", (int, float))},
+    applies_to="number columns, not references or `sum_of:` sums",
 ))
 register(DefectKind(
     "dip", "runs of `length` consecutive rows with the value × `factor` (a factor below 1)",
     damage=_scaled, applies=_numeric_applies, select=select_runs, group="anomaly",
     params={**_RUN_PARAMS, "factor": Param(0.1, "what the value is multiplied by", (int, float))},
+    applies_to="number columns, not references or `sum_of:` sums",
 ))
 
 
@@ -186,6 +188,7 @@ register(DefectKind(
             "tail": Param("fixed", "fixed: exactly `sigmas` away; pareto: a Pareto tail starting there", str),
             "alpha": Param(1.5, "the Pareto tail's index (smaller: heavier tail)", (int, float)),
             "sign": Param("both", "both (drawn), up or down", str)},
+    applies_to="number columns, not references or `sum_of:` sums",
 ))
 
 
@@ -226,4 +229,5 @@ register(DefectKind(
     "card, device or account in a row (the times stay as generated: squeezing them is another rule's business)",
     damage=_burst, applies=_burst_applies, select=select_runs, group="anomaly",
     params={"length": Param(8, "how many consecutive rows share the value (rate is the share of runs)", int)},
+    applies_to="columns that are not unique (a card number, a device, an account)",
 ))

@@ -79,7 +79,9 @@ class DefectKind:
     or strings when ``retypes`` (a typed column cannot hold "2024-02-30": the column lands as strings in the
     scenario). ``violates``: rule kinds (:data:`VIOLATIONS`) every damaged value breaks by construction beyond
     what its column's facts tell (an orphan breaks ``fk``, a reversed pair ``order``); the facts-derived ones
-    (null, range, format, …) are found by :func:`mock_pipelines.core.defects.classify.violations`."""
+    (null, range, format, …) are found by :func:`mock_pipelines.core.defects.classify.violations`.
+    ``applies_to``: one line for the catalogue, the columns the kind can damage (``applies`` decides, per
+    column, with the reason when it refuses)."""
 
     name: str
     description: str
@@ -90,3 +92,4 @@ class DefectKind:
     violates: tuple[str, ...] = ()
     select: Select = select_rows
     group: str = "defect"  # defect | anomaly | edge: how the docs and the report group the kinds
+    applies_to: str = ""

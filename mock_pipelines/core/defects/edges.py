@@ -473,4 +473,5 @@ register(DefectKind(
     damage=_damage, applies=_applies, group="edge",
     params={"keep_rules": Param(False, "use only values that break no rule of the column (set for positive "
                                        "scenarios)", bool)},
+    applies_to="columns with boundary values that no rule ties to another column (not unique, not JSON)",
 ))

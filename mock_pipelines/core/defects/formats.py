@@ -268,16 +268,19 @@ register(DefectKind(
     "text that no longer matches the column's format: an e-mail without its '@', a phone number or id with one "
     "digit too many or too few, else a '#' where the format allows none",
     damage=_malformed, applies=_malformed_applies,
+    applies_to="text columns whose generator states a format (a regex): e-mails, phones, codes, not keys or references",
 ))
 register(DefectKind(
     "invalid_date",
     "a date that does not exist, written as text on the clean value's year (2024-02-30, 2023-13-01, "
     "2023-04-31; for a timestamp also hour 24 or minute 61): the column lands as strings",
     damage=_invalid_date, applies=_invalid_date_applies, retypes=True,
+    applies_to="date and timestamp columns, not keys or references",
 ))
 register(DefectKind(
     "wrong_type",
     "text that does not parse as the column's type: a placeholder (N/A, empty, #VALUE!) or the clean value "
     "written the wrong way (12,50; yes/no; 31/12/2023): the column lands as strings",
     damage=_wrong_type, applies=_wrong_type_applies, retypes=True,
+    applies_to="number, truth-value, date and timestamp columns, not keys or references",
 ))

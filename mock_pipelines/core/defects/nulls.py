@@ -21,4 +21,5 @@ def _applies(column, facts, table) -> str | None:
 register(DefectKind(
     "missing", "a null in the column (breaks not_null where the column cannot be null)",
     damage=_missing, applies=_applies,
+    applies_to="any column but a primary key",
 ))

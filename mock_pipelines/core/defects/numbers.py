@@ -319,12 +319,14 @@ register(DefectKind(
     params={"by": Param(0.5, "how far beyond the bound, as a share of the range width (each value lies between "
                              "half of it and all of it past the bound; a one-sided range counts as wide as its "
                              "bound, or a year for dates)", (int, float))},
+    applies_to="number, date and timestamp columns with a declared minimum or maximum, not keys or references",
 ))
 register(DefectKind(
     "sign_error",
     "the value negated (a zero becomes -1, or 1 in a column of negative values), in a column whose values all "
     "have one sign so the flip shows; a null stays null",
     damage=_sign_error, applies=_sign_error_applies,
+    applies_to="number columns whose values all have one sign (a price, a count), not keys or references",
 ))
 register(DefectKind(
     "unit_error",
@@ -333,4 +335,5 @@ register(DefectKind(
     damage=_unit_error, applies=_unit_error_applies,
     params={"factor": Param(100, "what the value is multiplied by: 100 (cents for euros), 0.01 the other way, "
                                  "1000 (grams for kilograms)…", (int, float))},
+    applies_to="number columns (amounts, weights, durations), not keys or references",
 ))

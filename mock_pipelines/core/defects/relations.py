@@ -104,6 +104,7 @@ register(DefectKind(
     "that does not grow), else a key below the parent's lowest one (integers) or with -ORPHAN-<n> appended "
     "(strings); never read from the parent",
     damage=_orphan, applies=_orphan_applies, violates=("fk",),
+    applies_to="single-column foreign keys to an integer or string key",
 ))
 
 
@@ -207,6 +208,7 @@ register(DefectKind(
     "reversed_order", "a date or timestamp moved to the wrong side of the column its `after:` (`before:`) names: "
     "the original gap mirrored (or a drawn delay when the gap is under a minute, a day for dates)",
     damage=_reversed, applies=_reversed_applies, violates=("order",),
+    applies_to="date and timestamp columns with `after:` or `before:`",
 ))
 
 
@@ -245,4 +247,5 @@ register(DefectKind(
     params={"days": Param(None, "how many days before its partition's first day the event happened; drawn per "
                                 "event from 1 to max_days when not given", (int, type(None))),
             "max_days": Param(7, "the longest delay drawn when `days` is not given", int)},
+    applies_to="the time column of a partitioned table, in a partitioned run",
 ))

@@ -40,6 +40,9 @@ _TYPO_OPS = ("replace", "transpose", "drop", "double")
 _SPACE, _TAB, _NBSP = b" ", b"\t", "\u00a0".encode()
 
 
+_STRING_COLUMNS = "string columns, not keys or references"  # what _string_column accepts, for the catalogue
+
+
 def _string_column(column, facts, table) -> str | None:
     """Text kinds damage written string columns that are neither a primary nor a foreign key."""
     reason = protected(column, table)
@@ -135,6 +138,7 @@ register(DefectKind(
     damage=lambda cells: _edit(cells, _typo), applies=_string_column,
     params={"ops": Param("replace", "the slips drawn from, comma-separated: replace (a neighbouring key), "
                                     "transpose, drop, double; or all", str)},
+    applies_to=_STRING_COLUMNS,
 ))
 
 
@@ -161,6 +165,7 @@ register(DefectKind(
     "stray whitespace: a leading or a trailing space, an inner space doubled, or an inner space written as a tab "
     "or a non-breaking space (at the end where the value has no inner space)",
     damage=lambda cells: _edit(cells, _whitespace), applies=_string_column,
+    applies_to=_STRING_COLUMNS,
 ))
 
 
@@ -186,6 +191,7 @@ register(DefectKind(
     "the value in UPPER, lower or Title case (drawn, always different from the clean value); a value without a "
     "cased letter gets stray whitespace instead (as the `whitespace` kind)",
     damage=lambda cells: _edit(cells, _case), applies=_string_column,
+    applies_to=_STRING_COLUMNS,
 ))
 
 
@@ -213,6 +219,7 @@ register(DefectKind(
     "stores it; a value already in ASCII cannot be transliterated and gets a `case` change instead, so the damaged "
     "value (and a near duplicate's copy) always differs",
     damage=lambda cells: _edit(cells, _transliteration), applies=_string_column,
+    applies_to=_STRING_COLUMNS,
 ))
 
 
@@ -258,6 +265,7 @@ register(DefectKind(
     "ASCII value reads the same in every codepage, so it gets a mangled apostrophe appended (Smith -> Smithâ€™)",
     damage=lambda cells: _edit(cells, _mojibake), applies=_string_column,
     params={"codepage": Param("cp1252", "the codepage the bytes are wrongly read as: cp1252 or latin-1", str)},
+    applies_to=_STRING_COLUMNS,
 ))
 
 
@@ -285,4 +293,5 @@ register(DefectKind(
     damage=lambda cells: _edit(cells, _truncation), applies=_string_column,
     params={"length": Param(None, "the characters kept (a fixed width such as 10); default: half of each value",
                             (int, type(None)))},
+    applies_to=_STRING_COLUMNS,
 ))
