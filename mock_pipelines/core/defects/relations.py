@@ -247,5 +247,5 @@ register(DefectKind(
     params={"days": Param(None, "how many days before its partition's first day the event happened; drawn per "
                                 "event from 1 to max_days when not given", (int, type(None))),
             "max_days": Param(7, "the longest delay drawn when `days` is not given", int)},
-    applies_to="the time column of a partitioned table, in a partitioned run",
+    applies_to="the time column of a partitioned table",
 ))
