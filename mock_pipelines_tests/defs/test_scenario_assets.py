@@ -208,7 +208,12 @@ def test_the_detection_metadata_equals_the_score_of_the_landed_rows_computed_dir
                                    partitioned=shop.table(table).is_partitioned, parent_keys=parents)
         for s in scoring.detection(truth.filter(pc.equal(truth.column("table"), table)), flags):
             expected[(table, s.kind)] = (s.injected, s.detectable, s.caught)
-    shown = markdown_scores(_truth_metadata(result)["detection"].md_str)
+    metadata = _truth_metadata(result)
+    shown = markdown_scores(metadata["detection"].md_str)
     assert shown == expected
+    caught = Counter()
+    for (_, kind), (_, _, n) in expected.items():
+        caught[kind] += n
+    assert {k: metadata[f"caught/{k}"].value for k in caught} == dict(caught)  # numbers shown at a glance
     assert shown[("reviews", "orphan")][2] == shown[("reviews", "orphan")][0] > 0  # fk rules see the parents
     assert shown[("orders", "schema_drift")] == (1, 1, 1)
