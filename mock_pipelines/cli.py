@@ -699,6 +699,26 @@ def scenario(
     kinds = truth_table.group_by("kind").aggregate([("kind", "count")]).sort_by("kind").to_pylist()
     if kinds:
         out.print("ground truth: " + ", ".join(f"{k['kind']} {k['kind_count']:,}" for k in kinds), highlight=False)
+        _print_detection(sc, store, truth_table)
+
+
+def _print_detection(sc: Any, store: Any, truth: Any) -> None:
+    """What the project's checks catch of the scenario just written: its rows read back from the store,
+    flagged by the schema's row-level rules (foreign keys against the scenario's own parents) and scored
+    against the ground truth, per defect kind."""
+    from mock_pipelines.quality.scenario_flags import landed_flags, scored
+
+    flags = landed_flags(sc.plan.spec, store, sc.name, truth["table"].to_pylist(), sc.plan,
+                         schema_of=lambda table, key: sc.table(table).schema(key))
+    found = scored(truth, flags)
+    view = Table(title="what the checks caught", title_justify="left")
+    for col in ("kind", "injected", "detectable", "caught", "recall"):
+        view.add_column(col, justify="left" if col == "kind" else "right")
+    for s in found:
+        view.add_row(s.kind, f"{s.injected:,}", f"{s.detectable:,}", f"{s.caught:,}", f"{s.recall:.0%}")
+    out.print(view)
+    out.print(f"false positives: {found.false_positives:,} of {found.flagged:,} flagged rows are not in the "
+              "ground truth; detectable: the entries that break a declared rule", highlight=False, soft_wrap=True)
 
 
 def _list_scenarios(file: Path, spec: Any) -> None:

@@ -267,6 +267,13 @@ class ScenarioTable:
         keys = self._row_keys(clean)
         truth: list[dict[str, Any]] = []
         selected = self.selections(rows)
+        # A column this partition renames or drops belongs to the drift there: its cells are changed by that
+        # one rule (a cell is changed by one rule at most) and its entry stands for the whole column. A cell
+        # defect on top would be listed with a value no check of the column can read under its name.
+        drifted = {column for _, column, change in self.drift(partition_key) if change in ("rename", "drop")}
+        for rule in self.cell_rules:
+            if rule.kind is not None and rule.column in drifted and rule.index in selected:
+                selected[rule.index] = np.zeros(len(rows), dtype=bool)
         for rule in self.cell_rules:
             mask = selected.get(rule.index)
             if mask is None or not mask.any():

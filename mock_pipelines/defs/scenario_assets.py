@@ -35,7 +35,7 @@ from mock_pipelines.defs.partitions import (
     profile_partitions,
 )
 from mock_pipelines.defs.plan import ProfilePlan
-from mock_pipelines.defs.scenario_scoring import detection_markdown
+from mock_pipelines.defs.scenario_scoring import caught_by_kind, detection_markdown, scenario_scores
 from mock_pipelines.spec.scenario_hash import scenario_hash
 from mock_pipelines.spec.scenarios import GROUND_TRUTH_TABLE
 from mock_pipelines.store.protocol import TableStore
@@ -175,9 +175,9 @@ def build_ground_truth_asset(scenario: ScenarioPlan, profile_plan: ProfilePlan,
             **{f"kind/{kind}": dg.MetadataValue.int(n) for kind, n in sorted(kinds.items())},
             "partitions_landed": dg.MetadataValue.int(sum(len(k) for k in landed.values() if k != [None])),
         }
-        score = detection_markdown(scenario, truth, landed, store)
-        metadata["detection"] = dg.MetadataValue.md(score) if score is not None else dg.MetadataValue.text(
-            "not scored: mock_pipelines.quality.scoring is not available")
+        scores = scenario_scores(scenario, truth, landed, store)
+        metadata["detection"] = dg.MetadataValue.md(detection_markdown(scores))
+        metadata |= {f"caught/{kind}": dg.MetadataValue.int(n) for kind, n in caught_by_kind(scores).items()}
         context.log.info(f"{scenario.name}.{GROUND_TRUTH_TABLE}: {truth.num_rows:,} entries "
                          + ", ".join(f"{k} {n:,}" for k, n in sorted(kinds.items())))
         return dg.Output(truth, metadata=metadata)

@@ -20,11 +20,13 @@ from mock_pipelines.defs.keys import table_asset_key
 from mock_pipelines.defs.partitions import profile_partitions
 from mock_pipelines.defs.plan import ProfilePlan
 from mock_pipelines.defs.tags import RANGE_END_TAG, RANGE_START_TAG, REQUEST_TAG, TRIGGER_TAG
+from mock_pipelines.spec.errors import suggest
+from mock_pipelines.spec.scenarios import GROUND_TRUTH_TABLE, scenario_dataset
 
 SCHEMA_SENSOR = "schema_change_sensor"
 REQUEST_SENSOR = "request_inbox_sensor"
 DEAD_RUN_SENSOR = "dead_run_sensor"
-REQUEST_KEYS = ("dataset", "tables", "partitions", "description")
+REQUEST_KEYS = ("dataset", "tables", "partitions", "scenario", "description")
 
 
 def _digest(path: Path) -> str:
@@ -70,6 +72,27 @@ def dataset_run_requests(plan: ProfilePlan, dataset: str, tables: list[str] | No
                                       asset_selection=grown,
                                       tags={**(tags or {}), RANGE_START_TAG: start, RANGE_END_TAG: end}))
     return requests
+
+
+def scenario_run_requests(plan: ProfilePlan, dataset: str, scenario: str, tables: list[str] | None = None,
+                          partitions: tuple[str, str] | None = None, run_key: str | None = None,
+                          tags: dict[str, str] | None = None) -> list[dg.RunRequest]:
+    """One run that lands ``tables`` (default: every table) of the scenario ``scenario`` of ``dataset`` — the
+    dataset ``<dataset>__<scenario>`` — over a partition range (default: the latest partition), and its
+    ground truth after them, so the truth describes what landed (as the scenario's job does)."""
+    planned = plan.datasets[dataset]
+    names = planned.order() if tables is None else tables
+    landed_as = scenario_dataset(dataset, scenario)
+    keys = [table_asset_key(landed_as, t) for t in [*names, GROUND_TRUTH_TABLE]]
+    run_tags = dict(tags or {})
+    if any(planned.table(t).is_partitioned for t in names):
+        last = _last_partition(plan)
+        partitions = partitions or ((last, last) if last is not None else None)
+        if partitions is not None:
+            run_tags |= {RANGE_START_TAG: partitions[0], RANGE_END_TAG: partitions[1]}
+    span = f"{run_tags[RANGE_START_TAG]}..{run_tags[RANGE_END_TAG]}" if RANGE_START_TAG in run_tags else "whole"
+    return [dg.RunRequest(run_key=f"{run_key}:{scenario}:{span}" if run_key else None, asset_selection=keys,
+                          tags=run_tags)]
 
 
 def build_schema_sensor(plan: ProfilePlan) -> dg.SensorDefinition:
@@ -176,7 +199,7 @@ def partition_range_problem(pdef: dg.PartitionsDefinition, start: str, end: str 
 
 
 def parse_request(plan: ProfilePlan, path: Path, data: bytes | None = None) -> dict[str, Any]:
-    """Validate a request file: {dataset, tables?, partitions?: {start, end}, description?}.
+    """Validate a request file: {dataset, tables?, partitions?: {start, end}, scenario?, description?}.
 
     ``data`` is the file's content (read with :func:`read_request` when not given). Raises RequestError.
     """
@@ -219,6 +242,9 @@ def parse_request(plan: ProfilePlan, path: Path, data: bytes | None = None) -> d
         if missing:
             raise RequestError(f"dataset {dataset!r} has no table {_show(missing[0])}")
         tables = list(dict.fromkeys(tables))
+    scenario = doc.get("scenario")
+    if scenario is not None:
+        scenario = _selected_scenario(plan, dataset, scenario)
     partitions = doc.get("partitions")
     pair = None
     if partitions is not None:
@@ -234,7 +260,25 @@ def parse_request(plan: ProfilePlan, path: Path, data: bytes | None = None) -> d
         if problem:
             raise RequestError(problem)
         pair = (start, end)
-    return {"dataset": dataset, "tables": tables, "partitions": pair}
+    return {"dataset": dataset, "tables": tables, "partitions": pair, "scenario": scenario}
+
+
+def _selected_scenario(plan: ProfilePlan, dataset: str, name: Any) -> str:
+    """``name`` when the profile lands that scenario of ``dataset``; else a RequestError that says why."""
+    declared = list(plan.datasets[dataset].spec.scenarios)
+    if not isinstance(name, str):
+        raise RequestError(f"scenario must be the name of a scenario of {dataset!r}, got {_show(name)}"
+                           + (f"; it declares {', '.join(declared)}" if declared else ""))
+    selected = list(plan.profile.selected_scenarios(plan.datasets[dataset].spec.scenarios))
+    if name in selected:
+        return name
+    if name in declared:
+        raise RequestError(f"scenario {name!r} of {dataset!r} is not landed by this profile: add it to the "
+                           f"profile's `scenarios:` (it selects {', '.join(selected) or 'none'})")
+    hint = suggest(name, declared)
+    raise RequestError(f"dataset {dataset!r} declares no scenario {_show(name)}"
+                       + (f"; it declares {', '.join(declared)}" if declared else " (its schema has no "
+                          "`scenarios:` block)") + (f" — did you mean {hint!r}?" if hint else ""))
 
 
 def _file_away(path: Path, folder: Path) -> Path:
@@ -323,6 +367,9 @@ def _handle_request(plan: ProfilePlan, context: dg.SensorEvaluationContext, path
         context.log.warning(f"request {path.name!r} rejected: {reason}")
         return key, []
     _file_away(path, done)
+    if req["scenario"] is not None:
+        return key, scenario_run_requests(plan, req["dataset"], req["scenario"], req["tables"], req["partitions"],
+                                          run_key=f"request:{key}", tags={REQUEST_TAG: path.name})
     return key, dataset_run_requests(plan, req["dataset"], req["tables"], req["partitions"],
                                      run_key=f"request:{key}", tags={REQUEST_TAG: path.name})
 

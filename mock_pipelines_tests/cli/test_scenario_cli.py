@@ -23,6 +23,9 @@ DIRTY = ScenarioSpec("dirty", "negative", description="a defect twin", defects=(
     DefectRule("missing", "customers", "email", rate=0.2),
     DefectRule("duplicate", "customers", rate=0.1),
 ))
+ORPHANS = ScenarioSpec("orphans", "negative", description="orders of customers who do not exist", defects=(
+    DefectRule("orphan", "orders", "customer_id", rate=0.2),
+))
 
 
 @pytest.fixture(autouse=True)
@@ -32,7 +35,7 @@ def declared(monkeypatch: pytest.MonkeyPatch) -> None:
 
     def load_with_scenario(path, *args, **kwargs):
         spec = load(path, *args, **kwargs)
-        return dataclasses.replace(spec, scenarios={**spec.scenarios, "dirty": DIRTY})
+        return dataclasses.replace(spec, scenarios={**spec.scenarios, "dirty": DIRTY, "orphans": ORPHANS})
 
     monkeypatch.setattr(parse, "load_dataset", load_with_scenario)
 
@@ -59,6 +62,38 @@ def test_a_scenario_lands_every_table_and_a_ground_truth_that_matches_the_data(t
     copied = {k for k, n in Counter(keys).items() if n > 1}
     assert copied == set(truth.filter(pc.equal(truth.column("kind"), "duplicate")).column("row_key").to_pylist())
     assert "missing" in result.output and "duplicate" in result.output  # the summary counts the kinds
+
+
+def caught_table(output: str) -> dict[str, tuple[int, int, int, str]]:
+    """The rows of the printed "what the checks caught" table: kind -> (injected, detectable, caught, recall)."""
+    rows = {}
+    for line in output.split("what the checks caught", 1)[1].splitlines():
+        cells = [c.strip() for c in line.strip().strip("│").split("│")]
+        if len(cells) == 5 and cells[1].replace(",", "").isdigit():
+            rows[cells[0]] = (*(int(c.replace(",", "")) for c in cells[1:4]), cells[4])
+    return rows
+
+
+def test_the_checks_score_is_printed_per_kind_after_the_ground_truth_counts(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["scenario", SHOP, "dirty", "--out", str(tmp_path), "--rows-scale", "0.05",
+                                 "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert result.output.index("ground truth:") < result.output.index("what the checks caught")
+    truth = FileStore(tmp_path, "csv").read("shop__dirty", GROUND_TRUTH_TABLE)
+    counts = Counter(truth.column("kind").to_pylist())
+    rows = caught_table(result.output)
+    assert set(rows) == set(counts) == {"missing", "duplicate"}
+    for kind, (injected, detectable, caught, recall) in rows.items():  # the key and not-null rules see them all
+        assert injected == detectable == caught == counts[kind] > 0 and recall == "100%"
+    assert "false positives: 0 of" in result.output
+
+
+def test_the_foreign_key_check_scores_orphans_against_the_parents_the_scenario_landed(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["scenario", SHOP, "orphans", "--out", str(tmp_path), "--rows-scale", "0.05"])
+    assert result.exit_code == 0, result.output
+    truth = FileStore(tmp_path).read("shop__orphans", GROUND_TRUTH_TABLE)
+    injected, detectable, caught, _ = caught_table(result.output)["orphan"]
+    assert injected == detectable == caught == truth.num_rows > 0
 
 
 def test_a_range_of_partitions_lands_each_partition_of_the_growing_tables(tmp_path: Path) -> None:

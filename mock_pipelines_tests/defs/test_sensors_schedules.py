@@ -202,6 +202,9 @@ def test_request_for_plain_and_growing_tables_makes_two_runs(inbox_plan, instanc
     ("dataset: shop\npartitions: {start: 2024-01-03, end: 2024-01-02}\n", "reversed"),
     ("dataset: shop\ntable: [orders]\n", "unknown key 'table'"),
     ("dataset: [shop\n", "not valid YAML"),
+    ("dataset: shop\nscenario: dirty\n", "not landed by this profile: add it to the profile's `scenarios:`"),
+    ("dataset: shop\nscenario: dirt\n", "declares no scenario 'dirt'; it declares dirty"),
+    ("dataset: shop\nscenario: [dirty]\n", "scenario must be the name of a scenario of 'shop'"),
 ])
 def test_invalid_request_is_filed_under_failed_with_the_reason(inbox_plan, instance, text, problem):
     _, defs, inbox = inbox_plan
@@ -224,6 +227,32 @@ def test_invalid_request_is_filed_under_failed_with_the_reason(inbox_plan, insta
 
 
 GOOD = "dataset: shop\ntables: [products]\n"
+
+
+def test_a_request_naming_a_scenario_lands_its_tables_and_ground_truth_in_one_run(tmp_path, instance):
+    inbox = tmp_path / "requests"
+    profile = tmp_profile(tmp_path, datasets=["shop"], scale=0.05, inbox=inbox)
+    planned = plan_profile(profile.model_copy(update={"scenarios": ["dirty"]}))
+    defs = build_definitions(planned)
+    (inbox / "inbox").mkdir(parents=True)
+    text = ("dataset: shop\nscenario: dirty\ntables: [products, customers]\n"
+            "partitions: {start: 2024-01-02, end: 2024-01-02}\n")
+    drop(inbox, "dirty.yaml", text)
+    result = tick(defs, REQUEST_SENSOR, instance, None)
+    (request,) = result.run_requests
+    assert selection(request) == {"shop__dirty/products", "shop__dirty/customers", "shop__dirty/_defects"}
+    assert (request.tags[RANGE_START_TAG], request.tags[RANGE_END_TAG]) == ("2024-01-02", "2024-01-02")
+    assert (inbox / "done" / "dirty.yaml").read_text(encoding="utf-8") == text
+
+    run = defs.resolve_job_def(ALL_JOB).execute_in_process(instance=instance, tags=request.tags,
+                                                           asset_selection=list(request.asset_selection))
+    assert run.success
+    landed = {(m.materialization.asset_key.to_user_string(), m.materialization.partition)
+              for m in run.get_asset_materialization_events()}
+    assert landed == {("shop__dirty/customers", "2024-01-02"), ("shop__dirty/products", None),
+                      ("shop__dirty/_defects", None)}  # the scenario's assets, none of the clean ones
+    out = Path(planned.profile.destinations[0].location(planned.profile.root))
+    assert (out / "shop__dirty" / "customers" / "date=2024-01-02").is_dir() and not (out / "shop").exists()
 
 
 def names(folder: Path) -> list[str]:

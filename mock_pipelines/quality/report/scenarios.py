@@ -1,6 +1,6 @@
 """The report's "Scenarios: what the checks caught" section: for each scenario of the dataset whose ground
 truth landed (``<dataset>__<scenario>/_defects``), the project's row-level rules are run on the scenario's
-landed tables (:func:`~mock_pipelines.quality.scoring.rule_flags`, partition by partition, streamed) and set
+landed tables (:mod:`mock_pipelines.quality.scenario_flags`, partition by partition, streamed) and set
 against the ground truth (:func:`~mock_pipelines.quality.scoring.detection`): per defect kind, how many were
 injected, how many a rule could see, how many the checks caught."""
 
@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import pyarrow as pa
-
 from mock_pipelines.quality.report.formatting import esc
-from mock_pipelines.quality.scoring import Detection, KindScore, detection, rule_flags
+from mock_pipelines.quality.scenario_flags import landed_flags, scored
+from mock_pipelines.quality.scoring import Detection, KindScore
 from mock_pipelines.spec.model import DatasetSpec
 from mock_pipelines.spec.scenarios import GROUND_TRUTH_TABLE, scenario_dataset
 
@@ -29,43 +28,8 @@ def landed_scores(spec: DatasetSpec, store: Any, plan: Any, *, batch_rows: int |
             truth = store.read(dataset, GROUND_TRUTH_TABLE)
         except (FileNotFoundError, OSError):
             continue
-        flags = [scenario_flags(spec, store, dataset, table, plan, batch_rows=batch_rows)
-                 for table in dict.fromkeys(truth["table"].to_pylist()) if table in spec.tables]
-        none = pa.table({"row_key": pa.array([], pa.string())})
-        out[name] = detection(truth, pa.concat_tables(flags) if flags else none)
-    return out
-
-
-def scenario_flags(spec: DatasetSpec, store: Any, dataset: str, table: str, plan: Any, *,
-                   batch_rows: int | None = None) -> pa.Table:
-    """The flags of one landed scenario table, partition by partition (a ``partition`` column says which):
-    rows read as written (a re-typed or drifted column keeps its landed type), references checked against the
-    keys of the parent tables of the same scenario."""
-    size = {} if batch_rows is None else {"batch_rows": batch_rows}
-    keys: list[str | None] = list(store.list_partitions(dataset, table)) or [None]
-    partitioned = plan.table(table).is_partitioned
-    parents = _parent_keys(spec, store, dataset, table)
-    out = []
-    for key in keys:
-        flags = rule_flags(spec, table, store.read_batches(dataset, table, key, **size), locale=plan.locale,
-                           partitioned=partitioned, parent_keys=parents)
-        out.append(flags.append_column("partition", pa.repeat(pa.scalar(key, pa.string()), flags.num_rows)
-                                       if flags.num_rows else pa.array([], pa.string())))
-    return pa.concat_tables(out)
-
-
-def _parent_keys(spec: DatasetSpec, store: Any, dataset: str, table: str) -> dict[str, pa.Array | pa.Table]:
-    """The key columns of each parent table of ``table`` as the scenario landed them (only those columns)."""
-    out: dict[str, pa.Array | pa.Table] = {}
-    for fk in spec.tables[table].foreign_keys:
-        try:
-            parent = store.read(dataset, fk.table, columns=list(fk.ref_columns))
-        except (FileNotFoundError, OSError, KeyError, pa.ArrowInvalid):
-            continue  # a parent that did not land (or lost its key column to a drift): references not checked
-        if len(fk.columns) == 1:
-            out[fk.columns[0]] = parent.column(0).combine_chunks()
-        else:
-            out["fk__" + "__".join(fk.columns)] = parent
+        flags = landed_flags(spec, store, dataset, truth["table"].to_pylist(), plan, batch_rows=batch_rows)
+        out[name] = scored(truth, flags)
     return out
 
 
