@@ -52,7 +52,11 @@ def test_a_scenario_no_dataset_declares_is_located_with_the_near_miss(home: Path
     assert issue.suggestion == "dirty"
 
 
-def test_scenarios_all_without_any_declared_scenario_is_an_error(home: Path) -> None:
+def test_scenarios_all_without_any_declared_scenario_is_an_error(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    load = parse.load_dataset
+    # The demo schemas all declare scenarios: load them without.
+    monkeypatch.setattr(parse, "load_dataset",
+                        lambda path, *args, **kwargs: dataclasses.replace(load(path, *args, **kwargs), scenarios={}))
     issue = single(home, MINIMAL.format(name="broken") + "scenarios: all\n")
     assert "no dataset of the profile declares a scenario" in issue.message
 
