@@ -9,6 +9,7 @@ a null never breaks a value rule (only ``not_null``), a NaN is in no range.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,32 @@ from mock_pipelines.core.column_facts import ColumnFacts
 def violations(facts: ColumnFacts, values: pa.Array, column_type: pa.DataType) -> list[tuple[str, ...]]:
     """For each value, the rule kinds it breaks (``not_null``, ``type``, ``range``, ``value_set``, ``format``,
     ``checksum``), in that order; ``column_type`` is the type the clean column is written with."""
+    codes, names = _broken(facts, values, column_type)
+    return _per_code(codes, lambda code: _named(code, names))
+
+
+def violation_labels(facts: ColumnFacts, values: pa.Array, column_type: pa.DataType,
+                     also: tuple[str, ...] = ()) -> pa.Array:
+    """The ground truth's ``violates`` of each value: the rule kinds it breaks (as :func:`violations`), then
+    ``also`` (the kind's own labels), without repeats, comma-separated."""
+    codes, names = _broken(facts, values, column_type)
+    return pa.array(_per_code(codes, lambda code: ",".join(dict.fromkeys((*_named(code, names), *also)))),
+                    pa.string())
+
+
+def _named(code: int, names: list[str]) -> tuple[str, ...]:
+    return tuple(name for j, name in enumerate(names) if code >> j & 1)
+
+
+def _per_code(codes: np.ndarray, label: Callable[[int], Any]) -> list[Any]:
+    """``label(code)`` of each code, computed once per distinct code (a chunk has a handful of them)."""
+    by_code = {code: label(code) for code in np.unique(codes).tolist()}
+    return [by_code[code] for code in codes.tolist()]
+
+
+def _broken(facts: ColumnFacts, values: pa.Array, column_type: pa.DataType) -> tuple[np.ndarray, list[str]]:
+    """The rules each value breaks as a bit set: bit ``j`` of a value's code is set when it breaks ``names[j]``.
+    Whole-array operations only: it runs on every damaged cell of a chunk."""
     if pa.types.is_dictionary(values.type):
         values = values.dictionary_decode()
     if pa.types.is_dictionary(column_type):  # a dictionary-encoded column holds its value type
@@ -48,8 +75,10 @@ def violations(facts: ColumnFacts, values: pa.Array, column_type: pa.DataType) -
         ok = pc.fill_null(checksums.valid(facts.checksum, values), True).to_numpy(zero_copy_only=False)
         masks["checksum"] = valid & ~ok
     names = list(masks)
-    stacked = np.stack([masks[k] for k in names], axis=1) if n else np.zeros((0, len(names)), dtype=bool)
-    return [tuple(names[j] for j in np.flatnonzero(row)) for row in stacked]
+    codes = np.zeros(n, dtype=np.int64)
+    for j, name in enumerate(names):
+        codes |= masks[name].astype(np.int64) << j
+    return codes, names
 
 
 def _cast_each(values: pa.Array, target: pa.DataType) -> tuple[pa.Array, np.ndarray]:
@@ -59,15 +88,22 @@ def _cast_each(values: pa.Array, target: pa.DataType) -> tuple[pa.Array, np.ndar
         return out, np.ones(len(values), dtype=bool)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
-    cast: list[Any] = []
-    ok = np.zeros(len(values), dtype=bool)
-    for i, v in enumerate(values):  # only the damaged cells of one chunk reach here, never a whole column
+    # Arrow's cast stops at the first value it cannot read, so each distinct value is tried alone (damage
+    # repeats its placeholders and impossible days: a chunk holds far fewer distinct values than cells).
+    encoded = values.dictionary_encode()
+    distinct = encoded.dictionary
+    ok_distinct = np.zeros(len(distinct), dtype=bool)
+    for i in range(len(distinct)):  # only the damaged cells of one chunk reach here, never a whole column
         try:
-            cast.append(pc.cast(pa.array([v.as_py()], type=values.type), target)[0].as_py())
-            ok[i] = True
+            pc.cast(distinct.slice(i, 1), target)
+            ok_distinct[i] = True
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError, TypeError):
-            cast.append(None)
-    return pa.array(cast, type=target), ok
+            pass
+    # A null (index null, sent past the last distinct value) casts to a null of any type.
+    at = pc.fill_null(encoded.indices, len(distinct)).to_numpy(zero_copy_only=False)
+    ok = np.append(ok_distinct, True)[at]
+    castable = pa.array(ok)
+    return pc.replace_with_mask(pa.nulls(len(values), target), castable, pc.cast(values.filter(castable), target)), ok
 
 
 def _numbers(values: pa.Array) -> pa.Array:

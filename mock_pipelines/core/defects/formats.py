@@ -11,6 +11,7 @@ number), so the damage looks like what a real source sends.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -108,30 +109,45 @@ def _malformed(cells: Cells) -> pa.Array:
     digits = digit.sum(axis=1)
     # One draw per choice, each its own stream, so a row's damage does not depend on its neighbours.
     hash_at = np.minimum(cells.integers(np.maximum(length + 1, 1), 1), length)
-    hashed = _strings(_insert(points, hash_at, np.full(n, _HASH, dtype=np.uint32)))
-
-    no_at = _strings(_delete(points, np.argmax(at_sign, axis=1)))
     remove = (cells.uniform(2) < 0.5) & (digits > 1)
     k = cells.integers(np.maximum(digits + ~remove, 1), 3)  # a digit to drop, or the digit to insert before
     new_digit = (_ZERO + cells.integers(10, 4)).astype(np.uint32)
-    where = _nth(digit, np.minimum(k, digits))
-    recounted = np.where(remove[:, None], _pad(_delete(points, where), points.shape[1] + 1),
-                         _insert(points, where, new_digit))
-    relength = _strings(recounted)
+
+    # Each damage is built only for the rows that get it: the code-point matrices are the cost.
+    def hashed(rows: np.ndarray) -> pa.Array:
+        return _strings(_insert(points[rows], hash_at[rows], np.full(len(rows), _HASH, dtype=np.uint32)))
+
+    def no_at(rows: np.ndarray) -> pa.Array:
+        return _strings(_delete(points[rows], np.argmax(at_sign[rows], axis=1)))
+
+    def relength(rows: np.ndarray) -> pa.Array:
+        where = _nth(digit[rows], np.minimum(k[rows], digits[rows]))
+        recounted = np.where(remove[rows, None], _pad(_delete(points[rows], where), points.shape[1] + 1),
+                             _insert(points[rows], where, new_digit[rows]))
+        return _strings(recounted)
 
     shape = np.where(at_sign.any(axis=1), 0, np.where(2 * digits > length, 1, 2))
-    out = pc.if_else(pa.array(shape == 0), no_at, pc.if_else(pa.array(shape == 1), relength, hashed))
-    for candidate in (hashed, pc.binary_join_element_wise(text, "#!", "")):
+    out = _gathered(n, [(np.flatnonzero(shape == s), build) for s, build in enumerate((no_at, relength, hashed))])
+    for candidate in (hashed, lambda rows: pc.binary_join_element_wise(text.take(pa.array(rows)), "#!", "")):
         still = _matches(out, regex)
         if not still.any():
             return out
-        out = pc.if_else(pa.array(still), candidate, out)
+        out = pc.replace_with_mask(out, pa.array(still), candidate(np.flatnonzero(still)))
     for fixed in _FALLBACKS:
         still = _matches(out, regex)
         if not still.any():
             break
         out = pc.if_else(pa.array(still), pa.scalar(fixed), out)
     return out
+
+
+def _gathered(n: int, parts: list[tuple[np.ndarray, Callable[[np.ndarray], pa.Array]]]) -> pa.Array:
+    """``n`` strings, those at the rows of each part built by its function (every row in exactly one part)."""
+    built = [build(rows) for rows, build in parts if len(rows)]
+    order = np.concatenate([rows for rows, _ in parts if len(rows)])
+    at = np.empty(n, dtype=np.int64)
+    at[order] = np.arange(n)
+    return pa.concat_arrays(built).take(pa.array(at))
 
 
 def _pad(points: np.ndarray, width: int) -> np.ndarray:
