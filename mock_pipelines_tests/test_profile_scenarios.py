@@ -1,6 +1,6 @@
 """The profile's `scenarios:` key: names of scenarios the profile's datasets declare, or `all`; a name no
-dataset declares is an error at its file:line with the near miss; scenarios land in files destinations;
-profiles without the key keep their fingerprint."""
+dataset declares is an error at its file:line with the near miss; scenarios land in files and SQL
+destinations; profiles without the key keep their fingerprint."""
 
 from __future__ import annotations
 
@@ -53,7 +53,9 @@ def test_a_scenario_no_dataset_declares_is_located_with_the_near_miss(home: Path
 
 
 def test_scenarios_all_without_any_declared_scenario_is_an_error(home: Path) -> None:
-    issue = single(home, MINIMAL.format(name="broken") + "scenarios: all\n")
+    hr_only = MINIMAL.format(name="broken").replace("datasets: [shop, hr]", "datasets: [hr]")  # shop declares some
+    assert hr_only != MINIMAL.format(name="broken")
+    issue = single(home, hr_only + "scenarios: all\n")
     assert "no dataset of the profile declares a scenario" in issue.message
 
 
@@ -65,11 +67,11 @@ def test_a_single_name_instead_of_a_list_and_names_twice_are_errors(home: Path, 
     assert "listed more than once" in issue.message
 
 
-def test_scenarios_with_a_sql_destination_are_refused(home: Path, declared) -> None:
-    text = MINIMAL.format(name="broken") + "  - kind: sql\n    url: sqlite:///data/x.db\nscenarios: [dirty]\n"
-    issue = single(home, text)
-    assert "files destinations only" in issue.message and "sql destination" in issue.message
-    assert at(issue)[0] == pos(text, "scenarios:")[0]
+def test_scenarios_with_a_sql_destination_load(home: Path, declared) -> None:
+    write(home, "twin_sql", MINIMAL.format(name="twin_sql") + "  - kind: sql\n    url: sqlite:///data/x.db\n"
+          "scenarios: [dirty]\n")
+    profile = load_profile("twin_sql")
+    assert profile.scenarios == ["dirty"] and [d.kind for d in profile.destinations][-1] == "sql"
 
 
 def test_profiles_without_scenarios_keep_their_fingerprint(home: Path, declared) -> None:

@@ -101,8 +101,10 @@ def test_a_profile_without_scenarios_gets_no_scenario_assets_and_all_gets_every_
     none = planned(tmp_path / "none", monkeypatch, [])
     assert scenario_plans(none) == []
     assert not [j for j in build_jobs(none).jobs if j.name.endswith("dirty__all_tables")]
-    every = scenario_plans(planned(tmp_path / "all", monkeypatch, "all"))
-    assert [s.name for s in every] == ["shop__dirty"]
+    all_of = planned(tmp_path / "all", monkeypatch, "all")
+    declared = list(all_of.datasets["shop"].spec.scenarios)  # the shop's own scenarios and this test's `dirty`
+    assert "dirty" in declared and len(declared) > 1
+    assert [s.name for s in scenario_plans(all_of)] == [f"shop__{name}" for name in declared]
 
 
 def _truth_metadata(result: dg.ExecuteInProcessResult) -> dict:
