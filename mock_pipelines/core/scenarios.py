@@ -218,6 +218,31 @@ class ScenarioTable:
             schema = _drifted_schema(schema, column, change)
         return schema
 
+    @cached_property
+    def union_schema(self) -> pa.Schema:
+        """One schema the rows of every partition fit in, for a destination where a table has a single
+        schema (a database): the base schema, plus each column a drift may add (``<col>_renamed``,
+        ``<col>_extra``) right after its column, and string wherever a drift may re-type. A column a drift
+        may drop stays: the rows of such a partition hold nulls there."""
+        schema = self.base_schema
+        for _, rule in self.drifts:
+            column = rule.column or ""
+            change = str(rule.params.get("change", "any"))
+            for one in defects.DRIFT_CHANGES if change == "any" else (change,):
+                if one == "retype":
+                    schema = _drifted_schema(schema, column, one)
+        for _, rule in self.drifts:
+            column = rule.column or ""
+            change = str(rule.params.get("change", "any"))
+            for one in defects.DRIFT_CHANGES if change == "any" else (change,):
+                name = _drift_name(column, one)
+                if one not in ("rename", "extra") or name in schema.names:
+                    continue
+                # a renamed column holds the column's values (typed as the column is here); an extra one text
+                kind = schema.field(column).type if one == "rename" else pa.string()
+                schema = schema.insert(schema.get_field_index(column) + 1, pa.field(name, kind))
+        return schema
+
     # -- rows -----------------------------------------------------------------------------------------
     def slice(self, start: dt.datetime | dt.date | str | None = None, end: dt.datetime | dt.date | str | None = None,
               partition_key: str | None = None, chunk_size: int = DEFAULT_CHUNK_SIZE) -> ScenarioSlice:

@@ -11,6 +11,7 @@ from mock_pipelines.defs.io_managers.files import MockFilesIOManager
 from mock_pipelines.defs.io_managers.sql import MockSqlIOManager
 from mock_pipelines.defs.landing import IO_MANAGER_KEY
 from mock_pipelines.defs.plan import ProfilePlan
+from mock_pipelines.defs.scenario_assets import scenario_plans
 from mock_pipelines.profiles.env import EnvRef
 from mock_pipelines.profiles.model import FilesDestination, SqlDestination
 
@@ -46,6 +47,7 @@ def _sql_io_manager(plan: ProfilePlan, d: SqlDestination, metadata_prefix: str =
         schema_files={name: str(dataset.spec.file) for name, dataset in plan.datasets.items()},
         partitioned_tables={name: [t for t in dataset.order() if dataset.table(t).is_partitioned]
                             for name, dataset in plan.datasets.items()},
+        scenario_datasets={s.name: [s.dataset, s.spec.name] for s in scenario_plans(plan)},
         metadata_prefix=metadata_prefix)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from mock_pipelines.profiles.model import FilesDestination, Profile, SqlDestination
 from mock_pipelines.spec.model import DatasetSpec
+from mock_pipelines.spec.scenarios import scenario_dataset
 from mock_pipelines.store.files.store import FileStore
 from mock_pipelines.store.protocol import TableStore
 from mock_pipelines.store.sql.errors import SqlDestinationError
@@ -39,11 +40,15 @@ def sql_store_factory(profile: Profile) -> Callable[[], SqlStore] | None:
         return None
     specs: dict[str, DatasetSpec] = {}
 
-    def spec_of(dataset: str) -> DatasetSpec:
+    def load_specs() -> dict[str, DatasetSpec]:
         if not specs:
             for path in profile.dataset_paths():
                 spec = load_dataset(path)
                 specs[spec.name] = spec
+        return specs
+
+    def spec_of(dataset: str) -> DatasetSpec:
+        load_specs()
         if dataset not in specs:
             raise SqlDestinationError(f"dataset {dataset!r} is not one of the profile's: {', '.join(specs)}")
         return specs[dataset]
@@ -53,8 +58,11 @@ def sql_store_factory(profile: Profile) -> Callable[[], SqlStore] | None:
     def make() -> SqlStore:
         url = first.resolved_url(profile.root)
         if url not in stores:
+            # the scenarios the profile lands read from tables of their own (without constraints)
+            scenarios = {scenario_dataset(spec.name, name): (spec.name, name) for spec in load_specs().values()
+                         for name in profile.selected_scenarios(spec.scenarios)}
             # the destination's mode: `existing` finds the live tables a person made instead of creating them
-            stores[url] = SqlStore(url, first.db_schema, spec_of, mode=first.mode)
+            stores[url] = SqlStore(url, first.db_schema, spec_of, mode=first.mode, scenarios=scenarios)
         return stores[url]
 
     return make

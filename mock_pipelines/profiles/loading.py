@@ -511,22 +511,12 @@ class _Loader:
                             "or add a `kind: sql` destination")
 
     def check_scenarios(self, datasets: dict[str, Path]) -> None:
-        """Each scenario named is declared by a dataset of the profile; scenarios land in files destinations."""
+        """Each scenario named is declared by a dataset of the profile."""
         from mock_pipelines.schema.parse import load_dataset
 
         raw = self.doc.get("scenarios")
         if not raw:
             return
-        destinations = self.doc.get("destinations")
-        kinds = [d.get("kind") for d in destinations if isinstance(d, dict)] if isinstance(destinations, list) else []
-        if "sql" in kinds:
-            # A scenario re-types columns and breaks keys on purpose: its tables cannot take the constrained
-            # tables of the clean dataset, and constraint-free scenario tables are not built yet.
-            self.issues.add(self.location(("scenarios",), at_key=True), "scenarios: scenarios land in files "
-                            "destinations only, and the profile has a sql destination",
-                            expected="destinations of kind: files only, when `scenarios:` is set",
-                            suggestion="land the scenarios from a profile with a files destination, or run "
-                            "`mock-pipelines scenario SCHEMA NAME --out DIR`")
         if not isinstance(raw, list):
             if raw == ALL_SCENARIOS and not self.declared_scenarios(datasets, load_dataset):
                 self.issues.add(self.location(("scenarios",)), "scenarios: all — no dataset of the profile "

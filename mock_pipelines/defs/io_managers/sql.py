@@ -69,6 +69,9 @@ class MockSqlIOManager(TableAssetIO, dg.ConfigurableIOManager):
                                          description="dataset name → its schema YAML file (the table types)")
     partitioned_tables: dict[str, list[str]] = Field(default_factory=dict,
                                                      description="dataset name → its time-partitioned tables")
+    scenario_datasets: dict[str, list[str]] = Field(
+        default_factory=dict, description="a scenario's dataset (<dataset>__<scenario>) → [dataset, scenario]: "
+        "its tables land without constraints, beside the ground truth _defects")
     base_dir: str | None = Field(None, description="folder relative SQLite paths are resolved against")
     max_retries: int = Field(3, ge=0, description="retries of a write that failed on a dropped connection")
     retry_delay_seconds: float = Field(1.0, ge=0, description="first wait before a retry; doubles each time")
@@ -93,7 +96,9 @@ class MockSqlIOManager(TableAssetIO, dg.ConfigurableIOManager):
         if self._store is None:
             self._store = SqlStore(self._resolved_url(), self.db_schema, self.spec,
                                    foreign_key_checks=self.foreign_key_checks, mode=self.mode,
-                                   partitioned=self.partitioned_tables)
+                                   partitioned=self.partitioned_tables,
+                                   scenarios={name: (pair[0], pair[1]) for name, pair in
+                                              self.scenario_datasets.items()})
         return self._store
 
     def _resolved_url(self) -> str:

@@ -47,6 +47,8 @@ from mock_pipelines.store.sql.names import PARTITION_COLUMN, check_identifier, c
 from mock_pipelines.store.sql.types import arrow_schemas, arrow_sql_type
 
 KINDS = (*OUTPUTS, LIVE)
+# The kinds of the tables a scenario lands (see store/sql/scenario_tables.py): its tables, its ground truth.
+SCENARIO_TABLE, GROUND_TRUTH = "scenario", "ground_truth"
 _TS = pa.timestamp("us")
 
 _plans: dict[str, DatasetPlan] = {}
@@ -58,26 +60,38 @@ class DerivedTable:
     """A table of change data: its SQLAlchemy table, the Arrow schema it reads back as, its read order."""
 
     base: str
-    kind: str  # changes | snapshot | history | live
+    kind: str  # changes | snapshot | history | live, or SCENARIO_TABLE | GROUND_TRUTH
     table: sa.Table
     arrow: pa.Schema
     order: list[str]
 
     @property
     def partitioned(self) -> bool:
-        return self.kind != LIVE
+        """Whether the table holds partitions: it has the partition column."""
+        return PARTITION_COLUMN in self.table.c
+
+    @property
+    def partial_rows(self) -> bool:
+        """Whether a write may leave out columns (they land as NULL): a scenario's drifted partition."""
+        return self.kind == SCENARIO_TABLE
 
 
-def table_changes(spec: DatasetSpec, table: str) -> TableChanges:
-    """The changes of ``table`` as far as the spec alone decides them (which columns change): the start of
-    the partitions does not matter for the tables' shape."""
+def shape_plan(spec: DatasetSpec) -> DatasetPlan:
+    """A plan of the dataset that only tells the shape of derived tables (which columns change, what a
+    scenario re-types): seed, scale and the start of the partitions do not matter for it. Cached per spec."""
     key = f"{spec.name}:{spec.spec_hash()}"
     with _lock:
         plan = _plans.get(key)
         if plan is None:
             plan = DatasetPlan(spec, PlanOptions(partitions=PartitionScheme(dt.datetime(2000, 1, 1))))
             _plans[key] = plan
-    changes = plan.table(table).changes
+    return plan
+
+
+def table_changes(spec: DatasetSpec, table: str) -> TableChanges:
+    """The changes of ``table`` as far as the spec alone decides them (which columns change): the start of
+    the partitions does not matter for the tables' shape."""
+    changes = shape_plan(spec).table(table).changes
     if changes is None:
         raise ValueError(f"table {table!r} of dataset {spec.name!r} declares no changes")
     return changes

@@ -29,6 +29,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from mock_pipelines.core.changes import LIVE
+from mock_pipelines.core.scenarios import as_text
 from mock_pipelines.spec.model import DatasetSpec
 from mock_pipelines.store.content import ContentHasher, Preview
 from mock_pipelines.store.protocol import WriteResult
@@ -44,6 +45,7 @@ from mock_pipelines.store.sql.errors import (
 )
 from mock_pipelines.store.sql.loaders import LOADERS, target_name
 from mock_pipelines.store.sql.names import PARTITION_COLUMN, check_identifier
+from mock_pipelines.store.sql.scenario_tables import scenario_tables
 from mock_pipelines.store.sql.types import check_dialect, value_type
 
 log = logging.getLogger(__name__)
@@ -84,6 +86,7 @@ class Database:
         self._columns: dict[str, list[str]] = {}
         self._metadata: dict[tuple[Any, ...], sa.MetaData] = {}
         self._derived: dict[tuple[Any, ...], dict[str, DerivedTable]] = {}
+        self._scenarios: dict[tuple[Any, ...], dict[str, DerivedTable]] = {}
         self._lock = threading.Lock()
 
     # -- construction -------------------------------------------------------------------------------------
@@ -164,6 +167,27 @@ class Database:
         self._derived[key] = derived
         return derived
 
+    def scenario_tables(self, spec: DatasetSpec, scenario: str, *, partitioned: Collection[str] = (),
+                        shared: bool = False) -> dict[str, DerivedTable]:
+        """The tables of scenario ``scenario`` of ``spec`` and its ground truth, by table name; see
+        :mod:`~mock_pipelines.store.sql.scenario_tables` (``shared``: the namespace also holds other datasets,
+        so the tables' names carry the scenario dataset's)."""
+        from mock_pipelines.spec.scenario_hash import scenario_hash
+
+        key = (spec.name, spec.spec_hash(), scenario_hash(spec.scenarios[scenario]), frozenset(partitioned), shared)
+        cached = self._scenarios.get(key)
+        if cached is not None:
+            return cached
+        try:
+            tables = scenario_tables(spec, scenario, self.dialect, self.schema, partitioned=partitioned,
+                                     shared=shared)
+        except ValueError as exc:
+            hint = (" — land scenarios in namespaces of their own (`schema: mock_{dataset}`) to keep the tables' "
+                    "own names" if shared else "")
+            raise SqlDestinationError(f"{exc}{hint}") from None
+        self._scenarios[key] = tables
+        return tables
+
     def ensure_extra_tables(self, spec: DatasetSpec, tables: Sequence[sa.Table], mode: str = "create") -> None:
         """Create the missing ``tables`` (parents first) or only check them, like :meth:`ensure_tables` for
         the tables of the schema; cached per spec and table names."""
@@ -180,6 +204,7 @@ class Database:
             except Exception as exc:
                 raise self._error(exc, f"creating the tables {', '.join(t.name for t in tables)}") from exc
             self._ensured.add(key)
+            self._ensured.update((spec.name, spec.spec_hash(), (t.name,), mode) for t in tables)  # each one too
             self._columns.clear()
 
     def _create_or_check_extra(self, spec: DatasetSpec, tables: Sequence[sa.Table], mode: str) -> None:
@@ -298,25 +323,32 @@ class Database:
         return self._columns[table]
 
     # -- writing ------------------------------------------------------------------------------------------
-    def write_batches(self, spec: DatasetSpec, table: str, schema: pa.Schema, batches: Iterable[pa.RecordBatch],
-                      partition_key: str | None = None) -> WriteResult:
+    def write_batches(self, spec: DatasetSpec, table: str | DerivedTable, schema: pa.Schema,
+                      batches: Iterable[pa.RecordBatch], partition_key: str | None = None) -> WriteResult:
         """Replace the rows of ``table`` (or of its partition ``partition_key``) with ``batches``, in one
-        transaction. Returns what was written; raises :class:`SqlDestinationError` (see :func:`is_transient`)."""
+        transaction. ``table`` names a table of the spec or of its change data, or is a table a caller derived
+        (a scenario's, :meth:`scenario_tables`). Returns what was written; raises :class:`SqlDestinationError`
+        (see :func:`is_transient`)."""
         self._check_partition_key(partition_key)
-        derived = self.derived(spec).get(table) if table not in spec.tables else None
+        derived = self._derived_of(spec, table)
         if derived is not None:
+            table = derived.table.name
             target = self._derived_target(spec, derived, partition_key)
-            names = self._check_names(table, schema, derived.arrow.names)
+            names = self._check_names(table, schema, derived.arrow.names, subset=derived.partial_rows)
         else:
+            assert isinstance(table, str)
             target = self._table(spec, table, partition_key is not None)
             names = self._check_batch_schema(spec, table, schema)
         hasher, preview = ContentHasher(schema), Preview(names=list(schema.names))
-        counted = _Counted(batches, hasher, preview)
+        # hashed as given (the same hash as the files destinations'), loaded as the table holds them
+        loadable = (lambda batch: _as_text_where_text(batch, derived.arrow)) \
+            if derived is not None and derived.partial_rows else None
+        counted = _Counted(batches, hasher, preview, loadable)
         start = time.perf_counter()
         conn = self.engine.connect()
         try:
             with conn.begin():
-                self._replace(conn, spec, target, names, counted, partition_key)
+                self._replace(conn, spec, target, names, counted, partition_key, constrained=derived is None)
             sent = counted.bytes
         except BaseException as exc:
             _abandon(conn)
@@ -334,7 +366,9 @@ class Database:
                            format=self.dialect, partition_key=partition_key)
 
     def _replace(self, conn: sa.Connection, spec: DatasetSpec, target: sa.Table, names: list[str],
-                 counted: _Counted, partition_key: str | None) -> None:
+                 counted: _Counted, partition_key: str | None, *, constrained: bool = True) -> None:
+        """Delete the table's (or partition's) rows and load the new ones; ``constrained``: a table of the
+        schema, whose foreign keys the load keeps (derived tables reference nothing but their live parents)."""
         if partition_key is not None and PARTITION_COLUMN not in self._db_columns(conn, target.name):
             raise SqlDestinationError(f"table {self._key(target.name)} in {self.where()} has no {PARTITION_COLUMN} "
                                       "column, so it cannot hold partitions: call ensure_tables with this table "
@@ -343,9 +377,9 @@ class Database:
         if partition_key is not None:
             delete = delete.where(target.c[PARTITION_COLUMN] == partition_key)
         set_wise = (self.dialect == "postgresql" and self.foreign_key_checks == "after_load"
-                    and partition_key is None)
+                    and partition_key is None and constrained)
         dropped = _drop_foreign_keys(conn, target) if set_wise else []  # before the DELETE queues trigger events
-        children = self._children_with_rows(conn, spec, target) if self.dialect == "mysql" else []
+        children = self._children_with_rows(conn, spec, target) if self.dialect == "mysql" and constrained else []
         if children:
             conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS=0")
             try:
@@ -396,14 +430,22 @@ class Database:
                         f"({', '.join(fk.columns)} = {tuple(orphan)}): the new rows no longer hold that key. "
                         "Nothing was changed; re-materialise the children too, or keep the same seed and scale")
 
+    def _derived_of(self, spec: DatasetSpec, table: str | DerivedTable) -> DerivedTable | None:
+        """The derived table ``table`` is or names (a table of change data), None for a table of the schema."""
+        if isinstance(table, DerivedTable):
+            return table
+        return self.derived(spec).get(table) if table not in spec.tables else None
+
     def _derived_target(self, spec: DatasetSpec, derived: DerivedTable, partition_key: str | None) -> sa.Table:
         """The output table of change data a write goes to, created (or checked) on first use."""
         if derived.kind == LIVE:
             raise SqlDestinationError(f"{derived.table.name} is a live table: it is brought to a partition's end "
                                       "with apply_live, not written")
-        if partition_key is None:
-            raise SqlDestinationError(f"{derived.table.name} holds change data of a time-partitioned run: write it "
-                                      "with the partition key of the window it covers")
+        if partition_key is None and derived.partitioned:
+            raise SqlDestinationError(f"{derived.table.name} holds the partitions of a time-partitioned run: write "
+                                      "it with the partition key of the window it covers")
+        if partition_key is not None and not derived.partitioned:
+            raise SqlDestinationError(f"{derived.table.name} has no partitions: write it whole (no partition key)")
         names = (derived.table.name,)
         if not any((spec.name, spec.spec_hash(), names, m) in self._ensured for m in MODES):
             self.ensure_extra_tables(spec, [derived.table])  # not created or checked yet (by a store, in its mode)
@@ -419,10 +461,12 @@ class Database:
     def _check_batch_schema(self, spec: DatasetSpec, table: str, schema: pa.Schema) -> list[str]:
         return self._check_names(table, schema, list(spec.tables[table].columns))
 
-    def _check_names(self, table: str, schema: pa.Schema, expected: list[str]) -> list[str]:
+    def _check_names(self, table: str, schema: pa.Schema, expected: list[str], *, subset: bool = False) -> list[str]:
+        """The batches' column names, which must be the table's (or, with ``subset``, some of them)."""
         names = list(schema.names)
-        if sorted(names) != sorted(expected) or len(set(names)) != len(names):
-            missing = [n for n in expected if n not in names]
+        fits = set(names) <= set(expected) if subset else sorted(names) == sorted(expected)
+        if not fits or len(set(names)) != len(names):
+            missing = [n for n in expected if n not in names] if not subset else []
             extra = [n for n in names if n not in expected]
             raise SqlDestinationError(
                 f"the batches for {table!r} do not have the table's columns: "
@@ -432,28 +476,39 @@ class Database:
         return names
 
     # -- reading ------------------------------------------------------------------------------------------
-    def read(self, spec: DatasetSpec, table: str, partition_keys: Sequence[str] | None = None,
-             columns: list[str] | None = None) -> pa.Table:
+    def read(self, spec: DatasetSpec, table: str | DerivedTable, partition_keys: Sequence[str] | None = None,
+             columns: list[str] | None = None, as_schema: pa.Schema | None = None) -> pa.Table:
         """The table (or the given partitions of it) as Arrow, typed like the generated data (dictionary
-        strings decoded), without the partition column; ordered by the primary key."""
-        query, schema = self._read_query(spec, table, partition_keys, columns)
-        batches = list(self._stream(query, schema, table, READ_CHUNK))
-        return pa.Table.from_batches(batches, schema=schema) if batches else schema.empty_table()
+        strings decoded), without the partition column; ordered by the primary key. ``as_schema`` (derived
+        tables only): the columns to read and the Arrow types to give them — a scenario's partition read with
+        the schema it landed with."""
+        query, schema, wanted = self._read_query(spec, table, partition_keys, columns, as_schema)
+        batches = [_cast(b, wanted) for b in self._stream(query, schema, self._name(table), READ_CHUNK)]
+        return pa.Table.from_batches(batches, schema=wanted) if batches else wanted.empty_table()
 
-    def read_batches(self, spec: DatasetSpec, table: str, partition_keys: Sequence[str] | None = None,
-                     columns: list[str] | None = None, batch_rows: int = READ_CHUNK) -> Iterator[pa.RecordBatch]:
+    def read_batches(self, spec: DatasetSpec, table: str | DerivedTable, partition_keys: Sequence[str] | None = None,
+                     columns: list[str] | None = None, batch_rows: int = READ_CHUNK,
+                     as_schema: pa.Schema | None = None) -> Iterator[pa.RecordBatch]:
         """The rows of :meth:`read` (same types, same order) as record batches of ``batch_rows`` rows,
         fetched from a server-side cursor (PostgreSQL, MySQL/MariaDB) or stepped by SQLite as they are
         consumed: one batch in memory at a time. The query is checked at once; the rows are fetched while
         iterating (the connection is held until the last batch or until the iterator is closed)."""
-        query, schema = self._read_query(spec, table, partition_keys, columns)
-        return self._stream(query, schema, table, batch_rows)
+        query, schema, wanted = self._read_query(spec, table, partition_keys, columns, as_schema)
+        stream = self._stream(query, schema, self._name(table), batch_rows)
+        return stream if wanted is schema else (_cast(b, wanted) for b in stream)
 
-    def _read_query(self, spec: DatasetSpec, table: str, partition_keys: Sequence[str] | None,
-                    columns: list[str] | None) -> tuple[sa.Select[Any], pa.Schema]:
-        derived = self.derived(spec).get(table) if table not in spec.tables else None
+    @staticmethod
+    def _name(table: str | DerivedTable) -> str:
+        return table.table.name if isinstance(table, DerivedTable) else table
+
+    def _read_query(self, spec: DatasetSpec, table: str | DerivedTable, partition_keys: Sequence[str] | None,
+                    columns: list[str] | None, as_schema: pa.Schema | None = None,
+                    ) -> tuple[sa.Select[Any], pa.Schema, pa.Schema]:
+        """(query, the Arrow schema of its rows, the schema the caller gets: ``as_schema`` or the same)."""
+        derived = self._derived_of(spec, table)
         if derived is not None:
-            return self._derived_query(derived, partition_keys, columns)
+            return self._derived_query(derived, partition_keys, columns, as_schema)
+        assert isinstance(table, str)
         arrow = arrow_types(spec)[table] if table in spec.tables else None
         target = self._table(spec, table, partition_keys is not None)
         wanted = columns or list(spec.tables[table].columns)
@@ -466,12 +521,13 @@ class Database:
         if partition_keys is not None:
             query = query.where(target.c[PARTITION_COLUMN].in_(list(partition_keys)))
         query = query.order_by(*(target.c[c] for c in spec.tables[table].primary_key or wanted))
-        return query, schema
+        return query, schema, schema
 
     def _derived_query(self, derived: DerivedTable, partition_keys: Sequence[str] | None,
-                       columns: list[str] | None) -> tuple[sa.Select[Any], pa.Schema]:
+                       columns: list[str] | None, as_schema: pa.Schema | None = None,
+                       ) -> tuple[sa.Select[Any], pa.Schema, pa.Schema]:
         target = derived.table
-        wanted = columns or list(derived.arrow.names)
+        wanted = columns or list((as_schema or derived.arrow).names)
         unknown = [c for c in wanted if c not in derived.arrow.names]
         if unknown:
             raise SqlDestinationError(f"table {target.name!r} has no column(s) {', '.join(unknown)}; it has "
@@ -482,7 +538,10 @@ class Database:
         query = sa.select(*(self._read_column(target.c[c]) for c in wanted))
         if partition_keys is not None:
             query = query.where(target.c[PARTITION_COLUMN].in_(list(partition_keys)))
-        return query.order_by(*(target.c[c] for c in derived.order)), schema
+        given = schema
+        if as_schema is not None:
+            given = pa.schema([pa.field(c, value_type(as_schema.field(c).type)) for c in wanted])
+        return query.order_by(*(target.c[c] for c in derived.order)), schema, given
 
     def _stream(self, query: sa.Select[Any], schema: pa.Schema, table: str,
                 batch_rows: int) -> Iterator[pa.RecordBatch]:
@@ -519,9 +578,11 @@ class Database:
             return sa.type_coerce(column, sa.Text).label(column.name)
         return column
 
-    def list_partitions(self, spec: DatasetSpec, table: str) -> list[str]:
+    def list_partitions(self, spec: DatasetSpec, table: str | DerivedTable) -> list[str]:
         """The partition keys present in a partitioned table, sorted."""
-        target = self._table(spec, table, True)
+        derived = self._derived_of(spec, table)
+        target = derived.table if derived is not None else self._table(spec, self._name(table), True)
+        table = target.name
         try:
             with self.engine.connect() as conn:
                 rows = conn.execute(sa.select(target.c[PARTITION_COLUMN]).distinct()
@@ -560,10 +621,12 @@ class Database:
 class _Counted:
     """Passes batches through while hashing them, keeping a preview and counting rows."""
 
-    def __init__(self, batches: Iterable[pa.RecordBatch], hasher: ContentHasher, preview: Preview):
+    def __init__(self, batches: Iterable[pa.RecordBatch], hasher: ContentHasher, preview: Preview,
+                 loadable: Callable[[pa.RecordBatch], pa.RecordBatch] | None = None):
         self.batches = batches
         self.hasher = hasher
         self.preview = preview
+        self.loadable = loadable  # what the table takes of a batch, when it differs from the batch
         self.rows = 0
         self.bytes = 0
 
@@ -572,7 +635,25 @@ class _Counted:
             self.hasher.update(batch)
             self.preview.update(batch)
             self.rows += batch.num_rows
-            yield batch
+            yield self.loadable(batch) if self.loadable is not None else batch
+
+
+def _as_text_where_text(batch: pa.RecordBatch, arrow: pa.Schema) -> pa.RecordBatch:
+    """The batch with the columns the table holds as text written the way a scenario writes re-typed values
+    (ISO times, plain numbers): a partition that a drift did not re-type lands like one it did."""
+    arrays = []
+    for name, values in zip(batch.schema.names, batch.columns, strict=True):
+        text = pa.types.is_string(arrow.field(name).type) and not pa.types.is_string(value_type(values.type))
+        arrays.append(as_text(values) if text else values)
+    return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
+
+
+def _cast(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    """The batch typed as ``schema`` (the same names): text read back as the type a partition landed with."""
+    if batch.schema.equals(schema):
+        return batch
+    return pa.RecordBatch.from_arrays([c if c.type == f.type else c.cast(f.type) for c, f in
+                                       zip(batch.columns, schema, strict=True)], schema=schema)
 
 
 def _to_batch(rows: Sequence[Sequence[Any]], schema: pa.Schema) -> pa.RecordBatch:

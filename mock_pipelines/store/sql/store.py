@@ -4,6 +4,8 @@ the report treat a database like a folder of Parquet files.
 
 A destination is a URL plus a namespace that may hold ``{dataset}`` (one PostgreSQL schema or MySQL
 database per dataset); :class:`SqlStore` keeps one :class:`~mock_pipelines.store.sql.Database` per namespace.
+The dataset of a scenario (``<dataset>__<scenario>``, named to the store in ``scenarios``) lands in tables
+without constraints derived from the clean dataset's spec (:mod:`~mock_pipelines.store.sql.scenario_tables`).
 Nothing here imports Dagster.
 """
 
@@ -19,7 +21,9 @@ from mock_pipelines.core.changes import LIVE, TableChanges
 from mock_pipelines.core.engine import DEFAULT_CHUNK_SIZE
 from mock_pipelines.spec.destinations import DATASET_PLACEHOLDER
 from mock_pipelines.spec.model import DatasetSpec
+from mock_pipelines.spec.scenarios import GROUND_TRUTH_TABLE
 from mock_pipelines.store.protocol import WriteResult
+from mock_pipelines.store.sql.change_tables import DerivedTable
 from mock_pipelines.store.sql.database import READ_CHUNK, Database
 from mock_pipelines.store.sql.errors import SqlDestinationError, is_transient
 from mock_pipelines.store.sql.live import LiveResult, apply_live
@@ -54,18 +58,24 @@ class SqlStore:
     columns a table is created and read back with. Before the first write of a dataset its tables are
     created in foreign-key order (``mode="create"``) or checked against the spec (``mode="existing"``);
     ``partitioned`` names the time-partitioned tables of each dataset.
+
+    ``scenarios`` maps the name of a scenario's dataset to ``(dataset, scenario)``: its tables are those of
+    the dataset, without constraints, partitioned like the dataset's, and its ground truth; they are created
+    when missing whatever the mode (no table a person made fits rows that break its rules on purpose).
     """
 
     def __init__(self, url: str, schema: str | None = None,
                  specs: Mapping[str, DatasetSpec] | Callable[[str], DatasetSpec] | None = None, *,
                  foreign_key_checks: str = "per_row", mode: str = "create",
-                 partitioned: Mapping[str, Collection[str]] | None = None):
+                 partitioned: Mapping[str, Collection[str]] | None = None,
+                 scenarios: Mapping[str, tuple[str, str]] | None = None):
         self._url = url
         self.foreign_key_checks = foreign_key_checks
         self.schema_template = schema
         self.mode = mode
         self._specs = specs if specs is not None else {}
         self._partitioned = partitioned or {}
+        self._scenarios = dict(scenarios or {})
         self._databases: dict[str | None, Database] = {}
         self._prepared: set[str] = set()
 
@@ -92,6 +102,29 @@ class SqlStore:
             raise SqlDestinationError(f"no schema is known for dataset {dataset!r} (known: {known}); the asset "
                                       "key must be [dataset, table] of a dataset of the profile") from None
 
+    def scenario_table(self, dataset: str, table: str, *, partitioned: bool | None = None) -> DerivedTable | None:
+        """The table ``table`` of ``dataset`` when ``dataset`` is a scenario's (None otherwise). ``partitioned``
+        (for reads): whether the table object needs the partition column; by default, as it is created."""
+        if dataset not in self._scenarios:
+            return None
+        clean, scenario = self._scenarios[dataset]
+        spec = self.spec(clean)
+        if partitioned is None:
+            parts: Collection[str] = self._partitioned.get(clean, ())
+        else:
+            parts = {table} if partitioned else set()
+        shared = self.schema_template is None or DATASET_PLACEHOLDER not in self.schema_template
+        tables = self.database(dataset).scenario_tables(spec, scenario, partitioned=parts, shared=shared)
+        if table not in tables:
+            raise SqlDestinationError(f"scenario dataset {dataset!r} has no table {table!r}; it has "
+                                      f"{', '.join(tables)}")
+        return tables[table]
+
+    def _sql_name(self, dataset: str, table: str) -> str:
+        """The name the table has in the database (a scenario's table may carry its dataset's name)."""
+        derived = self.scenario_table(dataset, table, partitioned=False)
+        return derived.table.name if derived is not None else table
+
     def dispose(self) -> None:
         """Close every connection pool."""
         for database in self._databases.values():
@@ -106,6 +139,12 @@ class SqlStore:
         if dataset in self._prepared:
             return
         ensure_sqlite_folder(self._url)
+        if dataset in self._scenarios:
+            clean = self._scenarios[dataset][0]
+            tables = [t.table for t in self._all_scenario_tables(dataset)]
+            self.database(dataset).ensure_extra_tables(self.spec(clean), tables, mode="create")
+            self._prepared.add(dataset)
+            return
         self.database(dataset).ensure_tables(self.spec(dataset), partitioned=self._partitioned.get(dataset, ()),
                                              mode=self.mode)
         self._prepared.add(dataset)
@@ -118,6 +157,10 @@ class SqlStore:
         ``orders__history``, see :mod:`~mock_pipelines.store.sql.change_tables`), created on first use (or
         checked, in mode ``existing``) and always written per partition."""
         self.prepare(dataset)
+        scenario = self.scenario_table(dataset, table)
+        if scenario is not None:
+            clean = self.spec(self._scenarios[dataset][0])
+            return self.database(dataset).write_batches(clean, scenario, schema, batches, partition_key)
         database, spec = self.database(dataset), self.spec(dataset)
         derived = database.derived(spec).get(table) if table not in spec.tables else None
         if derived is not None and derived.kind != LIVE:
@@ -136,9 +179,15 @@ class SqlStore:
                           end_us, chunk_size, mode=self.mode)
 
     # -- reading ------------------------------------------------------------------------------------
+    def _all_scenario_tables(self, dataset: str) -> list[DerivedTable]:
+        clean = self._scenarios[dataset][0]
+        names = [*self.spec(clean).table_order(), GROUND_TRUTH_TABLE]
+        return [t for t in (self.scenario_table(dataset, name) for name in names) if t is not None]
+
     def has_data(self, dataset: str, table: str) -> bool:
         """Whether the table exists and holds rows."""
         database = self.database(dataset)
+        table = self._sql_name(dataset, table)
         try:
             with database.engine.connect() as conn:
                 if not sa.inspect(conn).has_table(table, schema=database.schema):
@@ -152,22 +201,33 @@ class SqlStore:
         """Keys of the partitions of a table that hold rows, sorted (none when the table does not exist)."""
         if not self.exists(dataset, table):
             return []
+        scenario = self.scenario_table(dataset, table, partitioned=True)
+        if scenario is not None:
+            if not self.is_partitioned(dataset, table):
+                return []
+            clean = self.spec(self._scenarios[dataset][0])
+            return self.database(dataset).list_partitions(clean, scenario)
         return self.database(dataset).list_partitions(self.spec(dataset), table)
 
     def read(self, dataset: str, table: str, partition_keys: Sequence[str] | None = None,
              columns: list[str] | None = None, allow_missing: bool = False,
              schema: pa.Schema | None = None) -> pa.Table:
         """A table, or only the rows of the listed partitions, its columns typed from the dataset's spec
-        (``schema`` adds nothing: the spec gives the same types).
+        (``schema`` adds nothing: the spec gives the same types — except for a scenario's table, where it
+        names the columns and types a partition landed with, drift included).
         ``allow_missing`` changes nothing: a table cannot tell a partition that was written empty from one
         never written (both hold no rows), so a listed partition without rows adds nothing rather than
         failing. A table that does not exist is an error."""
-        database, spec = self.database(dataset), self.spec(dataset)
+        database = self.database(dataset)
         if not self.exists(dataset, table):
             raise MissingTableData(f"no data for {dataset}/{table} in {database.where()}: the table does not exist "
                                    "yet (materialise it first)")
         keys = list(dict.fromkeys(partition_keys)) if partition_keys is not None else None
-        return database.read(spec, table, keys, columns)
+        scenario = self.scenario_table(dataset, table, partitioned=keys is not None)
+        if scenario is not None:
+            clean = self.spec(self._scenarios[dataset][0])
+            return database.read(clean, scenario, keys, columns, as_schema=schema)
+        return database.read(self.spec(dataset), table, keys, columns)
 
     def read_batches(self, dataset: str, table: str, partition_key: str | None = None,
                      columns: list[str] | None = None, schema: pa.Schema | None = None,
@@ -177,16 +237,21 @@ class SqlStore:
         server-side cursor: memory holds one batch, whatever the size of the table (``schema`` adds nothing,
         as for :meth:`read`). A table that does not exist raises at once (not when the first batch is asked
         for)."""
-        database, spec = self.database(dataset), self.spec(dataset)
+        database = self.database(dataset)
         if not self.exists(dataset, table):
             raise MissingTableData(f"no data for {dataset}/{table} in {database.where()}: the table does not exist "
                                    "yet (materialise it first)")
-        return database.read_batches(spec, table, [partition_key] if partition_key is not None else None, columns,
-                                     batch_rows=batch_rows)
+        keys = [partition_key] if partition_key is not None else None
+        scenario = self.scenario_table(dataset, table, partitioned=keys is not None)
+        if scenario is not None:
+            clean = self.spec(self._scenarios[dataset][0])
+            return database.read_batches(clean, scenario, keys, columns, batch_rows=batch_rows, as_schema=schema)
+        return database.read_batches(self.spec(dataset), table, keys, columns, batch_rows=batch_rows)
 
     def exists(self, dataset: str, table: str) -> bool:
         """Whether the table has been created (it may still hold no rows)."""
         database = self.database(dataset)
+        table = self._sql_name(dataset, table)
         try:
             with database.engine.connect() as conn:
                 return sa.inspect(conn).has_table(table, schema=database.schema)
@@ -196,6 +261,7 @@ class SqlStore:
     def is_partitioned(self, dataset: str, table: str) -> bool:
         """Whether the (existing) table was created partitioned: it has the partition column."""
         database = self.database(dataset)
+        table = self._sql_name(dataset, table)
         try:
             with database.engine.connect() as conn:
                 columns = sa.inspect(conn).get_columns(table, schema=database.schema)
