@@ -218,6 +218,10 @@ class DatasetPlan:
                     issues.extend(exc.issues)
                 except Exception as exc:  # any failure while computing a column is the schema's problem
                     issues.append(table.failure_issue(exc))
+        if not issues and self.spec.scenarios:
+            from mock_pipelines.core.scenarios import probe_issues  # it builds on this module
+
+            issues.extend(probe_issues(self, PROBE_ROWS))
         if issues:
             raise SchemaError(list(dict.fromkeys(issues)))  # a parent's failure repeats in its children
 
@@ -506,6 +510,16 @@ class TablePlan:
             return self.arrow_schema.field(column).type
         return self.compute(np.zeros(0 if self.is_partitioned or self.n_rows == 0 else 1, dtype=np.int64),
                             [column]).schema.field(0).type
+
+    def plain_type(self, column: str) -> pa.DataType:
+        """The Arrow type of a column's values (a dictionary-encoded column: its values' type), from the
+        declared type where there is one — nothing is generated — else from a generated row."""
+        col = self.spec.column(column)
+        declared = arrow_type(col.type) if col is not None else None
+        if declared is not None:
+            return declared  # cast_to writes every value with it (dictionary strings keep their value type)
+        t = self.value_type(column)
+        return t.value_type if pa.types.is_dictionary(t) else t
 
     def compute(self, rows: np.ndarray, columns: list[str] | None = None) -> pa.RecordBatch:
         """Columns (default: every emitted column, in declared order; helper columns only when named) for

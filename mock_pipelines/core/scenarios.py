@@ -16,6 +16,7 @@ not touch it, so foreign keys still resolve) plus :data:`GROUND_TRUTH_TABLE`.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from mock_pipelines.core.defects.classify import violation_labels
 from mock_pipelines.core.engine import DEFAULT_CHUNK_SIZE, DatasetPlan, TablePlan, _decoded, _Rows
 from mock_pipelines.core.expressions import parse_expression, parse_template
 from mock_pipelines.core.timeline import to_us
+from mock_pipelines.spec.errors import Issue
 from mock_pipelines.spec.scenarios import (
     GROUND_TRUTH_TABLE,
     DefectRule,
@@ -565,6 +567,43 @@ def _truth_table(entries: list[dict[str, Any]]) -> pa.Table:
                                    schema=GROUND_TRUTH_SCHEMA) for e in entries]
     return pa.concat_tables(tables).sort_by([("row_index", "ascending"), ("kind", "ascending")])
 
+
+
+
+def probe_issues(plan: DatasetPlan, rows: int) -> list[Issue]:
+    """Apply each rule of each scenario alone to every one of the first ``rows`` rows of its table, as
+    generation would, and turn a failure into a problem at the rule: a parameter a kind refuses (``factor: 0``,
+    ``length: -5``) or a value it cannot produce is reported by `validate` instead of failing a run later.
+    Part of :meth:`DatasetPlan.probe` (it builds vocabularies, so loading definitions leaves it out)."""
+    issues: list[Issue] = []
+    for scenario in plan.spec.scenarios.values():
+        for rule in (*scenario.defects, *scenario.exclusions, *scenario.edge_cases):
+            table = plan.table(rule.table)
+            if table.is_partitioned or table.n_rows == 0:
+                continue
+            field_name = {DefectRule: "defects", ExclusionRule: "exclusions", EdgeCaseRule: "edge_cases"}[type(rule)]
+            alone = ScenarioSpec(scenario.name, scenario.kind, **{field_name: (_at_full_rate(rule),)})
+            try:
+                ScenarioPlan(plan, alone).table(rule.table).apply(
+                    np.arange(min(rows, table.n_rows), dtype=np.int64), None, None)
+            except Exception as exc:  # any failure of a rule is the rule's problem, told where it is written
+                what = getattr(rule, "kind", None) or getattr(rule, "reason", None) or "edge cases"
+                column = getattr(rule, "column", None)
+                where = f"{rule.table}.{column}" if column else rule.table
+                text = str(exc).strip() or type(exc).__name__
+                if isinstance(exc, OverflowError):
+                    text = f"a number is too large ({text})"
+                issues.append(Issue(rule.location or table.spec.location,
+                                    f"{what} of {where} in scenario {scenario.name!r} cannot be generated: {text}",
+                                    suggestion="change the rule's parameters (`mock-pipelines defects` lists each "
+                                               "kind's parameters)"))
+    return issues
+
+
+def _at_full_rate(rule: DefectRule | ExclusionRule | EdgeCaseRule) -> DefectRule | ExclusionRule | EdgeCaseRule:
+    if isinstance(rule, ExclusionRule) and rule.where is not None:
+        return rule  # a predicate marks what it marks
+    return dataclasses.replace(rule, rate=1.0)
 
 __all__ = ["EDGE_CASE", "EXCLUDED", "GROUND_TRUTH_SCHEMA", "GROUND_TRUTH_TABLE", "ScenarioPlan", "ScenarioSlice",
            "ScenarioTable", "as_text", "row_keys"]

@@ -8,20 +8,16 @@ this part needs the whole dataset planned, so it runs on a dataset with no other
 
 from __future__ import annotations
 
-import dataclasses
-
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from mock_pipelines.core import defects
 from mock_pipelines.core.column_facts import column_facts
-from mock_pipelines.core.engine import PROBE_ROWS, DatasetPlan
+from mock_pipelines.core.engine import DatasetPlan
 from mock_pipelines.core.expressions import parse_template
-from mock_pipelines.core.scenarios import ScenarioPlan
 from mock_pipelines.spec.errors import IssueCollector, Location
 from mock_pipelines.spec.model import DatasetSpec
-from mock_pipelines.spec.scenarios import DefectRule, EdgeCaseRule, ExclusionRule, ScenarioSpec
+from mock_pipelines.spec.scenarios import DefectRule, ScenarioSpec
 from mock_pipelines.spec.types import LogicalType
 
 EDGE_CASE_KIND = "edge_case"  # registered by the edge-case family; checked once it is in the catalogue
@@ -43,7 +39,6 @@ class _Checker:
         self.catalogue = defects.kinds()
 
     def check(self) -> None:
-        before = len(self.issues.issues)
         for scenario in self.spec.scenarios.values():
             for rule in scenario.defects:
                 self.check_defect(scenario, rule)
@@ -56,10 +51,6 @@ class _Checker:
                 for edge in scenario.edge_cases:
                     self.check_applies(EDGE_CASE_KIND, edge.table, edge.column, edge.location,
                                        f"edge cases of {edge.table}.{edge.column} in scenario {scenario.name!r}")
-        if len(self.issues.issues) == before:  # every rule can take its column: now try each on a few rows
-            for scenario in self.spec.scenarios.values():
-                for rule in (*scenario.defects, *scenario.exclusions, *scenario.edge_cases):
-                    self.probe(scenario, rule)
 
     def check_defect(self, scenario: ScenarioSpec, rule: DefectRule) -> None:
         if rule.column is None:
@@ -87,7 +78,7 @@ class _Checker:
         """A derived column's type is known once planned: the parse could only check declared types."""
         if self.spec.tables[table].columns[column].type.name is not LogicalType.AUTO:
             return
-        value_type = self.plan.table(table).value_type(column)
+        value_type = self.plan.table(table).plain_type(column)
         if not (pa.types.is_date(value_type) or pa.types.is_timestamp(value_type)):
             self.issues.add(location or self.spec.tables[table].location,
                             f"an exclusion of {table!r} in scenario {scenario.name!r}: shift moves a date or "
@@ -98,9 +89,7 @@ class _Checker:
                         location: Location | None) -> None:
         """A fixed value set into a column that holds no text must read as the column's type (``0`` into a
         decimal, not ``Test``); a template with placeholders is only known per row."""
-        value_type = self.plan.table(table).value_type(column)
-        if pa.types.is_dictionary(value_type):
-            value_type = value_type.value_type
+        value_type = self.plan.table(table).plain_type(column)
         if pa.types.is_string(value_type) or pa.types.is_large_string(value_type):
             return
         if any(name is not None for _, name, _ in parse_template(text).parts):
@@ -113,39 +102,3 @@ class _Checker:
                             f"{table}.{column}, which holds {value_type} values",
                             expected=f"a value of type {value_type}", suggestion="set a value the column can hold, "
                             "or set a text column")
-
-    def probe(self, scenario: ScenarioSpec, rule: DefectRule | ExclusionRule | EdgeCaseRule) -> None:
-        """Apply ``rule`` alone, to every one of the first rows of its table, as generation would: a parameter
-        the kind refuses (``factor: 0``, ``length: -5``) or a value it cannot produce is reported here, at the
-        rule, instead of failing a run later."""
-        table = self.plan.table(rule.table)
-        if table.is_partitioned or table.n_rows == 0:
-            return
-        alone = ScenarioSpec(scenario.name, scenario.kind, **{_FIELD[type(rule)]: (_at_full_rate(rule),)})
-        try:
-            ScenarioPlan(self.plan, alone).table(rule.table).apply(
-                np.arange(min(PROBE_ROWS, table.n_rows), dtype=np.int64), None, None)
-        except Exception as exc:
-            what = getattr(rule, "kind", None) or getattr(rule, "reason", None) or "edge cases"
-            column = getattr(rule, "column", None)
-            where = f"{rule.table}.{column}" if column else rule.table
-            self.issues.add(rule.location or self.spec.tables[rule.table].location,
-                            f"{what} of {where} in scenario {scenario.name!r} cannot be generated: "
-                            f"{_reason(exc)}", suggestion="change the rule's parameters (`mock-pipelines defects` "
-                            "lists each kind's parameters)")
-
-
-_FIELD = {DefectRule: "defects", ExclusionRule: "exclusions", EdgeCaseRule: "edge_cases"}
-
-
-def _at_full_rate(rule: DefectRule | ExclusionRule | EdgeCaseRule) -> DefectRule | ExclusionRule | EdgeCaseRule:
-    if isinstance(rule, ExclusionRule) and rule.where is not None:
-        return rule
-    return dataclasses.replace(rule, rate=1.0)
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    if isinstance(exc, OverflowError):
-        return f"a number is too large ({text})"
-    return text

@@ -59,7 +59,7 @@ def _numeric_applies(column: ColumnSpec, facts: ColumnFacts, table: TablePlan) -
         return "a foreign key: a changed number would point at another row (use orphan or burst)"
     if column.kind == "sum":
         return "a sum of child rows (`sum_of:`): change the children instead, or the parent sum no longer adds up"
-    t = table.value_type(column.name)
+    t = table.plain_type(column.name)
     if not _is_numeric(t):
         return f"not a numeric column ({t})"
     return None

@@ -167,7 +167,7 @@ def table_edge_values(table: TablePlan, column: ColumnSpec, facts: ColumnFacts, 
     cached = _CACHE.setdefault(table, {})
     key = (column.name, keep_rules)
     if key not in cached:
-        cached[key] = edge_values(column, facts, table.arrow_schema.field(column.name).type, keep_rules,
+        cached[key] = edge_values(column, facts, table.plain_type(column.name), keep_rules,
                                   locale=table.plan.locale, sample=_sample(table, column))
     return cached[key]
 
@@ -403,9 +403,8 @@ def _applies(column: ColumnSpec, facts: ColumnFacts, table: TablePlan) -> str | 
     tie = _tie(table, column)
     if tie is not None:
         return f"{tie}: an edge value would break that rule, which the facts of one value cannot label"
-    plain = table.arrow_schema.field(name).type
-    if not _candidates(column, facts, plain.value_type if pa.types.is_dictionary(plain) else plain,
-                       None, None):
+    plain = table.plain_type(name)
+    if not _candidates(column, facts, plain, None, None):
         return f"no boundary values are known for {name}'s Arrow type {plain}"
     return None
 

@@ -54,7 +54,7 @@ def _orphan_form(table: TablePlan, column: ColumnSpec) -> tuple[str | None, str 
     parent = table.plan.table(fk.table)
     ref = parent.spec.columns[fk.ref_columns[0]]
     gen = registry.get(ref.generator) if ref.generator else None
-    ref_type = parent.value_type(ref.name)
+    ref_type = parent.plain_type(ref.name)
     if pa.types.is_integer(ref_type):
         if gen is not None and gen.name == "sequence" and int(ref.params.get("step", 1)) != 0 \
                 and not parent.is_partitioned:

@@ -29,5 +29,4 @@ def protected(column: ColumnSpec, table: TablePlan) -> str | None:
 
 def arrow_type(column: ColumnSpec, table: TablePlan) -> pa.DataType:
     """The Arrow type the clean column is written with (a dictionary-encoded column: its values' type)."""
-    t = table.arrow_schema.field(column.name).type
-    return t.value_type if pa.types.is_dictionary(t) else t
+    return table.plain_type(column.name)

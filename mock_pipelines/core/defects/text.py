@@ -48,9 +48,7 @@ def _string_column(column, facts, table) -> str | None:
     reason = protected(column, table)
     if reason is not None:
         return reason
-    value_type = table.value_type(column.name)
-    if pa.types.is_dictionary(value_type):
-        value_type = value_type.value_type
+    value_type = table.plain_type(column.name)
     if not (pa.types.is_string(value_type) or pa.types.is_large_string(value_type)):
         return f"a text damage needs a string column; {column.name!r} holds {value_type}"
     return None
