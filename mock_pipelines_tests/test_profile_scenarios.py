@@ -73,11 +73,11 @@ def test_a_single_name_instead_of_a_list_and_names_twice_are_errors(home: Path, 
     assert "listed more than once" in issue.message
 
 
-def test_scenarios_with_a_sql_destination_are_refused(home: Path, declared) -> None:
-    text = MINIMAL.format(name="broken") + "  - kind: sql\n    url: sqlite:///data/x.db\nscenarios: [dirty]\n"
-    issue = single(home, text)
-    assert "files destinations only" in issue.message and "sql destination" in issue.message
-    assert at(issue)[0] == pos(text, "scenarios:")[0]
+def test_scenarios_with_a_sql_destination_load(home: Path, declared) -> None:
+    write(home, "twin_sql", MINIMAL.format(name="twin_sql") + "  - kind: sql\n    url: sqlite:///data/x.db\n"
+          "scenarios: [dirty]\n")
+    profile = load_profile("twin_sql")
+    assert profile.scenarios == ["dirty"] and [d.kind for d in profile.destinations][-1] == "sql"
 
 
 def test_profiles_without_scenarios_keep_their_fingerprint(home: Path, declared) -> None:

@@ -26,7 +26,7 @@ from mock_pipelines.defs.code_location import build_definitions
 from mock_pipelines.defs.keys import table_asset_key
 from mock_pipelines.defs.plan import ProfilePlan, plan_profile
 from mock_pipelines.defs.scenario_assets import scenario_plans
-from mock_pipelines.defs.scenario_scoring import detection_markdown
+from mock_pipelines.defs.scenario_scoring import detection_markdown, scenario_scores
 from mock_pipelines.defs.stores import sql_store_factory
 from mock_pipelines.defs.tags import RANGE_END_TAG, RANGE_START_TAG
 from mock_pipelines.profiles.loading import load_profile
@@ -98,6 +98,12 @@ class _Generated:
     def read_batches(self, dataset, table, partition_key=None, columns=None, schema=None, batch_rows=0):
         return next(s for s in slices(self.scenario, table) if s.partition_key == partition_key).batches()
 
+    def read(self, dataset, table, partition_keys=None, columns=None, schema=None):
+        """Every landed partition of ``table`` (the parents' keys the references are checked against)."""
+        parts = [pa.Table.from_batches(list(s.batches()), schema=s.schema) for s in slices(self.scenario, table)]
+        whole = pa.concat_tables(parts, promote_options="permissive")
+        return whole.select(columns) if columns else whole
+
 
 def _check_landing(plan: ProfilePlan, engine: sa.Engine, namespace: str | None, name_of) -> None:
     """Everything the scenario's landing promises, in one database."""
@@ -162,7 +168,8 @@ def _check_landing(plan: ProfilePlan, engine: sa.Engine, namespace: str | None, 
     score = truth_events[0].metadata["detection"]
     assert isinstance(score, dg.MarkdownMetadataValue)
     landed = {t: [s.partition_key for s in slices(scenario, t)] for t in scenario.order()}
-    assert score.md_str == detection_markdown(scenario, expected_truth(scenario), landed, _Generated(scenario))
+    assert score.md_str == detection_markdown(scenario_scores(scenario, expected_truth(scenario), landed,
+                                                             _Generated(scenario)))
     assert "**customers**" in score.md_str and "missing" in score.md_str
 
     # materialising a partition again changes nothing
