@@ -8,6 +8,9 @@ this part needs the whole dataset planned, so it runs on a dataset with no other
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -15,7 +18,7 @@ from mock_pipelines.core import defects
 from mock_pipelines.core.column_facts import column_facts
 from mock_pipelines.core.engine import DatasetPlan
 from mock_pipelines.core.expressions import parse_template
-from mock_pipelines.spec.errors import IssueCollector, Location
+from mock_pipelines.spec.errors import IssueCollector, Location, SchemaError
 from mock_pipelines.spec.model import DatasetSpec
 from mock_pipelines.spec.scenarios import DefectRule, ScenarioSpec
 from mock_pipelines.spec.types import LogicalType
@@ -41,16 +44,27 @@ class _Checker:
     def check(self) -> None:
         for scenario in self.spec.scenarios.values():
             for rule in scenario.defects:
-                self.check_defect(scenario, rule)
+                self.guarded(self.check_defect, scenario, rule)
             for exclusion in scenario.exclusions:
                 if exclusion.shift_column is not None:
-                    self.check_shift(scenario, exclusion.table, exclusion.shift_column, exclusion.location)
+                    self.guarded(self.check_shift, scenario, exclusion.table, exclusion.shift_column,
+                                 exclusion.location)
                 for column, text in exclusion.set.items():
-                    self.check_set_value(scenario, exclusion.table, column, text, exclusion.location)
+                    self.guarded(self.check_set_value, scenario, exclusion.table, column, text, exclusion.location)
             if EDGE_CASE_KIND in self.catalogue:
                 for edge in scenario.edge_cases:
-                    self.check_applies(EDGE_CASE_KIND, edge.table, edge.column, edge.location,
-                                       f"edge cases of {edge.table}.{edge.column} in scenario {scenario.name!r}")
+                    self.guarded(self.check_applies, EDGE_CASE_KIND, edge.table, edge.column, edge.location,
+                                 f"edge cases of {edge.table}.{edge.column} in scenario {scenario.name!r}")
+
+    def guarded(self, check: Callable[..., None], *args: Any) -> None:
+        """Run one check of a rule. A column whose type must be computed may fail to compute: that failure is
+        the column's own problem, which the engine's probe reports at the column (`validate`), not the rule's."""
+        try:
+            check(*args)
+        except SchemaError as exc:
+            self.issues.issues.extend(exc.issues)
+        except Exception:  # reported where it belongs, by the probe of the column
+            pass
 
     def check_defect(self, scenario: ScenarioSpec, rule: DefectRule) -> None:
         if rule.column is None:
