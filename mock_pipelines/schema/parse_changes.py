@@ -9,13 +9,12 @@ checked with the dataset, in :mod:`mock_pipelines.schema.check_changes`.
 
 from __future__ import annotations
 
-import math
 from typing import Any, Protocol
 
 from mock_pipelines.core import registry
 from mock_pipelines.core.changes import IS_CURRENT, LOG_PREFIX, VALID_FROM, VALID_TO
 from mock_pipelines.core.column_facts import written_values
-from mock_pipelines.schema.values import kind_of, short
+from mock_pipelines.schema.values import finite, kind_of, short
 from mock_pipelines.spec.errors import IssueCollector, Location, suggest
 from mock_pipelines.spec.model import (
     CHANGE_DISTRIBUTIONS,
@@ -86,16 +85,6 @@ def parse_changes(parser: ParserLike, tdoc: Any, table: TableSpec, failed: set[s
     return _ChangesParser(parser, table, failed).parse(tdoc, raw, locations)
 
 
-def _number(x: Any) -> bool:
-    """A finite number (not true/false; an integer too large for a float is none)."""
-    if not isinstance(x, int | float) or isinstance(x, bool):
-        return False
-    try:
-        return math.isfinite(x)
-    except OverflowError:
-        return False
-
-
 class _ChangesParser:
     def __init__(self, parser: ParserLike, table: TableSpec, failed: set[str]):
         self.p = parser
@@ -136,7 +125,7 @@ class _ChangesParser:
         raw = container[key]
         loc = self.p.at_value(container, key)
         example = FACTOR_EXAMPLE if factor else DURATION_EXAMPLE
-        if _number(raw):
+        if finite(raw):
             if factor and raw <= 0:
                 self.issues.add(loc, f"{what}: a factor must be above 0, got {raw!r}", expected=example,
                                 suggestion="a factor multiplies the value: 1.1 raises it by 10%, 0.9 lowers it")
@@ -165,7 +154,7 @@ class _ChangesParser:
             return None
         params = CHANGE_PARAMS[dist.name]
         form = f"{dist.name}({', '.join(params)})"
-        if dist.kwargs or len(dist.args) != len(params) or not all(_number(a) for a in dist.args):
+        if dist.kwargs or len(dist.args) != len(params) or not all(finite(a) for a in dist.args):
             self.issues.add(loc, f"{what}: {dist.name} takes {len(params)} number{'s' * (len(params) > 1)}, "
                             f"written in order: {form}, got {short(raw)}", expected=example)
             return None
@@ -364,7 +353,7 @@ class _ChangesParser:
                     ok = False
                     self.issues.add(where, f"{what}: state {src!r} moves to itself",
                                     suggestion="drop it: the time spent in a state is its dwell_days")
-                elif not _number(weight) or weight <= 0:
+                elif not finite(weight) or weight <= 0:
                     ok = False
                     self.issues.add(self.p.at_value(moves, dst), f"{what}: the weight of {src} → {dst} must be a "
                                     f"number above 0, got {short(weight)}", expected="e.g. paid: 0.94 (weights "
@@ -456,7 +445,7 @@ class _ChangesParser:
                 ok = False
                 self.issues.add(self.p.at_key(raw, "deletes"), f"{what} needs {key}", expected=example)
         share = d.get("share")
-        if "share" in d and (not _number(share) or not 0 < share <= MAX_DELETE_SHARE):
+        if "share" in d and (not finite(share) or not 0 < share <= MAX_DELETE_SHARE):
             ok = False
             self.issues.add(self.p.at_value(d, "share"), f"{what}: share is the part of the rows deleted, a number "
                             f"above 0 and at most {MAX_DELETE_SHARE}, got {short(share)}",
@@ -519,11 +508,11 @@ class _ChangesParser:
                 ok = False
                 self.issues.add(self.p.at_key(raw, "late"), f"{what} needs {key}", expected=example)
         share, days = d.get("share"), d.get("max_days")
-        if "share" in d and (not _number(share) or not 0 <= share <= 1):
+        if "share" in d and (not finite(share) or not 0 <= share <= 1):
             ok = False
             self.issues.add(self.p.at_value(d, "share"), f"{what}: share is the part of the events that arrives "
                             f"late, a number from 0 to 1, got {short(share)}", expected="e.g. share: 0.03")
-        if "max_days" in d and (not _number(days) or not 0 < days <= MAX_LATE_DAYS):
+        if "max_days" in d and (not finite(days) or not 0 < days <= MAX_LATE_DAYS):
             ok = False
             self.issues.add(self.p.at_value(d, "max_days"), f"{what}: max_days is how many days an event may "
                             f"arrive late, a number above 0 and at most {MAX_LATE_DAYS}, got {short(days)}",

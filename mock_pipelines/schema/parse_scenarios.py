@@ -24,7 +24,7 @@ from mock_pipelines.core.expressions import (
     parse_template,
 )
 from mock_pipelines.schema.parse_changes import ParserLike
-from mock_pipelines.schema.values import cleaned_name, is_scalar_text, kind_of, plain, short, text_of
+from mock_pipelines.schema.values import cleaned_name, finite, is_scalar_text, kind_of, plain, short, text_of
 from mock_pipelines.spec.errors import Location, suggest
 from mock_pipelines.spec.model import IDENTIFIER, TableSpec
 from mock_pipelines.spec.scenarios import (
@@ -65,16 +65,6 @@ def parse_scenarios(parser: ParserLike, doc: Any, dataset: str, tables: dict[str
     if not isinstance(doc, dict) or "scenarios" not in doc:
         return {}
     return _ScenariosParser(parser, dataset, tables, failed_tables, failed_columns).parse(doc)
-
-
-def finite(x: Any) -> bool:
-    """A finite number (not true/false)."""
-    if not isinstance(x, int | float) or isinstance(x, bool):
-        return False
-    try:
-        return math.isfinite(x)
-    except OverflowError:
-        return False
 
 
 def key_column_reason(table: TableSpec, column: str) -> str | None:

@@ -3,6 +3,7 @@ and conversions of values as loaded (ruamel mappings keep their location marks).
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -14,6 +15,16 @@ def plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
     return value
+
+
+def finite(x: Any) -> bool:
+    """A finite number (not true/false; an integer too large for a float is none)."""
+    if not isinstance(x, int | float) or isinstance(x, bool):
+        return False
+    try:
+        return math.isfinite(x)
+    except OverflowError:
+        return False
 
 
 def kind_of(value: Any) -> str:
