@@ -172,8 +172,9 @@ class ScenarioTable:
                 cells.append(_CellRule(i, rule.column, kind, "edge", rule.rate, 1.0,
                                        {"keep_rules": scenario.spec.kind == "positive"}, rule))
         self.cell_rules = cells
+        # Columns every partition writes as text (a kind whose damage a typed column cannot hold); a drift
+        # that re-types a column does so only in the partitions it selects (see `drift`).
         self.retyped = {r.column for r in cells if r.kind is not None and r.kind.retypes}
-        self.retyped |= {r.column for _, r in self.drifts if r.column and r.params.get("change") == "retype"}
 
     @property
     def touched(self) -> bool:
