@@ -1,0 +1,1 @@
+"""Import a schema from where it already lives: a database, SQL DDL, JSON Schema, Avro or Protobuf."""
