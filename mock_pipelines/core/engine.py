@@ -562,6 +562,8 @@ class TablePlan:
             null = rows == 0
         elif self.layout is not None and fk is self.spec.grouping_fk:
             idx, _ = self.layout.parent_of(rows)
+        elif self.layout is not None and self._unique_within_ref(fk):
+            idx = self._pick_unique_within(fk, rows, key)
         elif self.is_partitioned and self.plan.tables[fk.table].is_partitioned:
             idx = self._living_parents(fk, rows, key, lambda r, k: self._pick_existing_parent(fk, r, k))
         elif self.is_partitioned and self.plan.tables[fk.table].changes is not None:
@@ -572,6 +574,25 @@ class TablePlan:
             drop = rnd.uniform(key, rows, stream=1) < fk.null_rate
             null = drop if null is None else (null | drop)
         return idx, null
+
+    def _unique_within_ref(self, fk: ForeignKey) -> bool:
+        col = self.spec.columns.get(fk.columns[0]) if len(fk.columns) == 1 else None
+        return col is not None and col.unique_within is not None
+
+    def _pick_unique_within(self, fk: ForeignKey, rows: np.ndarray, key: int) -> np.ndarray:
+        """A different parent for each sibling (a link table whose key is two references): the k-th child
+        of group g takes parent permute((offset(g) + k) mod n) — distinct for the k < n children of a group,
+        uniform over the parents, and no look-up."""
+        n_parent = self.plan.tables[fk.table].n_rows
+        group, position = self.layout.parent_of(rows)  # type: ignore[union-attr]
+        if len(rows) and int(position.max()) >= n_parent:
+            raise SchemaError([Issue(fk.location, f"{self.name}.{fk.name} (unique_within): a group has "
+                                     f"{int(position.max()) + 1} rows but {fk.table!r} only {n_parent}, so "
+                                     "the references of one group cannot all differ",
+                                     suggestion=f"give the rows of {self.name!r} max: {n_parent}, or "
+                                                f"{fk.table!r} more rows")])
+        offset = rnd.bits(self.column_key(fk.name, "unique_within"), group) >> np.uint64(24)
+        return rnd.permute((offset.astype(np.int64) + position) % max(n_parent, 1), max(n_parent, 1), key)
 
     def _pick_parent(self, fk: ForeignKey, rows: np.ndarray, key: int) -> np.ndarray:
         """A parent among all the rows of a table that does not grow."""

@@ -708,6 +708,20 @@ class _Checker:
                     continue
                 if col.unique or col.generator in ("child_index", "line_number"):
                     continue
+                ref_fk = table.fk_for_column(name)
+                if ref_fk is not None:  # a link table: a different parent for each row of the group
+                    problem = ("it is a member of a composite foreign key" if len(ref_fk.columns) > 1
+                               else "it references its own table" if ref_fk.table == table.name
+                               else "it is picked within a group" if ref_fk.within is not None
+                               else "skew would repeat popular parents" if ref_fk.skew is not None
+                               else "its parent grows in time partitions"
+                               if self.spec.tables[ref_fk.table].partitioned is not None else None)
+                    if problem is not None:
+                        self.issues.add(col.location, f"{what}: a reference is unique within a parent only when "
+                                        f"it picks among all the rows of another table; {problem}",
+                                        suggestion="reference the parent with a plain single-column ref: "
+                                                   "parent.key (no skew, within or composite key)")
+                    continue
                 most = self._count_bounds(table)[1]
                 if col.generator and col.kind == "gen":
                     gen = registry.get(col.generator)
