@@ -1,4 +1,5 @@
-"""`mock-pipelines`: validate, preview, fake, generators, defects, generate, changes, scenario, run, jobs, report, ddl.
+"""`mock-pipelines`: import, validate, preview, fake, generators, defects, generate, changes, scenario, run, jobs, report,
+ddl.
 
 Exit codes: 0 success · 1 bad input (schema, parameters) · 2 usage error · 3 output conflict.
 """
@@ -1243,6 +1244,88 @@ def ddl(
         _fail(str(exc))
     for statement in statements:
         print(statement + ";\n")
+
+
+def _pairs(items: list[str] | None, option: str) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        try:
+            n = int(value.replace("_", ""))
+        except ValueError:
+            n = -1
+        if not sep or not name or n < 1:
+            _fail(f"{option} {item!r}: expected TABLE=N with N a whole number of at least 1, e.g. {option} "
+                  "orders=5000")
+        out[name] = n
+    return out
+
+
+@app.command("import", cls=_Command)
+def import_(
+    source: Annotated[str, typer.Argument(help="A database URL (postgresql+psycopg://…, mysql+pymysql://…, "
+                                          "sqlite:///…) or a file: .sql/.ddl (SQL DDL), .json (JSON Schema), "
+                                          ".avsc (Avro), .proto (Protobuf).", metavar="SOURCE")],
+    out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Schema file to write (default: print "
+                                                  "it).", metavar="FILE")] = None,
+    dialect: Annotated[str | None, typer.Option(help="SQL dialect of a DDL file (postgres, mysql, sqlite, "
+                                                "tsql, snowflake, bigquery, …; default postgres).",
+                                                metavar="DIALECT")] = None,
+    schema: Annotated[str | None, typer.Option(help="Database schema (namespace) to read (default: the "
+                                               "database's default).", metavar="NAME")] = None,
+    include: Annotated[list[str] | None, typer.Option("--include", help="Only tables matching this pattern "
+                                                      "(shell-style, repeatable).", metavar="PATTERN")] = None,
+    exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Leave out tables matching this "
+                                                      "pattern (repeatable).", metavar="PATTERN")] = None,
+    rows: Annotated[list[str] | None, typer.Option("--rows", help="Rows of a table, TABLE=N (repeatable).",
+                                                   metavar="TABLE=N")] = None,
+    profile_data: Annotated[bool, typer.Option("--profile-data", help="Read privacy-safe statistics from the "
+                                               "live tables (row counts, null shares, ranges, frequent values "
+                                               "of low-cardinality columns, children per parent).")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Treat every warning as an error: write nothing "
+                                         "unless everything imports as it is.")] = False,
+    proto_path: Annotated[list[str] | None, typer.Option("--proto-path", help="Folder to find imported .proto "
+                                                         "files in (repeatable).", metavar="DIR")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the file given with --out.")] = False,
+) -> None:
+    """Write a schema from an existing database, SQL DDL, JSON Schema, Avro or Protobuf definition, with a
+    generator inferred for every column and a comment saying why."""
+    from mock_pipelines.imports.model import SourceError
+    from mock_pipelines.imports.run import import_schema
+
+    counts = _pairs(rows, "--rows")
+    if out_file is not None and out_file.exists() and not force:
+        _fail(f"{out_file} exists; give --force to replace it, or another --out", EXIT_CONFLICT)
+    try:
+        result = import_schema(source, dialect=dialect, schema=schema, include=include or (),
+                               exclude=exclude or (), rows=counts, profile_data=profile_data,
+                               proto_paths=proto_path or (), file_name=str(out_file or "imported.yaml"))
+    except SourceError as exc:
+        message = exc.message
+        if exc.expected:
+            message += f"\n      expected: {exc.expected}"
+        if exc.suggestion:
+            message += f"\n      hint: {exc.suggestion}"
+        _fail(escape(message))
+    for warning in result.warnings:
+        label = "[bold red]error:[/]" if strict else "[yellow]warning:[/]"
+        err.print(f"{label} {escape(str(warning))}", highlight=False)
+    if result.problems:
+        err.print("[bold red]the imported schema does not validate — nothing was written[/]")
+        for issue in result.problems:
+            err.print(f"  {escape(str(issue))}", highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if strict and result.warnings:
+        _fail(f"{len(result.warnings)} warning(s) with --strict — nothing was written")
+    if out_file is None:
+        print(result.text, end="")
+        return
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    partial = out_file.with_name(f".{out_file.name}.partial")
+    partial.write_text(result.text, encoding="utf-8")
+    partial.replace(out_file)  # whole or not at all
+    out.print(f"[green]✓[/] wrote {out_file}: {result.tables} tables, {len(result.warnings)} warning(s). Next: "
+              f"mock-pipelines validate {out_file}, then mock-pipelines generate {out_file}", highlight=False)
 
 
 def main() -> None:

@@ -304,8 +304,9 @@ class _Table:
 
     def _choice(self, c: SourceColumn, values: list[Any], stats: Any, why: str, unique: bool) -> ColumnOut:
         weights = dict(stats.top_values) if stats is not None and stats.top_values else {}
-        chosen: Any = {v: _fmt(weights[v]) for v in values if v in weights} \
-            if weights and all(v in weights for v in values) else list(values)
+        # Measured shares weight the values (one never seen, or seen too rarely to be reported, gets 0).
+        chosen: Any = {v: _fmt(round(weights.get(v, 0), 4)) for v in values} \
+            if weights and any(v in weights for v in values) else list(values)
         body: dict[str, Any] = {"gen": "choice", "values": chosen}
         if c.kind == "int" and all(isinstance(v, int) for v in values):
             body["type"] = "int"
