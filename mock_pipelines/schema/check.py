@@ -721,6 +721,15 @@ class _Checker:
                                         f"it picks among all the rows of another table; {problem}",
                                         suggestion="reference the parent with a plain single-column ref: "
                                                    "parent.key (no skew, within or composite key)")
+                        continue
+                    most = self._count_bounds(table)[1]
+                    parents = self.spec.tables[ref_fk.table].rows.fixed
+                    if most is not None and parents is not None and most > parents:
+                        self.issues.add(col.location, f"{what}: a {fk.table} row may have up to {most:,} "
+                                        f"{table.name} rows but {ref_fk.table!r} has {parents:,}, so the references "
+                                        "of one group cannot all differ",
+                                        expected=f"at most {parents:,} children per parent",
+                                        suggestion=f"add max: {parents} to the rows of {table.name!r}")
                     continue
                 most = self._count_bounds(table)[1]
                 if col.generator and col.kind == "gen":

@@ -116,3 +116,69 @@ def test_refused_when_the_rows_are_not_laid_out_per_that_parent():
     assert "the rows of 'departments' are not laid out per clinics row" in issue.message
     assert issue.suggestion == "lay the rows out per parent: rows: {per: clinics, count: …}"
     assert_at(issue, text, "room:")
+
+
+LINK = """\
+dataset: shop
+seed: 5
+tables:
+  stores:
+    rows: 300
+    primary_key: store_id
+    columns:
+      store_id: sequence
+  products:
+    rows: 40
+    primary_key: product_id
+    columns:
+      product_id: {gen: sequence, start: 1001}
+  inventory:
+    rows: {per: stores, count: "uniform(1, 40)"}
+    primary_key: [store_id, product_id]
+    columns:
+      store_id: {ref: stores.store_id}
+      product_id: {ref: products.product_id, unique_within: store_id}
+      on_hand: {gen: integer, min: 0, max: 50}
+"""
+
+
+def test_a_link_table_gets_a_different_second_parent_for_each_row_of_the_first():
+    """A key of two references (stores × products): the references of one store all differ, every product
+    is reachable, and the table is the same whatever the chunk size."""
+    plan = _plan(LINK)
+    inventory = plan.table("inventory").to_table(chunk_size=997)
+    assert inventory.num_rows > 5_000
+    assert inventory.group_by(["store_id", "product_id"]).aggregate([]).num_rows == inventory.num_rows
+    products = pc.unique(inventory["product_id"]).to_pylist()
+    assert sorted(products) == list(range(1001, 1041))  # uniform over the 40 products, all of them used
+    full = inventory.group_by("store_id").aggregate([("product_id", "count")])
+    assert pc.max(full["product_id_count"]).as_py() == 40  # a store with all 40 products: still distinct
+    assert plan.table("inventory").to_table(chunk_size=100_000).equals(inventory)
+
+
+def test_a_link_table_with_more_rows_per_group_than_parents_is_refused():
+    """At validation when the counts say so, and when generated at a scale that leaves too few parents."""
+    issue = single_issue(LINK.replace('"uniform(1, 40)"', '"uniform(41, 45)"'))
+    assert "may have up to 45 inventory rows but 'products' has 40" in issue.message
+    assert issue.suggestion == "add max: 40 to the rows of 'inventory'"
+    from mock_pipelines.core.engine import PlanOptions
+
+    plan = DatasetPlan(load_dataset(FILE, text=LINK), PlanOptions(scale=0.5))
+    with pytest.raises(Exception, match=r"inventory.product_id \(unique_within\): a group has \d+ rows but "
+                                        r"'products' only 20"):
+        plan.table("inventory").to_table()
+
+
+@pytest.mark.parametrize("change, reason", [
+    ("{ref: products.product_id, unique_within: store_id}",
+     None),
+    ("{ref: products.product_id, unique_within: store_id, skew: zipf(1.1)}",
+     "skew would repeat popular parents"),
+])
+def test_a_reference_unique_within_its_parent_is_refused_with_skew(change, reason):
+    text = LINK.replace("{ref: products.product_id, unique_within: store_id}", change)
+    if reason is None:
+        load_dataset(FILE, text=text)
+        return
+    issue = single_issue(text)
+    assert reason in issue.message and "a reference is unique within a parent only when" in issue.message
