@@ -363,3 +363,123 @@ def test_dataset_name_is_a_valid_identifier():
     assert dataset_name("Shop-Prod 2024") == "shop_prod_2024"
     assert dataset_name("2024_sales") == "db_2024_sales"
     assert dataset_name("---") == "imported"
+
+
+# ---- --profile-data -----------------------------------------------------------------------------------------
+PROFILED_SHOP = """
+    CREATE TABLE customers (
+        customer_id integer PRIMARY KEY,
+        email varchar(120) NOT NULL UNIQUE,
+        tier varchar(10) NOT NULL,
+        phone varchar(20),
+        score numeric(6, 2) NOT NULL,
+        signed_up date NOT NULL,
+        referrer_id integer REFERENCES customers (customer_id)
+    );
+    -- tier: 3 'vip' (too rare to show), 49 'gold', 48 'basic'; a quarter without phone; customers 11..100 were
+    -- referred by customers 1..5 (18 each)
+    INSERT INTO customers
+    SELECT i, 'c' || i || '@example.org',
+           CASE WHEN i <= 3 THEN 'vip' WHEN mod(i, 2) = 0 THEN 'gold' ELSE 'basic' END,
+           CASE WHEN mod(i, 4) = 0 THEN NULL ELSE '+1-555-' || lpad(i::text, 4, '0') END,
+           i * 1.5, date '2024-01-01' + i,
+           CASE WHEN i > 10 THEN mod(i - 1, 5) + 1 END
+    FROM generate_series(1, 100) AS i;
+    CREATE TABLE orders (
+        order_id integer PRIMARY KEY,
+        customer_id integer NOT NULL REFERENCES customers (customer_id),
+        status varchar(10) NOT NULL,
+        ordered_at timestamp NOT NULL
+    );
+    -- customers 1..10 have 5 orders each, 11..50 one each, 51..100 none; two orders 'refunded' (rare)
+    INSERT INTO orders
+    SELECT n, CASE WHEN n <= 50 THEN (n - 1) / 5 + 1 ELSE n - 40 END,
+           CASE WHEN n IN (7, 70) THEN 'refunded' ELSE 'paid' END,
+           timestamp '2024-03-01 08:00' + n * interval '1 hour'
+    FROM generate_series(1, 90) AS n;
+"""
+
+
+def test_profile_reads_counts_nulls_ranges_and_only_safe_top_values(postgres_db):
+    import datetime as dt
+
+    from mock_pipelines.imports.database import profile_database
+
+    url, schema = postgres_db
+    run_postgres(url, schema, PROFILED_SHOP)
+    source = read_database(url, schema=schema)
+    profile_database(url, source, schema=schema)
+    customers, orders = source.tables["customers"].stats, source.tables["orders"].stats
+    assert (customers.rows, orders.rows) == (100, 90)
+    assert customers.columns["phone"].null_share == pytest.approx(0.25)
+    assert customers.columns["email"].null_share == 0.0
+    assert customers.columns["email"].distinct == 100
+    assert (customers.columns["score"].min, customers.columns["score"].max) == (1.5, 150)
+    assert customers.columns["signed_up"].min == dt.date(2024, 1, 2)
+    assert customers.columns["signed_up"].max == dt.date(2024, 4, 10)
+    assert orders.columns["ordered_at"].min == dt.datetime(2024, 3, 1, 9, 0)
+    assert customers.columns["email"].min is None  # never raw text values as bounds
+    # top values: the low-cardinality tier, shares of non-null rows, without the 3 'vip' rows …
+    assert customers.columns["tier"].distinct == 3
+    assert customers.columns["tier"].top_values == [("gold", 0.49), ("basic", 0.48)]
+    assert orders.columns["status"].top_values == [("paid", pytest.approx(88 / 90, abs=1e-6))]
+    # … and never for a high-cardinality column
+    assert customers.columns["email"].top_values is None
+    assert customers.columns["phone"].top_values is None and customers.columns["phone"].distinct == 75
+    assert customers.columns["customer_id"].top_values is None
+    per_customer = orders.children["customer_id"]
+    assert (per_customer.mean, per_customer.min, per_customer.max) == (pytest.approx(0.9), 0, 5)
+    assert per_customer.zero_share == pytest.approx(0.5)
+    referred = customers.children["referrer_id"]  # a self-reference: every customer is a possible parent
+    assert (referred.mean, referred.min, referred.max) == (pytest.approx(0.9), 0, 18)
+    assert referred.zero_share == pytest.approx(0.95)
+
+
+def test_profile_samples_a_table_above_the_limit(postgres_db):
+    from mock_pipelines.imports.database import profile_database
+
+    url, schema = postgres_db
+    run_postgres(url, schema, PROFILED_SHOP + "\nANALYZE customers; ANALYZE orders;")
+    source = read_database(url, schema=schema)
+    profile_database(url, source, schema=schema, sample_above=10)
+    customers = source.tables["customers"].stats
+    assert customers.rows == 100  # the catalogue's estimate, exact after ANALYZE on a small table
+    assert set(customers.columns) == {c.name for c in source.tables["customers"].columns}
+    assert 0.0 <= customers.columns["phone"].null_share <= 1.0
+
+
+def test_profile_on_mariadb_composite_foreign_key(mysql_db):
+    from mock_pipelines.imports.database import profile_database
+
+    url, _ = mysql_db
+    run_mysql(url, """
+        CREATE TABLE order_lines (order_id INT NOT NULL, line_no SMALLINT NOT NULL, sku VARCHAR(12) NOT NULL,
+                                  PRIMARY KEY (order_id, line_no));
+        CREATE TABLE returns (return_id INT PRIMARY KEY, order_id INT NOT NULL, line_no SMALLINT NOT NULL,
+                              reason ENUM('damaged', 'late', 'other') NOT NULL,
+                              FOREIGN KEY (order_id, line_no) REFERENCES order_lines (order_id, line_no));
+    """)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO order_lines VALUES (:o, :l, :s)"),
+                     [{"o": o, "l": line, "s": f"SKU-{o}-{line}"} for o in range(1, 21) for line in (1, 2)])
+        # lines of orders 1..5 came back twice, of order 6 once; 40 lines in all
+        returns = [(o, line) for o in range(1, 6) for line in (1, 2) for _ in range(2)] + [(6, 1)]
+        conn.execute(sa.text("INSERT INTO returns VALUES (:r, :o, :l, :why)"),
+                     [{"r": i, "o": o, "l": line, "why": "damaged" if i % 3 else "late"}
+                      for i, (o, line) in enumerate(returns, 1)])
+    engine.dispose()
+    source = read_database(url)
+    profile_database(url, source)
+    stats = source.tables["returns"].stats
+    assert stats.rows == 21 and source.tables["order_lines"].stats.rows == 40
+    children = stats.children["order_id,line_no"]
+    assert (children.mean, children.min, children.max) == (pytest.approx(21 / 40), 0, 2)
+    assert children.zero_share == pytest.approx(29 / 40)
+    assert stats.columns["reason"].top_values == [("damaged", pytest.approx(14 / 21, abs=1e-6)),
+                                                  ("late", pytest.approx(7 / 21, abs=1e-6))]
+    assert source.tables["order_lines"].stats.columns["sku"].top_values is None
+    run_mysql(url, "ANALYZE TABLE order_lines, returns")  # the estimate the sampling reads
+    profile_database(url, source, sample_above=5)  # MariaDB samples the first rows: the query must run
+    assert source.tables["returns"].stats.rows > 5
+    assert set(source.tables["returns"].stats.columns) == {"return_id", "order_id", "line_no", "reason"}
