@@ -103,8 +103,18 @@ class _Reader:
         names = self.inspector.get_table_names(schema=self._namespace())
         if self.backend == "sqlite":
             names = [n for n in names if not n.startswith("sqlite_")]
+        if self.backend == "postgresql":
+            partitions = self._pg_partitions()
+            names = [n for n in names if n not in partitions]  # the partitioned table stands for them
         return [n for n in names if (not include or any(fnmatch.fnmatchcase(n, p) for p in include))
                 and not any(fnmatch.fnmatchcase(n, p) for p in exclude)]
+
+    def _pg_partitions(self) -> set[str]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.text(
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = :schema AND c.relispartition"), {"schema": self.schema})
+            return {str(r[0]) for r in rows}
 
     def _name(self) -> str:
         if self.backend == "sqlite":
@@ -229,11 +239,13 @@ class _Reader:
                 rows = conn.execute(sa.text(
                     "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
                     "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-                    "WHERE n.nspname = :schema AND a.attnum > 0 AND NOT a.attisdropped"), {"schema": self.schema})
+                    "WHERE n.nspname = :schema AND c.relname IN :names AND a.attnum > 0 AND NOT a.attisdropped"
+                ).bindparams(sa.bindparam("names", expanding=True)), {"schema": self.schema, "names": names})
             elif self.backend in ("mysql", "mariadb"):
                 rows = conn.execute(sa.text(
                     "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS "
-                    "WHERE TABLE_SCHEMA = :schema"), {"schema": self.schema})
+                    "WHERE TABLE_SCHEMA = :schema AND TABLE_NAME IN :names"
+                ).bindparams(sa.bindparam("names", expanding=True)), {"schema": self.schema, "names": names})
             else:
                 rows = [(name, row[1], row[2]) for name in names
                         for row in conn.exec_driver_sql(f"PRAGMA table_info({_sqlite_quote(name)})")]

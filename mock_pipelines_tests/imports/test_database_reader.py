@@ -225,10 +225,17 @@ def test_include_and_exclude_choose_tables_before_reflecting(retail_postgres):
     assert set(through_dispatch.tables) == {"inventory", "stores", "products"}
 
 
-def test_views_are_not_imported(retail_postgres):
+def test_views_and_partitions_are_not_imported_as_tables(retail_postgres):
     url, schema, _ = retail_postgres
-    run_postgres(url, schema, "CREATE VIEW paid_orders AS SELECT * FROM orders WHERE status = 'paid'")
-    assert "paid_orders" not in read_database(url, schema=schema).tables
+    run_postgres(url, schema, """
+        CREATE VIEW paid_orders AS SELECT * FROM orders WHERE status = 'paid';
+        CREATE MATERIALIZED VIEW order_totals AS SELECT customer_id, sum(total) AS total FROM orders GROUP BY 1;
+        CREATE TABLE events (event_id bigint, at date NOT NULL, PRIMARY KEY (event_id, at)) PARTITION BY RANGE (at);
+        CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+    """)
+    tables = read_database(url, schema=schema).tables
+    assert set(tables) == RETAIL_TABLES | {"events"}
+    assert tables["events"].primary_key == ["event_id", "at"]
 
 
 # ---- MariaDB ------------------------------------------------------------------------------------------------
