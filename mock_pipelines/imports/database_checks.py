@@ -43,7 +43,7 @@ def tidy_check(sql: str, dialect: str) -> str:
 
 
 def json_valid_column(sql: str) -> str | None:
-    """The column of a MariaDB ``json_valid(`col`)`` CHECK (what MariaDB makes of a JSON column), else None."""
+    """The column of a MariaDB ``json_valid(`col`)`` CHECK (how MariaDB spells a JSON column), else None."""
     match = JSON_VALID.fullmatch(sql)
     return match.group(1) if match else None
 
@@ -93,8 +93,9 @@ def _quantified(node: exp.Expression) -> tuple[str | None, exp.Expression | None
         return "ANY", node.this
     if isinstance(node, exp.All):
         return "ALL", node.this
-    if isinstance(node, exp.Anonymous) and str(node.this).upper() in ("ANY", "ALL") and len(node.expressions) == 1:
-        return str(node.this).upper(), node.expressions[0]
+    name = str(node.this).upper() if isinstance(node, exp.Anonymous) else ""
+    if name in ("ANY", "ALL") and len(node.expressions) == 1:
+        return name, node.expressions[0]
     return None, None
 
 

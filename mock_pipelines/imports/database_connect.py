@@ -14,6 +14,9 @@ import sqlalchemy as sa
 from mock_pipelines.imports.model import SourceError
 
 DIALECTS = {"postgresql": "postgres", "mysql": "mysql", "mariadb": "mysql", "sqlite": "sqlite"}  # → sqlglot
+# A host that drops packets must not hang the import for minutes; PostgreSQL shows who reads its catalogue.
+CONNECT_ARGS = {"postgresql": {"connect_timeout": 10, "application_name": "mock_pipelines import"},
+                "mysql": {"connect_timeout": 10}, "mariadb": {"connect_timeout": 10}}
 URL_EXAMPLES = ("postgresql+psycopg://user@host:5432/db, mysql+pymysql://user@host:3306/db or "
                 "sqlite:///path/file.db")
 
@@ -45,12 +48,14 @@ def open_engine(url: sa.URL) -> sa.Engine:
     fails here, with a clear SourceError, and not halfway through reflection)."""
     if url.get_backend_name() == "sqlite":
         database = url.database or ""
-        if database and database != ":memory:" and not database.startswith("file:") and not Path(database).is_file():
+        in_memory = database in ("", ":memory:") or database.startswith("file:")
+        if not in_memory and not Path(database).is_file():
             # SQLite would silently create an empty file: an import from a missing file is a mistake.
             raise SourceError(f"{masked(url)}: no SQLite database file {database!r}",
                               "check the path: sqlite:///relative/file.db or sqlite:////absolute/file.db")
     try:
-        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool, connect_args=CONNECT_ARGS.get(
+            url.get_backend_name(), {}))
     except Exception as exc:  # a missing driver module, a bad query argument
         raise driver_error("cannot open", url, exc) from None
     try:

@@ -60,8 +60,8 @@ def profile_database(url: str, source: SourceSchema, *, schema: str | None = Non
             for table in source.tables.values():
                 for fk in table.foreign_keys:
                     parent = source.tables.get(fk.ref_table)
-                    children = profiler.children(table, fk.columns, parent.stats.rows if parent and parent.stats
-                                                 else None, fk.ref_table)
+                    parents = parent.stats.rows if parent is not None and parent.stats is not None else None
+                    children = profiler.children(table, fk.columns, parents)
                     if children is not None and table.stats is not None:
                         table.stats.children[",".join(fk.columns)] = children
     except SourceError:
@@ -115,11 +115,13 @@ class _Profiler:
             stats.columns[column.name] = column_stats
         return stats
 
-    def _top_values(self, rows_from: Any, column: SourceColumn, non_null: int) -> list[tuple[Any, float]] | None:
+    def _top_values(self, rows_from: Any, column: SourceColumn,
+                    non_null: int) -> list[tuple[Any, float]] | None:
         ref = rows_from.c[column.name]
         count = sa.func.count().label("n")
         query = (sa.select(ref, count).select_from(rows_from).where(ref.is_not(None)).group_by(ref)
-                 .having(sa.func.count() >= TOP_MIN_COUNT).order_by(count.desc(), ref).limit(TOP_MAX_DISTINCT))
+                 .having(sa.func.count() >= TOP_MIN_COUNT).order_by(count.desc(), ref)
+                 .limit(TOP_MAX_DISTINCT))
         values = [(_plain(value), round(n / non_null, 6)) for value, n in self.conn.execute(query)]
         return values or None
 
@@ -145,18 +147,18 @@ class _Profiler:
         return sa.select(whole).limit(self.sample_above).subquery("sampled")
 
     # -- one foreign key -------------------------------------------------------------------------------------
-    def children(self, table: SourceTable, columns: list[str], parents: int | None,
-                 parent_name: str) -> ChildrenStats | None:
-        """How many rows of ``table`` point at each parent row (parents without a child count as 0)."""
+    def children(self, table: SourceTable, columns: list[str], parents: int | None) -> ChildrenStats | None:
+        """How many rows of ``table`` point at each parent row (parents without a child count as 0); None
+        when the parent table was not profiled (its row count is unknown)."""
+        if parents is None:
+            return None
         child = self._table(table, columns)
         keys = [child.c[c] for c in columns]
         per_parent = (sa.select(sa.func.count().label("n")).select_from(child)
                       .where(*(k.is_not(None) for k in keys)).group_by(*keys).subquery("per_parent"))
         n = per_parent.c.n
-        groups, total, low, high = self.conn.execute(
-            sa.select(sa.func.count(), sa.func.sum(n), sa.func.min(n), sa.func.max(n)).select_from(per_parent)).one()
-        if parents is None:
-            return None
+        summary = sa.select(sa.func.count(), sa.func.sum(n), sa.func.min(n), sa.func.max(n))
+        groups, total, low, high = self.conn.execute(summary.select_from(per_parent)).one()
         groups, total = int(groups or 0), int(total or 0)
         parents = max(parents, groups)  # a sampled parent's estimate may lag behind
         if parents == 0:

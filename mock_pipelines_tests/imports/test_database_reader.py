@@ -19,8 +19,8 @@ from mock_pipelines.imports.model import SourceError, SourceSchema
 from mock_pipelines.imports.sources import read_source
 
 FIXTURES = Path(__file__).parent / "fixtures"
-RETAIL_TABLES = {"regions", "stores", "employees", "customers", "categories", "products", "orders", "order_lines",
-                 "shipments", "returns", "inventory", "product_reviews"}
+RETAIL_TABLES = {"regions", "stores", "employees", "customers", "categories", "products", "orders",
+                 "order_lines", "shipments", "returns", "inventory", "product_reviews"}
 
 
 def run_postgres(url: str, schema: str, sql: str) -> None:
@@ -61,7 +61,7 @@ def checks_of(result: SourceSchema, table: str) -> dict[str | None, str]:
     return {c.name: c.sql for c in result.tables[table].checks}
 
 
-# ---- PostgreSQL ---------------------------------------------------------------------------------------------
+# ---- PostgreSQL --------------------------------------------------------------------------------------------
 def test_postgres_retail_reads_all_twelve_tables_with_keys_and_self_references(retail_postgres):
     _, schema, result = retail_postgres
     assert set(result.tables) == RETAIL_TABLES
@@ -71,7 +71,8 @@ def test_postgres_retail_reads_all_twelve_tables_with_keys_and_self_references(r
         (["order_id", "line_no"], "order_lines", ["order_id", "line_no"])]
     assert result.tables["order_lines"].primary_key == ["order_id", "line_no"]
     employees = {fk.ref_table: fk for fk in result.tables["employees"].foreign_keys}
-    assert employees["employees"].columns == ["manager_id"] and employees["employees"].ref_columns == ["employee_id"]
+    assert employees["employees"].columns == ["manager_id"]
+    assert employees["employees"].ref_columns == ["employee_id"]
     assert employees["stores"].columns == ["store_id"]
     categories = result.tables["categories"].foreign_keys
     assert [(fk.columns, fk.ref_table) for fk in categories] == [(["parent_id"], "categories")]
@@ -118,18 +119,20 @@ def test_postgres_retail_autoincrement_unique_comments_and_checks(retail_postgre
     auto = {(t.name, c.name) for t in result.tables.values() for c in t.columns if c.autoincrement}
     assert auto == {("stores", "store_id"), ("customers", "customer_id"), ("employees", "employee_id")}
     unique = {(t.name, c.name) for t in result.tables.values() for c in t.columns if c.unique}
-    assert unique == {("regions", "name"), ("employees", "email"), ("customers", "email"), ("categories", "name"),
-                      ("products", "sku"), ("shipments", "tracking_no")}
+    assert unique == {("regions", "name"), ("employees", "email"), ("customers", "email"),
+                      ("categories", "name"), ("products", "sku"), ("shipments", "tracking_no")}
     assert result.tables["regions"].comment == "Sales regions of the company."
     assert result.tables["customers"].comment == "Registered customers, one row per account."
     assert result.tables["stores"].column("sq_meters").comment == "Sales floor area in square metres."
-    assert result.tables["employees"].column("manager_id").comment.startswith("The employee this one reports to")
+    manager = result.tables["employees"].column("manager_id")
+    assert manager.comment == "The employee this one reports to; null for the top of the tree."
     employees = checks_of(result, "employees")
     assert employees["employees_role_check"] == "role IN ('cashier', 'clerk', 'manager', 'director')"
     assert employees["employees_salary_check"] == "salary > 0"
     assert checks_of(result, "stores") == {"stores_sq_meters_check": "sq_meters >= 50 AND sq_meters <= 20000"}
     assert checks_of(result, "orders")["delivered_after_ordered"] == "delivered_at >= ordered_at"
-    assert checks_of(result, "shipments") == {"shipments_carrier_check": "carrier IN ('ups', 'fedex', 'dhl', 'usps')"}
+    assert checks_of(result, "shipments") == {
+        "shipments_carrier_check": "carrier IN ('ups', 'fedex', 'dhl', 'usps')"}
     assert checks_of(result, "products")["products_weight_kg_check"] == "weight_kg >= 0"
 
 
@@ -154,7 +157,8 @@ def test_postgres_odd_types_import_with_a_warning_naming_each(postgres_db):
             opens time,
             firmware bytea,
             code varchar(8),
-            serial_no bigint GENERATED ALWAYS AS IDENTITY
+            serial_no bigint GENERATED ALWAYS AS IDENTITY,
+            double_qty integer GENERATED ALWAYS AS (qty * 2) STORED
         );
         CREATE UNIQUE INDEX sensors_mac_code ON sensors (mac, code);
         CREATE UNIQUE INDEX sensors_active ON sensors (code) WHERE qty > 1;
@@ -163,9 +167,10 @@ def test_postgres_odd_types_import_with_a_warning_naming_each(postgres_db):
     sensors = result.tables["sensors"]
     kinds = {c.name: c.kind for c in sensors.columns}
     assert kinds == {"sensor_id": "int", "location": "unknown", "address": "string", "price": "decimal",
-                     "search": "unknown", "qty": "int", "doc": "unknown", "flags": "unknown", "moods": "array",
-                     "readings": "array", "mac": "string", "uptime": "interval", "opens": "time",
-                     "firmware": "binary", "code": "string", "serial_no": "int"}
+                     "search": "unknown", "qty": "int", "doc": "unknown", "flags": "unknown",
+                     "moods": "array", "readings": "array", "mac": "string", "uptime": "interval",
+                     "opens": "time",
+                     "firmware": "binary", "code": "string", "serial_no": "int", "double_qty": "int"}
     assert sensors.column("address").format == "ipv4"
     assert (sensors.column("price").precision, sensors.column("price").scale) == (19, 2)
     assert sensors.column("moods").item_enum_values == ["calm", "busy"]
@@ -176,7 +181,9 @@ def test_postgres_odd_types_import_with_a_warning_naming_each(postgres_db):
     assert not sensors.column("code").unique
     assert [(c.name, c.sql) for c in sensors.checks] == [("positive_qty_check", "qty > 0")]
     by_column = {w.location.rsplit(".", 1)[-1]: str(w) for w in result.warnings if w.location.count(".") == 2}
-    assert set(by_column) == {"location", "address", "price", "search", "qty", "doc", "flags", "mac"}
+    assert set(by_column) == {"location", "address", "price", "search", "qty", "doc", "flags", "mac",
+                              "serial_no", "double_qty"}
+    assert "GENERATED ALWAYS" in by_column["serial_no"] and "* 2" in by_column["double_qty"]
     assert by_column["location"].startswith(f"{schema}.sensors.location: unsupported type point")
     assert "tsvector" in by_column["search"] and "xml" in by_column["doc"] and "bit(8)" in by_column["flags"]
     assert "money" in by_column["price"] and "inet" in by_column["address"]
@@ -190,7 +197,8 @@ def test_postgres_schema_filter_and_foreign_keys_into_another_schema(postgres_db
     run_postgres(url, schema, f"""
         CREATE SCHEMA "{other}";
         CREATE TABLE "{other}".countries (code char(2) PRIMARY KEY);
-        CREATE TABLE cities (city_id integer PRIMARY KEY, country char(2) REFERENCES "{other}".countries (code),
+        CREATE TABLE cities (city_id integer PRIMARY KEY,
+                             country char(2) REFERENCES "{other}".countries (code),
                              name text NOT NULL);
     """)
     try:
@@ -229,8 +237,10 @@ def test_views_and_partitions_are_not_imported_as_tables(retail_postgres):
     url, schema, _ = retail_postgres
     run_postgres(url, schema, """
         CREATE VIEW paid_orders AS SELECT * FROM orders WHERE status = 'paid';
-        CREATE MATERIALIZED VIEW order_totals AS SELECT customer_id, sum(total) AS total FROM orders GROUP BY 1;
-        CREATE TABLE events (event_id bigint, at date NOT NULL, PRIMARY KEY (event_id, at)) PARTITION BY RANGE (at);
+        CREATE MATERIALIZED VIEW order_totals AS
+            SELECT customer_id, sum(total) AS total FROM orders GROUP BY 1;
+        CREATE TABLE events (event_id bigint, at date NOT NULL, PRIMARY KEY (event_id, at))
+            PARTITION BY RANGE (at);
         CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
     """)
     tables = read_database(url, schema=schema).tables
@@ -238,7 +248,7 @@ def test_views_and_partitions_are_not_imported_as_tables(retail_postgres):
     assert tables["events"].primary_key == ["event_id", "at"]
 
 
-# ---- MariaDB ------------------------------------------------------------------------------------------------
+# ---- MariaDB -----------------------------------------------------------------------------------------------
 def test_mariadb_retail_keys_enums_json_and_checks(retail_mariadb):
     _, database, result = retail_mariadb
     assert set(result.tables) == RETAIL_TABLES
@@ -246,17 +256,20 @@ def test_mariadb_retail_keys_enums_json_and_checks(retail_mariadb):
     returns = result.tables["returns"].foreign_keys
     assert [(fk.columns, fk.ref_table, fk.ref_columns) for fk in returns] == [
         (["order_id", "line_no"], "order_lines", ["order_id", "line_no"])]
-    assert ("employees", ["manager_id"]) in [(fk.ref_table, fk.columns) for fk in result.tables["employees"].foreign_keys]
+    employee_keys = [(fk.ref_table, fk.columns) for fk in result.tables["employees"].foreign_keys]
+    assert ("employees", ["manager_id"]) in employee_keys
     assert [fk.ref_table for fk in result.tables["categories"].foreign_keys] == ["categories"]
     customers = result.tables["customers"]
     assert customers.column("tier").enum_values == ["bronze", "silver", "gold", "platinum"]
-    assert result.tables["employees"].column("role").enum_values == ["cashier", "clerk", "manager", "director"]
+    role = result.tables["employees"].column("role")
+    assert role.enum_values == ["cashier", "clerk", "manager", "director"]
     for table, column in [("customers", "preferences"), ("customers", "tags"), ("products", "attributes")]:
         assert result.tables[table].column(column).kind == "json", (table, column)
     assert customers.checks == []  # the json_valid CHECKs are the JSON type, not rules to keep
     assert result.tables["products"].column("is_active").kind == "bool"
     assert checks_of(result, "stores") == {"stores_area": "sq_meters BETWEEN 50 AND 20000"}
-    assert checks_of(result, "shipments") == {"shipments_carrier": "carrier IN ('ups', 'fedex', 'dhl', 'usps')"}
+    assert checks_of(result, "shipments") == {
+        "shipments_carrier": "carrier IN ('ups', 'fedex', 'dhl', 'usps')"}
     assert checks_of(result, "orders") == {"orders_total": "total >= 0",
                                            "delivered_after_ordered": "delivered_at >= ordered_at"}
     assert customers.comment == "Registered customers, one row per account."
@@ -303,7 +316,7 @@ def test_mariadb_set_geometry_and_column_checks(mysql_db):
     assert warned == {"features", "area"}
 
 
-# ---- SQLite -------------------------------------------------------------------------------------------------
+# ---- SQLite ------------------------------------------------------------------------------------------------
 def test_sqlite_file_with_check_foreign_key_and_unique_index(tmp_path):
     path = tmp_path / "library.db"
     with sqlite3.connect(path) as conn:
@@ -321,13 +334,14 @@ def test_sqlite_file_with_check_foreign_key_and_unique_index(tmp_path):
             CREATE UNIQUE INDEX books_isbn ON books (isbn);
         """)
     result = read_database(f"sqlite:///{path}")
-    assert result.name == "library" and result.dialect == "sqlite" and list(result.tables) == ["authors", "books"]
+    assert (result.name, result.dialect, list(result.tables)) == ("library", "sqlite", ["authors", "books"])
     books = result.tables["books"]
     assert [(fk.columns, fk.ref_table, fk.ref_columns) for fk in books.foreign_keys] == [
         (["author_id"], "authors", ["author_id"])]
     assert [c.sql for c in books.checks] == ["price > 0"]
     assert books.unique == [["author_id", "title"]] and books.column("isbn").unique
-    assert result.tables["authors"].column("name").unique and result.tables["authors"].column("name").length == 80
+    author_name = result.tables["authors"].column("name")
+    assert author_name.unique and author_name.length == 80
     assert books.column("book_id").autoincrement and not books.column("book_id").nullable
     assert (books.column("price").precision, books.column("price").scale) == (8, 2)
     assert books.column("shape").kind == "unknown"
@@ -341,7 +355,7 @@ def test_missing_sqlite_file_is_an_error_and_is_not_created(tmp_path):
     assert not path.exists()
 
 
-# ---- errors -------------------------------------------------------------------------------------------------
+# ---- errors ------------------------------------------------------------------------------------------------
 def test_unreachable_server_is_a_clear_error_without_the_password():
     with pytest.raises(SourceError) as caught:
         read_database("postgresql+psycopg://reader:s3cr3t-pw@127.0.0.1:1/shop")
@@ -372,7 +386,7 @@ def test_dataset_name_is_a_valid_identifier():
     assert dataset_name("---") == "imported"
 
 
-# ---- --profile-data -----------------------------------------------------------------------------------------
+# ---- --profile-data ---------------------------------------------------------------------------------------
 PROFILED_SHOP = """
     CREATE TABLE customers (
         customer_id integer PRIMARY KEY,
@@ -383,8 +397,8 @@ PROFILED_SHOP = """
         signed_up date NOT NULL,
         referrer_id integer REFERENCES customers (customer_id)
     );
-    -- tier: 3 'vip' (too rare to show), 49 'gold', 48 'basic'; a quarter without phone; customers 11..100 were
-    -- referred by customers 1..5 (18 each)
+    -- tier: 3 'vip' (too rare to show), 49 'gold', 48 'basic'; a quarter without phone;
+    -- customers 11..100 were referred by customers 1..5 (18 each)
     INSERT INTO customers
     SELECT i, 'c' || i || '@example.org',
            CASE WHEN i <= 3 THEN 'vip' WHEN mod(i, 2) = 0 THEN 'gold' ELSE 'basic' END,
