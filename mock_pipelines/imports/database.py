@@ -106,8 +106,16 @@ class _Reader:
         if self.backend == "postgresql":
             partitions = self._pg_partitions()
             names = [n for n in names if n not in partitions]  # the partitioned table stands for them
-        return [n for n in names if (not include or any(fnmatch.fnmatchcase(n, p) for p in include))
-                and not any(fnmatch.fnmatchcase(n, p) for p in exclude)]
+        if not names:
+            raise SourceError(f"{masked(self.url)}: schema {self.schema!r} has no tables",
+                              "choose another schema with --schema, or create the tables first")
+        chosen = [n for n in names if (not include or any(fnmatch.fnmatchcase(n, p) for p in include))
+                  and not any(fnmatch.fnmatchcase(n, p) for p in exclude)]
+        if not chosen:
+            shown = ", ".join(names[:30]) + (f", … ({len(names)} in all)" if len(names) > 30 else "")
+            raise SourceError(f"{masked(self.url)}: no table matches the --include/--exclude patterns",
+                              f"the tables are: {shown}")
+        return chosen
 
     def _pg_partitions(self) -> set[str]:
         with self.engine.connect() as conn:
@@ -131,11 +139,6 @@ class _Reader:
         names = self._selected(include, exclude)
         result = SourceSchema(name=self._name(), source=masked(self.url), tables={}, dialect=self.dialect,
                               warnings=self.warnings)
-        if not names:
-            if include or exclude:
-                select_tables(result, include, exclude)  # raises, listing the tables there are
-            raise SourceError(f"{masked(self.url)}: schema {self.schema!r} has no tables",
-                              "choose another schema with --schema, or create the tables first")
         ns = self._namespace()
         columns = self.inspector.get_multi_columns(schema=ns, filter_names=names)
         pks = self.inspector.get_multi_pk_constraint(schema=ns, filter_names=names)
@@ -160,7 +163,7 @@ class _Reader:
 
     def _column(self, table: SourceTable, col: dict[str, Any], type_text: str | None) -> SourceColumn:
         sa_type = col["type"]
-        text = type_text or _render_type(sa_type, self.engine.dialect)
+        text = type_text or ("(no type)" if type_text == "" else _render_type(sa_type, self.engine.dialect))
         location = f"{table.location}.{col['name']}"
         found = classify(sa_type, text)
         if self.backend == "sqlite" and found.kind != "unknown" and not _sqlite_knows(text):

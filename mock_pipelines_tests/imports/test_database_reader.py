@@ -227,8 +227,9 @@ def test_include_and_exclude_choose_tables_before_reflecting(retail_postgres):
     excluded = read_database(url, schema=schema, exclude=["audit_*", "*_reviews"])
     assert set(excluded.tables) == RETAIL_TABLES - {"product_reviews"}
     assert not any("audit_odd" in w.location for w in excluded.warnings)  # never reflected, never warned
-    with pytest.raises(SourceError, match="no table matches"):
+    with pytest.raises(SourceError, match="no table matches") as nothing:
         read_database(url, schema=schema, include=["nothing_*"])
+    assert "customers" in (nothing.value.suggestion or "")
     through_dispatch = read_source(url, schema=schema, include=["inventory", "stores", "products"])
     assert set(through_dispatch.tables) == {"inventory", "stores", "products"}
 
@@ -504,3 +505,9 @@ def test_profile_on_mariadb_composite_foreign_key(mysql_db):
     profile_database(url, source, sample_above=5)  # MariaDB samples the first rows: the query must run
     assert source.tables["returns"].stats.rows > 5
     assert set(source.tables["returns"].stats.columns) == {"return_id", "order_id", "line_no", "reason"}
+
+
+def test_an_empty_schema_is_an_error_that_says_so(postgres_db):
+    url, schema = postgres_db
+    with pytest.raises(SourceError, match=f"schema '{schema}' has no tables"):
+        read_database(url, schema=schema)
