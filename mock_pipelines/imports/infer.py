@@ -434,20 +434,22 @@ class _Table:
             lo = _num(facts.lower.value) + (step if facts.lower.exclusive else 0)
         if facts.upper is not None:
             hi = _num(facts.upper.value) - (step if facts.upper.exclusive else 0)
-        if c.kind == "decimal" and c.precision:
-            cap = 10.0 ** (c.precision - (c.scale or 0)) - 10.0 ** -(c.scale or 0)
-            hi = cap if hi is None else min(hi, cap)
-            lo = lo if lo is None else max(lo, -cap)
-        if c.kind == "int" and c.precision in _INT_BITS:
-            cap = _INT_BITS[c.precision]
-            hi = cap if hi is None else min(hi, cap)
-        if default is not None:
+        if default is not None:  # a side the source leaves open: a window of the default's width
+            width = default[1] - default[0]
             if lo is None and hi is None:
                 lo, hi = default
+            elif hi is None:
+                hi = lo + width
             elif lo is None:
-                lo = min(default[0], hi - (default[1] - default[0]))
-            elif hi is None or hi - lo > 1e6 and facts.upper is None:
-                hi = lo + (default[1] - default[0]) if hi is None else min(hi, lo + 1e6)
+                lo = min(default[0], hi - width)
+        cap = None  # what the column's type holds
+        if c.kind == "decimal" and c.precision:
+            cap = 10.0 ** (c.precision - (c.scale or 0)) - 10.0 ** -(c.scale or 0)
+        elif c.kind == "int" and c.precision in _INT_BITS:
+            cap = _INT_BITS[c.precision]
+        if cap is not None:
+            hi = cap if hi is None and default is not None else hi if hi is None else min(hi, cap)
+            lo = lo if lo is None else max(lo, -cap)
         if c.kind == "int":
             lo = None if lo is None else int(math.ceil(lo))
             hi = None if hi is None else int(math.floor(hi))
