@@ -137,7 +137,8 @@ class _Reader:
         from mock_pipelines.imports.sources import select_tables
 
         names = self._selected(include, exclude)
-        result = SourceSchema(name=self._name(), source=masked(self.url), tables={}, dialect=self.dialect,
+        where = masked(self.url) + (f" (schema {self.schema})" if self.schema and self.backend == "postgresql" else "")
+        result = SourceSchema(name=self._name(), source=where, tables={}, dialect=self.dialect,
                               warnings=self.warnings)
         ns = self._namespace()
         columns = self.inspector.get_multi_columns(schema=ns, filter_names=names)
