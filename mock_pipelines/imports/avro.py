@@ -41,6 +41,7 @@ from mock_pipelines.imports.nesting import (
     ensure_single_key,
     link_child,
     snake_case,
+    table_roots,
     unique_name,
 )
 from mock_pipelines.spec.errors import suggest
@@ -161,10 +162,9 @@ def _table_records(path: Path, parsed: Any, named: dict[str, Any]) -> list[dict]
         raise SourceError(f"{path}: no record to import: the schema is {shape}",
                           "give a schema whose top level is a record (or a list of schemas with records)",
                           expected="an Avro record")
-    used: set[str] = set()
-    for record in records:
-        used |= _used_names(record, named) - {record["name"]}
-    return [r for r in records if r["name"] not in used] or records
+    by_name = {r["name"]: r for r in records}
+    uses = {name: _used_names(record, named) - {name} for name, record in by_name.items()}
+    return [by_name[name] for name in table_roots(list(by_name), uses)]
 
 
 def _used_names(avro_type: AvroType, named: dict[str, Any], seen: set[str] | None = None) -> set[str]:

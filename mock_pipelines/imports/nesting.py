@@ -121,3 +121,16 @@ def link_child(parent: SourceTable, child: SourceTable, key: str, field_label: s
         child.unique.append([fk_name, item_no])
     else:
         child.primary_key = [fk_name, item_no]
+
+
+def table_roots(types: list[str], uses: dict[str, set[str]]) -> list[str]:
+    """Which of a file's top-level record types become tables: those no other one uses as a field type.
+
+    ``uses`` maps each type to every type it contains, however deep. A file that defines ``Address`` next
+    to the ``Customer`` that uses it gives one table; a type used only by types it uses itself (two messages
+    that contain each other) is still a table, so a cycle never leaves a file without tables."""
+    def component(name: str) -> bool:
+        return any(name in uses.get(user, set()) and user not in uses.get(name, set())
+                   for user in types if user != name)
+
+    return [name for name in types if not component(name)] or list(types)
