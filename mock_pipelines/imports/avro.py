@@ -158,7 +158,9 @@ def _table_records(path: Path, parsed: Any, named: dict[str, Any]) -> list[dict]
     roots = parsed if isinstance(parsed, list) else [parsed]
     records = [r for r in roots if isinstance(r, dict) and r.get("type") in ("record", "error")]
     if not records:
-        shape = f"a {parsed['type']}, {_render(parsed)}" if isinstance(parsed, dict) else _render(parsed)[:80]
+        kind = str(parsed.get("type")) if isinstance(parsed, dict) else ""
+        article = "an" if kind[:1] in tuple("aeiou") else "a"
+        shape = f"{article} {kind}, {_render(parsed)}" if kind else _render(parsed)[:80]
         raise SourceError(f"{path}: no record to import: the schema is {shape}",
                           "give a schema whose top level is a record (or a list of schemas with records)",
                           expected="an Avro record")
