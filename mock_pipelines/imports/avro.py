@@ -37,6 +37,7 @@ from fastavro.schema import SchemaParseException, UnknownType, load_schema, pars
 
 from mock_pipelines.imports.model import ImportWarning, SourceColumn, SourceError, SourceSchema, SourceTable
 from mock_pipelines.imports.nesting import (
+    add_column,
     dataset_name,
     ensure_single_key,
     link_child,
@@ -308,13 +309,9 @@ class _AvroReader:
         self.add_column(build, column, where)
 
     def add_column(self, build: _Build, column: SourceColumn, where: str) -> None:
-        taken = {c.name for c in build.table.columns}
-        if column.name in taken:
-            renamed = unique_name(column.name, taken)
-            self.warn(where, f"a flattened column is named like another column, {column.name}: imported as "
-                             f"{renamed}")
-            column.name = renamed
-        build.table.columns.append(column)
+        renamed = add_column(build.table, column)
+        if renamed:
+            self.warn(where, renamed)
 
     def scalar(self, avro_type: AvroType, where: str) -> dict[str, Any]:
         """The column facts of a primitive, enum or fixed type, with its logical type if Avro knows it."""

@@ -24,12 +24,14 @@ grandchild's key is settled before its parent links it.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Collection
 
 from mock_pipelines.imports.model import SourceColumn, SourceForeignKey, SourceTable
 
 ITEM_NO = "item_no"
+MAX_NAME = 63  # the longest table or column name the schema language (and PostgreSQL) accepts
 KEY_KINDS = ("int", "string", "uuid")
 
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
@@ -49,14 +51,25 @@ def dataset_name(stem: str) -> str:
     return name if name[0].isalpha() else f"schema_{name}"
 
 
+def fit_name(name: str, limit: int = MAX_NAME) -> str:
+    """``name`` cut to ``limit`` characters when longer (a deep child table's name grows with each level),
+    ending in a digest of the whole name so two long names stay apart — the same name on every run."""
+    if len(name) <= limit:
+        return name
+    digest = hashlib.blake2b(name.encode(), digest_size=4).hexdigest()
+    return f"{name[:limit - len(digest) - 1].rstrip('_')}_{digest}"
+
+
 def unique_name(wanted: str, taken: Collection[str]) -> str:
-    """``wanted``, or ``wanted_2``, ``wanted_3`` … when a table or column already has that name."""
+    """``wanted``, or ``wanted_2``, ``wanted_3`` … when a table or column already has that name; never longer
+    than the schema language allows."""
+    wanted = fit_name(wanted)
     if wanted not in taken:
         return wanted
     n = 2
-    while f"{wanted}_{n}" in taken:
+    while f"{fit_name(wanted, MAX_NAME - 1 - len(str(n)))}_{n}" in taken:
         n += 1
-    return f"{wanted}_{n}"
+    return f"{fit_name(wanted, MAX_NAME - 1 - len(str(n)))}_{n}"
 
 
 def id_candidates(table: str, type_name: str | None = None) -> list[str]:
@@ -134,3 +147,17 @@ def table_roots(types: list[str], uses: dict[str, set[str]]) -> list[str]:
                    for user in types if user != name)
 
     return [name for name in types if not component(name)] or list(types)
+
+
+def add_column(table: SourceTable, column: SourceColumn) -> str | None:
+    """Append ``column`` to ``table`` under a name the schema language accepts and no other column has:
+    a flattened name can be too long, or be the name of another column (``address_city`` beside
+    ``address.city``). Returns what was renamed, for a warning, or None."""
+    wanted = column.name
+    column.name = unique_name(wanted, {c.name for c in table.columns})
+    table.columns.append(column)
+    if column.name == wanted:
+        return None
+    why = f"is longer than {MAX_NAME} characters" if len(wanted) > MAX_NAME else \
+        "is already the name of another column (nested records flatten into <field>_<subfield> columns)"
+    return f"column name {wanted} {why}: imported as {column.name}"

@@ -4,8 +4,8 @@ The file is compiled by protoc, the reference compiler (grpcio-tools bundles it 
 ``google/protobuf/*.proto``), in a subprocess so its messages (``orders.proto:12:5: Expected ";".``) reach the
 person as they are; the descriptors it writes (``--descriptor_set_out --include_imports
 --include_source_info``) are read with ``google.protobuf.descriptor_pb2``. Imports are looked for in the
-file's folder (or the include path that holds it), then in the given include paths, then among the
-well-known types.
+include path that holds the file (else the file's folder), then in the other include paths, then in the
+file's own folder, then among the well-known types.
 
 Mapping:
 
@@ -50,6 +50,7 @@ from google.protobuf.message import DecodeError
 
 from mock_pipelines.imports.model import ImportWarning, SourceColumn, SourceError, SourceSchema, SourceTable
 from mock_pipelines.imports.nesting import (
+    add_column,
     dataset_name,
     ensure_single_key,
     link_child,
@@ -142,7 +143,9 @@ def _compile(path: Path, include_paths: Sequence[str]) -> tuple[list[ProtoFile],
     source = path.resolve()
     # the include path that holds the file names it as its imports do ("shop/v1/orders.proto"); else its folder
     root = next((f.resolve() for f in includes if source.is_relative_to(f.resolve())), source.parent)
-    proto_paths = [root, *(f.resolve() for f in includes if f.resolve() != root)]
+    proto_paths = list(dict.fromkeys([root, *(f.resolve() for f in includes)]))
+    if source.parent not in proto_paths:  # imports written relative to the file's own folder
+        proto_paths.append(source.parent)
     with tempfile.TemporaryDirectory(prefix="mock-pipelines-protoc-") as tmp:
         out = Path(tmp) / "descriptors.pb"
         # grpc_tools.protoc appends its bundled google/protobuf/*.proto folder as the last include path
@@ -396,13 +399,9 @@ class _ProtoReader:
         return type_name[len(prefix):] if type_name.startswith(prefix) else type_name.lstrip(".")
 
     def add_column(self, build: _Build, column: SourceColumn, label: str) -> None:
-        taken = {c.name for c in build.table.columns}
-        if column.name in taken:
-            renamed = unique_name(column.name, taken)
-            self.warn(label, f"a flattened column is named like another column, {column.name}: imported as "
-                             f"{renamed}")
-            column.name = renamed
-        build.table.columns.append(column)
+        renamed = add_column(build.table, column)
+        if renamed:
+            self.warn(label, renamed)
 
 
 def _apply(column: SourceColumn, facts: dict[str, Any]) -> None:

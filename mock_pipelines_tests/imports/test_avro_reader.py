@@ -262,3 +262,15 @@ def test_an_avro_data_file_is_recognised(tmp_path):
     with pytest.raises(SourceError, match="an Avro data file, not an Avro schema") as caught:
         read_avro(path)
     assert "fastavro --schema" in (caught.value.suggestion or "")
+
+
+def test_a_flattened_name_that_clashes_with_a_field_is_renamed_with_a_warning(tmp_path):
+    path = write(tmp_path, "parcel.avsc", {"type": "record", "name": "Parcel", "fields": [
+        {"name": "address", "type": {"type": "record", "name": "Address", "fields": [
+            {"name": "city", "type": "string"}]}},
+        {"name": "address_city", "type": "string", "doc": "As the courier typed it."}]})
+    result = read_avro(path)
+    assert [c.name for c in result.tables["parcel"].columns] == ["address_city", "address_city_2"]
+    assert result.tables["parcel"].columns[1].comment == "As the courier typed it."
+    [warning] = result.warnings
+    assert warning.location == "parcel.avsc: Parcel.address_city" and "imported as address_city_2" in warning.message

@@ -6,8 +6,10 @@ import pytest
 
 from mock_pipelines.imports.model import SourceColumn, SourceTable
 from mock_pipelines.imports.nesting import (
+    add_column,
     dataset_name,
     ensure_single_key,
+    fit_name,
     id_candidates,
     link_child,
     snake_case,
@@ -58,3 +60,14 @@ def test_table_roots_leave_out_parts_but_keep_cycles():
     assert table_roots(list(uses), uses) == ["Order", "Shipment"]
     cycle = {"Employee": {"Team"}, "Team": {"Employee"}, "Badge": set()}
     assert table_roots(list(cycle), cycle) == ["Employee", "Team", "Badge"]
+
+
+def test_long_and_clashing_names_are_shortened_and_told():
+    table = SourceTable("shipment", [SourceColumn("address_city", "string", "string")])
+    message = add_column(table, SourceColumn("address_city", "string", "string"))
+    assert table.columns[1].name == "address_city_2"
+    assert message and message.startswith("column name address_city is already the name of another column")
+    deep = "_".join(["warehouse_location_coordinates"] * 3)
+    add_column(table, SourceColumn(deep, "float", "double"))
+    assert len(table.columns[2].name) == 63 and table.columns[2].name.startswith("warehouse_location_")
+    assert table.columns[2].name == fit_name(deep) != fit_name(deep + "_x")
