@@ -230,6 +230,8 @@ class _AvroReader:
                            item.get("default", NO_DEFAULT), stack)
         for child, field_label in build.children:
             link_child(table, child, ensure_single_key(table, build.direct, build.type_name), field_label)
+        if not table.columns:
+            self.warn(where, "a record without fields: a table without columns", "add its fields, or --exclude it")
         return table
 
     def add_field(self, build: _Build, name: str, item: dict, where: str, nullable: bool, default: Any,
@@ -253,6 +255,8 @@ class _AvroReader:
                                                        nullable=nullable, comment=doc), where, chosen["name"])
                 return
             defaults = default if isinstance(default, dict) else {}
+            if not chosen["fields"]:
+                self.warn(where, f"{_render(chosen)} is a record without fields: no column")
             for sub in chosen["fields"]:
                 self.add_field(build, f"{name}_{sub['name']}", sub, f"{where}.{sub['name']}", nullable,
                                defaults.get(sub["name"], sub.get("default", NO_DEFAULT)),

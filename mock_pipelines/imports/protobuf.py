@@ -67,9 +67,9 @@ Presence = descriptor_pb2.FeatureSet
 
 PROTOC_TIMEOUT_S = 120
 MESSAGE_TYPES = (Field.TYPE_MESSAGE, Field.TYPE_GROUP)
-# source_code_info paths: FileDescriptorProto.message_type = 4, enum_type = 5; DescriptorProto.field = 2,
-# nested_type = 3, enum_type = 4, oneof_decl = 8
-FILE_MESSAGES, FILE_ENUMS, FIELDS, NESTED_MESSAGES, NESTED_ENUMS, ONEOFS = 4, 5, 2, 3, 4, 8
+# source_code_info paths: FileDescriptorProto.message_type = 4, enum_type = 5, extension = 7;
+# DescriptorProto.field = 2, nested_type = 3, enum_type = 4
+FILE_MESSAGES, FILE_ENUMS, EXTENSIONS, FIELDS, NESTED_MESSAGES, NESTED_ENUMS = 4, 5, 7, 2, 3, 4
 
 # scalar field type → (name as written, kind, bits, minimum)
 SCALARS: dict[int, tuple[str, str, int | None, int | None]] = {
@@ -129,6 +129,9 @@ def read_protobuf(path: Path, include_paths: Sequence[str] = ()) -> SourceSchema
     for name in table_roots(top, uses):
         message = index.messages[name]
         reader.read_table(name, snake_case(message.desc.name), message.desc.name, (name,))
+    for i, extension in enumerate(target.extension):  # `extend Outer { … }`: not part of the message's tables
+        reader.warn(f"{index.line(target, (EXTENSIONS, i))} ({extension.extendee.lstrip('.')})",
+                    f"extension field {extension.name} is not imported", "add it to the table by hand if needed")
     return SourceSchema(name=dataset_name(path.stem), source=path.name, tables=reader.tables,
                         warnings=reader.warnings)
 
@@ -281,6 +284,9 @@ class _ProtoReader:
         self.add_fields(build, message, "", where, False, stack, "")
         for child, field_label in build.children:
             link_child(table, child, ensure_single_key(table, build.direct, build.type_name), field_label)
+        if not table.columns:
+            self.warn(table.location, f"{message.desc.name} has no fields: a table without columns",
+                      "add its fields, or --exclude it")
         return table
 
     def add_fields(self, build: _Build, message: _Declared, prefix: str, where: str, nullable: bool,
@@ -342,6 +348,8 @@ class _ProtoReader:
             build.children.append((child, f"{build.table.name}.{name}"))
             return
         else:
+            if not message.desc.field:
+                self.warn(label, f"{message.desc.name} is a message without fields: no column")
             self.add_fields(build, message, f"{name}_", where, column.nullable, (*stack, item.type_name), note)
             return
         self.add_column(build, column, label)
@@ -374,16 +382,18 @@ class _ProtoReader:
         _, kind, bits, minimum = SCALARS[item.type]
         return {"kind": kind, "precision": bits, "minimum": minimum}
 
-    def type_text(self, item: Field, proto: ProtoFile) -> str:
+    def type_text(self, item: Field, proto: ProtoFile, labelled: bool = True) -> str:
         """The field's type as the .proto file writes it: ``repeated LineItem``, ``map<string, string>``."""
         if item.type in MESSAGE_TYPES or item.type == Field.TYPE_ENUM:
             message = self.index.messages.get(item.type_name)
             if message is not None and message.desc.options.map_entry:
                 key, value = message.desc.field
-                return f"map<{self.type_text(key, proto)}, {self.type_text(value, proto)}>"
+                return f"map<{self.type_text(key, proto, False)}, {self.type_text(value, proto, False)}>"
             written = self.relative(item.type_name, proto)
         else:
             written = SCALARS[item.type][0]
+        if not labelled:
+            return written
         if item.label == Field.LABEL_REPEATED:
             return f"repeated {written}"
         if item.label == Field.LABEL_REQUIRED:

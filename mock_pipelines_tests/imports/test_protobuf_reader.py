@@ -157,6 +157,14 @@ def test_proto2_required_optional_defaults_and_nested_types():
     assert [c.name for c in movements.columns] == ["stock_level_id", "item_no", "moved_at_ms", "delta", "reason"]
     assert movements.column("reason").default == "count"
     assert not movements.column("delta").nullable
+    # an optional group is a nested message: flattened, nullable with it
+    assert [(n, stock[n].nullable) for n in stock if n.startswith("supplier_")] == [
+        ("supplier_supplier_code", True), ("supplier_contact_email", True)]
+    by_reason = stock["last_movement_by_reason"]
+    assert (by_reason.kind, by_reason.type_text) == ("json", "map<string, StockLevel.Movement>")
+    [warning] = result.warnings
+    assert warning.location == "legacy_inventory.proto:41 (acme.inventory.StockLevel)"
+    assert warning.message == "extension field audit_note is not imported"
 
 
 def test_an_import_found_through_an_include_path_and_a_recursive_message():
