@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fastavro.repository import SchemaRepositoryError
 from fastavro.schema import SchemaParseException, UnknownType, load_schema, parse_schema
 
 from mock_pipelines.imports.model import ImportWarning, SourceColumn, SourceError, SourceSchema, SourceTable
@@ -117,14 +118,17 @@ def _parse(path: Path, text: str, document: Any, named: dict[str, Any]) -> Any:
     """fastavro's parsed schema (full names, named types filled into ``named``), or a SourceError."""
     try:
         try:
-            return parse_schema(document, named, _write_hint=False)
+            return parse_schema(document, named)
         except UnknownType as exc:
             if isinstance(exc.name, str) and (path.parent / f"{exc.name}.avsc").is_file():
                 named.clear()  # a type in a sibling file: let fastavro's repository inject it
-                return load_schema(str(path), named_schemas=named, _write_hint=False)
+                return load_schema(str(path), named_schemas=named)
             raise
     except UnknownType as exc:
         raise _unknown_type_error(path, text, exc.name, named) from None
+    except SchemaRepositoryError as exc:  # a sibling file that is not a readable schema
+        raise SourceError(f"{path}: a type it uses could not be loaded: {exc}",
+                          "check the .avsc file of that type next to this one", expected="a JSON Avro schema") from None
     except SchemaParseException as exc:
         raise SourceError(f"{path}: not a valid Avro schema: {exc}", f"see the Avro specification, {SPEC}",
                           expected="a valid Avro schema") from None
@@ -147,8 +151,13 @@ def _unknown_type_error(path: Path, text: str, name: Any, named: dict[str, Any])
     if found:
         line = text.count("\n", 0, found.start()) + 1
         where += f":{line}:{found.start() - text.rfind(chr(10), 0, found.start())}"
-    hint = f"did you mean {near!r}?" if near else (
-        f"define it before its first use, or in a file {wanted}.avsc next to this one")
+    sibling = path.parent / f"{wanted}.avsc"
+    if sibling.is_file():
+        hint = f"{sibling} defines it but is not a valid Avro schema: fix that file"
+    elif near:
+        hint = f"did you mean {near!r}?"
+    else:
+        hint = f"define it before its first use, or in a file {wanted}.avsc next to this one"
     return SourceError(f"{where}: unknown Avro type {short!r}", hint,
                        expected=f"a primitive ({', '.join(p for p in PRIMITIVES)}), a complex type or a named "
                                 "type defined earlier")

@@ -168,7 +168,7 @@ def _compile(path: Path, include_paths: Sequence[str]) -> tuple[list[ProtoFile],
             raise SourceError(f"{path}: protoc wrote no readable descriptors ({exc})",
                               "check that grpcio-tools is installed in this environment") from None
     name = source.relative_to(root).as_posix()
-    target = next(f for f in files if f.name == name)
+    target = next((f for f in files if f.name == name), files[-1])  # protoc writes the input last
     warnings = [ImportWarning(path.name, f"protoc: {line}") for line in messages.splitlines() if line.strip()]
     return files, target, warnings
 

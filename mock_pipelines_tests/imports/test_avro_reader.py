@@ -274,3 +274,13 @@ def test_a_flattened_name_that_clashes_with_a_field_is_renamed_with_a_warning(tm
     assert result.tables["parcel"].columns[1].comment == "As the courier typed it."
     [warning] = result.warnings
     assert warning.location == "parcel.avsc: Parcel.address_city" and "imported as address_city_2" in warning.message
+
+
+def test_a_broken_sibling_file_is_named(tmp_path):
+    (tmp_path / "com.acme.Money.avsc").write_text('{"type": "record",')
+    path = write(tmp_path, "invoice.avsc", {"type": "record", "name": "Invoice", "namespace": "com.acme",
+                                           "fields": [{"name": "total", "type": "com.acme.Money"}]})
+    with pytest.raises(SourceError, match="unknown Avro type 'Money'") as caught:
+        read_avro(path)
+    assert caught.value.suggestion == f"{tmp_path / 'com.acme.Money.avsc'} defines it but is not a valid Avro " \
+                                      "schema: fix that file"
