@@ -47,8 +47,8 @@ def snake_case(name: str) -> str:
 
 def dataset_name(stem: str) -> str:
     """A valid identifier for the dataset an import proposes, from a file's stem."""
-    name = snake_case(stem) or "imported"
-    return name if name[0].isalpha() else f"schema_{name}"
+    name = fit_name(snake_case(stem)) or "imported"
+    return name if name[0].isalpha() else f"t_{name}"
 
 
 def fit_name(name: str, limit: int = MAX_NAME) -> str:

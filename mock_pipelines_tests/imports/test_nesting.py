@@ -28,7 +28,7 @@ def test_snake_case(name, snake):
 
 def test_dataset_names_are_identifiers():
     assert dataset_name("Order-Events.v2") == "order_events_v2"
-    assert dataset_name("2024_orders") == "schema_2024_orders"
+    assert dataset_name("2024_orders") == "t_2024_orders"
     assert dataset_name("---") == "imported"
 
 
