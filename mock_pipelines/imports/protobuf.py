@@ -175,8 +175,12 @@ def _compile(path: Path, include_paths: Sequence[str]) -> tuple[list[ProtoFile],
 
 def _protoc_error(path: Path, messages: str, proto_paths: list[Path]) -> SourceError:
     lines = [line for line in messages.splitlines() if line.strip()] or ["protoc failed without a message"]
-    missing = next((m for m in map(_NOT_FOUND.search, lines) if m), None)
-    first = next((m for m in map(_PROTOC_LINE.match, lines) if m), None)
+    # "c.proto: File not found." then "b.proto:3:1: Import "c.proto" was not found or had errors." (an import
+    # that had errors is reported by its own errors first, and falls through to them)
+    absent = {line.removesuffix(": File not found.") for line in lines if line.endswith(": File not found.")}
+    importing = next((line for line in lines if (m := _NOT_FOUND.search(line)) and m["import"] in absent), None)
+    missing = _NOT_FOUND.search(importing) if importing else None
+    first = _PROTOC_LINE.match(importing) if importing else None  # the file and line of the import
     if missing is not None and first is not None:
         imported = missing["import"]
         hint = (" (googleapis' google/type and google/api files: github.com/googleapis/googleapis)"

@@ -268,3 +268,21 @@ def test_a_file_without_messages_and_a_missing_include_folder(tmp_path):
         read_protobuf(path)
     with pytest.raises(SourceError, match="the include path is not a folder"):
         read_protobuf(path, include_paths=[str(tmp_path / "nowhere")])
+
+
+def test_an_import_missing_deeper_down_is_reported_where_it_is_imported(tmp_path):
+    path = write(tmp_path, "a.proto", 'syntax = "proto3";\nimport "b.proto";\nmessage A { B b = 1; }\n')
+    write(tmp_path, "b.proto", 'syntax = "proto3";\n\nimport "shared/c.proto";\nmessage B { int32 x = 1; }\n')
+    with pytest.raises(SourceError) as caught:
+        read_protobuf(path)
+    assert caught.value.message == f'{tmp_path / "b.proto"}:3:1: import "shared/c.proto" was not found'
+
+
+def test_an_imported_file_with_errors_is_not_called_missing(tmp_path):
+    path = write(tmp_path, "a.proto", 'syntax = "proto3";\nimport "b.proto";\nmessage A { B b = 1; }\n')
+    write(tmp_path, "b.proto", 'syntax = "proto3";\n\nmessage B { int32 x = 1 }\n')
+    with pytest.raises(SourceError) as caught:
+        read_protobuf(path)
+    first, *rest = caught.value.message.splitlines()
+    assert first == f'{tmp_path / "b.proto"}:3:25: Expected ";".'
+    assert "not found" not in caught.value.message.split("\n", 1)[0] and rest
