@@ -72,6 +72,9 @@ class Inferred:
 
 def infer(source: SourceSchema, rows: dict[str, int] | None = None) -> Inferred:
     """Choose a generator for every column of ``source``; ``rows`` overrides row counts per table."""
+    from mock_pipelines.imports.valid_names import make_names_valid
+
+    make_names_valid(source)
     rows = dict(rows or {})
     warnings = list(source.warnings)
     unknown = sorted(set(rows) - set(source.tables))
@@ -182,8 +185,11 @@ class _Table:
                                                                                                "child_index"))
 
     def _layout(self) -> None:
-        """Rows per parent where the primary key needs it: (parent key, number) or (parent, other parent)."""
+        """Rows per parent where the primary key needs it: (parent key, number) or (parent, other parent);
+        and for the items of a nested list (a child table of a JSON Schema, Avro or Protobuf source)."""
         pk = self.t.primary_key
+        if self.t.per_parent and self._items_layout():
+            return
         if len(pk) < 2:
             if len(pk) == 1 and pk[0] in self.single_fks and self.single_fks[pk[0]].ref_table != self.t.name:
                 fk = self.single_fks[pk[0]]  # a 1:1 extension of its parent: one row per parent row
@@ -220,6 +226,29 @@ class _Table:
                 cap = self.counts.get(other.ref_table, (0, ""))[0]
                 if cap and isinstance(count, str) and count == CHILDREN_PER_PARENT and cap < 5:
                     self.out.rows["count"] = f"uniform(1, {cap})"
+
+    def _items_layout(self) -> bool:
+        fk = next((f for f in self.t.foreign_keys if f.ref_table == self.t.per_parent and len(f.columns) == 1),
+                  None)
+        if fk is None:
+            return False
+        member = fk.columns[0]
+        group = next((g for g in [self.t.primary_key, *self.t.unique] if member in g and len(g) == 2), None)
+        count, why = self._children_count(fk.columns)
+        if self.t.items is not None and (self.t.stats is None or not self.t.stats.children):
+            lo, hi = self.t.items
+            count = f"uniform({lo}, {hi})" if hi > lo else lo
+            why = f"{lo} to {hi} items per {fk.ref_table} row, as the source allows"
+        self.out.rows = {"per": fk.ref_table, "count": count}
+        self.out.rows_why = why
+        self.done[member] = ColumnOut(member, {"ref": f"{fk.ref_table}.{fk.ref_columns[0]}"},
+                                      f"the {fk.ref_table} row each item belongs to")
+        number = next((c for c in (group or []) if c != member), None)
+        col = self.t.column(number) if number else None
+        if col is not None and col.kind == "int":
+            self.done[col.name] = ColumnOut(col.name, {"gen": "child_index"},
+                                            "the position of the item in its list: 1, 2, 3 …")
+        return True
 
     def _children_count(self, fk_columns: list[str]) -> tuple[Any, str]:
         stats = self.t.stats.children.get(",".join(fk_columns)) if self.t.stats else None
@@ -507,6 +536,16 @@ class _Table:
             return self._array(c)
         if kind == "time":
             return ColumnOut(c.name, {"gen": "time"}, "a time of day as text HH:MM:SS")
+        if kind == "interval":
+            self.warn(c.name, f"the duration {c.type_text} is written as a number of seconds",
+                      "keep it as seconds, or compute a duration in an expression of two times")
+            return ColumnOut(c.name, {"gen": "duration_seconds"}, "a duration, in whole seconds")
+        if kind == "binary":
+            size = min(c.length or 16, 32)
+            self.warn(c.name, f"binary data ({c.type_text}) is written as hexadecimal text",
+                      "keep it as text, or leave the column out")
+            return ColumnOut(c.name, {"gen": "hex_id", "length": size * 2 if c.length else 32},
+                             "bytes, as hexadecimal text")
         if kind in ("string", "enum"):
             return self._text(c)
         self.warn(c.name, f"type {c.type_text} has no equivalent: filled with words (a generic generator)",

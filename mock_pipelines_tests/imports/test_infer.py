@@ -7,7 +7,16 @@ import pytest
 from ruamel.yaml import YAML
 
 from mock_pipelines.imports.infer import infer
-from mock_pipelines.imports.model import ChildrenStats, ColumnStats, SourceColumn, SourceSchema, SourceTable, TableStats
+from mock_pipelines.imports.model import (
+    ChildrenStats,
+    ColumnStats,
+    SourceCheck,
+    SourceColumn,
+    SourceForeignKey,
+    SourceSchema,
+    SourceTable,
+    TableStats,
+)
 from mock_pipelines.imports.write_yaml import to_yaml
 from mock_pipelines_tests.imports.retail_source import retail_source
 
@@ -143,3 +152,36 @@ def test_texts_yaml_would_misread_are_quoted(value):
         SourceColumn("answer", "enum", "answer", False, enum_values=[value, "other"])], primary_key=["id"])})
     doc = YAML(typ="safe").load(to_yaml(infer(source)))
     assert doc["tables"]["t"]["columns"]["answer"]["values"] == [value, "other"]
+
+
+def test_names_the_schema_language_refuses_are_renamed_everywhere_with_a_warning():
+    source = SourceSchema("s", "test", {
+        "order-items": SourceTable("order-items", [
+            SourceColumn("id", "int", "integer", False), SourceColumn("from", "int", "integer", False),
+            SourceColumn("2fa", "bool", "boolean", False)], primary_key=["id"],
+            checks=[SourceCheck('"from" >= 0', "from_positive")]),
+        "refs": SourceTable("refs", [SourceColumn("id", "int", "integer", False),
+                                     SourceColumn("item", "int", "integer", False)], primary_key=["id"],
+                            foreign_keys=[SourceForeignKey(["item"], "order-items", ["id"])])},
+        dialect="postgres")
+    inferred = infer(source)
+    by_name = {t.name: t for t in inferred.tables}
+    assert set(by_name) == {"order_items", "refs"}
+    assert [c.name for c in by_name["order_items"].columns] == ["id", "from_", "c_2fa"]
+    assert column(by_name["refs"], "item") == {"ref": "order_items.id"}
+    assert by_name["order_items"].checks == [{"name": "from_positive", "check": "from_ >= 0"}]
+    assert sum("is renamed" in w.message for w in inferred.warnings) == 3
+
+
+def test_nested_list_items_are_laid_out_per_parent_with_their_position():
+    parent = SourceTable("order_event", [SourceColumn("order_event_id", "int", "bigint", False,
+                                                      autoincrement=True)], primary_key=["order_event_id"])
+    child = SourceTable("order_event_items", [
+        SourceColumn("order_event_id", "int", "bigint", False), SourceColumn("item_no", "int", "int", False),
+        SourceColumn("sku", "string", "string", False)], primary_key=["order_event_id", "item_no"],
+        foreign_keys=[SourceForeignKey(["order_event_id"], "order_event", ["order_event_id"])],
+        per_parent="order_event", items=(1, 20))
+    result = tables(SourceSchema("s", "test", {"order_event": parent, "order_event_items": child}))
+    items = result["order_event_items"]
+    assert items.rows == {"per": "order_event", "count": "uniform(1, 20)"}
+    assert column(items, "item_no") == {"gen": "child_index"}
