@@ -1,0 +1,524 @@
+"""Read a SQL DDL file, in any dialect sqlglot reads, into a :class:`SourceSchema`.
+
+The file is tokenised once with the dialect's tokenizer and cut into statements at each ``;`` (and at
+tsql's ``GO``), so every statement keeps the line where it starts: a statement sqlglot cannot parse stops
+the import with that line, and every table and column knows where it is declared. Statements are then
+applied in order, as the database would run them:
+
+* ``CREATE TABLE`` (a schema-qualified name keeps only the table name; the schema becomes ``namespace``),
+  with inline and table-level PRIMARY KEY / UNIQUE / FOREIGN KEY / CHECK, identity, serial and
+  AUTO_INCREMENT keys, inline ``COMMENT`` and a table ``COMMENT =``;
+* ``ALTER TABLE … ADD [CONSTRAINT]`` (primary key, foreign key, unique, check), ``ADD COLUMN``, and
+  pg_dump's ``ALTER COLUMN … SET DEFAULT nextval(…)`` (an autoincrement key);
+* ``CREATE TYPE … AS ENUM`` (the enum's values go to every column of that type, arrays included),
+  ``COMMENT ON TABLE/COLUMN``, ``CREATE UNIQUE INDEX`` and ``DROP TABLE``.
+
+Everything else (INSERT, GRANT, SET, CREATE INDEX/SEQUENCE/FUNCTION/TRIGGER/EXTENSION …) is skipped: it
+says nothing about the shape of the data. A view, a ``CREATE TABLE … AS SELECT``, a computed column or an
+expression index is skipped with a warning, because generating data for it would need what it computes.
+A ``REFERENCES parent`` without columns points at the parent's primary key, resolved after the whole file
+is read, so a foreign key may name a table declared further down or keyed by a later ALTER TABLE.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.dialects.postgres import Postgres
+from sqlglot.errors import ParseError, TokenError
+from sqlglot.tokens import Token, TokenType
+
+from mock_pipelines.imports.ddl_types import type_facts
+from mock_pipelines.imports.model import (
+    ImportWarning,
+    SourceCheck,
+    SourceColumn,
+    SourceError,
+    SourceForeignKey,
+    SourceSchema,
+    SourceTable,
+)
+from mock_pipelines.imports.naming import identifier_from
+from mock_pipelines.spec.errors import suggest
+
+# Statements that say something about tables the import cannot model: skipped with a warning.
+WARN_CREATES = {"VIEW": "a view is not generated: its rows come from the tables it selects from",
+                "MATERIALIZED VIEW": "a materialized view is not generated: its rows come from its query"}
+
+
+def dialect_names() -> list[str]:
+    return sorted(name for name in Dialect.classes if name)
+
+
+def resolve_dialect(name: str) -> Dialect:
+    """The sqlglot dialect of ``name``; an unknown name is a SourceError with a did-you-mean."""
+    key = name.strip().lower()
+    if key not in Dialect.classes or not key:
+        close = suggest(key, dialect_names())
+        hint = f"did you mean --dialect {close}?" if close else f"use one of: {', '.join(dialect_names())}"
+        raise SourceError(f"unknown SQL dialect {name!r}", hint, expected="a dialect sqlglot reads")
+    return Dialect.get_or_raise(key)
+
+
+def read_ddl(path: Path, dialect: str) -> SourceSchema:
+    """Read the DDL file ``path`` written in ``dialect`` (a sqlglot dialect name: postgres, mysql, sqlite,
+    tsql, snowflake, bigquery, duckdb, oracle, …). Raises SourceError for an unknown dialect, a file that
+    cannot be read, or a statement sqlglot cannot parse (with its line)."""
+    sql_dialect = resolve_dialect(dialect)
+    dialect_name = dialect.strip().lower()
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SourceError(f"{path}: cannot read the file ({error})",
+                          "give a readable UTF-8 text file of SQL statements") from None
+    builder = _SchemaBuilder(path.name, dialect_name)
+    for statement, line in _statements(text, path, sql_dialect, dialect_name):
+        builder.apply(statement, line)
+    builder.finish()
+    return SourceSchema(name=identifier_from(path.stem), source=str(path), tables=builder.tables,
+                        dialect=dialect_name, warnings=builder.warnings)
+
+
+# --------------------------------------------------------------------------------------------- statements
+
+@contextlib.contextmanager
+def _quiet_sqlglot() -> Iterator[None]:
+    """sqlglot logs each statement it keeps as an opaque Command: the reader decides what to say itself."""
+    logger = logging.getLogger("sqlglot")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _line_of(text: str, offset: int | None) -> int | None:
+    return None if offset is None else text.count("\n", 0, max(offset, 0)) + 1
+
+
+def _dialect_hint(dialect: str) -> str:
+    others = ", ".join(d for d in ("postgres", "mysql", "sqlite", "tsql", "snowflake", "bigquery", "oracle")
+                       if d != dialect)
+    return (f"check the statement, or try another --dialect (read as {dialect}; others: {others}); a "
+            "statement that is not a table definition can also be removed from the file")
+
+
+def _statements(text: str, path: Path, sql_dialect: Dialect, dialect: str) -> Iterator[tuple[exp.Expr, int]]:
+    """Each parsed statement of the file with the line where it starts."""
+    tokenizer = sql_dialect.tokenizer()
+    with _quiet_sqlglot():
+        try:
+            tokens = tokenizer.tokenize(text)
+        except TokenError as error:
+            core = getattr(tokenizer, "_core", None)
+            done = getattr(core, "tokens", None) or []
+            start_line = _statement_start_line(done)
+            where = _line_of(text, getattr(core, "_start", None)) or start_line
+            cause = str(error.__cause__ or error).splitlines()[0]
+            raise SourceError(f"{path.name}:{where}: cannot read the SQL of the statement starting at line "
+                              f"{start_line} ({cause}): an unterminated string, quoted name or comment?",
+                              _dialect_hint(dialect)) from None
+        for chunk in _split(tokens):
+            if isinstance(sql_dialect, Postgres):
+                chunk = _array_suffix_as_brackets(chunk)
+            line = chunk[0].line
+            try:
+                parsed = sql_dialect.parser().parse(chunk, text)
+            except ParseError as error:
+                first = error.errors[0] if error.errors else {}
+                where = first.get("line") or line
+                detail = first.get("description") or str(error).splitlines()[0]
+                near = (first.get("highlight") or "").strip()
+                near_text = f" near {near!r}" if near else ""
+                raise SourceError(f"{path.name}:{where}: sqlglot cannot parse the statement starting at line "
+                                  f"{line}{near_text}: {detail}", _dialect_hint(dialect),
+                                  expected=f"a SQL statement in the {dialect} dialect") from None
+            for statement in parsed:
+                if statement is not None:
+                    yield statement, line
+
+
+def _statement_start_line(tokens: list[Token]) -> int:
+    for index in range(len(tokens) - 1, -1, -1):
+        if tokens[index].token_type == TokenType.SEMICOLON:
+            return tokens[index + 1].line if index + 1 < len(tokens) else tokens[index].line
+    return tokens[0].line if tokens else 1
+
+
+def _split(tokens: list[Token]) -> Iterator[list[Token]]:
+    chunk: list[Token] = []
+    for token in tokens:
+        is_go = token.token_type == TokenType.COMMAND and token.text.upper() == "GO"
+        if token.token_type == TokenType.SEMICOLON or is_go:
+            if chunk:
+                yield chunk
+            chunk = []
+        else:
+            chunk.append(token)
+    if chunk:
+        yield chunk
+
+
+def _array_suffix_as_brackets(chunk: list[Token]) -> list[Token]:
+    """PostgreSQL's ``integer ARRAY`` is ``integer[]``; sqlglot reads the first but then takes the next
+    column for the array's size, so the suffix is given to it as ``[]`` (a token rewrite, not text)."""
+    out: list[Token] = []
+    for index, token in enumerate(chunk):
+        following = chunk[index + 1] if index + 1 < len(chunk) else None
+        previous = chunk[index - 1] if index else None
+        if (token.token_type == TokenType.ARRAY and previous is not None
+                and previous.token_type not in (TokenType.COMMA, TokenType.L_PAREN, TokenType.VAR)
+                and (following is None or following.token_type not in (TokenType.L_BRACKET, TokenType.L_PAREN))):
+            out.append(Token(TokenType.L_BRACKET, "[", token.line, token.col, token.start, token.start))
+            out.append(Token(TokenType.R_BRACKET, "]", token.line, token.col, token.end, token.end))
+        else:
+            out.append(token)
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ builder
+
+def _name(node: exp.Expr | None) -> str:
+    return node.name if node is not None else ""
+
+
+def _line_in(node: exp.Expr, default: int) -> int:
+    """The line of the first name inside ``node`` (sqlglot keeps token positions on identifiers)."""
+    for ident in node.find_all(exp.Identifier):
+        line = (ident.meta or {}).get("line")
+        if line:
+            return int(line)
+    return default
+
+
+def _column_names(nodes: list[exp.Expr]) -> list[str]:
+    """Column names of a key list: identifiers, columns, or ordered columns (``a ASC``)."""
+    names = []
+    for node in nodes:
+        inner = node.this if isinstance(node, exp.Ordered) else node
+        names.append(inner.name)
+    return names
+
+
+class _SchemaBuilder:
+    """Applies statements in file order, then resolves what needed the whole file (foreign keys)."""
+
+    def __init__(self, file: str, dialect: str):
+        self.file = file
+        self.dialect = dialect
+        self.tables: dict[str, SourceTable] = {}
+        self.warnings: list[ImportWarning] = []
+        self.enums: dict[str, list[str]] = {}
+        # Foreign keys are resolved at the end: (table, fk, referenced namespace, declared ref columns?)
+        self._pending_fks: list[tuple[SourceTable, SourceForeignKey, str | None, str]] = []
+
+    # -- helpers
+    def warn(self, location: str, message: str, suggestion: str | None = None) -> None:
+        self.warnings.append(ImportWarning(location, message, suggestion))
+
+    def where(self, line: int) -> str:
+        return f"{self.file}:{line}"
+
+    def find_table(self, name: str, namespace: str | None = None) -> SourceTable | None:
+        key = name.lower()
+        matches = [t for t in self.tables.values() if t.name.lower() == key]
+        if namespace:
+            exact = [t for t in matches if (t.namespace or "").lower() == namespace.lower()]
+            matches = exact or matches
+        return matches[0] if matches else None
+
+    def sql(self, node: exp.Expr) -> str:
+        return node.sql(dialect=self.dialect)
+
+    # -- statements
+    def apply(self, statement: exp.Expr, line: int) -> None:
+        if isinstance(statement, exp.Create):
+            self.create(statement, line)
+        elif isinstance(statement, exp.Alter) and str(statement.args.get("kind", "")).upper() == "TABLE":
+            self.alter_table(statement, line)
+        elif isinstance(statement, exp.Comment):
+            self.comment(statement, line)
+        elif isinstance(statement, exp.Drop) and str(statement.args.get("kind", "")).upper() == "TABLE":
+            for table in statement.args.get("tables") or [statement.this]:
+                found = self.find_table(_name(table), table.text("db") or None)
+                if found is not None:
+                    del self.tables[found.name]
+        elif isinstance(statement, exp.Command):
+            self.command(statement, line)
+        # INSERT, SELECT, SET, GRANT, USE, … say nothing about the shape of the data.
+
+    def command(self, statement: exp.Command, line: int) -> None:
+        """A statement sqlglot keeps as opaque text: only a table or domain definition matters here."""
+        words = f"{statement.this} {statement.text('expression')}".split()
+        head = " ".join(words[:2]).upper()
+        if head in ("CREATE TABLE", "ALTER TABLE") and not (len(words) > 3 and words[3].upper() == "OWNER"):
+            self.warn(self.where(line), f"{head} statement in a form sqlglot reads only as text: skipped",
+                      "write it as a plain CREATE/ALTER TABLE, or check --dialect")
+        elif head == "CREATE DOMAIN" and len(words) > 2:
+            self.warn(self.where(line), f"domain {words[2]} is not read: its columns become kind unknown",
+                      "give those columns the domain's base type in the DDL")
+
+    def create(self, statement: exp.Create, line: int) -> None:
+        kind = str(statement.args.get("kind") or "").upper()
+        target = statement.this
+        if kind == "TABLE":
+            if isinstance(target, exp.Schema) and any(isinstance(e, exp.ColumnDef) for e in target.expressions):
+                self.create_table(target, statement, line)
+            else:
+                table = target.this if isinstance(target, exp.Schema) else target
+                self.warn(self.where(line), f"table {_name(table)} is created from a query or another table "
+                                            "(AS SELECT / LIKE), so its columns are not declared: skipped",
+                          "declare its columns in a CREATE TABLE")
+        elif kind == "TYPE":
+            dtype = statement.expression
+            if isinstance(dtype, exp.DataType) and dtype.this == exp.DType.ENUM:
+                self.enums[_name(target).lower()] = [e.name for e in dtype.expressions]
+        elif kind == "INDEX" and statement.args.get("unique"):
+            self.unique_index(target, line)
+        elif kind in WARN_CREATES:
+            self.warn(self.where(line), f"{kind.lower()} {_name(target)}: {WARN_CREATES[kind]}; skipped",
+                      "import the tables it reads from; a view is not loaded into")
+
+    def create_table(self, schema: exp.Schema, statement: exp.Create, line: int) -> None:
+        ident = schema.this
+        name, namespace = _name(ident), (ident.text("db") or None)
+        table = SourceTable(name=name, columns=[], namespace=namespace, location=self.where(line))
+        if name in self.tables:
+            previous = self.tables[name]
+            if (previous.namespace or "") != (namespace or ""):
+                table.name = f"{namespace}_{name}" if namespace else name
+                self.warn(table.location, f"a second table named {name} (in {namespace or 'no schema'}): "
+                                          f"imported as {table.name}", "import one schema at a time")
+        self.tables[table.name] = table
+        for element in schema.expressions:
+            if isinstance(element, exp.ColumnDef):
+                self.add_column(table, element, line)
+            else:
+                self.table_constraint(table, element, line)
+        for prop in (statement.args.get("properties") or exp.Properties()).expressions:
+            if isinstance(prop, exp.SchemaCommentProperty):
+                table.comment = prop.this.name
+        self.primary_key_not_null(table)
+
+    def add_column(self, table: SourceTable, column_def: exp.ColumnDef, line: int) -> None:
+        col_line = (column_def.this.meta or {}).get("line", line) if column_def.this is not None else line
+        name = column_def.name
+        location = f"{self.where(col_line)} {table.name}.{name}"
+        dtype = column_def.args.get("kind")
+        if isinstance(dtype, exp.DataType):
+            facts = type_facts(dtype, self.dialect, self.enums)
+            type_text = self.sql(dtype)
+        else:  # sqlite allows a column without a type
+            from mock_pipelines.imports.ddl_types import TypeFacts
+
+            facts, type_text = TypeFacts("unknown", note="the column has no declared type"), ""
+        column = SourceColumn(
+            name=name, kind=facts.kind, type_text=type_text, length=facts.length, precision=facts.precision,
+            scale=facts.scale, enum_values=facts.enum_values, item_kind=facts.item_kind,
+            item_enum_values=facts.item_enum_values, timezone=facts.timezone, autoincrement=facts.autoincrement,
+            minimum=facts.minimum, format=facts.format, location=location.split(" ")[0])
+        if facts.note:
+            hint = "its values get a generic generator: set one in the written YAML" \
+                if facts.kind == "unknown" else None
+            kind_text = "kind unknown" if facts.kind == "unknown" else f"kind {facts.kind}"
+            self.warn(location, f"{facts.note}: imported as {kind_text}", hint)
+        table.columns.append(column)
+        for constraint in column_def.constraints:
+            self.column_constraint(table, column, constraint, location)
+
+    def column_constraint(self, table: SourceTable, column: SourceColumn, constraint: exp.ColumnConstraint,
+                          location: str) -> None:
+        kind = constraint.args.get("kind")
+        constraint_name = _name(constraint.this) or None if constraint.this is not None else None
+        if isinstance(kind, exp.NotNullColumnConstraint):
+            column.nullable = bool(kind.args.get("allow_null"))
+        elif isinstance(kind, exp.PrimaryKeyColumnConstraint):
+            table.primary_key = [column.name]
+            column.nullable = False
+        elif isinstance(kind, exp.UniqueColumnConstraint):
+            column.unique = True
+        elif isinstance(kind, exp.DefaultColumnConstraint):
+            default = kind.this
+            column.default = self.sql(default)
+            if isinstance(default, exp.Anonymous) and default.name.lower() == "nextval":
+                column.autoincrement = True
+        elif isinstance(kind, exp.AutoIncrementColumnConstraint | exp.GeneratedAsIdentityColumnConstraint):
+            column.autoincrement = True
+        elif isinstance(kind, exp.CheckColumnConstraint):
+            table.checks.append(SourceCheck(self.sql(kind.this), constraint_name, location.split(" ")[0]))
+        elif isinstance(kind, exp.CommentColumnConstraint):
+            column.comment = kind.this.name
+        elif isinstance(kind, exp.Reference):
+            self.reference(table, [column.name], kind, constraint_name)
+        elif isinstance(kind, exp.ComputedColumnConstraint):
+            self.warn(location, f"computed by the database ({self.sql(kind.this)}): generated like any other "
+                                "column", "leave it out of the generated data, or the load into the database "
+                                          "fails")
+
+    def reference(self, table: SourceTable, columns: list[str], reference: exp.Reference,
+                  name: str | None) -> None:
+        target = reference.this
+        parent = target.this if isinstance(target, exp.Schema) else target
+        ref_columns = _column_names(target.expressions) if isinstance(target, exp.Schema) else []
+        fk = SourceForeignKey(columns=columns, ref_table=_name(parent), ref_columns=ref_columns, name=name)
+        self._pending_fks.append((table, fk, parent.text("db") or None, table.location))
+
+    def table_constraint(self, table: SourceTable, element: exp.Expr, line: int) -> None:
+        """A table-level constraint, named (``CONSTRAINT x …``) or not; also what ALTER TABLE adds."""
+        if isinstance(element, exp.Constraint):
+            for inner in element.expressions:
+                self.constraint_body(table, inner, line, element.name or None)
+        else:
+            self.constraint_body(table, element, line, None)
+
+    def constraint_body(self, table: SourceTable, body: exp.Expr, line: int, name: str | None) -> None:
+        location = self.where(_line_in(body, line))
+        if isinstance(body, exp.PrimaryKey):
+            table.primary_key = _column_names(body.expressions)
+        elif isinstance(body, exp.PrimaryKeyColumnConstraint):
+            pass  # tsql: the columns follow in a CLUSTERED / NONCLUSTERED part
+        elif isinstance(body, exp.ClusteredColumnConstraint | exp.NonClusteredColumnConstraint):
+            # tsql's PRIMARY KEY CLUSTERED (a, b): the key columns sit in the clustering part.
+            table.primary_key = _column_names(body.this or [])
+        elif isinstance(body, exp.UniqueColumnConstraint):
+            inner = body.this
+            if isinstance(inner, exp.Schema):
+                columns = _column_names(inner.expressions)
+            elif isinstance(inner, exp.ClusteredColumnConstraint | exp.NonClusteredColumnConstraint):
+                columns = _column_names(inner.this or [])
+            else:
+                columns = []
+            self.add_unique(table, columns)
+        elif isinstance(body, exp.ForeignKey):
+            self.reference(table, _column_names(body.expressions), body.args["reference"], name)
+        elif isinstance(body, exp.CheckColumnConstraint):
+            table.checks.append(SourceCheck(self.sql(body.this), name, location))
+        elif isinstance(body, exp.IndexColumnConstraint):
+            pass  # MySQL's KEY k (a): an index, not a constraint
+        else:
+            self.warn(f"{location} {table.name}", f"constraint {self.sql(body)!r} is not read: skipped",
+                      "check the generated data against it by hand")
+        self.primary_key_not_null(table)
+
+    def add_unique(self, table: SourceTable, columns: list[str]) -> None:
+        if len(columns) == 1:
+            column = table.column(columns[0]) or next(
+                (c for c in table.columns if c.name.lower() == columns[0].lower()), None)
+            if column is not None:
+                column.unique = True
+        elif columns and columns not in table.unique:
+            table.unique.append(columns)
+
+    def primary_key_not_null(self, table: SourceTable) -> None:
+        for name in table.primary_key:
+            column = table.column(name)
+            if column is not None:
+                column.nullable = False
+
+    def alter_table(self, statement: exp.Alter, line: int) -> None:
+        target = statement.this
+        table = self.find_table(_name(target), target.text("db") or None)
+        if table is None:
+            self.warn(self.where(line), f"ALTER TABLE {_name(target)}: the file does not create this table; "
+                                        "skipped", "put its CREATE TABLE before the ALTER TABLE")
+            return
+        for action in statement.args.get("actions") or []:
+            if isinstance(action, exp.AddConstraint):
+                for constraint in action.expressions:
+                    self.table_constraint(table, constraint, line)
+            elif isinstance(action, exp.ColumnDef):
+                self.add_column(table, action, line)
+            elif isinstance(action, exp.AlterColumn):
+                column = table.column(action.name)
+                default = action.args.get("default")
+                if column is not None and default is not None:
+                    column.default = self.sql(default)
+                    if isinstance(default, exp.Anonymous) and default.name.lower() == "nextval":
+                        column.autoincrement = True
+                if column is not None and action.args.get("allow_null") is False:
+                    column.nullable = False
+            elif isinstance(action, exp.Drop) and str(action.args.get("kind", "")).upper() == "COLUMN":
+                table.columns = [c for c in table.columns if c.name.lower() != _name(action.this).lower()]
+
+    def comment(self, statement: exp.Comment, line: int) -> None:
+        kind = str(statement.args.get("kind") or "").upper()
+        text = statement.expression.name if statement.expression is not None else ""
+        target = statement.this
+        if kind == "TABLE":
+            table = self.find_table(_name(target), target.text("db") or None)
+            if table is not None:
+                table.comment = text
+                return
+        elif kind == "COLUMN" and isinstance(target, exp.Column):
+            table = self.find_table(target.table, target.text("db") or None)
+            column = next((c for c in table.columns if c.name.lower() == target.name.lower()), None) \
+                if table else None
+            if column is not None:
+                column.comment = text
+                return
+        else:
+            return  # a comment on an index, a type, a schema…
+        self.warn(self.where(line), f"COMMENT ON {kind} {self.sql(target)}: no such {kind.lower()} in the file; "
+                                    "skipped")
+
+    def unique_index(self, index: exp.Expr, line: int) -> None:
+        if not isinstance(index, exp.Index):
+            return
+        target = index.args.get("table")
+        table = self.find_table(_name(target), target.text("db") or None) if target is not None else None
+        params = index.args.get("params")
+        columns = params.args.get("columns") if params is not None else None
+        if table is None or not columns:
+            return
+        location = f"{self.where(line)} {table.name}"
+        if params.args.get("where") is not None:
+            self.warn(location, f"unique index {index.name} holds only for the rows of its WHERE: skipped",
+                      "make the column unique in the written YAML if every row should be unique")
+            return
+        plain = [c.this if isinstance(c, exp.Ordered) else c for c in columns]
+        if not all(isinstance(c, exp.Column) for c in plain):
+            self.warn(location, f"unique index {index.name} is on an expression "
+                                f"({', '.join(self.sql(c) for c in plain)}): skipped",
+                      "make the generated values unique by hand if they must be")
+            return
+        self.add_unique(table, [c.name for c in plain])
+
+    # -- after the whole file
+    def finish(self) -> None:
+        for table, fk, namespace, location in self._pending_fks:
+            if table.name not in self.tables or self.tables[table.name] is not table:
+                continue  # dropped later in the file
+            parent = self.find_table(fk.ref_table, namespace)
+            where = f"{location} {table.name}({', '.join(fk.columns)})"
+            if parent is None:
+                self.warn(where, f"references {fk.ref_table}, which the file does not create: imported as "
+                                 "plain columns", f"add CREATE TABLE {fk.ref_table} to the file, or reference "
+                                                  "its existing rows with ref: {existing: ...}")
+                continue
+            fk.ref_table = parent.name
+            if not fk.ref_columns:
+                if not parent.primary_key:
+                    self.warn(where, f"references {parent.name} without columns, and {parent.name} has no "
+                                     "primary key: imported as plain columns",
+                              "name the referenced columns: REFERENCES parent (column)")
+                    continue
+                fk.ref_columns = list(parent.primary_key)
+            if len(fk.ref_columns) != len(fk.columns):
+                self.warn(where, f"has {len(fk.columns)} columns but references {len(fk.ref_columns)} in "
+                                 f"{parent.name}: skipped")
+                continue
+            fk.ref_columns = [next((c.name for c in parent.columns if c.name.lower() == r.lower()), r)
+                              for r in fk.ref_columns]
+            table.foreign_keys.append(fk)
+
+
+def parse_condition(sql: str, dialect: str) -> exp.Expr:
+    """A CHECK text back as a sqlglot expression (for inference, which reads ranges and IN lists)."""
+    return sqlglot.parse_one(sql, read=dialect)
