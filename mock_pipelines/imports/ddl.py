@@ -237,6 +237,12 @@ class _SchemaBuilder:
     def sql(self, node: exp.Expr) -> str:
         return node.sql(dialect=self.dialect)
 
+    def condition(self, node: exp.Expr) -> str:
+        """A CHECK's condition as SQL, without the outer parentheses pg_dump writes around it."""
+        while isinstance(node, exp.Paren):
+            node = node.this
+        return self.sql(node)
+
     # -- statements
     def apply(self, statement: exp.Expr, line: int) -> None:
         if isinstance(statement, exp.Create):
@@ -258,12 +264,36 @@ class _SchemaBuilder:
         """A statement sqlglot keeps as opaque text: only a table or domain definition matters here."""
         words = f"{statement.this} {statement.text('expression')}".split()
         head = " ".join(words[:2]).upper()
+        if head == "ALTER TABLE" and self.identity_added(statement):
+            return
         if head in ("CREATE TABLE", "ALTER TABLE") and not (len(words) > 3 and words[3].upper() == "OWNER"):
             self.warn(self.where(line), f"{head} statement in a form sqlglot reads only as text: skipped",
                       "write it as a plain CREATE/ALTER TABLE, or check --dialect")
         elif head == "CREATE DOMAIN" and len(words) > 2:
             self.warn(self.where(line), f"domain {words[2]} is not read: its columns become kind unknown",
                       "give those columns the domain's base type in the DDL")
+
+    def identity_added(self, statement: exp.Command) -> bool:
+        """pg_dump's ``ALTER TABLE t ALTER COLUMN c ADD GENERATED … AS IDENTITY (…)``, which sqlglot keeps as
+        text: read from its tokens, it makes ``c`` an autoincrement key."""
+        tokens = [t for t in Dialect.get_or_raise(self.dialect).tokenize(statement.text("expression"))]
+        texts = [t.text.upper() for t in tokens]
+        try:
+            alter = texts.index("ALTER")
+        except ValueError:
+            return False
+        if texts[alter + 1:alter + 2] != ["COLUMN"] or "GENERATED" not in texts[alter:] \
+                or "IDENTITY" not in texts[alter:]:
+            return False
+        names = [t.text for t in tokens[1:alter] if t.token_type not in (TokenType.DOT, TokenType.ONLY)]
+        if not names or len(tokens) <= alter + 2:
+            return False
+        table = self.find_table(names[-1], names[-2] if len(names) > 1 else None)
+        column = table.column(tokens[alter + 2].text) if table is not None else None
+        if column is None:
+            return False
+        column.autoincrement = True
+        return True
 
     def create(self, statement: exp.Create, line: int) -> None:
         kind = str(statement.args.get("kind") or "").upper()
@@ -352,7 +382,7 @@ class _SchemaBuilder:
         elif isinstance(kind, exp.AutoIncrementColumnConstraint | exp.GeneratedAsIdentityColumnConstraint):
             column.autoincrement = True
         elif isinstance(kind, exp.CheckColumnConstraint):
-            table.checks.append(SourceCheck(self.sql(kind.this), constraint_name, location.split(" ")[0]))
+            table.checks.append(SourceCheck(self.condition(kind.this), constraint_name, location.split(" ")[0]))
         elif isinstance(kind, exp.CommentColumnConstraint):
             column.comment = kind.this.name
         elif isinstance(kind, exp.Reference):
@@ -399,7 +429,7 @@ class _SchemaBuilder:
         elif isinstance(body, exp.ForeignKey):
             self.reference(table, _column_names(body.expressions), body.args["reference"], name)
         elif isinstance(body, exp.CheckColumnConstraint):
-            table.checks.append(SourceCheck(self.sql(body.this), name, location))
+            table.checks.append(SourceCheck(self.condition(body.this), name, location))
         elif isinstance(body, exp.IndexColumnConstraint):
             pass  # MySQL's KEY k (a): an index, not a constraint
         else:

@@ -75,8 +75,10 @@ def type_facts(dtype: exp.DataType, dialect: str, enums: dict[str, list[str]]) -
         # MySQL's BOOLEAN is TINYINT(1): that is how a live MySQL/MariaDB describes a flag column.
         if t == T.TINYINT and dialect in ("mysql", "singlestore", "doris", "starrocks") and first == 1:
             return TypeFacts("bool")
+        # tsql's TINYINT is unsigned (0..255), like every U* type.
+        unsigned = t in UNSIGNED or (t == T.TINYINT and dialect in ("tsql", "fabric"))
         return TypeFacts("int", precision=INT_BITS[t], autoincrement=t in SERIALS,
-                         minimum=0 if t in UNSIGNED else None)
+                         minimum=0 if unsigned else None)
     if t in DECIMALS:
         return TypeFacts("decimal", precision=first, scale=params[1] if len(params) > 1 else None)
     if t in FLOATS:
