@@ -261,17 +261,24 @@ class _SchemaBuilder:
         # INSERT, SELECT, SET, GRANT, USE, … say nothing about the shape of the data.
 
     def command(self, statement: exp.Command, line: int) -> None:
-        """A statement sqlglot keeps as opaque text: only a table or domain definition matters here."""
-        words = f"{statement.this} {statement.text('expression')}".split()
-        head = " ".join(words[:2]).upper()
+        """A statement sqlglot keeps as opaque text (syntax it does not model). A CREATE TABLE read so has lost
+        its columns: an error, as a parse error would be; an ALTER TABLE that changes keys or columns is
+        skipped with a warning; the rest (CREATE DOMAIN/EXTENSION/FUNCTION, ALTER … OWNER) is not data."""
+        words = [t.text.upper() for t in Dialect.get_or_raise(self.dialect).tokenize(
+            f"{statement.this} {statement.text('expression')}")]
+        head = " ".join(words[:2])
+        if head == "CREATE TABLE" or (head.startswith("CREATE") and "TABLE" in words[:4]):
+            raise SourceError(f"{self.where(line)}: sqlglot reads this CREATE TABLE only as opaque text in the "
+                              f"{self.dialect} dialect, so its columns cannot be read", _dialect_hint(self.dialect),
+                              expected=f"a CREATE TABLE statement in the {self.dialect} dialect")
         if head == "ALTER TABLE" and self.identity_added(statement):
             return
-        if head in ("CREATE TABLE", "ALTER TABLE") and not (len(words) > 3 and words[3].upper() == "OWNER"):
-            self.warn(self.where(line), f"{head} statement in a form sqlglot reads only as text: skipped",
-                      "write it as a plain CREATE/ALTER TABLE, or check --dialect")
+        if head == "ALTER TABLE" and {"CONSTRAINT", "PRIMARY", "FOREIGN", "UNIQUE", "CHECK", "COLUMN"} & set(words):
+            self.warn(self.where(line), "ALTER TABLE in a form sqlglot reads only as text: skipped",
+                      "write it as a plain ALTER TABLE … ADD CONSTRAINT, or check --dialect")
         elif head == "CREATE DOMAIN" and len(words) > 2:
-            self.warn(self.where(line), f"domain {words[2]} is not read: its columns become kind unknown",
-                      "give those columns the domain's base type in the DDL")
+            self.warn(self.where(line), f"domain {words[2].lower()} is not read: its columns become kind "
+                                        "unknown", "give those columns the domain's base type in the DDL")
 
     def identity_added(self, statement: exp.Command) -> bool:
         """pg_dump's ``ALTER TABLE t ALTER COLUMN c ADD GENERATED … AS IDENTITY (…)``, which sqlglot keeps as
