@@ -34,7 +34,7 @@ from sqlglot.dialects.postgres import Postgres
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
 
-from mock_pipelines.imports.ddl_types import type_facts
+from mock_pipelines.imports.ddl_types import TypeFacts, type_facts
 from mock_pipelines.imports.model import (
     ImportWarning,
     SourceCheck,
@@ -198,6 +198,16 @@ def _line_in(node: exp.Expr, default: int) -> int:
     return default
 
 
+def _for_column(constraint: exp.ColumnConstraint, column: str) -> exp.ColumnConstraint:
+    """A domain's constraint for one column of that domain: VALUE in its CHECK becomes the column."""
+    def swap(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.Column) and not node.table and node.name.lower() == "value":
+            return exp.column(column)
+        return node
+
+    return constraint.transform(swap)
+
+
 def _column_names(nodes: list[exp.Expr]) -> list[str]:
     """Column names of a key list: identifiers, columns, or ordered columns (``a ASC``)."""
     names = []
@@ -216,6 +226,7 @@ class _SchemaBuilder:
         self.tables: dict[str, SourceTable] = {}
         self.warnings: list[ImportWarning] = []
         self.enums: dict[str, list[str]] = {}
+        self.domains: dict[str, exp.ColumnDef] = {}  # CREATE DOMAIN, read as a column named "value"
         # Foreign keys are resolved at the end: (table, fk, referenced namespace, declared ref columns?)
         self._pending_fks: list[tuple[SourceTable, SourceForeignKey, str | None, str]] = []
 
@@ -277,8 +288,36 @@ class _SchemaBuilder:
             self.warn(self.where(line), "ALTER TABLE in a form sqlglot reads only as text: skipped",
                       "write it as a plain ALTER TABLE … ADD CONSTRAINT, or check --dialect")
         elif head == "CREATE DOMAIN" and len(words) > 2:
-            self.warn(self.where(line), f"domain {words[2].lower()} is not read: its columns become kind "
-                                        "unknown", "give those columns the domain's base type in the DDL")
+            self.domain(statement, line)
+
+    def domain(self, statement: exp.Command, line: int) -> None:
+        """``CREATE DOMAIN name [AS] type [constraints]``, which sqlglot keeps as text: its tokens are read as
+        the one column of a table (``value type constraints``), so a column of the domain gets the base type,
+        NOT NULL, DEFAULT and CHECKs (with VALUE standing for the column)."""
+        sql_dialect = Dialect.get_or_raise(self.dialect)
+        tokens = sql_dialect.tokenize(f"{statement.this} {statement.text('expression')}")
+        index = 3
+        while index + 1 < len(tokens) and tokens[index].token_type == TokenType.DOT:
+            index += 2
+        name = tokens[index - 1].text
+        if index < len(tokens) and tokens[index].text.upper() == "AS":
+            index += 1
+        body = tokens[index:]
+        first = tokens[0]
+        as_table = [Token(TokenType.CREATE, "CREATE", first.line), Token(TokenType.TABLE, "TABLE", first.line),
+                    Token(TokenType.VAR, "domain", first.line), Token(TokenType.L_PAREN, "(", first.line),
+                    Token(TokenType.VAR, "value", first.line), *body, Token(TokenType.R_PAREN, ")", first.line)]
+        try:
+            parsed = sql_dialect.parser().parse(as_table, "")
+        except ParseError:
+            parsed = []
+        create = parsed[0] if parsed else None
+        column_def = create.find(exp.ColumnDef) if isinstance(create, exp.Create) else None
+        if column_def is None or not isinstance(column_def.args.get("kind"), exp.DataType):
+            self.warn(self.where(line), f"domain {name} is not read: its columns become kind unknown",
+                      "give those columns the domain's base type in the DDL")
+            return
+        self.domains[name.lower()] = column_def
 
     def identity_added(self, statement: exp.Command) -> bool:
         """pg_dump's ``ALTER TABLE t ALTER COLUMN c ADD GENERATED … AS IDENTITY (…)``, which sqlglot keeps as
@@ -349,13 +388,17 @@ class _SchemaBuilder:
         name = column_def.name
         location = f"{self.where(col_line)} {table.name}.{name}"
         dtype = column_def.args.get("kind")
+        domain = self.domain_of(dtype)
+        inherited: list[exp.ColumnConstraint] = []
+        if domain is not None:
+            type_text = self.sql(dtype)
+            dtype = domain.args["kind"]
+            inherited = [_for_column(c, name) for c in domain.constraints]
         if isinstance(dtype, exp.DataType):
             facts = type_facts(dtype, self.dialect, self.enums)
-            type_text = self.sql(dtype)
-        else:  # sqlite allows a column without a type
-            from mock_pipelines.imports.ddl_types import TypeFacts
-
-            facts, type_text = TypeFacts("unknown", note="the column has no declared type"), ""
+            type_text = type_text if domain is not None else self.sql(dtype)
+        else:  # SQLite allows a column without a type
+            facts, type_text = TypeFacts("unknown", note="no declared type"), ""
         column = SourceColumn(
             name=name, kind=facts.kind, type_text=type_text, length=facts.length, precision=facts.precision,
             scale=facts.scale, enum_values=facts.enum_values, item_kind=facts.item_kind,
@@ -369,6 +412,19 @@ class _SchemaBuilder:
         table.columns.append(column)
         for constraint in column_def.constraints:
             self.column_constraint(table, column, constraint, location)
+        # The domain's constraints hold whatever the column says (a NULL on the column does not lift a
+        # domain's NOT NULL); its default applies only when the column has none.
+        for constraint in inherited:
+            if not (isinstance(constraint.args.get("kind"), exp.DefaultColumnConstraint) and column.default):
+                self.column_constraint(table, column, constraint, location)
+
+    def domain_of(self, dtype: exp.Expr | None) -> exp.ColumnDef | None:
+        if not isinstance(dtype, exp.DataType) or dtype.this != exp.DType.USERDEFINED:
+            return None
+        named = dtype.args.get("kind")
+        if isinstance(named, exp.Dot):
+            named = named.expression
+        return self.domains.get(named.name.lower()) if isinstance(named, exp.Expr) else None
 
     def column_constraint(self, table: SourceTable, column: SourceColumn, constraint: exp.ColumnConstraint,
                           location: str) -> None:
@@ -417,7 +473,9 @@ class _SchemaBuilder:
 
     def constraint_body(self, table: SourceTable, body: exp.Expr, line: int, name: str | None) -> None:
         location = self.where(_line_in(body, line))
-        if isinstance(body, exp.PrimaryKey):
+        if isinstance(body, exp.Identifier | exp.Column | exp.Var):  # SQLite: a column without a type
+            self.add_column(table, exp.ColumnDef(this=exp.to_identifier(body.name)), _line_in(body, line))
+        elif isinstance(body, exp.PrimaryKey):
             table.primary_key = _column_names(body.expressions)
         elif isinstance(body, exp.PrimaryKeyColumnConstraint):
             pass  # tsql: the columns follow in a CLUSTERED / NONCLUSTERED part

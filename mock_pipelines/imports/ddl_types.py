@@ -34,6 +34,7 @@ TIMESTAMPS = {T.TIMESTAMP, T.DATETIME, T.DATETIME2, T.DATETIME64, T.SMALLDATETIM
               T.TIMESTAMP_S, T.TIMESTAMP_MS, T.TIMESTAMP_NS}
 TIMESTAMPS_TZ = {T.TIMESTAMPTZ, T.TIMESTAMPLTZ}
 DOCUMENTS = {T.JSON, T.JSONB, T.VARIANT, T.OBJECT, T.SUPER, T.STRUCT, T.MAP, T.HSTORE}
+MYSQL_LIKE = ("mysql", "singlestore", "doris", "starrocks")
 SIMPLE = {T.BOOLEAN: "bool", T.DATE: "date", T.DATE32: "date", T.TIME: "time", T.TIME_NS: "time",
           T.UUID: "uuid", T.INTERVAL: "interval", T.YEAR: "int"}
 
@@ -73,16 +74,17 @@ def type_facts(dtype: exp.DataType, dialect: str, enums: dict[str, list[str]]) -
     first = params[0] if params else None
     if t in INT_BITS:
         # MySQL's BOOLEAN is TINYINT(1): that is how a live MySQL/MariaDB describes a flag column.
-        if t == T.TINYINT and dialect in ("mysql", "singlestore", "doris", "starrocks") and first == 1:
+        if t == T.TINYINT and dialect in MYSQL_LIKE and first == 1:
             return TypeFacts("bool")
-        # tsql's TINYINT is unsigned (0..255), like every U* type.
+        # tsql's TINYINT is unsigned (0..255), like every U* type; SQLite's INTEGER holds 64 bits.
         unsigned = t in UNSIGNED or (t == T.TINYINT and dialect in ("tsql", "fabric"))
-        return TypeFacts("int", precision=INT_BITS[t], autoincrement=t in SERIALS,
-                         minimum=0 if unsigned else None)
+        bits = 64 if dialect == "sqlite" and t == T.INT else INT_BITS[t]
+        return TypeFacts("int", precision=bits, autoincrement=t in SERIALS, minimum=0 if unsigned else None)
     if t in DECIMALS:
-        return TypeFacts("decimal", precision=first, scale=params[1] if len(params) > 1 else None)
+        return TypeFacts("decimal", precision=first, scale=params[1] if len(params) > 1 else None,
+                         minimum=0 if t == T.UDECIMAL else None)
     if t in FLOATS:
-        return TypeFacts("float")
+        return TypeFacts("float", minimum=0 if t == T.UDOUBLE else None)
     if t in (T.MONEY, T.SMALLMONEY):
         return TypeFacts("decimal", precision=19 if t == T.MONEY else 10, scale=4 if dialect == "tsql" else 2,
                          note=f"{dtype.sql(dialect)} is read as a decimal")
@@ -98,7 +100,9 @@ def type_facts(dtype: exp.DataType, dialect: str, enums: dict[str, list[str]]) -
     if t in TIMESTAMPS:
         return TypeFacts("timestamp")
     if t in TIMESTAMPS_TZ:
-        return TypeFacts("timestamp", timezone=True)
+        # MySQL's TIMESTAMP (sqlglot: TIMESTAMPTZ, since it is stored in UTC) is described by a live server as
+        # a plain timestamp: its values are read and written in the session's time zone, without an offset.
+        return TypeFacts("timestamp", timezone=dialect not in MYSQL_LIKE)
     if t == T.TIMETZ:
         return TypeFacts("time", timezone=True)
     if t in SIMPLE:

@@ -399,3 +399,68 @@ def test_read_source_routes_sql_files_with_their_dialect():
     result = read_source(str(FIXTURES / "retail_mariadb.sql"), dialect="mysql", include=["order*"])
     assert list(result.tables) == ["orders", "order_lines"]
     assert result.tables["orders"].column("status").kind == "enum"
+
+
+# ------------------------------------------------------------------------------- more dialects and forms
+
+def test_mysqldump_with_versioned_comments_locks_and_inserts():
+    blog = read_ddl(FIXTURES / "blog_mysqldump.sql", "mysql")
+    assert list(blog.tables) == ["users", "posts"]
+    users, posts = blog.tables["users"], blog.tables["posts"]
+    assert users.comment == "Application users"
+    uid = users.column("id")
+    assert (uid.autoincrement, uid.minimum, uid.precision) == (True, 0, 32)  # int unsigned
+    assert users.column("email").unique and users.column("email").length == 191  # UNIQUE KEY
+    assert users.column("score").minimum == 0  # decimal unsigned
+    assert (users.column("bio").kind, users.column("avatar").kind) == ("string", "binary")
+    # a live MySQL describes TIMESTAMP as a plain timestamp
+    assert users.column("created_at").kind == "timestamp" and not users.column("created_at").timezone
+    assert users.column("roles").kind == "string"
+    assert posts.unique == [["slug", "lang"]] and posts.column("published").kind == "bool"
+    assert fks(blog, "posts") == {(("user_id",), "users", ("id",))}
+    assert posts.foreign_keys[0].name == "posts_user_fk"
+    assert [w.location for w in blog.warnings] == ["blog_mysqldump.sql:10 users.roles",
+                                                   "blog_mysqldump.sql:32 posts.flags"]
+
+
+def test_postgres_domains_give_their_base_type_and_constraints(tmp_path):
+    path = write(tmp_path, "people.sql", """
+CREATE DOMAIN public.email_address AS varchar(254) NOT NULL CHECK (VALUE LIKE '%_@_%');
+CREATE DOMAIN percent numeric(5,2) DEFAULT 0 CHECK (VALUE >= 0 AND VALUE <= 100);
+CREATE TABLE people (
+    id int PRIMARY KEY,
+    email email_address UNIQUE,
+    share public.percent DEFAULT 50,
+    backup_email email_address NULL
+);
+""")
+    people = read_ddl(path, "postgres").tables["people"]
+    email = people.column("email")
+    assert (email.kind, email.length, email.nullable, email.unique, email.type_text) == (
+        "string", 254, False, True, "email_address")
+    share = people.column("share")
+    assert (share.kind, share.precision, share.scale, share.default) == ("decimal", 5, 2, "50")
+    assert people.column("backup_email").nullable is False  # a domain's NOT NULL holds anyway
+    assert [c.sql for c in people.checks] == ["email LIKE '%_@_%'", "share >= 0 AND share <= 100",
+                                              "backup_email LIKE '%_@_%'"]
+
+
+def test_sqlite_schema_with_a_typeless_column(tmp_path):
+    path = write(tmp_path, "notes.sql", """CREATE TABLE IF NOT EXISTS notes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    body TEXT NOT NULL CHECK (length(body) > 0),
+    tag,
+    owner INTEGER REFERENCES users
+);
+CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT COLLATE NOCASE UNIQUE);
+""")
+    notes = read_ddl(path, "sqlite")
+    table = notes.tables["notes"]
+    assert [c.name for c in table.columns] == ["id", "body", "tag", "owner"]
+    assert table.column("id").autoincrement and table.column("id").precision == 64
+    assert table.column("tag").kind == "unknown"
+    assert [str(w) for w in notes.warnings] == [
+        "notes.sql:4 notes.tag: no declared type: imported as kind unknown — its values get a generic "
+        "generator: set one in the written YAML"]
+    assert fks(notes, "notes") == {(("owner",), "users", ("id",))}
+    assert table.checks[0].sql == "LENGTH(body) > 0" and notes.tables["users"].column("name").unique
