@@ -198,6 +198,17 @@ def _line_in(node: exp.Expr, default: int) -> int:
     return default
 
 
+def _description(prop: exp.Expr) -> str | None:
+    """A table or column comment given as a property: MySQL's ``COMMENT = '…'``, BigQuery's
+    ``OPTIONS(description = "…")``."""
+    if isinstance(prop, exp.SchemaCommentProperty):
+        return prop.this.name
+    if isinstance(prop, exp.Property) and prop.name.lower() == "description":
+        value = prop.args.get("value")
+        return value.name if isinstance(value, exp.Literal) else None
+    return None
+
+
 def _for_column(constraint: exp.ColumnConstraint, column: str) -> exp.ColumnConstraint:
     """A domain's constraint for one column of that domain: VALUE in its CHECK becomes the column."""
     def swap(node: exp.Expr) -> exp.Expr:
@@ -227,6 +238,7 @@ class _SchemaBuilder:
         self.warnings: list[ImportWarning] = []
         self.enums: dict[str, list[str]] = {}
         self.domains: dict[str, exp.ColumnDef] = {}  # CREATE DOMAIN, read as a column named "value"
+        self._declared: dict[int, str] = {}  # id(table) → its name as declared, when renamed for a clash
         # Foreign keys are resolved at the end: (table, fk, referenced namespace, declared ref columns?)
         self._pending_fks: list[tuple[SourceTable, SourceForeignKey, str | None, str]] = []
 
@@ -238,8 +250,10 @@ class _SchemaBuilder:
         return f"{self.file}:{line}"
 
     def find_table(self, name: str, namespace: str | None = None) -> SourceTable | None:
+        """The table the file declares as ``[namespace.]name`` (names compare case-insensitively; a table
+        renamed for a clash of names across schemas is still found by its declared name)."""
         key = name.lower()
-        matches = [t for t in self.tables.values() if t.name.lower() == key]
+        matches = [t for t in self.tables.values() if self._declared.get(id(t), t.name).lower() == key]
         if namespace:
             exact = [t for t in matches if (t.namespace or "").lower() == namespace.lower()]
             matches = exact or matches
@@ -369,7 +383,8 @@ class _SchemaBuilder:
         if name in self.tables:
             previous = self.tables[name]
             if (previous.namespace or "") != (namespace or ""):
-                table.name = f"{namespace}_{name}" if namespace else name
+                table.name = f"{namespace}_{name}" if namespace else f"{name}_2"
+                self._declared[id(table)] = name
                 self.warn(table.location, f"a second table named {name} (in {namespace or 'no schema'}): "
                                           f"imported as {table.name}", "import one schema at a time")
         self.tables[table.name] = table
@@ -379,8 +394,7 @@ class _SchemaBuilder:
             else:
                 self.table_constraint(table, element, line)
         for prop in (statement.args.get("properties") or exp.Properties()).expressions:
-            if isinstance(prop, exp.SchemaCommentProperty):
-                table.comment = prop.this.name
+            table.comment = _description(prop) or table.comment
         self.primary_key_not_null(table)
 
     def add_column(self, table: SourceTable, column_def: exp.ColumnDef, line: int) -> None:
@@ -448,6 +462,9 @@ class _SchemaBuilder:
             table.checks.append(SourceCheck(self.condition(kind.this), constraint_name, location.split(" ")[0]))
         elif isinstance(kind, exp.CommentColumnConstraint):
             column.comment = kind.this.name
+        elif isinstance(kind, exp.Properties):  # BigQuery's OPTIONS(description = "…")
+            for prop in kind.expressions:
+                column.comment = _description(prop) or column.comment
         elif isinstance(kind, exp.Reference):
             self.reference(table, [column.name], kind, constraint_name)
         elif isinstance(kind, exp.ComputedColumnConstraint):

@@ -81,7 +81,9 @@ def type_facts(dtype: exp.DataType, dialect: str, enums: dict[str, list[str]]) -
         bits = 64 if dialect == "sqlite" and t == T.INT else INT_BITS[t]
         return TypeFacts("int", precision=bits, autoincrement=t in SERIALS, minimum=0 if unsigned else None)
     if t in DECIMALS:
-        return TypeFacts("decimal", precision=first, scale=params[1] if len(params) > 1 else None,
+        # DECIMAL(p) is DECIMAL(p, 0) in the SQL standard, in PostgreSQL, MySQL and Oracle's NUMBER(p).
+        scale = params[1] if len(params) > 1 else (0 if first is not None else None)
+        return TypeFacts("decimal", precision=first, scale=scale,
                          minimum=0 if t == T.UDECIMAL else None)
     if t in FLOATS:
         return TypeFacts("float", minimum=0 if t == T.UDOUBLE else None)

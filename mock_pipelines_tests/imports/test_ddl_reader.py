@@ -464,3 +464,49 @@ CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT COLLATE NOCASE UNIQUE);
         "generator: set one in the written YAML"]
     assert fks(notes, "notes") == {(("owner",), "users", ("id",))}
     assert table.checks[0].sql == "LENGTH(body) > 0" and notes.tables["users"].column("name").unique
+
+
+def test_oracle_and_bigquery_tables(tmp_path):
+    oracle = read_ddl(write(tmp_path, "hr.sql", """CREATE TABLE hr.employees (
+  employee_id NUMBER(6) GENERATED ALWAYS AS IDENTITY,
+  last_name VARCHAR2(25) CONSTRAINT emp_last_name_nn NOT NULL,
+  email VARCHAR2(25) NOT NULL,
+  salary NUMBER(8,2),
+  resume CLOB,
+  updated TIMESTAMP(6) WITH LOCAL TIME ZONE,
+  CONSTRAINT emp_salary_min CHECK (salary > 0),
+  CONSTRAINT emp_email_uk UNIQUE (email),
+  CONSTRAINT emp_emp_id_pk PRIMARY KEY (employee_id)
+);
+COMMENT ON COLUMN hr.employees.salary IS 'Monthly salary';
+"""), "oracle").tables["employees"]
+    emp_id = oracle.column("employee_id")
+    assert (emp_id.kind, emp_id.precision, emp_id.scale, emp_id.autoincrement) == ("decimal", 6, 0, True)
+    assert oracle.primary_key == ["employee_id"] and oracle.column("email").unique
+    assert oracle.column("last_name").nullable is False and oracle.column("last_name").length == 25
+    assert oracle.column("salary").comment == "Monthly salary" and oracle.column("updated").timezone
+    assert oracle.checks[0].name == "emp_salary_min"
+    bigquery = read_ddl(write(tmp_path, "shop.sql", """CREATE TABLE `proj.shop.orders` (
+  order_id STRING NOT NULL OPTIONS(description="Order id"),
+  tags ARRAY<STRING>,
+  items ARRAY<STRUCT<sku STRING, qty INT64>>,
+  geo GEOGRAPHY
+) PARTITION BY DATE(created_at) OPTIONS(description="Orders");
+"""), "bigquery")
+    orders = bigquery.tables["orders"]
+    assert orders.namespace == "shop" and orders.comment == "Orders"
+    assert orders.column("order_id").comment == "Order id"
+    assert orders.column("tags").item_kind == "string" and orders.column("items").item_kind == "json"
+    assert [w.location for w in bigquery.warnings] == ["shop.sql:5 orders.geo"]
+
+
+def test_tables_of_the_same_name_in_two_schemas(tmp_path):
+    two = read_ddl(write(tmp_path, "two.sql", """
+CREATE TABLE sales.customers (id int PRIMARY KEY);
+CREATE TABLE crm.customers (id int PRIMARY KEY, sales_id int REFERENCES sales.customers (id));
+CREATE TABLE crm.notes (id int PRIMARY KEY, customer_id int REFERENCES crm.customers);
+"""), "postgres")
+    assert list(two.tables) == ["customers", "crm_customers", "notes"]
+    assert fks(two, "crm_customers") == {(("sales_id",), "customers", ("id",))}
+    assert fks(two, "notes") == {(("customer_id",), "crm_customers", ("id",))}
+    assert "imported as crm_customers" in str(two.warnings[0])
