@@ -162,10 +162,17 @@ class _Reader:
         """Another schema file next to this one: ``file:`` URIs as they are, URL ``$id``s by file name."""
         parsed = urlparse(uri)
         if parsed.scheme == "file":
-            candidate = Path(unquote(parsed.path))
+            candidates = [Path(unquote(parsed.path))]
         else:
-            candidate = self.path.parent / Path(unquote(parsed.path)).name
-        if not candidate.is_file():
+            # A URL $id: the same layout under the root's $id directory, else the file name next to the root.
+            candidates = []
+            root = urlparse(self.namespace or "")
+            root_dir = root.path.rsplit("/", 1)[0] + "/"
+            if (parsed.scheme, parsed.netloc) == (root.scheme, root.netloc) and parsed.path.startswith(root_dir):
+                candidates.append(self.path.parent / unquote(parsed.path[len(root_dir):]))
+            candidates.append(self.path.parent / Path(unquote(parsed.path)).name)
+        candidate = next((c for c in candidates if c.is_file()), None)
+        if candidate is None:
             raise referencing.exceptions.NoSuchResource(ref=uri)
         contents = _load_json(candidate)
         return referencing.jsonschema.specification_with(
@@ -180,6 +187,10 @@ class _Reader:
             return _Resolved({}, resolver, refs)
         # Every schema entered on this path is remembered: a $ref back to one of them is a recursion.
         result = _Resolved(schema, resolver, refs if id(schema) in refs else (*refs, id(schema)))
+        dynamic = schema.get("$recursiveRef") or schema.get("$dynamicRef")
+        if isinstance(dynamic, str):  # 2019-09/2020-12 extension points: a tree in every schema that uses them
+            result.recursive_ref = dynamic
+            return result
         hops = 0
         while "$ref" in result.schema and hops < 64:
             hops += 1

@@ -217,3 +217,23 @@ def test_a_broken_sibling_file_is_an_error_naming_it(tmp_path):
 def test_read_source_routes_json_files():
     result = read_source(str(FIXTURES / "github_push_event.json"))
     assert list(result.tables) == ["push_event", "push_event_commits"]
+
+
+def test_refs_to_files_in_a_subdirectory_under_a_url_id(tmp_path):
+    (tmp_path / "common").mkdir()
+    write(tmp_path, "common/user.schema.json", {
+        "$schema": "http://json-schema.org/draft-07/schema",
+        "$id": "https://schemas.example.com/webhooks/common/user.schema.json",
+        "type": "object", "required": ["login"],
+        "properties": {"login": {"type": "string"}, "org": {"$ref": "org.schema.json"}}})
+    write(tmp_path, "common/org.schema.json", {"type": "object",
+                                               "properties": {"slug": {"type": "string", "maxLength": 39}}})
+    path = write(tmp_path, "star.json", {
+        "$schema": "https://json-schema.org/draft/2019-09/schema",
+        "$id": "https://schemas.example.com/webhooks/star.json", "title": "star created", "type": "object",
+        "required": ["sender"],
+        "properties": {"sender": {"$ref": "common/user.schema.json"}, "thread": {"$recursiveRef": "#"}}})
+    star = read_json_schema(path).tables["star_created"]
+    assert [c.name for c in star.columns] == ["sender_login", "sender_org_slug", "thread"]
+    assert star.column("sender_login").nullable is False and star.column("sender_org_slug").length == 39
+    assert star.column("thread").kind == "json"
