@@ -53,6 +53,17 @@ import referencing.jsonschema
 from jsonschema.exceptions import SchemaError
 from jsonschema.validators import validator_for
 
+from mock_pipelines.imports.json_schema_keywords import (
+    allows_null,
+    apply_bounds,
+    escape_pointer,
+    is_object,
+    main_type,
+    merge_all_of,
+    text_of,
+    types_of,
+    whole_number,
+)
 from mock_pipelines.imports.model import (
     ImportWarning,
     SourceColumn,
@@ -222,7 +233,7 @@ class _Reader:
                 if sub.recursive_ref:
                     result.recursive_ref = sub.recursive_ref
                     continue
-                merged = _merge(merged, sub.schema)
+                merged = merge_all_of(merged, sub.schema)
             result.schema = merged
             schema = merged
         for keyword in ("anyOf", "oneOf"):
@@ -261,14 +272,14 @@ class _Reader:
                     self.candidate_table(branch, f"{keyword}_{index}", f"/{keyword}/{index}")
         else:
             root = self.resolve(document, self.resolver, (), self.location(""))
-            if _is_object(root.schema) and root.schema.get("properties"):
+            if is_object(root.schema) and root.schema.get("properties"):
                 name = self.table_name(root.schema.get("title"), self.path.name.split(".")[0])
                 self.object_table(name, root, "", namespace=self.namespace)
                 return
         if not self.tables:
             for keyword in ("$defs", "definitions"):
                 for key, branch in (document.get(keyword) or {}).items():
-                    self.candidate_table(branch, key, f"/{keyword}/{_escape(key)}")
+                    self.candidate_table(branch, key, f"/{keyword}/{escape_pointer(key)}")
         if not self.tables:
             raise SourceError(f"{self.file}: the schema describes no object, so there is no table to import",
                               "give a schema with \"type\": \"object\" and properties at its root, in its "
@@ -276,7 +287,7 @@ class _Reader:
 
     def candidate_table(self, branch: Any, fallback: str, pointer: str) -> None:
         sub = self.resolve(branch, self.resolver, (id(self.document),), self.location(pointer))
-        if _is_object(sub.schema) and sub.schema.get("properties"):
+        if is_object(sub.schema) and sub.schema.get("properties"):
             ref = branch.get("$ref", "") if isinstance(branch, dict) else ""
             ref_name = ref.rsplit("/", 1)[-1].split(".")[0] if isinstance(ref, str) else ""
             name = self.table_name(sub.schema.get("title"), ref_name or fallback)
@@ -292,7 +303,7 @@ class _Reader:
     def object_table(self, name: str, resolved: _Resolved, pointer: str, *, namespace: str | None = None,
                      per_parent: str | None = None) -> SourceTable:
         schema = resolved.schema
-        table = SourceTable(name=name, columns=[], comment=_text(schema.get("description")),
+        table = SourceTable(name=name, columns=[], comment=text_of(schema.get("description")),
                             namespace=namespace, per_parent=per_parent, location=self.location(pointer))
         self.tables[name] = table
         scope = _Scope(table, "", pointer, False, resolved.resolver, resolved.refs)
@@ -308,23 +319,23 @@ class _Reader:
             self.property(str(key), sub, key in required, scope)
 
     def property(self, key: str, sub: Any, required: bool, scope: _Scope) -> None:
-        pointer = f"{scope.pointer}/properties/{_escape(key)}"
+        pointer = f"{scope.pointer}/properties/{escape_pointer(key)}"
         where = self.location(pointer)
         resolved = self.resolve(sub, scope.resolver, scope.refs, where)
         for note in resolved.notes:
             self.warn(where, note, "check the written column, or split the alternatives into tables")
         name = self.column_name(f"{scope.prefix}{key}", scope.table, where)
         schema = resolved.schema
-        nullable = scope.optional or not required or resolved.extra_nullable or _allows_null(schema)
+        nullable = scope.optional or not required or resolved.extra_nullable or allows_null(schema)
         if resolved.recursive_ref:
             self.warn(where, f"$ref {resolved.recursive_ref!r} refers back to a schema it is part of (a tree): "
                              "the recursion stops here, imported as one json column",
                       "model the tree as a table with a self-referencing foreign key in the written YAML")
             self.add(scope.table, SourceColumn(name, "json", "$ref " + resolved.recursive_ref, nullable=True,
-                                               comment=_text(schema.get("description")), location=where))
+                                               comment=text_of(schema.get("description")), location=where))
             return
-        kind_type = _main_type(schema)
-        if _is_object(schema) and schema.get("properties") and kind_type in (None, "object"):
+        kind_type = main_type(schema)
+        if is_object(schema) and schema.get("properties") and kind_type in (None, "object"):
             if scope.depth >= MAX_DEPTH:
                 self.warn(where, f"nested deeper than {MAX_DEPTH} objects: kept as one json column")
                 self.add(scope.table, SourceColumn(name, "json", "object", nullable=nullable, location=where))
@@ -348,7 +359,7 @@ class _Reader:
             items_schema = schema["prefixItems"][0]
         item = self.resolve(items_schema if items_schema is not None else {}, resolved.resolver,
                             resolved.refs, where + "/items")
-        comment = _text(schema.get("description"))
+        comment = text_of(schema.get("description"))
         if item.recursive_ref:
             self.warn(where, f"items $ref {item.recursive_ref!r} refers back to a schema it is part of (a "
                              "tree): the recursion stops here, imported as one json column",
@@ -356,11 +367,11 @@ class _Reader:
             self.add(scope.table, SourceColumn(name, "json", "array", nullable=True, comment=comment,
                                                location=where))
             return
-        if _is_object(item.schema) and item.schema.get("properties"):
+        if is_object(item.schema) and item.schema.get("properties"):
             self.child_table(name, schema, item, scope, pointer)
             return
-        item_type = _main_type(item.schema)
-        if item_type in ("array", "object") or _is_object(item.schema):
+        item_type = main_type(item.schema)
+        if item_type in ("array", "object") or is_object(item.schema):
             self.add(scope.table, SourceColumn(name, "json", f"array of {item_type or 'object'}",
                                                nullable=nullable, comment=comment, location=where))
             return
@@ -378,7 +389,7 @@ class _Reader:
         parent_key = self.ensure_key(parent)
         child_name = self.table_name(None, f"{parent.name}_{name}")
         child = SourceTable(name=child_name, columns=[], per_parent=parent.name,
-                            comment=_text(schema.get("description")) or _text(item.schema.get("description")),
+                            comment=text_of(schema.get("description")) or text_of(item.schema.get("description")),
                             namespace=parent.namespace, location=self.location(pointer + "/items"))
         low, high = schema.get("minItems"), schema.get("maxItems")
         if isinstance(high, int):
@@ -430,7 +441,7 @@ class _Reader:
 
     def scalar(self, name: str, schema: dict, nullable: bool, where: str, *, warn: bool = True) -> SourceColumn:
         """A column of one value: its kind from enum/const, type and format; its bounds and texts."""
-        types = _types(schema)
+        types = types_of(schema)
         non_null = [t for t in types if t != "null"]
         if len(non_null) > 1 and warn:
             self.warn(where, f"one of several types {non_null}: imported as {non_null[0]}",
@@ -441,7 +452,7 @@ class _Reader:
         if fmt:
             type_text += f" format {fmt}"
         column = SourceColumn(name, "unknown", type_text, nullable=nullable,
-                              comment=_text(schema.get("description")), location=where)
+                              comment=text_of(schema.get("description")), location=where)
         if "default" in schema:
             column.default = json.dumps(schema["default"])
         values = [schema["const"]] if "const" in schema else schema.get("enum")
@@ -465,8 +476,8 @@ class _Reader:
             if schema.get("contentEncoding") == "base64" or fmt in ("byte", "binary"):
                 column.kind = "binary"
             column.format = fmt
-            column.length = _int(schema.get("maxLength"))
-            column.min_length = _int(schema.get("minLength"))
+            column.length = whole_number(schema.get("maxLength"))
+            column.min_length = whole_number(schema.get("minLength"))
             column.pattern = schema.get("pattern") if isinstance(schema.get("pattern"), str) else None
             return column
         if main in ("integer", "number"):
@@ -481,7 +492,7 @@ class _Reader:
                 if fmt.startswith("uint"):
                     column.minimum = 0
             column.format = fmt
-            _bounds(column, schema)
+            apply_bounds(column, schema)
             return column
         if main == "boolean":
             column.kind = "bool"
@@ -498,81 +509,3 @@ class _Reader:
         if warn:
             self.warn(where, "no type: imported as kind unknown", "give the property a type")
         return column
-
-
-# ------------------------------------------------------------------------------------------- small helpers
-
-def _escape(key: str) -> str:
-    return key.replace("~", "~0").replace("/", "~1")
-
-
-def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _types(schema: dict) -> list[str]:
-    declared = schema.get("type")
-    if isinstance(declared, str):
-        return [declared]
-    if isinstance(declared, list):
-        return [t for t in declared if isinstance(t, str)]
-    # no type: guess it from the keywords a type implies
-    if "properties" in schema:
-        return ["object"]
-    if "items" in schema or "prefixItems" in schema:
-        return ["array"]
-    if {"minLength", "maxLength", "pattern", "format"} & schema.keys():
-        return ["string"]
-    if {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"} & schema.keys():
-        return ["number"]
-    return []
-
-
-def _main_type(schema: dict) -> str | None:
-    non_null = [t for t in _types(schema) if t != "null"]
-    return non_null[0] if non_null else None
-
-
-def _allows_null(schema: dict) -> bool:
-    return "null" in _types(schema) or schema.get("nullable") is True  # OpenAPI 3.0's nullable
-
-
-def _is_object(schema: dict) -> bool:
-    return _main_type(schema) == "object" or ("properties" in schema and _main_type(schema) is None)
-
-
-def _merge(left: dict, right: dict) -> dict:
-    """``allOf``: properties and required lists add up; other keywords of a later part win."""
-    merged = {**left, **right}
-    if "properties" in left or "properties" in right:
-        merged["properties"] = {**(left.get("properties") or {}), **(right.get("properties") or {})}
-    if "required" in left or "required" in right:
-        merged["required"] = list(dict.fromkeys([*(left.get("required") or []), *(right.get("required") or [])]))
-    return merged
-
-
-def _bounds(column: SourceColumn, schema: dict) -> None:
-    """Inclusive or exclusive bounds, from draft-4 (boolean exclusive*) or draft-6+ (numeric exclusive*)."""
-    for side in ("minimum", "maximum"):
-        exclusive_key = f"exclusive{side.capitalize()}"
-        value = schema.get(side)
-        exclusive = schema.get(exclusive_key)
-        number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
-        if isinstance(exclusive, bool):  # draft 4: a flag on minimum/maximum
-            flag = exclusive and number is not None
-        elif isinstance(exclusive, int | float):  # draft 6+: a bound of its own; keep the tighter one
-            tighter = number is None or (exclusive >= number if side == "minimum" else exclusive <= number)
-            number, flag = (exclusive, True) if tighter else (number, False)
-        else:
-            flag = False
-        if number is None:
-            continue
-        if side == "minimum":
-            column.minimum = number if column.minimum is None else max(column.minimum, number)
-            column.exclusive_minimum = flag
-        else:
-            column.maximum, column.exclusive_maximum = number, flag
