@@ -76,7 +76,6 @@ from mock_pipelines.imports.naming import identifier_from
 from mock_pipelines.spec.model import IDENTIFIER
 
 FORMAT_KINDS = {"date-time": "timestamp", "date": "date", "time": "time", "uuid": "uuid", "duration": "interval"}
-SCALAR_KINDS = {"string": "string", "integer": "int", "number": "float", "boolean": "bool"}
 INT_FORMATS = {"int8": 8, "int16": 16, "int32": 32, "int64": 64, "uint8": 8, "uint16": 16, "uint32": 32,
                "uint64": 64}  # OpenAPI's integer formats
 MAX_DEPTH = 16  # nesting deeper than this is kept as one json column (a guard, not a real schema's depth)
