@@ -322,6 +322,13 @@ class _Table:
                 and sum(s for _, s in stats.top_values) >= 0.999:
             values = [v for v, _ in stats.top_values]
             return self._choice(c, values, stats, "the few values measured in the source", unique)
+        if c.pattern and kind in ("string", "unknown"):
+            from mock_pipelines.imports.regex_format import generator_for
+
+            found = generator_for(c.pattern)
+            if found is not None:
+                body = {**found, "unique": True} if unique else dict(found)
+                return ColumnOut(c.name, body, f"every value matches the source's pattern {c.pattern}")
         if unique:
             keyed = self._unique_value(c, facts)
             if keyed is not None:

@@ -185,3 +185,35 @@ def test_nested_list_items_are_laid_out_per_parent_with_their_position():
     items = result["order_event_items"]
     assert items.rows == {"per": "order_event", "count": "uniform(1, 20)"}
     assert column(items, "item_no") == {"gen": "child_index"}
+
+
+@pytest.mark.parametrize("regex, body", [
+    ("^ORD-[0-9]{8}$", {"gen": "pattern", "format": "ORD-########"}),
+    ("^[0-9a-f]{40}$", {"gen": "hex_id", "length": 40}),
+    (r"^[A-Z]{2}\d{6}$", {"gen": "pattern", "format": "??######"}),
+])
+def test_a_pattern_the_source_states_becomes_a_format_that_matches_it(regex, body):
+    import re as regex_module
+
+    from mock_pipelines.core import registry
+    from mock_pipelines.core.registry import GenContext
+
+    source = SourceSchema("s", "test", {"t": SourceTable("t", [
+        SourceColumn("id", "int", "integer", False), SourceColumn("code", "string", "string", False,
+                                                                   pattern=regex)], primary_key=["id"])})
+    got = column(tables(source)["t"], "code")
+    assert got == body
+    import numpy as np
+
+    gen = registry.get(got.pop("gen"))
+    values = gen(GenContext(rows=np.arange(200), key=7), **gen.validate_params(got)).to_pylist()
+    assert all(regex_module.search(regex, v) for v in values)
+
+
+def test_a_pattern_with_no_format_keeps_plain_text_and_says_so():
+    source = SourceSchema("s", "test", {"t": SourceTable("t", [
+        SourceColumn("id", "int", "integer", False), SourceColumn("code", "string", "string", False,
+                                                                   pattern="^[a-z]+(-[a-z]+)*$")],
+        primary_key=["id"])})
+    inferred = infer(source)
+    assert any("pattern '^[a-z]+(-[a-z]+)*$' is not followed" in w.message for w in inferred.warnings)
