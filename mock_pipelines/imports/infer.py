@@ -159,6 +159,7 @@ class _Table:
             if len(fk.columns) > 1:
                 self.out.foreign_keys.append({"columns": list(fk.columns),
                                               "ref": f"{fk.ref_table}({', '.join(fk.ref_columns)})"})
+        self.forced = self._unique_members()
         for column in self.t.columns:
             if column.name in self.composite_members or column.name in self.done:
                 continue
@@ -178,6 +179,21 @@ class _Table:
                 self.warn(None, f"UNIQUE ({', '.join(group)}) cannot be guaranteed by construction",
                           "make one of its columns unique, or lay the table out per parent")
         return self.out
+
+    def _unique_members(self) -> set[str]:
+        """A column of each multi-column UNIQUE made unique by itself, so the group is unique by
+        construction (a unique name makes UNIQUE (name, currency) hold)."""
+        single = set(self.t.primary_key) if len(self.t.primary_key) == 1 else set()
+        single |= {c.name for c in self.t.columns if c.unique}
+        out: set[str] = set()
+        for group in self.t.unique:
+            if set(group) & (single | out) or set(group) == set(self.t.primary_key):
+                continue
+            member = next((c for c in group if c not in self.single_fks and c not in self.composite_members
+                           and c not in self.done), None)
+            if member is not None:
+                out.add(member)
+        return out
 
     def _is_unique(self, column: str) -> bool:
         out = self.done.get(column)
@@ -268,7 +284,7 @@ class _Table:
             out = self._reference(c)
         else:
             pk_only = self.t.primary_key == [c.name]
-            out = self._value(c, facts, unique=pk_only or c.unique, stats=stats)
+            out = self._value(c, facts, unique=pk_only or c.unique or c.name in self.forced, stats=stats)
         if c.comment:
             out.body["description"] = c.comment
         self._nulls(c, out, stats)
@@ -555,8 +571,7 @@ class _Table:
                              "bytes, as hexadecimal text")
         if kind in ("string", "enum"):
             return self._text(c)
-        self.warn(c.name, f"type {c.type_text} has no equivalent: filled with words (a generic generator)",
-                  "choose a generator for it (mock-pipelines generators lists them) or exclude the table")
+        # The reader warned about the type already (every reader names the columns it cannot type).
         body = {"gen": "word"}
         if c.length:
             body["max_length"] = c.length

@@ -2,9 +2,10 @@
 
 ``^ORD-[0-9]{8}$`` is ``ORD-########``: the pattern generator writes # for a digit, ? for a capital letter
 and * for either, anything else literally (a backslash escapes a placeholder). The regular expression is
-parsed by Python's own parser (``re._parser``), not by hand; a regex with alternatives, open repetition
-(``+``, ``*``, ``{2,5}``) or classes the format cannot write (lower-case letters, hexadecimal digits) has no
-equivalent and gives None — except the common "n hexadecimal digits", which is ``hex_id``.
+parsed by Python's own parser (``re._parser``), not by hand; a regex with alternatives or classes the format
+cannot write (lower-case letters, hexadecimal digits) has no equivalent and gives None — except the common
+"n hexadecimal digits", which is ``hex_id``. A ranged repetition takes a count inside its range (``{2,4}`` →
+4, ``+`` → 8): every value still matches.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ except ImportError:  # pragma: no cover - older interpreters
 
 _DIGIT, _UPPER, _ALNUM, _HEX = "#", "?", "*", "hex"
 _MAX_LENGTH = 200
+_OPEN_REPEAT = 8  # repetitions written for an open or ranged repeat (x+, x*, x{2,}), within its bounds
 
 
 def generator_for(regex: str) -> dict[str, Any] | None:
@@ -68,9 +70,10 @@ def _sequence(items: list[tuple[Any, Any]]) -> list[str]:
             out.append(_class(arg))
         elif op is MAX_REPEAT:
             low, high, inner = arg
-            if low != high or low > _MAX_LENGTH:
+            count = max(low, min(high, _OPEN_REPEAT))  # any count in the range matches: {2,4} → 4, + → 8
+            if count > _MAX_LENGTH:
                 raise _NoFormat
-            out.extend(_sequence(list(inner)) * low)
+            out.extend(_sequence(list(inner)) * count)
         elif op is SUBPATTERN:
             out.extend(_sequence(list(arg[-1])))
         else:

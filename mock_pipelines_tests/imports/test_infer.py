@@ -131,8 +131,9 @@ def test_unknown_types_import_with_a_generic_generator_and_a_warning():
         SourceColumn("id", "int", "integer", False), SourceColumn("shape", "unknown", "geometry(Point,4326)")],
         primary_key=["id"])})
     inferred = infer(source)
-    assert column(inferred.tables[0], "shape")["gen"] == "word"
-    assert any("geometry(Point,4326)" in w.message for w in inferred.warnings)
+    shape = next(c for c in inferred.tables[0].columns if c.name == "shape")
+    assert shape.body == {"gen": "word", "null_rate": 0.1}
+    assert "unsupported type geometry(Point,4326)" in shape.why  # the reader warned; the YAML says it too
 
 
 def test_every_column_is_commented_in_the_yaml():
