@@ -394,7 +394,7 @@ class _Table:
 
     def _unique_pattern(self, c: SourceColumn) -> ColumnOut:
         length = c.length
-        digits = max(len(str(self.rows * 10)), 4)
+        digits = max(len(str(self.rows * 10)), 8)  # room for a run at a larger scale
         if _FIXED_CHAR.match(c.type_text) and length:
             fmt = "?" * length if 26 ** length >= self.rows else "#" * length
             return ColumnOut(c.name, {"gen": "pattern", "format": fmt, "unique": True},

@@ -94,6 +94,8 @@ RULES: tuple[NameRule, ...] = (
     NameRule(r"(slug)", "slug", longest=40),
     NameRule(r"(.*_)?(tracking_?(no|number|code)|reference|ref_no|confirmation_code)", "pattern",
              params={"format": "??########"}, longest=10),
+    NameRule(r"(.*_)?(coupon|promo|voucher|discount)(_?code)?", "pattern", params={"format": "???-####"},
+             longest=8),
     NameRule(r"(.*_)?(quantity|qty)", "quantity", kinds=("int",)),
     NameRule(r"(age)", "integer", kinds=("int",), params={"min": 18, "max": 90}),
     NameRule(r"(.*_)?(year)", "year", kinds=("int",)),
