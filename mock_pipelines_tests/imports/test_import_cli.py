@@ -1,0 +1,84 @@
+"""`mock-pipelines import` as a user runs it: what it writes, what it refuses, and that a refusal writes
+nothing and exits 1 (3 for a file it would overwrite)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from mock_pipelines.cli import app
+from mock_pipelines.schema.parse import load_dataset
+
+runner = CliRunner()
+ROOT = Path(__file__).resolve().parents[2]
+SHOP = ROOT / "docs" / "examples" / "import" / "shop.sql"
+
+
+def test_import_writes_a_schema_that_validates_and_generates(tmp_path):
+    out = tmp_path / "schemas" / "shop.yaml"
+    result = runner.invoke(app, ["import", str(SHOP), "--dialect", "sqlite", "--out", str(out),
+                                 "--rows", "orders=300"])
+    assert result.exit_code == 0, result.output
+    assert f"wrote {out}: 5 tables" in result.stdout
+    spec = load_dataset(out)
+    assert spec.tables["orders"].rows.fixed == 300
+    generated = runner.invoke(app, ["generate", str(out), "--out", str(tmp_path / "data"), "--format", "csv"])
+    assert generated.exit_code == 0, generated.output
+    assert (tmp_path / "data" / "shop" / "order_items").is_dir()
+    assert not list(out.parent.glob(".*partial"))
+
+
+def test_an_existing_file_is_kept_without_force(tmp_path):
+    out = tmp_path / "shop.yaml"
+    out.write_text("mine")
+    result = runner.invoke(app, ["import", str(SHOP), "--dialect", "sqlite", "--out", str(out)])
+    assert result.exit_code == 3 and "exists; give --force" in result.output
+    assert out.read_text() == "mine"
+    assert runner.invoke(app, ["import", str(SHOP), "--dialect", "sqlite", "--out", str(out),
+                               "--force"]).exit_code == 0
+    assert out.read_text().startswith("# Imported by")
+
+
+def test_strict_turns_warnings_into_errors_and_writes_nothing(tmp_path):
+    ddl = tmp_path / "odd.sql"
+    ddl.write_text("CREATE TABLE shapes (id integer PRIMARY KEY, outline geometry, tags tsvector);\n")
+    out = tmp_path / "odd.yaml"
+    loose = runner.invoke(app, ["import", str(ddl), "--out", str(out)])
+    assert loose.exit_code == 0, loose.output
+    assert "warning:" in loose.stderr and "outline" in loose.stderr
+    out.unlink()
+    strict = runner.invoke(app, ["import", str(ddl), "--out", str(out), "--strict"])
+    assert strict.exit_code == 1
+    assert "error:" in strict.stderr and "with --strict — nothing was written" in strict.stderr
+    assert not out.exists()
+
+
+def test_the_error_for_a_broken_file_is_the_one_the_docs_show(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("broken.sql").write_text("CREATE TABLE a (\n  id integer PRIMARY KEY,\n"
+                                  "  name varchar(20) NOT NULL DEFAULT,\n  x int\n);\n")
+    result = runner.invoke(app, ["import", "broken.sql", "--out", "x.yaml"])
+    assert result.exit_code == 1 and not Path("x.yaml").exists()
+    page = (ROOT / "docs" / "import.md").read_text()
+    shown = re.search(r"```text\n(error: broken\.sql.*?)```", page, re.S).group(1)
+    assert result.stderr == shown
+    assert "Traceback" not in result.output
+
+
+def test_bad_options_are_refused_before_anything_is_read(tmp_path):
+    for rows, shown in (["orders"], "--rows 'orders'"), (["orders=0"], "--rows 'orders=0'"):
+        result = runner.invoke(app, ["import", str(SHOP), "--rows", *rows])
+        assert result.exit_code == 1 and shown in result.stderr and "TABLE=N" in result.stderr
+    unknown = runner.invoke(app, ["import", str(SHOP), "--dialect", "postgress"])
+    assert unknown.exit_code == 1 and "postgres" in unknown.stderr
+    missing = runner.invoke(app, ["import", str(tmp_path / "nope.sql")])
+    assert missing.exit_code == 1 and "no such file" in missing.stderr
+
+
+def test_a_database_url_that_does_not_answer_is_one_line_without_the_password():
+    result = runner.invoke(app, ["import", "postgresql+psycopg://me:s3cret@127.0.0.1:1/crm"])
+    assert result.exit_code == 1
+    assert "s3cret" not in result.output and "127.0.0.1:1" in result.stderr
+    assert "Traceback" not in result.output
