@@ -121,9 +121,19 @@ def _column_type(spec: DatasetSpec, t: TableSpec, col: ColumnSpec, arrow: dict[s
         parent = spec.tables[fk.table]
         ref = parent.columns[fk.ref_columns[fk.columns.index(col.name)]]
         if fk.table != t.name or ref.name != col.name:
-            return _column_type(spec, parent, ref, arrow, dialect, keyed_columns(parent, spec)) \
+            inherited = _column_type(spec, parent, ref, arrow, dialect, keyed_columns(parent, spec)) \
                 if parent is not t else sql_type(ref, arrow[parent.name].field(ref.name).type, dialect, keyed=True)
+            return _own_length(inherited, col.max_length)
     return sql_type(col, arrow[t.name].field(col.name).type, dialect, keyed=col.name in keyed)
+
+
+def _own_length(inherited: sa.types.TypeEngine, max_length: int | None) -> sa.types.TypeEngine:
+    """A foreign-key column with a max_length of its own (the check made sure its parent's values fit):
+    VARCHAR(N) where it would inherit an unbounded or longer string type."""
+    if max_length is None or not isinstance(inherited, sa.String) or isinstance(inherited, sa.Enum):
+        return inherited
+    length = getattr(inherited, "length", None)
+    return sa.String(max_length) if length is None or length > max_length else inherited
 
 
 def table_columns(spec: DatasetSpec, t: TableSpec, arrow: dict[str, pa.Schema], dialect: str) -> list[sa.Column]:
