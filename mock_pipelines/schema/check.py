@@ -774,8 +774,8 @@ class _Checker:
                             suggestion=f"give {target} a format of at most {n} characters (or max_length: {n} "
                             "where it is generated), or raise max_length")
             return
-        why = ("unique" if col.unique else f"unique within {col.unique_within}" if col.unique_within
-               else "part of the primary key" if col.name in table.primary_key else "referenced by a foreign key")
+        why = ("part of the primary key" if col.name in table.primary_key else "unique" if col.unique
+               else f"unique within {col.unique_within}" if col.unique_within else "referenced by a foreign key")
         self.issues.add(loc, f"{what} is {why}: cutting its values to max_length {n} could make two of them equal"
                         + (f" (its format has up to {longest} characters)" if longest else
                            " (its generator states no maximum length)"),
