@@ -87,7 +87,7 @@ def test_every_value_is_cut_to_at_most_max_length_code_points(crm):
 
 
 def test_a_cut_value_is_the_start_of_the_value_generated_without_max_length(crm):
-    spec, tables = crm
+    _spec, tables = crm
     uncut = load_dataset(FILE, text=CRM.replace("company: {gen: company, max_length: 12}", "company: {gen: company}"))
     full = DatasetPlan(uncut, PlanOptions()).table("accounts").to_table().column("company").to_pylist()
     cut = tables["accounts"].column("company").to_pylist()
@@ -134,7 +134,7 @@ def test_a_max_length_rule_is_derived_and_measured_in_the_stream(crm):
     assert all(results[f"max_length__{c}"].passed for c in ("company", "note", "tier", "email", "label"))
     assert results["values_in_set__tier"].passed
     longer = tables["accounts"].set_column(
-        2, "note", pa.array(["x" * 21] + tables["accounts"].column("note").to_pylist()[1:], pa.string()))
+        2, "note", pa.array(["x" * 21, *tables["accounts"].column("note").to_pylist()[1:]], pa.string()))
     failed = {r.name: r for r in check_table(longer, [rule], batch_rows=500)}["max_length__note"]
     assert not failed.passed and failed.unexpected_count == 1 and failed.examples == ["x" * 21]
 
