@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql
 
 from mock_pipelines.store.sql.names import PARTITION_COLUMN
+from mock_pipelines.store.sql.types import declared_max_length
 
 # Which found families a column of each expected family accepts.
 _ACCEPTS = {
@@ -110,8 +111,8 @@ def _column_problems(table: str, column: sa.Column, have: dict[str, Any], dialec
         problems.append(f"{table}.{column.name}: expected {want}, found {got} (a UUID needs 36 characters)")
     elif want_family == "string" and got_family == "string" and _too_short(column.type, have["type"]):
         problems.append(f"{table}.{column.name}: expected {want}, found {got} (shorter than the schema's "
-                        f"max_length {column.type.length}: values would be cut or rejected) — widen the column "  # type: ignore[attr-defined]
-                        "or lower max_length")
+                        f"max_length {declared_max_length(column.type)}: values would be rejected) — widen the "
+                        "column or lower max_length")
     elif got_family == "array" and family(have["type"].item_type, dialect.name) not in ARRAY_ITEM_FAMILIES:
         problems.append(f"{table}.{column.name}: expected {want}, found {got} (a JSON array lands in an ARRAY of "
                         "text, enum, integer, numeric or boolean items only)")
@@ -124,7 +125,7 @@ def _column_problems(table: str, column: sa.Column, have: dict[str, Any], dialec
 def _too_short(want: sa.types.TypeEngine, have: sa.types.TypeEngine) -> bool:
     """A VARCHAR(M) found where the schema's max_length N (VARCHAR(N)) needs M >= N; an ENUM is judged by
     the database on each value instead (its labels are the schema's `choice` values)."""
-    wanted, found = getattr(want, "length", None), getattr(have, "length", None)
+    wanted, found = declared_max_length(want), getattr(have, "length", None)
     return wanted is not None and found is not None and not isinstance(have, sa.Enum) and found < wanted
 
 

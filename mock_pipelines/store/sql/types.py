@@ -97,8 +97,22 @@ def sql_type(col: ColumnSpec, arrow: pa.DataType, dialect: str, *, keyed: bool) 
     if name is LogicalType.DECIMAL:
         return sa.Numeric(col.type.precision, col.type.scale, asdecimal=True)
     if col.max_length is not None and (pa.types.is_string(arrow) or pa.types.is_large_string(arrow)):
-        return sa.String(col.max_length)  # VARCHAR(N) in every dialect: the values were cut to fit
+        return max_length_type(col.max_length)
     return arrow_sql_type(arrow, dialect, keyed=keyed)
+
+
+def max_length_type(n: int) -> sa.String:
+    """VARCHAR(N) in every dialect for a column with ``max_length: N`` (its values were cut to fit). Marked,
+    so the check of an existing table tells it from MySQL's VARCHAR(255) of keyed columns, which is no
+    promise about the values' length."""
+    t = sa.String(n)
+    t.max_length = n  # type: ignore[attr-defined]
+    return t
+
+
+def declared_max_length(t: sa.types.TypeEngine) -> int | None:
+    """N of a type made by :func:`max_length_type`, else None."""
+    return getattr(t, "max_length", None)
 
 
 def arrow_sql_type(arrow: pa.DataType, dialect: str, *, keyed: bool = False) -> sa.types.TypeEngine:
