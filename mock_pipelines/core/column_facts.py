@@ -40,6 +40,7 @@ class ColumnFacts:
     values: list[Any] | None = None
     regex: str | None = None
     checksum: str | None = None
+    max_length: int | None = None  # a string column's declared max_length: no value is longer
 
 
 def column_facts(spec: DatasetSpec, table: TableSpec, col: ColumnSpec, locale: str, *,
@@ -47,10 +48,11 @@ def column_facts(spec: DatasetSpec, table: TableSpec, col: ColumnSpec, locale: s
     """The facts of ``col``. ``partitioned``: the data comes from a time-partitioned run, where the table's
     time column holds creation times instead of its generator's values (no generator facts apply)."""
     nullable = may_be_null(spec, table, col)
+    max_length = col.max_length if col.type.name is LogicalType.STRING else None
     time_column = table.partitioned.time_column if partitioned and table.partitioned else None
     gen = registry.get(col.generator) if col.generator else None
     if gen is None or gen.facts is None or col.name == time_column:
-        return ColumnFacts(nullable)
+        return ColumnFacts(nullable, max_length=max_length)
     params = col.params
     bounds = _bounds(spec, table, col, gen, params)
     values_set = gen.facts.value_set(params)
@@ -60,7 +62,7 @@ def column_facts(spec: DatasetSpec, table: TableSpec, col: ColumnSpec, locale: s
     if col.max_length is not None:
         values, regex, checksum = _cut_facts(col.max_length, values, regex, checksum)
     return ColumnFacts(nullable, bounds is not None, *(bounds or (None, None)), values=values,
-                       regex=regex or None, checksum=checksum or None)
+                       regex=regex or None, checksum=checksum or None, max_length=max_length)
 
 
 def _cut_facts(n: int, values: list[Any] | None, regex: str | None,

@@ -243,3 +243,34 @@ def test_spec_hash_of_a_schema_without_max_length_is_what_it_was(name):
 def test_max_length_is_part_of_the_spec_hash():
     assert load_dataset(FILE, text=CRM).spec_hash() != load_dataset(
         FILE, text=CRM.replace("max_length: 12", "max_length: 13")).spec_hash()
+
+
+# ---- scenarios --------------------------------------------------------------------------------------------
+
+def _scenario(crm_spec, kind: str, **rules):
+    from mock_pipelines.core.scenarios import ScenarioPlan
+    from mock_pipelines.spec.scenarios import EdgeCaseRule, ScenarioSpec
+
+    spec = ScenarioSpec("lengths", kind, edge_cases=tuple(EdgeCaseRule("accounts", c, 0.3) for c in rules["edges"]))
+    piece = ScenarioPlan(DatasetPlan(crm_spec, PlanOptions()), spec).table("accounts").slice()
+    return pa.Table.from_batches(list(piece.batches()), schema=piece.schema), piece.truth()
+
+
+def test_edge_cases_longer_than_max_length_are_labelled_and_caught_by_the_length_rule(crm):
+    spec, _ = crm
+    data, truth = _scenario(spec, "negative", edges=("note",))
+    labels = truth.filter(pc.equal(truth["column"], "note"))
+    too_long = [v for v in data.column("note").to_pylist() if v is not None and len(v) > 20]
+    assert too_long, "the edge cases include a value longer than max_length"
+    assert any("length" in (v or "") for v in labels["violates"].to_pylist())
+    rule = {r.name: r for r in derive_rules(spec, "accounts", 3000)}["max_length__note"]
+    (result,) = list(check_table(data, [rule], batch_rows=500))
+    assert not result.passed and result.unexpected_count == len(too_long)
+
+
+def test_a_positive_scenario_keeps_only_edge_values_that_fit(crm):
+    spec, _ = crm
+    data, truth = _scenario(spec, "positive", edges=("note", "company"))
+    assert truth.num_rows > 0
+    rules = [r for r in derive_rules(spec, "accounts", 3000) if r.name in ("max_length__note", "max_length__company")]
+    assert all(r.passed for r in check_table(data, rules, batch_rows=500))
