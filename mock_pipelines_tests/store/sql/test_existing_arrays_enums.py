@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pyarrow as pa
 import pytest
+import sqlalchemy as sa
 
 from mock_pipelines.core.engine import DatasetPlan, PlanOptions
 from mock_pipelines.schema.parse import load_dataset
@@ -180,3 +181,33 @@ def test_array_literals_quote_and_escape_every_element_on_both_paths():
     out = as_array_literals(pa.array(texts)).to_pylist()
     assert out == ['{"red","blue"}', "{}", None, "{1, 2.5, -3}", "{true,false,null}", '{"a\\"b","c\\\\d"}',
                    '{"line\nbreak"}', '{"été"}', '{{"a"},{"b"}}', '{"{x}"}', '{"pad"}']
+
+
+def test_the_mariadb_insert_path_also_fills_enum_and_json_columns(mariadb):
+    """The multi-row INSERT fallback (used when the server refuses LOAD DATA LOCAL), on the same table."""
+    from mock_pipelines.store.sql.loaders import insert_rows
+
+    _run(mariadb, MARIADB_TABLE)
+    spec = load_dataset("catalog.yaml", text=COMMON)
+    generated = DatasetPlan(spec, PlanOptions()).table("products").to_table()
+    with mariadb.engine.begin() as conn:
+        target = sa.Table("products", sa.MetaData(), autoload_with=conn)
+        insert_rows(conn, target, generated.column_names, generated.to_batches(max_chunksize=256))
+    back = _rows(mariadb, "product_id, status, attrs, tags")
+    assert [r[1] for r in back] == generated.column("status").to_pylist()
+    assert [json.loads(r[3]) for r in back] == [json.loads(t) for t in generated.column("tags").to_pylist()]
+
+
+def test_the_length_rule_runs_under_great_expectations_too():
+    from mock_pipelines.quality.gx_runner import validate_table
+    from mock_pipelines.quality.rules import derive_rules
+
+    spec = load_dataset("catalog.yaml", text=COMMON)
+    data = DatasetPlan(spec, PlanOptions()).table("products").to_table()
+    rules = [r for r in derive_rules(spec, "products", ROWS) if r.name in ("max_length__sku", "max_length__title")]
+    assert len(rules) == 2 and all(r.passed for r in validate_table(data, rules, engine="gx"))
+    longer = data.set_column(data.column_names.index("title"), "title",
+                             pa.array(["t" * 31, *data.column("title").to_pylist()[1:]]))
+    verdicts = {r.name: r for r in validate_table(longer, rules, engine="gx")}
+    assert verdicts["max_length__title"].engine == "gx" and not verdicts["max_length__title"].passed
+    assert verdicts["max_length__title"].unexpected_count == 1 and verdicts["max_length__sku"].passed
