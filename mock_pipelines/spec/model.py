@@ -461,8 +461,8 @@ def _strip_locations(obj: Any) -> None:
             obj.pop("unique_within")  # and for a column not unique per parent
         if "changes" in obj and obj["changes"] is None:
             obj.pop("changes")  # and for a table whose rows never change
-        if "max_length" in obj and obj["max_length"] is None:
-            obj.pop("max_length")  # and for a column whose values are never cut
+        if "max_length" in obj and obj["max_length"] is None and "fk_member" in obj:
+            obj.pop("max_length")  # and for a column whose values are never cut (a column: not params)
         if "volume" in obj and obj["volume"] is None:
             obj.pop("volume")  # and for a table growing at a steady rate
         params = obj.get("params")
