@@ -20,6 +20,7 @@ from mock_pipelines.core.child_counts import count_bounds
 from mock_pipelines.core.engine import cast_to
 from mock_pipelines.core.expressions import parse_expression, parse_template
 from mock_pipelines.core.facts import Bound
+from mock_pipelines.core.string_lengths import regex_max_length
 from mock_pipelines.spec.model import ColumnSpec, DatasetSpec, TableSpec
 from mock_pipelines.spec.types import NUMERIC_TYPES, TEMPORAL_TYPES, LogicalType
 
@@ -39,6 +40,7 @@ class ColumnFacts:
     values: list[Any] | None = None
     regex: str | None = None
     checksum: str | None = None
+    max_length: int | None = None  # a string column's declared max_length: no value is longer
 
 
 def column_facts(spec: DatasetSpec, table: TableSpec, col: ColumnSpec, locale: str, *,
@@ -46,18 +48,31 @@ def column_facts(spec: DatasetSpec, table: TableSpec, col: ColumnSpec, locale: s
     """The facts of ``col``. ``partitioned``: the data comes from a time-partitioned run, where the table's
     time column holds creation times instead of its generator's values (no generator facts apply)."""
     nullable = may_be_null(spec, table, col)
+    max_length = col.max_length if col.type.name is LogicalType.STRING else None
     time_column = table.partitioned.time_column if partitioned and table.partitioned else None
     gen = registry.get(col.generator) if col.generator else None
     if gen is None or gen.facts is None or col.name == time_column:
-        return ColumnFacts(nullable)
+        return ColumnFacts(nullable, max_length=max_length)
     params = col.params
     bounds = _bounds(spec, table, col, gen, params)
     values_set = gen.facts.value_set(params)
     regex = gen.facts.format_regex(params, locale) if col.type.name in (LogicalType.STRING, LogicalType.UUID) else None
     checksum = gen.facts.check_digits(params, locale) if col.type.name is LogicalType.STRING else None
-    return ColumnFacts(nullable, bounds is not None, *(bounds or (None, None)),
-                       values=written_values(list(values_set.values), col) if values_set is not None else None,
-                       regex=regex or None, checksum=checksum or None)
+    values = written_values(list(values_set.values), col) if values_set is not None else None
+    if col.max_length is not None:
+        values, regex, checksum = _cut_facts(col.max_length, values, regex, checksum)
+    return ColumnFacts(nullable, bounds is not None, *(bounds or (None, None)), values=values,
+                       regex=regex or None, checksum=checksum or None, max_length=max_length)
+
+
+def _cut_facts(n: int, values: list[Any] | None, regex: str | None,
+               checksum: str | None) -> tuple[list[Any] | None, str | None, str | None]:
+    """The value set, format and check digits of a column cut to ``n`` characters: the values cut as the
+    engine cuts them; a format or check digits only when no value is ever longer than ``n``."""
+    if values is not None:
+        values = list(dict.fromkeys(v[:n] if isinstance(v, str) else v for v in values))
+    fits = regex is not None and (regex_max_length(regex) or n + 1) <= n
+    return values, regex if fits else None, checksum if fits else None
 
 
 def _bounds(spec: DatasetSpec, table: TableSpec, col: ColumnSpec, gen: registry.Generator,

@@ -34,6 +34,7 @@ from mock_pipelines.core import registry, row_checks
 from mock_pipelines.core.child_counts import CountTerm, draw_counts, parse_count_expression
 from mock_pipelines.core.expressions import Expression, parse_expression, parse_template
 from mock_pipelines.core.generators.numeric import zipf_rank
+from mock_pipelines.core.string_lengths import cut_to_length
 from mock_pipelines.core.timeline import PartitionScheme, Timeline, to_us
 from mock_pipelines.spec.errors import Issue, SchemaError, suggest
 from mock_pipelines.spec.model import (
@@ -785,6 +786,8 @@ class _Rows:
             raise SchemaError([Issue(col.location, f"column {self.table.name}.{name} is null on every row, so its "
                                      "type cannot be inferred", expected="a declared type",
                                      suggestion="give the column a type, e.g. `type: string`")])
+        if col.max_length is not None and col.kind != "ref":  # a reference holds its parent's (fitting) keys
+            values = cut_to_length(values, col.max_length)
         if col.null_rate > 0 and col.kind != "ref":
             drop = rnd.uniform(self.table.column_key(name, "null"), self.rows) < col.null_rate
             values = _with_nulls(values, drop)

@@ -182,11 +182,25 @@ def _between_ok(kw: dict[str, Any]) -> Callable[[pa.ChunkedArray], Any]:
     return ok
 
 
+def _length_ok(kw: dict[str, Any]) -> Callable[[pa.ChunkedArray], Any]:
+    """Values of at most ``max_value`` characters (code points; a value of another type as its text)."""
+    def ok(col: pa.ChunkedArray) -> Any:
+        if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+            col = pc.cast(col, pa.string())
+        lengths = pc.utf8_length(col)
+        result = pc.less_equal(lengths, kw["max_value"]) if kw.get("max_value") is not None else pc.is_valid(col)
+        if kw.get("min_value") is not None:
+            result = pc.and_(result, pc.greater_equal(lengths, kw["min_value"]))
+        return result
+    return ok
+
+
 # The value test of each single-column row rule: a function of the rule's kwargs giving ``ok(column)``.
 VALUE_TESTS: dict[str, Callable[[dict[str, Any]], Callable[[pa.ChunkedArray], Any]]] = {
     "ExpectColumnValuesToBeInSet": _in_set_ok,
     "ExpectColumnValuesToBeBetween": _between_ok,
     "ExpectColumnValuesToMatchRegex": lambda kw: lambda col: pc.match_substring_regex(col, kw["regex"]),
+    "ExpectColumnValueLengthsToBeBetween": _length_ok,
     "ExpectColumnValuesToHaveValidCheckDigits": lambda kw: lambda col: checksums.valid(kw["checksum"], col),
 }
 
@@ -239,6 +253,10 @@ def _extremes_within(col: pa.ChunkedArray, lo: Any, hi: Any, kw: dict[str, Any])
 
 def _regex(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
     return _bad_values(table, kw["column"], VALUE_TESTS["ExpectColumnValuesToMatchRegex"](kw))
+
+
+def _lengths(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
+    return _bad_values(table, kw["column"], _length_ok(kw))
 
 
 def _check_digits(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
@@ -425,6 +443,7 @@ EVALUATORS: dict[str, Callable[[Rule, pa.Table, dict[str, Any]], Outcome]] = {
     "ExpectColumnValuesToBeInSet": _in_set,
     "ExpectColumnValuesToBeBetween": _between,
     "ExpectColumnValuesToMatchRegex": _regex,
+    "ExpectColumnValueLengthsToBeBetween": _lengths,
     "ExpectColumnValuesToHaveValidCheckDigits": _check_digits,
     "ExpectColumnPairValuesAToBeGreaterThanB": _pair_greater,
     "UnexpectedRowsExpectation": _table_check,

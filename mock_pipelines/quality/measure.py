@@ -46,7 +46,8 @@ _SAMPLE_KEY = rnd.derive_key("mock_pipelines.quality", "stream-sample")
 
 # Rules whose outcome is a count of bad rows, evaluated batch by batch with the whole-table evaluators.
 ROW_RULES = frozenset({"ExpectColumnValuesToBeInSet", "ExpectColumnValuesToBeBetween",
-                       "ExpectColumnValuesToMatchRegex", "ExpectColumnPairValuesAToBeGreaterThanB",
+                       "ExpectColumnValuesToMatchRegex", "ExpectColumnValueLengthsToBeBetween",
+                       "ExpectColumnPairValuesAToBeGreaterThanB",
                        CHECK_EXPECTATION, CHECKSUM_EXPECTATION})  # a table's `checks:`; check digits
 UNIQUE_RULES = frozenset({"ExpectColumnValuesToBeUnique", "ExpectCompoundColumnsToBeUnique"})
 MOMENT_RULES = frozenset({"ExpectColumnMeanToBeBetween", "ExpectColumnStdevToBeBetween"})

@@ -17,6 +17,7 @@ name                           kind         what it checks
 ``values_in_set__col``         values       ``choice``/``constant`` values are among the declared ones
 ``between__col``               range        values within the generator's bounds (min/max, start/end, …)
 ``regex__col``                 regex        values written in the generator's format (e-mail, pattern, …)
+``max_length__col``            length       string values of at most the column's ``max_length`` characters
 ``checksum__col``              checksum     the check digits of every value recomputed with the generator's
                                             scheme (Luhn, IBAN mod 97, Steuer-ID, NIF letter, …)
 ``after__col``                 temporal     col ≥ the column named by its ``after:`` (same row);
@@ -78,8 +79,8 @@ from mock_pipelines.spec.model import (
 )
 from mock_pipelines.spec.types import NUMERIC_TYPES, LogicalType
 
-KINDS = ("key", "fk", "uniqueness", "nulls", "type", "values", "range", "regex", "checksum", "distribution",
-         "row_count", "temporal", "total", "constraint", "custom", "changes")
+KINDS = ("key", "fk", "uniqueness", "nulls", "type", "values", "range", "regex", "length", "checksum",
+         "distribution", "row_count", "temporal", "total", "constraint", "custom", "changes")
 CHECK_EXPECTATION = "UnexpectedRowsExpectation"  # the GX class a `checks:` rule is shown as (in SQL terms)
 # Check digits have no Great Expectations class: the rule is evaluated by pyarrow (arrow_checks) only, with
 # this name in the GX style.
@@ -368,6 +369,11 @@ class _Deriver:
                      f"{within.table} ({', '.join(within.columns)}): no value repeats among the rows of one parent.",
                      columns=tuple(key), expectation="ExpectCompoundColumnsToBeUnique", kwargs={"column_list": key})
         self.type_rule(col)
+        if col.max_length is not None:
+            self.add(f"max_length__{name}", "length", f"{name} is cut to at most {col.max_length} characters "
+                     "(declared max_length; VARCHAR in SQL).", columns=(name,),
+                     expectation="ExpectColumnValueLengthsToBeBetween",
+                     kwargs={"column": name, "max_value": col.max_length})
         if is_time:
             self.partition_window(col)
             return
@@ -582,6 +588,8 @@ def describe_kwargs(expectation: str | None, kw: Mapping[str, Any]) -> str:
         return f"within [{'−∞' if lo is None else _show(lo)}, {'∞' if hi is None else _show(hi)}{close}"
     if e == "ExpectColumnValuesToMatchRegex":
         return f"matches {kw.get('regex')}"
+    if e == "ExpectColumnValueLengthsToBeBetween":
+        return f"at most {kw.get('max_value')} characters"
     if e == "ExpectColumnPairValuesAToBeGreaterThanB":
         return f"{kw.get('column_A')} {'≥' if kw.get('or_equal') else '>'} {kw.get('column_B')}"
     args = ", ".join(f"{k}={v!r}" for k, v in kw.items() if k not in ("column",))

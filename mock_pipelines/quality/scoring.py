@@ -48,6 +48,7 @@ RULE_KINDS = {
     "ExpectColumnValuesToBeBetween": "range",
     "ExpectColumnValuesToBeInSet": "value_set",
     "ExpectColumnValuesToMatchRegex": "format",
+    "ExpectColumnValueLengthsToBeBetween": "length",
     "ExpectColumnValuesToHaveValidCheckDigits": "checksum",
     "ExpectColumnValuesToBeInTypeList": "type",
     "ExpectColumnValuesToBeUnique": "unique",

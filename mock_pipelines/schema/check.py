@@ -15,6 +15,7 @@ from mock_pipelines.core import registry
 from mock_pipelines.core.child_counts import count_bounds, parse_count_expression
 from mock_pipelines.core.column_facts import column_refs, count_column_range, read_column
 from mock_pipelines.core.expressions import parse_expression, parse_template
+from mock_pipelines.core.string_lengths import generated_max_length
 from mock_pipelines.schema.check_changes import check_cascades, check_hard_deletes
 from mock_pipelines.schema.check_scenarios import check_scenarios
 from mock_pipelines.spec.errors import IssueCollector, Location, suggest
@@ -105,6 +106,7 @@ class _Checker:
             self.check_ordered_dates()
             self.check_unique_within()
             self.check_keys()
+            self.check_max_lengths()
         finally:
             self.spec = full
         if not self.issues.issues:
@@ -758,6 +760,50 @@ class _Checker:
                                 suggestion="use child_index, a generator with a unique mode (choice, pattern, "
                                            "department, …), or a template that writes one such column "
                                            "(\"D{dept_no}\" with dept_no: child_index)")
+
+    def check_max_lengths(self) -> None:
+        """``max_length`` (after check_keys, which makes key columns unique): on string columns only, and on
+        a column whose values must stay distinct (unique, unique_within, a key others reference, a foreign
+        key) only where every value provably fits, since a cut could merge two values."""
+        referenced = {(fk.table, c) for t in self.spec.tables.values() for fk in t.foreign_keys
+                      for c in fk.ref_columns}
+        for table in self.spec.tables.values():
+            for col in [*table.columns.values(), *table.helpers.values()]:
+                if col.max_length is not None:
+                    self._check_max_length(table, col, (table.name, col.name) in referenced)
+
+    def _check_max_length(self, table: TableSpec, col: ColumnSpec, referenced: bool) -> None:
+        n = col.max_length
+        loc = self.locations.get((table.name, f"{col.name}.max_length"), col.location)
+        what = f"column {table.name}.{col.name}"
+        if col.type.name is not LogicalType.STRING:
+            hint = ("declare `type: string` so the expression's values are text" if col.kind == "expr"
+                    and col.type.name is LogicalType.AUTO else "drop max_length: only string values are cut "
+                    "(a uuid has 36 characters, numbers and dates their own size)")
+            self.issues.add(loc, f"{what}: max_length applies to string columns, not {col.type}",
+                            suggestion=hint)
+            return
+        must_stay_distinct = col.unique or col.unique_within or referenced or col.name in table.primary_key
+        if col.kind != "ref" and not must_stay_distinct:
+            return
+        longest = generated_max_length(self.spec, table, col, self.spec.locale)
+        if longest is not None and longest <= n:
+            return
+        if col.kind == "ref":
+            fk = table.fk_for_column(col.name)
+            target = f"{fk.table}.{fk.ref_columns[fk.columns.index(col.name)]}" if fk else "the referenced column"
+            self.issues.add(loc, f"{what}: a foreign key holds the keys of {target}, which may be longer than "
+                            f"max_length {n}" + (f" (up to {longest} characters)" if longest else ""),
+                            suggestion=f"give {target} a format of at most {n} characters (or max_length: {n} "
+                            "where it is generated), or raise max_length")
+            return
+        why = ("part of the primary key" if col.name in table.primary_key else "unique" if col.unique
+               else f"unique within {col.unique_within}" if col.unique_within else "referenced by a foreign key")
+        self.issues.add(loc, f"{what} is {why}: cutting its values to max_length {n} could make two of them equal"
+                        + (f" (its format has up to {longest} characters)" if longest else
+                           " (its generator states no maximum length)"),
+                        suggestion=f"use a pattern generator whose format has at most {n} characters, or raise "
+                        "max_length")
 
     def check_sum_cycles(self) -> None:
         """A summed child column must not read, through any chain of columns and parent attributes, the

@@ -80,7 +80,7 @@ VOLUME_KEYS = ("trend", "month_weights", "month_day_weights", "holidays", "event
 PARTITION_KEYS = ("time_column", "rows_per_day", "weekday_weights", "hour_weights", *VOLUME_KEYS)
 COLUMN_KEYS = ("type", "gen", "dist", "expr", "template", "ref", "sum_of", "skew", "description", "null_rate",
                "nullable", "unique", "primary_key", "extends", "expect", "within", "unique_within",
-               "emit")
+               "emit", "max_length")
 COLUMN_KINDS = ("gen", "dist", "expr", "template", "ref", "sum_of")
 ROWS_KEYS = ("per", "count", "min", "max")
 FK_KEYS = ("columns", "ref", "skew", "null_rate")
@@ -791,6 +791,8 @@ class _Parser:
                               "the name of a foreign-key column, e.g. unique_within: clinic_id"),
                not self.typed(cdoc, "primary_key", lambda v: isinstance(v, bool), what, "true or false"),
                not self.typed(cdoc, "emit", lambda v: isinstance(v, bool), what, "true or false"),
+               not self.typed(cdoc, "max_length", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
+                              what, "a whole number of characters >= 1, e.g. max_length: 40"),
                not self.typed(cdoc, "type", lambda v: isinstance(v, str), what, "a type such as int or decimal(12,2)"),
                not self.typed(cdoc, "expr", lambda v: is_scalar_text(v) and not isinstance(v, bool), what,
                               'an expression, e.g. "price * quantity"'),
@@ -816,6 +818,9 @@ class _Parser:
         col.unique = bool(cdoc.get("unique", False))
         col.unique_within = cdoc.get("unique_within")
         col.emit = bool(cdoc.get("emit", True))
+        if "max_length" in cdoc:  # whether the column holds strings is known after the check resolves types
+            col.max_length = int(cdoc["max_length"])
+            self.gaps.locations[(table, f"{name}.max_length")] = at("max_length")
         col.expectations = self.parse_expectations(cdoc, "expect", what, column=name)
         params = {str(k): v for k, v in cdoc.items() if k not in COLUMN_KEYS}
         gen: registry.Generator | None = None
@@ -873,10 +878,10 @@ class _Parser:
             gen_name = cdoc.get("gen")
             if gen_name is None and name in self.fk_members:
                 for k in cdoc:  # filled by a table-level foreign key: only documentation and nulls here
-                    if k not in ("type", "description", "null_rate", "nullable", "expect"):
+                    if k not in ("type", "description", "null_rate", "nullable", "expect", "max_length"):
                         self.issues.add(self.at_key(cdoc, k), f"{what} is filled by a foreign key in "
-                                        "`foreign_keys:`; only type, description, null_rate, nullable and "
-                                        "expect apply")
+                                        "`foreign_keys:`; only type, description, null_rate, nullable, "
+                                        "max_length and expect apply")
                 if "type" in cdoc:
                     try:
                         col.type = ColumnType.parse(str(cdoc["type"]))

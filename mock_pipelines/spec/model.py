@@ -189,6 +189,9 @@ class ColumnSpec:
     type_given: bool = False
     expectations: list[ExpectationSpec] = field(default_factory=list)
     emit: bool = True  # False: a helper column, computed (others may read it) but never written
+    # A string column's values are cut to at most this many characters (code points) after generation:
+    # VARCHAR(N) in SQL DDL, a length rule in the checks (see docs/schema-language.md, `max_length`).
+    max_length: int | None = None
 
     @property
     def kind(self) -> str:
@@ -458,6 +461,8 @@ def _strip_locations(obj: Any) -> None:
             obj.pop("unique_within")  # and for a column not unique per parent
         if "changes" in obj and obj["changes"] is None:
             obj.pop("changes")  # and for a table whose rows never change
+        if "max_length" in obj and obj["max_length"] is None and "fk_member" in obj:
+            obj.pop("max_length")  # and for a column whose values are never cut (a column: not params)
         if "volume" in obj and obj["volume"] is None:
             obj.pop("volume")  # and for a table growing at a steady rate
         params = obj.get("params")

@@ -51,6 +51,8 @@ VARIANTS = {
     "constant": [{"value": "EUR"}],
     "height_cm": [{}, {"sex": "female", "min": 150, "max": 160}],
     "duration_seconds": [{}, {"max": 600}],
+    "json_array": [{}, {"values": ["red", 1, True], "min_items": 1}],
+    "json_object": [{"fields": {"newsletter": "boolean", "language": "language_name", "note": "sentence"}}],
 }
 # Values that depend on the table around them (a parent's children, the row's series and time), not on the
 # generator alone; the time series' ranges are tested in core/test_series.py.

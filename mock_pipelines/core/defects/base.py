@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 # Rule kinds a damaged value may break (the quality layer names its rules after them: not_null -> not_null__col,
 # range -> between__col, value_set -> values_in_set__col, format -> regex__col, checksum -> checksum__col,
 # type -> type__col, unique -> pk_unique / unique__col, fk -> fk__col, order -> after__col / before__col).
-VIOLATIONS = ("not_null", "range", "value_set", "format", "checksum", "type", "unique", "fk", "order")
+VIOLATIONS = ("not_null", "range", "value_set", "format", "length", "checksum", "type", "unique", "fk", "order")
 
 
 @dataclass(frozen=True)

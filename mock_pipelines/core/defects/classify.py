@@ -22,7 +22,7 @@ from mock_pipelines.core.column_facts import ColumnFacts
 
 def violations(facts: ColumnFacts, values: pa.Array, column_type: pa.DataType) -> list[tuple[str, ...]]:
     """For each value, the rule kinds it breaks (``not_null``, ``type``, ``range``, ``value_set``, ``format``,
-    ``checksum``), in that order; ``column_type`` is the type the clean column is written with."""
+    ``length``, ``checksum``), in that order; ``column_type`` is the type the clean column is written with."""
     codes, names = _broken(facts, values, column_type)
     return _per_code(codes, lambda code: _named(code, names))
 
@@ -71,6 +71,9 @@ def _broken(facts: ColumnFacts, values: pa.Array, column_type: pa.DataType) -> t
     if facts.regex and pa.types.is_string(values.type):
         ok = pc.fill_null(pc.match_substring_regex(values, facts.regex), True).to_numpy(zero_copy_only=False)
         masks["format"] = valid & ~ok
+    if facts.max_length is not None and pa.types.is_string(values.type):
+        ok = pc.fill_null(pc.less_equal(pc.utf8_length(values), facts.max_length), True)
+        masks["length"] = valid & ~ok.to_numpy(zero_copy_only=False)
     if facts.checksum and pa.types.is_string(values.type):
         ok = pc.fill_null(checksums.valid(facts.checksum, values), True).to_numpy(zero_copy_only=False)
         masks["checksum"] = valid & ~ok

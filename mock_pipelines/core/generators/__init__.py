@@ -5,7 +5,7 @@ from importlib import import_module
 _MODULES = (
     "numeric", "structure", "identifiers", "person", "address", "internet", "phone", "company", "commerce",
     "finance", "datetime", "technical", "text", "health", "aviation", "national_ids", "national_ids_eu", "codes",
-    "documents", "series",
+    "documents", "series", "json_documents",
 )
 
 for _name in _MODULES:

@@ -2,7 +2,8 @@
 
 A column fits when its type belongs to a family that holds the values without loss (an INTEGER or
 SMALLINT for an int column — the database refuses a value that does not fit, with its own clear error;
-VARCHAR/CHAR/TEXT for strings; a NUMERIC with at least the declared integer digits and scale for a
+VARCHAR/CHAR/TEXT/ENUM for strings, a VARCHAR at least as long as a declared ``max_length``; a JSON column
+into JSON, text or a PostgreSQL ARRAY of text, enum, integer, numeric or boolean items; a NUMERIC with at least the declared integer digits and scale for a
 decimal…), and when it accepts NULL wherever the schema may produce one. Extra columns are fine when they
 are nullable or have a default; the load leaves them alone.
 """
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql
 
 from mock_pipelines.store.sql.names import PARTITION_COLUMN
+from mock_pipelines.store.sql.types import declared_max_length
 
 # Which found families a column of each expected family accepts.
 _ACCEPTS = {
@@ -27,8 +29,10 @@ _ACCEPTS = {
     "timestamp": {"timestamp"},
     "timestamptz": {"timestamptz"},
     "uuid": {"uuid", "string"},
-    "json": {"json", "string"},
+    "json": {"json", "string", "array"},  # a JSON array into a PostgreSQL ARRAY (loaders.postgres_arrays)
 }
+# The item families of a PostgreSQL ARRAY a JSON array column lands into (an ENUM reflects as a string).
+ARRAY_ITEM_FAMILIES = frozenset({"string", "int", "float", "decimal", "bool"})
 
 
 def family(t: sa.types.TypeEngine, dialect: str) -> str:
@@ -54,6 +58,8 @@ def family(t: sa.types.TypeEngine, dialect: str) -> str:
         return "json"
     if isinstance(t, sa.String):
         return "string"
+    if isinstance(t, sa.ARRAY):
+        return "array"
     return type(t).__name__.lower()
 
 
@@ -103,10 +109,24 @@ def _column_problems(table: str, column: sa.Column, have: dict[str, Any], dialec
                         "rounded or rejected)")
     elif want_family == "uuid" and got_family == "string" and (getattr(have["type"], "length", None) or 36) < 36:
         problems.append(f"{table}.{column.name}: expected {want}, found {got} (a UUID needs 36 characters)")
+    elif want_family == "string" and got_family == "string" and _too_short(column.type, have["type"]):
+        problems.append(f"{table}.{column.name}: expected {want}, found {got} (shorter than the schema's "
+                        f"max_length {declared_max_length(column.type)}: values would be rejected) — widen the "
+                        "column or lower max_length")
+    elif got_family == "array" and family(have["type"].item_type, dialect.name) not in ARRAY_ITEM_FAMILIES:
+        problems.append(f"{table}.{column.name}: expected {want}, found {got} (a JSON array lands in an ARRAY of "
+                        "text, enum, integer, numeric or boolean items only)")
     if column.nullable and not have.get("nullable", True):
         problems.append(f"{table}.{column.name}: NOT NULL in the database but the schema may write NULL here "
                         "(null_rate, nullable or a nullable reference) — drop the NOT NULL or the nulls")
     return problems
+
+
+def _too_short(want: sa.types.TypeEngine, have: sa.types.TypeEngine) -> bool:
+    """A VARCHAR(M) found where the schema's max_length N (VARCHAR(N)) needs M >= N; an ENUM is judged by
+    the database on each value instead (its labels are the schema's `choice` values)."""
+    wanted, found = declared_max_length(want), getattr(have, "length", None)
+    return wanted is not None and found is not None and not isinstance(have, sa.Enum) and found < wanted
 
 
 def _decimal_fits(want: sa.types.TypeEngine, have: sa.types.TypeEngine) -> bool:

@@ -32,7 +32,7 @@ from mock_pipelines.core.column_facts import ColumnFacts, column_facts
 from mock_pipelines.core.row_checks import to_sql
 from mock_pipelines.spec.model import ColumnSpec, DatasetSpec, TableSpec
 from mock_pipelines.store.sql.names import PARTITION_COLUMN, check_identifier, constraint_name
-from mock_pipelines.store.sql.types import arrow_schemas, check_dialect, sql_type, value_type
+from mock_pipelines.store.sql.types import arrow_schemas, check_dialect, max_length_type, sql_type, value_type
 
 PARTITION_KEY_LENGTH = 64  # VARCHAR length of the partition column (keys look like 2024-01-05 or 2024-01-05-13:00)
 _DIALECTS = {"postgresql": postgresql.dialect, "mysql": mysql.dialect, "sqlite": sqlite.dialect}
@@ -121,9 +121,19 @@ def _column_type(spec: DatasetSpec, t: TableSpec, col: ColumnSpec, arrow: dict[s
         parent = spec.tables[fk.table]
         ref = parent.columns[fk.ref_columns[fk.columns.index(col.name)]]
         if fk.table != t.name or ref.name != col.name:
-            return _column_type(spec, parent, ref, arrow, dialect, keyed_columns(parent, spec)) \
+            inherited = _column_type(spec, parent, ref, arrow, dialect, keyed_columns(parent, spec)) \
                 if parent is not t else sql_type(ref, arrow[parent.name].field(ref.name).type, dialect, keyed=True)
+            return _own_length(inherited, col.max_length)
     return sql_type(col, arrow[t.name].field(col.name).type, dialect, keyed=col.name in keyed)
+
+
+def _own_length(inherited: sa.types.TypeEngine, max_length: int | None) -> sa.types.TypeEngine:
+    """A foreign-key column with a max_length of its own (the check made sure its parent's values fit):
+    VARCHAR(N) where it would inherit an unbounded or longer string type."""
+    if max_length is None or not isinstance(inherited, sa.String) or isinstance(inherited, sa.Enum):
+        return inherited
+    length = getattr(inherited, "length", None)
+    return max_length_type(max_length) if length is None or length > max_length else inherited
 
 
 def table_columns(spec: DatasetSpec, t: TableSpec, arrow: dict[str, pa.Schema], dialect: str) -> list[sa.Column]:

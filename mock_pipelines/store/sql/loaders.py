@@ -3,7 +3,8 @@ approximate number of bytes sent; none materialises more than one record batch i
 
 * PostgreSQL: ``COPY … FROM STDIN (FORMAT csv)`` through the psycopg 3 connection under SQLAlchemy; each
   batch is serialised by Arrow's C++ CSV writer (strings always quoted, so ``""`` is an empty string and
-  an unquoted empty field is NULL; booleans ``true``/``false``; timestamps ISO with ``Z`` when zoned).
+  an unquoted empty field is NULL; booleans ``true``/``false``; timestamps ISO with ``Z`` when zoned; JSON
+  arrays bound for an ARRAY column of an existing table as array literals, :mod:`pg_arrays`).
 * MySQL/MariaDB: ``LOAD DATA LOCAL INFILE`` of one temporary tab-separated file per batch (backslash,
   tab and newline escaped, NULL as ``\\N``), built column-wise with Arrow compute; if the server or the
   client refuses local files, multi-row ``INSERT``s (PyMySQL's ``executemany``), said once in the log.
@@ -25,6 +26,7 @@ import pyarrow.csv as pacsv
 import sqlalchemy as sa
 
 from mock_pipelines.store.sql.names import PARTITION_COLUMN
+from mock_pipelines.store.sql.pg_arrays import array_columns, as_array_literals
 
 log = logging.getLogger(__name__)
 
@@ -59,24 +61,28 @@ def load_postgresql(conn: sa.Connection, table: sa.Table, names: list[str], batc
                     partition_key: str | None) -> int:
     columns = names + ([PARTITION_COLUMN] if partition_key is not None else [])
     sql = f"COPY {target_name(conn, table)} ({column_list(conn, columns)}) FROM STDIN (FORMAT csv)"
+    arrays = array_columns(conn, target_name(conn, table)) & set(names)  # JSON arrays land as array literals
     driver = conn.connection.driver_connection
     sent = 0
     with driver.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
         for batch in batches:
             buffer = io.BytesIO()
-            pacsv.write_csv(_pg_ready(with_partition(batch, partition_key)), buffer, _CSV_OPTIONS)
+            pacsv.write_csv(_pg_ready(with_partition(batch, partition_key), arrays), buffer, _CSV_OPTIONS)
             data = buffer.getbuffer()
             copy.write(data)
             sent += data.nbytes
     return sent
 
 
-def _pg_ready(batch: pa.RecordBatch) -> pa.RecordBatch:
-    """Arrow's CSV text is what COPY reads, except time zones: write zoned timestamps in UTC (``…Z``)."""
-    if not any(pa.types.is_timestamp(f.type) and f.type.tz not in (None, "UTC") for f in batch.schema):
+def _pg_ready(batch: pa.RecordBatch, array_names: set[str] | frozenset[str] = frozenset()) -> pa.RecordBatch:
+    """Arrow's CSV text is what COPY reads, except time zones: write zoned timestamps in UTC (``…Z``); and
+    JSON arrays bound for ARRAY columns (``array_names``): written as array literals."""
+    if not array_names and not any(pa.types.is_timestamp(f.type) and f.type.tz not in (None, "UTC")
+                                   for f in batch.schema):
         return batch
-    arrays = [a.cast(pa.timestamp(a.type.unit, "UTC")) if pa.types.is_timestamp(a.type) and a.type.tz else a
-              for a in batch.columns]
+    arrays = [as_array_literals(a, name) if name in array_names
+              else a.cast(pa.timestamp(a.type.unit, "UTC")) if pa.types.is_timestamp(a.type) and a.type.tz else a
+              for name, a in zip(batch.schema.names, batch.columns, strict=True)]
     return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
 
 

@@ -8,11 +8,14 @@ float       DOUBLE PRECISION           DOUBLE                      REAL
 decimal     NUMERIC(p,s)               DECIMAL(p,s)                NUMERIC(p,s)
 bool        BOOLEAN                    BOOL (TINYINT(1))           BOOLEAN
 string      TEXT                       VARCHAR(255) if keyed, TEXT TEXT
+string [1]  VARCHAR(N)                 VARCHAR(N)                  VARCHAR(N)
 date        DATE                       DATE                        DATE
 timestamp   TIMESTAMP [WITH TIME ZONE] DATETIME(6)                 DATETIME
 uuid        UUID                       CHAR(36)                    CHAR(36)
 json        JSONB                      JSON                        TEXT
 ==========  =========================  ==========================  ======================
+
+[1] a string column with ``max_length: N``.
 
 Columns whose type is inferred from their generator (no ``type:`` written) get the type of the Arrow
 values the engine produces for them, found by generating one row of each table.
@@ -93,7 +96,23 @@ def sql_type(col: ColumnSpec, arrow: pa.DataType, dialect: str, *, keyed: bool) 
         return {"postgresql": postgresql.JSONB(), "mysql": mysql.JSON()}.get(dialect, sa.Text())
     if name is LogicalType.DECIMAL:
         return sa.Numeric(col.type.precision, col.type.scale, asdecimal=True)
+    if col.max_length is not None and (pa.types.is_string(arrow) or pa.types.is_large_string(arrow)):
+        return max_length_type(col.max_length)
     return arrow_sql_type(arrow, dialect, keyed=keyed)
+
+
+def max_length_type(n: int) -> sa.String:
+    """VARCHAR(N) in every dialect for a column with ``max_length: N`` (its values were cut to fit). Marked,
+    so the check of an existing table tells it from MySQL's VARCHAR(255) of keyed columns, which is no
+    promise about the values' length."""
+    t = sa.String(n)
+    t.max_length = n  # type: ignore[attr-defined]
+    return t
+
+
+def declared_max_length(t: sa.types.TypeEngine) -> int | None:
+    """N of a type made by :func:`max_length_type`, else None."""
+    return getattr(t, "max_length", None)
 
 
 def arrow_sql_type(arrow: pa.DataType, dialect: str, *, keyed: bool = False) -> sa.types.TypeEngine:
