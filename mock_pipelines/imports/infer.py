@@ -399,8 +399,11 @@ class _Table:
             fmt = "?" * length if 26 ** length >= self.rows else "#" * length
             return ColumnOut(c.name, {"gen": "pattern", "format": fmt, "unique": True},
                              f"a unique code of exactly {length} characters (CHAR({length}))")
-        prefix = re.sub(r"[^A-Z]", "", c.name.upper())[:3] or "K"
-        fmt = f"{prefix}-" + "#" * digits
+        # A readable unique text: "Category 00012345" for the name of a category, "CODE-00012345" for a code.
+        if c.name.lower() in ("name", "title", "label") or c.name.lower().endswith("_name"):
+            fmt = f"{_singular(self.t.name).replace('_', ' ').title()} " + "#" * digits
+        else:
+            fmt = (re.sub(r"[^A-Z]", "", c.name.upper())[:4] or "K") + "-" + "#" * digits
         if length is not None and len(fmt) > length:
             fmt = "#" * min(length, max(digits, 1))
         return ColumnOut(c.name, {"gen": "pattern", "format": fmt, "unique": True},
@@ -667,6 +670,14 @@ class _Table:
     def _depends_on(self, column: str, on: str) -> bool:
         facts = self.checks.columns.get(column)
         return facts is not None and facts.after is not None and facts.after[0] == on
+
+
+def _singular(name: str) -> str:
+    if name.endswith("ies"):
+        return name[:-3] + "y"
+    if name.endswith(("ses", "xes")):
+        return name[:-2]
+    return name[:-1] if name.endswith("s") and not name.endswith("ss") else name
 
 
 def _num(value: Any) -> float:

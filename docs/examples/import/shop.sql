@@ -11,6 +11,7 @@ CREATE TABLE customers (
     first_name VARCHAR(40) NOT NULL,
     last_name VARCHAR(40) NOT NULL,
     country_code CHAR(2) NOT NULL,
+    city VARCHAR(20),
     tier VARCHAR(10) NOT NULL CHECK (tier IN ('basic', 'plus', 'pro')),
     created_at TIMESTAMP NOT NULL
 );

@@ -26,7 +26,7 @@ _ACCEPTS = {
     "bool": {"bool"},
     "string": {"string"},
     "date": {"date"},
-    "timestamp": {"timestamp"},
+    "timestamp": {"timestamp", "timestamptz"},  # a time without a zone is read as UTC (sessions run in UTC)
     "timestamptz": {"timestamptz"},
     "uuid": {"uuid", "string"},
     "json": {"json", "string", "array"},  # a JSON array into a PostgreSQL ARRAY (loaders.postgres_arrays)

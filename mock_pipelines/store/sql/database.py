@@ -82,6 +82,8 @@ class Database:
         self.engine = sa.create_engine(parsed, connect_args=self._connect_args(connect_args), pool_pre_ping=True)
         if self.dialect == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        if self.dialect == "postgresql":
+            sa.event.listen(self.engine, "connect", _postgres_utc)
         self._ensured: set[tuple[Any, ...]] = set()
         self._columns: dict[str, list[str]] = {}
         self._metadata: dict[tuple[Any, ...], sa.MetaData] = {}
@@ -722,6 +724,14 @@ def _drop_foreign_keys(conn: sa.Connection, table: sa.Table) -> list[tuple[str, 
         conn.exec_driver_sql(f"ALTER TABLE {target_name(conn, table)} DROP CONSTRAINT "
                              f"{conn.dialect.identifier_preparer.quote(name)}")
     return [(name, definition) for name, definition in found]
+
+
+def _postgres_utc(dbapi_connection: Any, _record: Any) -> None:
+    """Sessions in UTC: a timestamp without a zone lands in a TIMESTAMPTZ column as that UTC instant,
+    whatever the server's zone or the client's PGTZ."""
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET TIME ZONE 'UTC'")
+    dbapi_connection.commit()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

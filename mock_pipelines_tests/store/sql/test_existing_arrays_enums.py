@@ -211,3 +211,37 @@ def test_the_length_rule_runs_under_great_expectations_too():
     verdicts = {r.name: r for r in validate_table(longer, rules, engine="gx")}
     assert verdicts["max_length__title"].engine == "gx" and not verdicts["max_length__title"].passed
     assert verdicts["max_length__title"].unexpected_count == 1 and verdicts["max_length__sku"].passed
+
+
+EVENTS = """\
+dataset: events
+seed: 2
+tables:
+  events:
+    rows: 300
+    primary_key: event_id
+    columns:
+      event_id: sequence
+      happened_at: {gen: timestamp, start: "2024-03-01", end: "2024-03-31"}
+"""
+
+
+def test_naive_timestamps_land_in_a_timestamptz_column_as_utc_whatever_the_client_time_zone(request, monkeypatch):
+    """A TIMESTAMP WITH TIME ZONE column of an existing table takes the schema's timestamps as UTC instants:
+    the loader's sessions run in UTC, so PGTZ (or the server's zone) cannot shift them."""
+    monkeypatch.setenv("PGTZ", "America/New_York")
+    database = _pg(request)
+    try:
+        with database.engine.begin() as conn:
+            conn.exec_driver_sql(f"CREATE TABLE {database.schema}.events (event_id INTEGER PRIMARY KEY, "
+                                 "happened_at TIMESTAMPTZ NOT NULL)")
+        spec = load_dataset("events.yaml", EVENTS)
+        database.ensure_tables(spec, mode="existing")
+        tp = DatasetPlan(spec, PlanOptions()).table("events")
+        database.write_batches(spec, "events", tp.arrow_schema, tp.batches())
+        with database.engine.connect() as conn:
+            back = conn.exec_driver_sql(f"SELECT happened_at AT TIME ZONE 'UTC' FROM {database.schema}.events "
+                                        "ORDER BY event_id").scalars().all()
+    finally:
+        database.dispose()
+    assert back == tp.to_table()["happened_at"].to_pylist()
