@@ -92,7 +92,7 @@ def _use_plugins(modules: list[str] | None = None) -> None:
 
     try:
         registry.load_catalogue()
-        use_local_plugins(list(modules or []), Path.cwd())
+        use_local_plugins(list(modules or []), Path.cwd(), origin="--plugin")
     except PluginError as exc:
         _report_plugin_error(exc)
 

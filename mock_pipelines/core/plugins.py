@@ -41,6 +41,7 @@ class Plugin:
     entry_point: str | None = None  # the entry point's name; None for a local module
     distribution: str | None = None  # "name version" of the distribution declaring the entry point
     group: str | None = None
+    origin: str | None = None  # what named a local module: "--plugin", "MOCK_PIPELINES_PLUGINS", a profile
 
     @property
     def label(self) -> str:
@@ -51,7 +52,7 @@ class Plugin:
 
     def describe(self) -> str:
         if self.entry_point is None:
-            return f"plugin module {self.module!r}"
+            return f"plugin module {self.module!r}" + (f" (from {self.origin})" if self.origin else "")
         return f"plugin {self.label!r} (entry point of {self.group}, module {self.module!r})"
 
 
@@ -166,12 +167,14 @@ def load_generator_plugins() -> None:
     fails (the catalogue tries again at its next load, so a broken plugin is never silently missing)."""
     for plugin in entry_point_plugins(GENERATOR_GROUP):
         import_plugin(plugin)
-    use_local_plugins(env_plugin_modules(), Path.cwd())
+    use_local_plugins(env_plugin_modules(), Path.cwd(), origin=PLUGINS_ENV)
 
 
-def use_local_plugins(modules: list[str] | tuple[str, ...], root: Path | None = None) -> list[Plugin]:
+def use_local_plugins(modules: list[str] | tuple[str, ...], root: Path | None = None,
+                      origin: str | None = None) -> list[Plugin]:
     """Import local plugin modules (a profile's ``plugins:``, ``--plugin``), ``root`` first on ``sys.path``
-    so modules of the project folder are found. Returns their plugins; PluginError for the first that fails."""
+    so modules of the project folder are found; ``origin`` says what named them, for errors. Returns their
+    plugins; PluginError for the first that fails."""
     from mock_pipelines.core.registry import load_catalogue
 
     if not modules:
@@ -182,7 +185,7 @@ def use_local_plugins(modules: list[str] | tuple[str, ...], root: Path | None = 
     load_catalogue()  # built-ins first: a plugin that takes a built-in's name is refused, not the built-in
     plugins = []
     for module in modules:
-        plugin = _local.get(module) or Plugin(module)
+        plugin = _local.get(module) or Plugin(module, origin=origin)
         import_plugin(plugin)
         _local[module] = plugin
         plugins.append(plugin)

@@ -61,7 +61,7 @@ def _gx() -> tuple[Any, Any]:
                 import great_expectations as gx
                 import great_expectations.expectations as gxe
 
-                _state["plugin_classes"] = _plugin_classes(gxe)
+                _plugin_classes(gxe)  # the plugins load with GX: one that fails is reported before any check
                 _state["gxe"] = gxe
                 _state["gx"] = gx
     return _state["gx"], _state["gxe"]
@@ -82,11 +82,11 @@ def _plugin_classes(gxe: Any) -> dict[str, type]:
 
 
 def plugin_expectation_classes() -> dict[str, type]:
-    """Expectation classes of the plugins loaded so far (local plugins loaded after GX started included)."""
+    """Expectation classes of the plugins (local plugins loaded after GX started included; each module is
+    imported once, so asking again costs a look-up)."""
     _, gxe = _gx()
     with _lock:
-        _state["plugin_classes"] = {**_plugin_classes(gxe), **_state["plugin_classes"]}
-        return dict(_state["plugin_classes"])
+        return _plugin_classes(gxe)
 
 
 def gx_context() -> Any:

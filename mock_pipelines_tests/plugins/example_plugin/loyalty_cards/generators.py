@@ -38,7 +38,7 @@ def _regex(params: Mapping[str, Any], _locale: str) -> str:
     return f"^{params['program']}[0-9]{{{_serial_digits(params) + 1}}}$"
 
 
-@generator("loyalty_card", category="commerce", returns="string", example="6390123456789015",
+@generator("loyalty_card", category="commerce", returns="string", example="6390123456789010",
            supports_unique=True, capacity=_capacity, check=_check,
            facts=Facts(regex=_regex, checksum=scheme("luhn")))
 def loyalty_card(ctx: GenContext, *, program: str = "6390") -> pa.Array:
