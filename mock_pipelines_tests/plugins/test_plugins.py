@@ -259,6 +259,23 @@ def test_a_profile_plugin_is_seen_by_the_dagster_definitions(tmp_path):
         assert evaluations.get("values_in_set__tier") is True, evaluations
 
 
+def test_plugin_and_the_environment_variable_load_a_local_module_from_the_current_folder(tmp_path):
+    root = _project(tmp_path)
+    by_option = cli("fake", "member_tier", "-n", "200", "--plugin", "acme_mock.tiers", cwd=root)
+    assert by_option.returncode == 0, by_option.stderr
+    tiers = by_option.stdout.split()
+    assert set(tiers) == {"bronze", "silver", "gold", "platinum"} and tiers.count("bronze") > tiers.count("gold")
+    by_env = cli("fake", "member_tier", "-n", "200", cwd=root, env=plugin_env(MOCK_PIPELINES_PLUGINS="acme_mock.tiers"))
+    assert by_env.stdout == by_option.stdout
+    listed = cli("generators", "--search", "tier", "--plugin", "acme_mock.tiers", cwd=root)
+    assert "(plugin: acme_mock.tiers)" in listed.stdout
+    done = cli("generate", "schemas/members.yaml", "--out", "out", "--plugin", "acme_mock.tiers", cwd=root)
+    assert done.returncode == 0, done.stderr
+    assert pq.read_table(root / "out" / "members" / "members").column("tier").null_count == 0
+    missing = cli("fake", "member_tier", "-n", "1", cwd=root)
+    assert missing.returncode == 1 and "unknown generator 'member_tier'" in missing.stderr
+
+
 # ---- plugins that cannot be loaded ---------------------------------------------------------------------------
 
 BROKEN = {
