@@ -354,6 +354,8 @@ class _Loader:
             try:
                 use_local_plugins([entry], self.root)
             except PluginError as exc:
+                if exc.plugin.module != entry:
+                    raise  # an installed plugin that fails is its own error, not this entry's
                 self.issues.add(self.location(("plugins", i)), exc.message, expected="a module importable "
                                 f"from {self.root}, e.g. my_company.mock_plugins", suggestion=exc.suggestion)
 

@@ -394,3 +394,41 @@ def test_the_hand_made_dist_info_declares_what_the_pyproject_does():
     for group, entries in declared["entry-points"].items():
         for name, value in entries.items():
             assert f"[{group}]\n{name} = {value}\n" in text
+
+
+# ---- expectation plugins that cannot be loaded -----------------------------------------------------------------
+
+def _expectation_dist(folder: Path, source: str) -> None:
+    dist = folder / "odd_checks-2.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: odd-checks\nVersion: 2.0\n", encoding="utf-8")
+    (dist / "entry_points.txt").write_text("[mock_pipelines.expectations]\nodd = odd_checks\n", encoding="utf-8")
+    (folder / "odd_checks.py").write_text(source, encoding="utf-8")
+
+
+def test_validate_names_an_expectation_plugin_whose_source_cannot_be_parsed(tmp_path):
+    _expectation_dist(tmp_path, "class ExpectOdd(:\n")
+    done = cli("validate", str(MEMBERS), env=plugin_env(tmp_path))
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "error: plugin 'odd (odd-checks 2.0)' (entry point of mock_pipelines.expectations, module 'odd_checks') "
+        f"cannot be loaded: SyntaxError at {tmp_path}/odd_checks.py:1: invalid syntax — nothing was generated",
+        "      hint: fix the plugin's source"]
+
+
+def test_an_expectation_plugin_that_fails_at_import_fails_the_checks_naming_it(tmp_path):
+    from mock_pipelines.core.engine import DatasetPlan
+    from mock_pipelines.core.plugins import PluginError
+    from mock_pipelines.quality.gx_runner import validate_table
+    from mock_pipelines.quality.rules import derive_rules
+    from mock_pipelines.schema.parse import load_dataset
+
+    _expectation_dist(tmp_path, "import great_expectations\nimport odd_checks_sdk  # not installed\n")
+    with plugin_state(EXAMPLE, tmp_path):
+        spec = load_dataset(MEMBERS)
+        data = DatasetPlan(spec).table("members").to_table()
+        with pytest.raises(PluginError) as info:
+            validate_table(data, derive_rules(spec, "members", 2000), engine="gx")
+        assert info.value.message == ("plugin 'odd (odd-checks 2.0)' (entry point of mock_pipelines.expectations, "
+                                      "module 'odd_checks') cannot be loaded: ModuleNotFoundError: No module "
+                                      "named 'odd_checks_sdk'")
