@@ -432,3 +432,50 @@ def test_an_expectation_plugin_that_fails_at_import_fails_the_checks_naming_it(t
         assert info.value.message == ("plugin 'odd (odd-checks 2.0)' (entry point of mock_pipelines.expectations, "
                                       "module 'odd_checks') cannot be loaded: ModuleNotFoundError: No module "
                                       "named 'odd_checks_sdk'")
+
+
+# ---- an expectation of a local module, derived from a GX expectation ---------------------------------------------
+
+TIER_CHECKS = '''\
+"""A project's own expectation: GX's value-set expectation with the tiers built in."""
+
+import great_expectations.expectations as gxe
+
+
+class ExpectColumnValuesToBeMemberTiers(gxe.ExpectColumnValuesToBeInSet):
+    """Expect each value to be a member tier."""
+
+    value_set: list = ["bronze", "silver", "gold", "platinum"]
+'''
+
+
+def test_a_local_module_expectation_derived_from_a_gx_one_is_checked_and_runs(tmp_path):
+    from mock_pipelines.core.engine import DatasetPlan
+    from mock_pipelines.core.plugins import use_local_plugins
+    from mock_pipelines.quality.expectations import arguments, user_expectation_issues
+    from mock_pipelines.quality.gx_runner import validate_table
+    from mock_pipelines.quality.rules import derive_rules
+    from mock_pipelines.schema.parse import load_dataset
+
+    root = _project(tmp_path / "project")
+    (root / "acme_mock" / "checks.py").write_text(TIER_CHECKS, encoding="utf-8")
+    schema = (root / "schemas" / "members.yaml").read_text(encoding="utf-8").replace(
+        "      tier: member_tier\n", "      tier: {gen: member_tier, expect: {type: expect_column_values_to_be_member_tiers, "
+        "mostly: 0.99}}\n")
+    with plugin_state(EXAMPLE, root):
+        use_local_plugins(["acme_mock.tiers", "acme_mock.checks"], root)
+        spec = load_dataset("members.yaml", text=schema)
+        assert user_expectation_issues(spec) == []
+        declared = arguments("ExpectColumnValuesToBeMemberTiers")
+        assert {"column", "mostly", "value_set"} <= set(declared) and not declared["value_set"].required
+        misspelt = load_dataset("members.yaml", text=schema.replace("mostly: 0.99", "mostl: 0.99"))
+        assert [i.message for i in user_expectation_issues(misspelt)] == [
+            "expectation ExpectColumnValuesToBeMemberTiers of 'members' has no argument 'mostl'"]
+        data = DatasetPlan(spec).table("members").to_table()
+        rules = derive_rules(spec, "members", 300)
+        name = "user__column_values_to_be_member_tiers__tier"
+        assert validate_table(data, rules, engine="gx").by_name()[name].passed
+        tiers = data.column("tier").to_pylist()
+        tiers[:10] = ["diamond"] * 10  # 10 of 300 rows: more than the 1% mostly allows
+        broken = data.set_column(data.schema.get_field_index("tier"), "tier", pa.array(tiers))
+        assert not validate_table(broken, rules, engine="gx").by_name()[name].passed
