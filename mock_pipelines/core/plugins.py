@@ -130,8 +130,9 @@ def import_plugin(plugin: Plugin) -> ModuleType:
         if isinstance(exc, KeyboardInterrupt):
             raise
         raise _error(plugin, exc) from None
-    for name in set(registry.REGISTRY) - before:
-        registry.REGISTRY[name] = replace(registry.REGISTRY[name], plugin=plugin.label)
+    for name, gen in list(registry.REGISTRY.items()):  # new ones, and those of a module imported earlier
+        if gen.plugin is None and (name not in before or getattr(gen.fn, "__module__", None) == module.__name__):
+            registry.REGISTRY[name] = replace(gen, plugin=plugin.label)
     _loaded[plugin.module] = plugin
     return module
 

@@ -387,7 +387,8 @@ def builtin_catalogue() -> list[Generator]:
     """The built-in generators only (what docs/generators.md documents): no plugin is loaded for it, so an
     installed or broken plugin cannot change the generated reference."""
     _load_builtins()
-    return [g for g in sorted(REGISTRY.values(), key=lambda g: (g.category, g.name)) if g.plugin is None]
+    return [g for g in sorted(REGISTRY.values(), key=lambda g: (g.category, g.name))
+            if g.plugin is None and getattr(g.fn, "__module__", "").startswith("mock_pipelines.")]
 
 
 _LOADED = False
