@@ -73,9 +73,35 @@ def _report_schema_error(exc: SchemaError) -> None:
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
+PluginOption = Annotated[list[str] | None, typer.Option(
+    "--plugin", metavar="MODULE", help="A plugin module to import from the current folder (its generators and "
+    "expectations become usable); repeatable. Also read from $MOCK_PIPELINES_PLUGINS (comma-separated).")]
+
+
+def _report_plugin_error(exc: Any) -> None:
+    """A plugin that cannot be loaded: one error naming it, the cause's first line and a hint; exit 1."""
+    err.print(f"[bold red]error:[/] {escape(exc.message)} — nothing was generated", highlight=False)
+    err.print(f"      [green]hint:[/] {escape(exc.suggestion)}", highlight=False)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _use_plugins(modules: list[str] | None = None) -> None:
+    """Load the generator catalogue with its plugins (entry points, $MOCK_PIPELINES_PLUGINS) and the
+    ``--plugin`` modules, imported from the current folder; a plugin that fails ends the command."""
+    from mock_pipelines.core import registry
+    from mock_pipelines.core.plugins import PluginError, use_local_plugins
+
+    try:
+        registry.load_catalogue()
+        use_local_plugins(list(modules or []), Path.cwd(), origin="--plugin")
+    except PluginError as exc:
+        _report_plugin_error(exc)
+
+
 def _load(files: list[Path]):
     from mock_pipelines.schema.parse import load_dataset
 
+    _use_plugins()
     specs = []
     problems = []
     for f in files:
@@ -109,13 +135,18 @@ def _plan(spec, seed: int | None, scale: float, locale: str | None):
 
 
 @app.command(cls=_Command)
-def validate(files: Annotated[list[Path], typer.Argument(help="Schema files to check.", metavar="FILE")]
-             ) -> None:
+def validate(files: Annotated[list[Path], typer.Argument(help="Schema files to check.", metavar="FILE")],
+             plugin: PluginOption = None) -> None:
     """Check schema files; print every problem with file:line:column."""
+    from mock_pipelines.core.plugins import PluginError
     from mock_pipelines.quality.expectations import user_expectation_issues
 
+    _use_plugins(plugin)
     specs = _load(files)
-    problems = [issue for spec in specs for issue in user_expectation_issues(spec)]
+    try:
+        problems = [issue for spec in specs for issue in user_expectation_issues(spec)]
+    except PluginError as exc:  # an expectation plugin whose source cannot be read
+        _report_plugin_error(exc)
     if problems:
         _report_schema_error(SchemaError(problems))
     for spec in specs:
@@ -133,10 +164,12 @@ def preview(
     n: Annotated[int, typer.Option("-n", help="Rows to show.", metavar="N")] = 10,
     seed: Annotated[int | None, typer.Option(help="Seed (default: the schema's).", metavar="SEED")] = None,
     locale: Annotated[str | None, typer.Option(help="Locale override, e.g. de_DE.", metavar="LOCALE")] = None,
+    plugin: PluginOption = None,
 ) -> None:
     """Show the first rows of a table in the terminal; nothing is written."""
     import numpy as np
 
+    _use_plugins(plugin)
     (spec,) = _load([file])
     plan = _plan(spec, seed, 1.0, locale)
     names = [table] if table else plan.order()
@@ -168,6 +201,7 @@ def fake(
     seed: Annotated[int, typer.Option(help="Seed.", metavar="SEED")] = 0,
     unique: Annotated[bool, typer.Option("--unique", help="Distinct values only; refused when the generator "
                                          "cannot guarantee them or has fewer than N.")] = False,
+    plugin: PluginOption = None,
 ) -> None:
     """Print single values from a generator."""
     import numpy as np
@@ -177,6 +211,7 @@ def fake(
     from mock_pipelines.core.locales import SUPPORTED_LOCALES
     from mock_pipelines.core.random import derive_key
 
+    _use_plugins(plugin)
     try:
         gen = registry.get(generator)
     except registry.UnknownGenerator as exc:
@@ -258,15 +293,19 @@ def generators(
     search: Annotated[str | None, typer.Option("--search", "-s", help="Filter by word.", metavar="WORD")] = None,
     category: Annotated[str | None, typer.Option("--category", "-c", help="Filter by category.",
                                                  metavar="CATEGORY")] = None,
-    markdown: Annotated[bool, typer.Option("--markdown", help="Print the catalogue as a Markdown reference.")] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print the built-in catalogue as a Markdown "
+                                           "reference (plugins are not loaded for it).")] = False,
+    plugin: PluginOption = None,
 ) -> None:
-    """List the generator catalogue with parameters and an example value."""
+    """List the generator catalogue with parameters and an example value; a plugin's generators say which
+    plugin they come from."""
     from mock_pipelines.core import registry
 
     if markdown:
         print(catalogue_markdown(), end="")
         return
 
+    _use_plugins(plugin)
     gens = registry.catalogue()
     if search:
         word = search.lower()
@@ -279,7 +318,8 @@ def generators(
         view.add_column(col, overflow="fold")
     for g in gens:
         params = ", ".join(p.name + ("" if p.required else f"={p.default!r}") for p in g.params)
-        desc = g.description + ("" if g.vectorised else " [yellow](per-row fallback)[/]")
+        desc = escape(g.description) + ("" if g.vectorised else " [yellow](per-row fallback)[/]") \
+            + (f" [cyan](plugin: {escape(g.plugin)})[/]" if g.plugin else "")
         view.add_row(g.category, g.name, g.returns, params, g.example, desc)
     out.print(view)
 
@@ -318,6 +358,7 @@ def generate(
                                                      metavar="TABLE")] = None,
     chunk_size: Annotated[int, typer.Option(help="Rows per record batch.", metavar="N")] = 262_144,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace output of a different run.")] = False,
+    plugin: PluginOption = None,
 ) -> None:
     """Generate datasets to files: a folder per table, streamed and written atomically."""
     from mock_pipelines.store.files.formats import FORMATS
@@ -328,6 +369,7 @@ def generate(
         _fail(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if chunk_size <= 0:
         _fail("--chunk-size must be positive")
+    _use_plugins(plugin)
     specs = _load(files)
     plans = [_plan(s, seed, rows_scale, locale) for s in specs]
     jobs = []
@@ -743,6 +785,7 @@ def _load_definitions(profile: str | None, probe: bool = False, quiet: bool = Tr
 
     import dagster as dg
 
+    from mock_pipelines.core.plugins import PluginError
     from mock_pipelines.defs.code_location import build_definitions
     from mock_pipelines.defs.plan import plan_profile
     from mock_pipelines.profiles.env import MissingEnvVar
@@ -766,9 +809,11 @@ def _load_definitions(profile: str | None, probe: bool = False, quiet: bool = Tr
         return prof, planned, defs
     except SchemaError as exc:
         _report_schema_error(exc)
+    except PluginError as exc:
+        _report_plugin_error(exc)
     except (MissingEnvVar, FileNotFoundError, ValueError) as exc:
         _fail(str(exc))
-    raise AssertionError("unreachable")  # both handlers exit
+    raise AssertionError("unreachable")  # every handler exits
 
 
 @app.command(cls=_Command)
@@ -1036,7 +1081,7 @@ def catalogue_markdown() -> str:
     """docs/generators.md: the catalogue as a reference (regenerate with `generators --markdown`)."""
     from mock_pipelines.core import registry
 
-    gens = registry.catalogue()
+    gens = registry.builtin_catalogue()  # never a plugin's: an installed plugin cannot change the docs
     lines = ["# Generator catalogue", "",
              f"{len(gens)} generators. Regenerate this page with "
              "`mock-pipelines generators --markdown > docs/generators.md`.", "",
@@ -1150,6 +1195,7 @@ def _report_plan(profile: str, spec: Any) -> tuple[str, Any, Any, Path]:
     figures the report compares the data with), its ``checks:`` section (the severities in force) and its
     reports folder (where its check steps recorded results and column profiles)."""
     from mock_pipelines.core.engine import DatasetPlan, PlanOptions
+    from mock_pipelines.core.plugins import PluginError
     from mock_pipelines.profiles.env import MissingEnvVar
     from mock_pipelines.profiles.loading import load_profile
 
@@ -1160,9 +1206,11 @@ def _report_plan(profile: str, spec: Any) -> tuple[str, Any, Any, Path]:
             prof.checks, prof.reports_root
     except SchemaError as exc:
         _report_schema_error(exc)
+    except PluginError as exc:
+        _report_plugin_error(exc)
     except (MissingEnvVar, FileNotFoundError, ValueError) as exc:
         _fail(str(exc))
-    raise AssertionError("unreachable")  # both handlers exit
+    raise AssertionError("unreachable")  # every handler exits
 
 
 @app.command(cls=_Command)

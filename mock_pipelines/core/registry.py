@@ -123,6 +123,8 @@ class Generator:
     # DDL; NO_FACTS when there is nothing to state, None only for a generator that has not declared (a
     # catalogue test refuses that).
     facts: Facts | None = None
+    # The plugin that registered the generator (core.plugins.Plugin.label); None for a built-in one.
+    plugin: str | None = None
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -232,6 +234,16 @@ def _check_bounds(gen: Generator, given: Mapping[str, Any], values: Mapping[str,
                              expected=f"{lo_name} <= {hi_name}")
 
 
+class GeneratorClash(ValueError):
+    """A generator (or alias) registered under a name the catalogue already has."""
+
+    def __init__(self, name: str, existing: Generator | None):
+        owner = "a built-in generator" if existing is None or existing.plugin is None \
+            else f"a generator of plugin {existing.plugin!r}"
+        super().__init__(f"generator {name!r} is already {owner}")
+        self.name = name
+
+
 class ParamError(ValueError):
     def __init__(self, param: str, message: str, suggestion: str | None, expected: str | None = None):
         super().__init__(message)
@@ -317,7 +329,7 @@ def generator(
 
     def register(fn: Callable[..., pa.Array]) -> Callable[..., pa.Array]:
         if name in REGISTRY or name in _ALIASES:
-            raise ValueError(f"generator {name!r} registered twice")
+            raise GeneratorClash(name, REGISTRY.get(_ALIASES.get(name, name)))
         sig = inspect.signature(fn, eval_str=True)
         params = []
         for p in list(sig.parameters.values())[1:]:
@@ -371,11 +383,37 @@ def cannot_guarantee_unique(name: str) -> tuple[str, str]:
             f"use a generator with a unique mode ({', '.join(names)}) or a template with {{_unique}}")
 
 
+def builtin_catalogue() -> list[Generator]:
+    """The built-in generators only (what docs/generators.md documents): no plugin is loaded for it, so an
+    installed or broken plugin cannot change the generated reference."""
+    _load_builtins()
+    return [g for g in sorted(REGISTRY.values(), key=lambda g: (g.category, g.name))
+            if g.plugin is None and getattr(g.fn, "__module__", "").startswith("mock_pipelines.")]
+
+
 _LOADED = False
+_BUILTINS_LOADED = False
+
+
+def _load_builtins() -> None:
+    global _BUILTINS_LOADED
+    if not _BUILTINS_LOADED:
+        _BUILTINS_LOADED = True
+        import mock_pipelines.core.generators  # noqa: F401  (registers every generator on import)
 
 
 def load_catalogue() -> None:
+    """Register the built-in generators, then those of the generator plugins (entry points of
+    ``mock_pipelines.generators`` and ``MOCK_PIPELINES_PLUGINS``). Raises core.plugins.PluginError for a
+    plugin that cannot be loaded, at every call."""
     global _LOADED
+    _load_builtins()
     if not _LOADED:
         _LOADED = True
-        import mock_pipelines.core.generators  # noqa: F401  (registers every generator on import)
+        from mock_pipelines.core.plugins import load_generator_plugins
+
+        try:
+            load_generator_plugins()
+        except Exception:
+            _LOADED = False  # the next call reports the same plugin again
+            raise

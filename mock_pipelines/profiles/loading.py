@@ -56,6 +56,7 @@ _SECRET_ASSIGNMENT = re.compile(
     r"(?:^|[\s?&;,])(?:password|passwd|pwd|secret|token|api_?key|access_?key|secret_?key|sig|signature)\s*=",
     re.I)
 _AWS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b")
+_MODULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 _DESTINATION: TypeAdapter[FilesDestination | SqlDestination] = TypeAdapter(Destination)
 
@@ -119,6 +120,8 @@ _EXAMPLES = {
     "changes.outputs[]": "changes, snapshot, history or live",
     "scenarios": "scenarios: [dirty] (scenarios the datasets' schemas declare), or scenarios: all",
     "scenarios[]": "the name of a scenario a dataset of the profile declares, e.g. dirty",
+    "plugins": "plugins: [my_company.mock_plugins] (modules importable from the project root)",
+    "plugins[]": "a dotted module name, e.g. my_company.mock_plugins",
 }
 
 _SECTIONS: dict[str, type[BaseModel]] = {
@@ -186,6 +189,7 @@ class _Loader:
                 self.add_pydantic_error(err)
         # The checks below look at each section on its own, so a problem elsewhere hides none of theirs.
         self.check_name()
+        self.check_plugins()  # before the schemas are read: they may name the plugins' generators
         datasets = self.check_datasets()
         self.check_rows(datasets)
         self.check_destinations()
@@ -336,6 +340,24 @@ class _Loader:
             self.issues.add(self.location(("profile",)), f"profile name {name!r} does not match the file name "
                             f"{self.path.name!r}", expected=f"profile: {stem}",
                             suggestion=f"write `profile: {stem}`, or rename the file to {name}.yaml")
+
+    def check_plugins(self) -> None:
+        """Import the ``plugins:`` modules from the project root; one that fails is reported at its entry."""
+        from mock_pipelines.core.plugins import PluginError, use_local_plugins
+
+        entries = self.doc.get("plugins")
+        if not isinstance(entries, list):
+            return
+        for i, entry in enumerate(entries):
+            if not isinstance(entry, str) or not _MODULE_NAME.match(entry):
+                continue  # reported by the model
+            try:
+                use_local_plugins([entry], self.root)
+            except PluginError as exc:
+                if exc.plugin.module != entry:
+                    raise  # an installed plugin that fails is its own error, not this entry's
+                self.issues.add(self.location(("plugins", i)), exc.message, expected="a module importable "
+                                f"from {self.root}, e.g. my_company.mock_plugins", suggestion=exc.suggestion)
 
     def check_datasets(self) -> dict[str, Path]:
         """Every listed dataset has a schema file; returns name → schema path of those that do."""

@@ -275,6 +275,10 @@ class Profile(_Model):
     # Scenarios of the datasets (declared under `scenarios:` in their schemas) that land as datasets of their
     # own, `<dataset>__<scenario>`, with their ground truth: names, or `all`. None by default.
     scenarios: list[str] | Literal["all"] = Field(default_factory=list)
+    # Local plugin modules (dotted names importable from the project root): their generators and
+    # expectations become usable by the datasets. Imported when the profile loads (see core.plugins).
+    plugins: list[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")]] = \
+        Field(default_factory=list)
 
     _file: Path | None = PrivateAttr(None)
     _root: Path | None = PrivateAttr(None)
@@ -349,9 +353,9 @@ class Profile(_Model):
         the same on every machine.
         """
         # `changes:` enters only when it selects outputs, so profiles without it keep their fingerprint.
-        # `scenarios:` likewise, only when it selects some.
+        # `scenarios:` and `plugins:` likewise, only when they name some.
         exclude = {"description"} | (set() if self.changes.outputs else {"changes"}) \
-            | (set() if self.scenarios else {"scenarios"})
+            | (set() if self.scenarios else {"scenarios"}) | (set() if self.plugins else {"plugins"})
         data = self.model_dump(mode="json", by_alias=True, exclude=exclude)
         text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]

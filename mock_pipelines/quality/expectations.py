@@ -17,6 +17,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from mock_pipelines.spec.errors import Issue, Location
 from mock_pipelines.spec.model import DatasetSpec, ExpectationSpec
@@ -57,6 +58,42 @@ def expectation_modules() -> dict[str, Path]:
     return out
 
 
+def plugin_expectation_modules() -> dict[str, Path]:
+    """Expectation class name → source file, for the classes the expectation plugins define (entry points of
+    ``mock_pipelines.expectations`` and the local plugin modules loaded so far), read from their source
+    without importing them: the classes whose names start with ``Expect`` defined in the module itself.
+    Raises core.plugins.PluginError for a plugin whose source cannot be found or parsed."""
+    from mock_pipelines.core.plugins import expectation_plugins
+
+    return _plugin_classes(tuple(expectation_plugins()))
+
+
+@cache
+def _plugin_classes(plugins: tuple[Any, ...]) -> dict[str, Path]:
+    from mock_pipelines.core.plugins import PluginError, plugin_source
+
+    out: dict[str, Path] = {}
+    for plugin in plugins:
+        path = plugin_source(plugin)
+        if path is None:
+            continue
+        try:
+            tree = _parsed(path)
+        except SyntaxError as exc:
+            raise PluginError(plugin, f"SyntaxError at {path}:{exc.lineno}: {exc.msg}",
+                              "fix the plugin's source") from None
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef) and node.name.startswith("Expect"):
+                out.setdefault(node.name, path)
+    return out
+
+
+def known_expectations() -> dict[str, Path]:
+    """The expectations a schema may name: Great Expectations' own, then the plugins' (a plugin class never
+    hides a GX class of the same name)."""
+    return {**plugin_expectation_modules(), **expectation_modules()}
+
+
 def expectation_names() -> list[str]:
     """The expectation classes of the installed Great Expectations, e.g. ``ExpectColumnValuesToBeBetween``."""
     return sorted(expectation_modules())
@@ -70,14 +107,14 @@ def _key(name: str) -> str:
 def resolve_name(name: str) -> str | None:
     """The GX class of a name as written in a schema (CamelCase or snake_case, with or without
     ``expect_``; see :func:`mock_pipelines.quality.gx_runner.expectation_class`), or None."""
-    names = expectation_modules()
+    names = known_expectations()
     if name in names:
         return name
     return {n.lower(): n for n in names}.get(_key(name))
 
 
 def suggest_name(name: str) -> str | None:
-    by_key = {n.lower(): n for n in expectation_modules()}
+    by_key = {n.lower(): n for n in known_expectations()}
     close = difflib.get_close_matches(_key(name), list(by_key), n=1, cutoff=0.6)
     return by_key[close[0]] if close else None
 
@@ -116,7 +153,10 @@ def _limits(stmt: ast.AnnAssign) -> tuple[tuple[str, float], ...]:
 
 def _class_node(path: Path, cls: str) -> ast.ClassDef | None:
     folder = _gx_expectations_dir()
-    for source in (path, *(() if folder is None else (folder / "expectation.py",))):
+    # a plugin's class may derive from a GX core expectation (defined in a file of its own)
+    elsewhere = expectation_modules().get(cls)
+    for source in (path, *(() if folder is None else (folder / "expectation.py",)),
+                   *(() if elsewhere is None or elsewhere == path else (elsewhere,))):
         node = next((n for n in _parsed(source).body if isinstance(n, ast.ClassDef) and n.name == cls), None)
         if node is not None:
             return node
@@ -150,13 +190,13 @@ def _class_fields(path: Path, cls: str, seen: frozenset[str] = frozenset()) -> d
 
 def arguments(cls: str) -> dict[str, Argument] | None:
     """The arguments a GX expectation class takes, by name (None when they cannot be read from its source)."""
-    path = expectation_modules().get(cls)
+    path = known_expectations().get(cls)
     return None if path is None else _class_fields(path, cls)
 
 
 def ancestors(cls: str) -> set[str]:
     """The GX classes ``cls`` derives from (read from the source, as its fields are)."""
-    path = expectation_modules().get(cls)
+    path = known_expectations().get(cls)
     found: set[str] = set()
     todo = [cls]
     while path is not None and todo:
@@ -172,7 +212,7 @@ def ancestors(cls: str) -> set[str]:
 def needs_a_bound(cls: str) -> bool:
     """Whether GX refuses the expectation with neither ``min_value`` nor ``max_value`` (its validator says
     so in the class's source)."""
-    path = expectation_modules().get(cls)
+    path = known_expectations().get(cls)
     node = None if path is None else _class_node(path, cls)
     return node is not None and "min_value and max_value cannot both be None" in ast.unparse(node)
 
@@ -187,7 +227,8 @@ def expectation_issues(exp: ExpectationSpec, table: str) -> list[Issue]:
     if cls is None:
         return [Issue(where, f"unknown Great Expectations expectation {exp.type!r} in table {table!r}",
                       expected="a class of great_expectations.expectations, e.g. ExpectColumnValuesToBeBetween "
-                      "(or expect_column_values_to_be_between)", suggestion=suggest_name(exp.type))]
+                      "(or expect_column_values_to_be_between), or of an expectation plugin",
+                      suggestion=suggest_name(exp.type))]
     declared = arguments(cls)
     if declared is None:
         return []

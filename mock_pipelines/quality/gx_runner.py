@@ -53,16 +53,40 @@ _state: dict[str, Any] = {}
 # ---- Great Expectations, lazily ------------------------------------------------------------------------
 
 def _gx() -> tuple[Any, Any]:
-    """(great_expectations, great_expectations.expectations), imported once."""
+    """(great_expectations, great_expectations.expectations), imported once; the expectation plugins are
+    imported with it (core.plugins.PluginError naming one that fails, at every call until it loads)."""
     if "gx" not in _state:
         with _lock:
             if "gx" not in _state:
                 import great_expectations as gx
                 import great_expectations.expectations as gxe
 
+                _plugin_classes(gxe)  # the plugins load with GX: one that fails is reported before any check
                 _state["gxe"] = gxe
                 _state["gx"] = gx
     return _state["gx"], _state["gxe"]
+
+
+def _plugin_classes(gxe: Any) -> dict[str, type]:
+    """The expectation classes the expectation plugins define (named ``Expect…``, defined in the plugin's
+    module itself: what :func:`mock_pipelines.quality.expectations.plugin_expectation_modules` reads)."""
+    from mock_pipelines.core.plugins import load_expectation_plugins
+
+    found: dict[str, type] = {}
+    for module in load_expectation_plugins():
+        for name, obj in vars(module).items():
+            if name.startswith("Expect") and isinstance(obj, type) and issubclass(obj, gxe.Expectation) \
+                    and obj.__module__ == module.__name__:
+                found.setdefault(name, obj)
+    return found
+
+
+def plugin_expectation_classes() -> dict[str, type]:
+    """Expectation classes of the plugins (local plugins loaded after GX started included; each module is
+    imported once, so asking again costs a look-up)."""
+    _, gxe = _gx()
+    with _lock:
+        return _plugin_classes(gxe)
 
 
 def gx_context() -> Any:
@@ -95,7 +119,8 @@ def expectation_class(name: str, location: Location | None = None) -> type:
     """The GX expectation class for a name as written in a schema (CamelCase or snake_case, with or
     without ``expect_``). Raises SchemaError naming the schema location and the closest GX name."""
     _, gxe = _gx()
-    classes = {n: getattr(gxe, n) for n in dir(gxe) if n.startswith("Expect") or n == "UnexpectedRowsExpectation"}
+    classes = {**plugin_expectation_classes(),
+               **{n: getattr(gxe, n) for n in dir(gxe) if n.startswith("Expect") or n == "UnexpectedRowsExpectation"}}
     if name in classes:
         return classes[name]
     key = name.replace("_", "").lower()
@@ -106,7 +131,8 @@ def expectation_class(name: str, location: Location | None = None) -> type:
     close = difflib.get_close_matches(key, list(by_key), n=1, cutoff=0.6)
     hint = next((n for n in classes if n.lower() == close[0]), None) if close else None
     raise SchemaError([Issue(location or Location("<schema>"), f"unknown Great Expectations expectation {name!r}",
-                             expected="a class of great_expectations.expectations, e.g. ExpectColumnValuesToBeBetween",
+                             expected="a class of great_expectations.expectations, e.g. ExpectColumnValuesToBeBetween, "
+                             "or of an expectation plugin",
                              suggestion=hint)])
 
 
