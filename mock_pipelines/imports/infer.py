@@ -130,7 +130,7 @@ def _row_counts(source: SourceSchema, given: dict[str, int]) -> dict[str, tuple[
 
 def _fmt(x: float) -> float | int:
     """A number as a person writes it: 12.0 → 12, 0.30000000000000004 → 0.3."""
-    if isinstance(x, int) or float(x).is_integer() and abs(x) < 1e15:
+    if isinstance(x, int) or (float(x).is_integer() and abs(x) < 1e15):
         return int(x)
     return float(f"{x:.12g}")
 
@@ -166,7 +166,7 @@ class _Table:
             self.done[column.name] = self._column(column)
         self.out.columns = [self.done[c.name] for c in self.t.columns if c.name in self.done]
         self.out.primary_key = list(self.t.primary_key)
-        for name, condition, check in self.checks.kept:
+        for name, condition, _check in self.checks.kept:
             self.out.checks.append({"name": name, "check": condition})
         for check, why in self.checks.left_out:
             self.out.notes.append(f"CHECK {check.sql} is not imported: {why}")
@@ -374,7 +374,7 @@ class _Table:
         if c.kind == "int":
             start = 1
             if facts.lower is not None:
-                start = int(math.floor(_num(facts.lower.value))) + (1 if facts.lower.exclusive else 0)
+                start = math.floor(_num(facts.lower.value)) + (1 if facts.lower.exclusive else 0)
                 start = max(start, 1) if _num(facts.lower.value) >= 0 else start
             return ColumnOut(c.name, {"gen": "sequence", "start": start} if start != 1 else {"gen": "sequence"},
                              "a unique key: 1, 2, 3 …" if not c.autoincrement else
@@ -506,8 +506,8 @@ class _Table:
             hi = cap if hi is None and default is not None else hi if hi is None else min(hi, cap)
             lo = lo if lo is None else max(lo, -cap)
         if c.kind == "int":
-            lo = None if lo is None else int(math.ceil(lo))
-            hi = None if hi is None else int(math.floor(hi))
+            lo = None if lo is None else math.ceil(lo)
+            hi = None if hi is None else math.floor(hi)
         else:
             lo = None if lo is None else _fmt(round(lo, 6))
             hi = None if hi is None else _fmt(round(hi, 6))
