@@ -110,3 +110,45 @@ def test_an_imported_database_loads_back_into_a_copy_with_every_constraint_enfor
             engine.begin() as conn:
         conn.exec_driver_sql(f"INSERT INTO {prefix}order_lines (order_id, line_no, product_id, quantity, "
                              "unit_price) VALUES (1, 99, 1, 500, 1.00)")
+
+
+def test_profile_data_puts_measured_shapes_in_the_schema_and_never_raw_values_of_busy_columns(
+        source_and_copy, tmp_path):
+    """Fill the source with generated rows, import it again with --profile-data: row counts, null shares,
+    children per parent and the weights of low-cardinality values come from the data; no e-mail, name or
+    other value of a high-cardinality column appears anywhere in the written schema."""
+    dialect, engine, url, source, copy = source_and_copy
+    where = ["--schema", source] if dialect == "postgresql" else []
+    first = tmp_path / "first.yaml"
+    assert runner.invoke(app, ["import", url, *where, "--out", str(first), "--rows", "orders=900",
+                               "--rows", "customers=300"]).exit_code == 0
+    spec = load_dataset(first)
+    plan = DatasetPlan(spec, PlanOptions(scale=1.0))
+    database = Database(url, source if dialect == "postgresql" else None)
+    try:
+        database.ensure_tables(spec, mode="existing")
+        for name in plan.order():
+            tp = plan.table(name)
+            database.write_batches(spec, name, tp.arrow_schema, tp.batches())
+    finally:
+        database.dispose()
+    profiled = tmp_path / "profiled.yaml"
+    result = runner.invoke(app, ["import", url, *where, "--out", str(profiled), "--profile-data"])
+    assert result.exit_code == 0, result.output
+    text = profiled.read_text()
+    measured = load_dataset(profiled)
+    assert measured.tables["orders"].rows.fixed == 900 and measured.tables["customers"].rows.fixed == 300
+    lines = measured.tables["order_lines"].rows
+    assert lines.per == "orders" and lines.count.name == "poisson"
+    assert 2.5 < lines.count.args[0] < 3.5  # uniform(1, 5) children per order: a mean of 3
+    store = measured.tables["orders"].columns["store_id"]
+    assert 0.05 < store.null_rate < 0.15  # 10 % were written
+    prefix = f'"{source}".' if dialect == "postgresql" else f"`{source}`."
+    with engine.connect() as conn:
+        emails = conn.exec_driver_sql(f"SELECT email FROM {prefix}customers LIMIT 50").scalars().all()
+        names = conn.exec_driver_sql(f"SELECT last_name FROM {prefix}customers LIMIT 50").scalars().all()
+    assert not any(e in text for e in emails)
+    assert not any(f" {n}," in text or f"{n}:" in text for n in names)
+    tiers = measured.tables["customers"].columns["tier"].params["values"]
+    assert isinstance(tiers, dict) and set(tiers) == {"bronze", "silver", "gold", "platinum"}
+    assert abs(sum(tiers.values()) - 1) < 0.01  # measured shares
