@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +37,7 @@ from fastavro.schema import SchemaParseException, UnknownType, load_schema, pars
 
 from mock_pipelines.imports.model import ImportWarning, SourceColumn, SourceError, SourceSchema, SourceTable
 from mock_pipelines.imports.nesting import (
+    NestedTable,
     add_column,
     dataset_name,
     ensure_single_key,
@@ -201,16 +201,6 @@ def _used_names(avro_type: AvroType, named: dict[str, Any], seen: set[str] | Non
     return seen
 
 
-@dataclass
-class _Build:
-    """A table being read: the names of its direct fields (key candidates) and its child tables."""
-
-    table: SourceTable
-    type_name: str
-    direct: set[str] = field(default_factory=set)
-    children: list[tuple[SourceTable, str]] = field(default_factory=list)
-
-
 class _AvroReader:
     def __init__(self, label: str, named: dict[str, Any]):
         self.label = label
@@ -232,7 +222,7 @@ class _AvroReader:
         table = SourceTable(name=unique_name(wanted, self.tables), columns=[], comment=record.get("doc", ""),
                             namespace=namespace or None, location=f"{self.label}: {where}")
         self.tables[table.name] = table
-        build = _Build(table, short)
+        build = NestedTable(table, short)
         for item in record["fields"]:
             build.direct.add(item["name"])
             self.add_field(build, item["name"], item, f"{where}.{item['name']}", False,
@@ -243,7 +233,7 @@ class _AvroReader:
             self.warn(where, "a record without fields: a table without columns", "add its fields, or --exclude it")
         return table
 
-    def add_field(self, build: _Build, name: str, item: dict, where: str, nullable: bool, default: Any,
+    def add_field(self, build: NestedTable, name: str, item: dict, where: str, nullable: bool, default: Any,
                   stack: tuple[str, ...]) -> None:
         declared = item["type"]
         members = declared if isinstance(declared, list) else [declared]
@@ -282,7 +272,7 @@ class _AvroReader:
             _apply(column, self.scalar(chosen, where))
         self.add_column(build, column, where)
 
-    def add_array(self, build: _Build, column: SourceColumn, items: AvroType, where: str,
+    def add_array(self, build: NestedTable, column: SourceColumn, items: AvroType, where: str,
                   stack: tuple[str, ...]) -> bool:
         """Fill an array column, or read a list of records as a child table (True: no column to add)."""
         members = items if isinstance(items, list) else [items]
@@ -311,7 +301,7 @@ class _AvroReader:
         column.item_enum_values = facts.get("enum_values")
         return False
 
-    def add_recursive(self, build: _Build, column: SourceColumn, where: str, record: str) -> None:
+    def add_recursive(self, build: NestedTable, column: SourceColumn, where: str, record: str) -> None:
         """Stop at a record that contains itself: the rest of the hierarchy is one JSON document."""
         short = record.rsplit(".", 1)[-1]
         self.warn(where, f"{short} contains itself (a recursive type): this level is imported as a JSON "
@@ -321,7 +311,7 @@ class _AvroReader:
         column.location = f"{self.label}: {where}"
         self.add_column(build, column, where)
 
-    def add_column(self, build: _Build, column: SourceColumn, where: str) -> None:
+    def add_column(self, build: NestedTable, column: SourceColumn, where: str) -> None:
         renamed = add_column(build.table, column)
         if renamed:
             self.warn(where, renamed)

@@ -40,6 +40,7 @@ from mock_pipelines.imports.model import (
     SourceSchema,
     SourceTable,
 )
+from mock_pipelines.imports.naming import identifier_from
 
 __all__ = ["profile_database", "read_database"]
 
@@ -66,8 +67,7 @@ def read_database(url: str, *, schema: str | None = None, include: Sequence[str]
 
 def dataset_name(text: str) -> str:
     """``text`` made a valid dataset identifier (letters, digits, ``_``; not starting with a digit)."""
-    name = re.sub(r"[^A-Za-z0-9_]+", "_", text).strip("_").lower() or "imported"
-    return (f"db_{name}" if name[0].isdigit() else name)[:63]
+    return identifier_from(text)
 
 
 class _Reader:

@@ -25,30 +25,32 @@ grandchild's key is settled before its parent links it.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Collection
+from dataclasses import dataclass, field
 
 from mock_pipelines.imports.model import SourceColumn, SourceForeignKey, SourceTable
+from mock_pipelines.imports.naming import identifier_from, snake_case
+
+__all__ = ["dataset_name", "snake_case"]  # snake_case is re-exported for the readers that import it here
 
 ITEM_NO = "item_no"
 MAX_NAME = 63  # the longest table or column name the schema language (and PostgreSQL) accepts
 KEY_KINDS = ("int", "string", "uuid")
 
-_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_NOT_WORD = re.compile(r"[^0-9a-zA-Z]+")
+@dataclass
+class NestedTable:
+    """A table being read from a nested source: the names of its direct fields (key candidates) and its
+    child tables with the label of the list each came from."""
 
-
-def snake_case(name: str) -> str:
-    """``OrderPlaced`` → ``order_placed``, ``HTTPRequest`` → ``http_request``, ``lineItems`` → ``line_items``,
-    ``order-events.v1`` → ``order_events_v1``: the table names of the schema language are snake_case."""
-    words = _NOT_WORD.sub("_", _CAMEL_BOUNDARY.sub("_", name)).strip("_").lower()
-    return re.sub(r"_+", "_", words)
+    table: SourceTable
+    type_name: str
+    direct: set[str] = field(default_factory=set)
+    children: list[tuple[SourceTable, str]] = field(default_factory=list)
 
 
 def dataset_name(stem: str) -> str:
     """A valid identifier for the dataset an import proposes, from a file's stem."""
-    name = fit_name(snake_case(stem)) or "imported"
-    return name if name[0].isalpha() else f"t_{name}"
+    return identifier_from(fit_name(snake_case(stem)))
 
 
 def fit_name(name: str, limit: int = MAX_NAME) -> str:

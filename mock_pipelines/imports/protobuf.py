@@ -41,7 +41,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,7 @@ from google.protobuf.message import DecodeError
 
 from mock_pipelines.imports.model import ImportWarning, SourceColumn, SourceError, SourceSchema, SourceTable
 from mock_pipelines.imports.nesting import (
+    NestedTable,
     add_column,
     dataset_name,
     ensure_single_key,
@@ -256,16 +257,6 @@ class _Index:
         return seen
 
 
-@dataclass
-class _Build:
-    """A table being read: the names of its direct fields (key candidates) and its child tables."""
-
-    table: SourceTable
-    type_name: str
-    direct: set[str] = field(default_factory=set)
-    children: list[tuple[SourceTable, str]] = field(default_factory=list)
-
-
 class _ProtoReader:
     def __init__(self, index: _Index, target: ProtoFile):
         self.index = index
@@ -284,7 +275,7 @@ class _ProtoReader:
                             namespace=message.file.package or None,
                             location=self.index.line(message.file, message.path))
         self.tables[table.name] = table
-        build = _Build(table, message.desc.name)
+        build = NestedTable(table, message.desc.name)
         self.add_fields(build, message, "", where, False, stack, "")
         for child, field_label in build.children:
             link_child(table, child, ensure_single_key(table, build.direct, build.type_name), field_label)
@@ -293,7 +284,7 @@ class _ProtoReader:
                       "add its fields, or --exclude it")
         return table
 
-    def add_fields(self, build: _Build, message: _Declared, prefix: str, where: str, nullable: bool,
+    def add_fields(self, build: NestedTable, message: _Declared, prefix: str, where: str, nullable: bool,
                    stack: tuple[str, ...], note: str) -> None:
         """The columns of a message's fields; ``prefix`` and ``nullable`` when it is flattened into another, and
         ``note`` the oneof it belongs to (said in each column's comment)."""
@@ -303,7 +294,7 @@ class _ProtoReader:
             self.add_field(build, message, i, f"{prefix}{item.name}", f"{where}.{item.name}", nullable, stack,
                            note)
 
-    def add_field(self, build: _Build, owner: _Declared, i: int, name: str, where: str, nullable: bool,
+    def add_field(self, build: NestedTable, owner: _Declared, i: int, name: str, where: str, nullable: bool,
                   stack: tuple[str, ...], note: str) -> None:
         item: Field = owner.desc.field[i]
         path = (*owner.path, FIELDS, i)
@@ -412,7 +403,7 @@ class _ProtoReader:
         prefix = f".{proto.package}." if proto.package else "."
         return type_name[len(prefix):] if type_name.startswith(prefix) else type_name.lstrip(".")
 
-    def add_column(self, build: _Build, column: SourceColumn, label: str) -> None:
+    def add_column(self, build: NestedTable, column: SourceColumn, label: str) -> None:
         renamed = add_column(build.table, column)
         if renamed:
             self.warn(label, renamed)

@@ -7,18 +7,13 @@ import re
 from typing import Any
 
 from mock_pipelines.imports.infer import Inferred, TableOut
+from mock_pipelines.imports.naming import identifier_from
 
 HEADER = """\
 Imported by `mock-pipelines import` from {source}.
 Every generator below was chosen from the column's name, type and constraints; the comment beside each
 column says why. Change anything: docs/schema-language.md describes every key, and
 `mock-pipelines generators` lists the generators. Check the result with `mock-pipelines validate`."""
-
-
-def dataset_name(text: str) -> str:
-    """A valid dataset name from a database, file or schema name."""
-    name = re.sub(r"[^A-Za-z0-9_]+", "_", text).strip("_").lower() or "imported"
-    return name if re.match(r"[A-Za-z_]", name) else f"_{name}"
 
 
 def to_yaml(inferred: Inferred, *, seed: int = 42, dropped_checks: dict[tuple[str, str], str] | None = None
@@ -30,7 +25,7 @@ def to_yaml(inferred: Inferred, *, seed: int = 42, dropped_checks: dict[tuple[st
 
     dropped = dropped_checks or {}
     root = CommentedMap()
-    root["dataset"] = dataset_name(inferred.name)
+    root["dataset"] = identifier_from(inferred.name)
     root["description"] = f"Imported from {inferred.source}."
     root["seed"] = seed
     tables = CommentedMap()

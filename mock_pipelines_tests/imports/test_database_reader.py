@@ -383,7 +383,7 @@ def test_bad_urls_are_clear_errors(postgres_db):
 
 def test_dataset_name_is_a_valid_identifier():
     assert dataset_name("Shop-Prod 2024") == "shop_prod_2024"
-    assert dataset_name("2024_sales") == "db_2024_sales"
+    assert dataset_name("2024_sales") == "t_2024_sales"
     assert dataset_name("---") == "imported"
 
 

@@ -117,7 +117,7 @@ def test_profile_data_puts_measured_shapes_in_the_schema_and_never_raw_values_of
     """Fill the source with generated rows, import it again with --profile-data: row counts, null shares,
     children per parent and the weights of low-cardinality values come from the data; no e-mail, name or
     other value of a high-cardinality column appears anywhere in the written schema."""
-    dialect, engine, url, source, copy = source_and_copy
+    dialect, engine, url, source, _copy = source_and_copy
     where = ["--schema", source] if dialect == "postgresql" else []
     first = tmp_path / "first.yaml"
     assert runner.invoke(app, ["import", url, *where, "--out", str(first), "--rows", "orders=900",
