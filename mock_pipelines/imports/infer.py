@@ -378,7 +378,7 @@ class _Table:
                 start = max(start, 1) if _num(facts.lower.value) >= 0 else start
             return ColumnOut(c.name, {"gen": "sequence", "start": start} if start != 1 else {"gen": "sequence"},
                              "a unique key: 1, 2, 3 …" if not c.autoincrement else
-                             "an auto-increment key in the source: 1, 2, 3 …")
+                             "an auto-increment key: 1, 2, 3 …")
         if c.kind == "uuid" or c.format == "uuid":
             return ColumnOut(c.name, {"gen": "uuid4", "unique": True}, "a unique random UUID")
         if c.kind in ("decimal", "float"):
@@ -445,6 +445,13 @@ class _Table:
             if c.kind == "timestamp":
                 body["type"] = "timestamp"
             return ColumnOut(c.name, body, "date_of_birth: the column's name says so (ages 18 to 90)")
+        if rule.short is not None and c.length is not None and rule.longest is not None \
+                and rule.short[2] <= c.length < rule.longest:
+            gen, params, longest = rule.short
+            body = {"gen": gen, **params, **({"unique": True} if unique else {})}
+            if self._fits(gen, params, longest, c, unique=unique):
+                return ColumnOut(c.name, body, f"{gen}: the column's name says {rule.generator}, and its "
+                                               f"{c.length} characters hold the short form")
         params = dict(rule.params)
         if c.kind in ("decimal", "float", "int"):
             params.update(self._bounded_params(rule.generator, c, facts))

@@ -23,6 +23,9 @@ class NameRule:
     params: dict[str, Any] = field(default_factory=dict)
     longest: int | None = None  # the longest value the generator writes (None: short enough for any column)
     table_hint: str | None = None  # only in tables whose name matches this pattern
+    # A shorter form for a column too narrow for the values (a country in CHAR(2) is its ISO code):
+    # (generator, params, longest value).
+    short: tuple[str, dict[str, Any], int] | None = None
 
     def matches(self, column: str, kind: str, table: str) -> bool:
         if kind not in self.kinds or not re.fullmatch(self.pattern, column):
@@ -42,10 +45,10 @@ RULES: tuple[NameRule, ...] = (
     NameRule(r"(address_line_?2|secondary_address|suite)", "secondary_address", longest=15),
     NameRule(r"(.*_)?city", "city", longest=30),
     NameRule(r"(state|province|region)_?(code|abbr)", "state_abbr", longest=2),
-    NameRule(r"(state|province)", "state", longest=20),
+    NameRule(r"(state|province)", "state", longest=20, short=("state_abbr", {}, 2)),
     NameRule(r"(.*_)?(zip|zip_?code|postal_?code|postcode)", "zipcode", longest=10),
     NameRule(r"(country_?code|country_iso)", "country_code", longest=2),
-    NameRule(r"(.*_)?country", "country", longest=60),
+    NameRule(r"(.*_)?country", "country", longest=60, short=("country_code", {}, 2)),
     NameRule(r"(.*_)?(latitude|lat)", "latitude", kinds=("float", "decimal")),
     NameRule(r"(.*_)?(longitude|lng|lon|long)", "longitude", kinds=("float", "decimal")),
     NameRule(r"(company|company_name|employer|organisation|organization)", "company", longest=40),

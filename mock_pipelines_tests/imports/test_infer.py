@@ -218,3 +218,15 @@ def test_a_pattern_with_no_format_keeps_plain_text_and_says_so():
         primary_key=["id"])})
     inferred = infer(source)
     assert any("pattern '^[a-z]+(-[a-z]+)*$' is not followed" in w.message for w in inferred.warnings)
+
+
+def test_a_column_too_narrow_for_a_name_takes_its_short_form():
+    source = SourceSchema("s", "test", {"t": SourceTable("t", [
+        SourceColumn("id", "int", "integer", False),
+        SourceColumn("country", "string", "char(2)", False, length=2),
+        SourceColumn("state", "string", "varchar(2)", False, length=2),
+        SourceColumn("home_country", "string", "varchar(80)", False, length=80)], primary_key=["id"])})
+    t = tables(source)["t"]
+    assert column(t, "country") == {"gen": "country_code"}
+    assert column(t, "state") == {"gen": "state_abbr"}
+    assert column(t, "home_country") == {"gen": "country"}
