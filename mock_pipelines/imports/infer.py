@@ -146,6 +146,7 @@ class _Table:
         self.single_fks = {fk.columns[0]: fk for fk in table.foreign_keys if len(fk.columns) == 1}
         self.composite_members = {c for fk in table.foreign_keys if len(fk.columns) > 1 for c in fk.columns}
         self.done: dict[str, ColumnOut] = {}
+        self.count_bounds: tuple[int, int] | None = None  # measured children per parent
 
     def warn(self, column: str | None, message: str, suggestion: str | None = None) -> None:
         where = f"{self.t.name}.{column}" if column else self.t.name
@@ -221,7 +222,7 @@ class _Table:
         first = parents[0]
         fk = self.single_fks[first]
         count, why = self._children_count(fk.columns)
-        self.out.rows = {"per": fk.ref_table, "count": count}
+        self.out.rows = self._per_parent_rows(fk.ref_table, count)
         self.out.rows_why = why
         self.done[first] = ColumnOut(first, {"ref": f"{fk.ref_table}.{fk.ref_columns[0]}"},
                                      f"the parent of each group of rows (primary key {', '.join(pk)})")
@@ -255,7 +256,7 @@ class _Table:
             lo, hi = self.t.items
             count = f"uniform({lo}, {hi})" if hi > lo else lo
             why = f"{lo} to {hi} items per {fk.ref_table} row, as the source allows"
-        self.out.rows = {"per": fk.ref_table, "count": count}
+        self.out.rows = self._per_parent_rows(fk.ref_table, count)
         self.out.rows_why = why
         self.done[member] = ColumnOut(member, {"ref": f"{fk.ref_table}.{fk.ref_columns[0]}"},
                                       f"the {fk.ref_table} row each item belongs to")
@@ -267,13 +268,23 @@ class _Table:
         return True
 
     def _children_count(self, fk_columns: list[str]) -> tuple[Any, str]:
+        """The ``count`` of a per-parent layout (with its measured ``min``/``max`` folded into the rows
+        mapping by :meth:`_per_parent_rows`) and why."""
         stats = self.t.stats.children.get(",".join(fk_columns)) if self.t.stats else None
         if stats is not None and stats.max >= 1:
             lo, hi = max(stats.min, 0), max(stats.max, 1)
-            return (f"poisson({_fmt(stats.mean)})" if hi > lo else lo,
-                    f"measured: {_fmt(stats.mean)} rows per parent on average ({lo} to {hi})") \
-                if hi > lo else (lo, f"measured: {lo} rows per parent")
+            if hi == lo:
+                return lo, f"measured: {lo} rows per parent"
+            self.count_bounds = (lo, hi)
+            return (f"poisson({_fmt(round(stats.mean, 3))})",
+                    f"measured: {_fmt(round(stats.mean, 3))} rows per parent on average, {lo} to {hi}")
         return CHILDREN_PER_PARENT, "1 to 5 rows per parent row (no statistics: give --profile-data to measure)"
+
+    def _per_parent_rows(self, parent: str, count: Any) -> dict[str, Any]:
+        rows: dict[str, Any] = {"per": parent, "count": count}
+        if self.count_bounds is not None:
+            rows["min"], rows["max"] = self.count_bounds
+        return rows
 
     # ---- one column ------------------------------------------------------------------------------------
     def _column(self, c: SourceColumn) -> ColumnOut:

@@ -110,3 +110,26 @@ def test_every_realistic_source_imports_into_a_schema_that_generates(tmp_path):
         generated = runner.invoke(app, ["generate", str(out), "--out", str(tmp_path / out.stem), "--format",
                                         "parquet", "--rows-scale", "0.2"])
         assert generated.exit_code == 0, f"{source.name}: {generated.output}"
+
+
+def test_profile_data_of_the_docs_example_gives_what_the_page_says(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "shop_source.sqlite"
+    with sqlite3.connect(db) as conn:
+        conn.executescript(SHOP.read_text())
+        conn.executescript((SHOP.parent / "shop_rows.sql").read_text())
+    out = tmp_path / "measured.yaml"
+    result = runner.invoke(app, ["import", f"sqlite:///{db}", "--profile-data", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    spec = load_dataset(out)
+    customers = spec.tables["customers"]
+    assert customers.rows.fixed == 300
+    assert customers.columns["tier"].params["values"] == {"basic": 0.7, "plus": 0.2, "pro": 0.1}
+    assert customers.columns["email"].generator == "email"
+    items = spec.tables["order_items"].rows
+    assert (items.per, str(items.count), items.min, items.max) == ("orders", "poisson(2)", 1, 3)
+    page = (ROOT / "docs" / "import.md").read_text()
+    assert "`tier` becomes `{basic: 0.7, plus: 0.2, pro: 0.1}`" in page and "`poisson(2)`" in page
+    text = out.read_text()
+    assert "customer1@example.com" not in text and "First1" not in text and "Last2" not in text

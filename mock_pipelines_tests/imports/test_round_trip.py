@@ -141,6 +141,7 @@ def test_profile_data_puts_measured_shapes_in_the_schema_and_never_raw_values_of
     lines = measured.tables["order_lines"].rows
     assert lines.per == "orders" and lines.count.name == "poisson"
     assert 2.5 < lines.count.args[0] < 3.5  # uniform(1, 5) children per order: a mean of 3
+    assert (lines.min, lines.max) == (1, 5)
     store = measured.tables["orders"].columns["store_id"]
     assert 0.05 < store.null_rate < 0.15  # 10 % were written
     prefix = f'"{source}".' if dialect == "postgresql" else f"`{source}`."
