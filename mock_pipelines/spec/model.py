@@ -169,6 +169,32 @@ class CheckSpec:
     location: Location
 
 
+DEFAULT_EXISTING_SAMPLE = 1_000_000  # keys of an existing table kept at most (`sample:` of `ref: {existing: …}`)
+
+
+@dataclass(frozen=True)
+class ExistingRef:
+    """``ref: {existing: "SOURCE.[SCHEMA.]TABLE.COLUMN"}``: a foreign key to rows that already exist in a
+    database table rather than to a generated table. SOURCE is a name the profile (``sources:``) or the CLI
+    (``--source NAME=URL``) maps to a database; the schema says what is referenced, never where it lives.
+    The keys are read once and handed to the engine (``PlanOptions.existing_keys``, keyed by :attr:`text`)."""
+
+    source: str
+    schema: str | None
+    table: str
+    column: str
+    skew: Distribution | None = None
+    sample: int = DEFAULT_EXISTING_SAMPLE  # at most this many keys are kept (a deterministic sample)
+
+    @property
+    def text(self) -> str:
+        """The reference as written (without its options): the key of its keys in ``existing_keys``."""
+        return ".".join(p for p in (self.source, self.schema, self.table, self.column) if p is not None)
+
+    def __str__(self) -> str:
+        return self.text
+
+
 @dataclass
 class ColumnSpec:
     name: str
@@ -189,11 +215,14 @@ class ColumnSpec:
     type_given: bool = False
     expectations: list[ExpectationSpec] = field(default_factory=list)
     emit: bool = True  # False: a helper column, computed (others may read it) but never written
+    existing: ExistingRef | None = None  # a reference to rows of a database table that already exist
 
     @property
     def kind(self) -> str:
         if self.ref is not None or self.fk_member:
             return "ref"
+        if self.existing is not None:
+            return "existing"
         if self.expr is not None:
             return "expr"
         if self.template is not None:
@@ -458,6 +487,8 @@ def _strip_locations(obj: Any) -> None:
             obj.pop("unique_within")  # and for a column not unique per parent
         if "changes" in obj and obj["changes"] is None:
             obj.pop("changes")  # and for a table whose rows never change
+        if "existing" in obj and obj["existing"] is None:
+            obj.pop("existing")  # and for a column that references no existing table
         if "volume" in obj and obj["volume"] is None:
             obj.pop("volume")  # and for a table growing at a steady rate
         params = obj.get("params")
