@@ -175,6 +175,18 @@ class SqlDestination(_Model):
 Destination = Annotated[FilesDestination | SqlDestination, Field(discriminator="kind")]
 
 
+class Source(_Model):
+    """A database whose existing rows generated tables reference (``ref: {existing: "NAME.schema.table.col"}``
+    in a schema): the schema says what is referenced, the profile's ``sources:`` says where it lives. The URL
+    follows the rules of a SQL destination's (``{env: NAME}`` for anything with a password)."""
+
+    url: EnvOrLiteral
+
+    def resolved_url(self, root: Path | None = None) -> str:
+        """The SQLAlchemy URL (read from the environment now); relative sqlite paths made absolute."""
+        return SqlDestination(kind="sql", url=self.url).resolved_url(root)
+
+
 class Schedules(_Model):
     enabled: bool = Field(False, strict=True)
     cron: str = "0 2 * * *"
@@ -275,6 +287,8 @@ class Profile(_Model):
     # Scenarios of the datasets (declared under `scenarios:` in their schemas) that land as datasets of their
     # own, `<dataset>__<scenario>`, with their ground truth: names, or `all`. None by default.
     scenarios: list[str] | Literal["all"] = Field(default_factory=list)
+    # Databases whose existing rows the datasets reference (`ref: {existing: …}`), by the name schemas use.
+    sources: dict[str, Source] = Field(default_factory=dict)
 
     _file: Path | None = PrivateAttr(None)
     _root: Path | None = PrivateAttr(None)
@@ -323,6 +337,10 @@ class Profile(_Model):
         prefix = f"{dataset}."
         return {key[len(prefix):]: n for key, n in self.rows.items() if key.startswith(prefix)}
 
+    def source_urls(self) -> dict[str, str]:
+        """The URL of every source (read from the environment now)."""
+        return {name: source.resolved_url(self.root) for name, source in self.sources.items()}
+
     def inbox_dir(self) -> Path | None:
         """The request inbox folder (holding inbox/, done/, failed/), or None when disabled."""
         if self.sensors.request_inbox is None:
@@ -349,9 +367,9 @@ class Profile(_Model):
         the same on every machine.
         """
         # `changes:` enters only when it selects outputs, so profiles without it keep their fingerprint.
-        # `scenarios:` likewise, only when it selects some.
+        # `scenarios:` likewise, only when it selects some, and `sources:` only when it declares some.
         exclude = {"description"} | (set() if self.changes.outputs else {"changes"}) \
-            | (set() if self.scenarios else {"scenarios"})
+            | (set() if self.scenarios else {"scenarios"}) | (set() if self.sources else {"sources"})
         data = self.model_dump(mode="json", by_alias=True, exclude=exclude)
         text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
