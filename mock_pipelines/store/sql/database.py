@@ -47,7 +47,7 @@ from mock_pipelines.store.sql.existing_keys import column_type, existing_columns
 from mock_pipelines.store.sql.loaders import LOADERS, target_name
 from mock_pipelines.store.sql.names import PARTITION_COLUMN, check_identifier
 from mock_pipelines.store.sql.scenario_tables import scenario_tables
-from mock_pipelines.store.sql.types import check_dialect, value_type
+from mock_pipelines.store.sql.types import arrow_type_of_sql, check_dialect, value_type
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ class Database:
             if ref.source not in self.sources:
                 continue
             if ref.text not in self._existing:
-                url = source_url(self.sources, table, col)
+                url = str(source_url(self.sources, table, col))
                 self._existing[ref.text] = ExistingTarget(column_type(url, ref), same_database(self._url, url))
             out[ref.text] = self._existing[ref.text]
         return out
@@ -481,6 +481,18 @@ class Database:
             raise SqlDestinationError(f"invalid partition key {key!r}: expected a non-empty printable string of at "
                                       f"most {_MAX_PARTITION_KEY} characters, e.g. '2024-01-05'")
 
+    def _read_types(self, spec: DatasetSpec, table: str) -> pa.Schema:
+        """The Arrow types a table reads back as: those it was made from, a column without ``type:`` that
+        references existing rows as the values of the column it references."""
+        arrow = arrow_types(spec)[table]
+        targets = self.existing_targets(spec)
+        for col in spec.tables[table].columns.values():
+            target = targets.get(col.existing.text) if col.existing is not None and not col.type_given else None
+            if target is not None and target.sql_type is not None:
+                i = arrow.get_field_index(col.name)
+                arrow = arrow.set(i, pa.field(col.name, arrow_type_of_sql(target.sql_type)))
+        return arrow
+
     def _check_batch_schema(self, spec: DatasetSpec, table: str, schema: pa.Schema) -> list[str]:
         return self._check_names(table, schema, list(spec.tables[table].columns))
 
@@ -532,7 +544,7 @@ class Database:
         if derived is not None:
             return self._derived_query(derived, partition_keys, columns, as_schema)
         assert isinstance(table, str)
-        arrow = arrow_types(spec)[table] if table in spec.tables else None
+        arrow = self._read_types(spec, table) if table in spec.tables else None
         target = self._table(spec, table, partition_keys is not None)
         wanted = columns or list(spec.tables[table].columns)
         unknown = [c for c in wanted if c not in spec.tables[table].columns]

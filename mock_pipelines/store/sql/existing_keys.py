@@ -18,7 +18,7 @@ errors at the schema's column, with what to do. Nothing here imports Dagster.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,11 @@ def existing_columns(spec: DatasetSpec) -> list[tuple[str, ColumnSpec]]:
             if c.existing is not None]
 
 
-def source_url(sources: Mapping[str, str], table: str, col: ColumnSpec) -> str:
+# A source's URL, or a function that reads it (from the environment) when the keys are first needed.
+SourceUrl = str | Callable[[], str]
+
+
+def source_url(sources: Mapping[str, SourceUrl], table: str, col: ColumnSpec) -> SourceUrl:
     """The URL of the source ``col`` reads its keys from; an unknown source name is an error at the column."""
     ref = col.existing
     assert ref is not None
@@ -83,8 +87,8 @@ class ExistingKeys(Mapping[str, pa.Array]):
     reference's keys are read (once per process) when the engine first needs them, so planning a profile
     never connects to a database. An unknown source name is reported as soon as this is built."""
 
-    def __init__(self, spec: DatasetSpec, sources: Mapping[str, str]):
-        self._refs: dict[str, tuple[str, ExistingRef, Issue]] = {}
+    def __init__(self, spec: DatasetSpec, sources: Mapping[str, SourceUrl]):
+        self._refs: dict[str, tuple[SourceUrl, ExistingRef, Issue]] = {}
         for table, col in existing_columns(spec):
             assert col.existing is not None
             url = source_url(sources, table, col)
@@ -93,7 +97,7 @@ class ExistingKeys(Mapping[str, pa.Array]):
 
     def __getitem__(self, text: str) -> pa.Array:
         url, ref, where = self._refs[text]
-        return read_keys(url, ref, where=where)
+        return read_keys(url() if callable(url) else url, ref, where=where)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._refs)
