@@ -58,7 +58,8 @@ def source_url(sources: Mapping[str, SourceUrl], table: str, col: ColumnSpec) ->
     known = ", ".join(sorted(sources)) or "none"
     raise SchemaError([Issue(col.location, f"column {table}.{col.name} references existing rows of unknown source "
                              f"{ref.source!r} (sources given: {known})",
-                             suggestion=f"did you mean {near!r}?" if near else
+                             suggestion=f"the closest source given is {near!r}: give {ref.source!r} too, or "
+                                        f"write {near!r} in the reference" if near else
                              f"declare it in the profile (sources: {{{ref.source}: {{url: {{env: "
                              f"{ref.source.upper()}_URL}}}}}}) or give `--source {ref.source}=URL`")])
 
