@@ -1269,14 +1269,26 @@ def ddl(
                                                "created first if it does not exist.", metavar="NAME")] = None,
     partitioned: Annotated[bool, typer.Option("--partitioned", help="Tables declared partitioned get the "
                                               "partition key column of time-partitioned runs.")] = False,
+    source: Annotated[list[str] | None, typer.Option(
+        "--source", help="The database of existing rows the schema references (ref: {existing: NAME.…}), as "
+        "NAME=URL (repeatable); the statements are then for that database: such columns get the referenced "
+        "column's type and a FOREIGN KEY to it.", metavar="NAME=URL")] = None,
 ) -> None:
     """Print the CREATE TABLE / CREATE INDEX statements of a schema, parents first; nothing is executed."""
     from mock_pipelines.store.sql import ddl_statements
+    from mock_pipelines.store.sql.ddl import ExistingTarget
+    from mock_pipelines.store.sql.existing_keys import column_type, existing_columns
 
     (spec,) = _load([file])
     names = [t.name for t in spec.tables.values() if t.partitioned is not None] if partitioned else []
+    sources = _sources(source)
     try:
-        statements = ddl_statements(spec, dialect, schema, partitioned=names, create_schema=True)
+        existing = {c.existing.text: ExistingTarget(column_type(sources[c.existing.source], c.existing), True)
+                    for _, c in existing_columns(spec) if c.existing.source in sources}
+        statements = ddl_statements(spec, dialect, schema, partitioned=names, create_schema=True,
+                                    existing=existing)
+    except SchemaError as exc:
+        _report_schema_error(exc)
     except ValueError as exc:
         _fail(str(exc))
     for statement in statements:

@@ -206,6 +206,15 @@ def test_cli_generate_with_source_writes_children_of_existing_rows(crm, tmp_path
     assert shown.exit_code == 0 and "customer_id" in shown.output
 
 
+def test_cli_ddl_with_source_types_the_column_and_writes_the_foreign_key(crm, tmp_path):
+    url, schema, _ = crm
+    result = runner.invoke(app, ["ddl", str(_schema_file(tmp_path, schema)), "--schema", "mock", "--source",
+                                 f"crm={url}"])
+    assert result.exit_code == 0, result.output
+    assert "customer_id INTEGER," in result.output
+    assert f"FOREIGN KEY(customer_id) REFERENCES {schema}.customers (customer_id)" in result.output
+
+
 def test_cli_validate_accepts_the_reference_without_a_database_but_generate_needs_the_source(crm, tmp_path):
     _, schema, _ = crm
     path = _schema_file(tmp_path, schema)
