@@ -186,6 +186,32 @@ def test_children_land_in_the_same_database_with_the_foreign_key_enforced(crm, t
         db.dispose()
 
 
+def test_mariadb_destination_on_the_source_server_gets_the_foreign_key_too(mysql_db, tmp_path):
+    url, database = mysql_db
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE customers (customer_id int PRIMARY KEY)")
+        conn.exec_driver_sql("INSERT INTO customers SELECT seq * 7 + 3 FROM seq_0_to_4999")
+    spec = load_dataset(_schema_file(tmp_path, database, rows=3_000))
+    plan = DatasetPlan(spec, PlanOptions(existing_keys=ExistingKeys(spec, {"crm": url})))
+    db = Database(url, f"{database}_out", sources={"crm": url})
+    try:
+        db.ensure_tables(spec)
+        tp = plan.table("orders")
+        assert db.write_batches(spec, "orders", tp.arrow_schema, tp.batches()).rows == 3_000
+        with engine.connect() as conn:
+            fks = sa.inspect(conn).get_foreign_keys("orders", schema=f"{database}_out")
+        assert [(f["referred_schema"], f["referred_table"]) for f in fks] == [(database, "customers")]
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+            conn.exec_driver_sql(f"INSERT INTO `{database}_out`.orders (order_id, customer_id, amount) "
+                                 "VALUES (999999, 4, 1.00)")
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{database}_out`")
+        db.dispose()
+        engine.dispose()
+
+
 def test_a_destination_in_another_database_gets_no_foreign_key():
     assert same_database("postgresql+psycopg://a@localhost:5432/crm", "postgresql+psycopg://b:x@127.0.0.1:5432/crm")
     assert not same_database("postgresql+psycopg://a@localhost:5432/crm", "postgresql+psycopg://a@localhost/dwh")
