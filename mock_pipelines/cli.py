@@ -114,7 +114,41 @@ def _load(files: list[Path]):
     return specs
 
 
-def _plan(spec, seed: int | None, scale: float, locale: str | None):
+SourceOption = Annotated[list[str] | None, typer.Option(
+    "--source", help="A database whose existing rows the schema references (ref: {existing: NAME.…}), as "
+    "NAME=URL (repeatable).", metavar="NAME=URL")]
+
+
+def _sources(given: list[str] | None) -> dict[str, str]:
+    """``--source NAME=URL`` options as a mapping (a wrong form is a usage error)."""
+    sources: dict[str, str] = {}
+    for item in given or []:
+        name, sep, url = item.partition("=")
+        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name.strip()) or not url.strip():
+            _fail(f"--source takes NAME=URL, e.g. --source crm=postgresql+psycopg://user@host/db; got "
+                  f"{item.split('=')[0]!r}…", EXIT_USAGE)
+        sources[name.strip()] = url.strip()
+    return sources
+
+
+def _existing_keys(spec, sources: dict[str, str] | None):
+    """The keys of the schema's references to existing rows (read when first needed), or None without any;
+    a reference to a source not given is reported now, before anything is generated."""
+    if sources is None:
+        return None
+    from mock_pipelines.store.sql.existing_keys import ExistingKeys, existing_columns
+
+    if not existing_columns(spec):
+        return None
+    try:
+        return ExistingKeys(spec, sources)
+    except SchemaError as exc:
+        _report_schema_error(exc)
+
+
+def _plan(spec, seed: int | None, scale: float, locale: str | None, sources: dict[str, str] | None = None):
+    """A checked plan. ``sources``: the databases of ``--source`` (None: validation, which accepts
+    references to existing rows without reading them)."""
     from mock_pipelines.core.engine import DatasetPlan, PlanOptions
     from mock_pipelines.core.locales import SUPPORTED_LOCALES
 
@@ -126,7 +160,8 @@ def _plan(spec, seed: int | None, scale: float, locale: str | None):
               + (f" — did you mean {hint!r}?" if hint else ""))
     if not 0 < scale < float("inf"):
         _fail(f"--rows-scale must be a positive number, got {scale}")
-    plan = DatasetPlan(spec, PlanOptions(seed=seed, scale=scale, locale=locale))
+    plan = DatasetPlan(spec, PlanOptions(seed=seed, scale=scale, locale=locale,
+                                         existing_keys=_existing_keys(spec, sources)))
     try:
         plan.check()
     except SchemaError as exc:
@@ -165,13 +200,14 @@ def preview(
     seed: Annotated[int | None, typer.Option(help="Seed (default: the schema's).", metavar="SEED")] = None,
     locale: Annotated[str | None, typer.Option(help="Locale override, e.g. de_DE.", metavar="LOCALE")] = None,
     plugin: PluginOption = None,
+    source: SourceOption = None,
 ) -> None:
     """Show the first rows of a table in the terminal; nothing is written."""
     import numpy as np
 
     _use_plugins(plugin)
     (spec,) = _load([file])
-    plan = _plan(spec, seed, 1.0, locale)
+    plan = _plan(spec, seed, 1.0, locale, _sources(source))
     names = [table] if table else plan.order()
     for name in names:
         if name not in plan.tables:
@@ -359,6 +395,7 @@ def generate(
     chunk_size: Annotated[int, typer.Option(help="Rows per record batch.", metavar="N")] = 262_144,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace output of a different run.")] = False,
     plugin: PluginOption = None,
+    source: SourceOption = None,
 ) -> None:
     """Generate datasets to files: a folder per table, streamed and written atomically."""
     from mock_pipelines.store.files.formats import FORMATS
@@ -371,7 +408,8 @@ def generate(
         _fail("--chunk-size must be positive")
     _use_plugins(plugin)
     specs = _load(files)
-    plans = [_plan(s, seed, rows_scale, locale) for s in specs]
+    sources = _sources(source)
+    plans = [_plan(s, seed, rows_scale, locale, sources) for s in specs]
     jobs = []
     for plan in plans:
         names = plan.order()
@@ -1280,14 +1318,26 @@ def ddl(
                                                "created first if it does not exist.", metavar="NAME")] = None,
     partitioned: Annotated[bool, typer.Option("--partitioned", help="Tables declared partitioned get the "
                                               "partition key column of time-partitioned runs.")] = False,
+    source: Annotated[list[str] | None, typer.Option(
+        "--source", help="The database of existing rows the schema references (ref: {existing: NAME.…}), as "
+        "NAME=URL (repeatable); the statements are then for that database: such columns get the referenced "
+        "column's type and a FOREIGN KEY to it.", metavar="NAME=URL")] = None,
 ) -> None:
     """Print the CREATE TABLE / CREATE INDEX statements of a schema, parents first; nothing is executed."""
     from mock_pipelines.store.sql import ddl_statements
+    from mock_pipelines.store.sql.ddl import ExistingTarget
+    from mock_pipelines.store.sql.existing_keys import column_type, existing_columns
 
     (spec,) = _load([file])
     names = [t.name for t in spec.tables.values() if t.partitioned is not None] if partitioned else []
+    sources = _sources(source)
     try:
-        statements = ddl_statements(spec, dialect, schema, partitioned=names, create_schema=True)
+        existing = {c.existing.text: ExistingTarget(column_type(sources[c.existing.source], c.existing), True)
+                    for _, c in existing_columns(spec) if c.existing.source in sources}
+        statements = ddl_statements(spec, dialect, schema, partitioned=names, create_schema=True,
+                                    existing=existing)
+    except SchemaError as exc:
+        _report_schema_error(exc)
     except ValueError as exc:
         _fail(str(exc))
     for statement in statements:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -43,6 +43,7 @@ from mock_pipelines.spec.model import (
     ColumnSpec,
     ColumnType,
     DatasetSpec,
+    Distribution,
     ForeignKey,
     TableSpec,
     max_rows,
@@ -124,6 +125,14 @@ class PlanOptions:
     rows: dict[str, int] | None = None  # fixed row counts by table, overriding schema × scale
     # Time partitions: tables declared `partitioned:` grow over time and are generated window by window.
     partitions: PartitionScheme | None = None
+    # The keys of each reference to existing rows (`ref: {existing: …}`), by the reference's text: a child
+    # row picks an index into them. Any Mapping: a lazy one reads the keys when a row first needs them.
+    existing_keys: Mapping[str, pa.Array] | None = None
+
+
+class MissingExistingKeys(SchemaError):
+    """A column references existing rows, but the run was given no keys for that reference. Validation
+    without a database skips such columns; generation stops with this error."""
 
 
 class DatasetPlan:
@@ -137,6 +146,8 @@ class DatasetPlan:
         self.locale = options.locale or spec.locale
         self.partitions = options.partitions
         self.row_overrides = options.rows or {}
+        self._existing_given = options.existing_keys if options.existing_keys is not None else {}
+        self._existing: dict[str, pa.Array] = {}
         per_parent = [t for t in self.row_overrides if t in spec.tables and spec.tables[t].rows.per]
         if per_parent:
             t = spec.tables[per_parent[0]]
@@ -152,6 +163,32 @@ class DatasetPlan:
 
     def table(self, name: str) -> TablePlan:
         return self.tables[name]
+
+    def existing_keys(self, col: ColumnSpec, table: str) -> pa.Array:
+        """The keys ``col`` (a reference to existing rows) picks from: plain values (integers as int64), no
+        nulls. Raises :class:`MissingExistingKeys` when the run was given none for the reference."""
+        ref = col.existing
+        assert ref is not None
+        text = ref.text
+        if text not in self._existing:
+            try:
+                keys = self._existing_given[text]
+            except KeyError:
+                raise MissingExistingKeys([Issue(
+                    col.location, f"column {table}.{col.name} references existing rows ({text}), but no keys "
+                    f"were read for source {ref.source!r}",
+                    suggestion=f"declare the source in the profile (sources: {{{ref.source}: {{url: {{env: "
+                               f"{ref.source.upper()}_URL}}}}}}) or give `--source {ref.source}=URL` to generate "
+                               "or preview")]) from None
+            keys = _decoded(keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys)
+            if pa.types.is_integer(keys.type):
+                keys = pc.cast(keys, pa.int64())
+            elif pa.types.is_large_string(keys.type):
+                keys = pc.cast(keys, pa.string())
+            if keys.null_count:
+                keys = pc.drop_null(keys)
+            self._existing[text] = keys
+        return self._existing[text]
 
     def order(self) -> list[str]:
         return self.spec.table_order()
@@ -215,6 +252,8 @@ class DatasetPlan:
             for column in columns:  # each on its own, so every failing column is reported at once
                 try:
                     rows.get(column)
+                except MissingExistingKeys:
+                    continue  # validated without a database: the keys are read when the rows are generated
                 except SchemaError as exc:
                     issues.extend(exc.issues)
                 except Exception as exc:  # any failure while computing a column is the schema's problem
@@ -412,6 +451,8 @@ class TablePlan:
                 continue
             try:
                 bad = row_checks.violations(check.expr, rows.resolve, len(rows.rows))
+            except MissingExistingKeys:
+                continue  # reads a reference to existing rows, and no database was given
             except SchemaError as exc:
                 issues.extend(exc.issues)
                 continue
@@ -601,13 +642,21 @@ class TablePlan:
         if n_parent == 0 and len(rows):
             raise SchemaError([Issue(fk.location, f"{self.name} references {fk.table!r}, which has no rows",
                                      suggestion=f"give {fk.table!r} rows, or make the reference nullable")])
-        u = rnd.uniform(key, rows)
-        if fk.skew is not None and fk.skew.name == "zipf":
-            s = float((fk.skew.args or (1.1,))[0]) if fk.skew.args else float(dict(fk.skew.kwargs).get("s", 1.1))
-            idx = rnd.permute(zipf_rank(u, s, n_parent), n_parent, key)
-        else:
-            idx = np.minimum((u * n_parent).astype(np.int64), n_parent - 1)
-        return idx
+        return pick_rows(key, rows, n_parent, fk.skew)
+
+    def existing_values(self, col: ColumnSpec, rows: np.ndarray) -> pa.Array:
+        """A reference to existing rows: each row picks an index into the keys read from the database, as a
+        child picks a parent row among ``len(keys)`` (uniform, or Zipf-skewed and scattered) — a pure
+        function of (seed, table, column, row), so the same keys give the same values."""
+        keys = self.plan.existing_keys(col, self.name)
+        if len(keys) == 0:
+            if not len(rows):
+                return keys
+            raise SchemaError([Issue(col.location, f"column {self.name}.{col.name} references existing rows "
+                                     f"({col.existing}), but that column holds no key",
+                                     suggestion="fill the existing table first, or reference another table")])
+        idx = pick_rows(self.column_key(col.name, "existing"), rows, len(keys), col.existing.skew)  # type: ignore[union-attr]
+        return keys.take(pa.array(idx))
 
     def _living_parents(self, fk: ForeignKey, rows: np.ndarray, key: int,
                         pick: Callable[[np.ndarray, int], np.ndarray]) -> np.ndarray:
@@ -704,6 +753,16 @@ class TablePlan:
         counts = np.array([parent.row_range(parent.plan.partitions.start_us, int(t))[1]  # type: ignore[union-attr]
                            for t in uniq], dtype=np.int64)
         return counts[inverse]
+
+
+def pick_rows(key: int, rows: np.ndarray, n: int, skew: Distribution | None) -> np.ndarray:
+    """For each row, an index in [0, n): uniform, or with ``skew: zipf(s)`` Zipf-ranked and scattered by a
+    keyed permutation (so the popular indices are not simply the first ones)."""
+    u = rnd.uniform(key, rows)
+    if skew is not None and skew.name == "zipf":
+        s = float(skew.args[0]) if skew.args else float(dict(skew.kwargs).get("s", 1.1))
+        return rnd.permute(zipf_rank(u, s, n), n, key)
+    return np.minimum((u * n).astype(np.int64), n - 1)
 
 
 class _Rows:
@@ -827,6 +886,8 @@ class _Rows:
             ref_col = fk.ref_columns[fk.columns.index(col.name)]
             values = table.plan.tables[fk.table].compute(idx, [ref_col]).column(0)
             return _with_nulls(values, null)
+        if col.kind == "existing":
+            return table.existing_values(col, self.rows)
         if col.kind == "sum":
             return sum_of_children(table, col, self.rows)
         if col.kind == "expr":

@@ -9,12 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 
 from mock_pipelines.core.engine import DatasetPlan, PlanOptions
 from mock_pipelines.core.timeline import PartitionScheme
 from mock_pipelines.profiles.model import Destination, Profile
 from mock_pipelines.quality.overrides import check_overrides
 from mock_pipelines.schema.parse import load_dataset
+from mock_pipelines.spec.model import DatasetSpec
+from mock_pipelines.store.sql.existing_keys import ExistingKeys, existing_columns
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,16 @@ def partition_scheme(profile: Profile) -> PartitionScheme | None:
     return PartitionScheme(start.replace(tzinfo=None), part.cadence)
 
 
+def existing_keys(profile: Profile, spec: DatasetSpec) -> ExistingKeys | None:
+    """The keys of the dataset's references to existing rows, from the profile's ``sources:``: read when a
+    step first generates rows that need them (once per process), never when definitions load. An unknown
+    source name is a schema problem at the column, now."""
+    if not existing_columns(spec):
+        return None
+    return ExistingKeys(spec, {name: partial(source.resolved_url, profile.root)
+                               for name, source in profile.sources.items()})
+
+
 def plan_profile(profile: Profile) -> ProfilePlan:
     """Load and plan every dataset of ``profile``. Raises SchemaError for a schema file that is wrong, or for
     a ``checks.overrides`` key of the profile that names no check of its datasets."""
@@ -52,7 +65,8 @@ def plan_profile(profile: Profile) -> ProfilePlan:
     for path in profile.dataset_paths():
         spec = load_dataset(path)
         plan = DatasetPlan(spec, PlanOptions(seed=profile.seed, scale=profile.scale, locale=profile.locale,
-                                             rows=profile.row_overrides(spec.name) or None, partitions=scheme))
+                                             rows=profile.row_overrides(spec.name) or None, partitions=scheme,
+                                             existing_keys=existing_keys(profile, spec)))
         # Definitions load in every run and step process: the probe (which loads vocabularies) runs once,
         # in `mock-pipelines run` before launching, not here.
         plan.check(probe=False)

@@ -48,6 +48,8 @@ def _sql_io_manager(plan: ProfilePlan, d: SqlDestination, metadata_prefix: str =
         partitioned_tables={name: [t for t in dataset.order() if dataset.table(t).is_partitioned]
                             for name, dataset in plan.datasets.items()},
         scenario_datasets={s.name: [s.dataset, s.spec.name] for s in scenario_plans(plan)},
+        source_urls={n: s.url for n, s in profile.sources.items() if isinstance(s.url, str)},
+        source_envs={n: s.url.env for n, s in profile.sources.items() if isinstance(s.url, EnvRef)},
         metadata_prefix=metadata_prefix)
 
 

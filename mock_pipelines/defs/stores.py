@@ -62,7 +62,8 @@ def sql_store_factory(profile: Profile) -> Callable[[], SqlStore] | None:
             scenarios = {scenario_dataset(spec.name, name): (spec.name, name) for spec in load_specs().values()
                          for name in profile.selected_scenarios(spec.scenarios)}
             # the destination's mode: `existing` finds the live tables a person made instead of creating them
-            stores[url] = SqlStore(url, first.db_schema, spec_of, mode=first.mode, scenarios=scenarios)
+            stores[url] = SqlStore(url, first.db_schema, spec_of, mode=first.mode, scenarios=scenarios,
+                                   sources=profile.source_urls())  # the types of columns of existing rows
         return stores[url]
 
     return make

@@ -38,10 +38,11 @@ from mock_pipelines.profiles.model import (
     Profile,
     Schedules,
     Sensors,
+    Source,
     SqlDestination,
 )
 from mock_pipelines.spec.errors import Issue, IssueCollector, Location, SchemaError, suggest
-from mock_pipelines.spec.model import MAX_ROWS_ENV, max_rows
+from mock_pipelines.spec.model import IDENTIFIER, MAX_ROWS_ENV, max_rows
 from mock_pipelines.spec.yaml_source import (
     load_yaml,
     locate_error,
@@ -122,14 +123,17 @@ _EXAMPLES = {
     "scenarios[]": "the name of a scenario a dataset of the profile declares, e.g. dirty",
     "plugins": "plugins: [my_company.mock_plugins] (modules importable from the project root)",
     "plugins[]": "a dotted module name, e.g. my_company.mock_plugins",
+    "sources": "sources: {crm: {url: {env: CRM_URL}}} (databases whose existing rows schemas reference)",
+    "sources.*": "{url: {env: CRM_URL}}",
+    "sources.*.url": "url: {env: CRM_URL}, or url: sqlite:///data/crm.db",
 }
 
 _SECTIONS: dict[str, type[BaseModel]] = {
     "": Profile, "partitions": Partitions, "schedules": Schedules, "sensors": Sensors, "checks": Checks,
     "changes": Changes,
-    "destinations[].credentials": Credentials,
+    "destinations[].credentials": Credentials, "sources.*": Source,
 }
-_USER_KEYED = ("rows", "checks.overrides")  # mappings whose keys are names the user chooses
+_USER_KEYED = ("rows", "checks.overrides", "sources")  # mappings whose keys are names the user chooses
 _KINDS = {"files": FilesDestination, "sql": SqlDestination}
 
 
@@ -196,6 +200,7 @@ class _Loader:
         self.check_partitions()
         self.check_changes()
         self.check_scenarios(datasets)
+        self.check_sources()
         if self.issues.issues:
             raise SchemaError(sorted(self.issues.issues, key=lambda i: (i.location.file != self.file,
                                                                         i.location.line or 0,
@@ -486,6 +491,19 @@ class _Loader:
                                 f"destinations[{seen[ident]}]", suggestion="remove one of them")
             else:
                 seen[ident] = i
+
+    def check_sources(self) -> None:
+        """Source names are plain names (schemas write them in `ref: {existing: "NAME.…"}`); literal URLs
+        are SQLAlchemy URLs."""
+        raw = self.doc.get("sources")
+        for name, item in (raw.items() if isinstance(raw, dict) else ()):
+            if not isinstance(name, str) or not IDENTIFIER.match(name):
+                self.issues.add(self.location(("sources", name), at_key=True), f"sources: {name!r} is not a "
+                                "plain name", expected="letters, digits and '_', e.g. crm")
+            url = item.get("url") if isinstance(item, dict) else None
+            if isinstance(url, str) and not _URL.match(url):
+                self.issues.add(self.location(("sources", name, "url")), f"sources.{name}.url is not a "
+                                "SQLAlchemy URL", expected=_EXAMPLES["sources.*.url"], suggestion=_env_hint("url", url))
 
     def check_partitions(self) -> None:
         raw = self.doc.get("partitions")

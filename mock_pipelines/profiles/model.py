@@ -175,6 +175,18 @@ class SqlDestination(_Model):
 Destination = Annotated[FilesDestination | SqlDestination, Field(discriminator="kind")]
 
 
+class Source(_Model):
+    """A database whose existing rows generated tables reference (``ref: {existing: "NAME.schema.table.col"}``
+    in a schema): the schema says what is referenced, the profile's ``sources:`` says where it lives. The URL
+    follows the rules of a SQL destination's (``{env: NAME}`` for anything with a password)."""
+
+    url: EnvOrLiteral
+
+    def resolved_url(self, root: Path | None = None) -> str:
+        """The SQLAlchemy URL (read from the environment now); relative sqlite paths made absolute."""
+        return SqlDestination(kind="sql", url=self.url).resolved_url(root)
+
+
 class Schedules(_Model):
     enabled: bool = Field(False, strict=True)
     cron: str = "0 2 * * *"
@@ -279,6 +291,8 @@ class Profile(_Model):
     # expectations become usable by the datasets. Imported when the profile loads (see core.plugins).
     plugins: list[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")]] = \
         Field(default_factory=list)
+    # Databases whose existing rows the datasets reference (`ref: {existing: …}`), by the name schemas use.
+    sources: dict[str, Source] = Field(default_factory=dict)
 
     _file: Path | None = PrivateAttr(None)
     _root: Path | None = PrivateAttr(None)
@@ -327,6 +341,10 @@ class Profile(_Model):
         prefix = f"{dataset}."
         return {key[len(prefix):]: n for key, n in self.rows.items() if key.startswith(prefix)}
 
+    def source_urls(self) -> dict[str, str]:
+        """The URL of every source (read from the environment now)."""
+        return {name: source.resolved_url(self.root) for name, source in self.sources.items()}
+
     def inbox_dir(self) -> Path | None:
         """The request inbox folder (holding inbox/, done/, failed/), or None when disabled."""
         if self.sensors.request_inbox is None:
@@ -353,9 +371,10 @@ class Profile(_Model):
         the same on every machine.
         """
         # `changes:` enters only when it selects outputs, so profiles without it keep their fingerprint.
-        # `scenarios:` and `plugins:` likewise, only when they name some.
+        # `scenarios:`, `plugins:` and `sources:` likewise, only when they name some.
         exclude = {"description"} | (set() if self.changes.outputs else {"changes"}) \
-            | (set() if self.scenarios else {"scenarios"}) | (set() if self.plugins else {"plugins"})
+            | (set() if self.scenarios else {"scenarios"}) | (set() if self.plugins else {"plugins"}) \
+            | (set() if self.sources else {"sources"})
         data = self.model_dump(mode="json", by_alias=True, exclude=exclude)
         text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]

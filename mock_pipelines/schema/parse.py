@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,11 @@ from mock_pipelines.core.locales import SUPPORTED_LOCALES
 from mock_pipelines.core.row_checks import bare_column, check_problems, default_name
 from mock_pipelines.schema.check import ParseGaps, check_dataset
 from mock_pipelines.schema.parse_changes import parse_changes
+from mock_pipelines.schema.parse_existing import (
+    EXISTING_COLUMN_KEYS,
+    composite_existing_message,
+    parse_existing,
+)
 from mock_pipelines.schema.parse_scenarios import parse_scenarios
 from mock_pipelines.schema.values import (
     cleaned_name,
@@ -824,7 +829,10 @@ class _Parser:
         col.expectations = self.parse_expectations(cdoc, "expect", what, column=name)
         params = {str(k): v for k, v in cdoc.items() if k not in COLUMN_KEYS}
         gen: registry.Generator | None = None
-        if "ref" in cdoc:
+        if "ref" in cdoc and isinstance(cdoc["ref"], dict):
+            self.parse_existing_ref(col, cdoc, params, at, what)
+            params = {}
+        elif "ref" in cdoc:
             ref = cdoc["ref"]
             if not isinstance(ref, str) or ref.count(".") != 1:
                 self.issues.add(at("ref"), f"{what}: ref must be written table.column, got {ref!r}",
@@ -948,6 +956,21 @@ class _Parser:
             self.withins[(table, name)] = _SkewAsWritten(cdoc["within"], at("within"))
         return col
 
+    def parse_existing_ref(self, col: ColumnSpec, cdoc: Any, params: dict[str, Any], at: Any, what: str) -> None:
+        """``ref: {existing: …}``: the column takes its values from the keys of an existing table; without
+        ``type:`` it takes the type of the database column when the keys are read."""
+        ref = cdoc["ref"]
+        col.existing = parse_existing(ref, at("ref"), lambda k: self.at_key(ref, k) if k in ref else at("ref"),
+                                      self.issues, what)
+        col.type = ColumnType(LogicalType.AUTO)
+        for k in params:
+            self.issues.add(self.at_key(cdoc, k), f"unknown key {k!r} in {what} (a reference to existing rows)",
+                            expected=", ".join(EXISTING_COLUMN_KEYS), suggestion=suggest(str(k), COLUMN_KEYS))
+        for k in ("unique", "within", "unique_within"):
+            if cdoc.get(k):
+                self.issues.add(at(k), f"{what}: {k} does not apply to a reference to existing rows",
+                                suggestion=f"drop {k}: each row picks one of the existing keys, with the skew")
+
     def parse_sum_of(self, col: ColumnSpec, cdoc: Any, params: dict[str, Any], at: Any, what: str) -> None:
         """``sum_of: child_table.column``: checked against the child table once every table is parsed."""
         ref = cdoc["sum_of"]
@@ -1009,6 +1032,11 @@ class _Parser:
         fks: list[ForeignKey] = []
         for col in columns.values():
             written = self.skews.get((table, col.name))
+            if col.existing is not None:  # no generated parent: the skew travels with the reference
+                skew = None if written is None else self.parse_skew(written.raw, written.location,
+                                                                     f"column {table}.{col.name}")
+                col.existing = replace(col.existing, skew=skew)
+                continue
             if col.ref is not None:
                 skew = None if written is None else self.parse_skew(written.raw, written.location,
                                                                      f"column {table}.{col.name}")
@@ -1031,6 +1059,10 @@ class _Parser:
                 self.issues.add(loc, "a foreign key must be a mapping", expected='{columns: [a, b], ref: "parent(a, b)"}')
                 continue
             what = f"a foreign key of {table!r}"
+            if isinstance(raw.get("ref"), dict):
+                message, suggestion = composite_existing_message(table)
+                self.issues.add(self.at_value(raw, "ref"), message, suggestion=suggestion)
+                continue
             self.check_keys(raw, FK_KEYS, what, extra=("within",))
             if "within" in raw:
                 self.issues.add(self.at_key(raw, "within"), f"{what}: within applies to a single-column foreign "

@@ -169,6 +169,32 @@ class CheckSpec:
     location: Location
 
 
+DEFAULT_EXISTING_SAMPLE = 1_000_000  # keys of an existing table kept at most (`sample:` of `ref: {existing: …}`)
+
+
+@dataclass(frozen=True)
+class ExistingRef:
+    """``ref: {existing: "SOURCE.[SCHEMA.]TABLE.COLUMN"}``: a foreign key to rows that already exist in a
+    database table rather than to a generated table. SOURCE is a name the profile (``sources:``) or the CLI
+    (``--source NAME=URL``) maps to a database; the schema says what is referenced, never where it lives.
+    The keys are read once and handed to the engine (``PlanOptions.existing_keys``, keyed by :attr:`text`)."""
+
+    source: str
+    schema: str | None
+    table: str
+    column: str
+    skew: Distribution | None = None
+    sample: int = DEFAULT_EXISTING_SAMPLE  # at most this many keys are kept (a deterministic sample)
+
+    @property
+    def text(self) -> str:
+        """The reference as written (without its options): the key of its keys in ``existing_keys``."""
+        return ".".join(p for p in (self.source, self.schema, self.table, self.column) if p is not None)
+
+    def __str__(self) -> str:
+        return self.text
+
+
 @dataclass
 class ColumnSpec:
     name: str
@@ -192,11 +218,14 @@ class ColumnSpec:
     # A string column's values are cut to at most this many characters (code points) after generation:
     # VARCHAR(N) in SQL DDL, a length rule in the checks (see docs/schema-language.md, `max_length`).
     max_length: int | None = None
+    existing: ExistingRef | None = None  # a reference to rows of a database table that already exist
 
     @property
     def kind(self) -> str:
         if self.ref is not None or self.fk_member:
             return "ref"
+        if self.existing is not None:
+            return "existing"
         if self.expr is not None:
             return "expr"
         if self.template is not None:
@@ -463,6 +492,8 @@ def _strip_locations(obj: Any) -> None:
             obj.pop("changes")  # and for a table whose rows never change
         if "max_length" in obj and obj["max_length"] is None and "fk_member" in obj:
             obj.pop("max_length")  # and for a column whose values are never cut (a column: not params)
+        if "existing" in obj and obj["existing"] is None:
+            obj.pop("existing")  # and for a column that references no existing table
         if "volume" in obj and obj["volume"] is None:
             obj.pop("volume")  # and for a table growing at a steady rate
         params = obj.get("params")

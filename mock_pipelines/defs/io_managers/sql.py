@@ -73,6 +73,11 @@ class MockSqlIOManager(TableAssetIO, dg.ConfigurableIOManager):
         default_factory=dict, description="a scenario's dataset (<dataset>__<scenario>) → [dataset, scenario]: "
         "its tables land without constraints, beside the ground truth _defects")
     base_dir: str | None = Field(None, description="folder relative SQLite paths are resolved against")
+    # The profile's `sources:` (databases whose existing rows columns reference): a literal URL (never one
+    # with a password), or the name of the environment variable holding it, read when the store opens.
+    source_urls: dict[str, str] = Field(default_factory=dict, description="source name → its URL")
+    source_envs: dict[str, str] = Field(default_factory=dict, description="source name → the environment "
+                                        "variable holding its URL")
     max_retries: int = Field(3, ge=0, description="retries of a write that failed on a dropped connection")
     retry_delay_seconds: float = Field(1.0, ge=0, description="first wait before a retry; doubles each time")
     max_retry_delay_seconds: float = Field(30.0, ge=0)
@@ -98,8 +103,18 @@ class MockSqlIOManager(TableAssetIO, dg.ConfigurableIOManager):
                                    foreign_key_checks=self.foreign_key_checks, mode=self.mode,
                                    partitioned=self.partitioned_tables,
                                    scenarios={name: (pair[0], pair[1]) for name, pair in
-                                              self.scenario_datasets.items()})
+                                              self.scenario_datasets.items()},
+                                   sources=self._sources())
         return self._store
+
+    def _sources(self) -> dict[str, str]:
+        from mock_pipelines.profiles.env import EnvRef
+        from mock_pipelines.profiles.model import Source
+
+        root = Path(self.base_dir) if self.base_dir else None
+        sources = {name: Source(url=url).resolved_url(root) for name, url in self.source_urls.items()}
+        sources.update({name: Source(url=EnvRef(env=env)).resolved_url(root) for name, env in self.source_envs.items()})
+        return sources
 
     def _resolved_url(self) -> str:
         from mock_pipelines.profiles.model import SqlDestination

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -35,7 +35,7 @@ from mock_pipelines.store.content import ContentHasher, Preview
 from mock_pipelines.store.protocol import WriteResult
 from mock_pipelines.store.sql.change_tables import DerivedTable, derived_metadata
 from mock_pipelines.store.sql.compat import table_problems
-from mock_pipelines.store.sql.ddl import arrow_types, namespace_statements, table_metadata
+from mock_pipelines.store.sql.ddl import ExistingTarget, arrow_types, namespace_statements, table_metadata
 from mock_pipelines.store.sql.errors import (
     SchemaMismatchError,
     SqlDestinationError,
@@ -43,10 +43,11 @@ from mock_pipelines.store.sql.errors import (
     redact_url,
     scrub,
 )
+from mock_pipelines.store.sql.existing_keys import column_type, existing_columns, same_database, source_url
 from mock_pipelines.store.sql.loaders import LOADERS, target_name
 from mock_pipelines.store.sql.names import PARTITION_COLUMN, check_identifier
 from mock_pipelines.store.sql.scenario_tables import scenario_tables
-from mock_pipelines.store.sql.types import check_dialect, value_type
+from mock_pipelines.store.sql.types import arrow_type_of_sql, check_dialect, value_type
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ class Database:
     """One database (and schema/namespace) that tables land in. Thread-safe; one engine per instance."""
 
     def __init__(self, url: str, schema: str | None = None, *, connect_args: dict[str, Any] | None = None,
-                 foreign_key_checks: str = "per_row"):
+                 foreign_key_checks: str = "per_row", sources: Mapping[str, str] | None = None):
         if foreign_key_checks not in FOREIGN_KEY_CHECKS:
             raise SqlDestinationError(f"unknown foreign_key_checks {foreign_key_checks!r}; choose one of "
                                       f"{', '.join(FOREIGN_KEY_CHECKS)}")
@@ -73,6 +74,11 @@ class Database:
             raise SqlDestinationError("invalid database URL (expected e.g. postgresql+psycopg://user@host/db, "
                                       "mysql+pymysql://user@host/db or sqlite:///path/file.db)") from None
         self.url_for_humans = redact_url(parsed)
+        # Databases whose existing rows columns reference (`ref: {existing: …}`), by source name: they type
+        # those columns, and a source that is this very database gets a FOREIGN KEY to the existing table.
+        self._url = url
+        self.sources = dict(sources or {})
+        self._existing: dict[str, ExistingTarget] = {}
         self._password = parsed.password if isinstance(parsed.password, str) else None
         try:
             self.dialect = check_dialect(parsed.get_backend_name())
@@ -126,11 +132,27 @@ class Database:
         if cached is not None:
             return cached
         try:
-            metadata = table_metadata(spec, self.dialect, self.schema, partitioned=partitioned)
+            metadata = table_metadata(spec, self.dialect, self.schema, partitioned=partitioned,
+                                      existing=self.existing_targets(spec))
         except ValueError as exc:
             raise SqlDestinationError(str(exc)) from None
         self._metadata[key] = metadata
         return metadata
+
+    def existing_targets(self, spec: DatasetSpec) -> dict[str, ExistingTarget]:
+        """For each reference to existing rows of ``spec`` whose source this database was given: the
+        referenced column's type (reflected once) and whether it is in this very database."""
+        out: dict[str, ExistingTarget] = {}
+        for table, col in existing_columns(spec):
+            ref = col.existing
+            assert ref is not None
+            if ref.source not in self.sources:
+                continue
+            if ref.text not in self._existing:
+                url = str(source_url(self.sources, table, col))
+                self._existing[ref.text] = ExistingTarget(column_type(url, ref), same_database(self._url, url))
+            out[ref.text] = self._existing[ref.text]
+        return out
 
     def ensure_tables(self, spec: DatasetSpec, *, partitioned: Collection[str] = (), mode: str = "create") -> None:
         """Create the missing tables (mode ``create``) or only check them (``existing``). Tables that exist
@@ -143,7 +165,8 @@ class Database:
             if key in self._ensured:
                 return
             try:
-                metadata = table_metadata(spec, self.dialect, self.schema, partitioned=partitioned)
+                metadata = table_metadata(spec, self.dialect, self.schema, partitioned=partitioned,
+                                          existing=self.existing_targets(spec))
             except ValueError as exc:
                 raise SqlDestinationError(str(exc)) from None
             try:
@@ -460,6 +483,18 @@ class Database:
             raise SqlDestinationError(f"invalid partition key {key!r}: expected a non-empty printable string of at "
                                       f"most {_MAX_PARTITION_KEY} characters, e.g. '2024-01-05'")
 
+    def _read_types(self, spec: DatasetSpec, table: str) -> pa.Schema:
+        """The Arrow types a table reads back as: those it was made from, a column without ``type:`` that
+        references existing rows as the values of the column it references."""
+        arrow = arrow_types(spec)[table]
+        targets = self.existing_targets(spec)
+        for col in spec.tables[table].columns.values():
+            target = targets.get(col.existing.text) if col.existing is not None and not col.type_given else None
+            if target is not None and target.sql_type is not None:
+                i = arrow.get_field_index(col.name)
+                arrow = arrow.set(i, pa.field(col.name, arrow_type_of_sql(target.sql_type)))
+        return arrow
+
     def _check_batch_schema(self, spec: DatasetSpec, table: str, schema: pa.Schema) -> list[str]:
         return self._check_names(table, schema, list(spec.tables[table].columns))
 
@@ -511,7 +546,7 @@ class Database:
         if derived is not None:
             return self._derived_query(derived, partition_keys, columns, as_schema)
         assert isinstance(table, str)
-        arrow = arrow_types(spec)[table] if table in spec.tables else None
+        arrow = self._read_types(spec, table) if table in spec.tables else None
         target = self._table(spec, table, partition_keys is not None)
         wanted = columns or list(spec.tables[table].columns)
         unknown = [c for c in wanted if c not in spec.tables[table].columns]
@@ -702,8 +737,8 @@ def _match_existing_parents(conn: sa.Connection, new: list[sa.Table], existing: 
     for table in new:
         for fk in table.foreign_key_constraints:
             parent = fk.referred_table.name
-            if parent not in existing:
-                continue
+            if parent not in existing or fk.referred_table.schema != table.schema:
+                continue  # (a table of another schema is an existing table of a source, typed already)
             if parent not in reflected:
                 reflected[parent] = {c["name"]: c["type"] for c in inspector.get_columns(parent, schema=schema)}
             for element in fk.elements:

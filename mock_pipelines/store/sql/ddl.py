@@ -14,12 +14,17 @@
   expression (:func:`mock_pipelines.core.row_checks.to_sql`: comparisons, and/or/not, + - * /, is_null,
   coalesce, abs, lower, upper, date and timestamp literals; column names quoted by the dialect).
 * Partitioned tables get :data:`PARTITION_COLUMN` (NOT NULL) and an index on it.
+* A column that references existing rows (``ref: {existing: …}``) takes the type of the referenced column
+  (given in ``existing``, reflected from the source) unless it declares one; when the destination is the
+  same database as the source it also gets FOREIGN KEY ``fk_<table>_<col>`` to the existing table (other
+  destinations cannot hold a constraint to another database: none there).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -38,10 +43,22 @@ PARTITION_KEY_LENGTH = 64  # VARCHAR length of the partition column (keys look l
 _DIALECTS = {"postgresql": postgresql.dialect, "mysql": mysql.dialect, "sqlite": sqlite.dialect}
 
 
+@dataclass(frozen=True)
+class ExistingTarget:
+    """What the destination knows of the table a ``ref: {existing: …}`` column references: the referenced
+    column's SQL type (None: unknown) and whether it lives in the same database (then a FOREIGN KEY)."""
+
+    sql_type: sa.types.TypeEngine | None
+    same_database: bool
+
+
 def table_metadata(spec: DatasetSpec, dialect: str, schema: str | None = None, *,
-                   partitioned: Collection[str] = ()) -> sa.MetaData:
+                   partitioned: Collection[str] = (),
+                   existing: Mapping[str, ExistingTarget] | None = None) -> sa.MetaData:
     """One ``sa.Table`` per table of the dataset, in ``spec.table_order()``; the tables named in
-    ``partitioned`` get :data:`PARTITION_COLUMN` and an index on it."""
+    ``partitioned`` get :data:`PARTITION_COLUMN` and an index on it. ``existing`` (by reference text) types
+    the columns that reference existing rows and says which get a FOREIGN KEY (tables referenced that way
+    are in the metadata only as stubs, never created)."""
     dialect = check_dialect(dialect)
     if schema is not None:
         check_identifier(schema, "schema")
@@ -51,17 +68,19 @@ def table_metadata(spec: DatasetSpec, dialect: str, schema: str | None = None, *
     metadata = sa.MetaData(schema=schema)
     arrow = arrow_schemas(spec)
     for name in spec.table_order():
-        _build_table(metadata, spec, spec.tables[name], arrow, dialect, partitioned=name in partitioned)
+        _build_table(metadata, spec, spec.tables[name], arrow, dialect, partitioned=name in partitioned,
+                     existing=existing or {})
     return metadata
 
 
 def ddl_statements(spec: DatasetSpec, dialect: str, schema: str | None = None, *,
-                   partitioned: Collection[str] = (), create_schema: bool = False) -> list[str]:
+                   partitioned: Collection[str] = (), create_schema: bool = False,
+                   existing: Mapping[str, ExistingTarget] | None = None) -> list[str]:
     """CREATE TABLE and CREATE INDEX statements, parents before children. With ``create_schema`` and a
     named schema, first the statements that create it when it does not exist (see
     :func:`namespace_statements`), so the output runs on a fresh database."""
     dialect = check_dialect(dialect)
-    metadata = table_metadata(spec, dialect, schema, partitioned=partitioned)
+    metadata = table_metadata(spec, dialect, schema, partitioned=partitioned, existing=existing)
     compiler_dialect = _DIALECTS[dialect]()
     statements = (namespace_statements(dialect, schema, compiler_dialect.identifier_preparer.quote)
                   if create_schema else [])
@@ -136,7 +155,8 @@ def _own_length(inherited: sa.types.TypeEngine, max_length: int | None) -> sa.ty
     return max_length_type(max_length) if length is None or length > max_length else inherited
 
 
-def table_columns(spec: DatasetSpec, t: TableSpec, arrow: dict[str, pa.Schema], dialect: str) -> list[sa.Column]:
+def table_columns(spec: DatasetSpec, t: TableSpec, arrow: dict[str, pa.Schema], dialect: str,
+                  existing: Mapping[str, ExistingTarget] | None = None) -> list[sa.Column]:
     """The columns of a table, typed and NOT NULL as its CREATE TABLE has them (the one place that knows
     the SQL type of a column of a schema; the tables of change data reuse it)."""
     keyed = keyed_columns(t, spec)
@@ -144,15 +164,29 @@ def table_columns(spec: DatasetSpec, t: TableSpec, arrow: dict[str, pa.Schema], 
     for col in t.columns.values():
         check_identifier(col.name, f"column of table {t.name!r}")
         nullable = col.name not in t.primary_key and column_facts(spec, t, col, spec.locale).nullable
-        columns.append(sa.Column(col.name, _column_type(spec, t, col, arrow, dialect, keyed), nullable=nullable,
-                                 autoincrement=False, comment=col.description or None))
+        sql = _existing_type(col, dialect, existing or {}) or _column_type(spec, t, col, arrow, dialect, keyed)
+        columns.append(sa.Column(col.name, sql, nullable=nullable, autoincrement=False,
+                                 comment=col.description or None))
     return columns
 
 
+def _existing_type(col: ColumnSpec, dialect: str, existing: Mapping[str, ExistingTarget]) -> sa.types.TypeEngine | None:
+    """A reference to existing rows without ``type:`` lands as the referenced column: its very type in the
+    same database (so the FOREIGN KEY fits), the type of its values elsewhere."""
+    target = existing.get(col.existing.text) if col.existing is not None and not col.type_given else None
+    if target is None or target.sql_type is None:
+        return None
+    if target.same_database:
+        return target.sql_type
+    from mock_pipelines.store.sql.types import arrow_sql_type, arrow_type_of_sql
+
+    return arrow_sql_type(arrow_type_of_sql(target.sql_type), dialect, keyed=True)
+
+
 def _build_table(metadata: sa.MetaData, spec: DatasetSpec, t: TableSpec, arrow: dict[str, pa.Schema],
-                 dialect: str, *, partitioned: bool) -> sa.Table:
+                 dialect: str, *, partitioned: bool, existing: Mapping[str, ExistingTarget]) -> sa.Table:
     check_identifier(t.name, "table")
-    columns = table_columns(spec, t, arrow, dialect)
+    columns = table_columns(spec, t, arrow, dialect, existing)
     if partitioned:
         if PARTITION_COLUMN in t.columns:
             raise ValueError(f"table {t.name!r} has a column named {PARTITION_COLUMN!r}, the name reserved for "
@@ -166,6 +200,7 @@ def _build_table(metadata: sa.MetaData, spec: DatasetSpec, t: TableSpec, arrow: 
         if col.unique and [col.name] != t.primary_key:
             table.append_constraint(sa.UniqueConstraint(col.name, name=constraint_name("uq", t.name, [col.name])))
     _add_foreign_keys(table, t, metadata.schema, dialect)
+    _add_existing_foreign_keys(table, t, dialect, existing)
     for check in _checks(spec, t, table, partitioned):
         table.append_constraint(check)
     quote = _DIALECTS[dialect]().identifier_preparer.quote
@@ -188,6 +223,32 @@ def _add_foreign_keys(table: sa.Table, t: TableSpec, schema: str | None, dialect
         covered = t.primary_key[:len(fk.columns)] == fk.columns
         if not covered and dialect != "mysql":  # InnoDB indexes foreign keys by itself
             sa.Index(constraint_name("ix", t.name, fk.columns), *(table.c[c] for c in fk.columns))
+
+
+def _add_existing_foreign_keys(table: sa.Table, t: TableSpec, dialect: str,
+                               existing: Mapping[str, ExistingTarget]) -> None:
+    """FOREIGN KEY to the existing table of each ``ref: {existing: …}`` column whose source is this very
+    database. The existing table enters the metadata as a stub (one column), never created or dropped."""
+    metadata = table.metadata
+    for col in t.columns.values():
+        ref = col.existing
+        target = existing.get(ref.text) if ref is not None else None
+        if ref is None or target is None or not target.same_database:
+            continue
+        check_identifier(ref.table, "referenced table")
+        key = f"{ref.schema}.{ref.table}" if ref.schema else ref.table
+        stub = metadata.tables.get(key)
+        if stub is None:
+            stub = sa.Table(ref.table, metadata, sa.Column(ref.column, target.sql_type or table.c[col.name].type),
+                            schema=ref.schema if ref.schema else sa.BLANK_SCHEMA)
+        elif ref.column not in stub.c or stub.c[ref.column].table is table:
+            raise ValueError(f"{t.name}.{col.name} references existing rows of {key}, a table the dataset itself "
+                             "lands in the same place: reference the generated table (ref: table.column) instead")
+        table.append_constraint(sa.ForeignKeyConstraint(
+            [col.name], [stub.c[ref.column]], name=constraint_name("fk", t.name, [col.name]),
+            **({"deferrable": True, "initially": "DEFERRED"} if dialect != "mysql" else {})))
+        if t.primary_key[:1] != [col.name] and dialect != "mysql":
+            sa.Index(constraint_name("ix", t.name, [col.name]), table.c[col.name])
 
 
 # ---- CHECK constraints ---------------------------------------------------------------------------------

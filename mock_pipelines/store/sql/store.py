@@ -68,8 +68,10 @@ class SqlStore:
                  specs: Mapping[str, DatasetSpec] | Callable[[str], DatasetSpec] | None = None, *,
                  foreign_key_checks: str = "per_row", mode: str = "create",
                  partitioned: Mapping[str, Collection[str]] | None = None,
-                 scenarios: Mapping[str, tuple[str, str]] | None = None):
+                 scenarios: Mapping[str, tuple[str, str]] | None = None,
+                 sources: Mapping[str, str] | None = None):
         self._url = url
+        self._sources = dict(sources or {})  # databases whose existing rows columns reference, by name
         self.foreign_key_checks = foreign_key_checks
         self.schema_template = schema
         self.mode = mode
@@ -88,8 +90,8 @@ class SqlStore:
         """The database (and namespace) holding ``dataset``'s tables; one engine per namespace."""
         namespace = namespace_for(self.schema_template, dataset)
         if namespace not in self._databases:
-            self._databases[namespace] = Database(self._url, namespace,
-                                                  foreign_key_checks=self.foreign_key_checks)
+            self._databases[namespace] = Database(self._url, namespace, foreign_key_checks=self.foreign_key_checks,
+                                                  sources=self._sources)
         return self._databases[namespace]
 
     def spec(self, dataset: str) -> DatasetSpec:

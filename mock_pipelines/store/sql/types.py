@@ -80,9 +80,17 @@ def _declared_schema(spec: DatasetSpec, table: str) -> pa.Schema | None:
 def _probe_schema(probe: DatasetPlan, spec: DatasetSpec, table: str) -> pa.Schema:
     try:
         return probe.table(table).arrow_schema
-    except Exception:  # a table without rows in the probe: fall back to the declared types
-        fields = [pa.field(n, arrow_type(c.type) or pa.string()) for n, c in spec.tables[table].columns.items()]
-        return pa.schema(fields)
+    except Exception:  # a table without rows in the probe, or a column without its existing keys: per column
+        return pa.schema([pa.field(n, _probe_type(probe, table, n) or arrow_type(c.type) or pa.string())
+                          for n, c in spec.tables[table].columns.items()])
+
+
+def _probe_type(probe: DatasetPlan, table: str, column: str) -> pa.DataType | None:
+    """The type of one generated column, or None when it cannot be generated here (no existing keys)."""
+    try:
+        return probe.table(table).value_type(column)
+    except Exception:
+        return None
 
 
 def sql_type(col: ColumnSpec, arrow: pa.DataType, dialect: str, *, keyed: bool) -> sa.types.TypeEngine:
@@ -113,6 +121,23 @@ def max_length_type(n: int) -> sa.String:
 def declared_max_length(t: sa.types.TypeEngine) -> int | None:
     """N of a type made by :func:`max_length_type`, else None."""
     return getattr(t, "max_length", None)
+
+
+def arrow_type_of_sql(sql: sa.types.TypeEngine) -> pa.DataType:
+    """The Arrow type of the values of a SQL column (what keys read from it hold)."""
+    if isinstance(sql, sa.Integer):
+        return pa.int64()
+    if isinstance(sql, sa.Float):
+        return pa.float64()
+    if isinstance(sql, sa.Numeric) and sql.precision is not None:
+        return pa.decimal128(sql.precision, sql.scale or 0)
+    if isinstance(sql, sa.DateTime):
+        return pa.timestamp("us")
+    if isinstance(sql, sa.Date):
+        return pa.date32()
+    if isinstance(sql, sa.Boolean):
+        return pa.bool_()
+    return pa.string()
 
 
 def arrow_sql_type(arrow: pa.DataType, dialect: str, *, keyed: bool = False) -> sa.types.TypeEngine:
