@@ -34,6 +34,7 @@ tables:
       end_ts: {gen: timestamp, after: start_ts, max_delay_days: 30}
       day: {gen: date, start: "2024-01-01", end: "2024-12-31", null_rate: 0.2}
       flag: {gen: boolean, null_rate: 0.2}
+      title: {gen: sentence, max_length: 20, null_rate: 0.2}            # values cut: a length rule
   parts:
     rows: {per: things, count: poisson(2)}
     primary_key: [thing_id, part_no]
