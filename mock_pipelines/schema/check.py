@@ -554,6 +554,14 @@ class _Checker:
                                 suggestion=suggest(name, current.columns) or _follow_hint(current))
                 return None
             fk = current.fk_for_column(name)
+            existing = current.columns[name].existing
+            if fk is None and existing is not None:
+                self.issues.add(col.location, f"column {table.name}.{col.name} reads {ref!r} but {path!r} "
+                                f"references existing rows ({existing.text}), whose other columns are not read",
+                                expected="a chain of foreign keys to generated tables",
+                                suggestion="read the value from the database yourself, or generate the parent "
+                                           "table too and reference it with ref: parent.key")
+                return None
             if fk is None:
                 self.issues.add(col.location, f"column {table.name}.{col.name} reads {ref!r} but {path!r} is not "
                                 f"a foreign key" + (f" of {current.name!r}" if i else ""),

@@ -93,3 +93,11 @@ def test_validation_needs_no_database_and_generation_uses_the_keys_given(tmp_pat
     table = DatasetPlan(spec, PlanOptions(existing_keys={"crm.customers.id": keys})).table("orders").to_table()
     assert set(table.column("customer_id").to_pylist()) <= {"c-17", "c-4", "c-99"}
     assert table.column("customer_id").type == pa.string()
+
+
+def test_a_column_of_the_existing_parent_cannot_be_read_and_the_hint_says_why(tmp_path):
+    problems = _problems(tmp_path, '{ref: {existing: "crm.public.customers.customer_id"}, type: int}',
+                         '      signup: {expr: "customer_id.signup_ts"}\n')
+    assert "'customer_id' references existing rows (crm.public.customers.customer_id), whose other columns " \
+           "are not read" in problems
+    assert "add ref: parent.key" not in problems
