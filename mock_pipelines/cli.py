@@ -419,8 +419,9 @@ def generate(
                 _fail(f"no table {missing[0]!r} in {plan.spec.name}")
             names = [t for t in names if t in tables]
         for name in names:
-            ident = RunIdentity(plan.spec.name, name, plan.spec.spec_hash(name), plan.seed, plan.scale, plan.locale,
-                                fmt)
+            keys = plan.existing_keys_digest(name)  # rows picked from a database's keys: other keys, another run
+            made_by = plan.spec.spec_hash(name) + (f"+keys:{keys}" if keys else "")
+            ident = RunIdentity(plan.spec.name, name, made_by, plan.seed, plan.scale, plan.locale, fmt)
             jobs.append((plan, name, out_dir / plan.spec.name / name, ident))
     try:  # refuse before writing anything
         for _, _, path, ident in jobs:

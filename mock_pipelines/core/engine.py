@@ -190,6 +190,24 @@ class DatasetPlan:
             self._existing[text] = keys
         return self._existing[text]
 
+    def existing_keys_digest(self, table: str) -> str:
+        """A digest of the existing keys ``table``'s columns pick from ('' when it references none): its rows
+        depend on them, so an output made from other keys is another run (see the files' run identity)."""
+        import hashlib
+
+        spec = self.spec.tables[table]
+        columns = [c for c in (*spec.columns.values(), *spec.helpers.values()) if c.existing is not None]
+        if not columns:
+            return ""
+        digest = hashlib.blake2b(digest_size=8)
+        for col in columns:
+            keys = pa.concat_arrays([self.existing_keys(col, table)])  # offsets from 0: buffers hold just it
+            digest.update(f"{col.name}:{len(keys)}:{keys.type}".encode())
+            for buffer in keys.buffers():
+                if buffer is not None:
+                    digest.update(buffer)
+        return digest.hexdigest()
+
     def order(self) -> list[str]:
         return self.spec.table_order()
 

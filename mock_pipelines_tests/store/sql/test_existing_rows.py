@@ -230,6 +230,17 @@ def test_cli_generate_with_source_writes_children_of_existing_rows(crm, tmp_path
     assert table.num_rows == 3_000 and values <= keys and len(values) > 300
     shown = runner.invoke(app, ["preview", str(path), "-n", "3", "--source", f"crm={url}"])
     assert shown.exit_code == 0 and "customer_id" in shown.output
+    again = runner.invoke(app, ["generate", str(path), "--out", str(tmp_path / "out"), "--source", f"crm={url}"])
+    assert again.exit_code == 0, again.output  # the same keys: the same run, written again
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:  # the existing table changes: the children made from it are another run
+        conn.execute(sa.text(f'INSERT INTO "{schema}".customers VALUES (2, \'new@example.com\', DATE \'2024-01-01\')'))
+    engine.dispose()
+    forget_cached_keys()
+    changed = runner.invoke(app, ["generate", str(path), "--out", str(tmp_path / "out"), "--source", f"crm={url}"])
+    assert changed.exit_code == 3 and "holds a different run" in changed.output
+    assert runner.invoke(app, ["generate", str(path), "--out", str(tmp_path / "out"), "--source", f"crm={url}",
+                               "--overwrite"]).exit_code == 0
 
 
 def test_cli_ddl_with_source_types_the_column_and_writes_the_foreign_key(crm, tmp_path):
