@@ -44,7 +44,10 @@ def import_schema(source: str, *, dialect: str | None = None, schema: str | None
         from mock_pipelines.imports.database import profile_database
 
         profile_database(source, result, schema=schema)
-    inferred = infer(result, rows)
+    try:
+        inferred = infer(result, rows)
+    except RecursionError:  # a CHECK nested thousands of parentheses deep that the reader kept as text
+        raise SourceError(f"{source}: a constraint is nested too deeply to read", "simplify it") from None
     dropped: dict[tuple[str, str], str] = {}
     text = to_yaml(inferred)
     problems = _problems(text, file_name)

@@ -20,10 +20,23 @@ def is_database_url(source: str) -> bool:
     return "://" in source and scheme in URL_SCHEMES
 
 
+MAX_SOURCE_BYTES = 64 * 1024 * 1024  # a schema file larger than this is not a schema (a data dump, a wrong file)
+
+
 def read_source(source: str, *, dialect: str | None = None, schema: str | None = None,
                 include: Sequence[str] = (), exclude: Sequence[str] = (),
                 proto_paths: Sequence[str] = ()) -> SourceSchema:
     """Read SOURCE into a SourceSchema (raises SourceError), keeping the tables the patterns select."""
+    try:
+        return _read(source, dialect, schema, include, exclude, proto_paths)
+    except RecursionError:  # a document nested thousands of levels deep: a clear refusal, not a traceback
+        raise SourceError(f"{source}: nested too deeply to read (thousands of levels of objects, arrays, "
+                          "parentheses or messages)", "a schema nests a few levels; check that this is the file "
+                          "you meant") from None
+
+
+def _read(source: str, dialect: str | None, schema: str | None, include: Sequence[str], exclude: Sequence[str],
+          proto_paths: Sequence[str]) -> SourceSchema:
     if is_database_url(source):
         from mock_pipelines.imports.database import read_database
 
@@ -34,6 +47,11 @@ def read_source(source: str, *, dialect: str | None = None, schema: str | None =
             raise SourceError(f"{source}: no such file, and not a database URL",
                               "give a file (.sql, .json, .avsc, .proto) or a URL such as "
                               "postgresql+psycopg://user@host/db")
+        size = path.stat().st_size
+        if size > MAX_SOURCE_BYTES:
+            raise SourceError(f"{source}: {size:,} bytes is too large for a schema file (at most "
+                              f"{MAX_SOURCE_BYTES:,})", "give the file that defines the tables, not a "
+                              "data dump; pg_dump --schema-only or mysqldump --no-data write one")
         suffix = path.suffix.lower()
         if suffix in DDL_SUFFIXES:
             from mock_pipelines.imports.ddl import read_ddl
@@ -55,6 +73,9 @@ def read_source(source: str, *, dialect: str | None = None, schema: str | None =
             raise SourceError(f"{source}: cannot tell the format from the extension {suffix or '(none)'!r}",
                               "name the file .sql or .ddl (SQL DDL), .json (JSON Schema), .avsc (Avro) or "
                               ".proto (Protobuf)")
+    if not result.tables:
+        raise SourceError(f"{source}: it defines no table to import", "give the file (or schema) that defines "
+                          "the tables: CREATE TABLE statements, an object schema, a record or a message")
     return select_tables(result, include, exclude)
 
 

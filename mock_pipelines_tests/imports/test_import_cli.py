@@ -133,3 +133,32 @@ def test_profile_data_of_the_docs_example_gives_what_the_page_says(tmp_path):
     assert "`tier` becomes `{basic: 0.7, plus: 0.2, pro: 0.1}`" in page and "`poisson(2)`" in page
     text = out.read_text()
     assert "customer1@example.com" not in text and "First1" not in text and "Last2" not in text
+
+
+def test_hostile_files_are_refused_with_one_line_and_nothing_written(tmp_path, monkeypatch):
+    """Nested thousands of levels deep, empty, not text, far too large: an error naming the file, exit 1,
+    no traceback, no file written."""
+    from mock_pipelines.imports import sources
+
+    depth = 5_000
+    files = {
+        "deep.json": '{"type": "object", "properties": {' + "".join(
+            f'"a{i}": {{"type": "object", "properties": {{' for i in range(depth)) + "}}" * depth + "}}",
+        "deep.avsc": "[" * 100_000 + "]" * 100_000,
+        "deep.sql": "CREATE TABLE t (id int CHECK (" + "(" * depth + "id > 0" + ")" * depth + "));",
+        "empty.sql": "",
+        "binary.sql": bytes(range(256)).decode("latin-1"),
+        "large.sql": "CREATE TABLE t (id int);\n" + "-- padding\n" * 2_000,
+    }
+    expected = {"deep.json": "nested too deeply", "deep.avsc": "nested too deeply", "deep.sql": "nested too deeply",
+                "empty.sql": "defines no table", "binary.sql": "cannot read the file", "large.sql": "too large"}
+    for name, text in files.items():
+        if name == "large.sql":
+            monkeypatch.setattr(sources, "MAX_SOURCE_BYTES", 10_000)  # a real 64 MiB file is not needed
+        path = tmp_path / name
+        path.write_text(text, encoding="latin-1" if name == "binary.sql" else "utf-8")
+        out = tmp_path / f"{name}.yaml"
+        result = runner.invoke(app, ["import", str(path), "--out", str(out)])
+        assert result.exit_code == 1, (name, result.output)
+        assert expected[name] in result.stderr and name in result.stderr, (name, result.stderr)
+        assert "Traceback" not in result.output and not out.exists(), name
