@@ -738,7 +738,7 @@ class TablePlan:
         u = rnd.uniform(key, rows)
         safe = np.maximum(count, 1)
         if fk.skew is not None and fk.skew.name == "zipf":
-            s = float(fk.skew.args[0]) if fk.skew.args else float(dict(fk.skew.kwargs).get("s", 1.1))
+            s = zipf_exponent(fk.skew)
             rotate = (rnd.bits(key, group, stream=4) % safe.astype(np.uint64)).astype(np.int64)
             offset = (_zipf_offset(u, s, safe) + rotate) % safe
         else:
@@ -757,7 +757,7 @@ class TablePlan:
                              f"raise {fk.table}'s rows_per_day or start the partitions later")
         u = rnd.uniform(key, rows)
         if fk.skew is not None and fk.skew.name == "zipf":
-            s = float(fk.skew.args[0]) if fk.skew.args else float(dict(fk.skew.kwargs).get("s", 1.1))
+            s = zipf_exponent(fk.skew)
             rank = zipf_rank(u, s, int(available.max()))
             # Scatter popular ranks over the parents that exist (a hash, not a bijection: it only spreads skew).
             return (rnd.bits(key, rank, stream=3) % available.astype(np.uint64)).astype(np.int64)
@@ -773,13 +773,17 @@ class TablePlan:
         return counts[inverse]
 
 
+def zipf_exponent(skew: Distribution) -> float:
+    """s of ``zipf(s)`` or ``zipf(s=…)`` (1.1 when not given)."""
+    return float(skew.args[0]) if skew.args else float(dict(skew.kwargs).get("s", 1.1))
+
+
 def pick_rows(key: int, rows: np.ndarray, n: int, skew: Distribution | None) -> np.ndarray:
     """For each row, an index in [0, n): uniform, or with ``skew: zipf(s)`` Zipf-ranked and scattered by a
     keyed permutation (so the popular indices are not simply the first ones)."""
     u = rnd.uniform(key, rows)
     if skew is not None and skew.name == "zipf":
-        s = float(skew.args[0]) if skew.args else float(dict(skew.kwargs).get("s", 1.1))
-        return rnd.permute(zipf_rank(u, s, n), n, key)
+        return rnd.permute(zipf_rank(u, zipf_exponent(skew), n), n, key)
     return np.minimum((u * n).astype(np.int64), n - 1)
 
 

@@ -11,17 +11,13 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from re import _parser as _sre_parse  # type: ignore[attr-defined]  # the parser behind re.compile (3.11+)
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from mock_pipelines.core import registry
 from mock_pipelines.spec.model import ColumnSpec, DatasetSpec, TableSpec
-
-try:  # the regex parser of the standard library (Python 3.11 moved it under re)
-    from re import _parser as _sre_parse  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - older Pythons
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
 
 _UNBOUNDED = 1 << 16  # the parser reports an unbounded repeat as a very large width: treat as no bound
 

@@ -11,23 +11,20 @@ cannot write (lower-case letters, hexadecimal digits) has no equivalent and give
 from __future__ import annotations
 
 import re
-from typing import Any
 
-try:  # Python 3.11+: the parser behind re.compile
-    import re._parser as sre_parse  # type: ignore[import-not-found]
-    from re._constants import (  # type: ignore[import-not-found]
-        AT,
-        CATEGORY,
-        CATEGORY_DIGIT,
-        IN,
-        LITERAL,
-        MAX_REPEAT,
-        RANGE,
-        SUBPATTERN,
-    )
-except ImportError:  # pragma: no cover - older interpreters
-    import sre_parse  # type: ignore[no-redef]
-    from sre_constants import AT, CATEGORY, CATEGORY_DIGIT, IN, LITERAL, MAX_REPEAT, RANGE, SUBPATTERN  # type: ignore
+# The regex parser behind re.compile (Python 3.11+, which the project requires).
+import re._parser as sre_parse  # type: ignore[import-not-found]
+from re._constants import (  # type: ignore[import-not-found]
+    AT,
+    CATEGORY,
+    CATEGORY_DIGIT,
+    IN,
+    LITERAL,
+    MAX_REPEAT,
+    RANGE,
+    SUBPATTERN,
+)
+from typing import Any
 
 _DIGIT, _UPPER, _ALNUM, _HEX = "#", "?", "*", "hex"
 _MAX_LENGTH = 200

@@ -76,7 +76,8 @@ def _read(source: str, dialect: str | None, schema: str | None, include: Sequenc
     if not result.tables:
         raise SourceError(f"{source}: it defines no table to import", "give the file (or schema) that defines "
                           "the tables: CREATE TABLE statements, an object schema, a record or a message")
-    return select_tables(result, include, exclude)
+    # A database is read with the patterns applied before reflecting (read_database selects itself).
+    return result if is_database_url(source) else select_tables(result, include, exclude)
 
 
 def select_tables(result: SourceSchema, include: Sequence[str], exclude: Sequence[str]) -> SourceSchema:
