@@ -14,11 +14,17 @@ export DAGSTER_HOME := $(CURDIR)/.dagster_home/$(basename $(notdir $(PROFILE)))
 
 .PHONY: demo ui test lint bench install lock clean
 
+# Bytecode is compiled once here, for the dependencies and for the project's own modules: without it every
+# process recompiles ~600 modules (~1.6 s of CPU), since uv does not compile by default and environments that
+# set PYTHONDONTWRITEBYTECODE never write the .pyc files themselves. A stale .pyc never matters: each one
+# records its source's modification time and size, and Python ignores it (compiling in memory) once the
+# source has changed; `make install` after a pull refreshes them.
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet uv==0.13.8
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	$(BIN)/python -m compileall -q -j 0 mock_pipelines
 	touch $(STAMP)
 
 install: $(STAMP)
