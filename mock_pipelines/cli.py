@@ -134,12 +134,10 @@ def _sources(given: list[str] | None) -> dict[str, str]:
 def _existing_keys(spec, sources: dict[str, str] | None):
     """The keys of the schema's references to existing rows (read when first needed), or None without any;
     a reference to a source not given is reported now, before anything is generated."""
-    if sources is None:
+    if sources is None or not spec.existing_columns():
         return None
-    from mock_pipelines.store.sql.existing_keys import ExistingKeys, existing_columns
+    from mock_pipelines.store.sql.existing_keys import ExistingKeys  # SQLAlchemy: only for such a schema
 
-    if not existing_columns(spec):
-        return None
     try:
         return ExistingKeys(spec, sources)
     except SchemaError as exc:
@@ -1327,14 +1325,14 @@ def ddl(
     """Print the CREATE TABLE / CREATE INDEX statements of a schema, parents first; nothing is executed."""
     from mock_pipelines.store.sql import ddl_statements
     from mock_pipelines.store.sql.ddl import ExistingTarget
-    from mock_pipelines.store.sql.existing_keys import column_type, existing_columns
+    from mock_pipelines.store.sql.existing_keys import column_type
 
     (spec,) = _load([file])
     names = [t.name for t in spec.tables.values() if t.partitioned is not None] if partitioned else []
     sources = _sources(source)
     try:
         existing = {c.existing.text: ExistingTarget(column_type(sources[c.existing.source], c.existing), True)
-                    for _, c in existing_columns(spec) if c.existing.source in sources}
+                    for _, c in spec.existing_columns() if c.existing.source in sources}
         statements = ddl_statements(spec, dialect, schema, partitioned=names, create_schema=True,
                                     existing=existing)
     except SchemaError as exc:

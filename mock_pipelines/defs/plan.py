@@ -17,7 +17,7 @@ from mock_pipelines.profiles.model import Destination, Profile
 from mock_pipelines.quality.overrides import check_overrides
 from mock_pipelines.schema.parse import load_dataset
 from mock_pipelines.spec.model import DatasetSpec
-from mock_pipelines.store.sql.existing_keys import ExistingKeys, existing_columns
+from mock_pipelines.store.sql.existing_keys import ExistingKeys
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def existing_keys(profile: Profile, spec: DatasetSpec) -> ExistingKeys | None:
     """The keys of the dataset's references to existing rows, from the profile's ``sources:``: read when a
     step first generates rows that need them (once per process), never when definitions load. An unknown
     source name is a schema problem at the column, now."""
-    if not existing_columns(spec):
+    if not spec.existing_columns():
         return None
     return ExistingKeys(spec, {name: partial(source.resolved_url, profile.root)
                                for name, source in profile.sources.items()})

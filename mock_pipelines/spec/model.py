@@ -462,6 +462,12 @@ class DatasetSpec:
             visit(name)
         return done
 
+    def existing_columns(self) -> list[tuple[str, ColumnSpec]]:
+        """(table, column) of every column that references rows already in a database (``ref: {existing:
+        …}``): only such a schema needs a database driver."""
+        return [(t.name, c) for t in self.tables.values() for c in [*t.columns.values(), *t.helpers.values()]
+                if c.existing is not None]
+
     def spec_hash(self, table: str | None = None) -> str:
         """A stable hash of the validated spec (of one table, or the whole dataset)."""
         payload = asdict(self.tables[table]) if table else {k: asdict(t) for k, t in self.tables.items()}

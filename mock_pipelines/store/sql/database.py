@@ -43,7 +43,7 @@ from mock_pipelines.store.sql.errors import (
     redact_url,
     scrub,
 )
-from mock_pipelines.store.sql.existing_keys import column_type, existing_columns, same_database, source_url
+from mock_pipelines.store.sql.existing_keys import column_type, same_database, source_url
 from mock_pipelines.store.sql.loaders import LOADERS, target_name
 from mock_pipelines.store.sql.names import PARTITION_COLUMN, check_identifier
 from mock_pipelines.store.sql.scenario_tables import scenario_tables
@@ -143,7 +143,7 @@ class Database:
         """For each reference to existing rows of ``spec`` whose source this database was given: the
         referenced column's type (reflected once) and whether it is in this very database."""
         out: dict[str, ExistingTarget] = {}
-        for table, col in existing_columns(spec):
+        for table, col in spec.existing_columns():
             ref = col.existing
             assert ref is not None
             if ref.source not in self.sources:

@@ -38,12 +38,6 @@ _cache: dict[tuple[str, str, int], pa.Array] = {}
 _lock = threading.Lock()
 
 
-def existing_columns(spec: DatasetSpec) -> list[tuple[str, ColumnSpec]]:
-    """(table, column) of every column of ``spec`` that references existing rows."""
-    return [(t.name, c) for t in spec.tables.values() for c in [*t.columns.values(), *t.helpers.values()]
-            if c.existing is not None]
-
-
 # A source's URL, or a function that reads it (from the environment) when the keys are first needed.
 SourceUrl = str | Callable[[], str]
 
@@ -90,7 +84,7 @@ class ExistingKeys(Mapping[str, pa.Array]):
 
     def __init__(self, spec: DatasetSpec, sources: Mapping[str, SourceUrl]):
         self._refs: dict[str, tuple[SourceUrl, ExistingRef, Issue]] = {}
-        for table, col in existing_columns(spec):
+        for table, col in spec.existing_columns():
             assert col.existing is not None
             url = source_url(sources, table, col)
             self._refs.setdefault(col.existing.text, (url, col.existing, Issue(col.location,
