@@ -366,7 +366,12 @@ def hex_color(ctx: GenContext, *, upper: bool = False) -> pa.Array:
 
 
 _BYTE = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
-_BYTE_TEXT = pa.array([str(i) for i in range(256)], type=pa.string())
+
+
+@lru_cache(maxsize=1)
+def _byte_text() -> pa.Array:
+    # built on first use: pyarrow imports pandas on its first pa.array call, which loading the catalogue must not
+    return pa.array([str(i) for i in range(256)], type=pa.string())
 
 
 @generator("rgb_color", category="commerce", returns="string", example="31,111,235", aliases=("rgb_colour",),
@@ -376,7 +381,7 @@ _BYTE_TEXT = pa.array([str(i) for i in range(256)], type=pa.string())
 def rgb_color(ctx: GenContext, *, css: bool = False) -> pa.Array:
     """RGB colour triples '31,111,235', or with css=true 'rgb(31, 111, 235)' (same colours as hex_color)."""
     value = _rgb(ctx)
-    red, green, blue = (strings.take(_BYTE_TEXT, (value >> shift) & 0xFF) for shift in (16, 8, 0))
+    red, green, blue = (strings.take(_byte_text(), (value >> shift) & 0xFF) for shift in (16, 8, 0))
     if css:
         return pc.binary_join_element_wise("rgb(", red, ", ", green, ", ", blue, ")", "")
     return pc.binary_join_element_wise(red, green, blue, ",")

@@ -493,8 +493,12 @@ def currency_symbol(ctx: GenContext, *, local_share: float = 0.7, group: str | N
 # Cryptocurrencies: rank k of the list drawn with P ∝ 1/k (a few coins hold most of the rows).
 _CRYPTO_WEIGHTS = zipf_weights(1.0, len(CRYPTOCURRENCIES))
 _CRYPTO_CDF = np.cumsum(_CRYPTO_WEIGHTS) / _CRYPTO_WEIGHTS.sum()
-_CRYPTO_CODES = pa.array([code for code, _ in CRYPTOCURRENCIES], type=pa.string())
-_CRYPTO_NAMES = pa.array([name for _, name in CRYPTOCURRENCIES], type=pa.string())
+
+
+@lru_cache(maxsize=2)
+def _crypto_column(column: int) -> pa.Array:
+    # built on first use: pyarrow imports pandas on its first pa.array call, which loading the catalogue must not
+    return pa.array([c[column] for c in CRYPTOCURRENCIES], type=pa.string())
 
 
 def _crypto_set(column: int) -> ValueSet:
@@ -510,14 +514,14 @@ def _crypto_index(ctx: GenContext, group: str | None) -> pa.Array:
            facts=Facts(values=lambda _p: _crypto_set(0)))
 def cryptocurrency_code(ctx: GenContext, *, group: str | None = None) -> pa.Array:
     """Cryptocurrency tickers (BTC, ETH, ...), the largest most often; share ``group`` with the name."""
-    return _CRYPTO_CODES.take(_crypto_index(ctx, group))
+    return _crypto_column(0).take(_crypto_index(ctx, group))
 
 
 @generator("cryptocurrency_name", category="finance", returns="string", example="Bitcoin",
            facts=Facts(values=lambda _p: _crypto_set(1)))
 def cryptocurrency_name(ctx: GenContext, *, group: str | None = None) -> pa.Array:
     """Cryptocurrency names (Bitcoin, Ethereum, ...); the same ``group`` as cryptocurrency_code matches it."""
-    return _CRYPTO_NAMES.take(_crypto_index(ctx, group))
+    return _crypto_column(1).take(_crypto_index(ctx, group))
 
 
 @generator("amount", category="finance", returns="decimal", example="129.95", aliases=("money",),

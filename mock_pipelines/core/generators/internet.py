@@ -271,12 +271,19 @@ def _name_part(ctx: GenContext, ref: str | None, vocab_name: str, stream: int) -
     return Coded(pa.concat_arrays([names.dictionary, vocab.values]), idx), False
 
 
-_NN = pa.array([f"{i:02d}" for i in range(100)], pa.string())
 _LOCAL_FORMATS = {
     "{{first}}.{{last}}": 0.30, "{{first}}{{last}}": 0.10, "{{f}}{{last}}": 0.15, "{{first}}_{{last}}": 0.08,
     "{{last}}.{{first}}": 0.05, "{{first}}{{nn}}": 0.10, "{{first}}.{{last}}{{nn}}": 0.12,
     "{{f}}{{last}}{{nn}}": 0.10,
 }
+
+
+@cache
+def _two_digits() -> pa.Array:
+    # built on first use: pyarrow imports pandas on its first pa.array call, which loading the catalogue must not
+    return pa.array([f"{i:02d}" for i in range(100)], pa.string())
+
+
 _SOURCES = ("first", "last", "nn", None)  # where a piece's row index comes from ("f" is the first name)
 
 Piece = tuple[str | None, str]  # a field and the literal that follows it ("john.")
@@ -317,7 +324,7 @@ def _local_dictionary(f: pa.Array, la: pa.Array) -> tuple[pa.Array, np.ndarray]:
     each piece group."""
     segments = []
     for field, lit in _local_plan().groups:
-        values = {"first": f, "f": f, "last": la, "nn": _NN, None: pa.array([""], pa.string())}[field]
+        values = {"first": f, "f": f, "last": la, "nn": _two_digits(), None: pa.array([""], pa.string())}[field]
         if field == "f":
             values = pc.utf8_slice_codeunits(values, 0, 1)
         segments.append(pc.binary_join_element_wise(values, lit, "") if lit else values)

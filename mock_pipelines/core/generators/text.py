@@ -249,7 +249,12 @@ def text(ctx: GenContext, *, max_chars: int = 200, min_words: int = 4, max_words
 
 _EMOJI_WEIGHTS = zipf_weights(1.0, len(EMOJI))  # the k-th most used with weight 1/k
 _EMOJI_CDF = np.cumsum(_EMOJI_WEIGHTS) / _EMOJI_WEIGHTS.sum()
-_EMOJI = pa.array(EMOJI, type=pa.string())
+
+
+@lru_cache(maxsize=1)
+def _emoji_array() -> pa.Array:
+    # built on first use: pyarrow imports pandas on its first pa.array call, which loading the catalogue must not
+    return pa.array(EMOJI, type=pa.string())
 
 
 @generator("emoji", category="text", returns="string", example="😂",
@@ -257,4 +262,4 @@ _EMOJI = pa.array(EMOJI, type=pa.string())
 def emoji(ctx: GenContext) -> pa.Array:
     """Single emoji (reactions, chat), the 50 most used, the k-th most used with weight 1/k."""
     idx = np.minimum(np.searchsorted(_EMOJI_CDF, ctx.uniform(), side="right"), len(EMOJI) - 1)
-    return _EMOJI.take(pa.array(idx, type=pa.int64()))
+    return _emoji_array().take(pa.array(idx, type=pa.int64()))
