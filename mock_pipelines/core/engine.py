@@ -798,7 +798,7 @@ def zipf_exponent(skew: Distribution) -> float:
 def pick_rows(key: int, rows: np.ndarray, n: int, skew: Distribution | None) -> np.ndarray:
     """For each row, an index in [0, n): uniform, or with ``skew: zipf(s)`` Zipf-ranked and scattered by a
     keyed permutation (so the popular indices are not simply the first ones)."""
-    u = rnd.uniform(key, rows)
+    u = rnd.uniform_blocked(key, rows)
     if skew is not None and skew.name == "zipf":
         return rnd.permute(zipf_rank(u, zipf_exponent(skew), n), n, key)
     return np.minimum((u * n).astype(np.int64), n - 1)
