@@ -37,7 +37,7 @@ from mock_pipelines.store.files.parquet_layout import LayoutChoices
 SCHEMA = Path(__file__).resolve().parent / "customers.yaml"
 
 # Today's writer: no shapes, one codec for every column, a dictionary where the first batch has few values.
-TODAY = LayoutChoices(shapes=frozenset(), uncompressed_delta=False)
+TODAY = LayoutChoices(shapes=frozenset(), uncompressed_delta=False, write_batch_size=None)
 CHOSEN = LayoutChoices()
 
 
@@ -47,15 +47,17 @@ def variants() -> dict[str, LayoutChoices]:
     out = {"today (zstd, dictionary by first batch)": TODAY,
            "today, zstd level 1": replace(TODAY, compression_level=1),
            "today, lz4": replace(TODAY, compression="lz4"),
-           "today, snappy": replace(TODAY, compression="snappy")}
+           "today, snappy": replace(TODAY, compression="snappy"),
+           "today, write batches of 65,536 values": replace(TODAY, write_batch_size=65_536)}
     for shape, what in ((Shape.RISING, "delta for rising"), (Shape.BOUNDED, "delta for bounded"),
                         (Shape.FEW_VALUES, "dictionary for few values"), (Shape.MEASURED, "split floats"),
                         (Shape.UNIQUE, "plain for unique text")):
         out[f"today + {what}"] = replace(TODAY, shapes=frozenset({shape}))
-    out["today + every shape"] = replace(TODAY, shapes=frozenset(Shape))
-    out["chosen: every shape, delta uncompressed"] = CHOSEN
+    out["chosen"] = CHOSEN
+    out["chosen, delta columns zstd-compressed"] = replace(CHOSEN, uncompressed_delta=False)
+    out["chosen, write batches of 1,024 values"] = replace(CHOSEN, write_batch_size=None)
     out["chosen, zstd level 1"] = replace(CHOSEN, compression_level=1)
-    out["chosen, write batches of 65,536 values"] = replace(CHOSEN, write_batch_size=65_536)
+    out["chosen, lz4"] = replace(CHOSEN, compression="lz4")
     return out
 
 
