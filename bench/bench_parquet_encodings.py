@@ -7,6 +7,11 @@ whole path, generation and writing, for today's settings and the chosen ones, in
 
     python bench/bench_parquet_encodings.py                    # 4M orders, 1M customers, 5 repeats
     python bench/bench_parquet_encodings.py --rows 2000000 --repeat 3
+    python bench/bench_parquet_encodings.py --before /tmp/before   # also an earlier commit's whole path
+
+``--before DIR``: the files of an earlier commit (``mkdir /tmp/before && git archive a842d6f | tar -x -C
+/tmp/before``); its generation and writer run in a child process (that tree first on ``PYTHONPATH``; one
+pass to warm up, the second timed), interleaved with the current ones.
 
 One core: the process pins itself to the first core it may use and Arrow's thread pools to one thread.
 Rates are rows per second of this process's CPU time (the machine may be shared: CPU time is what the work
@@ -17,8 +22,11 @@ cost, wall time also counts the waits) — medians with min–max; sizes in MB (
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -28,36 +36,35 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from mock_pipelines.core.engine import DatasetPlan, PlanOptions
-from mock_pipelines.core.value_shapes import Shape
-from mock_pipelines.schema.parse import load_dataset
-from mock_pipelines.store.files.formats import BatchWriter
-from mock_pipelines.store.files.parquet_layout import LayoutChoices
+if __name__ != "__main__" or "--worker" not in sys.argv:  # the worker runs an earlier commit's package
+    from mock_pipelines.core.engine import DatasetPlan, PlanOptions
+    from mock_pipelines.core.value_shapes import Shape
+    from mock_pipelines.schema.parse import load_dataset
+    from mock_pipelines.store.files.formats import BatchWriter
+    from mock_pipelines.store.files.parquet_layout import LayoutChoices
 
 SCHEMA = Path(__file__).resolve().parent / "customers.yaml"
-
-# Today's writer: no shapes, one codec for every column, a dictionary where the first batch has few values.
-TODAY = LayoutChoices(shapes=frozenset(), uncompressed_delta=False, write_batch_size=None)
-CHOSEN = LayoutChoices()
 
 
 def variants() -> dict[str, LayoutChoices]:
     """Today's settings with one change each, then the chosen layout and what it is without each of its
     parts (or with one more)."""
-    out = {"today (zstd, dictionary by first batch)": TODAY,
-           "today, zstd level 1": replace(TODAY, compression_level=1),
-           "today, lz4": replace(TODAY, compression="lz4"),
-           "today, snappy": replace(TODAY, compression="snappy"),
-           "today, write batches of 65,536 values": replace(TODAY, write_batch_size=65_536)}
+    # Today's writer: no shapes, one codec for every column, a dictionary where the first batch has few values.
+    today = LayoutChoices(shapes=frozenset(), uncompressed_delta=False, write_batch_size=None)
+    out = {"today (zstd, dictionary by first batch)": today,
+           "today, zstd level 1": replace(today, compression_level=1),
+           "today, lz4": replace(today, compression="lz4"),
+           "today, snappy": replace(today, compression="snappy"),
+           "today, write batches of 65,536 values": replace(today, write_batch_size=65_536)}
     for shape, what in ((Shape.RISING, "delta for rising"), (Shape.BOUNDED, "delta for bounded"),
                         (Shape.FEW_VALUES, "dictionary for few values"), (Shape.MEASURED, "split floats"),
                         (Shape.UNIQUE, "plain for unique text")):
-        out[f"today + {what}"] = replace(TODAY, shapes=frozenset({shape}))
-    out["chosen"] = CHOSEN
-    out["chosen, delta columns zstd-compressed"] = replace(CHOSEN, uncompressed_delta=False)
-    out["chosen, write batches of 1,024 values"] = replace(CHOSEN, write_batch_size=None)
-    out["chosen, zstd level 1"] = replace(CHOSEN, compression_level=1)
-    out["chosen, lz4"] = replace(CHOSEN, compression="lz4")
+        out[f"today + {what}"] = replace(today, shapes=frozenset({shape}))
+    out["chosen"] = chosen = LayoutChoices()
+    out["chosen, delta columns zstd-compressed"] = replace(chosen, uncompressed_delta=False)
+    out["chosen, write batches of 1,024 values"] = replace(chosen, write_batch_size=None)
+    out["chosen, zstd level 1"] = replace(chosen, compression_level=1)
+    out["chosen, lz4"] = replace(chosen, compression="lz4")
     return out
 
 
@@ -81,6 +88,40 @@ def write(path: Path, schema: pa.Schema, batches: Iterable[pa.RecordBatch], choi
     return time.process_time() - cpu, time.perf_counter() - wall, rows, path.stat().st_size
 
 
+def worker(rows: int, chunk_size: int, out: str) -> None:
+    """Generate and write the orders with whatever package is importable (an earlier commit's, see
+    ``--before``) and print (CPU seconds, wall seconds, rows, bytes) as JSON."""
+    from mock_pipelines.core.engine import DatasetPlan, PlanOptions
+    from mock_pipelines.schema.parse import load_dataset
+    from mock_pipelines.store.files.formats import BatchWriter
+
+    pin_one_core()
+    plan = DatasetPlan(load_dataset(SCHEMA), PlanOptions(rows={"customers": max(1, rows // 4), "orders": rows}))
+    tp = plan.table("orders")
+    tp.compute(np.arange(10))
+    schema = getattr(tp, "written_schema", tp.arrow_schema)  # the shapes, where the package knows them
+    for _ in range(2):  # the first pass warms up, as the in-process cases' uncounted round does
+        cpu, wall = time.process_time(), time.perf_counter()
+        writer = BatchWriter(out, "parquet", schema)
+        n = 0
+        for batch in tp.batches(chunk_size=chunk_size):
+            writer.write(batch)
+            n += batch.num_rows
+        writer.close()
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    print(json.dumps([cpu, wall, n, Path(out).stat().st_size]))
+
+
+def in_child(tree: Path, rows: int, chunk_size: int, out: Path) -> tuple[float, float, int, int]:
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    proc = subprocess.run([sys.executable, __file__, "--worker", str(rows), str(chunk_size), str(out)],
+                          capture_output=True, text=True, env=env, check=False)
+    if proc.returncode:
+        raise SystemExit(f"the worker of {tree} failed:\n{proc.stderr}")
+    cpu, wall, n, size = json.loads(proc.stdout.strip().splitlines()[-1])
+    return cpu, wall, n, size
+
+
 def interleaved(cases: dict[str, Callable[[], tuple[float, float, int, int]]], repeat: int) -> dict[str, dict]:
     runs: dict[str, list] = {name: [] for name in cases}
     for run in cases.values():  # a round not counted: the first writes also warm caches and allocators
@@ -100,9 +141,9 @@ def interleaved(cases: dict[str, Callable[[], tuple[float, float, int, int]]], r
 def show(title: str, results: dict[str, dict]) -> None:
     base = next(iter(results.values()))
     print(f"\n{title}")
-    print(f"{'layout':<44} {'Mrows/s (CPU)':>13} {'min–max':>13} {'wall':>6} {'MB':>8} {'speed':>6} {'size':>6}")
+    print(f"{'layout':<50} {'Mrows/s (CPU)':>13} {'min–max':>13} {'wall':>6} {'MB':>8} {'speed':>6} {'size':>6}")
     for name, r in results.items():
-        print(f"{name:<44} {r['rate'] / 1e6:>13.2f} {r['lo'] / 1e6:>6.2f}–{r['hi'] / 1e6:<6.2f} "
+        print(f"{name:<50} {r['rate'] / 1e6:>13.2f} {r['lo'] / 1e6:>6.2f}–{r['hi'] / 1e6:<6.2f} "
               f"{r['wall'] / 1e6:>6.2f} {r['bytes'] / 1e6:>8.1f} {r['rate'] / base['rate']:>5.2f}× "
               f"{r['bytes'] / base['bytes']:>5.2f}×")
 
@@ -112,6 +153,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=4_000_000, help="orders rows (customers: a quarter)")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--chunk-size", type=int, default=262_144)
+    ap.add_argument("--before", type=Path, help="a checkout of an earlier commit, for the whole path")
     args = ap.parse_args()
     pin_one_core()
     plan = DatasetPlan(load_dataset(SCHEMA), PlanOptions(rows={"customers": max(1, args.rows // 4),
@@ -130,12 +172,21 @@ def main() -> None:
                  interleaved(cases, args.repeat))
             batches.clear()  # the next table's rows take their memory
         tp = plan.table("orders")
-        whole = {name: (lambda c=choices: write(Path(tmp) / "o.parquet", tp.written_schema,
-                                                 tp.batches(chunk_size=args.chunk_size), c))
-                 for name, choices in (("today", TODAY), ("chosen", CHOSEN))}
+        chosen = variants()
+        whole = {}
+        if args.before:
+            whole[f"before: {args.before.name}, its own writer"] = lambda: in_child(
+                args.before, args.rows, args.chunk_size, Path(tmp) / "b.parquet")
+        for name, label in (("today (zstd, dictionary by first batch)", "today's writer settings"),
+                            ("chosen", "chosen")):
+            whole[f"{label}, this commit's generation"] = lambda c=chosen[name]: write(
+                Path(tmp) / "o.parquet", tp.written_schema, tp.batches(chunk_size=args.chunk_size), c)
         show(f"orders → Parquet: generating and writing {tp.n_rows:,} rows", interleaved(whole, args.repeat))
     print(f"\nload average after: {os.getloadavg()[0]:.2f} (1 min)")
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--worker"]:
+        worker(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])
+    else:
+        main()
