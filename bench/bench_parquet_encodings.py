@@ -62,7 +62,7 @@ def variants() -> dict[str, LayoutChoices]:
         out[f"today + {what}"] = replace(today, shapes=frozenset({shape}))
     out["chosen"] = chosen = LayoutChoices()
     out["chosen, delta columns zstd-compressed"] = replace(chosen, uncompressed_delta=False)
-    out["chosen, write batches of 1,024 values"] = replace(chosen, write_batch_size=None)
+    out["chosen, write batches of 65,536 values"] = replace(chosen, write_batch_size=65_536)
     out["chosen, zstd level 1"] = replace(chosen, compression_level=1)
     out["chosen, lz4"] = replace(chosen, compression="lz4")
     return out
