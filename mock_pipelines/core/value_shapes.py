@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from mock_pipelines.core import registry
-from mock_pipelines.spec.model import ColumnSpec, TableSpec
 from mock_pipelines.spec.types import LogicalType
+
+if TYPE_CHECKING:
+    from mock_pipelines.spec.model import ColumnSpec, TableSpec
 
 
 class Shape(StrEnum):
@@ -54,6 +56,8 @@ def column_shape(table: TableSpec, col: ColumnSpec, arrow_type: pa.DataType, par
         return Shape.BOUNDED if pa.types.is_integer(arrow_type) else None
     if col.kind != "gen" or col.generator is None or col.max_length is not None or col.null_rate >= 0.5:
         return None
+    from mock_pipelines.core import registry  # here: a writer reading shapes needs no generator catalogue
+
     gen = registry.get(col.generator)
     if gen.name == "sequence" and pa.types.is_integer(arrow_type):
         return Shape.RISING
