@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -175,3 +177,10 @@ def test_the_generate_path_and_the_io_manager_path_both_write_the_chosen_encodin
         assert "DELTA_BINARY_PACKED" in layout["order_id"][0] and "DELTA_BINARY_PACKED" in layout["customer_id"][0]
         assert "RLE_DICTIONARY" in layout["status"][0]
         assert pq.read_table(uri).equals(tp.to_table())
+
+
+def test_importing_the_writer_loads_neither_parquet_nor_csv_nor_the_generator_catalogue():
+    heavy = ("pyarrow.parquet", "pyarrow.csv", "mock_pipelines.core.registry")
+    code = f"import sys, mock_pipelines.store.files.formats; print([m for m in {heavy!r} if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"  # commands that write no file (--help, validate) do not pay for them
