@@ -4,7 +4,8 @@ A file writer picks an encoding per column from it (Parquet: :mod:`mock_pipeline
 parquet_layout`) instead of guessing from the first batch. A shape is a promise about every row, derived
 from the column's generator and type — never from the values — so it holds for any chunk or partition:
 
-* ``rising``: integers that grow row by row (a sequence; the creation times of a time-partitioned table);
+* ``rising``: integers that move by a constant step from row to row (a sequence), or times that only
+  grow (the creation times of a time-partitioned table);
 * ``bounded``: integers, dates or timestamps drawn in a span far narrower than their 64 bits (a reference
   to a parent's integer key, random times between two dates);
 * ``few_values``: drawn from a small set (a choice, a vocabulary returned dictionary-encoded);
@@ -16,7 +17,6 @@ A column with none of these is left to the writer to judge from the data.
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -50,12 +50,12 @@ def column_shape(table: TableSpec, col: ColumnSpec, arrow_type: pa.DataType, par
     time_column = table.partitioned.time_column if partitioned and table.partitioned else None
     if col.name == time_column:
         return Shape.RISING
+    if col.kind == "ref":  # picks among the parent's keys: an integer key spans no more than the parent rows
+        return Shape.BOUNDED if pa.types.is_integer(arrow_type) else None
+    if col.kind != "gen" or col.generator is None or col.max_length is not None:
+        return None  # computed, or cut to a length (cut text may repeat where the generator's did not)
     if col.type.name is LogicalType.UUID:
         return Shape.UNIQUE
-    if col.kind == "ref":
-        return Shape.BOUNDED if pa.types.is_integer(arrow_type) else None
-    if col.kind != "gen" or col.generator is None or col.max_length is not None or col.null_rate >= 0.5:
-        return None
     from mock_pipelines.core import registry  # here: a writer reading shapes needs no generator catalogue
 
     gen = registry.get(col.generator)
@@ -68,7 +68,7 @@ def column_shape(table: TableSpec, col: ColumnSpec, arrow_type: pa.DataType, par
         return Shape.BOUNDED
     if pa.types.is_integer(arrow_type) and facts is not None:
         lo, hi = facts.value_range(col.params) or (None, None)
-        if isinstance(lo, int) and isinstance(hi, int) and not isinstance(lo, dt.date) and hi - lo >= _WIDE_RANGE:
+        if isinstance(lo, int) and isinstance(hi, int) and hi - lo >= _WIDE_RANGE:
             return Shape.BOUNDED
         return None
     if pa.types.is_floating(arrow_type) and gen.param("round") is not None and col.params.get("round") is None:

@@ -104,7 +104,8 @@ class BatchWriter:
 
     ``sink`` is a local path (opened and closed here) or a writable binary file object, which the caller
     owns: :meth:`close` finishes the format (Parquet footer, closing ``]``) but leaves the object open, so
-    the caller decides whether to commit it or throw it away.
+    the caller decides whether to commit it or throw it away. ``layout``: what the Parquet layout may use
+    (default: the measured choice, with ``compression`` as the codec); the benchmark varies it.
     """
 
     def __init__(self, sink: str | Path | IO[bytes], fmt: str, schema: pa.Schema, compression: str = "zstd",
