@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import dagster as dg
 import pyarrow.parquet as pq
+import pytest
 
 from mock_pipelines.core.engine import DatasetPlan, PlanOptions
 from mock_pipelines.defs.assets import build_table_asset
@@ -17,8 +17,8 @@ from mock_pipelines.schema.parse import load_dataset
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "customers.yaml"
 
 
+@pytest.mark.filterwarnings("ignore")  # Dagster's preview and beta warnings
 def test_a_materialised_table_asset_is_written_with_the_encodings_its_generators_promise(tmp_path):
-    warnings.filterwarnings("ignore")
     plan = DatasetPlan(load_dataset(BENCH), PlanOptions(rows={"customers": 500, "orders": 3_000}))
     asset = build_table_asset(plan, "orders", partitions_def=None, io_manager_key="io_manager",
                               kinds={"parquet"}, chunk_size=1_000, backfill_policy=None)
