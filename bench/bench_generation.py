@@ -57,7 +57,7 @@ def worker_ours(table: str, rows: int, out: Path, write: bool, chunk_size: int) 
     started = time.perf_counter()
     if write:
         ident = RunIdentity("bench", table, spec.spec_hash(table), plan.seed, 1.0, plan.locale, "parquet")
-        result = write_table(tp.batches(chunk_size=chunk_size), tp.arrow_schema, out / table, ident, overwrite=True)
+        result = write_table(tp.batches(chunk_size=chunk_size), tp.written_schema, out / table, ident, overwrite=True)
         n, size = result.rows, result.bytes
     else:
         n = size = 0

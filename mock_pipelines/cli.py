@@ -434,7 +434,7 @@ def generate(
             for plan, name, path, ident in jobs:
                 tp = plan.table(name)
                 task = progress.add_task(f"{plan.spec.name}.{name}", total=tp.n_rows)
-                results.append(write_table(tp.batches(chunk_size=chunk_size), tp.arrow_schema, path, ident,
+                results.append(write_table(tp.batches(chunk_size=chunk_size), tp.written_schema, path, ident,
                                            overwrite=overwrite, progress=lambda k, t=task: progress.advance(t, k),
                                            extra_manifest={"seed": plan.seed, "spec_hash": ident.spec_hash}))
     except LandingError as exc:  # disk full, read-only, a file in the path: one line, the table left as it was

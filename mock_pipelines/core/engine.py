@@ -36,6 +36,7 @@ from mock_pipelines.core.expressions import Expression, parse_expression, parse_
 from mock_pipelines.core.generators.numeric import zipf_rank
 from mock_pipelines.core.string_lengths import cut_to_length
 from mock_pipelines.core.timeline import PartitionScheme, Timeline, to_us
+from mock_pipelines.core.value_shapes import Shape, column_shape, with_shapes
 from mock_pipelines.spec.errors import Issue, SchemaError, suggest
 from mock_pipelines.spec.model import (
     COUNT_EXPRESSION,
@@ -564,6 +565,22 @@ class TablePlan:
         # columns over zero rows instead, which yields the same types.
         return self.compute(np.zeros(0 if self.n_rows == 0 else 1, dtype=np.int64)).schema
 
+    def value_shapes(self) -> dict[str, Shape]:
+        """What the generators promise of each emitted column's values (see :mod:`mock_pipelines.core.
+        value_shapes`): the columns that promise nothing are left out."""
+        shapes = {}
+        for field in self.arrow_schema:
+            shape = column_shape(self.spec, self.spec.columns[field.name], field.type, self.is_partitioned)
+            if shape is not None:
+                shapes[field.name] = shape
+        return shapes
+
+    @cached_property
+    def written_schema(self) -> pa.Schema:
+        """:attr:`arrow_schema` with each column's shape in its field metadata, for the writers that choose
+        an encoding per column (they strip it before writing: the files' schema is the plain one)."""
+        return with_shapes(self.arrow_schema, self.value_shapes())
+
     def value_type(self, column: str) -> pa.DataType:
         """The Arrow type of any column, emitted or helper (`emit: false`)."""
         if column in self.spec.columns:
@@ -781,7 +798,7 @@ def zipf_exponent(skew: Distribution) -> float:
 def pick_rows(key: int, rows: np.ndarray, n: int, skew: Distribution | None) -> np.ndarray:
     """For each row, an index in [0, n): uniform, or with ``skew: zipf(s)`` Zipf-ranked and scattered by a
     keyed permutation (so the popular indices are not simply the first ones)."""
-    u = rnd.uniform(key, rows)
+    u = rnd.uniform_blocked(key, rows)
     if skew is not None and skew.name == "zipf":
         return rnd.permute(zipf_rank(u, zipf_exponent(skew), n), n, key)
     return np.minimum((u * n).astype(np.int64), n - 1)
@@ -1223,7 +1240,7 @@ class TableSlice:
 
     @property
     def schema(self) -> pa.Schema:
-        return self.table.arrow_schema
+        return self.table.written_schema
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         return self.table.batches(self.lo, self.hi, self.chunk_size)

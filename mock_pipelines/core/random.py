@@ -129,7 +129,7 @@ def permute(x: np.ndarray, n: int, key: int) -> np.ndarray:
     if n <= 1:
         return np.zeros_like(x, dtype=np.int64)
     width = max(2, math.ceil(math.log2(n)))
-    z = permute_pow2(np.asarray(x, dtype=U64), width, key)
+    z = permute_pow2_blocked(np.asarray(x), width, key)
     out_of_range = z >= U64(n)
     while out_of_range.any():
         z[out_of_range] = permute_pow2(z[out_of_range], width, key)

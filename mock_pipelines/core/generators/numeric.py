@@ -41,8 +41,9 @@ def _clip(values: np.ndarray, min: float | None, max: float | None) -> np.ndarra
 
 
 def _float(values: np.ndarray, round_to: int | None) -> pa.Array:
+    """``values`` (a fresh array, rounded in place) as float64."""
     if round_to is not None:
-        values = np.round(values, round_to)
+        values = np.round(values, round_to, out=values)
     return pa.array(values, type=pa.float64())
 
 
@@ -88,7 +89,10 @@ def normal(ctx: GenContext, *, mean: float = 0.0, std: float = 1.0, min: float |
 def lognormal(ctx: GenContext, *, mean: float = 0.0, sigma: float = 1.0, min: float | None = None,
               max: float | None = None, round: int | None = None) -> pa.Array:
     """Log-normal: exp(N(mean, sigma)); mean and sigma are of the underlying normal."""
-    return _float(_clip(np.exp(mean + sigma * _normal(ctx)), min, max), round)
+    z = _normal(ctx)
+    z *= sigma
+    z += mean  # mean + sigma·z, in place: the same values without a temporary per step
+    return _float(_clip(np.exp(z, out=z), min, max), round)
 
 
 @generator("exponential", category="numeric", returns="float", example="2.31",
@@ -208,7 +212,8 @@ def choice(ctx: GenContext, *, values: list[Any] | dict[Any, float]) -> pa.Array
     if ctx.unique:
         idx = ctx.unique_index(len(keys))
     else:
-        idx = _sampler(tuple(weights.tolist()))(ctx.uniform())
+        # the draw of ctx.uniform(), read from its bits block by block (the same index, less memory traffic)
+        idx = _sampler(tuple(weights.tolist())).from_bits(rnd.bits_blocked(ctx.key, ctx.rows))
     # Dictionary-encoded: a handful of categories over millions of rows costs an int32 per row.
     return pa.DictionaryArray.from_arrays(pa.array(idx, type=pa.int32()), arr)
 

@@ -2,6 +2,8 @@
 
 :class:`BatchWriter` writes Parquet (default), CSV, JSON Lines or JSON batch by batch into a local path or
 any binary file object (an fsspec file on S3, for example), so memory never depends on the table size.
+Parquet lays each column out as :mod:`mock_pipelines.store.files.parquet_layout` chooses, from the shapes
+the schema's field metadata carries (stripped: the files' schema is the plain one) or from the first batch.
 CSV quotes every text value and leaves a missing one empty, so ``""`` and null stay apart. The matching
 reader, typed by the table's schema, is :mod:`mock_pipelines.store.files.reading`.
 """
@@ -14,8 +16,9 @@ from typing import IO, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
+
+from mock_pipelines.core.value_shapes import shapes_of
+from mock_pipelines.store.files.parquet_layout import LayoutChoices, parquet_layout
 
 FORMATS = {"parquet": "parquet", "csv": "csv", "jsonl": "jsonl", "json": "json"}
 
@@ -96,46 +99,37 @@ def _json_records(batch: pa.RecordBatch, separator: str) -> pa.Buffer:
     return pc.binary_join(lists, pa.scalar(separator, pa.large_string()))[0].as_buffer()
 
 
-def dictionary_columns(batch: pa.RecordBatch, sample: int = 65_536, ratio: float = 0.25) -> list[str]:
-    """Columns worth Parquet dictionary encoding: already dictionary-typed, or few distinct values in a
-    sample of the first batch. Unique columns (keys, emails) skip it: for them it is pure cost."""
-    out = []
-    head = batch.slice(0, sample)
-    for field, column in zip(head.schema, head.columns, strict=True):
-        if pa.types.is_dictionary(field.type):
-            out.append(field.name)
-        elif pa.types.is_nested(field.type):  # a struct (Debezium's before/after): its fields decide alone
-            continue
-        elif len(column) and pc.count_distinct(column).as_py() <= ratio * len(column):
-            out.append(field.name)
-    return out
-
-
 class BatchWriter:
     """Stream record batches of one schema into ``sink`` in ``fmt``.
 
     ``sink`` is a local path (opened and closed here) or a writable binary file object, which the caller
     owns: :meth:`close` finishes the format (Parquet footer, closing ``]``) but leaves the object open, so
-    the caller decides whether to commit it or throw it away.
+    the caller decides whether to commit it or throw it away. ``layout``: what the Parquet layout may use
+    (default: the measured choice, with ``compression`` as the codec); the benchmark varies it.
     """
 
-    def __init__(self, sink: str | Path | IO[bytes], fmt: str, schema: pa.Schema, compression: str = "zstd"):
+    def __init__(self, sink: str | Path | IO[bytes], fmt: str, schema: pa.Schema, compression: str = "zstd",
+                 layout: LayoutChoices | None = None):
         self.fmt = check_format(fmt)
         self.schema = schema
-        self.compression = compression
+        self.layout = layout or LayoutChoices(compression=compression)
         self.first = True
         self._owned = isinstance(sink, (str, Path))
         self.file: Any = pa.OSFile(str(sink), "wb") if self._owned else sink
         self.sink: Any = None
         if fmt == "csv":
-            self.sink = pacsv.CSVWriter(self.file, schema)
+            import pyarrow.csv as pacsv  # here, not at import: commands that write no CSV never load it
+
+            self.sink = pacsv.CSVWriter(self.file, shapes_of(schema)[0])
         elif fmt == "json":
             self.file.write(b"[")
-        # parquet: opened on the first batch, which decides the dictionary-encoded columns
+        # parquet: opened on the first batch, which decides the columns no shape speaks for
 
     def _open_parquet(self, batch: pa.RecordBatch | None) -> None:
-        use = dictionary_columns(batch) if batch is not None else True
-        self.sink = pq.ParquetWriter(self.file, self.schema, compression=self.compression, use_dictionary=use)
+        import pyarrow.parquet as pq  # here, not at import: commands that write no Parquet never load it
+
+        layout = parquet_layout(self.schema, batch, self.layout)
+        self.sink = pq.ParquetWriter(self.file, layout.schema, **layout.options)
 
     def write(self, batch: pa.RecordBatch) -> None:
         if self.fmt == "parquet" and self.sink is None:
