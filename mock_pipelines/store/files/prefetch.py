@@ -21,7 +21,8 @@ DEFAULT_DEPTH = 1
 _POLL_SECONDS = 0.1
 
 
-def _usable_cores() -> int:
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity, e.g. under taskset), not the machine's count."""
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
@@ -34,7 +35,7 @@ def prefetch(items: Iterable[T], depth: int = DEFAULT_DEPTH) -> Iterator[T]:
     raised by the producer is re-raised here, at the position it happened; if the consumer stops early
     (an error while writing, ``close()``), the producer is told to stop and never blocks forever.
     """
-    if depth < 1 or _usable_cores() < 2:
+    if depth < 1 or usable_cores() < 2:
         yield from items
         return
     slots: queue.Queue[tuple[str, object]] = queue.Queue(maxsize=depth)
