@@ -68,8 +68,7 @@ class ParallelParquetWriter:
         self._at = 0
 
     def _encode(self, batch: pa.RecordBatch) -> bytes:
-        assert self._dictionary is not None
-        part = _RowGroupWriter(self.schema, self.compression, self._dictionary)
+        part = _RowGroupWriter(self.schema, self.compression, self._dictionary or [])
         part.write(batch)
         part.close()
         return part.file.getvalue()
@@ -84,6 +83,8 @@ class ParallelParquetWriter:
         self._at += len(body)
 
     def write(self, batch: pa.RecordBatch) -> None:
+        if not batch.schema.equals(self.schema, check_metadata=False):
+            self._encode(batch)  # raises Arrow's own error here, before the caller moves on, as one writer does
         if self._dictionary is None:
             self._dictionary = dictionary_columns(batch)
         if self._pool is None:
