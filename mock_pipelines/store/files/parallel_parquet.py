@@ -8,8 +8,8 @@ the parts' row-group bytes are appended to the output in batch order and one foo
 written at the end (:mod:`mock_pipelines.store.files.parquet_footer`). A row group is encoded alone in
 both cases, with the dictionary columns chosen from the first batch, so the file is the same bytes.
 
-Memory is bounded: at most ``workers`` batches are being encoded and at most ``workers`` more wait to be
-appended. With one usable core, :func:`open_writer` returns the plain :class:`BatchWriter`: no threads.
+Memory is bounded: while the caller generates a batch, at most ``workers - 1`` are being encoded. With one
+usable core, :func:`open_writer` returns the plain :class:`BatchWriter`: no threads.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class _RowGroupWriter(BatchWriter):
     could choose otherwise)."""
 
     def __init__(self, schema: pa.Schema, compression: str, dictionary: list[str]):
-        super().__init__(io.BytesIO(), "parquet", schema, compression)
+        super().__init__(pa.BufferOutputStream(), "parquet", schema, compression)  # Arrow's memory: no copy
         self.dictionary = dictionary
 
     def _open_parquet(self, batch: pa.RecordBatch | None) -> None:
@@ -63,17 +63,17 @@ class ParallelParquetWriter:
         self.file: Any = open(sink, "wb") if self._owned else sink  # noqa: SIM115 - closed in close/abort
         self._dictionary: list[str] | None = None
         self._pool: ThreadPoolExecutor | None = None
-        self._pending: deque[Future[bytes]] = deque()
+        self._pending: deque[Future[pa.Buffer]] = deque()
         self._joiner = FooterJoiner()
         self._at = 0
 
-    def _encode(self, batch: pa.RecordBatch) -> bytes:
+    def _encode(self, batch: pa.RecordBatch) -> pa.Buffer:
         part = _RowGroupWriter(self.schema, self.compression, self._dictionary or [])
         part.write(batch)
         part.close()
         return part.file.getvalue()
 
-    def _append(self, part: bytes) -> None:
+    def _append(self, part: pa.Buffer) -> None:
         if not self._at:
             self.file.write(MAGIC)
             self._at = len(MAGIC)
@@ -90,7 +90,10 @@ class ParallelParquetWriter:
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="mock-pipelines-encode")
         self._pending.append(self._pool.submit(self._encode, batch))
-        while len(self._pending) > self.workers:  # bounded: the oldest is appended before more are queued
+        # Wait for the oldest until fewer than ``workers`` remain: the caller generates the next batch while
+        # one is encoded, and the encoders overlap while it waits. Memory stays at about two batches; on two
+        # cores the pace is (generate + encode) ÷ 2 per batch as long as encoding costs more than generating.
+        while len(self._pending) >= self.workers:
             self._append(self._pending.popleft().result())
 
     def close(self) -> None:

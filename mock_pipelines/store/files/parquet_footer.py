@@ -179,13 +179,14 @@ def _shift(fields: list[list[Any]], ids: tuple[int, ...], delta: int) -> None:
             f[2] += delta
 
 
-def split_file(data: bytes) -> tuple[memoryview, list[list[Any]]]:
-    """A whole Parquet file → (its row groups' bytes, its decoded footer)."""
-    if data[:4] != MAGIC or data[-4:] != MAGIC:
+def split_file(data: Any) -> tuple[memoryview, list[list[Any]]]:
+    """A whole Parquet file (any bytes-like object) → (its row groups' bytes, its decoded footer)."""
+    view = memoryview(data)
+    if bytes(view[:4]) != MAGIC or bytes(view[-4:]) != MAGIC:
         raise ValueError("not a Parquet file")
-    length = int.from_bytes(data[-8:-4], "little")
-    footer_start = len(data) - 8 - length
-    return memoryview(data)[4:footer_start], decode_struct(bytes(data[footer_start:-8]))
+    length = int.from_bytes(view[-8:-4], "little")
+    footer_start = len(view) - 8 - length
+    return view[4:footer_start], decode_struct(bytes(view[footer_start:-8]))
 
 
 class FooterJoiner:
