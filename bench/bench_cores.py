@@ -81,7 +81,7 @@ def load() -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rows", type=int, default=10_000_000, help="customers to generate (default 10M)")
+    ap.add_argument("--rows", type=int, default=10_000_000, help="customers to generate (default 10M; 0: skip)")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each kind (median)")
     ap.add_argument("--big-rows", type=int, default=0, help="also one two-core run of this many rows for "
                     "its peak RSS (e.g. 100000000)")
@@ -98,20 +98,8 @@ def main() -> None:
     print(f"load average before: {load()}")
     out = Path(tempfile.mkdtemp(prefix="bench-cores-"))
     try:
-        scale = args.rows / SCHEMA_ROWS
-        one: list[dict[str, float]] = []
-        two: list[dict[str, float]] = []
-        for _ in range(args.repeat):
-            one.append(generate(ROOT, SCHEMA, out / "data", scale, one_core=True))
-            two.append(generate(ROOT, SCHEMA, out / "data", scale, one_core=False))
-        ratio = statistics.median(r["wall"] for r in two) / statistics.median(r["wall"] for r in one)
-        print(f"generate {args.rows:,} customers, whole process, medians of {args.repeat} (alternating):")
-        print(f"  1 pinned core: {summary(one)}, CPU {summary(one, 'cpu')}, "
-              f"peak RSS {statistics.median(r['rss_mb'] for r in one):.0f} MB")
-        print(f"  2 cores:       {summary(two)}, CPU {summary(two, 'cpu')}, "
-              f"peak RSS {statistics.median(r['rss_mb'] for r in two):.0f} MB")
-        print(f"  2 cores ÷ 1 core: {ratio:.2f}x (target ≤ {TARGET_RATIO}x: "
-              f"{'met' if ratio <= TARGET_RATIO else 'NOT met'})")
+        if args.rows:
+            compare_cores(args.rows, args.repeat, out)
         if args.big_rows:
             big = generate(ROOT, SCHEMA, out / "data", args.big_rows / SCHEMA_ROWS, one_core=False)
             print(f"generate {args.big_rows:,} customers on 2 cores: {big['wall']:.1f} s, peak RSS "
@@ -124,11 +112,31 @@ def main() -> None:
     print(f"load average after: {load()}")
 
 
+def compare_cores(rows: int, repeat: int, out: Path) -> None:
+    scale = rows / SCHEMA_ROWS
+    one: list[dict[str, float]] = []
+    two: list[dict[str, float]] = []
+    for _ in range(repeat):
+        one.append(generate(ROOT, SCHEMA, out / "data", scale, one_core=True))
+        two.append(generate(ROOT, SCHEMA, out / "data", scale, one_core=False))
+    ratio = statistics.median(r["wall"] for r in two) / statistics.median(r["wall"] for r in one)
+    print(f"generate {rows:,} customers, whole process, medians of {repeat} (alternating):")
+    print(f"  1 pinned core: {summary(one)}, CPU {summary(one, 'cpu')}, "
+          f"peak RSS {statistics.median(r['rss_mb'] for r in one):.0f} MB")
+    print(f"  2 cores:       {summary(two)}, CPU {summary(two, 'cpu')}, "
+          f"peak RSS {statistics.median(r['rss_mb'] for r in two):.0f} MB")
+    print(f"  2 cores ÷ 1 core: {ratio:.2f}x (target ≤ {TARGET_RATIO}x: "
+          f"{'met' if ratio <= TARGET_RATIO else 'NOT met'})")
+
+
 def compare_shop(baseline: str, repeat: int, out: Path) -> None:
     base = Path(tempfile.mkdtemp(prefix="bench-cores-baseline-")) / "tree"
     subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "--quiet", str(base), baseline],
                    check=True)
     try:
+        for tree in (ROOT, base):  # both trees' own bytecode, as an installed package has it
+            subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "mock_pipelines")], check=True,
+                           stdout=subprocess.DEVNULL)
         now: list[dict[str, float]] = []
         before: list[dict[str, float]] = []
         for _ in range(repeat):
