@@ -1,9 +1,10 @@
 """Generate the next record batch while the current one is being written.
 
-Writing Parquet (encoding + zstd) costs about as much as generating the rows, and both spend most of their
-time in C/C++ code that releases the GIL (numpy kernels, Arrow's writer). Running the generator on a
+Writing (encoding, compressing) costs about as much as generating the rows, and both spend most of their
+time in C/C++ code that releases the GIL (numpy kernels, Arrow's writers). Running the generator on a
 background thread overlaps the two: on two cores a table lands close to the speed of the slower stage
-instead of the sum of both. Order is preserved (one producer, a FIFO queue), so output bytes are the same
+instead of the sum of both. The writer of CSV and JSON uses it; Parquet goes further and encodes batches on
+every core (:mod:`mock_pipelines.store.files.parallel_parquet`), since its encoding is the slower stage. Order is preserved (one producer, a FIFO queue), so output bytes are the same
 as without prefetching; memory grows by at most ``depth`` batches.
 """
 
