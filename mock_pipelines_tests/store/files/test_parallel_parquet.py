@@ -7,6 +7,7 @@ import io
 import threading
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from mock_pipelines.core.engine import TableSlice
@@ -132,3 +133,12 @@ def test_an_encoding_error_on_a_pool_thread_is_raised_as_one_writer_raises_it(ta
         FileStore(tmp_path).write_batches("ds", "t", table_plan.arrow_schema, [*good[:2], wrong, *good[2:]])
     assert not (tmp_path / "ds").exists()  # the folders this write created are gone with its temporary file
     assert encode_threads() == []
+
+
+def test_a_batch_longer_than_a_row_group_joins_as_its_row_groups():
+    schema = pa.schema([("k", pa.int64())])
+    rows = 1_100_000  # more than Arrow's 1,048,576 rows per row group: each part holds two
+    batches = [pa.record_batch([pa.array(range(lo, lo + rows), pa.int64())], schema=schema) for lo in (0, rows)]
+    serial = encoded(batches, schema, one_writer)
+    assert pq.ParquetFile(pa.BufferReader(serial)).metadata.num_row_groups == 4
+    assert encoded(batches, schema, ParallelParquetWriter) == serial
