@@ -1,9 +1,10 @@
 """Generate the next record batch while the current one is being written.
 
-Writing Parquet (encoding + zstd) costs about as much as generating the rows, and both spend most of their
-time in C/C++ code that releases the GIL (numpy kernels, Arrow's writer). Running the generator on a
+Writing (encoding, compressing) costs about as much as generating the rows, and both spend most of their
+time in C/C++ code that releases the GIL (numpy kernels, Arrow's writers). Running the generator on a
 background thread overlaps the two: on two cores a table lands close to the speed of the slower stage
-instead of the sum of both. Order is preserved (one producer, a FIFO queue), so output bytes are the same
+instead of the sum of both. The writer of CSV and JSON uses it; Parquet goes further and encodes batches on
+every core (:mod:`mock_pipelines.store.files.parallel_parquet`), since its encoding is the slower stage. Order is preserved (one producer, a FIFO queue), so output bytes are the same
 as without prefetching; memory grows by at most ``depth`` batches.
 """
 
@@ -21,7 +22,8 @@ DEFAULT_DEPTH = 1
 _POLL_SECONDS = 0.1
 
 
-def _usable_cores() -> int:
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity, e.g. under taskset), not the machine's count."""
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
@@ -34,7 +36,7 @@ def prefetch(items: Iterable[T], depth: int = DEFAULT_DEPTH) -> Iterator[T]:
     raised by the producer is re-raised here, at the position it happened; if the consumer stops early
     (an error while writing, ``close()``), the producer is told to stop and never blocks forever.
     """
-    if depth < 1 or _usable_cores() < 2:
+    if depth < 1 or usable_cores() < 2:
         yield from items
         return
     slots: queue.Queue[tuple[str, object]] = queue.Queue(maxsize=depth)

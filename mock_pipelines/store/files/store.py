@@ -54,7 +54,7 @@ from fsspec.implementations.local import LocalFileSystem
 
 from mock_pipelines.spec.destinations import DESTINATION_FORMATS
 from mock_pipelines.store.content import ContentHasher, Preview
-from mock_pipelines.store.files.formats import BatchWriter, check_format, format_of
+from mock_pipelines.store.files.formats import check_format, format_of
 from mock_pipelines.store.files.manifest import (
     MANIFEST,
     RunIdentity,
@@ -64,6 +64,7 @@ from mock_pipelines.store.files.manifest import (
     manifest_bytes,
     temporary_name,
 )
+from mock_pipelines.store.files.parallel_parquet import ParallelParquetWriter, open_writer
 from mock_pipelines.store.files.prefetch import prefetch
 from mock_pipelines.store.files.reading import (
     READ_BATCH_ROWS,
@@ -198,9 +199,11 @@ class FileStore:
                 created = _first_missing(folder)
                 os.makedirs(folder, exist_ok=True)
             sink = tmp if self.local else self.fs.open(tmp, "wb")
-            writer = BatchWriter(sink, self.format, schema, self.compression)
+            writer = open_writer(sink, self.format, schema, self.compression)  # Parquet: on every usable core
             try:
-                rows = iter(prefetch(batches))
+                # Parquet on several cores: this thread generates while pool threads encode; else the next
+                # batch is generated on a thread while this one writes.
+                rows = iter(batches if isinstance(writer, ParallelParquetWriter) else prefetch(batches))
                 while True:
                     generating = True  # an error of the rows' generation is not one of the folder
                     try:

@@ -27,7 +27,6 @@ from mock_pipelines.core.engine import DatasetPlan, TableSlice
 from mock_pipelines.defs.io_managers.files import MockFilesIOManager
 from mock_pipelines.schema.parse import load_dataset
 from mock_pipelines.store.files import formats
-from mock_pipelines.store.files import store as file_store
 from mock_pipelines.store.files.manifest import (
     MANIFEST,
     STALE_AFTER_SECONDS,
@@ -179,7 +178,7 @@ def test_a_write_error_without_advice_is_raised_unchanged(tmp_path, monkeypatch)
     def write(self, batch):
         raise failure
 
-    monkeypatch.setattr(file_store.BatchWriter, "write", write)
+    monkeypatch.setattr(formats.BatchWriter, "write", write)
     with pytest.raises(OSError) as info:
         write_table(NEW.to_batches(), NEW.schema, tmp_path / "shop" / "t", IDENTITY)
     assert info.value is failure and info.value.__cause__ is None  # not `raise exc from exc`

@@ -12,7 +12,7 @@ from mock_pipelines.store.files.prefetch import prefetch
 
 @pytest.fixture(params=[1, 2], ids=["one-core", "two-cores"])
 def cores(request, monkeypatch):
-    monkeypatch.setattr(prefetch_module, "_usable_cores", lambda: request.param)
+    monkeypatch.setattr(prefetch_module, "usable_cores", lambda: request.param)
     return request.param
 
 
