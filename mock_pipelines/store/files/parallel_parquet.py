@@ -6,7 +6,8 @@ and a table lands at the writer's speed. Here each batch (one row group) is enco
 Parquet file on a pool thread — Arrow's encoder releases the GIL — while the next batches are generated;
 the parts' row-group bytes are appended to the output in batch order and one footer listing them all is
 written at the end (:mod:`mock_pipelines.store.files.parquet_footer`). A row group is encoded alone in
-both cases, with the dictionary columns chosen from the first batch, so the file is the same bytes.
+both cases, with the layout (:mod:`~mock_pipelines.store.files.parquet_layout`) chosen once from the first
+batch, so the file is the same bytes.
 
 Memory is bounded: while the caller generates a batch, at most ``workers - 1`` are being encoded. With one
 usable core, :func:`open_writer` returns the plain :class:`BatchWriter`: no threads.
@@ -23,8 +24,9 @@ from typing import IO, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from mock_pipelines.store.files.formats import BatchWriter, dictionary_columns
+from mock_pipelines.store.files.formats import BatchWriter
 from mock_pipelines.store.files.parquet_footer import MAGIC, FooterJoiner, split_file
+from mock_pipelines.store.files.parquet_layout import LayoutChoices, ParquetLayout, parquet_layout
 from mock_pipelines.store.files.prefetch import usable_cores
 
 
@@ -38,20 +40,6 @@ def open_writer(sink: str | Path | IO[bytes], fmt: str, schema: pa.Schema, compr
     return BatchWriter(sink, fmt, schema, compression)
 
 
-class _RowGroupWriter(BatchWriter):
-    """:class:`BatchWriter` of one batch into memory, with the dictionary columns already chosen (from the
-    table's first batch, as the one writer chooses them: choosing again per batch would cost ~50 ms and
-    could choose otherwise)."""
-
-    def __init__(self, schema: pa.Schema, compression: str, dictionary: list[str]):
-        super().__init__(pa.BufferOutputStream(), "parquet", schema, compression)  # Arrow's memory: no copy
-        self.dictionary = dictionary
-
-    def _open_parquet(self, batch: pa.RecordBatch | None) -> None:
-        self.sink = pq.ParquetWriter(self.file, self.schema, compression=self.compression,
-                                     use_dictionary=self.dictionary)
-
-
 class ParallelParquetWriter:
     """Same interface as :class:`BatchWriter` (``write``, ``close``, ``abort``) for Parquet."""
 
@@ -61,17 +49,20 @@ class ParallelParquetWriter:
         self.workers = workers
         self._owned = isinstance(sink, (str, Path))
         self.file: Any = open(sink, "wb") if self._owned else sink  # noqa: SIM115 - closed in close/abort
-        self._dictionary: list[str] | None = None
+        self._layout: ParquetLayout | None = None  # chosen from the first batch, as one writer chooses it
         self._pool: ThreadPoolExecutor | None = None
         self._pending: deque[Future[pa.Buffer]] = deque()
         self._joiner = FooterJoiner()
         self._at = 0
 
     def _encode(self, batch: pa.RecordBatch) -> pa.Buffer:
-        part = _RowGroupWriter(self.schema, self.compression, self._dictionary or [])
-        part.write(batch)
-        part.close()
-        return part.file.getvalue()
+        """One batch as a one-row-group Parquet file in Arrow's memory (no copy), with the table's layout:
+        choosing it again per batch would cost ~50 ms and could choose otherwise."""
+        assert self._layout is not None
+        part = pa.BufferOutputStream()
+        with pq.ParquetWriter(part, self._layout.schema, **self._layout.options) as writer:
+            writer.write_batch(batch)
+        return part.getvalue()
 
     def _append(self, part: pa.Buffer) -> None:
         if not self._at:
@@ -84,9 +75,10 @@ class ParallelParquetWriter:
 
     def write(self, batch: pa.RecordBatch) -> None:
         if not batch.schema.equals(self.schema, check_metadata=False):
-            self._encode(batch)  # raises Arrow's own error here, before the caller moves on, as one writer does
-        if self._dictionary is None:
-            self._dictionary = dictionary_columns(batch)
+            one = BatchWriter(pa.BufferOutputStream(), "parquet", self.schema, self.compression)
+            one.write(batch)  # raises Arrow's own error here, before the caller moves on, as one writer does
+        if self._layout is None:
+            self._layout = parquet_layout(self.schema, batch, LayoutChoices(compression=self.compression))
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="mock-pipelines-encode")
         self._pending.append(self._pool.submit(self._encode, batch))

@@ -26,7 +26,7 @@ from mock_pipelines.cli import app
 from mock_pipelines.core.engine import DatasetPlan, TableSlice
 from mock_pipelines.defs.io_managers.files import MockFilesIOManager
 from mock_pipelines.schema.parse import load_dataset
-from mock_pipelines.store.files import formats
+from mock_pipelines.store.files import formats, parallel_parquet
 from mock_pipelines.store.files.manifest import (
     MANIFEST,
     STALE_AFTER_SECONDS,
@@ -127,16 +127,20 @@ def test_readers_see_the_old_or_the_new_table_while_two_writers_replace_it(tmp_p
 # ---- a folder that cannot be written ---------------------------------------------------------------
 
 def no_space_after(monkeypatch, batches: int) -> None:
-    real = formats.BatchWriter.write
+    """The disk fills up after ``batches`` batches, whichever writer the store opened (one writer, or
+    Parquet encoded on every core)."""
     seen = {"n": 0}
+    for cls in (formats.BatchWriter, parallel_parquet.ParallelParquetWriter):
+        monkeypatch.setattr(cls, "write", _full_after(cls.write, batches, seen))
 
+
+def _full_after(real, batches: int, seen: dict):
     def write(self, batch):
         seen["n"] += 1
         if seen["n"] > batches:
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(self, batch)
-
-    monkeypatch.setattr(formats.BatchWriter, "write", write)
+    return write
 
 
 def test_a_full_disk_is_one_line_naming_the_folder_and_the_previous_table_is_kept(tmp_path, monkeypatch):
@@ -178,7 +182,8 @@ def test_a_write_error_without_advice_is_raised_unchanged(tmp_path, monkeypatch)
     def write(self, batch):
         raise failure
 
-    monkeypatch.setattr(formats.BatchWriter, "write", write)
+    for cls in (formats.BatchWriter, parallel_parquet.ParallelParquetWriter):  # whichever the store opens
+        monkeypatch.setattr(cls, "write", write)
     with pytest.raises(OSError) as info:
         write_table(NEW.to_batches(), NEW.schema, tmp_path / "shop" / "t", IDENTITY)
     assert info.value is failure and info.value.__cause__ is None  # not `raise exc from exc`

@@ -45,12 +45,16 @@ def test_the_footer_decodes_and_encodes_back_to_the_same_bytes(table_plan):
     assert encode_struct(decode_struct(footer)) == footer
 
 
-def test_row_groups_encoded_on_threads_join_into_the_bytes_one_writer_writes(table_plan):
+@pytest.mark.parametrize("schema_of", ["arrow_schema", "written_schema"])  # without and with the value shapes
+def test_row_groups_encoded_on_threads_join_into_the_bytes_one_writer_writes(table_plan, schema_of):
     batches = list(table_plan.batches(chunk_size=CHUNK))
     assert len(batches) == 5
-    serial = encoded(batches, table_plan.arrow_schema, one_writer)
-    parallel = encoded(batches, table_plan.arrow_schema, ParallelParquetWriter)
+    schema = getattr(table_plan, schema_of)
+    serial = encoded(batches, schema, one_writer)
+    parallel = encoded(batches, schema, ParallelParquetWriter)
     assert parallel == serial
+    if schema_of == "written_schema":  # the shapes chose encodings that the first-batch guess would not
+        assert serial != encoded(batches, table_plan.arrow_schema, one_writer)
 
 
 def test_nulls_decimals_dates_and_an_empty_batch_join_into_the_same_bytes():
