@@ -116,6 +116,8 @@ def import_plugin(plugin: Plugin) -> ModuleType:
 
     if plugin.module in _loaded and plugin.module in sys.modules:
         return sys.modules[plugin.module]
+    registry._load_builtins()  # every built-in first: a plugin that takes a built-in's name is refused, and
+    # a built-in family the plugin imports is not counted as the plugin's
     before = set(registry.REGISTRY)
     aliases_before = set(registry._ALIASES)
     try:
@@ -183,7 +185,7 @@ def use_local_plugins(modules: list[str] | tuple[str, ...], root: Path | None = 
     if root is not None and str(root) not in sys.path:
         sys.path.insert(0, str(root))
         importlib.invalidate_caches()
-    load_catalogue()  # built-ins first: a plugin that takes a built-in's name is refused, not the built-in
+    load_catalogue()  # installed and environment plugins first (each after every built-in: import_plugin)
     plugins = []
     for module in modules:
         plugin = _local.get(module) or Plugin(module, origin=origin)
