@@ -90,6 +90,18 @@ class Places:
     def sampler(self) -> WeightedIndex:
         return WeightedIndex(self.cdf)
 
+    @cached_property
+    def exact_postcodes(self) -> pa.Array | None:
+        """The postcodes as text when every one is exact (US zips: no placeholder to fill), else None: taking
+        them gives what numerify gives, without grouping 30,000 templates by shape first (~0.1 s)."""
+        tpl = self.postcode
+        if tpl.span.any():
+            return None
+        kept = np.arange(tpl.base.shape[1]) < tpl.lengths[:, None]
+        offsets = np.concatenate([[0], np.cumsum(tpl.lengths)]).astype(np.int32)
+        return pa.Array.from_buffers(pa.string(), len(tpl), [None, pa.py_buffer(offsets),
+                                                             pa.py_buffer(tpl.base[kept].tobytes())])
+
     def to_table(self) -> pa.Table:
         """The table as Arrow columns (what the vocabulary cache stores); :meth:`from_table` reads it back."""
         width = self.postcode.base.shape[1]
@@ -446,6 +458,8 @@ def _street_address(sctx: GenContext, locale: str, secondary: float) -> pa.Array
 
 
 def _postcode(sctx: GenContext, table: Places, idx: np.ndarray) -> pa.Array:
+    if table.exact_postcodes is not None:
+        return _take(table.exact_postcodes, idx)
     return numerify(sctx, table.postcode, idx, stream=2)
 
 
