@@ -25,6 +25,7 @@ import importlib.util
 import os
 import sys
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 
@@ -74,12 +75,30 @@ class PluginError(Exception):
 
 def entry_point_plugins(group: str) -> list[Plugin]:
     """The plugins installed distributions declare in ``group``, sorted by entry-point name."""
+    return list(_entry_point_plugins(group, _path_state()))
+
+
+def _path_state() -> tuple[tuple[str, int | None], ...]:
+    """``sys.path`` with each folder's modification time: installing or removing a distribution changes it."""
+    state = []
+    for entry in sys.path:
+        try:
+            state.append((entry, os.stat(entry or ".").st_mtime_ns))
+        except OSError:
+            state.append((entry, None))
+    return tuple(state)
+
+
+@lru_cache(maxsize=16)
+def _entry_point_plugins(group: str, _path: tuple[tuple[str, int | None], ...]) -> tuple[Plugin, ...]:
+    """Reading every distribution's entry points costs a few milliseconds, and validating a schema's
+    expectations asks for them once per expectation: read once per state of the path."""
     found = []
     for ep in importlib.metadata.entry_points(group=group):
         dist = getattr(ep, "dist", None)
         name = f"{dist.metadata['Name']} {dist.version}" if dist is not None else None
         found.append(Plugin(ep.module, ep.name, name, group))
-    return sorted(found, key=lambda p: (p.entry_point or "", p.module))
+    return tuple(sorted(found, key=lambda p: (p.entry_point or "", p.module)))
 
 
 def env_plugin_modules() -> list[str]:
