@@ -77,7 +77,11 @@ def cached_table(name: str, locale: str, build: Callable[[], pa.Table], *, packa
     """Table ``name`` for ``locale``: read from the cache when a whole file with its key is there, else
     built by ``build()`` and stored (see the module's docstring for the key and the safety rules)."""
     key = cache_key(name, locale, packages, modules)
-    path = (cache_dir() if folder is None else folder) / f"{name}-{locale}-{key}.arrow"
+    try:
+        folder = cache_dir() if folder is None else folder
+    except (RuntimeError, KeyError):  # no home folder to be found (a user without a passwd entry, no $HOME)
+        return build()
+    path = folder / f"{name}-{locale}-{key}.arrow"
     table = read(path, key)
     if table is None:
         table = build()
@@ -97,7 +101,7 @@ def read(path: Path, key: str) -> pa.Table | None:
         return None
     try:
         table = pa.ipc.open_file(pa.py_buffer(body)).read_all()
-    except (pa.ArrowInvalid, OSError):
+    except (pa.ArrowException, OSError, ValueError):
         return None
     meta = table.schema.metadata or {}
     return table if meta.get(b"mock_pipelines.cache_key") == key.encode() else None

@@ -138,6 +138,17 @@ def test_an_unwritable_cache_folder_means_building_in_memory(tmp_path, build):
     assert list(tmp_path.iterdir()) == [blocker]
 
 
+def test_without_a_home_folder_the_table_is_built_in_memory(build, monkeypatch):
+    def no_home(*_args, **_kwargs):
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv(vocab_cache.CACHE_DIR_ENV, raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(Path, "home", no_home)
+    assert cached_table("towns", "en_US", build).equals(build.table)
+    assert build.calls == 1
+
+
 def test_writers_at_the_same_time_leave_one_whole_file(tmp_path, build):
     key = cache_key("towns", "en_US")
     path = tmp_path / f"towns-en_US-{key}.arrow"
