@@ -1,5 +1,8 @@
 """Fixtures that start real services for the tests of every package.
 
+The vocabulary cache of a test session is a temporary folder of its own (removed at the end), so the tests
+never write into the user's ~/.cache and always start from an empty cache.
+
 ``s3_server``: a real S3 API (moto's threaded HTTP server on 127.0.0.1) — s3fs/aiobotocore cannot use
 moto's in-process ``mock_aws``. One server per test session; every test starts from an empty store and
 sees dummy credentials only. If it cannot start, the test is skipped, or fails when
@@ -9,12 +12,29 @@ sees dummy credentials only. If it cannot start, the test is skipped, or fails w
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import threading
 import urllib.request
 
 import pytest
 
+from mock_pipelines.core.vocab_cache import CACHE_DIR_ENV
+
 REQUIRE_SERVICES = "MOCK_PIPELINES_REQUIRE_SERVICES"
+_CACHE_FOLDER = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    folder = tempfile.mkdtemp(prefix="mock-pipelines-test-cache-")
+    config.stash[_CACHE_FOLDER] = folder
+    os.environ[CACHE_DIR_ENV] = folder  # inherited by the commands the tests run
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = config.stash.get(_CACHE_FOLDER, None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _unavailable(reason: str) -> None:

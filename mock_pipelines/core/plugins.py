@@ -25,6 +25,7 @@ import importlib.util
 import os
 import sys
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 
@@ -74,12 +75,30 @@ class PluginError(Exception):
 
 def entry_point_plugins(group: str) -> list[Plugin]:
     """The plugins installed distributions declare in ``group``, sorted by entry-point name."""
+    return list(_entry_point_plugins(group, _path_state()))
+
+
+def _path_state() -> tuple[tuple[str, int | None], ...]:
+    """``sys.path`` with each folder's modification time: installing or removing a distribution changes it."""
+    state = []
+    for entry in sys.path:
+        try:
+            state.append((entry, os.stat(entry or ".").st_mtime_ns))
+        except OSError:
+            state.append((entry, None))
+    return tuple(state)
+
+
+@lru_cache(maxsize=16)
+def _entry_point_plugins(group: str, _path: tuple[tuple[str, int | None], ...]) -> tuple[Plugin, ...]:
+    """Reading every distribution's entry points costs a few milliseconds, and validating a schema's
+    expectations asks for them once per expectation: read once per state of the path."""
     found = []
     for ep in importlib.metadata.entry_points(group=group):
         dist = getattr(ep, "dist", None)
         name = f"{dist.metadata['Name']} {dist.version}" if dist is not None else None
         found.append(Plugin(ep.module, ep.name, name, group))
-    return sorted(found, key=lambda p: (p.entry_point or "", p.module))
+    return tuple(sorted(found, key=lambda p: (p.entry_point or "", p.module)))
 
 
 def env_plugin_modules() -> list[str]:
@@ -116,6 +135,8 @@ def import_plugin(plugin: Plugin) -> ModuleType:
 
     if plugin.module in _loaded and plugin.module in sys.modules:
         return sys.modules[plugin.module]
+    registry._load_builtins()  # every built-in first: a plugin that takes a built-in's name is refused, and
+    # a built-in family the plugin imports is not counted as the plugin's
     before = set(registry.REGISTRY)
     aliases_before = set(registry._ALIASES)
     try:
@@ -183,7 +204,7 @@ def use_local_plugins(modules: list[str] | tuple[str, ...], root: Path | None = 
     if root is not None and str(root) not in sys.path:
         sys.path.insert(0, str(root))
         importlib.invalidate_caches()
-    load_catalogue()  # built-ins first: a plugin that takes a built-in's name is refused, not the built-in
+    load_catalogue()  # installed and environment plugins first (each after every built-in: import_plugin)
     plugins = []
     for module in modules:
         plugin = _local.get(module) or Plugin(module, origin=origin)

@@ -328,8 +328,9 @@ def generator(
         raise ValueError(f"generator {name}: unknown return type {returns!r}")
 
     def register(fn: Callable[..., pa.Array]) -> Callable[..., pa.Array]:
-        if name in REGISTRY or name in _ALIASES:
-            raise GeneratorClash(name, REGISTRY.get(_ALIASES.get(name, name)))
+        for taken in (name, *aliases):  # an alias is a name too: which family loads first must not matter
+            if taken in REGISTRY or taken in _ALIASES:
+                raise GeneratorClash(taken, REGISTRY.get(_ALIASES.get(taken, taken)))
         sig = inspect.signature(fn, eval_str=True)
         params = []
         for p in list(sig.parameters.values())[1:]:
@@ -350,13 +351,33 @@ def generator(
 
 
 def get(name: str) -> Generator:
-    """The generator called ``name`` (or an alias). Raises KeyError with a suggestion."""
+    """The generator called ``name`` (or an alias). Raises KeyError with a suggestion.
+
+    Only the family module that defines a built-in name is imported (see generators/names.py); the whole
+    catalogue is loaded only for a name it does not list (a plugin's, or a typo to suggest a fix for)."""
     load_catalogue()
+    gen = _registered(name)
+    if gen is None:
+        from mock_pipelines.core.generators import load_family
+        from mock_pipelines.core.generators.names import FAMILY_OF
+
+        if name in FAMILY_OF:
+            load_family(FAMILY_OF[name])
+            gen = _registered(name)
+    if gen is None:
+        _load_builtins()
+        gen = _registered(name)
+    if gen is None:
+        raise UnknownGenerator(name, suggest(name, [*REGISTRY, *_ALIASES]))
+    return gen
+
+
+def _registered(name: str) -> Generator | None:
     if name in REGISTRY:
         return REGISTRY[name]
     if name in _ALIASES:
         return REGISTRY[_ALIASES[name]]
-    raise UnknownGenerator(name, suggest(name, [*REGISTRY, *_ALIASES]))
+    return None
 
 
 class UnknownGenerator(KeyError):
@@ -371,7 +392,9 @@ class UnknownGenerator(KeyError):
 
 
 def catalogue() -> list[Generator]:
+    """Every generator: the built-in ones and the plugins'."""
     load_catalogue()
+    _load_builtins()
     return sorted(REGISTRY.values(), key=lambda g: (g.category, g.name))
 
 
@@ -396,18 +419,23 @@ _BUILTINS_LOADED = False
 
 
 def _load_builtins() -> None:
+    """Import every built-in family (once): what listing the catalogue, a suggestion for an unknown name and
+    a plugin's import (which must not take a built-in's name) need."""
     global _BUILTINS_LOADED
     if not _BUILTINS_LOADED:
         _BUILTINS_LOADED = True
-        import mock_pipelines.core.generators  # noqa: F401  (registers every generator on import)
+        from mock_pipelines.core.generators import load_all
+
+        load_all()
 
 
 def load_catalogue() -> None:
-    """Register the built-in generators, then those of the generator plugins (entry points of
-    ``mock_pipelines.generators`` and ``MOCK_PIPELINES_PLUGINS``). Raises core.plugins.PluginError for a
-    plugin that cannot be loaded, at every call."""
+    """Register the generators of the generator plugins (entry points of ``mock_pipelines.generators`` and
+    ``MOCK_PIPELINES_PLUGINS``), every built-in one first when there is a plugin (so a plugin can never take a
+    built-in's name, see core.plugins.import_plugin). Without plugins nothing is imported: :func:`get` imports
+    a built-in generator's family when it is first asked for. Raises core.plugins.PluginError for a plugin
+    that cannot be loaded, at every call."""
     global _LOADED
-    _load_builtins()
     if not _LOADED:
         _LOADED = True
         from mock_pipelines.core.plugins import load_generator_plugins

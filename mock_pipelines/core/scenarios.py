@@ -291,7 +291,12 @@ class ScenarioTable:
         """The scenario's rows for the clean ``rows`` (duplicates inserted after their source) and their ground
         truth. Both are pure functions of the rows given, so ``truth`` may be asked for a subset."""
         rows = np.asarray(rows, dtype=np.int64)
-        clean = self.clean.compute(rows)
+        return self.apply_to(rows, self.clean.compute(rows), window, partition_key)
+
+    def apply_to(self, rows: np.ndarray, clean: pa.RecordBatch, window: tuple[int, int] | None,
+                 partition_key: str | None) -> tuple[pa.RecordBatch, pa.Table]:
+        """:meth:`apply` to ``clean``, the clean table's values of ``rows`` computed beforehand (validation
+        applies every rule of a table alone to the same rows)."""
         if not self.touched:  # a table the scenario leaves clean lands as generated (its parents' keys resolve)
             return clean, GROUND_TRUTH_SCHEMA.empty_table()
         columns = {name: _decoded(clean.column(i)) for i, name in enumerate(clean.schema.names)}
@@ -577,6 +582,7 @@ def probe_issues(plan: DatasetPlan, rows: int) -> list[Issue]:
     ``length: -5``) or a value it cannot produce is reported by `validate` instead of failing a run later.
     Part of :meth:`DatasetPlan.probe` (it builds vocabularies, so loading definitions leaves it out)."""
     issues: list[Issue] = []
+    clean: dict[str, pa.RecordBatch] = {}  # each table's clean rows, computed once for all its rules
     for scenario in plan.spec.scenarios.values():
         for rule in (*scenario.defects, *scenario.exclusions, *scenario.edge_cases):
             table = plan.table(rule.table)
@@ -584,9 +590,11 @@ def probe_issues(plan: DatasetPlan, rows: int) -> list[Issue]:
                 continue
             field_name = {DefectRule: "defects", ExclusionRule: "exclusions", EdgeCaseRule: "edge_cases"}[type(rule)]
             alone = ScenarioSpec(scenario.name, scenario.kind, **{field_name: (_at_full_rate(rule),)})
+            probed = np.arange(min(rows, table.n_rows), dtype=np.int64)
             try:
-                ScenarioPlan(plan, alone).table(rule.table).apply(
-                    np.arange(min(rows, table.n_rows), dtype=np.int64), None, None)
+                if rule.table not in clean:  # a failure here is every rule's (as apply would raise it)
+                    clean[rule.table] = table.compute(probed)
+                ScenarioPlan(plan, alone).table(rule.table).apply_to(probed, clean[rule.table], None, None)
             except Exception as exc:  # any failure of a rule is the rule's problem, told where it is written
                 what = getattr(rule, "kind", None) or getattr(rule, "reason", None) or "edge cases"
                 column = getattr(rule, "column", None)

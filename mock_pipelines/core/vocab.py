@@ -162,9 +162,8 @@ def sampled_from(arr: Any) -> tuple[Vocabulary, np.ndarray] | None:
 @cache
 def vocabulary(name: str, locale: str = "en_US") -> Vocabulary:
     """The vocabulary ``name`` for ``locale`` (built once per process, then served from memory)."""
-    _load_sources()
     try:
-        build = _SOURCES[name]
+        build = _source(name)
     except KeyError:
         raise KeyError(f"no vocabulary named {name!r}") from None
     data = build(locale)
@@ -202,13 +201,17 @@ def faker_attr(provider: str, locale: str, attr: str, fallback_locale: str = "en
     return value
 
 
-_SOURCES_LOADED = False
+def _source(name: str) -> Callable[[str], Sequence[str] | Mapping[str, float]]:
+    """The builder of vocabulary ``name``: a source ``family.what`` is registered by the generator family
+    module ``family``, imported on demand; any other name is looked for in the whole catalogue."""
+    if name not in _SOURCES:
+        from mock_pipelines.core.generators import FAMILIES, load_family
 
+        family = name.split(".", 1)[0]
+        if family in FAMILIES:
+            load_family(family)
+    if name not in _SOURCES:
+        from mock_pipelines.core.registry import catalogue
 
-def _load_sources() -> None:
-    global _SOURCES_LOADED
-    if not _SOURCES_LOADED:
-        _SOURCES_LOADED = True
-        from mock_pipelines.core.registry import load_catalogue
-
-        load_catalogue()  # generator modules register the vocabulary sources they use
+        catalogue()
+    return _SOURCES[name]

@@ -469,3 +469,16 @@ def test_row_subset_context_keeps_values():
     part = run("user_name", replace(ctx, rows=np.arange(3, 7), resolve=sub.__getitem__),
                {"first": "fn", "last": "ln"})
     assert part.equals(full.slice(3, 4))
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_exact_postcodes_are_taken_as_numerify_would_fill_them(locale):
+    from mock_pipelines.core.generators import address
+    from mock_pipelines.core.generators.templating import numerify
+
+    table = address.places(locale)
+    ctx = GenContext(rows=np.arange(50_000, dtype=np.int64), key=2024).shared("address")
+    idx = table.index(ctx)
+    filled = numerify(ctx, table.postcode, idx, stream=2)
+    assert address._postcode(ctx, table, idx).equals(filled)
+    assert (table.exact_postcodes is not None) == (locale == "en_US")  # de/fr/ja fill digits of their region

@@ -202,7 +202,7 @@ def product_name(ctx: GenContext) -> pa.Array:
 
 
 @generator("product_category", category="commerce", returns="string", example="Home & Kitchen",
-           aliases=("department",), supports_unique=True,
+           supports_unique=True,
            capacity=lambda _p, locale: len(_LEXICON[_lang(locale)]["categories"]),
            facts=NO_FACTS)
 def product_category(ctx: GenContext) -> pa.Array:
