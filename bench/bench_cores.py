@@ -26,6 +26,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from trees import import_from
+
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "bench" / "customers.yaml"
 SCHEMA_ROWS = 1_000_000  # customers in bench/customers.yaml: --rows-scale is rows ÷ this
@@ -35,15 +37,9 @@ TARGET_RSS_MB = 512
 
 def cli(tree: Path, args: list[str]) -> None:
     """Run the CLI of ``tree`` in this process (a checked-out commit's code, not the installed one)."""
-    sys.path.insert(0, str(tree))
-    for finder in list(sys.meta_path):  # an editable install's finder would bring the installed tree back
-        if "editable" in type(finder).__module__ or "editable" in getattr(finder, "__name__", ""):
-            sys.meta_path.remove(finder)
-    import mock_pipelines
+    import_from(tree)
     from mock_pipelines.cli import main
 
-    if Path(mock_pipelines.__file__).resolve().parent.parent != tree.resolve():
-        raise SystemExit(f"imported {mock_pipelines.__file__}, not the code of {tree}")
     sys.argv = ["mock-pipelines", *args]
     main()
 

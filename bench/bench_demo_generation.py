@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from trees import import_from
+
 ROOT = Path(__file__).resolve().parent.parent
 DATASETS = ("shop", "hr", "healthcare")
 TARGET = 1 / 1.2
@@ -38,18 +40,12 @@ def worker(tree: Path, dataset: str, scale: float) -> dict[str, float]:
     warnings.filterwarnings("ignore")
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
-    sys.path.insert(0, str(tree))
-    for finder in list(sys.meta_path):  # an editable install's finder would bring the installed tree back
-        if "editable" in type(finder).__module__ or "editable" in getattr(finder, "__name__", ""):
-            sys.meta_path.remove(finder)
+    import_from(tree)
     import numpy as np
 
-    import mock_pipelines
     from mock_pipelines.core.engine import DatasetPlan, PlanOptions
     from mock_pipelines.schema.parse import load_dataset
 
-    if Path(mock_pipelines.__file__).resolve().parent.parent != tree.resolve():
-        raise SystemExit(f"imported {mock_pipelines.__file__}, not the code of {tree}")
     plan = DatasetPlan(load_dataset(tree / "schemas" / f"{dataset}.yaml"), PlanOptions(scale=scale))
     tables = [plan.table(t) for t in plan.order() if not plan.table(t).is_partitioned]
     for t in tables:  # first use builds vocabularies and lookup tables: not the rate of generation
