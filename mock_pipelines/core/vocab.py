@@ -3,11 +3,17 @@
 A vocabulary is an Arrow string array plus optional weights. Sources are registered by name; each
 receives a locale and returns either a sequence of strings or a mapping value → weight (Faker keeps
 frequency-weighted name lists for several locales). Building reads Faker's data modules only — no network.
+
+A source that names the packages its data come from (``packages=``) is also kept on disk by
+:mod:`mock_pipelines.core.vocab_cache`, keyed by those packages and by the modules that build it: a warm
+process then reads the vocabulary back instead of importing Faker. A source whose inputs are not named is
+built in every process.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,17 +25,27 @@ import pyarrow as pa
 
 from mock_pipelines.core import random as rnd
 from mock_pipelines.core.registry import GenContext
+from mock_pipelines.core.vocab_cache import cached_table
 
 _SOURCES: dict[str, Callable[[str], Sequence[str] | Mapping[str, float]]] = {}
+# Sources kept on disk: name → (packages whose data the source reads, modules besides its own that shape it).
+_CACHED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+# Faker's provider data: the one package most sources read.
+FAKER = ("faker",)
 
 
-def source(name: str) -> Callable[[Callable[[str], Any]], Callable[[str], Any]]:
-    """Register a vocabulary source ``name`` (a function of the locale)."""
+def source(name: str, *, packages: Sequence[str] | None = None,
+           modules: Sequence[str] = ()) -> Callable[[Callable[[str], Any]], Callable[[str], Any]]:
+    """Register a vocabulary source ``name`` (a function of the locale). With ``packages`` (every package
+    whose data it reads) the vocabulary is cached on disk, keyed by those packages, the source's own module,
+    this module and ``modules`` (any other module whose code shapes the values)."""
 
     def register(fn: Callable[[str], Any]) -> Callable[[str], Any]:
         if name in _SOURCES:
             raise ValueError(f"vocabulary {name!r} registered twice")
         _SOURCES[name] = fn
+        if packages is not None:
+            _CACHED[name] = (tuple(packages), (fn.__module__, __name__, *modules))
         return fn
 
     return register
@@ -166,6 +182,25 @@ def vocabulary(name: str, locale: str = "en_US") -> Vocabulary:
         build = _source(name)
     except KeyError:
         raise KeyError(f"no vocabulary named {name!r}") from None
+    inputs = _CACHED.get(name)
+    if inputs is None:
+        return _build(name, locale, build)
+    packages, modules = inputs
+    table = cached_table(f"vocab.{name}", locale, lambda: _to_table(_build(name, locale, build)),
+                         packages=packages, modules=modules)
+    values = table.column("value").combine_chunks()
+    cdf = table.column("cdf").to_numpy() if "cdf" in table.column_names else None
+    return Vocabulary(name, locale, values, cdf)
+
+
+def _to_table(vocab: Vocabulary) -> pa.Table:
+    """A vocabulary as stored on disk: its values, and its CDF when it is weighted."""
+    columns = {"value": vocab.values} if vocab.cdf is None else {"value": vocab.values, "cdf": vocab.cdf}
+    return pa.table(columns)
+
+
+def _build(name: str, locale: str, build: Callable[[str], Sequence[str] | Mapping[str, float]]) -> Vocabulary:
+    """Vocabulary ``name`` for ``locale`` from what its source returns."""
     data = build(locale)
     if isinstance(data, Mapping):
         items = [(str(k), float(w)) for k, w in data.items() if float(w) > 0]
@@ -199,6 +234,35 @@ def faker_attr(provider: str, locale: str, attr: str, fallback_locale: str = "en
     if value is None:
         raise AttributeError(f"faker provider {provider!r} has no {attr!r} for {locale!r}")
     return value
+
+
+@cache
+def faker_has(provider: str, locale: str, attr: str, fallback_locale: str = "en_US") -> bool:
+    """Whether :func:`faker_attr` finds the attribute (kept in the vocabulary cache, as Faker's data is)."""
+
+    def present() -> bool:
+        try:
+            faker_attr(provider, locale, attr, fallback_locale)
+        except AttributeError:
+            return False
+        return True
+
+    return bool(_faker_fact(f"has.{provider}.{attr}.{fallback_locale}", locale, present))
+
+
+@cache
+def faker_data(provider: str, locale: str, attr: str, fallback_locale: str = "en_US") -> Any:
+    """:func:`faker_attr` through JSON (tuples become lists, mappings plain dicts), kept in the vocabulary
+    cache as Faker's data is: for lists and string-keyed mappings of strings and numbers."""
+    return _faker_fact(f"data.{provider}.{attr}.{fallback_locale}", locale,
+                       lambda: faker_attr(provider, locale, attr, fallback_locale))
+
+
+def _faker_fact(name: str, locale: str, build: Callable[[], Any]) -> Any:
+    """A JSON-able value read from Faker, cached on disk like the vocabularies (one-row table of JSON text)."""
+    table = cached_table(f"faker.{name}", locale, lambda: pa.table({"json": [json.dumps(build())]}),
+                         packages=FAKER, modules=(__name__,))
+    return json.loads(table.column("json")[0].as_py())
 
 
 def _source(name: str) -> Callable[[str], Sequence[str] | Mapping[str, float]]:

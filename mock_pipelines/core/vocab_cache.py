@@ -22,6 +22,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
+from functools import cache
 from pathlib import Path
 
 import pyarrow as pa
@@ -43,6 +44,7 @@ def cache_dir(environ: Mapping[str, str] | None = None, home: Path | None = None
     return (Path.home() if home is None else home) / ".cache" / "mock-pipelines"
 
 
+@cache  # reading and hashing a package's RECORD costs milliseconds; once per process is enough
 def _package_fingerprint(package: str) -> str:
     """A package's version and a hash of its installed-file record (which lists a hash of every file it
     installed): another release or another build of the same release gives another fingerprint."""

@@ -54,7 +54,7 @@ from mock_pipelines.core.locales.address import (
     US_STATES,
 )
 from mock_pipelines.core.registry import GenContext, generator
-from mock_pipelines.core.vocab import WeightedIndex, faker_attr, source, vocabulary
+from mock_pipelines.core.vocab import FAKER, WeightedIndex, faker_attr, faker_data, source, vocabulary
 from mock_pipelines.core.vocab_cache import cached_table
 
 # ---- the place table -------------------------------------------------------------------------------------
@@ -351,7 +351,7 @@ def _take(values: pa.Array, idx: np.ndarray) -> pa.Array:
 
 # ---- street vocabularies ------------------------------------------------------------------------------------
 
-@source("address.street_suffixes")
+@source("address.street_suffixes", packages=FAKER, modules=_PLACE_MODULES)
 def _street_suffixes(locale: str) -> Mapping[str, float]:
     out = counted(faker_attr("address", locale, "street_suffixes"))
     if locale == "en_US":  # Faker lists 225 suffixes alphabetically: make the everyday ones common
@@ -362,10 +362,10 @@ def _street_suffixes(locale: str) -> Mapping[str, float]:
 
 
 for _attr in ("street_suffixes_long", "street_suffixes_short", "street_prefixes", "building_names"):
-    source(f"address.{_attr}")(lambda loc, a=_attr: counted(faker_attr("address", loc, a)))
+    source(f"address.{_attr}", packages=FAKER, modules=_PLACE_MODULES)(lambda loc, a=_attr: counted(faker_attr("address", loc, a)))
 
 
-@source("address.towns")
+@source("address.towns", packages=FAKER, modules=_PLACE_MODULES)
 def _towns(locale: str) -> dict[str, float]:
     # ja_JP: Faker's town list has a couple of office towers; keep neighbourhood names only
     return counted([t for t in faker_attr("address", locale, "towns")
@@ -392,9 +392,9 @@ def _street_field(sctx: GenContext, locale: str, name: str, k: int) -> Coded:
 def _street_name(sctx: GenContext, locale: str) -> pa.Array:
     if locale == "ja_JP":
         return _street_field(sctx, locale, "town", 0).array()
-    us_formats = faker_attr("address", "en_US", "street_name_formats")
+    us_formats = faker_data("address", "en_US", "street_name_formats")
     try:
-        formats = faker_attr("address", locale, "street_name_formats", fallback_locale=locale)
+        formats = faker_data("address", locale, "street_name_formats", fallback_locale=locale)
     except AttributeError:
         formats = us_formats
     formats = usable_formats(formats, _STREET_FIELDS, us_formats)
@@ -407,7 +407,7 @@ def _small_int_str(sctx: GenContext, low: int, high: int, stream: int) -> pa.Arr
 
 @cache
 def _building_templates(locale: str) -> Templates:
-    formats = faker_attr("address", locale, "building_number_formats")
+    formats = faker_data("address", locale, "building_number_formats")
     # A leading '#' would allow house number 0 or leading zeros ("0123"): use '%' (1-9) there.
     return compile_templates([("%" + f[1:]) if f.startswith("#") else f for f in formats], letters=True)
 
@@ -424,7 +424,7 @@ def _secondary(sctx: GenContext, locale: str) -> pa.Array:
         formats: Sequence[str] = SECONDARY[locale]
     else:
         formats = [re.sub(r"#", "{{d}}", f.replace("###", "{{n3}}"))
-                   for f in faker_attr("address", "en_US", "secondary_address_formats")]
+                   for f in faker_data("address", "en_US", "secondary_address_formats")]
     templates = {"n1": "%", "n2": "%#", "n3": "%##", "d": "#", "a": "?"}
 
     def field(name: str, k: int) -> Field:
@@ -448,7 +448,7 @@ def _street_address(sctx: GenContext, locale: str, secondary: float) -> pa.Array
     else:
         us_formats = ["{{building_number}} {{street_name}}"]
         formats = us_formats if locale == "en_US" else usable_formats(
-            faker_attr("address", locale, "street_address_formats"),
+            faker_data("address", locale, "street_address_formats"),
             {"street_name", "building_number", "secondary_address"}, us_formats)
         out = render(sctx, formats, field, stream=12)
     if secondary > 0:

@@ -15,30 +15,32 @@ from mock_pipelines.core.generators.person import last_names
 from mock_pipelines.core.generators.templating import Coded, coded, counted, render, usable_formats
 from mock_pipelines.core.locales.company import DEPARTMENTS
 from mock_pipelines.core.registry import GenContext, generator
-from mock_pipelines.core.vocab import faker_attr, source, vocabulary
+from mock_pipelines.core.vocab import FAKER, faker_attr, source, vocabulary
+
+_COUNTED = ("mock_pipelines.core.generators.templating",)  # counted() weighs Faker's lists
 
 
-@source("company.suffix")
+@source("company.suffix", packages=FAKER, modules=_COUNTED)
 def _suffixes(locale: str) -> dict[str, float]:
     return counted(faker_attr("company", locale, "company_suffixes"))
 
 
-@source("company.prefix")
+@source("company.prefix", packages=FAKER, modules=_COUNTED)
 def _prefixes(locale: str) -> dict[str, float]:
     return counted(faker_attr("company", locale, "company_prefixes"))
 
 
-@source("company.category")
+@source("company.category", packages=FAKER, modules=_COUNTED)
 def _categories(locale: str) -> dict[str, float]:
     return counted(faker_attr("company", locale, "company_categories"))
 
 
 for _i in range(3):
-    source(f"company.catch_phrase.{_i}")(
+    source(f"company.catch_phrase.{_i}", packages=FAKER, modules=_COUNTED)(
         lambda loc, i=_i: counted(faker_attr("company", loc, "catch_phrase_words")[i]))
-    source(f"company.bs.{_i}")(lambda loc, i=_i: counted(faker_attr("company", loc, "bsWords")[i]))
+    source(f"company.bs.{_i}", packages=FAKER, modules=_COUNTED)(lambda loc, i=_i: counted(faker_attr("company", loc, "bsWords")[i]))
 for _attr in ("nouns", "verbs", "attributes"):
-    source(f"company.fr_{_attr}")(lambda loc, a=_attr: counted(faker_attr("company", loc, a)))
+    source(f"company.fr_{_attr}", packages=FAKER, modules=_COUNTED)(lambda loc, a=_attr: counted(faker_attr("company", loc, a)))
 
 
 def _company_field(ctx: GenContext, name: str, k: int) -> Coded:

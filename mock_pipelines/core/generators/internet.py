@@ -36,7 +36,7 @@ from mock_pipelines.core.generators.templating import (
     weighted_formats,
 )
 from mock_pipelines.core.registry import GenContext, generator
-from mock_pipelines.core.vocab import faker_attr, sampled_from, source, vocabulary
+from mock_pipelines.core.vocab import FAKER, faker_attr, faker_data, sampled_from, source, vocabulary
 
 # Transliterations every locale gets (after the locale's own Faker table): letters NFKD cannot split.
 _EXTRA_REPLACEMENTS = (("ß", "ss"), ("æ", "ae"), ("œ", "oe"), ("ø", "o"), ("ł", "l"), ("đ", "d"),
@@ -48,7 +48,7 @@ _MAX_PART = 20  # cap each name part of a local part (RFC 5321 allows 64 octets 
 
 @cache
 def _replacements(locale: str) -> tuple[tuple[str, str], ...]:
-    table = [(a.lower(), b.lower()) for a, b in faker_attr("internet", locale, "replacements")]
+    table = [(a.lower(), b.lower()) for a, b in faker_data("internet", locale, "replacements")]
     return tuple(dict(table + list(_EXTRA_REPLACEMENTS)).items())
 
 
@@ -65,7 +65,8 @@ def fold(value: str, locale: str) -> str:
 def _cased_replacements(locale: str) -> tuple[tuple[str, str], ...]:
     """The same transliterations as :func:`_replacements`, keeping case (Ä → Ae, Æ → Ae)."""
     upper = [(a.upper(), b.capitalize()) for a, b in _EXTRA_REPLACEMENTS if len(a.upper()) == 1 and a.upper() != a]
-    return tuple(dict([*faker_attr("internet", locale, "replacements"), *_EXTRA_REPLACEMENTS, *upper]).items())
+    pairs = [(a, b) for a, b in faker_data("internet", locale, "replacements")]
+    return tuple(dict([*pairs, *_EXTRA_REPLACEMENTS, *upper]).items())
 
 
 @cache
@@ -175,21 +176,24 @@ def _person_weights(name: str, locale: str) -> dict[str, float]:
     return dict(zip(values, np.diff(vocab.cdf, prepend=0.0).tolist(), strict=True))
 
 
-@source("internet.free_email_domain")
+_COUNTED = ("mock_pipelines.core.generators.templating",)  # counted() weighs Faker's lists
+
+
+@source("internet.free_email_domain", packages=FAKER, modules=_COUNTED)
 def _free_domains(locale: str) -> dict[str, float]:
     return counted(faker_attr("internet", locale, "free_email_domains"))
 
 
-@source("internet.tld")
+@source("internet.tld", packages=FAKER, modules=_COUNTED)
 def _tlds(locale: str) -> dict[str, float]:
     return counted(faker_attr("internet", locale, "tlds"))
 
 
 for _attr in ("uri_paths", "uri_pages", "uri_extensions", "url_formats"):
-    source(f"internet.{_attr}")(lambda loc, a=_attr: counted(faker_attr("internet", loc, a)))
+    source(f"internet.{_attr}", packages=FAKER, modules=_COUNTED)(lambda loc, a=_attr: counted(faker_attr("internet", loc, a)))
 
 
-@source("internet.slug_words")
+@source("internet.slug_words", packages=FAKER)
 def _slug_words(_locale: str) -> list[str]:
     words = {w.lower().replace(" ", "-") for group in faker_attr("company", "en_US", "bsWords") for w in group}
     return sorted(w for w in words if re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", w))

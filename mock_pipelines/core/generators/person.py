@@ -25,7 +25,7 @@ from mock_pipelines.core.generators.templating import (
 )
 from mock_pipelines.core.locales.person import PREFIXES, SUFFIXES
 from mock_pipelines.core.registry import COLUMN_REF, GenContext, generator
-from mock_pipelines.core.vocab import Vocabulary, faker_attr, source, vocabulary
+from mock_pipelines.core.vocab import FAKER, Vocabulary, faker_attr, faker_has, source, vocabulary
 
 Gender = Literal["any", "female", "male"]
 # An optional reference to another column (the registry recognises Annotated[..., COLUMN_REF] only).
@@ -71,11 +71,7 @@ _SCRIPT_COLUMN = {"native": 0, "kana": 1, "romaji": 2}
 @cache
 def has_name_pairs(locale: str) -> bool:
     """True for locales whose Faker names come as (kanji, kana, romaji) pairs (ja_JP)."""
-    try:
-        faker_attr("person", locale, "last_name_pairs", fallback_locale=locale)
-    except AttributeError:
-        return False
-    return True
+    return faker_has("person", locale, "last_name_pairs", fallback_locale=locale)
 
 
 def _first_names(locale: str, gender: str, script: str) -> Mapping[str, float]:
@@ -99,9 +95,9 @@ def _last_names(locale: str, script: str) -> Mapping[str, float] | Sequence[str]
 
 for _g in ("any", "female", "male"):
     for _s in _SCRIPT_COLUMN:
-        source(f"person.first_name.{_g}.{_s}")(lambda loc, g=_g, s=_s: _first_names(loc, g, s))
+        source(f"person.first_name.{_g}.{_s}", packages=FAKER)(lambda loc, g=_g, s=_s: _first_names(loc, g, s))
 for _s in _SCRIPT_COLUMN:
-    source(f"person.last_name.{_s}")(lambda loc, s=_s: _last_names(loc, s))
+    source(f"person.last_name.{_s}", packages=FAKER)(lambda loc, s=_s: _last_names(loc, s))
 
 
 def _titles(locale: str, kind: str, gender: str) -> Mapping[str, float]:
@@ -132,17 +128,18 @@ def _titles(locale: str, kind: str, gender: str) -> Mapping[str, float]:
     return merge_weighted(parts)
 
 
+_TITLE_MODULES = ("mock_pipelines.core.locales.person",)  # PREFIXES and SUFFIXES
 for _g in ("any", "female", "male"):
-    source(f"person.prefix.{_g}")(lambda loc, g=_g: _titles(loc, "prefix", g))
-    source(f"person.suffix.{_g}")(lambda loc, g=_g: _titles(loc, "suffix", g))
+    source(f"person.prefix.{_g}", packages=FAKER, modules=_TITLE_MODULES)(lambda loc, g=_g: _titles(loc, "prefix", g))
+    source(f"person.suffix.{_g}", packages=FAKER, modules=_TITLE_MODULES)(lambda loc, g=_g: _titles(loc, "suffix", g))
 
 
-@source("person.job")
+@source("person.job", packages=FAKER)
 def _jobs(locale: str) -> Sequence[str]:
     return faker_attr("job", locale, "jobs")
 
 
-@source("person.language")
+@source("person.language", packages=FAKER)
 def _languages(locale: str) -> Sequence[str]:
     return faker_attr("person", locale, "language_names")
 
@@ -223,7 +220,7 @@ def _name_field(ctx: GenContext, name: str, k: int, gender: str, script: str) ->
     raise KeyError(f"unsupported name format field {name!r}")
 
 
-@source("person.particle")
+@source("person.particle", packages=FAKER)
 def _particles(locale: str) -> Sequence[str]:
     return faker_attr("person", locale, "prefixes")
 

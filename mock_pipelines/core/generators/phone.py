@@ -20,7 +20,7 @@ from mock_pipelines.core.generators.address import place_index
 from mock_pipelines.core.generators.templating import Edit, Templates, compile_templates, numerify, pick
 from mock_pipelines.core.locales.phone import AREA_TEMPLATES, CALLING, MSISDN
 from mock_pipelines.core.registry import GenContext, generator
-from mock_pipelines.core.vocab import faker_attr, source, vocabulary
+from mock_pipelines.core.vocab import faker_data, source, vocabulary
 
 _AREA = re.compile(r"\{\{area_code_(with|without)_separator\}\}")
 _ANY_FIELD = re.compile(r"\{\{\w+\}\}")
@@ -29,12 +29,12 @@ _ANY_FIELD = re.compile(r"\{\{\w+\}\}")
 def expand_formats(locale: str) -> tuple[list[str], np.ndarray]:
     """The locale's phone formats as plain numerify templates with weights (each Faker format equally
     likely; a format with {{area_code…}} expands into one template per area code)."""
-    formats = list(faker_attr("phone_number", locale, "formats"))
+    formats = list(faker_data("phone_number", locale, "formats"))
     out: list[str] = []
     weights: list[float] = []
     for fmt in formats:
         if _AREA.search(fmt):
-            codes = faker_attr("phone_number", locale, "area_codes")
+            codes = faker_data("phone_number", locale, "area_codes")
             expanded = [_AREA.sub(lambda m, c=c: f"{c[0]} {c[1:]}" if m.group(1) == "with" else c, fmt)
                         for c in codes]
         else:
@@ -105,7 +105,7 @@ def phone_number(ctx: GenContext, *, format: str | None = None, group: str | Non
 
 @cache
 def _msisdn_templates(locale: str) -> Templates:
-    return compile_templates(MSISDN.get(locale) or list(faker_attr("phone_number", locale, "msisdn_formats")))
+    return compile_templates(MSISDN.get(locale) or list(faker_data("phone_number", locale, "msisdn_formats")))
 
 
 @generator("msisdn", category="phone", returns="string", example="12175550134", aliases=("e164",),
@@ -130,7 +130,7 @@ def msisdn(ctx: GenContext, *, plus: bool = False) -> pa.Array:
 
 @source("phone.calling_codes")
 def _calling_codes(locale: str) -> list[str]:
-    return list(faker_attr("phone_number", locale, "country_calling_codes"))
+    return list(faker_data("phone_number", locale, "country_calling_codes"))
 
 
 def _own_calling_code(locale: str) -> str:

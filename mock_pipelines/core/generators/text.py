@@ -5,7 +5,6 @@ Variable-length text is built flat: every row's word count is drawn, the words o
 once from (row, sentence, position) counters, and Arrow list arrays join them — no per-row Python.
 """
 
-import importlib
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -17,18 +16,18 @@ from mock_pipelines.core import random as rnd
 from mock_pipelines.core.facts import NO_FACTS, Facts, ValueSet, zipf_weights
 from mock_pipelines.core.locales.text import EMOJI
 from mock_pipelines.core.registry import GenContext, generator
-from mock_pipelines.core.vocab import faker_attr, source, vocabulary
+from mock_pipelines.core.vocab import FAKER, faker_attr, faker_data, source, vocabulary
 
 _WORD_STREAM = 101  # streams of per-word draws (indexed by virtual sentence counters)
 _LEN_STREAM = 11
 
 
-@source("text.words")
+@source("text.words", packages=FAKER)
 def _words(locale: str) -> list[str]:
     return list(faker_attr("lorem", locale, "word_list"))
 
 
-@source("text.latin")
+@source("text.latin", packages=FAKER)
 def _latin(_locale: str) -> list[str]:
     return list(faker_attr("lorem", "la", "word_list"))
 
@@ -50,13 +49,8 @@ class Language:
 
 
 def _punctuation(locale: str) -> tuple[str, str]:
-    for loc in (locale, "en_US"):
-        try:
-            provider = importlib.import_module(f"faker.providers.lorem.{loc}").Provider
-        except ModuleNotFoundError:
-            continue
-        return provider.word_connector, provider.sentence_punctuation
-    return " ", "."
+    """The locale's word connector and full stop (Faker's lorem provider; en_US when the locale has none)."""
+    return faker_data("lorem", locale, "word_connector"), faker_data("lorem", locale, "sentence_punctuation")
 
 
 @lru_cache(maxsize=32)
