@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -184,10 +184,8 @@ class ScenarioTable:
         return self.scenario.key(self.name, index)
 
     @cached_property
-    def _facts(self) -> dict[str, ColumnFacts]:
-        plan = self.clean.plan
-        return {name: column_facts(plan.spec, self.clean.spec, col, plan.locale, partitioned=self.clean.is_partitioned)
-                for name, col in self.clean.spec.columns.items()}
+    def _facts(self) -> Mapping[str, ColumnFacts]:
+        return _FactsByColumn(self.clean)
 
     # -- schema --------------------------------------------------------------------------------------
     @cached_property
@@ -574,6 +572,28 @@ def _truth_table(entries: list[dict[str, Any]]) -> pa.Table:
     return pa.concat_tables(tables).sort_by([("row_index", "ascending"), ("kind", "ascending")])
 
 
+
+
+class _FactsByColumn(Mapping[str, ColumnFacts]):
+    """A table's column facts, each computed when first asked for: a rule reads one or two columns of a
+    table, and `validate` builds a scenario table for every rule it probes."""
+
+    def __init__(self, table: TablePlan):
+        self.table = table
+        self._known: dict[str, ColumnFacts] = {}
+
+    def __getitem__(self, name: str) -> ColumnFacts:
+        if name not in self._known:
+            plan, spec = self.table.plan, self.table.spec
+            self._known[name] = column_facts(plan.spec, spec, spec.columns[name], plan.locale,
+                                             partitioned=self.table.is_partitioned)
+        return self._known[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.table.spec.columns)
+
+    def __len__(self) -> int:
+        return len(self.table.spec.columns)
 
 
 def probe_issues(plan: DatasetPlan, rows: int) -> list[Issue]:

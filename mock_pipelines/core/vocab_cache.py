@@ -61,6 +61,14 @@ def _package_fingerprint(package: str) -> str:
 def _module_fingerprint(module: str) -> str:
     """A hash of an imported module's source text: editing the code that builds a table rebuilds it."""
     path = getattr(sys.modules[module], "__file__", None)
+    if not path:
+        return _source_fingerprint(module, None)
+    stat = os.stat(path)
+    return _source_fingerprint(module, path, stat.st_mtime_ns, stat.st_size)
+
+
+@cache  # every vocabulary a process reads asks again: the file is hashed again only when its stat changes
+def _source_fingerprint(module: str, path: str | None, _mtime_ns: int = 0, _size: int = 0) -> str:
     data = Path(path).read_bytes() if path else b""
     return f"{module}:{hashlib.blake2b(data, digest_size=16).hexdigest()}"
 
