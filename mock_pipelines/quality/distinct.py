@@ -2,7 +2,7 @@
 
 Arrow's ``unique`` on 10M distinct strings takes ~2.4 s on this machine: it copies every string into its
 hash table. Here strings are first reduced to 64-bit hashes with NumPy (a few passes over 8-byte words of
-the Arrow data buffer, ~0.5 s for 10M e-mails), and the hashes are sorted (~0.1 s). Distinct hashes prove
+the Arrow data buffer, read in place), and the hashes are sorted (~0.1 s). Distinct hashes prove
 distinct values, so the common answer — nothing repeats — is exact without comparing a single string;
 only the values whose hashes collide are compared for real. Numbers and times are sorted directly.
 """
@@ -67,39 +67,57 @@ def string_hashes(arr: pa.Array) -> np.ndarray:
     n = len(arr)
     if n == 0:
         return np.zeros(0, dtype=np.uint64)
-    offsets = np.frombuffer(arr.buffers()[1], dtype=offset_type, count=n + 1, offset=arr.offset *
-                            np.dtype(offset_type).itemsize).astype(np.int64)
-    base, end = int(offsets[0]), int(offsets[-1])
-    # A copy with 8 spare bytes, so the word at the last string's end never reads past the buffer.
-    data = np.zeros(end - base + 8, dtype=np.uint8)
-    if end > base:
-        data[:end - base] = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[base:end]
-    words = np.ndarray(shape=(len(data) - 7,), dtype="<u8", buffer=data, strides=(1,))  # a word at every byte
-    length = np.diff(offsets)
+    start = np.frombuffer(arr.buffers()[1], dtype=offset_type, count=n + 1, offset=arr.offset *
+                          np.dtype(offset_type).itemsize).astype(np.intp)
+    length = np.diff(start)
+    start = start[:-1]
     if arr.null_count:
         length = np.where(np.asarray(arr.is_valid()), length, 0)
+    raw = arr.buffers()[2]
+    data = np.frombuffer(raw, dtype=np.uint8) if raw is not None else np.zeros(0, dtype=np.uint8)
+    # The last 0–7 bytes of a value are read as one 8-byte word, which passes the end of the buffer for the
+    # values that end in its last 8 bytes: those (a suffix of the rows, since values lie in row order) are
+    # read from a padded copy of that stretch; the others straight from Arrow's buffer, with no copy.
+    cut = int(np.searchsorted(start + length, len(data) - 8, side="right")) if len(data) >= 8 else 0
+    if cut == n:
+        return _hash_words(data, start, length)
+    first = int(start[cut])
+    padded = np.zeros(len(data) - first + 8, dtype=np.uint8)
+    padded[:len(data) - first] = data[first:]
+    tail = _hash_words(padded, start[cut:] - first, length[cut:])
+    return np.concatenate([_hash_words(data, start[:cut], length[:cut]), tail]) if cut else tail
+
+
+def _hash_words(data: np.ndarray, start: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """The hashes of the values at ``start`` of ``length`` bytes in ``data``, which holds at least 8 bytes
+    from where each value's last whole word ends."""
+    if not len(start):
+        return np.zeros(0, dtype=np.uint64)
+    words = np.ndarray(shape=(len(data) - 7,), dtype="<u8", buffer=data, strides=(1,))  # a word at every byte
     full = length >> 3  # whole words of each value
-    rounds = int(full.max())
-    # Rows by their count of whole words, most first (a radix sort of a small key), so that round k folds
-    # word k of a prefix of the rows: no mask, and each value gets exactly as many rounds as it has words.
-    key = rounds - full
-    order = np.argsort(key.astype(np.uint8) if rounds < 256 else key, kind="stable")
-    at = offsets[:-1][order] - base
-    length = length[order]
     h = length.astype(np.uint64) * _M1
-    wide = np.searchsorted(-full[order], -np.arange(rounds), side="left")  # rows with more than k words
-    # Each word is folded in non-linearly (xor, multiply, xor-shift): a plain polynomial (h * M + w) over
-    # 2**64 lets structured strings collide far more often than 64 random bits would (one collision among
-    # 100M generated e-mails), and every collision costs one more read of the rows.
-    for k in range(rounds):
-        m = int(wide[k])
-        hk = h[:m]
-        hk ^= words[at[:m]]
-        hk *= _M2
-        hk ^= hk >> _29
-        at[:m] += 8
+    at = start.copy()
+    every = int(full.min())
+    # Round k folds word k of every value that has one: all rows while every value has k + 1 words (no mask,
+    # contiguous), then only the rows that still do. Each word is folded in non-linearly (xor, multiply,
+    # xor-shift): a plain polynomial (h * M + w) over 2**64 lets structured strings collide far more often
+    # than 64 random bits would (one collision among 100M generated e-mails), and every collision costs one
+    # more read of the rows.
+    for k in range(int(full.max())):
+        if k < every:
+            h ^= words[at]
+            h *= _M2
+            h ^= h >> _29
+        else:
+            rows = np.flatnonzero(full > k)
+            hk = h[rows]
+            hk ^= words[at[rows]]
+            hk *= _M2
+            hk ^= hk >> _29
+            h[rows] = hk
+        at += 8
     tail = (length & 7).astype(np.uint64)
-    w = words[at]
+    w = words[start + (full << 3)]
     w &= (np.uint64(1) << (tail * np.uint64(8))) - np.uint64(1)  # the last 0–7 bytes of the string
     h ^= w
     h *= _M3
@@ -108,6 +126,4 @@ def string_hashes(arr: pa.Array) -> np.ndarray:
     h ^= h >> np.uint64(27)
     h *= _M3
     h ^= h >> np.uint64(31)
-    out = np.empty_like(h)
-    out[order] = h
-    return out
+    return h

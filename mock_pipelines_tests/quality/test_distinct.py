@@ -51,6 +51,18 @@ def test_a_value_hashes_alike_whatever_else_its_array_holds():
     assert beside_long.tolist() == alone
 
 
+def test_a_value_hashes_alike_at_the_end_of_its_buffer_and_inside_it():
+    # The last bytes of a value are read as one 8-byte word straight from Arrow's buffer, except for the
+    # values ending in its last 8 bytes, read from a padded copy: both readings must give the same hash,
+    # with nulls and empty values among them, in a sliced array too.
+    values = ["abcdefghijkl@x.io", None, "", "é", "abc", "abcdefgh", "abcdefghi", "q" * 23, None]
+    alone = [int(distinct.string_hashes(pa.array([v], pa.string()))[0]) for v in values]
+    for arr in (pa.array(values), pa.array([*values, *values]), pa.array(["zz", *values, "yy"]).slice(1, len(values))):
+        hashes = distinct.string_hashes(arr).tolist()
+        assert hashes[:len(values)] == alone
+        assert hashes[len(values):] == alone[:len(hashes) - len(values)]
+
+
 def test_a_repeat_across_batches_of_different_widths_is_found():
     from mock_pipelines.quality.distinct_stream import StreamDistinct
 
