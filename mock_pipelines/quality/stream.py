@@ -30,6 +30,10 @@ _DONE, _ABORT = object(), object()
 class MeasuredSlice:
     """A batch source measured on a second thread during its first complete pass."""
 
+    # The measuring thread keeps about one core busy while the writer writes: a writer that would encode on
+    # every core leaves one to it (see :func:`~mock_pipelines.defs.io_managers.table_io.encoders_for`).
+    cores_busy = 1
+
     def __init__(self, inner: Any, make_measure: Callable[[], TableMeasure]):
         self.inner = inner
         self._make = make_measure

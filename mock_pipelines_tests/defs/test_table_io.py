@@ -29,3 +29,14 @@ def test_arrow_and_pandas_values_are_cut_into_batches() -> None:
 def test_anything_else_is_refused_naming_the_manager() -> None:
     with pytest.raises(TypeError, match="Manager cannot store a list"):
         batches_of([1, 2, 3], "Manager")
+
+
+@pytest.mark.parametrize(("cores", "expected"), [(1, 1), (2, 1), (4, 3)])
+def test_a_measured_slice_leaves_a_core_to_its_measuring(table_plan, monkeypatch, cores, expected) -> None:
+    from mock_pipelines.defs.io_managers import table_io
+    from mock_pipelines.quality.stream import MeasuredSlice
+
+    monkeypatch.setattr(table_io, "usable_cores", lambda: cores)
+    piece = TableSlice(table_plan, 0, 100, chunk_size=32)
+    assert table_io.encoders_for(MeasuredSlice(piece, lambda: None)) == expected
+    assert table_io.encoders_for(piece) is None  # nothing else runs beside the writer: every core encodes

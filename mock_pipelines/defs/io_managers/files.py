@@ -26,6 +26,7 @@ from mock_pipelines.defs.io_managers.table_io import (
     LOAD_AS,
     TableAssetIO,
     batches_of,
+    encoders_for,
     landed,
     one_of,
     write_metadata,
@@ -96,7 +97,8 @@ class MockFilesIOManager(TableAssetIO, dg.ConfigurableIOManager):
         that cannot be written fails the step with one line naming it."""
         try:
             return destination.write_batches(dataset, table, schema, batches, key,
-                                             identity=identity_of(obj, self.format), manifest=True)
+                                             identity=identity_of(obj, self.format), manifest=True,
+                                             encoders=encoders_for(obj))
         except LandingError as exc:
             raise dg.Failure(description=str(exc)) from exc
 

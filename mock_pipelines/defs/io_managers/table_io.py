@@ -11,6 +11,7 @@ import dagster as dg
 import pyarrow as pa
 
 from mock_pipelines.spec.types import LogicalType
+from mock_pipelines.store.files.prefetch import usable_cores
 from mock_pipelines.store.protocol import WriteResult
 
 LOAD_AS = ("pandas", "arrow")
@@ -45,6 +46,17 @@ def batches_of(obj: object, manager: str) -> tuple[pa.Schema, Iterable[pa.Record
         return table.schema, table.to_batches()
     raise TypeError(f"{manager} cannot store a {type(obj).__name__}: return a TableSlice, a dict "
                     "{partition_key: TableSlice}, a pyarrow Table or a pandas DataFrame")
+
+
+def encoders_for(obj: object) -> int | None:
+    """Threads to encode the output ``obj`` with: the usable cores less those its own threads keep busy while
+    it streams (a measured slice measures on one), at least one; None (one per usable core) for the rest.
+
+    On two cores, Parquet encoded on both beside a measuring thread costs more CPU than it saves (thread
+    hand-offs and one buffer per row group): measured with ``bench/bench_quality.py``, the checked asset
+    lands faster with one encoder while the rows are generated on a second thread."""
+    busy = int(getattr(type(obj), "cores_busy", 0))
+    return max(1, usable_cores() - busy) if busy else None
 
 
 def landed(obj: object, result: WriteResult) -> None:

@@ -161,26 +161,29 @@ class FileStore:
 
     def write_batches(self, dataset: str, table: str, schema: pa.Schema, batches: Iterable[pa.RecordBatch],
                       partition_key: str | None = None, identity: RunIdentity | None = None,
-                      progress: Callable[[int], None] | None = None, manifest: bool = False) -> WriteResult:
+                      progress: Callable[[int], None] | None = None, manifest: bool = False,
+                      encoders: int | None = None) -> WriteResult:
         """Stream ``batches`` into the table's (or partition's) file, replacing what was there atomically.
 
         With ``identity`` (what produced the rows) or ``manifest``, the table folder's ``_manifest.json``
-        records the write (its identity ``{}`` when unknown)."""
+        records the write (its identity ``{}`` when unknown). ``encoders``: threads that encode Parquet
+        (default: one per usable core; see :func:`~mock_pipelines.store.files.parallel_parquet.open_writer`)."""
         folder = self.partition_path(dataset, table, partition_key) if partition_key is not None \
             else self.table_path(dataset, table)
         return self.write_folder(folder, schema, batches, partition_key=partition_key, identity=identity,
                                  manifest_folder=self.table_path(dataset, table), progress=progress,
-                                 manifest=manifest)
+                                 manifest=manifest, encoders=encoders)
 
     def write_folder(self, folder: str, schema: pa.Schema, batches: Iterable[pa.RecordBatch], *,
                      partition_key: str | None = None, identity: RunIdentity | None = None,
                      manifest_folder: str | None = None, progress: Callable[[int], None] | None = None,
                      extra_manifest: dict[str, Any] | None = None, manifest: bool = False,
-                     hash_content: bool = True) -> WriteResult:
+                     hash_content: bool = True, encoders: int | None = None) -> WriteResult:
         """Write ``folder``/part-00000.<ext> (the one writer behind every path: CLI and Dagster, local and
         S3). A folder that cannot be written raises :class:`~mock_pipelines.store.files.manifest.LandingError`,
         one line naming it; the previous data is then left as it was. ``hash_content=False`` skips the
-        content hash (about 15% of the writing time; the result's ``content_hash`` is then empty)."""
+        content hash (about 15% of the writing time; the result's ``content_hash`` is then empty). ``encoders``:
+        threads that encode Parquet (default: one per usable core)."""
         folder = folder.rstrip("/")
         final = f"{folder}/{DATA_FILE}.{self.format}"
         tmp = f"{folder}/{temporary_name(f'{DATA_FILE}.{self.format}')}"
@@ -199,7 +202,7 @@ class FileStore:
                 created = _first_missing(folder)
                 os.makedirs(folder, exist_ok=True)
             sink = tmp if self.local else self.fs.open(tmp, "wb")
-            writer = open_writer(sink, self.format, schema, self.compression)  # Parquet: on every usable core
+            writer = open_writer(sink, self.format, schema, self.compression, encoders)
             try:
                 # Parquet on several cores: this thread generates while pool threads encode; else the next
                 # batch is generated on a thread while this one writes.

@@ -105,6 +105,30 @@ def test_the_store_writes_the_same_file_and_content_hash_on_one_core_and_two(tab
         (tmp_path / "one/ds/t/part-00000.parquet").read_bytes()
 
 
+def test_the_store_encodes_on_the_threads_it_is_given(table_plan, tmp_path, monkeypatch):
+    monkeypatch.setattr(parallel_parquet, "usable_cores", lambda: 1)
+    expected = FileStore(tmp_path / "one").write(TableSlice(table_plan, 0, 300, chunk_size=CHUNK))
+    monkeypatch.setattr(parallel_parquet, "usable_cores", lambda: 2)
+    encoders: list[str] = []
+    real = parallel_parquet.ParallelParquetWriter._encode
+
+    def encode(self, batch):
+        encoders.append(threading.current_thread().name)
+        return real(self, batch)
+
+    monkeypatch.setattr(parallel_parquet.ParallelParquetWriter, "_encode", encode)
+    got = FileStore(tmp_path / "two").write_batches("ds", "t", TableSlice(table_plan, 0, 300, chunk_size=CHUNK).schema,
+                                                    TableSlice(table_plan, 0, 300, chunk_size=CHUNK).batches(),
+                                                    encoders=1)
+    assert encoders == []  # one encoder: the plain writer, on the calling thread
+    assert got.content_hash == expected.content_hash
+    assert (tmp_path / "two/ds/t/part-00000.parquet").read_bytes() == \
+        (tmp_path / "one/ds/t/part-00000.parquet").read_bytes()
+    FileStore(tmp_path / "three").write_batches("ds", "t", TableSlice(table_plan, 0, 300, chunk_size=CHUNK).schema,
+                                                TableSlice(table_plan, 0, 300, chunk_size=CHUNK).batches())
+    assert encoders and all(name.startswith("mock-pipelines-encode") for name in encoders)
+
+
 def failing_at(batches, after: int, error: BaseException):
     for i, batch in enumerate(batches):
         if i == after:
