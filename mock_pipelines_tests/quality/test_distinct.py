@@ -63,6 +63,17 @@ def test_a_value_hashes_alike_at_the_end_of_its_buffer_and_inside_it():
         assert hashes[len(values):] == alone[:len(hashes) - len(values)]
 
 
+def test_hashes_in_blocks_equal_hashes_in_one_pass(monkeypatch):
+    rng = np.random.default_rng(3)
+    words = ["", "a", "é", "x" * 9, "user.name@example.com", "ü" * 13]
+    values = [None if i % 97 == 0 else f"{words[i % 6]}{rng.integers(10**9)}" for i in range(3 * 1000 + 7)]
+    for arr in (pa.array(values).slice(5), pa.array(values, pa.large_string()).slice(11)):
+        monkeypatch.setattr(distinct, "HASH_BLOCK", 1000)  # three blocks and a rest
+        blocked = distinct.string_hashes(arr)
+        monkeypatch.setattr(distinct, "HASH_BLOCK", 1 << 30)
+        assert np.array_equal(blocked, distinct.string_hashes(arr))
+
+
 def test_a_repeat_across_batches_of_different_widths_is_found():
     from mock_pipelines.quality.distinct_stream import StreamDistinct
 
