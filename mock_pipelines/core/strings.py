@@ -20,6 +20,14 @@ HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 ALNUM = np.frombuffer(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", dtype=np.uint8)
 
 
+def value_offsets(arr: pa.Array) -> np.ndarray:
+    """The ``len(arr) + 1`` value offsets of a string or binary array (int32, or int64 for the large types):
+    a view of its offsets buffer, from its slice's first value."""
+    large = pa.types.is_large_string(arr.type) or pa.types.is_large_binary(arr.type)
+    dtype = np.dtype("<i8") if large else np.dtype("<i4")
+    return np.frombuffer(arr.buffers()[1], dtype=dtype, count=len(arr) + 1, offset=arr.offset * dtype.itemsize)
+
+
 def from_bytes_matrix(matrix: np.ndarray) -> pa.StringArray:
     """Rows of a C-contiguous (n, width) uint8 ASCII matrix as an Arrow string array."""
     matrix = np.ascontiguousarray(matrix, dtype=np.uint8)

@@ -13,6 +13,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from mock_pipelines.core.strings import value_offsets
+
 _M1 = np.uint64(0x9E3779B97F4A7C15)
 _M2 = np.uint64(0xBF58476D1CE4E5B9)
 _M3 = np.uint64(0x94D049BB133111EB)
@@ -61,15 +63,10 @@ def string_hashes(arr: pa.Array) -> np.ndarray:
     """A 64-bit hash of each string (or binary) value of one Arrow array: a function of the bytes of the
     value only — never of the other values of the array — read as little-endian 8-byte words straight from
     the data buffer. Nulls hash as "" does."""
-    if pa.types.is_large_string(arr.type) or pa.types.is_large_binary(arr.type):
-        offset_type = np.int64
-    else:
-        offset_type = np.int32
     n = len(arr)
     if n == 0:
         return np.zeros(0, dtype=np.uint64)
-    start = np.frombuffer(arr.buffers()[1], dtype=offset_type, count=n + 1, offset=arr.offset *
-                          np.dtype(offset_type).itemsize).astype(np.intp)
+    start = value_offsets(arr).astype(np.intp)
     length = np.diff(start)
     start = start[:-1]
     if arr.null_count:

@@ -51,6 +51,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from mock_pipelines.core.strings import value_offsets
+
 NEWLINE = 10
 PIECE_VALUES = 1 << 18  # values joined into one text: the per-call cost is then negligible …
 PIECE_BYTES = 64 << 20  # … and the text stays far below the 2 GiB of a string value
@@ -140,18 +142,12 @@ def all_match(col: pa.ChunkedArray | pa.Array, regex: str) -> bool:
     return matched  # no value at all: let the match value by value judge (and RE2 compile the pattern)
 
 
-def _offsets(values: pa.Array) -> np.ndarray:
-    kind = np.int64 if pa.types.is_large_string(values.type) else np.int32
-    return np.frombuffer(values.buffers()[1], dtype=kind, count=len(values) + 1,
-                         offset=values.offset * np.dtype(kind).itemsize)
-
-
 def _pieces(values: pa.Array) -> list[pa.Array]:
     """Consecutive slices of at most PIECE_VALUES values and (but for a longer single value) PIECE_BYTES."""
     n = len(values)
     if n == 0:
         return []
-    offsets = _offsets(values)
+    offsets = value_offsets(values)
     out, start = [], 0
     while start < n:
         stop = min(n, start + PIECE_VALUES)
@@ -166,7 +162,7 @@ def _lines_match(values: pa.Array, lines: str) -> bool:
     """The values, joined by newlines, match ``lines`` and hold no newline of their own."""
     joined = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, len(values)], pa.int32()), values),
                             pa.scalar("\n", values.type))
-    ends = _offsets(joined)
+    ends = value_offsets(joined)
     data = joined.buffers()[2]
     text = np.frombuffer(data, dtype=np.uint8)[int(ends[0]):int(ends[1])] if data is not None \
         else np.zeros(0, np.uint8)

@@ -25,6 +25,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
 
+from mock_pipelines.core.strings import value_offsets
+
 HASH_VERSION = "mock-pipelines/content/v1"
 PREVIEW_ROWS = 5
 
@@ -98,10 +100,7 @@ class _ColumnHasher:
         if valid is not None:  # a null slot may span garbage bytes: make it an empty value first
             arr = pc.fill_null(arr, pa.scalar(b"" if pa.types.is_binary(arr.type) or
                                               pa.types.is_large_binary(arr.type) else "", arr.type))
-        n = len(arr)
-        large = pa.types.is_large_string(arr.type) or pa.types.is_large_binary(arr.type)
-        dtype = np.dtype("<i8") if large else np.dtype("<i4")
-        offsets = np.frombuffer(arr.buffers()[1], dtype=dtype, count=n + 1, offset=arr.offset * dtype.itemsize)
+        offsets = value_offsets(arr)
         self.lengths.update(np.diff(offsets).astype("<i8").tobytes())
         data = arr.buffers()[2]
         lo, hi = int(offsets[0]), int(offsets[-1])

@@ -23,7 +23,8 @@ EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 JOINABLE = [EMAIL, r"^[A-Z]{2}$", r"^[0-9]{5}(?:-[0-9]{4})?$", r"^.*$", r"^\S+$", r"^[a-c]*x$", r"^(?:ab|c)+$",
             r"^$", r"^[^\n@]+@x$", r"^\d+\.\d{2}$", r"^(a|b.)*?c$"]
 # Patterns it must refuse: each might match a newline, or is not anchored as one whole value.
-REFUSED = [r"^[[:space:]]+$", r"^[a[:space:]]+$", r"^[.[:^alpha:]]+$", r"^[a[:cntrl:]]$", r"^[a-z--x]$", r"^[^@]+$", r"^\W+$", r"^\s+$", r"^\D$", r"^[\x00-\x7f]+$", r"^\n$", r"^a|b$",
+REFUSED = [r"^[[:space:]]+$", r"^[a[:space:]]+$", r"^[.[:^alpha:]]+$", r"^[a[:cntrl:]]$", r"^[a-z--x]$",
+           r"^[^@]+$", r"^\W+$", r"^\s+$", r"^\D$", r"^[\x00-\x7f]+$", r"^\n$", r"^a|b$",
            r"(?s)^.*$", r"^(?s:.)*$", r"^a$b$", r"^a\$", r"a$", r"^a", r"^(a$)", r"^a\b$", r"^(?=a)a$",
            r"^[^a]$", r"^[\s\S]$", r"^(", ""]
 ALPHABET = ["a", "b", "c", "x", "Z", "1", "@", ".", "\n", " ", "\t", "é", "-"]
