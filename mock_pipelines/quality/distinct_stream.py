@@ -174,7 +174,7 @@ class Buckets:
 
 
 def _repeated_hashes(keys: np.ndarray) -> np.ndarray:
-    """The hashes that occur more than once in ``keys`` (one bucket: their top ``BUCKET_BITS`` bits agree).
+    """The hashes that occur more than once in ``keys`` (uint64; one bucket: their top ``BUCKET_BITS`` bits agree).
 
     Equal hashes have equal bits, so the bucket is first sorted on the 32 bits below the bucket id: a bucket of
     40k keys sorts in ~19 ns a key as 32-bit integers against ~36 ns as 64-bit ones (NumPy, measured on the
@@ -187,7 +187,9 @@ def _repeated_hashes(keys: np.ndarray) -> np.ndarray:
     same = s[1:] == s[:-1]
     if not same.any():
         return keys[:0]
-    s = np.sort(keys[np.isin(middle, s[1:][same])])
+    if 8 * int(np.count_nonzero(same)) < len(keys):  # a few candidates (the usual case): compare only them
+        keys = keys[np.isin(middle, s[1:][same])]
+    s = np.sort(keys)  # else values that really repeat, a lot: the whole bucket, as picking them out costs more
     same = s[1:] == s[:-1]
     return np.unique(s[1:][same]) if same.any() else s[:0]
 

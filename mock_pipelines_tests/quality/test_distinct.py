@@ -90,9 +90,16 @@ def test_repeated_hashes_are_exact_when_only_some_of_their_bits_agree():
     values, counts = np.unique(mixed, return_counts=True)
     assert _repeated_hashes(mixed).tolist() == values[counts > 1].tolist()
     assert set(_repeated_hashes(mixed).tolist()) >= set(keys[200:210].tolist())
+    # Values that really repeat a lot (a failing rule): the whole bucket is compared, with the same answer.
+    heavy = np.concatenate([np.repeat(keys[:2_000], 20), middle_only, neighbours])
+    rng.shuffle(heavy)
+    values, counts = np.unique(heavy, return_counts=True)
+    assert _repeated_hashes(heavy).tolist() == values[counts > 1].tolist()
     same = np.full(1_000, 0xDEADBEEF, dtype=np.uint64)
     assert _repeated_hashes(same).tolist() == [0xDEADBEEF]
+    assert _repeated_hashes(same[:2]).tolist() == [0xDEADBEEF]
     assert len(_repeated_hashes(same[:1])) == 0
+    assert len(_repeated_hashes(keys[:2])) == 0
 
 
 def test_a_repeat_across_batches_of_different_widths_is_found():
