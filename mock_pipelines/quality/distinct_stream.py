@@ -6,8 +6,8 @@ of consecutive integers (a sequence, the usual primary key) is kept as one range
 
 Keys are not sorted while they stream: each batch is split by a bucket id (the top ``BUCKET_BITS`` bits of
 the hash, or of a mix of the integer value) with one radix pass, and every bucket grows by appending. Equal
-keys always share a bucket, so :meth:`StreamDistinct.finish` sorts one bucket at a time (small, cache-sized
-sorts, on every core) instead of one sort of the whole column after the last batch. Above ``SPILL_BYTES``
+keys always share a bucket, so :meth:`StreamDistinct.finish` judges one bucket at a time (small, cache-sized
+work, on every core) instead of one sort of the whole column after the last batch. Above ``SPILL_BYTES``
 per column the buckets are appended to a temporary file, so memory does not grow with the rows.
 
 Distinct hashes prove distinct values, so the usual answer — nothing repeats — needs no value. When hashes
@@ -31,11 +31,11 @@ from mock_pipelines.quality.distinct import string_hashes
 from mock_pipelines.quality.results import plain
 
 SPILL_BYTES = 8 << 20  # keys kept in memory per column before they go to the spill file
-BUCKET_BITS = 8  # 256 buckets: ~40k keys each for 10M rows, sorted in the CPU cache
+BUCKET_BITS = 8  # 256 buckets: ~40k keys each for 10M rows, judged in the CPU cache
 EXAMPLES = 5  # repeated values reported (the row-level rules' examples cap)
 _PAIR = np.uint64(0x9E3779B97F4A7C15)
 _SHIFT = np.uint64(64 - BUCKET_BITS)
-_MIDDLE = np.uint64(64 - BUCKET_BITS - 32)  # the 32 bits of a hash below its bucket id
+SLOT_BITS = 20  # at most 2**20 slots (8 MiB of counts) to count the keys of one bucket in
 
 BatchSource = Callable[[], Iterable[pa.RecordBatch]]  # reads the same rows again (values of rare duplicates)
 
@@ -154,7 +154,7 @@ class Buckets:
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     def map(self, judge: Callable[[np.ndarray], Any]) -> Iterator[Any]:
-        """``judge`` applied to each non-empty bucket, on as many threads as there are cores (NumPy's sorts
+        """``judge`` applied to each non-empty bucket, on as many threads as there are cores (NumPy's counts and sorts
         release the GIL; this runs after the last batch, when the writer no longer needs the cores)."""
         filled = [b for b in range(1 << BUCKET_BITS) if self.parts[b] or self._on_disk(b)]
         workers = min(len(filled), os.cpu_count() or 1, 4)
@@ -176,20 +176,20 @@ class Buckets:
 def _repeated_hashes(keys: np.ndarray) -> np.ndarray:
     """The hashes that occur more than once in ``keys`` (uint64; one bucket: their top ``BUCKET_BITS`` bits agree).
 
-    Equal hashes have equal bits, so the bucket is first sorted on the 32 bits below the bucket id: a bucket of
-    40k keys sorts in ~19 ns a key as 32-bit integers against ~36 ns as 64-bit ones (NumPy, measured on the
-    2-core machine of docs/performance.md). Two of ~40k random hashes share those 32 bits about once in five
-    buckets; only the hashes whose 32 bits repeat are then compared whole."""
+    Equal hashes have equal bits, so each key is first counted in a slot picked by the bits below the bucket
+    id, in a table of ~8 slots a key (``np.bincount``): a key alone in its slot occurs once. Only the keys that
+    share a slot are sorted and compared whole: among ~40k random hashes, about one key in eight. Counting
+    costs ~8 ns a key where sorting the bucket cost ~20 ns (as 32-bit integers; ~36 as 64-bit ones), NumPy on
+    the 2-core machine of docs/performance.md. Values that really repeat (a failing rule) all share slots:
+    then most of the bucket is sorted, as it always was before."""
     if len(keys) < 2:
         return keys[:0]
-    middle = (keys >> _MIDDLE).astype(np.uint32)
-    s = np.sort(middle)
-    same = s[1:] == s[:-1]
-    if not same.any():
+    bits = min(SLOT_BITS, max(8, (8 * len(keys) - 1).bit_length()))
+    slot = ((keys << np.uint64(BUCKET_BITS)) >> np.uint64(64 - bits)).astype(np.intp)
+    shared = np.bincount(slot, minlength=1 << bits)[slot] > 1
+    if not shared.any():
         return keys[:0]
-    if 8 * int(np.count_nonzero(same)) < len(keys):  # a few candidates (the usual case): compare only them
-        keys = keys[np.isin(middle, s[1:][same])]
-    s = np.sort(keys)  # else values that really repeat, a lot: the whole bucket, as picking them out costs more
+    s = np.sort(keys[shared])
     same = s[1:] == s[:-1]
     return np.unique(s[1:][same]) if same.any() else s[:0]
 

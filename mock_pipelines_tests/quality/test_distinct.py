@@ -74,27 +74,34 @@ def test_hashes_in_blocks_equal_hashes_in_one_pass(monkeypatch):
         assert np.array_equal(blocked, distinct.string_hashes(arr))
 
 
-def test_repeated_hashes_are_exact_when_only_some_of_their_bits_agree():
+def test_repeated_hashes_are_exact_when_only_some_of_their_bits_agree(monkeypatch):
+    from mock_pipelines.quality import distinct_stream
     from mock_pipelines.quality.distinct_stream import _repeated_hashes
 
     rng = np.random.default_rng(7)
     keys = rng.integers(0, 2**63, 40_000, dtype=np.int64).view(np.uint64)
     assert len(_repeated_hashes(keys)) == 0
-    # Keys that share the 32 bits below the bucket id (or every bit but one) are not repeats; equal ones are,
-    # once each, however often they occur.
-    middle_only = (keys[:50] & np.uint64(0x00FFFFFFFF000000)) | np.uint64(0x5A00000000000001)
+    # Keys that share the bits below the bucket id that pick their slot (or every bit but one) are not
+    # repeats; equal ones are, once each, however often they occur.
+    same_slot = (keys[:50] & np.uint64(0x00FFFFFFFF000000)) | np.uint64(0x5A00000000000001)
     neighbours = keys[100:150] ^ np.uint64(1)
     repeats = np.concatenate([keys[200:210], keys[200:205], keys[200:201]])
-    mixed = np.concatenate([keys, middle_only, middle_only ^ np.uint64(2), neighbours, repeats])
+    mixed = np.concatenate([keys, same_slot, same_slot ^ np.uint64(2), neighbours, repeats])
     rng.shuffle(mixed)
     values, counts = np.unique(mixed, return_counts=True)
     assert _repeated_hashes(mixed).tolist() == values[counts > 1].tolist()
     assert set(_repeated_hashes(mixed).tolist()) >= set(keys[200:210].tolist())
-    # Values that really repeat a lot (a failing rule): the whole bucket is compared, with the same answer.
-    heavy = np.concatenate([np.repeat(keys[:2_000], 20), middle_only, neighbours])
+    # Values that really repeat a lot (a failing rule): most of the bucket shares slots, with the same answer.
+    heavy = np.concatenate([np.repeat(keys[:2_000], 20), same_slot, neighbours])
     rng.shuffle(heavy)
     values, counts = np.unique(heavy, return_counts=True)
     assert _repeated_hashes(heavy).tolist() == values[counts > 1].tolist()
+    # A bucket far larger than its table of slots (a spilled column of 100M+ rows): most keys share a slot.
+    monkeypatch.setattr(distinct_stream, "SLOT_BITS", 10)
+    values, counts = np.unique(mixed, return_counts=True)
+    assert _repeated_hashes(mixed).tolist() == values[counts > 1].tolist()
+    assert len(_repeated_hashes(keys)) == 0
+    monkeypatch.undo()
     same = np.full(1_000, 0xDEADBEEF, dtype=np.uint64)
     assert _repeated_hashes(same).tolist() == [0xDEADBEEF]
     assert _repeated_hashes(same[:2]).tolist() == [0xDEADBEEF]
