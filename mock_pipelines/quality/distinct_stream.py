@@ -154,8 +154,8 @@ class Buckets:
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     def map(self, judge: Callable[[np.ndarray], Any]) -> Iterator[Any]:
-        """``judge`` applied to each non-empty bucket, on as many threads as there are cores (NumPy's counts and sorts
-        release the GIL; this runs after the last batch, when the writer no longer needs the cores)."""
+        """``judge`` applied to each non-empty bucket, on as many threads as there are cores (NumPy's counts
+        and sorts release the GIL; this runs after the last batch, when the writer no longer needs the cores)."""
         filled = [b for b in range(1 << BUCKET_BITS) if self.parts[b] or self._on_disk(b)]
         workers = min(len(filled), os.cpu_count() or 1, 4)
         if workers <= 1:
@@ -181,7 +181,7 @@ def _repeated_hashes(keys: np.ndarray) -> np.ndarray:
     share a slot are sorted and compared whole: among ~40k random hashes, about one key in eight. Counting
     costs ~8 ns a key where sorting the bucket cost ~20 ns (as 32-bit integers; ~36 as 64-bit ones), NumPy on
     the 2-core machine of docs/performance.md. Values that really repeat (a failing rule) all share slots:
-    then most of the bucket is sorted, as it always was before."""
+    then most of the bucket is sorted, as before."""
     if len(keys) < 2:
         return keys[:0]
     bits = min(SLOT_BITS, max(8, (8 * len(keys) - 1).bit_length()))
