@@ -104,7 +104,12 @@ def test_an_imported_database_loads_back_into_a_copy_with_every_constraint_enfor
         assert all(counts[name] == plan.table(name).n_rows for name in counts), counts
         assert conn.exec_driver_sql(f"SELECT count(*) FROM {prefix}employees WHERE manager_id IS NOT NULL"
                                     ).scalar() > 0  # the tree is there
-        assert conn.exec_driver_sql(f"SELECT count(DISTINCT tier) FROM {prefix}customers").scalar() == 4
+        # The enum's values land as generated. Which of the four the 20 customers draw depends on the dataset's
+        # name, the random name of the source schema: about one run in 80 draws only three.
+        generated = {v for b in plan.table("customers").batches() for v in b.column("tier").to_pylist()}
+        landed = {v for (v,) in conn.exec_driver_sql(f"SELECT DISTINCT tier FROM {prefix}customers")}
+        assert landed == generated and len(generated) >= 2, (landed, generated)
+        assert generated <= {"bronze", "silver", "gold", "platinum"}, generated
     # and the copy still refuses bad rows (MariaDB reports a failed CHECK as an operational error)
     with pytest.raises((sa.exc.IntegrityError, sa.exc.OperationalError), match="quantity"), \
             engine.begin() as conn:
