@@ -177,11 +177,12 @@ def _repeated_hashes(keys: np.ndarray) -> np.ndarray:
     """The hashes that occur more than once in ``keys`` (uint64; one bucket: their top ``BUCKET_BITS`` bits agree).
 
     Equal hashes have equal bits, so each key is first counted in a slot picked by the bits below the bucket
-    id, in a table of ~8 slots a key (``np.bincount``): a key alone in its slot occurs once. Only the keys that
-    share a slot are sorted and compared whole: among ~40k random hashes, about one key in eight. Counting
-    costs ~8 ns a key where sorting the bucket cost ~20 ns (as 32-bit integers; ~36 as 64-bit ones), NumPy on
-    the 2-core machine of docs/performance.md. Values that really repeat (a failing rule) all share slots:
-    then most of the bucket is sorted, as before."""
+    id, in a table of 8 to 16 slots a key (a power of two; ``np.bincount``): a key alone in its slot occurs
+    once. Only the keys that share a slot are sorted and compared whole: among random hashes, one key in 8
+    to 16 (one in 14 for the ~40k keys of a bucket at 10M rows). Counting costs ~8 ns a key where sorting
+    the bucket cost ~20 ns (as 32-bit integers; ~36 as 64-bit ones), NumPy on the 2-core machine of
+    docs/performance.md. Values that really repeat (a failing rule) all share slots: then most of the bucket
+    is sorted, as before."""
     if len(keys) < 2:
         return keys[:0]
     bits = min(SLOT_BITS, max(8, (8 * len(keys) - 1).bit_length()))
