@@ -155,7 +155,7 @@ class Buckets:
 
     def map(self, judge: Callable[[np.ndarray], Any]) -> Iterator[Any]:
         """``judge`` applied to each non-empty bucket, on as many threads as there are cores (NumPy's counts
-        and sorts release the GIL; this runs after the last batch, when the writer no longer needs the cores)."""
+        and sorts release the GIL; this runs after the last batch, beside the writer finishing its last row group)."""
         filled = [b for b in range(1 << BUCKET_BITS) if self.parts[b] or self._on_disk(b)]
         workers = min(len(filled), os.cpu_count() or 1, 4)
         if workers <= 1:
