@@ -230,7 +230,7 @@ def failing_rows(rule: Rule, table: pa.Table, n: int | None = None) -> pa.Chunke
     kw = rule.gx_kwargs(n)
     if rule.expectation == "ExpectColumnPairValuesAToBeGreaterThanB":
         return _pair_bad(table, kw)[2]
-    if rule.expectation == "ExpectColumnValuesToBeBetween" and _extremes_within(
+    if rule.expectation == "ExpectColumnValuesToBeBetween" and extremes_within(
             table.column(kw["column"]), kw.get("min_value"), kw.get("max_value"), kw):
         return None  # the usual answer, from one pass
     return bad_values(table.column(kw["column"]), VALUE_TESTS[rule.expectation or ""](kw))
@@ -241,20 +241,22 @@ def _in_set(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
 
 
 def _between(rule: Rule, table: pa.Table, kw: dict[str, Any]) -> Outcome:
-    if _extremes_within(table.column(kw["column"]), kw.get("min_value"), kw.get("max_value"), kw):
+    if extremes_within(table.column(kw["column"]), kw.get("min_value"), kw.get("max_value"), kw):
         return True, _rows(0, table.num_rows), 0, []  # the usual answer, from one pass
     return _bad_values(table, kw["column"], _between_ok(kw))
 
 
-def _extremes_within(col: pa.ChunkedArray, lo: Any, hi: Any, kw: dict[str, Any]) -> bool:
+def extremes_within(col: pa.ChunkedArray | pa.Array, lo: Any, hi: Any, kw: dict[str, Any],
+                    min_max: Callable[[], pa.StructScalar] | None = None) -> bool:
     """True when the smallest and largest non-null values pass the bounds, so every value does (the
     comparison is the one ``_between`` makes per value: numbers as float64, a cast that keeps order).
     False means "look at every value": floats (a NaN is not between anything, yet min/max skip it),
-    dictionaries and columns without a non-null value."""
+    dictionaries and columns without a non-null value. ``min_max``: gives ``pc.min_max(col)`` when it is
+    known already (the measuring thread shares it with the column profile)."""
     t = col.type
     if not (pa.types.is_integer(t) or pa.types.is_decimal(t) or pa.types.is_temporal(t)) or col.null_count == len(col):
         return False
-    extremes = pc.min_max(col)
+    extremes = min_max() if min_max is not None else pc.min_max(col)
     low, high = extremes["min"], extremes["max"]
     if pa.types.is_decimal(t) or pa.types.is_integer(t):
         low, high = pc.cast(low, pa.float64(), safe=False), pc.cast(high, pa.float64(), safe=False)

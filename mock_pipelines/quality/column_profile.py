@@ -36,6 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mock_pipelines.core import random as rnd
+from mock_pipelines.quality.batch_summary import BatchSummary, ColumnSummary, Moments
 
 COUNT_CAP = 10_000  # exact value counts are kept while a column has at most this many distinct values
 SAMPLE_ROWS = 8_192  # the row sample holds at most this many rows (one per block)
@@ -89,7 +90,9 @@ class ColumnProfile:
         self._dictionary_values: list[Any] = []
 
     # -- streaming ----------------------------------------------------------------------------------------
-    def add(self, arr: pa.Array) -> None:
+    def add(self, arr: pa.Array, summary: ColumnSummary | None = None) -> None:
+        """Account for the next batch of the column (``summary``: its extremes and moments, when the rules
+        read them too)."""
         n = len(arr)
         self.rows += n
         self.nulls += arr.null_count
@@ -102,20 +105,21 @@ class ColumnProfile:
             if is_textual(self.type):
                 self._lengths(values)
             if is_numeric(self.type):
-                self._moments(values, counts)
+                self._weighted_moments(values, counts)
             return
         self.counts = None if not pa.types.is_boolean(self.type) else self.counts  # counted from the sample
         if is_textual(self.type):  # comparing or hashing every string costs ~10 ms per million rows
             self._lengths(arr)
             return
-        self._extremes(arr)
+        summary = summary if summary is not None else ColumnSummary(arr)
+        self._extremes(arr, summary)
         if pa.types.is_boolean(self.type) and self.counts is not None:
             true = pc.sum(arr).as_py() or 0
             for v, c in ((False, n - arr.null_count - true), (True, true)):
                 if c:
                     self.counts[v] = self.counts.get(v, 0) + c
         elif is_numeric(self.type):
-            self._moments(arr, None)
+            self._combine(summary.moments())
 
     def _dictionary_counts(self, arr: pa.DictionaryArray) -> tuple[np.ndarray, np.ndarray]:
         """The dictionary positions the batch uses and how often (the generator's vocabularies share one
@@ -150,10 +154,10 @@ class ColumnProfile:
         if self.counts is not None and len(self.counts) > COUNT_CAP:
             self.counts = None
 
-    def _extremes(self, arr: pa.Array) -> None:
+    def _extremes(self, arr: pa.Array, summary: ColumnSummary | None = None) -> None:
         if not orderable(self.type):
             return
-        mm = pc.min_max(arr)
+        mm = summary.extremes() if summary is not None else pc.min_max(arr)
         self._take_extremes(mm["min"].as_py(), mm["max"].as_py())
 
     def _take_extremes(self, lo: Any, hi: Any) -> None:
@@ -168,38 +172,26 @@ class ColumnProfile:
         if hi is not None and (self.length_max is None or hi > self.length_max):
             self.length_max = hi
 
-    def _moments(self, arr: pa.Array, weights: np.ndarray | None) -> None:
-        """Count, mean and squared deviations of the batch (``weights``: counts of distinct values)."""
-        if not pa.types.is_floating(arr.type):
-            arr = pc.cast(arr, pa.float64(), safe=False)  # an int beyond 2**53 rounds; it does not raise
-        if weights is None:
-            k = len(arr) - arr.null_count
-            if not k:
-                return
-            mean = pc.mean(arr).as_py()
-            m2 = pc.variance(arr, ddof=0).as_py() * k
-        else:
-            values = np.asarray(arr, dtype=np.float64)
-            w = weights.astype(np.float64)
-            k = int(weights.sum())
-            mean = float(np.dot(values, w) / k)
-            m2 = float(np.dot((values - mean) ** 2, w))
-        self._combine(k, mean, m2)
-
-    def _combine(self, k: int, mean: float, m2: float) -> None:
+    def _weighted_moments(self, values: pa.Array, weights: np.ndarray) -> None:
+        """Count, mean and squared deviations of a batch given as its distinct ``values`` and their counts."""
+        if not pa.types.is_floating(values.type):
+            values = pc.cast(values, pa.float64(), safe=False)  # an int beyond 2**53 rounds; it does not raise
+        v = np.asarray(values, dtype=np.float64)
+        w = weights.astype(np.float64)
+        k = int(weights.sum())
         if not k:
             return
-        total = self.n + k
-        delta = mean - self.mean
-        self.mean += delta * k / total
-        self.m2 += m2 + delta * delta * self.n * k / total
-        self.n = total
+        mean = float(np.dot(v, w) / k)
+        self._combine(Moments(k, mean, float(np.dot((v - mean) ** 2, w))))
+
+    def _combine(self, batch: Moments) -> None:
+        self.n, self.mean, self.m2 = Moments(self.n, self.mean, self.m2).combined(batch)
 
     # -- merging and state ----------------------------------------------------------------------------
     def merge(self, other: ColumnProfile) -> None:
         self.rows += other.rows
         self.nulls += other.nulls
-        self._combine(other.n, other.mean, other.m2)
+        self._combine(Moments(other.n, other.mean, other.m2))
         self._take_extremes(other.min, other.max)
         self._take_lengths(other.length_min, other.length_max)
         if self.counts is None or other.counts is None:
@@ -304,15 +296,16 @@ class TableProfile:
     def of_table(cls, table: pa.Table, batch_rows: int = 1_000_000) -> TableProfile:
         return cls.of(table.to_batches(max_chunksize=batch_rows), table.schema)
 
-    def add(self, batch: pa.RecordBatch) -> None:
-        """Account for the next batch (its rows follow those of the previous batches)."""
+    def add(self, batch: pa.RecordBatch, summary: BatchSummary | None = None) -> None:
+        """Account for the next batch (its rows follow those of the previous batches; ``summary``: the
+        batch's extremes and moments, shared with the rules measured beside the profile)."""
         if self._schema is None:
             self._schema = _plain_schema(batch.schema)
-        for f, arr in zip(batch.schema, batch.columns, strict=True):
+        for i, (f, arr) in enumerate(zip(batch.schema, batch.columns, strict=True)):
             col = self.columns.get(f.name)
             if col is None:
                 col = self.columns[f.name] = ColumnProfile(f.type)
-            col.add(arr)
+            col.add(arr, summary.column(i) if summary is not None else None)
         self._add_sample(batch)
         self.rows += batch.num_rows
 

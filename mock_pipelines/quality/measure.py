@@ -8,7 +8,9 @@ derive_rules`) and consumes ``pyarrow.RecordBatch``es one at a time (:meth:`Tabl
   offending values, from the pyarrow evaluators of :mod:`~mock_pipelines.quality.arrow_checks` applied to
   each batch;
 * for means and standard deviations: count, mean and sum of squared deviations per batch, combined exactly
-  (Chan's parallel formula), so the statistic is the one of the whole column, never of a sample;
+  (Chan's parallel formula), so the statistic is the one of the whole column, never of a sample; these
+  moments and the extremes that range rules look at first are those of the batch's
+  :class:`~mock_pipelines.quality.batch_summary.BatchSummary`, which the column profile reads too;
 * for category shares (KL divergence): exact value counts;
 * for quantiles: a deterministic bounded sample — the ``SAMPLE_ROWS`` rows with the smallest keyed hash of
   their global row index (bottom-k sampling). Unlike the stratified sample of
@@ -36,6 +38,7 @@ import pyarrow.compute as pc
 
 from mock_pipelines.core import random as rnd
 from mock_pipelines.quality import arrow_checks
+from mock_pipelines.quality.batch_summary import BatchSummary, Moments
 from mock_pipelines.quality.column_profile import TableProfile
 from mock_pipelines.quality.distinct_stream import BatchSource, StreamDistinct
 from mock_pipelines.quality.rules import CHECK_EXPECTATION, CHECKSUM_EXPECTATION, Rule
@@ -73,26 +76,6 @@ class _Bad:
 
 
 @dataclass
-class _Moments:
-    """Count, mean and sum of squared deviations of a numeric column's non-null values."""
-
-    n: int = 0
-    mean: float = 0.0
-    m2: float = 0.0
-
-    def add(self, values: np.ndarray) -> None:
-        k = len(values)
-        if not k:
-            return
-        mean = float(np.mean(values))
-        m2 = float(np.sum((values - mean) ** 2))
-        total = self.n + k
-        delta = mean - self.mean
-        self.mean += delta * k / total
-        self.m2 += m2 + delta * delta * self.n * k / total
-        self.n = total
-
-
 class TableMeasure:
     """What the single-table rules of one table (or one partition) need, accumulated batch by batch."""
 
@@ -114,7 +97,7 @@ class TableMeasure:
         self.null_rows: dict[str, list[int]] = {}
         self.bad: dict[str, _Bad] = {}
         self._carry: dict[str, pa.Table] = {}  # sibling_order rules: the last row of the previous batch
-        self.moments: dict[str, _Moments] = {}
+        self.moments: dict[str, Moments] = {}
         self.counts: dict[str, dict[Any, int]] = {}
         self.distinct: dict[str, StreamDistinct] = {}
         self.sample_columns: list[str] = []
@@ -139,7 +122,7 @@ class TableMeasure:
             elif e in ROW_RULES:
                 self.bad[rule.name] = _Bad()
             elif e in MOMENT_RULES:
-                self.moments.setdefault(kw["column"], _Moments())
+                self.moments.setdefault(kw["column"], Moments())
             elif e in COUNT_RULES:
                 self.counts.setdefault(kw["column"], {})
             elif e in SAMPLE_RULES and kw["column"] not in self.sample_columns:
@@ -167,12 +150,17 @@ class TableMeasure:
                     idx = pc.indices_nonzero(arr.is_null()).slice(0, EXAMPLES).to_pylist()
                     self.null_rows[col] += [offset + i for i in idx][:EXAMPLES - len(self.null_rows[col])]
         table = None
+        summary = BatchSummary(batch)  # extremes and moments, read by the rules and the profile alike
         for rule in self.rules:
             e = rule.expectation
             kw = rule.gx_kwargs(1 if rule.band is not None else None)
             if e in ROW_RULES:
                 if not all(c in names for c in _columns(kw) + list(rule.columns)):
                     continue
+                if e == "ExpectColumnValuesToBeBetween" and arrow_checks.extremes_within(
+                        batch.column(kw["column"]), kw.get("min_value"), kw.get("max_value"), kw,
+                        summary.named(kw["column"]).extremes):
+                    continue  # the usual answer, from the extremes the profile reads too: no row out of range
                 table = table or pa.Table.from_batches([batch])
                 if rule.params.get("sibling_order"):  # the last row before this batch is a sibling to compare
                     _, _, unexpected, examples = arrow_checks.evaluate(rule, self._with_carry(rule, table))
@@ -193,7 +181,7 @@ class TableMeasure:
                 d.add(batch)
         for col, m in self.moments.items():
             if col in names:
-                m.add(_numbers(batch.column(col)))
+                self.moments[col] = m.combined(summary.named(col).moments())
         for col, counts in self.counts.items():
             if col in names:
                 arr = batch.column(col)
@@ -207,7 +195,7 @@ class TableMeasure:
         if self.keep:
             self.kept.append(batch.select([c for c in self.keep if c in names]))
         if self.profile is not None:
-            self.profile.add(batch)
+            self.profile.add(batch, summary)
         self.rows += batch.num_rows
         self.seconds += time.perf_counter() - started
 
@@ -341,11 +329,3 @@ def _sampled(col: pa.ChunkedArray) -> pa.ChunkedArray:
         return pc.cast(col, pa.float64(), safe=False)  # an int beyond 2**53 rounds; it does not raise
     return col
 
-
-def _numbers(arr: pa.Array) -> np.ndarray:
-    if pa.types.is_dictionary(arr.type):
-        arr = arr.dictionary_decode()
-    arr = arr.drop_null()
-    if not pa.types.is_floating(arr.type):
-        arr = pc.cast(arr, pa.float64(), safe=False)  # an int beyond 2**53 rounds; it does not raise
-    return np.asarray(arr)

@@ -1,0 +1,92 @@
+"""The per-batch statistics that both the rules and the column profile read, each computed once a batch.
+
+The measuring thread feeds every batch to the rules (:class:`~mock_pipelines.quality.measure.TableMeasure`)
+and to the column profile the report shows (:class:`~mock_pipelines.quality.column_profile.TableProfile`).
+Both want the smallest and largest value of the numeric and temporal columns (range rules and the
+profile's min/max) and the moments of the numeric ones (mean and standard deviation rules and the
+profile's mean and standard deviation). A :class:`BatchSummary` computes each of them on first request and
+hands the same figures to both, so a decimal column is cast to float64 once a batch, not twice.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+class Moments(NamedTuple):
+    """Count, mean and sum of squared deviations of some non-null numbers."""
+
+    n: int = 0
+    mean: float = 0.0
+    m2: float = 0.0
+
+    def combined(self, other: Moments) -> Moments:
+        """The moments of both sets of numbers (Chan's parallel formula: exact, in any order)."""
+        if not other.n:
+            return self
+        total = self.n + other.n
+        delta = other.mean - self.mean
+        return Moments(total, self.mean + delta * other.n / total,
+                       self.m2 + (other.m2 + delta * delta * self.n * other.n / total))
+
+
+def moments_of(arr: pa.Array) -> Moments:
+    """The moments of the non-null values of a numeric array, as float64 (an integer beyond 2**53 rounds;
+    the cast does not raise). A NaN makes the mean and the squared deviations NaN."""
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.dictionary_decode()
+    k = len(arr) - arr.null_count
+    if not k:
+        return Moments()
+    if not pa.types.is_floating(arr.type):
+        arr = pc.cast(arr, pa.float64(), safe=False)
+    return Moments(k, pc.mean(arr).as_py(), pc.variance(arr, ddof=0).as_py() * k)
+
+
+class ColumnSummary:
+    """One column of one batch: its extremes and moments, each computed on first request."""
+
+    __slots__ = ("_extremes", "_moments", "arr")
+
+    def __init__(self, arr: pa.Array):
+        self.arr = arr
+        self._extremes: pa.StructScalar | None = None
+        self._moments: Moments | None = None
+
+    def extremes(self) -> pa.StructScalar:
+        """``pc.min_max`` of the column: a struct scalar of ``min`` and ``max`` (nulls skipped)."""
+        if self._extremes is None:
+            self._extremes = pc.min_max(self.arr)
+        return self._extremes
+
+    def moments(self) -> Moments:
+        if self._moments is None:
+            self._moments = moments_of(self.arr)
+        return self._moments
+
+
+class BatchSummary:
+    """The :class:`ColumnSummary` of each column of one record batch, made on first request."""
+
+    __slots__ = ("_columns", "batch")
+
+    def __init__(self, batch: pa.RecordBatch):
+        self.batch = batch
+        self._columns: dict[int, ColumnSummary] = {}
+
+    def column(self, i: int) -> ColumnSummary:
+        """The summary of the ``i``-th column."""
+        summary = self._columns.get(i)
+        if summary is None:
+            summary = self._columns[i] = ColumnSummary(self.batch.column(i))
+        return summary
+
+    def named(self, name: str) -> ColumnSummary:
+        """The summary of the column called ``name`` (KeyError when there is none, or more than one)."""
+        i = self.batch.schema.get_field_index(name)
+        if i < 0:
+            raise KeyError(name)
+        return self.column(i)

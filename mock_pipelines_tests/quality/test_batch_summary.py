@@ -1,0 +1,93 @@
+"""The extremes and moments of a batch are computed once and read by the rules and the column profile alike."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from mock_pipelines.core.engine import DatasetPlan, PlanOptions
+from mock_pipelines.quality.batch_summary import BatchSummary, Moments, moments_of
+from mock_pipelines.quality.column_profile import TableProfile
+from mock_pipelines.quality.measure import TableMeasure
+from mock_pipelines.quality.rules import derive_rules, expected_rows
+from mock_pipelines.quality.runner import evaluate
+from mock_pipelines.schema.parse import load_dataset
+
+SCHEMA = """\
+dataset: summary_test
+seed: 3
+tables:
+  t:
+    rows: 6000
+    columns:
+      v: {dist: "lognormal(5, 1)", type: "decimal(12,2)", null_rate: 0.1}
+"""
+
+
+@pytest.mark.parametrize("cuts", [[], [1], [17, 18, 2000], [5999]])
+def test_moments_combined_batch_by_batch_are_those_of_the_whole_column(cuts):
+    values = np.random.default_rng(5).lognormal(3, 1, 6000)
+    arr = pa.array(values, mask=np.arange(6000) % 7 == 0)
+    whole = values[np.arange(6000) % 7 != 0]
+    total = Moments()
+    for lo, hi in zip([0, *cuts], [*cuts, 6000], strict=True):
+        total = total.combined(moments_of(arr.slice(lo, hi - lo)))
+    assert total.n == len(whole)
+    assert total.mean == pytest.approx(whole.mean(), rel=1e-12)
+    assert total.m2 == pytest.approx(((whole - whole.mean()) ** 2).sum(), rel=1e-10)
+
+
+def test_moments_of_decimals_nulls_only_and_nothing():
+    dec = pa.array([Decimal("1.50"), None, Decimal("2.50")], pa.decimal128(12, 2))
+    assert moments_of(dec) == Moments(2, 2.0, 0.5)
+    assert moments_of(pa.array([None, None], pa.float64())) == Moments()
+    assert Moments(3, 1.0, 2.0).combined(Moments()) == Moments(3, 1.0, 2.0)
+
+
+def test_the_rules_and_the_profile_read_one_min_max_and_one_cast_of_each_batch(tmp_path: Path, monkeypatch):
+    (tmp_path / "t.yaml").write_text(SCHEMA)
+    spec = load_dataset(tmp_path / "t.yaml")
+    plan = DatasetPlan(spec, PlanOptions())
+    rules = [r for r in derive_rules(spec, "t", expected_rows(plan, "t"))
+             if r.name in ("between__v", "mean__v", "stdev__v")]
+    assert len(rules) == 3
+    batches = list(plan.table("t").batches(0, None, 1000))
+    calls = {"min_max": 0, "cast": 0}
+    min_max, cast = pc.min_max, pc.cast
+
+    def counted_min_max(*args, **kwargs):
+        calls["min_max"] += isinstance(args[0], pa.Array)
+        return min_max(*args, **kwargs)
+
+    def counted_cast(*args, **kwargs):
+        calls["cast"] += isinstance(args[0], pa.Array)  # the bounds' scalars are cast too: not counted
+        return cast(*args, **kwargs)
+
+    monkeypatch.setattr(pc, "min_max", counted_min_max)
+    monkeypatch.setattr(pc, "cast", counted_cast)
+    profile = TableProfile(batches[0].schema)
+    measure = TableMeasure(rules, schema=batches[0].schema, profile=profile).consume(batches)
+    monkeypatch.undo()
+    assert calls == {"min_max": len(batches), "cast": len(batches)}  # the rules and the profile share them
+    results = evaluate(rules, measure).by_name()
+    column = profile.columns["v"]
+    assert results["mean__v"].observed == column.mean  # the very same figure in the checks and the report
+    assert results["between__v"].passed and results["between__v"].unexpected_count == 0
+    values = pa.Table.from_batches(batches).column("v").drop_null().to_numpy(zero_copy_only=False).astype(float)
+    assert column.n == len(values) and column.mean == pytest.approx(values.mean(), rel=1e-12)
+    assert results["stdev__v"].observed == pytest.approx(values.std(ddof=1), rel=1e-12)
+
+
+def test_a_summary_is_made_once_per_column_and_refuses_an_unknown_name():
+    batch = pa.record_batch({"a": [3, 1, 2], "b": [1.0, None, 4.0]})
+    summary = BatchSummary(batch)
+    assert summary.named("a") is summary.column(0)
+    assert summary.named("a").extremes()["min"].as_py() == 1
+    assert summary.named("b").moments() == Moments(2, 2.5, 4.5)
+    with pytest.raises(KeyError):
+        summary.named("c")
