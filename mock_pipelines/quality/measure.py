@@ -75,7 +75,6 @@ class _Bad:
     examples: list[Any] = field(default_factory=list)
 
 
-@dataclass
 class TableMeasure:
     """What the single-table rules of one table (or one partition) need, accumulated batch by batch."""
 
