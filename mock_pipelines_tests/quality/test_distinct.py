@@ -32,35 +32,45 @@ def test_hash_collisions_are_compared_exactly(monkeypatch):
     assert distinct.repeated_values(pa.chunked_array([["a", "b", "a"]])).to_pylist() == ["a"]
 
 
-def test_hashes_depend_on_the_bytes_of_each_value_only():
+@pytest.fixture(params=["compiled", "numpy"])
+def hashes(request, monkeypatch):
+    """string_hashes in each of its forms: the compiled kernel (where built) and the NumPy reference."""
+    if request.param == "numpy":
+        monkeypatch.setattr(distinct, "native", None)
+    elif distinct.native is None:
+        pytest.fail("the compiled _hashing module is not built: `make install` builds it (needs a C compiler)")
+    return distinct.string_hashes
+
+
+def test_hashes_depend_on_the_bytes_of_each_value_only(hashes):
     values = ["", "a", "abcdefgh", "abcdefgh\x00", "abcdefghi", "é", "x" * 100]
-    plain = distinct.string_hashes(pa.array(values))
+    plain = hashes(pa.array(values))
     assert len(set(plain.tolist())) == len(values)
     # The same values inside a sliced array, a large_string array and between other values hash alike.
     sliced = pa.array(["zz", *values, "yy"]).slice(1, len(values))
-    assert np.array_equal(distinct.string_hashes(sliced), plain)
-    assert np.array_equal(distinct.string_hashes(pa.array(values, pa.large_string())), plain)
+    assert np.array_equal(hashes(sliced), plain)
+    assert np.array_equal(hashes(pa.array(values, pa.large_string())), plain)
 
 
-def test_a_value_hashes_alike_whatever_else_its_array_holds():
+def test_a_value_hashes_alike_whatever_else_its_array_holds(hashes):
     # A value's hash must not depend on the longest value beside it: batches stream through the
     # uniqueness rules one by one, so a repeat across two batches is only seen if both hash alike.
     values = ["x@y.com", "abcdefgh", "", "abcdefghijklmnopq"]
-    alone = [int(distinct.string_hashes(pa.array([v]))[0]) for v in values]
-    beside_long = distinct.string_hashes(pa.array([*values, "w" * 77, "é" * 40]))[:len(values)]
+    alone = [int(hashes(pa.array([v]))[0]) for v in values]
+    beside_long = hashes(pa.array([*values, "w" * 77, "é" * 40]))[:len(values)]
     assert beside_long.tolist() == alone
 
 
-def test_a_value_hashes_alike_at_the_end_of_its_buffer_and_inside_it():
+def test_a_value_hashes_alike_at_the_end_of_its_buffer_and_inside_it(hashes):
     # The last bytes of a value are read as one 8-byte word straight from Arrow's buffer, except for the
     # values ending in its last 8 bytes, read from a padded copy: both readings must give the same hash,
     # with nulls and empty values among them, in a sliced array too.
     values = ["abcdefghijkl@x.io", None, "", "é", "abc", "abcdefgh", "abcdefghi", "q" * 23, None]
-    alone = [int(distinct.string_hashes(pa.array([v], pa.string()))[0]) for v in values]
+    alone = [int(hashes(pa.array([v], pa.string()))[0]) for v in values]
     for arr in (pa.array(values), pa.array([*values, *values]), pa.array(["zz", *values, "yy"]).slice(1, len(values))):
-        hashes = distinct.string_hashes(arr).tolist()
-        assert hashes[:len(values)] == alone
-        assert hashes[len(values):] == alone[:len(hashes) - len(values)]
+        got = hashes(arr).tolist()
+        assert got[:len(values)] == alone
+        assert got[len(values):] == alone[:len(got) - len(values)]
 
 
 def test_hashes_in_blocks_equal_hashes_in_one_pass(monkeypatch):
@@ -69,14 +79,20 @@ def test_hashes_in_blocks_equal_hashes_in_one_pass(monkeypatch):
     values = [None if i % 97 == 0 else f"{words[i % 6]}{rng.integers(10**9)}" for i in range(3 * 1000 + 7)]
     for arr in (pa.array(values).slice(5), pa.array(values, pa.large_string()).slice(11)):
         monkeypatch.setattr(distinct, "HASH_BLOCK", 1000)  # three blocks and a rest
-        blocked = distinct.string_hashes(arr)
+        blocked = distinct.numpy_string_hashes(arr)
         monkeypatch.setattr(distinct, "HASH_BLOCK", 1 << 30)
-        assert np.array_equal(blocked, distinct.string_hashes(arr))
+        assert np.array_equal(blocked, distinct.numpy_string_hashes(arr))
 
 
-def test_repeated_hashes_are_exact_when_only_some_of_their_bits_agree(monkeypatch):
+@pytest.mark.parametrize("form", ["compiled", "numpy"])
+def test_repeated_hashes_are_exact_when_only_some_of_their_bits_agree(monkeypatch, form):
     from mock_pipelines.quality import distinct_stream
     from mock_pipelines.quality.distinct_stream import _repeated_hashes
+
+    if form == "numpy":
+        monkeypatch.setattr(distinct_stream, "native", None)
+    elif distinct_stream.native is None:
+        pytest.fail("the compiled _hashing module is not built: `make install` builds it (needs a C compiler)")
 
     rng = np.random.default_rng(7)
     keys = rng.integers(0, 2**63, 40_000, dtype=np.int64).view(np.uint64)
@@ -97,16 +113,20 @@ def test_repeated_hashes_are_exact_when_only_some_of_their_bits_agree(monkeypatc
     values, counts = np.unique(heavy, return_counts=True)
     assert _repeated_hashes(heavy).tolist() == values[counts > 1].tolist()
     # A bucket far larger than its table of slots (a spilled column of 100M+ rows): most keys share a slot.
-    monkeypatch.setattr(distinct_stream, "SLOT_BITS", 10)
-    values, counts = np.unique(mixed, return_counts=True)
-    assert _repeated_hashes(mixed).tolist() == values[counts > 1].tolist()
-    assert len(_repeated_hashes(keys)) == 0
-    monkeypatch.undo()
+    with monkeypatch.context() as small:
+        small.setattr(distinct_stream, "SLOT_BITS", 10)
+        values, counts = np.unique(mixed, return_counts=True)
+        assert _repeated_hashes(mixed).tolist() == values[counts > 1].tolist()
+        assert len(_repeated_hashes(keys)) == 0
     same = np.full(1_000, 0xDEADBEEF, dtype=np.uint64)
     assert _repeated_hashes(same).tolist() == [0xDEADBEEF]
     assert _repeated_hashes(same[:2]).tolist() == [0xDEADBEEF]
     assert len(_repeated_hashes(same[:1])) == 0
     assert len(_repeated_hashes(keys[:2])) == 0
+    # The key zero (the compiled set's mark of a free slot) is a key like any other.
+    zeros = np.concatenate([keys[:100], np.zeros(3, np.uint64), keys[50:51]])
+    assert _repeated_hashes(zeros).tolist() == [0, int(keys[50])]
+    assert len(_repeated_hashes(np.concatenate([keys[:100], np.zeros(1, np.uint64)]))) == 0
 
 
 def test_a_repeat_across_batches_of_different_widths_is_found():
