@@ -15,7 +15,9 @@ For each size, every run in a fresh subprocess (so peak memory is the run's own)
 It prints the wall time of each, the ratio checks ÷ no checks (target ≤ 1.10 on 2 cores) and each round's own
 ratio (its spread shows how much the moment of the machine weighs), the CPU seconds
 of the process (all threads) and the seconds the measuring thread spent, and the peak RSS (``ru_maxrss``)
-of the run with checks against ``generate`` (target ≤ 1.3). After the run with checks, the same process
+of the run with checks against ``generate`` (target ≤ 1.3), and the step's two phases from the timestamps of
+its events: up to the output written, and after it (with checks: their evaluation, and Dagster storing one
+output and one evaluation event per check). After the run with checks, the same process
 renders the quality report of that output as the report asset does (the recorded results and column profile
 are used; nothing is read back while they match what landed) and prints its seconds as a share of the
 asset's (target ≤ 10%) and the peak RSS including it.
@@ -75,12 +77,13 @@ def worker_asset(rows: int, out: Path, checks: bool) -> dict[str, Any]:
     result = dg.materialize([asset], instance=instance, resources={"io_manager": MockFilesIOManager(base_path=str(data))})
     seconds = time.perf_counter() - started
     assert result.success
+    phases = _phases(instance, result.run_id)
     evaluations = result.get_asset_check_evaluations()
     failed = [e.check_name for e in evaluations if not e.passed]
     measure = float(evaluations[0].metadata["measure_seconds"].value) if evaluations else 0.0
     usage = _usage()
     out_ = {"seconds": seconds, "cpu_seconds": usage["cpu_seconds"] - before, "measure_seconds": measure,
-            "checks": len(evaluations), "failed": failed, "peak_rss_mb": usage["peak_rss_mb"]}
+            "checks": len(evaluations), "failed": failed, "peak_rss_mb": usage["peak_rss_mb"], **phases}
     if checks:  # the report of that output, in the same process, as the report asset renders it
         from mock_pipelines.quality.report import read_landed, render_report, write_report
 
@@ -91,6 +94,25 @@ def worker_asset(rows: int, out: Path, checks: bool) -> dict[str, Any]:
         out_.update(report_seconds=time.perf_counter() - started, report_read_back=landed.read,
                     peak_rss_with_report_mb=_usage()["peak_rss_mb"])
     return out_
+
+
+def _phases(instance: Any, run_id: str) -> dict[str, float]:
+    """Two phases of the step, from the timestamps of its events: up to the output handled (the rows
+    generated, written and, with checks, measured meanwhile) and what follows until the step ends (with
+    checks: their evaluation, and Dagster storing one output and one evaluation event per check)."""
+    at: dict[str, float] = {}
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None:
+            continue
+        kind, data = event.event_type_value, event.event_specific_data
+        if kind == "STEP_START":
+            at["start"] = entry.timestamp
+        elif kind == "HANDLED_OUTPUT" and data.output_name == "result":
+            at["handled"] = entry.timestamp
+        elif kind == "STEP_SUCCESS":
+            at["success"] = entry.timestamp
+    return {"write_seconds": at["handled"] - at["start"], "after_write_seconds": at["success"] - at["handled"]}
 
 
 def worker_generate(rows: int, out: Path) -> dict[str, Any]:
@@ -137,6 +159,9 @@ def bench(rows: int, repeat: int) -> dict[str, Any]:
         "generate_s": _median(gen, "seconds"),
         "rss_checks_mb": _median(checked, "peak_rss_mb"), "rss_asset_mb": _median(plain, "peak_rss_mb"),
         "rss_generate_mb": _median(gen, "peak_rss_mb"),
+        "write_s": _median(plain, "write_seconds"), "checks_write_s": _median(checked, "write_seconds"),
+        "after_write_s": _median(plain, "after_write_seconds"),
+        "checks_after_write_s": _median(checked, "after_write_seconds"),
         "report_s": _median(checked, "report_seconds"), "report_read_back": checked[0]["report_read_back"],
         "rss_report_mb": _median(checked, "peak_rss_with_report_mb"),
     }
@@ -160,6 +185,9 @@ def _print(r: dict[str, Any]) -> None:
     ok_m = "ok" if r["rss_ratio"] <= RSS_TARGET else "MISSED"
     print(f"  with checks / without: {r['time_ratio']:.3f}× wall (target ≤ {TIME_TARGET}: {ok_t}); "
           f"CPU spent on checks {r['checks_cpu_s'] - r['asset_cpu_s']:.2f} s")
+    print(f"  the step's phases: up to the output written {r['write_s']:.2f} s without checks, "
+          f"{r['checks_write_s']:.2f} s with them (measured meanwhile); after it {r['after_write_s']:.2f} s, "
+          f"{r['checks_after_write_s']:.2f} s (the checks evaluated, Dagster storing their results)")
     rounds = r["round_ratios"]
     print(f"  each round's ratio: median {statistics.median(rounds):.3f}×, {min(rounds):.3f}–{max(rounds):.3f}× "
           f"({', '.join(f'{x:.2f}' for x in rounds)})")
