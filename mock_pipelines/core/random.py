@@ -9,9 +9,13 @@ produced alone, in any order, on any worker, and gives the same values as a full
 from __future__ import annotations
 
 import hashlib
-import math
 
 import numpy as np
+
+try:  # the compiled forms of the kernels below (built by the package's install where a C compiler is at hand)
+    from mock_pipelines.core import _kernels as native
+except ImportError:  # pragma: no cover - exercised where the extension is not built
+    native = None
 
 U64 = np.uint64
 _GOLDEN = U64(0x9E3779B97F4A7C15)
@@ -42,15 +46,23 @@ def _mix(z: np.ndarray) -> np.ndarray:
 
 def bits(key: int, rows: np.ndarray, stream: int = 0) -> np.ndarray:
     """64 uniform random bits per row (uint64 array), a pure function of (key, row, stream)."""
+    if _compiled(rows):
+        out = np.empty(len(rows), dtype=U64)
+        native.bits_into(_as_int64(rows), np.array([_add(key, stream)], dtype=U64), out)
+        return out
     with np.errstate(over="ignore"):
         z = rows.astype(U64, copy=True)
         z *= _GOLDEN
-        z += U64((key + stream * int(_STREAM_STEP)) & 0xFFFFFFFFFFFFFFFF)
+        z += U64(_add(key, stream))
         return _mix(z)
 
 
 def uniform(key: int, rows: np.ndarray, stream: int = 0) -> np.ndarray:
     """Floats uniform in [0, 1) with 53 bits of precision."""
+    if _compiled(rows):
+        out = np.empty(len(rows), dtype=np.float64)
+        native.uniform_into(_as_int64(rows), _add(key, stream), out)
+        return out
     return (bits(key, rows, stream) >> U64(11)).astype(np.float64) / _TWO_POW_53
 
 
@@ -101,14 +113,17 @@ def small_ints(key: int, rows: np.ndarray, count: int, n: int, stream: int = 0) 
 
 # ---- bijections: unique by construction ---------------------------------------------------------------
 
+def _permute_params(width: int, key: int) -> tuple[int, int, int, int, int]:
+    """(mask, shift, m1, m2, add) of the keyed bijection of [0, 2**width)."""
+    mask = (1 << width) - 1
+    k = derive_key("permute", key, width)
+    m2 = ((k >> 17) | 1) & mask if width > 17 else 3
+    return mask, max(1, width // 2), (k | 1) & mask, m2, (k >> 7) & mask
+
+
 def permute_pow2(x: np.ndarray, width: int, key: int) -> np.ndarray:
     """A keyed bijection of [0, 2**width) (width 2..64): xor-shift and odd-multiply rounds, all invertible."""
-    mask = U64((1 << width) - 1) if width < 64 else U64(0xFFFFFFFFFFFFFFFF)
-    shift = U64(max(1, width // 2))
-    k = derive_key("permute", key, width)
-    m1 = U64((k | 1) & int(mask))
-    m2 = U64(((k >> 17) | 1) & int(mask)) if width > 17 else U64(3)
-    add = U64((k >> 7) & int(mask))
+    mask, shift, m1, m2, add = map(U64, _permute_params(width, key))
     with np.errstate(over="ignore"):
         z = x.astype(U64, copy=True)
         z = (z + add) & mask
@@ -128,7 +143,12 @@ def permute(x: np.ndarray, n: int, key: int) -> np.ndarray:
     """
     if n <= 1:
         return np.zeros_like(x, dtype=np.int64)
-    width = max(2, math.ceil(math.log2(n)))
+    width = max(2, (int(n) - 1).bit_length())  # exact, where ceil(log2(n)) in floats is 49 for n = 2**49 + 1
+    if native is not None and np.ndim(x) == 1:
+        mask, shift, m1, m2, add = _permute_params(width, key)
+        out = np.empty(len(x), dtype=np.int64)
+        native.permute_into(_as_int64(x), n, add, m1, m2, mask, shift, out)
+        return out
     z = permute_pow2_blocked(np.asarray(x), width, key)
     out_of_range = z >= U64(n)
     while out_of_range.any():
@@ -163,12 +183,30 @@ def bits_blocked(key: int, rows: np.ndarray, stream: int = 0) -> np.ndarray:
     return bits_matrix(key, rows, [stream])[:, 0]
 
 
+def _as_int64(rows: np.ndarray) -> np.ndarray:
+    """Row indices as a contiguous int64 array (a copy only when they are not one already)."""
+    return np.ascontiguousarray(rows, dtype=np.int64)
+
+
+def _add(key: int, stream: int) -> int:
+    """What the bits of (key, stream) add to row * GOLDEN."""
+    return (key + stream * int(_STREAM_STEP)) & 0xFFFFFFFFFFFFFFFF
+
+
+def _compiled(rows: np.ndarray) -> bool:
+    """Whether the compiled kernels take these rows (built, and one dimension of integers)."""
+    return native is not None and isinstance(rows, np.ndarray) and rows.ndim == 1 and rows.dtype.kind in "iu"
+
+
 def bits_matrix(key: int, rows: np.ndarray, streams: list[int] | range) -> np.ndarray:
     """(rows, len(streams)) uint64: column j equals ``bits(key, rows, streams[j])``, computed block by block."""
     rows = np.asarray(rows)
     n, k = len(rows), len(streams)
     out = np.empty((n, k), dtype=U64)
-    adds = [U64((key + s * int(_STREAM_STEP)) & 0xFFFFFFFFFFFFFFFF) for s in streams]
+    adds = [U64(_add(key, s)) for s in streams]
+    if _compiled(rows):
+        native.bits_into(_as_int64(rows), np.array(adds, dtype=U64), out)
+        return out
     size = min(n, BLOCK)
     base = np.empty(size, dtype=U64)
     z = np.empty(size, dtype=U64) if k > 1 else None
@@ -194,12 +232,7 @@ def bits_matrix(key: int, rows: np.ndarray, streams: list[int] | range) -> np.nd
 
 def permute_pow2_blocked(x: np.ndarray, width: int, key: int) -> np.ndarray:
     """Same as :func:`permute_pow2` (a keyed bijection of [0, 2**width)), computed block by block."""
-    mask = U64((1 << width) - 1) if width < 64 else U64(0xFFFFFFFFFFFFFFFF)
-    shift = U64(max(1, width // 2))
-    k = derive_key("permute", key, width)
-    m1 = U64((k | 1) & int(mask))
-    m2 = U64(((k >> 17) | 1) & int(mask)) if width > 17 else U64(3)
-    add = U64((k >> 7) & int(mask))
+    mask, shift, m1, m2, add = map(U64, _permute_params(width, key))
     x = np.asarray(x)
     out = np.empty(len(x), dtype=U64)
     tmp = np.empty(min(len(x), BLOCK), dtype=U64)
@@ -221,6 +254,9 @@ def permute_pow2_blocked(x: np.ndarray, width: int, key: int) -> np.ndarray:
 
 def uniform_blocked(key: int, rows: np.ndarray, stream: int = 0) -> np.ndarray:
     """Same as :func:`uniform`, computed block by block."""
+    rows = np.asarray(rows)
+    if _compiled(rows):
+        return uniform(key, rows, stream)
     b = bits_blocked(key, rows, stream)
     out = np.empty(len(b), dtype=np.float64)
     for start in range(0, len(b), BLOCK):

@@ -62,7 +62,7 @@ class WeightedIndex:
     BUCKETS = 1 << 18
 
     def __init__(self, cdf: np.ndarray):
-        self.cdf = np.asarray(cdf, dtype=np.float64)
+        self.cdf = np.ascontiguousarray(cdf, dtype=np.float64)
         self.last = len(self.cdf) - 1
         # about 64 buckets per value (most draws then skip the search) and a table small enough for the cache
         self.buckets = min(self.BUCKETS, max(1 << 12, 1 << (64 * len(self.cdf) - 1).bit_length()))
@@ -70,6 +70,10 @@ class WeightedIndex:
         self.guide = np.minimum(np.searchsorted(self.cdf, edges, side="right"), self.last).astype(np.int32)
 
     def __call__(self, u: np.ndarray) -> np.ndarray:
+        if rnd.native is not None and np.ndim(u) == 1:
+            out = np.empty(len(u), dtype=np.int64)
+            rnd.native.weighted_into(np.ascontiguousarray(u, dtype=np.float64), self.cdf, self.guide, out)
+            return out
         bucket = (u * self.buckets).astype(np.int64)
         lo = self.guide[bucket].astype(np.int64)
         hi = self.guide[bucket + 1]
@@ -99,6 +103,10 @@ class WeightedIndex:
     def from_bits(self, bits: np.ndarray) -> np.ndarray:
         """Same as ``self(u)`` for u = (bits >> 11) / 2**53 (the uniform of the same draw), without
         computing u except where a bucket straddles a CDF step; block by block, in cache."""
+        if rnd.native is not None and bits.ndim == 1:
+            out = np.empty(len(bits), dtype=np.int64)
+            rnd.native.weighted_bits_into(np.ascontiguousarray(bits, dtype=np.uint64), self.cdf, self.guide, out)
+            return out
         shift = np.uint64(64 - (self.buckets.bit_length() - 1))
         guide, straddles = self._exact
         out = np.empty(len(bits), dtype=np.int64)

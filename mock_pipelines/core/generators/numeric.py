@@ -147,17 +147,28 @@ def zipf_rank(u: np.ndarray, s: float, n: int) -> np.ndarray:
         return np.zeros(len(u), dtype=np.int64)
     sampler, head_share, total, head = _zipf_table(float(s), int(n))
     out = np.empty(len(u), dtype=np.int64)
+    if rnd.native is not None and np.ndim(u) == 1:  # the head in one compiled pass, -1 marking the tail
+        u = np.ascontiguousarray(u, dtype=np.float64)
+        if rnd.native.zipf_head_into(u, head_share, sampler.cdf, sampler.guide, out):
+            tail = np.flatnonzero(out < 0)
+            out[tail] = _zipf_tail(u[tail], s, n, head_share, total, head)
+        return out
     in_head = u < head_share
     out[in_head] = sampler(u[in_head] / head_share)
     if not in_head.all():
-        mass = (u[~in_head] - head_share) * total  # mass beyond the head, in unnormalised units
-        a = head + 0.5
-        if abs(s - 1.0) < 1e-12:
-            x = a * np.exp(mass)
-        else:
-            x = (a ** (1 - s) + mass * (1 - s)) ** (1 / (1 - s))
-        out[~in_head] = np.clip(np.floor(x + 0.5).astype(np.int64) - 1, head, n - 1)
+        out[~in_head] = _zipf_tail(u[~in_head], s, n, head_share, total, head)
     return out
+
+
+def _zipf_tail(u: np.ndarray, s: float, n: int, head_share: float, total: float, head: int) -> np.ndarray:
+    """Ranks in [head, n) for draws u >= head_share, inverted through the continuous density."""
+    mass = (u - head_share) * total  # mass beyond the head, in unnormalised units
+    a = head + 0.5
+    if abs(s - 1.0) < 1e-12:
+        x = a * np.exp(mass)
+    else:
+        x = (a ** (1 - s) + mass * (1 - s)) ** (1 / (1 - s))
+    return np.clip(np.floor(x + 0.5).astype(np.int64) - 1, head, n - 1)
 
 
 @generator("zipf", category="numeric", returns="int", example="1",
