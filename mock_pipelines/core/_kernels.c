@@ -270,8 +270,12 @@ static PyObject *permute_into(PyObject *self, PyObject *args) {
     Py_buffer v[2] = {{0}};
     PyObject *result = NULL;
     if (get(o_x, &v[0], 0, 8, "x") < 0 || get(o_out, &v[1], 1, 8, "out") < 0) goto done;
-    if (v[0].len != v[1].len || shift < 1 || shift > 63 || n < 2 || n - 1 > mask) {
-        PyErr_SetString(PyExc_ValueError, "out must hold one value an input, and [0, n) fit the mask");
+    /* The rounds are a bijection of [0, mask] only for a mask of all ones and odd multipliers: with anything
+     * else a walk might never come back below n. */
+    if (v[0].len != v[1].len || shift < 1 || shift > 63 || n < 2 || n - 1 > mask || (mask & (mask + 1)) ||
+            !(m1 & 1) || !(m2 & 1)) {
+        PyErr_SetString(PyExc_ValueError, "out must hold one value an input, [0, n) fit the mask, the mask be "
+                        "all ones and the multipliers odd");
         goto done;
     }
     Py_ssize_t count = v[0].len / 8;

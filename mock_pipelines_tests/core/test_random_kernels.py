@@ -141,6 +141,9 @@ def test_bad_inputs_are_errors_not_crashes(native):
         native.uniform_into(rows, 0, out)
     with pytest.raises(ValueError, match=r"\[0, n\)"):  # from outside [0, n) the walk might never return
         native.permute_into(np.array([7], np.int64), 5, 1, 3, 5, 7, 1, np.empty(1, np.int64))
+    for m1, mask in ((4, 7), (3, 6)):  # rounds that are no bijection: a walk might never come back below n
+        with pytest.raises(ValueError, match="odd"):
+            native.permute_into(np.array([1], np.int64), 5, 1, m1, 5, mask, 1, np.empty(1, np.int64))
     cdf = np.array([0.5, 1.0])
     with pytest.raises(ValueError, match="indices of cdf"):
         native.weighted_into(np.zeros(3), cdf, np.array([0, 5], np.int32), np.empty(3, np.int64))
