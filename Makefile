@@ -19,7 +19,7 @@ export DAGSTER_HOME := $(CURDIR)/.dagster_home/$(basename $(notdir $(PROFILE)))
 # set PYTHONDONTWRITEBYTECODE never write the .pyc files themselves. A stale .pyc never matters: each one
 # records its source's modification time and size, and Python ignores it (compiling in memory) once the
 # source has changed; `make install` after a pull refreshes them.
-$(STAMP): requirements.lock pyproject.toml mock_pipelines/core/_kernels.c mock_pipelines/quality/_hashing.c
+$(STAMP): requirements.lock pyproject.toml mock_pipelines/core/_kernels.c mock_pipelines/quality/_hashing.c mock_pipelines/quality/_dfa.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet uv==0.13.8
 	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements.lock
@@ -56,4 +56,4 @@ lock: $(STAMP)
 		--python-platform x86_64-manylinux_2_28 -o requirements.lock
 
 clean:
-	rm -rf $(VENV) data .ci-data .dagster_home .pytest_cache mock_pipelines/core/_kernels.*.so mock_pipelines/quality/_hashing.*.so
+	rm -rf $(VENV) data .ci-data .dagster_home .pytest_cache mock_pipelines/core/_kernels.*.so mock_pipelines/quality/_hashing.*.so mock_pipelines/quality/_dfa.*.so

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from mock_pipelines.core import checksums, row_checks
 from mock_pipelines.quality.distinct import repeated_values
+from mock_pipelines.quality.regex_dfa import all_accepted
 from mock_pipelines.quality.regex_lines import all_match
 from mock_pipelines.quality.results import plain
 from mock_pipelines.quality.rules import Rule
@@ -198,7 +199,7 @@ class _RegexOk:
         return pc.match_substring_regex(col, self.regex)
 
     def all_pass(self, col: pa.ChunkedArray) -> bool:
-        return all_match(col, self.regex)
+        return all_accepted(col, self.regex) or all_match(col, self.regex)
 
 
 def _length_ok(kw: dict[str, Any]) -> Callable[[pa.ChunkedArray], Any]:
