@@ -110,6 +110,10 @@ def test_one_bad_value_anywhere_is_found(native) -> None:
     for at in range(len(good)):  # in each lane, at its start, middle and end
         values = [*good[:at], "no at sign", *good[at + 1:]]
         assert not all_accepted(pa.array(values), EMAIL), at
+    many = [f"user{i}@example.com" for i in range(20_000)]  # lanes of ~60 KB: checked for a failure every 4 KB
+    assert all_accepted(pa.array(many), EMAIL)
+    for at in (0, 2_499, 2_500, 9_999, 17_777, 19_999):
+        assert not all_accepted(pa.array([*many[:at], "a b@c.d", *many[at + 1:]]), EMAIL), at
 
 
 def test_values_outside_printable_ascii_are_left_to_re2(native) -> None:
