@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
+from mock_pipelines.core.column_facts import column_facts
 from mock_pipelines.core.engine import DatasetPlan, PlanOptions
 from mock_pipelines.quality.cross_table import check_cross_table, derive_cross_rules
 from mock_pipelines.quality.gx_runner import validate_table
@@ -82,3 +85,24 @@ def report_figures(html: str) -> dict[str, tuple[bool, str]]:
         title = re.search(r"<figcaption><b>(.*?)(?: <span|</b>)", body).group(1)
         out[title] = (bool(flag), body)
     return out
+
+
+def format_columns(rows: int = 5_000) -> Iterator[tuple[str, str, pa.Array]]:
+    """(where, regex) and the first ``rows`` values of each string column of the schemas in ``schemas/`` that
+    a generator writes in a format it states as a regex (e-mails, codes, identifiers …)."""
+    for path in sorted(SCHEMAS.glob("*.yaml")):
+        spec = load_dataset(path)
+        plan = DatasetPlan(spec, PlanOptions(scale=0.2))
+        for name, table in spec.tables.items():
+            tp = plan.table(name)
+            batch = None
+            for col in table.columns.values():
+                regex = column_facts(spec, table, col, spec.locale).regex
+                if not regex:
+                    continue
+                batch = batch or tp.compute(np.arange(min(tp.n_rows, rows), dtype=np.int64))
+                values = batch.column(col.name)
+                if pa.types.is_dictionary(values.type):
+                    values = values.dictionary_decode()
+                if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+                    yield f"{path.name} {name}.{col.name}", regex, values

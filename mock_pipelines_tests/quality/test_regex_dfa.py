@@ -4,7 +4,6 @@ with the automaton it runs, and a hostile pattern or a corrupt input is refused,
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -13,13 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mock_pipelines.core.column_facts import column_facts
-from mock_pipelines.core.engine import DatasetPlan, PlanOptions
 from mock_pipelines.quality import arrow_checks, regex_dfa
 from mock_pipelines.quality.regex_dfa import all_accepted, automaton
-from mock_pipelines.schema.parse import load_dataset
+from mock_pipelines_tests.quality.support import format_columns
 
-ROOT = Path(__file__).resolve().parents[2]
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 # Patterns turned into an automaton: classes, categories, alternation, groups, greedy and lazy repeats.
 PROVEN = [EMAIL, r"^[A-Z]{2}$", r"^[0-9]{5}(?:-[0-9]{4})?$", r"^.*$", r"^\S+$", r"^[a-c]*x$", r"^(?:ab|c)+$",
@@ -161,26 +157,11 @@ def test_without_the_compiled_module_re2_judges(monkeypatch: pytest.MonkeyPatch)
 def test_every_generated_format_is_proven() -> None:
     """The columns of the demo schemas written in a generator's format (e-mails, codes, identifiers …)."""
     checked = proven = 0
-    for path in sorted((ROOT / "schemas").glob("*.yaml")):
-        spec = load_dataset(path)
-        plan = DatasetPlan(spec, PlanOptions(scale=0.2))
-        for name, table in spec.tables.items():
-            tp = plan.table(name)
-            batch = None
-            for col in table.columns.values():
-                regex = column_facts(spec, table, col, spec.locale).regex
-                if not regex:
-                    continue
-                batch = batch or tp.compute(np.arange(min(tp.n_rows, 5_000), dtype=np.int64))
-                values = batch.column(col.name)
-                if pa.types.is_dictionary(values.type):
-                    values = values.dictionary_decode()
-                if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
-                    continue
-                checked += 1
-                if regex_dfa.native is not None and all_accepted(values, regex):
-                    proven += 1
-                    assert all(per_value(values.drop_null(), regex)), (path.name, name, col.name, regex)
+    for where, regex, values in format_columns():
+        checked += 1
+        if regex_dfa.native is not None and all_accepted(values, regex):
+            proven += 1
+            assert all(per_value(values.drop_null(), regex)), (where, regex)
     assert checked >= 10, checked
     if regex_dfa.native is not None:
         assert proven >= checked * 3 // 4, (checked, proven)

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mock_pipelines.core.column_facts import column_facts
-from mock_pipelines.core.engine import DatasetPlan, PlanOptions
 from mock_pipelines.quality import arrow_checks, regex_lines
 from mock_pipelines.quality.regex_lines import all_match, lines_pattern
-from mock_pipelines.schema.parse import load_dataset
+from mock_pipelines_tests.quality.support import format_columns
 
-ROOT = Path(__file__).resolve().parents[2]
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 # Patterns the proof applies to: none of them can match a newline.
 JOINABLE = [EMAIL, r"^[A-Z]{2}$", r"^[0-9]{5}(?:-[0-9]{4})?$", r"^.*$", r"^\S+$", r"^[a-c]*x$", r"^(?:ab|c)+$",
@@ -89,26 +83,11 @@ def test_pieces_split_by_values_and_bytes(monkeypatch: pytest.MonkeyPatch) -> No
 def test_every_generated_format_agrees_with_re2() -> None:
     """The columns of the demo schemas written in a generator's format (e-mails, codes, identifiers …)."""
     checked = joined = 0
-    for path in sorted((ROOT / "schemas").glob("*.yaml")):
-        spec = load_dataset(path)
-        plan = DatasetPlan(spec, PlanOptions(scale=0.2))
-        for name, table in spec.tables.items():
-            tp = plan.table(name)
-            batch = None
-            for col in table.columns.values():
-                regex = column_facts(spec, table, col, spec.locale).regex
-                if not regex:
-                    continue
-                batch = batch or tp.compute(np.arange(min(tp.n_rows, 5_000), dtype=np.int64))
-                values = batch.column(col.name)
-                if pa.types.is_dictionary(values.type):
-                    values = values.dictionary_decode()
-                if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
-                    continue
-                checked += 1
-                joined += lines_pattern(regex) is not None
-                assert all_match(values, regex) == per_value(values, regex), (path.name, name, col.name, regex)
-                assert all_match(values, regex) or lines_pattern(regex) is None, (path.name, name, col.name, regex)
+    for where, regex, values in format_columns():
+        checked += 1
+        joined += lines_pattern(regex) is not None
+        assert all_match(values, regex) == per_value(values, regex), (where, regex)
+        assert all_match(values, regex) or lines_pattern(regex) is None, (where, regex)
     assert checked >= 10 and joined >= checked // 2, (checked, joined)
 
 
