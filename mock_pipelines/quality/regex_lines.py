@@ -66,10 +66,9 @@ _CATEGORY_NEWLINE = {CATEGORY_SPACE: True, CATEGORY_NOT_SPACE: False, CATEGORY_D
                      CATEGORY_LINEBREAK: True, CATEGORY_NOT_LINEBREAK: False}
 
 
-@functools.lru_cache(maxsize=256)
-def lines_pattern(regex: str) -> str | None:
-    """The pattern of newline-separated values that each match ``regex``, or None when ``regex`` is not of
-    the form ``^X$`` (top-level anchors, no other anchor, no inline flag) or ``X`` might match a newline."""
+def whole_value_items(regex: str) -> list[tuple[Any, Any]] | None:
+    """The parsed items of ``X`` when ``regex`` is ``^X$`` (top-level anchors, no other anchor at the top, no
+    inline flag, no text that Python's parser reads otherwise than RE2), else None."""
     if len(regex) < 2 or not regex.startswith("^") or not regex.endswith("$") \
             or any(t in regex for t in _PYTHON_READS_OTHERWISE):
         return None
@@ -79,7 +78,20 @@ def lines_pattern(regex: str) -> str | None:
         return None
     items = list(parsed)
     if parsed.state.flags & ~SRE_FLAG_UNICODE or len(items) < 2 or items[0] != (AT, AT_BEGINNING) \
-            or items[-1] != (AT, AT_END) or _may_match_newline(items[1:-1]):
+            or items[-1] != (AT, AT_END):
+        return None
+    return items[1:-1]
+
+
+@functools.lru_cache(maxsize=256)
+def lines_pattern(regex: str) -> str | None:
+    """The pattern of newline-separated values that each match ``regex``, or None when ``regex`` is not of
+    the form ``^X$`` (:func:`whole_value_items`) or ``X`` might match a newline."""
+    items = whole_value_items(regex)
+    try:
+        if items is None or _may_match_newline(items):
+            return None
+    except RecursionError:  # a pattern nested deeper than the walk goes: not proven
         return None
     inner = regex[1:-1]
     return rf"^(?:(?:{inner})\n)*(?:{inner})$"

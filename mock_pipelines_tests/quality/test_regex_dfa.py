@@ -21,10 +21,14 @@ EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 PROVEN = [EMAIL, r"^[A-Z]{2}$", r"^[0-9]{5}(?:-[0-9]{4})?$", r"^.*$", r"^\S+$", r"^[a-c]*x$", r"^(?:ab|c)+$",
           r"^$", r"^[^\n@]+@x$", r"^\d+\.\d{2}$", r"^(a|b.)*?c$", r"^\w{2,4}-[^\W\d]?$", r"^[^a-c1\n]{0,3}[@.]$",
           r"^(?:a|ab)(?:c|bcd)x{1,}$", r"^(?P<n>a[bc]?)+?$", r"^[\d -]+$", r"^(?:(?:x|y)z?){3}$", r"^a?b?a?$",
-          r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$", r"^rgb\([0-9]{1,3}, [0-9]{1,3}\)$", r"^\x41[\x30-\x39]$"]
+          r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$", r"^rgb\([0-9]{1,3}, [0-9]{1,3}\)$", r"^\x41[\x30-\x39]$",
+          # patterns that may match a newline: a value holding one is not printable, so it is left to RE2
+          r"^\s+$", r"^[^,]+$", r"^\d\D$", r"^\w\W?$", r"^a{0}b{2,2}$"]
 # Patterns left to RE2: not of the shape ^X$ proven here, RE2 reads them otherwise, or RE2 refuses them.
 LEFT_TO_RE2 = [r"^a{,3}$", r"abc", r"^a", r"^(?i)abc$", r"^(?i:a)$", r"^a\b$", r"^(a)\1$", r"^(?=a)a$",
-               r"^(?!b)a$", r"^a*+b$", r"^(?>a)$", r"^a|b$", r"(?s)^.*$", r"^a{1001}$", r"^[[:alpha:]]$", ""]
+               r"^(?!b)a$", r"^a*+b$", r"^(?>a)$", r"^a|b$", r"(?s)^.*$", r"^a{1001}$", r"^[[:alpha:]]$", "",
+               # counts with a leading zero: a repetition to Python, text to RE2
+               r"^a{02}$", r"^a{1,02}$", r"^a{00}b$", r"^a{02,}$", r"^[0-9]{05}$"]
 ALPHABET = ["a", "b", "c", "d", "x", "y", "z", "A", "Z", "0", "1", "5", "9", "@", ".", "-", ":", "(", ")", ",",
             " ", "_", "\t", "\n", "é", "日"]
 
@@ -167,13 +171,32 @@ def test_every_generated_format_is_proven() -> None:
         assert proven >= checked * 3 // 4, (checked, proven)
 
 
-@pytest.mark.parametrize("regex", [r"^(a|b)*a(a|b){24}$", r"^[ab]*a[ab]{8}$", r"^a{999}b{999}c{999}$",
-                                   r"^(?:(?:(?:a{30}){30}){30})$", r"^(?:(?:(?:){999}){999}){999}$", r"^" + "(?:a|b|c|d)?" * 600 + "$"])
+@pytest.mark.parametrize("regex", [
+    r"^(a|b)*a(a|b){24}$", r"^[ab]*a[ab]{8}$",  # 2**24 and 2**9 states
+    r"^a{999}b{999}c{999}$", r"^" + "(?:a|b|c|d)?" * 600 + "$",  # 2,997 positions; 601 states
+    "^" + "x?" * 2000 + "()" * 10000 + "$",  # every empty group after 2,000 nullable positions links them all
+    "^x?" + "(?:){1000}" * 2000 + "$",  # two million copies of an empty group
+])
 def test_a_hostile_pattern_is_refused_quickly(regex: str) -> None:
-    """States blow up (2**24, 2**9 of them) or positions do: the construction stops at its bounds."""
+    """Each exceeds a bound of the construction, which stops there: the rule is left to RE2."""
     started = time.process_time()
     assert regex_dfa.automaton.__wrapped__(regex) is None
     assert time.process_time() - started < 2.0
+
+
+def test_a_deeply_nested_pattern_is_left_to_re2() -> None:
+    regex = "^" + "(" * 250 + "a" + ")" * 250 + "$"  # RE2 takes it; a walk of its parse tree may recurse too deep
+    values = pa.chunked_array([["a", "b"]])
+    assert not all_accepted(values, regex)
+    ok = arrow_checks.VALUE_TESTS["ExpectColumnValuesToMatchRegex"]({"regex": regex})
+    assert arrow_checks.bad_values(values, ok).to_pylist() == [False, True]
+
+
+def test_a_count_with_a_leading_zero_is_re2s_text() -> None:
+    """Python reads {05} as five repeats, RE2 as the text "{05}": the check must say what RE2 says."""
+    values = pa.chunked_array([["12345", "00000"]])
+    ok = arrow_checks.VALUE_TESTS["ExpectColumnValuesToMatchRegex"]({"regex": r"^[0-9]{05}$"})
+    assert arrow_checks.bad_values(values, ok).to_pylist() == [True, True]
 
 
 def _buffers(values: list[str]) -> tuple[np.ndarray, pa.Buffer]:
