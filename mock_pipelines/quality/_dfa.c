@@ -5,7 +5,7 @@
  * Python from the rule's pattern; this kernel only runs it. A value is read a byte at a time, and each step
  * waits for the table read of the one before, so one value at a time runs at the latency of that read
  * (~1.5 ns a byte, as fast as RE2's own DFA). Here the values are cut into LANES runs that advance side by
- * side, their reads independent of one another: ~0.8 ns a byte (bench/bench_regex.py: 21 ns a 27-byte
+ * side, their reads independent of one another: ~0.7 ns a byte (bench/bench_regex.py: 19–21 ns a 27-byte
  * e-mail, against 53 for RE2 over the values joined by newlines). It releases the GIL: it runs on the
  * measuring thread beside the writer.
  */

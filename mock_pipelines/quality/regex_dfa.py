@@ -3,7 +3,7 @@
 RE2 reads a value a byte at a time, each step waiting for the one before: ~1.7 ns a byte on this machine,
 ~46 ns for a 27-byte e-mail, even on the values joined by newlines (:mod:`~mock_pipelines.quality.
 regex_lines`). Here the pattern ``^X$`` of a rule becomes a deterministic automaton over bytes, which the
-compiled ``_dfa`` module runs over eight runs of values side by side (~0.8 ns a byte: 21 ns an e-mail,
+compiled ``_dfa`` module runs over eight runs of values side by side (~0.7 ns a byte: 19–21 ns an e-mail,
 against 53 for the joined match; ``bench/bench_regex.py``). Like the joined match it only *proves*: when it
 cannot say yes, the caller asks RE2, so verdicts, counts and examples are RE2's whatever the data.
 
