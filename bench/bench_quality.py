@@ -17,7 +17,8 @@ ratio (its spread shows how much the moment of the machine weighs), the CPU seco
 of the process (all threads) and the seconds the measuring thread spent, and the peak RSS (``ru_maxrss``)
 of the run with checks against ``generate`` (target ≤ 1.3), and the step's two phases from the timestamps of
 its events: up to the output written, and after it (with checks: their evaluation, and Dagster storing one
-output and one evaluation event per check). After the run with checks, the same process
+output and one evaluation event per check), and the CPU of each thread while the asset runs (Linux; medians:
+which thread the run waits for — with checks, the one Parquet encoder). After the run with checks, the same process
 renders the quality report of that output as the report asset does (the recorded results and column profile
 are used; nothing is read back while they match what landed) and prints its seconds as a share of the
 asset's (target ≤ 10%) and the peak RSS including it.
@@ -49,6 +50,53 @@ def _usage() -> dict[str, float]:
     return {"cpu_seconds": ru.ru_utime + ru.ru_stime, "peak_rss_mb": ru.ru_maxrss / 1024}
 
 
+class ThreadCPU:
+    """CPU seconds of each thread of this process while it runs, by thread name (Linux: ``/proc/self/task``),
+    read every 20 ms so threads that end before the run does are counted too. Threads of the same name
+    (an encoder pool) are summed; threads Python did not start (a native library's) are ``native``."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self._threading = threading
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.seen: dict[int, tuple[str, float]] = {}
+        self.start = self._read()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="bench-monitor", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> dict[int, float]:
+        names = {t.native_id: t.name for t in self._threading.enumerate()}
+        out: dict[int, float] = {}
+        for tid in os.listdir("/proc/self/task"):
+            try:
+                stat = Path(f"/proc/self/task/{tid}/stat").read_text()
+            except OSError:  # ended meanwhile
+                continue
+            fields = stat[stat.rindex(")") + 2:].split()
+            out[int(tid)] = (int(fields[11]) + int(fields[12])) / self.tick  # utime + stime
+            name = names.get(int(tid)) or self.seen.get(int(tid), ("native", 0.0))[0]
+            self.seen[int(tid)] = (name, out[int(tid)])
+        return out
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.02):
+            self._read()
+
+    def stop(self) -> dict[str, float]:
+        self._stop.set()
+        self._thread.join()
+        self._read()
+        by_name: dict[str, float] = {}
+        for tid, (name, cpu) in self.seen.items():
+            if name == "bench-monitor":
+                continue
+            name = name.rstrip("0123456789").rstrip("_-") or name  # mock-pipelines-encode_0, _1 → one entry
+            by_name[name] = by_name.get(name, 0.0) + cpu - self.start.get(tid, 0.0)
+        return {k: round(v, 2) for k, v in sorted(by_name.items(), key=lambda kv: -kv[1]) if v >= 0.01}
+
+
 def worker_asset(rows: int, out: Path, checks: bool) -> dict[str, Any]:
     """The customers asset materialised in-process, with or without its checks."""
     import warnings
@@ -72,10 +120,12 @@ def worker_asset(rows: int, out: Path, checks: bool) -> dict[str, Any]:
                               destination=(lambda: FileStore(str(data))) if checks else None,
                               reports_root=str(out / "reports") if checks else None)
     instance = dg.DagsterInstance.ephemeral()
+    threads = ThreadCPU() if Path("/proc/self/task").is_dir() else None
     before = _usage()["cpu_seconds"]
     started = time.perf_counter()
     result = dg.materialize([asset], instance=instance, resources={"io_manager": MockFilesIOManager(base_path=str(data))})
     seconds = time.perf_counter() - started
+    by_thread = threads.stop() if threads is not None else {}
     assert result.success
     phases = _phases(instance, result.run_id)
     evaluations = result.get_asset_check_evaluations()
@@ -83,7 +133,8 @@ def worker_asset(rows: int, out: Path, checks: bool) -> dict[str, Any]:
     measure = float(evaluations[0].metadata["measure_seconds"].value) if evaluations else 0.0
     usage = _usage()
     out_ = {"seconds": seconds, "cpu_seconds": usage["cpu_seconds"] - before, "measure_seconds": measure,
-            "checks": len(evaluations), "failed": failed, "peak_rss_mb": usage["peak_rss_mb"], **phases}
+            "checks": len(evaluations), "failed": failed, "peak_rss_mb": usage["peak_rss_mb"],
+            "thread_cpu_seconds": by_thread, **phases}
     if checks:  # the report of that output, in the same process, as the report asset renders it
         from mock_pipelines.quality.report import read_landed, render_report, write_report
 
@@ -170,7 +221,14 @@ def bench(rows: int, repeat: int) -> dict[str, Any]:
     # the machine moves the figure, which the ratio of the medians alone does not show
     out["round_ratios"] = [c["seconds"] / p["seconds"] for p, c in zip(plain, checked, strict=True)]
     out["rss_ratio"] = out["rss_checks_mb"] / out["rss_generate_mb"]
+    out["thread_cpu"] = {mode: _thread_medians(runs[mode]) for mode in ("asset", "checks")}
     return out
+
+
+def _thread_medians(runs: list[dict[str, Any]]) -> dict[str, float]:
+    names = {n for r in runs for n in r.get("thread_cpu_seconds", {})}
+    medians = {n: statistics.median(r.get("thread_cpu_seconds", {}).get(n, 0.0) for r in runs) for n in names}
+    return dict(sorted(medians.items(), key=lambda kv: -kv[1]))
 
 
 def _print(r: dict[str, Any]) -> None:
@@ -191,6 +249,9 @@ def _print(r: dict[str, Any]) -> None:
     rounds = r["round_ratios"]
     print(f"  each round's ratio: median {statistics.median(rounds):.3f}×, {min(rounds):.3f}–{max(rounds):.3f}× "
           f"({', '.join(f'{x:.2f}' for x in rounds)})")
+    for mode, label in (("asset", "without checks"), ("checks", "with checks")):
+        if r["thread_cpu"][mode]:
+            print(f"  CPU by thread {label}: " + ", ".join(f"{n} {v:.2f} s" for n, v in r["thread_cpu"][mode].items()))
     print(f"  peak RSS with checks / generate: {r['rss_ratio']:.2f}× (target ≤ {RSS_TARGET}: {ok_m})")
     share = r["report_s"] / r["checks_s"]
     print(f"  report {r['report_s']:.2f} s = {share:.1%} of the asset (target ≤ {REPORT_TARGET:.0%}: "

@@ -35,6 +35,7 @@ BUCKET_BITS = 8  # 256 buckets: ~40k keys each for 10M rows, judged in the CPU c
 EXAMPLES = 5  # repeated values reported (the row-level rules' examples cap)
 _PAIR = np.uint64(0x9E3779B97F4A7C15)
 _SHIFT = np.uint64(64 - BUCKET_BITS)
+_IOV_MAX = 1024  # buffers one os.writev takes (Linux's IOV_MAX)
 SLOT_BITS = 20  # at most 2**20 slots (8 MiB of counts) to count the keys of one bucket in
 
 BatchSource = Callable[[], Iterable[pa.RecordBatch]]  # reads the same rows again (values of rare duplicates)
@@ -110,8 +111,8 @@ def split(keys: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 class Buckets:
     """Fixed-width keys partitioned into ``2**BUCKET_BITS`` buckets by a bucket id: in memory up to ``limit``
-    bytes, then appended to one unnamed temporary file (one write per spill, grouped by bucket, so a
-    bucket is read back with one positioned read per spill)."""
+    bytes, then appended to one unnamed temporary file (grouped by bucket, a system call per thousand parts,
+    so a bucket is read back with one positioned read per spill)."""
 
     def __init__(self, dtype: np.dtype | type, limit: int | None = None):
         self.dtype = np.dtype(dtype)
@@ -138,10 +139,12 @@ class Buckets:
         if self._file is None:
             self._file = tempfile.TemporaryFile(prefix="mock-pipelines-distinct-")  # noqa: SIM115  (kept open across spills; closed by close())
         counts = np.array([sum(len(p) for p in parts) for parts in self.parts], dtype=np.int64)
-        for parts in self.parts:  # in bucket order, through the file's buffer (no second copy of the keys)
-            for part in parts:
-                self._file.write(memoryview(part).cast("B"))
-        self._file.flush()
+        # in bucket order, a thousand parts a system call and no second copy of the keys (a write per part
+        # through the file's buffer cost ~7 ms per spill of 8 MiB; this ~2)
+        pieces = [memoryview(part).cast("B") for parts in self.parts for part in parts]
+        fd = self._file.fileno()
+        for at in range(0, len(pieces), _IOV_MAX):
+            _write_all(fd, pieces[at:at + _IOV_MAX])
         offsets = np.zeros(len(counts) + 1, dtype=np.int64)
         np.cumsum(counts * self.dtype.itemsize, out=offsets[1:])
         self._spills.append(offsets + self._end)
@@ -182,6 +185,18 @@ class Buckets:
         self._spills, self._end = [], 0
         self.parts = [[] for _ in range(1 << BUCKET_BITS)]
         self.bytes = 0
+
+
+def _write_all(fd: int, pieces: list[memoryview]) -> None:
+    """Write ``pieces`` in order at the end of ``fd`` (``os.writev`` may write less than asked)."""
+    first = 0
+    while first < len(pieces):
+        done = os.writev(fd, pieces[first:])
+        while first < len(pieces) and done >= len(pieces[first]):
+            done -= len(pieces[first])
+            first += 1
+        if done:  # the rest of a piece written in part
+            pieces[first] = pieces[first][done:]
 
 
 def _repeated_hashes(keys: np.ndarray) -> np.ndarray:

@@ -11,7 +11,8 @@ import pyarrow.compute as pc
 import pytest
 
 from mock_pipelines.core.engine import DatasetPlan, PlanOptions
-from mock_pipelines.quality.batch_summary import BatchSummary, Moments, moments_of
+from mock_pipelines.quality import batch_summary
+from mock_pipelines.quality.batch_summary import BatchSummary, Moments, min_max_of, moments_of
 from mock_pipelines.quality.column_profile import TableProfile
 from mock_pipelines.quality.measure import TableMeasure
 from mock_pipelines.quality.rules import derive_rules, expected_rows
@@ -58,17 +59,17 @@ def test_the_rules_and_the_profile_read_one_min_max_and_one_cast_of_each_batch(t
     assert len(rules) == 3
     batches = list(plan.table("t").batches(0, None, 1000))
     calls = {"min_max": 0, "cast": 0}
-    min_max, cast = pc.min_max, pc.cast
+    min_max, cast = batch_summary.min_max_of, pc.cast
 
-    def counted_min_max(*args, **kwargs):
-        calls["min_max"] += isinstance(args[0], pa.Array)
-        return min_max(*args, **kwargs)
+    def counted_min_max(arr):
+        calls["min_max"] += 1
+        return min_max(arr)
 
     def counted_cast(*args, **kwargs):
         calls["cast"] += isinstance(args[0], pa.Array)  # the bounds' scalars are cast too: not counted
         return cast(*args, **kwargs)
 
-    monkeypatch.setattr(pc, "min_max", counted_min_max)
+    monkeypatch.setattr(batch_summary, "min_max_of", counted_min_max)
     monkeypatch.setattr(pc, "cast", counted_cast)
     profile = TableProfile(batches[0].schema)
     measure = TableMeasure(rules, schema=batches[0].schema, profile=profile).consume(batches)
@@ -91,3 +92,28 @@ def test_a_summary_is_made_once_per_column_and_refuses_an_unknown_name():
     assert summary.named("b").moments() == Moments(2, 2.5, 4.5)
     with pytest.raises(KeyError):
         summary.named("c")
+
+
+@pytest.mark.parametrize(("precision", "scale"), [(12, 2), (18, 0), (18, 6), (5, 5), (38, 2), (12, -2)])
+@pytest.mark.parametrize("null_share", [0.0, 0.3, 1.0])
+def test_decimal_extremes_read_from_the_unscaled_integers_equal_arrows(precision, scale, null_share):
+    rng = np.random.default_rng(precision * 100 + scale)
+    top = 10 ** min(precision, 18) - 1
+    for n in (1, 7, 1000):
+        values = [None if rng.random() < null_share else Decimal(int(v)).scaleb(-scale)
+                  for v in rng.integers(-top, top + 1, n)]
+        arr = pa.array(values, pa.decimal128(precision, scale))
+        for part in (arr, arr.slice(n // 3), arr.slice(1, max(0, n - 2))):
+            got, want = min_max_of(part), pc.min_max(part)
+            assert got.type == want.type
+            assert got.equals(want)
+            assert [str(got[k].as_py()) for k in ("min", "max")] == [str(want[k].as_py()) for k in ("min", "max")]
+
+
+def test_decimal_extremes_ignore_what_the_slot_of_a_null_holds():
+    """Arrow leaves a null's slot undefined: a huge value under a null must not become the maximum."""
+    arr = pa.array([Decimal("1.00"), Decimal("9999999999.99"), Decimal("-3.50")], pa.decimal128(12, 2))
+    validity = pa.array([True, False, True]).buffers()[1]
+    masked = pa.Array.from_buffers(arr.type, 3, [validity, arr.buffers()[1]], null_count=1)
+    extremes = min_max_of(masked)
+    assert (extremes["min"].as_py(), extremes["max"].as_py()) == (Decimal("-3.50"), Decimal("1.00"))

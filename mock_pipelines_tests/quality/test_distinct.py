@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import numpy as np
 import pyarrow as pa
@@ -162,3 +163,27 @@ def test_a_low_cardinality_string_column_is_judged_on_its_distinct_values():
     broken[59_999], broken[10] = "ca", "ca"
     bad = arrow_checks.evaluate(rule, pa.table({"state": broken}))
     assert not bad[0] and bad[2] == 2 and bad[3] == ["ca", "ca"]
+
+
+def test_spilled_buckets_read_back_whole_when_the_system_writes_less_than_asked(monkeypatch):
+    """``os.writev`` may write part of what it is given; every key still lands once, in its bucket."""
+    from mock_pipelines.quality import distinct_stream
+
+    real = os.writev
+    calls = []
+
+    def short_writev(fd, buffers):  # at most 1,000 bytes a call, often cutting a buffer in the middle
+        calls.append(len(buffers))
+        return real(fd, [memoryview(b"".join(bytes(b) for b in buffers)[:1000])])
+
+    monkeypatch.setattr(distinct_stream.os, "writev", short_writev)
+    keys = np.random.default_rng(8).integers(0, 2**63, 5000, dtype=np.int64).view(np.uint64)
+    store = distinct_stream.Buckets(np.uint64, limit=8 * 1500)
+    for part in np.array_split(keys, 7):
+        store.add(part, (part >> np.uint64(56)).astype(np.uint8))
+    assert store.spilled and len(calls) >= 30  # ~8 bytes x 3,000+ keys spilled, 1,000 a call
+    back = np.concatenate([store.bucket(b) for b in range(256)])
+    assert np.array_equal(np.sort(back), np.sort(keys))
+    for b in range(256):
+        assert np.all((store.bucket(b) >> np.uint64(56)) == b)
+    store.close()
