@@ -50,7 +50,8 @@ def variants() -> dict[str, LayoutChoices]:
     """Today's settings with one change each, then the chosen layout and what it is without each of its
     parts (or with one more)."""
     # Today's writer: no shapes, one codec for every column, a dictionary where the first batch has few values.
-    today = LayoutChoices(shapes=frozenset(), uncompressed_delta=False, write_batch_size=None)
+    today = LayoutChoices(shapes=frozenset(), uncompressed_delta=False, write_batch_size=None,
+                          decimal_as_integer=False)
     out = {"today (zstd, dictionary by first batch)": today,
            "today, zstd level 1": replace(today, compression_level=1),
            "today, lz4": replace(today, compression="lz4"),
@@ -60,8 +61,10 @@ def variants() -> dict[str, LayoutChoices]:
                         (Shape.FEW_VALUES, "dictionary for few values"), (Shape.MEASURED, "split floats"),
                         (Shape.UNIQUE, "plain for unique text")):
         out[f"today + {what}"] = replace(today, shapes=frozenset({shape}))
+    out["today + decimals as delta-packed integers"] = replace(today, decimal_as_integer=True)
     out["chosen"] = chosen = LayoutChoices()
     out["chosen, delta columns zstd-compressed"] = replace(chosen, uncompressed_delta=False)
+    out["chosen, decimals as 16-byte values"] = replace(chosen, decimal_as_integer=False)
     out["chosen, write batches of 65,536 values"] = replace(chosen, write_batch_size=65_536)
     out["chosen, zstd level 1"] = replace(chosen, compression_level=1)
     out["chosen, lz4"] = replace(chosen, compression="lz4")

@@ -11,6 +11,10 @@ The choices, measured on one core by ``bench/bench_parquet_encodings.py`` (figur
 * measured floats: ``BYTE_STREAM_SPLIT`` then zstd, which compresses the split bytes far better and faster
   than the plain ones;
 * unique text: plain (a dictionary of values that never repeat is pure cost), zstd;
+* decimals of up to 18 digits (money): stored as the 32- or 64-bit integers of their unscaled values, the
+  form the Parquet format gives such decimals and Spark writes, delta-packed and uncompressed unless the
+  first batch makes them a dictionary — 2–3× faster to write than 16-byte fixed-length values with zstd, and
+  no larger (a wider decimal keeps the fixed-length form);
 * anything else: a dictionary when the first batch holds few distinct values (:func:`dictionary_columns`),
   plain otherwise, zstd.
 
@@ -54,6 +58,12 @@ class LayoutChoices:
     # Values handed to the encoders at once (None: Arrow's 1,024). 65,536 measured no faster with the chosen
     # encodings, and a page may overrun Arrow's 1 MiB target by one step: Arrow's default stays.
     write_batch_size: int | None = None
+    decimal_as_integer: bool = True  # decimals of up to 18 digits as delta-packed integers
+
+
+def _integer_decimal(t: pa.DataType) -> bool:
+    """A decimal that ``store_decimal_as_integer`` writes as an INT32 or INT64 (at most 18 digits)."""
+    return pa.types.is_decimal(t) and t.precision <= 18
 
 
 def dictionary_columns(batch: pa.RecordBatch, sample: int = 65_536, ratio: float = 0.25) -> list[str]:
@@ -98,6 +108,11 @@ def parquet_layout(schema: pa.Schema, first: pa.RecordBatch | None, choices: Lay
         for name in dictionary_columns(rest):
             encodings[name] = DICTIONARY
     options: dict[str, Any] = {"compression": choices.compression, "write_statistics": True}
+    if choices.decimal_as_integer and any(_integer_decimal(f.type) for f in plain):
+        options["store_decimal_as_integer"] = True
+        for f in plain:
+            if _integer_decimal(f.type) and f.name not in encodings:
+                encodings[f.name] = DELTA
     if choices.compression_level is not None:
         options["compression_level"] = choices.compression_level
     if choices.write_batch_size is not None:

@@ -1,7 +1,7 @@
 """Parquet columns laid out by what the generator promises of their values: delta for rising and bounded
 integers and times (uncompressed), a dictionary for few values, byte-stream-split for measured floats, plain
-for unique text, and the first batch's judgement for the rest — with the files' schema and values unchanged,
-statistics kept, and CSV and JSON untouched."""
+for unique text, decimals of up to 18 digits as delta-packed integers, and the first batch's judgement for
+the rest — with the files' schema and values unchanged, statistics kept, and CSV and JSON untouched."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from mock_pipelines.core.value_shapes import SHAPE_KEY, Shape, with_shapes
 from mock_pipelines.schema.parse import load_dataset
 from mock_pipelines.store.files.formats import BatchWriter
 from mock_pipelines.store.files.manifest import RunIdentity
+from mock_pipelines.store.files.parquet_layout import LayoutChoices
 from mock_pipelines.store.files.reading import read_file
 from mock_pipelines.store.files.store import FileStore
 from mock_pipelines.store.files.table_folder import write_table
@@ -122,7 +123,50 @@ def test_every_logical_type_reads_back_as_written_whatever_its_shape(chunk):
     layout = layout_of(data)
     assert "DELTA_BINARY_PACKED" in layout["small"][0] and "DELTA_BINARY_PACKED" in layout["day"][0]
     assert "BYTE_STREAM_SPLIT" in layout["single"][0]
-    assert not layout["amount"][0] & {"DELTA_BINARY_PACKED"}  # a decimal is no integer: judged from the data
+    # 18 digits, the widest decimal a 64-bit integer holds: its unscaled values, delta-packed
+    assert "DELTA_BINARY_PACKED" in layout["amount"][0]
+    assert physical_types(data)["amount"] == "INT64"
+
+
+def physical_types(data: bytes) -> dict[str, str]:
+    schema = pq.ParquetFile(io.BytesIO(data)).schema
+    return {schema.column(i).name: schema.column(i).physical_type for i in range(len(schema))}
+
+
+def test_decimals_of_up_to_18_digits_are_written_as_integers_and_read_back_as_the_same_decimals():
+    rng = np.random.default_rng(4)
+    cents = rng.integers(-10**11, 10**11, N)
+    table = pa.table({
+        "price": pa.array([Decimal(int(c)).scaleb(-2) for c in cents], pa.decimal128(12, 2)),
+        "small": pa.array([Decimal(int(c) % 10**9).scaleb(-4) for c in cents], pa.decimal128(9, 4)),
+        "wide": pa.array([Decimal(int(c) * 10**8).scaleb(-2) for c in cents], pa.decimal128(20, 2)),
+        "tier_price": pa.array([Decimal("9.99"), Decimal("19.99"), None, Decimal("-4.50")] * (N // 4),
+                               pa.decimal128(10, 2)),
+    })
+    data = parquet_bytes(table, table.schema)
+    back = pq.read_table(io.BytesIO(data))
+    assert back.equals(table) and back.schema.equals(table.schema)
+    kinds, layout = physical_types(data), layout_of(data)
+    assert (kinds["price"], kinds["small"], kinds["wide"], kinds["tier_price"]) == ("INT64", "INT32",
+                                                                                     "FIXED_LEN_BYTE_ARRAY", "INT64")
+    assert "DELTA_BINARY_PACKED" in layout["price"][0] and layout["price"][1] == "UNCOMPRESSED"
+    assert "DELTA_BINARY_PACKED" in layout["small"][0]
+    assert not layout["wide"][0] & {"DELTA_BINARY_PACKED"} and layout["wide"][1] == "ZSTD"
+    assert "RLE_DICTIONARY" in layout["tier_price"][0]  # few values: a dictionary (of integers) still
+    assert all(has_stats for _, _, has_stats in layout.values())
+    before = parquet_bytes_with(table, LayoutChoices(decimal_as_integer=False))
+    assert set(physical_types(before).values()) == {"FIXED_LEN_BYTE_ARRAY"}
+    assert pq.read_table(io.BytesIO(before)).equals(back)
+    assert len(data) <= len(before)
+
+
+def parquet_bytes_with(table: pa.Table, choices: LayoutChoices) -> bytes:
+    buf = io.BytesIO()
+    writer = BatchWriter(buf, "parquet", table.schema, layout=choices)
+    for batch in table.to_batches(max_chunksize=1_000):
+        writer.write(batch)
+    writer.close()
+    return buf.getvalue()
 
 
 def test_an_empty_table_with_shapes_is_a_valid_file_of_the_plain_schema():
