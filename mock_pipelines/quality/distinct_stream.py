@@ -140,7 +140,7 @@ class Buckets:
             self._file = tempfile.TemporaryFile(prefix="mock-pipelines-distinct-")  # noqa: SIM115  (kept open across spills; closed by close())
         counts = np.array([sum(len(p) for p in parts) for parts in self.parts], dtype=np.int64)
         # in bucket order, a thousand parts a system call and no second copy of the keys (a write per part
-        # through the file's buffer cost ~7 ms per spill of 8 MiB; this ~2)
+        # through the file's buffer cost ~12 ms per spill of 8 MiB; this ~2)
         pieces = [memoryview(part).cast("B") for parts in self.parts for part in parts]
         fd = self._file.fileno()
         for at in range(0, len(pieces), _IOV_MAX):
