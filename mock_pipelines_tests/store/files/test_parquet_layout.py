@@ -43,9 +43,12 @@ SHAPES = {"id": Shape.RISING, "customer": Shape.BOUNDED, "at": Shape.BOUNDED, "s
           "reading": Shape.MEASURED, "code": Shape.UNIQUE}
 
 
-def parquet_bytes(table: pa.Table, schema: pa.Schema, chunk: int = 1_000) -> bytes:
+def parquet_bytes(table: pa.Table, schema: pa.Schema, chunk: int = 1_000, layout: LayoutChoices | None = None,
+                  ) -> bytes:
+    """``table`` written through the project's writer as ``schema``, ``chunk`` rows a batch, with the measured
+    layout or the given choices."""
     buf = io.BytesIO()
-    writer = BatchWriter(buf, "parquet", schema)
+    writer = BatchWriter(buf, "parquet", schema, layout=layout)
     for batch in table.to_batches(max_chunksize=chunk):
         writer.write(batch)
     writer.close()
@@ -154,19 +157,10 @@ def test_decimals_of_up_to_18_digits_are_written_as_integers_and_read_back_as_th
     assert not layout["wide"][0] & {"DELTA_BINARY_PACKED"} and layout["wide"][1] == "ZSTD"
     assert "RLE_DICTIONARY" in layout["tier_price"][0]  # few values: a dictionary (of integers) still
     assert all(has_stats for _, _, has_stats in layout.values())
-    before = parquet_bytes_with(table, LayoutChoices(decimal_as_integer=False))
+    before = parquet_bytes(table, table.schema, layout=LayoutChoices(decimal_as_integer=False))
     assert set(physical_types(before).values()) == {"FIXED_LEN_BYTE_ARRAY"}
     assert pq.read_table(io.BytesIO(before)).equals(back)
     assert len(data) <= len(before)
-
-
-def parquet_bytes_with(table: pa.Table, choices: LayoutChoices) -> bytes:
-    buf = io.BytesIO()
-    writer = BatchWriter(buf, "parquet", table.schema, layout=choices)
-    for batch in table.to_batches(max_chunksize=1_000):
-        writer.write(batch)
-    writer.close()
-    return buf.getvalue()
 
 
 def test_an_empty_table_with_shapes_is_a_valid_file_of_the_plain_schema():
