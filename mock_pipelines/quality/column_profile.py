@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mock_pipelines.core import random as rnd
-from mock_pipelines.quality.batch_summary import BatchSummary, ColumnSummary, Moments
+from mock_pipelines.quality.batch_summary import BatchSummary, ColumnSummary, Moments, weighted_sum
 
 COUNT_CAP = 10_000  # exact value counts are kept while a column has at most this many distinct values
 SAMPLE_ROWS = 8_192  # the row sample holds at most this many rows (one per block)
@@ -181,8 +181,8 @@ class ColumnProfile:
         k = int(weights.sum())
         if not k:
             return
-        mean = float(np.dot(v, w) / k)
-        self._combine(Moments(k, mean, float(np.dot((v - mean) ** 2, w))))
+        mean = weighted_sum(v, w) / k
+        self._combine(Moments(k, mean, weighted_sum((v - mean) ** 2, w)))
 
     def _combine(self, batch: Moments) -> None:
         self.n, self.mean, self.m2 = Moments(self.n, self.mean, self.m2).combined(batch)

@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from mock_pipelines.quality.batch_summary import weighted_sum
+
 SAFE_Z = 6.0
 MIN_DISTRIBUTION_ROWS = 100  # fewer non-null values than this: distribution rules are skipped
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -54,10 +56,10 @@ def _moments(x: np.ndarray, w: np.ndarray, grid: bool = True) -> tuple[float, fl
         w[0] *= 0.5
         w[-1] *= 0.5
     w = w / w.sum()
-    mean = float(np.dot(w, x))
+    mean = weighted_sum(x, w)
     d = x - mean
-    var = float(np.dot(w, d * d))
-    m4 = float(np.dot(w, d ** 4))
+    var = weighted_sum(d * d, w)
+    m4 = weighted_sum(d ** 4, w)
     sd = math.sqrt(max(var, 0.0))
     return mean, sd, (m4 / var ** 2 if var > 0 else 1.0)
 

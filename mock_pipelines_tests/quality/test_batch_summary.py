@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from pathlib import Path
 
@@ -117,3 +118,35 @@ def test_decimal_extremes_ignore_what_the_slot_of_a_null_holds():
     masked = pa.Array.from_buffers(arr.type, 3, [validity, arr.buffers()[1]], null_count=1)
     extremes = min_max_of(masked)
     assert (extremes["min"].as_py(), extremes["max"].as_py()) == (Decimal("-3.50"), Decimal("1.00"))
+
+
+def test_weighted_sums_agree_with_a_dot_product_and_do_not_depend_on_blas():
+    rng = np.random.default_rng(8)
+    values, weights = rng.lognormal(3, 1, 100_000), rng.random(100_000)
+    assert batch_summary.weighted_sum(values, weights) == pytest.approx(float(np.dot(values, weights)), rel=1e-12)
+    assert batch_summary.weighted_sum(values[:0], weights[:0]) == 0.0
+
+
+def test_the_models_and_the_profile_of_numbers_never_call_blas(monkeypatch):
+    """``np.dot`` is OpenBLAS's threaded ``ddot``: its last bits depend on the core count and its thread spins
+    after each call on the cores the run needs. The declared models and the profile of numeric dictionary
+    columns sum with NumPy instead; a call to ``np.dot`` here fails the test."""
+    from mock_pipelines.quality import stats
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("np.dot called")
+
+    monkeypatch.setattr(np, "dot", refuse)
+    lognormal = stats.lognormal(3.5, 0.7)
+    assert lognormal.mean == pytest.approx(math.exp(3.5 + 0.7 ** 2 / 2), rel=1e-6)
+    assert lognormal.sd == pytest.approx(lognormal.mean * math.sqrt(math.exp(0.7 ** 2) - 1), rel=1e-5)
+    normal = stats.normal(10, 2)
+    assert (normal.mean, normal.sd, normal.kurtosis) == pytest.approx((10, 2, 3), rel=1e-6)
+    assert stats.normal(10, 2, lo=5).mean > 10
+    assert stats.exponential(4.0).mean == pytest.approx(4.0, rel=1e-6)
+    assert stats.discrete("d", 0, np.ones(20_000)).mean == pytest.approx(9_999.5, rel=1e-12)
+    prices = np.round(np.random.default_rng(2).lognormal(3, 0.5, 50_000), 1)
+    column = pa.array(prices).dictionary_encode()
+    profile = TableProfile.of([pa.record_batch([column], names=["price"])])
+    summary = profile.columns["price"]
+    assert summary.n == 50_000 and summary.mean == pytest.approx(prices.mean(), rel=1e-12)
