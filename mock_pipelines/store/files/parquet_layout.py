@@ -53,7 +53,7 @@ class LayoutChoices:
 
     shapes: frozenset[Shape] = frozenset(Shape)  # shapes whose encoding is used (the others: judged from data)
     compression: str = "zstd"
-    compression_level: int | None = None  # the codec's default
+    compression_level: int | None = None  # Arrow's default for the codec (zstd: level 1)
     uncompressed_delta: bool = True  # delta-packed columns are written without compression
     # Values handed to the encoders at once (None: Arrow's 1,024). 65,536 measured no faster with the chosen
     # encodings, and a page may overrun Arrow's 1 MiB target by one step: Arrow's default stays.
